@@ -1,0 +1,79 @@
+// Diagnostics: the one error type the language layer throws for bad input.
+// Formatting follows compilers kernel developers know (gcc/rustc): file:line:col,
+// the message, then the source line with a caret.
+
+import type {Pos} from './ast.js';
+
+export class Diagnostic extends Error {
+	readonly file: string;
+	readonly line: number;
+	readonly col: number;
+	readonly reason: string;
+	readonly sourceLine: string | undefined;
+
+	constructor(file: string, pos: Pos, reason: string, source?: string) {
+		const sourceLine = source?.split('\n')[pos.line - 1]?.replace(/\r$/, '');
+		super(`${file}:${pos.line}:${pos.col}: ${reason}`);
+		this.name = 'Diagnostic';
+		this.file = file;
+		this.line = pos.line;
+		this.col = pos.col;
+		this.reason = reason;
+		this.sourceLine = sourceLine;
+	}
+
+	/** The one-line form: `file:line:col: reason`. */
+	get headline(): string {
+		return this.message;
+	}
+
+	/** The full form with the source line and a caret under the column. */
+	render(): string {
+		if (this.sourceLine === undefined) return this.message;
+		const gutter = String(this.line).length;
+		const line = this.sourceLine.replace(/\t/g, ' ');
+		const caret = ' '.repeat(Math.max(0, this.col - 1)) + '^';
+		return [
+			this.message,
+			`  ${String(this.line).padStart(gutter)} | ${line}`,
+			`  ${' '.repeat(gutter)} | ${caret}`,
+		].join('\n');
+	}
+}
+
+/** Damerau-free Levenshtein distance, for "did you mean" suggestions. */
+export function editDistance(a: string, b: string): number {
+	const prev = Array.from({length: b.length + 1}, (_, i) => i);
+	for (let i = 1; i <= a.length; i++) {
+		let diag = prev[0]!;
+		prev[0] = i;
+		for (let j = 1; j <= b.length; j++) {
+			const up = prev[j]!;
+			prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+			diag = up;
+		}
+	}
+	return prev[b.length]!;
+}
+
+/** The nearest candidate, if it is near enough to be a plausible typo. */
+export function nearest(word: string, candidates: Iterable<string>): string | undefined {
+	let best: string | undefined;
+	let bestDistance = Infinity;
+	for (const candidate of candidates) {
+		const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+		if (d < bestDistance || (d === bestDistance && best !== undefined && candidate < best)) {
+			best = candidate;
+			bestDistance = d;
+		}
+	}
+	if (best === undefined) return undefined;
+	const limit = Math.max(2, Math.floor(word.length / 3));
+	return bestDistance <= limit ? best : undefined;
+}
+
+/** ` (did you mean 'x'?)` or nothing. */
+export function suggestion(word: string, candidates: Iterable<string>): string {
+	const near = nearest(word, candidates);
+	return near ? ` (did you mean '${near}'?)` : '';
+}

@@ -1,0 +1,270 @@
+// The one semantics: step(state, transition) -> state. Interactive stepping,
+// replay, search and recordings all go through `Model.step`; the search fast
+// path (`stepInPlace`) runs the very same code on a private copy instead of an
+// immer draft.
+
+import {produce, setAutoFreeze} from 'immer';
+import {type Ctx, type Footprint, newCtx, violate} from '../machine/context.js';
+import {hashMachine} from '../machine/hash.js';
+import {canTakeInterrupt, takeInterrupt} from '../machine/interrupts.js';
+import {Oops} from '../machine/primitives/index.js';
+import {checkTlbCoherence} from '../machine/primitives/tlb.js';
+import type {CpuState, Machine, Transition, Violation, Value} from '../machine/types.js';
+import {formatValue, truthy} from '../machine/values.js';
+import type {Env, Instr, Program} from './program.js';
+
+export type StepResult = {
+	state: Machine;
+	transition: Transition;
+	/** Line of the statement executed (null for an interrupt). */
+	line: number | null;
+	notes: string[];
+	violations: Violation[];
+	/** The step passed a progress label, or finished a CPU (for S8). */
+	progress: boolean;
+	footprint: Footprint | null;
+};
+
+export class NotEnabled extends Error {}
+
+export const transitionName = (t: Transition): string => (t.irq ? `i${t.cpu}` : String(t.cpu));
+
+const ATOMIC_LIMIT = 100_000;
+
+export class Model {
+	constructor(readonly program: Program) {}
+
+	get initial(): Machine {
+		return this.program.initial;
+	}
+
+	get cpuCount(): number {
+		return this.program.cpus.length;
+	}
+
+	instrAt(m: Machine, cpu: number): Instr | undefined {
+		const pc = m.cpus[cpu]!.pc;
+		return pc < 0 ? undefined : this.program.cpus[cpu]!.instrs[pc];
+	}
+
+	/** The source line a CPU's cursor is on (its closing brace once finished). */
+	lineOf(m: Machine, cpu: number): number {
+		return this.instrAt(m, cpu)?.line ?? this.program.cpus[cpu]!.endLine;
+	}
+
+	/** Null if the CPU can take its next step; otherwise why not. */
+	blockedReason(m: Machine, cpu: number): string | null {
+		const c = m.cpus[cpu]!;
+		if (c.pc < 0) return 'finished';
+		if (c.wait) {
+			if (c.wait.kind === 'acks') {
+				if (c.wait.pending.length === 0) return null;
+				const who = c.wait.pending.map(p => `CPU${p}${m.cpus[p]!.irqsOn ? '' : ' (IRQs off)'}`).join(', ');
+				return `blocked in ${c.wait.prim}: waiting for ack from ${who}`;
+			}
+			if (c.wait.readers.length === 0) return null;
+			const who = c.wait.readers.map(p => `CPU${p}${m.cpus[p]!.irqsOn ? '' : ' (IRQs off)'}`).join(', ');
+			return `blocked in ${c.wait.prim}: waiting for a grace period (readers: ${who})`;
+		}
+		const instr = this.instrAt(m, cpu)!;
+		if (instr.kind === 'await' || (instr.kind === 'atomic' && instr.cond)) {
+			const v = this.peek(m, cpu, instr.cond!);
+			return truthy(v) ? null : `blocked at line ${instr.line}: await ${instr.condText} is false`;
+		}
+		if (instr.blocking?.prim.guard) {
+			const args = instr.blocking.args.map(a => this.peek(m, cpu, a));
+			const why = instr.blocking.prim.guard(m, cpu, args);
+			return why ? `blocked in ${instr.blocking.prim.name}: ${why}` : null;
+		}
+		return null;
+	}
+
+	/** Evaluate a condition without changing anything (reads only). */
+	private peek(m: Machine, cpu: number, f: (env: Env) => Value): Value {
+		try {
+			return f({ctx: newCtx(m, cpu, null, false), locals: m.cpus[cpu]!.locals});
+		} catch (err) {
+			if (err instanceof Oops) return true; // let the step run and report the oops
+			throw err;
+		}
+	}
+
+	isEnabled(m: Machine, t: Transition): boolean {
+		const c = m.cpus[t.cpu];
+		if (!c) return false;
+		return t.irq ? canTakeInterrupt(c) : this.blockedReason(m, t.cpu) === null;
+	}
+
+	/** Every enabled transition, CPU order, each CPU's step before its interrupt. */
+	enabled(m: Machine): Transition[] {
+		const out: Transition[] = [];
+		for (const c of m.cpus) {
+			if (this.blockedReason(m, c.id) === null) out.push({cpu: c.id, irq: false});
+			if (canTakeInterrupt(c)) out.push({cpu: c.id, irq: true});
+		}
+		return out;
+	}
+
+	/** Why a transition cannot be taken, in one sentence. */
+	whyNot(m: Machine, t: Transition): string {
+		const c = m.cpus[t.cpu];
+		if (!c) return `there is no CPU${t.cpu} (this scenario has CPU0-CPU${m.cpus.length - 1})`;
+		if (t.irq) {
+			if (c.ipis.length === 0) return `CPU${t.cpu} has no pending interrupt`;
+			return `CPU${t.cpu} has IRQs off; its pending IPI from CPU${c.ipis[0]!.from} waits`;
+		}
+		return `CPU${t.cpu} is ${this.blockedReason(m, t.cpu) ?? 'able to move'}`;
+	}
+
+	/** The pure step: a new snapshot (immer), the old one untouched. */
+	step(m: Machine, t: Transition, opts: {footprint?: boolean} = {}): StepResult {
+		if (!this.isEnabled(m, t)) throw new NotEnabled(this.whyNot(m, t));
+		let out!: Omit<StepResult, 'state'>;
+		const state = produce(m, draft => {
+			out = this.apply(draft as Machine, t, opts.footprint ?? false);
+		});
+		return {...out, state};
+	}
+
+	/** The same step, mutating `m` (a private copy): the search fast path. */
+	stepInPlace(m: Machine, t: Transition, footprint: boolean): Omit<StepResult, 'state'> {
+		return this.apply(m, t, footprint);
+	}
+
+	hash(m: Machine): string {
+		return hashMachine(m);
+	}
+
+	private apply(m: Machine, t: Transition, footprint: boolean): Omit<StepResult, 'state'> {
+		const cpu = m.cpus[t.cpu]!;
+		const instr = t.irq ? undefined : this.instrAt(m, t.cpu);
+		const line = t.irq ? null : (instr?.line ?? null);
+		const ctx = newCtx(m, t.cpu, line, footprint);
+		ctx.fp?.writes.add(`pc:${t.cpu}`);
+		let progress = false;
+		try {
+			if (t.irq) takeInterrupt(ctx);
+			else progress = this.exec(ctx, cpu, instr!);
+		} catch (err) {
+			if (!(err instanceof Oops)) throw err;
+			violate(ctx, 'oops', 'oops', `CPU${t.cpu} oops at line ${line}: ${err.message}`, [`CPU${t.cpu}`]);
+			cpu.pc = -1;
+		}
+		if (cpu.pc >= this.program.cpus[t.cpu]!.instrs.length) cpu.pc = -1;
+		if (!t.irq && cpu.pc < 0) progress = true;
+		for (const inv of this.program.invariants) {
+			const ictx = newCtx(m, t.cpu, line, false);
+			let ok: boolean;
+			try {
+				ok = inv.check(ictx);
+			} catch (err) {
+				if (!(err instanceof Oops)) throw err;
+				ok = false;
+			}
+			if (!ok) violate(ctx, 'invariant', 'invariant', `invariant "${inv.name}" (line ${inv.line}) is false after this step`, []);
+		}
+		this.checkStuck(ctx);
+		return {transition: t, line, notes: ctx.notes, violations: ctx.violations, progress, footprint: ctx.fp};
+	}
+
+	/** S4: nothing can move but some CPU is unfinished. */
+	private checkStuck(ctx: Ctx): void {
+		const m = ctx.m;
+		if (m.cpus.every(c => c.pc < 0)) return;
+		if (this.enabled(m).length > 0) return;
+		const stuck = m.cpus.filter(c => c.pc >= 0);
+		const reasons = stuck.map(c => `CPU${c.id} ${this.blockedReason(m, c.id)}`).join('; ');
+		const kind = stuck.length === 1 ? 'hung-task' : 'deadlock';
+		const v: Violation = {kind, check: 'S4', message: `${kind === 'hung-task' ? 'hung task' : 'deadlock'}: ${reasons}`, cpu: stuck[0]!.id, line: this.lineOf(m, stuck[0]!.id), objects: stuck.map(c => `CPU${c.id}`)};
+		ctx.violations.push(v);
+		m.violations.push(v);
+	}
+
+	/** Run one statement of the CPU. Returns whether it passed a progress label. */
+	private exec(ctx: Ctx, cpu: CpuState, instr: Instr): boolean {
+		const env: Env = {ctx, locals: cpu.locals};
+		if (cpu.wait) {
+			// Phase two of a blocking primitive: the wait is over, the call returns.
+			const w = cpu.wait;
+			cpu.wait = null;
+			if (w.kind === 'acks' && w.after) {
+				ctx.fp?.writes.add(`table:${w.after.freeTable}`);
+				ctx.m.pt.tables[w.after.freeTable]!.freed = true;
+				ctx.notes.push(`all CPUs acked: page-table page T${w.after.freeTable} freed`);
+			}
+			if (w.kind === 'acks' && w.prim === 'flush_tlb_mm_range') {
+				ctx.notes.push('all flush IPIs acked: flush_tlb_mm_range returns');
+				checkTlbCoherence(ctx, w.vas);
+			}
+			if (instr.blocking?.target) cpu.locals[instr.blocking.target] = null;
+			cpu.pc = instr.next;
+			return instr.progress;
+		}
+		switch (instr.kind) {
+			case 'stmt': {
+				if (instr.blocking) {
+					const b = instr.blocking;
+					const r = b.prim.run(ctx, b.args.map(a => a(env)));
+					if (r !== null && typeof r === 'object' && 'wait' in r) {
+						cpu.wait = r.wait;
+						ctx.fp?.writes.add(`wait:${cpu.id}`);
+						return false;
+					}
+					if (r !== null && typeof r === 'object' && 'repeat' in r) return false;
+					if (b.target) cpu.locals[b.target] = r as Value;
+				} else {
+					instr.exec!(env);
+				}
+				cpu.pc = instr.next;
+				return instr.progress;
+			}
+			case 'branch':
+				cpu.pc = truthy(instr.cond!(env)) ? instr.next : instr.alt!;
+				return instr.progress;
+			case 'await':
+				cpu.pc = instr.next;
+				return instr.progress;
+			case 'assert':
+				if (!truthy(instr.cond!(env))) {
+					violate(ctx, 'assert', 'assert', `assertion failed: ${instr.message ?? instr.condText}`, [`CPU${cpu.id}`]);
+				}
+				cpu.pc = instr.next;
+				return instr.progress;
+			case 'return':
+				cpu.pc = -1;
+				return true;
+			case 'atomic': {
+				let pc = 0;
+				let n = 0;
+				const body = instr.body!;
+				while (pc >= 0 && pc < body.length) {
+					if (++n > ATOMIC_LIMIT) throw new Oops('atomic block does not terminate');
+					const inner = body[pc]!;
+					if (inner.kind === 'return') {
+						cpu.pc = -1;
+						return true;
+					}
+					if (inner.kind === 'branch') pc = truthy(inner.cond!(env)) ? inner.next : inner.alt!;
+					else if (inner.kind === 'assert') {
+						if (!truthy(inner.cond!(env))) violate(ctx, 'assert', 'assert', `assertion failed: ${inner.message ?? inner.condText}`, [`CPU${cpu.id}`]);
+						pc = inner.next;
+					} else {
+						inner.exec!(env);
+						pc = inner.next;
+					}
+				}
+				cpu.pc = instr.next;
+				return instr.progress;
+			}
+		}
+	}
+}
+
+/** Turn immer's freezing off (search does, for speed); stepping keeps it on. */
+export function setFreezing(on: boolean): void {
+	setAutoFreeze(on);
+}
+
+export function describeValue(v: Value): string {
+	return formatValue(v);
+}

@@ -1,0 +1,63 @@
+// A compiled scenario: per-CPU instruction lists whose expressions are closures
+// built by our compiler from the syntax tree (no user text is ever evaluated
+// as JavaScript), the initial machine, and the invariants.
+
+import type {Ctx} from '../machine/context.js';
+import type {Machine, Value} from '../machine/types.js';
+import type {Primitive} from '../machine/primitives/index.js';
+import type {Expect, Scenario} from './ast.js';
+
+/** What compiled expressions evaluate against. */
+export type Env = {ctx: Ctx; locals: Record<string, Value>};
+export type Eval = (env: Env) => Value;
+
+export type Instr = {
+	kind: 'stmt' | 'branch' | 'await' | 'atomic' | 'assert' | 'return';
+	line: number;
+	col: number;
+	/** stmt: evaluates and assigns; the whole statement in one closure. */
+	exec?: (env: Env) => void;
+	/** stmt that is a lone call of a blocking primitive. */
+	blocking?: {prim: Primitive; args: Eval[]; target: string | null};
+	/** branch / await / assert condition. */
+	cond?: Eval;
+	/** Source text of the condition (for blocked reasons). */
+	condText?: string;
+	message?: string;
+	/** atomic: the body, run to completion in one step. */
+	body?: Instr[];
+	/** Where control goes next (branch: when true). -1 = the CPU finishes. */
+	next: number;
+	/** branch: where control goes when the condition is false. */
+	alt?: number;
+	/** Touches no machine state and cannot fail: a candidate for partial-order reduction. */
+	local: boolean;
+	/** Preceded by a label named progress*: passing it counts as progress (S8). */
+	progress: boolean;
+};
+
+export type CpuProgram = {
+	id: number;
+	label: string;
+	instrs: Instr[];
+	/** Line of the block's closing brace (a finished CPU rests there). */
+	endLine: number;
+	/** Declared locals, in order of first assignment (for display). */
+	locals: string[];
+};
+
+export type ParamValue = number | boolean | string;
+
+export type Program = {
+	file: string;
+	source: string;
+	scenario: Scenario;
+	params: Record<string, ParamValue>;
+	/** Variant applied (null = the base params + overrides). */
+	variant: string | null;
+	/** The expect clauses in force for these params (base, overridden per kind by the variant). */
+	expects: Expect[];
+	cpus: CpuProgram[];
+	invariants: {name: string; line: number; check: (ctx: Ctx) => boolean}[];
+	initial: Machine;
+};

@@ -1,0 +1,24 @@
+// The violation kinds (KERNEL.md §3) and the checks that are not tied to one
+// primitive: liveness of a state with no enabled move, and the kinds a
+// scenario may name in `expect` clauses.
+
+export type Kind = {name: string; check: string; what: string; liveness?: boolean};
+
+export const KINDS: readonly Kind[] = [
+	{name: 'use-after-free', check: 'S1', what: 'a struct page touched after arch_remove_memory removed its memmap'},
+	{name: 'stale-mapping', check: 'S2', what: 'a PTE or TLB entry still maps removed memory at arch_remove_memory, or a load reaches an unbacked or reassigned pfn'},
+	{name: 'pin-across-removal', check: 'S3', what: 'a page still referenced or pinned by GUP when its memory is removed'},
+	{name: 'hung-task', check: 'S4', what: 'a CPU blocked forever while every other CPU is done', liveness: true},
+	{name: 'deadlock', check: 'S4', what: 'several CPUs blocked, none can move', liveness: true},
+	{name: 'tlb-incoherent', check: 'S5', what: 'a TLB flush returned while a CPU running the mm still caches a zapped va'},
+	{name: 'freed-table-read', check: 'S6', what: 'a walk reads a page-table page that was freed'},
+	{name: 'livelock', check: 'S8', what: 'a cycle of states in which some CPU keeps moving but no progress label is passed (weak fairness)', liveness: true},
+	{name: 'refcount', check: 'S-ref', what: 'a refcount underflow, or a get/put on a dead or exited percpu_ref'},
+	{name: 'assert', check: 'assert', what: 'an assert statement in the scenario failed'},
+	{name: 'invariant', check: 'invariant', what: 'a scenario invariant was false after a step'},
+	{name: 'oops', check: 'oops', what: 'the scenario program itself faulted (NULL dereference, wrong type)'},
+];
+
+export const KIND_NAMES: readonly string[] = KINDS.map(k => k.name);
+
+export const kindInfo = (name: string): Kind | undefined => KINDS.find(k => k.name === name);

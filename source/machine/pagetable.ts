@@ -1,0 +1,87 @@
+// The page-table tree of the one mm: x86-64 4-level layout (PGD, PUD, PMD,
+// PTE page, 9 bits each above the 12-bit page offset). Helpers here do not
+// record footprints; the primitives that call them do.
+
+import type {LeafEntry, PageTables, PtEntry, PtTable} from './types.js';
+
+export const PAGE_SHIFT = 12;
+export const LEVELS = {pgd: 4, pud: 3, pmd: 2, pte: 1} as const;
+export const LEVEL_NAME: Record<number, string> = {4: 'PGD', 3: 'PUD', 2: 'PMD', 1: 'PTE'};
+
+export function index(va: number, level: number): number {
+	return Math.floor(va / 2 ** (PAGE_SHIFT + 9 * (level - 1))) % 512;
+}
+
+export const isLeaf = (e: PtEntry | undefined): e is LeafEntry => e !== undefined && 'pfn' in e;
+
+export function emptyTables(): PageTables {
+	return {root: 0, tables: {'0': {level: 4, entries: {}, freed: false}}, nextTable: 1};
+}
+
+/** The path of tables from the PGD down to `level` for va, as far as it exists. */
+export function tablePath(pt: PageTables, va: number): {table: number; level: number}[] {
+	const path: {table: number; level: number}[] = [];
+	let id = pt.root;
+	for (let level = 4; level >= 1; level--) {
+		path.push({table: id, level});
+		const e = pt.tables[id]?.entries[index(va, level)];
+		if (e === undefined || isLeaf(e)) break;
+		id = e.table;
+	}
+	return path;
+}
+
+/** The table at `level` covering va, or undefined if the walk stops above it. */
+export function tableAt(pt: PageTables, va: number, level: number): number | undefined {
+	return tablePath(pt, va).find(p => p.level === level)?.table;
+}
+
+/** The leaf mapping va (a PTE, or a huge PMD), with the table holding it. */
+export function findLeaf(pt: PageTables, va: number): {entry: LeafEntry; table: number; level: number} | undefined {
+	for (const {table, level} of tablePath(pt, va)) {
+		const e = pt.tables[table]!.entries[index(va, level)];
+		if (isLeaf(e)) return {entry: e, table, level};
+	}
+	return undefined;
+}
+
+/** Install a leaf, allocating intermediate tables (used by set-up and faults). */
+export function installLeaf(pt: PageTables, va: number, leaf: LeafEntry, huge: boolean): {table: number; level: number} {
+	const stop = huge ? 2 : 1;
+	let id = pt.root;
+	for (let level = 4; level > stop; level--) {
+		const t = pt.tables[id]!;
+		const i = index(va, level);
+		const e = t.entries[i];
+		if (e === undefined) {
+			const fresh = pt.nextTable++;
+			pt.tables[fresh] = {level: level - 1, entries: {}, freed: false} satisfies PtTable;
+			t.entries[i] = {table: fresh};
+			id = fresh;
+		} else if (isLeaf(e)) {
+			throw new Error(`va ${va} is already covered by a huge mapping`);
+		} else {
+			id = e.table;
+		}
+	}
+	pt.tables[id]!.entries[index(va, stop)] = leaf;
+	return {table: id, level: stop};
+}
+
+/** Every leaf in the tree (live tables only), with its va. */
+export function allLeaves(pt: PageTables): {va: number; entry: LeafEntry; table: number; level: number}[] {
+	const out: {va: number; entry: LeafEntry; table: number; level: number}[] = [];
+	const visit = (id: number, base: number): void => {
+		const t = pt.tables[id];
+		if (!t || t.freed) return;
+		const span = 2 ** (PAGE_SHIFT + 9 * (t.level - 1));
+		for (const key of Object.keys(t.entries).sort((a, b) => Number(a) - Number(b))) {
+			const e = t.entries[key]!;
+			const va = base + Number(key) * span;
+			if (isLeaf(e)) out.push({va, entry: e, table: id, level: t.level});
+			else visit(e.table, va);
+		}
+	};
+	visit(pt.root, 0);
+	return out;
+}

@@ -1,0 +1,144 @@
+// The DAX device and the filesystem on it (drivers/dax/super.c,
+// drivers/nvdimm/pmem.c, fs/dax.c, fs/xfs/xfs_notify_failure.c), and the
+// page-fault path that can install DAX PTEs.
+
+import {type Ctx, note, rd, wr} from '../context.js';
+import {findLeaf, index, installLeaf} from '../pagetable.js';
+import type {LeafEntry, Pgmap} from '../types.js';
+import {hex} from '../values.js';
+import {touchPage} from './page.js';
+import {argInt, argPgmap, Oops, type Primitive} from './spec.js';
+
+export const VM_FAULT_SIGBUS = 2;
+
+function fsOn(ctx: Ctx, p: Pgmap) {
+	rd(ctx, 'fs');
+	return ctx.m.fs && ctx.m.fs.dev === p.name ? ctx.m.fs : null;
+}
+
+const fsStep = (name: string, kernel: string, effect: string, apply: (fs: NonNullable<Ctx['m']['fs']>) => void): Primitive => ({
+	name,
+	kernel,
+	effect,
+	args: [{name: 'pgmap', kind: 'pgmap'}],
+	returns: 'void',
+	run(ctx, [v]) {
+		const p = argPgmap(ctx, v!, name);
+		const fs = fsOn(ctx, p);
+		if (!fs) throw new Oops(`${name}: no filesystem is mounted on ${p.name}`);
+		wr(ctx, 'fs');
+		apply(fs);
+		return null;
+	},
+});
+
+export const daxPrimitives: Primitive[] = [
+	{
+		name: 'kill_dax',
+		kernel: 'drivers/dax/super.c:kill_dax (clear DAXDEV_ALIVE, synchronize_srcu(&dax_srcu)) (D1, F1)',
+		effect: 'the dax device is dead: no fault can install a new DAX PTE from now on (in-flight faults are single steps, so the SRCU wait is implied)',
+		args: [{name: 'pgmap', kind: 'pgmap'}],
+		returns: 'void',
+		run(ctx, [v]) {
+			const p = argPgmap(ctx, v!, 'kill_dax');
+			wr(ctx, `dax:${p.name}`);
+			p.daxAlive = false;
+			return null;
+		},
+	},
+	{
+		name: 'dax_alive',
+		kernel: 'drivers/dax/super.c:dax_alive',
+		effect: 'true while DAXDEV_ALIVE is set',
+		args: [{name: 'pgmap', kind: 'pgmap'}],
+		returns: 'bool',
+		run(ctx, [v]) {
+			const p = argPgmap(ctx, v!, 'dax_alive');
+			rd(ctx, `dax:${p.name}`);
+			return p.daxAlive;
+		},
+	},
+	{
+		name: 'dax_holder',
+		kernel: 'drivers/dax/super.c:dax_holder (fs/xfs registers one; ext2/ext4 pass none: fs/ext4/super.c)',
+		effect: 'true if the filesystem on the device registered as dax holder and so gets MF_MEM_PRE_REMOVE',
+		args: [{name: 'pgmap', kind: 'pgmap'}],
+		returns: 'bool',
+		run(ctx, [v]) {
+			const fs = fsOn(ctx, argPgmap(ctx, v!, 'dax_holder'));
+			return fs !== null && fs.holder;
+		},
+	},
+	fsStep('del_gendisk', 'block/genhd.c:del_gendisk (pmem_remove -> F1)', 'the block device is gone: the filesystem shuts down (no new DAX mappings); existing mappings are NOT zapped', fs => {
+		fs.shutdown = true;
+	}),
+	fsStep('freeze_super', 'fs/super.c:freeze_super (xfs_dax_notify_failure, MF_MEM_PRE_REMOVE)', 'freezes the filesystem: write faults block; read faults still proceed', fs => {
+		fs.frozen = true;
+	}),
+	fsStep('thaw_super', 'fs/super.c:thaw_super', 'thaws the filesystem', fs => {
+		fs.frozen = false;
+	}),
+	fsStep('xfs_force_shutdown', 'fs/xfs/xfs_fsops.c:xfs_force_shutdown (xfs_dax_notify_failure)', 'shuts the filesystem down: DAX faults fail with SIGBUS', fs => {
+		fs.shutdown = true;
+	}),
+	{
+		name: 'mf_dax_kill_procs',
+		kernel: 'mm/memory-failure.c:mf_dax_kill_procs (collect_procs + kill_procs, SIGBUS)',
+		effect: 'sends SIGBUS to the process owning the mm: fatal_signal_pending() is true from now on (the unmap is a separate unmap_mapping_range call)',
+		args: [{name: 'pgmap', kind: 'pgmap'}],
+		returns: 'void',
+		run(ctx, [v]) {
+			argPgmap(ctx, v!, 'mf_dax_kill_procs');
+			wr(ctx, 'sig');
+			ctx.m.sigbus = true;
+			return null;
+		},
+	},
+	{
+		name: 'fatal_signal_pending',
+		kernel: 'include/linux/sched/signal.h:fatal_signal_pending (checked each pass of __get_user_pages)',
+		effect: 'true once the process was sent SIGBUS',
+		args: [],
+		returns: 'bool',
+		run(ctx) {
+			rd(ctx, 'sig');
+			return ctx.m.sigbus;
+		},
+	},
+	{
+		name: 'handle_mm_fault',
+		kernel: 'mm/memory.c:handle_mm_fault -> handle_pte_fault; fs/dax.c:dax_iomap_fault / drivers/dax/device.c:dev_dax_huge_fault (G12, H2)',
+		effect: 'a read fault at va. A present PTE: only young/dirty are set, returns 0 (no new mapping; the G12 retry). A none PTE: fails with VM_FAULT_SIGBUS if the dax device is dead or the filesystem shut down (check_vma / iomap_begin), else installs the DAX PTE from the vma (devmap+special before v6.15; a refcounted PTE after) and returns 0',
+		args: [{name: 'va', kind: 'int'}],
+		returns: 'int',
+		run(ctx, [v]) {
+			const va = argInt(v!, 'handle_mm_fault', 'a va');
+			rd(ctx, 'pt');
+			if (findLeaf(ctx.m.pt, va)) {
+				note(ctx, `fault at ${hex(va)}: PTE present, only young/dirty updated`);
+				return 0;
+			}
+			const vma = ctx.m.vmas.find(x => va >= x.va && va < x.va + x.npages * 4096);
+			if (!vma) return VM_FAULT_SIGBUS;
+			const p = ctx.m.pgmaps[vma.pgmap]!;
+			rd(ctx, `dax:${p.name}`);
+			const fs = fsOn(ctx, p);
+			if (!p.daxAlive || (p.type === 'fsdax' && (!fs || fs.shutdown))) {
+				note(ctx, `fault at ${hex(va)}: ${!p.daxAlive ? 'dax device dead' : 'filesystem shut down'}: VM_FAULT_SIGBUS`);
+				return VM_FAULT_SIGBUS;
+			}
+			const pfn = vma.pfn + Math.floor((va - vma.va) / 4096);
+			const modern = ctx.m.settings.refcount === 'v6_15';
+			const leaf: LeafEntry = {pfn, write: vma.write, special: !modern, devmap: !modern};
+			const at = installLeaf(ctx.m.pt, va, leaf, vma.huge);
+			wr(ctx, 'pt');
+			wr(ctx, `e:${at.table}:${index(va, at.level)}`);
+			if (modern) {
+				const page = touchPage(ctx, pfn, 'handle_mm_fault', true);
+				if (page) page.refcount += 1;
+			}
+			note(ctx, `fault at ${hex(va)}: DAX PTE installed -> pfn ${hex(pfn)}`);
+			return 0;
+		},
+	},
+];

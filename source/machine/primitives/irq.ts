@@ -1,0 +1,110 @@
+// Interrupt state and RCU read-side sections (include/linux/irqflags.h,
+// include/linux/rcupdate.h). IRQs off defers IPIs and makes the CPU an RCU
+// reader, which is all gup-fast relies on (mm/gup.c: "disabling interrupts
+// ... blocks the TLB flush IPIs / RCU grace periods").
+
+import {type Ctx, wr} from '../context.js';
+import {currentReaders, isReader, readerExit} from '../rcu.js';
+import {Oops, type Primitive} from './spec.js';
+
+function setIrqs(ctx: Ctx, on: boolean): void {
+	const c = ctx.m.cpus[ctx.cpu]!;
+	wr(ctx, `irq:${ctx.cpu}`);
+	const wasReader = isReader(c);
+	c.irqsOn = on;
+	if (wasReader && !isReader(c)) readerExit(ctx, ctx.cpu);
+}
+
+export const irqPrimitives: Primitive[] = [
+	{
+		name: 'local_irq_save',
+		kernel: 'include/linux/irqflags.h:local_irq_save (mm/gup.c:get_user_pages_fast_only, G1)',
+		effect: 'saves the IRQ flag on the CPU\'s stack and disables IRQs: pending IPIs wait; the CPU becomes an RCU reader',
+		args: [],
+		returns: 'void',
+		run(ctx) {
+			const c = ctx.m.cpus[ctx.cpu]!;
+			c.irqSaved.push(c.irqsOn);
+			setIrqs(ctx, false);
+			return null;
+		},
+	},
+	{
+		name: 'local_irq_restore',
+		kernel: 'include/linux/irqflags.h:local_irq_restore (G11)',
+		effect: 'restores the flag saved by the matching local_irq_save; if IRQs come back on, deferred IPIs can be taken and RCU grace periods waiting on this CPU advance',
+		args: [],
+		returns: 'void',
+		run(ctx) {
+			const c = ctx.m.cpus[ctx.cpu]!;
+			if (c.irqSaved.length === 0) throw new Oops('local_irq_restore without a matching local_irq_save');
+			const saved = c.irqSaved.pop()!;
+			setIrqs(ctx, saved);
+			return null;
+		},
+	},
+	{
+		name: 'local_irq_disable',
+		kernel: 'include/linux/irqflags.h:local_irq_disable',
+		effect: 'disables IRQs (no nesting)',
+		args: [],
+		returns: 'void',
+		run(ctx) {
+			setIrqs(ctx, false);
+			return null;
+		},
+	},
+	{
+		name: 'local_irq_enable',
+		kernel: 'include/linux/irqflags.h:local_irq_enable',
+		effect: 'enables IRQs (no nesting)',
+		args: [],
+		returns: 'void',
+		run(ctx) {
+			setIrqs(ctx, true);
+			return null;
+		},
+	},
+	{
+		name: 'rcu_read_lock',
+		kernel: 'include/linux/rcupdate.h:rcu_read_lock',
+		effect: 'enters an RCU read-side critical section (nests)',
+		args: [],
+		returns: 'void',
+		run(ctx) {
+			wr(ctx, `irq:${ctx.cpu}`);
+			ctx.m.cpus[ctx.cpu]!.rcuDepth += 1;
+			return null;
+		},
+	},
+	{
+		name: 'rcu_read_unlock',
+		kernel: 'include/linux/rcupdate.h:rcu_read_unlock',
+		effect: 'leaves the read-side section; grace periods waiting on this CPU advance',
+		args: [],
+		returns: 'void',
+		run(ctx) {
+			const c = ctx.m.cpus[ctx.cpu]!;
+			if (c.rcuDepth === 0) throw new Oops('rcu_read_unlock without rcu_read_lock');
+			wr(ctx, `irq:${ctx.cpu}`);
+			const was = isReader(c);
+			c.rcuDepth -= 1;
+			if (was && !isReader(c)) readerExit(ctx, ctx.cpu);
+			return null;
+		},
+	},
+	{
+		name: 'synchronize_rcu',
+		kernel: 'kernel/rcu/tree.c:synchronize_rcu',
+		effect: 'blocks until every CPU that was an RCU reader at the call has left its read-side section',
+		args: [],
+		returns: 'void',
+		blocks: true,
+		run(ctx) {
+			wr(ctx, 'rcu');
+			const readers = currentReaders(ctx).filter(r => r !== ctx.cpu);
+			if (readers.length === 0) return null;
+			return {wait: {kind: 'gp', prim: 'synchronize_rcu', readers}};
+		},
+	},
+];

@@ -1,0 +1,143 @@
+// struct page references (mm/gup.c, mm/swap.c, include/linux/mm.h), with the
+// ZONE_DEVICE rules of the era in force (KERNEL.md §1): E21 fs-dax/device-dax
+// pages idle at refcount 1, 2->1 wakes waiters, 1->0 drops a pgmap reference;
+// v5.18 keeps idle at 1 but drops no pgmap reference; v6.15 is 0-based and
+// mappings hold references.
+
+import {type Ctx, note, violate, wr, rd} from '../context.js';
+import type {PageStruct, Value} from '../types.js';
+import {hex} from '../values.js';
+import {refPut} from '../percpu-ref.js';
+import {argInt, argOf, argSym, Oops, pageName, type Primitive} from './spec.js';
+
+export const GUP_PIN_COUNTING_BIAS = 1024;
+
+/** Every read or write of struct page goes through here: S1 if its memmap is gone. */
+export function touchPage(ctx: Ctx, pfn: number, who: string, write: boolean): PageStruct | undefined {
+	if (write) wr(ctx, `page:${pfn}`);
+	else rd(ctx, `page:${pfn}`);
+	const page = ctx.m.memmap[pfn];
+	if (!page) throw new Oops(`${who}: pfn ${hex(pfn)} has no struct page in this machine`);
+	if (!page.exists) {
+		violate(ctx, 'use-after-free', 'S1', `${who} touches struct page of pfn ${hex(pfn)}, whose memmap was removed by arch_remove_memory`, [pageName(pfn)]);
+		return undefined;
+	}
+	return page;
+}
+
+/** put_page() body, shared with memunmap_pages' loop. */
+export function putPage(ctx: Ctx, pfn: number, who: string): void {
+	const page = touchPage(ctx, pfn, who, true);
+	if (!page) return;
+	if (page.refcount <= 0) {
+		violate(ctx, 'refcount', 'S-ref', `${who}: refcount underflow on ${pageName(pfn)}`, [pageName(pfn)]);
+		return;
+	}
+	page.refcount -= 1;
+	const mode = ctx.m.settings.refcount;
+	if (page.pgmap && mode !== 'v6_15' && page.refcount === 1) note(ctx, `${pageName(pfn)} refcount 2 -> 1: __put_devmap_managed_page wakes waiters`);
+	if (page.pgmap && mode === 'e21' && page.refcount === 0) {
+		// mm/swap.c:__put_page: a ZONE_DEVICE page going to zero drops its pgmap reference.
+		const p = ctx.m.pgmaps[page.pgmap]!;
+		note(ctx, `${pageName(pfn)} refcount 1 -> 0: put_dev_pagemap(${p.name})`);
+		refPut(ctx, p, 1, `put_page(${hex(pfn)}) 1 -> 0`);
+	}
+}
+
+const pfnOf = (v: Value, prim: string): number => argOf(v, 'page', prim).pfn;
+
+export const pagePrimitives: Primitive[] = [
+	{
+		name: 'pte_page',
+		kernel: 'include/linux/pgtable.h:pte_page = pfn_to_page(pte_pfn(pte)) (G6)',
+		effect: 'the struct page pointer for the PTE\'s pfn: vmemmap arithmetic, touches nothing',
+		args: [{name: 'pte', kind: 'pte'}],
+		returns: 'page',
+		pure: true,
+		run: (_ctx, [v]) => ({t: 'page', pfn: argOf(v!, 'pte', 'pte_page').pfn}),
+	},
+	{
+		name: 'pfn_to_page',
+		kernel: 'include/asm-generic/memory_model.h:pfn_to_page',
+		effect: 'the struct page pointer for a pfn (arithmetic only)',
+		args: [{name: 'pfn', kind: 'int'}],
+		returns: 'page',
+		pure: true,
+		run: (_ctx, [v]) => ({t: 'page', pfn: argInt(v!, 'pfn_to_page', 'a pfn')}),
+	},
+	{
+		name: 'try_grab_page',
+		kernel: 'mm/gup.c:try_grab_compound_head [try_grab_folio_fast] (G7)',
+		effect: 'reads struct page and adds a reference unless the refcount is zero (FOLL_GET, or FOLL_PIN adding GUP_PIN_COUNTING_BIAS); returns false if it could not. Reading a removed memmap is S1',
+		args: [{name: 'page', kind: 'page'}, {name: 'flags', kind: 'sym', optional: true}],
+		returns: 'bool',
+		run(ctx, [pg, flags]) {
+			const pfn = pfnOf(pg!, 'try_grab_page');
+			const pin = flags !== undefined && flags !== null && argSym(flags, 'try_grab_page', ['FOLL_GET', 'FOLL_PIN']) === 'FOLL_PIN';
+			const page = touchPage(ctx, pfn, 'try_grab_page', true);
+			if (!page) return false;
+			if (page.refcount === 0) {
+				note(ctx, `${pageName(pfn)} refcount is 0: grab fails`);
+				return false;
+			}
+			page.refcount += pin ? GUP_PIN_COUNTING_BIAS : 1;
+			if (pin) page.pins += 1;
+			return true;
+		},
+	},
+	{
+		name: 'get_page',
+		kernel: 'include/linux/mm.h:get_page',
+		effect: 'adds a reference to struct page (S1 if its memmap is gone)',
+		args: [{name: 'page', kind: 'page'}],
+		returns: 'void',
+		run(ctx, [pg]) {
+			const page = touchPage(ctx, pfnOf(pg!, 'get_page'), 'get_page', true);
+			if (page) page.refcount += 1;
+			return null;
+		},
+	},
+	{
+		name: 'put_page',
+		kernel: 'include/linux/mm.h:put_page -> mm/swap.c:__put_page / mm/memremap.c:__put_devmap_managed_page (G8 undo, G13)',
+		effect: 'drops a reference (S1 if the memmap is gone; underflow is a refcount violation); under E21 rules 1 -> 0 on a ZONE_DEVICE page drops one pgmap reference',
+		args: [{name: 'page', kind: 'page'}],
+		returns: 'void',
+		run(ctx, [pg]) {
+			putPage(ctx, pfnOf(pg!, 'put_page'), 'put_page');
+			return null;
+		},
+	},
+	{
+		name: 'unpin_user_page',
+		kernel: 'mm/gup.c:unpin_user_page (G13 for FOLL_PIN)',
+		effect: 'drops a FOLL_PIN pin: GUP_PIN_COUNTING_BIAS references (S1 if the memmap is gone)',
+		args: [{name: 'page', kind: 'page'}],
+		returns: 'void',
+		run(ctx, [pg]) {
+			const pfn = pfnOf(pg!, 'unpin_user_page');
+			const page = touchPage(ctx, pfn, 'unpin_user_page', true);
+			if (!page) return null;
+			if (page.pins <= 0) {
+				violate(ctx, 'refcount', 'S-ref', `unpin_user_page: ${pageName(pfn)} is not pinned`, [pageName(pfn)]);
+				return null;
+			}
+			page.pins -= 1;
+			page.refcount -= GUP_PIN_COUNTING_BIAS;
+			return null;
+		},
+	},
+	{
+		name: 'page_refcount',
+		kernel: 'include/linux/page_ref.h:page_ref_count (query; does not count as a memmap access)',
+		effect: 'the refcount of the struct page of pfn, or -1 if its memmap was removed (for invariants)',
+		args: [{name: 'pfn', kind: 'int'}],
+		returns: 'int',
+		run(ctx, [v]) {
+			const pfn = argInt(v!, 'page_refcount', 'a pfn');
+			rd(ctx, `page:${pfn}`);
+			const page = ctx.m.memmap[pfn];
+			return page && page.exists ? page.refcount : -1;
+		},
+	},
+];

@@ -1,0 +1,233 @@
+// Page-table reads and writes: the lockless walk of gup-fast (mm/gup.c), the
+// locked walk of the slow path, PTE predicates (arch/x86/include/asm/pgtable.h),
+// zapping (mm/memory.c) and page-table freeing (mm/mmu_gather.c).
+
+import {type Ctx, note, rd, violate, wr} from '../context.js';
+import {findLeaf, index, isLeaf, LEVEL_NAME, allLeaves, tablePath} from '../pagetable.js';
+import {callRcu, currentReaders} from '../rcu.js';
+import type {LeafEntry, PmdValue, PteValue, Value} from '../types.js';
+import {hex} from '../values.js';
+import {argInt, argOf, argPgmap, Oops, type Primitive} from './spec.js';
+
+/** Read one entry, checking S6 (a read of a freed page-table page). */
+export function readEntry(ctx: Ctx, table: number, level: number, va: number, who: string) {
+	const t = ctx.m.pt.tables[table];
+	rd(ctx, `table:${table}`);
+	rd(ctx, `e:${table}:${index(va, level)}`);
+	if (!t) throw new Oops(`${who}: no page-table page T${table}`);
+	if (t.freed) {
+		violate(ctx, 'freed-table-read', 'S6', `${who} reads ${LEVEL_NAME[level]} page T${table} for va ${hex(va)}, which was freed`, [`table T${table}`, `va ${hex(va)}`]);
+	}
+	return t.entries[index(va, level)];
+}
+
+export function writeEntry(ctx: Ctx, table: number, level: number, va: number, entry: LeafEntry | undefined): void {
+	const i = index(va, level);
+	wr(ctx, `e:${table}:${i}`);
+	wr(ctx, 'pt');
+	const t = ctx.m.pt.tables[table]!;
+	if (entry === undefined) delete t.entries[i];
+	else t.entries[i] = entry;
+}
+
+export const noneValue = (va: number): PteValue => ({t: 'pte', va, present: false, write: false, special: false, devmap: false, pfn: 0, huge: false});
+
+export const leafValue = (va: number, e: LeafEntry, huge: boolean): PteValue => ({t: 'pte', va, present: true, write: e.write, special: e.special, devmap: e.devmap, pfn: e.pfn, huge});
+
+/** Walk from the PGD; stop at a leaf or a hole. `toLevel` 2 stops at the PMD. */
+function walk(ctx: Ctx, va: number, toLevel: number, who: string): {entry: ReturnType<typeof readEntry>; table: number; level: number} {
+	let table = ctx.m.pt.root;
+	for (let level = 4; ; level--) {
+		const e = readEntry(ctx, table, level, va, who);
+		if (level === toLevel || e === undefined || isLeaf(e)) return {entry: e, table, level};
+		table = e.table;
+	}
+}
+
+/** A full walk to the leaf, as the hardware walker and the locked slow path do. */
+export function walkLeaf(ctx: Ctx, va: number, who: string): PteValue {
+	const w = walk(ctx, va, 1, who);
+	if (w.entry === undefined || !isLeaf(w.entry)) return noneValue(va);
+	return leafValue(va, w.entry, w.level === 2);
+}
+
+function pte(v: Value, prim: string): PteValue {
+	return argOf(v, 'pte', prim);
+}
+
+const predicate = (name: string, field: 'present' | 'write' | 'special' | 'devmap', kernel: string): Primitive => ({
+	name,
+	kernel,
+	effect: `tests the ${field} bit of a PTE value already read (no memory access)`,
+	args: [{name: 'pte', kind: 'pte'}],
+	returns: 'bool',
+	pure: true,
+	run: (_ctx, [v]) => pte(v!, name)[field],
+});
+
+export const pgtablePrimitives: Primitive[] = [
+	{
+		name: 'pmdp_get_lockless',
+		kernel: 'include/linux/pgtable.h:pmdp_get_lockless (mm/gup.c:gup_pmd_range, G2)',
+		effect: 'walks PGD -> PUD -> PMD without locks and returns the PMD entry (a table pointer or a huge leaf); reading a freed table page is S6',
+		args: [{name: 'va', kind: 'int'}],
+		returns: 'pmd',
+		run(ctx, [va]) {
+			const a = argInt(va!, 'pmdp_get_lockless', 'a va');
+			const w = walk(ctx, a, 2, 'pmdp_get_lockless');
+			const value: PmdValue = {t: 'pmd', va: a, present: false, leaf: false, table: -1};
+			if (w.level !== 2 || w.entry === undefined) return value;
+			if (isLeaf(w.entry)) return {...value, present: true, leaf: true, table: w.table};
+			return {...value, present: true, table: w.entry.table};
+		},
+	},
+	{
+		name: 'ptep_get_lockless',
+		kernel: 'include/linux/pgtable.h:ptep_get_lockless (mm/gup.c:gup_pte_range [gup_fast_pte_range], G3)',
+		effect: 'reads the PTE for va through the PMD value read before (pte_offset_map(&pmd)); for a huge PMD returns the PMD leaf; reading a freed table page is S6',
+		args: [{name: 'pmd', kind: 'pmd'}, {name: 'va', kind: 'int'}],
+		returns: 'pte',
+		run(ctx, [p, va]) {
+			const pmd = argOf(p!, 'pmd', 'ptep_get_lockless');
+			const a = argInt(va!, 'ptep_get_lockless', 'a va');
+			if (!pmd.present) throw new Oops('ptep_get_lockless: the PMD is not present (test pmd_present first)');
+			if (pmd.leaf) {
+				const e = readEntry(ctx, pmd.table, 2, a, 'ptep_get_lockless');
+				return e && isLeaf(e) ? leafValue(a, e, true) : noneValue(a);
+			}
+			const e = readEntry(ctx, pmd.table, 1, a, 'ptep_get_lockless');
+			return e && isLeaf(e) ? leafValue(a, e, false) : noneValue(a);
+		},
+	},
+	{
+		name: 'ptep_get',
+		kernel: 'mm/gup.c:follow_page_pte (pte_offset_map_lock + ptep_get, under the PTE lock)',
+		effect: 'walks the page table to va (as the slow path does, under the lock) and returns the PTE',
+		args: [{name: 'va', kind: 'int'}],
+		returns: 'pte',
+		run: (ctx, [va]) => walkLeaf(ctx, argInt(va!, 'ptep_get', 'a va'), 'ptep_get'),
+	},
+	predicate('pte_present', 'present', 'arch/x86/include/asm/pgtable.h:pte_present'),
+	predicate('pte_write', 'write', 'arch/x86/include/asm/pgtable.h:pte_write'),
+	predicate('pte_special', 'special', 'arch/x86/include/asm/pgtable.h:pte_special'),
+	predicate('pte_devmap', 'devmap', 'arch/x86/include/asm/pgtable.h:pte_devmap (0 without CONFIG_ARCH_HAS_PTE_DEVMAP)'),
+	{
+		name: 'pte_none',
+		kernel: 'include/linux/pgtable.h:pte_none',
+		effect: 'true if the PTE value is empty',
+		args: [{name: 'pte', kind: 'pte'}],
+		returns: 'bool',
+		pure: true,
+		run: (_ctx, [v]) => !pte(v!, 'pte_none').present,
+	},
+	{
+		name: 'pte_pfn',
+		kernel: 'arch/x86/include/asm/pgtable.h:pte_pfn',
+		effect: 'the pfn a PTE value points at (arithmetic only)',
+		args: [{name: 'pte', kind: 'pte'}],
+		returns: 'int',
+		pure: true,
+		run: (_ctx, [v]) => pte(v!, 'pte_pfn').pfn,
+	},
+	{
+		name: 'pte_val',
+		kernel: 'arch/x86/include/asm/pgtable_types.h:pte_val',
+		effect: 'the raw PTE word (pfn << 12 | present | write | special | devmap bits), for comparisons',
+		args: [{name: 'pte', kind: 'pte'}],
+		returns: 'int',
+		pure: true,
+		run(_ctx, [v]) {
+			const p = pte(v!, 'pte_val');
+			if (!p.present) return 0;
+			return p.pfn * 4096 + 1 + (p.write ? 2 : 0) + (p.special ? 0x200 : 0) + (p.devmap ? 0x400 : 0) + (p.huge ? 0x80 : 0);
+		},
+	},
+	{
+		name: 'pmd_present',
+		kernel: 'arch/x86/include/asm/pgtable.h:pmd_present',
+		effect: 'true if the PMD value is present (a table or a huge leaf)',
+		args: [{name: 'pmd', kind: 'pmd'}],
+		returns: 'bool',
+		pure: true,
+		run: (_ctx, [v]) => argOf(v!, 'pmd', 'pmd_present').present,
+	},
+	{
+		name: 'pmd_leaf',
+		kernel: 'arch/x86/include/asm/pgtable.h:pmd_leaf (pmd_trans_huge / pmd_devmap)',
+		effect: 'true if the PMD maps a huge page directly',
+		args: [{name: 'pmd', kind: 'pmd'}],
+		returns: 'bool',
+		pure: true,
+		run: (_ctx, [v]) => argOf(v!, 'pmd', 'pmd_leaf').leaf,
+	},
+	{
+		name: 'ptep_get_and_clear',
+		kernel: 'mm/memory.c:zap_pte_range -> ptep_get_and_clear (D2, one PTE)',
+		effect: 'clears the leaf mapping va and returns the old value; the va is now zapped (S5 looks for it in TLBs when a flush returns)',
+		args: [{name: 'va', kind: 'int'}],
+		returns: 'pte',
+		run(ctx, [va]) {
+			const a = argInt(va!, 'ptep_get_and_clear', 'a va');
+			const old = walkLeaf(ctx, a, 'ptep_get_and_clear');
+			if (!old.present) return old;
+			const leaf = findLeaf(ctx.m.pt, a)!;
+			writeEntry(ctx, leaf.table, leaf.level, a, undefined);
+			if (!ctx.m.zapped.includes(a)) ctx.m.zapped.push(a);
+			return old;
+		},
+	},
+	{
+		name: 'unmap_mapping_range',
+		kernel: 'mm/memory.c:unmap_mapping_range(mapping, 0, 0, 1) -> zap_pte_range (D2)',
+		effect: 'zaps every PTE mapping a pfn of the pgmap, one PTE per step (the CPU stays on the statement until the last is gone); the TLB flush is a separate call',
+		args: [{name: 'pgmap', kind: 'pgmap'}],
+		returns: 'void',
+		run(ctx, [p]) {
+			const pg = argPgmap(ctx, p!, 'unmap_mapping_range');
+			rd(ctx, 'pt');
+			const inRange = allLeaves(ctx.m.pt).filter(l => l.entry.pfn >= pg.first && l.entry.pfn < pg.first + pg.npages);
+			const first = inRange[0];
+			if (!first) return null;
+			writeEntry(ctx, first.table, first.level, first.va, undefined);
+			if (!ctx.m.zapped.includes(first.va)) ctx.m.zapped.push(first.va);
+			note(ctx, `zap va ${hex(first.va)} (pfn ${hex(first.entry.pfn)})`);
+			return inRange.length > 1 ? {repeat: true} : null;
+		},
+	},
+	{
+		name: 'free_pgtables',
+		kernel: 'mm/memory.c:free_pgtables -> pte_free_tlb -> mm/mmu_gather.c:tlb_remove_table',
+		effect: 'unhooks the PTE page covering va from its PMD, then frees it: TABLE_FREE=rcu queues the free behind an RCU grace period (tlb_remove_table -> call_rcu); TABLE_FREE=ipi sends an empty IPI to every other CPU and frees once all acked (tlb_remove_table_sync_one)',
+		args: [{name: 'va', kind: 'int'}],
+		returns: 'void',
+		blocks: true,
+		run(ctx, [va]) {
+			const a = argInt(va!, 'free_pgtables', 'a va');
+			const path = tablePath(ctx.m.pt, a);
+			const pmd = path.find(p => p.level === 2);
+			const entry = pmd && ctx.m.pt.tables[pmd.table]!.entries[index(a, 2)];
+			if (!pmd || !entry || isLeaf(entry)) throw new Oops(`free_pgtables: no PTE page under va ${hex(a)}`);
+			const table = entry.table;
+			if (Object.keys(ctx.m.pt.tables[table]!.entries).length > 0) throw new Oops(`free_pgtables: PTE page T${table} still has entries (zap them first)`);
+			wr(ctx, `e:${pmd.table}:${index(a, 2)}`);
+			wr(ctx, 'pt');
+			delete ctx.m.pt.tables[pmd.table]!.entries[index(a, 2)];
+			note(ctx, `PMD entry for va ${hex(a)} cleared; T${table} unhooked`);
+			if (ctx.m.settings.tableFree === 'rcu') {
+				callRcu(ctx, {kind: 'free-table', table, readers: currentReaders(ctx).filter(r => r !== ctx.cpu)});
+				return null;
+			}
+			const targets = ctx.m.cpus.filter(c => c.id !== ctx.cpu).map(c => c.id);
+			for (const t of targets) {
+				wr(ctx, `ipi:${t}`);
+				ctx.m.cpus[t]!.ipis.push({from: ctx.cpu, kind: 'sync', vas: null});
+			}
+			if (targets.length === 0) {
+				wr(ctx, `table:${table}`);
+				ctx.m.pt.tables[table]!.freed = true;
+				return null;
+			}
+			return {wait: {kind: 'acks', prim: 'tlb_remove_table_sync_one', pending: targets, vas: null, after: {freeTable: table}}};
+		},
+	},
+];

@@ -1,0 +1,69 @@
+// The contract every primitive follows. A primitive models one kernel function
+// (or a tight sequence of them that the kernel runs without a preemption point
+// the race depends on), cites it, and touches the machine only through the Ctx
+// so its footprint is recorded.
+
+import type {Ctx} from '../context.js';
+import type {Machine, Pgmap, PageStruct, Value, Wait} from '../types.js';
+import {formatValue, typeName} from '../values.js';
+import {hex} from '../values.js';
+
+export type ArgKind = 'int' | 'bool' | 'pte' | 'pmd' | 'page' | 'pgmap' | 'sym' | 'any';
+export type ReturnKind = 'void' | 'bool' | 'int' | 'pte' | 'pmd' | 'page' | 'pgmap';
+
+export type PrimResult = Value | {wait: Wait} | {repeat: true};
+
+export type Primitive = {
+	name: string;
+	/** `path:function` in torvalds/linux, with the era where it matters. */
+	kernel: string;
+	/** What it does to the state, for docs and help. */
+	effect: string;
+	args: {name: string; kind: ArgKind; optional?: boolean}[];
+	returns: ReturnKind;
+	/** Touches no machine state: evaluating it is not a step of its own. */
+	pure?: boolean;
+	/**
+	 * Blocking primitives must stand alone as a statement. A `guard` makes the
+	 * CPU wait before the call (reason returned); `run` may instead return a
+	 * Wait, which the CPU spins on until satisfied, then takes one more step.
+	 */
+	guard?: (m: Machine, cpu: number, args: Value[]) => string | null;
+	blocks?: boolean;
+	/** `{repeat: true}`: the CPU stays on this statement and calls it again next step. */
+	run: (ctx: Ctx, args: Value[]) => PrimResult;
+};
+
+/** A fault in the scenario program itself (a NULL dereference, a wrong type): an oops. */
+export class Oops extends Error {}
+
+export function argPgmap(ctx: Ctx, v: Value, prim: string): Pgmap {
+	const name = v !== null && typeof v === 'object' && (v.t === 'pgmap' || v.t === 'sym') ? v.name : null;
+	if (name === null) throw new Oops(`${prim}: expected a dev_pagemap, got ${formatValue(v)}`);
+	const p = ctx.m.pgmaps[name];
+	if (!p) throw new Oops(`${prim}: no dev_pagemap named ${name}`);
+	return p;
+}
+
+export function argInt(v: Value, prim: string, what = 'an int'): number {
+	if (typeof v === 'number') return v;
+	if (v !== null && typeof v === 'object' && v.t === 'page') return v.pfn;
+	throw new Oops(`${prim}: expected ${what}, got ${typeName(v)} ${formatValue(v)}`);
+}
+
+export function argOf<T extends 'pte' | 'pmd' | 'page'>(v: Value, t: T, prim: string): Extract<Value, {t: T}> {
+	if (v !== null && typeof v === 'object' && v.t === t) return v as Extract<Value, {t: T}>;
+	if (v === null) throw new Oops(`${prim}: NULL pointer dereference (expected a ${t})`);
+	throw new Oops(`${prim}: expected a ${t}, got ${typeName(v)} ${formatValue(v)}`);
+}
+
+export function argSym(v: Value, prim: string, allowed: string[]): string {
+	if (v !== null && typeof v === 'object' && v.t === 'sym' && allowed.includes(v.name)) return v.name;
+	throw new Oops(`${prim}: expected one of ${allowed.join(', ')}, got ${formatValue(v)}`);
+}
+
+export const pageName = (pfn: number): string => `page ${hex(pfn)}`;
+
+export function pageOf(ctx: Ctx, pfn: number): PageStruct | undefined {
+	return ctx.m.memmap[pfn];
+}

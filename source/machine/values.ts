@@ -1,0 +1,52 @@
+// Formatting and comparison of the values scenario programs compute with.
+
+import type {Value} from './types.js';
+
+export const hex = (n: number): string => (n < 0 ? '-0x' + (-n).toString(16) : '0x' + n.toString(16));
+
+export function formatValue(v: Value): string {
+	if (v === null) return 'NULL';
+	if (typeof v === 'boolean') return v ? 'true' : 'false';
+	if (typeof v === 'number') return Math.abs(v) >= 256 ? hex(v) : String(v);
+	switch (v.t) {
+		case 'pte': {
+			if (!v.present) return `pte(none @${hex(v.va)})`;
+			const bits = [v.write && 'W', v.special && 'S', v.devmap && 'D', v.huge && 'H'].filter(Boolean).join('');
+			return `pte(pfn ${hex(v.pfn)}${bits ? ' ' + bits : ''})`;
+		}
+		case 'pmd':
+			return v.present ? (v.leaf ? `pmd(huge @${hex(v.va)})` : `pmd(table T${v.table})`) : 'pmd(none)';
+		case 'page':
+			return `page(${hex(v.pfn)})`;
+		case 'pgmap':
+			return `&${v.name}`;
+		case 'sym':
+			return v.name;
+	}
+}
+
+/** Structural equality: two PTE values read at different times compare by content. */
+export function valuesEqual(a: Value, b: Value): boolean {
+	if (a === b) return true;
+	if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+	if (a.t !== b.t) return false;
+	const ak = Object.keys(a) as (keyof typeof a)[];
+	for (const k of ak) if ((a as any)[k] !== (b as any)[k]) return false;
+	return true;
+}
+
+/** C truthiness: NULL, false, 0 and a none PTE/PMD are false. */
+export function truthy(v: Value): boolean {
+	if (v === null) return false;
+	if (typeof v === 'boolean') return v;
+	if (typeof v === 'number') return v !== 0;
+	if (v.t === 'pte' || v.t === 'pmd') return v.present;
+	return true;
+}
+
+export function typeName(v: Value): string {
+	if (v === null) return 'NULL';
+	if (typeof v === 'boolean') return 'bool';
+	if (typeof v === 'number') return 'int';
+	return v.t;
+}
