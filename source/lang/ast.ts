@@ -79,6 +79,8 @@ export type CpuDecl = {
 	pos: Pos;
 	/** Line of the closing brace: where a finished CPU's cursor rests. */
 	endLine: number;
+	/** `cpu N "label" * count { }`: copies get the next free CPU ids. */
+	replicas?: Expr;
 };
 
 export type Scenario = {

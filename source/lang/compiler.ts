@@ -645,7 +645,7 @@ export function compile(ast: Scenario, opts: CompileOptions): Program {
 }
 
 function replicaCount(c: Compiler, d: CpuDecl): number {
-	const r = (d as CpuDecl & {replicas?: Expr}).replicas;
+	const r = d.replicas;
 	if (!r) return 1;
 	const v = c.expr(r, {locals: null, inAtomic: false, replica: 0});
 	if (typeof v.constant !== 'number' || v.constant < 1) c.fail(r.pos, 'the replica count must be a positive integer from params or consts');

@@ -1,0 +1,61 @@
+// Finding and loading a scenario: a built-in name (scenarios/*.race shipped with
+// the package) or a path. Loading only reads text and parses it; nothing in a
+// scenario file is ever executed but by our interpreter.
+
+import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs';
+import {basename, dirname, join, resolve} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import type {Scenario} from './ast.js';
+import {compile, type CompileOptions} from './compiler.js';
+import {Model} from './interpreter.js';
+import {parseScenario} from './parser.js';
+
+export const DEFAULT_SCENARIO = 'fsdax-unbind-2021';
+const MAX_SCENARIO_BYTES = 1 << 20;
+
+export class LoadError extends Error {}
+
+/** scenarios/ beside the package root (works from source/ under tsx and from dist/). */
+export function scenariosDir(): string {
+	let dir = dirname(fileURLToPath(import.meta.url));
+	for (let i = 0; i < 5; i++) {
+		if (existsSync(join(dir, 'scenarios')) && existsSync(join(dir, 'package.json'))) return join(dir, 'scenarios');
+		dir = dirname(dir);
+	}
+	throw new Error('cannot find the scenarios/ folder of the racewalk package');
+}
+
+export function builtinNames(): string[] {
+	return readdirSync(scenariosDir())
+		.filter(f => f.endsWith('.race'))
+		.map(f => f.slice(0, -5))
+		.sort((a, b) => (a === DEFAULT_SCENARIO ? -1 : b === DEFAULT_SCENARIO ? 1 : a.localeCompare(b)));
+}
+
+export type LoadedSource = {file: string; source: string; ast: Scenario; builtin: boolean};
+
+/** Read and parse a scenario by built-in name or path. Throws LoadError or Diagnostic. */
+export function loadScenario(nameOrPath: string): LoadedSource {
+	const builtin = join(scenariosDir(), `${nameOrPath}.race`);
+	const isBuiltin = !nameOrPath.includes('/') && !nameOrPath.endsWith('.race') && existsSync(builtin);
+	const path = isBuiltin ? builtin : resolve(nameOrPath);
+	if (!existsSync(path)) {
+		throw new LoadError(`${nameOrPath}: no such built-in scenario or file (built-ins: ${builtinNames().join(', ')})`);
+	}
+	if (statSync(path).isDirectory()) throw new LoadError(`${nameOrPath}: is a directory, not a scenario file`);
+	if (statSync(path).size > MAX_SCENARIO_BYTES) throw new LoadError(`${nameOrPath}: file too large for a scenario (over 1 MiB)`);
+	const source = readFileSync(path, 'utf8');
+	const file = isBuiltin ? `scenarios/${basename(path)}` : nameOrPath;
+	return {file, source, ast: parseScenario(source, file), builtin: isBuiltin};
+}
+
+/** Parse + compile from text (recordings carry the text itself). */
+export function modelFromSource(file: string, source: string, opts: Omit<CompileOptions, 'file' | 'source'> = {}): Model {
+	const ast = parseScenario(source, file);
+	return new Model(compile(ast, {file, source, ...opts}));
+}
+
+export function loadModel(nameOrPath: string, opts: Omit<CompileOptions, 'file' | 'source'> = {}): Model {
+	const loaded = loadScenario(nameOrPath);
+	return new Model(compile(loaded.ast, {file: loaded.file, source: loaded.source, ...opts}));
+}
