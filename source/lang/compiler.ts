@@ -224,7 +224,7 @@ class Compiler {
 		}
 	}
 
-	buildMachine(cpuCount: number): Machine {
+	buildMachine(cpuCount: number, replicaOf: Map<number, number>): Machine {
 		const m = emptyMachine(cpuCount);
 		m.mmCpumask = m.cpus.map(c => c.id);
 		for (const item of this.machineItems) {
@@ -235,6 +235,8 @@ class Compiler {
 				throw err;
 			}
 		}
+		// A copy of a CPU block runs the same task, so it runs the mm if the original does.
+		for (const [copy, origin] of replicaOf) if (m.mmCpumask.includes(origin) && !m.mmCpumask.includes(copy)) m.mmCpumask.push(copy);
 		return m;
 	}
 
@@ -621,12 +623,16 @@ export function compile(ast: Scenario, opts: CompileOptions): Program {
 	});
 	if (decls.length === 0) c.fail(ast.pos, 'a scenario needs at least one cpu block');
 	for (const d of decls) cpus.push(c.cpu(d, d.id, 0));
+	const replicaOf = new Map<number, number>();
 	for (const d of decls) {
 		const n = replicaCount(c, d);
-		for (let r = 1; r < n; r++) cpus.push(c.cpu(d, cpus.length, r));
+		for (let r = 1; r < n; r++) {
+			replicaOf.set(cpus.length, d.id);
+			cpus.push(c.cpu(d, cpus.length, r));
+		}
 	}
 	if (cpus.length > 10) c.fail(decls[0]!.pos, `at most 10 CPUs (0-9), this scenario has ${cpus.length}`);
-	const initial = c.buildMachine(cpus.length);
+	const initial = c.buildMachine(cpus.length, replicaOf);
 	const invariants = ast.invariants.map(inv => {
 		const ev = c.expr(inv.expr, {locals: null, inAtomic: false, replica: 0}).ev;
 		return {name: inv.name, line: inv.pos.line, check: (ctx: Ctx) => truthy(ev({ctx, locals: {}}))};

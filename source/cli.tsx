@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// racewalk: the entry point. Picks the subcommand; each lives in
+// source/commands/ and parses its own flags with meow. User mistakes end as
+// one line on stderr with exit code 2, never a stack trace.
+
+import {asUsageError, EXIT, processIo, type Command} from './commands/common.js';
+import {COMMANDS} from './commands/index.js';
+
+const HELP = `racewalk - a multi-CPU stepping debugger for races in Linux mm code
+
+Usage
+  $ racewalk [scenario|file.race]        open the TUI (default: fsdax-unbind-2021)
+  $ racewalk <command> [options]
+
+Commands
+${'{commands}'}
+
+Run 'racewalk <command> --help' for the options of a command.
+
+Examples
+  $ racewalk list
+  $ racewalk run fsdax-unbind-2021 --schedule "1 1 1 1 1 1 2"
+  $ racewalk run fsdax-unbind-2021 --variant noref --schedule "1 1 1 1 1 1 0 0 0 0 0 0 0 0"
+`;
+
+export async function main(argv: string[]): Promise<number> {
+	const io = processIo();
+	const [first, ...rest] = argv;
+	const commands = new Map<string, Command>(COMMANDS.map(c => [c.name, c]));
+	if (first === '--help' || first === '-h' || first === 'help') {
+		io.out(HELP.replace('{commands}', COMMANDS.map(c => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')));
+		return EXIT.ok;
+	}
+	if (first === '--version') {
+		io.out('racewalk 0.1.0');
+		return EXIT.ok;
+	}
+	const command = first !== undefined && commands.get(first);
+	try {
+		if (command) return await command.run(rest, io);
+		const tui = commands.get('tui');
+		if (!tui) throw new Error('the TUI is not built in');
+		return await tui.run(argv, io);
+	} catch (err) {
+		const usage = asUsageError(err);
+		if (!usage) throw err;
+		io.err(`racewalk: ${usage.detail ?? usage.message}`);
+		return EXIT.usage;
+	}
+}
+
+main(process.argv.slice(2)).then(
+	code => {
+		process.exitCode = code;
+	},
+	err => {
+		process.stderr.write(`racewalk: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+		process.exitCode = 70;
+	},
+);

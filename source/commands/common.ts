@@ -1,0 +1,68 @@
+// What every subcommand shares: user errors (one line, exit 2), `--set`
+// parsing, loading a model with every kind of bad input turned into a
+// UsageError, and the exit codes of SPEC §7.
+
+import {Diagnostic} from '../lang/diagnostics.js';
+import {ParamError} from '../lang/compiler.js';
+import {LoadError, loadScenario} from '../lang/load.js';
+import {compile} from '../lang/compiler.js';
+import {Model} from '../lang/interpreter.js';
+import {ScheduleError} from '../lang/schedule.js';
+
+export const EXIT = {ok: 0, violation: 1, usage: 2, liveness: 3, bound: 4} as const;
+
+/** A mistake of the user's: printed as one line (plus a source excerpt for diagnostics), exit 2. */
+export class UsageError extends Error {
+	constructor(
+		message: string,
+		readonly detail?: string,
+	) {
+		super(message);
+	}
+}
+
+export function parseSets(list: readonly string[] | undefined): Record<string, string> {
+	const out: Record<string, string> = {};
+	for (const item of list ?? []) {
+		const eq = item.indexOf('=');
+		if (eq <= 0) throw new UsageError(`--set ${item}: expected name=value`);
+		out[item.slice(0, eq)] = item.slice(eq + 1);
+	}
+	return out;
+}
+
+/** Convert the language layer's errors into UsageErrors. */
+export function asUsageError(err: unknown): UsageError | undefined {
+	if (err instanceof UsageError) return err;
+	if (err instanceof Diagnostic) return new UsageError(err.message, err.render());
+	if (err instanceof ParamError || err instanceof LoadError || err instanceof ScheduleError) return new UsageError(err.message);
+	return undefined;
+}
+
+export type ModelOptions = {set?: readonly string[]; variant?: string | null};
+
+export function openModel(nameOrPath: string, opts: ModelOptions = {}): Model {
+	try {
+		const loaded = loadScenario(nameOrPath);
+		return new Model(compile(loaded.ast, {file: loaded.file, source: loaded.source, set: parseSets(opts.set), variant: opts.variant ?? null}));
+	} catch (err) {
+		throw asUsageError(err) ?? err;
+	}
+}
+
+/** Output channel: commands write through this so tests can capture it. */
+export type Io = {out: (text: string) => void; err: (text: string) => void; isTTY: boolean; columns: number};
+
+export const processIo = (): Io => ({
+	out: t => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
+	err: t => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
+	isTTY: Boolean(process.stdout.isTTY),
+	columns: process.stdout.columns ?? 80,
+});
+
+export type Command = {
+	name: string;
+	summary: string;
+	/** Returns the exit code. Throws UsageError for user mistakes. */
+	run: (argv: string[], io: Io) => Promise<number>;
+};

@@ -1,0 +1,34 @@
+import meow from 'meow';
+import {builtinNames} from '../lang/load.js';
+import {expectLabel} from '../render/verdict.js';
+import {type Command, EXIT, openModel} from './common.js';
+
+const HELP = `
+Usage
+  $ racewalk list [--json]
+
+Lists the built-in scenarios: name, title, expected verdict.
+✱ marks a verdict the model derives (or a hypothesis), not a known kernel fact.
+`;
+
+export const listCommand: Command = {
+	name: 'list',
+	summary: 'built-in scenarios, titles and expected verdicts',
+	async run(argv, io) {
+		const cli = meow(HELP, {importMeta: import.meta, argv, flags: {json: {type: 'boolean', default: false}}, allowUnknownFlags: false});
+		const rows = builtinNames().map(name => {
+			const p = openModel(name).program;
+			return {name, title: p.scenario.title ?? '', era: p.scenario.era ?? '', expected: p.expects.map(expectLabel), variants: p.scenario.variants.map(v => v.name)};
+		});
+		if (cli.flags.json) {
+			io.out(JSON.stringify(rows, null, 2));
+			return EXIT.ok;
+		}
+		const w = Math.max(...rows.map(r => r.name.length));
+		for (const r of rows) {
+			io.out(`${r.name.padEnd(w)}  ${r.title}`);
+			io.out(`${' '.repeat(w)}  expect: ${r.expected.join('; ')}${r.variants.length ? `   variants: ${r.variants.join(', ')}` : ''}`);
+		}
+		return EXIT.ok;
+	},
+};

@@ -1,0 +1,110 @@
+import meow from 'meow';
+import type {Model} from '../lang/interpreter.js';
+import {formatSchedule, parseSchedule} from '../lang/schedule.js';
+import type {Machine, Transition} from '../machine/types.js';
+import {cpuLabel, renderTrace, replaySteps, stepSummary, type TraceStep} from '../render/trace.js';
+import {isLiveness, violationLine} from '../render/verdict.js';
+import {type Command, EXIT, openModel, UsageError} from './common.js';
+
+const HELP = `
+Usage
+  $ racewalk run <scenario|file.race> --schedule "0 0 1 i2 ..." [options]
+
+Replays a schedule and prints the trace (one line per step: step, CPU, source
+line, statement, what changed) and the verdict.
+
+Schedule: CPU digits; i<digit> = that CPU takes its pending interrupt.
+Separators: spaces or commas.
+
+Options
+  --schedule, -s  the interleaving to replay (required)
+  --set k=v       override a param (repeatable)
+  --variant NAME  apply one of the scenario's variants
+  --json          machine-readable output
+  --width N       wrap the trace at N columns (default: terminal width or 100)
+
+Exit codes: 0 no violation, 1 safety violation, 2 bad input, 3 liveness (deadlock, hung task).
+
+Examples
+  $ racewalk run fsdax-unbind-2021 --schedule "1 1 1 1 1 1 2"
+  $ racewalk run fsdax-unbind-2021 --variant noref -s "1 1 1 1 1 1 0 0 0 0 0 0 0 0"
+  $ racewalk run devdax-unbind --set gup_pgmap_check=true -s "0 0 1 1 1"
+`;
+
+/** "since step N" for every CPU a blocked reason names as having IRQs off. */
+export function irqsOffSince(states: readonly Machine[], reason: string): string {
+	const extra: string[] = [];
+	for (const m of reason.matchAll(/CPU(\d) \(IRQs off\)/g)) {
+		const cpu = Number(m[1]);
+		let since = states.length - 1;
+		while (since > 0 && !states[since - 1]!.cpus[cpu]!.irqsOn) since--;
+		extra.push(since === 0 ? `CPU${cpu} has had IRQs off from the start` : `CPU${cpu} has IRQs off since step ${since}`);
+	}
+	return extra.length ? `; ${extra.join('; ')}` : '';
+}
+
+export function scheduleError(model: Model, steps: readonly TraceStep[], index: number, t: Transition, reason: string): string {
+	const states = [model.initial, ...steps.map(s => s.after)];
+	return `step ${index + 1} (${t.irq ? 'i' : ''}${t.cpu}): ${reason}${irqsOffSince(states, reason)}`;
+}
+
+export const runCommand: Command = {
+	name: 'run',
+	summary: 'replay a schedule, print the trace and the verdict',
+	async run(argv, io) {
+		const cli = meow(HELP, {
+			importMeta: import.meta,
+			argv,
+			allowUnknownFlags: false,
+			flags: {
+				schedule: {type: 'string', shortFlag: 's'},
+				set: {type: 'string', isMultiple: true},
+				variant: {type: 'string'},
+				json: {type: 'boolean', default: false},
+				width: {type: 'number'},
+				color: {type: 'boolean', default: true},
+			},
+		});
+		const target = cli.input[0];
+		if (!target) throw new UsageError('run: which scenario? (racewalk run <scenario|file.race> --schedule "...")');
+		if (cli.input.length > 1) throw new UsageError(`run: unexpected argument '${cli.input[1]}'`);
+		if (cli.flags.schedule === undefined) throw new UsageError('run: --schedule is required (e.g. --schedule "0 0 1 1")');
+		const model = openModel(target, {set: cli.flags.set, variant: cli.flags.variant});
+		const schedule = parseSchedule(cli.flags.schedule);
+		const r = replaySteps(model, schedule);
+		if (r.error) throw new UsageError(scheduleError(model, r.steps, r.error.index, schedule[r.error.index]!, r.error.reason));
+		const violations = r.steps.flatMap(s => s.violations.map(v => ({step: s.n, v})));
+		const safety = violations.filter(x => !isLiveness(x.v));
+		const code = safety.length ? EXIT.violation : violations.length ? EXIT.liveness : EXIT.ok;
+		const hash = model.hash(r.final);
+		const p = model.program;
+		if (cli.flags.json) {
+			io.out(JSON.stringify({
+				scenario: p.scenario.name,
+				variant: p.variant,
+				params: p.params,
+				schedule: formatSchedule(schedule),
+				steps: r.steps.map(s => {
+					const {what, effects} = stepSummary(model, s);
+					return {n: s.n, cpu: s.transition.cpu, irq: s.transition.irq, line: s.line, statement: what, notes: s.notes, changes: effects, violations: s.violations, hash: model.hash(s.after)};
+				}),
+				violations: violations.map(x => ({step: x.step, ...x.v})),
+				verdict: safety.length ? 'violation' : violations.length ? 'liveness' : 'ok',
+				hash,
+			}, null, 2));
+			return code;
+		}
+		io.out(`${p.scenario.name}: ${p.scenario.title ?? ''}`);
+		io.out(`params: ${Object.entries(p.params).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'}${p.variant ? `   variant: ${p.variant}` : ''}`);
+		io.out(`cpus: ${p.cpus.map(c => cpuLabel(model, c.id)).join(', ')}`);
+		io.out('');
+		io.out(renderTrace(model, r.steps, {width: cli.flags.width ?? Math.max(80, io.columns)}));
+		io.out('');
+		const stuck = r.final.cpus.filter(c => c.pc >= 0).map(c => `CPU${c.id}: ${model.blockedReason(r.final, c.id) ?? 'can move'}`);
+		if (violations.length === 0) io.out(`verdict: no violation in ${r.steps.length} steps`);
+		else for (const x of violations) io.out(`verdict: VIOLATION ${violationLine(x.v, x.step)}`);
+		if (stuck.length) io.out(`unfinished: ${stuck.join('; ')}`);
+		io.out(`final state hash: ${hash}`);
+		return code;
+	},
+};

@@ -1,0 +1,69 @@
+// The trace: one line per step (step, CPU, source line, the statement, what
+// changed), then the violations of the step. Shared by `run`, `replay`,
+// `explore`, the exports and the TUI's timeline.
+
+import type {Model} from '../lang/interpreter.js';
+import type {Machine, Transition, Violation} from '../machine/types.js';
+import {changes, formatChange} from './flatten.js';
+
+export type TraceStep = {
+	n: number;
+	transition: Transition;
+	line: number | null;
+	before: Machine;
+	after: Machine;
+	notes: string[];
+	violations: Violation[];
+};
+
+export function sourceLine(model: Model, line: number | null): string {
+	if (line === null) return '';
+	return (model.program.source.split('\n')[line - 1] ?? '').replace(/\/\/.*$/, '').trim();
+}
+
+/** What the step did, in words: its statement (or the interrupt) and its effects. */
+export function stepSummary(model: Model, s: TraceStep): {what: string; effects: string[]} {
+	const what = s.transition.irq ? 'interrupt: flush_tlb_func / IPI handler' : sourceLine(model, s.line);
+	const effects = changes(s.before, s.after)
+		.filter(c => !(c.path === `CPU${s.transition.cpu}.wait`))
+		.map(formatChange);
+	return {what, effects};
+}
+
+export function cpuLabel(model: Model, cpu: number): string {
+	const label = model.program.cpus[cpu]?.label;
+	return label ? `CPU${cpu} ${label}` : `CPU${cpu}`;
+}
+
+export function renderTrace(model: Model, steps: readonly TraceStep[], opts: {width?: number} = {}): string {
+	const width = opts.width ?? 100;
+	const lines: string[] = [];
+	for (const s of steps) {
+		const {what, effects} = stepSummary(model, s);
+		const who = (s.transition.irq ? `i${s.transition.cpu}` : `CPU${s.transition.cpu}`).padEnd(5);
+		const at = s.line === null ? '    ' : `L${s.line}`.padEnd(4);
+		const head = `${String(s.n).padStart(4)}  ${who} ${at}  ${what}`;
+		lines.push(clip(head, width));
+		for (const e of [...s.notes, ...effects]) lines.push(clip(`${' '.repeat(18)}${e}`, width));
+		for (const v of s.violations) lines.push(clip(`${' '.repeat(18)}!!! ${v.kind} (${v.check}): ${v.message}`, Math.max(width, 200)));
+	}
+	return lines.join('\n');
+}
+
+export function clip(text: string, width: number): string {
+	return text.length <= width ? text : text.slice(0, Math.max(1, width - 1)) + '…';
+}
+
+/** Replay a schedule, collecting trace steps; stops at the first disabled transition. */
+export function replaySteps(model: Model, schedule: readonly Transition[], from?: Machine): {steps: TraceStep[]; final: Machine; error?: {index: number; reason: string}} {
+	let m = from ?? model.initial;
+	const steps: TraceStep[] = [];
+	for (let i = 0; i < schedule.length; i++) {
+		const t = schedule[i]!;
+		if (!model.isEnabled(m, t)) return {steps, final: m, error: {index: i, reason: model.whyNot(m, t)}};
+		const r = model.step(m, t);
+		steps.push({n: i + 1, transition: t, line: r.line, before: m, after: r.state, notes: r.notes, violations: r.violations});
+		m = r.state;
+	}
+	return {steps, final: m};
+}

@@ -1,0 +1,19 @@
+// Verdicts and expect clauses in words.
+
+import type {Expect} from '../lang/ast.js';
+import {kindInfo} from '../machine/checks.js';
+import type {Violation} from '../machine/types.js';
+
+/** `violation stale-mapping`, `no use-after-free ✱`... ✱ = model-derived or hypothesis. */
+export function expectLabel(e: Expect): string {
+	const star = e.basis === 'known' ? '' : ` ✱${e.basis === 'hypothesis' ? ' hypothesis' : ''}`;
+	if (e.form === 'safe') return `safe${star}`;
+	return `${e.form} ${e.violation}${star}`;
+}
+
+export const isLiveness = (v: Violation): boolean => Boolean(kindInfo(v.kind)?.liveness);
+
+export function violationLine(v: Violation, step?: number): string {
+	const where = [step !== undefined ? `step ${step}` : null, v.cpu !== null ? `CPU${v.cpu}` : null, v.line !== null ? `line ${v.line}` : null].filter(Boolean).join(', ');
+	return `${v.kind} (${v.check})${where ? ` at ${where}` : ''}: ${v.message}`;
+}
