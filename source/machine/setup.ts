@@ -36,6 +36,7 @@ function mapPages(m: Machine, va: number, pfn: number, n: number, flagArgs: Valu
 	const pg = Object.values(m.pgmaps).find(p => pfn >= p.first && pfn + n <= p.first + p.npages);
 	if (!pg) throw new SetupError(`pfn ${hex(pfn)}..${hex(pfn + n - 1)} is not inside a pgmap declared before this map()`);
 	const huge = flags.has('huge');
+	if (huge && va % 0x200000 !== 0) throw new SetupError(`va ${hex(va)} is not 2 MiB aligned, as a huge (PMD) mapping must be`);
 	for (let i = 0; i < n; i++) {
 		const leaf = {pfn: pfn + i, write: flags.has('write'), special: flags.has('special'), devmap: flags.has('devmap')};
 		try {
@@ -73,7 +74,7 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 	},
 	{
 		name: 'pgmap',
-		usage: 'pgmap(name, fsdax | devdax, first_pfn, npages [, percpu | atomic])',
+		usage: 'pgmap(name, fsdax | devdax, first_pfn, npages [, percpu_ref | atomic_ref])',
 		effect: 'a dev_pagemap over [first_pfn, first_pfn + npages): memmap present, memory backed, ref live with 1 + npages references (base + one per page, memremap_pages)',
 		apply(m, args) {
 			const name = word(args[0], 'a pgmap name');
@@ -82,7 +83,7 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 			const first = int(args[2], 'the first pfn');
 			const npages = int(args[3], 'the number of pages');
 			if (npages < 1 || npages > 4096) throw new SetupError('npages must be between 1 and 4096');
-			const mode = args[4] === undefined ? 'percpu' : (sym(args[4], 'a ref mode', ['percpu', 'atomic']) as 'percpu' | 'atomic');
+			const mode = args[4] === undefined || sym(args[4], 'a ref mode', ['percpu_ref', 'atomic_ref']) === 'percpu_ref' ? 'percpu' : 'atomic';
 			if (args.length > 5) throw new SetupError('too many arguments');
 			for (let pfn = first; pfn < first + npages; pfn++) {
 				if (m.memmap[pfn]) throw new SetupError(`pfn ${hex(pfn)} is already in another pgmap`);

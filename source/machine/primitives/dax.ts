@@ -7,7 +7,7 @@ import {findLeaf, index, installLeaf} from '../pagetable.js';
 import type {LeafEntry, Pgmap} from '../types.js';
 import {hex} from '../values.js';
 import {touchPage} from './page.js';
-import {argInt, argPgmap, Oops, type Primitive} from './spec.js';
+import {argInt, argPgmap, argSym, Oops, type Primitive} from './spec.js';
 
 export const VM_FAULT_SIGBUS = 2;
 
@@ -108,10 +108,19 @@ export const daxPrimitives: Primitive[] = [
 	{
 		name: 'handle_mm_fault',
 		kernel: 'mm/memory.c:handle_mm_fault -> handle_pte_fault; fs/dax.c:dax_iomap_fault / drivers/dax/device.c:dev_dax_huge_fault (G12, H2)',
-		effect: 'a read fault at va. A present PTE: only young/dirty are set, returns 0 (no new mapping; the G12 retry). A none PTE: fails with VM_FAULT_SIGBUS if the dax device is dead or the filesystem shut down (check_vma / iomap_begin), else installs the DAX PTE from the vma (devmap+special before v6.15; a refcounted PTE after) and returns 0',
-		args: [{name: 'va', kind: 'int'}],
+		effect: 'a fault at va (a read fault; with FAULT_FLAG_WRITE a write fault, which on fs-dax waits while the filesystem is frozen). A present PTE: only young/dirty are set, returns 0 (no new mapping; the G12 retry). A none PTE: fails with VM_FAULT_SIGBUS if the dax device is dead or the filesystem shut down (check_vma / iomap_begin), else installs the DAX PTE from the vma (devmap+special before v6.15; a refcounted PTE after) and returns 0',
+		args: [{name: 'va', kind: 'int'}, {name: 'flags', kind: 'sym', optional: true}],
 		returns: 'int',
-		run(ctx, [v]) {
+		guard(m, _cpu, [v, flags]) {
+			// A write fault on fs-dax takes sb_start_pagefault: it waits while the fs is frozen.
+			const write = flags !== undefined && flags !== null && typeof flags === 'object' && flags.t === 'sym' && flags.name === 'FAULT_FLAG_WRITE';
+			if (!write || !m.fs?.frozen || typeof v !== 'number') return null;
+			const vma = m.vmas.find(x => v >= x.va && v < x.va + x.npages * 4096);
+			return vma && vma.pgmap === m.fs.dev ? 'write fault: sb_start_pagefault waits while the filesystem is frozen' : null;
+		},
+		run(ctx, [v, flags]) {
+			if (flags !== undefined && flags !== null) argSym(flags, 'handle_mm_fault', ['FAULT_FLAG_WRITE']);
+			rd(ctx, 'fs');
 			const va = argInt(v!, 'handle_mm_fault', 'a va');
 			rd(ctx, 'pt');
 			if (findLeaf(ctx.m.pt, va)) {

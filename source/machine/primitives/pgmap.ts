@@ -150,7 +150,7 @@ export const pgmapPrimitives: Primitive[] = [
 				}
 				if (page) page.exists = false;
 				wr(ctx, `mem:${pfn}`);
-				ctx.m.pfns[pfn] = {backed: false, owner: 'device'};
+				ctx.m.pfns[pfn] = {backed: false, owner: ctx.m.pfns[pfn]?.owner ?? 'device'};
 			}
 			note(ctx, `memmap and memory of pfn ${range(p)} removed`);
 			return null;

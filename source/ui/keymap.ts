@@ -1,0 +1,95 @@
+// The one keymap: command -> keys + description. The single input handler of
+// the App resolves keys through it, and the `?` help screen is generated from
+// it, so the two cannot disagree.
+
+import type {Key} from 'ink';
+
+export type CommandId =
+	| 'step'
+	| 'irq'
+	| 'run'
+	| 'rewind'
+	| 'redo'
+	| 'prevBranch'
+	| 'nextBranch'
+	| 'tree'
+	| 'search'
+	| 'continue'
+	| 'breakpoint'
+	| 'save'
+	| 'export'
+	| 'commandLine'
+	| 'help'
+	| 'quit';
+
+export type Binding = {
+	command: CommandId;
+	/** Key names: a printable character, `digit`, `left`, `right`, `ctrl+c`... */
+	keys: string[];
+	/** How the keys are shown in help and the footer. */
+	label: string;
+	description: string;
+	/** Shown in the footer's short hints. */
+	footer?: string;
+};
+
+export const KEYMAP: readonly Binding[] = [
+	{command: 'step', keys: ['digit'], label: '0-9', description: 'step that CPU one statement', footer: 'step'},
+	{command: 'irq', keys: ['i'], label: 'i <n>', description: 'CPU n takes its pending interrupt (IPI)', footer: 'irq'},
+	{command: 'run', keys: ['r'], label: 'r <n>', description: 'run CPU n until it blocks, finishes or hits a breakpoint', footer: 'run'},
+	{command: 'rewind', keys: ['left', 'h'], label: '←/h', description: 'rewind one step', footer: 'back'},
+	{command: 'redo', keys: ['right', 'l'], label: '→/l', description: 'redo one step along the branch', footer: 'fwd'},
+	{command: 'prevBranch', keys: ['['], label: '[', description: 'previous branch'},
+	{command: 'nextBranch', keys: [']'], label: ']', description: 'next branch', footer: 'branch'},
+	{command: 'tree', keys: ['t'], label: 't', description: 'branch tree', footer: 'tree'},
+	{command: 'search', keys: ['e'], label: 'e', description: 'search for a violation from here (counterexample opens as a branch)', footer: 'search'},
+	{command: 'continue', keys: ['c'], label: 'c', description: 'continue with a seeded random scheduler until a violation, breakpoint or the end', footer: 'cont'},
+	{command: 'breakpoint', keys: ['b'], label: 'b', description: 'toggle a breakpoint on the line of the last-stepped CPU', footer: 'break'},
+	{command: 'save', keys: ['s'], label: 's', description: 'save a recording', footer: 'save'},
+	{command: 'export', keys: ['x'], label: 'x', description: 'export a Markdown report'},
+	{command: 'commandLine', keys: [':'], label: ':', description: 'command line: set k=v, goto N, break N, note text, save path, swap', footer: 'cmd'},
+	{command: 'help', keys: ['?'], label: '?', description: 'this help', footer: 'help'},
+	{command: 'quit', keys: ['q', 'ctrl+c'], label: 'q', description: 'quit (the session is auto-saved)', footer: 'quit'},
+];
+
+/** The command-line commands (`:`), for help and completion messages. */
+export const COLON_COMMANDS: readonly {usage: string; description: string}[] = [
+	{usage: 'set k=v', description: 'restart with a param changed'},
+	{usage: 'goto N', description: 'put the cursor at step N of the branch'},
+	{usage: 'break N', description: 'toggle a breakpoint on line N'},
+	{usage: 'note text', description: 'attach a note to the current step'},
+	{usage: 'save [path]', description: 'save a recording'},
+	{usage: 'swap', description: 'swap the current step with the one before it (new branch)'},
+];
+
+/** A key event reduced to a name from the table (`a`, `digit`, `left`, `ctrl+c`, `enter`...). */
+export type KeyName = string;
+
+/** Names for one key event; printable input may hold several characters (one chunk). */
+export function keyNames(input: string, key: Partial<Key>): KeyName[] {
+	if (key.ctrl && input === 'c') return ['ctrl+c'];
+	if (key.leftArrow) return ['left'];
+	if (key.rightArrow) return ['right'];
+	if (key.upArrow) return ['up'];
+	if (key.downArrow) return ['down'];
+	if (key.return) return ['enter'];
+	if (key.escape) return ['escape'];
+	if (key.backspace || key.delete) return ['backspace'];
+	if (key.tab) return ['tab'];
+	if (key.ctrl || key.meta) return [];
+	return [...input];
+}
+
+const byKey = new Map<string, CommandId>();
+for (const b of KEYMAP) for (const k of b.keys) byKey.set(k, b.command);
+
+/** The command a key name is bound to (digits: `step`). */
+export function commandFor(name: KeyName): CommandId | undefined {
+	if (/^[0-9]$/.test(name)) return 'step';
+	return byKey.get(name);
+}
+
+/** Footer hints: short, from the table. */
+export function footerHints(): {keys: string; what: string}[] {
+	return KEYMAP.filter(b => b.footer).map(b => ({keys: b.label, what: b.footer!}));
+}

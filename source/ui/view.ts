@@ -1,0 +1,83 @@
+// The view model: everything the screen shows, as plain data. The App derives
+// it from the session; tests can build it directly from a Model and states.
+
+import type {Model} from '../lang/interpreter.js';
+import type {Machine, Transition, Violation} from '../machine/types.js';
+import {changes} from '../render/flatten.js';
+
+/** One step of the path (a Point satisfies it). */
+export type PathEntry = {
+	depth: number;
+	transition: Transition | null;
+	line: number | null;
+	violations: Violation[];
+	children: readonly unknown[];
+	userNote?: string;
+};
+
+export type Overlay = 'none' | 'help' | 'tree';
+
+export type BranchInfo = {name: string; head: number; forkedAt: number | null; current: boolean; headViolation: string | null};
+
+export type MessageKind = 'info' | 'warn' | 'error' | 'ok';
+
+export type View = {
+	model: Model;
+	/** The state at the cursor and before the last step (null at the root). */
+	state: Machine;
+	prev: Machine | null;
+	/** Cursor depth and the depth of the branch head. */
+	step: number;
+	total: number;
+	branch: string;
+	branchIndex: number;
+	branches: BranchInfo[];
+	/** The transition that led to the cursor. */
+	last: Transition | null;
+	/** root..head of the current branch. */
+	path: readonly PathEntry[];
+	/** Violations at or before the cursor, with their step. */
+	violations: {step: number; v: Violation}[];
+	/** Breakpoint lines (cpu null = any CPU). */
+	breakpoints: {cpu: number | null; line: number}[];
+	message: {text: string; kind: MessageKind} | null;
+	/** The command line being edited (without the leading ':'), or null. */
+	prompt: string | null;
+	/** A key prefix waiting for its digit (`i`, `r`). */
+	pending: string | null;
+	overlay: Overlay;
+	/** Paths (flatten names) the last step changed. */
+	changed: Set<string>;
+};
+
+export function changedPaths(prev: Machine | null, state: Machine): Set<string> {
+	return prev ? new Set(changes(prev, state).map(c => c.path)) : new Set();
+}
+
+/** A view of a plain path (no session): for tests and previews. */
+export function viewOfPath(model: Model, states: Machine[], path: PathEntry[], cursor: number, extra: Partial<View> = {}): View {
+	const violations: {step: number; v: Violation}[] = [];
+	for (const p of path) if (p.depth <= cursor) for (const v of p.violations) violations.push({step: p.depth, v});
+	const state = states[cursor]!;
+	const prev = cursor > 0 ? states[cursor - 1]! : null;
+	return {
+		model,
+		state,
+		prev,
+		step: cursor,
+		total: path.length - 1,
+		branch: 'main',
+		branchIndex: 0,
+		branches: [{name: 'main', head: path.length - 1, forkedAt: null, current: true, headViolation: null}],
+		last: path[cursor]?.transition ?? null,
+		path,
+		violations,
+		breakpoints: [],
+		message: null,
+		prompt: null,
+		pending: null,
+		overlay: 'none',
+		changed: changedPaths(prev, state),
+		...extra,
+	};
+}
