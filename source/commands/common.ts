@@ -2,7 +2,8 @@
 // parsing, loading a model with every kind of bad input turned into a
 // UsageError, and the exit codes of SPEC §7.
 
-import {Diagnostic} from '../lang/diagnostics.js';
+import meow from 'meow';
+import {Diagnostic, suggestion} from '../lang/diagnostics.js';
 import {ParamError} from '../lang/compiler.js';
 import {LoadError, loadScenario} from '../lang/load.js';
 import {compile} from '../lang/compiler.js';
@@ -66,3 +67,37 @@ export type Command = {
 	/** Returns the exit code. Throws UsageError for user mistakes. */
 	run: (argv: string[], io: Io) => Promise<number>;
 };
+
+type FlagSpec = {type: 'string' | 'boolean' | 'number'; shortFlag?: string; isMultiple?: boolean; default?: unknown};
+
+/**
+ * meow with our error style: an unknown flag or a bad number is one line and
+ * exit 2 (meow's own check prints two lines and exits by itself).
+ */
+export function parseFlags<F extends Record<string, FlagSpec>>(help: string, argv: string[], flags: F, importMeta: ImportMeta) {
+	const cli = meow(help, {importMeta, argv, flags: flags as never, allowUnknownFlags: true, autoVersion: false});
+	const known = new Set<string>(['help']);
+	for (const [name, spec] of Object.entries(flags)) {
+		known.add(name);
+		if (spec.shortFlag) known.add(spec.shortFlag);
+	}
+	for (const key of Object.keys(cli.unnormalizedFlags)) {
+		if (!known.has(key)) {
+			const dashed = key.replace(/[A-Z]/g, c => '-' + c.toLowerCase());
+			const names = Object.keys(flags).map(n => n.replace(/[A-Z]/g, c => '-' + c.toLowerCase()));
+			throw new UsageError(`unknown flag --${dashed}${suggestion(dashed, names).replace(/'([^']+)'/, "'--$1'")}`);
+		}
+	}
+	for (const [name, spec] of Object.entries(flags)) {
+		const v = (cli.flags as Record<string, unknown>)[name];
+		const dashed = name.replace(/[A-Z]/g, c => '-' + c.toLowerCase());
+		const values = Array.isArray(v) ? v : [v];
+		if (spec.type === 'number' && values.some(x => x !== undefined && (typeof x !== 'number' || !Number.isFinite(x)))) {
+			throw new UsageError(`--${dashed}: expected a number`);
+		}
+		if (spec.type === 'string' && values.some(x => x === '' )) throw new UsageError(`--${dashed}: expected a value`);
+	}
+	return cli as unknown as {input: string[]; flags: {[K in keyof F]: F[K]['isMultiple'] extends true ? FlagValue<F[K]>[] : F[K] extends {default: unknown} ? FlagValue<F[K]> : FlagValue<F[K]> | undefined}};
+}
+
+type FlagValue<S extends FlagSpec> = S['type'] extends 'string' ? string : S['type'] extends 'number' ? number : boolean;

@@ -1,7 +1,6 @@
-import meow from 'meow';
 import {builtinNames} from '../lang/load.js';
 import {expectLabel} from '../render/verdict.js';
-import {type Command, EXIT, openModel} from './common.js';
+import {type Command, EXIT, openModel, parseFlags} from './common.js';
 
 const HELP = `
 Usage
@@ -15,7 +14,7 @@ export const listCommand: Command = {
 	name: 'list',
 	summary: 'built-in scenarios, titles and expected verdicts',
 	async run(argv, io) {
-		const cli = meow(HELP, {importMeta: import.meta, argv, flags: {json: {type: 'boolean', default: false}}, allowUnknownFlags: false});
+		const cli = parseFlags(HELP, argv, {json: {type: 'boolean', default: false}}, import.meta);
 		const rows = builtinNames().map(name => {
 			const p = openModel(name).program;
 			return {name, title: p.scenario.title ?? '', era: p.scenario.era ?? '', expected: p.expects.map(expectLabel), variants: p.scenario.variants.map(v => v.name)};

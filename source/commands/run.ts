@@ -1,10 +1,9 @@
-import meow from 'meow';
 import type {Model} from '../lang/interpreter.js';
 import {formatSchedule, parseSchedule} from '../lang/schedule.js';
 import type {Machine, Transition} from '../machine/types.js';
 import {cpuLabel, renderTrace, replaySteps, stepSummary, type TraceStep} from '../render/trace.js';
 import {isLiveness, violationLine} from '../render/verdict.js';
-import {type Command, EXIT, openModel, UsageError} from './common.js';
+import {type Command, EXIT, openModel, parseFlags, UsageError} from './common.js';
 
 const HELP = `
 Usage
@@ -52,19 +51,14 @@ export const runCommand: Command = {
 	name: 'run',
 	summary: 'replay a schedule, print the trace and the verdict',
 	async run(argv, io) {
-		const cli = meow(HELP, {
-			importMeta: import.meta,
-			argv,
-			allowUnknownFlags: false,
-			flags: {
-				schedule: {type: 'string', shortFlag: 's'},
-				set: {type: 'string', isMultiple: true},
-				variant: {type: 'string'},
-				json: {type: 'boolean', default: false},
-				width: {type: 'number'},
-				color: {type: 'boolean', default: true},
-			},
-		});
+		const cli = parseFlags(HELP, argv, {
+			schedule: {type: 'string', shortFlag: 's'},
+			set: {type: 'string', isMultiple: true},
+			variant: {type: 'string'},
+			json: {type: 'boolean', default: false},
+			width: {type: 'number'},
+			color: {type: 'boolean', default: true},
+		}, import.meta);
 		const target = cli.input[0];
 		if (!target) throw new UsageError('run: which scenario? (racewalk run <scenario|file.race> --schedule "...")');
 		if (cli.input.length > 1) throw new UsageError(`run: unexpected argument '${cli.input[1]}'`);

@@ -9,7 +9,7 @@
 import {createHash} from 'node:crypto';
 import {closeSync, fstatSync, openSync, readSync} from 'node:fs';
 import {z} from 'zod';
-import {ParamError, parseParamText} from '../lang/compiler.js';
+import {ParamError} from '../lang/compiler.js';
 import {Diagnostic} from '../lang/diagnostics.js';
 import type {Model} from '../lang/interpreter.js';
 import {modelFromSource} from '../lang/load.js';
@@ -214,8 +214,10 @@ export function parseRecording(data: Uint8Array | string, file: string): Recordi
 		throw new RecordingError(file, problem);
 	};
 	let text: string;
-	if (typeof data === 'string') text = data;
-	else {
+	if (typeof data === 'string') {
+		if (data.length > LIMITS.fileBytes) fail(`file too large for a recording (over 64 MiB)`);
+		text = data;
+	} else {
 		if (data.length > LIMITS.fileBytes) fail(`file too large for a recording (${(data.length / 1048576).toFixed(1)} MiB; the limit is 64 MiB)`);
 		if (data.includes(0)) fail('binary data, not a JSON recording');
 		try {
@@ -377,4 +379,3 @@ export function loadRecordingText(text: string | Uint8Array, file: string): Load
 }
 
 export {OverwriteError, WriteError};
-export {parseParamText};

@@ -19,7 +19,7 @@ export function completionBlocker(m: Machine, p: Pgmap): string {
 	if (p.ref.state === 'live') return `${p.name}->ref is still live (percpu_ref_kill not called)`;
 	if (p.ref.mode === 'percpu') {
 		const cb = m.rcu.find(c => c.kind === 'ref-switch-atomic' && c.pgmap === p.name);
-		const who = cb ? cb.readers.map(r => `CPU${r}`).join(', ') : 'nobody';
+		const who = cb ? cb.readers.map(r => `CPU${r}${m.cpus[r]!.irqsOn ? '' : ' (IRQs off)'}`).join(', ') : 'nobody';
 		return `${p.name}->ref switch to atomic waits for an RCU grace period (readers: ${who})`;
 	}
 	const held = Object.entries(m.memmap)

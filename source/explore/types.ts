@@ -1,0 +1,104 @@
+// Types shared by the search strategies (source/explore).
+
+import type {Machine, Transition, Violation} from '../machine/types.js';
+
+export type Strategy = 'bfs' | 'dfs' | 'random' | 'pct';
+
+export type Progress = {
+	/** Distinct states seen so far. */
+	states: number;
+	transitions: number;
+	/** Deepest point reached so far. */
+	depth: number;
+	statesPerSec: number;
+	elapsedMs: number;
+	/** Which phase is running: the safety search, the livelock search, minimisation. */
+	phase: 'search' | 'liveness' | 'minimise';
+};
+
+export type Bounds = {
+	/** Stop after this many distinct states (default: unbounded). */
+	maxStates?: number;
+	/** Do not expand states this many steps from the start. */
+	maxDepth?: number;
+	/** Wall-clock budget in milliseconds for the whole call. */
+	timeoutMs?: number;
+	signal?: AbortSignal;
+	onProgress?: (p: Progress) => void;
+	/** Minimum time between two progress reports (default 250 ms). */
+	progressIntervalMs?: number;
+};
+
+export type ExploreOptions = Bounds & {
+	strategy?: Strategy;
+	/** Partial-order reduction (sleep sets + ample sets of `local` steps) for bfs/dfs. Default true. */
+	reduce?: boolean;
+	/** Start state (default: the model's initial state). */
+	from?: Machine;
+	/** Stop at the first violation found (default: collect every reachable kind). */
+	stopAtFirst?: boolean;
+	/** Also search for livelocks (S8): full state graph, no reduction. Default false. */
+	liveness?: boolean;
+	/** Replace each kind's schedule by the shortest one with the fewest preemptions (bfs/dfs). Default true. */
+	minimise?: boolean;
+	/** random / pct: the PRNG seed (default 1). */
+	seed?: number;
+	/** pct: the bug depth d (default 3). */
+	pctDepth?: number;
+	/** random / pct: number of runs (default 1000). */
+	runs?: number;
+};
+
+/** A counterexample for one violation kind. */
+export type Found = {
+	kind: string;
+	schedule: Transition[];
+	/** The violation as the last step reported it. */
+	violation: Violation;
+	/** Switches between CPUs along the schedule. */
+	switches: number;
+	/** True once minimised: shortest, then fewest switches, among all counterexamples of this kind. */
+	minimal: boolean;
+};
+
+/** A livelock (S8) as a lasso: the prefix reaches the cycle, the loop repeats for ever. */
+export type Lasso = {
+	prefix: Transition[];
+	loop: Transition[];
+	/** CPUs that move inside the cycle. */
+	moving: number[];
+	/** Size of the strongly connected component the loop lies in. */
+	sccStates: number;
+	violation: Violation;
+};
+
+export type Stats = {
+	states: number;
+	transitions: number;
+	/** Transitions not taken thanks to partial-order reduction (sleep sets and ample sets). */
+	pruned: number;
+	/** Deepest point reached. */
+	depth: number;
+	timeMs: number;
+	statesPerSec: number;
+	/** States of the livelock search (full graph), when it ran. */
+	livenessStates?: number;
+};
+
+export type StopReason = 'max-states' | 'max-depth' | 'timeout' | 'aborted' | 'first-violation' | 'runs';
+
+export type ExploreResult = {
+	strategy: Strategy;
+	/** Every violation kind found, with its (shortest, if minimised) schedule. */
+	kinds: Map<string, Found>;
+	livelocks: Lasso[];
+	/** The whole reachable state space was explored: what was not found is unreachable. */
+	complete: boolean;
+	/** Whether the livelock search ran to completion (false if not requested or bounded). */
+	livenessComplete: boolean;
+	stoppedBy: StopReason | null;
+	stats: Stats;
+};
+
+export const tidOf = (t: Transition): number => t.cpu * 2 + (t.irq ? 1 : 0);
+export const transitionOf = (tid: number): Transition => ({cpu: tid >> 1, irq: (tid & 1) === 1});

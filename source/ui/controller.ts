@@ -1,0 +1,457 @@
+// The TUI's controller: the session plus UI state (message, command line,
+// pending prefix, overlay), and one `key` entry point that the single input
+// handler feeds. Every action goes through the Session interface; the view is
+// derived from it on demand.
+
+import {formatTransition} from '../lang/schedule.js';
+import type {Transition} from '../machine/types.js';
+import {sourceLine} from '../render/trace.js';
+import type {Point, PointId, Session} from '../session/types.js';
+import {commandFor, type CommandId, type KeyName} from './keymap.js';
+import {type BranchInfo, changedPaths, type MessageKind, type Overlay, type PathEntry, type View} from './view.js';
+
+export type SearchResult = {schedule: Transition[]; summary: string} | {schedule: null; summary: string};
+
+/** What the App can do beyond the session; absent ones say so when used. */
+export type Services = {
+	/** `:set k=v`: a fresh session on the model with these params. */
+	reopen?: (sets: Record<string, string>) => Session;
+	/** Save a recording; returns the path written. */
+	save?: (s: Session, path?: string) => string;
+	/** Export the Markdown report; returns the path written. */
+	exportReport?: (s: Session) => string;
+	/** Search for a violation from a point. */
+	search?: (s: Session, from: PointId, progress: (text: string) => void) => Promise<SearchResult>;
+};
+
+export type KeyResult = 'quit' | null;
+
+const CONTINUE_LIMIT = 10_000;
+
+/** mulberry32: a small seeded PRNG, so `c` is reproducible. */
+export function rng(seed: number): () => number {
+	let a = seed >>> 0;
+	return () => {
+		a = (a + 0x6d2b79f5) >>> 0;
+		let t = a;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+export class Controller {
+	session: Session;
+	message: {text: string; kind: MessageKind} | null = null;
+	prompt: string | null = null;
+	pending: 'i' | 'r' | null = null;
+	overlay: Overlay = 'none';
+	seed = 1;
+	sets: Record<string, string>;
+	busy = false;
+	private pathKey = '';
+	private pathCache: Point[] = [];
+	private notesVersion = 0;
+
+	constructor(
+		session: Session,
+		readonly services: Services = {},
+		sets: Record<string, string> = {},
+		/** Called when something changes asynchronously (search progress). */
+		public onChange: () => void = () => {},
+	) {
+		this.session = session;
+		this.sets = {...sets};
+	}
+
+	private say(text: string, kind: MessageKind = 'info'): void {
+		this.message = {text, kind};
+	}
+
+	// ------------------------------------------------------------ input
+
+	/** Handle key names (one chunk may hold several). */
+	keys(names: KeyName[]): KeyResult {
+		for (const k of names) if (this.key(k) === 'quit') return 'quit';
+		return null;
+	}
+
+	key(name: KeyName): KeyResult {
+		if (name === 'ctrl+c') return 'quit';
+		if (this.prompt !== null) return this.promptKey(name);
+		if (this.pending) {
+			const what = this.pending;
+			this.pending = null;
+			if (/^[0-9]$/.test(name)) {
+				if (what === 'i') this.stepCpu(Number(name), true);
+				else this.run(Number(name));
+			} else this.say(`${what}: cancelled (expected a CPU digit)`, 'warn');
+			return null;
+		}
+		if (this.overlay !== 'none') {
+			if (name === 'escape' || name === 'q' || name === '?' || name === 'enter' || (name === 't' && this.overlay === 'tree')) {
+				this.overlay = 'none';
+				return null;
+			}
+			if (this.overlay === 'tree' && (name === '[' || name === ']')) return this.command(name === '[' ? 'prevBranch' : 'nextBranch', name);
+			return null;
+		}
+		if (name === 'escape') {
+			this.message = null;
+			return null;
+		}
+		const cmd = commandFor(name);
+		if (!cmd) return null;
+		return this.command(cmd, name);
+	}
+
+	command(cmd: CommandId, name: KeyName): KeyResult {
+		if (this.busy && cmd !== 'quit' && cmd !== 'help') {
+			this.say('busy: a search is running', 'warn');
+			return null;
+		}
+		const s = this.session;
+		switch (cmd) {
+			case 'step':
+				this.stepCpu(Number(name), false);
+				break;
+			case 'irq':
+			case 'run':
+				this.pending = cmd === 'irq' ? 'i' : 'r';
+				this.message = null;
+				break;
+			case 'rewind':
+				if (s.rewind(1)) this.say(`rewound to step ${s.cursor.depth}`);
+				else this.say('at step 0: nothing to rewind', 'warn');
+				break;
+			case 'redo':
+				if (s.redo(1)) this.say(`step ${s.cursor.depth}: ${this.describe(s.cursor)}`);
+				else this.say(`at the head of branch ${s.branch.name}: step a CPU to go on`, 'warn');
+				break;
+			case 'prevBranch':
+			case 'nextBranch': {
+				if (s.branches.length < 2) {
+					this.say('only one branch: rewind and step another CPU to make one', 'warn');
+					break;
+				}
+				const b = s.cycleBranch(cmd === 'prevBranch' ? -1 : 1);
+				this.say(`branch ${b.name} (${s.branches.indexOf(b) + 1}/${s.branches.length})`);
+				break;
+			}
+			case 'tree':
+				this.overlay = 'tree';
+				break;
+			case 'help':
+				this.overlay = 'help';
+				break;
+			case 'search':
+				void this.search();
+				break;
+			case 'continue':
+				this.continueRandom();
+				break;
+			case 'breakpoint': {
+				const cpu = s.cursor.transition?.cpu ?? 0;
+				const line = s.model.lineOf(s.cursor.state, cpu);
+				this.toggleBreak(line, cpu);
+				break;
+			}
+			case 'save':
+				this.save();
+				break;
+			case 'export':
+				if (!this.services.exportReport) this.say('export is not available in this build', 'warn');
+				else this.attempt(() => this.say(`report written to ${this.services.exportReport!(s)}`, 'ok'));
+				break;
+			case 'commandLine':
+				this.prompt = '';
+				break;
+			case 'quit':
+				return 'quit';
+		}
+		return null;
+	}
+
+	private promptKey(name: KeyName): KeyResult {
+		if (name === 'escape') this.prompt = null;
+		else if (name === 'enter') {
+			const line = this.prompt!.trim();
+			this.prompt = null;
+			if (line) this.exec(line);
+		} else if (name === 'backspace') {
+			if (this.prompt === '') this.prompt = null;
+			else this.prompt = this.prompt!.slice(0, -1);
+		} else if (name.length === 1) this.prompt += name;
+		return null;
+	}
+
+	// ------------------------------------------------------------ actions
+
+	private attempt(f: () => void): void {
+		try {
+			f();
+		} catch (err) {
+			this.say(err instanceof Error ? err.message : String(err), 'error');
+		}
+	}
+
+	private describe(p: Point): string {
+		const t = p.transition;
+		if (!t) return 'initial state';
+		if (t.irq) return `CPU${t.cpu} took its interrupt`;
+		return `CPU${t.cpu} line ${p.line}: ${sourceLine(this.session.model, p.line)}`;
+	}
+
+	stepCpu(cpu: number, irq: boolean): void {
+		const s = this.session;
+		const n = s.model.cpuCount;
+		if (cpu >= n) {
+			this.say(`there is no CPU${cpu}: this scenario has CPU0-CPU${n - 1}`, 'warn');
+			return;
+		}
+		const t = {cpu, irq};
+		if (!s.model.isEnabled(s.cursor.state, t)) {
+			this.say(s.model.whyNot(s.cursor.state, t), 'warn');
+			return;
+		}
+		const r = s.step(t);
+		if (!r.ok) {
+			this.say(r.reason, 'warn');
+			return;
+		}
+		const v = r.point.violations[0];
+		const text = `step ${r.point.depth}: ${this.describe(r.point)}${r.newBranch ? `  → new branch ${r.newBranch}` : ''}`;
+		this.say(v ? `${text}  !! ${v.kind}` : text, v ? 'error' : r.newBranch ? 'ok' : 'info');
+	}
+
+	run(cpu: number): void {
+		const s = this.session;
+		if (cpu >= s.model.cpuCount) {
+			this.say(`there is no CPU${cpu}: this scenario has CPU0-CPU${s.model.cpuCount - 1}`, 'warn');
+			return;
+		}
+		const before = s.branches.length;
+		const r = s.runCpu(cpu);
+		const fork = s.branches.length > before ? `  → new branch ${s.branch.name}` : '';
+		this.say(`r${cpu}: ${r.steps} step${r.steps === 1 ? '' : 's'}, ${r.stopped}: ${r.reason}${fork}`, r.stopped === 'violation' ? 'error' : r.steps === 0 ? 'warn' : 'info');
+	}
+
+	toggleBreak(line: number, cpu: number | null): void {
+		const s = this.session;
+		const i = s.breakpoints.findIndex(b => b.kind === 'line' && b.line === line && (b.cpu === cpu || b.cpu === null || cpu === null));
+		if (i >= 0) {
+			s.breakpoints.splice(i, 1);
+			this.say(`breakpoint removed: line ${line}`);
+		} else {
+			s.breakpoints.push({kind: 'line', cpu, line});
+			this.say(`breakpoint set: line ${line}${cpu === null ? '' : ` (CPU${cpu})`}: ${sourceLine(s.model, line)}`, 'ok');
+		}
+	}
+
+	continueRandom(): void {
+		const s = this.session;
+		const seed = this.seed++;
+		const next = rng(seed);
+		const before = s.branches.length;
+		let steps = 0;
+		let stop = 'end: no CPU can move';
+		let kind: MessageKind = 'info';
+		while (steps < CONTINUE_LIMIT) {
+			const en = s.model.enabled(s.cursor.state);
+			if (en.length === 0) {
+				const stuck = s.cursor.state.cpus.some(c => c.pc >= 0);
+				stop = stuck ? 'end: every unfinished CPU is blocked' : 'end: every CPU finished';
+				break;
+			}
+			const t = en[Math.floor(next() * en.length)]!;
+			const r = s.step(t);
+			if (!r.ok) {
+				stop = r.reason;
+				kind = 'warn';
+				break;
+			}
+			steps++;
+			const p = r.point;
+			if (p.violations.length) {
+				stop = `violation ${p.violations[0]!.kind} (${p.violations[0]!.check}) at step ${p.depth}`;
+				kind = 'error';
+				break;
+			}
+			const bp = s.breakpoints.find(b => (b.kind === 'line' ? (b.cpu === null || b.cpu === t.cpu) && p.state.cpus[t.cpu]!.pc >= 0 && s.model.lineOf(p.state, t.cpu) === b.line : safeTest(b.test, p)));
+			if (bp) {
+				stop = bp.kind === 'line' ? `breakpoint at line ${bp.line} (CPU${t.cpu})` : `breakpoint: ${bp.text}`;
+				kind = 'ok';
+				break;
+			}
+		}
+		if (steps >= CONTINUE_LIMIT) stop = `stopped after ${CONTINUE_LIMIT} steps`;
+		const fork = s.branches.length > before ? `, new branch ${s.branch.name}` : '';
+		this.say(`continue (seed ${seed}): ${steps} steps${fork}; ${stop}`, kind);
+	}
+
+	save(path?: string): void {
+		if (!this.services.save) {
+			this.say('saving recordings is not available in this build', 'warn');
+			return;
+		}
+		this.attempt(() => this.say(`recording saved to ${this.services.save!(this.session, path)}`, 'ok'));
+	}
+
+	async search(): Promise<void> {
+		const s = this.session;
+		if (!this.services.search) {
+			this.say('search is not available in this build', 'warn');
+			return;
+		}
+		const from = s.cursor.id;
+		this.busy = true;
+		this.say(`searching from step ${s.cursor.depth}…`);
+		this.onChange();
+		try {
+			const r = await this.services.search(s, from, text => {
+				this.say(`searching from step ${s.point(from).depth}: ${text}`);
+				this.onChange();
+			});
+			if (!r.schedule) this.say(r.summary, 'warn');
+			else if (r.schedule.length === 0) this.say(`${r.summary}: the violation is already here`, 'warn');
+			else {
+				const b = s.addSchedule(r.schedule, {from});
+				this.say(`${r.summary} → branch ${b.name}: ${formatTransition(r.schedule[0]!)}… (${r.schedule.length} steps)`, 'error');
+			}
+		} catch (err) {
+			this.say(`search failed: ${err instanceof Error ? err.message : String(err)}`, 'error');
+		} finally {
+			this.busy = false;
+			this.onChange();
+		}
+	}
+
+	/** A `:` command line. */
+	exec(line: string): void {
+		const [word = '', ...restWords] = line.split(/\s+/);
+		const rest = line.slice(word.length).trim();
+		const s = this.session;
+		switch (word) {
+			case 'goto':
+			case 'g': {
+				const n = Number(rest);
+				if (!/^\d+$/.test(rest)) this.say(`:goto needs a step number (0-${s.branch.head === s.cursor.id ? s.cursor.depth : s.point(s.branch.head).depth})`, 'warn');
+				else if (s.goto(n)) this.say(`step ${n}: ${this.describe(s.cursor)}`);
+				else this.say(`:goto ${n}: branch ${s.branch.name} has steps 0-${s.point(s.branch.head).depth}`, 'warn');
+				break;
+			}
+			case 'break':
+			case 'b': {
+				const m = /^(?:(\d+):)?(\d+)$/.exec(rest);
+				if (!m) this.say(':break needs a line number (or cpu:line)', 'warn');
+				else this.toggleBreak(Number(m[2]), m[1] === undefined ? null : Number(m[1]));
+				break;
+			}
+			case 'note':
+				this.attempt(() => {
+					s.setNote(rest);
+					this.notesVersion++;
+					this.say(rest ? `note on step ${s.cursor.depth}: ${rest}` : `note removed from step ${s.cursor.depth}`);
+				});
+				break;
+			case 'save':
+			case 'w':
+				this.save(rest || undefined);
+				break;
+			case 'swap': {
+				const r = s.swapWithPrevious();
+				if (r.ok) this.say(`swapped steps ${r.point.depth - 1} and ${r.point.depth}${r.newBranch ? `  → new branch ${r.newBranch}` : ''}`, 'ok');
+				else this.say(r.reason, 'warn');
+				break;
+			}
+			case 'set': {
+				if (!this.services.reopen) {
+					this.say(':set is not available here', 'warn');
+					break;
+				}
+				const sets = {...this.sets};
+				for (const item of restWords) {
+					const eq = item.indexOf('=');
+					if (eq <= 0) {
+						this.say(`:set ${item}: expected name=value`, 'warn');
+						return;
+					}
+					sets[item.slice(0, eq)] = item.slice(eq + 1);
+				}
+				if (!restWords.length) {
+					this.say(`params: ${Object.entries(s.model.program.params).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+					break;
+				}
+				this.attempt(() => {
+					const fresh = this.services.reopen!(sets);
+					fresh.breakpoints = [...s.breakpoints];
+					this.session = fresh;
+					this.sets = sets;
+					this.say(`restarted with ${Object.entries(sets).map(([k, v]) => `${k}=${v}`).join(' ')}`, 'ok');
+				});
+				break;
+			}
+			case 'q':
+			case 'quit':
+				this.say('press q to quit', 'info');
+				break;
+			case 'help':
+				this.overlay = 'help';
+				break;
+			default:
+				this.say(`unknown command :${word} (try :goto N, :break N, :note text, :save [path], :swap, :set k=v)`, 'warn');
+		}
+	}
+
+	// ------------------------------------------------------------ view
+
+	path(): Point[] {
+		const s = this.session;
+		const key = `${s.branch.name}|${s.branch.head}|${s.branches.length}|${this.notesVersion}`;
+		if (key !== this.pathKey || this.pathCache[0] !== s.point(0)) {
+			this.pathCache = s.pathOf();
+			this.pathKey = key;
+		}
+		return this.pathCache;
+	}
+
+	view(): View {
+		const s = this.session;
+		const path = this.path();
+		const cur = s.cursor;
+		const violations: View['violations'] = [];
+		for (let i = 1; i <= cur.depth && i < path.length; i++) for (const v of path[i]!.violations) violations.push({step: i, v});
+		const prev = cur.parent === null ? null : s.point(cur.parent).state;
+		const branches: BranchInfo[] = s.branches.map(b => {
+			const head = s.point(b.head);
+			return {name: b.name, head: head.depth, forkedAt: b.forkedFrom === null ? null : s.point(b.forkedFrom).depth, current: b.name === s.branch.name, headViolation: head.state.violations[0]?.kind ?? null};
+		});
+		return {
+			model: s.model,
+			state: cur.state,
+			prev,
+			step: cur.depth,
+			total: path.length - 1,
+			branch: s.branch.name,
+			branchIndex: s.branches.findIndex(b => b.name === s.branch.name),
+			branches,
+			last: cur.transition,
+			path: path as readonly PathEntry[],
+			violations,
+			breakpoints: s.breakpoints.flatMap(b => (b.kind === 'line' ? [{cpu: b.cpu, line: b.line}] : [])),
+			message: this.message,
+			prompt: this.prompt,
+			pending: this.pending,
+			overlay: this.overlay,
+			changed: changedPaths(prev, cur.state),
+		};
+	}
+}
+
+function safeTest(test: (m: Point['state']) => boolean, p: Point): boolean {
+	try {
+		return test(p.state);
+	} catch {
+		return false;
+	}
+}
