@@ -3,5 +3,8 @@
 import type {Command} from './common.js';
 import {listCommand} from './list.js';
 import {runCommand} from './run.js';
+import {replayCommand} from './replay.js';
+import {exportCommand} from './export.js';
+import {tuiCommand} from './tui.js';
 
-export const COMMANDS: Command[] = [listCommand, runCommand];
+export const COMMANDS: Command[] = [listCommand, runCommand, replayCommand, exportCommand, tuiCommand];

@@ -3,7 +3,9 @@ import {formatSchedule, parseSchedule} from '../lang/schedule.js';
 import type {Machine, Transition} from '../machine/types.js';
 import {cpuLabel, renderTrace, replaySteps, stepSummary, type TraceStep} from '../render/trace.js';
 import {isLiveness, violationLine} from '../render/verdict.js';
-import {type Command, EXIT, openModel, parseFlags, UsageError} from './common.js';
+import {RecordingError, saveRecording} from '../session/recording.js';
+import {createSession} from '../session/session.js';
+import {type Command, EXIT, openModel, parseFlags, parseSets, UsageError} from './common.js';
 
 const HELP = `
 Usage
@@ -20,6 +22,8 @@ Options
   --set k=v       override a param (repeatable)
   --variant NAME  apply one of the scenario's variants
   --json          machine-readable output
+  --record FILE   save the run as a recording (one branch, 'main'); see 'racewalk replay'
+  --force         let --record replace an existing file
   --width N       wrap the trace at N columns (default: terminal width or 100)
 
 Exit codes: 0 no violation, 1 safety violation, 2 bad input, 3 liveness (deadlock, hung task).
@@ -28,6 +32,7 @@ Examples
   $ racewalk run fsdax-unbind-2021 --schedule "1 1 1 1 1 1 2"
   $ racewalk run fsdax-unbind-2021 --variant noref -s "1 1 1 1 1 1 0 0 0 0 0 0 0 0"
   $ racewalk run devdax-unbind --set gup_pgmap_check=true -s "0 0 1 1 1"
+  $ racewalk run fsdax-unbind-2021 -s "1 1 1 1 1 1 1 2" --record race.json
 `;
 
 /** "since step N" for every CPU a blocked reason names as having IRQs off. */
@@ -58,6 +63,8 @@ export const runCommand: Command = {
 			json: {type: 'boolean', default: false},
 			width: {type: 'number'},
 			color: {type: 'boolean', default: true},
+			record: {type: 'string'},
+			force: {type: 'boolean', default: false},
 		}, import.meta);
 		const target = cli.input[0];
 		if (!target) throw new UsageError('run: which scenario? (racewalk run <scenario|file.race> --schedule "...")');
@@ -70,6 +77,16 @@ export const runCommand: Command = {
 		const violations = r.steps.flatMap(s => s.violations.map(v => ({step: s.n, v})));
 		const safety = violations.filter(x => !isLiveness(x.v));
 		const code = safety.length ? EXIT.violation : violations.length ? EXIT.liveness : EXIT.ok;
+		if (cli.flags.record !== undefined) {
+			const session = createSession(model);
+			for (const t of schedule) session.step(t);
+			try {
+				saveRecording(session, cli.flags.record, {force: cli.flags.force, set: parseSets(cli.flags.set)});
+			} catch (err) {
+				if (err instanceof RecordingError) throw new UsageError(err.message);
+				throw err;
+			}
+		}
 		const hash = model.hash(r.final);
 		const p = model.program;
 		if (cli.flags.json) {
@@ -99,6 +116,7 @@ export const runCommand: Command = {
 		else for (const x of violations) io.out(`verdict: VIOLATION ${violationLine(x.v, x.step)}`);
 		if (stuck.length) io.out(`unfinished: ${stuck.join('; ')}`);
 		io.out(`final state hash: ${hash}`);
+		if (cli.flags.record !== undefined) io.out(`recording saved: ${cli.flags.record}`);
 		return code;
 	},
 };

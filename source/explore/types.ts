@@ -79,7 +79,9 @@ export type Stats = {
 	pruned: number;
 	/** Deepest point reached. */
 	depth: number;
+	/** Wall time of the whole call (search, livelock search, minimisation). */
 	timeMs: number;
+	/** States per second of the main search (bfs/dfs/random/pct) alone. */
 	statesPerSec: number;
 	/** States of the livelock search (full graph), when it ran. */
 	livenessStates?: number;

@@ -194,7 +194,7 @@ export class Model {
 			}
 			if (w.kind === 'acks' && w.prim === 'flush_tlb_mm_range') {
 				ctx.notes.push('all flush IPIs acked: flush_tlb_mm_range returns');
-				checkTlbCoherence(ctx, w.vas);
+				checkTlbCoherence(ctx);
 			}
 			if (instr.blocking?.target) cpu.locals[instr.blocking.target] = null;
 			cpu.pc = instr.next;

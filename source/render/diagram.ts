@@ -67,29 +67,36 @@ export function shortenCalls(s: string): string {
  * last resort (nothing is ever dropped).
  */
 export function wrap(text: string, width: number, indent = 2): string[] {
-	const pieces = text.match(/[^ (,]*(\(|, ?| |$)/g)!.filter(p => p.length > 0);
 	const lines: string[] = [];
 	let cur = '';
 	const room = (): number => width - (lines.length > 0 ? indent : 0);
 	const push = (): void => {
-		lines.push((lines.length > 0 ? ' '.repeat(indent) : '') + cur.trimEnd());
+		lines.push((lines.length > 0 ? ' '.repeat(indent) : '') + cur);
 		cur = '';
 	};
-	for (let piece of pieces) {
-		if ((cur + piece).trimEnd().length <= room()) {
-			cur += piece;
-			continue;
+	const add = (piece: string, sep: string): void => {
+		if (cur && (cur + sep + piece).length <= room()) {
+			cur += sep + piece;
+			return;
 		}
-		if (cur.trim()) push();
-		piece = piece.replace(/^ +/, '');
-		while (piece.trimEnd().length > room()) {
+		if (cur) push();
+		while (piece.length > room()) {
 			cur = piece.slice(0, room());
 			piece = piece.slice(room());
 			push();
 		}
 		cur = piece;
+	};
+	for (const word of text.split(' ').filter(w => w.length > 0)) {
+		if (word.length <= width - indent || (cur && (cur + ' ' + word).length <= room())) {
+			add(word, ' ');
+			continue;
+		}
+		// A long word: break it after '(' or ','.
+		const parts = word.match(/[^(,]*[(,]|[^(,]+$/g) ?? [word];
+		parts.forEach((part, i) => add(part, i === 0 ? ' ' : ''));
 	}
-	if (cur.trim() || lines.length === 0) push();
+	if (cur || lines.length === 0) push();
 	return lines;
 }
 

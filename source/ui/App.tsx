@@ -40,7 +40,13 @@ export function App({session, services, sets, onQuit, controllerRef, initialMess
 	const handler = useCallback(
 		(input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]) => {
 			if (quitting.current) return;
-			const r = c.keys(keyNames(input, key));
+			let r: 'quit' | null = null;
+			try {
+				r = c.keys(keyNames(input, key));
+			} catch (err) {
+				c.pending = null;
+				c.message = {text: `error: ${err instanceof Error ? err.message : String(err)}`, kind: 'error'};
+			}
 			if (r === 'quit') {
 				quitting.current = true;
 				onQuit?.(c.session);

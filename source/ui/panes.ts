@@ -67,7 +67,12 @@ function cpuRange(model: Model, cpu: number): [number, number] {
 	return [first, c.endLine];
 }
 
-const untab = (s: string): string => s.replace(/^\t/, '').replace(/\t/g, '  ').replace(/\s+$/, '');
+const untab = (s: string): string =>
+	s
+		.replace(/^\t/, '')
+		.replace(/\t/g, '  ')
+		.replace(/(\S)\s{2,}\/\//, '$1  //')
+		.replace(/\s+$/, '');
 
 export function cpuPane(v: View, cpu: number, o: CpuOpts): Block {
 	const {model, state, changed} = v;
@@ -193,11 +198,10 @@ export function pgmapLines(m: Machine, changed: Set<string>): Line[] {
 		out.push([
 			seg(' dax '),
 			seg(p.daxAlive ? 'alive' : 'dead', hi(changed, `${p.name}.dax`, p.daxAlive ? {color: 'green'} : {color: 'red'})),
-			seg('  array '),
-			seg(p.inArray ? 'indexed' : 'deleted', hi(changed, `${p.name}.pgmap_array`, p.inArray ? {} : {color: 'red'})),
 			seg('  done '),
-			seg(p.done ? 'yes' : 'no', hi(changed, `${p.name}.done`)),
+			seg(p.done ? 'completed' : 'no', hi(changed, `${p.name}.done`)),
 		]);
+		out.push([seg(' pgmap_array '), seg(p.inArray ? 'indexed' : 'deleted', hi(changed, `${p.name}.pgmap_array`, p.inArray ? {} : {color: 'red'}))]);
 	}
 	if (m.fs) {
 		const st = [m.fs.frozen && 'frozen', m.fs.shutdown && 'shut down'].filter(Boolean).join(', ') || 'mounted';
@@ -280,15 +284,14 @@ export function timeline(v: View, width: number, height: number): Block {
 			line.push(seg(fitText('(initial state)', colW * n), {...base, dim: !cur}));
 		} else {
 			const t = p.transition;
-			for (let c = 0; c < n; c++) {
-				if (c !== t.cpu) {
-					line.push(seg(fitText('│', colW), {dim: true}));
-					continue;
-				}
-				const what = t.irq ? 'IPI: flush_tlb_func' : `${p.line ?? ''} ${sourceLine(v.model, p.line)}`;
-				const note = p.userNote ? ` «${p.userNote}»` : '';
-				line.push(seg(fitText(what + note, colW), bad ? {...base, color: 'red'} : t.irq ? {...base, color: 'magenta'} : base));
-			}
+			// columns left of the CPU show their rail; the step's text may run on
+			// over the (empty) columns to its right
+			for (let c = 0; c < t.cpu; c++) line.push(seg(fitText('│', colW), {dim: true}));
+			const what = t.irq ? 'IPI: flush_tlb_func' : `${p.line ?? ''} ${sourceLine(v.model, p.line)}`;
+			const note = p.userNote ? ` «${p.userNote}»` : '';
+			const room = inner - numW - 2 - colW * t.cpu;
+			line.push(seg(fitText(what, Math.min(room, Math.max(colW, what.length))), bad ? {...base, color: 'red'} : t.irq ? {...base, color: 'magenta'} : base));
+			if (note) line.push(seg(note, {color: 'blue'}));
 		}
 		out.push(line);
 	}

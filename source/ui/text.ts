@@ -40,6 +40,11 @@ export function fit(line: Line, width: number, padStyle: Style = {}): Line {
 	return out;
 }
 
+/** Truncate (with …) without padding. */
+export function clip(line: Line, width: number): Line {
+	return lineWidth(line) <= width ? line.filter(s => s.text.length) : fit(line, width);
+}
+
 export const plain = (l: Line): string => l.map(s => s.text).join('');
 
 export const emptyBlock = (width: number, height: number): Block => ({width, lines: Array.from({length: height}, () => [seg(' '.repeat(Math.max(0, width)))])});
@@ -110,14 +115,14 @@ export function box(width: number, height: number, body: Line[], opts: BoxOpts =
 	const rows = Math.max(0, height - 2);
 	const b: Style = {color: opts.color ?? 'gray'};
 	const lines: Line[] = [];
-	const title = opts.title ? fit(opts.title, Math.max(0, inner - 3)) : [];
+	const title = opts.title ? clip(opts.title, Math.max(0, inner - 3)) : [];
 	const tw = lineWidth(title);
 	lines.push([seg('┌─', b), ...(tw ? [seg(' '), ...title, seg(' ')] : []), seg('─'.repeat(Math.max(0, inner - 1 - (tw ? tw + 2 : 0))), b), seg('┐', b)].filter(s => s.text.length));
 	const shown = body.length > rows ? body.slice(0, rows) : body;
 	for (let i = 0; i < rows; i++) lines.push([seg('│', b), ...fit(shown[i] ?? [], inner), seg('│', b)]);
 	const hidden = body.length - shown.length;
 	const foot: Line = hidden > 0 ? [seg(`▾ +${hidden} more`, {color: 'magenta'})] : (opts.footer ?? []);
-	const footer = fit(foot, Math.max(0, inner - 3));
+	const footer = clip(foot, Math.max(0, inner - 3));
 	const fw = lineWidth(footer);
 	lines.push([seg('└', b), seg('─'.repeat(Math.max(0, inner - (fw ? fw + 3 : 0))), b), ...(fw ? [seg(' '), ...footer, seg(' ─', b)] : []), seg('┘', b)]);
 	if (height < 2) return {width, lines: lines.slice(0, height)};

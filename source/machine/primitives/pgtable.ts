@@ -182,6 +182,7 @@ export const pgtablePrimitives: Primitive[] = [
 		effect: 'zaps every PTE mapping a pfn of the pgmap, one PTE per step (the CPU stays on the statement until the last is gone); the TLB flush is a separate call',
 		args: [{name: 'pgmap', kind: 'pgmap'}],
 		returns: 'void',
+		blocks: true,
 		run(ctx, [p]) {
 			const pg = argPgmap(ctx, p!, 'unmap_mapping_range');
 			rd(ctx, 'pt');

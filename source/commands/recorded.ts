@@ -1,0 +1,77 @@
+// What `replay` and `export` share: opening a recording with every problem
+// turned into a one-line UsageError, picking a branch, and the JSON form of a
+// branch's trace.
+
+import type {Model} from '../lang/interpreter.js';
+import {formatSchedule} from '../lang/schedule.js';
+import {pointsToSteps} from '../render/diagram.js';
+import {stepSummary, type TraceStep} from '../render/trace.js';
+import {isLiveness} from '../render/verdict.js';
+import {OverwriteError, WriteError, writeFileAtomic} from '../session/atomic.js';
+import {type Loaded, loadRecording, RecordingError} from '../session/recording.js';
+import type {Point} from '../session/types.js';
+import {EXIT, UsageError} from './common.js';
+
+export function openRecording(path: string): Loaded {
+	try {
+		return loadRecording(path);
+	} catch (err) {
+		if (err instanceof RecordingError) throw new UsageError(err.message);
+		throw err;
+	}
+}
+
+/** The points root..(step N of) a branch: the cursor's branch by default. */
+export function branchPoints(loaded: Loaded, file: string, branch: string | undefined, step?: number): {name: string; points: Point[]} {
+	const s = loaded.session;
+	const name = branch ?? s.branch.name;
+	if (!s.findBranch(name)) throw new UsageError(`${file}: no branch '${name}' (branches: ${s.branches.map(b => b.name).join(', ')})`);
+	let points = s.pathOf(name);
+	if (step !== undefined) {
+		const last = points.length - 1;
+		if (!Number.isInteger(step) || step < 0) throw new UsageError(`--step: expected a step number 0..${last}`);
+		if (step > last) throw new UsageError(`--step ${step}: branch '${name}' has only ${last} step${last === 1 ? '' : 's'}`);
+		points = points.slice(0, step + 1);
+	}
+	return {name, points};
+}
+
+export type Verdict = {code: number; verdict: 'ok' | 'violation' | 'liveness'; violations: {step: number; v: TraceStep['violations'][number]}[]};
+
+export function verdictOf(steps: readonly TraceStep[]): Verdict {
+	const violations = steps.flatMap(s => s.violations.map(v => ({step: s.n, v})));
+	const safety = violations.filter(x => !isLiveness(x.v));
+	const code = safety.length ? EXIT.violation : violations.length ? EXIT.liveness : EXIT.ok;
+	return {code, verdict: safety.length ? 'violation' : violations.length ? 'liveness' : 'ok', violations};
+}
+
+export function traceJson(model: Model, points: readonly Point[], extra: Record<string, unknown>): Record<string, unknown> {
+	const steps = pointsToSteps(points);
+	const p = model.program;
+	const v = verdictOf(steps);
+	return {
+		scenario: p.scenario.name,
+		variant: p.variant,
+		params: p.params,
+		...extra,
+		schedule: formatSchedule(steps.map(s => s.transition)),
+		steps: steps.map((s, i) => {
+			const {what, effects} = stepSummary(model, s);
+			const note = points[i + 1]!.userNote;
+			return {n: s.n, cpu: s.transition.cpu, irq: s.transition.irq, line: s.line, statement: what, notes: s.notes, changes: effects, violations: s.violations, hash: model.hash(s.after), ...(note !== undefined ? {userNote: note} : {})};
+		}),
+		violations: v.violations.map(x => ({step: x.step, ...x.v})),
+		verdict: v.verdict,
+		hash: model.hash(points[points.length - 1]!.state),
+	};
+}
+
+/** Write an output file atomically; refusing to overwrite is a usage error. */
+export function writeOut(path: string, text: string, force: boolean): void {
+	try {
+		writeFileAtomic(path, text.endsWith('\n') ? text : text + '\n', {force});
+	} catch (err) {
+		if (err instanceof OverwriteError || err instanceof WriteError) throw new UsageError(err.message);
+		throw err;
+	}
+}

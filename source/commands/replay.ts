@@ -1,0 +1,82 @@
+import {formatSchedule} from '../lang/schedule.js';
+import {pointsToSteps} from '../render/diagram.js';
+import {cpuLabel, renderTrace} from '../render/trace.js';
+import {violationLine} from '../render/verdict.js';
+import {type Command, parseFlags, UsageError} from './common.js';
+import {branchPoints, openRecording, traceJson, verdictOf} from './recorded.js';
+
+const HELP = `
+Usage
+  $ racewalk replay <recording.json> [--branch B] [--step N] [--json]
+
+Opens a recording, checks it (format, the scenario's sha256, every branch
+replayed to the state hash it recorded) and prints the trace and the verdict
+of one branch: the branch the cursor was on when it was saved, or --branch.
+
+Options
+  --branch B   the branch to show (default: the cursor's branch)
+  --step N     stop the trace at step N of the branch
+  --json       machine-readable output
+  --width N    wrap the trace at N columns
+
+Exit codes: 0 no violation, 1 safety violation, 2 bad or corrupt recording,
+3 liveness (deadlock, hung task).
+
+Examples
+  $ racewalk run fsdax-unbind-2021 -s "1 1 1 1 1 1 1 2" --record race.json
+  $ racewalk replay race.json
+  $ racewalk replay race.json --branch b1 --step 5
+`;
+
+export const replayCommand: Command = {
+	name: 'replay',
+	summary: 'check a recording and print the trace and verdict of a branch',
+	async run(argv, io) {
+		const cli = parseFlags(HELP, argv, {
+			branch: {type: 'string'},
+			step: {type: 'number'},
+			json: {type: 'boolean', default: false},
+			width: {type: 'number'},
+			color: {type: 'boolean', default: true},
+		}, import.meta);
+		const file = cli.input[0];
+		if (!file) throw new UsageError('replay: which recording? (racewalk replay <recording.json>)');
+		if (cli.input.length > 1) throw new UsageError(`replay: unexpected argument '${cli.input[1]}'`);
+		const loaded = openRecording(file);
+		const {model, session, recording} = loaded;
+		const {name, points} = branchPoints(loaded, file, cli.flags.branch, cli.flags.step);
+		const steps = pointsToSteps(points);
+		const v = verdictOf(steps);
+		const p = model.program;
+		if (cli.flags.json) {
+			io.out(JSON.stringify(traceJson(model, points, {
+				recording: file,
+				branch: name,
+				branches: session.branches.map(b => ({name: b.name, steps: session.point(b.head).depth})),
+				cursor: recording.cursor,
+			}), null, 2));
+			return v.code;
+		}
+		io.out(`${p.scenario.name}: ${p.scenario.title ?? ''}`);
+		io.out(`params: ${Object.entries(p.params).map(([k, val]) => `${k}=${val}`).join(' ') || '(none)'}${p.variant ? `   variant: ${p.variant}` : ''}`);
+		io.out(`cpus: ${p.cpus.map(c => cpuLabel(model, c.id)).join(', ')}`);
+		io.out(`branches: ${session.branches.map(b => `${b.name}${b.name === name ? '*' : ''} (${session.point(b.head).depth})`).join(', ')}`);
+		io.out(`branch ${name}: ${formatSchedule(steps.map(s => s.transition)) || '(no steps)'}`);
+		io.out('');
+		const width = cli.flags.width ?? Math.max(80, io.columns);
+		const trace = steps.map(s => {
+			const text = renderTrace(model, [s], {width});
+			const note = points[s.n]!.userNote;
+			return note === undefined ? text : `${text}\n${' '.repeat(18)}note: ${note.replace(/\n/g, ' ')}`;
+		});
+		if (trace.length) io.out(trace.join('\n'));
+		io.out('');
+		const final = points[points.length - 1]!.state;
+		const stuck = final.cpus.filter(c => c.pc >= 0).map(c => `CPU${c.id}: ${model.blockedReason(final, c.id) ?? 'can move'}`);
+		if (v.violations.length === 0) io.out(`verdict: no violation in ${steps.length} steps`);
+		else for (const x of v.violations) io.out(`verdict: VIOLATION ${violationLine(x.v, x.step)}`);
+		if (stuck.length) io.out(`unfinished: ${stuck.join('; ')}`);
+		io.out(`state hash: ${model.hash(final)} (recording verified: ${session.branches.length} branch${session.branches.length === 1 ? '' : 'es'} replayed)`);
+		return v.code;
+	},
+};

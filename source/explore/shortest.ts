@@ -1,0 +1,129 @@
+// The counterexample a human reads best: the shortest, and among the shortest
+// the one with the fewest preemptions (switches between CPUs). A
+// breadth-first search over (state, last CPU), layer by layer, keeping for each
+// pair the fewest switches, without reduction (reduction reorders steps and
+// may lengthen paths), bounded by a known length.
+//
+// Why (state, last CPU) layers suffice: on a shortest counterexample every
+// state sits at its breadth-first distance (otherwise a shorter one exists),
+// so a state is only kept in the first layer it appears in; within that layer,
+// what the rest of the path costs depends on the state and the CPU that moved
+// last, so the fewest switches so far is all that needs keeping.
+
+import type {Model} from '../lang/interpreter.js';
+import {countSwitches} from '../lang/schedule.js';
+import type {Machine, Violation} from '../machine/types.js';
+import {Budget, CHECK_EVERY} from './budget.js';
+import {cloneMachine} from './clone.js';
+import {enabledMask} from './exhaustive.js';
+import {stateKey} from './fasthash.js';
+import {type Bounds, type Found, type StopReason, transitionOf} from './types.js';
+
+type LNode = {m: Machine | null; key: string; last: number; sw: number; tid: number; up: LNode | null};
+
+export type ShortestOptions = {
+	from?: Machine;
+	/** Look no further than this many steps. */
+	maxLen?: number;
+	maxStates?: number;
+};
+
+export type ShortestResult = {found: Map<string, Found>; stoppedBy: StopReason | null; states: number; transitions: number};
+
+function scheduleOf(n: LNode | null, lastTid: number): number[] {
+	const out = [lastTid];
+	for (let x = n; x && x.tid >= 0; x = x.up) out.push(x.tid);
+	return out.reverse();
+}
+
+/**
+ * Shortest, then fewest-switch, counterexamples for each wanted kind (null =
+ * every kind met). Kinds not found within `maxLen` steps are absent.
+ */
+export function* shortestGen(model: Model, wanted: ReadonlySet<string> | null, opts: ShortestOptions, budget: Budget): Generator<void, ShortestResult, void> {
+	const T = 2 * model.cpuCount;
+	const maxLen = opts.maxLen ?? Infinity;
+	const maxStates = opts.maxStates ?? Infinity;
+	const found = new Map<string, Found>();
+	const remaining = wanted ? new Set(wanted) : null;
+	const start = cloneMachine(opts.from ?? model.initial, true);
+	const startKey = stateKey(start);
+	const seen = new Set<string>([startKey]);
+	let layer = new Map<string, LNode>([[`${startKey}:-1`, {m: start, key: startKey, last: -1, sw: 0, tid: -1, up: null}]]);
+	let len = 0;
+	let transitions = 0;
+	let stopped: StopReason | null = null;
+	let work = 0;
+	while (layer.size > 0 && len < maxLen && !stopped) {
+		const next = new Map<string, LNode>();
+		const best = new Map<string, {node: LNode; tid: number; sw: number; v: Violation}>();
+		const newKeys: string[] = [];
+		outer: for (const node of layer.values()) {
+			const m = node.m!;
+			const en = enabledMask(model, m);
+			for (let tid = 0; tid < T; tid++) {
+				if (!(en & (1 << tid))) continue;
+				if (++work % CHECK_EVERY === 0) {
+					if (budget.expired()) {
+						stopped = budget.stopped;
+						break outer;
+					}
+					budget.report('minimise', seen.size, transitions, len);
+					yield;
+				}
+				const m2 = cloneMachine(m, true);
+				const r = model.stepInPlace(m2, transitionOf(tid), false);
+				transitions++;
+				const cpu = tid >> 1;
+				const sw = node.sw + (node.last >= 0 && node.last !== cpu ? 1 : 0);
+				if (r.violations.length) {
+					for (const v of r.violations) {
+						if (remaining && !remaining.has(v.kind)) continue;
+						if (found.has(v.kind)) continue;
+						const b = best.get(v.kind);
+						if (!b || sw < b.sw) best.set(v.kind, {node, tid, sw, v});
+					}
+					continue; // a violating state is not expanded
+				}
+				const key = stateKey(m2);
+				if (seen.has(key)) continue;
+				const nk = `${key}:${cpu}`;
+				const old = next.get(nk);
+				if (old) {
+					if (sw < old.sw) {
+						old.sw = sw;
+						old.up = node;
+						old.tid = tid;
+					}
+					continue;
+				}
+				if (seen.size + newKeys.length >= maxStates) {
+					stopped = 'max-states';
+					break outer;
+				}
+				next.set(nk, {m: m2, key, last: cpu, sw, tid, up: node});
+				newKeys.push(key);
+			}
+			node.m = null; // hash-and-drop: only the path back is kept
+		}
+		len++;
+		for (const [kind, b] of best) {
+			const schedule = scheduleOf(b.node, b.tid).map(transitionOf);
+			found.set(kind, {kind, schedule, violation: b.v, switches: countSwitches(schedule), minimal: !stopped});
+			remaining?.delete(kind);
+		}
+		if (remaining && remaining.size === 0) break;
+		for (const k of newKeys) seen.add(k);
+		layer = next;
+	}
+	return {found, stoppedBy: stopped, states: seen.size, transitions};
+}
+
+/** Shortest, fewest-preemption counterexample of one kind within maxLen steps (null: none). */
+export function findShortest(model: Model, kind: string, maxLen: number, opts: Bounds & {from?: Machine; maxStates?: number} = {}): Found | null {
+	const gen = shortestGen(model, new Set([kind]), {from: opts.from, maxLen, maxStates: opts.maxStates}, new Budget(opts));
+	for (;;) {
+		const r = gen.next();
+		if (r.done) return r.value.found.get(kind) ?? null;
+	}
+}

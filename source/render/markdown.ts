@@ -1,0 +1,89 @@
+// The bug report: a Markdown page a kernel developer can paste into a mail or
+// an issue. Title, kernel era modelled, provenance, params, the race diagram,
+// the violations, the final state of the objects involved, and the exact
+// commands that reproduce it.
+
+import type {Model} from '../lang/interpreter.js';
+import {formatSchedule} from '../lang/schedule.js';
+import type {Transition} from '../machine/types.js';
+import type {Point} from '../session/types.js';
+import {pointsToSteps, renderDiagram} from './diagram.js';
+import {objectTables, tableMarkdown} from './state.js';
+import {cpuLabel} from './trace.js';
+import {expectLabel, isLiveness, violationLine} from './verdict.js';
+
+const shellWord = (s: string): string => (/^[A-Za-z0-9_.,/:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/** How a scenario is named on the command line: its built-in name, or its path. */
+export function scenarioArg(model: Model): string {
+	const p = model.program;
+	return p.file === `scenarios/${p.scenario.name}.race` ? p.scenario.name : p.file;
+}
+
+/** `racewalk run <scenario> [--variant V] [--set k=v] --schedule "..."` */
+export function runCommandLine(model: Model, schedule: readonly Transition[], set: Record<string, string> = {}): string {
+	const parts = ['racewalk', 'run', shellWord(scenarioArg(model))];
+	if (model.program.variant) parts.push('--variant', shellWord(model.program.variant));
+	for (const [k, v] of Object.entries(set)) parts.push('--set', shellWord(`${k}=${v}`));
+	parts.push('--schedule', `"${formatSchedule(schedule)}"`);
+	return parts.join(' ');
+}
+
+export type ReportInput = {
+	model: Model;
+	/** Root .. last step of the branch reported. */
+	points: readonly Point[];
+	branch: string;
+	/** --set overrides in force. */
+	set?: Record<string, string>;
+	/** The recording file, for the `racewalk replay` line. */
+	recording?: string;
+	/** Branch is not the recording's cursor branch: add --branch. */
+	branchFlag?: boolean;
+};
+
+export function renderMarkdown(r: ReportInput): string {
+	const {model} = r;
+	const p = model.program;
+	const sc = p.scenario;
+	const steps = pointsToSteps(r.points);
+	const schedule = steps.map(s => s.transition);
+	const violations = steps.flatMap(s => s.violations.map(v => ({step: s.n, v})));
+	const last = r.points[r.points.length - 1]!;
+	const atEnd = violations.filter(x => x.step === last.depth);
+	const first = atEnd.find(x => !isLiveness(x.v)) ?? atEnd[0] ?? violations.find(x => !isLiveness(x.v)) ?? violations[0];
+	const out: string[] = [];
+	out.push(`# ${first ? `${first.v.kind}: ` : ''}${sc.title ?? sc.name}`, '');
+	out.push(`- **Scenario:** \`${sc.name}\` (${p.file})`);
+	if (sc.era) out.push(`- **Kernel era modelled:** ${sc.era}`);
+	if (sc.sources.length === 1) out.push(`- **Provenance:** ${sc.sources[0]}`);
+	else if (sc.sources.length > 1) {
+		out.push('- **Provenance:**');
+		for (const s of sc.sources) out.push(`  - ${s}`);
+	}
+	const params = Object.entries(p.params).map(([k, v]) => `\`${k}=${v}\``).join(', ');
+	out.push(`- **Params:** ${params || '(none)'}${p.variant ? ` (variant \`${p.variant}\`${sc.variants.find(v => v.name === p.variant)?.doc ? `: ${sc.variants.find(v => v.name === p.variant)!.doc}` : ''})` : ''}`);
+	if (p.expects.length) out.push(`- **Expected verdicts:** ${p.expects.map(expectLabel).join('; ')}`);
+	out.push(`- **CPUs:** ${p.cpus.map(c => cpuLabel(model, c.id)).join(', ')}`);
+	out.push(`- **Branch:** \`${r.branch}\`, ${steps.length} step${steps.length === 1 ? '' : 's'}: \`${formatSchedule(schedule) || '(empty)'}\``);
+	out.push('', '## The race', '', '```', renderDiagram(model, steps), '```', '');
+	out.push('## Violations', '');
+	if (violations.length === 0) out.push('None on this branch.');
+	for (const x of violations) out.push(`- **${x.v.kind}** ${violationLine(x.v, x.step).slice(x.v.kind.length + 1)}`);
+	const notes = r.points.filter(pt => pt.userNote !== undefined);
+	if (notes.length) {
+		out.push('', '## Notes', '');
+		for (const pt of notes) out.push(`- step ${pt.depth}: ${pt.userNote!.replace(/\n/g, ' ')}`);
+	}
+	const final = r.points[r.points.length - 1]!.state;
+	const objects = [...new Set(violations.flatMap(x => x.v.objects))];
+	if (objects.length) {
+		out.push('', `## State of the objects involved (after step ${steps.length})`, '');
+		for (const t of objectTables(model, final, objects)) out.push(`**${t.title}**`, '', ...tableMarkdown(t), '');
+		if (out[out.length - 1] === '') out.pop();
+	}
+	out.push('', '## Reproduce', '', '```sh', runCommandLine(model, schedule, r.set ?? {}));
+	if (r.recording) out.push(`racewalk replay ${shellWord(r.recording)}${r.branchFlag ? ` --branch ${shellWord(r.branch)}` : ''}`);
+	out.push('```', '');
+	return out.join('\n');
+}

@@ -1,0 +1,70 @@
+// The real services behind the TUI's save / export / search keys, and the
+// file names they write. Kept apart from the controller so tests can inject
+// fakes.
+
+import {existsSync, mkdirSync} from 'node:fs';
+import {join, relative} from 'node:path';
+import {saveRecording} from '../session/recording.js';
+import {createSession, SessionImpl} from '../session/session.js';
+import type {Session} from '../session/types.js';
+import type {Services} from './controller.js';
+
+export const stamp = (d = new Date()): string => d.toISOString().replace(/\..*$/, '').replace(/:/g, '-');
+
+/** A path in `dir` that does not exist yet: base.json, base-2.json... */
+export function freshPath(dir: string, base: string, ext = '.json'): string {
+	mkdirSync(dir, {recursive: true});
+	let p = join(dir, base + ext);
+	for (let i = 2; existsSync(p); i++) p = join(dir, `${base}-${i}${ext}`);
+	return p;
+}
+
+const asImpl = (s: Session): SessionImpl => {
+	if (!(s instanceof SessionImpl)) throw new Error('this session cannot be saved');
+	return s;
+};
+
+const shown = (cwd: string, p: string): string => {
+	const r = relative(cwd, p);
+	return r.startsWith('..') ? p : r;
+};
+
+export function saveTo(session: Session, path: string, sets: Record<string, string> | undefined): void {
+	saveRecording(asImpl(session), path, sets ? {set: sets} : {});
+}
+
+/** Save with a default name in the cwd, or to the path given (not overwriting). */
+export function saveService(cwd: string, sets: () => Record<string, string> | undefined): NonNullable<Services['save']> {
+	return (session, path) => {
+		const target = path ? join(cwd, path) : freshPath(cwd, `racewalk-${session.model.program.scenario.name}-${stamp()}`);
+		saveTo(session, target, sets());
+		return shown(cwd, target);
+	};
+}
+
+/** `.racewalk/autosave-<scenario>-<timestamp>.json` in the cwd; returns the path shown to the user. */
+export function autosave(session: Session, cwd: string, sets?: Record<string, string>): string {
+	const target = freshPath(join(cwd, '.racewalk'), `autosave-${session.model.program.scenario.name}-${stamp()}`);
+	saveTo(session, target, sets);
+	return shown(cwd, target);
+}
+
+/**
+ * A long history for the benchmark: step the highest-numbered CPU that can
+ * move, `n` times (for fsdax-unbind-2021 this ends in gup's retry loop, which
+ * runs for ever).
+ */
+export function prefill(session: Session, n: number): number {
+	let done = 0;
+	while (done < n) {
+		const en = session.model.enabled(session.cursor.state).filter(t => !t.irq);
+		const all = en.length ? en : session.model.enabled(session.cursor.state);
+		if (!all.length) break;
+		const r = session.step(all[all.length - 1]!);
+		if (!r.ok) break;
+		done++;
+	}
+	return done;
+}
+
+export {createSession};

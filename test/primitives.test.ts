@@ -1,0 +1,333 @@
+// One test (or more) per primitive: its effect on the state, and the checks
+// it is responsible for.
+
+import {describe, expect, it} from 'vitest';
+import {PRIMITIVES} from '../source/machine/primitives/index.js';
+import {kinds, miniModel, run} from './helpers/mini.js';
+
+const tested = new Set<string>();
+const prim = (name: string, fn: () => void) => {
+	tested.add(name);
+	it(name, fn);
+};
+
+describe('IRQs and RCU', () => {
+	prim('local_irq_save', () => {
+		const r = run({cpus: ['local_irq_save(); local_irq_save(); local_irq_restore(); local_irq_restore();']}, '0 0 0');
+		expect(r.states[1]!.cpus[0]!.irqsOn).toBe(false);
+		expect(r.states[3]!.cpus[0]!.irqsOn).toBe(false); // nested: the inner restore keeps them off
+		expect(r.final.cpus[0]!.irqSaved).toEqual([true]);
+	});
+	prim('local_irq_restore', () => {
+		const r = run({cpus: ['local_irq_save(); local_irq_restore();']}, '0 0');
+		expect(r.final.cpus[0]!.irqsOn).toBe(true);
+		const bad = run({cpus: ['local_irq_restore();']}, '0');
+		expect(kinds(bad)).toEqual(['oops']);
+		expect(bad.violations[0]!.message).toMatch(/without a matching local_irq_save/);
+	});
+	prim('local_irq_disable', () => {
+		expect(run({cpus: ['local_irq_disable();']}, '0').final.cpus[0]!.irqsOn).toBe(false);
+	});
+	prim('local_irq_enable', () => {
+		expect(run({cpus: ['local_irq_disable(); local_irq_enable();']}, '0 0').final.cpus[0]!.irqsOn).toBe(true);
+	});
+	prim('rcu_read_lock', () => {
+		expect(run({cpus: ['rcu_read_lock(); rcu_read_lock();']}, '0 0').final.cpus[0]!.rcuDepth).toBe(2);
+	});
+	prim('rcu_read_unlock', () => {
+		expect(run({cpus: ['rcu_read_lock(); rcu_read_unlock();']}, '0 0').final.cpus[0]!.rcuDepth).toBe(0);
+		expect(kinds(run({cpus: ['rcu_read_unlock();']}, '0'))).toEqual(['oops']);
+	});
+	prim('synchronize_rcu', () => {
+		const model = miniModel({cpus: ['local_irq_save(); x = 1; local_irq_restore();', 'synchronize_rcu(); y = 1;']});
+		const r = run(model, '0 1');
+		expect(model.blockedReason(r.final, 1)).toBe('blocked in synchronize_rcu: waiting for a grace period (readers: CPU0 (IRQs off))');
+		const done = run(model, '0 1 0 0 1 1');
+		expect(done.final.cpus[1]!.locals.y).toBe(1);
+		// A grace period started with no readers does not wait.
+		expect(run({cpus: ['x = 1;', 'synchronize_rcu(); y = 1;']}, '1 1').final.cpus[1]!.locals.y).toBe(1);
+	});
+});
+
+describe('page tables', () => {
+	prim('pmdp_get_lockless', () => {
+		const r = run({cpus: ['pmd = pmdp_get_lockless(VA); none = pmdp_get_lockless(0x40000000);']}, '0 0');
+		expect(r.flat.get('CPU0.pmd')).toMatch(/^pmd\(table T\d+\)$/);
+		expect(r.flat.get('CPU0.none')).toBe('pmd(none)');
+	});
+	prim('ptep_get_lockless', () => {
+		const r = run({cpus: ['pmd = pmdp_get_lockless(VA); pte = ptep_get_lockless(pmd, VA);']}, '0 0');
+		expect(r.flat.get('CPU0.pte')).toBe('pte(pfn 0x100 WSD)');
+	});
+	prim('ptep_get', () => {
+		const r = run({cpus: ['pte = ptep_get(VA); n = ptep_get(0x40000000);']}, '0 0');
+		expect(r.flat.get('CPU0.pte')).toBe('pte(pfn 0x100 WSD)');
+		expect(r.flat.get('CPU0.n')).toBe('pte(none @0x40000000)');
+	});
+	for (const [name, want] of [['pte_present', true], ['pte_write', true], ['pte_special', true], ['pte_devmap', true], ['pte_none', false]] as const) {
+		prim(name, () => {
+			const r = run({cpus: [`pte = ptep_get(VA); x = ${name}(pte); n = ${name}(ptep_get(0x40000000));`]}, '0 0 0');
+			expect(r.final.cpus[0]!.locals.x).toBe(want);
+			expect(r.final.cpus[0]!.locals.n).toBe(name === 'pte_none');
+		});
+	}
+	prim('pte_pfn', () => {
+		expect(run({cpus: ['x = pte_pfn(ptep_get(VA2));']}, '0').final.cpus[0]!.locals.x).toBe(0x101);
+		expect(kinds(run({cpus: ['x = pte_pfn(NULL);']}, '0'))).toEqual(['oops']);
+	});
+	prim('pte_val', () => {
+		const r = run({cpus: ['a = pte_val(ptep_get(VA)); b = pte_val(ptep_get(0x40000000));']}, '0 0');
+		expect(r.final.cpus[0]!.locals.a).toBe(0x100 * 4096 + 1 + 2 + 0x200 + 0x400);
+		expect(r.final.cpus[0]!.locals.b).toBe(0);
+	});
+	prim('pmd_present', () => {
+		expect(run({cpus: ['x = pmd_present(pmdp_get_lockless(VA));']}, '0').final.cpus[0]!.locals.x).toBe(true);
+	});
+	prim('pmd_leaf', () => {
+		const machine = 'pgmap(p, devdax, 0x100, 1); map(0x200000, 0x100, write, huge); mm_cpumask(0);';
+		const r = run({machine, cpus: ['pmd = pmdp_get_lockless(0x200000); x = pmd_leaf(pmd); pte = ptep_get_lockless(pmd, 0x200000);']}, '0 0 0');
+		expect(r.final.cpus[0]!.locals.x).toBe(true);
+		expect(r.flat.get('CPU0.pte')).toBe('pte(pfn 0x100 WH)');
+	});
+	prim('ptep_get_and_clear', () => {
+		const r = run({cpus: ['old = ptep_get_and_clear(VA);']}, '0');
+		expect(r.flat.get('CPU0.old')).toBe('pte(pfn 0x100 WSD)');
+		expect(r.flat.has('pte[0x7f000000]')).toBe(false);
+		expect(r.flat.has('pte[0x7f001000]')).toBe(true);
+		expect(r.final.zapped).toEqual([0x7f000000]);
+	});
+	prim('unmap_mapping_range', () => {
+		const model = miniModel({cpus: ['unmap_mapping_range(pmem0); done = 1;']});
+		const one = run(model, '0');
+		expect(one.final.cpus[0]!.pc).toBe(0); // one PTE per step: still on the statement
+		expect([...one.flat.keys()].filter(k => k.startsWith('pte['))).toHaveLength(1);
+		const two = run(model, '0 0');
+		expect([...two.flat.keys()].filter(k => k.startsWith('pte['))).toHaveLength(0);
+		expect(two.final.cpus[0]!.pc).toBe(1);
+	});
+	prim('free_pgtables', () => {
+		const body = 'ptep_get_and_clear(VA); ptep_get_and_clear(VA2); free_pgtables(VA);';
+		// TABLE_FREE=rcu: the free waits for the grace period; a walker that read the PMD before sees a live table.
+		const rcu = miniModel({machine: `table_free(rcu); ${'pgmap(pmem0, fsdax, PFN, 2); map(VA, PFN, write); map(VA2, PFN + 1, write); mm_cpumask(0, 1);'}`, cpus: ['local_irq_save(); pmd = pmdp_get_lockless(VA); pte = ptep_get_lockless(pmd, VA); local_irq_restore();', body]});
+		const early = run(rcu, '0 0 1 1 1 0');
+		expect(kinds(early)).toEqual([]);
+		expect(early.final.rcu).toHaveLength(1);
+		expect(run(rcu, '0 0 1 1 1 0 0').final.rcu).toHaveLength(0);
+		// Without IRQs off the table is freed at once, and the lockless read of it is S6.
+		const noirq = miniModel({machine: 'table_free(rcu); pgmap(pmem0, fsdax, PFN, 2); map(VA, PFN, write); map(VA2, PFN + 1, write); mm_cpumask(0, 1);', cpus: ['pmd = pmdp_get_lockless(VA); pte = ptep_get_lockless(pmd, VA);', body]});
+		const s6 = run(noirq, '0 1 1 1 0');
+		expect(kinds(s6)).toEqual(['freed-table-read']);
+		// TABLE_FREE=ipi: an empty IPI to every other CPU, freed when all acked.
+		const ipi = miniModel({machine: 'pgmap(pmem0, fsdax, PFN, 2); map(VA, PFN, write); map(VA2, PFN + 1, write); mm_cpumask(0, 1);', cpus: ['x = 1;', body]});
+		const waiting = run(ipi, '1 1 1');
+		expect(ipi.blockedReason(waiting.final, 1)).toBe('blocked in tlb_remove_table_sync_one: waiting for ack from CPU0');
+		const freed = run(ipi, '1 1 1 i0 1');
+		expect([...freed.flat.keys()].some(k => k.startsWith('table['))).toBe(true);
+		expect(kinds(run({cpus: ['free_pgtables(VA);']}, '0'))).toEqual(['oops']);
+	});
+});
+
+describe('TLBs and the hardware walker', () => {
+	prim('access', () => {
+		const r = run({cpus: ['a = access(VA); b = access(VA); c = access(0x40000000);']}, '0 0 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({a: true, b: true, c: false});
+		expect(r.notes).toContain('TLB hit: va 0x7f000000 -> pfn 0x100');
+		expect(r.flat.get('CPU0.tlb[0x7f000000]')).toBe('pfn 0x100 W');
+		const out = run({machine: 'pgmap(pmem0, fsdax, PFN, 1); map(VA, PFN, write); mm_cpumask(1);', cpus: ['access(VA);', 'x = 1;']}, '0');
+		expect(out.violations[0]!.message).toMatch(/CPU0 is not running the mm/);
+	});
+	prim('flush_tlb_mm_range', () => {
+		const model = miniModel({cpus: ['access(VA); local_irq_save(); x = 1; local_irq_restore();', 'ptep_get_and_clear(VA); flush_tlb_mm_range(); y = 1;']});
+		const r = run(model, '0 0 1 1');
+		expect(model.blockedReason(r.final, 1)).toBe('blocked in flush_tlb_mm_range: waiting for ack from CPU0 (IRQs off)');
+		expect(model.isEnabled(r.final, {cpu: 0, irq: true})).toBe(false);
+		const acked = run(model, '0 0 1 1 0 0 i0 1');
+		expect(acked.flat.has('CPU0.tlb[0x7f000000]')).toBe(false);
+		expect(acked.final.cpus[1]!.wait).toBeNull();
+		expect(kinds(acked)).toEqual([]);
+		// Broadcast: done without the target, even with IRQs off.
+		const b = miniModel({machine: `flush(broadcast); ${'pgmap(pmem0, fsdax, PFN, 1); map(VA, PFN, write); mm_cpumask(0, 1);'}`, cpus: ['access(VA); local_irq_save();', 'ptep_get_and_clear(VA); flush_tlb_mm_range();']});
+		const br = run(b, '0 0 1 1');
+		expect(br.flat.has('CPU0.tlb[0x7f000000]')).toBe(false);
+		expect(br.final.cpus[1]!.pc).toBe(-1);
+	});
+	it('S5: a flush of the wrong range returns with a zapped va still cached', () => {
+		const r = run({machine: 'flush(broadcast); pgmap(pmem0, fsdax, PFN, 2); map(VA, PFN, write); map(VA2, PFN + 1, write); mm_cpumask(0, 1);', cpus: ['access(VA);', 'ptep_get_and_clear(VA); flush_tlb_mm_range(VA2);']}, '0 1 1');
+		expect(kinds(r)).toEqual(['tlb-incoherent']);
+		expect(r.violations[0]!.check).toBe('S5');
+	});
+	prim('tlb_has', () => {
+		const r = run({cpus: ['access(VA); x = tlb_has(0, VA); y = tlb_has(0, VA2);']}, '0 0 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({x: true, y: false});
+	});
+});
+
+describe('struct page references', () => {
+	prim('pte_page', () => {
+		expect(run({cpus: ['p = pte_page(ptep_get(VA));']}, '0').flat.get('CPU0.p')).toBe('page(0x100)');
+	});
+	prim('pfn_to_page', () => {
+		expect(run({cpus: ['p = pfn_to_page(0x101);']}, '0').flat.get('CPU0.p')).toBe('page(0x101)');
+	});
+	prim('try_grab_page', () => {
+		const r = run({cpus: ['a = try_grab_page(pfn_to_page(PFN)); b = try_grab_page(pfn_to_page(PFN), FOLL_PIN);']}, '0 0');
+		expect(r.final.memmap[0x100]).toMatchObject({refcount: 1 + 1 + 1024, pins: 1});
+		const zero = run({cpus: ['memunmap_put_pages(pmem0); a = try_grab_page(pfn_to_page(PFN));']}, '0 0');
+		expect(zero.final.cpus[0]!.locals.a).toBe(false);
+		const s1 = run({machine: 'pgmap(pmem0, fsdax, PFN, 1); mm_cpumask(0);', cpus: ['arch_remove_memory(pmem0); a = try_grab_page(pfn_to_page(PFN));']}, '0 0');
+		expect(kinds(s1)).toEqual(['pin-across-removal', 'use-after-free'].filter(k => k === 'use-after-free'));
+		expect(s1.violations[0]!.check).toBe('S1');
+	});
+	prim('get_page', () => {
+		expect(run({cpus: ['get_page(pfn_to_page(PFN));']}, '0').final.memmap[0x100]!.refcount).toBe(2);
+	});
+	prim('put_page', () => {
+		const r = run({cpus: ['put_page(pfn_to_page(PFN));']}, '0');
+		expect(r.final.memmap[0x100]!.refcount).toBe(0);
+		expect(r.final.pgmaps.pmem0!.ref.count).toBe(2); // E21: 1 -> 0 dropped one of 1 + 2 pgmap refs
+		expect(kinds(run({cpus: ['put_page(pfn_to_page(PFN)); put_page(pfn_to_page(PFN));']}, '0 0'))).toEqual(['refcount']);
+	});
+	prim('unpin_user_page', () => {
+		const r = run({cpus: ['try_grab_page(pfn_to_page(PFN), FOLL_PIN); unpin_user_page(pfn_to_page(PFN));']}, '0 0');
+		expect(r.final.memmap[0x100]).toMatchObject({refcount: 1, pins: 0});
+		expect(kinds(run({cpus: ['unpin_user_page(pfn_to_page(PFN));']}, '0'))).toEqual(['refcount']);
+	});
+	prim('page_refcount', () => {
+		const r = run({machine: 'pgmap(pmem0, fsdax, PFN, 1); mm_cpumask(0);', cpus: ['a = page_refcount(PFN); arch_remove_memory(pmem0); b = page_refcount(PFN);']}, '0 0 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({a: 1, b: -1});
+	});
+});
+
+describe('dev_pagemap and memunmap_pages', () => {
+	prim('get_dev_pagemap', () => {
+		const r = run({cpus: ['a = get_dev_pagemap(PFN); b = get_dev_pagemap(0x999); percpu_ref_kill(pmem0); c = get_dev_pagemap(PFN);']}, '0 0 0 0');
+		expect(r.flat.get('CPU0.a')).toBe('&pmem0');
+		expect(r.final.cpus[0]!.locals.b).toBeNull();
+		expect(r.final.cpus[0]!.locals.c).toBeNull();
+		expect(r.notes).toContain('pmem0->ref is dead: percpu_ref_tryget_live fails');
+		const deleted = run({cpus: ['pgmap_array_delete(pmem0); a = get_dev_pagemap(PFN);']}, '0 0');
+		expect(deleted.final.cpus[0]!.locals.a).toBeNull();
+	});
+	prim('put_dev_pagemap', () => {
+		const r = run({cpus: ['p = get_dev_pagemap(PFN); put_dev_pagemap(p); put_dev_pagemap(NULL);']}, '0 0 0');
+		expect(r.final.pgmaps.pmem0!.ref.count).toBe(3);
+	});
+	prim('percpu_ref_kill', () => {
+		const model = miniModel({cpus: ['local_irq_save(); x = 1; local_irq_restore();', 'percpu_ref_kill(pmem0); percpu_ref_kill(pmem0);']});
+		const r = run(model, '0 1');
+		expect(r.final.pgmaps.pmem0!.ref).toEqual({state: 'dead', count: 3, mode: 'percpu'}); // switch waits for CPU0
+		expect(run(model, '0 1 0 0').final.pgmaps.pmem0!.ref).toEqual({state: 'dead', count: 2, mode: 'atomic'});
+		expect(kinds(run(model, '0 1 1'))).toEqual(['refcount']);
+	});
+	prim('memunmap_put_pages', () => {
+		const r = run({cpus: ['percpu_ref_kill(pmem0); memunmap_put_pages(pmem0);']}, '0 0');
+		expect(r.final.pgmaps.pmem0!.ref).toEqual({state: 'zero', count: 0, mode: 'atomic'});
+		expect(r.final.pgmaps.pmem0!.done).toBe(true);
+		// A page GUP still holds keeps its pgmap reference (E21).
+		const held = run({cpus: ['get_page(pfn_to_page(PFN)); percpu_ref_kill(pmem0); memunmap_put_pages(pmem0);']}, '0 0 0');
+		expect(held.final.pgmaps.pmem0!.ref.count).toBe(1);
+	});
+	prim('percpu_ref_put_many', () => {
+		const r = run({cpus: ['get_page(pfn_to_page(PFN)); percpu_ref_kill(pmem0); percpu_ref_put_many(pmem0);']}, '0 0 0');
+		expect(r.final.pgmaps.pmem0!.ref.state).toBe('zero'); // pins no longer hold the pgmap
+	});
+	prim('wait_for_completion', () => {
+		const model = miniModel({cpus: ['p = get_dev_pagemap(PFN); put_dev_pagemap(p);', 'percpu_ref_kill(pmem0); memunmap_put_pages(pmem0); wait_for_completion(pmem0); done = 1;']});
+		const r = run(model, '0 1 1');
+		expect(model.blockedReason(r.final, 1)).toBe('blocked in wait_for_completion: waiting for pmem0->done: pmem0->ref count 1');
+		expect(run(model, '0 1 1 0 1 1').final.cpus[1]!.locals.done).toBe(1);
+	});
+	prim('arch_remove_memory', () => {
+		const r = run({cpus: ['access(VA); get_page(pfn_to_page(PFN + 1)); arch_remove_memory(pmem0);']}, '0 0 0');
+		expect(kinds(r).sort()).toEqual(['pin-across-removal', 'stale-mapping', 'stale-mapping', 'stale-mapping']);
+		expect(r.violations.map(v => v.check)).toContain('S3');
+		expect(r.flat.get('page[0x100].memmap')).toBe('REMOVED');
+		expect(r.flat.get('pfn[0x101]')).toBe('UNBACKED');
+		const s2 = run({cpus: ['arch_remove_memory(pmem0);', 'access(VA);']}, '0 1');
+		expect(s2.violations.at(-1)!.message).toBe('CPU1 loads pfn 0x100, which is no longer backed by memory (removed by arch_remove_memory)');
+	});
+	prim('pgmap_array_delete', () => {
+		expect(run({cpus: ['pgmap_array_delete(pmem0);']}, '0').flat.get('pmem0.pgmap_array')).toBe('deleted');
+	});
+	prim('percpu_ref_exit', () => {
+		const r = run({cpus: ['percpu_ref_exit(pmem0); put_dev_pagemap(pmem0);']}, '0 0');
+		expect(r.flat.get('pmem0.ref')).toMatch(/^exited/);
+		expect(r.flat.get('pfn[0x100]')).toBe('backed, free');
+		expect(kinds(r)).toEqual(['refcount']);
+	});
+	prim('pgmap_ref_count', () => {
+		expect(run({cpus: ['n = pgmap_ref_count(pmem0);']}, '0').final.cpus[0]!.locals.n).toBe(3);
+	});
+});
+
+describe('dax device, filesystem and faults', () => {
+	prim('kill_dax', () => {
+		expect(run({cpus: ['kill_dax(pmem0);']}, '0').flat.get('pmem0.dax')).toBe('dead');
+	});
+	prim('dax_alive', () => {
+		expect(run({cpus: ['a = dax_alive(pmem0); kill_dax(pmem0); b = dax_alive(pmem0);']}, '0 0 0').final.cpus[0]!.locals).toMatchObject({a: true, b: false});
+	});
+	prim('dax_holder', () => {
+		expect(run({cpus: ['h = dax_holder(pmem0);']}, '0').final.cpus[0]!.locals.h).toBe(true);
+		const ext4 = run({machine: 'pgmap(pmem0, fsdax, PFN, 1); fs(ext4, pmem0); mm_cpumask(0);', cpus: ['h = dax_holder(pmem0);']}, '0');
+		expect(ext4.final.cpus[0]!.locals.h).toBe(false);
+	});
+	for (const [name, flat] of [['del_gendisk', 'shut down'], ['freeze_super', 'frozen'], ['xfs_force_shutdown', 'shut down']] as const) {
+		prim(name, () => expect(run({cpus: [`${name}(pmem0);`]}, '0').flat.get('fs.xfs')).toBe(flat));
+	}
+	prim('thaw_super', () => {
+		expect(run({cpus: ['freeze_super(pmem0); thaw_super(pmem0);']}, '0 0').flat.get('fs.xfs')).toBe('mounted');
+	});
+	prim('mf_dax_kill_procs', () => {
+		expect(run({cpus: ['mf_dax_kill_procs(pmem0);']}, '0').final.sigbus).toBe(true);
+	});
+	prim('fatal_signal_pending', () => {
+		const r = run({cpus: ['a = fatal_signal_pending(); mf_dax_kill_procs(pmem0); b = fatal_signal_pending();']}, '0 0 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({a: false, b: true});
+	});
+	prim('handle_mm_fault', () => {
+		const present = run({cpus: ['r = handle_mm_fault(VA);']}, '0');
+		expect(present.final.cpus[0]!.locals.r).toBe(0);
+		expect(present.notes).toContain('fault at 0x7f000000: PTE present, only young/dirty updated');
+		const refault = run({cpus: ['ptep_get_and_clear(VA); r = handle_mm_fault(VA);']}, '0 0');
+		expect(refault.flat.get('pte[0x7f000000]')).toMatch(/^pfn 0x100 W S D/);
+		const dead = run({cpus: ['ptep_get_and_clear(VA); kill_dax(pmem0); r = handle_mm_fault(VA);']}, '0 0 0');
+		expect(dead.final.cpus[0]!.locals.r).toBe(2);
+		expect(dead.flat.has('pte[0x7f000000]')).toBe(false);
+		const frozen = miniModel({cpus: ['ptep_get_and_clear(VA); freeze_super(pmem0); r = handle_mm_fault(VA, FAULT_FLAG_WRITE);']});
+		const f = run(frozen, '0 0');
+		expect(frozen.blockedReason(f.final, 0)).toBe('blocked in handle_mm_fault: write fault: sb_start_pagefault waits while the filesystem is frozen');
+	});
+});
+
+describe('checks that are not a primitive', () => {
+	it('S4 hung task: one CPU blocked for ever, the others done', () => {
+		const r = run({cpus: ['x = get_dev_pagemap(PFN);', 'percpu_ref_kill(pmem0); memunmap_put_pages(pmem0); wait_for_completion(pmem0);']}, '0 1 1');
+		expect(kinds(r)).toEqual(['hung-task']);
+		expect(r.violations[0]!.message).toBe('hung task: CPU1 blocked in wait_for_completion: waiting for pmem0->done: pmem0->ref count 1');
+	});
+	it('S4 deadlock: two CPUs flushing with IRQs off wait for each other', () => {
+		const body = 'local_irq_save(); ptep_get_and_clear(VA); flush_tlb_mm_range(); local_irq_restore();';
+		const r = run({cpus: [body, body.replace('VA', 'VA2')]}, '0 0 1 1 0 1');
+		expect(kinds(r)).toEqual(['deadlock']);
+		expect(r.violations[0]!.objects).toEqual(['CPU0', 'CPU1']);
+	});
+	it('assert and invariant', () => {
+		const r = run({header: 'invariant "pages stay mapped" page_refcount(PFN) > 0', cpus: ['assert 1 == 2 "one is not two"; put_page(pfn_to_page(PFN));']}, '0 0');
+		expect(r.violations.map(v => v.message)).toEqual(['assertion failed: one is not two', 'invariant "pages stay mapped" (line 5) is false after this step']);
+	});
+	it('oops: a NULL dereference in the scenario program', () => {
+		const r = run({machine: 'pgmap(pmem0, fsdax, PFN, 1); mm_cpumask(0);', cpus: ['p = NULL;\nx = p.pfn;']}, '0 0');
+		expect(r.violations[0]).toMatchObject({kind: 'oops', cpu: 0, message: 'CPU0 oops at line 9: NULL pointer dereference reading .pfn'});
+		expect(r.final.cpus[0]!.pc).toBe(-1);
+	});
+	it('violations carry step position: CPU, source line and the objects involved', () => {
+		const r = run({machine: 'pgmap(pmem0, fsdax, PFN, 1); mm_cpumask(0);', cpus: ['arch_remove_memory(pmem0);\nx = try_grab_page(pfn_to_page(PFN));']}, '0 0');
+		const s1 = r.violations.find(v => v.kind === 'use-after-free')!;
+		expect(s1).toMatchObject({check: 'S1', cpu: 0, line: 9, objects: ['page 0x100']});
+	});
+});
+
+it('every primitive has a test', () => {
+	expect([...PRIMITIVES.keys()].filter(p => !tested.has(p))).toEqual([]);
+});
