@@ -3,14 +3,10 @@
 // on quit, Ctrl+C, SIGTERM/SIGHUP/SIGINT and errors; auto-saves the session on
 // quit and on a signal.
 
-import {render} from 'ink';
 import meow from 'meow';
-import React from 'react';
 import {DEFAULT_SCENARIO} from '../lang/load.js';
+import {createSession} from '../session/session.js';
 import type {Session} from '../session/types.js';
-import {App} from '../ui/App.js';
-import type {Controller, Services} from '../ui/controller.js';
-import {autosave, createSession, prefill, saveService} from '../ui/services.js';
 import {type Command, EXIT, openModel, parseSets, UsageError} from './common.js';
 
 const HELP = `
@@ -33,11 +29,6 @@ Examples
   $ racewalk fsdax-unbind-2021 --variant noref
   $ racewalk my-race.race --set pages=2
 `;
-
-export const ALT_ON = '\x1b[?1049h\x1b[H';
-export const ALT_OFF = '\x1b[?25h\x1b[?1049l';
-
-const SIGNALS = {SIGTERM: 15, SIGHUP: 1, SIGINT: 2} as const;
 
 export const tuiCommand: Command = {
 	name: 'tui',
@@ -62,6 +53,8 @@ export const tuiCommand: Command = {
 			io.err(`racewalk: the debugger needs a terminal on stdin and stdout; without one use 'racewalk run ${target} --schedule "..."' or 'racewalk replay <recording.json>'`);
 			return EXIT.usage;
 		}
+		// Ink (and its layout engine) loads only here: the other commands start faster.
+		const {runTui, prefill} = await import('../ui/run.js');
 		const session = createSession(model);
 		let initialMessage = `${cli.flags.set?.length ? `params ${cli.flags.set.join(' ')}; ` : ''}press a CPU digit to step it, ? for help`;
 		if (cli.flags.prefill !== undefined) {
@@ -72,77 +65,3 @@ export const tuiCommand: Command = {
 		return runTui(session, {reopen, sets, initialMessage, io});
 	},
 };
-
-type RunOpts = {reopen: Services['reopen']; sets: Record<string, string>; initialMessage: string; io: Parameters<Command['run']>[1]};
-
-async function runTui(session: Session, o: RunOpts): Promise<number> {
-	const cwd = process.cwd();
-	const out = process.stdout;
-	const ctl: {current: Controller | null} = {current: null};
-	const current = (): Session => ctl.current?.session ?? session;
-	const currentSets = (): Record<string, string> => ctl.current?.sets ?? o.sets;
-	const services: Services = {reopen: o.reopen, save: saveService(cwd, currentSets)};
-	const saveQuietly = (): string => {
-		try {
-			return `session auto-saved to ${autosave(current(), cwd, currentSets())}`;
-		} catch (err) {
-			return `racewalk: could not auto-save the session: ${err instanceof Error ? err.message : String(err)}`;
-		}
-	};
-
-	let restored = false;
-	let instance: ReturnType<typeof render> | undefined;
-	const restore = (): void => {
-		if (restored) return;
-		restored = true;
-		try {
-			instance?.unmount();
-		} catch {
-			// already unmounted
-		}
-		out.write(ALT_OFF);
-	};
-	const onSignal = (sig: keyof typeof SIGNALS): void => {
-		const saved = saveQuietly();
-		restore();
-		out.write(`${saved}\nracewalk: stopped by ${sig}\n`);
-		process.exit(128 + SIGNALS[sig]);
-	};
-	const handlers = Object.keys(SIGNALS).map(sig => {
-		const h = (): void => onSignal(sig as keyof typeof SIGNALS);
-		process.on(sig, h);
-		return [sig, h] as const;
-	});
-	const onCrash = (err: unknown): void => {
-		const saved = saveQuietly();
-		restore();
-		process.stderr.write(`racewalk: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n${saved}\n`);
-		process.exit(70);
-	};
-	process.on('uncaughtException', onCrash);
-
-	let quit = false;
-	out.write(ALT_ON);
-	try {
-		instance = render(
-			<App
-				session={session}
-				services={services}
-				sets={o.sets}
-				controllerRef={ctl}
-				initialMessage={o.initialMessage}
-				onQuit={() => {
-					quit = true;
-				}}
-			/>,
-			{exitOnCtrlC: false, patchConsole: false},
-		);
-		await instance.waitUntilExit();
-	} finally {
-		restore();
-		for (const [sig, h] of handlers) process.off(sig, h);
-		process.off('uncaughtException', onCrash);
-	}
-	if (quit) o.io.out(saveQuietly());
-	return EXIT.ok;
-}

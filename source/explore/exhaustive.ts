@@ -62,6 +62,8 @@ export type ExhaustiveOptions = {
 	maxStates?: number;
 	maxDepth?: number;
 	stopAtFirst?: boolean;
+	/** Keep going past a step that reported a violation (default true); false: violating states are not expanded. */
+	expandViolations?: boolean;
 	phase?: 'search' | 'liveness';
 };
 
@@ -124,6 +126,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 	const maxStates = opts.maxStates ?? Infinity;
 	const maxDepth = opts.maxDepth ?? Infinity;
 	const phase = opts.phase ?? 'search';
+	const expandViolations = opts.expandViolations ?? true;
 	const kinds = new Map<string, Found>();
 	// reduce: key -> sleep + chosen * S + expanded * S²; otherwise key -> state id.
 	const info = new Map<string, number>();
@@ -240,7 +243,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 				if (!(item.redo & bit(tid))) continue;
 				const s = compute(m, tid, true);
 				record(node, s);
-				if (s.violations.length) continue;
+				if (s.violations.length && !expandViolations) continue;
 				let sleepOut = 0;
 				for (let u = 0; u < T; u++) if (sleep & bit(u) && !dependent(succs[u]!, s)) sleepOut |= bit(u);
 				visit(s.m, s.key, {tid, up: node}, depth + 1, sleepOut, -1, tid);
@@ -285,7 +288,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 			succs[tid] = s;
 			record(node, s);
 			if (stopped === 'first-violation') break;
-			if (s.violations.length === 0) {
+			if (s.violations.length === 0 || expandViolations) {
 				let sleepOut = 0;
 				if (reduce) {
 					const candidates = sleep | done;

@@ -37,12 +37,12 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 	let searchMs: number | undefined;
 
 	if (strategy === 'random' || strategy === 'pct') {
-		const r = yield* sample(model, {strategy, seed: opts.seed ?? 1, runs: opts.runs ?? 1000, depth: opts.pctDepth ?? 3, from: opts.from, maxStates: opts.maxStates, maxDepth: opts.maxDepth, stopAtFirst: opts.stopAtFirst}, budget);
+		const r = yield* sample(model, {strategy, seed: opts.seed ?? 1, runs: opts.runs ?? 1000, depth: opts.pctDepth ?? 3, from: opts.from, maxStates: opts.maxStates, maxDepth: opts.maxDepth, stopAtFirst: opts.stopAtFirst, expandViolations: opts.expandViolations}, budget);
 		for (const [k, f] of r.kinds) kinds.set(k, f);
 		stoppedBy = r.stoppedBy;
 		Object.assign(stats, {states: r.states, transitions: r.transitions, depth: r.depth});
 	} else {
-		const r = yield* exhaustive(model, {order: strategy, reduce: opts.reduce ?? true, graph: false, from: opts.from, maxStates: opts.maxStates, maxDepth: opts.maxDepth, stopAtFirst: opts.stopAtFirst}, budget);
+		const r = yield* exhaustive(model, {order: strategy, reduce: opts.reduce ?? true, graph: false, from: opts.from, maxStates: opts.maxStates, maxDepth: opts.maxDepth, stopAtFirst: opts.stopAtFirst, expandViolations: opts.expandViolations}, budget);
 		for (const [k, f] of r.kinds) kinds.set(k, f);
 		complete = r.complete;
 		stoppedBy = r.stoppedBy;
@@ -50,7 +50,7 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 		searchMs = budget.elapsed();
 
 		if (opts.liveness && !(opts.stopAtFirst && kinds.size > 0) && !budget.expired()) {
-			const g = yield* exhaustive(model, {order: 'bfs', reduce: false, graph: true, from: opts.from, maxStates: opts.maxStates, maxDepth: opts.maxDepth, phase: 'liveness'}, budget);
+			const g = yield* exhaustive(model, {order: 'bfs', reduce: false, graph: true, from: opts.from, maxStates: opts.maxStates, maxDepth: opts.maxDepth, expandViolations: opts.expandViolations, phase: 'liveness'}, budget);
 			stats.livenessStates = g.states;
 			// The full search is the reference: kinds the reduced one may report with longer schedules.
 			for (const [k, f] of g.kinds) if (!kinds.has(k) || kinds.get(k)!.schedule.length > f.schedule.length) kinds.set(k, f);
@@ -68,7 +68,7 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 			const wanted = new Set([...kinds.keys()].filter(k => k !== 'livelock'));
 			const maxLen = Math.max(0, ...[...wanted].map(k => kinds.get(k)!.schedule.length));
 			if (wanted.size) {
-				const s = yield* shortestGen(model, wanted, {from: opts.from, maxLen, maxStates: opts.maxStates}, budget);
+				const s = yield* shortestGen(model, wanted, {from: opts.from, maxLen, maxStates: opts.maxStates, expandViolations: opts.expandViolations}, budget);
 				for (const [k, f] of s.found) kinds.set(k, f);
 			}
 		}

@@ -33,6 +33,8 @@ export type SampleOptions = {
 	/** Longest run (steps). */
 	maxDepth?: number;
 	stopAtFirst?: boolean;
+	/** Keep going past a step that reported a violation (default true). */
+	expandViolations?: boolean;
 };
 
 export type SampleResult = {
@@ -107,7 +109,7 @@ export function* sample(model: Model, opts: SampleOptions, budget: Budget, keepR
 					kinds.set(v.kind, {kind: v.kind, schedule: [...path], violation: v, switches: countSwitches(path), minimal: false});
 				}
 				if (opts.stopAtFirst) stopped = 'first-violation';
-				break;
+				if (opts.stopAtFirst || !(opts.expandViolations ?? true)) break;
 			}
 			if (seen.size < maxStates) seen.add(stateKey(m));
 			else {

@@ -26,6 +26,8 @@ export type ShortestOptions = {
 	/** Look no further than this many steps. */
 	maxLen?: number;
 	maxStates?: number;
+	/** Keep going past a step that reported a violation (default true). */
+	expandViolations?: boolean;
 };
 
 export type ShortestResult = {found: Map<string, Found>; stoppedBy: StopReason | null; states: number; transitions: number};
@@ -83,7 +85,7 @@ export function* shortestGen(model: Model, wanted: ReadonlySet<string> | null, o
 						const b = best.get(v.kind);
 						if (!b || sw < b.sw) best.set(v.kind, {node, tid, sw, v});
 					}
-					continue; // a violating state is not expanded
+					if (!(opts.expandViolations ?? true)) continue; // a violating state is not expanded
 				}
 				const key = stateKey(m2);
 				if (seen.has(key)) continue;
@@ -120,8 +122,8 @@ export function* shortestGen(model: Model, wanted: ReadonlySet<string> | null, o
 }
 
 /** Shortest, fewest-preemption counterexample of one kind within maxLen steps (null: none). */
-export function findShortest(model: Model, kind: string, maxLen: number, opts: Bounds & {from?: Machine; maxStates?: number} = {}): Found | null {
-	const gen = shortestGen(model, new Set([kind]), {from: opts.from, maxLen, maxStates: opts.maxStates}, new Budget(opts));
+export function findShortest(model: Model, kind: string, maxLen: number, opts: Bounds & {from?: Machine; maxStates?: number; expandViolations?: boolean} = {}): Found | null {
+	const gen = shortestGen(model, new Set([kind]), {from: opts.from, maxLen, maxStates: opts.maxStates, expandViolations: opts.expandViolations}, new Budget(opts));
 	for (;;) {
 		const r = gen.next();
 		if (r.done) return r.value.found.get(kind) ?? null;

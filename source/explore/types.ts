@@ -37,6 +37,12 @@ export type ExploreOptions = Bounds & {
 	from?: Machine;
 	/** Stop at the first violation found (default: collect every reachable kind). */
 	stopAtFirst?: boolean;
+	/**
+	 * Keep exploring past a step that reported a violation (default true), so a
+	 * kind reachable only after another (S1 after S2's arch_remove_memory) is
+	 * found. False: a violating state is a dead end.
+	 */
+	expandViolations?: boolean;
 	/** Also search for livelocks (S8): full state graph, no reduction. Default false. */
 	liveness?: boolean;
 	/** Replace each kind's schedule by the shortest one with the fewest preemptions (bfs/dfs). Default true. */

@@ -162,7 +162,22 @@ class Compiler {
 
 	// ---- params, consts, machine ----
 
+	/** Every variant must name real params with values of their type, selected or not. */
+	checkVariants(): void {
+		for (const p of this.ast.params) this.params[p.name] = p.value;
+		for (const v of this.ast.variants) {
+			for (const s of v.settings) {
+				const decl = this.ast.params.find(p => p.name === s.name);
+				if (!decl) this.fail(s.pos, `variant ${v.name} sets unknown param '${s.name}'${suggestion(s.name, this.ast.params.map(p => p.name))}`);
+				const value = this.expr(s.value, {locals: null, inAtomic: false, replica: 0});
+				if (value.constant === undefined) this.fail(s.pos, 'a variant setting must be a constant');
+				checkParam(decl, value.constant, msg => this.fail(s.pos, msg));
+			}
+		}
+	}
+
 	setupParams(variant: string | null, set: Record<string, string>): {variantName: string | null; expects: Expect[]} {
+		this.checkVariants();
 		for (const p of this.ast.params) this.params[p.name] = p.value;
 		let expects = this.ast.expects;
 		let variantName: string | null = null;

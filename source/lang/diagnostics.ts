@@ -68,7 +68,7 @@ export function nearest(word: string, candidates: Iterable<string>): string | un
 		}
 	}
 	if (best === undefined) return undefined;
-	const limit = Math.max(2, Math.floor(word.length / 3));
+	const limit = word.length <= 3 ? 1 : Math.max(2, Math.floor(word.length / 3));
 	return bestDistance <= limit ? best : undefined;
 }
 

@@ -10,7 +10,7 @@ import {randomBytes} from 'node:crypto';
 /** Refused: the file exists and `force` was not given. The file is untouched. */
 export class OverwriteError extends Error {
 	constructor(readonly path: string) {
-		super(`${path} already exists; not overwriting it (use --force to replace it)`);
+		super(`${path}: already exists; not overwriting it (use --force to replace it)`);
 	}
 }
 

@@ -4,6 +4,9 @@
 
 import {existsSync, mkdirSync} from 'node:fs';
 import {join, relative} from 'node:path';
+import {exploreAsync, LIVENESS_KINDS} from '../explore/index.js';
+import {renderMarkdown} from '../render/markdown.js';
+import {writeFileAtomic} from '../session/atomic.js';
 import {saveRecording} from '../session/recording.js';
 import {createSession, SessionImpl} from '../session/session.js';
 import type {Session} from '../session/types.js';
@@ -68,3 +71,34 @@ export function prefill(session: Session, n: number): number {
 }
 
 export {createSession};
+
+/** Write the Markdown report of the current branch to the cwd. */
+export function exportService(cwd: string, sets: () => Record<string, string> | undefined): NonNullable<Services['exportReport']> {
+	return session => {
+		const target = freshPath(cwd, `racewalk-${session.model.program.scenario.name}-${session.branch.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${stamp()}`, '.md');
+		const text = renderMarkdown({model: session.model, points: session.pathOf(), branch: session.branch.name, set: sets() ?? {}});
+		writeFileAtomic(target, text, {});
+		return shown(cwd, target);
+	};
+}
+
+/** Breadth-first search from a point for the shortest counterexample, in the background. */
+export function searchService(opts: {timeoutMs?: number; maxStates?: number} = {}): NonNullable<Services['search']> {
+	return async (session, from, progress) => {
+		const start = session.point(from);
+		const r = await exploreAsync(session.model, {
+			strategy: 'bfs',
+			from: start.state,
+			stopAtFirst: true,
+			timeoutMs: opts.timeoutMs ?? 20_000,
+			maxStates: opts.maxStates,
+			progressIntervalMs: 200,
+			onProgress: p => progress(`${p.phase}, ${p.states.toLocaleString('en')} states, depth ${p.depth}, ${Math.round(p.statesPerSec).toLocaleString('en')} states/s`),
+		});
+		const found = [...r.kinds.values()];
+		const best = found.find(f => !LIVENESS_KINDS.has(f.kind)) ?? found[0];
+		const stats = `${r.stats.states.toLocaleString('en')} states in ${(r.stats.timeMs / 1000).toFixed(1)} s`;
+		if (!best) return {schedule: null, summary: r.complete ? `no violation reachable from step ${start.depth} (${stats}, complete)` : `nothing found from step ${start.depth} (${stats}, stopped: ${r.stoppedBy ?? 'bound'})`};
+		return {schedule: best.schedule, summary: `found ${best.kind} (${best.violation.check}) in ${best.schedule.length} steps from step ${start.depth} (${stats})`};
+	};
+}

@@ -1,0 +1,111 @@
+// Compile-time diagnostics: every message names file:line:col, what was found
+// and what was expected, with a suggestion for typos.
+
+import {describe, expect, it} from 'vitest';
+import {compile, ParamError} from '../source/lang/compiler.js';
+import {Diagnostic} from '../source/lang/diagnostics.js';
+import {parseScenario} from '../source/lang/parser.js';
+
+const M = 'machine { pgmap(pmem0, fsdax, 0x100, 1); map(0x7f000000, 0x100, write); mm_cpumask(0); }';
+const wrap = (cpu: string, extra = '') => `scenario t\nparam check = true\nparam mode = ipi | broadcast\n${extra}\n${M}\ncpu 0 "a" {\n${cpu}\n}\n`;
+
+function message(src: string, opts: {set?: Record<string, string>; variant?: string} = {}): string {
+	try {
+		compile(parseScenario(src, 't.race'), {file: 't.race', source: src, ...opts});
+	} catch (err) {
+		if (err instanceof Diagnostic || err instanceof ParamError) return err.message;
+		throw err;
+	}
+	return 'compiled';
+}
+
+describe('compile errors', () => {
+	it.each([
+		[wrap('ptep_get_lockles(0);'), "t.race:7:1: unknown primitive 'ptep_get_lockles' (did you mean 'ptep_get_lockless'?)"],
+		[wrap('x = pte_pfn();'), 't.race:7:5: pte_pfn(pte) takes 1 argument, got 0'],
+		[wrap('x = ptep_get_lockless(1, 2, 3);'), 't.race:7:5: ptep_get_lockless(pmd, va) takes 2 arguments, got 3'],
+		[wrap('x = access(VAA);'), "t.race:7:12: unknown name 'VAA'"],
+		[wrap('x = pte_present(ptee);\npte = 1;'), "t.race:7:17: unknown name 'ptee' (did you mean 'pte'?)"],
+		[wrap('x = 1 + flush_tlb_mm_range();'), 't.race:7:9: flush_tlb_mm_range can block; call it as a statement of its own (x = flush_tlb_mm_range(...); or flush_tlb_mm_range(...);)'],
+		[wrap('atomic { flush_tlb_mm_range(); }'), 't.race:7:10: flush_tlb_mm_range can block and cannot be used inside atomic { }'],
+		[wrap('atomic { x = 1; await x == 1; }'), 't.race:7:17: await inside atomic { } may only be its first statement (the guard of the block)'],
+		[wrap('atomic { atomic { x = 1; } }'), 't.race:7:10: atomic { } blocks do not nest'],
+		[wrap('goto ot;\nout: x = 1;'), "t.race:7:1: goto to unknown label 'ot' (did you mean 'out'?)"],
+		[wrap('a: x = 1;\na: x = 2;'), "t.race:8:1: duplicate label 'a'"],
+		[wrap('atomic { goto out; }\nout: x = 1;'), "t.race:7:10: goto to unknown label 'out' (a goto cannot leave an atomic block)"],
+		[wrap('map(1, 2);'), "t.race:7:1: 'map' is a machine set-up call; use it inside machine { }"],
+		[wrap('x = pte.pfm;\npte = 1;'), "t.race:7:5: unknown field '.pfm' (did you mean 'pfn'?); PTE values have .pfn .present .write .special .devmap .huge"],
+		[wrap('check = 1;'), "t.race:6:1: local 'check' in cpu 0 shadows a param or const of the same name"],
+		[wrap('x = 1;', 'expect violation use-after-fre'), "t.race:4:1: unknown violation kind 'use-after-fre' (did you mean 'use-after-free'?); kinds: use-after-free, stale-mapping, pin-across-removal, hung-task, deadlock, tlb-incoherent, freed-table-read, livelock, refcount, assert, invariant, oops"],
+		[wrap('x = 1;', 'variant v (chek = false) { expect safe }'), "t.race:4:12: variant v sets unknown param 'chek' (did you mean 'check'?)"],
+		[wrap('x = 1;', 'variant v (check = 3) { expect safe }'), 't.race:4:12: param check is a boolean (true or false)'],
+		[wrap('x = 1;', 'variant v (mode = rcu) { expect safe }'), 't.race:4:12: param mode is one of ipi | broadcast'],
+		[wrap('x = 1;', 'const C = access(1)'), 't.race:4:1: const C must be computable from params and numbers'],
+		[wrap('x = 1;', 'invariant "i" x == 1'), "t.race:4:15: unknown name 'x' here (invariants and set-up see params, consts and pgmaps only)"],
+		['scenario t\nmachine { pgmap(p, fsdax, 1, 1); mapp(1, 1); }\ncpu 0 { x = 1; }', "t.race:2:34: unknown set-up call 'mapp' (did you mean 'map'?); machine { } takes: flush, table_free, refcount, pgmap, fs, map, map_range, mm_cpumask, tlb"],
+		['scenario t\nmachine { kill_dax(p); }\ncpu 0 { x = 1; }', "t.race:2:11: 'kill_dax' is a CPU primitive; machine { } takes set-up calls: flush, table_free, refcount, pgmap, fs, map, map_range, mm_cpumask, tlb"],
+		['scenario t\nmachine { flush(ipii); }\ncpu 0 { x = 1; }', 't.race:2:11: flush(): expected a flush mode (ipi | broadcast)'],
+		['scenario t\nmachine { pgmap(p, fsdax, 1, 1); map(0x1000, 5, write); }\ncpu 0 { x = 1; }', 't.race:2:34: map(): pfn 0x5..0x5 is not inside a pgmap declared before this map()'],
+		['scenario t\nmachine { pgmap(p, fsdax, 1, 1); map(0x1000, 1, huge); }\ncpu 0 { x = 1; }', 't.race:2:34: map(): va 0x1000 is not 2 MiB aligned, as a huge (PMD) mapping must be'],
+		['scenario t\nmachine { pgmap(p, fsdax, 1, 1); pgmap(p, devdax, 9, 1); }\ncpu 0 { x = 1; }', "t.race:2:34: pgmap(): pgmap 'p' is declared twice"],
+		['scenario t\nmachine { pgmap(p, fsdax, 1, 1); refcount(e21); }\ncpu 0 { x = 1; }', 't.race:2:34: refcount(): refcount() must come before the first pgmap()'],
+		['scenario t\nmachine { mm_cpumask(0, 3); }\ncpu 0 { x = 1; }', 't.race:2:11: mm_cpumask(): mm_cpumask names CPU3, which has no cpu block'],
+		['scenario t\ncpu 0 { x = 1; }\ncpu 2 { x = 1; }', 't.race:3:1: CPU ids must be 0, 1, 2... in order: expected cpu 1, found cpu 2'],
+		['scenario t\nparam n = 1\nmachine { }\ncpu 0 "a" * n + 20 { x = 1; }', 't.race:4:1: at most 10 CPUs (0-9), this scenario has 21'],
+		['scenario t\nparam m = ipi | broadcast\nmachine { if (m == ipi) flush(broadcast); else flush(ipi); }\ncpu 0 { x = access(1); }', 'compiled'],
+	])('%#: %s', (src, want) => {
+		expect(message(src)).toBe(want);
+	});
+});
+
+describe('--set and variants', () => {
+	const src = wrap('x = 1;', 'param n = 2 in 1..4\nvariant v (check = false) { expect safe }');
+	it.each([
+		[{set: {chek: 'true'}}, "--set chek=true: unknown param 'chek' (did you mean 'check'?); params: check, mode, n"],
+		[{set: {check: 'maybe'}}, '--set check=maybe: check is a boolean; use true or false'],
+		[{set: {n: 'x'}}, '--set n=x: n is an integer'],
+		[{set: {n: '9'}}, '--set n=9: n must be in 1..4'],
+		[{set: {n: '99999999999999999999'}}, '--set n=99999999999999999999: number too large'],
+		[{set: {mode: 'broadcst'}}, "--set mode=broadcst: mode is one of ipi | broadcast (did you mean 'broadcast'?)"],
+		[{variant: 'w'}, "unknown variant 'w' (did you mean 'v'?); this scenario has: v"],
+	])('%#', (opts, want) => {
+		expect(message(src, opts)).toBe(want);
+	});
+
+	it('overrides apply: variant, then --set', () => {
+		const p = compile(parseScenario(src, 't.race'), {file: 't.race', source: src, variant: 'v', set: {n: '3', mode: 'broadcast'}});
+		expect(p.params).toEqual({check: false, mode: 'broadcast', n: 3});
+		expect(p.variant).toBe('v');
+		expect(p.expects.map(e => e.form)).toEqual(['safe']);
+	});
+});
+
+describe('lowering', () => {
+	it('folds param-only conditions away: a mutation removes the code it turns off', () => {
+		const src = wrap('if (check) x = access(1);\nelse x = 2;\ny = 3;');
+		const on = compile(parseScenario(src, 't.race'), {file: 't.race', source: src});
+		const off = compile(parseScenario(src, 't.race'), {file: 't.race', source: src, set: {check: 'false'}});
+		expect(on.cpus[0]!.instrs.map(i => i.line)).toEqual([7, 9]);
+		expect(off.cpus[0]!.instrs.map(i => i.line)).toEqual([8, 9]);
+	});
+	it('gotos and closing braces cost no step; `if (c) goto L;` is one step', () => {
+		const src = wrap('x = 1;\nif (x == 1) goto out;\ny = 2;\nout:\nz = 3;');
+		const p = compile(parseScenario(src, 't.race'), {file: 't.race', source: src});
+		const instrs = p.cpus[0]!.instrs;
+		expect(instrs.map(i => [i.line, i.kind])).toEqual([[7, 'stmt'], [8, 'branch'], [9, 'stmt'], [11, 'stmt']]);
+		expect(instrs[1]!.next).toBe(3);
+		expect(instrs[1]!.alt).toBe(2);
+	});
+	it('labels named progress* mark progress for the livelock check', () => {
+		const src = wrap('again:\nprogress_io: x = access(1);\ngoto again;');
+		const p = compile(parseScenario(src, 't.race'), {file: 't.race', source: src});
+		expect(p.cpus[0]!.instrs[0]!.progress).toBe(true);
+		expect(p.cpus[0]!.instrs[0]!.next).toBe(0);
+	});
+	it('`cpu N "label" * n` makes copies with the next CPU ids, in the mm if the original is', () => {
+		const src = 'scenario t\nparam n = 3 in 1..4\nmachine { pgmap(p, fsdax, 1, 1); mm_cpumask(0); }\ncpu 0 "gup" * n { x = REPLICA; }\ncpu 1 "unbind" { y = 1; }';
+		const p = compile(parseScenario(src, 't.race'), {file: 't.race', source: src});
+		expect(p.cpus.map(c => `${c.id}:${c.label}`)).toEqual(['0:gup', '1:unbind', '2:gup #2', '3:gup #3']);
+		expect(p.initial.mmCpumask).toEqual([0, 2, 3]);
+	});
+});
