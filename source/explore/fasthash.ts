@@ -30,19 +30,52 @@ function mixString(s: string): void {
 	for (let i = 0; i < n; i++) mix(s.charCodeAt(i));
 }
 
-const keyCache = new WeakMap<object, string[]>();
-
-function sortedKeys(o: object): string[] {
-	const keys = Object.keys(o);
-	for (let i = 1; i < keys.length; i++) {
-		if (keys[i - 1]! > keys[i]!) {
-			keys.sort();
-			break;
+function walkObject(o: Record<string, unknown>): void {
+	// Fast path: the object's own key order, if its non-index keys are already
+	// sorted (index keys — pfns, vas, CPU ids — always come first, ascending).
+	// A state whose keys are out of order is hashed in sorted order instead.
+	// Either way equal states get equal keys; the rare object that takes the
+	// slow path only costs time.
+	const s1 = h1;
+	const s2 = h2;
+	let prev = '';
+	let n = 0;
+	mix(0x4e000008);
+	for (const k in o) {
+		const c = k.charCodeAt(0);
+		if (!(c >= 48 && c <= 57)) {
+			if (k < prev) {
+				h1 = s1;
+				h2 = s2;
+				return walkSorted(o);
+			}
+			prev = k;
 		}
+		n++;
+		if (k === 'violations') continue;
+		mixString(k);
+		walk(o[k]);
 	}
-	return keys;
+	mix(0x4e000009 ^ n);
 }
-void keyCache;
+
+function walkSorted(o: Record<string, unknown>): void {
+	const keys = Object.keys(o);
+	keys.sort((a, b) => {
+		const da = a.charCodeAt(0) >= 48 && a.charCodeAt(0) <= 57;
+		const db = b.charCodeAt(0) >= 48 && b.charCodeAt(0) <= 57;
+		if (da !== db) return da ? -1 : 1;
+		if (da) return Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0);
+		return a < b ? -1 : a > b ? 1 : 0;
+	});
+	mix(0x4e000008);
+	for (const k of keys) {
+		if (k === 'violations') continue;
+		mixString(k);
+		walk(o[k]);
+	}
+	mix(0x4e000009 ^ keys.length);
+}
 
 function walk(v: unknown): void {
 	if (v === null) return mix(0x4e000001);
@@ -70,16 +103,7 @@ function walk(v: unknown): void {
 		mix(0x4e000007 ^ v.length);
 		return;
 	}
-	const o = v as Record<string, unknown>;
-	const keys = sortedKeys(o);
-	mix(0x4e000008);
-	for (let i = 0; i < keys.length; i++) {
-		const k = keys[i]!;
-		if (k === 'violations') continue;
-		mixString(k);
-		walk(o[k]);
-	}
-	mix(0x4e000009 ^ keys.length);
+	walkObject(v as Record<string, unknown>);
 }
 
 /** 64-bit key (16 hex digits) of a machine's canonical content, violations excluded. */

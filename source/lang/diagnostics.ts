@@ -58,9 +58,13 @@ export function editDistance(a: string, b: string): number {
 
 /** The nearest candidate, if it is near enough to be a plausible typo. */
 export function nearest(word: string, candidates: Iterable<string>): string | undefined {
+	const list = [...candidates];
+	// A unique candidate the word abbreviates is the best guess (`--sched` -> `--schedule`).
+	const prefixed = word.length >= 3 ? list.filter(c => c.toLowerCase().startsWith(word.toLowerCase())) : [];
+	if (prefixed.length === 1) return prefixed[0];
 	let best: string | undefined;
 	let bestDistance = Infinity;
-	for (const candidate of candidates) {
+	for (const candidate of list) {
 		const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
 		if (d < bestDistance || (d === bestDistance && best !== undefined && candidate < best)) {
 			best = candidate;

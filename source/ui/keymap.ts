@@ -29,27 +29,27 @@ export type Binding = {
 	/** How the keys are shown in help and the footer. */
 	label: string;
 	description: string;
-	/** Shown in the footer's short hints. */
-	footer?: string;
+	/** The footer's short hint: keys, what. */
+	footer?: [string, string];
 };
 
 export const KEYMAP: readonly Binding[] = [
-	{command: 'step', keys: ['digit'], label: '0-9', description: 'step that CPU one statement', footer: 'step'},
-	{command: 'irq', keys: ['i'], label: 'i <n>', description: 'CPU n takes its pending interrupt (IPI)', footer: 'irq'},
-	{command: 'run', keys: ['r'], label: 'r <n>', description: 'run CPU n until it blocks, finishes or hits a breakpoint', footer: 'run'},
-	{command: 'rewind', keys: ['left', 'h'], label: '←/h', description: 'rewind one step', footer: 'back'},
-	{command: 'redo', keys: ['right', 'l'], label: '→/l', description: 'redo one step along the branch', footer: 'fwd'},
+	{command: 'step', keys: ['digit'], label: '0-9', description: 'step that CPU one statement', footer: ['0-9', 'step']},
+	{command: 'irq', keys: ['i'], label: 'i <n>', description: 'CPU n takes its pending interrupt (IPI)', footer: ['i#', 'irq']},
+	{command: 'run', keys: ['r'], label: 'r <n>', description: 'run CPU n until it blocks, finishes or hits a breakpoint', footer: ['r#', 'run']},
+	{command: 'rewind', keys: ['left', 'h'], label: '←/h', description: 'rewind one step', footer: ['←→', 'back/fwd']},
+	{command: 'redo', keys: ['right', 'l'], label: '→/l', description: 'redo one step along the branch'},
 	{command: 'prevBranch', keys: ['['], label: '[', description: 'previous branch'},
-	{command: 'nextBranch', keys: [']'], label: ']', description: 'next branch', footer: 'branch'},
-	{command: 'tree', keys: ['t'], label: 't', description: 'branch tree', footer: 'tree'},
-	{command: 'search', keys: ['e'], label: 'e', description: 'search for a violation from here (counterexample opens as a branch)', footer: 'search'},
-	{command: 'continue', keys: ['c'], label: 'c', description: 'continue with a seeded random scheduler until a violation, breakpoint or the end', footer: 'cont'},
-	{command: 'breakpoint', keys: ['b'], label: 'b', description: 'toggle a breakpoint on the line of the last-stepped CPU', footer: 'break'},
-	{command: 'save', keys: ['s'], label: 's', description: 'save a recording', footer: 'save'},
+	{command: 'nextBranch', keys: [']'], label: ']', description: 'next branch', footer: ['[]', 'branch']},
+	{command: 'tree', keys: ['t'], label: 't', description: 'branch tree', footer: ['t', 'tree']},
+	{command: 'search', keys: ['e'], label: 'e', description: 'search for a violation from here (counterexample opens as a branch)', footer: ['e', 'search']},
+	{command: 'continue', keys: ['c'], label: 'c', description: 'continue with a seeded random scheduler until a violation, breakpoint or the end', footer: ['c', 'cont']},
+	{command: 'breakpoint', keys: ['b'], label: 'b', description: 'toggle a breakpoint on the line of the last-stepped CPU', footer: ['b', 'break']},
+	{command: 'save', keys: ['s'], label: 's', description: 'save a recording', footer: ['s', 'save']},
 	{command: 'export', keys: ['x'], label: 'x', description: 'export a Markdown report'},
-	{command: 'commandLine', keys: [':'], label: ':', description: 'command line: set k=v, goto N, break N, note text, save path, swap', footer: 'cmd'},
-	{command: 'help', keys: ['?'], label: '?', description: 'this help', footer: 'help'},
-	{command: 'quit', keys: ['q', 'ctrl+c'], label: 'q', description: 'quit (the session is auto-saved)', footer: 'quit'},
+	{command: 'commandLine', keys: [':'], label: ':', description: 'command line: set k=v, goto N, break N, note text, save path, swap', footer: [':', 'cmd']},
+	{command: 'help', keys: ['?'], label: '?', description: 'this help', footer: ['?', 'help']},
+	{command: 'quit', keys: ['q', 'ctrl+c'], label: 'q', description: 'quit (the session is auto-saved)', footer: ['q', 'quit']},
 ];
 
 /** The command-line commands (`:`), for help and completion messages. */
@@ -91,5 +91,5 @@ export function commandFor(name: KeyName): CommandId | undefined {
 
 /** Footer hints: short, from the table. */
 export function footerHints(): {keys: string; what: string}[] {
-	return KEYMAP.filter(b => b.footer).map(b => ({keys: b.label, what: b.footer!}));
+	return KEYMAP.filter(b => b.footer).map(b => ({keys: b.footer![0], what: b.footer![1]}));
 }

@@ -338,7 +338,7 @@ export function footerLine(v: View): Line {
 	if (v.prompt !== null) return [seg(':', {bold: true, color: 'cyan'}), seg(v.prompt), seg(' ', {inverse: true}), seg('   Enter runs, Esc cancels', {dim: true})];
 	if (v.pending) return [seg(`${v.pending} `, {bold: true, color: 'cyan'}), seg(`which CPU? (0-${v.model.cpuCount - 1}, Esc cancels)`, {color: 'cyan'})];
 	const out: Line = [];
-	for (const h of footerHints()) out.push(seg(h.keys, {bold: true, color: 'cyan'}), seg(` ${h.what}  `, {dim: true}));
+	for (const h of footerHints()) out.push(seg(h.keys, {bold: true, color: 'cyan'}), seg(` ${h.what} `, {dim: true}));
 	return out;
 }
 

@@ -1,0 +1,99 @@
+// The command line as a user meets it: the built binary, its output and exit codes.
+
+import {spawnSync} from 'node:child_process';
+import {describe, expect, it} from 'vitest';
+
+const cli = (...args: string[]) => {
+	const r = spawnSync(process.execPath, ['dist/cli.js', ...args], {encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}});
+	return {code: r.status, out: r.stdout, err: r.stderr};
+};
+
+describe('racewalk run', () => {
+	it('reproduces the stale-mapping race of the thread on the default scenario (exit 1)', () => {
+		const r = cli('run', 'fsdax-unbind-2021', '--schedule', '1 1 1 1 1 1 1 2');
+		expect(r.code).toBe(1);
+		expect(r.out).toContain('   7  CPU1  L');
+		expect(r.out).toMatch(/arch_remove_memory\(pmem0\);\n\s+memmap and memory of pfn 0x100 removed/);
+		expect(r.out).toMatch(/verdict: VIOLATION stale-mapping \(S2\) at step 7, CPU1, line \d+: arch_remove_memory\(pmem0\) while the PTE for va 0x7f000000 still maps pfn 0x100\n/);
+		expect(r.out).toMatch(/verdict: VIOLATION stale-mapping \(S2\) at step 8, CPU2, line \d+: CPU2 loads pfn 0x100, which is no longer backed by memory \(removed by arch_remove_memory\)/);
+		expect(r.err).toBe('');
+	});
+
+	it('reproduces the memmap use-after-free Dan describes on fsdax-unbind-2021-noref (exit 1)', () => {
+		const r = cli('run', 'fsdax-unbind-2021-noref', '-s', '1 1 1 1 1 1 1 0 0 0 0 0 0 0 0');
+		expect(r.code).toBe(1);
+		expect(r.out).toMatch(/verdict: VIOLATION use-after-free \(S1\) at step 15, CPU0, line \d+: try_grab_page touches struct page of pfn 0x100, whose memmap was removed by arch_remove_memory/);
+	});
+
+	it('a safe schedule exits 0 and prints the final state hash', () => {
+		const r = cli('run', 'devdax-unbind', '-s', '0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 1 1 1 i0');
+		expect(r.code).toBe(0);
+		expect(r.out).toContain('verdict: no violation in 20 steps');
+		expect(r.out).toMatch(/final state hash: [0-9a-f]{16}/);
+	});
+
+	it('a schedule naming a CPU that cannot move says where and why (exit 2)', () => {
+		const r = cli('run', 'devdax-unbind', '-s', '0 0 0 1 1 1 1');
+		expect(r.code).toBe(2);
+		expect(r.err).toBe('racewalk: step 7 (1): CPU1 is blocked in flush_tlb_mm_range: waiting for ack from CPU0 (IRQs off), CPU2; CPU0 has IRQs off since step 3\n');
+		expect(r.out).toBe('');
+	});
+
+	it('a hung task exits 3', () => {
+		const r = cli('run', 'devdax-unbind', '--variant', 'longterm', '-s', '0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 1 2 1 1 i0 i2 1 1 1');
+		expect(r.code).toBe(3);
+		expect(r.out).toContain('verdict: VIOLATION hung-task (S4)');
+	});
+
+	it('--json gives the steps with hashes and the verdict', () => {
+		const r = cli('run', 'fsdax-unbind-2021', '-s', '1 1', '--json');
+		const j = JSON.parse(r.out);
+		expect(j.scenario).toBe('fsdax-unbind-2021');
+		expect(j.steps).toHaveLength(2);
+		expect(j.steps[0]).toMatchObject({n: 1, cpu: 1, irq: false, statement: 'kill_dax(pmem0);', changes: ['pmem0.dax: alive -> dead']});
+		expect(j.verdict).toBe('ok');
+		expect(j.hash).toMatch(/^[0-9a-f]{16}$/);
+	});
+
+	it.each([
+		[['run'], 'racewalk: run: which scenario? (racewalk run <scenario|file.race> --schedule "...")'],
+		[['run', 'fsdax-unbind-2021'], 'racewalk: run: --schedule is required (e.g. --schedule "0 0 1 1")'],
+		[['run', 'fsdax-unbind-2021', '-s', '0 7'], 'racewalk: step 2 (7): there is no CPU7 (this scenario has CPU0-CPU2)'],
+		[['run', 'fsdax-unbind-2021', '-s', '0 x1'], "racewalk: schedule token 2 'x1': expected a CPU digit (0-9) or i + digit (take that CPU's pending interrupt)"],
+		[['run', 'fsdax-unbind-2021', '-s', 'i0'], 'racewalk: step 1 (i0): CPU0 has no pending interrupt'],
+		[['run', 'fsdax-unbind-2021', '-s', '0', '--sched', '1'], "racewalk: unknown flag --sched (did you mean '--schedule'?)"],
+		[['run', 'fsdax-unbind-2021', '-s', '0', '--set', 'gup_pgmap_check=maybe'], 'racewalk: --set gup_pgmap_check=maybe: gup_pgmap_check is a boolean; use true or false'],
+		[['run', 'fsdax-unbind-2021', '-s', '0', '--set', 'nothing'], 'racewalk: --set nothing: expected name=value'],
+		[['run', 'fsdax-unbind-2021', '-s', '0', '--variant', 'nref'], "racewalk: unknown variant 'nref' (did you mean 'noref'?); this scenario has: noref, pmd"],
+		[['run', 'no-such-scenario', '-s', '0'], 'racewalk: no-such-scenario: no such built-in scenario or file (built-ins: fsdax-unbind-2021, broadcast-flush-rcu, devdax-unbind, devdax-unbind-irqs-on, ext4-dax-unbind-now, fsdax-unbind-2021-noref, xfs-pre-remove)'],
+	])('bad input %j: one line, exit 2', (args, line) => {
+		const r = cli(...args);
+		expect(r.code).toBe(2);
+		expect(r.err).toBe(line + '\n');
+		expect(r.err).not.toMatch(/\n\s+at /);
+	});
+
+	it('a broken scenario file names file:line:col with the line and a caret', async () => {
+		const {mkdtempSync, writeFileSync} = await import('node:fs');
+		const {join} = await import('node:path');
+		const {tmpdir} = await import('node:os');
+		const dir = mkdtempSync(join(tmpdir(), 'rw-'));
+		const file = join(dir, 'bad.race');
+		writeFileSync(file, 'scenario bad\nmachine { }\ncpu 0 "x" {\n\tlocal_irq_sav();\n}\n');
+		const r = cli('run', file, '-s', '0');
+		expect(r.code).toBe(2);
+		expect(r.err).toBe(`racewalk: ${file}:4:2: unknown primitive 'local_irq_sav' (did you mean 'local_irq_save'?)\n  4 |  local_irq_sav();\n    |  ^\n`);
+	});
+});
+
+describe('racewalk list', () => {
+	it('lists the seven built-in scenarios with titles and expected verdicts, ✱ on model-derived ones', () => {
+		const r = cli('list');
+		expect(r.code).toBe(0);
+		for (const name of ['fsdax-unbind-2021', 'fsdax-unbind-2021-noref', 'devdax-unbind', 'devdax-unbind-irqs-on', 'broadcast-flush-rcu', 'xfs-pre-remove', 'ext4-dax-unbind-now']) {
+			expect(r.out).toContain(name);
+		}
+		expect(r.out).toContain('expect: violation stale-mapping; no use-after-free; violation livelock ✱');
+		expect(r.out).toContain('violation use-after-free ✱ hypothesis');
+	});
+});
