@@ -18,7 +18,7 @@ function setIrqs(ctx: Ctx, on: boolean): void {
 export const irqPrimitives: Primitive[] = [
 	{
 		name: 'local_irq_save',
-		kernel: 'include/linux/irqflags.h:local_irq_save (mm/gup.c:get_user_pages_fast_only, G1)',
+		kernel: 'include/linux/irqflags.h:local_irq_save (mm/gup.c:lockless_pages_from_mm [internal_get_user_pages_fast in v5.11], G1)',
 		effect: 'saves the IRQ flag on the CPU\'s stack and disables IRQs: pending IPIs wait; the CPU becomes an RCU reader',
 		args: [],
 		returns: 'void',
