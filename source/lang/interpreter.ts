@@ -105,6 +105,18 @@ export class Model {
 		return out;
 	}
 
+	/** Cheaper than enabled().length > 0: most states have a CPU that can obviously move. */
+	anyEnabled(m: Machine): boolean {
+		for (const c of m.cpus) {
+			if (canTakeInterrupt(c)) return true;
+			if (c.pc < 0) continue;
+			const instr = this.program.cpus[c.id]!.instrs[c.pc]!;
+			if (!c.wait && instr.kind !== 'await' && !instr.cond && !instr.blocking?.prim.guard) return true;
+			if (this.blockedReason(m, c.id) === null) return true;
+		}
+		return false;
+	}
+
 	/** Why a transition cannot be taken, in one sentence. */
 	whyNot(m: Machine, t: Transition): string {
 		const c = m.cpus[t.cpu];
@@ -120,15 +132,27 @@ export class Model {
 	step(m: Machine, t: Transition, opts: {footprint?: boolean} = {}): StepResult {
 		if (!this.isEnabled(m, t)) throw new NotEnabled(this.whyNot(m, t));
 		let out!: Omit<StepResult, 'state'>;
-		const state = produce(m, draft => {
+		let state = produce(m, draft => {
 			out = this.apply(draft as Machine, t, opts.footprint ?? false);
 		});
+		// The liveness check reads every CPU: on the finished snapshot it costs no drafts.
+		const stuck = this.stuckViolation(state);
+		if (stuck) {
+			out.violations.push(stuck);
+			state = produce(state, draft => void draft.violations.push(stuck));
+		}
 		return {...out, state};
 	}
 
 	/** The same step, mutating `m` (a private copy): the search fast path. */
 	stepInPlace(m: Machine, t: Transition, footprint: boolean): Omit<StepResult, 'state'> {
-		return this.apply(m, t, footprint);
+		const out = this.apply(m, t, footprint);
+		const stuck = this.stuckViolation(m);
+		if (stuck) {
+			out.violations.push(stuck);
+			m.violations.push(stuck);
+		}
+		return out;
 	}
 
 	hash(m: Machine): string {
@@ -163,21 +187,17 @@ export class Model {
 			}
 			if (!ok) violate(ctx, 'invariant', 'invariant', `invariant "${inv.name}" (line ${inv.line}) is false after this step`, []);
 		}
-		this.checkStuck(ctx);
 		return {transition: t, line, notes: ctx.notes, violations: ctx.violations, progress, footprint: ctx.fp};
 	}
 
 	/** S4: nothing can move but some CPU is unfinished. */
-	private checkStuck(ctx: Ctx): void {
-		const m = ctx.m;
-		if (m.cpus.every(c => c.pc < 0)) return;
-		if (this.enabled(m).length > 0) return;
+	stuckViolation(m: Machine): Violation | null {
+		if (m.cpus.every(c => c.pc < 0)) return null;
+		if (this.anyEnabled(m)) return null;
 		const stuck = m.cpus.filter(c => c.pc >= 0);
 		const reasons = stuck.map(c => `CPU${c.id} ${this.blockedReason(m, c.id)}`).join('; ');
 		const kind = stuck.length === 1 ? 'hung-task' : 'deadlock';
-		const v: Violation = {kind, check: 'S4', message: `${kind === 'hung-task' ? 'hung task' : 'deadlock'}: ${reasons}`, cpu: stuck[0]!.id, line: this.lineOf(m, stuck[0]!.id), objects: stuck.map(c => `CPU${c.id}`)};
-		ctx.violations.push(v);
-		m.violations.push(v);
+		return {kind, check: 'S4', message: `${kind === 'hung-task' ? 'hung task' : 'deadlock'}: ${reasons}`, cpu: stuck[0]!.id, line: this.lineOf(m, stuck[0]!.id), objects: stuck.map(c => `CPU${c.id}`)};
 	}
 
 	/** Run one statement of the CPU. Returns whether it passed a progress label. */
