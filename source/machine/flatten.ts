@@ -1,0 +1,64 @@
+// A machine as a flat list of named values ("pte[0x7f0000]" -> "pfn 0x100 W S D").
+// Diffs, "what changed" in traces, highlights in the TUI and "when did this
+// last change" all compare these flat views, so they agree on names.
+
+import {allLeaves} from './pagetable.js';
+import type {Machine} from './types.js';
+import {formatValue, hex} from './values.js';
+
+export function flatten(m: Machine): Map<string, string> {
+	const out = new Map<string, string>();
+	for (const c of m.cpus) {
+		out.set(`CPU${c.id}.irqs`, c.irqsOn ? 'on' : 'off');
+		if (c.rcuDepth > 0) out.set(`CPU${c.id}.rcu_read_lock`, String(c.rcuDepth));
+		if (c.ipis.length > 0) out.set(`CPU${c.id}.ipis`, c.ipis.map(i => `${i.kind}<-CPU${i.from}`).join(' '));
+		if (c.wait) out.set(`CPU${c.id}.wait`, c.wait.kind === 'acks' ? `${c.wait.prim}: acks from ${c.wait.pending.map(p => 'CPU' + p).join(',') || 'none'}` : `${c.wait.prim}: gp ${c.wait.readers.map(p => 'CPU' + p).join(',') || 'over'}`);
+		for (const [va, e] of Object.entries(c.tlb)) out.set(`CPU${c.id}.tlb[${hex(Number(va))}]`, `pfn ${hex(e.pfn)}${e.write ? ' W' : ''}`);
+		for (const [name, v] of Object.entries(c.locals)) out.set(`CPU${c.id}.${name}`, formatValue(v));
+	}
+	for (const leaf of allLeaves(m.pt)) {
+		const e = leaf.entry;
+		const bits = [e.write && 'W', e.special && 'S', e.devmap && 'D', leaf.level === 2 && 'huge'].filter(Boolean).join(' ');
+		out.set(`pte[${hex(leaf.va)}]`, `pfn ${hex(e.pfn)}${bits ? ' ' + bits : ''} (T${leaf.table})`);
+	}
+	for (const [id, t] of Object.entries(m.pt.tables)) if (t.freed) out.set(`table[T${id}]`, 'freed');
+	for (const [pfn, p] of Object.entries(m.memmap)) {
+		const k = `page[${hex(Number(pfn))}]`;
+		out.set(`${k}.memmap`, p.exists ? 'present' : 'REMOVED');
+		out.set(`${k}.refcount`, String(p.refcount));
+		if (p.pins > 0) out.set(`${k}.pins`, String(p.pins));
+	}
+	for (const [pfn, s] of Object.entries(m.pfns)) out.set(`pfn[${hex(Number(pfn))}]`, s.backed ? (s.owner === 'device' ? 'backed' : `backed, ${s.owner}`) : 'UNBACKED');
+	for (const p of Object.values(m.pgmaps)) {
+		out.set(`${p.name}.ref`, `${p.ref.state} ${p.ref.count} (${p.ref.mode})`);
+		out.set(`${p.name}.pgmap_array`, p.inArray ? 'indexed' : 'deleted');
+		out.set(`${p.name}.dax`, p.daxAlive ? 'alive' : 'dead');
+		if (p.done) out.set(`${p.name}.done`, 'completed');
+	}
+	if (m.fs) out.set(`fs.${m.fs.kind}`, [m.fs.frozen && 'frozen', m.fs.shutdown && 'shut down'].filter(Boolean).join(', ') || 'mounted');
+	m.rcu.forEach((cb, i) => out.set(`rcu.callback${i}`, `${cb.kind === 'ref-switch-atomic' ? `${cb.pgmap}->ref to atomic` : `free T${cb.table}`} after ${cb.readers.map(r => 'CPU' + r).join(',')}`));
+	if (m.sigbus) out.set('signal', 'SIGBUS pending');
+	return out;
+}
+
+export type Change = {path: string; before: string; after: string};
+
+const ABSENT = '-';
+
+export function changes(before: Machine, after: Machine): Change[] {
+	if (before === after) return [];
+	const a = flatten(before);
+	const b = flatten(after);
+	const out: Change[] = [];
+	for (const [k, v] of b) if (a.get(k) !== v) out.push({path: k, before: a.get(k) ?? ABSENT, after: v});
+	for (const [k, v] of a) if (!b.has(k)) out.push({path: k, before: v, after: ABSENT});
+	return out;
+}
+
+/** Locals changes are shown as `x = v`; others as `path: a -> b`. */
+export function formatChange(c: Change): string {
+	if (/^CPU\d+\.[a-z_][a-z0-9_]*$/i.test(c.path) && !/\.(irqs|ipis|wait|rcu_read_lock)$/.test(c.path)) return `${c.path.split('.')[1]} = ${c.after}`;
+	if (c.after === ABSENT) return `${c.path} gone`;
+	if (c.before === ABSENT) return `${c.path} = ${c.after}`;
+	return `${c.path}: ${c.before} -> ${c.after}`;
+}
