@@ -252,8 +252,10 @@ describe('dev_pagemap and memunmap_pages', () => {
 	prim('percpu_ref_exit', () => {
 		const r = run({cpus: ['percpu_ref_exit(pmem0); put_dev_pagemap(pmem0);']}, '0 0');
 		expect(r.flat.get('pmem0.ref')).toMatch(/^exited/);
-		expect(r.flat.get('pfn[0x100]')).toBe('backed, free');
+		expect(r.flat.get('pfn[0x100]')).toBe('backed'); // still the device's until the memory is removed too
 		expect(kinds(r)).toEqual(['refcount']);
+		const both = run({cpus: ['arch_remove_memory(pmem0); percpu_ref_exit(pmem0);']}, '0 0');
+		expect(both.final.pfns[0x100]).toEqual({backed: false, owner: 'free'});
 	});
 	prim('pgmap_ref_count', () => {
 		expect(run({cpus: ['n = pgmap_ref_count(pmem0);']}, '0').final.cpus[0]!.locals.n).toBe(3);

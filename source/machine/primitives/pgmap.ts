@@ -150,7 +150,7 @@ export const pgmapPrimitives: Primitive[] = [
 				}
 				if (page) page.exists = false;
 				wr(ctx, `mem:${pfn}`);
-				ctx.m.pfns[pfn] = {backed: false, owner: ctx.m.pfns[pfn]?.owner ?? 'device'};
+				ctx.m.pfns[pfn] = {backed: false, owner: p.ref.state === 'exited' ? 'free' : 'device'};
 			}
 			note(ctx, `memmap and memory of pfn ${range(p)} removed`);
 			return null;
@@ -172,17 +172,19 @@ export const pgmapPrimitives: Primitive[] = [
 	{
 		name: 'percpu_ref_exit',
 		kernel: 'lib/percpu-refcount.c:percpu_ref_exit (MU5)',
-		effect: 'the ref is EXITED (any later get or put is a violation); the pfns go back to the free pool and may be reassigned',
+		effect: 'the ref is EXITED (any later get or put is a violation); once the memory is also removed, the pfns are free for reuse',
 		args: [{name: 'pgmap', kind: 'pgmap'}],
 		returns: 'void',
 		run(ctx, [v]) {
 			const p = argPgmap(ctx, v!, 'percpu_ref_exit');
 			wr(ctx, `pgmap:${p.name}`);
 			p.ref.state = 'exited';
+			// Until v6.0 percpu_ref_exit came before pageunmap_range: the pfns are
+			// free for reuse only once both have run.
 			for (let pfn = p.first; pfn < p.first + p.npages; pfn++) {
 				wr(ctx, `mem:${pfn}`);
 				const m = ctx.m.pfns[pfn]!;
-				ctx.m.pfns[pfn] = {backed: m.backed, owner: 'free'};
+				if (!m.backed) ctx.m.pfns[pfn] = {backed: false, owner: 'free'};
 			}
 			return null;
 		},

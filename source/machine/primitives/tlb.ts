@@ -38,7 +38,7 @@ export function checkTlbCoherence(ctx: Ctx): void {
 function touchMemory(ctx: Ctx, pfn: number, how: string): void {
 	rd(ctx, `mem:${pfn}`);
 	const m = ctx.m.pfns[pfn];
-	if (m && (!m.backed || m.owner !== 'device')) {
+	if (m && (!m.backed || m.owner === 'reassigned')) {
 		const why = !m.backed ? 'no longer backed by memory (removed by arch_remove_memory)' : `reassigned (owner: ${m.owner})`;
 		violate(ctx, 'stale-mapping', 'S2', `CPU${ctx.cpu} ${how} pfn ${hex(pfn)}, which is ${why}`, [`pfn ${hex(pfn)}`]);
 	}
