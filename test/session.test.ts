@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import {describe, expect, it} from 'vitest';
+import {flatten} from '../source/machine/flatten.js';
 import {loadModel} from '../source/lang/load.js';
 import {formatSchedule, parseSchedule} from '../source/lang/schedule.js';
 import {createSession, SessionError} from '../source/session/session.js';
@@ -233,6 +235,8 @@ describe('session: stepping and the tree', () => {
 		expect(p?.depth).toBe(3);
 		expect(s.lastChange('pmem0.dax')?.depth).toBe(1);
 		expect(s.lastChange('no.such.path')).toBe(null);
+		expect(s.lastChange('CPU2.tlb[0x7f000000]')?.depth).toBe(4);
+		expect(s.lastChange('page[0x100].refcount')).toBe(null);
 		s.goto(2);
 		expect(s.lastChange('pmem0.ref')).toBe(null);
 	});
@@ -253,5 +257,41 @@ describe('session: stepping and the tree', () => {
 		const v0 = s.version;
 		s.step(t('1'));
 		expect(s.version).toBeGreaterThan(v0);
+	});
+
+	it('lastChange agrees with a naive walk over every path of the flat view', () => {
+		fc.assert(
+			fc.property(fc.array(fc.nat(), {minLength: 1, maxLength: 30}), fc.nat(), (picks, at) => {
+				const s = createSession(model);
+				for (const k of picks) {
+					const en = model.enabled(s.cursor.state);
+					if (!en.length) break;
+					s.step(en[k % en.length]!);
+				}
+				s.goto(at % (s.cursor.depth + 1));
+				const path = s.pathOf().slice(0, s.cursor.depth + 1);
+				const names = new Set(path.flatMap(p => [...flatten(p.state).keys()]));
+				for (const name of names) {
+					let naive: number | null = null;
+					for (let i = path.length - 1; i > 0; i--) {
+						if (flatten(path[i]!.state).get(name) !== flatten(path[i - 1]!.state).get(name)) {
+							naive = i;
+							break;
+						}
+					}
+					expect(s.lastChange(name)?.depth ?? null).toBe(naive);
+				}
+			}),
+			{numRuns: 40},
+		);
+	});
+});
+
+describe('session limits that keep recordings loadable', () => {
+	it('refuses notes longer than a recording holds', () => {
+		const s = createSession(model);
+		expect(() => s.setNote('x'.repeat(10_001))).toThrow('a note is at most 10000 characters (this one has 10001)');
+		s.setNote('x'.repeat(10_000));
+		expect(s.cursor.userNote).toHaveLength(10_000);
 	});
 });

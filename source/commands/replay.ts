@@ -1,13 +1,16 @@
+import {modelFromSource} from '../lang/load.js';
 import {formatSchedule} from '../lang/schedule.js';
 import {pointsToSteps} from '../render/diagram.js';
 import {cpuLabel, renderTrace} from '../render/trace.js';
 import {violationLine} from '../render/verdict.js';
-import {type Command, parseFlags, UsageError} from './common.js';
+import {createSession} from '../session/session.js';
+import type {Session} from '../session/types.js';
+import {asUsageError, type Command, EXIT, parseFlags, UsageError} from './common.js';
 import {branchPoints, openRecording, traceJson, verdictOf} from './recorded.js';
 
 const HELP = `
 Usage
-  $ racewalk replay <recording.json> [--branch B] [--step N] [--json]
+  $ racewalk replay <recording.json> [--branch B] [--step N] [--json] [--tui]
 
 Opens a recording, checks it (format, the scenario's sha256, every branch
 replayed to the state hash it recorded) and prints the trace and the verdict
@@ -17,6 +20,7 @@ Options
   --branch B   the branch to show (default: the cursor's branch)
   --step N     stop the trace at step N of the branch
   --json       machine-readable output
+  --tui        open the recording in the debugger (every branch, notes, cursor)
   --width N    wrap the trace at N columns
 
 Exit codes: 0 no violation, 1 safety violation, 2 bad or corrupt recording,
@@ -38,6 +42,7 @@ export const replayCommand: Command = {
 			json: {type: 'boolean', default: false},
 			width: {type: 'number'},
 			color: {type: 'boolean', default: true},
+			tui: {type: 'boolean', default: false},
 		}, import.meta);
 		const file = cli.input[0];
 		if (!file) throw new UsageError('replay: which recording? (racewalk replay <recording.json>)');
@@ -45,6 +50,26 @@ export const replayCommand: Command = {
 		const loaded = openRecording(file);
 		const {model, session, recording} = loaded;
 		const {name, points} = branchPoints(loaded, file, cli.flags.branch, cli.flags.step);
+		if (cli.flags.tui) {
+			if (!process.stdin.isTTY || !process.stdout.isTTY) {
+				io.err(`racewalk: the debugger needs a terminal on stdin and stdout; without one use 'racewalk replay ${file}'`);
+				return EXIT.usage;
+			}
+			if (cli.flags.branch !== undefined) session.switchBranch(name);
+			if (cli.flags.branch !== undefined || cli.flags.step !== undefined) session.gotoPoint(points[points.length - 1]!.id);
+			process.env.NODE_ENV ??= 'production';
+			const {runTui} = await import('../ui/run.js');
+			const sc = recording.scenario;
+			const reopen = (set: Record<string, string>): Session => {
+				try {
+					return createSession(modelFromSource(sc.file, sc.source, {set, variant: recording.params.variant}));
+				} catch (err) {
+					throw asUsageError(err) ?? err;
+				}
+			};
+			const n = session.branches.length;
+			return runTui(session, {reopen, sets: recording.params.set, initialMessage: `${file}: ${n} branch${n === 1 ? '' : 'es'} replayed and verified`, io});
+		}
 		const steps = pointsToSteps(points);
 		const v = verdictOf(steps);
 		const p = model.program;

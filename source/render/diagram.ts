@@ -105,7 +105,8 @@ const IRQS = /^CPU(\d+)\.irqs$/;
 /** The effects of a step worth a sub-line: the primitive's notes, else the state changes. */
 function effects(model: Model, s: TraceStep, what: string): string[] {
 	if (s.notes.length > 0) return s.notes.flatMap(n => n.split('; '));
-	const target = /^([a-z_][a-z0-9_]*) = /i.exec(what)?.[1];
+	const literal = /^[a-z_][a-z0-9_]* = (-?\d+|0x[0-9a-f]+|true|false|NULL)$/i.test(what);
+	const target = literal ? undefined : /^([a-z_][a-z0-9_]*) = /i.exec(what)?.[1];
 	const out: string[] = [];
 	const cs: Change[] = changes(s.before, s.after).filter(c => c.path !== `CPU${s.transition.cpu}.wait`);
 	for (const c of cs) {
@@ -116,6 +117,7 @@ function effects(model: Model, s: TraceStep, what: string): string[] {
 		}
 		const local = /^CPU(\d+)\.([a-z_][a-z0-9_]*)$/i.exec(c.path);
 		if (local && Number(local[1]) === s.transition.cpu && !['ipis', 'rcu_read_lock'].includes(local[2]!)) {
+			if (literal) continue;
 			out.push(local[2] === target ? `-> ${c.after}` : `${local[2]} = ${c.after}`);
 			continue;
 		}

@@ -103,7 +103,7 @@ export function recordingOf(session: SessionImpl, opts: {set?: Record<string, st
 		let from = 0;
 		if (i > 0) {
 			const fork = b.forkedFrom ?? 0;
-			const owner = session.branches.slice(0, i).find(o => session.isAncestor(fork, o.head))!;
+			const owner = session.branchOf(fork);
 			from = fork;
 			parent = {branch: owner.name, step: session.point(fork).depth};
 		}
@@ -129,6 +129,10 @@ export function serializeRecording(rec: Recording): string {
 /** Save atomically. Throws RecordingError (one line) if the file exists and !force, or on write errors. */
 export function saveRecording(session: SessionImpl, path: string, opts: {force?: boolean; set?: Record<string, string>} = {}): Recording {
 	const rec = recordingOf(session, {set: opts.set});
+	const checked = RecordingSchema.safeParse(rec);
+	if (!checked.success) throw new RecordingError(path, `cannot save this session: ${describeIssue(checked.error.issues[0]!, rec)}`);
+	const total = rec.branches.reduce((n, b) => n + (b.schedule ? b.schedule.split(' ').length : 0), 0);
+	if (total > LIMITS.totalSteps) throw new RecordingError(path, `cannot save this session: ${total} steps in all, over the limit of ${LIMITS.totalSteps} a recording may hold`);
 	try {
 		writeFileAtomic(path, serializeRecording(rec), {force: opts.force});
 	} catch (err) {
@@ -166,7 +170,7 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
 		case 'unrecognized_keys':
 			return `${where}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map(k => JSON.stringify(k.slice(0, 40))).join(', ')}`;
 		case 'too_big':
-			if (issue.origin === 'number' || issue.origin === 'int') return `${where}: ${String(input).slice(0, 24)} is out of range (at most ${issue.maximum})`;
+			if (issue.origin === 'number' || issue.origin === 'int') return `${where}: ${String(input).slice(0, 24)} is out of range (at most ${Math.min(Number(issue.maximum), LIMITS.scheduleSteps)})`;
 			if (issue.origin === 'array') return `${where}: too many entries (at most ${issue.maximum})`;
 			return `${where}: too long (at most ${issue.maximum} characters)`;
 		case 'too_small':
@@ -185,8 +189,8 @@ function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
 	}
 }
 
-/** Deepest nesting of arrays/objects, stopping early past `limit`. */
-function nestingDepth(text: string, limit: number): number {
+/** Deepest nesting of arrays/objects (stopping early past `limit`), and whether the text ends inside a value. */
+function scanJson(text: string, limit: number): {max: number; open: boolean} {
 	let depth = 0;
 	let max = 0;
 	let inString = false;
@@ -201,11 +205,11 @@ function nestingDepth(text: string, limit: number): number {
 		else if (c === 123 || c === 91) {
 			if (++depth > max) {
 				max = depth;
-				if (max > limit) return max;
+				if (max > limit) return {max, open: true};
 			}
 		} else if (c === 125 || c === 93) depth--;
 	}
-	return max;
+	return {max, open: inString || depth > 0};
 }
 
 /** Bytes -> a schema-valid recording object, or RecordingError. */
@@ -230,21 +234,13 @@ export function parseRecording(data: Uint8Array | string, file: string): Recordi
 	if (text.trim() === '') fail('empty file, not a recording');
 	const first = text.trimStart()[0]!;
 	if (first !== '{' && first !== '[') fail(`not JSON: a recording starts with '{', this file starts with ${JSON.stringify(text.trimStart().slice(0, 12))}`);
-	if (nestingDepth(text, LIMITS.depth) > LIMITS.depth) fail(`nested too deeply (over ${LIMITS.depth} levels), not a recording`);
+	const scan = scanJson(text, LIMITS.depth);
+	if (scan.max > LIMITS.depth) fail(`nested too deeply (over ${LIMITS.depth} levels), not a recording`);
 	let raw: unknown;
 	try {
 		raw = JSON.parse(text);
-	} catch (err) {
-		const msg = err instanceof Error ? err.message : '';
-		if (/end of JSON input|Unterminated string|Unexpected end/i.test(msg)) fail('truncated: the JSON ends in the middle of a value');
-		const pos = /position (\d+)/.exec(msg);
-		if (pos) {
-			const n = Number(pos[1]);
-			const before = text.slice(0, n);
-			const line = before.split('\n').length;
-			const col = n - before.lastIndexOf('\n');
-			fail(`not valid JSON (syntax error at line ${line}, column ${col})`);
-		}
+	} catch {
+		if (scan.open) fail('truncated: the JSON ends in the middle of a value');
 		fail('not valid JSON (syntax error)');
 	}
 	if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail(`expected a JSON object at the top level, found ${typeOf(raw)}`);
@@ -310,6 +306,7 @@ export function sessionFromRecording(rec: Recording, file: string): Loaded {
 		if (err instanceof ParamError) fail(`the recorded params do not apply: ${err.message}`);
 		throw err;
 	}
+	if (model.program.scenario.name !== sc.name) fail(`scenario.name is '${sc.name.slice(0, 64)}' but the recorded source declares scenario '${model.program.scenario.name}'`);
 	// Structure: names, parents, schedules.
 	const seen = new Map<string, number>();
 	const schedules: Transition[][] = [];

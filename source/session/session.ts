@@ -8,8 +8,8 @@
 
 import type {Model} from '../lang/interpreter.js';
 import {formatTransition} from '../lang/schedule.js';
-import type {Transition} from '../machine/types.js';
-import {changes, flatten} from '../render/flatten.js';
+import type {Machine, Transition} from '../machine/types.js';
+import {changes, flatten} from '../machine/flatten.js';
 import type {Branch, Breakpoint, Diff, Point, PointId, RunOutcome, Session, StepOutcome} from './types.js';
 
 /** A session operation that cannot be done (bad name, disabled step in a schedule...). */
@@ -27,6 +27,8 @@ export function checkBranchName(name: string): string | null {
 const sameT = (a: Transition | null, b: Transition): boolean => a !== null && a.cpu === b.cpu && a.irq === b.irq;
 
 const RUN_LIMIT = 10_000;
+/** Longest note a recording accepts. */
+export const NOTE_CHARS = 10_000;
 
 export class SessionImpl implements Session {
 	readonly model: Model;
@@ -115,9 +117,24 @@ export class SessionImpl implements Session {
 			.map(p => p.transition!);
 	}
 
+	private ownerCache: {ver: number; points: number; branches: number; owner: Int32Array} | null = null;
+
+	/** For every point, the index of the first branch (creation order) whose path holds it. */
+	private owners(): Int32Array {
+		const c = this.ownerCache;
+		if (c && c.ver === this.ver && c.points === this.points.length && c.branches === this.list.length) return c.owner;
+		const owner = new Int32Array(this.points.length).fill(-1);
+		this.list.forEach((b, i) => {
+			for (let p: PointId | null = b.head; p !== null && owner[p] === -1; p = this.points[p]!.parent) owner[p] = i;
+		});
+		this.ownerCache = {ver: this.ver, points: this.points.length, branches: this.list.length, owner};
+		return owner;
+	}
+
 	/** The first branch (creation order) whose path holds the point. */
 	branchOf(id: PointId): Branch {
-		return this.list.find(b => this.isAncestor(id, b.head))!;
+		this.point(id);
+		return this.list[this.owners()[id]!]!;
 	}
 
 	private childWith(p: Point, t: Transition): Point | undefined {
@@ -239,6 +256,7 @@ export class SessionImpl implements Session {
 	/** Set (or with empty text, remove) the note on a point. */
 	noteAt(id: PointId, text: string): void {
 		const p = this.point(id);
+		if (text.length > NOTE_CHARS) throw new SessionError(`a note is at most ${NOTE_CHARS} characters (this one has ${text.length})`);
 		const t = text.trim();
 		if (t) p.userNote = text;
 		else delete p.userNote;
@@ -385,11 +403,13 @@ export class SessionImpl implements Session {
 	}
 
 	lastChange(path: string): Point | null {
+		const slice = sliceFor(path);
 		let p = this.cursor;
 		let value = flatten(p.state).get(path);
 		while (p.parent !== null) {
 			const parent = this.points[p.parent]!;
-			if (parent.state !== p.state) {
+			// immer shares unchanged subtrees: only flatten when the part of the machine the path lives in changed.
+			if (parent.state !== p.state && slice(parent.state) !== slice(p.state)) {
 				const before = flatten(parent.state).get(path);
 				if (before !== value) return p;
 				value = before;
@@ -398,6 +418,21 @@ export class SessionImpl implements Session {
 		}
 		return null;
 	}
+}
+
+/** The part of a machine a flat path (as in `flatten`) is computed from, for cheap "unchanged" tests. */
+function sliceFor(path: string): (m: Machine) => unknown {
+	const cpu = /^CPU(\d+)\./.exec(path);
+	if (cpu) return m => m.cpus[Number(cpu[1])];
+	if (/^(pte|table)\[/.test(path)) return m => m.pt;
+	if (path.startsWith('page[')) return m => m.memmap;
+	if (path.startsWith('pfn[')) return m => m.pfns;
+	if (path.startsWith('fs.')) return m => m.fs;
+	if (path.startsWith('rcu.')) return m => m.rcu;
+	if (path === 'signal') return m => m.sigbus;
+	const dot = path.indexOf('.');
+	if (dot > 0) return m => (m.pgmaps[path.slice(0, dot)] ? m.pgmaps : m);
+	return m => m;
 }
 
 export function createSession(model: Model): SessionImpl {

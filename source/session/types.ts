@@ -80,4 +80,11 @@ export interface Session {
 	lastChange(path: string): Point | null;
 	/** The schedule from the root to a point. */
 	scheduleTo(id: PointId): Transition[];
+	/** Bumped on every change (step, cursor move, rename, note): cheap change detection. */
+	readonly version: number;
+	/** Put the cursor on any point (e.g. from `lastChange` or `diff`), switching to a branch that holds it if needed. */
+	gotoPoint(id: PointId): void;
+	findBranch(name: string): Branch | undefined;
+	/** The first branch (creation order) whose path holds the point. */
+	branchOf(id: PointId): Branch;
 }

@@ -1,0 +1,151 @@
+// The race diagram (golden text in test/golden/*.diagram.txt; refresh with
+// UPDATE_GOLDEN=1 after a deliberate change of the model or the renderer),
+// the state tables and the Markdown report.
+
+import {existsSync, readFileSync, writeFileSync} from 'node:fs';
+import fc from 'fast-check';
+import {describe, expect, it} from 'vitest';
+import {builtinNames, loadModel} from '../source/lang/load.js';
+import {parseSchedule} from '../source/lang/schedule.js';
+import {abbreviate, pointsToSteps, renderDiagram, shortenCalls, wrap} from '../source/render/diagram.js';
+import {renderMarkdown, runCommandLine} from '../source/render/markdown.js';
+import {objectTables, renderState, stateTables, tableMarkdown} from '../source/render/state.js';
+import {replaySteps} from '../source/render/trace.js';
+import {createSession} from '../source/session/session.js';
+
+const GOLDEN = [
+	{file: 'fsdax-unbind-2021.stale-mapping', scenario: 'fsdax-unbind-2021', variant: null, schedule: '1 1 1 1 1 1 1 2', kind: 'stale-mapping'},
+	{file: 'fsdax-unbind-2021.noref.use-after-free', scenario: 'fsdax-unbind-2021', variant: 'noref', schedule: '1 1 1 1 1 1 1 0 0 0 0 0 0 0 0', kind: 'use-after-free'},
+	{file: 'fsdax-unbind-2021.noref.interleaved', scenario: 'fsdax-unbind-2021', variant: 'noref', schedule: '1 1 1 0 0 0 0 0 0 0 1 1 1 1 0', kind: 'use-after-free'},
+	{file: 'fsdax-unbind-2021.three-cpus', scenario: 'fsdax-unbind-2021', variant: null, schedule: '0 0 0 0 0 0 1 1 1 2 0 0 0 0 0 0 0 0 0 1 1 1 1 2', kind: 'stale-mapping'},
+	{file: 'devdax-unbind.ipi', scenario: 'devdax-unbind', variant: null, schedule: '0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 1 1 1 i0', kind: null},
+] as const;
+
+const golden = (name: string, text: string) => {
+	const url = new URL(`golden/${name}.diagram.txt`, import.meta.url);
+	if (process.env.UPDATE_GOLDEN || !existsSync(url)) writeFileSync(url, text + '\n');
+	expect(text + '\n').toBe(readFileSync(url, 'utf8'));
+};
+
+describe('race diagram', () => {
+	for (const g of GOLDEN) {
+		it(`golden: ${g.file}`, () => {
+			const model = loadModel(g.scenario, {variant: g.variant});
+			const r = replaySteps(model, parseSchedule(g.schedule));
+			expect(r.error).toBeUndefined();
+			if (g.kind) expect(r.steps.at(-1)!.violations.map(v => v.kind)).toContain(g.kind);
+			const d = renderDiagram(model, r.steps);
+			for (const line of d.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+			if (g.kind) expect(d).toContain(`^^^ ${g.kind}: `);
+			golden(g.file, d);
+		});
+	}
+
+	it('the thread race reads like the SPEC example: columns, statements, effects, marker', () => {
+		const model = loadModel('fsdax-unbind-2021');
+		const d = renderDiagram(model, replaySteps(model, parseSchedule('1 1 1 1 1 1 1 2')).steps);
+		const lines = d.split('\n');
+		expect(lines[0]).toMatch(/^CPU1 unbind {2,}CPU2 user load$/);
+		const col2 = lines[0]!.indexOf('CPU2');
+		expect(lines).toContain('kill_dax(pmem0)');
+		expect(lines).toContain('arch_remove_memory(pmem0)');
+		const access = lines.findIndex(l => l.trim() === 'access(VA)');
+		expect(lines[access]!.indexOf('access')).toBe(col2);
+		expect(access).toBeGreaterThan(lines.indexOf('arch_remove_memory(pmem0)'));
+		expect(lines.slice(access).join('\n')).toMatch(/-> TLB miss: walk va 0x7f000000 -> pte\s+present, pfn 0x100/);
+		expect(lines.slice(access).some(l => l.trim().startsWith('^^^ stale-mapping: CPU2 loads pfn'))).toBe(true);
+	});
+
+	it('fits 80 columns for three CPUs on random schedules of every built-in scenario', () => {
+		for (const name of builtinNames()) {
+			const model = loadModel(name);
+			fc.assert(
+				fc.property(fc.array(fc.nat(), {maxLength: 40}), picks => {
+					let m = model.initial;
+					const sched = [];
+					for (const k of picks) {
+						const en = model.enabled(m);
+						if (!en.length) break;
+						const t = en[k % en.length]!;
+						sched.push(t);
+						m = model.step(m, t).state;
+					}
+					const d = renderDiagram(model, replaySteps(model, sched).steps);
+					for (const line of d.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+				}),
+				{numRuns: 25},
+			);
+		}
+	});
+
+	it('groups consecutive interrupt steps of a CPU into one <IPI: ...> entry', () => {
+		const model = loadModel('devdax-unbind');
+		const d = renderDiagram(model, replaySteps(model, parseSchedule('0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 1 1 1 i0')).steps);
+		expect(d).toMatch(/<IPI: flush_tlb_func, ack>/);
+	});
+
+	it('abbreviates statements without garbling them', () => {
+		expect(abbreviate('\tput_page(page);                      // G13: the direct I/O completes')).toBe('put_page(page)');
+		expect(abbreviate('if (pte_devmap(pte)) {')).toBe('if (pte_devmap(pte))');
+		expect(abbreviate('} else if (pte_special(pte)) goto slow;')).toBe('else if (pte_special(pte)) goto slow');
+		expect(abbreviate('x = f(a); /* c */')).toBe('x = f(a)');
+		expect(shortenCalls('if (pte_val(pte) != pte_val(ptep_get_lockless(pmd, VA)))')).toBe('if (pte_val(pte) != pte_val(ptep_get_lockless(...)))');
+		expect(wrap('if (!pte_present(pte) || !pte_write(pte)) goto slow', 25)).toEqual(['if (!pte_present(pte) ||', '  !pte_write(pte)) goto', '  slow']);
+		expect(wrap('wait_for_completion(pmem0)', 20)).toEqual(['wait_for_completion(', '  pmem0)']);
+		fc.assert(
+			fc.property(fc.string({maxLength: 120}), fc.integer({min: 10, max: 60}), (s, w) => {
+				const lines = wrap(s, w);
+				for (const l of lines) expect(l.length).toBeLessThanOrEqual(w);
+				// nothing dropped but spaces
+				expect(lines.join('').replace(/ /g, '')).toBe(s.replace(/ /g, ''));
+			}),
+		);
+	});
+});
+
+describe('state tables', () => {
+	const model = loadModel('fsdax-unbind-2021');
+	const final = replaySteps(model, parseSchedule('1 1 1 1 1 1 1 2')).final;
+
+	it('have the five tables with the state of every object', () => {
+		expect(stateTables(model, final).map(t => t.title)).toEqual(['CPUs', 'Page tables', 'TLBs', 'memmap (struct page)', 'dev_pagemap tree (pgmap_array)']);
+		const text = renderState(model, final);
+		expect(text).toMatch(/0x100\s+REMOVED\s+0\s+0\s+pmem0\s+UNBACKED/);
+		expect(text).toMatch(/CPU2\s+0x7f000000\s+pfn 0x100\s+write/);
+		expect(text).toMatch(/pmem0\s+fsdax\s+0x100-0x100\s+exited 0/);
+	});
+
+	it('objectTables keeps only the rows of the named objects', () => {
+		const t = objectTables(model, final, ['pfn 0x100', 'tlb CPU2']);
+		expect(t.map(x => x.title)).toEqual(['Page tables', 'TLBs', 'memmap (struct page)', 'dev_pagemap tree (pgmap_array)']);
+		expect(t[1]!.rows).toEqual([['CPU2', '0x7f000000', 'pfn 0x100', 'write']]);
+		expect(tableMarkdown(t[2]!)).toEqual(['| pfn | memmap | refcount | pins | pgmap | memory |', '| --- | --- | --- | --- | --- | --- |', '| 0x100 | REMOVED | 0 | 0 | pmem0 | UNBACKED |']);
+	});
+});
+
+describe('markdown report', () => {
+	it('has title, era, provenance, params, diagram, violations, objects and the reproduction commands', () => {
+		const model = loadModel('fsdax-unbind-2021', {variant: 'noref'});
+		const s = createSession(model);
+		s.addSchedule(parseSchedule('1 1 1 1 1 1 1 0 0 0 0 0 0 0 0'), {name: 'uaf'});
+		s.goto(7);
+		s.setNote('memmap gone, gup-fast has not started');
+		const md = renderMarkdown({model, points: s.pathOf('uaf'), branch: 'uaf', set: {}, recording: 'race.json', branchFlag: true});
+		expect(md.split('\n')[0]).toBe('# use-after-free: fs-dax: unbind pmem while O_DIRECT runs gup-fast (v5.11)');
+		expect(md).toContain('- **Kernel era modelled:** E21: v5.11-v5.15');
+		expect(md).toContain('  - linux-nvdimm, 2021-02-23, Re: [PATCH RFC 0/9] mm, sparse-vmemmap: Introduce compound pagemaps');
+		expect(md).toContain('- **Params:** `gup_pgmap_check=false`, `gup_irqs_off=true`, `mapping=pte` (variant `noref`');
+		expect(md).toContain('- **Branch:** `uaf`, 15 steps: `1 1 1 1 1 1 1 0 0 0 0 0 0 0 0`');
+		expect(md).toContain('## The race\n\n```\n' + renderDiagram(model, pointsToSteps(s.pathOf('uaf'))) + '\n```');
+		expect(md).toMatch(/- \*\*use-after-free\*\* \(S1\) at step 15, CPU0, line \d+: try_grab_page touches struct page of pfn 0x100/);
+		expect(md).toMatch(/- \*\*stale-mapping\*\* \(S2\) at step 7, CPU1/);
+		expect(md).toContain('- step 7: memmap gone, gup-fast has not started');
+		expect(md).toContain('| 0x100 | REMOVED | 0 | 0 | pmem0 | UNBACKED |');
+		expect(md).toContain('```sh\nracewalk run fsdax-unbind-2021 --variant noref --schedule "1 1 1 1 1 1 1 0 0 0 0 0 0 0 0"\nracewalk replay race.json --branch uaf\n```');
+	});
+
+	it('the reproduction command carries --set overrides and quotes what needs it', () => {
+		const model = loadModel('fsdax-unbind-2021', {set: {gup_irqs_off: 'false'}});
+		expect(runCommandLine(model, parseSchedule('1 2'), {gup_irqs_off: 'false'})).toBe('racewalk run fsdax-unbind-2021 --set gup_irqs_off=false --schedule "1 2"');
+	});
+});
