@@ -7,7 +7,7 @@
 import type {Model} from '../lang/interpreter.js';
 import type {Point} from '../session/types.js';
 import {changes, type Change} from './flatten.js';
-import {cpuLabel, sourceLine, type TraceStep} from './trace.js';
+import {cpuLabel, statementText, type TraceStep} from './trace.js';
 
 export type DiagramOptions = {width?: number; gap?: number; maxEffects?: number};
 
@@ -165,7 +165,7 @@ export function renderDiagram(model: Model, steps: readonly TraceStep[], opts: D
 			continue;
 		}
 		const wait = s.before.cpus[cpu]?.wait;
-		let what = wait ? `${wait.prim}() returns` : abbreviate(sourceLine(model, s.line));
+		let what = wait ? `${wait.prim}() returns` : abbreviate(statementText(model, s.before, s.transition, s.line));
 		if (what.length > colW * 2) what = shortenCalls(what);
 		const lines = wrap(what, colW);
 		const fx = effects(model, s, what);

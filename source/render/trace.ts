@@ -16,14 +16,26 @@ export type TraceStep = {
 	violations: Violation[];
 };
 
-export function sourceLine(model: Model, line: number | null): string {
+export function sourceLine(model: Model, line: number | null, col = 1): string {
 	if (line === null) return '';
-	return (model.program.source.split('\n')[line - 1] ?? '').replace(/\/\/.*$/, '').trim();
+	return (model.program.source.split('\n')[line - 1] ?? '').slice(Math.max(0, col - 1)).replace(/\/\/.*$/, '').trim();
+}
+
+/**
+ * The statement a step executed, from its own column: where the compiler
+ * folded a param-only `if (gup_irqs_off) local_irq_save();`, the step ran
+ * `local_irq_save();` and that is what it shows.
+ */
+export function statementText(model: Model, before: Machine, t: Transition, line: number | null): string {
+	if (t.irq) return 'interrupt: flush_tlb_func / IPI handler';
+	const instr = model.instrAt(before, t.cpu);
+	if (!instr || instr.line !== line) return sourceLine(model, line);
+	return sourceLine(model, line, instr.col);
 }
 
 /** What the step did, in words: its statement (or the interrupt) and its effects. */
 export function stepSummary(model: Model, s: TraceStep): {what: string; effects: string[]} {
-	const what = s.transition.irq ? 'interrupt: flush_tlb_func / IPI handler' : sourceLine(model, s.line);
+	const what = statementText(model, s.before, s.transition, s.line);
 	const effects = changes(s.before, s.after)
 		.filter(c => !(c.path === `CPU${s.transition.cpu}.wait`))
 		.map(formatChange);
