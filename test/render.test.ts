@@ -134,7 +134,7 @@ describe('markdown report', () => {
 		expect(md.split('\n')[0]).toBe('# use-after-free: fs-dax: unbind pmem while O_DIRECT runs gup-fast (v5.11)');
 		expect(md).toContain('- **Kernel era modelled:** E21: v5.11-v5.15');
 		expect(md).toContain('  - linux-nvdimm, 2021-02-23, Re: [PATCH RFC 0/9] mm, sparse-vmemmap: Introduce compound pagemaps');
-		expect(md).toContain('- **Params:** `gup_pgmap_check=false`, `gup_irqs_off=true`, `mapping=pte` (variant `noref`');
+		expect(md).toContain('- **Params:** `gup_pgmap_check=false`, `gup_irqs_off=true`, `mapping=pte_mapped` (variant `noref`');
 		expect(md).toContain('- **Branch:** `uaf`, 15 steps: `1 1 1 1 1 1 1 0 0 0 0 0 0 0 0`');
 		expect(md).toContain('## The race\n\n```\n' + renderDiagram(model, pointsToSteps(s.pathOf('uaf'))) + '\n```');
 		expect(md).toMatch(/- \*\*use-after-free\*\* \(S1\) at step 15, CPU0, line \d+: try_grab_page touches struct page of pfn 0x100/);

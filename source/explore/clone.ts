@@ -9,14 +9,19 @@ import type {Machine} from '../machine/types.js';
 function copy(v: unknown): unknown {
 	if (v === null || typeof v !== 'object') return v;
 	if (Array.isArray(v)) {
-		const n = v.length;
-		const out = new Array<unknown>(n);
-		for (let i = 0; i < n; i++) out[i] = copy(v[i]);
+		const out = v.slice();
+		for (let i = 0; i < out.length; i++) {
+			const x = out[i];
+			if (x !== null && typeof x === 'object') out[i] = copy(x);
+		}
 		return out;
 	}
 	const out: Record<string, unknown> = {};
 	const o = v as Record<string, unknown>;
-	for (const k in o) out[k] = copy(o[k]);
+	for (const k in o) {
+		const x = o[k];
+		out[k] = x !== null && typeof x === 'object' ? copy(x) : x;
+	}
 	return out;
 }
 

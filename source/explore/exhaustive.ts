@@ -153,7 +153,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 
 	const start = cloneMachine(opts.from ?? model.initial, true);
 
-	/** Reach `key`; returns false once the state budget is exhausted. */
+	/** Reach `key` (with sleep set `sleepIn`); stops the search once the state budget is exhausted. */
 	const visit = (m: Machine, key: string, node: PathNode | null, depth: number, sleepIn: number, parentId: number, tid: number): void => {
 		const prev = info.get(key);
 		if (prev === undefined) {
@@ -187,21 +187,27 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 		if (redo) queue.push({m, key, node, depth, id: -1, redo});
 	};
 
-	const compute = (m: Machine, tid: number, fp: boolean): Succ => {
-		const m2 = cloneMachine(m, true);
+	/** `inPlace`: the parent is not needed any more, step it instead of a copy. */
+	const compute = (m: Machine, tid: number, fp: boolean, inPlace = false): Succ => {
 		const t = transitionOf(tid);
+		// Before the step: with inPlace, m becomes the successor.
+		const fragile = !t.irq && fragileEnabledness(model, m, t.cpu);
+		const m2 = inPlace ? m : cloneMachine(m, true);
+		if (inPlace) m2.violations = [];
 		const r = model.stepInPlace(m2, t, fp);
 		transitions++;
 		return {
 			tid,
 			m: m2,
-			key: stateKey(m2),
+			key: '', // computed on demand (keyOf): sleeping transitions only need their footprint
 			violations: r.violations,
 			progress: r.progress,
 			fp: r.footprint,
-			allDep: r.violations.length > 0 || (!t.irq && fragileEnabledness(model, m, t.cpu)),
+			allDep: r.violations.length > 0 || fragile,
 		};
 	};
+
+	const keyOf = (s: Succ): string => (s.key ||= stateKey(s.m));
 
 	const dependent = (a: Succ, b: Succ): boolean => {
 		if (a.tid >> 1 === b.tid >> 1) return true;
@@ -236,7 +242,8 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 		const succs: (Succ | undefined)[] = new Array(T);
 		if (item.redo >= 0) {
 			// Met again with a smaller sleep set: take what slept before.
-			const sleep = info.get(key)! % S;
+			const en = enabledMask(model, m);
+			const sleep = info.get(key)! % S & en;
 			pruned -= popcount(item.redo);
 			for (let tid = 0; tid < T; tid++) if (sleep & bit(tid)) succs[tid] = compute(m, tid, true);
 			for (let tid = 0; tid < T; tid++) {
@@ -246,7 +253,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 				if (s.violations.length && !expandViolations) continue;
 				let sleepOut = 0;
 				for (let u = 0; u < T; u++) if (sleep & bit(u) && !dependent(succs[u]!, s)) sleepOut |= bit(u);
-				visit(s.m, s.key, {tid, up: node}, depth + 1, sleepOut, -1, tid);
+				visit(s.m, keyOf(s), {tid, up: node}, depth + 1, sleepOut, -1, tid);
 			}
 			continue;
 		}
@@ -271,7 +278,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 				if (!model.instrAt(m, c)?.local) continue;
 				const s = compute(m, tid, true);
 				succs[tid] = s;
-				if (s.violations.length === 0 && !info.has(s.key)) {
+				if (s.violations.length === 0 && !info.has(keyOf(s))) {
 					chosen = bit(tid);
 					break;
 				}
@@ -281,10 +288,11 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 		}
 		const todo = chosen & ~sleep;
 		pruned += popcount(en) - popcount(todo);
+		const lastTid = 31 - Math.clz32(todo);
 		let done = 0;
 		for (let tid = 0; tid < T; tid++) {
 			if (!(todo & bit(tid))) continue;
-			const s = succs[tid] ?? compute(m, tid, reduce);
+			const s = succs[tid] ?? compute(m, tid, reduce, tid === lastTid);
 			succs[tid] = s;
 			record(node, s);
 			if (stopped === 'first-violation') break;
@@ -294,9 +302,9 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 					const candidates = sleep | done;
 					for (let u = 0; u < T; u++) if (candidates & bit(u) && !dependent(succs[u]!, s)) sleepOut |= bit(u);
 				}
-				visit(s.m, s.key, {tid, up: node}, depth + 1, sleepOut, item.id, tid);
+				visit(s.m, keyOf(s), {tid, up: node}, depth + 1, sleepOut, item.id, tid);
 				if (graph && !s.progress) {
-					const to = info.get(s.key);
+					const to = info.get(keyOf(s));
 					if (to !== undefined) {
 						graph.from.push(item.id);
 						graph.to.push(to);

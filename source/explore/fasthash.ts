@@ -1,115 +1,105 @@
-// The search's state key: a 64-bit hash of the same canonical content as
-// machine/hash.ts (every field but the violation log, object keys in sorted
-// order), computed in one pass without building a string or calling sha256.
+// The search's state key: a 64-bit hash of the same content as
+// machine/hash.ts's canonical form (every field but the violation log), in one
+// pass, without building a string, sorting keys or calling sha256. Object
+// fields are combined by addition of per-field hashes, so the key does not
+// depend on the order fields were inserted in; arrays are combined in order.
 // Hash compaction: two different states colliding is possible in principle
 // (about n²/2⁶⁵ for n states: ~3e-8 at a million states) and would make the
 // search skip a state; docs/search.md says so.
 
-let h1 = 0;
-let h2 = 0;
+/** Result of the last hash: two 32-bit lanes. */
+let r1 = 0;
+let r2 = 0;
 
-function mix(x: number): void {
-	// Two independent 32-bit lanes (murmur3-style mixing per word).
-	let k = Math.imul(x, 0xcc9e2d51);
-	k = (k << 15) | (k >>> 17);
-	k = Math.imul(k, 0x1b873593);
-	h1 ^= k;
-	h1 = (h1 << 13) | (h1 >>> 19);
-	h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
-	let j = Math.imul(x ^ 0x5bd1e995, 0x85ebca6b);
-	j = (j << 17) | (j >>> 15);
-	j = Math.imul(j, 0xc2b2ae35);
-	h2 ^= j;
-	h2 = (h2 << 11) | (h2 >>> 21);
-	h2 = (Math.imul(h2, 9) + 0x52dce729) | 0;
+function fmix(h: number): number {
+	h ^= h >>> 16;
+	h = Math.imul(h, 0x85ebca6b);
+	h ^= h >>> 13;
+	h = Math.imul(h, 0xc2b2ae35);
+	h ^= h >>> 16;
+	return h;
 }
 
-function mixString(s: string): void {
-	const n = s.length;
-	mix(0x5a000000 | n);
-	for (let i = 0; i < n; i++) mix(s.charCodeAt(i));
-}
-
-function walkObject(o: Record<string, unknown>): void {
-	// Fast path: the object's own key order, if its non-index keys are already
-	// sorted (index keys — pfns, vas, CPU ids — always come first, ascending).
-	// A state whose keys are out of order is hashed in sorted order instead.
-	// Either way equal states get equal keys; the rare object that takes the
-	// slow path only costs time.
-	const s1 = h1;
-	const s2 = h2;
-	let prev = '';
-	let n = 0;
-	mix(0x4e000008);
-	for (const k in o) {
-		const c = k.charCodeAt(0);
-		if (!(c >= 48 && c <= 57)) {
-			if (k < prev) {
-				h1 = s1;
-				h2 = s2;
-				return walkSorted(o);
-			}
-			prev = k;
-		}
-		n++;
-		if (k === 'violations') continue;
-		mixString(k);
-		walk(o[k]);
+function hashString(s: string): void {
+	let a = 0x811c9dc5 ^ s.length;
+	let b = 0x2f8a11d3 + s.length;
+	for (let i = 0; i < s.length; i++) {
+		const c = s.charCodeAt(i);
+		a = Math.imul(a ^ c, 0x01000193);
+		b = Math.imul(b ^ c, 0x5bd1e995) + 0x6b43a9b5;
 	}
-	mix(0x4e000009 ^ n);
+	r1 = fmix(a);
+	r2 = fmix(b ^ 0x1b873593);
 }
 
-function walkSorted(o: Record<string, unknown>): void {
-	const keys = Object.keys(o);
-	keys.sort((a, b) => {
-		const da = a.charCodeAt(0) >= 48 && a.charCodeAt(0) <= 57;
-		const db = b.charCodeAt(0) >= 48 && b.charCodeAt(0) <= 57;
-		if (da !== db) return da ? -1 : 1;
-		if (da) return Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0);
-		return a < b ? -1 : a > b ? 1 : 0;
-	});
-	mix(0x4e000008);
-	for (const k of keys) {
-		if (k === 'violations') continue;
-		mixString(k);
-		walk(o[k]);
+/** Hashes of field names (few distinct ones: field names, pfns, vas). */
+const keyHashes = new Map<string, {a: number; b: number}>();
+
+function hashValue(v: unknown): void {
+	if (v === null) {
+		r1 = 0x3c6ef372;
+		r2 = 0x14292967;
+		return;
 	}
-	mix(0x4e000009 ^ keys.length);
-}
-
-function walk(v: unknown): void {
-	if (v === null) return mix(0x4e000001);
 	switch (typeof v) {
 		case 'number':
 			if ((v | 0) === v) {
-				mix(0x4e000002);
-				mix(v);
-			} else mixString(String(v));
+				r1 = fmix(v ^ 0x243f6a88);
+				r2 = fmix(Math.imul(v, 0x9e3779b1) ^ 0x13198a2e);
+			} else hashString(`#${String(v)}`);
 			return;
 		case 'boolean':
-			return mix(v ? 0x4e000003 : 0x4e000004);
+			r1 = v ? 0x510e527f : 0x1f83d9ab;
+			r2 = v ? 0x5be0cd19 : 0x6a09e667;
+			return;
 		case 'string':
-			return mixString(v);
+			return hashString(v);
 		case 'undefined':
-			return mix(0x4e000005);
+			r1 = 0x7137449f;
+			r2 = 0x0a637dc5;
+			return;
 		case 'object':
 			break;
 		default:
-			return mixString(String(v));
+			return hashString(`?${String(v)}`);
 	}
 	if (Array.isArray(v)) {
-		mix(0x4e000006);
-		for (let i = 0; i < v.length; i++) walk(v[i]);
-		mix(0x4e000007 ^ v.length);
+		let a = 0x6a09e667 ^ v.length;
+		let b = 0xbb67ae85 + v.length;
+		for (let i = 0; i < v.length; i++) {
+			hashValue(v[i]);
+			a = Math.imul(a ^ r1, 0x01000193) + 0x7f4a7c15;
+			a = (a << 13) | (a >>> 19);
+			b = Math.imul(b ^ r2, 0x5bd1e995) + 0x165667b1;
+			b = (b << 17) | (b >>> 15);
+		}
+		r1 = fmix(a);
+		r2 = fmix(b ^ 0x3c6ef372);
 		return;
 	}
-	walkObject(v as Record<string, unknown>);
+	const o = v as Record<string, unknown>;
+	let acc1 = 0;
+	let acc2 = 0;
+	let n = 0;
+	for (const k in o) {
+		if (k === 'violations') continue;
+		n++;
+		hashValue(o[k]);
+		let kh = keyHashes.get(k);
+		if (kh === undefined) {
+			hashString(k);
+			kh = {a: r1, b: r2};
+			if (keyHashes.size < 100_000) keyHashes.set(k, kh);
+		}
+		acc1 = (acc1 + fmix(kh.a + Math.imul(r1, 0x9e3779b1))) | 0;
+		acc2 = (acc2 + fmix((kh.b ^ Math.imul(r2, 0x85ebca77)) + 0x27d4eb2f)) | 0;
+	}
+	r1 = fmix(acc1 ^ 0x7f4a7c15 ^ n);
+	r2 = fmix(acc2 + 0x165667b1 + n);
 }
 
-/** 64-bit key (16 hex digits) of a machine's canonical content, violations excluded. */
+/** 64-bit key (16 hex digits) of a machine's content, violations excluded, independent of field order. */
 export function stateKey(m: object): string {
-	h1 = 0x9747b28c;
-	h2 = 0x2f8a11d3;
-	walk(m);
-	return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
+	hashValue(m);
+	return (r1 >>> 0).toString(16).padStart(8, '0') + (r2 >>> 0).toString(16).padStart(8, '0');
 }

@@ -9,6 +9,7 @@
 //   findShortest(model, kind, maxLen)
 
 import type {Model} from '../lang/interpreter.js';
+import {countSwitches} from '../lang/schedule.js';
 import {Budget} from './budget.js';
 import {exhaustive} from './exhaustive.js';
 import {findLivelocks} from './livelock.js';
@@ -60,7 +61,7 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 			const first = livelocks[0];
 			if (first) {
 				const schedule = [...first.prefix, ...first.loop];
-				kinds.set('livelock', {kind: 'livelock', schedule, violation: first.violation, switches: 0, minimal: false});
+				kinds.set('livelock', {kind: 'livelock', schedule, violation: first.violation, switches: countSwitches(schedule), minimal: false});
 			}
 		}
 

@@ -30,7 +30,7 @@ export type SampleOptions = {
 	depth: number;
 	from?: Machine;
 	maxStates?: number;
-	/** Longest run (steps). */
+	/** Longest run (steps; default 1000: a livelocked CPU would otherwise loop for ever). */
 	maxDepth?: number;
 	stopAtFirst?: boolean;
 	/** Keep going past a step that reported a violation (default true). */
@@ -50,7 +50,7 @@ export type SampleResult = {
 export function* sample(model: Model, opts: SampleOptions, budget: Budget, keepRuns = false): Generator<void, SampleResult, void> {
 	const rng = mulberry32(opts.seed);
 	const n = model.cpuCount;
-	const maxDepth = opts.maxDepth ?? 10_000;
+	const maxDepth = opts.maxDepth ?? 1000;
 	const maxStates = opts.maxStates ?? Infinity;
 	const kinds = new Map<string, Found>();
 	const seen = new Set<string>();

@@ -27,7 +27,7 @@ export type CompileOptions = {
 };
 
 const ENUM_WORDS = new Set([
-	'ipi', 'broadcast', 'rcu', 'fsdax', 'devdax', 'xfs', 'ext4', 'e21', 'v5_18', 'v6_15', 'pte', 'pmd',
+	'ipi', 'broadcast', 'rcu', 'fsdax', 'devdax', 'xfs', 'ext4', 'e21', 'v5_18', 'v6_15',
 	'percpu_ref', 'atomic_ref', 'write', 'special', 'devmap', 'huge', 'FOLL_GET', 'FOLL_PIN', 'FOLL_LONGTERM', 'MF_MEM_PRE_REMOVE', 'FAULT_FLAG_WRITE',
 ]);
 const BUILTIN_INTS: Record<string, number> = {VM_FAULT_SIGBUS: 2, EFAULT: -14, ENXIO: -6, PAGE_SIZE: 4096};
@@ -261,7 +261,10 @@ class Compiler {
 		const locals = new Set<string>();
 		collectLocals(decl.body, locals);
 		for (const name of locals) {
-			if (this.constName(name) !== undefined && !ENUM_WORDS.has(name)) this.fail(decl.pos, `local '${name}' in cpu ${decl.id} shadows a param or const of the same name`);
+			if (this.constName(name) === undefined) continue;
+			const choiceOf = this.ast.params.find(p => p.choices?.includes(name));
+			const what = choiceOf ? `the value '${name}' of param ${choiceOf.name}` : `a param, const or built-in name`;
+			this.fail(decl.pos, `local '${name}' in cpu ${decl.id} shadows ${what}; rename one of them`);
 		}
 		const lowering = new Lowering(this, {locals, inAtomic: false, replica});
 		lowering.block(decl.body);

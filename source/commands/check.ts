@@ -1,0 +1,127 @@
+import {explore, type ExploreResult} from '../explore/index.js';
+import type {Expect} from '../lang/ast.js';
+import {builtinNames, loadScenario} from '../lang/load.js';
+import {expectLabel} from '../render/verdict.js';
+import {asUsageError, type Command, EXIT, openModel, parseFlags, UsageError} from './common.js';
+
+const HELP = `
+Usage
+  $ racewalk check [files...] [options]
+
+Parses and validates each scenario, then verifies every 'expect' clause by
+exhaustive search, for the base params and for each variant. Without files:
+every built-in scenario.
+
+  expect violation K   holds iff a step reporting K is reachable
+  expect no K          holds iff no reachable step reports K
+  expect safe          holds iff no violation of any kind is reachable
+                       (livelocks included)
+
+The search does not stop at the first violation: it collects every reachable
+kind, and keeps exploring past a violating step (a use-after-free may only be
+reachable after the stale mapping that precedes it). 'no' and 'safe' need the
+search to finish: a bound hit makes them FAIL (inconclusive).
+
+Options
+  --max-states N   per scenario and variant (default: unbounded)
+  --timeout S      per scenario and variant, in seconds
+  --no-reduce      search without partial-order reduction
+  --json           machine-readable output
+
+Exit codes: 0 every expectation holds, 1 some expectation fails, 2 bad input.
+
+Examples
+  $ racewalk check
+  $ racewalk check scenarios/devdax-unbind.race my-scenario.race
+`;
+
+export type CheckRow = {
+	scenario: string;
+	variant: string | null;
+	params: string;
+	expected: string;
+	found: string;
+	states: number;
+	timeMs: number;
+	ok: boolean;
+};
+
+function judge(e: Expect, r: ExploreResult): {ok: boolean; found: string} {
+	const completeFor = (k: string) => (k === 'livelock' ? r.livenessComplete : r.complete);
+	if (e.form === 'safe') {
+		if (r.kinds.size > 0) return {ok: false, found: [...r.kinds.keys()].join(', ')};
+		const done = r.complete && r.livenessComplete;
+		return {ok: done, found: done ? 'safe' : `nothing found (incomplete: ${r.stoppedBy})`};
+	}
+	const k = e.violation!;
+	const f = r.kinds.get(k);
+	if (e.form === 'violation') {
+		if (f) return {ok: true, found: `reachable (${f.schedule.length} steps)`};
+		return {ok: false, found: completeFor(k) ? 'unreachable' : `not found (incomplete: ${r.stoppedBy})`};
+	}
+	if (f) return {ok: false, found: `reachable (${f.schedule.length} steps)`};
+	return completeFor(k) ? {ok: true, found: 'unreachable'} : {ok: false, found: `not found (incomplete: ${r.stoppedBy})`};
+}
+
+/** Verify the expect clauses of one scenario (base + every variant). */
+export function checkScenario(target: string, opts: {maxStates?: number; timeoutMs?: number; reduce?: boolean} = {}): CheckRow[] {
+	let variants: string[];
+	try {
+		variants = loadScenario(target).ast.variants.map(v => v.name);
+	} catch (err) {
+		throw asUsageError(err) ?? err;
+	}
+	const rows: CheckRow[] = [];
+	for (const variant of [null, ...variants]) {
+		const model = openModel(target, {variant});
+		const p = model.program;
+		if (p.expects.length === 0) continue;
+		const liveness = p.expects.some(e => e.form === 'safe' || e.violation === 'livelock');
+		const r = explore(model, {strategy: 'bfs', reduce: opts.reduce ?? true, liveness, minimise: false, maxStates: opts.maxStates, timeoutMs: opts.timeoutMs});
+		const params = Object.entries(p.params).map(([k, v]) => `${k}=${v}`).join(' ');
+		for (const e of p.expects) {
+			const {ok, found} = judge(e, r);
+			rows.push({scenario: p.scenario.name, variant, params, expected: expectLabel(e), found, states: Math.max(r.stats.states, r.stats.livenessStates ?? 0), timeMs: r.stats.timeMs, ok});
+		}
+	}
+	return rows;
+}
+
+const clip = (s: string, n: number): string => ([...s].length <= n ? s : [...s].slice(0, n - 1).join('') + '…');
+
+export function renderTable(rows: readonly CheckRow[]): string {
+	const head = ['scenario', 'variant/params', 'expected', 'found', 'states', 'time', 'result'];
+	const cells = rows.map(r => [r.scenario, r.variant ?? clip(`(base) ${r.params}`.trim(), 44), r.expected, r.found, String(r.states), `${(r.timeMs / 1000).toFixed(2)}s`, r.ok ? 'OK' : 'FAIL']);
+	const widths = head.map((h, i) => Math.max(h.length, ...cells.map(c => [...c[i]!].length)));
+	const line = (c: string[]) => c.map((x, i) => (i === 4 || i === 5 ? x.padStart(widths[i]!) : x + ' '.repeat(widths[i]! - [...x].length))).join('  ').trimEnd();
+	return [line(head), line(widths.map(w => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
+
+export const checkCommand: Command = {
+	name: 'check',
+	summary: 'verify every expect clause of scenarios by exhaustive search',
+	async run(argv, io) {
+		const cli = parseFlags(HELP, argv, {
+			maxStates: {type: 'number'},
+			timeout: {type: 'number'},
+			reduce: {type: 'boolean', default: true},
+			json: {type: 'boolean', default: false},
+			color: {type: 'boolean', default: true},
+		}, import.meta);
+		const maxStates = cli.flags.maxStates;
+		if (maxStates !== undefined && !(Number.isInteger(maxStates) && maxStates >= 1)) throw new UsageError(`--max-states: expected an integer >= 1, got ${maxStates}`);
+		const timeout = cli.flags.timeout;
+		if (timeout !== undefined && !(timeout > 0)) throw new UsageError(`--timeout: expected a number of seconds > 0, got ${timeout}`);
+		const targets = cli.input.length ? cli.input : builtinNames();
+		const rows: CheckRow[] = [];
+		for (const t of targets) rows.push(...checkScenario(t, {maxStates, timeoutMs: timeout !== undefined ? timeout * 1000 : undefined, reduce: cli.flags.reduce}));
+		const failed = rows.filter(r => !r.ok).length;
+		if (cli.flags.json) io.out(JSON.stringify({rows, failed}, null, 2));
+		else {
+			io.out(renderTable(rows));
+			io.out('');
+			io.out(failed ? `${failed} of ${rows.length} expectations FAIL` : `all ${rows.length} expectations hold`);
+		}
+		return failed ? EXIT.violation : EXIT.ok;
+	},
+};

@@ -1,0 +1,190 @@
+import {explore, type ExploreResult, type Found, type Lasso, type Strategy} from '../explore/index.js';
+import type {Model} from '../lang/interpreter.js';
+import {formatSchedule} from '../lang/schedule.js';
+import {kindInfo} from '../machine/checks.js';
+import type {Transition} from '../machine/types.js';
+import {cpuLabel, renderTrace, replaySteps} from '../render/trace.js';
+import {violationLine} from '../render/verdict.js';
+import {type Command, EXIT, openModel, parseFlags, UsageError} from './common.js';
+
+const HELP = `
+Usage
+  $ racewalk explore <scenario|file.race> [options]
+
+Searches the interleavings of a scenario for violations of the built-in
+checks, the scenario's asserts and invariants, deadlocks, hung tasks and
+livelocks. Prints the verdict, the statistics, and for every violation kind
+found its shortest schedule (fewest CPU switches among the shortest) as a trace.
+
+Options
+  --strategy S      bfs (default) | dfs: exhaustive, with partial-order reduction
+                    random | pct: sampling, for scenarios too big to exhaust
+  --seed N          random / pct: PRNG seed (default 1); same seed, same runs
+  --depth D         pct: bug depth (default 3)
+  --runs N          random / pct: number of runs (default 1000)
+  --max-states N    stop after N distinct states
+  --max-depth N     do not go deeper than N steps (random / pct: run length,
+                    default 1000)
+  --timeout S       stop after S seconds
+  --no-reduce       exhaustive search without partial-order reduction
+  --no-liveness     skip the livelock search (it builds the full state graph)
+  --set k=v         override a param (repeatable)
+  --variant NAME    apply one of the scenario's variants
+  --json            machine-readable output
+  --width N         wrap traces at N columns
+
+Exit codes: 0 nothing found (search exhausted), 1 safety violation found,
+3 only liveness violations (deadlock, hung task, livelock), 4 a bound stopped
+the search (or a sampling strategy ran) and nothing was found, 2 bad usage.
+
+Examples
+  $ racewalk explore fsdax-unbind-2021
+  $ racewalk explore fsdax-unbind-2021 --variant noref
+  $ racewalk explore devdax-unbind --strategy pct --seed 7 --depth 3 --runs 500
+  $ racewalk explore devdax-unbind --set gups=3 --max-states 200000 --timeout 60
+`;
+
+const STRATEGIES: readonly Strategy[] = ['bfs', 'dfs', 'random', 'pct'];
+
+function positiveInt(v: number | undefined, flag: string, min = 1): number | undefined {
+	if (v === undefined) return undefined;
+	if (!Number.isInteger(v) || v < min) throw new UsageError(`--${flag}: expected an integer >= ${min}, got ${v}`);
+	return v;
+}
+
+/** Exit code of a search result (SPEC §7). */
+export function exitCodeOf(r: ExploreResult): number {
+	const kinds = [...r.kinds.keys()];
+	if (kinds.some(k => !kindInfo(k)?.liveness)) return EXIT.violation;
+	if (kinds.length > 0) return EXIT.liveness;
+	const livenessDone = r.stats.livenessStates === undefined || r.livenessComplete;
+	return r.complete && livenessDone ? EXIT.ok : EXIT.bound;
+}
+
+function describeStop(r: ExploreResult): string {
+	if (r.strategy === 'random' || r.strategy === 'pct') return `sampling (${r.stoppedBy === 'runs' ? 'all runs done' : `stopped: ${r.stoppedBy}`}); what was not found may still be reachable`;
+	if (r.complete) return 'exhaustive: every reachable state explored';
+	return `incomplete: stopped by ${r.stoppedBy}; what was not found may still be reachable`;
+}
+
+function traceOf(model: Model, schedule: Transition[], width: number, loopFrom?: number): string {
+	const r = replaySteps(model, schedule);
+	const text = renderTrace(model, r.steps, {width});
+	if (loopFrom === undefined) return text;
+	const lines = text.split('\n');
+	const at = lines.findIndex(l => new RegExp(`^\\s*${loopFrom + 1}\\s`).test(l));
+	if (at >= 0) lines.splice(at, 0, `      ---- loop: from here the schedule repeats for ever ----`);
+	return lines.join('\n');
+}
+
+const kindsJson = (r: ExploreResult) =>
+	[...r.kinds.values()].map((f: Found) => ({kind: f.kind, check: f.violation.check, schedule: formatSchedule(f.schedule), length: f.schedule.length, switches: f.switches, minimal: f.minimal, violation: f.violation}));
+
+const lassoJson = (l: Lasso) => ({prefix: formatSchedule(l.prefix), loop: formatSchedule(l.loop), moving: l.moving, sccStates: l.sccStates, message: l.violation.message});
+
+export const exploreCommand: Command = {
+	name: 'explore',
+	summary: 'search the interleavings for violations (bfs, dfs, random, pct)',
+	async run(argv, io) {
+		const cli = parseFlags(HELP, argv, {
+			strategy: {type: 'string', default: 'bfs'},
+			seed: {type: 'number'},
+			depth: {type: 'number'},
+			runs: {type: 'number'},
+			maxStates: {type: 'number'},
+			maxDepth: {type: 'number'},
+			timeout: {type: 'number'},
+			reduce: {type: 'boolean', default: true},
+			liveness: {type: 'boolean', default: true},
+			set: {type: 'string', isMultiple: true},
+			variant: {type: 'string'},
+			json: {type: 'boolean', default: false},
+			width: {type: 'number'},
+			color: {type: 'boolean', default: true},
+		}, import.meta);
+		const target = cli.input[0];
+		if (!target) throw new UsageError('explore: which scenario? (racewalk explore <scenario|file.race>)');
+		if (cli.input.length > 1) throw new UsageError(`explore: unexpected argument '${cli.input[1]}'`);
+		const strategy = cli.flags.strategy as Strategy;
+		if (!STRATEGIES.includes(strategy)) throw new UsageError(`--strategy: expected one of ${STRATEGIES.join(', ')}, got '${cli.flags.strategy}'`);
+		const seed = positiveInt(cli.flags.seed, 'seed', 0);
+		const depth = positiveInt(cli.flags.depth, 'depth');
+		const runs = positiveInt(cli.flags.runs, 'runs');
+		const maxStates = positiveInt(cli.flags.maxStates, 'max-states');
+		const maxDepth = positiveInt(cli.flags.maxDepth, 'max-depth');
+		const timeout = cli.flags.timeout;
+		if (timeout !== undefined && !(timeout > 0)) throw new UsageError(`--timeout: expected a number of seconds > 0, got ${timeout}`);
+		const sampling = strategy === 'random' || strategy === 'pct';
+		if (!sampling && (seed !== undefined || runs !== undefined)) throw new UsageError(`--seed and --runs apply to --strategy random or pct, not ${strategy}`);
+		if (strategy !== 'pct' && depth !== undefined) throw new UsageError('--depth applies to --strategy pct (use --max-depth to bound the search)');
+		const model = openModel(target, {set: cli.flags.set, variant: cli.flags.variant});
+
+		const showProgress = Boolean(process.stderr.isTTY) && !cli.flags.json;
+		const r = explore(model, {
+			strategy,
+			seed,
+			pctDepth: depth,
+			runs,
+			maxStates,
+			maxDepth,
+			timeoutMs: timeout !== undefined ? timeout * 1000 : undefined,
+			reduce: cli.flags.reduce,
+			liveness: cli.flags.liveness && !sampling,
+			onProgress: showProgress
+				? p => process.stderr.write(`\r\x1b[K${p.phase}: ${p.states} states, ${p.transitions} transitions, depth ${p.depth}, ${p.statesPerSec} states/s`)
+				: undefined,
+		});
+		if (showProgress) process.stderr.write('\r\x1b[K');
+		const code = exitCodeOf(r);
+		const p = model.program;
+		if (cli.flags.json) {
+			io.out(JSON.stringify({
+				scenario: p.scenario.name,
+				variant: p.variant,
+				params: p.params,
+				strategy,
+				complete: r.complete,
+				livenessComplete: r.livenessComplete,
+				stoppedBy: r.stoppedBy,
+				stats: r.stats,
+				kinds: kindsJson(r),
+				livelocks: r.livelocks.map(lassoJson),
+				verdict: code === EXIT.violation ? 'violation' : code === EXIT.liveness ? 'liveness' : code === EXIT.ok ? 'ok' : 'bound',
+			}, null, 2));
+			return code;
+		}
+		const width = cli.flags.width ?? Math.max(80, io.columns);
+		const s = r.stats;
+		io.out(`${p.scenario.name}: ${p.scenario.title ?? ''}`);
+		io.out(`params: ${Object.entries(p.params).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'}${p.variant ? `   variant: ${p.variant}` : ''}`);
+		io.out(`cpus: ${p.cpus.map(c => cpuLabel(model, c.id)).join(', ')}`);
+		io.out(`search: ${strategy}${sampling ? `, seed ${seed ?? 1}${strategy === 'pct' ? `, depth ${depth ?? 3}` : ''}` : `, partial-order reduction ${cli.flags.reduce ? 'on' : 'off'}`}; ${describeStop(r)}`);
+		io.out(`states: ${s.states}  transitions: ${s.transitions}${sampling ? '' : `  pruned by reduction: ${s.pruned}`}  depth: ${s.depth}  time: ${(s.timeMs / 1000).toFixed(2)} s  states/s: ${s.statesPerSec}`);
+		if (s.livenessStates !== undefined) io.out(`livelock search (full graph, weak fairness): ${s.livenessStates} states${r.livenessComplete ? '' : ' (incomplete)'}`);
+		io.out('');
+		if (r.kinds.size === 0) {
+			io.out(r.complete ? 'verdict: no violation reachable' : 'verdict: no violation found (search incomplete)');
+			return code;
+		}
+		io.out(`verdict: ${code === EXIT.violation ? 'VIOLATION' : 'LIVENESS VIOLATION'}: ${[...r.kinds.keys()].join(', ')}`);
+		for (const f of r.kinds.values()) {
+			io.out('');
+			if (f.kind === 'livelock' && r.livelocks[0]) {
+				const l = r.livelocks[0];
+				io.out(`== livelock (S8): lasso, prefix ${l.prefix.length} steps, loop ${l.loop.length} steps ==`);
+				io.out(`prefix: ${formatSchedule(l.prefix) || '(none)'}`);
+				io.out(`loop:   ${formatSchedule(l.loop)}   (repeats for ever)`);
+				io.out(`reproduce: racewalk run ${target}${p.variant ? ` --variant ${p.variant}` : ''} --schedule "${formatSchedule([...l.prefix, ...l.loop])}"`);
+				io.out(traceOf(model, [...l.prefix, ...l.loop], width, l.prefix.length));
+				io.out(`!!! ${l.violation.message}`);
+				continue;
+			}
+			io.out(`== ${f.kind} (${f.violation.check}): ${f.schedule.length} steps, ${f.switches} switches${f.minimal ? ' (shortest, fewest switches)' : ''} ==`);
+			io.out(`schedule: ${formatSchedule(f.schedule)}`);
+			io.out(`reproduce: racewalk run ${target}${p.variant ? ` --variant ${p.variant}` : ''} --schedule "${formatSchedule(f.schedule)}"`);
+			io.out(traceOf(model, f.schedule, width));
+			io.out(`verdict: ${violationLine(f.violation, f.schedule.length)}`);
+		}
+		return code;
+	},
+};

@@ -1,0 +1,153 @@
+// `racewalk check` and `racewalk explore` through the built binary (the test
+// script builds first): tables, exit codes, one-line usage errors.
+
+import {spawnSync} from 'node:child_process';
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {afterAll, describe, expect, it} from 'vitest';
+
+/**
+ * Scenario/variant pairs whose expect clauses the search disagrees with
+ * (same list as in test/explore.test.ts, which explains them): the `pmd`
+ * variants, where CPU0's local `pmd` shadows the enum word in
+ * `if (mapping == pmd) return;`.
+ */
+
+const cli = (...args: string[]) => {
+	const r = spawnSync(process.execPath, ['dist/cli.js', ...args], {encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}, timeout: 300_000});
+	return {code: r.status, out: r.stdout, err: r.stderr};
+};
+
+const tmp = mkdtempSync(join(tmpdir(), 'racewalk-check-'));
+afterAll(() => rmSync(tmp, {recursive: true, force: true}));
+
+const failRows = (out: string) => out.split('\n').filter(l => / {2}FAIL$/.test(l));
+
+describe('racewalk check', () => {
+	it('verifies every built-in scenario and variant: every expectation holds (exit 0)', () => {
+		const r = cli('check');
+		expect(r.err).toBe('');
+		expect(r.out).toMatch(/^scenario\s+variant\/params\s+expected\s+found\s+states\s+time\s+result/);
+		for (const name of ['fsdax-unbind-2021', 'devdax-unbind', 'xfs-pre-remove']) expect(r.out).toContain(name);
+		expect(failRows(r.out)).toEqual([]);
+		expect(r.code).toBe(0);
+		expect(r.out).toMatch(/all \d+ expectations hold/);
+	});
+
+	it('passes (exit 0) on built-ins whose expectations all hold', () => {
+		const r = cli('check', 'devdax-unbind', 'fsdax-unbind-2021-noref', '--max-states', '1000000');
+		const fails = failRows(r.out).filter(l => !l.includes('pmd'));
+		expect(fails).toEqual([]);
+		const d = cli('check', 'devdax-unbind');
+		expect(d.code).toBe(0);
+		expect(d.out).toMatch(/devdax-unbind\s+longterm\s+violation hung-task\s+reachable \(\d+ steps\)\s+\d+\s+[\d.]+s\s+OK/);
+		expect(d.out).toMatch(/all \d+ expectations hold/);
+	});
+
+	it('fails with exit 1 and a FAIL row when an expect clause is wrong', () => {
+		const src = readFileSync('scenarios/devdax-unbind.race', 'utf8').replace(/^expect safe.*$/m, 'expect violation use-after-free');
+		const file = join(tmp, 'wrong.race');
+		writeFileSync(file, src);
+		const r = cli('check', file);
+		expect(r.code).toBe(1);
+		expect(r.out).toMatch(/devdax-unbind\s+\(base\).*violation use-after-free\s+unreachable\s+\d+\s+[\d.]+s\s+FAIL/);
+		expect(r.out).toMatch(/[12] of \d+ expectations FAIL/);
+	});
+
+	it('a `no K` clause that is reachable fails too; an incomplete search cannot prove `safe`', () => {
+		const src = readFileSync('scenarios/devdax-unbind.race', 'utf8').replace(/^expect safe.*$/m, 'expect no hung-task');
+		const file = join(tmp, 'no.race');
+		writeFileSync(file, src.replace(/variant longterm[^{]*\{[^}]*\}/, 'variant longterm "x" (longterm_pin = true) {\n\texpect no hung-task\n}'));
+		const r = cli('check', file);
+		expect(r.code).toBe(1);
+		expect(r.out).toMatch(/longterm\s+no hung-task\s+reachable \(\d+ steps\).*FAIL/);
+		const b = cli('check', 'devdax-unbind', '--max-states', '20');
+		expect(b.code).toBe(1);
+		expect(b.out).toMatch(/safe\s+nothing found \(incomplete: max-states\).*FAIL/);
+	});
+
+	it('bad flags and bad input exit 2 with one line', () => {
+		for (const args of [['check', '--bogus'], ['check', '--max-states', 'abc'], ['check', '--timeout', '-1'], ['check', 'no-such-scenario']]) {
+			const r = cli(...args);
+			expect(r.code, args.join(' ')).toBe(2);
+			expect(r.out).toBe('');
+			expect(r.err.trim().split('\n')).toHaveLength(1);
+			expect(r.err).toMatch(/^racewalk: /);
+		}
+	});
+
+	it('--json gives the rows', () => {
+		const r = cli('check', 'devdax-unbind-irqs-on', '--json');
+		expect(r.code).toBe(0);
+		const j = JSON.parse(r.out) as {rows: {scenario: string; ok: boolean}[]; failed: number};
+		expect(j.failed).toBe(0);
+		expect(j.rows.length).toBeGreaterThan(0);
+		expect(j.rows.every(x => x.ok)).toBe(true);
+	});
+});
+
+describe('racewalk explore', () => {
+	it('finds the stale mapping and the livelock of the default scenario (exit 1), with traces', () => {
+		const r = cli('explore', 'fsdax-unbind-2021', '--width', '100');
+		expect(r.code).toBe(1);
+		expect(r.out).toMatch(/search: bfs, partial-order reduction on; exhaustive/);
+		expect(r.out).toMatch(/states: \d+ {2}transitions: \d+ {2}pruned by reduction: \d+ {2}depth: \d+ {2}time: [\d.]+ s {2}states\/s: \d+/);
+		expect(r.out).toMatch(/verdict: VIOLATION: stale-mapping, livelock/);
+		expect(r.out).toContain('== stale-mapping (S2): 7 steps, 0 switches (shortest, fewest switches) ==');
+		expect(r.out).toContain('schedule: 1 1 1 1 1 1 1');
+		expect(r.out).toMatch(/ {3}7 {2}CPU1 {2}L\d+\s+arch_remove_memory\(pmem0\);/);
+		expect(r.out).toMatch(/== livelock \(S8\): lasso, prefix \d+ steps, loop \d+ steps ==/);
+		expect(r.out).toContain('---- loop: from here the schedule repeats for ever ----');
+		expect(r.err).toBe(''); // no progress line: stderr is not a terminal
+	});
+
+	it('exit codes: 0 nothing reachable, 3 liveness only, 4 bound hit', () => {
+		expect(cli('explore', 'devdax-unbind').code).toBe(0);
+		const live = cli('explore', 'devdax-unbind', '--variant', 'longterm');
+		expect(live.code).toBe(3);
+		expect(live.out).toMatch(/verdict: LIVENESS VIOLATION: hung-task/);
+		const bound = cli('explore', 'devdax-unbind', '--max-states', '10');
+		expect(bound.code).toBe(4);
+		expect(bound.out).toMatch(/incomplete: stopped by max-states/);
+		expect(cli('explore', 'devdax-unbind', '--strategy', 'random', '--runs', '5', '--max-depth', '50').code).toBe(4);
+	});
+
+	it('--json: kinds with schedules, statistics, livelocks', () => {
+		const r = cli('explore', 'fsdax-unbind-2021', '--variant', 'noref', '--json');
+		expect(r.code).toBe(1);
+		const j = JSON.parse(r.out) as {complete: boolean; kinds: {kind: string; schedule: string; length: number; switches: number}[]; livelocks: unknown[]; stats: {states: number}};
+		expect(j.complete).toBe(true);
+		const uaf = j.kinds.find(k => k.kind === 'use-after-free')!;
+		expect(uaf).toMatchObject({schedule: '1 1 1 1 1 1 1 0 0 0 0 0 0 0 0', length: 15, switches: 1});
+		expect(j.livelocks.length).toBeGreaterThan(0);
+		expect(j.stats.states).toBeGreaterThan(0);
+	});
+
+	it('the same seed gives the same sampled result', () => {
+		const a = cli('explore', 'fsdax-unbind-2021', '--strategy', 'pct', '--seed', '11', '--runs', '20', '--max-depth', '100', '--json');
+		const b = cli('explore', 'fsdax-unbind-2021', '--strategy', 'pct', '--seed', '11', '--runs', '20', '--max-depth', '100', '--json');
+		const strip = (s: string) => {
+			const j = JSON.parse(s) as {kinds: unknown; stats: {states: number; transitions: number}};
+			return {kinds: j.kinds, states: j.stats.states, transitions: j.stats.transitions};
+		};
+		expect(strip(a.out)).toEqual(strip(b.out));
+	});
+
+	it('bad flags exit 2 with one line', () => {
+		for (const args of [
+			['explore', 'fsdax-unbind-2021', '--strategy', 'foo'],
+			['explore', 'fsdax-unbind-2021', '--max-states', 'abc'],
+			['explore', 'fsdax-unbind-2021', '--max-states', '0'],
+			['explore', 'fsdax-unbind-2021', '--seed', '3'],
+			['explore', 'fsdax-unbind-2021', '--bogus'],
+			['explore'],
+			['explore', 'fsdax-unbind-2021', '--timeout', '0'],
+		]) {
+			const r = cli(...args);
+			expect(r.code, args.join(' ')).toBe(2);
+			expect(r.out).toBe('');
+			expect(r.err.trim().split('\n')).toHaveLength(1);
+		}
+	});
+});
