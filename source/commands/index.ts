@@ -6,5 +6,7 @@ import {runCommand} from './run.js';
 import {replayCommand} from './replay.js';
 import {exportCommand} from './export.js';
 import {tuiCommand} from './tui.js';
+import {exploreCommand} from './explore.js';
+import {checkCommand} from './check.js';
 
-export const COMMANDS: Command[] = [listCommand, runCommand, replayCommand, exportCommand, tuiCommand];
+export const COMMANDS: Command[] = [listCommand, runCommand, replayCommand, exportCommand, tuiCommand, exploreCommand, checkCommand];

@@ -53,7 +53,10 @@ export const tuiCommand: Command = {
 			io.err(`racewalk: the debugger needs a terminal on stdin and stdout; without one use 'racewalk run ${target} --schedule "..."' or 'racewalk replay <recording.json>'`);
 			return EXIT.usage;
 		}
-		// Ink (and its layout engine) loads only here: the other commands start faster.
+		// React's development build is several times slower: the TUI runs the
+		// production one unless told otherwise. Ink (and its layout engine)
+		// loads only here, so the other commands start faster.
+		process.env.NODE_ENV ??= 'production';
 		const {runTui, prefill} = await import('../ui/run.js');
 		const session = createSession(model);
 		let initialMessage = `${cli.flags.set?.length ? `params ${cli.flags.set.join(' ')}; ` : ''}press a CPU digit to step it, ? for help`;

@@ -60,5 +60,5 @@ export function App({session, services, sets, onQuit, controllerRef, initialMess
 	useInput(handler);
 	// eslint-disable-next-line react-hooks/exhaustive-deps
 	const lines = useMemo(() => screenLines(c.view(), size), [c, size, tick]);
-	return <Screen lines={lines} width={size.columns} />;
+	return <Screen lines={lines} />;
 }

@@ -1,43 +1,49 @@
-// Draw exact lines with Ink: one <Text> per line, one nested <Text> per run of
-// equally styled cells.
+// Draw exact lines with Ink: one <Text> per line holding a pre-styled (SGR)
+// string. Far fewer React elements than one <Text> per segment, which keeps
+// keypress-to-frame latency low with big screens.
 
 import {Box, Text} from 'ink';
 import React from 'react';
 import type {Line, Seg} from './text.js';
 
-const same = (a: Seg, b: Seg): boolean => a.color === b.color && a.bg === b.bg && a.bold === b.bold && a.dim === b.dim && a.inverse === b.inverse;
+const FG: Record<string, number> = {black: 30, red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, white: 37, gray: 90, grey: 90};
 
-function merge(line: Line): Seg[] {
-	const out: Seg[] = [];
+/** Colors off with NO_COLOR (https://no-color.org) or a dumb terminal. */
+export const colorEnabled = (): boolean => !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+
+function sgr(s: Seg): string {
+	const codes: number[] = [];
+	if (s.bold) codes.push(1);
+	if (s.dim) codes.push(2);
+	if (s.inverse) codes.push(7);
+	if (s.color && FG[s.color]) codes.push(FG[s.color]!);
+	if (s.bg && FG[s.bg]) codes.push(FG[s.bg]! + 10);
+	return codes.length ? `\x1b[${codes.join(';')}m` : '';
+}
+
+/** A line as one string with SGR escapes (plain text when colors are off). */
+export function ansiLine(line: Line, color = colorEnabled()): string {
+	let out = '';
 	for (const s of line) {
 		if (!s.text) continue;
-		const last = out[out.length - 1];
-		if (last && same(last, s)) out[out.length - 1] = {...last, text: last.text + s.text};
-		else out.push(s);
+		const on = color ? sgr(s) : '';
+		out += on ? `${on}${s.text}\x1b[0m` : s.text;
 	}
-	return out;
+	return out || ' ';
 }
 
-function LineView({line}: {line: Line}): React.JSX.Element {
-	const segs = merge(line);
-	if (segs.length === 0) return <Text> </Text>;
-	return (
-		<Text wrap="truncate">
-			{segs.map((s, i) => (
-				<Text key={i} color={s.color} backgroundColor={s.bg} bold={s.bold} dimColor={s.dim} inverse={s.inverse}>
-					{s.text}
-				</Text>
-			))}
-		</Text>
-	);
-}
+const LineView = React.memo(function LineView({text}: {text: string}): React.JSX.Element {
+	return <Text wrap="truncate">{text}</Text>;
+});
 
-export const Screen = React.memo(function Screen({lines, width}: {lines: Line[]; width: number}): React.JSX.Element {
+/** The root takes Ink's own width (the terminal's): on a resize the old frame is truncated, never wrapped. */
+export function Screen({lines}: {lines: Line[]}): React.JSX.Element {
+	const color = colorEnabled();
 	return (
-		<Box flexDirection="column" width={width}>
+		<Box flexDirection="column">
 			{lines.map((l, i) => (
-				<LineView key={i} line={l} />
+				<LineView key={i} text={ansiLine(l, color)} />
 			))}
 		</Box>
 	);
-});
+}

@@ -3,12 +3,12 @@
 // handler feeds. Every action goes through the Session interface; the view is
 // derived from it on demand.
 
-import {formatTransition} from '../lang/schedule.js';
+import {formatSchedule} from '../lang/schedule.js';
 import type {Transition} from '../machine/types.js';
 import {sourceLine} from '../render/trace.js';
 import type {Point, PointId, Session} from '../session/types.js';
 import {commandFor, type CommandId, type KeyName} from './keymap.js';
-import {type BranchInfo, changedPaths, type MessageKind, type Overlay, type PathEntry, type View} from './view.js';
+import {type BranchInfo, changedPaths, irqsOffSince, type MessageKind, type Overlay, type PathEntry, type View} from './view.js';
 
 export type SearchResult = {schedule: Transition[]; summary: string} | {schedule: null; summary: string};
 
@@ -21,12 +21,14 @@ export type Services = {
 	/** Export the Markdown report; returns the path written. */
 	exportReport?: (s: Session) => string;
 	/** Search for a violation from a point. */
-	search?: (s: Session, from: PointId, progress: (text: string) => void) => Promise<SearchResult>;
+	search?: (s: Session, from: PointId, progress: (text: string) => void, signal?: AbortSignal) => Promise<SearchResult>;
 };
 
 export type KeyResult = 'quit' | null;
 
 const CONTINUE_LIMIT = 10_000;
+/** `r`: steps before giving the terminal back (a CPU may loop for ever). */
+const RUN_LIMIT = 1000;
 
 /** mulberry32: a small seeded PRNG, so `c` is reproducible. */
 export function rng(seed: number): () => number {
@@ -49,9 +51,13 @@ export class Controller {
 	seed = 1;
 	sets: Record<string, string>;
 	busy = false;
+	/** The running search (Esc cancels it). */
+	private searching: AbortController | null = null;
 	private pathKey = '';
 	private pathCache: Point[] = [];
 	private notesVersion = 0;
+	private violationsOf: Point[] | null = null;
+	private pathViolations: View['violations'] = [];
 
 	constructor(
 		session: Session,
@@ -68,6 +74,11 @@ export class Controller {
 		this.message = {text, kind};
 	}
 
+	/** Stop background work (a running search) so the process can exit. */
+	dispose(): void {
+		this.searching?.abort();
+	}
+
 	// ------------------------------------------------------------ input
 
 	/** Handle key names (one chunk may hold several). */
@@ -78,6 +89,11 @@ export class Controller {
 
 	key(name: KeyName): KeyResult {
 		if (name === 'ctrl+c') return 'quit';
+		if (this.busy && this.searching && name === 'escape') {
+			this.searching.abort();
+			this.say('cancelling the search…', 'warn');
+			return null;
+		}
 		if (this.prompt !== null) return this.promptKey(name);
 		if (this.pending) {
 			const what = this.pending;
@@ -211,7 +227,7 @@ export class Controller {
 		}
 		const t = {cpu, irq};
 		if (!s.model.isEnabled(s.cursor.state, t)) {
-			this.say(s.model.whyNot(s.cursor.state, t), 'warn');
+			this.say(s.model.whyNot(s.cursor.state, t) + this.irqsOffNote(s.model.whyNot(s.cursor.state, t)), 'warn');
 			return;
 		}
 		const r = s.step(t);
@@ -224,6 +240,18 @@ export class Controller {
 		this.say(v ? `${text}  !! ${v.kind}` : text, v ? 'error' : r.newBranch ? 'ok' : 'info');
 	}
 
+	/** "; CPU0 has IRQs off since step 3" for every CPU a reason names as having IRQs off. */
+	private irqsOffNote(reason: string): string {
+		const path = this.path();
+		const since = irqsOffSince(i => path[i]!.state, this.session.cursor.depth);
+		const out: string[] = [];
+		for (const m of reason.matchAll(/CPU(\d+) \(IRQs off\)/g)) {
+			const n = since[Number(m[1])];
+			if (n !== null && n !== undefined) out.push(n === 0 ? `CPU${m[1]} has had IRQs off from the start` : `CPU${m[1]} has IRQs off since step ${n}`);
+		}
+		return out.length ? `; ${out.join('; ')}` : '';
+	}
+
 	run(cpu: number): void {
 		const s = this.session;
 		if (cpu >= s.model.cpuCount) {
@@ -231,9 +259,10 @@ export class Controller {
 			return;
 		}
 		const before = s.branches.length;
-		const r = s.runCpu(cpu);
+		const r = s.runCpu(cpu, RUN_LIMIT);
 		const fork = s.branches.length > before ? `  → new branch ${s.branch.name}` : '';
-		this.say(`r${cpu}: ${r.steps} step${r.steps === 1 ? '' : 's'}, ${r.stopped}: ${r.reason}${fork}`, r.stopped === 'violation' ? 'error' : r.steps === 0 ? 'warn' : 'info');
+		const reason = r.stopped === 'limit' ? `CPU${cpu} still runs after ${RUN_LIMIT} steps (a loop? see the timeline; r${cpu} again goes on)` : `${r.stopped}: ${r.reason}`;
+		this.say(`r${cpu}: ${r.steps} step${r.steps === 1 ? '' : 's'}, ${reason}${fork}`, r.stopped === 'violation' ? 'error' : r.steps === 0 || r.stopped === 'limit' ? 'warn' : 'info');
 	}
 
 	toggleBreak(line: number, cpu: number | null): void {
@@ -305,23 +334,26 @@ export class Controller {
 		}
 		const from = s.cursor.id;
 		this.busy = true;
-		this.say(`searching from step ${s.cursor.depth}…`);
+		this.searching = new AbortController();
+		this.say(`searching from step ${s.cursor.depth}… (Esc cancels)`);
 		this.onChange();
 		try {
 			const r = await this.services.search(s, from, text => {
-				this.say(`searching from step ${s.point(from).depth}: ${text}`);
+				this.say(`searching from step ${s.point(from).depth}: ${text}  (Esc cancels)`);
 				this.onChange();
-			});
+			}, this.searching.signal);
 			if (!r.schedule) this.say(r.summary, 'warn');
 			else if (r.schedule.length === 0) this.say(`${r.summary}: the violation is already here`, 'warn');
 			else {
 				const b = s.addSchedule(r.schedule, {from});
-				this.say(`${r.summary} → branch ${b.name}: ${formatTransition(r.schedule[0]!)}… (${r.schedule.length} steps)`, 'error');
+				const sched = formatSchedule(r.schedule);
+				this.say(`${r.summary} → branch ${b.name}: ${sched.length > 40 ? sched.slice(0, 39) + '…' : sched}`, 'error');
 			}
 		} catch (err) {
 			this.say(`search failed: ${err instanceof Error ? err.message : String(err)}`, 'error');
 		} finally {
 			this.busy = false;
+			this.searching = null;
 			this.onChange();
 		}
 	}
@@ -419,12 +451,19 @@ export class Controller {
 		const s = this.session;
 		const path = this.path();
 		const cur = s.cursor;
-		const violations: View['violations'] = [];
-		for (let i = 1; i <= cur.depth && i < path.length; i++) for (const v of path[i]!.violations) violations.push({step: i, v});
+		if (this.violationsOf !== path) {
+			this.violationsOf = path;
+			this.pathViolations = [];
+			for (let i = 1; i < path.length; i++) for (const v of path[i]!.violations) this.pathViolations.push({step: i, v});
+		}
+		const violations = this.pathViolations.filter(x => x.step <= cur.depth);
 		const prev = cur.parent === null ? null : s.point(cur.parent).state;
 		const branches: BranchInfo[] = s.branches.map(b => {
 			const head = s.point(b.head);
-			return {name: b.name, head: head.depth, forkedAt: b.forkedFrom === null ? null : s.point(b.forkedFrom).depth, current: b.name === s.branch.name, headViolation: head.state.violations[0]?.kind ?? null};
+			// the branch it left: the first (creation order) holding its fork point; only for the tree overlay
+			const owner = this.overlay === 'tree' && b.forkedFrom !== null ? s.branchOf(b.forkedFrom).name : null;
+			const parent = owner === b.name ? null : owner;
+			return {name: b.name, head: head.depth, forkedAt: b.forkedFrom === null ? null : s.point(b.forkedFrom).depth, parent, current: b.name === s.branch.name, headViolation: head.state.violations[0]?.kind ?? null};
 		});
 		return {
 			model: s.model,
@@ -444,6 +483,8 @@ export class Controller {
 			pending: this.pending,
 			overlay: this.overlay,
 			changed: changedPaths(prev, cur.state),
+			// the cursor is on the branch: path[i] is its ancestor at step i
+			irqsOffSince: irqsOffSince(i => path[i]!.state, cur.depth),
 		};
 	}
 }

@@ -49,7 +49,7 @@ export const KEYMAP: readonly Binding[] = [
 	{command: 'export', keys: ['x'], label: 'x', description: 'export a Markdown report'},
 	{command: 'commandLine', keys: [':'], label: ':', description: 'command line: set k=v, goto N, break N, note text, save path, swap', footer: [':', 'cmd']},
 	{command: 'help', keys: ['?'], label: '?', description: 'this help', footer: ['?', 'help']},
-	{command: 'quit', keys: ['q', 'ctrl+c'], label: 'q', description: 'quit (the session is auto-saved)', footer: ['q', 'quit']},
+	{command: 'quit', keys: ['q', 'ctrl+c'], label: 'q / ^C', description: 'quit (the session is auto-saved)', footer: ['q', 'quit']},
 ];
 
 /** The command-line commands (`:`), for help and completion messages. */
@@ -76,6 +76,8 @@ export function keyNames(input: string, key: Partial<Key>): KeyName[] {
 	if (key.escape) return ['escape'];
 	if (key.backspace || key.delete) return ['backspace'];
 	if (key.tab) return ['tab'];
+	// Esc typed quickly before a key arrives as meta+key: treat it as both
+	if (key.meta && !key.ctrl && input.length === 1) return ['escape', input];
 	if (key.ctrl || key.meta) return [];
 	return [...input];
 }

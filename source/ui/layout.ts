@@ -2,7 +2,7 @@
 // The frame is rows-1 lines high (a full-height frame makes Ink redraw
 // everything); below MIN a "terminal too small" screen.
 
-import {bannerLine, cpuPane, footerLine, headerLines, helpLines, messageLine, statePanes, timeline, treeLines} from './panes.js';
+import {bannerLines, cpuPane, footerLine, headerLines, helpLines, messageLines, stateRowNeed, statePanes, timeline, treeLines} from './panes.js';
 import {type Block, box, fit, hcat, type Line, seg, split} from './text.js';
 import type {View} from './view.js';
 
@@ -32,20 +32,20 @@ export function screenLines(v: View, size: Size): Line[] {
 	const W = size.columns;
 	const R = size.rows - 1;
 	const out: Line[] = headerLines(v, W).map(l => fit(l, W));
-	const banner = bannerLine(v);
-	if (banner) out.push(fit(banner, W, banner[0]?.bg ? {bg: banner[0].bg} : {}));
-	const body = R - out.length - 2;
+	for (const l of bannerLines(v, W, kind === 'minimal' ? 1 : 2)) out.push(fit(l, W));
+	const message = messageLines(v, W, kind === 'minimal' ? 1 : 2);
+	const body = R - out.length - 1 - message.length;
 	const blocks: Block[] = [];
 	if (v.overlay !== 'none') {
-		blocks.push(box(W, body, v.overlay === 'help' ? helpLines() : treeLines(v), {title: [seg(v.overlay === 'help' ? 'help' : 'branch tree', {bold: true})], color: 'blue', footer: [seg('Esc closes', {dim: true})]}));
+		blocks.push(box(W, body, v.overlay === 'help' ? helpLines(W - 2, body - 2) : treeLines(v), {title: [seg(v.overlay === 'help' ? 'help' : 'branch tree', {bold: true})], color: 'blue', footer: [seg('Esc closes', {dim: true})]}));
 	} else {
 		const n = v.model.cpuCount;
 		const widths = split(W, n);
 		let cpuH: number;
 		let stateH = 0;
 		if (kind === 'full') {
-			cpuH = Math.min(16, Math.floor(body * 0.42));
-			stateH = Math.min(10, Math.floor((body - cpuH) / 2));
+			cpuH = Math.min(17, Math.floor(body * 0.45));
+			stateH = Math.max(5, Math.min(stateRowNeed(v) + 2, 12, Math.floor((body - cpuH) / 2)));
 		} else if (kind === 'compact') cpuH = body >= 22 ? 12 : Math.max(7, body - 9);
 		else cpuH = Math.max(6, body - 5);
 		cpuH = Math.min(cpuH, body - 3);
@@ -63,9 +63,11 @@ export function screenLines(v: View, size: Size): Line[] {
 		}
 	}
 	for (const b of blocks) out.push(...b.lines);
-	while (out.length < R - 2) out.push([seg('')]);
-	out.splice(R - 2);
-	out.push(fit(messageLine(v), W));
-	out.push(fit(kind === 'minimal' && v.prompt === null && !v.pending ? [seg('state panes hidden (terminal too short)  ', {color: 'magenta'}), ...footerLine(v)] : footerLine(v), W));
+	const top = R - 1 - message.length;
+	while (out.length < top) out.push([seg('')]);
+	out.splice(top);
+	for (const l of message) out.push(fit(l, W));
+	const hidden = kind === 'minimal' && v.prompt === null && !v.pending && v.overlay === 'none';
+	out.push(fit(hidden ? [seg('state hidden (short terminal) ', {color: 'magenta'}), ...footerLine(v, W - 30)] : footerLine(v, W), W));
 	return out;
 }

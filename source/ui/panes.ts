@@ -5,11 +5,11 @@ import type {Model} from '../lang/interpreter.js';
 import {isLeaf, LEVEL_NAME, PAGE_SHIFT} from '../machine/pagetable.js';
 import type {Machine} from '../machine/types.js';
 import {formatValue, hex} from '../machine/values.js';
-import {cpuLabel, sourceLine} from '../render/trace.js';
+import {cpuLabel} from '../render/trace.js';
 import {violationLine} from '../render/verdict.js';
 import {COLON_COMMANDS, footerHints, KEYMAP} from './keymap.js';
 import {type Block, box, CHANGED, flow, type Line, seg, type Style, wrap} from './text.js';
-import type {View} from './view.js';
+import type {BranchInfo, View} from './view.js';
 
 const hi = (changed: Set<string>, path: string, base: Style = {}): Style => (changed.has(path) ? {...base, ...CHANGED} : base);
 
@@ -47,12 +47,17 @@ export function headerLines(v: View, width: number): Line[] {
 
 // ---------------------------------------------------------------- banner
 
-export function bannerLine(v: View): Line | null {
-	if (!v.violations.length) return null;
+/** The latest violation at or before the cursor, wrapped to at most `maxLines` lines of `width`. */
+export function bannerLines(v: View, width: number, maxLines: number): Line[] {
+	if (!v.violations.length) return [];
 	const last = v.violations[v.violations.length - 1]!;
 	const now = last.step === v.step;
 	const more = v.violations.length > 1 ? `  (${v.violations.length} violations on this path)` : '';
-	return [seg(` !! ${violationLine(last.v, last.step)}${more} `, now ? {bg: 'red', color: 'white', bold: true} : {color: 'red', bold: true})];
+	const style: Style = now ? {bg: 'red', color: 'white', bold: true} : {color: 'red', bold: true};
+	const lines = wrap(`!! ${violationLine(last.v, last.step)}${more}`, Math.max(10, width - 2));
+	const shown = lines.slice(0, maxLines);
+	if (lines.length > maxLines) shown[maxLines - 1] = shown[maxLines - 1]!.slice(0, Math.max(0, width - 3)) + '…';
+	return shown.map((l, i) => [seg(` ${i ? '   ' : ''}${l} `.padEnd(width), style)]);
 }
 
 // ---------------------------------------------------------------- CPU panes
@@ -65,6 +70,20 @@ function cpuRange(model: Model, cpu: number): [number, number] {
 	let first = c.endLine;
 	for (const i of c.instrs) first = Math.min(first, i.line);
 	return [first, c.endLine];
+}
+
+const SOURCE = new WeakMap<object, string[]>();
+/** The scenario's source lines (split once per program). */
+export function sourceLines(model: Model): string[] {
+	let lines = SOURCE.get(model.program);
+	if (!lines) SOURCE.set(model.program, (lines = model.program.source.split('\n')));
+	return lines;
+}
+
+/** One source line as the trace shows it (comment stripped), cached. */
+function stmt(model: Model, line: number | null): string {
+	if (line === null) return '';
+	return (sourceLines(model)[line - 1] ?? '').replace(/\/\/.*$/, '').trim();
 }
 
 const untab = (s: string): string =>
@@ -87,18 +106,25 @@ export function cpuPane(v: View, cpu: number, o: CpuOpts): Block {
 	if (c.pc < 0) status.push([seg('✓ finished', {color: 'gray'})]);
 	else if (reason === null) status.push([seg('● runnable', {color: 'green'}), seg(c.wait ? ` (${c.wait.prim} can return)` : '', {dim: true})]);
 	else {
-		const text = reason.replace(/^blocked /, '');
-		const lines = wrap(`■ blocked ${text}`, inner);
-		const keep = rows >= 9 ? 2 : 1;
-		for (const l of lines.slice(0, keep)) status.push([seg(l, hi(changed, `CPU${cpu}.wait`, {color: 'yellow'}))]);
-		if (lines.length > keep) status[keep - 1]![0]!.text = status[keep - 1]![0]!.text.slice(0, inner - 1) + '…';
+		const text = reason.replace(/^blocked (in )?/, '');
+		const lines = wrap(`■ ${text}`, inner);
+		const keep = Math.min(lines.length, rows >= 12 ? 4 : rows >= 9 ? 2 : 1);
+		const style = hi(changed, `CPU${cpu}.wait`, {color: 'yellow'});
+		if (keep === 1) status.push([seg(`■ ${text}`, style)]);
+		else {
+			for (const l of lines.slice(0, keep)) status.push([seg(l, style)]);
+			if (lines.length > keep) status[keep - 1]![0]!.text = status[keep - 1]![0]!.text.slice(0, inner - 1) + '…';
+		}
 	}
 
 	// IRQs, RCU, IPIs
-	const irq: Line = [seg(c.irqsOn ? 'IRQs on' : 'IRQs OFF', hi(changed, `CPU${cpu}.irqs`, c.irqsOn ? {dim: true} : {color: 'yellow', bold: true}))];
-	if (c.rcuDepth > 0) irq.push(seg(' '), seg(`rcu_read_lock ${c.rcuDepth}`, hi(changed, `CPU${cpu}.rcu_read_lock`, {color: 'cyan'})));
-	irq.push(seg(' '));
-	if (c.ipis.length) irq.push(seg(`IPI ${c.ipis.map(i => `${i.kind}←CPU${i.from}`).join(',')}`, hi(changed, `CPU${cpu}.ipis`, {color: 'magenta', bold: true})), seg(c.irqsOn ? ' (i)' : ' waits', {dim: true}));
+	const since = v.irqsOffSince?.[cpu];
+	const narrow = inner < 34;
+	const offText = since === null || since === undefined ? 'IRQs OFF' : since === 0 ? (narrow ? 'IRQs OFF since 0' : 'IRQs OFF from the start') : narrow ? `IRQs OFF since ${since}` : `IRQs OFF since step ${since}`;
+	const irq: Line = [seg(c.irqsOn ? 'IRQs on' : offText, hi(changed, `CPU${cpu}.irqs`, c.irqsOn ? {dim: true} : {color: 'yellow', bold: true}))];
+	if (c.rcuDepth > 0) irq.push(seg('  '), seg(`rcu_read_lock ${c.rcuDepth}`, hi(changed, `CPU${cpu}.rcu_read_lock`, {color: 'cyan'})));
+	irq.push(seg('  '));
+	if (c.ipis.length) irq.push(seg(`IPI ${c.ipis.map(i => `${i.kind}←${narrow ? '' : 'CPU'}${i.from}`).join(',')}`, hi(changed, `CPU${cpu}.ipis`, {color: 'magenta', bold: true})), seg(c.irqsOn ? ` (i${cpu})` : ' waits', {dim: true}));
 	else if (changed.has(`CPU${cpu}.ipis`)) irq.push(seg('IPI acked', CHANGED));
 	else irq.push(seg('no IPI', {dim: true}));
 
@@ -125,7 +151,7 @@ export function cpuPane(v: View, cpu: number, o: CpuOpts): Block {
 	// source window around the CPU's line
 	const here = model.lineOf(state, cpu);
 	const [first, last] = cpuRange(model, cpu);
-	const src = model.program.source.split('\n');
+	const src = sourceLines(model);
 	let from = Math.max(first, here - Math.floor((srcRows - 1) / 3));
 	let to = Math.min(last, from + srcRows - 1);
 	from = Math.max(first, Math.min(from, to - srcRows + 1));
@@ -213,7 +239,7 @@ export function pgmapLines(m: Machine, changed: Set<string>): Line[] {
 }
 
 export function memmapLines(m: Machine, changed: Set<string>): Line[] {
-	const out: Line[] = [[seg('pfn    memmap   ref pins mem', {dim: true})]];
+	const out: Line[] = [[seg('pfn    memmap  ref pins mem', {dim: true})]];
 	const pfns = [...new Set([...Object.keys(m.memmap), ...Object.keys(m.pfns)])].sort((a, b) => Number(a) - Number(b));
 	for (const key of pfns) {
 		const pg = m.memmap[key];
@@ -221,7 +247,7 @@ export function memmapLines(m: Machine, changed: Set<string>): Line[] {
 		const k = `page[${hex(Number(key))}]`;
 		out.push([
 			seg(hex(Number(key)).padEnd(6) + ' '),
-			seg((pg ? (pg.exists ? 'present' : 'REMOVED') : '-').padEnd(8), hi(changed, `${k}.memmap`, pg && !pg.exists ? {color: 'red', bold: true} : {})),
+			seg((pg ? (pg.exists ? 'present' : 'REMOVED') : '-').padEnd(7), hi(changed, `${k}.memmap`, pg && !pg.exists ? {color: 'red', bold: true} : {})),
 			seg(' '),
 			seg(pg ? String(pg.refcount).padStart(3) : '  -', hi(changed, `${k}.refcount`, pg && pg.refcount === pg.idle ? {dim: true} : {bold: true})),
 			seg(' '),
@@ -231,6 +257,11 @@ export function memmapLines(m: Machine, changed: Set<string>): Line[] {
 		]);
 	}
 	return out;
+}
+
+/** Lines the tallest state pane needs (row layout). */
+export function stateRowNeed(v: View): number {
+	return Math.max(pageTableLines(v.state, v.changed, v.prev).length, pgmapLines(v.state, v.changed).length, memmapLines(v.state, v.changed).length);
 }
 
 export function statePanes(v: View, width: number, height: number, layout: 'row' | 'compact'): Block[] {
@@ -287,7 +318,7 @@ export function timeline(v: View, width: number, height: number): Block {
 			// columns left of the CPU show their rail; the step's text may run on
 			// over the (empty) columns to its right
 			for (let c = 0; c < t.cpu; c++) line.push(seg(fitText('│', colW), {dim: true}));
-			const what = t.irq ? 'IPI: flush_tlb_func' : `${p.line ?? ''} ${sourceLine(v.model, p.line)}`;
+			const what = t.irq ? 'irq: IPI handler (flush_tlb_func)' : `${p.line ?? ''} ${stmt(v.model, p.line)}`;
 			const note = p.userNote ? ` «${p.userNote}»` : '';
 			const room = inner - numW - 2 - colW * t.cpu;
 			line.push(seg(fitText(what, Math.min(room, Math.max(colW, what.length))), bad ? {...base, color: 'red'} : t.irq ? {...base, color: 'magenta'} : base));
@@ -309,41 +340,101 @@ function fitText(s: string, w: number): string {
 
 // ---------------------------------------------------------------- overlays
 
-export function helpLines(): Line[] {
+/** The help, generated from the keymap; two columns of keys when the pane is short. */
+export function helpLines(width = 200, rows = 100): Line[] {
+	const keyLine = (b: (typeof KEYMAP)[number]): Line => [seg(`  ${b.label.padEnd(8)}`, {bold: true, color: 'cyan'}), seg(b.description)];
+	const tail: Line[] = [
+		[seg('Highlighted ', {}), seg('like this', CHANGED), seg(': what the last step changed.  Esc or ? closes this help.', {})],
+	];
+	const full = 1 + KEYMAP.length + 1 + COLON_COMMANDS.length + tail.length;
+	if (full <= rows) {
+		const out: Line[] = [[seg('Keys', {bold: true, color: 'blue'})]];
+		for (const b of KEYMAP) out.push(keyLine(b));
+		out.push([seg('Command line (:)', {bold: true, color: 'blue'})]);
+		for (const c of COLON_COMMANDS) out.push([seg(`  :${c.usage.padEnd(12)}`, {bold: true, color: 'cyan'}), seg(c.description)]);
+		return [...out, ...tail];
+	}
+	// short pane: keys in two columns, the command line in one flowing paragraph
+	const half = Math.ceil(KEYMAP.length / 2);
+	const colW = Math.floor(width / 2);
 	const out: Line[] = [[seg('Keys', {bold: true, color: 'blue'})]];
-	for (const b of KEYMAP) out.push([seg(`  ${b.label.padEnd(8)}`, {bold: true, color: 'cyan'}), seg(b.description)]);
-	out.push([seg('Command line (:)', {bold: true, color: 'blue'})]);
-	for (const c of COLON_COMMANDS) out.push([seg(`  :${c.usage.padEnd(12)}`, {bold: true, color: 'cyan'}), seg(c.description)]);
-	out.push([seg('Highlighted ', {}), seg('like this', CHANGED), seg(': what the last step changed.  Esc or ? closes this help.', {})]);
-	return out;
+	for (let i = 0; i < half; i++) {
+		const left = fitLine(keyLine(KEYMAP[i]!), colW);
+		const right = KEYMAP[i + half] ? keyLine(KEYMAP[i + half]!) : [];
+		out.push([...left, ...right]);
+	}
+	const colon = COLON_COMMANDS.map(c => seg(`:${c.usage}`, {bold: true, color: 'cyan'}));
+	out.push(...flow([seg('Command line:', {bold: true, color: 'blue'}), ...colon], width, '  '));
+	return [...out, ...tail];
+}
+
+function fitLine(l: Line, w: number): Line {
+	const total = l.reduce((n, x) => n + x.text.length, 0);
+	if (total <= w - 1) return [...l, seg(' '.repeat(w - total))];
+	const out: Line = [];
+	let left = w - 2;
+	for (const x of l) {
+		if (left <= 0) break;
+		const t = x.text.slice(0, left);
+		out.push({...x, text: t});
+		left -= t.length;
+	}
+	return [...out, seg('… ')];
 }
 
 export function treeLines(v: View): Line[] {
-	const out: Line[] = [[seg('Branches (creation order; [ ] to switch)', {bold: true, color: 'blue'})]];
-	v.branches.forEach((b, i) => {
+	const out: Line[] = [[seg('Branches: each under the branch it left, with the step it forks at ([ ] switch, Esc closes)', {bold: true, color: 'blue'})]];
+	const names = new Set(v.branches.map(b => b.name));
+	const kids = (parent: string | null): BranchInfo[] => v.branches.filter(b => (b.parent && names.has(b.parent) ? b.parent : null) === parent && !(parent === null && b.parent && names.has(b.parent)));
+	const seen = new Set<string>();
+	const visit = (b: BranchInfo, prefix: string, last: boolean, root: boolean): void => {
+		if (seen.has(b.name)) return;
+		seen.add(b.name);
+		const i = v.branches.indexOf(b);
 		out.push([
 			seg(b.current ? '▶ ' : '  ', {color: 'cyan', bold: true}),
-			seg(`${i + 1}. ${b.name}`.padEnd(14), b.current ? {bold: true, color: 'cyan'} : {bold: true}),
-			seg(b.forkedAt === null ? 'root' : `forks at step ${b.forkedAt}`, {dim: true}),
-			seg(`, ${b.head} steps`, {dim: true}),
+			seg(root ? '' : `${prefix}${last ? '└─ ' : '├─ '}`, {dim: true}),
+			seg(b.name, b.current ? {bold: true, color: 'cyan'} : {bold: true}),
+			seg(`  #${i + 1}`, {dim: true}),
+			seg(b.forkedAt === null ? '  from the start' : `  forks at step ${b.forkedAt}`, {dim: true}),
+			seg(`, ${b.head} step${b.head === 1 ? '' : 's'}`, {dim: true}),
 			seg(b.headViolation ? `  !! ${b.headViolation}` : '', {color: 'red'}),
 		]);
-	});
+		const cs = kids(b.name);
+		cs.forEach((c, j) => visit(c, root ? '' : prefix + (last ? '   ' : '│  '), j === cs.length - 1, false));
+	};
+	for (const r of kids(null)) visit(r, '', true, true);
+	for (const b of v.branches) visit(b, '', true, true); // anything not reached (defensive)
 	return out;
 }
 
 // ---------------------------------------------------------------- footer
 
-export function footerLine(v: View): Line {
+export function footerLine(v: View, width = 200): Line {
 	if (v.prompt !== null) return [seg(':', {bold: true, color: 'cyan'}), seg(v.prompt), seg(' ', {inverse: true}), seg('   Enter runs, Esc cancels', {dim: true})];
 	if (v.pending) return [seg(`${v.pending} `, {bold: true, color: 'cyan'}), seg(`which CPU? (0-${v.model.cpuCount - 1}, Esc cancels)`, {color: 'cyan'})];
+	// drop the least needed hints until the rest fits; ? and q always stay
+	const hints = footerHints();
+	const drop = ['t', 'c', 'b', 'i#', 'r#', '[]', ':', 'e', 's'];
+	const len = (hs: typeof hints): number => hs.reduce((n, h) => n + h.keys.length + h.what.length + 3, 0);
+	let shown = hints;
+	for (const k of drop) {
+		if (len(shown) <= width) break;
+		shown = shown.filter(h => h.keys !== k);
+	}
 	const out: Line = [];
-	for (const h of footerHints()) out.push(seg(h.keys, {bold: true, color: 'cyan'}), seg(` ${h.what} `, {dim: true}));
+	for (const h of shown) out.push(seg(h.keys, {bold: true, color: 'cyan'}), seg(` ${h.what}  `, {dim: true}));
 	return out;
 }
 
-export function messageLine(v: View): Line {
-	if (!v.message) return [seg('')];
+/** The status message, wrapped to at most `maxLines` lines. */
+export function messageLines(v: View, width: number, maxLines: number): Line[] {
+	if (!v.message) return [[seg('')]];
 	const color = {info: undefined, ok: 'green', warn: 'yellow', error: 'red'}[v.message.kind];
-	return [seg(v.message.text, {color, bold: v.message.kind !== 'info'})];
+	const style: Style = {color, bold: v.message.kind !== 'info'};
+	if (v.message.text.length <= width || maxLines <= 1) return [[seg(v.message.text, style)]];
+	const lines = wrap(v.message.text, width);
+	const shown = lines.slice(0, maxLines);
+	if (lines.length > maxLines) shown[maxLines - 1] = shown[maxLines - 1]!.slice(0, width - 1) + '…';
+	return shown.map(l => [seg(l, style)]);
 }

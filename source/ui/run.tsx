@@ -3,7 +3,6 @@
 
 import {render} from 'ink';
 import React from 'react';
-import {EXIT, type Io} from '../commands/common.js';
 import type {Session} from '../session/types.js';
 import {App} from './App.js';
 import type {Controller, Services} from './controller.js';
@@ -16,7 +15,8 @@ export const ALT_OFF = '\x1b[?25h\x1b[?1049l';
 
 const SIGNALS = {SIGTERM: 15, SIGHUP: 1, SIGINT: 2} as const;
 
-export type RunOpts = {reopen: Services['reopen']; sets: Record<string, string>; initialMessage: string; io: Io};
+/** Where the auto-save line goes once the terminal is back (the command's Io fits). */
+export type RunOpts = {reopen: Services['reopen']; sets: Record<string, string>; initialMessage: string; io: {out: (text: string) => void}};
 
 export async function runTui(session: Session, o: RunOpts): Promise<number> {
 	const cwd = process.cwd();
@@ -44,6 +44,7 @@ export async function runTui(session: Session, o: RunOpts): Promise<number> {
 			// already unmounted
 		}
 		out.write(ALT_OFF);
+		if (process.stdin.isTTY) process.stdin.setRawMode(false);
 	};
 	const onSignal = (sig: keyof typeof SIGNALS): void => {
 		const saved = saveQuietly();
@@ -65,6 +66,9 @@ export async function runTui(session: Session, o: RunOpts): Promise<number> {
 	process.on('uncaughtException', onCrash);
 
 	let quit = false;
+	// Raw mode at once (Ink turns it on in an effect, after the first frame):
+	// keys typed during start-up are not echoed and ^C is a key, not SIGINT.
+	if (process.stdin.isTTY) process.stdin.setRawMode(true);
 	out.write(ALT_ON);
 	try {
 		instance = render(
@@ -81,11 +85,17 @@ export async function runTui(session: Session, o: RunOpts): Promise<number> {
 			{exitOnCtrlC: false, patchConsole: false},
 		);
 		await instance.waitUntilExit();
+	} catch (err) {
+		// a render error: the terminal comes back first, the session is saved, then the error
+		restore();
+		process.stderr.write(`${saveQuietly()}\n`);
+		throw err;
 	} finally {
 		restore();
+		ctl.current?.dispose();
 		for (const [sig, h] of handlers) process.off(sig, h);
 		process.off('uncaughtException', onCrash);
 	}
 	if (quit) o.io.out(saveQuietly());
-	return EXIT.ok;
+	return 0; // EXIT.ok
 }

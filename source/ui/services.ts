@@ -84,7 +84,7 @@ export function exportService(cwd: string, sets: () => Record<string, string> | 
 
 /** Breadth-first search from a point for the shortest counterexample, in the background. */
 export function searchService(opts: {timeoutMs?: number; maxStates?: number} = {}): NonNullable<Services['search']> {
-	return async (session, from, progress) => {
+	return async (session, from, progress, signal) => {
 		const start = session.point(from);
 		const r = await exploreAsync(session.model, {
 			strategy: 'bfs',
@@ -92,12 +92,14 @@ export function searchService(opts: {timeoutMs?: number; maxStates?: number} = {
 			stopAtFirst: true,
 			timeoutMs: opts.timeoutMs ?? 20_000,
 			maxStates: opts.maxStates,
+			signal,
 			progressIntervalMs: 200,
 			onProgress: p => progress(`${p.phase}, ${p.states.toLocaleString('en')} states, depth ${p.depth}, ${Math.round(p.statesPerSec).toLocaleString('en')} states/s`),
 		});
 		const found = [...r.kinds.values()];
 		const best = found.find(f => !LIVENESS_KINDS.has(f.kind)) ?? found[0];
 		const stats = `${r.stats.states.toLocaleString('en')} states in ${(r.stats.timeMs / 1000).toFixed(1)} s`;
+		if (!best && r.stoppedBy === 'aborted') return {schedule: null, summary: `search cancelled after ${stats}`};
 		if (!best) return {schedule: null, summary: r.complete ? `no violation reachable from step ${start.depth} (${stats}, complete)` : `nothing found from step ${start.depth} (${stats}, stopped: ${r.stoppedBy ?? 'bound'})`};
 		return {schedule: best.schedule, summary: `found ${best.kind} (${best.violation.check}) in ${best.schedule.length} steps from step ${start.depth} (${stats})`};
 	};

@@ -17,7 +17,15 @@ export type PathEntry = {
 
 export type Overlay = 'none' | 'help' | 'tree';
 
-export type BranchInfo = {name: string; head: number; forkedAt: number | null; current: boolean; headViolation: string | null};
+export type BranchInfo = {
+	name: string;
+	head: number;
+	forkedAt: number | null;
+	/** The earlier branch it left (null for the first). */
+	parent?: string | null;
+	current: boolean;
+	headViolation: string | null;
+};
 
 export type MessageKind = 'info' | 'warn' | 'error' | 'ok';
 
@@ -48,7 +56,20 @@ export type View = {
 	overlay: Overlay;
 	/** Paths (flatten names) the last step changed. */
 	changed: Set<string>;
+	/** Per CPU: the step since which its IRQs are off (0 = from the start), null when on. */
+	irqsOffSince?: (number | null)[];
 };
+
+/** Per CPU, the step since which IRQs have been off at `cursor` (states[i] = state after step i). */
+export function irqsOffSince(stateAt: (step: number) => Machine, cursor: number): (number | null)[] {
+	const m = stateAt(cursor);
+	return m.cpus.map(c => {
+		if (c.irqsOn) return null;
+		let since = cursor;
+		while (since > 0 && !stateAt(since - 1).cpus[c.id]!.irqsOn) since--;
+		return since;
+	});
+}
 
 export function changedPaths(prev: Machine | null, state: Machine): Set<string> {
 	return prev ? new Set(changes(prev, state).map(c => c.path)) : new Set();
@@ -78,6 +99,7 @@ export function viewOfPath(model: Model, states: Machine[], path: PathEntry[], c
 		pending: null,
 		overlay: 'none',
 		changed: changedPaths(prev, state),
+		irqsOffSince: irqsOffSince(i => states[i]!, cursor),
 		...extra,
 	};
 }

@@ -1,0 +1,235 @@
+// End to end: the BUILT binary in a real pseudo-terminal (node-pty), its output
+// fed into a headless xterm, keys sent one at a time, screen conditions
+// polled (never fixed sleeps).
+
+import {spawnSync} from 'node:child_process';
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join, resolve} from 'node:path';
+import x from '@xterm/headless';
+import * as pty from 'node-pty';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+
+const {Terminal} = x;
+const ROOT = resolve(import.meta.dirname, '..');
+const CLI = join(ROOT, 'dist/cli.js');
+
+type Tui = {
+	proc: pty.IPty;
+	term: InstanceType<typeof Terminal>;
+	raw: string[];
+	screen: () => string[];
+	text: () => string;
+	waitFor: (pred: (text: string, lines: string[]) => boolean, what: string, timeoutMs?: number) => Promise<void>;
+	press: (key: string, until: (text: string, lines: string[]) => boolean, what: string) => Promise<void>;
+	resize: (cols: number, rows: number) => void;
+	exited: Promise<{exitCode: number; signal?: number}>;
+};
+
+function childEnv(): Record<string, string> {
+	const env: Record<string, string> = {};
+	for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'CI' && !k.startsWith('VITEST')) env[k] = v;
+	env.TERM = 'xterm-256color';
+	return env;
+}
+
+function start(args: string[], cwd: string, cols = 100, rows = 30): Tui {
+	const term = new Terminal({cols, rows, allowProposedApi: true});
+	const proc = pty.spawn(process.execPath, [CLI, ...args], {name: 'xterm-256color', cols, rows, cwd, env: childEnv()});
+	const raw: string[] = [];
+	let pending = 0;
+	proc.onData(d => {
+		raw.push(d);
+		pending++;
+		term.write(d, () => pending--);
+	});
+	const exited = new Promise<{exitCode: number; signal?: number}>(res => proc.onExit(e => res(e)));
+	const screen = (): string[] => {
+		const b = term.buffer.active;
+		const out: string[] = [];
+		for (let i = 0; i < term.rows; i++) out.push(b.getLine(b.viewportY + i)?.translateToString(true) ?? '');
+		return out;
+	};
+	const text = (): string => screen().join('\n');
+	const waitFor = async (pred: (t: string, l: string[]) => boolean, what: string, timeoutMs = 15_000): Promise<void> => {
+		const t0 = Date.now();
+		for (;;) {
+			if (pending === 0) {
+				const l = screen();
+				if (pred(l.join('\n'), l)) return;
+			}
+			if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}; screen:\n${text()}`);
+			await new Promise(r => setTimeout(r, 15));
+		}
+	};
+	return {
+		proc,
+		term,
+		raw,
+		screen,
+		text,
+		waitFor,
+		press: async (key, until, what) => {
+			proc.write(key);
+			await waitFor(until, what);
+		},
+		resize: (c, r) => {
+			proc.resize(c, r);
+			term.resize(c, r);
+		},
+		exited,
+	};
+}
+
+const has = (s: string) => (t: string) => t.includes(s);
+
+let dir: string;
+beforeAll(() => {
+	if (!existsSync(CLI)) spawnSync('npm', ['run', 'build', '--silent'], {cwd: ROOT, stdio: 'inherit'});
+	dir = mkdtempSync(join(tmpdir(), 'racewalk-e2e-'));
+});
+afterAll(() => {
+	rmSync(dir, {recursive: true, force: true});
+});
+
+/** A recording's branch as one schedule from the root (parents resolved). */
+function fullSchedule(rec: {branches: {name: string; parent: {branch: string; step: number} | null; schedule: string}[]}, name: string): string[] {
+	const b = rec.branches.find(x => x.name === name)!;
+	const own = b.schedule.split(/[\s,]+/).filter(Boolean);
+	if (!b.parent) return own;
+	return [...fullSchedule(rec, b.parent.branch).slice(0, b.parent.step), ...own];
+}
+
+const traceLines = (out: string): string[] => out.split('\n').filter(l => /^\s+\d+\s+(CPU|i)\d/.test(l)).map(l => l.trimEnd());
+
+describe('racewalk TUI in a pseudo-terminal', () => {
+	let saved: string | null = null;
+
+	it('steps, rewinds, branches, searches, saves, follows a resize and quits with 0', async () => {
+		const t = start([], dir);
+		try {
+			await t.waitFor(has('step 0 of 0'), 'the first frame');
+			expect(t.raw.join('')).toContain('\x1b[?1049h');
+			expect(t.text()).toContain('fsdax-unbind-2021');
+			await t.press('0', has('step 1 of 1'), 'CPU0 step');
+			const before = t.raw.length;
+			await t.press('1', has('step 2 of 2'), 'CPU1 step');
+			// steady state: no clear-screen (a full redraw) for a step
+			expect(t.raw.slice(before).join('')).not.toContain('\x1b[2J');
+			await t.press('2', has('step 3 of 3'), 'CPU2 step');
+			await t.press('\x1b[D', has('step 2 of 3'), 'rewind');
+			await t.press('0', has('branch b1 (2/2)'), 'a new branch from another order');
+			expect(t.text()).toContain('new branch b1');
+			await t.press('e', t2 => /found [a-z-]+|no violation reachable|nothing found|not available/.test(t2), 'search result');
+			const afterSearch = t.text();
+			if (/found [a-z-]+/.test(afterSearch)) expect(afterSearch).toContain('branch b2 (3/3)');
+			await t.press('s', has('recording saved to'), 'save');
+			const m = /recording saved to (\S+\.json)/.exec(t.text());
+			expect(m).not.toBeNull();
+			saved = join(dir, m![1]!);
+			expect(existsSync(saved)).toBe(true);
+			// resize: the layout follows
+			t.resize(80, 24);
+			// the frame fits: header on the first row, footer on row 23, nothing below
+			await t.waitFor((_, l) => l[0]!.includes('racewalk') && l.some(x => x.includes('state (compact)')) && l[22]!.includes('help') && l[23]!.trim() === '', 'the compact layout at 80x24');
+			const lines = t.screen();
+			expect(lines[0]).toContain('racewalk');
+			expect(lines.join('\n')).toMatch(/▾ \+\d+ more/);
+			// the CPU panes end exactly at the right edge
+			expect(lines.find(l => l.includes('CPU2 user load'))!.trimEnd().length).toBe(80);
+			t.resize(100, 30);
+			await t.waitFor((_, l) => l[0]!.includes('racewalk') && l[28]!.includes('help') && l[29]!.trim() === '', 'the layout back at 100x30');
+			t.proc.write('q');
+			const e = await t.exited;
+			expect(e.exitCode).toBe(0);
+			const all = t.raw.join('');
+			expect(all.lastIndexOf('\x1b[?1049l')).toBeGreaterThan(all.lastIndexOf('\x1b[?1049h'));
+			expect(all).toMatch(/session auto-saved to \.racewalk\/autosave-fsdax-unbind-2021-[0-9T-]+\.json/);
+		} finally {
+			t.proc.kill();
+		}
+	});
+
+	it('a saved recording replays to the same trace as run of the same schedule', () => {
+		expect(saved).not.toBeNull();
+		const rec = JSON.parse(readFileSync(saved!, 'utf8'));
+		expect(rec.format).toBe('racewalk-recording/1');
+		const schedule = fullSchedule(rec, rec.cursor.branch).join(' ');
+		const run = spawnSync(process.execPath, [CLI, 'run', 'fsdax-unbind-2021', '-s', schedule], {cwd: dir, encoding: 'utf8'});
+		expect(traceLines(run.stdout).length).toBe(schedule.split(' ').length);
+		const help = spawnSync(process.execPath, [CLI, 'replay', '--help'], {cwd: dir, encoding: 'utf8'});
+		if (help.status !== 0) return; // replay is not built in yet: the run side is checked above
+		const replay = spawnSync(process.execPath, [CLI, 'replay', saved!, '--branch', rec.cursor.branch], {cwd: dir, encoding: 'utf8'});
+		expect(traceLines(replay.stdout)).toEqual(traceLines(run.stdout));
+	});
+
+	it('replay --tui opens the saved recording on its cursor branch', async () => {
+		expect(saved).not.toBeNull();
+		const help = spawnSync(process.execPath, [CLI, 'replay', '--help'], {cwd: dir, encoding: 'utf8'});
+		if (!help.stdout.includes('--tui')) return; // not wired yet
+		const rec = JSON.parse(readFileSync(saved!, 'utf8'));
+		const t = start(['replay', saved!, '--tui'], dir);
+		try {
+			await t.waitFor(has('replayed'), 'the replayed recording');
+			expect(t.text()).toContain(`branch ${rec.cursor.branch} (`);
+			expect(t.text()).toContain(`step ${rec.cursor.step} of`);
+			await t.press('\x1b[D', has(`step ${rec.cursor.step - 1} of`), 'rewind in the replay');
+			t.proc.write('q');
+			expect((await t.exited).exitCode).toBe(0);
+		} finally {
+			t.proc.kill();
+		}
+	});
+
+	it('SIGTERM restores the terminal and auto-saves', async () => {
+		const t = start(['fsdax-unbind-2021'], dir);
+		try {
+			await t.waitFor(has('step 0 of 0'), 'the first frame');
+			await t.press('1', has('step 1 of 1'), 'a step');
+			t.proc.kill('SIGTERM');
+			const e = await t.exited;
+			expect(e.exitCode === 143 || e.signal === 15).toBe(true);
+			const all = t.raw.join('');
+			expect(all).toContain('\x1b[?1049l');
+			expect(all).toContain('session auto-saved to');
+		} finally {
+			t.proc.kill();
+		}
+	});
+
+	it('Ctrl+C quits cleanly', async () => {
+		const t = start([], dir, 80, 24);
+		try {
+			await t.waitFor(has('step 0 of 0'), 'the first frame');
+			t.proc.write('\x03');
+			const e = await t.exited;
+			expect(e.exitCode).toBe(0);
+			expect(t.raw.join('')).toContain('\x1b[?1049l');
+		} finally {
+			t.proc.kill();
+		}
+	});
+
+	it('a terminal too small says so, and grows back', async () => {
+		const t = start([], dir, 50, 12);
+		try {
+			await t.waitFor(has('terminal too small: 50x12'), 'the too-small screen');
+			t.resize(80, 24);
+			await t.waitFor(has('step 0 of 0'), 'the normal screen');
+			t.proc.write('q');
+			expect((await t.exited).exitCode).toBe(0);
+		} finally {
+			t.proc.kill();
+		}
+	});
+
+	it('without a TTY it does not start Ink: one line, exit 2', () => {
+		const r = spawnSync(process.execPath, [CLI], {cwd: dir, encoding: 'utf8', input: '', env: childEnv()});
+		expect(r.status).toBe(2);
+		expect(r.stdout).toBe('');
+		const lines = r.stderr.trim().split('\n');
+		expect(lines).toHaveLength(1);
+		expect(lines[0]).toContain('racewalk run');
+		expect(lines[0]).toContain('racewalk replay');
+	});
+});
