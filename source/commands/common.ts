@@ -54,7 +54,21 @@ export function openModel(nameOrPath: string, opts: ModelOptions = {}): Model {
 /** Output channel: commands write through this so tests can capture it. */
 export type Io = {out: (text: string) => void; err: (text: string) => void; isTTY: boolean; columns: number};
 
-export const processIo = (): Io => ({
+let pipeGuard = false;
+
+/** `racewalk ... | head` closes the pipe early: that ends the output, not in a stack trace. */
+function guardPipes(): void {
+	if (pipeGuard) return;
+	pipeGuard = true;
+	for (const stream of [process.stdout, process.stderr]) {
+		stream.on('error', (err: NodeJS.ErrnoException) => {
+			if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+			throw err;
+		});
+	}
+}
+
+export const processIo = (): Io => (guardPipes(), {
 	out: t => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
 	err: t => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
 	isTTY: Boolean(process.stdout.isTTY),
