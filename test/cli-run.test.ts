@@ -97,3 +97,25 @@ describe('racewalk list', () => {
 		expect(r.out).toContain('violation use-after-free ✱ hypothesis');
 	});
 });
+
+describe('racewalk explore --record', () => {
+	it('saves every counterexample as a branch named after its kind, and never overwrites without --force', async () => {
+		const {mkdtempSync, readFileSync} = await import('node:fs');
+		const {join} = await import('node:path');
+		const {tmpdir} = await import('node:os');
+		const file = join(mkdtempSync(join(tmpdir(), 'rw-')), 'found.json');
+		const r = cli('explore', 'fsdax-unbind-2021-noref', '--record', file);
+		expect(r.code).toBe(1);
+		expect(r.out).toContain(`recording saved: ${file} (one branch per counterexample)`);
+		const rec = JSON.parse(readFileSync(file, 'utf8'));
+		expect(rec.branches.map((b: {name: string}) => b.name).sort()).toEqual(['livelock', 'main', 'stale-mapping', 'use-after-free']);
+		const replay = cli('replay', file, '--branch', 'use-after-free');
+		expect(replay.out).toMatch(/verdict: VIOLATION use-after-free \(S1\) at step 15, CPU0/);
+		const before = readFileSync(file, 'utf8');
+		const again = cli('explore', 'fsdax-unbind-2021-noref', '--record', file);
+		expect(again.code).toBe(2);
+		expect(again.err).toBe(`racewalk: ${file}: file exists; use --force to replace it\n`);
+		expect(readFileSync(file, 'utf8')).toBe(before);
+		expect(cli('explore', 'fsdax-unbind-2021-noref', '--record', file, '--force').code).toBe(1);
+	});
+});

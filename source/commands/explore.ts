@@ -5,7 +5,10 @@ import {kindInfo} from '../machine/checks.js';
 import type {Transition} from '../machine/types.js';
 import {cpuLabel, renderTrace, replaySteps} from '../render/trace.js';
 import {violationLine} from '../render/verdict.js';
-import {type Command, EXIT, openModel, parseFlags, UsageError} from './common.js';
+import {existsSync} from 'node:fs';
+import {RecordingError, saveRecording} from '../session/recording.js';
+import {createSession} from '../session/session.js';
+import {type Command, EXIT, openModel, parseFlags, parseSets, UsageError} from './common.js';
 
 const HELP = `
 Usage
@@ -32,6 +35,9 @@ Options
   --variant NAME    apply one of the scenario's variants
   --json            machine-readable output
   --width N         wrap traces at N columns
+  --record FILE     save every counterexample as a branch of a recording
+                    (named after its kind); see 'racewalk replay'
+  --force           let --record replace an existing file
 
 Exit codes: 0 nothing found (search exhausted), 1 safety violation found,
 3 only liveness violations (deadlock, hung task, livelock), 4 a bound stopped
@@ -82,6 +88,22 @@ const kindsJson = (r: ExploreResult) =>
 
 const lassoJson = (l: Lasso) => ({prefix: formatSchedule(l.prefix), loop: formatSchedule(l.loop), moving: l.moving, sccStates: l.sccStates, message: l.violation.message});
 
+/** Every counterexample becomes a branch named after its kind (a livelock: prefix + one turn of the loop). */
+function recordFindings(model: Model, r: ExploreResult, path: string, force: boolean, set: Record<string, string>): void {
+	const session = createSession(model);
+	for (const f of r.kinds.values()) {
+		if (f.kind === 'livelock') continue;
+		session.addSchedule(f.schedule, {name: f.kind});
+	}
+	r.livelocks.forEach((l, i) => session.addSchedule([...l.prefix, ...l.loop], {name: i === 0 ? 'livelock' : `livelock-${i + 1}`}));
+	try {
+		saveRecording(session, path, {force, set});
+	} catch (err) {
+		if (err instanceof RecordingError) throw new UsageError(err.message);
+		throw err;
+	}
+}
+
 export const exploreCommand: Command = {
 	name: 'explore',
 	summary: 'search the interleavings for violations (bfs, dfs, random, pct)',
@@ -101,9 +123,15 @@ export const exploreCommand: Command = {
 			json: {type: 'boolean', default: false},
 			width: {type: 'number'},
 			color: {type: 'boolean', default: true},
+			record: {type: 'string'},
+			force: {type: 'boolean', default: false},
 		}, import.meta);
 		const target = cli.input[0];
 		if (!target) throw new UsageError('explore: which scenario? (racewalk explore <scenario|file.race>)');
+		// Refuse before a long search, not after it.
+		if (cli.flags.record !== undefined && !cli.flags.force && existsSync(cli.flags.record)) {
+			throw new UsageError(`${cli.flags.record}: file exists; use --force to replace it`);
+		}
 		if (cli.input.length > 1) throw new UsageError(`explore: unexpected argument '${cli.input[1]}'`);
 		const strategy = cli.flags.strategy as Strategy;
 		if (!STRATEGIES.includes(strategy)) throw new UsageError(`--strategy: expected one of ${STRATEGIES.join(', ')}, got '${cli.flags.strategy}'`);
@@ -136,6 +164,7 @@ export const exploreCommand: Command = {
 		});
 		if (showProgress) process.stderr.write('\r\x1b[K');
 		const code = exitCodeOf(r);
+		if (cli.flags.record !== undefined) recordFindings(model, r, cli.flags.record, cli.flags.force, parseSets(cli.flags.set));
 		const p = model.program;
 		if (cli.flags.json) {
 			io.out(JSON.stringify({
@@ -143,6 +172,7 @@ export const exploreCommand: Command = {
 				variant: p.variant,
 				params: p.params,
 				strategy,
+				recording: cli.flags.record ?? null,
 				complete: r.complete,
 				livenessComplete: r.livenessComplete,
 				stoppedBy: r.stoppedBy,
@@ -161,6 +191,7 @@ export const exploreCommand: Command = {
 		io.out(`search: ${strategy}${sampling ? `, seed ${seed ?? 1}${strategy === 'pct' ? `, depth ${depth ?? 3}` : ''}` : `, partial-order reduction ${cli.flags.reduce ? 'on' : 'off'}`}; ${describeStop(r)}`);
 		io.out(`states: ${s.states}  transitions: ${s.transitions}${sampling ? '' : `  pruned by reduction: ${s.pruned}`}  depth: ${s.depth}  time: ${(s.timeMs / 1000).toFixed(2)} s  states/s: ${s.statesPerSec}`);
 		if (s.livenessStates !== undefined) io.out(`livelock search (full graph, weak fairness): ${s.livenessStates} states${r.livenessComplete ? '' : ' (incomplete)'}`);
+		if (cli.flags.record !== undefined) io.out(`recording saved: ${cli.flags.record} (one branch per counterexample)`);
 		io.out('');
 		if (r.kinds.size === 0) {
 			io.out(r.complete ? 'verdict: no violation reachable' : 'verdict: no violation found (search incomplete)');
