@@ -2,19 +2,8 @@
 // every built-in scenario. Target (SPEC §9): median <= 20 us.
 
 import {performance} from 'node:perf_hooks';
+import {mulberry32} from '../source/explore/index.js';
 import {builtinNames, loadModel} from '../source/lang/load.js';
-
-/** A small seeded PRNG (mulberry32): the bench is repeatable. */
-function rng(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 export type StepRow = {scenario: string; steps: number; medianUs: number; p99Us: number};
 
@@ -22,7 +11,7 @@ export function benchStep(samples = 20_000): StepRow[] {
 	const rows: StepRow[] = [];
 	for (const name of builtinNames()) {
 		const model = loadModel(name);
-		const random = rng(42);
+		const random = mulberry32(42);
 		const times: number[] = [];
 		let m = model.initial;
 		while (times.length < samples) {
