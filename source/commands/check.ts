@@ -32,7 +32,7 @@ Exit codes: 0 every expectation holds, 1 some expectation fails, 2 bad input.
 
 Examples
   $ racewalk check
-  $ racewalk check scenarios/devdax-unbind.race my-scenario.race
+  $ racewalk check devdax-unbind my-scenario.race
 `;
 
 export type CheckRow = {

@@ -47,7 +47,7 @@ Examples
   $ racewalk explore fsdax-unbind-2021
   $ racewalk explore fsdax-unbind-2021 --variant noref
   $ racewalk explore devdax-unbind --strategy pct --seed 7 --depth 3 --runs 500
-  $ racewalk explore devdax-unbind --set gups=3 --max-states 200000 --timeout 60
+  $ racewalk explore devdax-unbind --set gups=2 --max-states 100000 --timeout 30
 `;
 
 const STRATEGIES: readonly Strategy[] = ['bfs', 'dfs', 'random', 'pct'];

@@ -8,6 +8,10 @@ Usage
 
 Lists the built-in scenarios: name, title, expected verdict.
 ✱ marks a verdict the model derives (or a hypothesis), not a known kernel fact.
+
+Examples
+  $ racewalk list
+  $ racewalk list --json
 `;
 
 export const listCommand: Command = {

@@ -29,7 +29,7 @@ Exit codes: 0 no violation, 1 safety violation, 2 bad or corrupt recording,
 Examples
   $ racewalk run fsdax-unbind-2021 -s "1 1 1 1 1 1 1 2" --record race.json
   $ racewalk replay race.json
-  $ racewalk replay race.json --branch b1 --step 5
+  $ racewalk replay race.json --branch main --step 5
 `;
 
 export const replayCommand: Command = {

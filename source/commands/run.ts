@@ -29,8 +29,8 @@ Options
 Exit codes: 0 no violation, 1 safety violation, 2 bad input, 3 liveness (deadlock, hung task).
 
 Examples
-  $ racewalk run fsdax-unbind-2021 --schedule "1 1 1 1 1 1 2"
-  $ racewalk run fsdax-unbind-2021 --variant noref -s "1 1 1 1 1 1 0 0 0 0 0 0 0 0"
+  $ racewalk run fsdax-unbind-2021 --schedule "1 1 1 1 1 1 1 2"
+  $ racewalk run fsdax-unbind-2021 --variant noref -s "1 1 1 1 1 1 1 0 0 0 0 0 0 0 0"
   $ racewalk run devdax-unbind --set gup_pgmap_check=true -s "0 0 1 1 1"
   $ racewalk run fsdax-unbind-2021 -s "1 1 1 1 1 1 1 2" --record race.json
 `;

@@ -8,6 +8,7 @@ import type {Model} from '../lang/interpreter.js';
 import type {Point} from '../session/types.js';
 import {changes, type Change} from './flatten.js';
 import {cpuLabel, statementText, type TraceStep} from './trace.js';
+import {wrap} from './wrap.js';
 
 export type DiagramOptions = {width?: number; gap?: number; maxEffects?: number};
 
@@ -59,45 +60,6 @@ export function shortenCalls(s: string): string {
 		if (skipping < 0) out.push(c);
 	}
 	return out.join('');
-}
-
-/**
- * Wrap text to `width` at spaces, after `(` and after `, `; continuation
- * lines get `indent` spaces. A word longer than a line is split only as a
- * last resort (nothing is ever dropped).
- */
-export function wrap(text: string, width: number, indent = 2): string[] {
-	const lines: string[] = [];
-	let cur = '';
-	const room = (): number => width - (lines.length > 0 ? indent : 0);
-	const push = (): void => {
-		lines.push((lines.length > 0 ? ' '.repeat(indent) : '') + cur);
-		cur = '';
-	};
-	const add = (piece: string, sep: string): void => {
-		if (cur && (cur + sep + piece).length <= room()) {
-			cur += sep + piece;
-			return;
-		}
-		if (cur) push();
-		while (piece.length > room()) {
-			cur = piece.slice(0, room());
-			piece = piece.slice(room());
-			push();
-		}
-		cur = piece;
-	};
-	for (const word of text.split(' ').filter(w => w.length > 0)) {
-		if (word.length <= width - indent || (cur && (cur + ' ' + word).length <= room())) {
-			add(word, ' ');
-			continue;
-		}
-		// A long word: break it after '(' or ','.
-		const parts = word.match(/[^(,]*[(,]|[^(,]+$/g) ?? [word];
-		parts.forEach((part, i) => add(part, i === 0 ? ' ' : ''));
-	}
-	if (cur || lines.length === 0) push();
-	return lines;
 }
 
 const IRQS = /^CPU(\d+)\.irqs$/;

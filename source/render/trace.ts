@@ -5,6 +5,7 @@
 import type {Model} from '../lang/interpreter.js';
 import type {Machine, Transition, Violation} from '../machine/types.js';
 import {changes, formatChange} from './flatten.js';
+import {wrap} from './wrap.js';
 
 export type TraceStep = {
 	n: number;
@@ -54,17 +55,15 @@ export function renderTrace(model: Model, steps: readonly TraceStep[], opts: {wi
 		const {what, effects} = stepSummary(model, s);
 		const who = (s.transition.irq ? `i${s.transition.cpu}` : `CPU${s.transition.cpu}`).padEnd(5);
 		const at = s.line === null ? '    ' : `L${s.line}`.padEnd(4);
-		const head = `${String(s.n).padStart(4)}  ${who} ${at}  ${what}`;
-		lines.push(clip(head, width));
-		for (const e of [...s.notes, ...effects]) lines.push(clip(`${' '.repeat(18)}${e}`, width));
-		for (const v of s.violations) lines.push(clip(`${' '.repeat(18)}!!! ${v.kind} (${v.check}): ${v.message}`, Math.max(width, 200)));
+		// Wrapped, never cut: a trace is pasted into mail and read in full.
+		const pad = ' '.repeat(18);
+		lines.push(...wrap(what, width - 18, 2).map((l, i) => (i === 0 ? `${String(s.n).padStart(4)}  ${who} ${at}  ${l}` : pad + l)));
+		for (const e of s.notes.concat(effects)) lines.push(...wrap(e, width - 18, 2).map(l => pad + l));
+		for (const v of s.violations) lines.push(...wrap(`!!! ${v.kind} (${v.check}): ${v.message}`, width - 18, 4).map(l => pad + l));
 	}
 	return lines.join('\n');
 }
 
-export function clip(text: string, width: number): string {
-	return text.length <= width ? text : text.slice(0, Math.max(1, width - 1)) + '…';
-}
 
 /** Replay a schedule, collecting trace steps; stops at the first disabled transition. */
 export function replaySteps(model: Model, schedule: readonly Transition[], from?: Machine): {steps: TraceStep[]; final: Machine; error?: {index: number; reason: string}} {
