@@ -21,9 +21,19 @@ it('the example scenario of docs/scenario-language.md compiles and behaves as de
 	const {parseSchedule} = await import('../source/lang/schedule.js');
 	const doc = readFileSync(new URL('../docs/scenario-language.md', import.meta.url), 'utf8');
 	const source = /```c\n([\s\S]*?)```/.exec(doc)![1]!;
-	const model = modelFromSource('my-race.race', source, {set: {irqs_off: 'false'}});
+	const model = modelFromSource('my-race.race', source);
 	// gup-fast reads the PTE, the unbind runs to the end, then try_grab_page reads the removed memmap.
 	const r = replaySteps(model, parseSchedule('0 0 0 0 1 1 1 i0 1 1 1 1 1 0'));
 	expect(r.error).toBeUndefined();
 	expect(r.steps.at(-1)!.violations.map(v => v.kind)).toEqual(['use-after-free']);
+});
+
+it('the expectations of the example scenario hold, as the doc says check will find', async () => {
+	const {modelFromSource} = await import('../source/lang/load.js');
+	const {explore} = await import('../source/explore/index.js');
+	const doc = readFileSync(new URL('../docs/scenario-language.md', import.meta.url), 'utf8');
+	const source = /```c\n([\s\S]*?)```/.exec(doc)![1]!;
+	expect([...explore(modelFromSource('my-race.race', source), {minimise: false}).kinds.keys()]).toContain('use-after-free');
+	expect([...explore(modelFromSource('my-race.race', source, {variant: 'irqs'}), {minimise: false}).kinds.keys()]).not.toContain('use-after-free');
+	expect(doc).toContain('--schedule "0 0 0 0 1 1 1 i0 1 1 1 1 1 0"');
 });

@@ -7,6 +7,7 @@ import {basename, dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {Scenario} from './ast.js';
 import {compile, type CompileOptions} from './compiler.js';
+import {suggestion} from './diagnostics.js';
 import {Model} from './interpreter.js';
 import {parseScenario} from './parser.js';
 
@@ -40,7 +41,8 @@ export function loadScenario(nameOrPath: string): LoadedSource {
 	const isBuiltin = !nameOrPath.includes('/') && !nameOrPath.endsWith('.race') && existsSync(builtin);
 	const path = isBuiltin ? builtin : resolve(nameOrPath);
 	if (!existsSync(path)) {
-		throw new LoadError(`${nameOrPath}: no such built-in scenario or file (built-ins: ${builtinNames().join(', ')})`);
+		const near = nameOrPath.includes('/') ? '' : suggestion(nameOrPath.replace(/\.race$/, ''), builtinNames());
+		throw new LoadError(`${nameOrPath}: no such built-in scenario or file${near} (built-ins: ${builtinNames().join(', ')})`);
 	}
 	if (statSync(path).isDirectory()) throw new LoadError(`${nameOrPath}: is a directory, not a scenario file`);
 	if (statSync(path).size > MAX_SCENARIO_BYTES) throw new LoadError(`${nameOrPath}: file too large for a scenario (over 1 MiB)`);

@@ -69,9 +69,21 @@ export const daxPrimitives: Primitive[] = [
 			return fs !== null && fs.holder;
 		},
 	},
-	fsStep('del_gendisk', 'block/genhd.c:del_gendisk (pmem_remove -> F1)', 'the block device is gone: the filesystem shuts down (no new DAX mappings); existing mappings are NOT zapped', fs => {
-		fs.shutdown = true;
-	}),
+	{
+		name: 'del_gendisk',
+		kernel: 'block/genhd.c:del_gendisk (pmem_remove -> F1)',
+		effect: 'the block device is gone: a filesystem on it shuts down (no new DAX mappings); existing mappings are NOT zapped',
+		args: [{name: 'pgmap', kind: 'pgmap'}],
+		returns: 'void',
+		run(ctx, [v]) {
+			const fs = fsOn(ctx, argPgmap(ctx, v!, 'del_gendisk'));
+			if (fs) {
+				wr(ctx, 'fs');
+				fs.shutdown = true;
+			}
+			return null;
+		},
+	},
 	fsStep('freeze_super', 'fs/super.c:freeze_super (xfs_dax_notify_failure, MF_MEM_PRE_REMOVE)', 'freezes the filesystem: write faults block; read faults still proceed', fs => {
 		fs.frozen = true;
 	}),
