@@ -58,7 +58,7 @@ describe('racewalk check', () => {
 	it('a `no K` clause that is reachable fails too; an incomplete search cannot prove `safe`', () => {
 		const src = readFileSync('scenarios/devdax-unbind.race', 'utf8').replace(/^expect safe.*$/m, 'expect no hung-task');
 		const file = join(tmp, 'no.race');
-		writeFileSync(file, src.replace(/variant longterm[^{]*\{[^}]*\}/, 'variant longterm "x" (longterm_pin = true) {\n\texpect no hung-task\n}'));
+		writeFileSync(file, src.replace(/variant longterm[^{]*\{[^}]*\}/, 'variant longterm "x" (io_never_completes = true) {\n\texpect no hung-task\n}'));
 		const r = cli('check', file);
 		expect(r.code).toBe(1);
 		expect(r.out).toMatch(/longterm\s+no hung-task\s+reachable \(\d+ steps\).*FAIL/);

@@ -26,21 +26,21 @@ describe('racewalk run', () => {
 	});
 
 	it('a safe schedule exits 0 and prints the final state hash', () => {
-		const r = cli('run', 'devdax-unbind', '-s', '0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 1 1 1 i0');
+		const r = cli('run', 'devdax-unbind', '-s', '0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 1 1 1 i0');
 		expect(r.code).toBe(0);
-		expect(r.out).toContain('verdict: no violation in 20 steps');
+		expect(r.out).toContain('verdict: no violation in 24 steps');
 		expect(r.out).toMatch(/final state hash: [0-9a-f]{16}/);
 	});
 
 	it('a schedule naming a CPU that cannot move says where and why (exit 2)', () => {
-		const r = cli('run', 'devdax-unbind', '-s', '0 0 0 1 1 1 1');
+		const r = cli('run', 'devdax-unbind', '-s', '0 0 1 1 1 1');
 		expect(r.code).toBe(2);
-		expect(r.err).toBe('racewalk: step 7 (1): CPU1 is blocked in flush_tlb_mm_range: waiting for ack from CPU0 (IRQs off), CPU2; CPU0 has IRQs off since step 3\n');
+		expect(r.err).toBe('racewalk: step 6 (1): CPU1 is blocked in flush_tlb_mm_range: waiting for ack from CPU0 (IRQs off), CPU2; CPU0 has IRQs off since step 2\n');
 		expect(r.out).toBe('');
 	});
 
 	it('a hung task exits 3', () => {
-		const r = cli('run', 'devdax-unbind', '--variant', 'longterm', '-s', '0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 1 2 1 1 i0 i2 1 1 1');
+		const r = cli('run', 'devdax-unbind', '--variant', 'longterm', '-s', '0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 1 2 1 1 i0 i2 1 1 1');
 		expect(r.code).toBe(3);
 		expect(r.out).toContain('verdict: VIOLATION hung-task (S4)');
 	});

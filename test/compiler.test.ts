@@ -110,3 +110,25 @@ describe('lowering', () => {
 		expect(p.initial.mmCpumask).toEqual([0, 2, 3]);
 	});
 });
+
+describe('jumps that stay steps', () => {
+	const progSrc = (body: string) => wrap(body);
+	it('an empty infinite loop is a step that spins, not a crash', async () => {
+		const {Model} = await import('../source/lang/interpreter.js');
+		for (const body of ['spin: goto spin;', 'while (true) { }']) {
+			const src = progSrc(body);
+			const model = new Model(compile(parseScenario(src, 't.race'), {file: 't.race', source: src}));
+			const a = model.step(model.initial, {cpu: 0, irq: false});
+			const b = model.step(a.state, {cpu: 0, irq: false});
+			expect(b.violations).toEqual([]);
+			expect(model.hash(b.state)).toBe(model.hash(a.state));
+		}
+	});
+	it('a progress label on a goto or at the end of a loop body keeps that step a progress step', () => {
+		for (const body of ['top: x = access(1);\nprogress_a: goto top;', 'while (true) { x = access(1);\nprogress_b: }']) {
+			const src = progSrc(body);
+			const p = compile(parseScenario(src, 't.race'), {file: 't.race', source: src});
+			expect(p.cpus[0]!.instrs.some(i => i.progress)).toBe(true);
+		}
+	});
+});

@@ -3,7 +3,7 @@
 // stepInPlace(), seeds, bounds and cancellation.
 
 import {describe, expect, it} from 'vitest';
-import {cloneMachine, explore, exploreAsync, findShortest, mulberry32, stateKey, tarjan} from '../source/explore/index.js';
+import {cloneMachine, explore, exploreAsync, findShortest, mulberry32, sharedKey, stateKey, tarjan} from '../source/explore/index.js';
 import {Budget} from '../source/explore/budget.js';
 import {sample} from '../source/explore/random.js';
 import type {Expect} from '../source/lang/ast.js';
@@ -229,6 +229,36 @@ describe('the search fast path is the same semantics', () => {
 					m = a.state;
 					expect(model.hash(fast)).toBe(model.hash(m));
 					expect(stateKey(fast)).toBe(stateKey(m));
+					expect(b.violations).toEqual(a.violations);
+					expect(b.progress).toBe(a.progress);
+					expect(b.footprint).toEqual(a.footprint);
+				}
+			}
+		});
+	}
+
+	for (const c of cases) {
+		it(`${c.name}/${c.variant ?? 'base'}: stepShared (structural sharing, cached hashes) and step() agree along random schedules`, () => {
+			const model = loadModel(c.name, {variant: c.variant});
+			const rng = mulberry32(777);
+			for (let run = 0; run < 20; run++) {
+				let m = model.initial;
+				let shared = cloneMachine(model.initial, true);
+				for (let i = 0; i < 200; i++) {
+					const en = model.enabled(m);
+					expect(model.enabled(shared)).toEqual(en);
+					if (en.length === 0) break;
+					const t = en[Math.floor(rng() * en.length)]!;
+					const before = stateKey(shared);
+					const a = model.step(m, t, {footprint: true});
+					const b = model.stepShared(shared, t, true);
+					expect(stateKey(shared)).toBe(before); // the parent is untouched
+					expect(sharedKey(shared)).toBe(before);
+					shared = b.state;
+					m = a.state;
+					expect(model.hash(shared)).toBe(model.hash(m));
+					expect(sharedKey(shared)).toBe(stateKey(m));
+					expect(b.state.violations).toEqual(a.violations);
 					expect(b.violations).toEqual(a.violations);
 					expect(b.progress).toBe(a.progress);
 					expect(b.footprint).toEqual(a.footprint);

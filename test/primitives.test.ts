@@ -89,6 +89,12 @@ describe('page tables', () => {
 		expect(r.final.cpus[0]!.locals.x).toBe(true);
 		expect(r.flat.get('CPU0.pte')).toBe('pte(pfn 0x100 WH)');
 	});
+	it('v6.15: a DAX mapping holds a page reference; the zap drops it, a refault takes it again', () => {
+		const machine = 'refcount(v6_15); pgmap(pmem0, fsdax, PFN, 1); fs(ext4, pmem0); map(VA, PFN, write); mm_cpumask(0);';
+		const r = run({machine, cpus: ['a = page_refcount(PFN); ptep_get_and_clear(VA); b = page_refcount(PFN); handle_mm_fault(VA); c = page_refcount(PFN); arch_remove_memory(pmem0);']}, '0 0 0 0 0 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({a: 1, b: 0, c: 1});
+		expect(kinds(r)).toEqual(['stale-mapping']); // the refaulted PTE, but no S3: the mapping's reference is not GUP's
+	});
 	prim('ptep_get_and_clear', () => {
 		const r = run({cpus: ['old = ptep_get_and_clear(VA);']}, '0');
 		expect(r.flat.get('CPU0.old')).toBe('pte(pfn 0x100 WSD)');
@@ -190,6 +196,10 @@ describe('struct page references', () => {
 	prim('unpin_user_page', () => {
 		const r = run({cpus: ['try_grab_page(pfn_to_page(PFN), FOLL_PIN); unpin_user_page(pfn_to_page(PFN));']}, '0 0');
 		expect(r.final.memmap[0x100]).toMatchObject({refcount: 1, pins: 0});
+		// E21: the last unpin of a ZONE_DEVICE page drops its pgmap reference, as put_page does.
+		const last = run({cpus: ['try_grab_page(pfn_to_page(PFN), FOLL_PIN); memunmap_put_pages(pmem0); unpin_user_page(pfn_to_page(PFN));']}, '0 0 0');
+		expect(last.final.memmap[0x100]!.refcount).toBe(0);
+		expect(last.final.pgmaps.pmem0!.ref.count).toBe(1);
 		expect(kinds(run({cpus: ['unpin_user_page(pfn_to_page(PFN));']}, '0'))).toEqual(['refcount']);
 	});
 	prim('page_refcount', () => {
@@ -283,9 +293,12 @@ describe('dax device, filesystem and faults', () => {
 	prim('mf_dax_kill_procs', () => {
 		expect(run({cpus: ['mf_dax_kill_procs(pmem0);']}, '0').final.sigbus).toBe(true);
 	});
+	prim('send_sigkill', () => {
+		expect(run({cpus: ['send_sigkill();']}, '0').final.sigkill).toBe(true);
+	});
 	prim('fatal_signal_pending', () => {
-		const r = run({cpus: ['a = fatal_signal_pending(); mf_dax_kill_procs(pmem0); b = fatal_signal_pending();']}, '0 0 0');
-		expect(r.final.cpus[0]!.locals).toMatchObject({a: false, b: true});
+		const r = run({cpus: ['a = fatal_signal_pending(); mf_dax_kill_procs(pmem0); b = fatal_signal_pending(); send_sigkill(); c = fatal_signal_pending();']}, '0 0 0 0 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({a: false, b: false, c: true}); // SIGBUS is not fatal
 	});
 	prim('handle_mm_fault', () => {
 		const present = run({cpus: ['r = handle_mm_fault(VA);']}, '0');

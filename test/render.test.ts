@@ -19,7 +19,7 @@ const GOLDEN = [
 	{file: 'fsdax-unbind-2021.noref.use-after-free', scenario: 'fsdax-unbind-2021', variant: 'noref', schedule: '1 1 1 1 1 1 1 0 0 0 0 0 0 0 0', kind: 'use-after-free'},
 	{file: 'fsdax-unbind-2021.noref.interleaved', scenario: 'fsdax-unbind-2021', variant: 'noref', schedule: '1 1 1 0 0 0 0 0 0 0 1 1 1 1 0', kind: 'use-after-free'},
 	{file: 'fsdax-unbind-2021.three-cpus', scenario: 'fsdax-unbind-2021', variant: null, schedule: '0 0 0 0 0 0 1 1 1 2 0 0 0 0 0 0 0 0 0 1 1 1 1 2', kind: 'stale-mapping'},
-	{file: 'devdax-unbind.ipi', scenario: 'devdax-unbind', variant: null, schedule: '0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 1 1 1 i0', kind: null},
+	{file: 'devdax-unbind.ipi', scenario: 'devdax-unbind', variant: null, schedule: '0 0 0 0 0 0 1 1 1 0 0 0 0 0 0 0 0 i0 i2 1 1', kind: null},
 ] as const;
 
 const golden = (name: string, text: string) => {

@@ -1,4 +1,5 @@
 import React from 'react';
+import xterm from '@xterm/headless';
 import {render as inkTestRender} from 'ink-testing-library';
 import {afterEach, describe, expect, it} from 'vitest';
 import {openModel} from '../source/commands/common.js';
@@ -7,9 +8,11 @@ import {createSession} from '../source/session/session.js';
 import type {Session} from '../source/session/types.js';
 import {App} from '../source/ui/App.js';
 import {Controller, type Services} from '../source/ui/controller.js';
+import {FrameWriter, frameText} from '../source/ui/frame.js';
 import {commandFor, KEYMAP, keyNames} from '../source/ui/keymap.js';
 import {layoutKind, screenLines} from '../source/ui/layout.js';
 import {memmapLines, pageTableLines, pgmapLines} from '../source/ui/panes.js';
+import {FrameSinkContext} from '../source/ui/Screen.js';
 import {KEYS, renderAt, settle, stripAnsi} from '../source/ui/testing.js';
 import {CHANGED, plain} from '../source/ui/text.js';
 
@@ -381,5 +384,64 @@ describe('screen colors', () => {
 		expect(on).toContain('\x1b[30;43mdead 1\x1b[0m');
 		expect(on).toContain('\x1b[1;32m ok');
 		expect(ansiLine(line, false)).toBe('ref dead 1 ok');
+	});
+});
+
+describe('the direct frame writer (real terminals bypass Ink output)', () => {
+	const {Terminal} = xterm;
+	const screenOf = async (term: InstanceType<typeof Terminal>, data: string): Promise<string[]> => {
+		await new Promise<void>(res => term.write(data, res));
+		const b = term.buffer.active;
+		return Array.from({length: term.rows}, (_, i) => (b.getLine(b.viewportY + i)?.translateToString(true) ?? '').trimEnd());
+	};
+
+	it('draws a full frame first, then only the lines that changed, and nothing when nothing changed', async () => {
+		const writes: string[] = [];
+		const w = new FrameWriter(d => writes.push(d));
+		const term = new Terminal({cols: 120, rows: 40, allowProposedApi: true});
+		const c = new Controller(fresh('1 1'));
+		const size = {columns: 120, rows: 40};
+		const frame = (): string[] => frameText(screenLines(c.view(), size));
+		w.draw(frame(), size);
+		expect(writes[0]).toContain('\x1b[2J');
+		let screen = await screenOf(term, writes[0]!);
+		expect(screen.slice(0, 39)).toEqual(screenLines(c.view(), size).map(l => plain(l).trimEnd()));
+		c.keys(['left']);
+		w.draw(frame(), size);
+		expect(writes).toHaveLength(2);
+		expect(writes[1]).not.toContain('\x1b[2J');
+		const rowsWritten = [...writes[1]!.matchAll(/\x1b\[(\d+);1H\x1b\[2K/g)].length;
+		expect(rowsWritten).toBeGreaterThan(0);
+		expect(rowsWritten).toBeLessThan(39);
+		screen = await screenOf(term, writes[1]!);
+		expect(screen.slice(0, 39)).toEqual(screenLines(c.view(), size).map(l => plain(l).trimEnd()));
+		expect(screen[1]).toContain('step 1 of 2');
+		w.draw(frame(), size);
+		expect(writes).toHaveLength(2);
+		// a new size: everything again
+		const small = {columns: 80, rows: 24};
+		w.draw(frameText(screenLines(c.view(), small)), small);
+		expect(writes[2]).toContain('\x1b[2J');
+		term.dispose();
+	});
+
+	it('under a FrameSink the App draws through it and renders nothing into Ink; keys still work', async () => {
+		const frames: string[][] = [];
+		const sink = {draw: (lines: readonly string[]) => void frames.push([...lines])};
+		const r = renderAt(
+			<FrameSinkContext.Provider value={sink}>
+				<App session={fresh('1')} />
+			</FrameSinkContext.Provider>,
+			120,
+			40,
+		);
+		mounted.push(r);
+		await settle();
+		expect(r.frame().trim()).toBe('');
+		expect(frames.length).toBeGreaterThan(0);
+		expect(frames.at(-1)).toHaveLength(39);
+		expect(stripAnsi(frames.at(-1)!.join('\n'))).toContain('step 1 of 1');
+		await r.press('2');
+		expect(stripAnsi(frames.at(-1)!.join('\n'))).toContain('step 2 of 2');
 	});
 });

@@ -316,7 +316,8 @@ class Lowering {
 				if (s.name.startsWith('progress')) this.progressNext = true;
 				return;
 			case 'goto':
-				this.out.push({kind: 'stmt', ...at, next: -2, local: true, jump: true, gotoLabel: s.label, gotoPos: s.pos, progress: false});
+				this.out.push({kind: 'stmt', ...at, next: -2, local: true, jump: true, gotoLabel: s.label, gotoPos: s.pos, progress: this.progressNext});
+				this.progressNext = false;
 				return;
 			case 'return':
 				this.emit({kind: 'return', ...at, next: -1, local: true});
@@ -444,9 +445,12 @@ class Lowering {
 				i.next = target;
 			}
 		}
+		// A jump is folded into the statement before it, unless it carries a
+		// progress label (passing it must stay a step) or loops to itself.
+		const foldable = (i: Raw): boolean => Boolean(i.jump) && !i.progress;
 		const resolve = (to: number): number => {
 			const seen = new Set<number>();
-			while (to >= 0 && to < end && this.out[to]!.jump) {
+			while (to >= 0 && to < end && foldable(this.out[to]!)) {
 				if (seen.has(to)) return to; // an empty infinite loop: leave the jump as a step
 				seen.add(to);
 				to = this.out[to]!.next;
@@ -456,7 +460,7 @@ class Lowering {
 		const keep: number[] = [];
 		const newIndex = new Map<number, number>();
 		this.out.forEach((i, idx) => {
-			if (!i.jump || resolve(idx) === idx) {
+			if (!foldable(i) || resolve(idx) === idx) {
 				newIndex.set(idx, keep.length);
 				keep.push(idx);
 			}
@@ -466,8 +470,9 @@ class Lowering {
 			return r < 0 ? -1 : newIndex.get(r)!;
 		};
 		return keep.map(idx => {
-			const {jump: _j, gotoLabel: _g, gotoPos: _p, ...rest} = this.out[idx]!;
+			const {jump, gotoLabel: _g, gotoPos: _p, ...rest} = this.out[idx]!;
 			const instr: Instr = {...rest, next: rest.kind === 'return' ? -1 : map(rest.next)};
+			if (jump) instr.exec = () => {}; // a kept jump is a step that only moves the cursor
 			if (rest.alt !== undefined) instr.alt = map(rest.alt);
 			return instr;
 		});

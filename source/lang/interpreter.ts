@@ -31,6 +31,122 @@ export const transitionName = (t: Transition): string => (t.irq ? `i${t.cpu}` : 
 
 const ATOMIC_LIMIT = 100_000;
 
+/**
+ * The search's copy-on-write drafts: what immer does for step(), minus what
+ * the search does not need (freezing, patches, Maps and Sets, revocation), and
+ * with one difference that matters for speed: reading through a draft copies
+ * nothing (immer shallow-copies a parent as soon as a child is read, and the
+ * machine's int-keyed records are slow to copy in V8). An object is copied
+ * on its first write, its ancestors with it; the result shares every subtree
+ * the step did not write with the base, which is left untouched, so those
+ * subtrees keep their identity (and their cached hashes, explore/fasthash.ts).
+ * Model.step keeps immer; test/explore.test.ts checks the two agree.
+ */
+const NODE = Symbol('cow-node');
+
+type Obj = Record<PropertyKey, unknown>;
+
+class CowNode {
+	copy: Obj | null = null;
+	/** Drafts handed out for the object-valued properties, by key (valid while copy[key]/base[key] is their base). */
+	kids: Map<PropertyKey, CowNode> | null = null;
+	/** Keys written since the copy was made (their values may hold drafts). */
+	written: Set<PropertyKey> | null = null;
+	done: unknown = undefined;
+	readonly proxy: Obj;
+	constructor(
+		readonly base: Obj,
+		readonly parent: CowNode | null,
+	) {
+		this.proxy = new Proxy((Array.isArray(base) ? [] : {}) as Obj, cowTraps(this));
+	}
+
+	ensureCopy(): Obj {
+		if (this.copy === null) {
+			this.copy = Array.isArray(this.base) ? (this.base.slice() as unknown as Obj) : {...this.base};
+			this.parent?.ensureCopy();
+		}
+		return this.copy;
+	}
+
+	finalize(): unknown {
+		if (this.done !== undefined) return this.done;
+		const copy = this.copy;
+		if (copy === null) return (this.done = this.base);
+		this.done = copy;
+		if (this.kids) for (const [k, kid] of this.kids) if (copy[k as string] === kid.base) copy[k as string] = kid.finalize();
+		if (this.written) for (const k of this.written) copy[k as string] = resolve(copy[k as string]);
+		return copy;
+	}
+}
+
+/** A value written into a draft: drafts inside it are replaced by their results. */
+function resolve(v: unknown): unknown {
+	if (v === null || typeof v !== 'object') return v;
+	const node = (v as Obj)[NODE] as CowNode | undefined;
+	if (node !== undefined) return node.finalize();
+	const o = v as Obj;
+	for (const k in o) {
+		const x = o[k];
+		if (x !== null && typeof x === 'object') {
+			const r = resolve(x);
+			if (r !== x) o[k] = r;
+		}
+	}
+	return v;
+}
+
+function cowTraps(node: CowNode): ProxyHandler<Obj> {
+	return {
+		get(_t, prop) {
+			if (prop === NODE) return node;
+			const src = node.copy ?? node.base;
+			const v = src[prop as string];
+			if (v === null || typeof v !== 'object') return v;
+			if ((v as Obj)[NODE] !== undefined) return v;
+			const kids = (node.kids ??= new Map());
+			let kid = kids.get(prop);
+			if (kid === undefined || kid.base !== v) {
+				kid = new CowNode(v as Obj, node);
+				kids.set(prop, kid);
+			}
+			return kid.proxy;
+		},
+		set(_t, prop, value) {
+			const copy = node.ensureCopy();
+			copy[prop as string] = value;
+			(node.written ??= new Set()).add(prop);
+			return true;
+		},
+		deleteProperty(_t, prop) {
+			const copy = node.ensureCopy();
+			delete copy[prop as string];
+			node.kids?.delete(prop);
+			node.written?.delete(prop);
+			return true;
+		},
+		has: (_t, prop) => prop in (node.copy ?? node.base),
+		ownKeys: () => Reflect.ownKeys(node.copy ?? node.base),
+		getOwnPropertyDescriptor(_t, prop) {
+			const src = node.copy ?? node.base;
+			if (!Object.prototype.hasOwnProperty.call(src, prop)) return undefined;
+			const isLength = prop === 'length' && Array.isArray(src);
+			return {value: this.get!(_t, prop, undefined), writable: true, enumerable: !isLength, configurable: !isLength};
+		},
+		defineProperty(_t, prop, desc) {
+			return this.set!(_t, prop, desc.value, undefined);
+		},
+		getPrototypeOf: () => Object.getPrototypeOf(node.base),
+	};
+}
+
+/** Run `recipe` on a copy-on-write draft of `base`; the result shares what was not written. */
+function cowProduce<T extends object>(base: T, recipe: (draft: T) => void): T {
+	const root = new CowNode(base as unknown as Obj, null);
+	recipe(root.proxy as unknown as T);
+	return root.finalize() as T;
+}
+
 export class Model {
 	constructor(readonly program: Program) {}
 
@@ -54,27 +170,36 @@ export class Model {
 
 	/** Null if the CPU can take its next step; otherwise why not. */
 	blockedReason(m: Machine, cpu: number): string | null {
+		return this.blocked(m, cpu, true);
+	}
+
+	/** blockedReason, with the sentence left out (`''`) unless `explain`: no string building in the search. */
+	private blocked(m: Machine, cpu: number, explain: boolean): string | null {
 		const c = m.cpus[cpu]!;
 		if (c.pc < 0) return 'finished';
 		if (c.wait) {
 			if (c.wait.kind === 'acks') {
 				if (c.wait.pending.length === 0) return null;
+				if (!explain) return '';
 				const who = c.wait.pending.map(p => `CPU${p}${m.cpus[p]!.irqsOn ? '' : ' (IRQs off)'}`).join(', ');
 				return `blocked in ${c.wait.prim}: waiting for ack from ${who}`;
 			}
 			if (c.wait.readers.length === 0) return null;
+			if (!explain) return '';
 			const who = c.wait.readers.map(p => `CPU${p}${m.cpus[p]!.irqsOn ? '' : ' (IRQs off)'}`).join(', ');
 			return `blocked in ${c.wait.prim}: waiting for a grace period (readers: ${who})`;
 		}
 		const instr = this.instrAt(m, cpu)!;
 		if (instr.kind === 'await' || (instr.kind === 'atomic' && instr.cond)) {
 			const v = this.peek(m, cpu, instr.cond!);
-			return truthy(v) ? null : `blocked at line ${instr.line}: await ${instr.condText} is false`;
+			if (truthy(v)) return null;
+			return !explain ? '' : `blocked at line ${instr.line}: await ${instr.condText} is false`;
 		}
 		if (instr.blocking?.prim.guard) {
 			const args = instr.blocking.args.map(a => this.peek(m, cpu, a));
 			const why = instr.blocking.prim.guard(m, cpu, args);
-			return why ? `blocked in ${instr.blocking.prim.name}: ${why}` : null;
+			if (!why) return null;
+			return !explain ? '' : `blocked in ${instr.blocking.prim.name}: ${why}`;
 		}
 		return null;
 	}
@@ -92,14 +217,14 @@ export class Model {
 	isEnabled(m: Machine, t: Transition): boolean {
 		const c = m.cpus[t.cpu];
 		if (!c) return false;
-		return t.irq ? canTakeInterrupt(c) : this.blockedReason(m, t.cpu) === null;
+		return t.irq ? canTakeInterrupt(c) : this.blocked(m, t.cpu, false) === null;
 	}
 
 	/** Every enabled transition, CPU order, each CPU's step before its interrupt. */
 	enabled(m: Machine): Transition[] {
 		const out: Transition[] = [];
 		for (const c of m.cpus) {
-			if (this.blockedReason(m, c.id) === null) out.push({cpu: c.id, irq: false});
+			if (this.blocked(m, c.id, false) === null) out.push({cpu: c.id, irq: false});
 			if (canTakeInterrupt(c)) out.push({cpu: c.id, irq: true});
 		}
 		return out;
@@ -112,9 +237,19 @@ export class Model {
 			if (c.pc < 0) continue;
 			const instr = this.program.cpus[c.id]!.instrs[c.pc]!;
 			if (!c.wait && instr.kind !== 'await' && !instr.cond && !instr.blocking?.prim.guard) return true;
-			if (this.blockedReason(m, c.id) === null) return true;
+			if (this.blocked(m, c.id, false) === null) return true;
 		}
 		return false;
+	}
+
+	/** enabled() as a bit mask (bit 2·cpu: the CPU's step, bit 2·cpu+1: its interrupt), without allocating. */
+	enabledMask(m: Machine): number {
+		let mask = 0;
+		for (const c of m.cpus) {
+			if (this.blocked(m, c.id, false) === null) mask |= 1 << (2 * c.id);
+			if (canTakeInterrupt(c)) mask |= 1 << (2 * c.id + 1);
+		}
+		return mask;
 	}
 
 	/** Why a transition cannot be taken, in one sentence. */
@@ -153,6 +288,27 @@ export class Model {
 			m.violations.push(stuck);
 		}
 		return out;
+	}
+
+	/**
+	 * The search fast path: the same step as step() (no enabledness check), on
+	 * a copy-on-write draft (cowProduce) instead of immer's. The result shares every subtree the step did not
+	 * change with `m`, which is left untouched; its violation log holds this
+	 * step's violations only.
+	 */
+	stepShared(m: Machine, t: Transition, footprint: boolean): StepResult {
+		let out!: Omit<StepResult, 'state'>;
+		const clear = m.violations.length > 0;
+		let state = cowProduce(m, draft => {
+			if (clear) draft.violations = [];
+			out = this.apply(draft as Machine, t, footprint);
+		});
+		const stuck = this.stuckViolation(state);
+		if (stuck) {
+			out.violations.push(stuck);
+			state = {...state, violations: [...state.violations, stuck]};
+		}
+		return {...out, state};
 	}
 
 	hash(m: Machine): string {

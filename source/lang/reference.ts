@@ -12,7 +12,7 @@ const GROUPS: [string, string[]][] = [
 	['TLBs and the hardware walker', ['access', 'flush_tlb_mm_range', 'tlb_has']],
 	['struct page', ['pte_page', 'pfn_to_page', 'try_grab_page', 'get_page', 'put_page', 'unpin_user_page', 'page_refcount']],
 	['dev_pagemap and memunmap_pages', ['get_dev_pagemap', 'put_dev_pagemap', 'percpu_ref_kill', 'memunmap_put_pages', 'percpu_ref_put_many', 'wait_for_completion', 'arch_remove_memory', 'pgmap_array_delete', 'percpu_ref_exit', 'pgmap_ref_count']],
-	['DAX device, filesystem, faults', ['kill_dax', 'dax_alive', 'dax_holder', 'del_gendisk', 'freeze_super', 'thaw_super', 'xfs_force_shutdown', 'mf_dax_kill_procs', 'fatal_signal_pending', 'handle_mm_fault']],
+	['DAX device, filesystem, faults', ['kill_dax', 'dax_alive', 'dax_holder', 'del_gendisk', 'freeze_super', 'thaw_super', 'xfs_force_shutdown', 'mf_dax_kill_procs', 'send_sigkill', 'fatal_signal_pending', 'handle_mm_fault']],
 ];
 
 export function primitivesReference(): string {

@@ -37,7 +37,8 @@ export function flatten(m: Machine): Map<string, string> {
 	}
 	if (m.fs) out.set(`fs.${m.fs.kind}`, [m.fs.frozen && 'frozen', m.fs.shutdown && 'shut down'].filter(Boolean).join(', ') || 'mounted');
 	m.rcu.forEach((cb, i) => out.set(`rcu.callback${i}`, `${cb.kind === 'ref-switch-atomic' ? `${cb.pgmap}->ref to atomic` : `free T${cb.table}`} after ${cb.readers.map(r => 'CPU' + r).join(',')}`));
-	if (m.sigbus) out.set('signal', 'SIGBUS pending');
+	if (m.sigbus) out.set('signal.SIGBUS', 'sent');
+	if (m.sigkill) out.set('signal.SIGKILL', 'pending');
 	return out;
 }
 

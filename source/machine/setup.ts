@@ -161,6 +161,7 @@ export function emptyMachine(cpuCount: number): Machine {
 		rcu: [],
 		vmas: [],
 		sigbus: false,
+		sigkill: false,
 		zapped: [],
 		violations: [],
 	};

@@ -127,6 +127,8 @@ export type Machine = {
 	vmas: Vma[];
 	/** SIGBUS sent to the process owning the mm (mf_dax_kill_procs). */
 	sigbus: boolean;
+	/** SIGKILL pending for that process (fatal_signal_pending). */
+	sigkill: boolean;
 	/** vas ever zapped (for S5: what must be gone from TLBs when a flush returns). */
 	zapped: number[];
 	/** Violations seen so far on this path. Not hashed: equal machines meet. */

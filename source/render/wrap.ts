@@ -31,8 +31,8 @@ export function wrap(text: string, width: number, indent = 2): string[] {
 			add(word, ' ');
 			continue;
 		}
-		// A long word: break it after '(' or ','.
-		const parts = word.match(/[^(,]*[(,]|[^(,]+$/g) ?? [word];
+		// A long word: break it after "(", "," or "_".
+		const parts = word.match(/[^(,_]*[(,_]|[^(,_]+$/g) ?? [word];
 		parts.forEach((part, i) => add(part, i === 0 ? ' ' : ''));
 	}
 	if (cur || lines.length === 0) push();

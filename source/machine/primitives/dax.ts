@@ -96,7 +96,7 @@ export const daxPrimitives: Primitive[] = [
 	{
 		name: 'mf_dax_kill_procs',
 		kernel: 'mm/memory-failure.c:mf_dax_kill_procs (collect_procs + kill_procs, SIGBUS)',
-		effect: 'sends SIGBUS to the process owning the mm: fatal_signal_pending() is true from now on (the unmap is a separate unmap_mapping_range call)',
+		effect: 'sends SIGBUS to the process owning the mm (a core-dump signal, not SIGKILL: fatal_signal_pending() stays false); the unmap is a separate unmap_mapping_range call',
 		args: [{name: 'pgmap', kind: 'pgmap'}],
 		returns: 'void',
 		run(ctx, [v]) {
@@ -107,14 +107,26 @@ export const daxPrimitives: Primitive[] = [
 		},
 	},
 	{
+		name: 'send_sigkill',
+		kernel: 'kernel/signal.c: kill -9 of the process owning the mm',
+		effect: 'SIGKILL is pending for the process: fatal_signal_pending() is true from now on (the only way out of the G12 retry loop)',
+		args: [],
+		returns: 'void',
+		run(ctx) {
+			wr(ctx, 'sig');
+			ctx.m.sigkill = true;
+			return null;
+		},
+	},
+	{
 		name: 'fatal_signal_pending',
-		kernel: 'include/linux/sched/signal.h:fatal_signal_pending (checked each pass of __get_user_pages)',
-		effect: 'true once the process was sent SIGBUS',
+		kernel: 'include/linux/sched/signal.h:fatal_signal_pending (SIGKILL; checked each pass of __get_user_pages)',
+		effect: 'true once SIGKILL is pending for the process (send_sigkill); SIGBUS does not count',
 		args: [],
 		returns: 'bool',
 		run(ctx) {
 			rd(ctx, 'sig');
-			return ctx.m.sigbus;
+			return ctx.m.sigkill;
 		},
 	},
 	{
@@ -155,8 +167,12 @@ export const daxPrimitives: Primitive[] = [
 			wr(ctx, 'pt');
 			wr(ctx, `e:${at.table}:${index(va, at.level)}`);
 			if (modern) {
+				// The new mapping holds a reference, counted as the page's idle use (as at set-up).
 				const page = touchPage(ctx, pfn, 'handle_mm_fault', true);
-				if (page) page.refcount += 1;
+				if (page) {
+					page.refcount += 1;
+					page.idle += 1;
+				}
 			}
 			note(ctx, `fault at ${hex(va)}: DAX PTE installed -> pfn ${hex(pfn)}`);
 			return 0;

@@ -25,22 +25,26 @@ export function touchPage(ctx: Ctx, pfn: number, who: string, write: boolean): P
 	return page;
 }
 
-/** put_page() body, shared with memunmap_pages' loop. */
-export function putPage(ctx: Ctx, pfn: number, who: string): void {
+/**
+ * put_page() body, shared with memunmap_pages' loop and unpin_user_page
+ * (which drops GUP_PIN_COUNTING_BIAS references at once: in v5.11
+ * __unpin_devmap_managed_user_page applies the same ZONE_DEVICE rules).
+ */
+export function putPage(ctx: Ctx, pfn: number, who: string, refs = 1): void {
 	const page = touchPage(ctx, pfn, who, true);
 	if (!page) return;
-	if (page.refcount <= 0) {
-		violate(ctx, 'refcount', 'S-ref', `${who}: refcount underflow on ${pageName(pfn)}`, [pageName(pfn)]);
+	if (page.refcount < refs) {
+		violate(ctx, 'refcount', 'S-ref', `${who}: refcount underflow on ${pageName(pfn)} (${page.refcount} - ${refs})`, [pageName(pfn)]);
 		return;
 	}
-	page.refcount -= 1;
+	page.refcount -= refs;
 	const mode = ctx.m.settings.refcount;
-	if (page.pgmap && mode !== 'v6_15' && page.refcount === 1) note(ctx, `${pageName(pfn)} refcount 2 -> 1: __put_devmap_managed_page wakes waiters`);
+	if (page.pgmap && mode !== 'v6_15' && page.refcount === 1) note(ctx, `${pageName(pfn)} refcount ${page.refcount + refs} -> 1: __put_devmap_managed_page wakes waiters`);
 	if (page.pgmap && mode === 'e21' && page.refcount === 0) {
 		// mm/swap.c:__put_page: a ZONE_DEVICE page going to zero drops its pgmap reference.
 		const p = ctx.m.pgmaps[page.pgmap]!;
-		note(ctx, `${pageName(pfn)} refcount 1 -> 0: put_dev_pagemap(${p.name})`);
-		refPut(ctx, p, 1, `put_page(${hex(pfn)}) 1 -> 0`);
+		note(ctx, `${pageName(pfn)} refcount ${refs} -> 0: put_dev_pagemap(${p.name})`);
+		refPut(ctx, p, 1, `${who}(${hex(pfn)}) -> 0`);
 	}
 }
 
@@ -123,7 +127,7 @@ export const pagePrimitives: Primitive[] = [
 				return null;
 			}
 			page.pins -= 1;
-			page.refcount -= GUP_PIN_COUNTING_BIAS;
+			putPage(ctx, pfn, 'unpin_user_page', GUP_PIN_COUNTING_BIAS);
 			return null;
 		},
 	},

@@ -7,6 +7,7 @@ import {findLeaf, index, isLeaf, LEVEL_NAME, allLeaves, tablePath} from '../page
 import {callRcu, currentReaders} from '../rcu.js';
 import type {LeafEntry, PmdValue, PteValue, Value} from '../types.js';
 import {hex} from '../values.js';
+import {touchPage} from './page.js';
 import {argInt, argOf, argPgmap, Oops, type Primitive} from './spec.js';
 
 /** Read one entry, checking S6 (a read of a freed page-table page). */
@@ -19,6 +20,18 @@ export function readEntry(ctx: Ctx, table: number, level: number, va: number, wh
 		violate(ctx, 'freed-table-read', 'S6', `${who} reads ${LEVEL_NAME[level]} page T${table} for va ${hex(va)}, which was freed`, [`table T${table}`, `va ${hex(va)}`]);
 	}
 	return t.entries[index(va, level)];
+}
+
+/**
+ * v6.15+: a DAX mapping holds a page reference (the page's idle count includes
+ * it), so zapping the PTE drops it. Earlier DAX PTEs hold none.
+ */
+export function dropMappingRef(ctx: Ctx, pfn: number, who: string): void {
+	if (ctx.m.settings.refcount !== 'v6_15') return;
+	const page = touchPage(ctx, pfn, who, true);
+	if (!page) return;
+	page.refcount -= 1;
+	page.idle -= 1;
 }
 
 export function writeEntry(ctx: Ctx, table: number, level: number, va: number, entry: LeafEntry | undefined): void {
@@ -172,6 +185,7 @@ export const pgtablePrimitives: Primitive[] = [
 			if (!old.present) return old;
 			const leaf = findLeaf(ctx.m.pt, a)!;
 			writeEntry(ctx, leaf.table, leaf.level, a, undefined);
+			dropMappingRef(ctx, old.pfn, 'zap_pte_range');
 			if (!ctx.m.zapped.includes(a)) ctx.m.zapped.push(a);
 			return old;
 		},
@@ -190,6 +204,7 @@ export const pgtablePrimitives: Primitive[] = [
 			const first = inRange[0];
 			if (!first) return null;
 			writeEntry(ctx, first.table, first.level, first.va, undefined);
+			dropMappingRef(ctx, first.entry.pfn, 'zap_pte_range');
 			if (!ctx.m.zapped.includes(first.va)) ctx.m.zapped.push(first.va);
 			note(ctx, `zap va ${hex(first.va)} (pfn ${hex(first.entry.pfn)})`);
 			return inRange.length > 1 ? {repeat: true} : null;
