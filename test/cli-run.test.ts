@@ -65,6 +65,8 @@ describe('racewalk run', () => {
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--set', 'gup_pgmap_check=maybe'], 'racewalk: --set gup_pgmap_check=maybe: gup_pgmap_check is a boolean; use true or false'],
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--set', 'nothing'], 'racewalk: --set nothing: expected name=value'],
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--variant', 'nref'], "racewalk: unknown variant 'nref' (did you mean 'noref'?); this scenario has: noref, pmd"],
+		[['run', 'fsdax-unbind-2021', '-s', '0', '--width', '0'], 'racewalk: --width: expected a whole number of columns from 40 to 1000, got 0'],
+		[['run', 'fsdax-unbind-2021-nref', '-s', '0'], "racewalk: fsdax-unbind-2021-nref: no such built-in scenario or file (did you mean 'fsdax-unbind-2021-noref'?) (built-ins: fsdax-unbind-2021, broadcast-flush-rcu, devdax-unbind, devdax-unbind-irqs-on, ext4-dax-unbind-now, fsdax-unbind-2021-noref, xfs-pre-remove)"],
 		[['run', 'no-such-scenario', '-s', '0'], 'racewalk: no-such-scenario: no such built-in scenario or file (built-ins: fsdax-unbind-2021, broadcast-flush-rcu, devdax-unbind, devdax-unbind-irqs-on, ext4-dax-unbind-now, fsdax-unbind-2021-noref, xfs-pre-remove)'],
 	])('bad input %j: one line, exit 2', (args, line) => {
 		const r = cli(...args);
@@ -108,14 +110,37 @@ describe('racewalk explore --record', () => {
 		expect(r.code).toBe(1);
 		expect(r.out).toContain(`recording saved: ${file} (one branch per counterexample)`);
 		const rec = JSON.parse(readFileSync(file, 'utf8'));
-		expect(rec.branches.map((b: {name: string}) => b.name).sort()).toEqual(['livelock', 'main', 'stale-mapping', 'use-after-free']);
+		expect(rec.branches.map((b: {name: string}) => b.name).sort()).toEqual(['livelock', 'stale-mapping', 'use-after-free']);
+		expect(JSON.stringify(rec.notes)).toMatch(/livelock: from here the loop [0 ]+ repeats for ever without progress/);
 		const replay = cli('replay', file, '--branch', 'use-after-free');
 		expect(replay.out).toMatch(/verdict: VIOLATION use-after-free \(S1\) at step 15, CPU0/);
 		const before = readFileSync(file, 'utf8');
 		const again = cli('explore', 'fsdax-unbind-2021-noref', '--record', file);
 		expect(again.code).toBe(2);
-		expect(again.err).toBe(`racewalk: ${file}: file exists; use --force to replace it\n`);
+		expect(again.err).toBe(`racewalk: ${file}: already exists; not overwriting it (use --force to replace it)\n`);
 		expect(readFileSync(file, 'utf8')).toBe(before);
 		expect(cli('explore', 'fsdax-unbind-2021-noref', '--record', file, '--force').code).toBe(1);
+	});
+});
+
+describe('help and check over several files', () => {
+	it('-h is --help', () => {
+		const r = cli('run', '-h');
+		expect(r.code).toBe(0);
+		expect(r.out).toContain('racewalk run <scenario|file.race> --schedule');
+	});
+
+	it('check reports a broken file and still checks the others (exit 2 at the end)', async () => {
+		const {mkdtempSync, writeFileSync} = await import('node:fs');
+		const {join} = await import('node:path');
+		const {tmpdir} = await import('node:os');
+		const dir = mkdtempSync(join(tmpdir(), 'rw-'));
+		writeFileSync(join(dir, 'broken.race'), 'scenario broken\nmachine { }\ncpu 0 { x = ; }\n');
+		writeFileSync(join(dir, 'none.race'), 'scenario none\nmachine { }\ncpu 0 { x = 1; }\n');
+		const r = cli('check', join(dir, 'broken.race'), 'devdax-unbind-irqs-on', join(dir, 'none.race'));
+		expect(r.code).toBe(2);
+		expect(r.out).toContain('all 2 expectations hold');
+		expect(r.err).toContain(`racewalk: ${join(dir, 'broken.race')}:3:13: expected an expression`);
+		expect(r.err).toContain(`racewalk: ${join(dir, 'none.race')}: no expect clauses to check`);
 	});
 });

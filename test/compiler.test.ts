@@ -132,3 +132,26 @@ describe('jumps that stay steps', () => {
 		}
 	});
 });
+
+describe('arithmetic and long lines', () => {
+	it('integers are exact: overflow is an oops, not a rounding', async () => {
+		const {Model} = await import('../source/lang/interpreter.js');
+		const src = wrap('x = 0x1fffffffffffff;\ny = x + 1;');
+		const model = new Model(compile(parseScenario(src, 't.race'), {file: 't.race', source: src}));
+		const a = model.step(model.initial, {cpu: 0, irq: false});
+		const b = model.step(a.state, {cpu: 0, irq: false});
+		expect(b.violations[0]!.message).toBe('CPU0 oops at line 8: integer overflow in +');
+	});
+	it('a diagnostic on a very long line shows a window around the caret', () => {
+		const src = `scenario t\nconst C = ${'(1) + '.repeat(150)}${'1'.padStart(20000, ' ')} + nope\n`;
+		let text = '';
+		try {
+			compile(parseScenario(src, 't.race'), {file: 't.race', source: src});
+		} catch (err) {
+			text = (err as Diagnostic).render();
+		}
+		const [, line, caret] = text.split('\n');
+		expect(line!.length).toBeLessThan(140);
+		expect(line![caret!.indexOf('^')]).toBe('n');
+	});
+});

@@ -114,14 +114,30 @@ export const checkCommand: Command = {
 		if (timeout !== undefined && !(timeout > 0)) throw new UsageError(`--timeout: expected a number of seconds > 0, got ${timeout}`);
 		const targets = cli.input.length ? cli.input : builtinNames();
 		const rows: CheckRow[] = [];
-		for (const t of targets) rows.push(...checkScenario(t, {maxStates, timeoutMs: timeout !== undefined ? timeout * 1000 : undefined, reduce: cli.flags.reduce}));
-		const failed = rows.filter(r => !r.ok).length;
-		if (cli.flags.json) io.out(JSON.stringify({rows, failed}, null, 2));
-		else {
-			io.out(renderTable(rows));
-			io.out('');
-			io.out(failed ? `${failed} of ${rows.length} expectations FAIL` : `all ${rows.length} expectations hold`);
+		// One broken file must not hide the verdicts of the others: report it, go on, exit 2 at the end.
+		const broken: string[] = [];
+		for (const t of targets) {
+			try {
+				const found = checkScenario(t, {maxStates, timeoutMs: timeout !== undefined ? timeout * 1000 : undefined, reduce: cli.flags.reduce});
+				if (found.length === 0) broken.push(`${t}: no expect clauses to check (add 'expect safe' or 'expect violation <kind>')`);
+				rows.push(...found);
+			} catch (err) {
+				const usage = asUsageError(err);
+				if (!usage) throw err;
+				broken.push(usage.message);
+			}
 		}
+		const failed = rows.filter(r => !r.ok).length;
+		if (cli.flags.json) io.out(JSON.stringify({rows, failed, errors: broken}, null, 2));
+		else {
+			if (rows.length) {
+				io.out(renderTable(rows));
+				io.out('');
+				io.out(failed ? `${failed} of ${rows.length} expectations FAIL` : `all ${rows.length} expectations hold`);
+			}
+		}
+		for (const b of broken) io.err(`racewalk: ${b}`);
+		if (broken.length) return EXIT.usage;
 		return failed ? EXIT.violation : EXIT.ok;
 	},
 };

@@ -62,8 +62,9 @@ function guardPipes(): void {
 	pipeGuard = true;
 	for (const stream of [process.stdout, process.stderr]) {
 		stream.on('error', (err: NodeJS.ErrnoException) => {
-			if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-			throw err;
+			// The reader went away: the rest of the output has nowhere to go, but the
+			// verdict's exit code must still be the one the command returns.
+			if (err.code !== 'EPIPE') throw err;
 		});
 	}
 }
@@ -90,7 +91,8 @@ type FlagSpec = {type: 'string' | 'boolean' | 'number'; shortFlag?: string; isMu
  */
 export function parseFlags<F extends Record<string, FlagSpec>>(help: string, argv: string[], flags: F, importMeta: ImportMeta) {
 	const cli = meow(help, {importMeta, argv, flags: flags as never, allowUnknownFlags: true, autoVersion: false});
-	const known = new Set<string>(['help']);
+	if (argv.includes('-h')) cli.showHelp(0);
+	const known = new Set<string>(['help', 'h']);
 	for (const [name, spec] of Object.entries(flags)) {
 		known.add(name);
 		if (spec.shortFlag) known.add(spec.shortFlag);
@@ -109,7 +111,11 @@ export function parseFlags<F extends Record<string, FlagSpec>>(help: string, arg
 		if (spec.type === 'number' && values.some(x => x !== undefined && (typeof x !== 'number' || !Number.isFinite(x)))) {
 			throw new UsageError(`--${dashed}: expected a number`);
 		}
-		if (spec.type === 'string' && values.some(x => x === '' )) throw new UsageError(`--${dashed}: expected a value`);
+		if (spec.type === 'string' && values.some(x => x === '')) throw new UsageError(`--${dashed}: expected a value`);
+	}
+	const width = (cli.flags as Record<string, unknown>).width;
+	if (typeof width === 'number' && (!Number.isInteger(width) || width < 40 || width > 1000)) {
+		throw new UsageError(`--width: expected a whole number of columns from 40 to 1000, got ${width}`);
 	}
 	return cli as unknown as {input: string[]; flags: {[K in keyof F]: F[K]['isMultiple'] extends true ? FlagValue<F[K]>[] : F[K] extends {default: unknown} ? FlagValue<F[K]> : FlagValue<F[K]> | undefined}};
 }

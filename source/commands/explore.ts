@@ -91,11 +91,24 @@ const lassoJson = (l: Lasso) => ({prefix: formatSchedule(l.prefix), loop: format
 /** Every counterexample becomes a branch named after its kind (a livelock: prefix + one turn of the loop). */
 function recordFindings(model: Model, r: ExploreResult, path: string, force: boolean, set: Record<string, string>): void {
 	const session = createSession(model);
-	for (const f of r.kinds.values()) {
-		if (f.kind === 'livelock') continue;
-		session.addSchedule(f.schedule, {name: f.kind});
-	}
-	r.livelocks.forEach((l, i) => session.addSchedule([...l.prefix, ...l.loop], {name: i === 0 ? 'livelock' : `livelock-${i + 1}`}));
+	const found: {name: string; schedule: Transition[]; loopFrom?: number}[] = [...r.kinds.values()]
+		.filter(f => f.kind !== 'livelock')
+		.map(f => ({name: f.kind, schedule: f.schedule}));
+	r.livelocks.forEach((l, i) => found.push({name: i === 0 ? 'livelock' : `livelock-${i + 1}`, schedule: [...l.prefix, ...l.loop], loopFrom: l.prefix.length}));
+	found.forEach((f, i) => {
+		// The first finding is the main branch itself, so the recording opens on it.
+		if (i === 0) {
+			for (const t of f.schedule) session.step(t);
+			session.renameBranch('main', f.name);
+		} else {
+			session.addSchedule(f.schedule, {name: f.name});
+		}
+		if (f.loopFrom !== undefined) {
+			session.goto(f.loopFrom);
+			session.setNote(`livelock: from here the loop ${formatSchedule(f.schedule.slice(f.loopFrom))} repeats for ever without progress`);
+		}
+	});
+	if (found.length) session.switchBranch(found[0]!.name);
 	try {
 		saveRecording(session, path, {force, set});
 	} catch (err) {
@@ -130,7 +143,7 @@ export const exploreCommand: Command = {
 		if (!target) throw new UsageError('explore: which scenario? (racewalk explore <scenario|file.race>)');
 		// Refuse before a long search, not after it.
 		if (cli.flags.record !== undefined && !cli.flags.force && existsSync(cli.flags.record)) {
-			throw new UsageError(`${cli.flags.record}: file exists; use --force to replace it`);
+			throw new UsageError(`${cli.flags.record}: already exists; not overwriting it (use --force to replace it)`);
 		}
 		if (cli.input.length > 1) throw new UsageError(`explore: unexpected argument '${cli.input[1]}'`);
 		const strategy = cli.flags.strategy as Strategy;

@@ -524,8 +524,15 @@ function unaryOp(op: '!' | '-' | '~'): (v: Value) => Value {
 	return v => Number(~BigInt(asInt(v, '~')));
 }
 
+/** Integers are exact: a result outside +-2^53 is an oops, never a silent rounding. */
+function exact(n: number | bigint, op: string): number {
+	const v = Number(n);
+	if (!Number.isSafeInteger(v)) throw new Oops(`integer overflow in ${op}`);
+	return v;
+}
+
 function binaryOp(op: string): (a: Value, b: Value) => Value {
-	const big = (f: (x: bigint, y: bigint) => bigint) => (a: Value, b: Value) => Number(f(BigInt(asInt(a, op)), BigInt(asInt(b, op))));
+	const big = (f: (x: bigint, y: bigint) => bigint) => (a: Value, b: Value) => exact(f(BigInt(asInt(a, op)), BigInt(asInt(b, op))), op);
 	switch (op) {
 		case '==':
 			return (a, b) => valuesEqual(a, b);
@@ -540,11 +547,11 @@ function binaryOp(op: string): (a: Value, b: Value) => Value {
 		case '>=':
 			return (a, b) => asInt(a, op) >= asInt(b, op);
 		case '+':
-			return (a, b) => asInt(a, op) + asInt(b, op);
+			return (a, b) => exact(asInt(a, op) + asInt(b, op), op);
 		case '-':
-			return (a, b) => asInt(a, op) - asInt(b, op);
+			return (a, b) => exact(asInt(a, op) - asInt(b, op), op);
 		case '*':
-			return (a, b) => asInt(a, op) * asInt(b, op);
+			return (a, b) => exact(asInt(a, op) * asInt(b, op), op);
 		case '/':
 		case '%':
 			return (a, b) => {
@@ -560,7 +567,7 @@ function binaryOp(op: string): (a: Value, b: Value) => Value {
 		case '^':
 			return big((x, y) => x ^ y);
 		case '<<':
-			return big((x, y) => x << y);
+			return big((x, y) => (y > 64n ? x << 64n : x << y));
 		case '>>':
 			return big((x, y) => x >> y);
 	}

@@ -31,8 +31,11 @@ export class Diagnostic extends Error {
 	render(): string {
 		if (this.sourceLine === undefined) return this.message;
 		const gutter = String(this.line).length;
-		const line = this.sourceLine.replace(/\t/g, ' ');
-		const caret = ' '.repeat(Math.max(0, this.col - 1)) + '^';
+		// A window of the line around the column: a minified 200 KB line must not flood the terminal.
+		const full = this.sourceLine.replace(/\t/g, ' ');
+		const from = Math.max(0, this.col - 1 - 60);
+		const line = (from > 0 ? '…' : '') + full.slice(from, this.col - 1 + 60) + (full.length > this.col - 1 + 60 ? '…' : '');
+		const caret = ' '.repeat(Math.max(0, this.col - 1 - from + (from > 0 ? 1 : 0))) + '^';
 		return [
 			this.message,
 			`  ${String(this.line).padStart(gutter)} | ${line}`,

@@ -31,7 +31,23 @@ export function statementText(model: Model, before: Machine, t: Transition, line
 	if (t.irq) return 'interrupt: flush_tlb_func / IPI handler';
 	const instr = model.instrAt(before, t.cpu);
 	if (!instr || instr.line !== line) return sourceLine(model, line);
-	return sourceLine(model, line, instr.col);
+	const text = sourceLine(model, line, instr.col);
+	return instr.kind === 'stmt' || instr.kind === 'return' || instr.kind === 'assert' || instr.kind === 'await' ? firstStatement(text) : text;
+}
+
+/** Up to the first `;` outside parentheses and strings: `x = 1; y = 2;` shows `x = 1;`. */
+function firstStatement(text: string): string {
+	let depth = 0;
+	let quoted = false;
+	for (let i = 0; i < text.length; i++) {
+		const c = text[i]!;
+		if (c === '"' && text[i - 1] !== '\\') quoted = !quoted;
+		else if (quoted) continue;
+		else if (c === '(') depth++;
+		else if (c === ')') depth--;
+		else if (c === ';' && depth <= 0) return text.slice(0, i + 1);
+	}
+	return text;
 }
 
 /** What the step did, in words: its statement (or the interrupt) and its effects. */
