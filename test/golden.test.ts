@@ -1,6 +1,6 @@
 // Golden traces: for every built-in scenario and variant, a safe schedule and
 // the shortest violating schedule of every reachable kind, with the final
-// state hash. Regenerate with `npx tsx make-golden.ts` only after an intended
+// state hash. Regenerate with `npm run golden` only after an intended
 // change of the model, and say why in the commit.
 
 import {readFileSync} from 'node:fs';
