@@ -4,7 +4,6 @@
 // one line on stderr with exit code 2, never a stack trace.
 
 import {asUsageError, EXIT, processIo, type Command} from './commands/common.js';
-import {COMMANDS} from './commands/index.js';
 
 const HELP = `racewalk - a multi-CPU stepping debugger for races in Linux mm code
 
@@ -19,13 +18,22 @@ Run 'racewalk <command> --help' for the options of a command.
 
 Examples
   $ racewalk list
-  $ racewalk run fsdax-unbind-2021 --schedule "1 1 1 1 1 1 2"
-  $ racewalk run fsdax-unbind-2021 --variant noref --schedule "1 1 1 1 1 1 0 0 0 0 0 0 0 0"
+  $ racewalk run fsdax-unbind-2021 --schedule "1 1 1 1 1 1 1 2"
+  $ racewalk run fsdax-unbind-2021 --variant noref --schedule "1 1 1 1 1 1 1 0 0 0 0 0 0 0 0"
 `;
 
 export async function main(argv: string[]): Promise<number> {
 	const io = processIo();
 	const [first, ...rest] = argv;
+	// Start-up: the TUI without a scenario word (no argument, only flags, or a
+	// file path) cannot be another command: load only its module, not every
+	// command's (zod, the explorer, the renderers).
+	const tuiOnly = first === undefined || (first.startsWith('-') && !['--help', '-h', '--version'].includes(first)) || /[./]/.test(first);
+	if (tuiOnly) {
+		const {tuiCommand} = await import('./commands/tui.js');
+		return usageErrors(io, () => tuiCommand.run(argv, io));
+	}
+	const {COMMANDS} = await import('./commands/index.js');
 	const commands = new Map<string, Command>(COMMANDS.map(c => [c.name, c]));
 	if (first === '--help' || first === '-h' || first === 'help') {
 		io.out(HELP.replace('{commands}', COMMANDS.map(c => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')));
@@ -36,11 +44,18 @@ export async function main(argv: string[]): Promise<number> {
 		return EXIT.ok;
 	}
 	const command = first !== undefined && commands.get(first);
-	try {
-		if (command) return await command.run(rest, io);
+	return usageErrors(io, () => {
+		if (command) return command.run(rest, io);
 		const tui = commands.get('tui');
 		if (!tui) throw new Error('the TUI is not built in');
-		return await tui.run(argv, io);
+		return tui.run(argv, io);
+	});
+}
+
+/** User mistakes end as one line on stderr with exit code 2. */
+async function usageErrors(io: ReturnType<typeof processIo>, run: () => Promise<number>): Promise<number> {
+	try {
+		return await run();
 	} catch (err) {
 		const usage = asUsageError(err);
 		if (!usage) throw err;

@@ -20,15 +20,17 @@ export type AppProps = {
 	controllerRef?: {current: Controller | null};
 	/** A first message (e.g. after a prefill). */
 	initialMessage?: string;
+	/** An existing controller (run.tsx draws the first frame with it before Ink loads). */
+	controller?: Controller;
 };
 
-export function App({session, services, sets, onQuit, controllerRef, initialMessage}: AppProps): React.JSX.Element {
+export function App({session, services, sets, onQuit, controllerRef, initialMessage, controller}: AppProps): React.JSX.Element {
 	const {exit} = useApp();
 	const size = useTerminalSize();
 	const [tick, bump] = useReducer((n: number) => n + 1, 0);
 	const ctl = useRef<Controller | null>(null);
 	if (ctl.current === null) {
-		ctl.current = new Controller(session, services, sets);
+		ctl.current = controller ?? new Controller(session, services, sets);
 		if (initialMessage) ctl.current.message = {text: initialMessage, kind: 'info'};
 	}
 	const c = ctl.current;
@@ -60,5 +62,5 @@ export function App({session, services, sets, onQuit, controllerRef, initialMess
 	useInput(handler);
 	// eslint-disable-next-line react-hooks/exhaustive-deps
 	const lines = useMemo(() => screenLines(c.view(), size), [c, size, tick]);
-	return <Screen lines={lines} />;
+	return <Screen lines={lines} size={size} />;
 }

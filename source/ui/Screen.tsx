@@ -1,48 +1,37 @@
-// Draw exact lines with Ink: one <Text> per line holding a pre-styled (SGR)
-// string. Far fewer React elements than one <Text> per segment, which keeps
-// keypress-to-frame latency low with big screens.
+// Draw exact lines. On a real terminal (a FrameSink in context, see frame.ts)
+// the lines are written directly and nothing is rendered into Ink; otherwise
+// (tests, embedding) one <Text> per line holding a pre-styled (SGR) string.
 
 import {Box, Text} from 'ink';
-import React from 'react';
-import type {Line, Seg} from './text.js';
+import React, {createContext, useContext, useLayoutEffect, useMemo} from 'react';
+import {ansiLine, colorEnabled} from './ansi.js';
+import type {FrameSink, Size} from './frame.js';
+import type {Line} from './text.js';
 
-const FG: Record<string, number> = {black: 30, red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, white: 37, gray: 90, grey: 90};
+export {ansiLine, colorEnabled} from './ansi.js';
 
-/** Colors off with NO_COLOR (https://no-color.org) or a dumb terminal. */
-export const colorEnabled = (): boolean => !process.env.NO_COLOR && process.env.TERM !== 'dumb';
-
-function sgr(s: Seg): string {
-	const codes: number[] = [];
-	if (s.bold) codes.push(1);
-	if (s.dim) codes.push(2);
-	if (s.inverse) codes.push(7);
-	if (s.color && FG[s.color]) codes.push(FG[s.color]!);
-	if (s.bg && FG[s.bg]) codes.push(FG[s.bg]! + 10);
-	return codes.length ? `\x1b[${codes.join(';')}m` : '';
-}
-
-/** A line as one string with SGR escapes (plain text when colors are off). */
-export function ansiLine(line: Line, color = colorEnabled()): string {
-	let out = '';
-	for (const s of line) {
-		if (!s.text) continue;
-		const on = color ? sgr(s) : '';
-		out += on ? `${on}${s.text}\x1b[0m` : s.text;
-	}
-	return out || ' ';
-}
+/** Set by run.tsx on a real terminal: frames bypass Ink's output stage. */
+export const FrameSinkContext = createContext<FrameSink | null>(null);
 
 const LineView = React.memo(function LineView({text}: {text: string}): React.JSX.Element {
 	return <Text wrap="truncate">{text}</Text>;
 });
 
 /** The root takes Ink's own width (the terminal's): on a resize the old frame is truncated, never wrapped. */
-export function Screen({lines}: {lines: Line[]}): React.JSX.Element {
+export function Screen({lines, size}: {lines: Line[]; size?: Size}): React.JSX.Element | null {
+	const sink = useContext(FrameSinkContext);
 	const color = colorEnabled();
+	const text = useMemo(() => lines.map(l => ansiLine(l, color)), [lines, color]);
+	const rows = size?.rows ?? lines.length + 1;
+	const columns = size?.columns ?? 0;
+	useLayoutEffect(() => {
+		sink?.draw(text, {columns, rows});
+	}, [sink, text, columns, rows]);
+	if (sink) return null;
 	return (
 		<Box flexDirection="column">
-			{lines.map((l, i) => (
-				<LineView key={i} text={ansiLine(l, color)} />
+			{text.map((t, i) => (
+				<LineView key={i} text={t} />
 			))}
 		</Box>
 	);

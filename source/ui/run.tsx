@@ -1,17 +1,21 @@
 // Running the App on the real terminal: alternate screen, signal handlers,
 // crash handler, auto-save. Loaded lazily by the tui command.
+//
+// Start-up: the first frame is drawn directly (controller + layout + the frame
+// writer, no Ink) while Ink, React and the services load in the background;
+// keys typed meanwhile wait in the terminal (raw mode is on) and are handled
+// once the App is mounted. Frames then go through the same writer (frame.ts).
 
-import {render} from 'ink';
-import React from 'react';
 import type {Session} from '../session/types.js';
-import {App} from './App.js';
-import type {Controller, Services} from './controller.js';
-import {autosave, exportService, saveService, searchService} from './services.js';
+import {Controller, type Services} from './controller.js';
+import {FrameWriter, frameText, readSize} from './frame.js';
+import {screenLines} from './layout.js';
 
-export {prefill} from './services.js';
+export {prefill} from './prefill.js';
 
-export const ALT_ON = '\x1b[?1049h\x1b[H';
-export const ALT_OFF = '\x1b[?25h\x1b[?1049l';
+/** Alternate screen on (autowrap off: a line can never scroll the frame); off restores both and the cursor. */
+export const ALT_ON = '\x1b[?1049h\x1b[?7l\x1b[H';
+export const ALT_OFF = '\x1b[?7h\x1b[?25h\x1b[?1049l';
 
 const SIGNALS = {SIGTERM: 15, SIGHUP: 1, SIGINT: 2} as const;
 
@@ -21,20 +25,22 @@ export type RunOpts = {reopen: Services['reopen']; sets: Record<string, string>;
 export async function runTui(session: Session, o: RunOpts): Promise<number> {
 	const cwd = process.cwd();
 	const out = process.stdout;
-	const ctl: {current: Controller | null} = {current: null};
-	const current = (): Session => ctl.current?.session ?? session;
-	const currentSets = (): Record<string, string> => ctl.current?.sets ?? o.sets;
-	const services: Services = {reopen: o.reopen, save: saveService(cwd, currentSets), exportReport: exportService(cwd, currentSets), search: searchService()};
-	const saveQuietly = (): string => {
+	// save / export / search are filled in once services.js is loaded (before any key is handled)
+	const services: Services = {reopen: o.reopen};
+	const c = new Controller(session, services, o.sets);
+	c.message = {text: o.initialMessage, kind: 'info'};
+	const svc = import('./services.js');
+	const saveQuietly = async (): Promise<string> => {
 		try {
-			return `session auto-saved to ${autosave(current(), cwd, currentSets())}`;
+			const {autosave} = await svc;
+			return `session auto-saved to ${autosave(c.session, cwd, c.sets)}`;
 		} catch (err) {
 			return `racewalk: could not auto-save the session: ${err instanceof Error ? err.message : String(err)}`;
 		}
 	};
 
 	let restored = false;
-	let instance: ReturnType<typeof render> | undefined;
+	let instance: {unmount: () => void; waitUntilExit: () => Promise<unknown>} | undefined;
 	const restore = (): void => {
 		if (restored) return;
 		restored = true;
@@ -46,56 +52,56 @@ export async function runTui(session: Session, o: RunOpts): Promise<number> {
 		out.write(ALT_OFF);
 		if (process.stdin.isTTY) process.stdin.setRawMode(false);
 	};
-	const onSignal = (sig: keyof typeof SIGNALS): void => {
-		const saved = saveQuietly();
+	const onSignal = async (sig: keyof typeof SIGNALS): Promise<void> => {
+		const saved = await saveQuietly();
 		restore();
 		out.write(`${saved}\nracewalk: stopped by ${sig}\n`);
 		process.exit(128 + SIGNALS[sig]);
 	};
 	const handlers = Object.keys(SIGNALS).map(sig => {
-		const h = (): void => onSignal(sig as keyof typeof SIGNALS);
+		const h = (): void => void onSignal(sig as keyof typeof SIGNALS);
 		process.on(sig, h);
 		return [sig, h] as const;
 	});
-	const onCrash = (err: unknown): void => {
-		const saved = saveQuietly();
+	const onCrash = async (err: unknown): Promise<void> => {
+		const saved = await saveQuietly();
 		restore();
 		process.stderr.write(`racewalk: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n${saved}\n`);
 		process.exit(70);
 	};
-	process.on('uncaughtException', onCrash);
+	const crash = (err: unknown): void => void onCrash(err);
+	process.on('uncaughtException', crash);
 
 	let quit = false;
 	// Raw mode at once (Ink turns it on in an effect, after the first frame):
 	// keys typed during start-up are not echoed and ^C is a key, not SIGINT.
 	if (process.stdin.isTTY) process.stdin.setRawMode(true);
-	out.write(ALT_ON);
+	const writer = new FrameWriter(data => out.write(data));
 	try {
-		instance = render(
-			<App
-				session={session}
-				services={services}
-				sets={o.sets}
-				controllerRef={ctl}
-				initialMessage={o.initialMessage}
-				onQuit={() => {
-					quit = true;
-				}}
-			/>,
-			{exitOnCtrlC: false, patchConsole: false},
-		);
+		// start loading, then draw the first frame while the modules load
+		const loading = Promise.all([import('./mount.js'), svc]);
+		out.write(ALT_ON);
+		const size = readSize(out);
+		writer.draw(frameText(screenLines(c.view(), size)), size);
+		const [{mountApp}, s] = await loading;
+		services.save = s.saveService(cwd, () => c.sets);
+		services.exportReport = s.exportService(cwd, () => c.sets);
+		services.search = s.searchService();
+		instance = mountApp(session, c, writer, () => {
+			quit = true;
+		});
 		await instance.waitUntilExit();
 	} catch (err) {
 		// a render error: the terminal comes back first, the session is saved, then the error
 		restore();
-		process.stderr.write(`${saveQuietly()}\n`);
+		process.stderr.write(`${await saveQuietly()}\n`);
 		throw err;
 	} finally {
 		restore();
-		ctl.current?.dispose();
+		c.dispose();
 		for (const [sig, h] of handlers) process.off(sig, h);
-		process.off('uncaughtException', onCrash);
+		process.off('uncaughtException', crash);
 	}
-	if (quit) o.io.out(saveQuietly());
+	if (quit) o.io.out(await saveQuietly());
 	return 0; // EXIT.ok
 }

@@ -3,10 +3,9 @@
 
 import {useStdout} from 'ink';
 import {useEffect, useState} from 'react';
+import {readSize as read, type Size} from './frame.js';
 
-export type Size = {columns: number; rows: number};
-
-const read = (s: NodeJS.WriteStream | undefined): Size => ({columns: s?.columns || 80, rows: s?.rows || 24});
+export type {Size} from './frame.js';
 
 export function useTerminalSize(): Size {
 	const {stdout} = useStdout();
