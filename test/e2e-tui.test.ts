@@ -126,7 +126,9 @@ describe('racewalk TUI in a pseudo-terminal', () => {
 			await t.press('s', has('recording saved to'), 'save');
 			const m = /recording saved to (\S+\.json)/.exec(t.text());
 			expect(m).not.toBeNull();
-			saved = join(dir, m![1]!);
+			// the path shown is absolute
+			expect(m![1]!.startsWith(dir)).toBe(true);
+			saved = m![1]!;
 			expect(existsSync(saved)).toBe(true);
 			// resize: the layout follows
 			t.resize(80, 24);
@@ -144,7 +146,7 @@ describe('racewalk TUI in a pseudo-terminal', () => {
 			expect(e.exitCode).toBe(0);
 			const all = t.raw.join('');
 			expect(all.lastIndexOf('\x1b[?1049l')).toBeGreaterThan(all.lastIndexOf('\x1b[?1049h'));
-			expect(all).toMatch(/session auto-saved to \.racewalk\/autosave-fsdax-unbind-2021-[0-9T-]+\.json/);
+			expect(all).toContain(`session auto-saved to ${join(dir, '.racewalk', 'autosave-fsdax-unbind-2021-')}`);
 		} finally {
 			t.proc.kill();
 		}
@@ -179,6 +181,58 @@ describe('racewalk TUI in a pseudo-terminal', () => {
 		} finally {
 			t.proc.kill();
 		}
+	});
+
+	it('racewalk FILE.json opens a recording as replay --tui does (README: racewalk race.json)', async () => {
+		expect(saved).not.toBeNull();
+		const rec = JSON.parse(readFileSync(saved!, 'utf8'));
+		const t = start([saved!], dir);
+		try {
+			await t.waitFor(t2 => t2.includes('replayed') && t2.includes('verified'), 'the replayed recording');
+			expect(t.text()).toContain(`branch ${rec.cursor.branch} (`);
+			expect(t.text()).toContain(`step ${rec.cursor.step} of`);
+			t.proc.write('q');
+			expect((await t.exited).exitCode).toBe(0);
+		} finally {
+			t.proc.kill();
+		}
+	});
+
+	it('a command pasted with its Enter in one chunk runs (goto 1\\r)', async () => {
+		const t = start(['fsdax-unbind-2021'], dir);
+		try {
+			await t.waitFor(has('step 0 of 0'), 'the first frame');
+			await t.press('111', has('step 3 of 3'), 'three steps in one chunk');
+			await t.press(':', has('Enter runs'), 'the prompt');
+			await t.press('goto 1\r', has('step 1 of 3'), 'the pasted command ran');
+			expect(t.text()).not.toContain('Enter runs');
+			await t.press('1', has('step 2 of'), 'keys work after the paste');
+			t.proc.write('q');
+			expect((await t.exited).exitCode).toBe(0);
+		} finally {
+			t.proc.kill();
+		}
+	});
+
+	it('--no-color draws plain text', async () => {
+		const t = start(['--no-color'], dir);
+		try {
+			await t.waitFor(has('step 0 of 0'), 'the first frame');
+			// no SGR colour sequences (resets and cursor moves are fine)
+			expect(t.raw.join('')).not.toMatch(/\x1b\[(?:[0-9;]*;)?(?:3[0-7]|4[0-7]|9[0-7]|10[0-7])m/);
+			t.proc.write('q');
+			expect((await t.exited).exitCode).toBe(0);
+		} finally {
+			t.proc.kill();
+		}
+	});
+
+	it('an unknown flag is one line in our style, exit 2', () => {
+		const r = spawnSync(process.execPath, [CLI, '--bogus'], {cwd: dir, encoding: 'utf8', input: '', env: childEnv()});
+		expect(r.status).toBe(2);
+		const lines = r.stderr.trim().split('\n');
+		expect(lines).toHaveLength(1);
+		expect(lines[0]).toContain('unknown flag --bogus');
 	});
 
 	it('SIGTERM restores the terminal and auto-saves', async () => {

@@ -445,3 +445,142 @@ describe('the direct frame writer (real terminals bypass Ink output)', () => {
 		expect(stripAnsi(frames.at(-1)!.join('\n'))).toContain('step 2 of 2');
 	});
 });
+
+describe('TUI fixes from the newcomer trial', () => {
+	it(':save takes an absolute path, refuses to overwrite, :save! overwrites; paths shown are absolute', async () => {
+		const {mkdtempSync, existsSync, rmSync} = await import('node:fs');
+		const {tmpdir} = await import('node:os');
+		const {join} = await import('node:path');
+		const {saveService} = await import('../source/ui/services.js');
+		const dir = mkdtempSync(join(tmpdir(), 'racewalk-ui-save-'));
+		const other = mkdtempSync(join(tmpdir(), 'racewalk-ui-cwd-'));
+		try {
+			const target = join(dir, 'x.json');
+			const r = app(fresh('1'), 160, 40, {save: saveService(other, () => ({}))});
+			await settle();
+			await r.press(':', ...`save ${target}`.split(''), KEYS.enter);
+			expect(r.frame()).toContain(`recording saved to ${target}`);
+			expect(existsSync(target)).toBe(true);
+			await r.press(':', `save ${target}\r`);
+			expect(r.frame()).toContain('already exists');
+			expect(r.frame()).toContain(`:save! ${target} overwrites it`);
+			expect(r.frame()).not.toContain('--force');
+			await r.press(':', `save! ${target}\r`);
+			expect(r.frame()).toContain(`recording saved to ${target}`);
+			// relative: against the cwd, shown absolute
+			await r.press(':', 'save rel.json\r');
+			expect(r.frame()).toContain(`recording saved to ${join(other, 'rel.json')}`);
+			await r.press('?');
+			expect(r.frame()).toContain(':save! path');
+		} finally {
+			rmSync(dir, {recursive: true, force: true});
+			rmSync(other, {recursive: true, force: true});
+		}
+	});
+
+	it(':set saves the session first and says where; errors use :set, not --set', async () => {
+		const reopen = (sets: Record<string, string>): Session => createSession(openModel('fsdax-unbind-2021', {set: Object.entries(sets).map(([k, v]) => `${k}=${v}`)}));
+		const saved: Session[] = [];
+		const autosave = (s: Session): string => (saved.push(s), '/abs/.racewalk/autosave-x.json');
+		const r = app(fresh('1 1'), 140, 40, {reopen, autosave});
+		await settle();
+		await r.press(':', ...'set bogus_param=1'.split(''), KEYS.enter);
+		expect(r.frame()).toContain(':set bogus_param=1: unknown param');
+		expect(r.frame()).not.toContain('--set');
+		expect(r.frame()).toContain('step 2 of 2');
+		expect(saved).toHaveLength(0);
+		await r.press(':', ...'set gup_pgmap_check=false'.split(''), KEYS.enter);
+		expect(r.frame()).toContain('session saved to /abs/.racewalk/autosave-x.json; restarted with gup_pgmap_check=false');
+		expect(saved).toHaveLength(1);
+		expect(saved[0]!.cursor.depth).toBe(2);
+		expect(r.frame()).toContain('step 0 of 0');
+	});
+
+	it('a chunk pasted into the prompt with its Enter runs the command', async () => {
+		const r = app(fresh('1 1 2'), 120, 40);
+		await settle();
+		await r.press(':');
+		expect(r.frame()).toContain('Enter runs');
+		await r.press('goto 1\r');
+		expect(r.frame()).toContain('step 1 of 3');
+		expect(r.frame()).not.toContain('Enter runs');
+		// a whole command line in one chunk, then more keys in the same chunk
+		await r.press(':goto 2\r1');
+		expect(r.frame()).toContain('new branch b1');
+		expect(keyNames('ab\rc\x7f', {})).toEqual(['a', 'b', 'enter', 'c', 'backspace']);
+	});
+
+	it(':break refuses lines without a statement; :break lists; :clear and :break -N remove', async () => {
+		const r = app(fresh(), 120, 40);
+		await settle();
+		await r.press(':', ...'break 1'.split(''), KEYS.enter);
+		expect(r.frame()).toContain('line 1 holds no statement of any CPU');
+		await r.press(':', ...'break 999'.split(''), KEYS.enter);
+		expect(r.frame()).toContain('line 999 holds no statement of any CPU');
+		await r.press(':', ...'break'.split(''), KEYS.enter);
+		expect(r.frame()).toContain('no breakpoints');
+		await r.press(':', ...'break 94'.split(''), KEYS.enter, ':', ...'break 1:92'.split(''), KEYS.enter);
+		expect(r.frame()).toContain('breakpoint set: line 92 (CPU1)');
+		await r.press(':', ...'break'.split(''), KEYS.enter);
+		expect(r.frame()).toContain('breakpoints: 94, 1:92');
+		await r.press(':', ...'clear 94'.split(''), KEYS.enter);
+		expect(r.frame()).toContain('breakpoint removed: line 94');
+		await r.press(':', ...'break -92'.split(''), KEYS.enter);
+		expect(r.frame()).toContain('breakpoint removed: line 92');
+		await r.press(':', ...'break'.split(''), KEYS.enter);
+		expect(r.frame()).toContain('no breakpoints');
+		expect(r.ctl.current!.session.breakpoints).toHaveLength(0);
+	});
+
+	it('the branch tree has a cursor: ↓/j ↑/k move it, Enter switches, Esc closes; the help lists them', async () => {
+		const r = app(fresh(), 120, 40);
+		await settle();
+		await r.press('1', KEYS.left, '2', KEYS.left, KEYS.left, '0');
+		expect(r.frame()).toContain('branch b2 (3/3)');
+		await r.press('t');
+		expect(lineWith(r.lines(), '› ')).toContain('b2');
+		await r.press(KEYS.up);
+		expect(lineWith(r.lines(), '› ')).toContain('b1');
+		await r.press('k');
+		expect(lineWith(r.lines(), '› ')).toContain('main');
+		await r.press('j', KEYS.down, KEYS.down);
+		expect(lineWith(r.lines(), '› ')).toContain('main');
+		await r.press('j', KEYS.enter);
+		expect(r.frame()).not.toContain('branch tree');
+		expect(r.frame()).toContain('branch b1 (2/3)');
+		await r.press('t', KEYS.escape);
+		expect(r.frame()).not.toContain('branch tree');
+		expect(r.frame()).toContain('branch b1 (2/3)');
+		await r.press('?');
+		for (const label of ['↑/k', '↓/j', 'Enter', 'Esc', 'Tab']) expect(r.frame()).toContain(label);
+	});
+
+	it('the timeline and the status line show the statement a step ran (folded param-only if)', async () => {
+		const s = createSession(openModel('devdax-unbind'));
+		const r = app(s, 120, 40);
+		await settle();
+		await r.press('0', '0');
+		const status = r.lines().slice(36, 39).join(' ');
+		expect(status).toContain('CPU0 line 55: local_irq_save();');
+		expect(status).not.toContain('if (gup_irqs_off)');
+		const row = r.lines().find(l => /▶\s+2\s/.test(l) && l.includes('local_irq_save'))!;
+		expect(row).toContain('55 local_irq_save();');
+		expect(row).not.toContain('if (gup_irqs_off)');
+	});
+
+	it('Tab cycles the compact state pane so every section can be seen at 80x24', async () => {
+		const r = app(fresh('1 1 1 1 1 1'), 80, 24);
+		await settle();
+		expect(r.frame()).toContain('state (compact)');
+		await r.press('\t');
+		expect(r.frame()).toContain('state: memmap');
+		await r.press('\t');
+		expect(r.frame()).toContain('state: dev_pagemap');
+		expect(r.frame()).toContain('pgmap_array');
+		await r.press('\t');
+		expect(r.frame()).toContain('state: page tables');
+		expect(r.frame()).toMatch(/PGD T\d/);
+		await r.press('\t');
+		expect(r.frame()).toContain('state (compact)');
+	});
+});

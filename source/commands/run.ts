@@ -1,6 +1,7 @@
 import type {Model} from '../lang/interpreter.js';
 import {formatSchedule, parseSchedule} from '../lang/schedule.js';
 import type {Machine, Transition} from '../machine/types.js';
+import {irqsOffSince} from '../render/blocked.js';
 import {cpuLabel, renderTrace, replaySteps, stepSummary, type TraceStep} from '../render/trace.js';
 import {isLiveness, violationLine} from '../render/verdict.js';
 import {RecordingError, saveRecording} from '../session/recording.js';
@@ -34,18 +35,6 @@ Examples
   $ racewalk run devdax-unbind --set gup_pgmap_check=true -s "0 0 1 1 1"
   $ racewalk run fsdax-unbind-2021 -s "1 1 1 1 1 1 1 2" --record race.json
 `;
-
-/** "since step N" for every CPU a blocked reason names as having IRQs off. */
-export function irqsOffSince(states: readonly Machine[], reason: string): string {
-	const extra: string[] = [];
-	for (const m of reason.matchAll(/CPU(\d) \(IRQs off\)/g)) {
-		const cpu = Number(m[1]);
-		let since = states.length - 1;
-		while (since > 0 && !states[since - 1]!.cpus[cpu]!.irqsOn) since--;
-		extra.push(since === 0 ? `CPU${cpu} has had IRQs off from the start` : `CPU${cpu} has IRQs off since step ${since}`);
-	}
-	return extra.length ? `; ${extra.join('; ')}` : '';
-}
 
 export function scheduleError(model: Model, steps: readonly TraceStep[], index: number, t: Transition, reason: string): string {
 	const states = [model.initial, ...steps.map(s => s.after)];

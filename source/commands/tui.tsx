@@ -1,26 +1,29 @@
-// `racewalk [scenario|file.race]`: the stepping debugger. Refuses (exit 2)
-// without a terminal; draws on the alternate screen and restores the terminal
-// on quit, Ctrl+C, SIGTERM/SIGHUP/SIGINT and errors; auto-saves the session on
-// quit and on a signal.
+// `racewalk [scenario|file.race|recording.json]`: the stepping debugger.
+// Refuses (exit 2) without a terminal; draws on the alternate screen and
+// restores the terminal on quit, Ctrl+C, SIGTERM/SIGHUP/SIGINT and errors;
+// auto-saves the session on quit and on a signal.
 
-import meow from 'meow';
-import {DEFAULT_SCENARIO} from '../lang/load.js';
+import {closeSync, openSync, readSync} from 'node:fs';
+import {DEFAULT_SCENARIO, modelFromSource} from '../lang/load.js';
 import {createSession} from '../session/session.js';
 import type {Session} from '../session/types.js';
-import {type Command, EXIT, openModel, parseSets, UsageError} from './common.js';
+import {asUsageError, type Command, EXIT, openModel, parseFlags, parseSets, UsageError} from './common.js';
+import {openRecording} from './recorded.js';
 
 const HELP = `
 Usage
-  $ racewalk [scenario|file.race] [options]
+  $ racewalk [scenario|file.race|recording.json] [options]
 
-Opens the multi-CPU stepping debugger on a scenario (default: ${DEFAULT_SCENARIO}).
-Press ? inside for the keys: digits step a CPU, left/right rewind and redo,
-[ ] switch branches, : opens a command line, q quits (the session is auto-saved
-to .racewalk/ in the current directory).
+Opens the multi-CPU stepping debugger on a scenario (default: ${DEFAULT_SCENARIO}),
+or on a saved recording (every branch, notes and the cursor, as
+'racewalk replay FILE --tui'). Press ? inside for the keys: digits step a CPU,
+left/right rewind and redo, [ ] switch branches, : opens a command line,
+q quits (the session is auto-saved to .racewalk/ in the current directory).
 
 Options
   --set k=v       override a param (repeatable)
   --variant NAME  apply one of the scenario's variants
+  --no-color      plain text, no colours
 
 Needs a terminal on stdin and stdout; otherwise use 'racewalk run' or 'racewalk replay'.
 
@@ -28,38 +31,78 @@ Examples
   $ racewalk
   $ racewalk fsdax-unbind-2021 --variant noref
   $ racewalk my-race.race --set pages=2
+  $ racewalk race.json
 `;
+
+/** A recording rather than a scenario: `.json`, or a file whose first non-blank byte is `{`. */
+export function isRecordingPath(target: string): boolean {
+	if (/\.json$/i.test(target)) return true;
+	try {
+		const fd = openSync(target, 'r');
+		try {
+			const buf = Buffer.alloc(64);
+			const n = readSync(fd, buf, 0, buf.length, 0);
+			return buf.subarray(0, n).toString('utf8').trimStart().startsWith('{');
+		} finally {
+			closeSync(fd);
+		}
+	} catch {
+		return false;
+	}
+}
+
+const noTty = (io: {err: (t: string) => void}, target: string, recording: boolean): number => {
+	io.err(
+		recording
+			? `racewalk: the debugger needs a terminal on stdin and stdout; without one use 'racewalk replay ${target}'`
+			: `racewalk: the debugger needs a terminal on stdin and stdout; without one use 'racewalk run ${target} --schedule "..."' or 'racewalk replay <recording.json>'`,
+	);
+	return EXIT.usage;
+};
 
 export const tuiCommand: Command = {
 	name: 'tui',
-	summary: 'open the stepping debugger (the default: racewalk [scenario])',
+	summary: 'open the stepping debugger (the default: racewalk [scenario|recording.json])',
 	async run(argv, io) {
-		const cli = meow(HELP, {
-			importMeta: import.meta,
-			argv,
-			allowUnknownFlags: false,
-			flags: {
-				set: {type: 'string', isMultiple: true},
-				variant: {type: 'string'},
-				prefill: {type: 'number'},
-			},
-		});
-		if (cli.input.length > 1) throw new UsageError(`unexpected argument '${cli.input[1]}' (racewalk [scenario|file.race] [--set k=v] [--variant V])`);
+		const cli = parseFlags(HELP, argv, {
+			set: {type: 'string', isMultiple: true},
+			variant: {type: 'string'},
+			prefill: {type: 'number'},
+			color: {type: 'boolean', default: true},
+		}, import.meta);
+		if (cli.input.length > 1) throw new UsageError(`unexpected argument '${cli.input[1]}' (racewalk [scenario|file.race|recording.json] [--set k=v] [--variant V])`);
 		const target = cli.input[0] ?? DEFAULT_SCENARIO;
+		if (!cli.flags.color) process.env.NO_COLOR = '1';
+		const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+		if (cli.input[0] !== undefined && isRecordingPath(target)) {
+			if (cli.flags.set.length || cli.flags.variant !== undefined) throw new UsageError(`${target}: a recording keeps its own params and variant (use :set k=v inside)`);
+			// the same as `racewalk replay FILE --tui`: verified, every branch, the cursor
+			const {session, recording} = openRecording(target);
+			if (!tty) return noTty(io, target, true);
+			process.env.NODE_ENV ??= 'production';
+			const {runTui} = await import('../ui/run.js');
+			const sc = recording.scenario;
+			const reopen = (set: Record<string, string>): Session => {
+				try {
+					return createSession(modelFromSource(sc.file, sc.source, {set, variant: recording.params.variant}));
+				} catch (err) {
+					throw asUsageError(err) ?? err;
+				}
+			};
+			const n = session.branches.length;
+			return runTui(session, {reopen, sets: recording.params.set, initialMessage: `${target}: ${n} branch${n === 1 ? '' : 'es'} replayed and verified`, io});
+		}
 		const sets = parseSets(cli.flags.set);
 		const variant = cli.flags.variant;
 		const model = openModel(target, {set: cli.flags.set, variant});
-		if (!process.stdin.isTTY || !process.stdout.isTTY) {
-			io.err(`racewalk: the debugger needs a terminal on stdin and stdout; without one use 'racewalk run ${target} --schedule "..."' or 'racewalk replay <recording.json>'`);
-			return EXIT.usage;
-		}
+		if (!tty) return noTty(io, target, false);
 		// React's development build is several times slower: the TUI runs the
 		// production one unless told otherwise. Ink (and its layout engine)
 		// loads only here, so the other commands start faster.
 		process.env.NODE_ENV ??= 'production';
 		const {runTui, prefill} = await import('../ui/run.js');
 		const session = createSession(model);
-		let initialMessage = `${cli.flags.set?.length ? `params ${cli.flags.set.join(' ')}; ` : ''}press a CPU digit to step it, ? for help`;
+		let initialMessage = `${cli.flags.set.length ? `params ${cli.flags.set.join(' ')}; ` : ''}press a CPU digit to step it, ? for help`;
 		if (cli.flags.prefill !== undefined) {
 			const n = prefill(session, cli.flags.prefill);
 			initialMessage = `prefilled ${n} steps`;

@@ -11,16 +11,8 @@ import {cloneMachine} from './clone.js';
 import {stateKey} from './fasthash.js';
 import type {Found, StopReason} from './types.js';
 
-/** mulberry32: a 32-bit state PRNG, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) | 0;
-		let t = Math.imul(a ^ (a >>> 15), 1 | a);
-		t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
+export {mulberry32} from './prng.js';
+import {mulberry32} from './prng.js';
 
 export type SampleOptions = {
 	strategy: 'random' | 'pct';

@@ -5,9 +5,12 @@
 
 import {formatSchedule} from '../lang/schedule.js';
 import type {Transition} from '../machine/types.js';
-import {sourceLine} from '../render/trace.js';
+import {mulberry32} from '../explore/prng.js';
+import {irqsOffSince as irqsOffNote} from '../render/blocked.js';
+import {sourceLine, statementText} from '../render/trace.js';
 import type {Point, PointId, Session} from '../session/types.js';
 import {commandFor, type CommandId, type KeyName} from './keymap.js';
+import {STATE_PANES, treeOrder} from './panes.js';
 import {type BranchInfo, changedPaths, irqsOffSince, type MessageKind, type Overlay, type PathEntry, type View} from './view.js';
 
 export type SearchResult = {schedule: Transition[]; summary: string} | {schedule: null; summary: string};
@@ -16,8 +19,10 @@ export type SearchResult = {schedule: Transition[]; summary: string} | {schedule
 export type Services = {
 	/** `:set k=v`: a fresh session on the model with these params. */
 	reopen?: (sets: Record<string, string>) => Session;
-	/** Save a recording; returns the path written. */
-	save?: (s: Session, path?: string) => string;
+	/** Save a recording; returns the path written (absolute). `force` overwrites an existing file. */
+	save?: (s: Session, path?: string, force?: boolean) => string;
+	/** Auto-save the session (as on quit); returns the path written. */
+	autosave?: (s: Session) => string;
 	/** Export the Markdown report; returns the path written. */
 	exportReport?: (s: Session) => string;
 	/** Search for a violation from a point. */
@@ -30,18 +35,6 @@ const CONTINUE_LIMIT = 10_000;
 /** `r`: steps before giving the terminal back (a CPU may loop for ever). */
 const RUN_LIMIT = 1000;
 
-/** mulberry32: a small seeded PRNG, so `c` is reproducible. */
-export function rng(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
-
 export class Controller {
 	session: Session;
 	message: {text: string; kind: MessageKind} | null = null;
@@ -49,6 +42,10 @@ export class Controller {
 	pending: 'i' | 'r' | null = null;
 	overlay: Overlay = 'none';
 	seed = 1;
+	/** The branch under the tree overlay's cursor. */
+	treeCursor: string | null = null;
+	/** Compact layout: which state section is shown (0 = all, changed first). */
+	statePane = 0;
 	sets: Record<string, string>;
 	busy = false;
 	/** The running search (Esc cancels it). */
@@ -104,12 +101,9 @@ export class Controller {
 			} else this.say(`${what}: cancelled (expected a CPU digit)`, 'warn');
 			return null;
 		}
+		if (this.overlay === 'tree') return this.treeKey(name);
 		if (this.overlay !== 'none') {
-			if (name === 'escape' || name === 'q' || name === '?' || name === 'enter' || (name === 't' && this.overlay === 'tree')) {
-				this.overlay = 'none';
-				return null;
-			}
-			if (this.overlay === 'tree' && (name === '[' || name === ']')) return this.command(name === '[' ? 'prevBranch' : 'nextBranch', name);
+			if (name === 'escape' || name === 'q' || name === '?' || name === 'enter') this.overlay = 'none';
 			return null;
 		}
 		if (name === 'escape') {
@@ -119,6 +113,37 @@ export class Controller {
 		const cmd = commandFor(name);
 		if (!cmd) return null;
 		return this.command(cmd, name);
+	}
+
+	/** Keys while the branch tree is open: a cursor (↑↓ k j), Enter switches, Esc / t / q close. */
+	private treeKey(name: KeyName): KeyResult {
+		const cmd = commandFor(name);
+		if (name === 'escape' || name === 'q' || name === 't' || name === '?') {
+			this.overlay = 'none';
+			return null;
+		}
+		const order = treeOrder(this.view().branches).map(b => b.name);
+		let i = Math.max(0, order.indexOf(this.treeCursor ?? this.session.branch.name));
+		if (cmd === 'treeUp' || cmd === 'treeDown') {
+			i = (i + (cmd === 'treeUp' ? -1 : 1) + order.length) % order.length;
+			this.treeCursor = order[i]!;
+			return null;
+		}
+		if (cmd === 'treeSelect') {
+			const target = order[i]!;
+			this.overlay = 'none';
+			this.treeCursor = null;
+			if (target === this.session.branch.name) this.say(`already on branch ${target}`);
+			else if (this.busy) this.say('busy: a search is running', 'warn');
+			else if (this.session.switchBranch(target)) this.say(`branch ${target} (${this.session.branches.findIndex(b => b.name === target) + 1}/${this.session.branches.length}), step ${this.session.cursor.depth}`);
+			return null;
+		}
+		if (cmd === 'prevBranch' || cmd === 'nextBranch') {
+			const r = this.command(cmd, name);
+			this.treeCursor = this.session.branch.name;
+			return r;
+		}
+		return null;
 	}
 
 	command(cmd: CommandId, name: KeyName): KeyResult {
@@ -156,6 +181,16 @@ export class Controller {
 			}
 			case 'tree':
 				this.overlay = 'tree';
+				this.treeCursor = s.branch.name;
+				break;
+			case 'treeUp':
+			case 'treeDown':
+			case 'treeSelect':
+			case 'close':
+				break; // only in the tree (Esc is handled before the table)
+			case 'statePane':
+				this.statePane = (this.statePane + 1) % STATE_PANES.length;
+				this.say(`state pane: ${STATE_PANES[this.statePane]} (Tab cycles; in the compact layout)`);
 				break;
 			case 'help':
 				this.overlay = 'help';
@@ -215,7 +250,8 @@ export class Controller {
 		const t = p.transition;
 		if (!t) return 'initial state';
 		if (t.irq) return `CPU${t.cpu} took its interrupt`;
-		return `CPU${t.cpu} line ${p.line}: ${sourceLine(this.session.model, p.line)}`;
+		const before = p.parent === null ? null : this.session.point(p.parent).state;
+		return `CPU${t.cpu} line ${p.line}: ${before ? statementText(this.session.model, before, t, p.line) : sourceLine(this.session.model, p.line)}`;
 	}
 
 	stepCpu(cpu: number, irq: boolean): void {
@@ -242,14 +278,7 @@ export class Controller {
 
 	/** "; CPU0 has IRQs off since step 3" for every CPU a reason names as having IRQs off. */
 	private irqsOffNote(reason: string): string {
-		const path = this.path();
-		const since = irqsOffSince(i => path[i]!.state, this.session.cursor.depth);
-		const out: string[] = [];
-		for (const m of reason.matchAll(/CPU(\d+) \(IRQs off\)/g)) {
-			const n = since[Number(m[1])];
-			if (n !== null && n !== undefined) out.push(n === 0 ? `CPU${m[1]} has had IRQs off from the start` : `CPU${m[1]} has IRQs off since step ${n}`);
-		}
-		return out.length ? `; ${out.join('; ')}` : '';
+		return irqsOffNote(this.path().slice(0, this.session.cursor.depth + 1).map(p => p.state), reason);
 	}
 
 	run(cpu: number): void {
@@ -277,10 +306,45 @@ export class Controller {
 		}
 	}
 
+	/** `:break N`: only on a line that holds a statement of some CPU (of that CPU with cpu:line). */
+	breakAt(line: number, cpu: number | null): void {
+		const s = this.session;
+		if (cpu !== null && cpu >= s.model.cpuCount) {
+			this.say(`:break ${cpu}:${line}: there is no CPU${cpu}: this scenario has CPU0-CPU${s.model.cpuCount - 1}`, 'warn');
+			return;
+		}
+		const cpus = s.model.program.cpus.filter(c => cpu === null || c.id === cpu);
+		if (!cpus.some(c => c.instrs.some(i => i.line === line))) {
+			this.say(cpu === null ? `line ${line} holds no statement of any CPU` : `line ${line} holds no statement of CPU${cpu}`, 'warn');
+			return;
+		}
+		this.toggleBreak(line, cpu);
+	}
+
+	private listBreaks(): void {
+		const bs = this.session.breakpoints;
+		if (!bs.length) {
+			this.say('no breakpoints (:break N sets one, b on the current line)');
+			return;
+		}
+		this.say(`breakpoints: ${bs.map(b => (b.kind === 'line' ? `${b.cpu === null ? '' : `${b.cpu}:`}${b.line}` : b.text)).join(', ')}  (:clear N removes)`);
+	}
+
+	private clearBreak(line: number): void {
+		const s = this.session;
+		const before = s.breakpoints.length;
+		for (let i = s.breakpoints.length - 1; i >= 0; i--) {
+			const b = s.breakpoints[i]!;
+			if (b.kind === 'line' && b.line === line) s.breakpoints.splice(i, 1);
+		}
+		const n = before - s.breakpoints.length;
+		this.say(n ? `breakpoint removed: line ${line}` : `no breakpoint on line ${line}`, n ? 'info' : 'warn');
+	}
+
 	continueRandom(): void {
 		const s = this.session;
 		const seed = this.seed++;
-		const next = rng(seed);
+		const next = mulberry32(seed);
 		const before = s.branches.length;
 		let steps = 0;
 		let stop = 'end: no CPU can move';
@@ -318,12 +382,18 @@ export class Controller {
 		this.say(`continue (seed ${seed}): ${steps} steps${fork}; ${stop}`, kind);
 	}
 
-	save(path?: string): void {
+	save(path?: string, force = false): void {
 		if (!this.services.save) {
 			this.say('saving recordings is not available in this build', 'warn');
 			return;
 		}
-		this.attempt(() => this.say(`recording saved to ${this.services.save!(this.session, path)}`, 'ok'));
+		try {
+			this.say(`recording saved to ${this.services.save(this.session, path, force)}`, 'ok');
+		} catch (err) {
+			const text = err instanceof Error ? err.message : String(err);
+			// the file layer speaks CLI (--force); here it is :save!
+			this.say(path ? text.replace(/\(?use --force to replace it\)?/, `(:save! ${path} overwrites it)`) : text, 'error');
+		}
 	}
 
 	async search(): Promise<void> {
@@ -374,9 +444,27 @@ export class Controller {
 			}
 			case 'break':
 			case 'b': {
+				if (!rest) {
+					this.listBreaks();
+					break;
+				}
+				const del = /^-(\d+)$/.exec(rest);
+				if (del) {
+					this.clearBreak(Number(del[1]));
+					break;
+				}
 				const m = /^(?:(\d+):)?(\d+)$/.exec(rest);
-				if (!m) this.say(':break needs a line number (or cpu:line)', 'warn');
-				else this.toggleBreak(Number(m[2]), m[1] === undefined ? null : Number(m[1]));
+				if (!m) this.say(':break needs a line number (or cpu:line); :break lists, :clear N removes', 'warn');
+				else this.breakAt(Number(m[2]), m[1] === undefined ? null : Number(m[1]));
+				break;
+			}
+			case 'clear': {
+				if (!rest) {
+					const n = s.breakpoints.length;
+					s.breakpoints.splice(0);
+					this.say(n ? `${n} breakpoint${n === 1 ? '' : 's'} removed` : 'no breakpoints to remove', n ? 'ok' : 'info');
+				} else if (/^\d+$/.test(rest)) this.clearBreak(Number(rest));
+				else this.say(':clear N removes the breakpoint on line N (:clear alone removes all)', 'warn');
 				break;
 			}
 			case 'note':
@@ -388,7 +476,10 @@ export class Controller {
 				break;
 			case 'save':
 			case 'w':
-				this.save(rest || undefined);
+			case 'save!':
+			case 'w!':
+				if (word.endsWith('!') && !rest) this.say(`:${word} needs a file name (:${word} FILE overwrites FILE)`, 'warn');
+				else this.save(rest || undefined, word.endsWith('!'));
 				break;
 			case 'swap': {
 				const r = s.swapWithPrevious();
@@ -414,13 +505,27 @@ export class Controller {
 					this.say(`params: ${Object.entries(s.model.program.params).map(([k, v]) => `${k}=${v}`).join(' ')}`);
 					break;
 				}
-				this.attempt(() => {
-					const fresh = this.services.reopen!(sets);
-					fresh.breakpoints = [...s.breakpoints];
-					this.session = fresh;
-					this.sets = sets;
-					this.say(`restarted with ${Object.entries(sets).map(([k, v]) => `${k}=${v}`).join(' ')}`, 'ok');
-				});
+				let fresh: Session;
+				try {
+					fresh = this.services.reopen(sets);
+				} catch (err) {
+					// the model layer speaks CLI (--set x=y: ...); here it is :set
+					this.say((err instanceof Error ? err.message : String(err)).replace(/^--set\b/, ':set'), 'error');
+					break;
+				}
+				// the old session's branches and notes are not thrown away: saved first, as on quit
+				let saved = '';
+				if (this.services.autosave) {
+					try {
+						saved = `session saved to ${this.services.autosave(s)}; `;
+					} catch (err) {
+						saved = `could not save the session (${err instanceof Error ? err.message : String(err)}); `;
+					}
+				}
+				fresh.breakpoints = [...s.breakpoints];
+				this.session = fresh;
+				this.sets = sets;
+				this.say(`${saved}restarted with ${Object.entries(sets).map(([k, v]) => `${k}=${v}`).join(' ')}`, 'ok');
 				break;
 			}
 			case 'q':
@@ -431,7 +536,7 @@ export class Controller {
 				this.overlay = 'help';
 				break;
 			default:
-				this.say(`unknown command :${word} (try :goto N, :break N, :note text, :save [path], :swap, :set k=v)`, 'warn');
+				this.say(`unknown command :${word} (try :goto N, :break N, :clear N, :note text, :save [path], :save! path, :swap, :set k=v)`, 'warn');
 		}
 	}
 
@@ -482,6 +587,8 @@ export class Controller {
 			prompt: this.prompt,
 			pending: this.pending,
 			overlay: this.overlay,
+			treeCursor: this.treeCursor,
+			statePane: this.statePane,
 			changed: changedPaths(prev, cur.state),
 			// the cursor is on the branch: path[i] is its ancestor at step i
 			irqsOffSince: irqsOffSince(i => path[i]!.state, cur.depth),

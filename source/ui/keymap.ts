@@ -13,6 +13,11 @@ export type CommandId =
 	| 'prevBranch'
 	| 'nextBranch'
 	| 'tree'
+	| 'treeUp'
+	| 'treeDown'
+	| 'treeSelect'
+	| 'close'
+	| 'statePane'
 	| 'search'
 	| 'continue'
 	| 'breakpoint'
@@ -42,23 +47,30 @@ export const KEYMAP: readonly Binding[] = [
 	{command: 'prevBranch', keys: ['['], label: '[', description: 'previous branch'},
 	{command: 'nextBranch', keys: [']'], label: ']', description: 'next branch', footer: ['[]', 'branch']},
 	{command: 'tree', keys: ['t'], label: 't', description: 'branch tree', footer: ['t', 'tree']},
+	{command: 'treeUp', keys: ['up', 'k'], label: '↑/k', description: 'in the branch tree: move the cursor up'},
+	{command: 'treeDown', keys: ['down', 'j'], label: '↓/j', description: 'in the branch tree: move the cursor down'},
+	{command: 'treeSelect', keys: ['enter'], label: 'Enter', description: 'in the branch tree: switch to the branch under the cursor'},
+	{command: 'close', keys: ['escape'], label: 'Esc', description: 'close the tree or help; cancel a prompt or search'},
+	{command: 'statePane', keys: ['tab'], label: 'Tab', description: 'compact layout: cycle the state pane (all, memmap, dev_pagemap, page tables)'},
 	{command: 'search', keys: ['e'], label: 'e', description: 'search for a violation from here (counterexample opens as a branch)', footer: ['e', 'search']},
 	{command: 'continue', keys: ['c'], label: 'c', description: 'continue with a seeded random scheduler until a violation, breakpoint or the end', footer: ['c', 'cont']},
 	{command: 'breakpoint', keys: ['b'], label: 'b', description: 'toggle a breakpoint on the line of the last-stepped CPU', footer: ['b', 'break']},
 	{command: 'save', keys: ['s'], label: 's', description: 'save a recording', footer: ['s', 'save']},
 	{command: 'export', keys: ['x'], label: 'x', description: 'export a Markdown report'},
-	{command: 'commandLine', keys: [':'], label: ':', description: 'command line: set k=v, goto N, break N, note text, save path, swap', footer: [':', 'cmd']},
+	{command: 'commandLine', keys: [':'], label: ':', description: 'command line: set k=v, goto N, break N, clear N, note text, save path, save! path, swap', footer: [':', 'cmd']},
 	{command: 'help', keys: ['?'], label: '?', description: 'this help', footer: ['?', 'help']},
 	{command: 'quit', keys: ['q', 'ctrl+c'], label: 'q / ^C', description: 'quit (the session is auto-saved)', footer: ['q', 'quit']},
 ];
 
 /** The command-line commands (`:`), for help and completion messages. */
 export const COLON_COMMANDS: readonly {usage: string; description: string}[] = [
-	{usage: 'set k=v', description: 'restart with a param changed'},
+	{usage: 'set k=v', description: 'restart with a param changed (the session is saved first)'},
 	{usage: 'goto N', description: 'put the cursor at step N of the branch'},
-	{usage: 'break N', description: 'toggle a breakpoint on line N'},
+	{usage: 'break N', description: 'toggle a breakpoint on line N (cpu:N for one CPU); :break lists them'},
+	{usage: 'clear N', description: 'remove the breakpoint on line N (:break -N too; :clear alone removes all)'},
 	{usage: 'note text', description: 'attach a note to the current step'},
-	{usage: 'save [path]', description: 'save a recording'},
+	{usage: 'save [path]', description: 'save a recording (never overwrites)'},
+	{usage: 'save! path', description: 'save a recording, overwriting path'},
 	{usage: 'swap', description: 'swap the current step with the one before it (new branch)'},
 ];
 
@@ -79,8 +91,13 @@ export function keyNames(input: string, key: Partial<Key>): KeyName[] {
 	// Esc typed quickly before a key arrives as meta+key: treat it as both
 	if (key.meta && !key.ctrl && input.length === 1) return ['escape', input];
 	if (key.ctrl || key.meta) return [];
-	return [...input];
+	// a pasted or fast-typed chunk (`goto 5\r`): every character in order, its
+	// control characters as the keys they are
+	return [...input].flatMap(ch => CHUNK_KEYS[ch] ?? (ch < ' ' ? [] : [ch]));
 }
+
+/** Control characters inside a multi-character chunk. */
+const CHUNK_KEYS: Record<string, KeyName[]> = {'\r': ['enter'], '\n': ['enter'], '\x7f': ['backspace'], '\b': ['backspace'], '\t': ['tab'], '\x03': ['ctrl+c']};
 
 const byKey = new Map<string, CommandId>();
 for (const b of KEYMAP) for (const k of b.keys) byKey.set(k, b.command);

@@ -5,7 +5,7 @@ import type {Model} from '../lang/interpreter.js';
 import {isLeaf, LEVEL_NAME, PAGE_SHIFT} from '../machine/pagetable.js';
 import type {Machine} from '../machine/types.js';
 import {formatValue, hex} from '../machine/values.js';
-import {cpuLabel} from '../render/trace.js';
+import {cpuLabel, sourceLine, statementText} from '../render/trace.js';
 import {violationLine} from '../render/verdict.js';
 import {COLON_COMMANDS, footerHints, KEYMAP} from './keymap.js';
 import {type Block, box, CHANGED, flow, type Line, seg, type Style, wrap} from './text.js';
@@ -78,12 +78,6 @@ export function sourceLines(model: Model): string[] {
 	let lines = SOURCE.get(model.program);
 	if (!lines) SOURCE.set(model.program, (lines = model.program.source.split('\n')));
 	return lines;
-}
-
-/** One source line as the trace shows it (comment stripped), cached. */
-function stmt(model: Model, line: number | null): string {
-	if (line === null) return '';
-	return (sourceLines(model)[line - 1] ?? '').replace(/\/\/.*$/, '').trim();
 }
 
 const untab = (s: string): string =>
@@ -281,10 +275,19 @@ export function statePanes(v: View, width: number, height: number, layout: 'row'
 		['dev_pagemap', pg],
 		['page tables', pt],
 	];
+	const pick = (v.statePane ?? 0) % STATE_PANES.length;
+	if (pick > 0) {
+		const [name, lines] = parts.find(([n]) => n === STATE_PANES[pick])!;
+		const title: Line = [seg(`state: ${name}`, {bold: true}), seg(hasChange(lines) ? ' *' : '', {color: 'yellow', bold: true}), seg(` ${pick}/${STATE_PANES.length - 1} Tab`, {dim: true})];
+		return [box(width, height, lines, {title})];
+	}
 	const changedFirst = [...parts].sort((x, y) => Number(hasChange(y[1])) - Number(hasChange(x[1])));
 	const body = changedFirst.flatMap(([n, l]) => section(n, l));
-	return [box(width, height, body, {title: [seg('state (compact)', {bold: true})]})];
+	return [box(width, height, body, {title: [seg('state (compact)', {bold: true}), seg(' Tab: one at a time', {dim: true})]})];
 }
+
+/** The compact layout's state sections, in the order Tab cycles them (0: all, changed first). */
+export const STATE_PANES = ['all', 'memmap', 'dev_pagemap', 'page tables'] as const;
 
 const hasChange = (lines: Line[]): boolean => lines.some(l => l.some(s => s.bg === CHANGED.bg));
 
@@ -318,7 +321,9 @@ export function timeline(v: View, width: number, height: number): Block {
 			// columns left of the CPU show their rail; the step's text may run on
 			// over the (empty) columns to its right
 			for (let c = 0; c < t.cpu; c++) line.push(seg(fitText('│', colW), {dim: true}));
-			const what = t.irq ? 'irq: IPI handler (flush_tlb_func)' : `${p.line ?? ''} ${stmt(v.model, p.line)}`;
+			// what the step ran (a folded `if (param) stmt;` shows `stmt;`), as the CLI's trace does
+			const before = v.path[d - 1]?.state;
+			const what = t.irq ? 'irq: IPI handler (flush_tlb_func)' : `${p.line ?? ''} ${before ? statementText(v.model, before, t, p.line) : sourceLine(v.model, p.line)}`;
 			const note = p.userNote ? ` «${p.userNote}»` : '';
 			const room = inner - numW - 2 - colW * t.cpu;
 			line.push(seg(fitText(what, Math.min(room, Math.max(colW, what.length))), bad ? {...base, color: 'red'} : t.irq ? {...base, color: 'magenta'} : base));
@@ -382,29 +387,47 @@ function fitLine(l: Line, w: number): Line {
 	return [...out, seg('… ')];
 }
 
-export function treeLines(v: View): Line[] {
-	const out: Line[] = [[seg('Branches: each under the branch it left, with the step it forks at ([ ] switch, Esc closes)', {bold: true, color: 'blue'})]];
-	const names = new Set(v.branches.map(b => b.name));
-	const kids = (parent: string | null): BranchInfo[] => v.branches.filter(b => (b.parent && names.has(b.parent) ? b.parent : null) === parent && !(parent === null && b.parent && names.has(b.parent)));
+type TreeRow = {b: BranchInfo; prefix: string; last: boolean; root: boolean};
+
+/** The branches in the order the tree shows them: each under the branch it left. */
+function treeRows(branches: readonly BranchInfo[]): TreeRow[] {
+	const out: TreeRow[] = [];
+	const names = new Set(branches.map(b => b.name));
+	const kids = (parent: string | null): BranchInfo[] => branches.filter(b => (b.parent && names.has(b.parent) ? b.parent : null) === parent && !(parent === null && b.parent && names.has(b.parent)));
 	const seen = new Set<string>();
 	const visit = (b: BranchInfo, prefix: string, last: boolean, root: boolean): void => {
 		if (seen.has(b.name)) return;
 		seen.add(b.name);
-		const i = v.branches.indexOf(b);
-		out.push([
-			seg(b.current ? '▶ ' : '  ', {color: 'cyan', bold: true}),
-			seg(root ? '' : `${prefix}${last ? '└─ ' : '├─ '}`, {dim: true}),
-			seg(b.name, b.current ? {bold: true, color: 'cyan'} : {bold: true}),
-			seg(`  #${i + 1}`, {dim: true}),
-			seg(b.forkedAt === null ? '  from the start' : `  forks at step ${b.forkedAt}`, {dim: true}),
-			seg(`, ${b.head} step${b.head === 1 ? '' : 's'}`, {dim: true}),
-			seg(b.headViolation ? `  !! ${b.headViolation}` : '', {color: 'red'}),
-		]);
+		out.push({b, prefix, last, root});
 		const cs = kids(b.name);
 		cs.forEach((c, j) => visit(c, root ? '' : prefix + (last ? '   ' : '│  '), j === cs.length - 1, false));
 	};
 	for (const r of kids(null)) visit(r, '', true, true);
-	for (const b of v.branches) visit(b, '', true, true); // anything not reached (defensive)
+	for (const b of branches) visit(b, '', true, true); // anything not reached (defensive)
+	return out;
+}
+
+/** The tree overlay's order (its cursor moves through it). */
+export const treeOrder = (branches: readonly BranchInfo[]): BranchInfo[] => treeRows(branches).map(r => r.b);
+
+export function treeLines(v: View): Line[] {
+	const out: Line[] = [[seg('Branches: each under the branch it left, with the step it forks at (↑↓ move, Enter switches, Esc closes)', {bold: true, color: 'blue'})]];
+	const cursor = v.treeCursor ?? v.branch;
+	for (const {b, prefix, last, root} of treeRows(v.branches)) {
+		const i = v.branches.indexOf(b);
+		const here = b.name === cursor;
+		const hl = (st: Style): Style => (here ? {...st, inverse: true} : st);
+		out.push([
+			seg(here ? '› ' : b.current ? '▶ ' : '  ', {color: 'cyan', bold: true}),
+			seg(root ? '' : `${prefix}${last ? '└─ ' : '├─ '}`, {dim: true}),
+			seg(b.name, hl(b.current ? {bold: true, color: 'cyan'} : {bold: true})),
+			seg(`  #${i + 1}`, hl({dim: true})),
+			seg(b.forkedAt === null ? '  from the start' : `  forks at step ${b.forkedAt}`, hl({dim: true})),
+			seg(`, ${b.head} step${b.head === 1 ? '' : 's'}`, hl({dim: true})),
+			seg(b.headViolation ? `  !! ${b.headViolation}` : '', {color: 'red'}),
+			seg(b.current && here ? '  (current)' : b.current ? '  ◂ current' : '', {dim: true}),
+		]);
+	}
 	return out;
 }
 

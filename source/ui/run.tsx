@@ -85,6 +85,7 @@ export async function runTui(session: Session, o: RunOpts): Promise<number> {
 		writer.draw(frameText(screenLines(c.view(), size)), size);
 		const [{mountApp}, s] = await loading;
 		services.save = s.saveService(cwd, () => c.sets);
+		services.autosave = session => s.autosave(session, cwd, c.sets);
 		services.exportReport = s.exportService(cwd, () => c.sets);
 		services.search = s.searchService();
 		instance = mountApp(session, c, writer, () => {

@@ -3,7 +3,7 @@
 // fakes.
 
 import {existsSync, mkdirSync} from 'node:fs';
-import {join, relative} from 'node:path';
+import {join, resolve} from 'node:path';
 import {exploreAsync, LIVENESS_KINDS} from '../explore/index.js';
 import {renderMarkdown} from '../render/markdown.js';
 import {writeFileAtomic} from '../session/atomic.js';
@@ -27,29 +27,24 @@ const asImpl = (s: Session): SessionImpl => {
 	return s;
 };
 
-const shown = (cwd: string, p: string): string => {
-	const r = relative(cwd, p);
-	return r.startsWith('..') ? p : r;
-};
-
-export function saveTo(session: Session, path: string, sets: Record<string, string> | undefined): void {
-	saveRecording(asImpl(session), path, sets ? {set: sets} : {});
+export function saveTo(session: Session, path: string, sets: Record<string, string> | undefined, force = false): void {
+	saveRecording(asImpl(session), path, {...(sets ? {set: sets} : {}), force});
 }
 
-/** Save with a default name in the cwd, or to the path given (not overwriting). */
+/** Save with a default name in the cwd, or to the path given (relative to the cwd, or absolute; not overwriting unless `force`). Returns the absolute path. */
 export function saveService(cwd: string, sets: () => Record<string, string> | undefined): NonNullable<Services['save']> {
-	return (session, path) => {
-		const target = path ? join(cwd, path) : freshPath(cwd, `racewalk-${session.model.program.scenario.name}-${stamp()}`);
-		saveTo(session, target, sets());
-		return shown(cwd, target);
+	return (session, path, force = false) => {
+		const target = path ? resolve(cwd, path) : freshPath(cwd, `racewalk-${session.model.program.scenario.name}-${stamp()}`);
+		saveTo(session, target, sets(), force);
+		return target;
 	};
 }
 
-/** `.racewalk/autosave-<scenario>-<timestamp>.json` in the cwd; returns the path shown to the user. */
+/** `.racewalk/autosave-<scenario>-<timestamp>.json` in the cwd; returns its absolute path. */
 export function autosave(session: Session, cwd: string, sets?: Record<string, string>): string {
 	const target = freshPath(join(cwd, '.racewalk'), `autosave-${session.model.program.scenario.name}-${stamp()}`);
 	saveTo(session, target, sets);
-	return shown(cwd, target);
+	return target;
 }
 
 export {prefill} from './prefill.js';
@@ -62,7 +57,7 @@ export function exportService(cwd: string, sets: () => Record<string, string> | 
 		const target = freshPath(cwd, `racewalk-${session.model.program.scenario.name}-${session.branch.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${stamp()}`, '.md');
 		const text = renderMarkdown({model: session.model, points: session.pathOf(), branch: session.branch.name, set: sets() ?? {}});
 		writeFileAtomic(target, text, {});
-		return shown(cwd, target);
+		return target;
 	};
 }
 

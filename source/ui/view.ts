@@ -3,6 +3,7 @@
 
 import type {Model} from '../lang/interpreter.js';
 import type {Machine, Transition, Violation} from '../machine/types.js';
+import {irqsOffSteps} from '../render/blocked.js';
 import {changes} from '../render/flatten.js';
 
 /** One step of the path (a Point satisfies it). */
@@ -13,6 +14,8 @@ export type PathEntry = {
 	violations: Violation[];
 	children: readonly unknown[];
 	userNote?: string;
+	/** The state after this step (a Point has it): the timeline shows what the next step ran from it. */
+	state?: Machine;
 };
 
 export type Overlay = 'none' | 'help' | 'tree';
@@ -54,22 +57,18 @@ export type View = {
 	/** A key prefix waiting for its digit (`i`, `r`). */
 	pending: string | null;
 	overlay: Overlay;
+	/** The branch under the tree overlay's cursor (null: the current one). */
+	treeCursor?: string | null;
+	/** Compact layout: which state section is shown (0 = all; see STATE_PANES). */
+	statePane?: number;
 	/** Paths (flatten names) the last step changed. */
 	changed: Set<string>;
 	/** Per CPU: the step since which its IRQs are off (0 = from the start), null when on. */
 	irqsOffSince?: (number | null)[];
 };
 
-/** Per CPU, the step since which IRQs have been off at `cursor` (states[i] = state after step i). */
-export function irqsOffSince(stateAt: (step: number) => Machine, cursor: number): (number | null)[] {
-	const m = stateAt(cursor);
-	return m.cpus.map(c => {
-		if (c.irqsOn) return null;
-		let since = cursor;
-		while (since > 0 && !stateAt(since - 1).cpus[c.id]!.irqsOn) since--;
-		return since;
-	});
-}
+/** Per CPU, the step since which IRQs have been off at `cursor` (one implementation, in the render layer). */
+export const irqsOffSince = irqsOffSteps;
 
 export function changedPaths(prev: Machine | null, state: Machine): Set<string> {
 	return prev ? new Set(changes(prev, state).map(c => c.path)) : new Set();
@@ -91,7 +90,7 @@ export function viewOfPath(model: Model, states: Machine[], path: PathEntry[], c
 		branchIndex: 0,
 		branches: [{name: 'main', head: path.length - 1, forkedAt: null, current: true, headViolation: null}],
 		last: path[cursor]?.transition ?? null,
-		path,
+		path: path.map((p, i) => (p.state || !states[i] ? p : {...p, state: states[i]})),
 		violations,
 		breakpoints: [],
 		message: null,
