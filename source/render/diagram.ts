@@ -6,7 +6,7 @@
 
 import type {Model} from '../lang/interpreter.js';
 import type {Point} from '../session/types.js';
-import {changes, type Change} from './flatten.js';
+import {changes, type Change} from '../machine/flatten.js';
 import {cpuLabel, statementText, type TraceStep} from './trace.js';
 import {wrap} from './wrap.js';
 

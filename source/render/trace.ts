@@ -4,7 +4,7 @@
 
 import type {Model} from '../lang/interpreter.js';
 import type {Machine, Transition, Violation} from '../machine/types.js';
-import {changes, formatChange} from './flatten.js';
+import {changes, formatChange} from '../machine/flatten.js';
 import {wrap} from './wrap.js';
 
 export type TraceStep = {

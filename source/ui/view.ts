@@ -4,7 +4,7 @@
 import type {Model} from '../lang/interpreter.js';
 import type {Machine, Transition, Violation} from '../machine/types.js';
 import {irqsOffSteps} from '../render/blocked.js';
-import {changes} from '../render/flatten.js';
+import {changes} from '../machine/flatten.js';
 
 /** One step of the path (a Point satisfies it). */
 export type PathEntry = {

@@ -6,7 +6,7 @@ import {Model} from '../../source/lang/interpreter.js';
 import {parseScenario} from '../../source/lang/parser.js';
 import {parseSchedule} from '../../source/lang/schedule.js';
 import type {Machine, Violation} from '../../source/machine/types.js';
-import {flatten} from '../../source/render/flatten.js';
+import {flatten} from '../../source/machine/flatten.js';
 
 export type Mini = {
 	cpus: string[];
