@@ -1,7 +1,8 @@
 // Exhaustive search of every built-in scenario (base params and each variant),
 // with and without partial-order reduction, and devdax-unbind scaled up with
 // --set gups=N pages=M when the scenario has those params. Target (SPEC §9):
-// >= 200,000 states/s on one core. Printed, never asserted.
+// >= 200,000 states/s on one core. Printed, never asserted. Figures, the
+// machine and what each optimisation bought: docs/performance.md (Search).
 //
 //   npx tsx bench/search.ts            (or import {benchSearch} from a runner)
 

@@ -1,8 +1,11 @@
 // Exhaustive search (breadth- or depth-first) over the interleavings of a
 // model, with state hashing and partial-order reduction. It runs the one
-// semantics, `Model.stepInPlace` on a private deep copy (cloneMachine), and
-// keeps no machine it does not still have to expand (hash-and-drop: the
-// visited set holds 64-bit keys, see fasthash.ts).
+// semantics, `Model.stepShared` (the code of Model.step on copy-on-write
+// drafts): a successor shares every subtree the step did not write with its
+// parent, so the state key (fasthash.ts sharedHash) rehashes only the changed
+// paths. It keeps no machine it does not still have to expand (hash-and-drop:
+// the visited set maps 64-bit keys to numbers in a typed-array table,
+// keytable.ts). docs/performance.md has the measurements.
 //
 // Partial-order reduction (docs/search.md has the argument in full):
 // - Sleep sets (Godefroid). After exploring t from s, a later sibling u
@@ -26,9 +29,10 @@ import {conflicts, type Footprint} from '../machine/context.js';
 import type {Machine, Transition, Violation} from '../machine/types.js';
 import {Budget, CHECK_EVERY} from './budget.js';
 import {cloneMachine} from './clone.js';
-import {stateKey} from './fasthash.js';
+import {lanes, sharedHash} from './fasthash.js';
+import {KeyTable} from './keytable.js';
 import {countSwitches} from '../lang/schedule.js';
-import {type Found, type StopReason, tidOf, transitionOf} from './types.js';
+import {type Found, type StopReason, transitionOf} from './types.js';
 
 export type PathNode = {tid: number; up: PathNode | null};
 
@@ -81,7 +85,10 @@ export type ExhaustiveResult = {
 type Succ = {
 	tid: number;
 	m: Machine;
-	key: string;
+	/** 64-bit state key (two lanes), once `hashed`. */
+	ka: number;
+	kb: number;
+	hashed: boolean;
 	violations: Violation[];
 	progress: boolean;
 	fp: Footprint | null;
@@ -89,7 +96,7 @@ type Succ = {
 	allDep: boolean;
 };
 
-type Item = {m: Machine; key: string; node: PathNode | null; depth: number; id: number; redo: number};
+type Item = {m: Machine; ka: number; kb: number; node: PathNode | null; depth: number; id: number; redo: number};
 
 const bit = (tid: number): number => 1 << tid;
 
@@ -113,9 +120,7 @@ export function fragileEnabledness(model: Model, m: Machine, cpu: number): boole
 }
 
 export function enabledMask(model: Model, m: Machine): number {
-	let mask = 0;
-	for (const t of model.enabled(m)) mask |= bit(tidOf(t));
-	return mask;
+	return model.enabledMask(m);
 }
 
 export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budget): Generator<void, ExhaustiveResult, void> {
@@ -129,7 +134,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 	const expandViolations = opts.expandViolations ?? true;
 	const kinds = new Map<string, Found>();
 	// reduce: key -> sleep + chosen * S + expanded * S²; otherwise key -> state id.
-	const info = new Map<string, number>();
+	const info = new KeyTable();
 	const graph: StateGraph | null = opts.graph ? {count: 0, parent: [], ptid: [], enabledCpus: [], from: [], to: [], tid: []} : null;
 	let states = 0;
 	let transitions = 0;
@@ -154,15 +159,15 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 	const start = cloneMachine(opts.from ?? model.initial, true);
 
 	/** Reach `key` (with sleep set `sleepIn`); stops the search once the state budget is exhausted. */
-	const visit = (m: Machine, key: string, node: PathNode | null, depth: number, sleepIn: number, parentId: number, tid: number): void => {
-		const prev = info.get(key);
-		if (prev === undefined) {
+	const visit = (m: Machine, ka: number, kb: number, node: PathNode | null, depth: number, sleepIn: number, parentId: number, tid: number): void => {
+		const prev = info.get(ka, kb);
+		if (prev < 0) {
 			if (states >= maxStates) {
 				stopped ??= 'max-states';
 				return;
 			}
 			const id = states++;
-			info.set(key, reduce ? sleepIn : id);
+			info.set(ka, kb, reduce ? sleepIn : id);
 			if (graph) {
 				graph.parent.push(parentId);
 				graph.ptid.push(tid);
@@ -170,7 +175,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 				graph.count = states;
 			}
 			if (depth > deepest) deepest = depth;
-			queue.push({m, key, node, depth, id, redo: -1});
+			queue.push({m, ka, kb, node, depth, id, redo: -1});
 			return;
 		}
 		if (!reduce) return;
@@ -179,27 +184,26 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 		if (missing === 0) return;
 		const rest = prev - oldSleep;
 		const newSleep = oldSleep & sleepIn;
-		info.set(key, rest + newSleep);
+		info.set(ka, kb, rest + newSleep);
 		const expanded = rest >= S * S;
 		if (!expanded) return; // still queued: it will be expanded with the smaller sleep set
 		const chosen = Math.floor(rest / S) % S;
 		const redo = chosen & missing;
-		if (redo) queue.push({m, key, node, depth, id: -1, redo});
+		if (redo) queue.push({m, ka, kb, node, depth, id: -1, redo});
 	};
 
-	/** `inPlace`: the parent is not needed any more, step it instead of a copy. */
-	const compute = (m: Machine, tid: number, fp: boolean, inPlace = false): Succ => {
+	const compute = (m: Machine, tid: number, fp: boolean): Succ => {
 		const t = transitionOf(tid);
-		// Before the step: with inPlace, m becomes the successor.
 		const fragile = !t.irq && fragileEnabledness(model, m, t.cpu);
-		const m2 = inPlace ? m : cloneMachine(m, true);
-		if (inPlace) m2.violations = [];
-		const r = model.stepInPlace(m2, t, fp);
+		const r = model.stepShared(m, t, fp);
 		transitions++;
 		return {
 			tid,
-			m: m2,
-			key: '', // computed on demand (keyOf): sleeping transitions only need their footprint
+			m: r.state,
+			// The key is computed on demand (hashOf): sleeping transitions only need their footprint.
+			ka: 0,
+			kb: 0,
+			hashed: false,
 			violations: r.violations,
 			progress: r.progress,
 			fp: r.footprint,
@@ -207,7 +211,15 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 		};
 	};
 
-	const keyOf = (s: Succ): string => (s.key ||= stateKey(s.m));
+	const hashOf = (s: Succ): Succ => {
+		if (!s.hashed) {
+			sharedHash(s.m);
+			s.ka = lanes.a;
+			s.kb = lanes.b;
+			s.hashed = true;
+		}
+		return s;
+	};
 
 	const dependent = (a: Succ, b: Succ): boolean => {
 		if (a.tid >> 1 === b.tid >> 1) return true;
@@ -224,7 +236,8 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 		}
 	};
 
-	visit(start, stateKey(start), null, 0, 0, -1, -1);
+	sharedHash(start);
+	visit(start, lanes.a, lanes.b, null, 0, 0, -1, -1);
 	let expansions = 0;
 	for (;;) {
 		if (stopped) break;
@@ -238,12 +251,12 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 			budget.report(phase, states, transitions, deepest);
 			yield;
 		}
-		const {m, key, node, depth} = item;
+		const {m, ka, kb, node, depth} = item;
 		const succs: (Succ | undefined)[] = new Array(T);
 		if (item.redo >= 0) {
 			// Met again with a smaller sleep set: take what slept before.
 			const en = enabledMask(model, m);
-			const sleep = info.get(key)! % S & en;
+			const sleep = info.get(ka, kb) % S & en;
 			pruned -= popcount(item.redo);
 			for (let tid = 0; tid < T; tid++) if (sleep & bit(tid)) succs[tid] = compute(m, tid, true);
 			for (let tid = 0; tid < T; tid++) {
@@ -253,7 +266,8 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 				if (s.violations.length && !expandViolations) continue;
 				let sleepOut = 0;
 				for (let u = 0; u < T; u++) if (sleep & bit(u) && !dependent(succs[u]!, s)) sleepOut |= bit(u);
-				visit(s.m, keyOf(s), {tid, up: node}, depth + 1, sleepOut, -1, tid);
+				hashOf(s);
+				visit(s.m, s.ka, s.kb, {tid, up: node}, depth + 1, sleepOut, -1, tid);
 			}
 			continue;
 		}
@@ -271,28 +285,27 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 		let sleep = 0;
 		let chosen = en;
 		if (reduce) {
-			sleep = (info.get(key)! % S) & en;
+			sleep = (info.get(ka, kb) % S) & en;
 			for (let c = 0; c < ncpu; c++) {
 				const tid = 2 * c;
 				if (!(en & bit(tid)) || sleep & bit(tid) || m.cpus[c]!.wait) continue;
 				if (!model.instrAt(m, c)?.local) continue;
 				const s = compute(m, tid, true);
 				succs[tid] = s;
-				if (s.violations.length === 0 && !info.has(keyOf(s))) {
+				if (s.violations.length === 0 && !info.has(hashOf(s).ka, s.kb)) {
 					chosen = bit(tid);
 					break;
 				}
 			}
-			info.set(key, sleep + chosen * S + S * S);
+			info.set(ka, kb, sleep + chosen * S + S * S);
 			for (let tid = 0; tid < T; tid++) if (sleep & bit(tid) && !succs[tid]) succs[tid] = compute(m, tid, true);
 		}
 		const todo = chosen & ~sleep;
 		pruned += popcount(en) - popcount(todo);
-		const lastTid = 31 - Math.clz32(todo);
 		let done = 0;
 		for (let tid = 0; tid < T; tid++) {
 			if (!(todo & bit(tid))) continue;
-			const s = succs[tid] ?? compute(m, tid, reduce, tid === lastTid);
+			const s = succs[tid] ?? compute(m, tid, reduce);
 			succs[tid] = s;
 			record(node, s);
 			if (stopped === 'first-violation') break;
@@ -302,10 +315,11 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 					const candidates = sleep | done;
 					for (let u = 0; u < T; u++) if (candidates & bit(u) && !dependent(succs[u]!, s)) sleepOut |= bit(u);
 				}
-				visit(s.m, keyOf(s), {tid, up: node}, depth + 1, sleepOut, item.id, tid);
+				hashOf(s);
+				visit(s.m, s.ka, s.kb, {tid, up: node}, depth + 1, sleepOut, item.id, tid);
 				if (graph && !s.progress) {
-					const to = info.get(keyOf(s));
-					if (to !== undefined) {
+					const to = info.get(s.ka, s.kb);
+					if (to >= 0) {
 						graph.from.push(item.id);
 						graph.to.push(to);
 						graph.tid.push(tid);

@@ -87,9 +87,14 @@ function hashValue(v: unknown): void {
 		hashValue(o[k]);
 		let kh = keyHashes.get(k);
 		if (kh === undefined) {
+			// hashString overwrites the value's lanes: keep them.
+			const s1 = r1;
+			const s2 = r2;
 			hashString(k);
 			kh = {a: r1, b: r2};
 			if (keyHashes.size < 100_000) keyHashes.set(k, kh);
+			r1 = s1;
+			r2 = s2;
 		}
 		acc1 = (acc1 + fmix(kh.a + Math.imul(r1, 0x9e3779b1))) | 0;
 		acc2 = (acc2 + fmix((kh.b ^ Math.imul(r2, 0x85ebca77)) + 0x27d4eb2f)) | 0;
@@ -101,5 +106,102 @@ function hashValue(v: unknown): void {
 /** 64-bit key (16 hex digits) of a machine's content, violations excluded, independent of field order. */
 export function stateKey(m: object): string {
 	hashValue(m);
+	return (r1 >>> 0).toString(16).padStart(8, '0') + (r2 >>> 0).toString(16).padStart(8, '0');
+}
+
+// ---- Hashing with identity caching, for states that are never mutated ----
+// The exhaustive search steps with structural sharing (Model.stepShared): a
+// successor is a new object only along the paths the step changed, and every
+// other subtree is the parent's object. The hash of each object and array is
+// cached by identity, so a successor costs the rehash of its changed paths
+// only (a few objects) instead of the whole machine. The result is the very
+// same 64-bit key as stateKey (same function, memoised). Only for objects that
+// are not mutated after they were hashed (immer results, frozen snapshots):
+// random.ts and shortest.ts mutate private copies and use stateKey.
+
+// The cache is a pair of private fields stamped on the object itself (the
+// base-class constructor returning its argument adds them to any object):
+// invisible to for-in, Object.keys, spread, JSON and deep equality, not copied
+// by immer's shallow copies, and several times cheaper than a WeakMap.
+
+class Stamped {
+	constructor(o: object) {
+		return o;
+	}
+}
+
+class HashStamp extends Stamped {
+	#a = 0;
+	#b = 0;
+	static put(o: object, a: number, b: number): void {
+		new HashStamp(o);
+		(o as HashStamp).#a = a;
+		(o as HashStamp).#b = b;
+	}
+	/** Sets r1, r2 and returns true if `o` was hashed before. */
+	static get(o: object): boolean {
+		if (!(#a in o)) return false;
+		r1 = (o as HashStamp).#a;
+		r2 = (o as HashStamp).#b;
+		return true;
+	}
+}
+
+function hashCached(v: unknown): void {
+	if (v === null || typeof v !== 'object') return hashValue(v);
+	if (HashStamp.get(v)) return;
+	if (Array.isArray(v)) {
+		let a = 0x6a09e667 ^ v.length;
+		let b = 0xbb67ae85 + v.length;
+		for (let i = 0; i < v.length; i++) {
+			hashCached(v[i]);
+			a = Math.imul(a ^ r1, 0x01000193) + 0x7f4a7c15;
+			a = (a << 13) | (a >>> 19);
+			b = Math.imul(b ^ r2, 0x5bd1e995) + 0x165667b1;
+			b = (b << 17) | (b >>> 15);
+		}
+		r1 = fmix(a);
+		r2 = fmix(b ^ 0x3c6ef372);
+	} else {
+		const o = v as Record<string, unknown>;
+		let acc1 = 0;
+		let acc2 = 0;
+		let n = 0;
+		for (const k in o) {
+			if (k === 'violations') continue;
+			n++;
+			hashCached(o[k]);
+			let kh = keyHashes.get(k);
+			if (kh === undefined) {
+				const s1 = r1;
+				const s2 = r2;
+				hashString(k);
+				kh = {a: r1, b: r2};
+				if (keyHashes.size < 100_000) keyHashes.set(k, kh);
+				r1 = s1;
+				r2 = s2;
+			}
+			acc1 = (acc1 + fmix(kh.a + Math.imul(r1, 0x9e3779b1))) | 0;
+			acc2 = (acc2 + fmix((kh.b ^ Math.imul(r2, 0x85ebca77)) + 0x27d4eb2f)) | 0;
+		}
+		r1 = fmix(acc1 ^ 0x7f4a7c15 ^ n);
+		r2 = fmix(acc2 + 0x165667b1 + n);
+	}
+	HashStamp.put(v, r1, r2);
+}
+
+/** The two 32-bit lanes of the last sharedHash. */
+export const lanes = {a: 0, b: 0};
+
+/** stateKey's hash of a machine that is never mutated again, reusing the hashes of subtrees met before; result in `lanes`. */
+export function sharedHash(m: object): void {
+	hashCached(m);
+	lanes.a = r1;
+	lanes.b = r2;
+}
+
+/** stateKey of a machine that is never mutated again (see sharedHash). */
+export function sharedKey(m: object): string {
+	hashCached(m);
 	return (r1 >>> 0).toString(16).padStart(8, '0') + (r2 >>> 0).toString(16).padStart(8, '0');
 }

@@ -21,7 +21,7 @@ export type {ExploreOptions, ExploreResult, Found, Lasso, Progress, Stats, Strat
 export {findShortest, shortestGen} from './shortest.js';
 export {mulberry32} from './random.js';
 export {cloneMachine} from './clone.js';
-export {stateKey} from './fasthash.js';
+export {sharedKey, stateKey} from './fasthash.js';
 export {findLivelocks, tarjan} from './livelock.js';
 
 /** The core of every search, as a generator that yields every few hundred states. */

@@ -16,7 +16,7 @@ import type {Machine, Violation} from '../machine/types.js';
 import {Budget, CHECK_EVERY} from './budget.js';
 import {cloneMachine} from './clone.js';
 import {enabledMask} from './exhaustive.js';
-import {stateKey} from './fasthash.js';
+import {sharedKey} from './fasthash.js';
 import {type Bounds, type Found, type StopReason, transitionOf} from './types.js';
 
 type LNode = {m: Machine | null; key: string; last: number; sw: number; tid: number; up: LNode | null};
@@ -49,7 +49,7 @@ export function* shortestGen(model: Model, wanted: ReadonlySet<string> | null, o
 	const found = new Map<string, Found>();
 	const remaining = wanted ? new Set(wanted) : null;
 	const start = cloneMachine(opts.from ?? model.initial, true);
-	const startKey = stateKey(start);
+	const startKey = sharedKey(start);
 	const seen = new Set<string>([startKey]);
 	let layer = new Map<string, LNode>([[`${startKey}:-1`, {m: start, key: startKey, last: -1, sw: 0, tid: -1, up: null}]]);
 	let len = 0;
@@ -73,8 +73,8 @@ export function* shortestGen(model: Model, wanted: ReadonlySet<string> | null, o
 					budget.report('minimise', seen.size, transitions, len);
 					yield;
 				}
-				const m2 = cloneMachine(m, true);
-				const r = model.stepInPlace(m2, transitionOf(tid), false);
+				const r = model.stepShared(m, transitionOf(tid), false);
+				const m2 = r.state;
 				transitions++;
 				const cpu = tid >> 1;
 				const sw = node.sw + (node.last >= 0 && node.last !== cpu ? 1 : 0);
@@ -87,7 +87,7 @@ export function* shortestGen(model: Model, wanted: ReadonlySet<string> | null, o
 					}
 					if (!(opts.expandViolations ?? true)) continue; // a violating state is not expanded
 				}
-				const key = stateKey(m2);
+				const key = sharedKey(m2);
 				if (seen.has(key)) continue;
 				const nk = `${key}:${cpu}`;
 				const old = next.get(nk);

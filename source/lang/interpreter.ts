@@ -53,12 +53,21 @@ class CowNode {
 	/** Keys written since the copy was made (their values may hold drafts). */
 	written: Set<PropertyKey> | null = null;
 	done: unknown = undefined;
+	/** The proxy's target's link to its node (for objects the target is the node itself). */
+	readonly n: CowNode;
 	readonly proxy: Obj;
 	constructor(
 		readonly base: Obj,
 		readonly parent: CowNode | null,
 	) {
-		this.proxy = new Proxy((Array.isArray(base) ? [] : {}) as Obj, cowTraps(this));
+		this.n = this;
+		let target: Target = this;
+		if (Array.isArray(base)) {
+			// An array target, so that Array.isArray and the array methods see an array.
+			target = [] as unknown as Target;
+			target.n = this;
+		}
+		this.proxy = new Proxy(target, cowHandler) as unknown as Obj;
 	}
 
 	ensureCopy(): Obj {
@@ -96,49 +105,52 @@ function resolve(v: unknown): unknown {
 	return v;
 }
 
-function cowTraps(node: CowNode): ProxyHandler<Obj> {
-	return {
-		get(_t, prop) {
-			if (prop === NODE) return node;
-			const src = node.copy ?? node.base;
-			const v = src[prop as string];
-			if (v === null || typeof v !== 'object') return v;
-			if ((v as Obj)[NODE] !== undefined) return v;
-			const kids = (node.kids ??= new Map());
-			let kid = kids.get(prop);
-			if (kid === undefined || kid.base !== v) {
-				kid = new CowNode(v as Obj, node);
-				kids.set(prop, kid);
-			}
-			return kid.proxy;
-		},
-		set(_t, prop, value) {
-			const copy = node.ensureCopy();
-			copy[prop as string] = value;
-			(node.written ??= new Set()).add(prop);
-			return true;
-		},
-		deleteProperty(_t, prop) {
-			const copy = node.ensureCopy();
-			delete copy[prop as string];
-			node.kids?.delete(prop);
-			node.written?.delete(prop);
-			return true;
-		},
-		has: (_t, prop) => prop in (node.copy ?? node.base),
-		ownKeys: () => Reflect.ownKeys(node.copy ?? node.base),
-		getOwnPropertyDescriptor(_t, prop) {
-			const src = node.copy ?? node.base;
-			if (!Object.prototype.hasOwnProperty.call(src, prop)) return undefined;
-			const isLength = prop === 'length' && Array.isArray(src);
-			return {value: this.get!(_t, prop, undefined), writable: true, enumerable: !isLength, configurable: !isLength};
-		},
-		defineProperty(_t, prop, desc) {
-			return this.set!(_t, prop, desc.value, undefined);
-		},
-		getPrototypeOf: () => Object.getPrototypeOf(node.base),
-	};
-}
+type Target = {n: CowNode};
+
+/** One handler for every draft (no closures per draft): the node is found through the target. */
+const cowHandler: ProxyHandler<Target> = {
+	get(t, prop) {
+		const node = t.n;
+		if (prop === NODE) return node;
+		const copy = node.copy;
+		const v = copy === null ? node.base[prop as string] : copy[prop as string];
+		if (v === null || typeof v !== 'object') return v;
+		// A value written in this step (a draft, or a new object) is returned as it is, as immer does.
+		if (copy !== null && v !== node.base[prop as string]) return v;
+		const kids = (node.kids ??= new Map());
+		let kid = kids.get(prop);
+		if (kid === undefined || kid.base !== v) {
+			kid = new CowNode(v as Obj, node);
+			kids.set(prop, kid);
+		}
+		return kid.proxy;
+	},
+	set(t, prop, value) {
+		const node = t.n;
+		const copy = node.ensureCopy();
+		copy[prop as string] = value;
+		(node.written ??= new Set()).add(prop);
+		return true;
+	},
+	deleteProperty(t, prop) {
+		const node = t.n;
+		const copy = node.ensureCopy();
+		delete copy[prop as string];
+		node.kids?.delete(prop);
+		node.written?.delete(prop);
+		return true;
+	},
+	has: (t, prop) => prop in (t.n.copy ?? t.n.base),
+	ownKeys: t => Reflect.ownKeys(t.n.copy ?? t.n.base),
+	getOwnPropertyDescriptor(t, prop) {
+		const src = t.n.copy ?? t.n.base;
+		if (!Object.prototype.hasOwnProperty.call(src, prop)) return undefined;
+		const isLength = prop === 'length' && Array.isArray(src);
+		return {value: cowHandler.get!(t, prop, undefined), writable: true, enumerable: !isLength, configurable: !isLength};
+	},
+	defineProperty: (t, prop, desc) => cowHandler.set!(t, prop, desc.value, undefined),
+	getPrototypeOf: t => Object.getPrototypeOf(t.n.base),
+};
 
 /** Run `recipe` on a copy-on-write draft of `base`; the result shares what was not written. */
 function cowProduce<T extends object>(base: T, recipe: (draft: T) => void): T {
