@@ -20,7 +20,9 @@ const log = (s: string) => process.stderr.write(s + '\n');
 log(`machine: ${cpus()[0]?.model ?? 'unknown'} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`);
 
 log('search...');
-for (const r of benchSearch(quick ? {scales: [{gups: 2, pages: 1}]} : {})) {
+// Bounded so the whole suite stays under 10 minutes on two cores: the largest
+// scaled runs stop at the bound and say so ("bounded").
+for (const r of benchSearch(quick ? {scales: [{gups: 2, pages: 1}]} : {maxStates: 1_000_000, timeoutMs: 40_000, scales: [{gups: 2, pages: 1}, {gups: 2, pages: 2}, {gups: 3, pages: 1}]})) {
 	const reduction = r.plainStates > 0 ? `${(100 * (1 - r.porStates / r.plainStates)).toFixed(0)}% fewer than ${r.plainStates}` : 'n/a';
 	rows.push({
 		area: 'search',
@@ -41,7 +43,7 @@ rows.push({area: 'memory', measure: '100,000-step session history', value: `${h.
 
 log('TUI in a pseudo-terminal...');
 for (const r of await benchTui(quick ? {keys: 20, startups: 3} : {})) {
-	rows.push({area: 'tui', measure: r.measure, value: `p50 ${r.p50Ms.toFixed(1)} ms, p95 ${r.p95Ms.toFixed(1)} ms (${r.samples} samples)`, target: r.measure.includes('startup') ? '<= 400 ms' : 'p95 <= 16 ms'});
+	rows.push({area: 'tui', measure: r.measure, value: `p50 ${r.p50Ms.toFixed(1)} ms, p95 ${r.p95Ms.toFixed(1)} ms (${r.samples} samples)`, target: r.measure.startsWith('startup to first frame (') ? '<= 400 ms' : r.measure.startsWith('startup') ? '(no target)' : 'p95 <= 16 ms'});
 }
 
 if (json) {
