@@ -10,7 +10,10 @@ import {isLiveness} from '../render/verdict.js';
 import {OverwriteError, WriteError, writeFileAtomic} from '../session/atomic.js';
 import {type Loaded, loadRecording, RecordingError} from '../session/recording.js';
 import type {Point} from '../session/types.js';
-import {EXIT, UsageError} from './common.js';
+import {modelFromSource} from '../lang/load.js';
+import {createSession} from '../session/session.js';
+import type {Session} from '../session/types.js';
+import {asUsageError, EXIT, type Io, UsageError} from './common.js';
 
 export function openRecording(path: string): Loaded {
 	try {
@@ -19,6 +22,23 @@ export function openRecording(path: string): Loaded {
 		if (err instanceof RecordingError) throw new UsageError(err.message);
 		throw err;
 	}
+}
+
+/** Open a loaded recording in the TUI (`racewalk FILE.json`, `replay --tui`); `:set` re-opens its own source. */
+export async function recordingTui(file: string, loaded: Loaded, io: Io): Promise<number> {
+	const {session, recording} = loaded;
+	process.env.NODE_ENV ??= 'production';
+	const {runTui} = await import('../ui/run.js');
+	const sc = recording.scenario;
+	const reopen = (set: Record<string, string>): Session => {
+		try {
+			return createSession(modelFromSource(sc.file, sc.source, {set, variant: recording.params.variant}));
+		} catch (err) {
+			throw asUsageError(err) ?? err;
+		}
+	};
+	const n = session.branches.length;
+	return runTui(session, {reopen, sets: recording.params.set, initialMessage: `${file}: ${n} branch${n === 1 ? '' : 'es'} replayed and verified`, io});
 }
 
 /** The points root..(step N of) a branch: the cursor's branch by default. */

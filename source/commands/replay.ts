@@ -1,12 +1,9 @@
-import {modelFromSource} from '../lang/load.js';
 import {formatSchedule} from '../lang/schedule.js';
 import {pointsToSteps} from '../render/diagram.js';
 import {cpuLabel, renderTrace} from '../render/trace.js';
 import {violationLine} from '../render/verdict.js';
-import {createSession} from '../session/session.js';
-import type {Session} from '../session/types.js';
-import {asUsageError, type Command, EXIT, parseFlags, UsageError} from './common.js';
-import {branchPoints, openRecording, traceJson, verdictOf} from './recorded.js';
+import {type Command, EXIT, parseFlags, UsageError} from './common.js';
+import {branchPoints, openRecording, recordingTui, traceJson, verdictOf} from './recorded.js';
 
 const HELP = `
 Usage
@@ -57,18 +54,7 @@ export const replayCommand: Command = {
 			}
 			if (cli.flags.branch !== undefined) session.switchBranch(name);
 			if (cli.flags.branch !== undefined || cli.flags.step !== undefined) session.gotoPoint(points[points.length - 1]!.id);
-			process.env.NODE_ENV ??= 'production';
-			const {runTui} = await import('../ui/run.js');
-			const sc = recording.scenario;
-			const reopen = (set: Record<string, string>): Session => {
-				try {
-					return createSession(modelFromSource(sc.file, sc.source, {set, variant: recording.params.variant}));
-				} catch (err) {
-					throw asUsageError(err) ?? err;
-				}
-			};
-			const n = session.branches.length;
-			return runTui(session, {reopen, sets: recording.params.set, initialMessage: `${file}: ${n} branch${n === 1 ? '' : 'es'} replayed and verified`, io});
+			return recordingTui(file, loaded, io);
 		}
 		const steps = pointsToSteps(points);
 		const v = verdictOf(steps);

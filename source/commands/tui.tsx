@@ -4,11 +4,11 @@
 // auto-saves the session on quit and on a signal.
 
 import {closeSync, openSync, readSync} from 'node:fs';
-import {DEFAULT_SCENARIO, modelFromSource} from '../lang/load.js';
+import {DEFAULT_SCENARIO} from '../lang/load.js';
 import {createSession} from '../session/session.js';
 import type {Session} from '../session/types.js';
-import {asUsageError, type Command, EXIT, openModel, parseFlags, parseSets, UsageError} from './common.js';
-import {openRecording} from './recorded.js';
+import {type Command, EXIT, openModel, parseFlags, parseSets, UsageError} from './common.js';
+import {openRecording, recordingTui} from './recorded.js';
 
 const HELP = `
 Usage
@@ -77,20 +77,9 @@ export const tuiCommand: Command = {
 		if (cli.input[0] !== undefined && isRecordingPath(target)) {
 			if (cli.flags.set.length || cli.flags.variant !== undefined) throw new UsageError(`${target}: a recording keeps its own params and variant (use :set k=v inside)`);
 			// the same as `racewalk replay FILE --tui`: verified, every branch, the cursor
-			const {session, recording} = openRecording(target);
+			const loaded = openRecording(target);
 			if (!tty) return noTty(io, target, true);
-			process.env.NODE_ENV ??= 'production';
-			const {runTui} = await import('../ui/run.js');
-			const sc = recording.scenario;
-			const reopen = (set: Record<string, string>): Session => {
-				try {
-					return createSession(modelFromSource(sc.file, sc.source, {set, variant: recording.params.variant}));
-				} catch (err) {
-					throw asUsageError(err) ?? err;
-				}
-			};
-			const n = session.branches.length;
-			return runTui(session, {reopen, sets: recording.params.set, initialMessage: `${target}: ${n} branch${n === 1 ? '' : 'es'} replayed and verified`, io});
+			return recordingTui(target, loaded, io);
 		}
 		const sets = parseSets(cli.flags.set);
 		const variant = cli.flags.variant;

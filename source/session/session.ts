@@ -27,6 +27,8 @@ export function checkBranchName(name: string): string | null {
 const sameT = (a: Transition | null, b: Transition): boolean => a !== null && a.cpu === b.cpu && a.irq === b.irq;
 
 const RUN_LIMIT = 10_000;
+/** Shared empty list: most steps have no violation (memory of long histories). */
+const NONE: never[] = [];
 /** Longest note a recording accepts. */
 export const NOTE_CHARS = 10_000;
 
@@ -44,6 +46,19 @@ export class SessionImpl implements Session {
 		this.model = model;
 		this.points.push({id: 0, parent: null, transition: null, depth: 0, state: model.initial, line: null, notes: [], violations: [], children: []});
 		this.list.push({name: firstBranch, head: 0, forkedFrom: null});
+	}
+
+	private readonly notePool = new Map<string, string>();
+
+	/** A looping CPU repeats the same notes: keep one copy of each text (bounded). */
+	private intern(notes: string[]): string[] {
+		if (notes.length === 0) return NONE;
+		return notes.map(n => {
+			const have = this.notePool.get(n);
+			if (have !== undefined) return have;
+			if (this.notePool.size < 50_000) this.notePool.set(n, n);
+			return n;
+		});
 	}
 
 	/** Bumped on every change of the tree, the cursor or a note: cheap change detection for the TUI. */
@@ -148,7 +163,7 @@ export class SessionImpl implements Session {
 		if (old) return {point: old, created: false};
 		if (!this.model.isEnabled(from.state, t)) throw new SessionError(this.model.whyNot(from.state, t));
 		const r = this.model.step(from.state, t);
-		const point: Point = {id: this.points.length, parent: from.id, transition: t, depth: from.depth + 1, state: r.state, line: r.line, notes: r.notes, violations: r.violations, children: []};
+		const point: Point = {id: this.points.length, parent: from.id, transition: t, depth: from.depth + 1, state: r.state, line: r.line, notes: this.intern(r.notes), violations: r.violations.length ? r.violations : NONE, children: []};
 		this.points.push(point);
 		from.children.push(point.id);
 		return {point, created: true};
