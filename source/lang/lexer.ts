@@ -57,7 +57,7 @@ function isIdentPart(c: number): boolean {
 	return isIdentStart(c) || isDigit(c);
 }
 
-/** A character for a message: `'X'`, or `U+XXXX` when it would not print. */
+/** A character for a message: quoted, or as its code point (U+0007) when it would not print. */
 function describeChar(ch: string): string {
 	const cp = ch.codePointAt(0)!;
 	const invisible =
