@@ -63,44 +63,7 @@ function hashValue(v: unknown): void {
 		default:
 			return hashString(`?${String(v)}`);
 	}
-	if (Array.isArray(v)) {
-		let a = 0x6a09e667 ^ v.length;
-		let b = 0xbb67ae85 + v.length;
-		for (let i = 0; i < v.length; i++) {
-			hashValue(v[i]);
-			a = Math.imul(a ^ r1, 0x01000193) + 0x7f4a7c15;
-			a = (a << 13) | (a >>> 19);
-			b = Math.imul(b ^ r2, 0x5bd1e995) + 0x165667b1;
-			b = (b << 17) | (b >>> 15);
-		}
-		r1 = fmix(a);
-		r2 = fmix(b ^ 0x3c6ef372);
-		return;
-	}
-	const o = v as Record<string, unknown>;
-	let acc1 = 0;
-	let acc2 = 0;
-	let n = 0;
-	for (const k in o) {
-		if (k === 'violations') continue;
-		n++;
-		hashValue(o[k]);
-		let kh = keyHashes.get(k);
-		if (kh === undefined) {
-			// hashString overwrites the value's lanes: keep them.
-			const s1 = r1;
-			const s2 = r2;
-			hashString(k);
-			kh = {a: r1, b: r2};
-			if (keyHashes.size < 100_000) keyHashes.set(k, kh);
-			r1 = s1;
-			r2 = s2;
-		}
-		acc1 = (acc1 + fmix(kh.a + Math.imul(r1, 0x9e3779b1))) | 0;
-		acc2 = (acc2 + fmix((kh.b ^ Math.imul(r2, 0x85ebca77)) + 0x27d4eb2f)) | 0;
-	}
-	r1 = fmix(acc1 ^ 0x7f4a7c15 ^ n);
-	r2 = fmix(acc2 + 0x165667b1 + n);
+	hashComposite(v as object, hashValue);
 }
 
 /** 64-bit key (16 hex digits) of a machine's content, violations excluded, independent of field order. */
@@ -130,6 +93,48 @@ class Stamped {
 	}
 }
 
+/** An array or object: the children's lanes (each hashed by `child`) combined, order-independent for object keys. */
+function hashComposite(v: object, child: (x: unknown) => void): void {
+	if (Array.isArray(v)) {
+		let a = 0x6a09e667 ^ v.length;
+		let b = 0xbb67ae85 + v.length;
+		for (let i = 0; i < v.length; i++) {
+			child(v[i]);
+			a = Math.imul(a ^ r1, 0x01000193) + 0x7f4a7c15;
+			a = (a << 13) | (a >>> 19);
+			b = Math.imul(b ^ r2, 0x5bd1e995) + 0x165667b1;
+			b = (b << 17) | (b >>> 15);
+		}
+		r1 = fmix(a);
+		r2 = fmix(b ^ 0x3c6ef372);
+		return;
+	}
+	const o = v as Record<string, unknown>;
+	let acc1 = 0;
+	let acc2 = 0;
+	let n = 0;
+	for (const k in o) {
+		if (k === 'violations') continue;
+		n++;
+		child(o[k]);
+		let kh = keyHashes.get(k);
+		if (kh === undefined) {
+			// hashString overwrites the value's lanes: keep them.
+			const s1 = r1;
+			const s2 = r2;
+			hashString(k);
+			kh = {a: r1, b: r2};
+			if (keyHashes.size < 100_000) keyHashes.set(k, kh);
+			r1 = s1;
+			r2 = s2;
+		}
+		acc1 = (acc1 + fmix(kh.a + Math.imul(r1, 0x9e3779b1))) | 0;
+		acc2 = (acc2 + fmix((kh.b ^ Math.imul(r2, 0x85ebca77)) + 0x27d4eb2f)) | 0;
+	}
+	r1 = fmix(acc1 ^ 0x7f4a7c15 ^ n);
+	r2 = fmix(acc2 + 0x165667b1 + n);
+}
+
 class HashStamp extends Stamped {
 	#a = 0;
 	#b = 0;
@@ -150,43 +155,7 @@ class HashStamp extends Stamped {
 function hashCached(v: unknown): void {
 	if (v === null || typeof v !== 'object') return hashValue(v);
 	if (HashStamp.get(v)) return;
-	if (Array.isArray(v)) {
-		let a = 0x6a09e667 ^ v.length;
-		let b = 0xbb67ae85 + v.length;
-		for (let i = 0; i < v.length; i++) {
-			hashCached(v[i]);
-			a = Math.imul(a ^ r1, 0x01000193) + 0x7f4a7c15;
-			a = (a << 13) | (a >>> 19);
-			b = Math.imul(b ^ r2, 0x5bd1e995) + 0x165667b1;
-			b = (b << 17) | (b >>> 15);
-		}
-		r1 = fmix(a);
-		r2 = fmix(b ^ 0x3c6ef372);
-	} else {
-		const o = v as Record<string, unknown>;
-		let acc1 = 0;
-		let acc2 = 0;
-		let n = 0;
-		for (const k in o) {
-			if (k === 'violations') continue;
-			n++;
-			hashCached(o[k]);
-			let kh = keyHashes.get(k);
-			if (kh === undefined) {
-				const s1 = r1;
-				const s2 = r2;
-				hashString(k);
-				kh = {a: r1, b: r2};
-				if (keyHashes.size < 100_000) keyHashes.set(k, kh);
-				r1 = s1;
-				r2 = s2;
-			}
-			acc1 = (acc1 + fmix(kh.a + Math.imul(r1, 0x9e3779b1))) | 0;
-			acc2 = (acc2 + fmix((kh.b ^ Math.imul(r2, 0x85ebca77)) + 0x27d4eb2f)) | 0;
-		}
-		r1 = fmix(acc1 ^ 0x7f4a7c15 ^ n);
-		r2 = fmix(acc2 + 0x165667b1 + n);
-	}
+	hashComposite(v, hashCached);
 	HashStamp.put(v, r1, r2);
 }
 
