@@ -85,6 +85,23 @@ export type Command = {
 
 type FlagSpec = {type: 'string' | 'boolean' | 'number'; shortFlag?: string; isMultiple?: boolean; default?: unknown};
 
+/** Flags that mean the same in every command that takes them. */
+export const SCENARIO_FLAGS = {
+	set: {type: 'string', isMultiple: true},
+	variant: {type: 'string'},
+} as const satisfies Record<string, FlagSpec>;
+
+export const OUTPUT_FLAGS = {
+	json: {type: 'boolean', default: false},
+	width: {type: 'number'},
+	color: {type: 'boolean', default: true},
+} as const satisfies Record<string, FlagSpec>;
+
+export const RECORD_FLAGS = {
+	record: {type: 'string'},
+	force: {type: 'boolean', default: false},
+} as const satisfies Record<string, FlagSpec>;
+
 /**
  * meow with our error style: an unknown flag or a bad number is one line and
  * exit 2 (meow's own check prints two lines and exits by itself).

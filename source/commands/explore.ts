@@ -8,7 +8,7 @@ import {violationLine} from '../render/verdict.js';
 import {existsSync} from 'node:fs';
 import {RecordingError, saveRecording} from '../session/recording.js';
 import {createSession} from '../session/session.js';
-import {type Command, EXIT, openModel, parseFlags, parseSets, UsageError} from './common.js';
+import {type Command, EXIT, openModel, OUTPUT_FLAGS, parseFlags, parseSets, RECORD_FLAGS, SCENARIO_FLAGS, UsageError} from './common.js';
 
 const HELP = `
 Usage
@@ -131,13 +131,9 @@ export const exploreCommand: Command = {
 			timeout: {type: 'number'},
 			reduce: {type: 'boolean', default: true},
 			liveness: {type: 'boolean', default: true},
-			set: {type: 'string', isMultiple: true},
-			variant: {type: 'string'},
-			json: {type: 'boolean', default: false},
-			width: {type: 'number'},
-			color: {type: 'boolean', default: true},
-			record: {type: 'string'},
-			force: {type: 'boolean', default: false},
+			...SCENARIO_FLAGS,
+			...OUTPUT_FLAGS,
+			...RECORD_FLAGS,
 		}, import.meta);
 		const target = cli.input[0];
 		if (!target) throw new UsageError('explore: which scenario? (racewalk explore <scenario|file.race>)');

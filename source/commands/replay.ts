@@ -2,7 +2,7 @@ import {formatSchedule} from '../lang/schedule.js';
 import {pointsToSteps} from '../render/diagram.js';
 import {cpuLabel, renderTrace} from '../render/trace.js';
 import {violationLine} from '../render/verdict.js';
-import {type Command, EXIT, parseFlags, UsageError} from './common.js';
+import {type Command, EXIT, OUTPUT_FLAGS, parseFlags, UsageError} from './common.js';
 import {branchPoints, openRecording, recordingTui, traceJson, verdictOf} from './recorded.js';
 
 const HELP = `
@@ -36,9 +36,7 @@ export const replayCommand: Command = {
 		const cli = parseFlags(HELP, argv, {
 			branch: {type: 'string'},
 			step: {type: 'number'},
-			json: {type: 'boolean', default: false},
-			width: {type: 'number'},
-			color: {type: 'boolean', default: true},
+			...OUTPUT_FLAGS,
 			tui: {type: 'boolean', default: false},
 		}, import.meta);
 		const file = cli.input[0];

@@ -6,7 +6,7 @@ import {cpuLabel, renderTrace, replaySteps, stepSummary, type TraceStep} from '.
 import {isLiveness, violationLine} from '../render/verdict.js';
 import {RecordingError, saveRecording} from '../session/recording.js';
 import {createSession} from '../session/session.js';
-import {type Command, EXIT, openModel, parseFlags, parseSets, UsageError} from './common.js';
+import {type Command, EXIT, openModel, OUTPUT_FLAGS, parseFlags, parseSets, RECORD_FLAGS, SCENARIO_FLAGS, UsageError} from './common.js';
 
 const HELP = `
 Usage
@@ -47,13 +47,9 @@ export const runCommand: Command = {
 	async run(argv, io) {
 		const cli = parseFlags(HELP, argv, {
 			schedule: {type: 'string', shortFlag: 's'},
-			set: {type: 'string', isMultiple: true},
-			variant: {type: 'string'},
-			json: {type: 'boolean', default: false},
-			width: {type: 'number'},
-			color: {type: 'boolean', default: true},
-			record: {type: 'string'},
-			force: {type: 'boolean', default: false},
+			...SCENARIO_FLAGS,
+			...OUTPUT_FLAGS,
+			...RECORD_FLAGS,
 		}, import.meta);
 		const target = cli.input[0];
 		if (!target) throw new UsageError('run: which scenario? (racewalk run <scenario|file.race> --schedule "...")');
