@@ -7,7 +7,7 @@ import {findLeaf, index, installLeaf} from '../pagetable.js';
 import type {LeafEntry, Pgmap} from '../types.js';
 import {hex} from '../values.js';
 import {touchPage} from './page.js';
-import {argInt, argPgmap, argSym, Oops, type Primitive} from './spec.js';
+import {argInt, argPgmap, argSym, Oops, pgmapOp, type Primitive} from './spec.js';
 
 export const VM_FAULT_SIGBUS = 2;
 
@@ -16,36 +16,24 @@ function fsOn(ctx: Ctx, p: Pgmap) {
 	return ctx.m.fs && ctx.m.fs.dev === p.name ? ctx.m.fs : null;
 }
 
-const fsStep = (name: string, kernel: string, effect: string, apply: (fs: NonNullable<Ctx['m']['fs']>) => void): Primitive => ({
-	name,
-	kernel,
-	effect,
-	args: [{name: 'pgmap', kind: 'pgmap'}],
-	returns: 'void',
-	run(ctx, [v]) {
-		const p = argPgmap(ctx, v!, name);
+const fsStep = (name: string, kernel: string, effect: string, apply: (fs: NonNullable<Ctx['m']['fs']>) => void): Primitive =>
+	pgmapOp(name, kernel, effect, (ctx, p) => {
 		const fs = fsOn(ctx, p);
 		if (!fs) throw new Oops(`${name}: no filesystem is mounted on ${p.name}`);
 		wr(ctx, 'fs');
 		apply(fs);
-		return null;
-	},
-});
+	});
 
 export const daxPrimitives: Primitive[] = [
-	{
-		name: 'kill_dax',
-		kernel: 'drivers/dax/super.c:kill_dax (clear DAXDEV_ALIVE, synchronize_srcu(&dax_srcu)) (D1, F1)',
-		effect: 'the dax device is dead: no fault can install a new DAX PTE from now on (in-flight faults are single steps, so the SRCU wait is implied)',
-		args: [{name: 'pgmap', kind: 'pgmap'}],
-		returns: 'void',
-		run(ctx, [v]) {
-			const p = argPgmap(ctx, v!, 'kill_dax');
+	pgmapOp(
+		'kill_dax',
+		'drivers/dax/super.c:kill_dax (clear DAXDEV_ALIVE, synchronize_srcu(&dax_srcu)) (D1, F1)',
+		'the dax device is dead: no fault can install a new DAX PTE from now on (in-flight faults are single steps, so the SRCU wait is implied)',
+		(ctx, p) => {
 			wr(ctx, `dax:${p.name}`);
 			p.daxAlive = false;
-			return null;
 		},
-	},
+	),
 	{
 		name: 'dax_alive',
 		kernel: 'drivers/dax/super.c:dax_alive',

@@ -3,14 +3,14 @@
 // MU3 wait_for_completion(&pgmap->done), MU4 pageunmap_range
 // (arch_remove_memory, then pgmap_array_delete), MU5 percpu_ref_exit.
 
-import {type Ctx, note, rd, violate, wr} from '../context.js';
+import {note, rd, violate, wr} from '../context.js';
 import {allLeaves} from '../pagetable.js';
 import {refPut, refTryGetLive} from '../percpu-ref.js';
 import {callRcu, currentReaders} from '../rcu.js';
 import type {Machine, Pgmap} from '../types.js';
 import {hex} from '../values.js';
 import {putPage, touchPage} from './page.js';
-import {argInt, argPgmap, type Primitive} from './spec.js';
+import {argInt, argPgmap, pgmapOp, type Primitive} from './spec.js';
 
 const range = (p: Pgmap): string => (p.npages === 1 ? hex(p.first) : `${hex(p.first)}-${hex(p.first + p.npages - 1)}`);
 
@@ -59,53 +59,41 @@ export const pgmapPrimitives: Primitive[] = [
 			return null;
 		},
 	},
-	{
-		name: 'percpu_ref_kill',
-		kernel: 'lib/percpu-refcount.c:percpu_ref_kill -> __percpu_ref_switch_to_atomic (call_rcu) (MU1)',
-		effect: 'marks the ref dead (every tryget_live fails from now on) and drops the base reference; in percpu mode the switch to atomic, and so any reaching of zero, waits for an RCU grace period behind the current readers',
-		args: [{name: 'pgmap', kind: 'pgmap'}],
-		returns: 'void',
-		run(ctx, [v]) {
-			const p = argPgmap(ctx, v!, 'percpu_ref_kill');
+	pgmapOp(
+		'percpu_ref_kill',
+		'lib/percpu-refcount.c:percpu_ref_kill -> __percpu_ref_switch_to_atomic (call_rcu) (MU1)',
+		'marks the ref dead (every tryget_live fails from now on) and drops the base reference; in percpu mode the switch to atomic, and so any reaching of zero, waits for an RCU grace period behind the current readers',
+		(ctx, p) => {
 			wr(ctx, `pgmap:${p.name}`);
 			if (p.ref.state !== 'live') {
 				violate(ctx, 'refcount', 'S-ref', `percpu_ref_kill on ${p.name}->ref which is already ${p.ref.state}`, [`pgmap ${p.name}`]);
-				return null;
+				return;
 			}
 			p.ref.state = 'dead';
 			if (p.ref.mode === 'atomic') refPut(ctx, p, 1, 'percpu_ref_kill (base ref)');
 			else callRcu(ctx, {kind: 'ref-switch-atomic', pgmap: p.name, readers: currentReaders(ctx).filter(r => r !== ctx.cpu)});
-			return null;
 		},
-	},
-	{
-		name: 'memunmap_put_pages',
-		kernel: 'mm/memremap.c:memunmap_pages, E21: for_each_device_pfn(pfn, pgmap) put_page(pfn_to_page(pfn)) (MU2)',
-		effect: 'drops the initial reference of every page in the range (touches each struct page); a page going 1 -> 0 drops its pgmap reference, a page a GUP user still holds keeps it',
-		args: [{name: 'pgmap', kind: 'pgmap'}],
-		returns: 'void',
-		run(ctx, [v]) {
-			const p = argPgmap(ctx, v!, 'memunmap_put_pages');
+	),
+	pgmapOp(
+		'memunmap_put_pages',
+		'mm/memremap.c:memunmap_pages, E21: for_each_device_pfn(pfn, pgmap) put_page(pfn_to_page(pfn)) (MU2)',
+		'drops the initial reference of every page in the range (touches each struct page); a page going 1 -> 0 drops its pgmap reference, a page a GUP user still holds keeps it',
+		(ctx, p) => {
 			for (let pfn = p.first; pfn < p.first + p.npages; pfn++) {
 				const page = ctx.m.memmap[pfn];
 				if (page?.exists && page.idle > 0) page.idle -= 1;
 				putPage(ctx, pfn, 'memunmap_pages: put_page');
 			}
-			return null;
 		},
-	},
-	{
-		name: 'percpu_ref_put_many',
-		kernel: 'mm/memremap.c:memunmap_pages, v5.18+ (27674ef6c73f): percpu_ref_put_many(&pgmap->ref, nr_pages) (MU2)',
-		effect: 'drops the per-page pgmap references in one go, without looking at the pages: a page reference held by GUP no longer keeps the pgmap alive',
-		args: [{name: 'pgmap', kind: 'pgmap'}],
-		returns: 'void',
-		run(ctx, [v]) {
-			const p = argPgmap(ctx, v!, 'percpu_ref_put_many');
+	),
+	pgmapOp(
+		'percpu_ref_put_many',
+		'mm/memremap.c:memunmap_pages, v5.18+ (27674ef6c73f): percpu_ref_put_many(&pgmap->ref, nr_pages) (MU2)',
+		'drops the per-page pgmap references in one go, without looking at the pages: a page reference held by GUP no longer keeps the pgmap alive',
+		(ctx, p) => {
 			refPut(ctx, p, p.npages, 'percpu_ref_put_many');
-			return null;
 		},
-	},
+	),
 	{
 		name: 'wait_for_completion',
 		kernel: 'kernel/sched/completion.c:wait_for_completion(&pgmap->done) (MU3)',
@@ -124,14 +112,11 @@ export const pgmapPrimitives: Primitive[] = [
 			return null;
 		},
 	},
-	{
-		name: 'arch_remove_memory',
-		kernel: 'mm/memremap.c:pageunmap_range -> arch_remove_memory (MU4)',
-		effect: 'removes the memmap of the range and its backing memory. Checks S2 (a PTE or TLB entry still maps a pfn of the range) and S3 (a page still has a GUP reference or pin)',
-		args: [{name: 'pgmap', kind: 'pgmap'}],
-		returns: 'void',
-		run(ctx, [v]) {
-			const p = argPgmap(ctx, v!, 'arch_remove_memory');
+	pgmapOp(
+		'arch_remove_memory',
+		'mm/memremap.c:pageunmap_range -> arch_remove_memory (MU4)',
+		'removes the memmap of the range and its backing memory. Checks S2 (a PTE or TLB entry still maps a pfn of the range) and S3 (a page still has a GUP reference or pin)',
+		(ctx, p) => {
 			const inRange = (pfn: number) => pfn >= p.first && pfn < p.first + p.npages;
 			rd(ctx, 'pt');
 			for (const leaf of allLeaves(ctx.m.pt)) {
@@ -153,30 +138,22 @@ export const pgmapPrimitives: Primitive[] = [
 				ctx.m.pfns[pfn] = {backed: false, owner: p.ref.state === 'exited' ? 'free' : 'device'};
 			}
 			note(ctx, `memmap and memory of pfn ${range(p)} removed`);
-			return null;
 		},
-	},
-	{
-		name: 'pgmap_array_delete',
-		kernel: 'mm/memremap.c:pgmap_array_delete (end of pageunmap_range, after arch_remove_memory) (MU4)',
-		effect: 'removes the pgmap from the pfn index: get_dev_pagemap no longer finds it',
-		args: [{name: 'pgmap', kind: 'pgmap'}],
-		returns: 'void',
-		run(ctx, [v]) {
-			const p = argPgmap(ctx, v!, 'pgmap_array_delete');
+	),
+	pgmapOp(
+		'pgmap_array_delete',
+		'mm/memremap.c:pgmap_array_delete (end of pageunmap_range, after arch_remove_memory) (MU4)',
+		'removes the pgmap from the pfn index: get_dev_pagemap no longer finds it',
+		(ctx, p) => {
 			wr(ctx, `pgmap:${p.name}`);
 			p.inArray = false;
-			return null;
 		},
-	},
-	{
-		name: 'percpu_ref_exit',
-		kernel: 'lib/percpu-refcount.c:percpu_ref_exit (MU5)',
-		effect: 'the ref is EXITED (any later get or put is a violation); once the memory is also removed, the pfns are free for reuse',
-		args: [{name: 'pgmap', kind: 'pgmap'}],
-		returns: 'void',
-		run(ctx, [v]) {
-			const p = argPgmap(ctx, v!, 'percpu_ref_exit');
+	),
+	pgmapOp(
+		'percpu_ref_exit',
+		'lib/percpu-refcount.c:percpu_ref_exit (MU5)',
+		'the ref is EXITED (any later get or put is a violation); once the memory is also removed, the pfns are free for reuse',
+		(ctx, p) => {
 			wr(ctx, `pgmap:${p.name}`);
 			p.ref.state = 'exited';
 			// Until v6.0 percpu_ref_exit came before pageunmap_range: the pfns are
@@ -186,9 +163,8 @@ export const pgmapPrimitives: Primitive[] = [
 				const m = ctx.m.pfns[pfn]!;
 				if (!m.backed) ctx.m.pfns[pfn] = {backed: false, owner: 'free'};
 			}
-			return null;
 		},
-	},
+	),
 	{
 		name: 'pgmap_ref_count',
 		kernel: '(query) percpu_ref count of the pgmap',

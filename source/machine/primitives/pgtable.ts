@@ -78,6 +78,16 @@ const predicate = (name: string, field: 'present' | 'write' | 'special' | 'devma
 	run: (_ctx, [v]) => pte(v!, name)[field],
 });
 
+const pmdPredicate = (name: string, field: 'present' | 'leaf', kernel: string, effect: string): Primitive => ({
+	name,
+	kernel,
+	effect,
+	args: [{name: 'pmd', kind: 'pmd'}],
+	returns: 'bool',
+	pure: true,
+	run: (_ctx, [v]) => argOf(v!, 'pmd', name)[field],
+});
+
 export const pgtablePrimitives: Primitive[] = [
 	{
 		name: 'pmdp_get_lockless',
@@ -155,24 +165,8 @@ export const pgtablePrimitives: Primitive[] = [
 			return p.pfn * 4096 + 1 + (p.write ? 2 : 0) + (p.special ? 0x200 : 0) + (p.devmap ? 0x400 : 0) + (p.huge ? 0x80 : 0);
 		},
 	},
-	{
-		name: 'pmd_present',
-		kernel: 'arch/x86/include/asm/pgtable.h:pmd_present',
-		effect: 'true if the PMD value is present (a table or a huge leaf)',
-		args: [{name: 'pmd', kind: 'pmd'}],
-		returns: 'bool',
-		pure: true,
-		run: (_ctx, [v]) => argOf(v!, 'pmd', 'pmd_present').present,
-	},
-	{
-		name: 'pmd_leaf',
-		kernel: 'arch/x86/include/asm/pgtable.h:pmd_leaf (pmd_trans_huge / pmd_devmap)',
-		effect: 'true if the PMD maps a huge page directly',
-		args: [{name: 'pmd', kind: 'pmd'}],
-		returns: 'bool',
-		pure: true,
-		run: (_ctx, [v]) => argOf(v!, 'pmd', 'pmd_leaf').leaf,
-	},
+	pmdPredicate('pmd_present', 'present', 'arch/x86/include/asm/pgtable.h:pmd_present', 'true if the PMD value is present (a table or a huge leaf)'),
+	pmdPredicate('pmd_leaf', 'leaf', 'arch/x86/include/asm/pgtable.h:pmd_leaf (pmd_trans_huge / pmd_devmap)', 'true if the PMD maps a huge page directly'),
 	{
 		name: 'ptep_get_and_clear',
 		kernel: 'mm/memory.c:zap_pte_range -> ptep_get_and_clear (D2, one PTE)',

@@ -34,6 +34,21 @@ export type Primitive = {
 	run: (ctx: Ctx, args: Value[]) => PrimResult;
 };
 
+/** A primitive acting on one dev_pagemap and returning nothing: the shape of every teardown step. */
+export function pgmapOp(name: string, kernel: string, effect: string, body: (ctx: Ctx, p: Pgmap) => void): Primitive {
+	return {
+		name,
+		kernel,
+		effect,
+		args: [{name: 'pgmap', kind: 'pgmap'}],
+		returns: 'void',
+		run(ctx, [v]) {
+			body(ctx, argPgmap(ctx, v!, name));
+			return null;
+		},
+	};
+}
+
 /** A fault in the scenario program itself (a NULL dereference, a wrong type): an oops. */
 export class Oops extends Error {}
 
