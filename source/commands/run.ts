@@ -1,6 +1,6 @@
 import type {Model} from '../lang/interpreter.js';
 import {formatSchedule, parseSchedule} from '../lang/schedule.js';
-import type {Machine, Transition} from '../machine/types.js';
+import type {Transition} from '../machine/types.js';
 import {irqsOffSince} from '../render/blocked.js';
 import {cpuLabel, renderTrace, replaySteps, stepSummary, type TraceStep} from '../render/trace.js';
 import {isLiveness, violationLine} from '../render/verdict.js';

@@ -13,7 +13,7 @@ import type {Machine, Value} from '../machine/types.js';
 import {formatValue, truthy, typeName, valuesEqual} from '../machine/values.js';
 import type {CpuDecl, Expect, Expr, MachineItem, Pos, Scenario, Stmt} from './ast.js';
 import {Diagnostic, suggestion} from './diagnostics.js';
-import type {CpuProgram, Env, Eval, Instr, ParamValue, Program} from './program.js';
+import type {CpuProgram, Eval, Instr, ParamValue, Program} from './program.js';
 
 /** A bad `--set` or variant name: a usage error without a source position. */
 export class ParamError extends Error {}
