@@ -1,14 +1,15 @@
+import {existsSync} from 'node:fs';
 import {explore, type ExploreResult, type Found, type Lasso, type Strategy} from '../explore/index.js';
 import type {Model} from '../lang/interpreter.js';
 import {formatSchedule} from '../lang/schedule.js';
 import {kindInfo} from '../machine/checks.js';
 import type {Transition} from '../machine/types.js';
-import {cpuLabel, renderTrace, replaySteps} from '../render/trace.js';
+import {renderTrace, replaySteps} from '../render/trace.js';
 import {violationLine} from '../render/verdict.js';
-import {existsSync} from 'node:fs';
 import {RecordingError, saveRecording} from '../session/recording.js';
 import {createSession} from '../session/session.js';
 import {type Command, EXIT, openModel, OUTPUT_FLAGS, parseFlags, parseSets, RECORD_FLAGS, SCENARIO_FLAGS, UsageError} from './common.js';
+import {printHeader} from './recorded.js';
 
 const HELP = `
 Usage
@@ -194,9 +195,7 @@ export const exploreCommand: Command = {
 		}
 		const width = cli.flags.width ?? Math.max(80, io.columns);
 		const s = r.stats;
-		io.out(`${p.scenario.name}: ${p.scenario.title ?? ''}`);
-		io.out(`params: ${Object.entries(p.params).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'}${p.variant ? `   variant: ${p.variant}` : ''}`);
-		io.out(`cpus: ${p.cpus.map(c => cpuLabel(model, c.id)).join(', ')}`);
+		printHeader(io, model);
 		io.out(`search: ${strategy}${sampling ? `, seed ${seed ?? 1}${strategy === 'pct' ? `, depth ${depth ?? 3}` : ''}` : `, partial-order reduction ${cli.flags.reduce ? 'on' : 'off'}`}; ${describeStop(r)}`);
 		io.out(`states: ${s.states}  transitions: ${s.transitions}${sampling ? '' : `  pruned by reduction: ${s.pruned}`}  depth: ${s.depth}  time: ${(s.timeMs / 1000).toFixed(2)} s  states/s: ${s.statesPerSec}`);
 		if (s.livenessStates !== undefined) io.out(`livelock search (full graph, weak fairness): ${s.livenessStates} states${r.livenessComplete ? '' : ' (incomplete)'}`);

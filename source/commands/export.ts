@@ -53,7 +53,7 @@ export const exportCommand: Command = {
 		let text: string;
 		if (format === 'diagram') text = renderDiagram(model, pointsToSteps(points), {width});
 		else if (format === 'markdown') text = renderMarkdown({model, points, branch: name, set: recording.params.set, recording: file, branchFlag: name !== session.branch.name && name !== recording.cursor.branch});
-		else text = JSON.stringify(traceJson(model, points, {recording: file, branch: name}), null, 2);
+		else text = JSON.stringify(traceJson(model, pointsToSteps(points), {recording: file, branch: name}, n => points[n]!.userNote), null, 2);
 		if (cli.flags.out !== undefined) {
 			writeOut(cli.flags.out, text, cli.flags.force);
 			io.out(`wrote ${cli.flags.out}`);

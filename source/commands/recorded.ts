@@ -1,12 +1,11 @@
-// What `replay` and `export` share: opening a recording with every problem
-// turned into a one-line UsageError, picking a branch, and the JSON form of a
-// branch's trace.
+// What run, replay, explore and export share: opening a recording with every
+// problem turned into a one-line UsageError, picking a branch, the header and
+// verdict lines of a printed trace, and the JSON form of a trace.
 
 import type {Model} from '../lang/interpreter.js';
 import {formatSchedule} from '../lang/schedule.js';
-import {pointsToSteps} from '../render/diagram.js';
-import {stepSummary, type TraceStep} from '../render/trace.js';
-import {isLiveness} from '../render/verdict.js';
+import {cpuLabel, stepSummary, type TraceStep} from '../render/trace.js';
+import {isLiveness, violationLine} from '../render/verdict.js';
 import {OverwriteError, WriteError, writeFileAtomic} from '../session/atomic.js';
 import {type Loaded, loadRecording, RecordingError} from '../session/recording.js';
 import type {Point} from '../session/types.js';
@@ -65,25 +64,44 @@ export function verdictOf(steps: readonly TraceStep[]): Verdict {
 	return {code, verdict: safety.length ? 'violation' : violations.length ? 'liveness' : 'ok', violations};
 }
 
-export function traceJson(model: Model, points: readonly Point[], extra: Record<string, unknown>): Record<string, unknown> {
-	const steps = pointsToSteps(points);
+export function traceJson(model: Model, steps: readonly TraceStep[], extra: Record<string, unknown>, userNote: (step: number) => string | undefined = () => undefined): Record<string, unknown> {
 	const p = model.program;
 	const v = verdictOf(steps);
+	const final = steps.at(-1)?.after ?? model.initial;
 	return {
 		scenario: p.scenario.name,
 		variant: p.variant,
 		params: p.params,
 		...extra,
 		schedule: formatSchedule(steps.map(s => s.transition)),
-		steps: steps.map((s, i) => {
+		steps: steps.map(s => {
 			const {what, effects} = stepSummary(model, s);
-			const note = points[i + 1]!.userNote;
+			const note = userNote(s.n);
 			return {n: s.n, cpu: s.transition.cpu, irq: s.transition.irq, line: s.line, statement: what, notes: s.notes, changes: effects, violations: s.violations, hash: model.hash(s.after), ...(note !== undefined ? {userNote: note} : {})};
 		}),
 		violations: v.violations.map(x => ({step: x.step, ...x.v})),
 		verdict: v.verdict,
-		hash: model.hash(points[points.length - 1]!.state),
+		hash: model.hash(final),
 	};
+}
+
+/** The scenario, its params and CPUs: the head of every printed trace. */
+export function printHeader(io: Io, model: Model): void {
+	const p = model.program;
+	io.out(`${p.scenario.name}: ${p.scenario.title ?? ''}`);
+	io.out(`params: ${Object.entries(p.params).map(([k, val]) => `${k}=${val}`).join(' ') || '(none)'}${p.variant ? `   variant: ${p.variant}` : ''}`);
+	io.out(`cpus: ${p.cpus.map(c => cpuLabel(model, c.id)).join(', ')}`);
+}
+
+/** The verdict lines under a trace, and the CPUs still unfinished at its end. */
+export function printVerdict(io: Io, model: Model, steps: readonly TraceStep[]): Verdict {
+	const v = verdictOf(steps);
+	const final = steps.at(-1)?.after ?? model.initial;
+	const stuck = final.cpus.filter(c => c.pc >= 0).map(c => `CPU${c.id}: ${model.blockedReason(final, c.id) ?? 'can move'}`);
+	if (v.violations.length === 0) io.out(`verdict: no violation in ${steps.length} steps`);
+	else for (const x of v.violations) io.out(`verdict: VIOLATION ${violationLine(x.v, x.step)}`);
+	if (stuck.length) io.out(`unfinished: ${stuck.join('; ')}`);
+	return v;
 }
 
 /** Write an output file atomically; refusing to overwrite is a usage error. */

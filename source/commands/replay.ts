@@ -1,9 +1,8 @@
 import {formatSchedule} from '../lang/schedule.js';
 import {pointsToSteps} from '../render/diagram.js';
-import {cpuLabel, renderTrace} from '../render/trace.js';
-import {violationLine} from '../render/verdict.js';
+import {renderTrace} from '../render/trace.js';
 import {type Command, EXIT, OUTPUT_FLAGS, parseFlags, UsageError} from './common.js';
-import {branchPoints, openRecording, recordingTui, traceJson, verdictOf} from './recorded.js';
+import {branchPoints, openRecording, printHeader, printVerdict, recordingTui, traceJson, verdictOf} from './recorded.js';
 
 const HELP = `
 Usage
@@ -55,37 +54,30 @@ export const replayCommand: Command = {
 			return recordingTui(file, loaded, io);
 		}
 		const steps = pointsToSteps(points);
-		const v = verdictOf(steps);
-		const p = model.program;
+		const noteAt = (n: number): string | undefined => points[n]!.userNote;
 		if (cli.flags.json) {
-			io.out(JSON.stringify(traceJson(model, points, {
+			io.out(JSON.stringify(traceJson(model, steps, {
 				recording: file,
 				branch: name,
 				branches: session.branches.map(b => ({name: b.name, steps: session.point(b.head).depth})),
 				cursor: recording.cursor,
-			}), null, 2));
-			return v.code;
+			}, noteAt), null, 2));
+			return verdictOf(steps).code;
 		}
-		io.out(`${p.scenario.name}: ${p.scenario.title ?? ''}`);
-		io.out(`params: ${Object.entries(p.params).map(([k, val]) => `${k}=${val}`).join(' ') || '(none)'}${p.variant ? `   variant: ${p.variant}` : ''}`);
-		io.out(`cpus: ${p.cpus.map(c => cpuLabel(model, c.id)).join(', ')}`);
+		printHeader(io, model);
 		io.out(`branches: ${session.branches.map(b => `${b.name}${b.name === name ? '*' : ''} (${session.point(b.head).depth})`).join(', ')}`);
 		io.out(`branch ${name}: ${formatSchedule(steps.map(s => s.transition)) || '(no steps)'}`);
 		io.out('');
 		const width = cli.flags.width ?? Math.max(80, io.columns);
 		const trace = steps.map(s => {
 			const text = renderTrace(model, [s], {width});
-			const note = points[s.n]!.userNote;
+			const note = noteAt(s.n);
 			return note === undefined ? text : `${text}\n${' '.repeat(18)}note: ${note.replace(/\n/g, ' ')}`;
 		});
 		if (trace.length) io.out(trace.join('\n'));
 		io.out('');
-		const final = points[points.length - 1]!.state;
-		const stuck = final.cpus.filter(c => c.pc >= 0).map(c => `CPU${c.id}: ${model.blockedReason(final, c.id) ?? 'can move'}`);
-		if (v.violations.length === 0) io.out(`verdict: no violation in ${steps.length} steps`);
-		else for (const x of v.violations) io.out(`verdict: VIOLATION ${violationLine(x.v, x.step)}`);
-		if (stuck.length) io.out(`unfinished: ${stuck.join('; ')}`);
-		io.out(`state hash: ${model.hash(final)} (recording verified: ${session.branches.length} branch${session.branches.length === 1 ? '' : 'es'} replayed)`);
+		const v = printVerdict(io, model, steps);
+		io.out(`state hash: ${model.hash(points[points.length - 1]!.state)} (recording verified: ${session.branches.length} branch${session.branches.length === 1 ? '' : 'es'} replayed)`);
 		return v.code;
 	},
 };

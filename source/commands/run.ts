@@ -1,12 +1,12 @@
 import type {Model} from '../lang/interpreter.js';
-import {formatSchedule, parseSchedule} from '../lang/schedule.js';
+import {parseSchedule} from '../lang/schedule.js';
 import type {Transition} from '../machine/types.js';
 import {irqsOffSince} from '../render/blocked.js';
-import {cpuLabel, renderTrace, replaySteps, stepSummary, type TraceStep} from '../render/trace.js';
-import {isLiveness, violationLine} from '../render/verdict.js';
+import {renderTrace, replaySteps, type TraceStep} from '../render/trace.js';
 import {RecordingError, saveRecording} from '../session/recording.js';
 import {createSession} from '../session/session.js';
-import {type Command, EXIT, openModel, OUTPUT_FLAGS, parseFlags, parseSets, RECORD_FLAGS, SCENARIO_FLAGS, UsageError} from './common.js';
+import {type Command, openModel, OUTPUT_FLAGS, parseFlags, parseSets, RECORD_FLAGS, SCENARIO_FLAGS, UsageError} from './common.js';
+import {printHeader, printVerdict, traceJson, verdictOf} from './recorded.js';
 
 const HELP = `
 Usage
@@ -59,9 +59,6 @@ export const runCommand: Command = {
 		const schedule = parseSchedule(cli.flags.schedule);
 		const r = replaySteps(model, schedule);
 		if (r.error) throw new UsageError(scheduleError(model, r.steps, r.error.index, schedule[r.error.index]!, r.error.reason));
-		const violations = r.steps.flatMap(s => s.violations.map(v => ({step: s.n, v})));
-		const safety = violations.filter(x => !isLiveness(x.v));
-		const code = safety.length ? EXIT.violation : violations.length ? EXIT.liveness : EXIT.ok;
 		if (cli.flags.record !== undefined) {
 			const session = createSession(model);
 			for (const t of schedule) session.step(t);
@@ -72,35 +69,16 @@ export const runCommand: Command = {
 				throw err;
 			}
 		}
-		const hash = model.hash(r.final);
-		const p = model.program;
 		if (cli.flags.json) {
-			io.out(JSON.stringify({
-				scenario: p.scenario.name,
-				variant: p.variant,
-				params: p.params,
-				schedule: formatSchedule(schedule),
-				steps: r.steps.map(s => {
-					const {what, effects} = stepSummary(model, s);
-					return {n: s.n, cpu: s.transition.cpu, irq: s.transition.irq, line: s.line, statement: what, notes: s.notes, changes: effects, violations: s.violations, hash: model.hash(s.after)};
-				}),
-				violations: violations.map(x => ({step: x.step, ...x.v})),
-				verdict: safety.length ? 'violation' : violations.length ? 'liveness' : 'ok',
-				hash,
-			}, null, 2));
-			return code;
+			io.out(JSON.stringify(traceJson(model, r.steps, {}), null, 2));
+			return verdictOf(r.steps).code;
 		}
-		io.out(`${p.scenario.name}: ${p.scenario.title ?? ''}`);
-		io.out(`params: ${Object.entries(p.params).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'}${p.variant ? `   variant: ${p.variant}` : ''}`);
-		io.out(`cpus: ${p.cpus.map(c => cpuLabel(model, c.id)).join(', ')}`);
+		printHeader(io, model);
 		io.out('');
 		io.out(renderTrace(model, r.steps, {width: cli.flags.width ?? Math.max(80, io.columns)}));
 		io.out('');
-		const stuck = r.final.cpus.filter(c => c.pc >= 0).map(c => `CPU${c.id}: ${model.blockedReason(r.final, c.id) ?? 'can move'}`);
-		if (violations.length === 0) io.out(`verdict: no violation in ${r.steps.length} steps`);
-		else for (const x of violations) io.out(`verdict: VIOLATION ${violationLine(x.v, x.step)}`);
-		if (stuck.length) io.out(`unfinished: ${stuck.join('; ')}`);
-		io.out(`final state hash: ${hash}`);
+		const {code} = printVerdict(io, model, r.steps);
+		io.out(`final state hash: ${model.hash(r.final)}`);
 		if (cli.flags.record !== undefined) io.out(`recording saved: ${cli.flags.record}`);
 		return code;
 	},
