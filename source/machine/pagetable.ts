@@ -68,20 +68,38 @@ export function installLeaf(pt: PageTables, va: number, leaf: LeafEntry, huge: b
 	return {table: id, level: stop};
 }
 
+/** A step of a depth-first walk of the tree: a table page, or a leaf under one. */
+export type TreeStep =
+	| {kind: 'table'; id: number; table: PtTable; depth: number; index: number | null}
+	| {kind: 'leaf'; va: number; entry: LeafEntry; table: number; level: number; depth: number; index: number};
+
+/**
+ * Walk the tree from the PGD, tables before their entries, entries in index
+ * order. A freed table is visited but not entered. Shared by everything that
+ * lists the page tables, so they agree on order and vas.
+ */
+export function walkTree(pt: PageTables, visit: (step: TreeStep) => void): void {
+	const go = (id: number, base: number, depth: number, index: number | null): void => {
+		const t = pt.tables[id];
+		if (!t) return;
+		visit({kind: 'table', id, table: t, depth, index});
+		if (t.freed) return;
+		const span = 2 ** (PAGE_SHIFT + 9 * (t.level - 1));
+		for (const key of Object.keys(t.entries).sort((x, y) => Number(x) - Number(y))) {
+			const e = t.entries[key]!;
+			const va = base + Number(key) * span;
+			if (isLeaf(e)) visit({kind: 'leaf', va, entry: e, table: id, level: t.level, depth, index: Number(key)});
+			else go(e.table, va, depth + 1, Number(key));
+		}
+	};
+	go(pt.root, 0, 0, null);
+}
+
 /** Every leaf in the tree (live tables only), with its va. */
 export function allLeaves(pt: PageTables): {va: number; entry: LeafEntry; table: number; level: number}[] {
 	const out: {va: number; entry: LeafEntry; table: number; level: number}[] = [];
-	const visit = (id: number, base: number): void => {
-		const t = pt.tables[id];
-		if (!t || t.freed) return;
-		const span = 2 ** (PAGE_SHIFT + 9 * (t.level - 1));
-		for (const key of Object.keys(t.entries).sort((a, b) => Number(a) - Number(b))) {
-			const e = t.entries[key]!;
-			const va = base + Number(key) * span;
-			if (isLeaf(e)) out.push({va, entry: e, table: id, level: t.level});
-			else visit(e.table, va);
-		}
-	};
-	visit(pt.root, 0);
+	walkTree(pt, s => {
+		if (s.kind === 'leaf') out.push({va: s.va, entry: s.entry, table: s.table, level: s.level});
+	});
 	return out;
 }

@@ -4,7 +4,7 @@
 // `objectTables` keeps only the rows of the objects a violation names.
 
 import type {Model} from '../lang/interpreter.js';
-import {isLeaf, LEVEL_NAME, PAGE_SHIFT} from '../machine/pagetable.js';
+import {LEVEL_NAME, walkTree} from '../machine/pagetable.js';
 import type {Machine} from '../machine/types.js';
 import {hex} from '../machine/values.js';
 import {cpuLabel} from './trace.js';
@@ -31,26 +31,18 @@ export function cpuTable(model: Model, m: Machine): Table {
 export function pageTableTable(m: Machine): Table {
 	const rows: string[][] = [];
 	const keys: string[][] = [];
-	const visit = (id: number, base: number, depth: number): void => {
-		const t = m.pt.tables[id];
-		if (!t) return;
-		const pad = '  '.repeat(depth);
-		rows.push([`${pad}T${id} ${LEVEL_NAME[t.level] ?? '?'}`, '', t.freed ? 'FREED' : '']);
-		keys.push([`table T${id}`]);
-		const span = 2 ** (PAGE_SHIFT + 9 * (t.level - 1));
-		for (const key of Object.keys(t.entries).sort((a, b) => Number(a) - Number(b))) {
-			const e = t.entries[key]!;
-			const va = base + Number(key) * span;
-			if (isLeaf(e)) {
-				const bits = [e.write && 'write', e.special && 'special', e.devmap && 'devmap', t.level === 2 && 'huge'].filter(Boolean).join(' ');
-				rows.push([`${pad}  [${key}] va ${hex(va)}`, `pfn ${hex(e.pfn)}`, bits]);
-				keys.push([`pte ${hex(va)}`, `va ${hex(va)}`, `pfn ${hex(e.pfn)}`, `table T${id}`]);
-			} else {
-				visit(e.table, va, depth + 1);
-			}
+	walkTree(m.pt, s => {
+		const pad = '  '.repeat(s.depth);
+		if (s.kind === 'table') {
+			rows.push([`${pad}T${s.id} ${LEVEL_NAME[s.table.level] ?? '?'}`, '', s.table.freed ? 'FREED' : '']);
+			keys.push([`table T${s.id}`]);
+			return;
 		}
-	};
-	visit(m.pt.root, 0, 0);
+		const e = s.entry;
+		const bits = [e.write && 'write', e.special && 'special', e.devmap && 'devmap', s.level === 2 && 'huge'].filter(Boolean).join(' ');
+		rows.push([`${pad}  [${s.index}] va ${hex(s.va)}`, `pfn ${hex(e.pfn)}`, bits]);
+		keys.push([`pte ${hex(s.va)}`, `va ${hex(s.va)}`, `pfn ${hex(e.pfn)}`, `table T${s.table}`]);
+	});
 	return {title: 'Page tables', columns: ['entry', 'maps', 'flags'], rows, keys};
 }
 

@@ -2,7 +2,7 @@
 // an exact size. Highlights mark what the last step changed (CHANGED style).
 
 import type {Model} from '../lang/interpreter.js';
-import {isLeaf, LEVEL_NAME, PAGE_SHIFT} from '../machine/pagetable.js';
+import {LEVEL_NAME, walkTree} from '../machine/pagetable.js';
 import type {Machine} from '../machine/types.js';
 import {formatValue, hex} from '../machine/values.js';
 import {cpuLabel, sourceLine, statementText} from '../render/trace.js';
@@ -173,25 +173,19 @@ export function pageTableLines(m: Machine, changed: Set<string>, prev: Machine |
 	const out: Line[] = [];
 	const pt = m.pt;
 	const seen = new Set<string>();
-	const visit = (id: number, base: number, depth: number, via: string): void => {
-		const t = pt.tables[id];
-		if (!t) return;
-		seen.add(String(id));
-		const pad = ' '.repeat(depth);
-		out.push([seg(`${pad}${via}${LEVEL_NAME[t.level] ?? 'L' + t.level} T${id}`, hi(changed, `table[T${id}]`, t.freed ? {color: 'red'} : {dim: false})), seg(t.freed ? ' freed' : '', {color: 'red', bold: true})]);
-		if (t.freed) return;
-		const span = 2 ** (PAGE_SHIFT + 9 * (t.level - 1));
-		for (const key of Object.keys(t.entries).sort((a, b) => Number(a) - Number(b))) {
-			const e = t.entries[key]!;
-			const va = base + Number(key) * span;
-			if (isLeaf(e)) {
-				const bits = [e.write && 'W', e.special && 'S', e.devmap && 'D', t.level === 2 && 'huge'].filter(Boolean).join(' ');
-				const path = `pte[${hex(va)}]`;
-				out.push([seg(`${pad} └[${key}] `, {dim: true}), seg(`${hex(va)} → pfn ${hex(e.pfn)}${bits ? ' ' + bits : ''}`, hi(changed, path, {color: 'green'}))]);
-			} else visit(e.table, va, depth + 1, `└[${key}] `);
+	walkTree(pt, s => {
+		const pad = ' '.repeat(s.depth);
+		if (s.kind === 'table') {
+			const t = s.table;
+			seen.add(String(s.id));
+			const via = s.index === null ? '' : `└[${s.index}] `;
+			out.push([seg(`${pad}${via}${LEVEL_NAME[t.level] ?? 'L' + t.level} T${s.id}`, hi(changed, `table[T${s.id}]`, t.freed ? {color: 'red'} : {dim: false})), seg(t.freed ? ' freed' : '', {color: 'red', bold: true})]);
+			return;
 		}
-	};
-	visit(pt.root, 0, 0, '');
+		const e = s.entry;
+		const bits = [e.write && 'W', e.special && 'S', e.devmap && 'D', s.level === 2 && 'huge'].filter(Boolean).join(' ');
+		out.push([seg(`${pad} └[${s.index}] `, {dim: true}), seg(`${hex(s.va)} → pfn ${hex(e.pfn)}${bits ? ' ' + bits : ''}`, hi(changed, `pte[${hex(s.va)}]`, {color: 'green'}))]);
+	});
 	// cleared leaves: the step removed them
 	for (const p of changed) {
 		const mm = /^pte\[(0x[0-9a-f]+)\]$/.exec(p);
