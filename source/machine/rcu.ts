@@ -8,7 +8,7 @@ import {type Ctx, rd, wr, note} from './context.js';
 import type {CpuState, RcuCallback} from './types.js';
 import {refPut} from './percpu-ref.js';
 
-export const isReader = (c: CpuState): boolean => !c.irqsOn || c.rcuDepth > 0;
+export const isReader = (c: CpuState): boolean => !c.irqsOn || c.rcuDepth > 0 || c.preempt > 0;
 
 /** The CPUs a grace period starting now must wait for (reads every CPU's IRQ state). */
 export function currentReaders(ctx: Ctx): number[] {

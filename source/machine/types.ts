@@ -35,6 +35,8 @@ export type CpuState = {
 	/** Flags saved by local_irq_save, innermost last (restore pops). */
 	irqSaved: boolean[];
 	rcuDepth: number;
+	/** preempt_count: spinlocks held plus explicit preempt_disable()s (an RCU reader while > 0, v5.0+). */
+	preempt: number;
 	wait: Wait | null;
 	ipis: Ipi[];
 	tlb: Record<string, TlbEntry>;
@@ -100,6 +102,16 @@ export type RcuCallback =
 	| {kind: 'ref-switch-atomic'; pgmap: string; readers: number[]}
 	| {kind: 'free-table'; table: number; readers: number[]};
 
+/** A lock object (KERNEL.md §6.A1). Waiters are not stored: a CPU waits on a lock when its next statement is an acquire that cannot proceed, so they are a function of the pcs (Model.lockWaiters). */
+export type LockKind = 'spinlock' | 'mutex' | 'rwsem';
+export type Lock = {
+	kind: LockKind;
+	/** The exclusive holder (spinlock, mutex, rwsem writer); null when not held so. */
+	owner: number | null;
+	/** rwsem readers, ascending CPU ids. */
+	readers: number[];
+};
+
 export type Violation = {
 	/** Kind name, e.g. `use-after-free`; see checks.ts for the list. */
 	kind: string;
@@ -131,6 +143,14 @@ export type Machine = {
 	sigkill: boolean;
 	/** vas ever zapped (for S5: what must be gone from TLBs when a flush returns). */
 	zapped: number[];
+	/** Shared variables declared by the scenario (`int x = 0;`, `atomic_t n;`), by name. */
+	globals: Record<string, Value>;
+	/**
+	 * Locks by name: every declared lock (`spinlock_t l;`, the mm's `mmap_lock`...) is
+	 * always present; page-table locks (`ptl:T3`, `pmd_lock`) exist only while held or
+	 * once a scenario declares them, so equal states stay equal.
+	 */
+	locks: Record<string, Lock>;
 	/** Violations seen so far on this path. Not hashed: equal machines meet. */
 	violations: Violation[];
 };
@@ -151,10 +171,14 @@ export type PteValue = {
 export type PmdValue = {t: 'pmd'; va: number; present: boolean; leaf: boolean; table: number};
 export type PageValue = {t: 'page'; pfn: number};
 export type PgmapValue = {t: 'pgmap'; name: string};
+/** A reference to a lock (`&ptl`, or what pte_offset_map_lock returns). */
+export type LockValue = {t: 'lock'; name: string};
+/** A reference to a shared variable (`&count` as an atomic_t argument). */
+export type VarValue = {t: 'var'; name: string};
 /** A bare enum word: `ipi`, `fsdax`, `MF_MEM_PRE_REMOVE`... */
 export type SymValue = {t: 'sym'; name: string};
 
-export type Value = number | boolean | null | PteValue | PmdValue | PageValue | PgmapValue | SymValue;
+export type Value = number | boolean | null | PteValue | PmdValue | PageValue | PgmapValue | SymValue | LockValue | VarValue;
 
 /** A scheduler choice: let `cpu` take its next step, or its pending interrupt. */
 export type Transition = {cpu: number; irq: boolean};

@@ -22,6 +22,10 @@ export function formatValue(v: Value): string {
 			return `&${v.name}`;
 		case 'sym':
 			return v.name;
+		case 'lock':
+			return `&${v.name}`;
+		case 'var':
+			return `&${v.name}`;
 	}
 }
 
