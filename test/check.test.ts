@@ -91,7 +91,8 @@ describe('racewalk explore', () => {
 	it('finds the stale mapping and the livelock of the default scenario (exit 1), with traces', () => {
 		const r = cli('explore', 'fsdax-unbind-2021', '--width', '100');
 		expect(r.code).toBe(1);
-		expect(r.out).toMatch(/search: bfs, partial-order reduction on; exhaustive/);
+		expect(r.out).toMatch(/search: bfs, partial-order reduction on, merged local steps on, symmetry off; exhaustive/);
+		expect(r.out).toMatch(/visited set: 64-bit fingerprints; chance that a state was omitted <= \d\.\de-\d+/);
 		expect(r.out).toMatch(/states: \d+ {2}transitions: \d+ {2}pruned by reduction: \d+ {2}depth: \d+ {2}time: [\d.]+ s {2}states\/s: \d+/);
 		expect(r.out).toMatch(/verdict: VIOLATION: stale-mapping, livelock/);
 		expect(r.out).toContain('== stale-mapping (S2): 7 steps, 0 switches (shortest, fewest switches) ==');

@@ -65,8 +65,9 @@ describe('partial-order reduction on the built-in scenarios', () => {
 
 	it('prunes something on the default scenario', () => {
 		const model = loadModel('fsdax-unbind-2021');
-		const por = explore(model, {reduce: true, minimise: false});
-		const plain = explore(model, {reduce: false, minimise: false});
+		// Merged local steps take most of what the ample sets gave: compare POR alone.
+		const por = explore(model, {reduce: true, merge: false, minimise: false});
+		const plain = explore(model, {reduce: false, merge: false, minimise: false});
 		expect(por.stats.pruned).toBeGreaterThan(0);
 		expect(por.stats.states).toBeLessThan(plain.stats.states);
 	});

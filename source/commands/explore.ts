@@ -1,15 +1,14 @@
 import {existsSync} from 'node:fs';
-import {explore, type ExploreResult, type Found, type Lasso, type Strategy} from '../explore/index.js';
+import {explore, type ExploreOptions, type ExploreResult, type Strategy} from '../explore/index.js';
+import {parseShard} from '../explore/shard.js';
 import type {Model} from '../lang/interpreter.js';
 import {formatSchedule} from '../lang/schedule.js';
-import {kindInfo} from '../machine/checks.js';
 import type {Transition} from '../machine/types.js';
-import {renderTrace, replaySteps} from '../render/trace.js';
-import {violationLine} from '../render/verdict.js';
 import {RecordingError, saveRecording} from '../session/recording.js';
 import {createSession} from '../session/session.js';
 import {type Command, EXIT, openModel, OUTPUT_FLAGS, parseFlags, parseSets, RECORD_FLAGS, SCENARIO_FLAGS, UsageError} from './common.js';
-import {printHeader} from './recorded.js';
+import {runJobs} from './jobs.js';
+import {exitCodeOf as exitCodeOfKinds, printReport, type Report, reportCode, reportOf} from './report.js';
 
 const HELP = `
 Usage
@@ -31,7 +30,15 @@ Options
                     default 1000)
   --timeout S       stop after S seconds
   --no-reduce       exhaustive search without partial-order reduction
+  --no-merge        one statement per search transition (no merged local steps)
+  --no-symmetry     no symmetry reduction over identical replica CPUs
+  --exact           store every state in full, not a 64-bit fingerprint
+                    (no chance of an omitted state; several times the memory)
   --no-liveness     skip the livelock search (it builds the full state graph)
+  --frontier D      with --shard: depth (in steps) where the search is split
+  --shard I/N       search only the I-th of N slices (I = 0..N-1) of the states
+                    at depth D; write --json, then 'racewalk merge *.json'
+  --jobs N          run N shards on worker threads and merge them (bfs/dfs)
   --set k=v         override a param (repeatable)
   --variant NAME    apply one of the scenario's variants
   --json            machine-readable output
@@ -49,6 +56,8 @@ Examples
   $ racewalk explore fsdax-unbind-2021 --variant noref
   $ racewalk explore devdax-unbind --strategy pct --seed 7 --depth 3 --runs 500
   $ racewalk explore devdax-unbind --set gups=2 --max-states 100000 --timeout 30
+  $ racewalk explore devdax-unbind --set gups=3 --set pages=2 --set walkers=2 --jobs 2
+  $ racewalk explore devdax-unbind --frontier 6 --shard 0/4 --json > s0.json
 `;
 
 const STRATEGIES: readonly Strategy[] = ['bfs', 'dfs', 'random', 'pct'];
@@ -61,33 +70,8 @@ function positiveInt(v: number | undefined, flag: string, min = 1): number | und
 
 /** Exit code of a search result (SPEC §7). */
 export function exitCodeOf(r: ExploreResult): number {
-	const kinds = [...r.kinds.keys()];
-	if (kinds.some(k => !kindInfo(k)?.liveness)) return EXIT.violation;
-	if (kinds.length > 0) return EXIT.liveness;
-	const livenessDone = r.stats.livenessStates === undefined || r.livenessComplete;
-	return r.complete && livenessDone ? EXIT.ok : EXIT.bound;
+	return exitCodeOfKinds([...r.kinds.keys()], r.complete, r.stats.livenessStates === undefined || r.livenessComplete);
 }
-
-function describeStop(r: ExploreResult): string {
-	if (r.strategy === 'random' || r.strategy === 'pct') return `sampling (${r.stoppedBy === 'runs' ? 'all runs done' : `stopped: ${r.stoppedBy}`}); what was not found may still be reachable`;
-	if (r.complete) return 'exhaustive: every reachable state explored';
-	return `incomplete: stopped by ${r.stoppedBy}; what was not found may still be reachable`;
-}
-
-function traceOf(model: Model, schedule: Transition[], width: number, loopFrom?: number): string {
-	const r = replaySteps(model, schedule);
-	const text = renderTrace(model, r.steps, {width});
-	if (loopFrom === undefined) return text;
-	const lines = text.split('\n');
-	const at = lines.findIndex(l => new RegExp(`^\\s*${loopFrom + 1}\\s`).test(l));
-	if (at >= 0) lines.splice(at, 0, `      ---- loop: from here the schedule repeats for ever ----`);
-	return lines.join('\n');
-}
-
-const kindsJson = (r: ExploreResult) =>
-	[...r.kinds.values()].map((f: Found) => ({kind: f.kind, check: f.violation.check, schedule: formatSchedule(f.schedule), length: f.schedule.length, switches: f.switches, minimal: f.minimal, violation: f.violation}));
-
-const lassoJson = (l: Lasso) => ({prefix: formatSchedule(l.prefix), loop: formatSchedule(l.loop), moving: l.moving, sccStates: l.sccStates, message: l.violation.message});
 
 /** Every counterexample becomes a branch named after its kind (a livelock: prefix + one turn of the loop). */
 function recordFindings(model: Model, r: ExploreResult, path: string, force: boolean, set: Record<string, string>): void {
@@ -131,7 +115,13 @@ export const exploreCommand: Command = {
 			maxDepth: {type: 'number'},
 			timeout: {type: 'number'},
 			reduce: {type: 'boolean', default: true},
+			merge: {type: 'boolean', default: true},
+			symmetry: {type: 'boolean', default: true},
+			exact: {type: 'boolean', default: false},
 			liveness: {type: 'boolean', default: true},
+			frontier: {type: 'number'},
+			shard: {type: 'string'},
+			jobs: {type: 'number'},
 			...SCENARIO_FLAGS,
 			...OUTPUT_FLAGS,
 			...RECORD_FLAGS,
@@ -157,8 +147,23 @@ export const exploreCommand: Command = {
 		if (strategy !== 'pct' && depth !== undefined) throw new UsageError('--depth applies to --strategy pct (use --max-depth to bound the search)');
 		const model = openModel(target, {set: cli.flags.set, variant: cli.flags.variant});
 
+		const shardText = cli.flags.shard;
+		const frontier = positiveInt(cli.flags.frontier, 'frontier', 0);
+		const jobs = positiveInt(cli.flags.jobs, 'jobs');
+		let shard: {frontier: number; index: number; count: number} | undefined;
+		if (shardText !== undefined) {
+			const sh = parseShard(shardText);
+			if (!sh) throw new UsageError(`--shard: expected I/N with 0 <= I < N (e.g. 0/4), got '${shardText}'`);
+			if (frontier === undefined) throw new UsageError('--shard needs --frontier D (the depth where the search is split)');
+			shard = {frontier, ...sh};
+		} else if (frontier !== undefined && jobs === undefined) throw new UsageError('--frontier applies with --shard I/N or --jobs N');
+		if ((shard || jobs !== undefined) && sampling) throw new UsageError(`--shard and --jobs apply to --strategy bfs or dfs, not ${strategy}`);
+		if (shard && jobs !== undefined) throw new UsageError('--jobs runs every shard itself; give --shard or --jobs, not both');
+		if (jobs !== undefined && cli.flags.record !== undefined) throw new UsageError('--record cannot be used with --jobs (record from a plain explore)');
+		const set = parseSets(cli.flags.set);
+
 		const showProgress = Boolean(process.stderr.isTTY) && !cli.flags.json;
-		const r = explore(model, {
+		const options: ExploreOptions = {
 			strategy,
 			seed,
 			pctDepth: depth,
@@ -167,63 +172,29 @@ export const exploreCommand: Command = {
 			maxDepth,
 			timeoutMs: timeout !== undefined ? timeout * 1000 : undefined,
 			reduce: cli.flags.reduce,
+			merge: cli.flags.merge,
+			symmetry: cli.flags.symmetry,
+			exact: cli.flags.exact,
 			liveness: cli.flags.liveness && !sampling,
+			shard,
 			onProgress: showProgress
 				? p => process.stderr.write(`\r\x1b[K${p.phase}: ${p.states} states, ${p.transitions} transitions, depth ${p.depth}, ${p.statesPerSec} states/s`)
 				: undefined,
-		});
-		if (showProgress) process.stderr.write('\r\x1b[K');
-		const code = exitCodeOf(r);
-		if (cli.flags.record !== undefined) recordFindings(model, r, cli.flags.record, cli.flags.force, parseSets(cli.flags.set));
-		const p = model.program;
+		};
+		let report: Report;
+		if (jobs !== undefined) {
+			const {onProgress: _, ...plain} = options;
+			report = await runJobs(model, {target, set: cli.flags.set, variant: cli.flags.variant ?? null}, plain, jobs, frontier);
+		} else {
+			const r = explore(model, options);
+			if (showProgress) process.stderr.write('\r\x1b[K');
+			if (cli.flags.record !== undefined) recordFindings(model, r, cli.flags.record, cli.flags.force, set);
+			report = reportOf(model, target, set, r, cli.flags.record ?? null);
+		}
 		if (cli.flags.json) {
-			io.out(JSON.stringify({
-				scenario: p.scenario.name,
-				variant: p.variant,
-				params: p.params,
-				strategy,
-				recording: cli.flags.record ?? null,
-				complete: r.complete,
-				livenessComplete: r.livenessComplete,
-				stoppedBy: r.stoppedBy,
-				stats: r.stats,
-				kinds: kindsJson(r),
-				livelocks: r.livelocks.map(lassoJson),
-				verdict: code === EXIT.violation ? 'violation' : code === EXIT.liveness ? 'liveness' : code === EXIT.ok ? 'ok' : 'bound',
-			}, null, 2));
-			return code;
+			io.out(JSON.stringify(report, null, 2));
+			return reportCode(report);
 		}
-		const width = cli.flags.width ?? Math.max(80, io.columns);
-		const s = r.stats;
-		printHeader(io, model);
-		io.out(`search: ${strategy}${sampling ? `, seed ${seed ?? 1}${strategy === 'pct' ? `, depth ${depth ?? 3}` : ''}` : `, partial-order reduction ${cli.flags.reduce ? 'on' : 'off'}`}; ${describeStop(r)}`);
-		io.out(`states: ${s.states}  transitions: ${s.transitions}${sampling ? '' : `  pruned by reduction: ${s.pruned}`}  depth: ${s.depth}  time: ${(s.timeMs / 1000).toFixed(2)} s  states/s: ${s.statesPerSec}`);
-		if (s.livenessStates !== undefined) io.out(`livelock search (full graph, weak fairness): ${s.livenessStates} states${r.livenessComplete ? '' : ' (incomplete)'}`);
-		if (cli.flags.record !== undefined) io.out(`recording saved: ${cli.flags.record} (one branch per counterexample)`);
-		io.out('');
-		if (r.kinds.size === 0) {
-			io.out(r.complete ? 'verdict: no violation reachable' : 'verdict: no violation found (search incomplete)');
-			return code;
-		}
-		io.out(`verdict: ${code === EXIT.violation ? 'VIOLATION' : 'LIVENESS VIOLATION'}: ${[...r.kinds.keys()].join(', ')}`);
-		for (const f of r.kinds.values()) {
-			io.out('');
-			if (f.kind === 'livelock' && r.livelocks[0]) {
-				const l = r.livelocks[0];
-				io.out(`== livelock (S8): lasso, prefix ${l.prefix.length} steps, loop ${l.loop.length} steps ==`);
-				io.out(`prefix: ${formatSchedule(l.prefix) || '(none)'}`);
-				io.out(`loop:   ${formatSchedule(l.loop)}   (repeats for ever)`);
-				io.out(`reproduce: racewalk run ${target}${p.variant ? ` --variant ${p.variant}` : ''} --schedule "${formatSchedule([...l.prefix, ...l.loop])}"`);
-				io.out(traceOf(model, [...l.prefix, ...l.loop], width, l.prefix.length));
-				io.out(`!!! ${l.violation.message}`);
-				continue;
-			}
-			io.out(`== ${f.kind} (${f.violation.check}): ${f.schedule.length} steps, ${f.switches} switches${f.minimal ? ' (shortest, fewest switches)' : ''} ==`);
-			io.out(`schedule: ${formatSchedule(f.schedule)}`);
-			io.out(`reproduce: racewalk run ${target}${p.variant ? ` --variant ${p.variant}` : ''} --schedule "${formatSchedule(f.schedule)}"`);
-			io.out(traceOf(model, f.schedule, width));
-			io.out(`verdict: ${violationLine(f.violation, f.schedule.length)}`);
-		}
-		return code;
+		return printReport(io, model, report, {width: cli.flags.width ?? Math.max(80, io.columns), extra: {seed, depth}});
 	},
 };

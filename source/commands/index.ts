@@ -8,5 +8,6 @@ import {exportCommand} from './export.js';
 import {tuiCommand} from './tui.js';
 import {exploreCommand} from './explore.js';
 import {checkCommand} from './check.js';
+import {mergeCommand} from './merge.js';
 
-export const COMMANDS: Command[] = [listCommand, runCommand, replayCommand, exportCommand, tuiCommand, exploreCommand, checkCommand];
+export const COMMANDS: Command[] = [listCommand, runCommand, replayCommand, exportCommand, tuiCommand, exploreCommand, mergeCommand, checkCommand];

@@ -23,52 +23,90 @@
 // violation at s (violations make a step visible), neither's enabledness can
 // be changed by another CPU (await conditions and guarded primitives are
 // treated as dependent on everything), and their footprints do not conflict.
+//
+// Two more reductions, each optional and sound alone or together with POR:
+// - Merged local steps (Model.stepMerged): a CPU's step is followed, in the
+//   same transition, by its next statements while they touch no machine
+//   state; a path node records how many statements it stands for, so every
+//   schedule reported is in statements.
+// - Symmetry (symmetry.ts): states are keyed by the representative of their
+//   class under renamings of interchangeable replica CPUs; sleep sets are
+//   stored in the representative's numbering. Real states are stepped, so
+//   schedules are real.
+// The livelock graph (graph: true) uses merging only: fairness over a
+// quotient by symmetry needs more than the state graph (Emerson and Sistla).
 
 import type {Model} from '../lang/interpreter.js';
+import {canonical} from '../machine/hash.js';
 import {conflicts, type Footprint} from '../machine/context.js';
 import type {Machine, Transition, Violation} from '../machine/types.js';
 import {Budget, CHECK_EVERY} from './budget.js';
 import {cloneMachine} from './clone.js';
 import {lanes, sharedHash} from './fasthash.js';
-import {KeyTable} from './keytable.js';
+import {ExactTable, KeyTable, omissionChance, type Visited} from './keytable.js';
 import {countSwitches} from '../lang/schedule.js';
-import {type Found, type StopReason, transitionOf} from './types.js';
+import {renameMask, Symmetry, unrenameMask} from './symmetry.js';
+import {type Found, type StopReason, expandCode, stepCode, tidOf} from './types.js';
 
-export type PathNode = {tid: number; up: PathNode | null};
+export type PathNode = {code: number; up: PathNode | null};
 
+/** The schedule (in statements) of a path, plus a last transition's code. */
 export function pathOf(node: PathNode | null, last?: number): Transition[] {
+	const codes: number[] = [];
+	if (last !== undefined) codes.push(last);
+	for (let n = node; n; n = n.up) codes.push(n.code);
 	const out: Transition[] = [];
-	if (last !== undefined) out.push(transitionOf(last));
-	for (let n = node; n; n = n.up) out.push(transitionOf(n.tid));
-	return out.reverse();
+	for (let i = codes.length - 1; i >= 0; i--) expandCode(codes[i]!, out);
+	return out;
+}
+
+/** A path node chain for a known schedule (a root of a shard). */
+function nodeOf(path: readonly Transition[]): PathNode | null {
+	let node: PathNode | null = null;
+	for (const t of path) node = {code: stepCode(tidOf(t), 1), up: node};
+	return node;
 }
 
 /** The explicit state graph the livelock search needs (ids in discovery order). */
 export type StateGraph = {
 	count: number;
-	/** Breadth-first tree: parent id (-1 for the start) and the transition from it. */
+	/** Breadth-first tree: parent id (-1 for a root) and the step code from it (types.ts stepCode). */
 	parent: number[];
 	ptid: number[];
 	/** Bit c set: CPU c has some enabled transition in this state. */
 	enabledCpus: number[];
-	/** Edges that neither pass a progress label nor report a violation. */
+	/** Edges that neither pass a progress label nor report a violation (step codes in `tid`). */
 	from: number[];
 	to: number[];
 	tid: number[];
+	/** Schedules reaching the roots, when the search started from several (shards). */
+	rootPath: Map<number, Transition[]>;
 };
+
+export type Root = {m: Machine; path: Transition[]};
 
 export type ExhaustiveOptions = {
 	order: 'bfs' | 'dfs';
 	reduce: boolean;
-	/** Record the state graph (forces reduce off). */
+	/** Record the state graph (forces reduce and symmetry off). */
 	graph: boolean;
 	from?: Machine;
+	/** Start from these states instead (each with the schedule reaching it). */
+	roots?: Root[];
 	maxStates?: number;
 	maxDepth?: number;
 	stopAtFirst?: boolean;
 	/** Keep going past a step that reported a violation (default true); false: violating states are not expanded. */
 	expandViolations?: boolean;
 	phase?: 'search' | 'liveness';
+	/** Merge runs of local steps into one transition (default true). */
+	merge?: boolean;
+	/** Symmetry reduction over the program's interchangeable CPUs (default true; off with graph). */
+	symmetry?: boolean;
+	/** Store full states, not 64-bit fingerprints (default false). */
+	exact?: boolean;
+	/** Collect the states first met at depth maxDepth (with their schedules) here. */
+	collect?: Root[];
 };
 
 export type ExhaustiveResult = {
@@ -80,14 +118,23 @@ export type ExhaustiveResult = {
 	pruned: number;
 	depth: number;
 	graph: StateGraph | null;
+	/** Chance that a state was omitted by a fingerprint collision (0 in exact mode). */
+	omission: number;
+	/** Which reductions were in force. */
+	reductions: {por: boolean; merge: boolean; symmetry: boolean; exact: boolean};
 };
 
 type Succ = {
 	tid: number;
+	/** tid and the number of statements (stepCode). */
+	code: number;
 	m: Machine;
-	/** 64-bit state key (two lanes), once `hashed`. */
+	/** 64-bit state key (two lanes), once `hashed`; ek: the full text in exact mode. */
 	ka: number;
 	kb: number;
+	ek: string | null;
+	/** The renaming to the class representative (null: m is its own). */
+	perm: number[] | null;
 	hashed: boolean;
 	violations: Violation[];
 	progress: boolean;
@@ -96,7 +143,7 @@ type Succ = {
 	allDep: boolean;
 };
 
-type Item = {m: Machine; ka: number; kb: number; node: PathNode | null; depth: number; id: number; redo: number};
+type Item = {m: Machine; ka: number; kb: number; ek: string | null; perm: number[] | null; node: PathNode | null; depth: number; id: number; redo: number};
 
 const bit = (tid: number): number => 1 << tid;
 
@@ -127,15 +174,18 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 	const ncpu = model.cpuCount;
 	const T = 2 * ncpu;
 	const reduce = opts.reduce && !opts.graph && T <= 26;
+	const merge = opts.merge ?? true;
+	const exact = opts.exact ?? false;
+	const sym = !opts.graph && (opts.symmetry ?? true) && model.program.symmetry.length > 0 ? new Symmetry(model.program.symmetry, ncpu) : null;
 	const S = 2 ** T;
 	const maxStates = opts.maxStates ?? Infinity;
 	const maxDepth = opts.maxDepth ?? Infinity;
 	const phase = opts.phase ?? 'search';
 	const expandViolations = opts.expandViolations ?? true;
 	const kinds = new Map<string, Found>();
-	// reduce: key -> sleep + chosen * S + expanded * S²; otherwise key -> state id.
-	const info = new KeyTable();
-	const graph: StateGraph | null = opts.graph ? {count: 0, parent: [], ptid: [], enabledCpus: [], from: [], to: [], tid: []} : null;
+	// reduce: key -> sleep + chosen * S + expanded * S² (masks in the representative's numbering); otherwise key -> state id.
+	const info: Visited = exact ? new ExactTable() : new KeyTable();
+	const graph: StateGraph | null = opts.graph ? {count: 0, parent: [], ptid: [], enabledCpus: [], from: [], to: [], tid: [], rootPath: new Map()} : null;
 	let states = 0;
 	let transitions = 0;
 	let pruned = 0;
@@ -156,53 +206,57 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 		return it;
 	};
 
-	const start = cloneMachine(opts.from ?? model.initial, true);
-
-	/** Reach `key` (with sleep set `sleepIn`); stops the search once the state budget is exhausted. */
-	const visit = (m: Machine, ka: number, kb: number, node: PathNode | null, depth: number, sleepIn: number, parentId: number, tid: number): void => {
-		const prev = info.get(ka, kb);
+	/** Reach a state (with sleep set `sleepIn`, in its own numbering); stops the search once the state budget is exhausted. */
+	const visit = (s: Succ, node: PathNode | null, depth: number, sleepIn: number, parentId: number): void => {
+		const {m, ka, kb, ek, perm} = s;
+		const prev = info.get(ka, kb, ek);
 		if (prev < 0) {
 			if (states >= maxStates) {
 				stopped ??= 'max-states';
 				return;
 			}
 			const id = states++;
-			info.set(ka, kb, reduce ? sleepIn : id);
+			info.set(ka, kb, reduce ? renameMask(sleepIn, perm) : id, ek);
 			if (graph) {
 				graph.parent.push(parentId);
-				graph.ptid.push(tid);
+				graph.ptid.push(s.code);
 				graph.enabledCpus.push(0);
 				graph.count = states;
 			}
 			if (depth > deepest) deepest = depth;
-			queue.push({m, ka, kb, node, depth, id, redo: -1});
+			if (opts.collect && depth === maxDepth) opts.collect.push({m, path: pathOf(node)});
+			queue.push({m, ka, kb, ek, perm, node, depth, id, redo: -1});
 			return;
 		}
 		if (!reduce) return;
+		const canonIn = renameMask(sleepIn, perm);
 		const oldSleep = prev % S;
-		const missing = oldSleep & ~sleepIn;
+		const missing = oldSleep & ~canonIn;
 		if (missing === 0) return;
 		const rest = prev - oldSleep;
-		const newSleep = oldSleep & sleepIn;
-		info.set(ka, kb, rest + newSleep);
+		const newSleep = oldSleep & canonIn;
+		info.set(ka, kb, rest + newSleep, ek);
 		const expanded = rest >= S * S;
 		if (!expanded) return; // still queued: it will be expanded with the smaller sleep set
 		const chosen = Math.floor(rest / S) % S;
-		const redo = chosen & missing;
-		if (redo) queue.push({m, ka, kb, node, depth, id: -1, redo});
+		const redo = unrenameMask(chosen & missing, perm);
+		if (redo) queue.push({m, ka, kb, ek, perm, node, depth, id: -1, redo});
 	};
 
 	const compute = (m: Machine, tid: number, fp: boolean): Succ => {
-		const t = transitionOf(tid);
+		const t = {cpu: tid >> 1, irq: (tid & 1) === 1};
 		const fragile = !t.irq && fragileEnabledness(model, m, t.cpu);
-		const r = model.stepShared(m, t, fp);
+		const r: {state: Machine; violations: Violation[]; progress: boolean; footprint: Footprint | null; count?: number} = merge ? model.stepMerged(m, t, fp) : model.stepShared(m, t, fp);
 		transitions++;
 		return {
 			tid,
+			code: stepCode(tid, r.count ?? 1),
 			m: r.state,
 			// The key is computed on demand (hashOf): sleeping transitions only need their footprint.
 			ka: 0,
 			kb: 0,
+			ek: null,
+			perm: null,
 			hashed: false,
 			violations: r.violations,
 			progress: r.progress,
@@ -213,9 +267,17 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 
 	const hashOf = (s: Succ): Succ => {
 		if (!s.hashed) {
-			sharedHash(s.m);
+			let rep = s.m;
+			if (sym) {
+				const k = sym.key(s.m);
+				if (k) {
+					s.perm = k.perm;
+					rep = k.rep;
+				}
+			} else sharedHash(s.m);
 			s.ka = lanes.a;
 			s.kb = lanes.b;
+			if (exact) s.ek = canonical(rep);
 			s.hashed = true;
 		}
 		return s;
@@ -230,14 +292,21 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 	const record = (node: PathNode | null, s: Succ): void => {
 		for (const v of s.violations) {
 			if (kinds.has(v.kind)) continue;
-			const schedule = pathOf(node, s.tid);
+			const schedule = pathOf(node, s.code);
 			kinds.set(v.kind, {kind: v.kind, schedule, violation: v, switches: countSwitches(schedule), minimal: false});
 			if (opts.stopAtFirst) stopped ??= 'first-violation';
 		}
 	};
 
-	sharedHash(start);
-	visit(start, lanes.a, lanes.b, null, 0, 0, -1, -1);
+	const roots: Root[] = opts.roots ?? [{m: opts.from ?? model.initial, path: []}];
+	for (const root of roots) {
+		const start = cloneMachine(root.m, true);
+		const s: Succ = {tid: -1, code: -1, m: start, ka: 0, kb: 0, ek: null, perm: null, hashed: false, violations: [], progress: false, fp: null, allDep: false};
+		hashOf(s);
+		const before = states;
+		visit(s, nodeOf(root.path), root.path.length, 0, -1);
+		if (graph && states > before && root.path.length) graph.rootPath.set(before, root.path);
+	}
 	let expansions = 0;
 	for (;;) {
 		if (stopped) break;
@@ -251,12 +320,12 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 			budget.report(phase, states, transitions, deepest);
 			yield;
 		}
-		const {m, ka, kb, node, depth} = item;
+		const {m, ka, kb, ek, perm, node, depth} = item;
 		const succs: (Succ | undefined)[] = new Array(T);
 		if (item.redo >= 0) {
 			// Met again with a smaller sleep set: take what slept before.
 			const en = enabledMask(model, m);
-			const sleep = info.get(ka, kb) % S & en;
+			const sleep = unrenameMask(info.get(ka, kb, ek) % S, perm) & en;
 			pruned -= popcount(item.redo);
 			for (let tid = 0; tid < T; tid++) if (sleep & bit(tid)) succs[tid] = compute(m, tid, true);
 			for (let tid = 0; tid < T; tid++) {
@@ -267,7 +336,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 				let sleepOut = 0;
 				for (let u = 0; u < T; u++) if (sleep & bit(u) && !dependent(succs[u]!, s)) sleepOut |= bit(u);
 				hashOf(s);
-				visit(s.m, s.ka, s.kb, {tid, up: node}, depth + 1, sleepOut, -1, tid);
+				visit(s, {code: s.code, up: node}, depth + 1, sleepOut, -1);
 			}
 			continue;
 		}
@@ -285,19 +354,19 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 		let sleep = 0;
 		let chosen = en;
 		if (reduce) {
-			sleep = (info.get(ka, kb) % S) & en;
+			sleep = unrenameMask(info.get(ka, kb, ek) % S, perm) & en;
 			for (let c = 0; c < ncpu; c++) {
 				const tid = 2 * c;
 				if (!(en & bit(tid)) || sleep & bit(tid) || m.cpus[c]!.wait) continue;
 				if (!model.instrAt(m, c)?.local) continue;
 				const s = compute(m, tid, true);
 				succs[tid] = s;
-				if (s.violations.length === 0 && !info.has(hashOf(s).ka, s.kb)) {
+				if (s.violations.length === 0 && !info.has(hashOf(s).ka, s.kb, s.ek)) {
 					chosen = bit(tid);
 					break;
 				}
 			}
-			info.set(ka, kb, sleep + chosen * S + S * S);
+			info.set(ka, kb, renameMask(sleep, perm) + renameMask(chosen, perm) * S + S * S, ek);
 			for (let tid = 0; tid < T; tid++) if (sleep & bit(tid) && !succs[tid]) succs[tid] = compute(m, tid, true);
 		}
 		const todo = chosen & ~sleep;
@@ -316,13 +385,13 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 					for (let u = 0; u < T; u++) if (candidates & bit(u) && !dependent(succs[u]!, s)) sleepOut |= bit(u);
 				}
 				hashOf(s);
-				visit(s.m, s.ka, s.kb, {tid, up: node}, depth + 1, sleepOut, item.id, tid);
+				visit(s, {code: s.code, up: node}, depth + 1, sleepOut, item.id);
 				if (graph && !s.progress) {
-					const to = info.get(s.ka, s.kb);
+					const to = info.get(s.ka, s.kb, s.ek);
 					if (to >= 0) {
 						graph.from.push(item.id);
 						graph.to.push(to);
-						graph.tid.push(tid);
+						graph.tid.push(s.code);
 					}
 				}
 			}
@@ -331,5 +400,16 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 	}
 	budget.report(phase, states, transitions, deepest, true);
 	if (!stopped && depthHit) stopped = 'max-depth';
-	return {kinds, complete: stopped === null, stoppedBy: stopped, states, transitions, pruned, depth: deepest, graph};
+	return {
+		kinds,
+		complete: stopped === null,
+		stoppedBy: stopped,
+		states,
+		transitions,
+		pruned,
+		depth: deepest,
+		graph,
+		omission: exact ? 0 : omissionChance(states),
+		reductions: {por: reduce, merge, symmetry: sym !== null, exact},
+	};
 }

@@ -94,7 +94,7 @@ class Stamped {
 }
 
 /** An array or object: the children's lanes (each hashed by `child`) combined, order-independent for object keys. */
-function hashComposite(v: object, child: (x: unknown) => void): void {
+function hashComposite(v: object, child: (x: unknown) => void, skip = 'violations'): void {
 	if (Array.isArray(v)) {
 		let a = 0x6a09e667 ^ v.length;
 		let b = 0xbb67ae85 + v.length;
@@ -114,7 +114,7 @@ function hashComposite(v: object, child: (x: unknown) => void): void {
 	let acc2 = 0;
 	let n = 0;
 	for (const k in o) {
-		if (k === 'violations') continue;
+		if (k === skip || k === 'violations') continue;
 		n++;
 		child(o[k]);
 		let kh = keyHashes.get(k);
@@ -173,4 +173,11 @@ export function sharedHash(m: object): void {
 export function sharedKey(m: object): string {
 	hashCached(m);
 	return (r1 >>> 0).toString(16).padStart(8, '0') + (r2 >>> 0).toString(16).padStart(8, '0');
+}
+
+/** sharedHash of an object without one of its fields (a CPU slice without its id: explore/symmetry.ts); result in `lanes`, not cached. */
+export function sharedHashWithout(o: object, skip: string): void {
+	hashComposite(o, hashCached, skip);
+	lanes.a = r1;
+	lanes.b = r2;
 }

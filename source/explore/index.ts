@@ -15,6 +15,8 @@ import {exhaustive} from './exhaustive.js';
 import {findLivelocks} from './livelock.js';
 import {sample} from './random.js';
 import {shortestGen} from './shortest.js';
+import {ownerOf, type Prefix, prefixGen} from './shard.js';
+import type {Machine} from '../machine/types.js';
 import type {ExploreOptions, ExploreResult, Found, Lasso, Stats, StopReason} from './types.js';
 
 export type {ExploreOptions, ExploreResult, Found, Lasso, Progress, Stats, Strategy, StopReason, Bounds} from './types.js';
@@ -33,9 +35,11 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 	let complete = false;
 	let livenessComplete = false;
 	let stoppedBy: StopReason | null = null;
-	const stats: Stats = {states: 0, transitions: 0, pruned: 0, depth: 0, timeMs: 0, statesPerSec: 0};
+	const stats: Stats = {states: 0, transitions: 0, pruned: 0, depth: 0, timeMs: 0, statesPerSec: 0, omission: 0, reductions: {por: false, merge: false, symmetry: false, exact: false}};
+	const reductions = {merge: opts.merge, symmetry: opts.symmetry, exact: opts.exact};
 	/** Time of the main search alone (states/s is measured on it). */
 	let searchMs: number | undefined;
+	let shardInfo: ExploreResult['shard'] = null;
 
 	if (strategy === 'random' || strategy === 'pct') {
 		const r = yield* sample(model, {strategy, seed: opts.seed ?? 1, runs: opts.runs ?? 1000, depth: opts.pctDepth ?? 3, from: opts.from, maxStates: opts.maxStates, maxDepth: opts.maxDepth, stopAtFirst: opts.stopAtFirst, expandViolations: opts.expandViolations}, budget);
@@ -43,21 +47,34 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 		stoppedBy = r.stoppedBy;
 		Object.assign(stats, {states: r.states, transitions: r.transitions, depth: r.depth});
 	} else {
-		const r = yield* exhaustive(model, {order: strategy, reduce: opts.reduce ?? true, graph: false, from: opts.from, maxStates: opts.maxStates, maxDepth: opts.maxDepth, stopAtFirst: opts.stopAtFirst, expandViolations: opts.expandViolations}, budget);
-		for (const [k, f] of r.kinds) kinds.set(k, f);
-		complete = r.complete;
-		stoppedBy = r.stoppedBy;
-		Object.assign(stats, {states: r.states, transitions: r.transitions, pruned: r.pruned, depth: r.depth});
+		const shard = opts.shard;
+		const liveness = opts.liveness && !(opts.stopAtFirst && kinds.size > 0);
+		// A shard: the plain prefix down to the frontier (shard.ts), then the search from this shard's roots.
+		let prefix: Prefix | null = null;
+		if (shard) {
+			prefix = yield* prefixGen(model, shard, {from: opts.from, graph: Boolean(liveness), expandViolations: opts.expandViolations, maxStates: opts.maxStates}, budget);
+			for (const [k, f] of prefix.result.kinds) kinds.set(k, f);
+			shardInfo = {...shard, frontierStates: prefix.frontierStates, roots: prefix.roots.length, prefixStates: prefix.result.states};
+		}
+		const roots = prefix ? prefix.roots : undefined;
+		const prefixStopped = prefix && prefix.result.stoppedBy !== 'max-depth' ? prefix.result.stoppedBy : null;
+		const r = yield* exhaustive(model, {order: strategy, reduce: opts.reduce ?? true, graph: false, from: opts.from, roots, maxStates: opts.maxStates, maxDepth: opts.maxDepth, stopAtFirst: opts.stopAtFirst, expandViolations: opts.expandViolations, ...reductions}, budget);
+		for (const [k, f] of r.kinds) if (!kinds.has(k) || kinds.get(k)!.schedule.length > f.schedule.length) kinds.set(k, f);
+		complete = r.complete && !prefixStopped;
+		stoppedBy = prefixStopped ?? r.stoppedBy;
+		Object.assign(stats, {states: r.states, transitions: r.transitions, pruned: r.pruned, depth: r.depth, omission: r.omission, reductions: r.reductions});
 		searchMs = budget.elapsed();
 
-		if (opts.liveness && !(opts.stopAtFirst && kinds.size > 0) && !budget.expired()) {
-			const g = yield* exhaustive(model, {order: 'bfs', reduce: false, graph: true, from: opts.from, maxStates: opts.maxStates, maxDepth: opts.maxDepth, expandViolations: opts.expandViolations, phase: 'liveness'}, budget);
+		if (liveness && !budget.expired()) {
+			const g = yield* exhaustive(model, {order: 'bfs', reduce: false, graph: true, from: opts.from, roots, maxStates: opts.maxStates, maxDepth: opts.maxDepth, expandViolations: opts.expandViolations, phase: 'liveness', ...reductions}, budget);
 			stats.livenessStates = g.states;
 			// The full search is the reference: kinds the reduced one may report with longer schedules.
 			for (const [k, f] of g.kinds) if (!kinds.has(k) || kinds.get(k)!.schedule.length > f.schedule.length) kinds.set(k, f);
 			livenessComplete = g.complete;
 			if (!g.complete) stoppedBy ??= g.stoppedBy;
 			livelocks = findLivelocks(g.graph!, model.cpuCount);
+			// A shard also owns the cycles that lie wholly above its frontier (the same in every shard).
+			if (prefix?.result.graph) livelocks = [...findLivelocks(prefix.result.graph, model.cpuCount), ...livelocks].sort((a, b) => a.prefix.length + a.loop.length - (b.prefix.length + b.loop.length));
 			const first = livelocks[0];
 			if (first) {
 				const schedule = [...first.prefix, ...first.loop];
@@ -68,8 +85,9 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 		if ((opts.minimise ?? true) && kinds.size > 0 && !budget.expired()) {
 			const wanted = new Set([...kinds.keys()].filter(k => k !== 'livelock'));
 			const maxLen = Math.max(0, ...[...wanted].map(k => kinds.get(k)!.schedule.length));
+			const slice = shard ? {at: shard.frontier, keep: (m: Machine) => ownerOf(m, shard.count) === shard.index} : undefined;
 			if (wanted.size) {
-				const s = yield* shortestGen(model, wanted, {from: opts.from, maxLen, maxStates: opts.maxStates, expandViolations: opts.expandViolations}, budget);
+				const s = yield* shortestGen(model, wanted, {from: opts.from, maxLen, maxStates: opts.maxStates, expandViolations: opts.expandViolations, slice}, budget);
 				for (const [k, f] of s.found) kinds.set(k, f);
 			}
 		}
@@ -78,7 +96,7 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 	searchMs ??= stats.timeMs;
 	stats.statesPerSec = searchMs > 0 ? Math.round((stats.states * 1000) / searchMs) : 0;
 	if (budget.stopped && !stoppedBy) stoppedBy = budget.stopped;
-	return {strategy, kinds, livelocks, complete, livenessComplete, stoppedBy, stats};
+	return {strategy, kinds, livelocks, complete, livenessComplete, stoppedBy, stats, shard: shardInfo};
 }
 
 export function explore(model: Model, opts: ExploreOptions = {}): ExploreResult {

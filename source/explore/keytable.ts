@@ -27,16 +27,16 @@ export class KeyTable {
 	}
 
 	/** The value stored under (a, b), or -1 (values are never negative). */
-	get(a: number, b: number): number {
+	get(a: number, b: number, _key?: string | null): number {
 		const v = this.vals[this.slot(a, b)]!;
 		return Number.isNaN(v) ? -1 : v;
 	}
 
-	has(a: number, b: number): boolean {
+	has(a: number, b: number, _key?: string | null): boolean {
 		return !Number.isNaN(this.vals[this.slot(a, b)]!);
 	}
 
-	set(a: number, b: number, v: number): void {
+	set(a: number, b: number, v: number, _key?: string | null): void {
 		const i = this.slot(a, b);
 		if (Number.isNaN(this.vals[i]!)) {
 			this.keys[2 * i] = a;
@@ -65,4 +65,38 @@ export class KeyTable {
 			this.vals[j] = v;
 		}
 	}
+}
+
+/**
+ * The visited set of `--exact`: every state stored in full (the canonical
+ * text of machine/hash.ts), so no two states can be taken for one. Several
+ * times the memory of the fingerprint table.
+ */
+export class ExactTable {
+	private readonly map = new Map<string, number>();
+	get size(): number {
+		return this.map.size;
+	}
+	get(_a: number, _b: number, key: string | null): number {
+		return this.map.get(key!) ?? -1;
+	}
+	has(_a: number, _b: number, key: string | null): boolean {
+		return this.map.has(key!);
+	}
+	set(_a: number, _b: number, v: number, key: string | null): void {
+		this.map.set(key!, v);
+	}
+}
+
+/** The visited sets' common interface: the 64-bit key, and the full text in exact mode. */
+export type Visited = {
+	readonly size: number;
+	get(a: number, b: number, key: string | null): number;
+	has(a: number, b: number, key: string | null): boolean;
+	set(a: number, b: number, v: number, key: string | null): void;
+};
+
+/** Chance that hash compaction omitted at least one of n states (64-bit keys): at most n(n-1)/2^65. */
+export function omissionChance(n: number): number {
+	return (n * (n - 1)) / 2 ** 65;
 }

@@ -12,7 +12,7 @@
 
 import type {Transition, Violation} from '../machine/types.js';
 import type {StateGraph} from './exhaustive.js';
-import {type Lasso, transitionOf} from './types.js';
+import {codeCpu, expandCode, type Lasso} from './types.js';
 
 type Csr = {start: Int32Array; to: Int32Array; tid: Int32Array};
 
@@ -88,9 +88,12 @@ export function tarjan(n: number, adj: Csr): {comp: Int32Array; count: number} {
 }
 
 function prefixTo(g: StateGraph, id: number): Transition[] {
-	const out: Transition[] = [];
-	for (let v = id; g.parent[v]! >= 0; v = g.parent[v]!) out.push(transitionOf(g.ptid[v]!));
-	return out.reverse();
+	const codes: number[] = [];
+	let v = id;
+	for (; g.parent[v]! >= 0; v = g.parent[v]!) codes.push(g.ptid[v]!);
+	const out: Transition[] = [...(g.rootPath.get(v) ?? [])];
+	for (let i = codes.length - 1; i >= 0; i--) expandCode(codes[i]!, out);
+	return out;
 }
 
 /** Shortest path inside component c from `from` to a state satisfying `goal` (edges: optionally the one taken last). */
@@ -142,7 +145,7 @@ export function findLivelocks(g: StateGraph, cpuCount: number, limit = 8): Lasso
 		size[c]!++;
 		disabledSomewhere[c]! |= all & ~g.enabledCpus[v]!;
 		if (first[c] === -1) first[c] = v;
-		for (let e = adj.start[v]!; e < adj.start[v + 1]!; e++) if (comp[adj.to[e]!] === c) moving[c]! |= 1 << (adj.tid[e]! >> 1);
+		for (let e = adj.start[v]!; e < adj.start[v + 1]!; e++) if (comp[adj.to[e]!] === c) moving[c]! |= 1 << codeCpu(adj.tid[e]!);
 	}
 	const found: {c: number; entry: number}[] = [];
 	for (let c = 0; c < count; c++) {
@@ -161,7 +164,7 @@ export function findLivelocks(g: StateGraph, cpuCount: number, limit = 8): Lasso
 		const movingCpus: number[] = [];
 		for (let cpu = 0; cpu < cpuCount; cpu++) if (moving[c]! & (1 << cpu)) movingCpus.push(cpu);
 		const goals: ((v: number, tid: number) => boolean)[] = [];
-		for (const cpu of movingCpus) goals.push((_v, tid) => tid >> 1 === cpu);
+		for (const cpu of movingCpus) goals.push((_v, code) => codeCpu(code) === cpu);
 		for (let cpu = 0; cpu < cpuCount; cpu++) {
 			if (moving[c]! & (1 << cpu)) continue;
 			goals.push(v => (g.enabledCpus[v]! & (1 << cpu)) === 0);
@@ -184,15 +187,16 @@ export function findLivelocks(g: StateGraph, cpuCount: number, limit = 8): Lasso
 		}
 		if (!ok || loop.length === 0) continue;
 		const prefix = prefixTo(g, entry);
+		const loopSteps = loop.flatMap(code => expandCode(code));
 		const violation: Violation = {
 			kind: 'livelock',
 			check: 'S8',
-			message: `livelock: ${movingCpus.map(x => `CPU${x}`).join(', ')} ${movingCpus.length > 1 ? 'keep' : 'keeps'} moving without progress (a ${loop.length}-step cycle, repeated for ever; ${size[c]} states in the cycle's component)`,
+			message: `livelock: ${movingCpus.map(x => `CPU${x}`).join(', ')} ${movingCpus.length > 1 ? 'keep' : 'keeps'} moving without progress (a ${loopSteps.length}-step cycle, repeated for ever; ${size[c]} states in the cycle's component)`,
 			cpu: movingCpus[0] ?? null,
 			line: null,
 			objects: movingCpus.map(x => `CPU${x}`),
 		};
-		out.push({prefix, loop: loop.map(transitionOf), moving: movingCpus, sccStates: size[c]!, violation});
+		out.push({prefix, loop: loopSteps, moving: movingCpus, sccStates: size[c]!, violation});
 	}
 	return out;
 }

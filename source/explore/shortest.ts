@@ -28,6 +28,8 @@ export type ShortestOptions = {
 	maxStates?: number;
 	/** Keep going past a step that reported a violation (default true). */
 	expandViolations?: boolean;
+	/** A shard (shard.ts): at this many steps keep only the states `keep` accepts. */
+	slice?: {at: number; keep: (m: Machine) => boolean};
 };
 
 export type ShortestResult = {found: Map<string, Found>; stoppedBy: StopReason | null; states: number; transitions: number};
@@ -57,6 +59,10 @@ export function* shortestGen(model: Model, wanted: ReadonlySet<string> | null, o
 	let stopped: StopReason | null = null;
 	let work = 0;
 	while (layer.size > 0 && len < maxLen && !stopped) {
+		if (opts.slice?.at === len) {
+			const keep = opts.slice.keep;
+			layer = new Map([...layer].filter(([, n]) => keep(n.m!)));
+		}
 		const next = new Map<string, LNode>();
 		const best = new Map<string, {node: LNode; tid: number; sw: number; v: Violation}>();
 		const newKeys: string[] = [];

@@ -33,6 +33,12 @@ export type ExploreOptions = Bounds & {
 	strategy?: Strategy;
 	/** Partial-order reduction (sleep sets + ample sets of `local` steps) for bfs/dfs. Default true. */
 	reduce?: boolean;
+	/** Merge runs of a CPU's local steps into one search transition (bfs/dfs and the livelock search). Default true. */
+	merge?: boolean;
+	/** Symmetry reduction over interchangeable replica CPUs (bfs/dfs). Default true. */
+	symmetry?: boolean;
+	/** Store every state in full instead of a 64-bit fingerprint (no chance of an omitted state). Default false. */
+	exact?: boolean;
 	/** Start state (default: the model's initial state). */
 	from?: Machine;
 	/** Stop at the first violation found (default: collect every reachable kind). */
@@ -47,6 +53,8 @@ export type ExploreOptions = Bounds & {
 	liveness?: boolean;
 	/** Replace each kind's schedule by the shortest one with the fewest preemptions (bfs/dfs). Default true. */
 	minimise?: boolean;
+	/** bfs/dfs: be one shard of a search split across processes (shard.ts). */
+	shard?: {frontier: number; index: number; count: number};
 	/** random / pct: the PRNG seed (default 1). */
 	seed?: number;
 	/** pct: the bug depth d (default 3). */
@@ -91,6 +99,10 @@ export type Stats = {
 	statesPerSec: number;
 	/** States of the livelock search (full graph), when it ran. */
 	livenessStates?: number;
+	/** Chance that a fingerprint collision hid a state (0 with exact). */
+	omission: number;
+	/** The reductions in force in the main search. */
+	reductions: {por: boolean; merge: boolean; symmetry: boolean; exact: boolean};
 };
 
 export type StopReason = 'max-states' | 'max-depth' | 'timeout' | 'aborted' | 'first-violation' | 'runs';
@@ -106,7 +118,27 @@ export type ExploreResult = {
 	livenessComplete: boolean;
 	stoppedBy: StopReason | null;
 	stats: Stats;
+	/** This result is one shard's (shard.ts): its frontier and how many of the frontier's states were its roots. */
+	shard: {frontier: number; index: number; count: number; frontierStates: number; roots: number; prefixStates: number} | null;
 };
 
 export const tidOf = (t: Transition): number => t.cpu * 2 + (t.irq ? 1 : 0);
 export const transitionOf = (tid: number): Transition => ({cpu: tid >> 1, irq: (tid & 1) === 1});
+
+/**
+ * A search transition, possibly merged (docs/search.md, merged local steps):
+ * tid (bits 0-4: 2·cpu, +1 for the interrupt) plus 32 × the number of
+ * statements it stands for (the first, then the CPU's following local steps).
+ */
+export const stepCode = (tid: number, count: number): number => tid + 32 * count;
+export const codeTid = (code: number): number => code & 31;
+export const codeCpu = (code: number): number => (code & 31) >> 1;
+
+/** The statements a search transition stands for, as a schedule. */
+export function expandCode(code: number, out: Transition[] = []): Transition[] {
+	const tid = code & 31;
+	const count = Math.max(1, Math.floor(code / 32));
+	out.push(transitionOf(tid));
+	for (let k = 1; k < count; k++) out.push({cpu: tid >> 1, irq: false});
+	return out;
+}

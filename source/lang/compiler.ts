@@ -7,6 +7,8 @@
 
 import type {Ctx} from '../machine/context.js';
 import {KIND_NAMES} from '../machine/checks.js';
+import {hashMachine} from '../machine/hash.js';
+import {permuteMachine} from '../machine/permute.js';
 import {lookupPrimitive, Oops, PRIMITIVES, type Primitive} from '../machine/primitives/index.js';
 import {emptyMachine, SETUP_BY_NAME, SETUP_CALLS, SetupError} from '../machine/setup.js';
 import type {Machine, Value} from '../machine/types.js';
@@ -40,6 +42,9 @@ class Compiler {
 	readonly consts = new Map<string, Value>();
 	readonly pgmapNames = new Set<string>();
 	readonly machineItems: {name: string; args: Value[]; pos: Pos}[] = [];
+	/** Uses of REPLICA compiled so far, and whether any call names a CPU by number (tlb_has): both break CPU symmetry. */
+	replicaUses = 0;
+	namesCpu = false;
 
 	constructor(
 		readonly ast: Scenario,
@@ -95,6 +100,7 @@ class Compiler {
 					const n = e.name;
 					return {ev: env => env.locals[n] ?? null, pure: true, text};
 				}
+				if (e.name === 'REPLICA') this.replicaUses++;
 				if (e.name === 'REPLICA') return {ev: () => scope.replica, pure: true, constant: scope.replica, text};
 				const c = this.constName(e.name);
 				if (c !== undefined) return {ev: () => c, pure: true, constant: c, text};
@@ -143,6 +149,7 @@ class Compiler {
 			this.fail(e.pos, `unknown primitive '${e.callee}'${suggestion(e.callee, PRIMITIVES.keys())}`);
 		}
 		checkArity(this, prim, e);
+		if (prim.args.some(a => a.name === 'cpu')) this.namesCpu = true;
 		if ((prim.blocks || prim.guard) && !statementLevel) {
 			this.fail(e.pos, `${prim.name} can block; call it as a statement of its own (x = ${prim.name}(...); or ${prim.name}(...);)`);
 		}
@@ -652,14 +659,23 @@ export function compile(ast: Scenario, opts: CompileOptions): Program {
 		if (d.id !== i) c.fail(d.pos, `CPU ids must be 0, 1, 2... in order: expected cpu ${i}, found cpu ${d.id}`);
 	});
 	if (decls.length === 0) c.fail(ast.pos, 'a scenario needs at least one cpu block');
-	for (const d of decls) cpus.push(c.cpu(d, d.id, 0));
+	const usesReplica = new Set<number>();
+	for (const d of decls) {
+		const before = c.replicaUses;
+		cpus.push(c.cpu(d, d.id, 0));
+		if (c.replicaUses > before) usesReplica.add(d.id);
+	}
 	const replicaOf = new Map<number, number>();
+	const groups: number[][] = [];
 	for (const d of decls) {
 		const n = replicaCount(c, d);
+		const group = [d.id];
 		for (let r = 1; r < n; r++) {
 			replicaOf.set(cpus.length, d.id);
+			group.push(cpus.length);
 			cpus.push(c.cpu(d, cpus.length, r));
 		}
+		if (group.length > 1 && !usesReplica.has(d.id)) groups.push(group);
 	}
 	if (cpus.length > 10) c.fail(decls[0]!.pos, `at most 10 CPUs (0-9), this scenario has ${cpus.length}`);
 	const initial = c.buildMachine(cpus.length, replicaOf);
@@ -667,6 +683,7 @@ export function compile(ast: Scenario, opts: CompileOptions): Program {
 		const ev = c.expr(inv.expr, {locals: null, inAtomic: false, replica: 0}).ev;
 		return {name: inv.name, line: inv.pos.line, check: (ctx: Ctx) => truthy(ev({ctx, locals: {}}))};
 	});
+	const symmetry = c.namesCpu ? [] : groups.filter(g => symmetricStart(initial, g, cpus.length));
 	return {
 		file: opts.file,
 		source: opts.source,
@@ -677,7 +694,20 @@ export function compile(ast: Scenario, opts: CompileOptions): Program {
 		cpus,
 		invariants,
 		initial,
+		symmetry,
 	};
+}
+
+/** The copies start alike: swapping any two of them gives the same machine (else they are not interchangeable). */
+function symmetricStart(m: Machine, group: number[], n: number): boolean {
+	const h = hashMachine(m);
+	for (let i = 1; i < group.length; i++) {
+		const perm = Array.from({length: n}, (_, k) => k);
+		perm[group[0]!] = group[i]!;
+		perm[group[i]!] = group[0]!;
+		if (hashMachine(permuteMachine(m, perm)) !== h) return false;
+	}
+	return true;
 }
 
 function replicaCount(c: Compiler, d: CpuDecl): number {

@@ -323,6 +323,50 @@ export class Model {
 		return {...out, state};
 	}
 
+	/**
+	 * stepShared, then the same CPU's following `local` statements in the same
+	 * transition (merged local steps, docs/search.md): they touch no machine
+	 * state, so no other CPU can tell them apart from the step before. The run
+	 * stops at a non-local statement, a wait, a violation, or a statement it
+	 * already ran (so a loop of local statements still leaves a state on its
+	 * cycle). `count` is the number of statements (and interrupts) taken: a
+	 * schedule repeats the CPU that many times.
+	 */
+	stepMerged(m: Machine, t: Transition, footprint: boolean): StepResult & {count: number} {
+		let out!: Omit<StepResult, 'state'>;
+		let count = 1;
+		const clear = m.violations.length > 0;
+		const instrs = this.program.cpus[t.cpu]!.instrs;
+		let state = cowProduce(m, draft => {
+			if (clear) draft.violations = [];
+			out = this.apply(draft as Machine, t, footprint);
+			if (out.violations.length) return;
+			const cpu = (draft as Machine).cpus[t.cpu]!;
+			const ran: number[] = t.irq ? [] : [m.cpus[t.cpu]!.pc];
+			for (;;) {
+				const pc = cpu.pc;
+				if (pc < 0 || cpu.wait || !instrs[pc]!.local || ran.includes(pc)) return;
+				ran.push(pc);
+				const more = this.apply(draft as Machine, {cpu: t.cpu, irq: false}, footprint);
+				count++;
+				for (const n of more.notes) out.notes.push(n);
+				out.progress ||= more.progress;
+				if (more.footprint) for (const k of more.footprint.writes) out.footprint!.writes.add(k);
+				if (more.footprint) for (const k of more.footprint.reads) out.footprint!.reads.add(k);
+				if (more.violations.length) {
+					for (const v of more.violations) out.violations.push(v);
+					return;
+				}
+			}
+		});
+		const stuck = this.stuckViolation(state);
+		if (stuck) {
+			out.violations.push(stuck);
+			state = {...state, violations: [...state.violations, stuck]};
+		}
+		return {...out, state, count};
+	}
+
 	hash(m: Machine): string {
 		return hashMachine(m);
 	}

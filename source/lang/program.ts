@@ -60,4 +60,11 @@ export type Program = {
 	cpus: CpuProgram[];
 	invariants: {name: string; line: number; check: (ctx: Ctx) => boolean}[];
 	initial: Machine;
+	/**
+	 * Groups of interchangeable CPUs (ascending ids): the copies of a `cpu N ... * k`
+	 * block whose body does not use REPLICA, in a scenario where no call names a CPU
+	 * by number and the copies start alike. The search's symmetry reduction
+	 * treats states that differ by a renaming within a group as one.
+	 */
+	symmetry: number[][];
 };

@@ -1,0 +1,73 @@
+// Splitting one search across processes (docs/search.md, "Sharded search").
+// Every shard runs the same plain breadth-first search (no reduction, one
+// statement per step) down to depth D: the prefix, identical everywhere. The
+// states first met at depth D (the frontier) are dealt out by their 64-bit
+// key; shard I of N takes those whose key is I mod N and searches from them
+// with every reduction, its visited set its own. Each shard therefore covers
+// everything reachable from its roots (POR, merging and symmetry are sound
+// per root), and the prefix covers the rest: the union over the shards is the
+// whole space. Counterexamples stay shortest: minimisation is the same
+// layered breadth-first search, sliced at depth D by the same keys (a
+// shortest path passes its depth-D state, which one shard owns).
+
+import type {Model} from '../lang/interpreter.js';
+import type {Machine} from '../machine/types.js';
+import type {Budget} from './budget.js';
+import {exhaustive, type ExhaustiveResult, type Root} from './exhaustive.js';
+import {lanes, sharedHash} from './fasthash.js';
+
+export type ShardSpec = {
+	/** Depth (statements) of the frontier. */
+	frontier: number;
+	/** This shard, 0-based, of `count`. */
+	index: number;
+	count: number;
+};
+
+/** Which shard owns a frontier state. */
+export function ownerOf(m: Machine, count: number): number {
+	sharedHash(m);
+	return (lanes.a >>> 0) % count;
+}
+
+export type Prefix = {
+	result: ExhaustiveResult;
+	/** Frontier states (with their schedules) this shard owns, and how many there are in all. */
+	roots: Root[];
+	frontierStates: number;
+};
+
+/** The plain search down to the frontier, and this shard's roots. */
+export function* prefixGen(model: Model, spec: ShardSpec, opts: {from?: Machine; graph: boolean; expandViolations?: boolean; maxStates?: number}, budget: Budget): Generator<void, Prefix, void> {
+	const collect: Root[] = [];
+	const result = yield* exhaustive(model, {order: 'bfs', reduce: false, merge: false, symmetry: false, graph: opts.graph, from: opts.from, maxDepth: spec.frontier, collect, expandViolations: opts.expandViolations, maxStates: opts.maxStates}, budget);
+	const roots = collect.filter(r => ownerOf(r.m, spec.count) === spec.index);
+	return {result, roots, frontierStates: collect.length};
+}
+
+/** Parse `I/N`, I in 0..N-1 (0-based, as a Kubernetes completion index or a Slurm array from 0). */
+export function parseShard(text: string): {index: number; count: number} | null {
+	const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+	if (!m) return null;
+	const i = Number(m[1]);
+	const n = Number(m[2]);
+	if (!(n >= 1 && i < n)) return null;
+	return {index: i, count: n};
+}
+
+/**
+ * A frontier depth for `count` shards: the first depth with at least 8 states
+ * per shard (so the slices are even), at most 40. Deterministic.
+ */
+export function chooseFrontier(model: Model, count: number, budget: Budget, from?: Machine): number {
+	let best = 1;
+	for (let d = 1; d <= 40; d++) {
+		const collect: Root[] = [];
+		const gen = exhaustive(model, {order: 'bfs', reduce: false, merge: false, symmetry: false, graph: false, from, maxDepth: d, collect}, budget);
+		let r = gen.next();
+		while (!r.done) r = gen.next();
+		best = d;
+		if (collect.length >= 8 * count || collect.length === 0) break;
+	}
+	return best;
+}

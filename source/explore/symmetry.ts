@@ -1,0 +1,98 @@
+// Symmetry reduction over interchangeable replica CPUs (Program.symmetry:
+// copies of one cpu block that do not use REPLICA). A state and any renaming
+// of the CPUs within a group behave alike: same violation kinds, same
+// lengths, the renamed schedules. The search therefore keys every state by a
+// representative of its class: the CPUs of each group sorted by the hash of
+// their own slice (their id left out), the machine renamed accordingly
+// (machine/permute.ts). It still steps the real states, so every schedule it
+// reports is a real schedule that replays as it is; only the visited set and
+// the sleep sets (kept in the representative's numbering) see the renaming.
+//
+// Soundness needs only that the representative is a renaming of the state:
+// equal keys mean states that are renamings of each other. Sorting by slice
+// hashes is not always canonical (two copies with equal slices that other
+// CPUs' lists tell apart keep their order): then a class may be stored twice,
+// which costs states, never a finding.
+
+import type {Machine} from '../machine/types.js';
+import {permuteMachine} from '../machine/permute.js';
+import {lanes, sharedHash, sharedHashWithout} from './fasthash.js';
+
+export class Symmetry {
+	private readonly sigA: Int32Array;
+	private readonly sigB: Int32Array;
+	private readonly perm: number[];
+	private readonly order: number[];
+
+	constructor(
+		readonly groups: readonly (readonly number[])[],
+		readonly cpuCount: number,
+	) {
+		this.sigA = new Int32Array(cpuCount);
+		this.sigB = new Int32Array(cpuCount);
+		this.perm = Array.from({length: cpuCount}, (_, i) => i);
+		this.order = [];
+	}
+
+	get active(): boolean {
+		return this.groups.length > 0;
+	}
+
+	/**
+	 * Hash the representative of m's class into `lanes`. Returns the renaming
+	 * that gives it (perm[real id] = representative id; a fresh array) and the
+	 * representative, or null when m is its own representative.
+	 */
+	key(m: Machine): {perm: number[]; rep: Machine} | null {
+		let identity = true;
+		const perm = this.perm;
+		for (const g of this.groups) {
+			for (const c of g) {
+				sharedHashWithout(m.cpus[c]!, 'id');
+				this.sigA[c] = lanes.a;
+				this.sigB[c] = lanes.b;
+			}
+			const order = this.order;
+			order.length = 0;
+			for (const c of g) order.push(c);
+			const sa = this.sigA;
+			const sb = this.sigB;
+			order.sort((x, y) => sa[x]! - sa[y]! || sb[x]! - sb[y]! || x - y);
+			for (let k = 0; k < g.length; k++) {
+				perm[order[k]!] = g[k]!;
+				if (order[k] !== g[k]) identity = false;
+			}
+		}
+		if (identity) {
+			sharedHash(m);
+			return null;
+		}
+		const p = perm.slice();
+		for (const g of this.groups) for (const c of g) perm[c] = c;
+		const rep = permuteMachine(m, p);
+		sharedHash(rep);
+		return {perm: p, rep};
+	}
+}
+
+/** A transition mask (bit 2c: CPU c's step, 2c+1: its interrupt) renamed by perm. */
+export function renameMask(mask: number, perm: readonly number[] | null): number {
+	if (perm === null || mask === 0) return mask;
+	let out = 0;
+	for (let c = 0; c < perm.length; c++) {
+		const bits = (mask >>> (2 * c)) & 3;
+		if (bits) out |= bits << (2 * perm[c]!);
+	}
+	return out;
+}
+
+/** renameMask with the inverse renaming. */
+export function unrenameMask(mask: number, perm: readonly number[] | null): number {
+	if (perm === null || mask === 0) return mask;
+	let out = 0;
+	for (let c = 0; c < perm.length; c++) {
+		const bits = (mask >>> (2 * perm[c]!)) & 3;
+		if (bits) out |= bits << (2 * c);
+	}
+	return out;
+}

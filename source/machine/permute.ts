@@ -1,0 +1,128 @@
+// Renaming CPUs: the machine a permutation of the CPU ids gives, for the
+// search's symmetry reduction (explore/symmetry.ts). Two states that differ
+// only by which of several identical replica CPUs is which behave the same, so
+// the search stores one of them.
+//
+// THE RULE for everyone adding state: every field that holds a CPU id must be
+// listed in SHAPE below as 'cpu' (one id) or 'cpus' (a set of ids, kept
+// ascending), and permuteMachine must rename it. Fields that hold no CPU id are
+// listed as 'data' (a whole subtree may be 'data'). test/permute.test.ts walks
+// machines of every built-in and fails on a field SHAPE does not classify, and
+// checks on reachable states that renaming commutes with step(): a field you
+// forgot to rename shows up there. A list whose order carries meaning (a FIFO
+// of IPIs) keeps its order; only the ids inside are renamed.
+
+import type {CpuState, Ipi, Lock, Machine, RcuCallback, Wait} from './types.js';
+
+export type FieldClass = 'cpu' | 'cpus' | 'data' | 'record' | 'list' | 'object';
+
+/**
+ * The machine's shape, path by path: `[]` an array element, `{}` a record
+ * entry (any key). 'record' / 'list' / 'object' mark containers whose
+ * children are listed; 'data' a leaf or subtree with no CPU id in it.
+ */
+export const SHAPE: Readonly<Record<string, FieldClass>> = {
+	settings: 'data',
+	cpus: 'list',
+	'cpus[]': 'object',
+	'cpus[].id': 'cpu',
+	'cpus[].pc': 'data',
+	'cpus[].locals': 'data', // no primitive returns a CPU id (smp_processor_id would make this 'cpu')
+	'cpus[].irqsOn': 'data',
+	'cpus[].irqSaved': 'data',
+	'cpus[].rcuDepth': 'data',
+	'cpus[].preempt': 'data',
+	'cpus[].wait': 'object',
+	'cpus[].wait.kind': 'data',
+	'cpus[].wait.prim': 'data',
+	'cpus[].wait.pending': 'cpus',
+	'cpus[].wait.readers': 'cpus',
+	'cpus[].wait.vas': 'data',
+	'cpus[].wait.after': 'data',
+	'cpus[].ipis': 'list',
+	'cpus[].ipis[]': 'object',
+	'cpus[].ipis[].from': 'cpu',
+	'cpus[].ipis[].kind': 'data',
+	'cpus[].ipis[].vas': 'data',
+	'cpus[].tlb': 'data',
+	mmCpumask: 'cpus',
+	pt: 'data',
+	memmap: 'data',
+	pfns: 'data',
+	pgmaps: 'data',
+	fs: 'data',
+	rcu: 'list',
+	'rcu[]': 'object',
+	'rcu[].kind': 'data',
+	'rcu[].pgmap': 'data',
+	'rcu[].table': 'data',
+	'rcu[].readers': 'cpus',
+	vmas: 'data',
+	sigbus: 'data',
+	sigkill: 'data',
+	zapped: 'data',
+	globals: 'data', // values only (ints, bools, refs by name)
+	locks: 'record',
+	'locks{}': 'object',
+	'locks{}.kind': 'data',
+	'locks{}.owner': 'cpu',
+	'locks{}.readers': 'cpus',
+	violations: 'data', // not part of the state (never hashed)
+};
+
+const sameIds = (ids: readonly number[], perm: readonly number[]): boolean => ids.every(c => perm[c] === c);
+const renameSet = (ids: number[], perm: readonly number[]): number[] => (sameIds(ids, perm) ? ids : ids.map(c => perm[c]!).sort((a, b) => a - b));
+
+function renameWait(w: Wait | null, perm: readonly number[]): Wait | null {
+	if (w === null) return null;
+	if (w.kind === 'acks') return sameIds(w.pending, perm) ? w : {...w, pending: renameSet(w.pending, perm)};
+	return sameIds(w.readers, perm) ? w : {...w, readers: renameSet(w.readers, perm)};
+}
+
+function renameIpis(ipis: Ipi[], perm: readonly number[]): Ipi[] {
+	if (ipis.every(i => perm[i.from] === i.from)) return ipis;
+	return ipis.map(i => (perm[i.from] === i.from ? i : {...i, from: perm[i.from]!}));
+}
+
+function renameCpu(c: CpuState, perm: readonly number[]): CpuState {
+	return {...c, id: perm[c.id]!, wait: renameWait(c.wait, perm), ipis: renameIpis(c.ipis, perm)};
+}
+
+function renameRcu(cb: RcuCallback, perm: readonly number[]): RcuCallback {
+	return sameIds(cb.readers, perm) ? cb : {...cb, readers: renameSet(cb.readers, perm)};
+}
+
+function renameLock(l: Lock, perm: readonly number[]): Lock {
+	const owner = l.owner === null ? null : perm[l.owner]!;
+	if (owner === l.owner && sameIds(l.readers, perm)) return l;
+	return {...l, owner, readers: renameSet(l.readers, perm)};
+}
+
+/**
+ * The machine in which CPU i is called perm[i] (perm a permutation of
+ * 0..n-1): CPU slices move to their new index, every CPU id inside is renamed
+ * and CPU sets are re-sorted. Parts holding no CPU id are shared with `m`,
+ * which is not changed.
+ */
+export function permuteMachine(m: Machine, perm: readonly number[]): Machine {
+	if (sameIds(m.cpus.map(c => c.id), perm)) return m;
+	const cpus = new Array<CpuState>(m.cpus.length);
+	for (const c of m.cpus) cpus[perm[c.id]!] = renameCpu(c, perm);
+	let locks = m.locks;
+	for (const [name, l] of Object.entries(m.locks)) {
+		const r = renameLock(l, perm);
+		if (r !== l) {
+			if (locks === m.locks) locks = {...m.locks};
+			locks[name] = r;
+		}
+	}
+	const rcu = m.rcu.some(cb => !sameIds(cb.readers, perm)) ? m.rcu.map(cb => renameRcu(cb, perm)) : m.rcu;
+	return {...m, cpus, mmCpumask: renameSet(m.mmCpumask, perm), rcu, locks};
+}
+
+/** The inverse permutation. */
+export function invert(perm: readonly number[]): number[] {
+	const inv = new Array<number>(perm.length);
+	perm.forEach((to, from) => (inv[to] = from));
+	return inv;
+}
