@@ -31,6 +31,9 @@ const STATEMENTS = [
 	'if (x == 1) y = 2;',
 ] as const;
 
+/** Loops, for livelocks (the new property below). */
+const LOOPS = ['while (x == 1) x = 1;', 'while (!dax_alive(pmem0)) y = 1;'] as const;
+
 const cpuBody = fc.array(fc.constantFrom(...STATEMENTS), {minLength: 1, maxLength: 4});
 
 const scenario = fc.record({
@@ -38,7 +41,16 @@ const scenario = fc.record({
 	irqsOffAround: fc.boolean(),
 });
 
-function source(s: {cpus: string[][]; irqsOffAround: boolean}): string {
+/** With loops, and cpu 0 on one to three CPUs (copies: interchangeable, for the symmetry reduction). */
+const loopyBody = fc.array(fc.constantFrom(...STATEMENTS, ...LOOPS), {minLength: 1, maxLength: 3});
+const symmetricScenario = fc.oneof(
+	fc.record({cpus: fc.array(loopyBody, {minLength: 2, maxLength: 3}), irqsOffAround: fc.boolean(), copies: fc.constant(1)}),
+	fc.record({cpus: fc.array(loopyBody, {minLength: 2, maxLength: 2}), irqsOffAround: fc.boolean(), copies: fc.constantFrom(2, 3)}),
+);
+
+type Shape = {cpus: string[][]; irqsOffAround: boolean; copies?: number};
+
+function source(s: Shape): string {
 	const lines = [
 		'scenario rnd',
 		'title "random"',
@@ -53,7 +65,7 @@ function source(s: {cpus: string[][]; irqsOffAround: boolean}): string {
 		'}',
 	];
 	s.cpus.forEach((body, i) => {
-		lines.push(`cpu ${i} "c${i}" {`);
+		lines.push(`cpu ${i} "c${i}"${i === 0 && (s.copies ?? 1) > 1 ? ` * ${s.copies}` : ''} {`);
 		const inner = i === 0 && s.irqsOffAround ? ['local_irq_save();', ...body, 'local_irq_restore();'] : body;
 		const stmts = ['pgmap = NULL;', 'x = 0;', ...inner];
 		for (const st of stmts) lines.push(`\t${st}`);
@@ -113,4 +125,59 @@ describe('partial-order reduction is sound on random small scenarios', () => {
 			{numRuns: 25, seed: 7},
 		);
 	});
+});
+
+// Every reduction alone and all together against the plain search (one
+// statement per transition, no POR, no symmetry): the same violation kinds,
+// deadlocks and livelocks included, and the same shortest lengths in statements.
+const CONFIGS = {
+	plain: {reduce: false, merge: false, symmetry: false},
+	por: {reduce: true, merge: false, symmetry: false},
+	merge: {reduce: false, merge: true, symmetry: false},
+	symmetry: {reduce: false, merge: false, symmetry: true},
+	all: {reduce: true, merge: true, symmetry: true},
+} as const;
+
+const lengths = (r: ReturnType<typeof explore>) => Object.fromEntries([...r.kinds.values()].filter(f => f.kind !== 'livelock').map(f => [f.kind, f.schedule.length]));
+
+describe('every reduction keeps the kinds and the shortest lengths (random small scenarios)', () => {
+	it('POR, merged local steps, symmetry, alone and together', () => {
+		const seen = new Set<string>();
+		let symmetric = 0;
+		let merged = 0;
+		fc.assert(
+			fc.property(symmetricScenario, s => {
+				const model = modelFromSource('rnd.race', source(s));
+				if (model.program.symmetry.length) symmetric++;
+				const results = Object.fromEntries(Object.entries(CONFIGS).map(([name, c]) => [name, explore(model, {...c, liveness: true, maxStates: 200_000})]));
+				const plain = results.plain!;
+				expect(plain.complete).toBe(true);
+				for (const [name, r] of Object.entries(results)) {
+					expect(kindsOf(r), name).toEqual(kindsOf(plain));
+					expect(lengths(r), name).toEqual(lengths(plain));
+					expect(r.stats.states, name).toBeLessThanOrEqual(plain.stats.states);
+					// Every schedule is in statements and replays with step() to its kind (a lasso: to a state it loops in).
+					for (const f of r.kinds.values()) {
+						if (f.kind === 'livelock') continue;
+						let m = model.initial;
+						let last: string[] = [];
+						for (const t of f.schedule) {
+							const x = model.step(m, t);
+							last = x.violations.map(v => v.kind);
+							m = x.state;
+						}
+						expect(last, `${name}: ${f.kind}`).toContain(f.kind);
+					}
+				}
+				if (results.merge!.stats.states < plain.stats.states) merged++;
+				for (const k of kindsOf(plain)) seen.add(k);
+			}),
+			{numRuns: 80, seed: 20261201},
+		);
+		expect(seen.has('livelock')).toBe(true);
+		expect([...seen].some(k => k === 'deadlock' || k === 'hung-task')).toBe(true);
+		expect(symmetric).toBeGreaterThan(30);
+		expect(merged).toBeGreaterThan(50);
+		console.log(`kinds reached: ${[...seen].sort().join(', ')}; symmetric scenarios ${symmetric}; merging cut states in ${merged}`);
+	}, 240_000);
 });
