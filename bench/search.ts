@@ -1,117 +1,146 @@
-// Exhaustive search of every built-in scenario (base params and each variant),
-// with and without partial-order reduction, and devdax-unbind scaled up with
-// --set gups=N pages=M when the scenario has those params. Target (SPEC §9):
-// >= 200,000 states/s on one core. Printed, never asserted. Figures, the
-// machine and what each optimisation bought: docs/performance.md (Search).
+// Exhaustive search figures (issue 9, SPEC §9), printed, never asserted:
+// - end to end: the built `racewalk explore` of every built-in scenario and
+//   variant, and of devdax-unbind scaled with --set gups/pages/walkers, each in
+//   a fresh process under /usr/bin/time: wall, user CPU, max RSS; states and
+//   transitions from its --json; states per CPU-second; bytes per stored state
+//   (RSS above the smallest run's, over the states);
+// - each reduction alone (POR, merged local steps, symmetry) and all of them
+//   against the plain search (one statement per transition, none of them),
+//   in this process, as state counts;
+// - --jobs 2 against one thread on a scaled row.
+// docs/performance.md has the figures and what bounds them.
 //
-//   npx tsx bench/search.ts            (or import {benchSearch} from a runner)
+//   npm run build && npx tsx bench/search.ts [--quick]
 
+import {spawnSync} from 'node:child_process';
+import {existsSync} from 'node:fs';
 import {resolve} from 'node:path';
-import {performance} from 'node:perf_hooks';
 import {fileURLToPath} from 'node:url';
-import {explore} from '../source/explore/index.js';
+import {explore, type ExploreOptions} from '../source/explore/index.js';
 import {builtinNames, loadModel, loadScenario} from '../source/lang/load.js';
-import type {Model} from '../source/lang/interpreter.js';
+
+export type RunFigures = {
+	states: number;
+	transitions: number;
+	wallMs: number;
+	userMs: number;
+	rssMB: number;
+	livenessStates: number | null;
+	complete: boolean;
+	verdict: string;
+};
 
 export type SearchRow = {
 	scenario: string;
 	params: string;
-	/** Distinct states of the reduced (POR) search. */
-	states: number;
-	transitions: number;
-	timeMs: number;
-	statesPerSec: number;
-	/** States with partial-order reduction, and without. */
-	porStates: number;
-	plainStates: number;
-	/** Hit --max-states or the timeout: the figures are for part of the space. */
-	bounded: boolean;
-	/** Runs of the reduced search (median time reported). */
-	runs: number;
-	/** Heap grown by the reduced search (visited table, frontier), MB. */
-	memMB: number;
+	run: RunFigures;
+	/** States per CPU-second (stored states / user CPU time of the process). */
+	perCpuSec: number;
+	bytesPerState: number;
+	/** State counts of the search with each reduction alone; '+' = stopped at the bound. */
+	alone: Record<Config, string> | null;
+	/** --jobs 2 on the same row. */
+	jobs2: RunFigures | null;
 };
 
-export type BenchOptions = {
-	/** Per search. Default 2,000,000 states and 120 s. */
-	maxStates?: number;
-	timeoutMs?: number;
-	/** Scaled devdax-unbind configurations to try (those outside the params' ranges are skipped). */
-	scales?: {gups: number; pages: number}[];
-	/** Also run the unreduced search (for plainStates). Default true. */
-	plain?: boolean;
-};
+const CONFIGS = {
+	plain: {reduce: false, merge: false, symmetry: false},
+	por: {reduce: true, merge: false, symmetry: false},
+	merge: {reduce: false, merge: true, symmetry: false},
+	symmetry: {reduce: false, merge: false, symmetry: true},
+	all: {reduce: true, merge: true, symmetry: true},
+} as const satisfies Record<string, ExploreOptions>;
+type Config = keyof typeof CONFIGS;
 
-function row(scenario: string, params: string, model: Model, opts: BenchOptions): SearchRow {
-	const bounds = {maxStates: opts.maxStates ?? 2_000_000, timeoutMs: opts.timeoutMs ?? 120_000, minimise: false, liveness: false};
-	// Small searches are repeated and the median time kept; a large one runs once.
-	const times: number[] = [];
-	let por!: ReturnType<typeof explore>;
-	let memMB = 0;
-	for (let run = 0; run < 3; run++) {
-		(globalThis as {gc?: () => void}).gc?.();
-		const heap0 = process.memoryUsage().heapUsed;
-		const t0 = performance.now();
-		por = explore(model, {...bounds, reduce: true});
-		times.push(performance.now() - t0);
-		memMB = Math.max(memMB, (process.memoryUsage().heapUsed - heap0) / 2 ** 20);
-		if (por.stats.states > 50_000) break;
-	}
-	const timeMs = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
-	const plain = opts.plain === false ? null : explore(model, {...bounds, reduce: false});
+const CLI = resolve(fileURLToPath(import.meta.url), '../../dist/cli.js');
+
+/** One `racewalk explore ... --json` in a fresh process, timed by /usr/bin/time. */
+export function runCli(args: string[]): RunFigures {
+	const timed = existsSync('/usr/bin/time');
+	const argv = [process.execPath, CLI, 'explore', ...args, '--json'];
+	const t0 = performance.now();
+	const r = timed ? spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %M', ...argv], {encoding: 'utf8', maxBuffer: 1 << 28}) : spawnSync(argv[0]!, argv.slice(1), {encoding: 'utf8', maxBuffer: 1 << 28});
+	const wall = performance.now() - t0;
+	const out = JSON.parse(r.stdout) as {stats: {states: number; transitions: number; livenessStates?: number}; complete: boolean; verdict: string};
+	const t = /TIME ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr ?? '');
 	return {
-		scenario,
-		params,
-		states: por.stats.states,
-		transitions: por.stats.transitions,
-		timeMs: Math.round(timeMs),
-		statesPerSec: timeMs > 0 ? Math.round((por.stats.states * 1000) / timeMs) : 0,
-		porStates: por.stats.states,
-		plainStates: plain ? plain.stats.states : -1,
-		bounded: !por.complete || (plain !== null && !plain.complete),
-		runs: times.length,
-		memMB: Math.round(memMB),
+		states: out.stats.states,
+		transitions: out.stats.transitions,
+		wallMs: t ? Number(t[1]) * 1000 : wall,
+		userMs: t ? Number(t[2]) * 1000 : Number.NaN,
+		rssMB: t ? Number(t[3]) / 1024 : Number.NaN,
+		livenessStates: out.stats.livenessStates ?? null,
+		complete: out.complete,
+		verdict: out.verdict,
 	};
 }
 
+function alone(name: string, set: Record<string, string>, variant: string | null, bound: {maxStates: number; timeoutMs: number}): Record<Config, string> {
+	const model = loadModel(name, {set, variant});
+	const out = {} as Record<Config, string>;
+	for (const [k, c] of Object.entries(CONFIGS) as [Config, ExploreOptions][]) {
+		const r = explore(model, {...c, ...bound, minimise: false, liveness: false});
+		out[k] = `${r.stats.states}${r.complete ? '' : '+'}`;
+	}
+	return out;
+}
+
+export type BenchOptions = {
+	/** Scaled devdax-unbind rows: [gups, pages, walkers, also each reduction alone, also --jobs 2]. */
+	scales?: [number, number, number, boolean, boolean][];
+	/** Bound of the reductions-alone searches. */
+	aloneBound?: {maxStates: number; timeoutMs: number};
+};
+
 export function benchSearch(opts: BenchOptions = {}): SearchRow[] {
 	const rows: SearchRow[] = [];
+	const bound = opts.aloneBound ?? {maxStates: 1_500_000, timeoutMs: 60_000};
 	for (const name of builtinNames()) {
 		const variants = loadScenario(name).ast.variants.map(v => v.name);
 		for (const variant of [null, ...variants]) {
-			const model = loadModel(name, {variant});
-			rows.push(row(name, variant ? `variant ${variant}` : '(base)', model, opts));
+			const run = runCli([name, ...(variant ? ['--variant', variant] : [])]);
+			rows.push({scenario: name, params: variant ? `variant ${variant}` : '(base)', run, perCpuSec: 0, bytesPerState: 0, alone: alone(name, {}, variant, bound), jobs2: null});
 		}
 	}
-	if (builtinNames().includes('devdax-unbind')) {
-		const decl = loadScenario('devdax-unbind').ast.params;
-		const gups = decl.find(p => p.name === 'gups');
-		const pages = decl.find(p => p.name === 'pages');
-		if (gups && pages) {
-			const inRange = (p: typeof gups, v: number) => !p.range || (v >= p.range[0] && v <= p.range[1]);
-			for (const s of opts.scales ?? [{gups: 2, pages: 1}, {gups: 2, pages: 2}, {gups: 3, pages: 1}, {gups: 3, pages: 4}]) {
-				if (!inRange(gups, s.gups) || !inRange(pages, s.pages)) continue;
-				let model: Model;
-				try {
-					model = loadModel('devdax-unbind', {set: {gups: String(s.gups), pages: String(s.pages)}});
-				} catch {
-					continue; // the params changed meaning: skip rather than fail
-				}
-				rows.push(row('devdax-unbind', `gups=${s.gups} pages=${s.pages}`, model, opts));
-			}
-		}
+	for (const [gups, pages, walkers, withAlone, withJobs] of opts.scales ?? []) {
+		const set = {gups: String(gups), pages: String(pages), walkers: String(walkers)};
+		const args = ['devdax-unbind', ...Object.entries(set).flatMap(([k, v]) => ['--set', `${k}=${v}`]), '--no-liveness', '--timeout', '120'];
+		const run = runCli(args);
+		const jobs2 = withJobs ? runCli([...args, '--jobs', '2']) : null;
+		rows.push({scenario: 'devdax-unbind', params: `gups=${gups} pages=${pages} walkers=${walkers}`, run, perCpuSec: 0, bytesPerState: 0, alone: withAlone ? alone('devdax-unbind', set, null, bound) : null, jobs2});
+		// The livelock search (full graph, merged steps) at the same scale.
+		const live = runCli(['devdax-unbind', ...args.slice(1, -3), '--timeout', '120']);
+		rows.push({scenario: 'devdax-unbind', params: `gups=${gups} pages=${pages} walkers=${walkers}, with livelock search`, run: live, perCpuSec: 0, bytesPerState: 0, alone: null, jobs2: null});
+	}
+	const base = Math.min(...rows.map(r => r.run.rssMB));
+	for (const r of rows) {
+		const states = r.run.states + (r.run.livenessStates ?? 0);
+		r.perCpuSec = r.run.userMs > 0 ? Math.round((r.run.states * 1000) / r.run.userMs) : 0;
+		r.bytesPerState = states > 0 ? Math.round(((r.run.rssMB - base) * 2 ** 20) / states) : 0;
 	}
 	return rows;
 }
 
 export function formatSearchRows(rows: readonly SearchRow[]): string {
-	const head = ['scenario', 'params', 'states', 'transitions', 'time ms', 'states/s', 'POR states', 'plain states'];
-	const cells = rows.map(r => [r.scenario, r.params, String(r.states) + (r.bounded ? '+' : ''), String(r.transitions), String(r.timeMs), String(r.statesPerSec), String(r.porStates), r.plainStates < 0 ? '-' : String(r.plainStates)]);
+	const head = ['scenario', 'params', 'states', 'transitions', 'wall ms', 'user ms', 'states/CPU-s', 'RSS MB', 'B/state', 'plain', 'POR', 'merge', 'symmetry', 'all'];
+	const cells = rows.map(r => [
+		r.scenario,
+		r.params,
+		`${r.run.states}${r.run.complete ? '' : '+'}${r.run.livenessStates !== null ? ` (+${r.run.livenessStates} liveness)` : ''}`,
+		String(r.run.transitions),
+		`${Math.round(r.run.wallMs)}${r.jobs2 ? ` (--jobs 2: ${Math.round(r.jobs2.wallMs)})` : ''}`,
+		String(Math.round(r.run.userMs)),
+		String(r.perCpuSec),
+		r.run.rssMB.toFixed(0),
+		String(r.bytesPerState),
+		...(['plain', 'por', 'merge', 'symmetry', 'all'] as const).map(k => r.alone?.[k] ?? '-'),
+	]);
 	const w = head.map((h, i) => Math.max(h.length, ...cells.map(c => c[i]!.length)));
 	const line = (c: string[]) => c.map((x, i) => (i < 2 ? x.padEnd(w[i]!) : x.padStart(w[i]!))).join('  ');
-	return [line(head), ...cells.map(line), '', '+ = stopped at a bound (max states or timeout)'].join('\n');
+	return [line(head), ...cells.map(line), '', '+ = stopped at a bound; plain..all: states with no reduction, each alone, all (in-process, no livelock search)'].join('\n');
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
-	console.log(formatSearchRows(benchSearch()));
+	const quick = process.argv.includes('--quick');
+	console.log(formatSearchRows(benchSearch(quick ? {scales: [[2, 1, 1, true, false]]} : {scales: [[2, 1, 1, true, false], [2, 2, 2, true, true], [3, 2, 2, false, false]]})));
 }

@@ -143,7 +143,15 @@ type Succ = {
 	allDep: boolean;
 };
 
-type Item = {m: Machine; ka: number; kb: number; ek: string | null; perm: number[] | null; node: PathNode | null; depth: number; id: number; redo: number};
+/**
+ * What the dependency check needs of a sleeping transition. A transition
+ * asleep in a state is independent of the step that led there, so it reads
+ * and writes there what it did in the parent: its footprint is inherited, not
+ * recomputed (it would be a step per sleeping transition).
+ */
+type Sleeper = {tid: number; allDep: boolean; fp: Footprint | null};
+
+type Item = {m: Machine; ka: number; kb: number; ek: string | null; perm: number[] | null; node: PathNode | null; depth: number; id: number; redo: number; sleepers: (Sleeper | undefined)[] | null};
 
 const bit = (tid: number): number => 1 << tid;
 
@@ -168,6 +176,13 @@ export function fragileEnabledness(model: Model, m: Machine, cpu: number): boole
 
 export function enabledMask(model: Model, m: Machine): number {
 	return model.enabledMask(m);
+}
+
+function sleepersOf(succs: readonly (Sleeper | undefined)[], mask: number): (Sleeper | undefined)[] | null {
+	if (mask === 0) return null;
+	const out: (Sleeper | undefined)[] = new Array(succs.length);
+	for (let u = 0; u < succs.length; u++) if (mask & bit(u)) out[u] = {tid: u, allDep: succs[u]!.allDep, fp: succs[u]!.fp};
+	return out;
 }
 
 export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budget): Generator<void, ExhaustiveResult, void> {
@@ -207,7 +222,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 	};
 
 	/** Reach a state (with sleep set `sleepIn`, in its own numbering); stops the search once the state budget is exhausted. */
-	const visit = (s: Succ, node: PathNode | null, depth: number, sleepIn: number, parentId: number): void => {
+	const visit = (s: Succ, node: PathNode | null, depth: number, sleepIn: number, parentId: number, sleepers: (Sleeper | undefined)[] | null): void => {
 		const {m, ka, kb, ek, perm} = s;
 		const prev = info.get(ka, kb, ek);
 		if (prev < 0) {
@@ -225,7 +240,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 			}
 			if (depth > deepest) deepest = depth;
 			if (opts.collect && depth === maxDepth) opts.collect.push({m, path: pathOf(node)});
-			queue.push({m, ka, kb, ek, perm, node, depth, id, redo: -1});
+			queue.push({m, ka, kb, ek, perm, node, depth, id, redo: -1, sleepers});
 			return;
 		}
 		if (!reduce) return;
@@ -240,7 +255,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 		if (!expanded) return; // still queued: it will be expanded with the smaller sleep set
 		const chosen = Math.floor(rest / S) % S;
 		const redo = unrenameMask(chosen & missing, perm);
-		if (redo) queue.push({m, ka, kb, ek, perm, node, depth, id: -1, redo});
+		if (redo) queue.push({m, ka, kb, ek, perm, node, depth, id: -1, redo, sleepers});
 	};
 
 	const compute = (m: Machine, tid: number, fp: boolean): Succ => {
@@ -283,7 +298,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 		return s;
 	};
 
-	const dependent = (a: Succ, b: Succ): boolean => {
+	const dependent = (a: Sleeper, b: Sleeper): boolean => {
 		if (a.tid >> 1 === b.tid >> 1) return true;
 		if (a.allDep || b.allDep) return true;
 		return conflicts(a.fp!, b.fp!);
@@ -304,7 +319,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 		const s: Succ = {tid: -1, code: -1, m: start, ka: 0, kb: 0, ek: null, perm: null, hashed: false, violations: [], progress: false, fp: null, allDep: false};
 		hashOf(s);
 		const before = states;
-		visit(s, nodeOf(root.path), root.path.length, 0, -1);
+		visit(s, nodeOf(root.path), root.path.length, 0, -1, null);
 		if (graph && states > before && root.path.length) graph.rootPath.set(before, root.path);
 	}
 	let expansions = 0;
@@ -321,13 +336,14 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 			yield;
 		}
 		const {m, ka, kb, ek, perm, node, depth} = item;
-		const succs: (Succ | undefined)[] = new Array(T);
+		const succs: (Sleeper | undefined)[] = new Array(T);
+		const inherited = item.sleepers;
 		if (item.redo >= 0) {
 			// Met again with a smaller sleep set: take what slept before.
 			const en = enabledMask(model, m);
 			const sleep = unrenameMask(info.get(ka, kb, ek) % S, perm) & en;
 			pruned -= popcount(item.redo);
-			for (let tid = 0; tid < T; tid++) if (sleep & bit(tid)) succs[tid] = compute(m, tid, true);
+			for (let tid = 0; tid < T; tid++) if (sleep & bit(tid)) succs[tid] = inherited?.[tid] ?? compute(m, tid, true);
 			for (let tid = 0; tid < T; tid++) {
 				if (!(item.redo & bit(tid))) continue;
 				const s = compute(m, tid, true);
@@ -336,7 +352,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 				let sleepOut = 0;
 				for (let u = 0; u < T; u++) if (sleep & bit(u) && !dependent(succs[u]!, s)) sleepOut |= bit(u);
 				hashOf(s);
-				visit(s, {code: s.code, up: node}, depth + 1, sleepOut, -1);
+				visit(s, {code: s.code, up: node}, depth + 1, sleepOut, -1, sleepersOf(succs, sleepOut));
 			}
 			continue;
 		}
@@ -353,6 +369,8 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 		}
 		let sleep = 0;
 		let chosen = en;
+		/** Successors computed while looking for an ample set (reused if explored). */
+		const ample: (Succ | undefined)[] = new Array(T);
 		if (reduce) {
 			sleep = unrenameMask(info.get(ka, kb, ek) % S, perm) & en;
 			for (let c = 0; c < ncpu; c++) {
@@ -361,20 +379,21 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 				if (!model.instrAt(m, c)?.local) continue;
 				const s = compute(m, tid, true);
 				succs[tid] = s;
+				ample[tid] = s;
 				if (s.violations.length === 0 && !info.has(hashOf(s).ka, s.kb, s.ek)) {
 					chosen = bit(tid);
 					break;
 				}
 			}
 			info.set(ka, kb, renameMask(sleep, perm) + renameMask(chosen, perm) * S + S * S, ek);
-			for (let tid = 0; tid < T; tid++) if (sleep & bit(tid) && !succs[tid]) succs[tid] = compute(m, tid, true);
+			for (let tid = 0; tid < T; tid++) if (sleep & bit(tid) && !succs[tid]) succs[tid] = inherited?.[tid] ?? compute(m, tid, true);
 		}
 		const todo = chosen & ~sleep;
 		pruned += popcount(en) - popcount(todo);
 		let done = 0;
 		for (let tid = 0; tid < T; tid++) {
 			if (!(todo & bit(tid))) continue;
-			const s = succs[tid] ?? compute(m, tid, reduce);
+			const s = ample[tid] ?? compute(m, tid, reduce);
 			succs[tid] = s;
 			record(node, s);
 			if (stopped === 'first-violation') break;
@@ -385,7 +404,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 					for (let u = 0; u < T; u++) if (candidates & bit(u) && !dependent(succs[u]!, s)) sleepOut |= bit(u);
 				}
 				hashOf(s);
-				visit(s, {code: s.code, up: node}, depth + 1, sleepOut, item.id);
+				visit(s, {code: s.code, up: node}, depth + 1, sleepOut, item.id, sleepOut ? sleepersOf(succs, sleepOut) : null);
 				if (graph && !s.progress) {
 					const to = info.get(s.ka, s.kb, s.ek);
 					if (to >= 0) {
