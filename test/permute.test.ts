@@ -65,6 +65,26 @@ cpu 1 "killer" {
 }
 `;
 
+// Replica CPUs that hold locks (locks{}.owner), read an rwsem together
+// (locks{}.readers) and wait for them (wait kind 'lock'), with a shared counter.
+const LOCKING = `scenario perm-locks
+spinlock_t l;
+struct rw_semaphore sem;
+int n = 0;
+cpu 0 "reader" * 3 {
+	down_read(&sem);
+	spin_lock(&l);
+	n = n + 1;
+	spin_unlock(&l);
+	up_read(&sem);
+}
+cpu 1 "writer" {
+	down_write(&sem);
+	n = 0;
+	up_write(&sem);
+}
+`;
+
 function permutations(xs: number[]): number[][] {
 	if (xs.length <= 1) return [xs];
 	return xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map(p => [x, ...p]));
@@ -74,7 +94,8 @@ describe('CPU renaming (machine/permute.ts)', () => {
 	it('classifies every field of every machine the built-ins reach', () => {
 		const missing = new Set<string>();
 		const models = builtinNames().flatMap(name => [null, ...loadScenario(name).ast.variants.map(v => v.name)].map(variant => loadModel(name, {variant})));
-		models.push(modelFromSource('perm.race', SYMMETRIC));
+		models.push(modelFromSource('perm.race', SYMMETRIC), modelFromSource('perm-locks.race', LOCKING));
+		for (const file of ['kref-lookup', 'retract-lock-order']) models.push(loadModel(`scenarios/examples/${file}.race`));
 		for (const model of models) for (const m of reachable(model, 400)) unclassified(m, '', missing);
 		expect([...missing].sort(), 'add these paths to SHAPE in machine/permute.ts (and rename them if they hold CPU ids)').toEqual([]);
 	});
@@ -93,22 +114,15 @@ describe('CPU renaming (machine/permute.ts)', () => {
 		expect(loadModel('devdax-unbind', {set: {gups: '2', walkers: '2'}}).program.symmetry).toEqual([[0, 3]]);
 	});
 
-	it('renaming interchangeable CPUs commutes with step() on every reachable state', () => {
-		const model = modelFromSource('perm.race', SYMMETRIC);
+	const commutes = (model: Model, group: number[], limit: number): number => {
 		const n = model.cpuCount;
-		const perms = permutations([0, 2, 3]).map(p => {
+		const perms = permutations(group).map(p => {
 			const perm = Array.from({length: n}, (_, i) => i);
-			[0, 2, 3].forEach((c, k) => (perm[c] = p[k]!));
+			group.forEach((c, k) => (perm[c] = p[k]!));
 			return perm;
 		});
-		const states = reachable(model, 1000);
-		// The walk reaches the CPU-id fields with replica ids in them.
-		expect(states.some(m => m.cpus.some(c => c.ipis.some(i => i.from !== 1)))).toBe(true);
-		expect(states.some(m => m.cpus.some(c => c.wait?.kind === 'gp' && c.wait.readers.length > 1))).toBe(true);
-		expect(states.some(m => m.cpus.some(c => c.wait?.kind === 'acks' && c.wait.pending.some(p => p !== 1)))).toBe(true);
-		expect(states.some(m => m.rcu.some(cb => cb.readers.length > 0))).toBe(true);
 		let checked = 0;
-		for (const s of states) {
+		for (const s of reachable(model, limit)) {
 			for (const perm of perms) {
 				const ps = permuteMachine(s, perm);
 				const renamed = (t: Transition): Transition => ({cpu: perm[t.cpu]!, irq: t.irq});
@@ -122,7 +136,28 @@ describe('CPU renaming (machine/permute.ts)', () => {
 				}
 			}
 		}
-		expect(checked).toBeGreaterThan(2000);
+		return checked;
+	};
+
+	it('renaming interchangeable CPUs commutes with step() on every reachable state (IPIs, acks, RCU readers)', () => {
+		const model = modelFromSource('perm.race', SYMMETRIC);
+		const states = reachable(model, 1000);
+		// The walk reaches the CPU-id fields with replica ids in them.
+		expect(states.some(m => m.cpus.some(c => c.ipis.some(i => i.from !== 1)))).toBe(true);
+		expect(states.some(m => m.cpus.some(c => c.wait?.kind === 'gp' && c.wait.readers.length > 1))).toBe(true);
+		expect(states.some(m => m.cpus.some(c => c.wait?.kind === 'acks' && c.wait.pending.some(p => p !== 1)))).toBe(true);
+		expect(states.some(m => m.rcu.some(cb => cb.readers.length > 0))).toBe(true);
+		expect(commutes(model, [0, 2, 3], 1000)).toBeGreaterThan(2000);
+	});
+
+	it('... and on locks (owners, rwsem readers, CPUs waiting for a lock)', () => {
+		const model = modelFromSource('perm-locks.race', LOCKING);
+		expect(model.program.symmetry).toEqual([[0, 2, 3]]);
+		const states = reachable(model, 1000);
+		expect(states.some(m => m.locks.l?.owner !== null && m.locks.l?.owner !== undefined && m.locks.l.owner !== 0)).toBe(true);
+		expect(states.some(m => (m.locks.sem?.readers.length ?? 0) > 1)).toBe(true);
+		expect(states.some(m => m.cpus.filter(c => c.wait?.kind === 'lock' || model.blockedReason(m, c.id) !== null).length > 1)).toBe(true);
+		expect(commutes(model, [0, 2, 3], 1000)).toBeGreaterThan(1000);
 	});
 
 	it('invert undoes a permutation; the identity returns the machine itself', () => {

@@ -56,8 +56,9 @@ Examples
   $ racewalk explore fsdax-unbind-2021 --variant noref
   $ racewalk explore devdax-unbind --strategy pct --seed 7 --depth 3 --runs 500
   $ racewalk explore devdax-unbind --set gups=2 --max-states 100000 --timeout 30
-  $ racewalk explore devdax-unbind --set gups=3 --set pages=2 --set walkers=2 --jobs 2
-  $ racewalk explore devdax-unbind --frontier 6 --shard 0/4 --json > s0.json
+  $ racewalk explore devdax-unbind --set gups=2 --set walkers=2 --strategy dfs
+  $ racewalk explore devdax-unbind --set gups=2 --jobs 2
+  $ racewalk explore devdax-unbind --frontier 6 --shard 0/4 --json
 `;
 
 const STRATEGIES: readonly Strategy[] = ['bfs', 'dfs', 'random', 'pct'];

@@ -39,6 +39,9 @@ export const SHAPE: Readonly<Record<string, FieldClass>> = {
 	'cpus[].wait.readers': 'cpus',
 	'cpus[].wait.vas': 'data',
 	'cpus[].wait.after': 'data',
+	'cpus[].wait.lock': 'data',
+	'cpus[].wait.mode': 'data',
+	'cpus[].wait.data': 'data', // [table, va] of the page-table lock primitives
 	'cpus[].ipis': 'list',
 	'cpus[].ipis[]': 'object',
 	'cpus[].ipis[].from': 'cpu',
@@ -76,7 +79,8 @@ const renameSet = (ids: number[], perm: readonly number[]): number[] => (sameIds
 function renameWait(w: Wait | null, perm: readonly number[]): Wait | null {
 	if (w === null) return null;
 	if (w.kind === 'acks') return sameIds(w.pending, perm) ? w : {...w, pending: renameSet(w.pending, perm)};
-	return sameIds(w.readers, perm) ? w : {...w, readers: renameSet(w.readers, perm)};
+	if (w.kind === 'gp') return sameIds(w.readers, perm) ? w : {...w, readers: renameSet(w.readers, perm)};
+	return w; // 'lock' (a lock name, a mode, [table, va]) and 'phase' ([table, va]) hold no CPU id
 }
 
 function renameIpis(ipis: Ipi[], perm: readonly number[]): Ipi[] {

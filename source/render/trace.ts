@@ -50,9 +50,21 @@ function firstStatement(text: string): string {
 	return text;
 }
 
+/** Where an inlined helper's statement was called from: `  ← pte_ok() at L12`, innermost first. */
+export function callSites(model: Model, before: Machine, t: Transition): string {
+	if (t.irq) return '';
+	const via = model.instrAt(before, t.cpu)?.via;
+	if (!via) return '';
+	return via
+		.slice()
+		.reverse()
+		.map(v => `  ← ${v.fn}() at L${v.line}`)
+		.join('');
+}
+
 /** What the step did, in words: its statement (or the interrupt) and its effects. */
 export function stepSummary(model: Model, s: TraceStep): {what: string; effects: string[]} {
-	const what = statementText(model, s.before, s.transition, s.line);
+	const what = statementText(model, s.before, s.transition, s.line) + callSites(model, s.before, s.transition);
 	const effects = changes(s.before, s.after)
 		.filter(c => !(c.path === `CPU${s.transition.cpu}.wait`))
 		.map(formatChange);
