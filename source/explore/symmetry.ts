@@ -14,9 +14,43 @@
 // CPUs' lists tell apart keep their order): then a class may be stored twice,
 // which costs states, never a finding.
 
-import type {Machine} from '../machine/types.js';
-import {permuteMachine} from '../machine/permute.js';
+import type {CpuState, Machine} from '../machine/types.js';
+import {onlyIdRenamed, permuteMachine, renameCpu} from '../machine/permute.js';
 import {lanes, sharedHash, sharedHashWithout} from './fasthash.js';
+
+// Per-CPU-object caches, stamped on the (never mutated) slices as private
+// fields (see fasthash.ts for why not a WeakMap): the slice's signature, and
+// its renamed copies by new id, so a CPU that did not move since the parent
+// state costs neither a rehash nor a new renamed object (whose hash is cached
+// in turn).
+class Stamped {
+	constructor(o: object) {
+		return o;
+	}
+}
+
+class CpuCache extends Stamped {
+	#a = 0;
+	#b = 0;
+	#renamed: (CpuState | undefined)[] = [];
+	static sig(c: CpuState): void {
+		if (#a in c) {
+			lanes.a = (c as unknown as CpuCache).#a;
+			lanes.b = (c as unknown as CpuCache).#b;
+			return;
+		}
+		sharedHashWithout(c, 'id');
+		new CpuCache(c);
+		(c as unknown as CpuCache).#a = lanes.a;
+		(c as unknown as CpuCache).#b = lanes.b;
+	}
+	static rename(c: CpuState, perm: readonly number[]): CpuState {
+		if (!(#a in c) || !onlyIdRenamed(c, perm)) return renameCpu(c, perm);
+		const to = perm[c.id]!;
+		const cache = (c as unknown as CpuCache).#renamed;
+		return (cache[to] ??= renameCpu(c, perm));
+	}
+}
 
 export class Symmetry {
 	private readonly sigA: Int32Array;
@@ -48,7 +82,7 @@ export class Symmetry {
 		const perm = this.perm;
 		for (const g of this.groups) {
 			for (const c of g) {
-				sharedHashWithout(m.cpus[c]!, 'id');
+				CpuCache.sig(m.cpus[c]!);
 				this.sigA[c] = lanes.a;
 				this.sigB[c] = lanes.b;
 			}
@@ -69,7 +103,7 @@ export class Symmetry {
 		}
 		const p = perm.slice();
 		for (const g of this.groups) for (const c of g) perm[c] = c;
-		const rep = permuteMachine(m, p);
+		const rep = permuteMachine(m, p, CpuCache.rename);
 		sharedHash(rep);
 		return {perm: p, rep};
 	}

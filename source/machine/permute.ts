@@ -88,8 +88,13 @@ function renameIpis(ipis: Ipi[], perm: readonly number[]): Ipi[] {
 	return ipis.map(i => (perm[i.from] === i.from ? i : {...i, from: perm[i.from]!}));
 }
 
-function renameCpu(c: CpuState, perm: readonly number[]): CpuState {
+export function renameCpu(c: CpuState, perm: readonly number[]): CpuState {
 	return {...c, id: perm[c.id]!, wait: renameWait(c.wait, perm), ipis: renameIpis(c.ipis, perm)};
+}
+
+/** The CPU's slice refers to no CPU that perm renames (so renaming it changes its id only). */
+export function onlyIdRenamed(c: CpuState, perm: readonly number[]): boolean {
+	return renameWait(c.wait, perm) === c.wait && renameIpis(c.ipis, perm) === c.ipis;
 }
 
 function renameRcu(cb: RcuCallback, perm: readonly number[]): RcuCallback {
@@ -108,10 +113,10 @@ function renameLock(l: Lock, perm: readonly number[]): Lock {
  * and CPU sets are re-sorted. Parts holding no CPU id are shared with `m`,
  * which is not changed.
  */
-export function permuteMachine(m: Machine, perm: readonly number[]): Machine {
+export function permuteMachine(m: Machine, perm: readonly number[], rename: (c: CpuState, perm: readonly number[]) => CpuState = renameCpu): Machine {
 	if (sameIds(m.cpus.map(c => c.id), perm)) return m;
 	const cpus = new Array<CpuState>(m.cpus.length);
-	for (const c of m.cpus) cpus[perm[c.id]!] = renameCpu(c, perm);
+	for (const c of m.cpus) cpus[perm[c.id]!] = perm[c.id] === c.id && onlyIdRenamed(c, perm) ? c : rename(c, perm);
 	let locks = m.locks;
 	for (const [name, l] of Object.entries(m.locks)) {
 		const r = renameLock(l, perm);
