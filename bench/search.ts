@@ -4,7 +4,7 @@
 //   a fresh process under /usr/bin/time: wall, user CPU, max RSS; states and
 //   transitions from its --json; states per CPU-second; bytes per stored state
 //   (RSS above the smallest run's, over the states);
-// - each reduction alone (POR, merged local steps, symmetry) and all of them
+// - each reduction alone (bounded: 1.5 M states, 25 s) (POR, merged local steps, symmetry) and all of them
 //   against the plain search (one statement per transition, none of them),
 //   in this process, as state counts;
 // - --jobs 2 against one thread on a scaled row.
@@ -86,15 +86,17 @@ function alone(name: string, set: Record<string, string>, variant: string | null
 }
 
 export type BenchOptions = {
-	/** Scaled devdax-unbind rows: [gups, pages, walkers, also each reduction alone, also --jobs 2]. */
+	/** Scaled devdax-unbind rows (depth-first: the least memory): [gups, pages, walkers, also each reduction alone, also --jobs 2 and the livelock search]. */
 	scales?: [number, number, number, boolean, boolean][];
+	/** Wall-clock bound of each scaled run, seconds (default 90). */
+	timeoutS?: number;
 	/** Bound of the reductions-alone searches. */
 	aloneBound?: {maxStates: number; timeoutMs: number};
 };
 
 export function benchSearch(opts: BenchOptions = {}): SearchRow[] {
 	const rows: SearchRow[] = [];
-	const bound = opts.aloneBound ?? {maxStates: 1_500_000, timeoutMs: 60_000};
+	const bound = opts.aloneBound ?? {maxStates: 1_500_000, timeoutMs: 25_000};
 	for (const name of builtinNames()) {
 		const variants = loadScenario(name).ast.variants.map(v => v.name);
 		for (const variant of [null, ...variants]) {
@@ -104,13 +106,16 @@ export function benchSearch(opts: BenchOptions = {}): SearchRow[] {
 	}
 	for (const [gups, pages, walkers, withAlone, withJobs] of opts.scales ?? []) {
 		const set = {gups: String(gups), pages: String(pages), walkers: String(walkers)};
-		const args = ['devdax-unbind', ...Object.entries(set).flatMap(([k, v]) => ['--set', `${k}=${v}`]), '--no-liveness', '--timeout', '120'];
+		const sets = Object.entries(set).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
+		const timeoutS = opts.timeoutS ?? 90;
+		const args = ['devdax-unbind', ...sets, '--strategy', 'dfs', '--no-liveness', '--timeout', String(timeoutS)];
 		const run = runCli(args);
 		const jobs2 = withJobs ? runCli([...args, '--jobs', '2']) : null;
-		rows.push({scenario: 'devdax-unbind', params: `gups=${gups} pages=${pages} walkers=${walkers}`, run, perCpuSec: 0, bytesPerState: 0, alone: withAlone ? alone('devdax-unbind', set, null, bound) : null, jobs2});
-		// The livelock search (full graph, merged steps) at the same scale.
-		const live = runCli(['devdax-unbind', ...args.slice(1, -3), '--timeout', '120']);
-		rows.push({scenario: 'devdax-unbind', params: `gups=${gups} pages=${pages} walkers=${walkers}, with livelock search`, run: live, perCpuSec: 0, bytesPerState: 0, alone: null, jobs2: null});
+		rows.push({scenario: 'devdax-unbind', params: `gups=${gups} pages=${pages} walkers=${walkers} (dfs)`, run, perCpuSec: 0, bytesPerState: 0, alone: withAlone ? alone('devdax-unbind', set, null, bound) : null, jobs2});
+		if (!withJobs) continue;
+		// The livelock search (full graph, merged steps) at the same scale, after the safety search.
+		const live = runCli(['devdax-unbind', ...sets, '--strategy', 'dfs', '--timeout', String(timeoutS)]);
+		rows.push({scenario: 'devdax-unbind', params: `gups=${gups} pages=${pages} walkers=${walkers} (dfs), with livelock search`, run: live, perCpuSec: 0, bytesPerState: 0, alone: null, jobs2: null});
 	}
 	const base = Math.min(...rows.map(r => r.run.rssMB));
 	for (const r of rows) {

@@ -199,7 +199,8 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 	const expandViolations = opts.expandViolations ?? true;
 	const kinds = new Map<string, Found>();
 	// reduce: key -> sleep + chosen * S + expanded * S² (masks in the representative's numbering); otherwise key -> state id.
-	const info: Visited = exact ? new ExactTable() : new KeyTable();
+	// Values: sleep + chosen·S + S² < 2^(2T+1), or a state id: 32 bits up to 7 CPUs.
+	const info: Visited = exact ? new ExactTable() : new KeyTable(1 << 12, reduce && 2 * T + 1 > 31);
 	const graph: StateGraph | null = opts.graph ? {count: 0, parent: [], ptid: [], enabledCpus: [], from: [], to: [], tid: [], rootPath: new Map()} : null;
 	let states = 0;
 	let transitions = 0;
