@@ -6,6 +6,9 @@ import {describe, expect, it} from 'vitest';
 import {cloneMachine, explore, exploreAsync, findShortest, mulberry32, sharedKey, stateKey, tarjan} from '../source/explore/index.js';
 import {Budget} from '../source/explore/budget.js';
 import {sample} from '../source/explore/random.js';
+import {lanes} from '../source/explore/fasthash.js';
+import {Symmetry} from '../source/explore/symmetry.js';
+import {permuteMachine} from '../source/machine/permute.js';
 import type {Expect} from '../source/lang/ast.js';
 import type {Model} from '../source/lang/interpreter.js';
 import {builtinNames, loadModel, loadScenario} from '../source/lang/load.js';
@@ -267,6 +270,70 @@ describe('the search fast path is the same semantics', () => {
 			}
 		});
 	}
+
+	for (const c of [...cases, {name: 'devdax-unbind', variant: null, set: {gups: '2', pages: '2', walkers: '2'}}] as {name: string; variant: string | null; set?: Record<string, string>}[]) {
+		it(`${c.name}/${c.variant ?? 'base'}${c.set ? ' scaled' : ''}: stepMerged is step() repeated over the CPU's local statements`, () => {
+			const model = loadModel(c.name, {variant: c.variant, set: c.set});
+			const rng = mulberry32(4242);
+			let merged = 0;
+			for (let run = 0; run < 20; run++) {
+				let m = model.initial;
+				let shared = cloneMachine(model.initial, true);
+				for (let i = 0; i < 200; i++) {
+					const en = model.enabled(m);
+					if (en.length === 0) break;
+					const t = en[Math.floor(rng() * en.length)]!;
+					const b = model.stepMerged(shared, t, true);
+					// The same statements one by one: the first transition, then the CPU's steps.
+					let violations: string[] = [];
+					let progress = false;
+					for (let k = 0; k < b.count; k++) {
+						const tk = k === 0 ? t : {cpu: t.cpu, irq: false};
+						if (k > 0) expect(model.instrAt(m, t.cpu)!.local).toBe(true);
+						const a = model.step(m, tk, {footprint: true});
+						violations = [...violations, ...a.violations.map(v => v.kind)];
+						progress ||= a.progress;
+						m = a.state;
+					}
+					if (b.count > 1) merged++;
+					shared = b.state;
+					expect(model.hash(shared)).toBe(model.hash(m));
+					expect(b.violations.map(v => v.kind)).toEqual(violations);
+					expect(b.progress).toBe(progress);
+				}
+			}
+			expect(merged).toBeGreaterThan(0);
+		});
+	}
+
+	it('symmetry: a state and its renamings within a group get one key; other CPUs are not renamed', () => {
+		const model = loadModel('devdax-unbind', {set: {gups: '3', pages: '2', walkers: '2'}});
+		const sym = new Symmetry(model.program.symmetry, model.cpuCount);
+		expect(model.program.symmetry).toEqual([[0, 3, 4]]);
+		const rng = mulberry32(99);
+		const keyOf = (m: Machine) => {
+			sym.key(m);
+			return `${lanes.a}:${lanes.b}`;
+		};
+		let differentSlices = 0;
+		for (let run = 0; run < 10; run++) {
+			let m = model.initial;
+			for (let i = 0; i < 60; i++) {
+				const en = model.enabled(m);
+				if (en.length === 0) break;
+				m = model.step(m, en[Math.floor(rng() * en.length)]!).state;
+				for (const p of [[3, 1, 2, 0, 4, 5], [4, 1, 2, 0, 3, 5], [3, 1, 2, 4, 0, 5]]) {
+					const renamed = permuteMachine(m, p);
+					if (model.hash(renamed) !== model.hash(m)) differentSlices++;
+					expect(keyOf(renamed)).toBe(keyOf(m));
+				}
+				// Renaming a walker (not interchangeable: it loads its own page) changes the key.
+				const w = permuteMachine(m, [0, 1, 5, 3, 4, 2]);
+				if (model.hash(w) !== model.hash(m)) expect(keyOf(w)).not.toBe(keyOf(m));
+			}
+		}
+		expect(differentSlices).toBeGreaterThan(100);
+	});
 
 	it('cloneMachine is a deep, independent copy', () => {
 		const model = loadModel('fsdax-unbind-2021');
