@@ -561,10 +561,10 @@ describe('TUI fixes from the newcomer trial', () => {
 		await settle();
 		await r.press('0', '0');
 		const status = r.lines().slice(36, 39).join(' ');
-		expect(status).toContain('CPU0 line 55: local_irq_save();');
+		expect(status).toContain('CPU0 line 56: local_irq_save();');
 		expect(status).not.toContain('if (gup_irqs_off)');
 		const row = r.lines().find(l => /▶\s+2\s/.test(l) && l.includes('local_irq_save'))!;
-		expect(row).toContain('55 local_irq_save();');
+		expect(row).toContain('56 local_irq_save();');
 		expect(row).not.toContain('if (gup_irqs_off)');
 	});
 
