@@ -86,6 +86,22 @@ describe('racewalk merge and explore --jobs', () => {
 		expect(cli('explore', 'devdax-unbind', '--strategy', 'random', '--jobs', '2').code).toBe(2);
 	});
 
+	it('--exact stores full states: the same states and verdict, no chance of an omission; each reduction can be turned off', () => {
+		const exact = JSON.parse(cli('explore', 'devdax-unbind', '--set', 'gups=2', '--exact', '--json').out);
+		const fp = JSON.parse(cli('explore', 'devdax-unbind', '--set', 'gups=2', '--json').out);
+		expect(exact.stats.states).toBe(fp.stats.states);
+		expect(exact.stats.omission).toBe(0);
+		expect(fp.stats.omission).toBeGreaterThan(0);
+		expect(fp.stats.omission).toBeLessThan(1e-9);
+		expect(exact.stats.reductions).toEqual({por: true, merge: true, symmetry: true, exact: true});
+		expect(exact.verdict).toBe(fp.verdict);
+		expect(cli('explore', 'devdax-unbind', '--set', 'gups=2', '--exact').out).toContain('visited set: full states (--exact): no state can be omitted');
+		const off = JSON.parse(cli('explore', 'devdax-unbind', '--set', 'gups=2', '--no-merge', '--no-symmetry', '--no-reduce', '--no-liveness', '--json').out);
+		expect(off.stats.reductions).toEqual({por: false, merge: false, symmetry: false, exact: false});
+		expect(off.stats.states).toBeGreaterThan(fp.stats.states);
+		expect(off.verdict).toBe(fp.verdict);
+	});
+
 	it('--jobs 2 runs the shards on worker threads: the verdict of the plain search', () => {
 		const j = cli('explore', 'devdax-unbind', '--variant', 'v5_18', '--jobs', '2');
 		const whole = cli('explore', 'devdax-unbind', '--variant', 'v5_18');
