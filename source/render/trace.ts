@@ -71,6 +71,27 @@ export function stepSummary(model: Model, s: TraceStep): {what: string; effects:
 	return {what, effects};
 }
 
+/**
+ * Why a CPU cannot move, with the history the state alone does not hold: for a
+ * lock, since which step its holder has it ("held by CPU0 since step 4").
+ */
+export function blockedWithHistory(model: Model, steps: readonly TraceStep[], final: Machine, cpu: number): string | null {
+	const why = model.blockedReason(final, cpu);
+	const w = final.cpus[cpu]?.wait;
+	if (why === null || w?.kind !== 'lock') return why;
+	const holder = (m: Machine): string => JSON.stringify(m.locks[w.lock] ?? null);
+	const now = holder(final);
+	let since: number | null = null;
+	for (let i = steps.length - 1; i >= 0; i--) {
+		if (holder(steps[i]!.after) !== now) break;
+		if (holder(steps[i]!.before) !== now) {
+			since = steps[i]!.n;
+			break;
+		}
+	}
+	return since === null ? why : `${why} since step ${since}`;
+}
+
 export function cpuLabel(model: Model, cpu: number): string {
 	const label = model.program.cpus[cpu]?.label;
 	return label ? `CPU${cpu} ${label}` : `CPU${cpu}`;
