@@ -652,17 +652,21 @@ export function compile(ast: Scenario, opts: CompileOptions): Program {
 		if (d.id !== i) c.fail(d.pos, `CPU ids must be 0, 1, 2... in order: expected cpu ${i}, found cpu ${d.id}`);
 	});
 	if (decls.length === 0) c.fail(ast.pos, 'a scenario needs at least one cpu block');
+	// Sizes first: `cpu 0 "x" * 1000000000` must be refused before any copy is built.
+	const counts = decls.map(d => replicaCount(c, d));
+	const total = counts.reduce((a, b) => a + b, 0);
+	if (total > 10) c.fail((decls.find((d, i) => counts[i]! > 1) ?? decls[0]!).pos, `at most 10 CPUs (0-9), this scenario has ${total}`);
 	for (const d of decls) cpus.push(c.cpu(d, d.id, 0));
 	const replicaOf = new Map<number, number>();
-	for (const d of decls) {
-		const n = replicaCount(c, d);
-		for (let r = 1; r < n; r++) {
+	decls.forEach((d, i) => {
+		for (let r = 1; r < counts[i]!; r++) {
 			replicaOf.set(cpus.length, d.id);
 			cpus.push(c.cpu(d, cpus.length, r));
 		}
-	}
-	if (cpus.length > 10) c.fail(decls[0]!.pos, `at most 10 CPUs (0-9), this scenario has ${cpus.length}`);
+	});
 	const initial = c.buildMachine(cpus.length, replicaOf);
+	// A body with no steps (empty, or folded away by a param) is finished from the start.
+	for (const cpu of cpus) if (cpu.instrs.length === 0) initial.cpus[cpu.id]!.pc = -1;
 	const invariants = ast.invariants.map(inv => {
 		const ev = c.expr(inv.expr, {locals: null, inAtomic: false, replica: 0}).ev;
 		return {name: inv.name, line: inv.pos.line, check: (ctx: Ctx) => truthy(ev({ctx, locals: {}}))};
@@ -684,6 +688,6 @@ function replicaCount(c: Compiler, d: CpuDecl): number {
 	const r = d.replicas;
 	if (!r) return 1;
 	const v = c.expr(r, {locals: null, inAtomic: false, replica: 0});
-	if (typeof v.constant !== 'number' || v.constant < 1) c.fail(r.pos, 'the replica count must be a positive integer from params or consts');
+	if (typeof v.constant !== 'number' || !Number.isInteger(v.constant) || v.constant < 1) c.fail(r.pos, 'the replica count must be a positive integer from params or consts');
 	return v.constant;
 }
