@@ -9,6 +9,7 @@ import {LoadError, loadScenario} from '../lang/load.js';
 import {compile} from '../lang/compiler.js';
 import {Model} from '../lang/interpreter.js';
 import {ScheduleError} from '../lang/schedule.js';
+import {visible} from '../lang/visible.js';
 
 export const EXIT = {ok: 0, violation: 1, usage: 2, liveness: 3, bound: 4} as const;
 
@@ -70,8 +71,9 @@ function guardPipes(): void {
 }
 
 export const processIo = (): Io => (guardPipes(), {
-	out: t => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
-	err: t => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
+	// Names, notes and source lines in the output come from files: shown, never obeyed.
+	out: t => process.stdout.write(visible(t.endsWith('\n') ? t : t + '\n', {lines: true})),
+	err: t => process.stderr.write(visible(t.endsWith('\n') ? t : t + '\n', {lines: true})),
 	isTTY: Boolean(process.stdout.isTTY),
 	columns: process.stdout.columns ?? 80,
 });
