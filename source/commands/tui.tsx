@@ -3,7 +3,7 @@
 // restores the terminal on quit, Ctrl+C, SIGTERM/SIGHUP/SIGINT and errors;
 // auto-saves the session on quit and on a signal.
 
-import {closeSync, openSync, readSync} from 'node:fs';
+import {closeSync, openSync, readSync, statSync} from 'node:fs';
 import {DEFAULT_SCENARIO} from '../lang/load.js';
 import {createSession} from '../session/session.js';
 import type {Session} from '../session/types.js';
@@ -38,6 +38,8 @@ Examples
 export function isRecordingPath(target: string): boolean {
 	if (/\.json$/i.test(target)) return true;
 	try {
+		// only a regular file is sniffed: opening a FIFO would wait for a writer for ever
+		if (!statSync(target).isFile()) return false;
 		const fd = openSync(target, 'r');
 		try {
 			const buf = Buffer.alloc(64);

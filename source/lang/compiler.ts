@@ -36,7 +36,8 @@ const PTE_FIELDS = new Set(['pfn', 'present', 'write', 'special', 'devmap', 'hug
 type Compiled = {ev: Eval; pure: boolean; constant?: Value; text: string};
 
 class Compiler {
-	readonly params: Record<string, ParamValue> = {};
+	// no prototype: a param lookup must not find `constructor` or `toString`
+	readonly params: Record<string, ParamValue> = Object.create(null);
 	readonly consts = new Map<string, Value>();
 	readonly pgmapNames = new Set<string>();
 	readonly machineItems: {name: string; args: Value[]; pos: Pos}[] = [];
@@ -62,7 +63,7 @@ class Compiler {
 	constName(name: string): Value | undefined {
 		if (name in this.params) return this.paramValue(name);
 		if (this.consts.has(name)) return this.consts.get(name)!;
-		if (name in BUILTIN_INTS) return BUILTIN_INTS[name]!;
+		if (Object.hasOwn(BUILTIN_INTS, name)) return BUILTIN_INTS[name]!;
 		if (this.pgmapNames.has(name)) return {t: 'pgmap', name};
 		if (ENUM_WORDS.has(name) || this.ast.params.some(p => p.choices?.includes(name))) return {t: 'sym', name};
 		return undefined;
@@ -93,6 +94,8 @@ class Compiler {
 			case 'name': {
 				if (scope.locals?.has(e.name)) {
 					const n = e.name;
+					// a local not assigned yet reads NULL, never Object.prototype's `constructor`
+					if (n in Object.prototype) return {ev: env => (Object.hasOwn(env.locals, n) ? env.locals[n]! : null), pure: true, text};
 					return {ev: env => env.locals[n] ?? null, pure: true, text};
 				}
 				if (e.name === 'REPLICA') return {ev: () => scope.replica, pure: true, constant: scope.replica, text};
@@ -176,6 +179,9 @@ class Compiler {
 		}
 	}
 
+	/** Params the variant sets that a `--set` then changed: the variant no longer holds as declared. */
+	readonly overVariant: string[] = [];
+
 	setupParams(variant: string | null, set: Record<string, string>): {variantName: string | null; expects: Expect[]} {
 		this.checkVariants();
 		for (const p of this.ast.params) this.params[p.name] = p.value;
@@ -201,6 +207,7 @@ class Compiler {
 				throw new ParamError(`--set ${name}=${raw}: unknown param '${name}'${suggestion(name, have)}; params: ${have.join(', ') || 'none'}`);
 			}
 			this.params[name] = parseParamText(decl, raw);
+			if (variantName && this.ast.variants.find(x => x.name === variantName)!.settings.some(s => s.name === name)) this.overVariant.push(name);
 		}
 		return {variantName, expects};
 	}
@@ -614,15 +621,16 @@ function checkParam(decl: Scenario['params'][number], v: Value, fail: (msg: stri
 export function parseParamText(decl: Scenario['params'][number], raw: string): ParamValue {
 	const at = `--set ${decl.name}=${raw}`;
 	if (typeof decl.value === 'boolean') {
-		if (raw === 'true' || raw === '1' || raw === 'on') return true;
-		if (raw === 'false' || raw === '0' || raw === 'off') return false;
+		if (raw === 'true') return true;
+		if (raw === 'false') return false;
 		throw new ParamError(`${at}: ${decl.name} is a boolean; use true or false`);
 	}
 	if (typeof decl.value === 'number') {
-		if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(raw)) throw new ParamError(`${at}: ${decl.name} is an integer`);
-		const n = Number(raw);
+		const range = decl.range ? ` in ${decl.range[0]}..${decl.range[1]}` : '';
+		if (!/^-?(0x[0-9a-fA-F]+|\d+)$/.test(raw)) throw new ParamError(`${at}: ${decl.name} is an integer${range}`);
+		const n = raw.startsWith('-') ? -Number(raw.slice(1)) : Number(raw);
 		if (!Number.isSafeInteger(n)) throw new ParamError(`${at}: number too large`);
-		if (decl.range && (n < decl.range[0] || n > decl.range[1])) throw new ParamError(`${at}: ${decl.name} must be in ${decl.range[0]}..${decl.range[1]}`);
+		if (decl.range && (n < decl.range[0] || n > decl.range[1])) throw new ParamError(`${at}: ${decl.name} must be${range}`);
 		return n;
 	}
 	if (!decl.choices!.includes(raw)) throw new ParamError(`${at}: ${decl.name} is one of ${decl.choices!.join(' | ')}${suggestion(raw, decl.choices!)}`);
@@ -677,6 +685,7 @@ export function compile(ast: Scenario, opts: CompileOptions): Program {
 		scenario: ast,
 		params: {...c.params},
 		variant: variantName,
+		...(c.overVariant.length ? {overVariant: c.overVariant} : {}),
 		expects,
 		cpus,
 		invariants,

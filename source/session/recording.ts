@@ -7,12 +7,12 @@
 // Every problem is a RecordingError whose message is one line naming the file.
 
 import {createHash} from 'node:crypto';
-import {closeSync, fstatSync, openSync, readSync} from 'node:fs';
 import {z} from 'zod';
 import {ParamError} from '../lang/compiler.js';
 import {Diagnostic} from '../lang/diagnostics.js';
 import type {Model} from '../lang/interpreter.js';
 import {modelFromSource} from '../lang/load.js';
+import {FileError, readRegularFile} from '../lang/readfile.js';
 import {formatSchedule, parseSchedule, ScheduleError} from '../lang/schedule.js';
 import type {Transition} from '../machine/types.js';
 import {OverwriteError, WriteError, writeFileAtomic} from './atomic.js';
@@ -257,32 +257,13 @@ export function parseRecording(data: Uint8Array | string, file: string): Recordi
 	return r.data!;
 }
 
-/** Read a file with the size checked before anything is read. */
+/** Read a regular file, never more than the size limit (whatever stat says). */
 export function readRecordingFile(path: string): Uint8Array {
-	let fd: number;
 	try {
-		fd = openSync(path, 'r');
+		return readRegularFile(path, LIMITS.fileBytes, 'a recording');
 	} catch (err) {
-		const code = (err as NodeJS.ErrnoException).code;
-		throw new RecordingError(path, code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : `cannot open (${code})`);
-	}
-	try {
-		const st = fstatSync(fd);
-		if (st.isDirectory()) throw new RecordingError(path, 'is a directory, not a recording');
-		if (st.size > LIMITS.fileBytes) throw new RecordingError(path, `file too large for a recording (${(st.size / 1048576).toFixed(1)} MiB; the limit is 64 MiB)`);
-		const buf = Buffer.alloc(st.size);
-		let off = 0;
-		while (off < st.size) {
-			const n = readSync(fd, buf, off, st.size - off, off);
-			if (n === 0) break;
-			off += n;
-		}
-		return buf.subarray(0, off);
-	} catch (err) {
-		if (err instanceof RecordingError) throw err;
-		throw new RecordingError(path, `cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-	} finally {
-		closeSync(fd);
+		if (err instanceof FileError) throw new RecordingError(path, err.message);
+		throw err;
 	}
 }
 
