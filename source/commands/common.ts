@@ -64,7 +64,8 @@ function guardPipes(): void {
 		stream.on('error', (err: NodeJS.ErrnoException) => {
 			// The reader went away: the rest of the output has nowhere to go, but the
 			// verdict's exit code must still be the one the command returns.
-			if (err.code !== 'EPIPE') throw err;
+			// EIO: the terminal itself is gone (a closed window, tmux kill-session)
+			if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
 		});
 	}
 }

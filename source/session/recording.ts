@@ -126,15 +126,21 @@ export function serializeRecording(rec: Recording): string {
 	return JSON.stringify(rec, null, 2) + '\n';
 }
 
-/** Save atomically. Throws RecordingError (one line) if the file exists and !force, or on write errors. */
-export function saveRecording(session: SessionImpl, path: string, opts: {force?: boolean; set?: Record<string, string>} = {}): Recording {
+/** The recording of a session as the text of its file, checked as loading will check it. */
+export function recordingText(session: SessionImpl, path: string, opts: {set?: Record<string, string>} = {}): {rec: Recording; text: string} {
 	const rec = recordingOf(session, {set: opts.set});
 	const checked = RecordingSchema.safeParse(rec);
 	if (!checked.success) throw new RecordingError(path, `cannot save this session: ${describeIssue(checked.error.issues[0]!, rec)}`);
 	const total = rec.branches.reduce((n, b) => n + (b.schedule ? b.schedule.split(' ').length : 0), 0);
 	if (total > LIMITS.totalSteps) throw new RecordingError(path, `cannot save this session: ${total} steps in all, over the limit of ${LIMITS.totalSteps} a recording may hold`);
+	return {rec, text: serializeRecording(rec)};
+}
+
+/** Save atomically. Throws RecordingError (one line) if the file exists and !force, or on write errors. */
+export function saveRecording(session: SessionImpl, path: string, opts: {force?: boolean; set?: Record<string, string>} = {}): Recording {
+	const {rec, text} = recordingText(session, path, opts);
 	try {
-		writeFileAtomic(path, serializeRecording(rec), {force: opts.force});
+		writeFileAtomic(path, text, {force: opts.force});
 	} catch (err) {
 		if (err instanceof OverwriteError) throw new RecordingError(path, 'already exists; not overwriting it (use --force to replace it)');
 		if (err instanceof WriteError) throw new RecordingError(path, err.message.replace(/^cannot write [^:]*: /, 'cannot write: '));
