@@ -4,6 +4,7 @@
 
 import type {Model} from '../lang/interpreter.js';
 import {formatSchedule} from '../lang/schedule.js';
+import {editedBuiltinNote} from '../render/markdown.js';
 import {cpuLabel, stepSummary, type TraceStep} from '../render/trace.js';
 import {isLiveness, violationLine} from '../render/verdict.js';
 import {OverwriteError, WriteError, writeFileAtomic} from '../session/atomic.js';
@@ -37,7 +38,8 @@ export async function recordingTui(file: string, loaded: Loaded, io: Io): Promis
 		}
 	};
 	const n = session.branches.length;
-	return runTui(session, {reopen, sets: recording.params.set, initialMessage: `${file}: ${n} branch${n === 1 ? '' : 'es'} replayed and verified`, io});
+	const edited = editedBuiltinNote(loaded.model) ? ` (its scenario text differs from the built-in '${sc.name}')` : '';
+	return runTui(session, {reopen, sets: recording.params.set, initialMessage: `${file}: ${n} branch${n === 1 ? '' : 'es'} replayed and verified${edited}`, io});
 }
 
 /** The points root..(step N of) a branch: the cursor's branch by default. */

@@ -14,7 +14,7 @@ import type {Model} from '../lang/interpreter.js';
 import {modelFromSource} from '../lang/load.js';
 import {FileError, readRegularFile} from '../lang/readfile.js';
 import {formatSchedule, parseSchedule, ScheduleError} from '../lang/schedule.js';
-import type {Transition} from '../machine/types.js';
+import type {Machine, Transition} from '../machine/types.js';
 import {OverwriteError, WriteError, writeFileAtomic} from './atomic.js';
 import {BRANCH_NAME, SessionError, SessionImpl} from './session.js';
 
@@ -316,6 +316,7 @@ export function sessionFromRecording(rec: Recording, file: string): Loaded {
 		if (schedules[i]!.length > LIMITS.scheduleSteps) fail(`${label}: schedule longer than ${LIMITS.scheduleSteps} steps`);
 		if (total > LIMITS.totalSteps) fail(`too many steps in all (over ${LIMITS.totalSteps})`);
 	});
+	verifyHashes(model, rec, schedules, fail);
 	// Replay.
 	const session = new SessionImpl(model, rec.branches[0]!.name);
 	rec.branches.forEach((b, i) => {
@@ -349,6 +350,40 @@ export function sessionFromRecording(rec: Recording, file: string): Loaded {
 	session.switchBranch(rec.cursor.branch);
 	session.gotoPoint(cur);
 	return {recording: rec, model, session};
+}
+
+/**
+ * Every branch's final hash, checked on the search's fast path before any
+ * snapshot is kept: a tampered 1 M-step recording is refused in seconds and
+ * in constant memory, at its first wrong branch, instead of after building a
+ * session of a million points. Only the states where later branches fork are
+ * kept (stepShared leaves its input untouched). A step that cannot be taken
+ * ends the check of that branch: the full replay then says why, in its words.
+ */
+function verifyHashes(model: Model, rec: Recording, schedules: readonly Transition[][], fail: (problem: string) => never): void {
+	const forks = new Map<string, Set<number>>();
+	for (const b of rec.branches) if (b.parent) (forks.get(b.parent.branch) ?? forks.set(b.parent.branch, new Set()).get(b.parent.branch)!).add(b.parent.step);
+	const kept = new Map<string, Map<number, Machine>>();
+	rec.branches.forEach((b, i) => {
+		let m: Machine | undefined = b.parent ? kept.get(b.parent.branch)?.get(b.parent.step) : model.initial;
+		if (m === undefined) return; // a fork past the parent's end: the replay names it
+		const start = b.parent?.step ?? 0;
+		const mine = new Map<number, Machine>();
+		const want = forks.get(b.name);
+		if (want?.has(start)) mine.set(start, m);
+		const schedule = schedules[i]!;
+		for (let k = 0; k < schedule.length; k++) {
+			if (!model.isEnabled(m, schedule[k]!)) {
+				kept.set(b.name, mine);
+				return;
+			}
+			m = model.stepShared(m, schedule[k]!, false).state;
+			if (want?.has(start + k + 1)) mine.set(start + k + 1, m);
+		}
+		kept.set(b.name, mine);
+		const h = model.hash(m);
+		if (h !== b.hash) fail(`branch '${b.name}' diverged: its state after step ${start + schedule.length} hashes to ${h}, the recording says ${b.hash}`);
+	});
 }
 
 /** Read, validate and replay a recording file. Every problem is a one-line RecordingError. */
