@@ -116,7 +116,7 @@ export function parseFlags<F extends Record<string, FlagSpec>>(help: string, arg
 	} catch (err) {
 		// meow throws (a stack trace) on a repeated flag that takes one value
 		const once = err instanceof Error ? /^The flag --(\S+) can only be set once\.?$/.exec(err.message) : null;
-		if (once) throw new UsageError(`--${once[1]}: given more than once; give it once`);
+		if (once) throw new UsageError(`--${once[1]!.replace(/[A-Z]/g, c => '-' + c.toLowerCase())}: given more than once; give it once`);
 		throw err;
 	}
 	if (argv.includes('-h')) cli.showHelp(0);
