@@ -5,7 +5,7 @@
 // built-in, mutated as bytes and as JSON) run through the loader. A case may
 // end in one of the project's own error types; anything else is a bug.
 
-import {readdirSync, readFileSync} from 'node:fs';
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import {join, resolve} from 'node:path';
 import {compile, ParamError} from '../../../source/lang/compiler.js';
 import {Diagnostic} from '../../../source/lang/diagnostics.js';
@@ -36,10 +36,15 @@ export function prng(seed: number): Rng {
 const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
 const int = (rng: Rng, n: number): number => Math.floor(rng() * n);
 
-export const BUILTINS: {name: string; text: string}[] = readdirSync(join(ROOT, 'scenarios'))
-	.filter(f => f.endsWith('.race'))
-	.sort()
-	.map(f => ({name: f.slice(0, -5), text: readFileSync(join(ROOT, 'scenarios', f), 'utf8')}));
+/** The built-in scenarios and the worked examples (scenarios/examples/): every feature of the language in use. */
+export const BUILTINS: {name: string; file: string; text: string}[] = ['scenarios', 'scenarios/examples'].flatMap(folder =>
+	existsSync(join(ROOT, folder))
+		? readdirSync(join(ROOT, folder))
+				.filter(f => f.endsWith('.race'))
+				.sort()
+				.map(f => ({name: f.slice(0, -5), file: `${folder}/${f}`, text: readFileSync(join(ROOT, folder, f), 'utf8')}))
+		: [],
+);
 
 /** Pieces of source text: identifiers, numbers, strings, operators, whitespace, comments (any future syntax splits too). */
 const PIECE = /\/\/[^\n\r]*|\/\*[\s\S]*?\*\/|"(?:[^"\\\n]|\\.)*"|0[xX][0-9a-fA-F_]+|\d[\d_]*|[A-Za-z_]\w*|\s+|[^\sA-Za-z0-9_"]{1,2}|./g;
@@ -256,7 +261,7 @@ export function goodRecordings(count: number): string[] {
 	for (let i = 0; i < count; i++) {
 		const rng = prng(1000 + i);
 		const b = BUILTINS[i % BUILTINS.length]!;
-		const model = new Model(compile(parseScenario(b.text, `scenarios/${b.name}.race`), {file: `scenarios/${b.name}.race`, source: b.text}));
+		const model = new Model(compile(parseScenario(b.text, b.file), {file: b.file, source: b.text}));
 		const s = createSession(model);
 		const walk = (k: number): void => {
 			for (let j = 0; j < k; j++) {

@@ -15,7 +15,7 @@ export type Item =
 	| {k: 'opt'; body: Alt}
 	| {k: 'star'; body: Alt; plus: boolean};
 export type Alt = Item[][];
-export type Grammar = {rules: Map<string, Alt>; binary: string[]; unary: string[]};
+export type Grammar = {rules: Map<string, Alt>; binary: string[]; unary: string[]; words: Map<string, string[]>};
 
 const TOKENS = new Set(['IDENT', 'INT', 'STRING', 'EOF']);
 
@@ -71,7 +71,8 @@ export function readGrammar(root: string): Grammar {
 		let name: string | null = null;
 		let body = '';
 		const flush = (): void => {
-			if (name) rules.set(name, parseAlt(tokenizeRule(body), {i: 0}));
+			// a name defined twice (`param` at the top level and in a function's parameter list): both forms
+			if (name) rules.set(name, [...(rules.get(name) ?? []), ...parseAlt(tokenizeRule(body), {i: 0})]);
 			name = null;
 			body = '';
 		};
@@ -82,8 +83,8 @@ export function readGrammar(root: string): Grammar {
 				name = rule[1]!;
 				body = rule[2]!;
 			} else if (name && /^\s+\|/.test(line)) body += ' ' + line;
-			else if (/^\|\|\s/.test(line.trim())) {
-				// `||   &&   |  ...  + -   * / %   unary ! - ~   postfix`
+			else if (/\bunary\b/.test(line) && /\bpostfix\s*$/.test(line) && !line.includes(':=')) {
+				// the precedence line: `?:   ||   &&  ...  + -   * / %   unary ! - ~ &   postfix`
 				const words = line.trim().split(/\s+/);
 				const u = words.indexOf('unary');
 				binary = words.slice(0, u < 0 ? words.length : u).filter(w => w !== 'postfix');
@@ -92,15 +93,22 @@ export function readGrammar(root: string): Grammar {
 		}
 		flush();
 	}
+	// token classes the prose defines: "`TYPEWORD` is one of `void int long ...`"
+	const words = new Map<string, string[]>();
+	for (const m of md.matchAll(/`([A-Z][A-Z_]*)` is one of `([^`]+)`/g)) words.set(m[1]!, m[2]!.split(/\s+/).filter(Boolean));
+	for (const w of words.keys()) if (!rules.has(w)) rules.set(w, words.get(w)!.map(x => [{k: 'lit', text: x}]));
+	const ternary = binary.includes('?:');
+	binary = binary.filter(op => op !== '?:');
 	if (!rules.has('expr')) {
 		// expr := unaryx (BINOP unaryx)* ; unaryx := UNOP* postfix
 		const un: Alt = [[{k: 'star', body: unary.map(op => [{k: 'lit', text: op}]), plus: false}, {k: 'ref', name: 'postfix'}]];
 		rules.set('unaryx', un);
-		rules.set('expr', [[{k: 'ref', name: 'unaryx'}, {k: 'star', body: [[{k: 'star', body: binary.map(op => [{k: 'lit', text: op}]), plus: true, one: true} as unknown as Item, {k: 'ref', name: 'unaryx'}]], plus: false}]]);
+		const chain: Item[] = [{k: 'ref', name: 'unaryx'}, {k: 'star', body: [[{k: 'star', body: binary.map(op => [{k: 'lit', text: op}]), plus: true, one: true} as unknown as Item, {k: 'ref', name: 'unaryx'}]], plus: false}];
+		rules.set('expr', ternary ? [chain, [...chain, {k: 'lit', text: '?'}, {k: 'ref', name: 'expr'}, {k: 'lit', text: ':'}, {k: 'ref', name: 'expr'}]] : [chain]);
 	}
 	if (!rules.has('dashed')) rules.set('dashed', [[{k: 'tok', name: 'DASHED'}]]);
 	if (!rules.has('args')) rules.set('args', [[{k: 'opt', body: [[{k: 'ref', name: 'expr'}, {k: 'star', body: [[{k: 'lit', text: ','}, {k: 'ref', name: 'expr'}]], plus: false}]]}]]);
-	return {rules, binary, unary};
+	return {rules, binary, unary, words};
 }
 
 export type Rng = () => number;
