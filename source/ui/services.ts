@@ -4,6 +4,7 @@
 
 import {join, resolve} from 'node:path';
 import {exploreAsync, LIVENESS_KINDS} from '../explore/index.js';
+import {visible} from '../lang/visible.js';
 import {renderMarkdown} from '../render/markdown.js';
 import {recordingText, saveRecording} from '../session/recording.js';
 import {stateDir, writeUnique} from '../session/unique.js';
@@ -51,7 +52,7 @@ export {createSession};
 /** Write the Markdown report of the current branch to the cwd. */
 export function exportService(cwd: string, sets: () => Record<string, string> | undefined): NonNullable<Services['exportReport']> {
 	return session => {
-		const text = renderMarkdown({model: session.model, points: session.pathOf(), branch: session.branch.name, set: sets() ?? {}});
+		const text = visible(renderMarkdown({model: session.model, points: session.pathOf(), branch: session.branch.name, set: sets() ?? {}}), {lines: true});
 		return writeUnique([cwd], `racewalk-${session.model.program.scenario.name}-${session.branch.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${stamp()}`, '.md', text);
 	};
 }
