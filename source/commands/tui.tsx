@@ -18,7 +18,9 @@ Opens the multi-CPU stepping debugger on a scenario (default: ${DEFAULT_SCENARIO
 or on a saved recording (every branch, notes and the cursor, as
 'racewalk replay FILE --tui'). Press ? inside for the keys: digits step a CPU,
 left/right rewind and redo, [ ] switch branches, : opens a command line,
-q quits (the session is auto-saved to .racewalk/ in the current directory).
+q quits (the session is auto-saved to .racewalk/ in the current directory, or
+to $XDG_STATE_HOME/racewalk/ when that cannot be written; q refuses to quit
+when the session cannot be saved anywhere: :quit! quits without saving).
 
 Options
   --set k=v       override a param (repeatable)
