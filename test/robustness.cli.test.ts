@@ -161,6 +161,19 @@ describe('6. control characters from files are shown, not obeyed', () => {
 		expect(r.out).toContain('note: look ^[]2;pwned^G^M here^@');
 	});
 
+	it('--json output stays valid JSON with the same text (C1 controls, DEL, U+2028 in a note)', () => {
+		const rec = join(dir, 'json-notes.json');
+		expect(cli(['run', 'fsdax-unbind-2021', '-s', '1 1', '--record', rec]).code).toBe(0);
+		const j = JSON.parse(readFileSync(rec, 'utf8'));
+		const note = 'a\u009b31m b\u007f c\u2028d\u202ee\u001b';
+		j.notes = [{branch: 'main', step: 1, text: note}];
+		writeFileSync(rec, JSON.stringify(j));
+		const r = cli(['replay', rec, '--json']);
+		expect(r.code).toBe(0);
+		expect(r.out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u202e]/);
+		expect(JSON.parse(r.out).steps[0].userNote).toBe(note);
+	});
+
 	it('a newline or an escape in a recording field: still one line', () => {
 		const rec = join(dir, 'field.json');
 		expect(cli(['run', 'fsdax-unbind-2021', '-s', '1', '--record', rec]).code).toBe(0);

@@ -18,8 +18,8 @@ afterAll(() => rmSync(dir, {recursive: true, force: true}));
 describe('visible', () => {
 	it('spells out C0 controls, DEL, C1 controls and the bidi controls; keeps text and tabs', () => {
 		expect(visible('a\u001b]2;t\u0007b')).toBe('a^[]2;t^Gb');
-		expect(visible('\u0000\r\n\u007f')).toBe('^@^M^J^?');
-		expect(visible('\u009b31m')).toBe('\\x9b31m');
+		expect(visible('\u0000\r\n\u007f')).toBe('^@^M^J\\u007f');
+		expect(visible('\u009b31m')).toBe('\\u009b31m');
 		expect(visible('abc\u202edef')).toBe('abc\\u202edef');
 		expect(visible('tab\there ✱ é 🙂')).toBe('tab\there ✱ é 🙂');
 	});

@@ -2,7 +2,7 @@
 // control characters would let the file move the cursor, retitle or recolour
 // the terminal (ESC ] 2 ; ... BEL), or make a one-line error several lines.
 // `visible` spells them out the way `cat -v` and less do: ^[ for ESC, ^G for
-// BEL, ^? for DEL, \x9b for the C1 controls, \u202e for the bidi controls
+// BEL, \u007f for DEL, \u009b for the C1 controls, \u202e for the bidi controls
 // (which reorder what is drawn: "Trojan Source").
 //
 // Shared by the CLI's output, the diagnostics and the TUI's frame.
@@ -15,8 +15,7 @@ const UNSAFE_KEEP_NL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u20
 function spell(ch: string): string {
 	const c = ch.charCodeAt(0);
 	if (c < 0x20) return '^' + String.fromCharCode(c + 64);
-	if (c === 0x7f) return '^?';
-	if (c <= 0x9f) return '\\x' + c.toString(16);
+	// \u escapes (not \x) for the rest: inside a JSON string (--json) they are valid and mean the same character
 	return '\\u' + c.toString(16).padStart(4, '0');
 }
 
