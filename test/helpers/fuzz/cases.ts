@@ -17,6 +17,12 @@ import {flatten} from '../../../source/machine/flatten.js';
 import type {Machine} from '../../../source/machine/types.js';
 import {loadRecordingText, RecordingError, recordingOf, serializeRecording, sha256} from '../../../source/session/recording.js';
 import {createSession} from '../../../source/session/session.js';
+import {pointsToSteps, renderDiagram} from '../../../source/render/diagram.js';
+import {renderMarkdown} from '../../../source/render/markdown.js';
+import {stateTables, tableText} from '../../../source/render/state.js';
+import {renderTrace} from '../../../source/render/trace.js';
+import {Controller} from '../../../source/ui/controller.js';
+import {screenLines} from '../../../source/ui/layout.js';
 import {Generator, readGrammar, type Rng} from './grammar.js';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
@@ -207,7 +213,7 @@ function checkOwn(err: unknown, what: string): void {
  * what the CLI and the TUI ask of every state (enabled transitions, why a CPU
  * cannot move, its line, the hash, the flat view).
  */
-export function runScenarioCase(c: ScenarioCase, steps: number): Outcome {
+export function runScenarioCase(c: ScenarioCase, steps: number, renderEvery = 0): Outcome {
 	let ast;
 	try {
 		ast = parseScenario(c.text, 'fuzz.race');
@@ -250,7 +256,30 @@ export function runScenarioCase(c: ScenarioCase, steps: number): Outcome {
 	look(m);
 	model.hash(m);
 	flatten(m);
+	// one case in `renderEvery` also goes through what shows it: the trace, the diagram, the
+	// state tables, the report, and the TUI's frame at 80x24 and 120x40 (a crash there is a crash too)
+	if (renderEvery > 0 && c.seed % renderEvery === 0) renderCase(model, rng, Math.min(n, 60));
 	return {stage: 'run', steps: n};
+}
+
+function renderCase(model: Model, rng: Rng, steps: number): void {
+	const session = createSession(model);
+	for (let i = 0; i < steps; i++) {
+		const en = model.enabled(session.cursor.state);
+		if (!en.length) break;
+		session.step(pick(rng, en));
+	}
+	const points = session.pathOf();
+	const trace = pointsToSteps(points);
+	renderTrace(model, trace, {width: 80});
+	renderDiagram(model, trace);
+	stateTables(model, session.cursor.state).forEach(t => tableText(t, 80));
+	renderMarkdown({model, points, branch: session.branch.name});
+	const ctl = new Controller(session);
+	for (const size of [{columns: 80, rows: 24}, {columns: 120, rows: 40}]) screenLines(ctl.view(), size);
+	// keys a user presses on any scenario: rewind, redo, run CPU0, continue, the tree, help
+	for (const k of ['left', 'right', 'r', '0', 'c', 't', 'escape', '?', 'escape']) ctl.key(k);
+	screenLines(ctl.view(), {columns: 80, rows: 24});
 }
 
 // ---------------------------------------------------------------- recordings

@@ -12,6 +12,8 @@ export const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
 /** Steps of each compiled scenario: the per-case budget that turns a CPU looping for ever into a bounded case. */
 export const STEPS = 300;
 const CHUNK = 12_500;
+/** One scenario in this many is also rendered (trace, diagram, report, the TUI's frames). */
+const RENDER_EVERY = 20;
 
 function describeFailure(what: string, seed: number, text: string, err: unknown): Error {
 	const e = err instanceof Error ? err : new Error(String(err));
@@ -32,7 +34,7 @@ export function scenarioFuzz(count: number, part: number): void {
 					const c = scenarioCase(seed);
 					let o: Outcome;
 					try {
-						o = runScenarioCase(c, STEPS);
+						o = runScenarioCase(c, STEPS, RENDER_EVERY);
 					} catch (err) {
 						throw describeFailure('scenario', seed, c.text, err);
 					}
