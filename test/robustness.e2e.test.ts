@@ -85,7 +85,7 @@ describe('issue 13 in a pseudo-terminal', () => {
 		expect((await t.exited).exitCode).toBe(0);
 		const files = autosaves(join(state, 'racewalk'));
 		expect(files).toHaveLength(1);
-		expect(t.raw()).toContain(`session auto-saved to ${join(state, 'racewalk', files[0]!)}`);
+		expect(t.raw()).toContain(`session auto-saved to ${join(state, 'racewalk', files[0]!)} (${join(d, '.racewalk')} could not be written)`);
 		expect(replay(join(state, 'racewalk', files[0]!)).status).toBe(0);
 	});
 

@@ -6,6 +6,7 @@
 // keys typed meanwhile wait in the terminal (raw mode is on) and are handled
 // once the App is mounted. Frames then go through the same writer (frame.ts).
 
+import {dirname, join} from 'node:path';
 import type {Session} from '../session/types.js';
 import {Controller, type Services} from './controller.js';
 import {FrameWriter, frameText, readSize} from './frame.js';
@@ -30,14 +31,16 @@ export async function runTui(session: Session, o: RunOpts): Promise<number> {
 	const c = new Controller(session, services, o.sets);
 	c.message = {text: o.initialMessage, kind: 'info'};
 	const svc = import('./services.js');
+	const savedLine = (path: string): string =>
+		`session auto-saved to ${path}${dirname(path) === join(cwd, '.racewalk') ? '' : ` (${join(cwd, '.racewalk')} could not be written)`}`;
 	// Once: closing the terminal sends SIGHUP and then fails the next write (EIO); one session, one save.
 	let saving: Promise<string> | null = null;
 	const saveQuietly = (): Promise<string> =>
 		(saving ??= (async () => {
-			if (c.savedOnQuit) return `session auto-saved to ${c.savedOnQuit}`;
+			if (c.savedOnQuit) return savedLine(c.savedOnQuit);
 			try {
 				const {autosave} = await svc;
-				return `session auto-saved to ${autosave(c.session, cwd, c.sets)}`;
+				return savedLine(autosave(c.session, cwd, c.sets));
 			} catch (err) {
 				return `racewalk: could not auto-save the session: ${err instanceof Error ? err.message : String(err)}`;
 			}
