@@ -48,11 +48,10 @@ export async function runTui(session: Session, o: RunOpts): Promise<number> {
 	// The terminal went away (tmux kill-session, a closed window): writes fail with EIO; the
 	// session is saved and the process ends quietly instead of in a stack trace.
 	let gone = false;
-	const onWriteError = (err: NodeJS.ErrnoException): void => {
+	const onWriteError = (): void => {
 		if (gone) return;
 		gone = true;
 		void saveQuietly().then(() => process.exit(128 + SIGNALS.SIGHUP));
-		void err;
 	};
 	out.on('error', onWriteError);
 
