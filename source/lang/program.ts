@@ -59,6 +59,8 @@ export type Program = {
 	params: Record<string, ParamValue>;
 	/** Variant applied (null = the base params + overrides). */
 	variant: string | null;
+	/** Params of the variant that `--set` changed afterwards (the header says so). */
+	overVariant?: string[];
 	/** The expect clauses in force for these params (base, overridden per kind by the variant). */
 	expects: Expect[];
 	cpus: CpuProgram[];
