@@ -32,7 +32,7 @@ const STATEMENTS = [
 ] as const;
 
 /** Loops, for livelocks (the new property below). */
-const LOOPS = ['while (x == 1) x = 1;', 'while (!dax_alive(pmem0)) y = 1;'] as const;
+const LOOPS = ['while (x == 1) x = 1;', 'while (!dax_alive(pmem0)) y = 1;', 'spin_lock(&a);', 'spin_unlock(&a);'] as const;
 
 const cpuBody = fc.array(fc.constantFrom(...STATEMENTS), {minLength: 1, maxLength: 4});
 
@@ -57,6 +57,7 @@ function source(s: Shape): string {
 		'const VA = 0x7f0000',
 		'const PFN = 0x100',
 		'expect safe',
+		'spinlock_t a;',
 		'machine {',
 		'\trefcount(e21);',
 		'\tpgmap(pmem0, fsdax, PFN, 1);',

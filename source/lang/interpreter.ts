@@ -366,7 +366,7 @@ export class Model {
 				}
 			}
 		});
-		const stuck = this.stuckViolation(state);
+		const stuck = this.stuckViolation(state, t.cpu);
 		if (stuck) {
 			out.violations.push(stuck);
 			state = {...state, violations: [...state.violations, stuck]};
