@@ -34,7 +34,7 @@ for (const r of searchRows) {
 	rows.push({
 		area: 'search',
 		measure: `${r.scenario} ${r.params}`.trim(),
-		value: `${r.run.states}${r.run.complete ? '' : '+'} states${r.run.livenessStates !== null ? ` (+${r.run.livenessStates} liveness)` : ''}, ${r.run.transitions} transitions, ${Math.round(r.run.wallMs)} ms wall, ${Math.round(r.run.userMs)} ms user, ${r.perCpuSec.toLocaleString('en')} states/CPU-s, ${r.run.rssMB.toFixed(0)} MB RSS, ${r.bytesPerState} B/state${alone}${jobs}`,
+		value: `${r.run.states}${r.run.complete ? '' : '+'} states${r.run.livenessStates !== null ? ` (+${r.run.livenessStates} liveness)` : ''}, ${r.run.transitions} transitions, ${Math.round(r.run.wallMs)} ms wall, ${Math.round(r.run.userMs)} ms user, ${r.perCpuSec.toLocaleString('en')} states/CPU-s, ${r.run.rssMB.toFixed(0)} MB RSS, ${r.bytesPerState ? `${r.bytesPerState} B/state` : 'B/state: - (small)'}${alone}${jobs}`,
 		target,
 	});
 }

@@ -121,7 +121,8 @@ export function benchSearch(opts: BenchOptions = {}): SearchRow[] {
 	for (const r of rows) {
 		const states = r.run.states + (r.run.livenessStates ?? 0);
 		r.perCpuSec = r.run.userMs > 0 ? Math.round((r.run.states * 1000) / r.run.userMs) : 0;
-		r.bytesPerState = states > 0 ? Math.round(((r.run.rssMB - base) * 2 ** 20) / states) : 0;
+		// Below 10,000 states the figure is the noise of the process's own memory.
+		r.bytesPerState = states >= 10_000 ? Math.round(((r.run.rssMB - base) * 2 ** 20) / states) : 0;
 	}
 	return rows;
 }
@@ -137,7 +138,7 @@ export function formatSearchRows(rows: readonly SearchRow[]): string {
 		String(Math.round(r.run.userMs)),
 		String(r.perCpuSec),
 		r.run.rssMB.toFixed(0),
-		String(r.bytesPerState),
+		r.bytesPerState ? String(r.bytesPerState) : '-',
 		...(['plain', 'por', 'merge', 'symmetry', 'all'] as const).map(k => r.alone?.[k] ?? '-'),
 	]);
 	const w = head.map((h, i) => Math.max(h.length, ...cells.map(c => c[i]!.length)));
