@@ -8,7 +8,7 @@ import {type Ctx, type Footprint, newCtx, violate} from '../machine/context.js';
 import {hashMachine} from '../machine/hash.js';
 import {canTakeInterrupt, takeInterrupt} from '../machine/interrupts.js';
 import {Oops} from '../machine/primitives/index.js';
-import {checkTlbCoherence} from '../machine/primitives/tlb.js';
+import {finishFlush} from '../machine/primitives/flush.js';
 import type {CpuState, Machine, Transition, Violation, Value} from '../machine/types.js';
 import {formatValue, truthy} from '../machine/values.js';
 import type {Env, Instr, Program} from './program.js';
@@ -375,16 +375,12 @@ export class Model {
 			// Phase two of a blocking primitive: the wait is over, the call returns.
 			const w = cpu.wait;
 			cpu.wait = null;
-			if (w.kind === 'acks' && w.after) {
-				ctx.fp?.writes.add(`table:${w.after.freeTable}`);
-				ctx.m.pt.tables[w.after.freeTable]!.freed = true;
-				ctx.notes.push(`all CPUs acked: page-table page T${w.after.freeTable} freed`);
+			let result: Value = null;
+			if (w.kind === 'acks') {
+				ctx.notes.push(`all CPUs acked: ${w.prim} returns`);
+				result = finishFlush(ctx, w);
 			}
-			if (w.kind === 'acks' && w.prim === 'flush_tlb_mm_range') {
-				ctx.notes.push('all flush IPIs acked: flush_tlb_mm_range returns');
-				checkTlbCoherence(ctx);
-			}
-			if (instr.blocking?.target) cpu.locals[instr.blocking.target] = null;
+			if (instr.blocking?.target) cpu.locals[instr.blocking.target] = result;
 			cpu.pc = instr.next;
 			return instr.progress;
 		}

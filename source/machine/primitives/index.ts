@@ -7,12 +7,27 @@ import {pgmapPrimitives} from './pgmap.js';
 import {pgtablePrimitives} from './pgtable.js';
 import type {Primitive} from './spec.js';
 import {tlbPrimitives} from './tlb.js';
+import {ramPrimitives} from './ram.js';
+import {pgtableLifePrimitives} from './pgtable-life.js';
+import {tableFreePrimitives} from './table-free.js';
+import {mmuGatherPrimitives} from './mmu-gather.js';
 
 export type {Primitive, PrimResult, ArgKind, ReturnKind} from './spec.js';
 export {Oops} from './spec.js';
 
 export const PRIMITIVES: ReadonlyMap<string, Primitive> = new Map(
-	[...irqPrimitives, ...pgtablePrimitives, ...tlbPrimitives, ...pagePrimitives, ...pgmapPrimitives, ...daxPrimitives].map(p => [p.name, p]),
+	[
+		...irqPrimitives,
+		...pgtablePrimitives,
+		...pgtableLifePrimitives,
+		...tableFreePrimitives,
+		...mmuGatherPrimitives,
+		...tlbPrimitives,
+		...pagePrimitives,
+		...ramPrimitives,
+		...pgmapPrimitives,
+		...daxPrimitives,
+	].map(p => [p.name, p]),
 );
 
 /** Kernel names that mean the same primitive (older and newer spellings). */
@@ -24,6 +39,10 @@ export const ALIASES: ReadonlyMap<string, string> = new Map([
 	['follow_pte', 'ptep_get'],
 	['load', 'access'],
 	['zap_pte', 'ptep_get_and_clear'],
+	['ptep_clear', 'ptep_get_and_clear'],
+	['folio_put', 'put_page'],
+	['folio_get', 'get_page'],
+	['__tlb_remove_page', 'tlb_remove_page'],
 ]);
 
 export function lookupPrimitive(name: string): Primitive | undefined {

@@ -8,8 +8,8 @@ import type {Machine, Pgmap, PageStruct, Value, Wait} from '../types.js';
 import {formatValue, typeName} from '../values.js';
 import {hex} from '../values.js';
 
-export type ArgKind = 'int' | 'bool' | 'pte' | 'pmd' | 'page' | 'pgmap' | 'sym' | 'any';
-export type ReturnKind = 'void' | 'bool' | 'int' | 'pte' | 'pmd' | 'page' | 'pgmap';
+export type ArgKind = 'int' | 'bool' | 'pte' | 'pmd' | 'page' | 'pgmap' | 'sym' | 'table' | 'any';
+export type ReturnKind = 'void' | 'bool' | 'int' | 'pte' | 'pmd' | 'page' | 'pgmap' | 'table';
 
 export type PrimResult = Value | {wait: Wait} | {repeat: true};
 
@@ -66,10 +66,17 @@ export function argInt(v: Value, prim: string, what = 'an int'): number {
 	throw new Oops(`${prim}: expected ${what}, got ${typeName(v)} ${formatValue(v)}`);
 }
 
-export function argOf<T extends 'pte' | 'pmd' | 'page'>(v: Value, t: T, prim: string): Extract<Value, {t: T}> {
+export function argOf<T extends 'pte' | 'pmd' | 'page' | 'table'>(v: Value, t: T, prim: string): Extract<Value, {t: T}> {
 	if (v !== null && typeof v === 'object' && v.t === t) return v as Extract<Value, {t: T}>;
 	if (v === null) throw new Oops(`${prim}: NULL pointer dereference (expected a ${t})`);
 	throw new Oops(`${prim}: expected a ${t}, got ${typeName(v)} ${formatValue(v)}`);
+}
+
+export function argBool(v: Value | undefined, prim: string): boolean {
+	if (v === undefined || v === null) return false;
+	if (typeof v === 'boolean') return v;
+	if (typeof v === 'number') return v !== 0;
+	throw new Oops(`${prim}: expected a bool, got ${typeName(v)} ${formatValue(v)}`);
 }
 
 export function argSym(v: Value, prim: string, allowed: string[]): string {
