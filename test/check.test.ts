@@ -58,7 +58,7 @@ describe('racewalk check', () => {
 	it('a `no K` clause that is reachable fails too; an incomplete search cannot prove `safe`', () => {
 		const src = readFileSync('scenarios/devdax-unbind.race', 'utf8').replace(/^expect safe.*$/m, 'expect no hung-task');
 		const file = join(tmp, 'no.race');
-		writeFileSync(file, src.replace(/variant longterm[^{]*\{[^}]*\}/, 'variant longterm "x" (io_never_completes = true) {\n\texpect no hung-task\n}'));
+		writeFileSync(file, src.replace(/variant longterm[^{]*\{[^}]*\}/, 'variant longterm "x" (longterm = true) {\n\texpect no hung-task\n}'));
 		const r = cli('check', file);
 		expect(r.code).toBe(1);
 		expect(r.out).toMatch(/longterm\s+no hung-task\s+reachable \(\d+ steps\).*FAIL/);
@@ -93,8 +93,10 @@ describe('racewalk explore', () => {
 		expect(r.code).toBe(1);
 		expect(r.out).toMatch(/search: bfs, partial-order reduction on; exhaustive/);
 		expect(r.out).toMatch(/states: \d+ {2}transitions: \d+ {2}pruned by reduction: \d+ {2}depth: \d+ {2}time: [\d.]+ s {2}states\/s: \d+/);
-		expect(r.out).toMatch(/verdict: VIOLATION: stale-mapping, livelock/);
+		expect(r.out).toMatch(/verdict: VIOLATION: stale-mapping, stale-access, livelock/);
 		expect(r.out).toContain('== stale-mapping (S2): 7 steps, 0 switches (shortest, fewest switches) ==');
+		// The thread's own race, the user load reaching removed memory, is a counterexample of its own.
+		expect(r.out).toContain('== stale-access (S2): 8 steps, 1 switches (shortest, fewest switches) ==');
 		expect(r.out).toContain('schedule: 1 1 1 1 1 1 1');
 		expect(r.out).toMatch(/ {3}7 {2}CPU1 {2}L\d+\s+arch_remove_memory\(pmem0\);/);
 		expect(r.out).toMatch(/== livelock \(S8\): lasso, prefix \d+ steps, loop \d+ steps ==/);
