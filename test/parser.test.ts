@@ -25,6 +25,10 @@ function show(e: Expr): string {
 			return `${e.callee}(${e.args.map(show).join(', ')})`;
 		case 'field':
 			return `${show(e.object)}.${e.field}`;
+		case 'cond':
+			return `(? ${show(e.cond)} ${show(e.then)} ${show(e.else)})`;
+		case 'addr':
+			return `(& ${show(e.arg)})`;
 	}
 }
 
@@ -330,9 +334,9 @@ const MALFORMED: [string, string][] = [
 	[H + 'cpu 0 {\n\twhile (x) }', "f:3:12: expected a statement, found '}'"],
 	[H + 'cpu 0 {\n\telse a();\n}', "f:3:2: 'else' without a matching 'if'"],
 	[H + 'cpu 0 {\n\tgoto 3;\n}', "f:3:7: expected a label name after 'goto', found a number"],
-	[H + 'cpu 0 {\n\treturn 1;\n}', "f:3:9: expected ';' after the statement, found a number"],
+	[H + 'cpu 0 {\n\treturn 1 2;\n}', "f:3:11: expected ';' after the statement, found a number"],
 	[H + 'cpu 0 {\n\tx = ;\n}', "f:3:6: expected an expression, found ';'"],
-	[H + 'cpu 0 {\n\tx.f = 1;\n}', 'f:3:6: cannot assign to an expression (only to a local name)'],
+	[H + 'cpu 0 {\n\tx.f = 1;\n}', 'f:3:6: cannot assign to an expression (only to a variable name)'],
 	[H + 'cpu 0 {\n\t(f)(x);\n}', 'f:3:5: only a plain name can be called, like f(x)'],
 	[H + 'cpu 0 {\n\tp->f;\n}', "f:3:3: use '.' to read a field, not '->'"],
 	[H + 'cpu 0 {\n\tx = a.;\n}', "f:3:8: expected a field name after '.', found ';'"],

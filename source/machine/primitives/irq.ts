@@ -5,6 +5,7 @@
 
 import {type Ctx, wr} from '../context.js';
 import {closeWindow} from '../gup-window.js';
+import {mightSleep} from '../locks.js';
 import {currentReaders, isReader, readerExit} from '../rcu.js';
 import {Oops, type Primitive} from './spec.js';
 
@@ -103,6 +104,7 @@ export const irqPrimitives: Primitive[] = [
 		returns: 'void',
 		blocks: true,
 		run(ctx) {
+			mightSleep(ctx, 'synchronize_rcu');
 			wr(ctx, 'rcu');
 			const readers = currentReaders(ctx).filter(r => r !== ctx.cpu);
 			if (readers.length === 0) return null;
