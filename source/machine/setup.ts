@@ -189,6 +189,17 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 		},
 	},
 	{
+		name: 'pte_table',
+		usage: 'pte_table(va)',
+		effect: 'an empty PTE page under va\'s PMD (as a range whose PTEs were all zapped leaves it), allocating the levels above',
+		apply(m, [v]) {
+			const va = int(v, 'a va');
+			if (tablePath(m.pt, va).some(p => p.level === 1)) throw new SetupError(`va ${hex(va)} already has a PTE page`);
+			const leaf = installLeaf(m.pt, va, {pfn: 0, write: false, special: false, devmap: false}, false);
+			delete m.pt.tables[leaf.table]!.entries[Math.floor(va / 4096) % 512];
+		},
+	},
+	{
 		name: 'pwc',
 		usage: 'pwc(cpu, va)',
 		effect: 'an initial paging-structure cache entry on cpu: the PTE page currently under va\'s PMD (as a walk, also a speculative one, leaves behind)',

@@ -116,12 +116,16 @@ export const tlbPrimitives: Primitive[] = [
 	{
 		name: 'speculative_walk',
 		kernel: 'hardware: a speculative page walk (arch/x86/mm/tlb.c: lazy CPUs may walk "while doing a speculative memory access")',
-		effect: 'the walker of this CPU (lazy or not) walks va without a load: through its paging-structure cache if it has an entry (one to a freed PTE page is S6h), else from the PGD, filling the cache and, on a present PTE, the TLB. Returns whether the PTE was present',
+		effect: 'the walker of this CPU (lazy or not) walks va without a load: through its paging-structure cache if it has an entry (one to a freed PTE page is S6h), else from the PGD, filling the cache and, on a present PTE, the TLB. Returns whether the PTE was present; on a CPU that does not run the mm (or switched away to init_mm) it walks nothing of it and returns false',
 		args: [{name: 'va', kind: 'int'}],
 		returns: 'bool',
 		run(ctx, [v]) {
 			const va = argInt(v!, 'speculative_walk', 'a va');
-			if (!ctx.m.mmCpumask.includes(ctx.cpu)) throw new Oops(`speculative_walk: CPU${ctx.cpu} has not loaded the mm (add it to mm_cpumask)`);
+			rd(ctx, 'mm_cpumask');
+			if (!ctx.m.mmCpumask.includes(ctx.cpu)) {
+				note(ctx, `speculative walk: CPU${ctx.cpu} does not run the mm (or switched to init_mm): nothing of it is walked`);
+				return false;
+			}
 			const pte = hwWalk(ctx, va, 'speculative walk');
 			if (pte.present) fill(ctx, va, pte);
 			return pte.present;
