@@ -278,7 +278,8 @@ export class Model {
 			if (c.ipis.length === 0) return `CPU${t.cpu} has no pending interrupt`;
 			return `CPU${t.cpu} has IRQs off; its pending IPI from CPU${c.ipis[0]!.from} waits`;
 		}
-		return `CPU${t.cpu} is ${this.blockedReason(m, t.cpu) ?? 'able to move'}`;
+		const why = this.blockedReason(m, t.cpu) ?? 'able to move';
+		return `CPU${t.cpu} ${/^(spins|sleeps)/.test(why) ? why : 'is ' + why}`;
 	}
 
 	/** The pure step: a new snapshot (immer), the old one untouched. */
