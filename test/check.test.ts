@@ -45,6 +45,27 @@ describe('racewalk check', () => {
 		expect(e.out.replace(/\s+/g, ' ')).toContain('deadlock: CPU0 holds table_lock and spins on obj_lock in spin_lock, held by CPU1; CPU1 holds obj_lock and spins on table_lock in spin_lock, held by CPU0');
 	});
 
+	it('verifies the page-table-freeing example: safe on x86 and with RCU table free under a broadcast flush; the historic bug reads a freed table', () => {
+		const r = cli('check', 'scenarios/examples/pt-free-walker.race');
+		expect(failRows(r.out)).toEqual([]);
+		expect(r.out).toMatch(/pt-free-walker\s+broadcast-rcu\s+safe\s+safe.*OK/);
+		expect(r.out).toMatch(/pt-free-walker\s+broadcast-no-rcu\s+violation freed-table-read\s+reachable \(\d+ steps\).*OK/);
+		expect(r.code).toBe(0);
+		const e = cli('run', 'scenarios/examples/pt-free-walker.race', '--variant', 'broadcast-no-rcu', '-s', '0 0 0 1 1 1 1 1 1 1 1 1 0');
+		expect(e.out).toMatch(/verdict: VIOLATION freed-table-read \(S6\) at step 13, CPU0/);
+	});
+
+	it('verifies the new built-ins against KERNEL.md §6.B1 and §6.B2', () => {
+		const r = cli('check', 'khugepaged-collapse', 'madv-dontneed-flush');
+		expect(failRows(r.out)).toEqual([]);
+		expect(r.out).toMatch(/khugepaged-collapse\s+broadcast\s+violation collapse-lost-pin\s+reachable/);
+		expect(r.out).toMatch(/khugepaged-collapse\s+broadcast-recheck\s+safe\s+safe/);
+		expect(r.out).toMatch(/khugepaged-collapse\s+lazy-pwc\s+violation pwc-freed-table ✱\s+reachable/);
+		expect(r.out).toMatch(/madv-dontneed-flush\s+\(base\).*violation stale-tlb-return\s+reachable/);
+		expect(r.out).toMatch(/madv-dontneed-flush\s+free-before-flush\s+violation freed-page-use\s+reachable/);
+		expect(r.code).toBe(0);
+	});
+
 	it('passes (exit 0) on built-ins whose expectations all hold', () => {
 		const r = cli('check', 'devdax-unbind', 'fsdax-unbind-2021-noref', '--max-states', '1000000');
 		const fails = failRows(r.out).filter(l => !l.includes('pmd'));

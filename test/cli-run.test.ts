@@ -89,10 +89,10 @@ describe('racewalk run', () => {
 });
 
 describe('racewalk list', () => {
-	it('lists the seven built-in scenarios with titles and expected verdicts, ✱ on model-derived ones', () => {
+	it('lists the nine built-in scenarios with titles and expected verdicts, ✱ on model-derived ones', () => {
 		const r = cli('list');
 		expect(r.code).toBe(0);
-		for (const name of ['fsdax-unbind-2021', 'fsdax-unbind-2021-noref', 'devdax-unbind', 'devdax-unbind-irqs-on', 'broadcast-flush-rcu', 'xfs-pre-remove', 'ext4-dax-unbind-now']) {
+		for (const name of ['fsdax-unbind-2021', 'fsdax-unbind-2021-noref', 'devdax-unbind', 'devdax-unbind-irqs-on', 'broadcast-flush-rcu', 'xfs-pre-remove', 'ext4-dax-unbind-now', 'khugepaged-collapse', 'madv-dontneed-flush']) {
 			expect(r.out).toContain(name);
 		}
 		expect(r.out).toContain('expect: violation stale-access; violation stale-mapping; no use-after-free; violation livelock ✱');
