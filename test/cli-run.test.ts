@@ -66,8 +66,8 @@ describe('racewalk run', () => {
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--set', 'nothing'], 'racewalk: --set nothing: expected name=value'],
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--variant', 'nref'], "racewalk: unknown variant 'nref' (did you mean 'noref'?); this scenario has: noref, pmd"],
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--width', '0'], 'racewalk: --width: expected a whole number of columns from 40 to 1000, got 0'],
-		[['run', 'fsdax-unbind-2021-nref', '-s', '0'], "racewalk: fsdax-unbind-2021-nref: no such built-in scenario or file (did you mean 'fsdax-unbind-2021-noref'?) (built-ins: fsdax-unbind-2021, broadcast-flush-rcu, devdax-unbind, devdax-unbind-irqs-on, ext4-dax-unbind-now, fsdax-unbind-2021-noref, xfs-pre-remove)"],
-		[['run', 'no-such-scenario', '-s', '0'], 'racewalk: no-such-scenario: no such built-in scenario or file (built-ins: fsdax-unbind-2021, broadcast-flush-rcu, devdax-unbind, devdax-unbind-irqs-on, ext4-dax-unbind-now, fsdax-unbind-2021-noref, xfs-pre-remove)'],
+		[['run', 'fsdax-unbind-2021-nref', '-s', '0'], "racewalk: fsdax-unbind-2021-nref: no such built-in scenario or file (did you mean 'fsdax-unbind-2021-noref'?) (built-ins: fsdax-unbind-2021, broadcast-flush-rcu, devdax-unbind, devdax-unbind-irqs-on, ext4-dax-unbind-now, fsdax-unbind-2021-noref, khugepaged-collapse, madv-dontneed-flush, xfs-pre-remove)"],
+		[['run', 'no-such-scenario', '-s', '0'], 'racewalk: no-such-scenario: no such built-in scenario or file (built-ins: fsdax-unbind-2021, broadcast-flush-rcu, devdax-unbind, devdax-unbind-irqs-on, ext4-dax-unbind-now, fsdax-unbind-2021-noref, khugepaged-collapse, madv-dontneed-flush, xfs-pre-remove)'],
 	])('bad input %j: one line, exit 2', (args, line) => {
 		const r = cli(...args);
 		expect(r.code).toBe(2);
