@@ -438,6 +438,12 @@ describe('TLB ranges, lazy CPUs and paging-structure caches', () => {
 		// From the PGD there is no PTE page any more: a walk without the cache entry is fine.
 		expect(kinds(run({machine: 'ram(0x200, 2); map(VA, 0x200, write); mm_cpumask(0, 1); lazy(1);', cpus: [free, 'ok = speculative_walk(VA);']}, '0 0 1'))).toEqual([]);
 	});
+	it('walk caches are on where a page-table page can be freed (or walk_cache(on)), off elsewhere', () => {
+		expect(run({machine: RAM, cpus: ['access(VA);']}, '0').flat.has('CPU0.pwc[0x7f000000]')).toBe(false);
+		expect(run({machine: `walk_cache(on); ${RAM}`, cpus: ['access(VA);']}, '0').flat.get('CPU0.pwc[0x7f000000]')).toMatch(/^T\d+$/);
+		expect(run({machine: RAM, cpus: ['access(VA);', 'pte_free(pte_alloc_one());']}, '0').flat.get('CPU0.pwc[0x7f000000]')).toMatch(/^T\d+$/);
+		expect(run({machine: `walk_cache(off); ${RAM}`, cpus: ['access(VA);', 'pte_free(pte_alloc_one());']}, '0').flat.has('CPU0.pwc[0x7f000000]')).toBe(false);
+	});
 	it('x86 drops the paging-structure cache on any flush of the va; arm64 only on a freed_tables flush', () => {
 		const cpus = ['access(VA); flag = 1; access(VA2);', 't = pmd_pgtable(pmdp_huge_get_and_clear(VA)); flush_tlb_range(VA, 512); pte_free(t);'];
 		const x86 = run({machine: `flush(broadcast); ${RAM}`, cpus}, '0 1 1 1 0 0');

@@ -10,6 +10,7 @@ import {KIND_NAMES} from '../machine/checks.js';
 import {lookupPrimitive, Oops, PRIMITIVES, type Primitive} from '../machine/primitives/index.js';
 import type {ArgSpec} from '../machine/primitives/spec.js';
 import {readGlobal, writeGlobal} from '../machine/primitives/shared.js';
+import {FREES_TABLES} from '../machine/primitives/table-free.js';
 import {emptyMachine, SETUP_BY_NAME, SETUP_CALLS, SetupError} from '../machine/setup.js';
 import type {LockKind, Machine, Value} from '../machine/types.js';
 import {formatValue, truthy, typeName} from '../machine/values.js';
@@ -537,6 +538,21 @@ export function mergeExpects(base: Expect[], over: Expect[]): Expect[] {
 	return [...base.filter(e => e.form !== 'safe' && !kinds.has(e.violation)), ...over];
 }
 
+/** Does any CPU block or helper call one of these primitives (by any of its spellings)? */
+function callsAny(ast: Scenario, names: ReadonlySet<string>): boolean {
+	let found = false;
+	const visit = (x: unknown): void => {
+		if (found || x === null || typeof x !== 'object') return;
+		if (Array.isArray(x)) return x.forEach(visit);
+		const o = x as Record<string, unknown>;
+		if (o.kind === 'call' && typeof o.callee === 'string' && names.has(lookupPrimitive(o.callee)?.name ?? o.callee)) found = true;
+		for (const k in o) visit(o[k]);
+	};
+	visit(ast.cpus);
+	visit(ast.functions);
+	return found;
+}
+
 export function compile(ast: Scenario, opts: CompileOptions): Program {
 	const c = new Compiler(ast, opts.file, opts.source);
 	for (const e of [...ast.expects, ...ast.variants.flatMap(v => v.expects)]) {
@@ -568,6 +584,7 @@ export function compile(ast: Scenario, opts: CompileOptions): Program {
 		return {name: inv.name, line: inv.pos.line, check: (ctx: Ctx) => truthy(ev({ctx, locals: {}}))};
 	});
 	const initial = c.buildMachine(cpus.length, replicaOf);
+	if (!c.machineItems.some(i => i.name === 'walk_cache') && callsAny(ast, FREES_TABLES)) initial.settings.walkCache = true;
 	c.initGlobals(initial);
 	return {
 		file: opts.file,

@@ -1,6 +1,7 @@
 // gup-fast's window, G1..G11: the IRQs-off section of a CPU that walks the
 // page tables locklessly (KERNEL.md §6.A, S7 and S9). The window opens at the
-// CPU's first lockless read with IRQs off and closes when IRQs come back on.
+// CPU's first lockless read (or grab) of a RAM page with IRQs off and closes
+// when IRQs come back on.
 // While it is open the model notes every page (pfn and allocation generation)
 // mapped at a va the walker read, or installed anywhere; and the pages the
 // walker grabbed at G7 and still holds. At G11 each page still held is what
@@ -17,7 +18,14 @@ import {hex} from './values.js';
 
 export const pageKey = (ctx: Ctx, pfn: number): string => `${pfn}:${ctx.m.memmap[pfn]?.ram?.gen ?? 0}`;
 
-/** The first lockless read with IRQs off opens the window. */
+/**
+ * The window is kept only for ordinary RAM pages: a ZONE_DEVICE pfn is never
+ * reallocated in the model (its removal is S1/S2's business), so tracking it
+ * would only split equal states.
+ */
+const tracked = (ctx: Ctx, pfn: number): boolean => ctx.m.memmap[pfn]?.ram !== undefined;
+
+/** The walker's first lockless read of a RAM page with IRQs off opens the window. */
 export function openWindow(ctx: Ctx): CpuState['gup'] {
 	const c = ctx.m.cpus[ctx.cpu]!;
 	if (c.irqsOn) return null;
@@ -30,6 +38,7 @@ export function openWindow(ctx: Ctx): CpuState['gup'] {
 
 /** The walker read a present leaf for pfn. */
 export function noteRead(ctx: Ctx, pfn: number): void {
+	if (!tracked(ctx, pfn)) return;
 	const w = openWindow(ctx);
 	if (!w) return;
 	const k = pageKey(ctx, pfn);
@@ -41,6 +50,7 @@ export function noteRead(ctx: Ctx, pfn: number): void {
 
 /** A leaf for pfn was installed: it is mapped at some instant of every open window. */
 export function noteInstall(ctx: Ctx, pfn: number): void {
+	if (!tracked(ctx, pfn)) return;
 	for (const c of ctx.m.cpus) {
 		rd(ctx, `gup:${c.id}`);
 		if (!c.gup) continue;
@@ -55,7 +65,11 @@ export function noteInstall(ctx: Ctx, pfn: number): void {
 /** G7 took a reference on pfn. */
 export function noteGrab(ctx: Ctx, pfn: number): void {
 	const c = ctx.m.cpus[ctx.cpu]!;
-	if (!c.gup) return;
+	if (!tracked(ctx, pfn) || c.irqsOn) return;
+	if (!c.gup) {
+		wr(ctx, `gup:${ctx.cpu}`);
+		c.gup = {mapped: [], grabbed: []};
+	}
 	wr(ctx, `gup:${ctx.cpu}`);
 	c.gup.grabbed.push(pfn);
 }

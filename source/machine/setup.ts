@@ -79,6 +79,12 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 		apply: (m, [a]) => void (m.settings.arch = sym(a, 'an architecture', ['x86', 'arm64']) as Arch),
 	},
 	{
+		name: 'walk_cache',
+		usage: 'walk_cache(on | off)',
+		effect: 'whether hardware walks fill and use per-CPU paging-structure caches (S6h). Default: on when the scenario calls a primitive that frees page-table pages or sets up pwc(), off otherwise',
+		apply: (m, [a]) => void (m.settings.walkCache = sym(a, 'on or off', ['on', 'off']) === 'on'),
+	},
+	{
 		name: 'ram',
 		usage: 'ram(first_pfn, npages)',
 		effect: 'ordinary RAM pages [first_pfn, first_pfn + npages), free in the page allocator (refcount 0); map() of one allocates it for the mapping (refcount 1, mapcount 1)',
@@ -210,6 +216,7 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 			const pte = tablePath(m.pt, va).find(p => p.level === 1);
 			if (!pte) throw new SetupError(`no PTE page under va ${hex(va)} (map a page there first)`);
 			cpu.pwc[pmdBase(va)] = pte.table;
+			m.settings.walkCache = true;
 		},
 	},
 	{
@@ -234,7 +241,7 @@ export function newCpu(id: number): CpuState {
 
 export function emptyMachine(cpuCount: number): Machine {
 	return {
-		settings: {flush: 'ipi', tableFree: 'ipi', refcount: 'e21', pteMap: 'v6_4', arch: 'x86'},
+		settings: {flush: 'ipi', tableFree: 'ipi', refcount: 'e21', pteMap: 'v6_4', arch: 'x86', walkCache: false},
 		cpus: Array.from({length: cpuCount}, (_, i) => newCpu(i)),
 		mmCpumask: [],
 		pt: emptyTables(),

@@ -26,6 +26,12 @@ export type Settings = {
 	pteMap: PteMapMode;
 	/** x86: a flush of a va also drops the paging-structure cache behind it; arm64: only a freed_tables flush does. */
 	arch: Arch;
+	/**
+	 * Hardware walks fill and use per-CPU paging-structure caches. On when the
+	 * scenario can free a page-table page (or says walk_cache(on) / pwc()): elsewhere
+	 * the caches could only split equal states.
+	 */
+	walkCache: boolean;
 };
 
 /** `gen`: the allocation generation of a RAM page when the entry was filled (a later reuse has another). */

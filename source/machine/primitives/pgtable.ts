@@ -4,7 +4,7 @@
 
 import {type Ctx, note, rd, violate, wr} from '../context.js';
 import {findLeaf, index, isLeaf, LEVEL_NAME, allLeaves, tablePath} from '../pagetable.js';
-import {noteRead, openWindow} from '../gup-window.js';
+import {noteRead} from '../gup-window.js';
 import type {LeafEntry, PmdValue, PtEntry, PteValue, Value} from '../types.js';
 import {hex} from '../values.js';
 import {touchPage} from './page.js';
@@ -101,7 +101,6 @@ export const pgtablePrimitives: Primitive[] = [
 		returns: 'pmd',
 		run(ctx, [va]) {
 			const a = argInt(va!, 'pmdp_get_lockless', 'a va');
-			openWindow(ctx);
 			const w = walk(ctx, a, 2, 'pmdp_get_lockless');
 			const value: PmdValue = {t: 'pmd', va: a, present: false, leaf: false, table: -1, pfn: -1, write: false};
 			if (w.level !== 2 || w.entry === undefined) return value;
@@ -122,7 +121,6 @@ export const pgtablePrimitives: Primitive[] = [
 			const pmd = argOf(p!, 'pmd', 'ptep_get_lockless');
 			const a = argInt(va!, 'ptep_get_lockless', 'a va');
 			if (!pmd.present) throw new Oops('ptep_get_lockless: the PMD is not present (test pmd_present first)');
-			openWindow(ctx);
 			const e = readEntry(ctx, pmd.table, pmd.leaf ? 2 : 1, a, 'ptep_get_lockless');
 			if (!e || !isLeaf(e)) return noneValue(a);
 			noteRead(ctx, e.pfn);

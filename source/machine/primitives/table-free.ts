@@ -10,6 +10,9 @@ import {startSyncIpi} from './flush.js';
 import {argOf, Oops, type Primitive} from './spec.js';
 import type {Value} from '../types.js';
 
+/** The primitives that can free a page-table page: a scenario calling one gets walk caches (S6h) by default. */
+export const FREES_TABLES: ReadonlySet<string> = new Set(['free_pgtables', 'pte_free', 'pte_free_defer', 'zap_deposited_table', 'free_pte_range', 'tlb_remove_table', 'pte_free_tlb']);
+
 export function freeTableNow(ctx: Ctx, id: number, why: string): void {
 	const t = ctx.m.pt.tables[id];
 	if (!t) throw new Oops(`no page-table page T${id}`);

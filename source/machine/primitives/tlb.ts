@@ -23,7 +23,7 @@ function hwWalk(ctx: Ctx, va: number, who: string): PteValue {
 	const c = ctx.m.cpus[ctx.cpu]!;
 	const base = pmdBase(va);
 	rd(ctx, `tlb:${ctx.cpu}`);
-	const cached = c.pwc[base];
+	const cached = ctx.m.settings.walkCache ? c.pwc[base] : undefined;
 	if (cached !== undefined) {
 		rd(ctx, `table:${cached}`);
 		rd(ctx, `e:${cached}:${index(va, 1)}`);
@@ -36,7 +36,7 @@ function hwWalk(ctx: Ctx, va: number, who: string): PteValue {
 		return e && isLeaf(e) ? leafValue(va, e, false) : noneValue(va);
 	}
 	const w = walk(ctx, va, 1, who);
-	if (w.level === 1) {
+	if (w.level === 1 && ctx.m.settings.walkCache) {
 		wr(ctx, `tlb:${ctx.cpu}`);
 		c.pwc[base] = w.table;
 	}
