@@ -4,6 +4,7 @@
 // ordinary memory, S5 by range, S6, S6h, S7, S9, S10).
 
 import {describe, expect, it} from 'vitest';
+import {lazyTlbPrimitives} from '../source/machine/primitives/lazy-tlb.js';
 import {mmuGatherPrimitives} from '../source/machine/primitives/mmu-gather.js';
 import {pgtableLifePrimitives} from '../source/machine/primitives/pgtable-life.js';
 import {ramPrimitives} from '../source/machine/primitives/ram.js';
@@ -453,6 +454,25 @@ describe('TLB ranges, lazy CPUs and paging-structure caches', () => {
 		const fixed = run({machine: `flush(broadcast); arch(arm64); ${RAM}`, cpus: [cpus[0]!, cpus[1]!.replace('512)', '512, true)')]}, '0 1 1 1 0 0');
 		expect(kinds(fixed)).toEqual([]);
 	});
+	prim('enter_lazy_tlb', () => {
+		const r = run({machine: RAM, cpus: ['access(VA); enter_lazy_tlb();', 'ptep_get_and_clear(VA); flush_tlb_range(VA, 1);']}, '0 0 1 1');
+		expect(r.notes).toContain('lazy CPU0 skipped (no tables freed)');
+		expect(r.flat.get('CPU0.tlb[0x7f000000]')).toMatch(/^pfn 0x200/); // skipped: the entry stays
+		expect(kinds(r)).toEqual([]); // lazy CPUs are not checked by S5
+	});
+	prim('switch_mm_irqs_off', () => {
+		// The fea4e317f9e7 shape: the flush skipped lazy CPU2; CPU2 goes back to the mm without catching up
+		// while the flush still waits for CPU0; when the flush returns CPU2 is running the mm with the zapped va: S5.
+		const machine = 'ram(0x200, 1); map(VA, 0x200, write); mm_cpumask(0, 1, 2); lazy(2); tlb(2, VA);';
+		const cpus = (catchUp: boolean) => ['x = 1;', 'ptep_get_and_clear(VA); flush_tlb_range(VA, 1);', `switch_mm_irqs_off(${catchUp});`];
+		const bug = run({machine, cpus: cpus(false)}, '1 1 2 i0 1');
+		expect(kinds(bug)).toEqual(['tlb-incoherent']);
+		expect(bug.violations[0]).toMatchObject({check: 'S5', cpu: 1});
+		const ok = run({machine, cpus: cpus(true)}, '1 1 2 i0 1');
+		expect(kinds(ok)).toEqual([]);
+		expect(ok.flat.has('CPU2.tlb[0x7f000000]')).toBe(false);
+		expect(kinds(run({machine: RAM, cpus: ['switch_mm_irqs_off();']}, '0'))).toEqual(['oops']);
+	});
 	prim('syscall_exit', () => {
 		const r = run({machine: `flush(broadcast); ${RAM}`, cpus: ['access(VA);', 'set_pte_at(VA, mk_pte(pfn_to_page(0x200))); syscall_exit(VA, 1);']}, '0 1 1');
 		expect(kinds(r)).toEqual(['stale-tlb-return']);
@@ -461,6 +481,6 @@ describe('TLB ranges, lazy CPUs and paging-structure caches', () => {
 });
 
 it('every primitive of the general machine has a test here', () => {
-	const names = [...ramPrimitives, ...pgtableLifePrimitives, ...tableFreePrimitives, ...mmuGatherPrimitives].map(p => p.name).concat(TLB_HERE);
+	const names = [...ramPrimitives, ...pgtableLifePrimitives, ...tableFreePrimitives, ...mmuGatherPrimitives, ...lazyTlbPrimitives].map(p => p.name).concat(TLB_HERE);
 	expect(names.filter(p => !tested.has(p))).toEqual([]);
 });

@@ -14,6 +14,7 @@ import {ramPrimitives} from './ram.js';
 import {pgtableLifePrimitives} from './pgtable-life.js';
 import {tableFreePrimitives} from './table-free.js';
 import {mmuGatherPrimitives} from './mmu-gather.js';
+import {lazyTlbPrimitives} from './lazy-tlb.js';
 
 export type {Primitive, PrimResult, ArgKind, ReturnKind} from './spec.js';
 export {Oops} from './spec.js';
@@ -29,6 +30,7 @@ export const PRIMITIVE_GROUPS: readonly {title: string; primitives: readonly Pri
 	{title: 'Freeing page-table pages', primitives: tableFreePrimitives},
 	{title: 'mmu_gather', primitives: mmuGatherPrimitives},
 	{title: 'TLBs and the hardware walker', primitives: tlbPrimitives},
+	{title: 'Lazy TLB', primitives: lazyTlbPrimitives},
 	{title: 'struct page', primitives: pagePrimitives},
 	{title: 'Ordinary RAM pages', primitives: ramPrimitives},
 	{title: 'dev_pagemap and memunmap_pages', primitives: pgmapPrimitives},
