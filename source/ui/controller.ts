@@ -4,6 +4,7 @@
 // derived from it on demand.
 
 import {formatSchedule} from '../lang/schedule.js';
+import {mergeSetList} from '../lang/sets.js';
 import type {Transition} from '../machine/types.js';
 import {mulberry32} from '../explore/prng.js';
 import {irqsOffSince as irqsOffNote} from '../render/blocked.js';
@@ -48,6 +49,8 @@ export class Controller {
 	statePane = 0;
 	sets: Record<string, string>;
 	busy = false;
+	/** Where quitting saved the session; null: quit without saving (:quit!); undefined: not quit yet. */
+	savedOnQuit: string | null | undefined = undefined;
 	/** The running search (Esc cancels it). */
 	private searching: AbortController | null = null;
 	private pathKey = '';
@@ -85,7 +88,7 @@ export class Controller {
 	}
 
 	key(name: KeyName): KeyResult {
-		if (name === 'ctrl+c') return 'quit';
+		if (name === 'ctrl+c') return this.quit();
 		if (this.busy && this.searching && name === 'escape') {
 			this.searching.abort();
 			this.say('cancelling the search…', 'warn');
@@ -218,9 +221,29 @@ export class Controller {
 				this.prompt = '';
 				break;
 			case 'quit':
-				return 'quit';
+				return this.quit();
 		}
 		return null;
+	}
+
+	/**
+	 * Quit, the session saved first: where it went is `savedOnQuit` (run.tsx
+	 * prints it). When no save is possible the quit is refused, with the
+	 * reason and the ways out: a session is never lost without being asked.
+	 */
+	private quit(save = true): KeyResult {
+		if (!save) {
+			this.savedOnQuit = null;
+			return 'quit';
+		}
+		if (!this.services.autosave) return 'quit';
+		try {
+			this.savedOnQuit = this.services.autosave(this.session);
+			return 'quit';
+		} catch (err) {
+			this.say(`not quitting: the session could not be saved (${err instanceof Error ? err.message : String(err)}); :save PATH saves it somewhere writable, :quit! quits without saving`, 'error');
+			return null;
+		}
 	}
 
 	private promptKey(name: KeyName): KeyResult {
@@ -228,7 +251,7 @@ export class Controller {
 		else if (name === 'enter') {
 			const line = this.prompt!.trim();
 			this.prompt = null;
-			if (line) this.exec(line);
+			if (line) return this.exec(line) ?? null;
 		} else if (name === 'backspace') {
 			if (this.prompt === '') this.prompt = null;
 			else this.prompt = this.prompt!.slice(0, -1);
@@ -429,7 +452,7 @@ export class Controller {
 	}
 
 	/** A `:` command line. */
-	exec(line: string): void {
+	exec(line: string): KeyResult | void {
 		const [word = '', ...restWords] = line.split(/\s+/);
 		const rest = line.slice(word.length).trim();
 		const s = this.session;
@@ -492,14 +515,12 @@ export class Controller {
 					this.say(':set is not available here', 'warn');
 					break;
 				}
-				const sets = {...this.sets};
-				for (const item of restWords) {
-					const eq = item.indexOf('=');
-					if (eq <= 0) {
-						this.say(`:set ${item}: expected name=value`, 'warn');
-						return;
-					}
-					sets[item.slice(0, eq)] = item.slice(eq + 1);
+				let sets: Record<string, string>;
+				try {
+					sets = mergeSetList(this.sets, restWords, ':set');
+				} catch (err) {
+					this.say(err instanceof Error ? err.message : String(err), 'warn');
+					return;
 				}
 				if (!restWords.length) {
 					this.say(`params: ${Object.entries(s.model.program.params).map(([k, v]) => `${k}=${v}`).join(' ')}`);
@@ -519,7 +540,9 @@ export class Controller {
 					try {
 						saved = `session saved to ${this.services.autosave(s)}; `;
 					} catch (err) {
-						saved = `could not save the session (${err instanceof Error ? err.message : String(err)}); `;
+						// restarting would drop the branches: refused, as quitting is
+						this.say(`not restarted: the session could not be saved first (${err instanceof Error ? err.message : String(err)}); :save PATH, then :set again`, 'error');
+						break;
 					}
 				}
 				fresh.breakpoints = [...s.breakpoints];
@@ -530,8 +553,10 @@ export class Controller {
 			}
 			case 'q':
 			case 'quit':
-				this.say('press q to quit', 'info');
-				break;
+				return this.quit();
+			case 'q!':
+			case 'quit!':
+				return this.quit(false);
 			case 'help':
 				this.overlay = 'help';
 				break;

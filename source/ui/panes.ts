@@ -2,6 +2,7 @@
 // an exact size. Highlights mark what the last step changed (CHANGED style).
 
 import type {Model} from '../lang/interpreter.js';
+import {splitLines} from '../lang/visible.js';
 import {LEVEL_NAME, walkTree} from '../machine/pagetable.js';
 import type {Machine} from '../machine/types.js';
 import {formatValue, hex} from '../machine/values.js';
@@ -76,7 +77,7 @@ const SOURCE = new WeakMap<object, string[]>();
 /** The scenario's source lines (split once per program). */
 export function sourceLines(model: Model): string[] {
 	let lines = SOURCE.get(model.program);
-	if (!lines) SOURCE.set(model.program, (lines = model.program.source.split('\n')));
+	if (!lines) SOURCE.set(model.program, (lines = splitLines(model.program.source)));
 	return lines;
 }
 

@@ -52,6 +52,8 @@ export const ALIASES: ReadonlyMap<string, string> = new Map([
 	['folio_put', 'put_page'],
 	['folio_get', 'get_page'],
 	['__tlb_remove_page', 'tlb_remove_page'],
+	// atomic_long_t has the same operations under atomic_long_* names.
+	...['read', 'set', 'inc', 'dec', 'add', 'sub', 'inc_return', 'dec_return', 'dec_and_test', 'inc_not_zero', 'add_unless', 'cmpxchg', 'xchg'].map(op => [`atomic_long_${op}`, `atomic_${op}`] as [string, string]),
 ]);
 
 export function lookupPrimitive(name: string): Primitive | undefined {

@@ -25,7 +25,7 @@ export function freeTableNow(ctx: Ctx, id: number, why: string): void {
 /** call_rcu(pte_free_now / tlb_remove_table_rcu): freed once every current reader has left. */
 export function freeTableRcu(ctx: Ctx, id: number): void {
 	if (!ctx.m.pt.tables[id]) throw new Oops(`no page-table page T${id}`);
-	callRcu(ctx, {kind: 'free-table', table: id, readers: currentReaders(ctx).filter(r => r !== ctx.cpu)});
+	callRcu(ctx, {kind: 'free-table', table: id, readers: currentReaders(ctx)});
 }
 
 export function tableArg(v: Value, prim: string): number {
