@@ -9,7 +9,7 @@ import {hashMachine} from '../machine/hash.js';
 import {canTakeInterrupt, takeInterrupt} from '../machine/interrupts.js';
 import {Oops, type PrimResult} from '../machine/primitives/index.js';
 import {available, heldBy, holdersInTheWay, irqsOff, irqsRestore, lockLabel, lockWaitReason} from '../machine/locks.js';
-import {checkTlbCoherence} from '../machine/primitives/tlb.js';
+import {finishFlush} from '../machine/primitives/flush.js';
 import type {CpuState, Machine, Transition, Violation, Value, Wait} from '../machine/types.js';
 import {formatValue, truthy} from '../machine/values.js';
 import type {Env, Instr, Program} from './program.js';
@@ -482,16 +482,12 @@ export class Model {
 			const w = cpu.wait;
 			cpu.wait = null;
 			if (w.kind === 'lock' || w.kind === 'phase') return this.resume(ctx, cpu, instr, w, env);
-			if (w.kind === 'acks' && w.after) {
-				ctx.fp?.writes.add(`table:${w.after.freeTable}`);
-				ctx.m.pt.tables[w.after.freeTable]!.freed = true;
-				ctx.notes.push(`all CPUs acked: page-table page T${w.after.freeTable} freed`);
+			let result: Value = null;
+			if (w.kind === 'acks') {
+				ctx.notes.push(`all CPUs acked: ${w.prim} returns`);
+				result = finishFlush(ctx, w);
 			}
-			if (w.kind === 'acks' && w.prim === 'flush_tlb_mm_range') {
-				ctx.notes.push('all flush IPIs acked: flush_tlb_mm_range returns');
-				checkTlbCoherence(ctx);
-			}
-			if (instr.blocking?.target) cpu.locals[instr.blocking.target] = null;
+			if (instr.blocking?.target) cpu.locals[instr.blocking.target] = result;
 			cpu.pc = instr.next;
 			return instr.progress;
 		}

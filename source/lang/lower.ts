@@ -419,7 +419,8 @@ export class Lowering {
 		}
 		// A jump is folded into the statement before it, unless it carries a
 		// progress label (passing it must stay a step) or loops to itself.
-		const foldable = (i: Raw): boolean => Boolean(i.jump) && !i.progress;
+		// The first instruction is where the CPU starts (pc 0): it is never folded away.
+		const foldable = (i: Raw): boolean => Boolean(i.jump) && !i.progress && i !== this.out[0];
 		const resolve = (to: number): number => {
 			const seen = new Set<number>();
 			while (to >= 0 && to < end && foldable(this.out[to]!)) {
