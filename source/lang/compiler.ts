@@ -191,7 +191,7 @@ export class Compiler {
 			const v: Value = {t: 'lock', name: g.name};
 			return {ev: () => v, pure: true, constant: v, text};
 		}
-		if (g.kind === 'atomic') this.fail(pos, `'${g.name}' is an atomic_t: read it with atomic_read(&${g.name})`);
+		if (g.kind === 'atomic') this.fail(pos, `'${g.name}' is an ${g.type}: read it with atomic_read(&${g.name})`);
 		const name = g.name;
 		return {ev: env => readGlobal(env.ctx, name), pure: false, text};
 	}
@@ -221,7 +221,7 @@ export class Compiler {
 		}
 		if (spec?.kind === 'lock') this.fail(e.pos, `${prim}() takes a lock, and '${g.name}' is a ${g.type}`);
 		if (spec?.varKind === 'atomic' && g.kind !== 'atomic') this.fail(e.pos, `${prim}() takes an atomic_t, and '${g.name}' is a ${g.type}; declare it atomic_t ${g.name};`);
-		if (spec?.varKind === 'plain' && g.kind === 'atomic') this.fail(e.pos, `'${g.name}' is an atomic_t; use the atomic_* calls on it`);
+		if (spec?.varKind === 'plain' && g.kind === 'atomic') this.fail(e.pos, `'${g.name}' is an ${g.type}; use the atomic_* calls on it`);
 		return {t: 'var', name: g.name};
 	}
 
@@ -542,7 +542,11 @@ export function parseParamText(decl: Scenario['params'][number], raw: string): P
 export function mergeExpects(base: Expect[], over: Expect[]): Expect[] {
 	if (over.some(e => e.form === 'safe')) return over;
 	const kinds = new Set(over.map(e => e.violation));
-	return [...base.filter(e => e.form !== 'safe' && !kinds.has(e.violation)), ...over];
+	const merged = [...base.filter(e => e.form !== 'safe' && !kinds.has(e.violation)), ...over];
+	// The base's `expect safe` still says something of the kinds the variant does not name: none is reachable.
+	const safe = base.find(e => e.form === 'safe');
+	if (safe) merged.push({...safe, except: merged.filter(e => e.form === 'violation').map(e => e.violation!)});
+	return merged;
 }
 
 export function compile(ast: Scenario, opts: CompileOptions): Program {

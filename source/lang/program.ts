@@ -39,6 +39,8 @@ export type Instr = {
 	progress: boolean;
 	/** In an inlined helper: the calls it was inlined through, outermost first (the call sites' lines). */
 	via?: {fn: string; line: number}[];
+	/** What the step shows when its source text from the column is not a statement (a helper call inside a condition). */
+	text?: string;
 };
 
 export type CpuProgram = {

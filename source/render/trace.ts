@@ -31,6 +31,7 @@ export function sourceLine(model: Model, line: number | null, col = 1): string {
 export function statementText(model: Model, before: Machine, t: Transition, line: number | null): string {
 	if (t.irq) return 'interrupt: flush_tlb_func / IPI handler';
 	const instr = model.instrAt(before, t.cpu);
+	if (instr?.text) return instr.text;
 	if (!instr || instr.line !== line) return sourceLine(model, line);
 	const text = sourceLine(model, line, instr.col);
 	return instr.kind === 'stmt' || instr.kind === 'return' || instr.kind === 'assert' || instr.kind === 'await' ? firstStatement(text) : text;
