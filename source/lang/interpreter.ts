@@ -209,12 +209,12 @@ export class Model {
 		}
 		const instr = this.instrAt(m, cpu)!;
 		if (instr.kind === 'await' || (instr.kind === 'atomic' && instr.cond)) {
-			const v = this.peek(m, cpu, instr.cond!);
+			const v = this.peek(m, cpu, instr.cond!, instr.peekPure);
 			if (truthy(v)) return null;
 			return !explain ? '' : `blocked at line ${instr.line}: await ${instr.condText} is false`;
 		}
 		if (instr.blocking?.prim.guard) {
-			const args = instr.blocking.args.map(a => this.peek(m, cpu, a));
+			const args = instr.blocking.args.map(a => this.peek(m, cpu, a, instr.blocking!.pure));
 			const why = instr.blocking.prim.guard(m, cpu, args);
 			if (!why) return null;
 			return !explain ? '' : `blocked in ${instr.blocking.prim.name}: ${why}`;
@@ -223,9 +223,16 @@ export class Model {
 	}
 
 	/** Evaluate a condition without changing anything (reads only). */
-	private peek(m: Machine, cpu: number, f: (env: Env) => Value): Value {
+	private peek(m: Machine, cpu: number, f: (env: Env) => Value, pure = false): Value {
 		try {
-			return f({ctx: newCtx(m, cpu, null, false), locals: m.cpus[cpu]!.locals});
+			if (pure) return f({ctx: newCtx(m, cpu, null, false), locals: m.cpus[cpu]!.locals});
+			// A condition that calls primitives may write (`await unpin_user_page(p)`): it runs on a
+			// throwaway draft, so a frozen snapshot is not written (a TypeError) nor a search's copy changed.
+			let v: Value = null;
+			cowProduce(m, d => {
+				v = f({ctx: newCtx(d, cpu, null, false), locals: d.cpus[cpu]!.locals});
+			});
+			return v;
 		} catch (err) {
 			if (err instanceof Oops) return true; // let the step run and report the oops
 			throw err;
