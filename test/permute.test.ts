@@ -5,6 +5,7 @@
 // interchangeable CPUs commutes with step(): a CPU-id field left unrenamed
 // makes the renamed state behave differently.
 
+import {readdirSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
 import {builtinNames, loadModel, loadScenario, modelFromSource} from '../source/lang/load.js';
 import type {Model} from '../source/lang/interpreter.js';
@@ -85,6 +86,20 @@ cpu 1 "writer" {
 }
 `;
 
+// Replica CPUs that allocate RAM pages (memmap{}.ram.owner).
+const ALLOCATING = `scenario perm-ram
+machine {
+	ram(0x200, 2);
+}
+cpu 0 "alloc" * 2 {
+	p = alloc_page();
+	if (p) put_page(p);
+}
+cpu 1 "other" {
+	q = alloc_page();
+}
+`;
+
 function permutations(xs: number[]): number[][] {
 	if (xs.length <= 1) return [xs];
 	return xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map(p => [x, ...p]));
@@ -95,7 +110,8 @@ describe('CPU renaming (machine/permute.ts)', () => {
 		const missing = new Set<string>();
 		const models = builtinNames().flatMap(name => [null, ...loadScenario(name).ast.variants.map(v => v.name)].map(variant => loadModel(name, {variant})));
 		models.push(modelFromSource('perm.race', SYMMETRIC), modelFromSource('perm-locks.race', LOCKING));
-		for (const file of ['kref-lookup', 'retract-lock-order']) models.push(loadModel(`scenarios/examples/${file}.race`));
+		models.push(modelFromSource('perm-ram.race', ALLOCATING));
+		for (const file of readdirSync('scenarios/examples')) models.push(loadModel(`scenarios/examples/${file}`));
 		for (const model of models) for (const m of reachable(model, 400)) unclassified(m, '', missing);
 		expect([...missing].sort(), 'add these paths to SHAPE in machine/permute.ts (and rename them if they hold CPU ids)').toEqual([]);
 	});
@@ -158,6 +174,14 @@ describe('CPU renaming (machine/permute.ts)', () => {
 		expect(states.some(m => (m.locks.sem?.readers.length ?? 0) > 1)).toBe(true);
 		expect(states.some(m => m.cpus.filter(c => c.wait?.kind === 'lock' || model.blockedReason(m, c.id) !== null).length > 1)).toBe(true);
 		expect(commutes(model, [0, 2, 3], 1000)).toBeGreaterThan(1000);
+	});
+
+	it('... and on RAM pages (the CPU that allocated a page)', () => {
+		const model = modelFromSource('perm-ram.race', ALLOCATING);
+		expect(model.program.symmetry).toEqual([[0, 2]]);
+		const states = reachable(model, 1000);
+		expect(states.some(m => Object.values(m.memmap).some(p => p.ram?.owner === 2))).toBe(true);
+		expect(commutes(model, [0, 2], 1000)).toBeGreaterThan(50);
 	});
 
 	it('invert undoes a permutation; the identity returns the machine itself', () => {

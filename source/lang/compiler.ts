@@ -12,10 +12,11 @@ import {permuteMachine} from '../machine/permute.js';
 import {lookupPrimitive, Oops, PRIMITIVES, type Primitive} from '../machine/primitives/index.js';
 import type {ArgSpec} from '../machine/primitives/spec.js';
 import {readGlobal, writeGlobal} from '../machine/primitives/shared.js';
+import {FREES_TABLES} from '../machine/primitives/table-free.js';
 import {emptyMachine, SETUP_BY_NAME, SETUP_CALLS, SetupError} from '../machine/setup.js';
 import type {LockKind, Machine, Value} from '../machine/types.js';
 import {formatValue, truthy, typeName} from '../machine/values.js';
-import type {CpuDecl, Expect, Expr, FunctionDecl, GlobalDecl, MachineItem, Pos, Scenario, Stmt} from './ast.js';
+import type {CpuDecl, Expect, Expr, FunctionDecl, GlobalDecl, IrqDecl, MachineItem, Pos, Scenario, Stmt} from './ast.js';
 import {Diagnostic, suggestion} from './diagnostics.js';
 import {Lowering} from './lower.js';
 import {binaryOp, type Compiled, exprText, fold, unaryOp} from './operators.js';
@@ -58,7 +59,7 @@ const ENUM_WORDS = new Set([
 	'ipi', 'broadcast', 'rcu', 'fsdax', 'devdax', 'xfs', 'ext4', 'e21', 'v5_18', 'v6_15',
 	'percpu_ref', 'atomic_ref', 'write', 'special', 'devmap', 'huge', 'FOLL_GET', 'FOLL_PIN', 'FOLL_LONGTERM', 'MF_MEM_PRE_REMOVE', 'FAULT_FLAG_WRITE',
 ]);
-const BUILTIN_INTS: Record<string, number> = {VM_FAULT_SIGBUS: 2, EFAULT: -14, ENXIO: -6, PAGE_SIZE: 4096};
+const BUILTIN_INTS: Record<string, number> = {VM_FAULT_SIGBUS: 2, VM_FAULT_SIGSEGV: 0x40, EFAULT: -14, ENXIO: -6, PAGE_SIZE: 4096, HPAGE_PMD_NR: 512};
 const PTE_FIELDS = new Set(['pfn', 'present', 'write', 'special', 'devmap', 'huge', 'leaf']);
 
 export class Compiler {
@@ -273,6 +274,12 @@ export class Compiler {
 				if (a.kind !== 'name' && a.kind !== 'field' && a.kind !== 'addr') this.fail(a.pos, `${prim.name}(): write '${spec.name}' as the kernel does, a name like ${spec.name} (the model has one and keeps it itself)`);
 				return {ev: () => null, pure: true, constant: null, text: exprText(a)};
 			}
+			if (spec.kind === 'irq') {
+				const irq = a.kind === 'name' ? this.ast.irqs.find(i => i.name === a.name) : undefined;
+				if (!irq) this.fail(a.pos, `${prim.name}() takes the name of an irq block${a.kind === 'name' ? suggestion(a.name, this.ast.irqs.map(i => i.name)) : ''}; declare one: irq NAME on cpu N { ... }`);
+				const v: Value = {t: 'irq', name: irq.name, cpu: irq.cpu};
+				return {ev: () => v, pure: true, constant: v, text: irq.name};
+			}
 			const named = a.kind === 'addr' || (a.kind === 'name' && this.globals.has(a.name) && !scope.locals?.has(a.name));
 			if ((spec.kind === 'var' || spec.kind === 'lock') && named) {
 				const v = this.reference(a, scope, spec, prim.name);
@@ -446,6 +453,28 @@ export class Compiler {
 		return {id, label, instrs, endLine: decl.endLine, locals: [...locals, ...lowering.helperLocals]};
 	}
 
+	/**
+	 * An interrupt handler, appended to its CPU's instructions: a `return` or
+	 * the closing brace is the iret that resumes what it interrupted.
+	 */
+	irq(decl: IrqDecl, cpu: CpuProgram): number {
+		const locals = this.localsOf(decl.body, `irq ${decl.name}`, decl.pos);
+		const lowering = new Lowering(this, {...NO_LOCALS, locals, prefix: `${decl.name}.`, labelPrefix: `${decl.name}:`});
+		lowering.block(decl.body);
+		const body = lowering.finish({id: decl.cpu, label: decl.label, body: decl.body, pos: decl.pos, endLine: decl.endLine});
+		const base = cpu.instrs.length;
+		const iret = base + body.length;
+		const shift = (to: number): number => (to < 0 ? iret : to + base);
+		for (const i of body) {
+			if (i.kind === 'return') i.kind = 'iret';
+			else i.next = shift(i.next);
+			if (i.alt !== undefined) i.alt = shift(i.alt);
+		}
+		cpu.instrs.push(...body, {kind: 'iret', line: decl.endLine, col: 1, next: -1, local: false, progress: false});
+		cpu.locals.push(...[...locals].map(l => `${decl.name}.${l}`), ...lowering.helperLocals);
+		return base;
+	}
+
 	/** Shared variables and locks as the machine starts. */
 	initGlobals(m: Machine): void {
 		for (const g of this.globals.values()) {
@@ -556,6 +585,21 @@ export function mergeExpects(base: Expect[], over: Expect[]): Expect[] {
 	return merged;
 }
 
+/** Does any CPU block or helper call one of these primitives (by any of its spellings)? */
+function callsAny(ast: Scenario, names: ReadonlySet<string>): boolean {
+	let found = false;
+	const visit = (x: unknown): void => {
+		if (found || x === null || typeof x !== 'object') return;
+		if (Array.isArray(x)) return x.forEach(visit);
+		const o = x as Record<string, unknown>;
+		if (o.kind === 'call' && typeof o.callee === 'string' && names.has(lookupPrimitive(o.callee)?.name ?? o.callee)) found = true;
+		for (const k in o) visit(o[k]);
+	};
+	visit(ast.cpus);
+	visit(ast.functions);
+	return found;
+}
+
 export function compile(ast: Scenario, opts: CompileOptions): Program {
 	const c = new Compiler(ast, opts.file, opts.source);
 	for (const e of [...ast.expects, ...ast.variants.flatMap(v => v.expects)]) {
@@ -593,15 +637,25 @@ export function compile(ast: Scenario, opts: CompileOptions): Program {
 		}
 		if (group.length > 1 && !usesReplica.has(d.id)) groups.push(group);
 	});
+	// A body with no steps (empty, or folded away by a param) is finished from the start.
+	const empty = cpus.filter(cpu => cpu.instrs.length === 0);
+	const irqs: Program['irqs'] = {};
+	for (const d of ast.irqs) {
+		const cpu = cpus[d.cpu];
+		if (!cpu) c.fail(d.pos, `irq ${d.name} runs on cpu ${d.cpu}, but this scenario has CPU0-CPU${cpus.length - 1}`);
+		irqs[d.name] = {cpu: d.cpu, entry: c.irq(d, cpu), label: d.label};
+	}
 	const invariants = ast.invariants.map(inv => {
 		const ev = c.expr(inv.expr, NO_LOCALS).ev;
 		return {name: inv.name, line: inv.pos.line, check: (ctx: Ctx) => truthy(ev({ctx, locals: {}}))};
 	});
 	const initial = c.buildMachine(cpus.length, replicaOf);
+	if (!c.machineItems.some(i => i.name === 'walk_cache') && callsAny(ast, FREES_TABLES)) initial.settings.walkCache = true;
 	c.initGlobals(initial);
-	// A body with no steps (empty, or folded away by a param) is finished from the start.
-	for (const cpu of cpus) if (cpu.instrs.length === 0) initial.cpus[cpu.id]!.pc = -1;
-	const symmetry = c.namesCpu ? [] : groups.filter(g => symmetricStart(initial, g, cpus.length));
+	for (const cpu of empty) initial.cpus[cpu.id]!.pc = -1;
+	// An interrupt line bound to one CPU of a group sets that CPU apart from its copies.
+	const bound = new Set(ast.irqs.map(d => d.cpu));
+	const symmetry = c.namesCpu ? [] : groups.filter(g => !g.some(id => bound.has(id)) && symmetricStart(initial, g, cpus.length));
 	return {
 		file: opts.file,
 		source: opts.source,
@@ -612,6 +666,7 @@ export function compile(ast: Scenario, opts: CompileOptions): Program {
 		expects,
 		cpus,
 		invariants,
+		irqs,
 		initial,
 		symmetry,
 	};

@@ -8,8 +8,8 @@ import {type Ctx, type Footprint, newCtx, violate} from '../machine/context.js';
 import {hashMachine} from '../machine/hash.js';
 import {canTakeInterrupt, takeInterrupt} from '../machine/interrupts.js';
 import {Oops, type PrimResult} from '../machine/primitives/index.js';
-import {available, heldBy, holdersInTheWay, lockLabel, lockWaitReason} from '../machine/locks.js';
-import {checkTlbCoherence} from '../machine/primitives/tlb.js';
+import {available, heldBy, holdersInTheWay, irqsOff, irqsRestore, lockLabel, lockWaitReason} from '../machine/locks.js';
+import {finishFlush} from '../machine/primitives/flush.js';
 import type {CpuState, Machine, Transition, Violation, Value, Wait} from '../machine/types.js';
 import {formatValue, truthy} from '../machine/values.js';
 import type {Env, Instr, Program} from './program.js';
@@ -209,12 +209,12 @@ export class Model {
 		}
 		const instr = this.instrAt(m, cpu)!;
 		if (instr.kind === 'await' || (instr.kind === 'atomic' && instr.cond)) {
-			const v = this.peek(m, cpu, instr.cond!);
+			const v = this.peek(m, cpu, instr.cond!, instr.peekPure);
 			if (truthy(v)) return null;
 			return !explain ? '' : `blocked at line ${instr.line}: await ${instr.condText} is false`;
 		}
 		if (instr.blocking?.prim.guard) {
-			const args = instr.blocking.args.map(a => this.peek(m, cpu, a));
+			const args = instr.blocking.args.map(a => this.peek(m, cpu, a, instr.blocking!.pure));
 			const why = instr.blocking.prim.guard(m, cpu, args);
 			if (!why) return null;
 			return !explain ? '' : `blocked in ${instr.blocking.prim.name}: ${why}`;
@@ -223,9 +223,16 @@ export class Model {
 	}
 
 	/** Evaluate a condition without changing anything (reads only). */
-	private peek(m: Machine, cpu: number, f: (env: Env) => Value): Value {
+	private peek(m: Machine, cpu: number, f: (env: Env) => Value, pure = false): Value {
 		try {
-			return f({ctx: newCtx(m, cpu, null, false), locals: m.cpus[cpu]!.locals});
+			if (pure) return f({ctx: newCtx(m, cpu, null, false), locals: m.cpus[cpu]!.locals});
+			// A condition that calls primitives may write (`await unpin_user_page(p)`): it runs on a
+			// throwaway draft, so a frozen snapshot is not written (a TypeError) nor a search's copy changed.
+			let v: Value = null;
+			cowProduce(m, d => {
+				v = f({ctx: newCtx(d, cpu, null, false), locals: d.cpus[cpu]!.locals});
+			});
+			return v;
 		} catch (err) {
 			if (err instanceof Oops) return true; // let the step run and report the oops
 			throw err;
@@ -387,7 +394,7 @@ export class Model {
 		let progress = false;
 		let oops = false;
 		try {
-			if (t.irq) takeInterrupt(ctx);
+			if (t.irq) this.interrupt(ctx, cpu);
 			else progress = this.exec(ctx, cpu, instr!);
 		} catch (err) {
 			if (!(err instanceof Oops)) throw err;
@@ -398,7 +405,8 @@ export class Model {
 		if (cpu.pc >= this.program.cpus[t.cpu]!.instrs.length) cpu.pc = -1;
 		if (!t.irq && cpu.pc < 0) {
 			progress = true;
-			if (!oops) finishChecks(ctx, cpu);
+			// An iret back to a CPU that had finished is not a second finish.
+			if (!oops && instr?.kind !== 'iret') finishChecks(ctx, cpu);
 		}
 		for (const inv of this.program.invariants) {
 			const ictx = newCtx(m, t.cpu, line, false);
@@ -459,7 +467,8 @@ export class Model {
 		const cycle = [...found.slice(start), ...found.slice(0, start)];
 		const parts = cycle.map(x => {
 			const held = heldBy(m, x).map(lockLabel);
-			return `CPU${x}${held.length ? ` holds ${held.join(', ')} and` : ''} ${this.blockedReason(m, x)!.replace(/^blocked in /, 'waits in ')}`;
+			const where = m.cpus[x]!.irqFrames.length > 0 ? ' (in an irq handler)' : '';
+			return `CPU${x}${where}${held.length ? ` holds ${held.join(', ')} and` : ''} ${this.blockedReason(m, x)!.replace(/^blocked in /, 'waits in ')}`;
 		});
 		const locks = cycle.flatMap(x => heldBy(m, x).map(lockLabel));
 		return {kind: 'deadlock', check: 'S4', message: `deadlock: ${parts.join('; ')}`, cpu, line: this.lineOf(m, cpu), objects: [...cycle.map(x => `CPU${x}`), ...locks]};
@@ -477,6 +486,23 @@ export class Model {
 		const reasons = stuck.map(c => `CPU${c.id} ${this.blockedReason(m, c.id)}`).join('; ');
 		const kind = stuck.length === 1 ? 'hung-task' : 'deadlock';
 		return {kind, check: 'S4', message: `${kind === 'hung-task' ? 'hung task' : 'deadlock'}: ${reasons}`, cpu: stuck[0]!.id, line: this.lineOf(m, stuck[0]!.id), objects: stuck.map(c => `CPU${c.id}`)};
+	}
+
+	/** The interrupt transition: an IPI's handler runs at once; a device IRQ enters the scenario's handler. */
+	private interrupt(ctx: Ctx, cpu: CpuState): void {
+		const first = cpu.ipis[0];
+		if (first?.kind !== 'device') {
+			takeInterrupt(ctx);
+			return;
+		}
+		const irq = this.program.irqs[first.irq]!;
+		ctx.fp?.writes.add(`ipi:${cpu.id}`);
+		cpu.ipis = cpu.ipis.slice(1);
+		cpu.irqFrames = [...cpu.irqFrames, {pc: cpu.pc, wait: cpu.wait}];
+		cpu.wait = null;
+		irqsOff(ctx, true);
+		cpu.pc = irq.entry;
+		ctx.notes.push(`CPU${cpu.id} takes irq ${first.irq} (raised by CPU${first.from}): its handler runs with IRQs off`);
 	}
 
 	/** The next step of a primitive waiting on a lock or between its phases. */
@@ -507,16 +533,12 @@ export class Model {
 			const w = cpu.wait;
 			cpu.wait = null;
 			if (w.kind === 'lock' || w.kind === 'phase') return this.resume(ctx, cpu, instr, w, env);
-			if (w.kind === 'acks' && w.after) {
-				ctx.fp?.writes.add(`table:${w.after.freeTable}`);
-				ctx.m.pt.tables[w.after.freeTable]!.freed = true;
-				ctx.notes.push(`all CPUs acked: page-table page T${w.after.freeTable} freed`);
+			let result: Value = null;
+			if (w.kind === 'acks') {
+				ctx.notes.push(`all CPUs acked: ${w.prim} returns`);
+				result = finishFlush(ctx, w);
 			}
-			if (w.kind === 'acks' && w.prim === 'flush_tlb_mm_range') {
-				ctx.notes.push('all flush IPIs acked: flush_tlb_mm_range returns');
-				checkTlbCoherence(ctx);
-			}
-			if (instr.blocking?.target) cpu.locals[instr.blocking.target] = null;
+			if (instr.blocking?.target) cpu.locals[instr.blocking.target] = result;
 			cpu.pc = instr.next;
 			return instr.progress;
 		}
@@ -548,6 +570,16 @@ export class Model {
 			case 'return':
 				cpu.pc = -1;
 				return true;
+			case 'iret': {
+				// The handler returns: what it interrupted resumes, IRQs back as they were.
+				const frame = cpu.irqFrames[cpu.irqFrames.length - 1]!;
+				cpu.irqFrames = cpu.irqFrames.slice(0, -1);
+				cpu.pc = frame.pc;
+				cpu.wait = frame.wait;
+				irqsRestore(ctx, true);
+				ctx.notes.push(`irq handler returns: CPU${cpu.id} resumes ${frame.pc < 0 ? 'idle' : `at line ${this.program.cpus[cpu.id]!.instrs[frame.pc]!.line}`}`);
+				return false;
+			}
 			case 'atomic': {
 				let pc = 0;
 				let n = 0;

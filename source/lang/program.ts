@@ -12,15 +12,18 @@ export type Env = {ctx: Ctx; locals: Record<string, Value>};
 export type Eval = (env: Env) => Value;
 
 export type Instr = {
-	kind: 'stmt' | 'branch' | 'await' | 'atomic' | 'assert' | 'return';
+	kind: 'stmt' | 'branch' | 'await' | 'atomic' | 'assert' | 'return' | 'iret';
 	line: number;
 	col: number;
 	/** stmt: evaluates and assigns; the whole statement in one closure. */
 	exec?: (env: Env) => void;
 	/** stmt that is a lone call of a blocking primitive. */
-	blocking?: {prim: Primitive; args: Eval[]; target: string | null};
+	/** `pure`: the arguments touch no machine state (peeking at them needs no draft). */
+	blocking?: {prim: Primitive; args: Eval[]; target: string | null; pure?: boolean};
 	/** branch / await / assert condition. */
 	cond?: Eval;
+	/** await / atomic guard: the condition touches no machine state (peeking at it needs no draft). */
+	peekPure?: boolean;
 	/** Source text of the condition (for blocked reasons). */
 	condText?: string;
 	message?: string;
@@ -65,6 +68,8 @@ export type Program = {
 	expects: Expect[];
 	cpus: CpuProgram[];
 	invariants: {name: string; line: number; check: (ctx: Ctx) => boolean}[];
+	/** Interrupt handlers: where each starts in its CPU's instruction list. */
+	irqs: Record<string, {cpu: number; entry: number; label: string}>;
 	initial: Machine;
 	/**
 	 * Groups of interchangeable CPUs (ascending ids): the copies of a `cpu N ... * k`

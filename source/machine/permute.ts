@@ -42,15 +42,59 @@ export const SHAPE: Readonly<Record<string, FieldClass>> = {
 	'cpus[].wait.lock': 'data',
 	'cpus[].wait.mode': 'data',
 	'cpus[].wait.data': 'data', // [table, va] of the page-table lock primitives
+	'cpus[].wait.range': 'data',
+	'cpus[].wait.result': 'data', // a Value kept for the call's return
+	'cpus[].irqFrames': 'list',
+	'cpus[].irqFrames[]': 'object',
+	'cpus[].irqFrames[].pc': 'data',
+	'cpus[].irqFrames[].wait': 'object',
+	'cpus[].irqFrames[].wait.kind': 'data',
+	'cpus[].irqFrames[].wait.prim': 'data',
+	'cpus[].irqFrames[].wait.pending': 'cpus',
+	'cpus[].irqFrames[].wait.readers': 'cpus',
+	'cpus[].irqFrames[].wait.range': 'data',
+	'cpus[].irqFrames[].wait.after': 'data',
+	'cpus[].irqFrames[].wait.result': 'data',
+	'cpus[].irqFrames[].wait.lock': 'data',
+	'cpus[].irqFrames[].wait.mode': 'data',
+	'cpus[].irqFrames[].wait.data': 'data',
+	'cpus[].pwc': 'data',
+	'cpus[].lazy': 'data',
+	'cpus[].gather': 'data', // range, pfns and table ids
+	'cpus[].gup': 'data', // "pfn:gen" strings and pfns
 	'cpus[].ipis': 'list',
 	'cpus[].ipis[]': 'object',
 	'cpus[].ipis[].from': 'cpu',
 	'cpus[].ipis[].kind': 'data',
 	'cpus[].ipis[].vas': 'data',
+	'cpus[].ipis[].range': 'data',
+	'cpus[].ipis[].freedTables': 'data',
+	'cpus[].ipis[].irq': 'data',
 	'cpus[].tlb': 'data',
 	mmCpumask: 'cpus',
-	pt: 'data',
-	memmap: 'data',
+	pt: 'object',
+	'pt.root': 'data',
+	'pt.nextTable': 'data',
+	'pt.deposited': 'data',
+	'pt.tables': 'record',
+	'pt.tables{}': 'object',
+	'pt.tables{}.level': 'data',
+	'pt.tables{}.entries': 'data',
+	'pt.tables{}.freed': 'data',
+	memmap: 'record',
+	'memmap{}': 'object',
+	'memmap{}.exists': 'data',
+	'memmap{}.refcount': 'data',
+	'memmap{}.pins': 'data',
+	'memmap{}.idle': 'data',
+	'memmap{}.pgmap': 'data',
+	'memmap{}.ram': 'object',
+	'memmap{}.ram.free': 'data',
+	'memmap{}.ram.gen': 'data',
+	'memmap{}.ram.owner': 'cpu', // the CPU whose alloc_page took it
+	'memmap{}.ram.mapcount': 'data',
+	'memmap{}.ram.collapse': 'data',
+	'memmap{}.ram.lateRefs': 'data',
 	pfns: 'data',
 	pgmaps: 'data',
 	fs: 'data',
@@ -64,6 +108,7 @@ export const SHAPE: Readonly<Record<string, FieldClass>> = {
 	sigbus: 'data',
 	sigkill: 'data',
 	zapped: 'data',
+	tlbFlushPending: 'data',
 	globals: 'data', // values only (ints, bools, refs by name)
 	locks: 'record',
 	'locks{}': 'object',
@@ -88,13 +133,18 @@ function renameIpis(ipis: Ipi[], perm: readonly number[]): Ipi[] {
 	return ipis.map(i => (perm[i.from] === i.from ? i : {...i, from: perm[i.from]!}));
 }
 
+function renameFrames(frames: CpuState['irqFrames'], perm: readonly number[]): CpuState['irqFrames'] {
+	if (frames.every(f => renameWait(f.wait, perm) === f.wait)) return frames;
+	return frames.map(f => ({...f, wait: renameWait(f.wait, perm)}));
+}
+
 export function renameCpu(c: CpuState, perm: readonly number[]): CpuState {
-	return {...c, id: perm[c.id]!, wait: renameWait(c.wait, perm), ipis: renameIpis(c.ipis, perm)};
+	return {...c, id: perm[c.id]!, wait: renameWait(c.wait, perm), ipis: renameIpis(c.ipis, perm), irqFrames: renameFrames(c.irqFrames, perm)};
 }
 
 /** The CPU's slice refers to no CPU that perm renames (so renaming it changes its id only). */
 export function onlyIdRenamed(c: CpuState, perm: readonly number[]): boolean {
-	return renameWait(c.wait, perm) === c.wait && renameIpis(c.ipis, perm) === c.ipis;
+	return renameWait(c.wait, perm) === c.wait && renameIpis(c.ipis, perm) === c.ipis && renameFrames(c.irqFrames, perm) === c.irqFrames;
 }
 
 function renameRcu(cb: RcuCallback, perm: readonly number[]): RcuCallback {
@@ -126,7 +176,15 @@ export function permuteMachine(m: Machine, perm: readonly number[], rename: (c: 
 		}
 	}
 	const rcu = m.rcu.some(cb => !sameIds(cb.readers, perm)) ? m.rcu.map(cb => renameRcu(cb, perm)) : m.rcu;
-	return {...m, cpus, mmCpumask: renameSet(m.mmCpumask, perm), rcu, locks};
+	let memmap = m.memmap;
+	for (const pfn in m.memmap) {
+		const page = m.memmap[pfn]!;
+		const owner = page.ram?.owner;
+		if (owner === undefined || owner === null || perm[owner] === owner) continue;
+		if (memmap === m.memmap) memmap = {...m.memmap};
+		memmap[pfn] = {...page, ram: {...page.ram!, owner: perm[owner]!}};
+	}
+	return {...m, cpus, mmCpumask: renameSet(m.mmCpumask, perm), rcu, locks, memmap};
 }
 
 /** The inverse permutation. */

@@ -4,6 +4,7 @@
 // ... blocks the TLB flush IPIs / RCU grace periods").
 
 import {type Ctx, wr} from '../context.js';
+import {closeWindow} from '../gup-window.js';
 import {mightSleep} from '../locks.js';
 import {currentReaders, isReader, readerExit} from '../rcu.js';
 import {Oops, type Primitive} from './spec.js';
@@ -13,6 +14,7 @@ function setIrqs(ctx: Ctx, on: boolean): void {
 	wr(ctx, `irq:${ctx.cpu}`);
 	const wasReader = isReader(c);
 	c.irqsOn = on;
+	if (on) closeWindow(ctx);
 	if (wasReader && !isReader(c)) readerExit(ctx, ctx.cpu);
 }
 
@@ -107,6 +109,19 @@ export const irqPrimitives: Primitive[] = [
 			const readers = currentReaders(ctx);
 			if (readers.length === 0) return null;
 			return {wait: {kind: 'gp', prim: 'synchronize_rcu', readers}};
+		},
+	},
+	{
+		name: 'raise_irq',
+		kernel: 'hardware: the device asserts its interrupt line; kernel/irq/handle.c:handle_irq_event runs the handler with IRQs off',
+		effect: 'makes the interrupt pending on the CPU its `irq` block runs on; that CPU takes it (transition i<cpu>) when its IRQs are on: the handler runs there, statement by statement, with IRQs off, then returns to what it interrupted',
+		args: [{name: 'irq', kind: 'irq'}],
+		returns: 'void',
+		run(ctx, [v]) {
+			if (v === null || typeof v !== 'object' || v.t !== 'irq') throw new Oops(`raise_irq: expected an irq, got ${String(v)}`);
+			wr(ctx, `ipi:${v.cpu}`);
+			ctx.m.cpus[v.cpu]!.ipis.push({from: ctx.cpu, kind: 'device', irq: v.name});
+			return null;
 		},
 	},
 ];
