@@ -135,7 +135,8 @@ export function mergeReports(reports: readonly Report[], names: readonly string[
 		livenessComplete: reports.every(r => r.livenessComplete),
 		stoppedBy: reports.find(r => r.stoppedBy)?.stoppedBy ?? null,
 		stats,
-		kinds: [...kinds.values()],
+		// As explore orders them: safety kinds first (shortest first), a livelock last.
+		kinds: [...kinds.values()].sort((a, b) => Number(a.kind === 'livelock') - Number(b.kind === 'livelock') || a.length - b.length || a.kind.localeCompare(b.kind)),
 		livelocks: lassos,
 		shard: {...first.shard!, index: -1, roots: sum(r => r.shard!.roots)},
 	};
