@@ -12,7 +12,7 @@ import type {Point} from '../session/types.js';
 import {modelFromSource} from '../lang/load.js';
 import {createSession} from '../session/session.js';
 import type {Session} from '../session/types.js';
-import {asUsageError, EXIT, type Io, UsageError} from './common.js';
+import {asUsageError, EXIT, type Io, productionReact, UsageError} from './common.js';
 
 export function openRecording(path: string): Loaded {
 	try {
@@ -26,7 +26,7 @@ export function openRecording(path: string): Loaded {
 /** Open a loaded recording in the TUI (`racewalk FILE.json`, `replay --tui`); `:set` re-opens its own source. */
 export async function recordingTui(file: string, loaded: Loaded, io: Io): Promise<number> {
 	const {session, recording} = loaded;
-	process.env.NODE_ENV ??= 'production';
+	productionReact();
 	const {runTui} = await import('../ui/run.js');
 	const sc = recording.scenario;
 	const reopen = (set: Record<string, string>): Session => {

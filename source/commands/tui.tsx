@@ -7,7 +7,7 @@ import {closeSync, openSync, readSync} from 'node:fs';
 import {DEFAULT_SCENARIO} from '../lang/load.js';
 import {createSession} from '../session/session.js';
 import type {Session} from '../session/types.js';
-import {type Command, EXIT, openModel, parseFlags, parseSets, UsageError} from './common.js';
+import {type Command, EXIT, openModel, parseFlags, parseSets, productionReact, UsageError} from './common.js';
 import {openRecording, recordingTui} from './recorded.js';
 
 const HELP = `
@@ -85,10 +85,7 @@ export const tuiCommand: Command = {
 		const variant = cli.flags.variant;
 		const model = openModel(target, {set: cli.flags.set, variant});
 		if (!tty) return noTty(io, target, false);
-		// React's development build is several times slower: the TUI runs the
-		// production one unless told otherwise. Ink (and its layout engine)
-		// loads only here, so the other commands start faster.
-		process.env.NODE_ENV ??= 'production';
+		productionReact();
 		const {runTui, prefill} = await import('../ui/run.js');
 		const session = createSession(model);
 		let initialMessage = `${cli.flags.set.length ? `params ${cli.flags.set.join(' ')}; ` : ''}press a CPU digit to step it, ? for help`;
