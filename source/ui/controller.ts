@@ -9,11 +9,15 @@ import {mulberry32} from '../explore/prng.js';
 import {irqsOffSince as irqsOffNote} from '../render/blocked.js';
 import {sourceLine, statementText} from '../render/trace.js';
 import type {Point, PointId, Session} from '../session/types.js';
+import {sharedKey} from '../explore/fasthash.js';
 import {commandFor, type CommandId, type KeyName} from './keymap.js';
-import {STATE_PANES, treeOrder} from './panes.js';
-import {type BranchInfo, changedPaths, irqsOffSince, type MessageKind, type Overlay, type PathEntry, type View} from './view.js';
+import {helpPage, layoutKind, type Size, zoomOrder} from './layout.js';
+import {treeOrder} from './panes.js';
+import {otherStateLines, STATE_PANES} from './statepanes.js';
+import {type BranchInfo, changedPaths, cursorEffects, irqsOffSince, lastSteps, type MessageKind, type Overlay, type PathEntry, type View, type Zoom} from './view.js';
 
-export type SearchResult = {schedule: Transition[]; summary: string} | {schedule: null; summary: string};
+/** What a search found: a schedule from the point searched (a livelock's loop is its last `loop` steps). */
+export type SearchResult = {schedule: Transition[]; summary: string; loop?: number} | {schedule: null; summary: string};
 
 /** What the App can do beyond the session; absent ones say so when used. */
 export type Services = {
@@ -48,6 +52,14 @@ export class Controller {
 	statePane = 0;
 	sets: Record<string, string>;
 	busy = false;
+	/** The pane shown at full size (`z`), or none. */
+	zoom: Zoom | null = null;
+	/** First line of the help shown. */
+	helpScroll = 0;
+	/** The terminal's size (the App keeps it current): under the minimum no key but quit acts. */
+	size: Size | null = null;
+	/** Livelock loops found on branches (by name): steps [from, to] repeat for ever. */
+	private loops = new Map<string, {from: number; to: number}>();
 	/** The running search (Esc cancels it). */
 	private searching: AbortController | null = null;
 	private pathKey = '';
@@ -65,6 +77,15 @@ export class Controller {
 	) {
 		this.session = session;
 		this.sets = {...sets};
+		this.opened = {session, version: session.version, breakpoints: JSON.stringify(session.breakpoints)};
+	}
+
+	private readonly opened: {session: Session; version: number; breakpoints: string};
+
+	/** Anything to save since the session was opened (a step, a cursor move, a note, a breakpoint, :set)? */
+	changed(): boolean {
+		const o = this.opened;
+		return this.session !== o.session || this.session.version !== o.version || JSON.stringify(this.session.breakpoints) !== o.breakpoints;
 	}
 
 	private say(text: string, kind: MessageKind = 'info'): void {
@@ -86,6 +107,8 @@ export class Controller {
 
 	key(name: KeyName): KeyResult {
 		if (name === 'ctrl+c') return 'quit';
+		// the "terminal too small" screen shows nothing to act on: only q (which it names) works
+		if (this.size && layoutKind(this.size) === 'too-small') return name === 'q' ? 'quit' : null;
 		if (this.busy && this.searching && name === 'escape') {
 			this.searching.abort();
 			this.say('cancelling the search…', 'warn');
@@ -102,17 +125,29 @@ export class Controller {
 			return null;
 		}
 		if (this.overlay === 'tree') return this.treeKey(name);
-		if (this.overlay !== 'none') {
-			if (name === 'escape' || name === 'q' || name === '?' || name === 'enter') this.overlay = 'none';
-			return null;
-		}
+		if (this.overlay === 'help') return this.helpKey(name);
 		if (name === 'escape') {
-			this.message = null;
+			if (this.zoom) this.zoom = null;
+			else this.message = null;
 			return null;
 		}
 		const cmd = commandFor(name);
 		if (!cmd) return null;
 		return this.command(cmd, name);
+	}
+
+	/** Keys while the help is open: it scrolls (↑↓ k j, PgUp PgDn, Home End); Esc ? q Enter close it. */
+	private helpKey(name: KeyName): KeyResult {
+		if (name === 'escape' || name === 'q' || name === '?' || name === 'enter') {
+			this.overlay = 'none';
+			return null;
+		}
+		const size = this.size ?? {columns: 100, rows: 30};
+		const page = Math.max(1, size.rows - 12);
+		const {max} = helpPage(size.columns, size.rows - 6, 0);
+		const delta = {up: -1, k: -1, down: 1, j: 1, pageup: -page, pagedown: page, ' ': page, home: -Infinity, end: Infinity}[name];
+		if (delta !== undefined) this.helpScroll = Math.max(0, Math.min(max, this.helpScroll + delta));
+		return null;
 	}
 
 	/** Keys while the branch tree is open: a cursor (↑↓ k j), Enter switches, Esc / t / q close. */
@@ -190,11 +225,22 @@ export class Controller {
 				break; // only in the tree (Esc is handled before the table)
 			case 'statePane':
 				this.statePane = (this.statePane + 1) % STATE_PANES.length;
+				// the generic section only when there is something in it
+				if (STATE_PANES[this.statePane] === 'other' && !otherStateLines(s.cursor.state, new Set()).length) this.statePane = 0;
 				this.say(`state pane: ${STATE_PANES[this.statePane]} (Tab cycles; in the compact layout)`);
 				break;
 			case 'help':
 				this.overlay = 'help';
+				this.helpScroll = 0;
 				break;
+			case 'zoom': {
+				const order = zoomOrder(s.model.cpuCount);
+				const i = this.zoom ? order.findIndex(z => JSON.stringify(z) === JSON.stringify(this.zoom)) : -1;
+				this.zoom = i + 1 < order.length ? order[i + 1]! : null;
+				const z = this.zoom;
+				this.say(z ? `zoomed: ${z.kind === 'cpu' ? `CPU${z.cpu}` : z.kind} (z: next pane, Esc: back)` : 'zoom off');
+				break;
+			}
 			case 'search':
 				void this.search();
 				break;
@@ -349,6 +395,9 @@ export class Controller {
 		let steps = 0;
 		let stop = 'end: no CPU can move';
 		let kind: MessageKind = 'info';
+		// states since the last step that passed a progress label: one seen again is a cycle
+		let seen = new Map<string, number>([[sharedKey(s.cursor.state), s.cursor.depth]]);
+		let run: Point[] = [s.cursor];
 		while (steps < CONTINUE_LIMIT) {
 			const en = s.model.enabled(s.cursor.state);
 			if (en.length === 0) {
@@ -370,6 +419,20 @@ export class Controller {
 				kind = 'error';
 				break;
 			}
+			if (p.progress) {
+				seen = new Map();
+				run = [];
+			}
+			run.push(p);
+			const key = sharedKey(p.state);
+			const again = seen.get(key);
+			if (again !== undefined && this.fairLoop(run.filter(x => x.depth >= again))) {
+				this.loops.set(s.branch.name, {from: again + 1, to: p.depth});
+				stop = `livelock? the run is back in the state of step ${again} without progress: steps ${again + 1}-${p.depth} loop (↻); e searches for the livelock`;
+				kind = 'error';
+				break;
+			}
+			seen.set(key, p.depth);
 			const bp = s.breakpoints.find(b => (b.kind === 'line' ? (b.cpu === null || b.cpu === t.cpu) && p.state.cpus[t.cpu]!.pc >= 0 && s.model.lineOf(p.state, t.cpu) === b.line : safeTest(b.test, p)));
 			if (bp) {
 				stop = bp.kind === 'line' ? `breakpoint at line ${bp.line} (CPU${t.cpu})` : `breakpoint: ${bp.text}`;
@@ -380,6 +443,21 @@ export class Controller {
 		if (steps >= CONTINUE_LIMIT) stop = `stopped after ${CONTINUE_LIMIT} steps`;
 		const fork = s.branches.length > before ? `, new branch ${s.branch.name}` : '';
 		this.say(`continue (seed ${seed}): ${steps} steps${fork}; ${stop}`, kind);
+	}
+
+	/**
+	 * A cycle (points from the repeated state to its repeat) that a fair
+	 * scheduler could run for ever: every CPU that never moves in it is unable
+	 * to move somewhere in it (as the livelock search requires, weak fairness).
+	 */
+	private fairLoop(cycle: Point[]): boolean {
+		const m = this.session.model;
+		const moved = new Set(cycle.slice(1).map(p => p.transition!.cpu));
+		for (let cpu = 0; cpu < m.cpuCount; cpu++) {
+			if (moved.has(cpu)) continue;
+			if (cycle.every(p => m.enabled(p.state).some(t => t.cpu === cpu))) return false;
+		}
+		return true;
 	}
 
 	save(path?: string, force = false): void {
@@ -412,12 +490,24 @@ export class Controller {
 				this.say(`searching from step ${s.point(from).depth}: ${text}  (Esc cancels)`);
 				this.onChange();
 			}, this.searching.signal);
+			const existing = r.schedule ? this.existingPath(from, r.schedule) : null;
 			if (!r.schedule) this.say(r.summary, 'warn');
 			else if (r.schedule.length === 0) this.say(`${r.summary}: the violation is already here`, 'warn');
-			else {
-				const b = s.addSchedule(r.schedule, {from});
+			else if (existing !== null && r.loop === undefined) {
+				// the tree already holds it: go there rather than add an equal branch
+				s.gotoPoint(existing);
+				this.say(`${r.summary}: already on branch ${s.branch.name} (step ${s.cursor.depth}); the cursor is there`, 'error');
+			} else {
+				const b = existing !== null ? s.branchOf(existing) : s.addSchedule(r.schedule, {from});
+				if (existing !== null) s.gotoPoint(existing);
 				const sched = formatSchedule(r.schedule);
-				this.say(`${r.summary} → branch ${b.name}: ${sched.length > 40 ? sched.slice(0, 39) + '…' : sched}`, 'error');
+				const at = s.point(from).depth;
+				if (r.loop !== undefined) {
+					const loop = {from: at + r.schedule.length - r.loop + 1, to: at + r.schedule.length};
+					this.loops.set(b.name, loop);
+					this.markLoop(loop);
+					this.say(`${r.summary} → branch ${b.name}: steps ${loop.from}-${loop.to} loop for ever (↻); schedule ${sched.length > 40 ? sched.slice(0, 39) + '…' : sched}`, 'error');
+				} else this.say(`${r.summary} → branch ${b.name}: ${sched.length > 40 ? sched.slice(0, 39) + '…' : sched}`, 'error');
 			}
 		} catch (err) {
 			this.say(`search failed: ${err instanceof Error ? err.message : String(err)}`, 'error');
@@ -426,6 +516,27 @@ export class Controller {
 			this.searching = null;
 			this.onChange();
 		}
+	}
+
+	/** The point reached from `from` along `schedule` if the tree already holds that whole path. */
+	private existingPath(from: PointId, schedule: readonly Transition[]): PointId | null {
+		const s = this.session;
+		let p = s.point(from);
+		for (const t of schedule) {
+			const next = p.children.map(id => s.point(id)).find(c => c.transition?.cpu === t.cpu && c.transition.irq === t.irq);
+			if (!next) return null;
+			p = next;
+		}
+		return p.id;
+	}
+
+	/** A note on the first step of a livelock's loop (kept in recordings); the cursor ends at the loop's end. */
+	private markLoop(loop: {from: number; to: number}): void {
+		const s = this.session;
+		if (!s.goto(loop.from)) return;
+		if (!s.cursor.userNote) s.setNote(`livelock: steps ${loop.from}-${loop.to} repeat for ever`);
+		this.notesVersion++;
+		s.goto(loop.to);
 	}
 
 	/** A `:` command line. */
@@ -592,6 +703,11 @@ export class Controller {
 			changed: changedPaths(prev, cur.state),
 			// the cursor is on the branch: path[i] is its ancestor at step i
 			irqsOffSince: irqsOffSince(i => path[i]!.state, cur.depth),
+			effects: cursorEffects(s.model, cur, prev, cur.state),
+			lastSteps: lastSteps(path, cur.depth, s.model.cpuCount),
+			zoom: this.zoom,
+			helpScroll: this.helpScroll,
+			loop: this.loops.get(s.branch.name) ?? null,
 		};
 	}
 }

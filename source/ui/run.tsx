@@ -30,7 +30,9 @@ export async function runTui(session: Session, o: RunOpts): Promise<number> {
 	const c = new Controller(session, services, o.sets);
 	c.message = {text: o.initialMessage, kind: 'info'};
 	const svc = import('./services.js');
-	const saveQuietly = async (): Promise<string> => {
+	const saveQuietly = async (always = false): Promise<string> => {
+		// an open that changed nothing leaves nothing behind (a crash saves regardless)
+		if (!always && !c.changed()) return 'nothing changed: no auto-save';
 		try {
 			const {autosave} = await svc;
 			return `session auto-saved to ${autosave(c.session, cwd, c.sets)}`;
@@ -64,7 +66,7 @@ export async function runTui(session: Session, o: RunOpts): Promise<number> {
 		return [sig, h] as const;
 	});
 	const onCrash = async (err: unknown): Promise<void> => {
-		const saved = await saveQuietly();
+		const saved = await saveQuietly(true);
 		restore();
 		process.stderr.write(`racewalk: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n${saved}\n`);
 		process.exit(70);
@@ -82,6 +84,7 @@ export async function runTui(session: Session, o: RunOpts): Promise<number> {
 		const loading = Promise.all([import('./mount.js'), svc]);
 		out.write(ALT_ON);
 		const size = readSize(out);
+		c.size = size;
 		writer.draw(frameText(screenLines(c.view(), size)), size);
 		const [{mountApp}, s] = await loading;
 		services.save = s.saveService(cwd, () => c.sets);
@@ -95,7 +98,7 @@ export async function runTui(session: Session, o: RunOpts): Promise<number> {
 	} catch (err) {
 		// a render error: the terminal comes back first, the session is saved, then the error
 		restore();
-		process.stderr.write(`${await saveQuietly()}\n`);
+		process.stderr.write(`${await saveQuietly(true)}\n`);
 		throw err;
 	} finally {
 		restore();
