@@ -58,6 +58,8 @@ export class Controller {
 	helpScroll = 0;
 	/** The terminal's size (the App keeps it current): under the minimum no key but quit acts. */
 	size: Size | null = null;
+	/** Keys pressed under the "terminal too small" screen (it says they did nothing). */
+	ignoredKeys = 0;
 	/** Livelock loops found on branches (by name): steps [from, to] repeat for ever. */
 	private loops = new Map<string, {from: number; to: number}>();
 	/** The running search (Esc cancels it). */
@@ -108,7 +110,12 @@ export class Controller {
 	key(name: KeyName): KeyResult {
 		if (name === 'ctrl+c') return 'quit';
 		// the "terminal too small" screen shows nothing to act on: only q (which it names) works
-		if (this.size && layoutKind(this.size) === 'too-small') return name === 'q' ? 'quit' : null;
+		if (this.size && layoutKind(this.size) === 'too-small') {
+			if (name === 'q') return 'quit';
+			this.ignoredKeys++;
+			return null;
+		}
+		this.ignoredKeys = 0;
 		if (this.busy && this.searching && name === 'escape') {
 			this.searching.abort();
 			this.say('cancelling the search…', 'warn');
@@ -127,8 +134,10 @@ export class Controller {
 		if (this.overlay === 'tree') return this.treeKey(name);
 		if (this.overlay === 'help') return this.helpKey(name);
 		if (name === 'escape') {
-			if (this.zoom) this.zoom = null;
-			else this.message = null;
+			if (this.zoom) {
+				this.zoom = null;
+				this.say('zoom off');
+			} else this.message = null;
 			return null;
 		}
 		const cmd = commandFor(name);
@@ -706,6 +715,7 @@ export class Controller {
 			effects: cursorEffects(s.model, cur, prev, cur.state),
 			lastSteps: lastSteps(path, cur.depth, s.model.cpuCount),
 			zoom: this.zoom,
+			ignoredKeys: this.ignoredKeys,
 			helpScroll: this.helpScroll,
 			loop: this.loops.get(s.branch.name) ?? null,
 		};

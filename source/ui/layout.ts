@@ -24,9 +24,10 @@ export function layoutKind(size: Size): LayoutKind {
 	return 'minimal';
 }
 
-export function tooSmall(size: Size): Line[] {
+export function tooSmall(size: Size, ignored = 0): Line[] {
 	const w = Math.max(1, size.columns);
 	const msg = [`terminal too small: ${size.columns}x${size.rows}`, `racewalk needs at least ${MIN.columns}x${MIN.rows}`, 'enlarge the window, or q to quit'];
+	if (ignored) msg.push(`${ignored} key${ignored === 1 ? '' : 's'} ignored: nothing acts on this screen`);
 	return msg.slice(0, Math.max(1, size.rows - 1)).map((t, i) => fit([seg(t, i === 0 ? {color: 'yellow', bold: true} : {})], w));
 }
 
@@ -52,7 +53,7 @@ function zoomed(v: View, W: number, body: number): Block {
 
 export function screenLines(v: View, size: Size): Line[] {
 	const kind = layoutKind(size);
-	if (kind === 'too-small') return tooSmall(size);
+	if (kind === 'too-small') return tooSmall(size, v.ignoredKeys);
 	const W = size.columns;
 	const R = size.rows - 1;
 	const out: Line[] = headerLines(v, W).map(l => fit(l, W));

@@ -58,7 +58,9 @@ export function bannerLines(v: View, width: number, maxLines: number): Line[] {
 	const now = last.step === v.step;
 	const more = v.violations.length > 1 ? `  (${v.violations.length} violations on this path)` : '';
 	const style: Style = now ? {bg: 'red', color: 'white', bold: true} : {color: 'red', bold: true};
-	const lines = wrap(`!! ${violationLine(last.v, last.step)}${more}`, Math.max(10, width - 2));
+	// the count is in the header too: it goes before the violation's words are cut
+	const full = wrap(`!! ${violationLine(last.v, last.step)}${more}`, Math.max(10, width - 2));
+	const lines = full.length > maxLines ? wrap(`!! ${violationLine(last.v, last.step)}`, Math.max(10, width - 2)) : full;
 	const shown = lines.slice(0, maxLines);
 	if (lines.length > maxLines) shown[maxLines - 1] = shown[maxLines - 1]!.slice(0, Math.max(0, width - 3)) + '…';
 	return shown.map((l, i) => [seg(` ${i ? '   ' : ''}${l} `.padEnd(width), style)]);

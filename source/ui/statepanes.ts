@@ -13,12 +13,21 @@ import type {View} from './view.js';
 
 const hi = (changed: Set<string>, path: string, base: Style = {}): Style => (changed.has(path) ? {...base, ...CHANGED} : base);
 
-export function pageTableLines(m: Machine, changed: Set<string>, width = 200): Line[] {
+/**
+ * The page tables as a tree (PGD T0, └[i] PUD T1...). `leavesOnly` (the
+ * compact layout's overview) keeps what matters there: the leaves (va → pfn),
+ * cleared leaves and freed or unhooked tables; the tree is one Tab away.
+ */
+export function pageTableLines(m: Machine, changed: Set<string>, width = 200, leavesOnly = false): Line[] {
 	const out: Line[] = [];
 	const pt = m.pt;
 	const seen = new Set<string>();
 	walkTree(pt, s => {
 		if (s.kind === 'table') {
+			if (leavesOnly && !s.table.freed && !changed.has(`table[T${s.id}]`)) {
+				seen.add(String(s.id));
+				return;
+			}
 			const t = s.table;
 			seen.add(String(s.id));
 			const via = s.index === null ? '' : `└[${s.index}] `;
@@ -29,7 +38,7 @@ export function pageTableLines(m: Machine, changed: Set<string>, width = 200): L
 		const bits = [e.write && 'W', e.special && 'S', e.devmap && 'D', s.level === 2 && 'huge'].filter(Boolean).join(' ');
 		const value = `${hex(s.va)} → pfn ${hex(e.pfn)}${bits ? ' ' + bits : ''}`;
 		// the value whole: the indentation and then the slot index give way first
-		const lead = [`${' '.repeat(s.depth)} └[${s.index}] `, `└[${s.index}] `, '└'].find(l => l.length + value.length <= width) ?? '';
+		const lead = leavesOnly ? `T${s.table} ` : ([`${' '.repeat(s.depth)} └[${s.index}] `, `└[${s.index}] `, '└'].find(l => l.length + value.length <= width) ?? '');
 		out.push([seg(lead, {dim: true}), seg(value, hi(changed, `pte[${hex(s.va)}]`, {color: 'green'}))]);
 	});
 	// cleared leaves: the step removed them
@@ -142,13 +151,19 @@ export function statePanes(v: View, width: number, height: number, layout: 'row'
 		['other', other],
 	];
 	const pick = (v.statePane ?? 0) % STATE_PANES.length;
+	if (pick === 0 && v.zoom?.kind === 'state') {
+		// zoomed: every section whole, one under the other
+		const all = parts.filter(([, l]) => l.length).flatMap(([n, l]): Line[] => [[seg(n, {bold: true, color: 'blue'})], ...l]);
+		return [box(width, height, all, {title: [seg('state', {bold: true}), seg('  zoomed: z next pane, Esc closes', {dim: true})]})];
+	}
 	if (pick > 0) {
 		const [name, lines] = parts.find(([n]) => n === STATE_PANES[pick])!;
 		const title: Line = [seg(`state: ${name}`, {bold: true}), ...star(lines), seg(` ${pick}/${STATE_PANES.length - 1} Tab`, {dim: true})];
 		return [box(width, height, lines.length ? lines : [[seg('(nothing)', {dim: true})]], {title})];
 	}
-	// compact: changed sections first so the highlight is visible
-	const changedFirst = parts.filter(([, l]) => l.length).sort((x, y) => Number(hasChange(y[1])) - Number(hasChange(x[1])));
+	// the overview: memmap, the leaves, dev_pagemap, the rest; changed sections first so the highlight is visible
+	const overview: [string, Line[]][] = [parts[0]!, ['page tables', pageTableLines(v.state, v.changed, inner, true)], parts[1]!, parts[3]!];
+	const changedFirst = overview.filter(([, l]) => l.length).sort((x, y) => Number(hasChange(y[1])) - Number(hasChange(x[1])));
 	const body = changedFirst.flatMap(([n, l]): Line[] => [[seg(n, {bold: true, color: 'blue'})], ...l]);
 	return [box(width, height, body, {title: [seg('state', {bold: true}), seg(' Tab: one at a time', {dim: true})]})];
 }

@@ -22,10 +22,11 @@ export function timeline(v: View, width: number, height: number, o: {effectRows?
 	for (let c = 0; c < n; c++) head.push(seg(fitText(cpuLabel(v.model, c), colW - 1) + ' ', {bold: true, color: v.last?.cpu === c ? 'cyan' : undefined}));
 
 	// the cursor step's effects, wrapped to the pane (never cut), at most half the rows
-	const effects = (v.effects ?? []).flatMap(e => wrap(e, Math.max(10, inner - 6)).map((l, i) => (i ? '  ' : '') + l));
-	const maxFx = Math.max(0, Math.min(o.effectRows ?? Math.floor(rows / 2), rows - 1));
+	const effects = (v.effects ?? []).flatMap(e => wrap(e, Math.max(10, inner - 6)).map((l, i) => (i ? '  ' : '↳ ') + l));
+	// the cursor step's effects come before older steps: a short pane gives them all but the cursor's row
+	const maxFx = Math.max(0, Math.min(o.effectRows ?? (rows <= 6 ? rows - 1 : Math.max(Math.floor(rows / 2), rows - 3)), rows - 1));
 	let fx = effects.slice(0, maxFx);
-	if (effects.length > maxFx && maxFx > 0) fx = [...effects.slice(0, maxFx - 1), `… ${effects.length - maxFx + 1} more lines (z: zoom the timeline)`];
+	if (effects.length > maxFx && maxFx > 0) fx = [...effects.slice(0, maxFx - 1), `… ${effects.length - maxFx + 1} more lines (z zooms)`];
 	const stepRows = rows - fx.length;
 
 	// a window around the cursor
@@ -62,7 +63,7 @@ export function timeline(v: View, width: number, height: number, o: {effectRows?
 			if (note) line.push(seg(note, {color: 'blue'}));
 		}
 		out.push(line);
-		if (cur) for (const e of fx) out.push([seg('    ↳ ', {dim: true}), seg(e, {color: 'yellow'})]);
+		if (cur) for (const e of fx) out.push([seg('  '), seg(e, {color: 'yellow'})]);
 	}
 	const above = start;
 	const below = total - Math.min(total, start + stepRows);

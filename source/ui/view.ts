@@ -80,6 +80,8 @@ export type View = {
 	lastSteps?: (LastStep | null)[];
 	/** A pane shown at full size (`z`), or none. */
 	zoom?: Zoom | null;
+	/** Keys pressed under the too-small screen (ignored). */
+	ignoredKeys?: number;
 	/** First line of the help shown (the help scrolls). */
 	helpScroll?: number;
 	/** The loop of a livelock on this branch: steps [from, to] repeat for ever. */
