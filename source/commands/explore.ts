@@ -10,6 +10,7 @@ import {RecordingError, saveRecording} from '../session/recording.js';
 import {createSession} from '../session/session.js';
 import {type Command, EXIT, openModel, OUTPUT_FLAGS, parseFlags, parseSets, RECORD_FLAGS, SCENARIO_FLAGS, UsageError} from './common.js';
 import {printHeader} from './recorded.js';
+import {count} from '../render/wrap.js';
 
 const HELP = `
 Usage
@@ -210,7 +211,7 @@ export const exploreCommand: Command = {
 			io.out('');
 			if (f.kind === 'livelock' && r.livelocks[0]) {
 				const l = r.livelocks[0];
-				io.out(`== livelock (S8): lasso, prefix ${l.prefix.length} steps, loop ${l.loop.length} steps ==`);
+				io.out(`== livelock (S8): lasso, prefix ${count(l.prefix.length, 'step')}, loop ${count(l.loop.length, 'step')} ==`);
 				io.out(`prefix: ${formatSchedule(l.prefix) || '(none)'}`);
 				io.out(`loop:   ${formatSchedule(l.loop)}   (repeats for ever)`);
 				io.out(`reproduce: racewalk run ${target}${p.variant ? ` --variant ${p.variant}` : ''} --schedule "${formatSchedule([...l.prefix, ...l.loop])}"`);
@@ -218,7 +219,7 @@ export const exploreCommand: Command = {
 				io.out(`!!! ${l.violation.message}`);
 				continue;
 			}
-			io.out(`== ${f.kind} (${f.violation.check}): ${f.schedule.length} steps, ${f.switches} switches${f.minimal ? ' (shortest, fewest switches)' : ''} ==`);
+			io.out(`== ${f.kind} (${f.violation.check}): ${count(f.schedule.length, 'step')}, ${count(f.switches, 'switch', 'switches')}${f.minimal ? ' (shortest, fewest switches)' : ''} ==`);
 			io.out(`schedule: ${formatSchedule(f.schedule)}`);
 			io.out(`reproduce: racewalk run ${target}${p.variant ? ` --variant ${p.variant}` : ''} --schedule "${formatSchedule(f.schedule)}"`);
 			io.out(traceOf(model, f.schedule, width));

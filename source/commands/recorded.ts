@@ -13,6 +13,7 @@ import {modelFromSource} from '../lang/load.js';
 import {createSession} from '../session/session.js';
 import type {Session} from '../session/types.js';
 import {asUsageError, EXIT, type Io, productionReact, UsageError} from './common.js';
+import {count} from '../render/wrap.js';
 
 export function openRecording(path: string): Loaded {
 	try {
@@ -98,7 +99,7 @@ export function printVerdict(io: Io, model: Model, steps: readonly TraceStep[]):
 	const v = verdictOf(steps);
 	const final = steps.at(-1)?.after ?? model.initial;
 	const stuck = final.cpus.filter(c => c.pc >= 0).map(c => `CPU${c.id}: ${model.blockedReason(final, c.id) ?? 'can move'}`);
-	if (v.violations.length === 0) io.out(`verdict: no violation in ${steps.length} steps`);
+	if (v.violations.length === 0) io.out(`verdict: no violation in ${count(steps.length, 'step')}`);
 	else for (const x of v.violations) io.out(`verdict: VIOLATION ${violationLine(x.v, x.step)}`);
 	if (stuck.length) io.out(`unfinished: ${stuck.join('; ')}`);
 	return v;

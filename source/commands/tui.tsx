@@ -9,6 +9,7 @@ import {createSession} from '../session/session.js';
 import type {Session} from '../session/types.js';
 import {type Command, EXIT, openModel, parseFlags, parseSets, productionReact, UsageError} from './common.js';
 import {openRecording, recordingTui} from './recorded.js';
+import {count} from '../render/wrap.js';
 
 const HELP = `
 Usage
@@ -91,7 +92,7 @@ export const tuiCommand: Command = {
 		let initialMessage = `${cli.flags.set.length ? `params ${cli.flags.set.join(' ')}; ` : ''}press a CPU digit to step it, ? for help`;
 		if (cli.flags.prefill !== undefined) {
 			const n = prefill(session, cli.flags.prefill);
-			initialMessage = `prefilled ${n} steps`;
+			initialMessage = `prefilled ${count(n, 'step')}`;
 		}
 		const reopen = (s: Record<string, string>): Session => createSession(openModel(target, {set: Object.entries(s).map(([k, v]) => `${k}=${v}`), variant}));
 		return runTui(session, {reopen, sets, initialMessage, io});

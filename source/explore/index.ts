@@ -14,7 +14,9 @@ import {Budget} from './budget.js';
 import {exhaustive} from './exhaustive.js';
 import {findLivelocks} from './livelock.js';
 import {sample} from './random.js';
-import {shortestGen} from './shortest.js';
+import {cloneMachine} from './clone.js';
+import {sharedKey} from './fasthash.js';
+import {GOAL, shortestGen} from './shortest.js';
 import type {ExploreOptions, ExploreResult, Found, Lasso, Stats, StopReason} from './types.js';
 
 export type {ExploreOptions, ExploreResult, Found, Lasso, Progress, Stats, Strategy, StopReason, Bounds} from './types.js';
@@ -59,6 +61,14 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 			if (!g.complete) stoppedBy ??= g.stoppedBy;
 			livelocks = findLivelocks(g.graph!, model.cpuCount);
 			const first = livelocks[0];
+			if (first && !budget.expired()) {
+				// the lasso a human reads best: among the shortest prefixes to the loop, the fewest switches
+				let entry = cloneMachine(opts.from ?? model.initial, true);
+				for (const t of first.prefix) entry = model.stepShared(entry, t, false).state;
+				const s = yield* shortestGen(model, new Set([GOAL]), {from: opts.from, maxLen: first.prefix.length, maxStates: opts.maxStates, expandViolations: opts.expandViolations, goalKey: sharedKey(entry)}, budget);
+				const better = s.found.get(GOAL);
+				if (better && countSwitches([...better.schedule, ...first.loop]) < countSwitches([...first.prefix, ...first.loop])) first.prefix = better.schedule;
+			}
 			if (first) {
 				const schedule = [...first.prefix, ...first.loop];
 				kinds.set('livelock', {kind: 'livelock', schedule, violation: first.violation, switches: countSwitches(schedule), minimal: false});

@@ -28,7 +28,12 @@ export type ShortestOptions = {
 	maxStates?: number;
 	/** Keep going past a step that reported a violation (default true). */
 	expandViolations?: boolean;
+	/** Also look for this state (its sharedKey): found as kind GOAL (a livelock's loop entry). */
+	goalKey?: string;
 };
+
+/** The kind under which a path to `goalKey` is found. */
+export const GOAL = '(goal state)';
 
 export type ShortestResult = {found: Map<string, Found>; stoppedBy: StopReason | null; states: number; transitions: number};
 
@@ -88,6 +93,10 @@ export function* shortestGen(model: Model, wanted: ReadonlySet<string> | null, o
 					if (!(opts.expandViolations ?? true)) continue; // a violating state is not expanded
 				}
 				const key = sharedKey(m2);
+				if (key === opts.goalKey && !found.has(GOAL)) {
+					const b = best.get(GOAL);
+					if (!b || sw < b.sw) best.set(GOAL, {node, tid, sw, v: GOAL_REACHED});
+				}
 				if (seen.has(key)) continue;
 				const nk = `${key}:${cpu}`;
 				const old = next.get(nk);
@@ -120,6 +129,8 @@ export function* shortestGen(model: Model, wanted: ReadonlySet<string> | null, o
 	}
 	return {found, stoppedBy: stopped, states: seen.size, transitions};
 }
+
+const GOAL_REACHED: Violation = {kind: GOAL, check: '', message: 'the goal state', cpu: null, line: null, objects: []};
 
 /** Shortest, fewest-preemption counterexample of one kind within maxLen steps (null: none). */
 export function findShortest(model: Model, kind: string, maxLen: number, opts: Bounds & {from?: Machine; maxStates?: number; expandViolations?: boolean} = {}): Found | null {

@@ -32,6 +32,11 @@ export function statementText(model: Model, before: Machine, t: Transition, line
 	const instr = model.instrAt(before, t.cpu);
 	if (!instr || instr.line !== line) return sourceLine(model, line);
 	const text = sourceLine(model, line, instr.col);
+	if (instr.kind === 'atomic' && instr.body) {
+		// one step runs the whole block: show what is in it, not `atomic {`
+		const inner = instr.body.map(i => firstStatement(sourceLine(model, i.line, i.col)));
+		return `atomic { ${instr.condText ? `await(${instr.condText}); ` : ''}${inner.join(' ')} }`;
+	}
 	return instr.kind === 'stmt' || instr.kind === 'return' || instr.kind === 'assert' || instr.kind === 'await' ? firstStatement(text) : text;
 }
 

@@ -8,6 +8,7 @@ import type {Transition} from '../machine/types.js';
 import {mulberry32} from '../explore/prng.js';
 import {irqsOffSince as irqsOffNote} from '../render/blocked.js';
 import {sourceLine, statementText} from '../render/trace.js';
+import {count} from '../render/wrap.js';
 import type {Point, PointId, Session} from '../session/types.js';
 import {sharedKey} from '../explore/fasthash.js';
 import {commandFor, type CommandId, type KeyName} from './keymap.js';
@@ -451,7 +452,7 @@ export class Controller {
 		}
 		if (steps >= CONTINUE_LIMIT) stop = `stopped after ${CONTINUE_LIMIT} steps`;
 		const fork = s.branches.length > before ? `, new branch ${s.branch.name}` : '';
-		this.say(`continue (seed ${seed}): ${steps} steps${fork}; ${stop}`, kind);
+		this.say(`continue (seed ${seed}): ${count(steps, 'step')}${fork}; ${stop}`, kind);
 	}
 
 	/**
@@ -539,11 +540,15 @@ export class Controller {
 		return p.id;
 	}
 
-	/** A note on the first step of a livelock's loop (kept in recordings); the cursor ends at the loop's end. */
+	/**
+	 * A note where a livelock's loop starts (kept in recordings; the exports
+	 * mark the loop from it), on the step before the loop as `explore --record`
+	 * puts it; the cursor ends at the loop's end.
+	 */
 	private markLoop(loop: {from: number; to: number}): void {
 		const s = this.session;
-		if (!s.goto(loop.from)) return;
-		if (!s.cursor.userNote) s.setNote(`livelock: steps ${loop.from}-${loop.to} repeat for ever`);
+		if (!s.goto(loop.from - 1)) return;
+		if (!s.cursor.userNote?.startsWith('livelock:')) s.setNote(`livelock: from here steps ${loop.from}-${loop.to} repeat for ever without progress`);
 		this.notesVersion++;
 		s.goto(loop.to);
 	}
