@@ -3,7 +3,7 @@
 // restores the terminal on quit, Ctrl+C, SIGTERM/SIGHUP/SIGINT and errors;
 // auto-saves the session on quit and on a signal.
 
-import {closeSync, openSync, readSync} from 'node:fs';
+import {closeSync, existsSync, openSync, readSync} from 'node:fs';
 import {DEFAULT_SCENARIO} from '../lang/load.js';
 import {createSession} from '../session/session.js';
 import type {Session} from '../session/types.js';
@@ -52,6 +52,22 @@ export function isRecordingPath(target: string): boolean {
 	}
 }
 
+/**
+ * The scenario to open. A file that is not a `.race` and does not parse is
+ * most likely not meant as a scenario at all (`racewalk README.md`): say what
+ * racewalk opens rather than quote a parse error at its first character.
+ */
+function openTarget(target: string, opts: {set: string[]; variant?: string}): ReturnType<typeof openModel> {
+	try {
+		return openModel(target, opts);
+	} catch (err) {
+		if (err instanceof UsageError && err.detail !== undefined && !/\.race$/i.test(target) && existsSync(target)) {
+			throw new UsageError(`${target}: not a scenario (.race) or a recording (.json); racewalk opens a scenario file, a built-in (racewalk list) or a saved recording`);
+		}
+		throw err;
+	}
+}
+
 const noTty = (io: {err: (t: string) => void}, target: string, recording: boolean): number => {
 	io.err(
 		recording
@@ -84,7 +100,7 @@ export const tuiCommand: Command = {
 		}
 		const sets = parseSets(cli.flags.set);
 		const variant = cli.flags.variant;
-		const model = openModel(target, {set: cli.flags.set, variant});
+		const model = openTarget(target, {set: cli.flags.set, variant});
 		if (!tty) return noTty(io, target, false);
 		productionReact();
 		const {runTui, prefill} = await import('../ui/run.js');
