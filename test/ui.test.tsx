@@ -296,6 +296,29 @@ describe('TUI keys', () => {
 		expect(r.frame()).toContain('step 1 of 1');
 	});
 
+	it(':set keeps the old tree as another root: :set back returns to it, t lists the roots', async () => {
+		const reopen = (sets: Record<string, string>): Session => createSession(openModel('fsdax-unbind-2021', {set: Object.entries(sets).map(([k, v]) => `${k}=${v}`)}));
+		const r = app(fresh('1 1 2'), 120, 40, {reopen});
+		await settle();
+		await r.press(KEYS.left, '0');
+		expect(r.frame()).toContain('branch b1 (2/2)');
+		await r.press(':', ...'set gup_pgmap_check=false'.split(''), KEYS.enter);
+		expect(r.frame()).toContain('restarted with gup_pgmap_check=false');
+		expect(r.frame()).toContain('the tree of (the defaults) is kept');
+		await r.press('1');
+		await r.press('t');
+		expect(r.frame()).toContain('Roots: one tree per param set');
+		expect(r.frame()).toMatch(/\(the defaults\) +2 branches/);
+		expect(r.frame()).toMatch(/▶ gup_pgmap_check=false +1 branch +◂ current/);
+		await r.press(KEYS.escape, ':', ...'set gup_pgmap_check=true'.split(''), KEYS.enter);
+		// the defaults again: the first tree, its branches and cursor as they were
+		expect(r.frame()).toContain('back to the tree of gup_pgmap_check=true (branch b1, step 3)');
+		expect(r.frame()).toContain('branch b1 (2/2)');
+		expect(r.ctl.current!.session.branches.length).toBe(2);
+		await r.press(':', ...'set gup_pgmap_check=false'.split(''), KEYS.enter);
+		expect(r.frame()).toContain('step 1 of 1');
+	});
+
 	it(':set restarts with params through reopen', async () => {
 		const reopen = (sets: Record<string, string>): Session => createSession(openModel('fsdax-unbind-2021', {set: Object.entries(sets).map(([k, v]) => `${k}=${v}`)}));
 		const r = app(fresh('1'), 120, 40, {reopen});

@@ -61,8 +61,15 @@ export class Controller {
 	size: Size | null = null;
 	/** Keys pressed under the "terminal too small" screen (it says they did nothing). */
 	ignoredKeys = 0;
+	/** Every param set opened by :set, each with its own tree (the current one among them). */
+	roots: {sets: Record<string, string>; session: Session}[] = [];
 	/** Livelock loops found on branches (by name): steps [from, to] repeat for ever. */
-	private loops = new Map<string, {from: number; to: number}>();
+	private loopsBySession = new WeakMap<Session, Map<string, {from: number; to: number}>>();
+	private get loops(): Map<string, {from: number; to: number}> {
+		let m = this.loopsBySession.get(this.session);
+		if (!m) this.loopsBySession.set(this.session, (m = new Map()));
+		return m;
+	}
 	/** The running search (Esc cancels it). */
 	private searching: AbortController | null = null;
 	private pathKey = '';
@@ -647,10 +654,22 @@ export class Controller {
 						saved = `could not save the session (${err instanceof Error ? err.message : String(err)}); `;
 					}
 				}
-				fresh.breakpoints = [...s.breakpoints];
-				this.session = fresh;
-				this.sets = sets;
-				this.say(`${saved}restarted with ${Object.entries(sets).map(([k, v]) => `${k}=${v}`).join(' ')}`, 'ok');
+				// each param set is a root of its own, kept with its tree: :set back to it returns there
+				const paramsOf = (x: Session): string => JSON.stringify(x.model.program.params);
+				if (!this.roots.some(r => r.session === s)) this.roots.push({sets: this.sets, session: s});
+				const known = this.roots.find(r => paramsOf(r.session) === paramsOf(fresh));
+				const old = Object.entries(this.sets).map(([k, v]) => `${k}=${v}`).join(' ') || '(the defaults)';
+				if (known) {
+					this.session = known.session;
+					this.sets = known.sets;
+				} else {
+					fresh.breakpoints = [...s.breakpoints];
+					this.roots.push({sets, session: fresh});
+					this.session = fresh;
+					this.sets = sets;
+				}
+				const now = Object.entries(sets).map(([k, v]) => `${k}=${v}`).join(' ');
+				this.say(`${saved}${known ? `back to the tree of ${now} (branch ${this.session.branch.name}, step ${this.session.cursor.depth})` : `restarted with ${now}`}; the tree of ${old} is kept (:set ${old === '(the defaults)' ? 'k=v' : old} returns to it; t lists the roots)`, 'ok');
 				break;
 			}
 			case 'q':
@@ -723,6 +742,7 @@ export class Controller {
 			ignoredKeys: this.ignoredKeys,
 			helpScroll: this.helpScroll,
 			loop: this.loops.get(s.branch.name) ?? null,
+			roots: this.roots.length > 1 ? this.roots.map(r => ({params: Object.entries(r.sets).map(([k, v]) => `${k}=${v}`).join(' ') || '(the defaults)', branches: r.session.branches.length, current: r.session === s})) : [],
 		};
 	}
 }

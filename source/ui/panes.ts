@@ -109,6 +109,10 @@ export function treeLines(v: View): Line[] {
 			seg(b.current && here ? '  (current)' : b.current ? '  ◂ current' : '', {dim: true}),
 		]);
 	}
+	if (v.roots?.length) {
+		out.push([seg('')], [seg('Roots: one tree per param set (:set k=v opens or returns to one)', {bold: true, color: 'blue'})]);
+		for (const r of v.roots) out.push([seg(r.current ? '▶ ' : '  ', {color: 'cyan', bold: true}), seg(r.params, r.current ? {bold: true, color: 'cyan'} : {}), seg(`  ${r.branches} branch${r.branches === 1 ? '' : 'es'}${r.current ? '  ◂ current' : ''}`, {dim: true})]);
+	}
 	return out;
 }
 

@@ -84,6 +84,8 @@ export type View = {
 	ignoredKeys?: number;
 	/** First line of the help shown (the help scrolls). */
 	helpScroll?: number;
+	/** The param sets opened by :set, each a root with its own tree (empty: only one). */
+	roots?: {params: string; branches: number; current: boolean}[];
 	/** The loop of a livelock on this branch: steps [from, to] repeat for ever. */
 	loop?: {from: number; to: number} | null;
 };
