@@ -99,7 +99,7 @@ export function cpuPane(v: View, cpu: number, o: CpuOpts): Block {
 	if (lastStep?.notes.length) {
 		const now = lastStep.depth === v.step;
 		const text = `↳ ${lastStep.notes.join('; ')}`;
-		for (const l of zoom ? wrap(text, inner) : [text]) said.push([seg(l, now ? {color: 'yellow'} : {dim: true})]);
+		for (const l of wrap(text, inner)) said.push([seg(l, now ? {color: 'yellow'} : {dim: true})]);
 	}
 
 	// locals, in declaration order
@@ -111,7 +111,8 @@ export function cpuPane(v: View, cpu: number, o: CpuOpts): Block {
 	// budget: status + irq + tlb fixed, then what it said, locals up to 2-3, the rest is source
 	const fixed = status.length + 1 + tlb.length;
 	const localRows = zoom ? locals.length : Math.min(locals.length, rows >= 14 ? 3 : rows >= 10 ? 2 : 1);
-	const saidRows = zoom ? said.length : Math.min(said.length, rows - fixed - localRows >= 3 ? 1 : 0);
+	// what the last step said: whole in a tall pane, its first line in a short one (z shows the rest)
+	const saidRows = zoom ? said.length : Math.min(said.length, rows >= 12 ? 2 : rows - fixed - localRows >= 3 ? 1 : 0);
 	const srcRows = Math.max(1, rows - fixed - localRows - saidRows);
 	const localShown = locals.slice(0, localRows);
 	if (locals.length > localRows && localShown.length) localShown[localShown.length - 1] = [...localShown[localShown.length - 1]!, seg(` +${locals.length - localRows}`, {color: 'magenta'})];
@@ -139,7 +140,9 @@ export function cpuPane(v: View, cpu: number, o: CpuOpts): Block {
 	from = Math.max(first, Math.min(from, to - srcRows + 1));
 	for (let n = from; n <= to && source.length < srcRows; n++) source.push(...sourceRow(n).slice(0, srcRows - source.length));
 
-	const body: Line[] = [...status, irq, ...source, ...said.slice(0, saidRows), ...localShown, ...tlb];
+	const saidShown = said.slice(0, saidRows);
+	if (said.length > saidRows && saidShown.length) saidShown[saidShown.length - 1] = [...saidShown[saidShown.length - 1]!, seg(' …', {color: 'magenta'})];
+	const body: Line[] = [...status, irq, ...source, ...saidShown, ...localShown, ...tlb];
 	const title: Line = [seg(cpuLabel(model, cpu), {bold: true, color: isLast ? 'cyan' : undefined}), seg(isLast ? (v.last!.irq ? ' ◂ irq' : ' ◂ last') : '', {color: 'cyan'}), seg(zoom ? '  zoomed: z next pane, Esc closes' : '', {dim: true})];
 	return box(o.width, o.height, body, {title, color: isLast ? 'cyan' : reason && c.pc >= 0 ? 'yellow' : 'gray'});
 }

@@ -66,7 +66,7 @@ export const KEYMAP: readonly Binding[] = [
 
 /** The command-line commands (`:`), for help and completion messages. */
 export const COLON_COMMANDS: readonly {usage: string; description: string}[] = [
-	{usage: 'set k=v', description: 'restart with a param changed (the session is saved first)'},
+	{usage: 'set k=v', description: 'open the scenario with a param changed, as another root (the tree of the old params is kept; :set back returns to it)'},
 	{usage: 'goto N', description: 'put the cursor at step N of the branch'},
 	{usage: 'break N', description: 'toggle a breakpoint on line N (cpu:N for one CPU); :break lists them'},
 	{usage: 'clear N', description: 'remove the breakpoint on line N (:break -N too; :clear alone removes all)'},

@@ -66,7 +66,7 @@ export function screenLines(v: View, size: Size): Line[] {
 		const more = page.max > 0 ? `lines ${page.first + 1}-${page.first + page.lines.length} of ${page.total}  ↑↓ PgUp PgDn scroll  ` : '';
 		blocks.push(box(W, body, page.lines, {title: [seg('help', {bold: true})], color: 'blue', footer: [seg(`${more}Esc closes`, {dim: true})]}));
 	} else if (v.overlay === 'tree') {
-		blocks.push(box(W, body, treeLines(v), {title: [seg('branch tree', {bold: true})], color: 'blue', footer: [seg('Esc closes', {dim: true})]}));
+		blocks.push(box(W, body, treeLines(v, W - 2), {title: [seg('branch tree', {bold: true})], color: 'blue', footer: [seg('Esc closes', {dim: true})]}));
 	} else if (v.zoom) {
 		blocks.push(zoomed(v, W, body));
 	} else {

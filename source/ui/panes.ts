@@ -91,8 +91,8 @@ function treeRows(branches: readonly BranchInfo[]): TreeRow[] {
 /** The tree overlay's order (its cursor moves through it). */
 export const treeOrder = (branches: readonly BranchInfo[]): BranchInfo[] => treeRows(branches).map(r => r.b);
 
-export function treeLines(v: View): Line[] {
-	const out: Line[] = [[seg('Branches: each under the branch it left, with the step it forks at (↑↓ move, Enter switches, Esc closes)', {bold: true, color: 'blue'})]];
+export function treeLines(v: View, width = 200): Line[] {
+	const out: Line[] = wrap('Branches: each under the branch it left, with the step it forks at (↑↓ move, Enter switches, Esc closes)', Math.max(20, width)).map(t => [seg(t, {bold: true, color: 'blue'})]);
 	const cursor = v.treeCursor ?? v.branch;
 	for (const {b, prefix, last, root} of treeRows(v.branches)) {
 		const i = v.branches.indexOf(b);
@@ -123,7 +123,8 @@ export function footerLine(v: View, width = 200): Line {
 	if (v.pending) return [seg(`${v.pending} `, {bold: true, color: 'cyan'}), seg(`which CPU? (0-${v.model.cpuCount - 1}, Esc cancels)`, {color: 'cyan'})];
 	// drop the least needed hints until the rest fits; ? and q always stay
 	const hints = footerHints();
-	const drop = ['t', 'c', 'b', 'i#', 'r#', '[]', ':', 'e', 's'];
+	// e (search) and z (zoom) are what a newcomer needs most after the digits: they go last
+	const drop = ['Tab', 'x', 't', 'c', 'b', 'i#', 'r#', '[]', ':', 's', 'z', 'e'];
 	const len = (hs: typeof hints): number => hs.reduce((n, h) => n + h.keys.length + h.what.length + 3, 0);
 	let shown = hints;
 	for (const k of drop) {
