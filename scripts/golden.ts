@@ -4,12 +4,12 @@
 // violations do not stop the search) and a safe schedule (lowest CPU first,
 // stopping before the first violation), each with its final state hash.
 import {writeFileSync} from 'node:fs';
-import {builtinNames, loadModel} from '../source/lang/load.js';
+import {builtinNames, exampleNames, loadModel} from '../source/lang/load.js';
 import {formatSchedule} from '../source/lang/schedule.js';
 import type {Machine, Transition} from '../source/machine/types.js';
 type Golden = {scenario: string; variant: string | null; safe: {schedule: string; hash: string}; violating: {kind: string; schedule: string; length: number; hash: string}[]};
 const out: Golden[] = [];
-for (const name of builtinNames()) {
+for (const name of [...builtinNames(), ...exampleNames()]) {
   const base = loadModel(name);
   for (const variant of [null, ...base.program.scenario.variants.map(v => v.name)]) {
     const model = loadModel(name, {variant});

@@ -35,6 +35,16 @@ describe('racewalk check', () => {
 		expect(r.out).toMatch(/all \d+ expectations hold/);
 	});
 
+	it('verifies the worked examples of the language guide; the ABBA variant is found as a deadlock naming holders and waiters', () => {
+		const r = cli('check', 'scenarios/examples/kref-lookup.race', 'scenarios/examples/retract-lock-order.race');
+		expect(failRows(r.out)).toEqual([]);
+		expect(r.out).toMatch(/kref-lookup\s+abba\s+violation deadlock\s+reachable \(8 steps\).*OK/);
+		expect(r.code).toBe(0);
+		const e = cli('explore', 'scenarios/examples/kref-lookup.race', '--variant', 'abba');
+		expect(e.code).toBe(3);
+		expect(e.out.replace(/\s+/g, ' ')).toContain('deadlock: CPU0 holds table_lock and spins on obj_lock in spin_lock, held by CPU1; CPU1 holds obj_lock and spins on table_lock in spin_lock, held by CPU0');
+	});
+
 	it('passes (exit 0) on built-ins whose expectations all hold', () => {
 		const r = cli('check', 'devdax-unbind', 'fsdax-unbind-2021-noref', '--max-states', '1000000');
 		const fails = failRows(r.out).filter(l => !l.includes('pmd'));

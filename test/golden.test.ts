@@ -5,7 +5,7 @@
 
 import {readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
-import {builtinNames, loadModel} from '../source/lang/load.js';
+import {builtinNames, exampleNames, loadModel} from '../source/lang/load.js';
 import {parseSchedule} from '../source/lang/schedule.js';
 import {replaySteps} from '../source/render/trace.js';
 
@@ -19,8 +19,8 @@ type Golden = {
 const goldens: Golden[] = JSON.parse(readFileSync(new URL('golden/traces.json', import.meta.url), 'utf8'));
 
 describe('golden traces', () => {
-	it('cover every built-in scenario and variant', () => {
-		const want = builtinNames().flatMap(n => [null, ...loadModel(n).program.scenario.variants.map(v => v.name)].map(v => `${n}:${v}`));
+	it('cover every built-in scenario, worked example and variant', () => {
+		const want = [...builtinNames(), ...exampleNames()].flatMap(n => [null, ...loadModel(n).program.scenario.variants.map(v => v.name)].map(v => `${n}:${v}`));
 		expect(goldens.map(g => `${g.scenario}:${g.variant}`).sort()).toEqual(want.sort());
 	});
 

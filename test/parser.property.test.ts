@@ -215,12 +215,22 @@ function print(e: Expr, min = 0): string {
 			prec = 12;
 			break;
 		case 'unary':
-			s = `${e.op}${print(e.arg, 11)}`;
+			// `- -x`, never `--x` (a decrement, as in C).
+			s = `${e.op}${e.op === '-' && print(e.arg, 11).startsWith('-') ? ' ' : ''}${print(e.arg, 11)}`;
 			prec = 11;
 			break;
 		case 'binary':
 			prec = PREC[e.op];
 			s = `${print(e.left, prec)} ${e.op} ${print(e.right, prec + 1)}`;
+			break;
+		case 'cond':
+			// Right-associative and lowest: the condition binds tighter, the branches may be anything.
+			prec = 0;
+			s = `${print(e.cond, 1)} ? ${print(e.then, 0)} : ${print(e.else, 0)}`;
+			break;
+		case 'addr':
+			s = `&${print(e.arg, 12)}`;
+			prec = 11;
 			break;
 	}
 	return prec < min ? `(${s})` : s;
@@ -242,6 +252,8 @@ const exprArb: fc.Arbitrary<Expr> = fc.letrec<{e: Expr}>((tie) => ({
 		fc.tuple(fc.constantFrom('!' as const, '-' as const, '~' as const), tie('e')).map(([op, arg]): Expr => ({kind: 'unary', op, arg, pos: P})),
 		fc.tuple(fc.constantFrom('f', 'pte_pfn'), fc.array(tie('e'), {maxLength: 3})).map(([callee, args]): Expr => ({kind: 'call', callee, args, pos: P})),
 		fc.tuple(tie('e'), fc.constantFrom('pfn', 'flags')).map(([object, field]): Expr => ({kind: 'field', object, field, pos: P})),
+		fc.tuple(tie('e'), tie('e'), tie('e')).map(([cond, then, otherwise]): Expr => ({kind: 'cond', cond, then, else: otherwise, pos: P})),
+		fc.constantFrom('ptl', 'count').map((name): Expr => ({kind: 'addr', arg: {kind: 'name', name, pos: P}, pos: P})),
 	),
 })).e;
 

@@ -25,6 +25,10 @@ function show(e: Expr): string {
 			return `${e.callee}(${e.args.map(show).join(', ')})`;
 		case 'field':
 			return `${show(e.object)}.${e.field}`;
+		case 'cond':
+			return `(? ${show(e.cond)} ${show(e.then)} ${show(e.else)})`;
+		case 'addr':
+			return `(& ${show(e.arg)})`;
 	}
 }
 
@@ -330,15 +334,40 @@ const MALFORMED: [string, string][] = [
 	[H + 'cpu 0 {\n\twhile (x) }', "f:3:12: expected a statement, found '}'"],
 	[H + 'cpu 0 {\n\telse a();\n}', "f:3:2: 'else' without a matching 'if'"],
 	[H + 'cpu 0 {\n\tgoto 3;\n}', "f:3:7: expected a label name after 'goto', found a number"],
-	[H + 'cpu 0 {\n\treturn 1;\n}', "f:3:9: expected ';' after the statement, found a number"],
+	[H + 'cpu 0 {\n\treturn 1 2;\n}', "f:3:11: expected ';' after the statement, found a number"],
 	[H + 'cpu 0 {\n\tx = ;\n}', "f:3:6: expected an expression, found ';'"],
-	[H + 'cpu 0 {\n\tx.f = 1;\n}', 'f:3:6: cannot assign to an expression (only to a local name)'],
+	[H + 'cpu 0 {\n\tx.f = 1;\n}', 'f:3:6: cannot assign to an expression (only to a variable name)'],
 	[H + 'cpu 0 {\n\t(f)(x);\n}', 'f:3:5: only a plain name can be called, like f(x)'],
 	[H + 'cpu 0 {\n\tp->f;\n}', "f:3:3: use '.' to read a field, not '->'"],
 	[H + 'cpu 0 {\n\tx = a.;\n}', "f:3:8: expected a field name after '.', found ';'"],
 	[H + 'cpu 0 {\n\tx = (a + b;\n}', "f:3:12: expected ')' to close the parenthesis opened at 3:6, found ';'"],
 	[H + 'cpu 0 {\n\tx = f(a, );\n}', "f:3:11: expected an expression, found ')'"],
 	[H + 'cpu 0 {\n\tatomic a();\n}', "f:3:9: expected '{' after 'atomic', found 'a'"],
+	// for, ++/+=, ?:, &, break/continue, declarations and helper functions
+	[H + 'cpu 0 {\n\tfor (i = 0, j = 0; i < 2; i++) a();\n}', "f:3:12: expected ';' after the initialisation of the for loop, found ',' (one initialisation only)"],
+	[H + 'cpu 0 {\n\tfor (i = 0; i < 2) a();\n}', "f:3:19: expected ';' after the condition of the for loop, found ')'"],
+	[H + 'cpu 0 {\n\tfor i = 0; i < 2; i++) a();\n}', "f:3:6: expected '(' after 'for', found 'i'"],
+	[H + 'cpu 0 {\n\tfor (;; i++ a();\n}', "f:3:14: expected ')' to close the for loop opened at 3:6, found 'a'"],
+	[H + 'cpu 0 {\n\tx = c ? 1;\n}', "f:3:11: expected ':' of the '?' at 3:8, found ';'"],
+	[H + 'cpu 0 {\n\tx = y++;\n}', "f:3:7: expected ';' after the statement, found '++'"],
+	[H + 'cpu 0 {\n\tx = ++y;\n}', "f:3:6: '++' is a statement of its own here (x++;), not part of an expression"],
+	[H + 'cpu 0 {\n\t3++;\n}', "f:3:3: '++' applies to a variable name only"],
+	[H + 'cpu 0 {\n\t++;\n}', "f:3:4: expected a variable name after '++', found ';'"],
+	[H + 'cpu 0 {\n\tbreak\n}', "f:3:7: expected ';' after the statement, found '}'"],
+	[H + 'cpu 0 {\n\tspin_lock(&);\n}', "f:3:13: expected an expression, found ')'"],
+	[H + 'cpu 0 {\n\tpte_t pte = a();\n}', 'f:3:2: locals need no type: declare a local by assigning it: pte = ...;'],
+	[H + 'cpu 0 {\n\tunsigned long n;\n}', 'f:3:2: locals need no declaration: assign it where it gets its value (n = ...;); shared variables are declared at the top level'],
+	[H + 'int;', "f:2:4: expected a name after the type 'int', found ';'"],
+	[H + 'int x = 1, y;', 'f:2:10: declare one variable per declaration'],
+	[H + 'struct 3 x;', "f:2:8: expected a struct name after 'struct', found a number"],
+	[H + 'DEFINE_SPINLOCK(l;', "f:2:18: expected ')' to close DEFINE_SPINLOCK( opened at 2:16, found ';'"],
+	[H + 'spinlock_t l = 1;', "f:2:14: a lock needs no initialiser: write 'spinlock_t l;' (it starts unlocked)"],
+	[H + 'int f(int a, int a) { }', "f:2:18: duplicate parameter 'a' of 'f'"],
+	[H + 'int f(int a b) { }', "f:2:13: expected ',' or ')' to close the parameters of 'f' opened at 2:6, found 'b'"],
+	[H + 'void f(void) x = 1;', "f:2:14: expected '{' to open the body of 'f', found 'x'"],
+	[H + 'void f(void) {\n\tx = 1;\n', "f:3:8: unexpected end of file: expected '}' to close 'f' opened at 2:1"],
+	[H + 'int f;\nvoid f(void) { }', "f:3:1: 'f' is already declared as a shared variable at 2:1"],
+	[H + 'statik int x;', "f:2:1: unknown keyword 'statik' at the top level (did you mean 'static'?)"],
 	[H + 'cpu 0 {\n\tatomic { a();\n}', "f:4:2: unexpected end of file: expected '}' to close cpu 0 opened at 2:1"],
 	[H + 'cpu 0 {\n\tatomic { a(); \n\ncpu 1 {}', "f:3:15: expected '}' to close the 'atomic' block opened at 3:9, found 'cpu'"],
 	[H + 'cpu 0 {\n\t{ a();\n}\ncpu 1 {}', "f:4:2: expected '}' to close cpu 0 opened at 2:1, found 'cpu'"],

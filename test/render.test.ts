@@ -11,7 +11,7 @@ import {abbreviate, pointsToSteps, renderDiagram, shortenCalls} from '../source/
 import {wrap} from '../source/render/wrap.js';
 import {renderMarkdown, runCommandLine} from '../source/render/markdown.js';
 import {objectTables, renderState, stateTables, tableMarkdown} from '../source/render/state.js';
-import {replaySteps} from '../source/render/trace.js';
+import {blockedWithHistory, callSites, replaySteps} from '../source/render/trace.js';
 import {createSession} from '../source/session/session.js';
 
 const GOLDEN = [
@@ -223,5 +223,20 @@ describe('diagrams and reports of livelocks, atomic blocks, initial TLBs', () =>
 		expect(d).toContain('atomic { x = 1; kill_dax(pmem0); }');
 		expect(d).toContain('(TLB: 0x7f000000 -> pfn 0x100 W)');
 		expect(d.split('\n')[1]).toContain('(TLB: 0x7f000000 -> pfn 0x100 W)');
+	});
+});
+
+describe('the trace with locks and helpers', () => {
+	const model = loadModel('scenarios/examples/kref-lookup.race', {variant: 'abba'});
+	it('a CPU waiting on a lock says since which step its holder has it', () => {
+		const r = replaySteps(model, parseSchedule('1 1 0 0 0 0'));
+		expect(blockedWithHistory(model, r.steps, r.final, 1)).toBe(null);
+		const w = replaySteps(model, parseSchedule('1 1 0 0 0 0 0 1'));
+		expect(blockedWithHistory(model, w.steps, w.final, 0)).toBe('spins on table_lock in spin_lock, held by CPU1 since step 2');
+	});
+	it('a step of an inlined helper names its call site', () => {
+		const r = replaySteps(model, parseSchedule('0 0 0 0'));
+		const at = r.steps.map(s => callSites(model, s.before, s.transition));
+		expect(at).toEqual(['', '', '', '  ← obj_get() at L60']);
 	});
 });

@@ -4,7 +4,7 @@
 
 import type {Model} from '../lang/interpreter.js';
 import {formatSchedule} from '../lang/schedule.js';
-import {cpuLabel, stepSummary, type TraceStep} from '../render/trace.js';
+import {blockedWithHistory, cpuLabel, stepSummary, type TraceStep} from '../render/trace.js';
 import {isLiveness, violationLine} from '../render/verdict.js';
 import {OverwriteError, WriteError, writeFileAtomic} from '../session/atomic.js';
 import {type Loaded, loadRecording, RecordingError} from '../session/recording.js';
@@ -98,7 +98,7 @@ export function printHeader(io: Io, model: Model): void {
 export function printVerdict(io: Io, model: Model, steps: readonly TraceStep[]): Verdict {
 	const v = verdictOf(steps);
 	const final = steps.at(-1)?.after ?? model.initial;
-	const stuck = final.cpus.filter(c => c.pc >= 0).map(c => `CPU${c.id}: ${model.blockedReason(final, c.id) ?? 'can move'}`);
+	const stuck = final.cpus.filter(c => c.pc >= 0).map(c => `CPU${c.id}: ${blockedWithHistory(model, steps, final, c.id) ?? 'can move'}`);
 	if (v.violations.length === 0) io.out(`verdict: no violation in ${count(steps.length, 'step')}`);
 	else for (const x of v.violations) io.out(`verdict: VIOLATION ${violationLine(x.v, x.step)}`);
 	if (stuck.length) io.out(`unfinished: ${stuck.join('; ')}`);

@@ -11,7 +11,11 @@ export type Expr =
 	| {kind: 'unary'; op: '!' | '-' | '~'; arg: Expr; pos: Pos}
 	| {kind: 'binary'; op: BinaryOp; left: Expr; right: Expr; pos: Pos}
 	| {kind: 'call'; callee: string; args: Expr[]; pos: Pos}
-	| {kind: 'field'; object: Expr; field: string; pos: Pos};
+	| {kind: 'field'; object: Expr; field: string; pos: Pos}
+	/** `c ? a : b` */
+	| {kind: 'cond'; cond: Expr; then: Expr; else: Expr; pos: Pos}
+	/** `&x`: the address of a shared variable or lock (what lock and atomic calls take). */
+	| {kind: 'addr'; arg: Expr; pos: Pos};
 
 export type BinaryOp =
 	| '||' | '&&'
@@ -28,7 +32,11 @@ export type Stmt =
 	| {kind: 'while'; cond: Expr; body: Stmt; pos: Pos}
 	| {kind: 'goto'; label: string; pos: Pos}
 	| {kind: 'label'; name: string; pos: Pos}
-	| {kind: 'return'; pos: Pos}
+	/** In a cpu block: the CPU finishes (a value is allowed and ignored). In a helper: returns to the call site. */
+	| {kind: 'return'; value?: Expr; pos: Pos}
+	| {kind: 'for'; init?: Stmt; cond?: Expr; step?: Stmt; body: Stmt; pos: Pos}
+	| {kind: 'break'; pos: Pos}
+	| {kind: 'continue'; pos: Pos}
 	| {kind: 'await'; cond: Expr; pos: Pos}
 	| {kind: 'atomic'; body: Stmt[]; pos: Pos}
 	| {kind: 'assert'; cond: Expr; message?: string; pos: Pos}
@@ -83,6 +91,29 @@ export type CpuDecl = {
 	replicas?: Expr;
 };
 
+/** What a top-level declaration `int x = 0;`, `atomic_t n;`, `spinlock_t l;`... declares. */
+export type GlobalKind = 'int' | 'bool' | 'atomic' | 'value' | 'spinlock' | 'mutex' | 'rwsem';
+
+export type GlobalDecl = {
+	name: string;
+	kind: GlobalKind;
+	/** The C type as written (`struct page *`), for display. */
+	type: string;
+	init?: Expr;
+	pos: Pos;
+};
+
+/** `static inline bool name(pte_t a, int b) { ... }`: inlined at every call site. */
+export type FunctionDecl = {
+	name: string;
+	params: string[];
+	returnsValue: boolean;
+	body: Stmt[];
+	pos: Pos;
+	/** Line of the closing brace (where a body that falls off its end returns). */
+	endLine: number;
+};
+
 export type Scenario = {
 	name: string;
 	title?: string;
@@ -96,5 +127,7 @@ export type Scenario = {
 	machine: MachineItem[];
 	cpus: CpuDecl[];
 	invariants: {name: string; expr: Expr; pos: Pos}[];
+	globals: GlobalDecl[];
+	functions: FunctionDecl[];
 	pos: Pos;
 };

@@ -8,12 +8,38 @@
 import type {Ctx} from '../machine/context.js';
 import {KIND_NAMES} from '../machine/checks.js';
 import {lookupPrimitive, Oops, PRIMITIVES, type Primitive} from '../machine/primitives/index.js';
+import type {ArgSpec} from '../machine/primitives/spec.js';
+import {readGlobal, writeGlobal} from '../machine/primitives/shared.js';
 import {emptyMachine, SETUP_BY_NAME, SETUP_CALLS, SetupError} from '../machine/setup.js';
-import type {Machine, Value} from '../machine/types.js';
-import {formatValue, truthy, typeName, valuesEqual} from '../machine/values.js';
-import type {CpuDecl, Expect, Expr, MachineItem, Pos, Scenario, Stmt} from './ast.js';
+import type {LockKind, Machine, Value} from '../machine/types.js';
+import {formatValue, truthy, typeName} from '../machine/values.js';
+import type {CpuDecl, Expect, Expr, FunctionDecl, GlobalDecl, MachineItem, Pos, Scenario, Stmt} from './ast.js';
 import {Diagnostic, suggestion} from './diagnostics.js';
-import type {CpuProgram, Eval, Instr, ParamValue, Program} from './program.js';
+import {Lowering} from './lower.js';
+import {binaryOp, type Compiled, exprText, fold, unaryOp} from './operators.js';
+import type {CpuProgram, Eval, ParamValue, Program} from './program.js';
+
+/** Where an expression is compiled: the locals it sees and what encloses it. */
+export type Scope = {
+	/** Source names that are locals here (null: invariants, set-up, consts, which see no locals). */
+	locals: Set<string> | null;
+	/** Runtime prefix of those locals: '' in a cpu block, `fn.` in an inlined helper. */
+	prefix: string;
+	inAtomic: boolean;
+	replica: number;
+	/** The helper calls this code is inlined through, outermost first. */
+	via: {fn: string; line: number}[];
+	/** Helpers being inlined (a call of one of them is recursion). */
+	fnStack: string[];
+	/** Labels of an inlined body are its own: `fn#k:`. */
+	labelPrefix: string;
+};
+
+const NO_LOCALS: Scope = {locals: null, prefix: '', inAtomic: false, replica: 0, via: [], fnStack: [], labelPrefix: ''};
+
+const LOCK_KINDS = new Set<GlobalDecl['kind']>(['spinlock', 'mutex', 'rwsem']);
+const isLockDecl = (g: GlobalDecl): boolean => LOCK_KINDS.has(g.kind);
+const LOCK_CALLS: Record<LockKind, string> = {spinlock: 'spin_lock', mutex: 'mutex_lock', rwsem: 'down_read / down_write'};
 
 /** A bad `--set` or variant name: a usage error without a source position. */
 export class ParamError extends Error {}
@@ -33,10 +59,12 @@ const ENUM_WORDS = new Set([
 const BUILTIN_INTS: Record<string, number> = {VM_FAULT_SIGBUS: 2, EFAULT: -14, ENXIO: -6, PAGE_SIZE: 4096};
 const PTE_FIELDS = new Set(['pfn', 'present', 'write', 'special', 'devmap', 'huge', 'leaf']);
 
-type Compiled = {ev: Eval; pure: boolean; constant?: Value; text: string};
-
-class Compiler {
+export class Compiler {
 	readonly params: Record<string, ParamValue> = {};
+	readonly globals = new Map<string, GlobalDecl>();
+	readonly functions = new Map<string, FunctionDecl>();
+	/** Fixed locks the program's calls use (mmap_lock...): they start free in the machine. */
+	readonly usedLocks = new Map<string, LockKind>();
 	readonly consts = new Map<string, Value>();
 	readonly pgmapNames = new Set<string>();
 	readonly machineItems: {name: string; args: Value[]; pos: Pos}[] = [];
@@ -45,7 +73,10 @@ class Compiler {
 		readonly ast: Scenario,
 		readonly file: string,
 		readonly source: string,
-	) {}
+	) {
+		for (const g of ast.globals) this.globals.set(g.name, g);
+		for (const f of ast.functions) this.functions.set(f.name, f);
+	}
 
 	fail(pos: Pos, reason: string): never {
 		throw new Diagnostic(this.file, pos, reason, this.source);
@@ -76,12 +107,13 @@ class Compiler {
 			...Object.keys(BUILTIN_INTS),
 			...this.pgmapNames,
 			...ENUM_WORDS,
+			...this.globals.keys(),
 		];
 	}
 
 	// ---- expressions ----
 
-	expr(e: Expr, scope: {locals: Set<string> | null; inAtomic: boolean; replica: number}): Compiled {
+	expr(e: Expr, scope: Scope): Compiled {
 		const text = exprText(e);
 		switch (e.kind) {
 			case 'int':
@@ -91,14 +123,16 @@ class Compiler {
 				return {ev: () => v, pure: true, constant: v, text};
 			}
 			case 'name': {
-				if (scope.locals?.has(e.name)) {
-					const n = e.name;
+				if (scope.locals?.has(e.name) || e.name.includes('()')) {
+					const n = e.name.includes('()') ? e.name : scope.prefix + e.name;
 					return {ev: env => env.locals[n] ?? null, pure: true, text};
 				}
+				const g = this.globals.get(e.name);
+				if (g) return this.globalRead(g, e.pos, text);
 				if (e.name === 'REPLICA') return {ev: () => scope.replica, pure: true, constant: scope.replica, text};
 				const c = this.constName(e.name);
 				if (c !== undefined) return {ev: () => c, pure: true, constant: c, text};
-				const where = scope.locals === null ? 'here (invariants and set-up see params, consts and pgmaps only)' : '';
+				const where = scope.locals === null ? 'here (no CPU locals here: invariants see params, consts, pgmaps and shared variables)' : '';
 				this.fail(e.pos, `unknown name '${e.name}'${where ? ' ' + where : ''}${suggestion(e.name, this.knownNames(scope.locals ?? []))}`);
 			}
 			case 'unary': {
@@ -133,21 +167,131 @@ class Compiler {
 			}
 			case 'call':
 				return this.call(e, scope, false);
+			case 'cond': {
+				const c = this.expr(e.cond, scope);
+				const a = this.expr(e.then, scope);
+				const b = this.expr(e.else, scope);
+				if (c.constant !== undefined) return truthy(c.constant) ? a : b;
+				const ev: Eval = env => (truthy(c.ev(env)) ? a.ev(env) : b.ev(env));
+				return {ev, pure: c.pure && a.pure && b.pure, text};
+			}
+			case 'addr': {
+				const v = this.reference(e, scope, null);
+				return {ev: () => v, pure: true, constant: v, text};
+			}
 		}
 	}
 
-	call(e: Extract<Expr, {kind: 'call'}>, scope: {locals: Set<string> | null; inAtomic: boolean; replica: number}, statementLevel: boolean): Compiled {
-		const prim = lookupPrimitive(e.callee);
-		if (!prim) {
-			if (SETUP_BY_NAME.has(e.callee)) this.fail(e.pos, `'${e.callee}' is a machine set-up call; use it inside machine { }`);
-			this.fail(e.pos, `unknown primitive '${e.callee}'${suggestion(e.callee, PRIMITIVES.keys())}`);
+	/** A plain read of a shared variable in an expression (a lock read as a value is its address). */
+	globalRead(g: GlobalDecl, pos: Pos, text: string): Compiled {
+		if (isLockDecl(g)) {
+			const v: Value = {t: 'lock', name: g.name};
+			return {ev: () => v, pure: true, constant: v, text};
 		}
+		if (g.kind === 'atomic') this.fail(pos, `'${g.name}' is an atomic_t: read it with atomic_read(&${g.name})`);
+		const name = g.name;
+		return {ev: env => readGlobal(env.ctx, name), pure: false, text};
+	}
+
+	/** `&x` or `x` where a call takes a shared variable or a lock by reference. */
+	reference(e: Expr, scope: Scope, spec: ArgSpec | null, prim?: string): Value {
+		const inner = e.kind === 'addr' ? e.arg : e;
+		const shown = exprText(e);
+		if (inner.kind !== 'name') {
+			this.fail(e.pos, e.kind === 'addr' ? `'&' takes the name of a shared variable or lock, like &ptl (got ${shown})` : `${prim}() takes a shared variable here, like &count (got ${shown})`);
+		}
+		const g = this.globals.get(inner.name);
+		if (!g) {
+			if (scope.locals?.has(inner.name)) {
+				this.fail(e.pos, spec?.kind === 'var'
+					? `${prim}() needs a shared variable and '${inner.name}' is a local of this CPU; declare it at the top level (int ${inner.name} = 0;)`
+					: `'${inner.name}' is a local: locals have no address; pass ${inner.name} itself`);
+			}
+			this.fail(inner.pos, `unknown shared variable or lock '${inner.name}'${suggestion(inner.name, this.globals.keys())}; declare it at the top level (int ${inner.name} = 0; or spinlock_t ${inner.name};)`);
+		}
+		if (isLockDecl(g)) {
+			if (spec?.kind === 'var') this.fail(e.pos, `${prim}() takes a shared variable, and '${g.name}' is a lock (${g.type})`);
+			if (spec?.lockKind && spec.lockKind !== g.kind) {
+				this.fail(e.pos, `${prim}() takes a ${spec.lockKind === 'spinlock' ? 'spinlock_t' : spec.lockKind === 'mutex' ? 'struct mutex' : 'struct rw_semaphore'}, and '${g.name}' is a ${g.type}: use ${LOCK_CALLS[g.kind as LockKind]}`);
+			}
+			return {t: 'lock', name: g.name};
+		}
+		if (spec?.kind === 'lock') this.fail(e.pos, `${prim}() takes a lock, and '${g.name}' is a ${g.type}`);
+		if (spec?.varKind === 'atomic' && g.kind !== 'atomic') this.fail(e.pos, `${prim}() takes an atomic_t, and '${g.name}' is a ${g.type}; declare it atomic_t ${g.name};`);
+		if (spec?.varKind === 'plain' && g.kind === 'atomic') this.fail(e.pos, `'${g.name}' is an atomic_t; use the atomic_* calls on it`);
+		return {t: 'var', name: g.name};
+	}
+
+	/** The primitive a call names, or undefined for the language's own (READ_ONCE of a variable, helpers). */
+	primitive(e: Extract<Expr, {kind: 'call'}>): Primitive | undefined {
+		if (this.functions.has(e.callee) || this.onceCall(e)) return undefined;
+		return lookupPrimitive(e.callee);
+	}
+
+	/** READ_ONCE(x) / WRITE_ONCE(x, v) of a shared variable (READ_ONCE of anything else is the PTE read). */
+	private onceCall(e: Extract<Expr, {kind: 'call'}>): boolean {
+		if (!ONCE_CALLS.has(e.callee)) return false;
+		const a = e.args[0];
+		const inner = a?.kind === 'addr' ? a.arg : a;
+		return e.callee === 'WRITE_ONCE' || e.callee === 'smp_store_release' || (inner?.kind === 'name' && this.globals.has(inner.name));
+	}
+
+	private once(e: Extract<Expr, {kind: 'call'}>, scope: Scope): Compiled {
+		const write = e.callee === 'WRITE_ONCE' || e.callee === 'smp_store_release';
+		const want = write ? 2 : 1;
+		if (e.args.length !== want) this.fail(e.pos, `${e.callee}(${write ? 'x, value' : 'x'}) takes ${want} argument${want === 1 ? '' : 's'}, got ${e.args.length}`);
+		const ref = this.reference(e.args[0]!, scope, {name: 'x', kind: 'var', varKind: 'plain'}, e.callee);
+		const name = (ref as {name: string}).name;
+		const text = exprText(e);
+		if (!write) return {ev: env => readGlobal(env.ctx, name), pure: false, text};
+		const value = this.expr(e.args[1]!, scope);
+		return {ev: env => (writeGlobal(env.ctx, name, value.ev(env)), null), pure: false, text};
+	}
+
+	/** An unknown call: by spelling, else by family (`pmd_zap` lists the pmd_* primitives). */
+	private unknownCall(e: Extract<Expr, {kind: 'call'}>): never {
+		if (SETUP_BY_NAME.has(e.callee)) this.fail(e.pos, `'${e.callee}' is a machine set-up call; use it inside machine { }`);
+		const near = suggestion(e.callee, [...PRIMITIVES.keys(), ...this.functions.keys()]);
+		if (near) this.fail(e.pos, `unknown primitive '${e.callee}'${near}`);
+		this.fail(e.pos, `unknown primitive '${e.callee}'${familyHint(e.callee)}`);
+	}
+
+	/** Compile a primitive's arguments by their kinds (references for locks and shared variables). */
+	primArgs(prim: Primitive, e: Extract<Expr, {kind: 'call'}>, scope: Scope): Compiled[] {
+		return e.args.map((a, i) => {
+			const spec = prim.args[i]!;
+			if (spec.kind === 'context') {
+				if (a.kind !== 'name' && a.kind !== 'field' && a.kind !== 'addr') this.fail(a.pos, `${prim.name}(): write '${spec.name}' as the kernel does, a name like ${spec.name} (the model has one and keeps it itself)`);
+				return {ev: () => null, pure: true, constant: null, text: exprText(a)};
+			}
+			const named = a.kind === 'addr' || (a.kind === 'name' && this.globals.has(a.name) && !scope.locals?.has(a.name));
+			if ((spec.kind === 'var' || spec.kind === 'lock') && named) {
+				const v = this.reference(a, scope, spec, prim.name);
+				return {ev: () => v, pure: true, constant: v, text: exprText(a)};
+			}
+			if (spec.kind === 'var') this.reference(a, scope, spec, prim.name);
+			return this.expr(a, scope);
+		});
+	}
+
+	call(e: Extract<Expr, {kind: 'call'}>, scope: Scope, statementLevel: boolean): Compiled {
+		if (this.functions.has(e.callee)) {
+			this.fail(e.pos, `${e.callee}() is a helper: call it as a statement (${e.callee}(...); or r = ${e.callee}(...);) or inside a condition, not here`);
+		}
+		if (e.callee === 'ATOMIC_INIT') {
+			if (e.args.length !== 1) this.fail(e.pos, 'ATOMIC_INIT(n) takes 1 argument');
+			return this.expr(e.args[0]!, scope);
+		}
+		if (this.onceCall(e)) return this.once(e, scope);
+		const prim = lookupPrimitive(e.callee);
+		if (!prim) this.unknownCall(e);
+		if (prim.fixedLock) this.usedLocks.set(prim.fixedLock.name, prim.fixedLock.kind);
 		checkArity(this, prim, e);
 		if ((prim.blocks || prim.guard) && !statementLevel) {
 			this.fail(e.pos, `${prim.name} can block; call it as a statement of its own (x = ${prim.name}(...); or ${prim.name}(...);)`);
 		}
 		if ((prim.blocks || prim.guard) && scope.inAtomic) this.fail(e.pos, `${prim.name} can block and cannot be used inside atomic { }`);
-		const args = e.args.map(a => this.expr(a, scope));
+		const args = this.primArgs(prim, e, scope);
 		const evs = args.map(a => a.ev);
 		const ev: Eval = env => {
 			const vals = evs.map(f => f(env));
@@ -169,7 +313,7 @@ class Compiler {
 			for (const s of v.settings) {
 				const decl = this.ast.params.find(p => p.name === s.name);
 				if (!decl) this.fail(s.pos, `variant ${v.name} sets unknown param '${s.name}'${suggestion(s.name, this.ast.params.map(p => p.name))}`);
-				const value = this.expr(s.value, {locals: null, inAtomic: false, replica: 0});
+				const value = this.expr(s.value, NO_LOCALS);
 				if (value.constant === undefined) this.fail(s.pos, 'a variant setting must be a constant');
 				checkParam(decl, value.constant, msg => this.fail(s.pos, msg));
 			}
@@ -188,7 +332,7 @@ class Compiler {
 			for (const s of v.settings) {
 				const decl = this.ast.params.find(p => p.name === s.name);
 				if (!decl) this.fail(s.pos, `variant ${v.name} sets unknown param '${s.name}'${suggestion(s.name, this.ast.params.map(p => p.name))}`);
-				const value = this.expr(s.value, {locals: null, inAtomic: false, replica: 0});
+				const value = this.expr(s.value, NO_LOCALS);
 				if (value.constant === undefined) this.fail(s.pos, 'a variant setting must be a constant');
 				this.params[s.name] = checkParam(decl, value.constant, msg => this.fail(s.pos, msg));
 			}
@@ -207,7 +351,7 @@ class Compiler {
 
 	evalConsts(): void {
 		for (const c of this.ast.consts) {
-			const v = this.expr(c.value, {locals: null, inAtomic: false, replica: 0});
+			const v = this.expr(c.value, NO_LOCALS);
 			if (v.constant === undefined) this.fail(c.pos, `const ${c.name} must be computable from params and numbers`);
 			this.consts.set(c.name, v.constant);
 		}
@@ -216,7 +360,7 @@ class Compiler {
 	collectMachine(items: MachineItem[]): void {
 		for (const item of items) {
 			if (item.kind === 'if') {
-				const c = this.expr(item.cond, {locals: null, inAtomic: false, replica: 0});
+				const c = this.expr(item.cond, NO_LOCALS);
 				if (c.constant === undefined) this.fail(item.pos, 'a machine { } condition must depend only on params and consts');
 				this.collectMachine(truthy(c.constant) ? item.then : item.else);
 				continue;
@@ -227,7 +371,7 @@ class Compiler {
 			}
 			const args = item.args.map(a => {
 				if (a.kind === 'name' && this.constName(a.name) === undefined) return {t: 'sym', name: a.name} as Value;
-				const v = this.expr(a, {locals: null, inAtomic: false, replica: 0});
+				const v = this.expr(a, NO_LOCALS);
 				if (v.constant === undefined) this.fail(a.pos, 'set-up arguments must be constants');
 				return v.constant;
 			});
@@ -257,239 +401,62 @@ class Compiler {
 
 	// ---- CPU code ----
 
-	cpu(decl: CpuDecl, id: number, replica: number): CpuProgram {
+	/** The locals of a block of code: assigned names that are not shared variables, checked against params and consts. */
+	private localsOf(body: Stmt[], where: string, pos: Pos, params: string[] = []): Set<string> {
+		const assigned = new Set<string>(params);
+		collectLocals(body, assigned);
 		const locals = new Set<string>();
-		collectLocals(decl.body, locals);
-		for (const name of locals) {
-			if (this.constName(name) === undefined) continue;
-			const choiceOf = this.ast.params.find(p => p.choices?.includes(name));
-			const what = choiceOf ? `the value '${name}' of param ${choiceOf.name}` : `a param, const or built-in name`;
-			this.fail(decl.pos, `local '${name}' in cpu ${decl.id} shadows ${what}; rename one of them`);
+		for (const name of assigned) {
+			if (this.functions.has(name)) this.fail(pos, `'${name}' in ${where} is assigned, but it is a helper function; rename the variable`);
+			if (this.globals.has(name) && !params.includes(name)) continue; // an assignment to a shared variable
+			if (this.constName(name) !== undefined) {
+				const choiceOf = this.ast.params.find(p => p.choices?.includes(name));
+				const what = choiceOf ? `the value '${name}' of param ${choiceOf.name}` : `a param, const or built-in name`;
+				this.fail(pos, `local '${name}' in ${where} shadows ${what}; rename one of them`);
+			}
+			locals.add(name);
 		}
-		const lowering = new Lowering(this, {locals, inAtomic: false, replica});
+		return locals;
+	}
+
+	helperLocals(fn: FunctionDecl): Set<string> {
+		return this.localsOf(fn.body, `${fn.name}()`, fn.pos, fn.params);
+	}
+
+	cpu(decl: CpuDecl, id: number, replica: number): CpuProgram {
+		const locals = this.localsOf(decl.body, `cpu ${decl.id}`, decl.pos);
+		const lowering = new Lowering(this, {...NO_LOCALS, locals, replica});
 		lowering.block(decl.body);
 		const instrs = lowering.finish(decl);
 		const label = replica > 0 ? `${decl.label} #${replica + 1}` : decl.label;
-		return {id, label, instrs, endLine: decl.endLine, locals: [...locals]};
-	}
-}
-
-// ---- lowering statements to instructions ----
-
-type Raw = Instr & {jump?: boolean; gotoLabel?: string; gotoPos?: Pos};
-
-class Lowering {
-	readonly out: Raw[] = [];
-	readonly labels = new Map<string, number>();
-	progressNext = false;
-
-	constructor(
-		readonly c: Compiler,
-		readonly scope: {locals: Set<string>; inAtomic: boolean; replica: number},
-	) {}
-
-	emit(i: Omit<Raw, 'progress'>): number {
-		this.out.push({...i, progress: this.progressNext});
-		this.progressNext = false;
-		return this.out.length - 1;
+		return {id, label, instrs, endLine: decl.endLine, locals: [...locals, ...lowering.helperLocals]};
 	}
 
-	jump(pos: Pos, to?: number): number {
-		return this.emit({kind: 'stmt', line: pos.line, col: pos.col, next: to ?? -2, local: true, jump: true});
-	}
-
-	block(stmts: Stmt[]): void {
-		for (const s of stmts) this.stmt(s);
-	}
-
-	stmt(s: Stmt): void {
-		const at = {line: s.pos.line, col: s.pos.col};
-		switch (s.kind) {
-			case 'empty':
-				return;
-			case 'block':
-				this.block(s.body);
-				return;
-			case 'label':
-				if (this.labels.has(s.name)) this.c.fail(s.pos, `duplicate label '${s.name}'`);
-				this.labels.set(s.name, this.out.length);
-				if (s.name.startsWith('progress')) this.progressNext = true;
-				return;
-			case 'goto':
-				this.out.push({kind: 'stmt', ...at, next: -2, local: true, jump: true, gotoLabel: s.label, gotoPos: s.pos, progress: this.progressNext});
-				this.progressNext = false;
-				return;
-			case 'return':
-				this.emit({kind: 'return', ...at, next: -1, local: true});
-				return;
-			case 'assign': {
-				const value = this.rhs(s.value);
-				const target = s.target;
-				if (value.blocking) {
-					this.emit({kind: 'stmt', ...at, blocking: {...value.blocking, target}, next: this.out.length + 1, local: false});
-					return;
-				}
-				const ev = value.compiled!.ev;
-				this.emit({kind: 'stmt', ...at, exec: env => void (env.locals[target] = ev(env)), next: this.out.length + 1, local: value.compiled!.pure});
-				return;
+	/** Shared variables and locks as the machine starts. */
+	initGlobals(m: Machine): void {
+		for (const g of this.globals.values()) {
+			if (isLockDecl(g)) {
+				m.locks[g.name] = {kind: g.kind as LockKind, owner: null, readers: []};
+				continue;
 			}
-			case 'expr': {
-				const value = this.rhs(s.expr);
-				if (value.blocking) {
-					this.emit({kind: 'stmt', ...at, blocking: {...value.blocking, target: null}, next: this.out.length + 1, local: false});
-					return;
+			let v: Value = g.kind === 'int' || g.kind === 'atomic' ? 0 : g.kind === 'bool' ? false : null;
+			if (g.init) {
+				const c = this.expr(g.init, NO_LOCALS);
+				if (c.constant === undefined) this.fail(g.init.pos, `the initial value of ${g.name} must be a constant (params, consts, numbers)`);
+				v = c.constant;
+				if ((g.kind === 'int' || g.kind === 'atomic') && typeof v !== 'number') this.fail(g.init.pos, `${g.name} is ${g.type}: its initial value must be an integer, got ${typeName(v)} ${formatValue(v)}`);
+				if (g.kind === 'bool') {
+					if (typeof v === 'number') v = v !== 0;
+					if (typeof v !== 'boolean') this.fail(g.init.pos, `${g.name} is a bool: its initial value must be true or false`);
 				}
-				const ev = value.compiled!.ev;
-				this.emit({kind: 'stmt', ...at, exec: env => void ev(env), next: this.out.length + 1, local: value.compiled!.pure});
-				return;
 			}
-			case 'assert': {
-				const cond = this.c.expr(s.cond, this.scope);
-				this.emit({kind: 'assert', ...at, cond: cond.ev, condText: cond.text, message: s.message, next: this.out.length + 1, local: false});
-				return;
-			}
-			case 'await': {
-				if (this.scope.inAtomic) this.c.fail(s.pos, 'await inside atomic { } may only be its first statement (the guard of the block)');
-				const cond = this.c.expr(s.cond, this.scope);
-				this.emit({kind: 'await', ...at, cond: cond.ev, condText: cond.text, next: this.out.length + 1, local: false});
-				return;
-			}
-			case 'atomic': {
-				if (this.scope.inAtomic) this.c.fail(s.pos, 'atomic { } blocks do not nest');
-				let body = s.body.filter(b => b.kind !== 'empty');
-				let guard: Compiled | undefined;
-				if (body[0]?.kind === 'await') {
-					guard = this.c.expr(body[0].cond, this.scope);
-					body = body.slice(1);
-				}
-				const inner = new Lowering(this.c, {...this.scope, inAtomic: true});
-				inner.block(body);
-				const instrs = inner.finish(null);
-				this.emit({
-					kind: 'atomic',
-					...at,
-					body: instrs,
-					cond: guard?.ev,
-					condText: guard?.text,
-					next: this.out.length + 1,
-					local: !guard && instrs.every(i => i.local && i.kind !== 'return'),
-				});
-				return;
-			}
-			case 'if': {
-				const cond = this.c.expr(s.cond, this.scope);
-				if (cond.constant !== undefined) {
-					if (truthy(cond.constant)) this.stmt(s.then);
-					else if (s.else) this.stmt(s.else);
-					return;
-				}
-				// `if (c) goto L;` is one step: a branch straight to L.
-				if (s.then.kind === 'goto' && !s.else) {
-					this.out.push({kind: 'branch', ...at, cond: cond.ev, condText: cond.text, next: -2, alt: this.out.length + 1, local: cond.pure, gotoLabel: s.then.label, gotoPos: s.then.pos, progress: this.progressNext});
-					this.progressNext = false;
-					return;
-				}
-				const br = this.emit({kind: 'branch', ...at, cond: cond.ev, condText: cond.text, next: this.out.length + 1, alt: -2, local: cond.pure});
-				this.stmt(s.then);
-				if (s.else) {
-					const skip = this.jump(s.pos);
-					this.out[br]!.alt = this.out.length;
-					this.stmt(s.else);
-					this.out[skip]!.next = this.out.length;
-				} else {
-					this.out[br]!.alt = this.out.length;
-				}
-				return;
-			}
-			case 'while': {
-				const cond = this.c.expr(s.cond, this.scope);
-				if (cond.constant !== undefined && !truthy(cond.constant)) return;
-				const head = this.out.length;
-				if (cond.constant !== undefined) {
-					this.stmt(s.body);
-					this.jump(s.pos, head);
-					return;
-				}
-				const br = this.emit({kind: 'branch', ...at, cond: cond.ev, condText: cond.text, next: this.out.length + 1, alt: -2, local: cond.pure});
-				this.stmt(s.body);
-				this.jump(s.pos, head);
-				this.out[br]!.alt = this.out.length;
-				return;
-			}
+			m.globals[g.name] = v;
 		}
-	}
-
-	/** The right-hand side of a statement: a blocking call, or any expression. */
-	rhs(e: Expr): {blocking?: {prim: Primitive; args: Eval[]}; compiled?: Compiled} {
-		if (e.kind === 'call') {
-			const prim = lookupPrimitive(e.callee);
-			if (prim && (prim.blocks || prim.guard)) {
-				this.c.call(e, this.scope, true);
-				return {blocking: {prim, args: e.args.map(a => this.c.expr(a, this.scope).ev)}};
-			}
-			return {compiled: this.c.call(e, this.scope, true)};
-		}
-		return {compiled: this.c.expr(e, this.scope)};
-	}
-
-	/** Resolve gotos, fold jumps away, and renumber. */
-	finish(decl: CpuDecl | null): Instr[] {
-		const end = this.out.length;
-		for (const i of this.out) {
-			if (i.gotoLabel !== undefined) {
-				const target = this.labels.get(i.gotoLabel);
-				if (target === undefined) {
-					const known = [...this.labels.keys()];
-					this.c.fail(i.gotoPos!, `goto to unknown label '${i.gotoLabel}'${suggestion(i.gotoLabel, known)}${decl ? '' : ' (a goto cannot leave an atomic block)'}`);
-				}
-				i.next = target;
-			}
-		}
-		// A jump is folded into the statement before it, unless it carries a
-		// progress label (passing it must stay a step) or loops to itself.
-		const foldable = (i: Raw): boolean => Boolean(i.jump) && !i.progress;
-		const resolve = (to: number): number => {
-			const seen = new Set<number>();
-			while (to >= 0 && to < end && foldable(this.out[to]!)) {
-				if (seen.has(to)) return to; // an empty infinite loop: leave the jump as a step
-				seen.add(to);
-				to = this.out[to]!.next;
-			}
-			return to >= end ? -1 : to;
-		};
-		const keep: number[] = [];
-		const newIndex = new Map<number, number>();
-		this.out.forEach((i, idx) => {
-			if (!foldable(i) || resolve(idx) === idx) {
-				newIndex.set(idx, keep.length);
-				keep.push(idx);
-			}
-		});
-		const map = (to: number): number => {
-			const r = resolve(to);
-			return r < 0 ? -1 : newIndex.get(r)!;
-		};
-		return keep.map(idx => {
-			const {jump, gotoLabel: _g, gotoPos: _p, ...rest} = this.out[idx]!;
-			const instr: Instr = {...rest, next: rest.kind === 'return' ? -1 : map(rest.next)};
-			if (jump) instr.exec = () => {}; // a kept jump is a step that only moves the cursor
-			if (rest.alt !== undefined) instr.alt = map(rest.alt);
-			return instr;
-		});
+		for (const [name, kind] of this.usedLocks) m.locks[name] ??= {kind, owner: null, readers: []};
 	}
 }
 
 // ---- helpers ----
-
-function fold(c: Compiled, allConstant: boolean): Compiled {
-	if (!allConstant || !c.pure) return c;
-	try {
-		const v = c.ev({ctx: null as unknown as Ctx, locals: {}});
-		return {...c, ev: () => v, constant: v};
-	} catch {
-		return c;
-	}
-}
 
 function checkArity(c: Compiler, prim: Primitive, e: Extract<Expr, {kind: 'call'}>): void {
 	const min = prim.args.filter(a => !a.optional).length;
@@ -508,91 +475,25 @@ function collectLocals(stmts: Stmt[], out: Set<string>): void {
 			collectLocals([s.then], out);
 			if (s.else) collectLocals([s.else], out);
 		} else if (s.kind === 'while') collectLocals([s.body], out);
+		else if (s.kind === 'for') collectLocals([s.init, s.step, s.body].filter((x): x is Stmt => x !== undefined), out);
 		else if (s.kind === 'block' || s.kind === 'atomic') collectLocals(s.body, out);
 	}
 }
 
-const asInt = (v: Value, op: string): number => {
-	if (typeof v === 'number') return v;
-	if (typeof v === 'boolean') return v ? 1 : 0;
-	throw new Oops(`operator ${op} needs integers, got ${typeName(v)} ${formatValue(v)}`);
-};
+const ONCE_CALLS = new Set(['READ_ONCE', 'WRITE_ONCE', 'smp_load_acquire', 'smp_store_release']);
 
-function unaryOp(op: '!' | '-' | '~'): (v: Value) => Value {
-	if (op === '!') return v => !truthy(v);
-	if (op === '-') return v => -asInt(v, '-');
-	return v => Number(~BigInt(asInt(v, '~')));
-}
-
-/** Integers are exact: a result outside +-2^53 is an oops, never a silent rounding. */
-function exact(n: number | bigint, op: string): number {
-	const v = Number(n);
-	if (!Number.isSafeInteger(v)) throw new Oops(`integer overflow in ${op}`);
-	return v;
-}
-
-function binaryOp(op: string): (a: Value, b: Value) => Value {
-	const big = (f: (x: bigint, y: bigint) => bigint) => (a: Value, b: Value) => exact(f(BigInt(asInt(a, op)), BigInt(asInt(b, op))), op);
-	switch (op) {
-		case '==':
-			return (a, b) => valuesEqual(a, b);
-		case '!=':
-			return (a, b) => !valuesEqual(a, b);
-		case '<':
-			return (a, b) => asInt(a, op) < asInt(b, op);
-		case '<=':
-			return (a, b) => asInt(a, op) <= asInt(b, op);
-		case '>':
-			return (a, b) => asInt(a, op) > asInt(b, op);
-		case '>=':
-			return (a, b) => asInt(a, op) >= asInt(b, op);
-		case '+':
-			return (a, b) => exact(asInt(a, op) + asInt(b, op), op);
-		case '-':
-			return (a, b) => exact(asInt(a, op) - asInt(b, op), op);
-		case '*':
-			return (a, b) => exact(asInt(a, op) * asInt(b, op), op);
-		case '/':
-		case '%':
-			return (a, b) => {
-				const d = asInt(b, op);
-				if (d === 0) throw new Oops('division by zero');
-				const n = asInt(a, op);
-				return op === '/' ? Math.trunc(n / d) : n % d;
-			};
-		case '&':
-			return big((x, y) => x & y);
-		case '|':
-			return big((x, y) => x | y);
-		case '^':
-			return big((x, y) => x ^ y);
-		case '<<':
-			return big((x, y) => (y > 64n ? x << 64n : x << y));
-		case '>>':
-			return big((x, y) => x >> y);
+/** ` (the pmd primitives are: ...)`: the family an unknown name belongs to, by its leading words. */
+function familyHint(name: string): string {
+	const parts = name.split('_').filter(Boolean);
+	for (let n = parts.length - 1; n >= 1; n--) {
+		const prefix = parts.slice(0, n).join('_') + '_';
+		const family = [...PRIMITIVES.keys()].filter(p => p.startsWith(prefix));
+		if (family.length > 0) {
+			const shown = family.slice(0, 8).join(', ') + (family.length > 8 ? ', ...' : '');
+			return `; the ${prefix}* primitives are: ${shown} (docs/primitives.md lists them all)`;
+		}
 	}
-	throw new Error(`unknown operator ${op}`);
-}
-
-export function exprText(e: Expr): string {
-	switch (e.kind) {
-		case 'int':
-			return e.value >= 256 ? '0x' + e.value.toString(16) : String(e.value);
-		case 'bool':
-			return String(e.value);
-		case 'null':
-			return 'NULL';
-		case 'name':
-			return e.name;
-		case 'unary':
-			return e.op + exprText(e.arg);
-		case 'binary':
-			return `${exprText(e.left)} ${e.op} ${exprText(e.right)}`;
-		case 'call':
-			return `${e.callee}(${e.args.map(exprText).join(', ')})`;
-		case 'field':
-			return `${exprText(e.object)}.${e.field}`;
-	}
+	return '; docs/primitives.md lists every primitive';
 }
 
 function checkParam(decl: Scenario['params'][number], v: Value, fail: (msg: string) => never): ParamValue {
@@ -662,11 +563,12 @@ export function compile(ast: Scenario, opts: CompileOptions): Program {
 		}
 	}
 	if (cpus.length > 10) c.fail(decls[0]!.pos, `at most 10 CPUs (0-9), this scenario has ${cpus.length}`);
-	const initial = c.buildMachine(cpus.length, replicaOf);
 	const invariants = ast.invariants.map(inv => {
-		const ev = c.expr(inv.expr, {locals: null, inAtomic: false, replica: 0}).ev;
+		const ev = c.expr(inv.expr, NO_LOCALS).ev;
 		return {name: inv.name, line: inv.pos.line, check: (ctx: Ctx) => truthy(ev({ctx, locals: {}}))};
 	});
+	const initial = c.buildMachine(cpus.length, replicaOf);
+	c.initGlobals(initial);
 	return {
 		file: opts.file,
 		source: opts.source,
@@ -683,7 +585,7 @@ export function compile(ast: Scenario, opts: CompileOptions): Program {
 function replicaCount(c: Compiler, d: CpuDecl): number {
 	const r = d.replicas;
 	if (!r) return 1;
-	const v = c.expr(r, {locals: null, inAtomic: false, replica: 0});
+	const v = c.expr(r, NO_LOCALS);
 	if (typeof v.constant !== 'number' || v.constant < 1) c.fail(r.pos, 'the replica count must be a positive integer from params or consts');
 	return v.constant;
 }

@@ -7,9 +7,10 @@ import {produce, setAutoFreeze} from 'immer';
 import {type Ctx, type Footprint, newCtx, violate} from '../machine/context.js';
 import {hashMachine} from '../machine/hash.js';
 import {canTakeInterrupt, takeInterrupt} from '../machine/interrupts.js';
-import {Oops} from '../machine/primitives/index.js';
+import {Oops, type PrimResult} from '../machine/primitives/index.js';
+import {available, heldBy, holdersInTheWay, lockLabel, lockWaitReason} from '../machine/locks.js';
 import {checkTlbCoherence} from '../machine/primitives/tlb.js';
-import type {CpuState, Machine, Transition, Violation, Value} from '../machine/types.js';
+import type {CpuState, Machine, Transition, Violation, Value, Wait} from '../machine/types.js';
 import {formatValue, truthy} from '../machine/values.js';
 import type {Env, Instr, Program} from './program.js';
 
@@ -196,6 +197,11 @@ export class Model {
 				const who = c.wait.pending.map(p => `CPU${p}${m.cpus[p]!.irqsOn ? '' : ' (IRQs off)'}`).join(', ');
 				return `blocked in ${c.wait.prim}: waiting for ack from ${who}`;
 			}
+			if (c.wait.kind === 'phase') return null;
+			if (c.wait.kind === 'lock') {
+				if (available(m, c.wait.lock, c.wait.mode)) return null;
+				return !explain ? '' : lockWaitReason(m, cpu, c.wait.prim, c.wait.lock, c.wait.mode);
+			}
 			if (c.wait.readers.length === 0) return null;
 			if (!explain) return '';
 			const who = c.wait.readers.map(p => `CPU${p}${m.cpus[p]!.irqsOn ? '' : ' (IRQs off)'}`).join(', ');
@@ -272,7 +278,8 @@ export class Model {
 			if (c.ipis.length === 0) return `CPU${t.cpu} has no pending interrupt`;
 			return `CPU${t.cpu} has IRQs off; its pending IPI from CPU${c.ipis[0]!.from} waits`;
 		}
-		return `CPU${t.cpu} is ${this.blockedReason(m, t.cpu) ?? 'able to move'}`;
+		const why = this.blockedReason(m, t.cpu) ?? 'able to move';
+		return `CPU${t.cpu} ${/^(spins|sleeps)/.test(why) ? why : 'is ' + why}`;
 	}
 
 	/** The pure step: a new snapshot (immer), the old one untouched. */
@@ -283,7 +290,7 @@ export class Model {
 			out = this.apply(draft as Machine, t, opts.footprint ?? false);
 		});
 		// The liveness check reads every CPU: on the finished snapshot it costs no drafts.
-		const stuck = this.stuckViolation(state);
+		const stuck = this.stuckViolation(state, t.cpu);
 		if (stuck) {
 			out.violations.push(stuck);
 			state = produce(state, draft => void draft.violations.push(stuck));
@@ -294,7 +301,7 @@ export class Model {
 	/** The same step, mutating `m` (a private copy): the search fast path. */
 	stepInPlace(m: Machine, t: Transition, footprint: boolean): Omit<StepResult, 'state'> {
 		const out = this.apply(m, t, footprint);
-		const stuck = this.stuckViolation(m);
+		const stuck = this.stuckViolation(m, t.cpu);
 		if (stuck) {
 			out.violations.push(stuck);
 			m.violations.push(stuck);
@@ -315,7 +322,7 @@ export class Model {
 			if (clear) draft.violations = [];
 			out = this.apply(draft as Machine, t, footprint);
 		});
-		const stuck = this.stuckViolation(state);
+		const stuck = this.stuckViolation(state, t.cpu);
 		if (stuck) {
 			out.violations.push(stuck);
 			state = {...state, violations: [...state.violations, stuck]};
@@ -343,7 +350,13 @@ export class Model {
 			cpu.pc = -1;
 		}
 		if (cpu.pc >= this.program.cpus[t.cpu]!.instrs.length) cpu.pc = -1;
-		if (!t.irq && cpu.pc < 0) progress = true;
+		if (!t.irq && cpu.pc < 0) {
+			progress = true;
+			const held = heldBy(m, t.cpu);
+			if (held.length > 0) {
+				violate(ctx, 'lock-held', 'L2', `CPU${t.cpu} finished holding ${held.map(lockLabel).join(', ')} ("lock held when returning to user space")`, [`CPU${t.cpu}`, ...held.map(lockLabel)]);
+			}
+		}
 		for (const inv of this.program.invariants) {
 			const ictx = newCtx(m, t.cpu, line, false);
 			let ok: boolean;
@@ -358,14 +371,89 @@ export class Model {
 		return {transition: t, line, notes: ctx.notes, violations: ctx.violations, progress, footprint: ctx.fp};
 	}
 
-	/** S4: nothing can move but some CPU is unfinished. */
-	stuckViolation(m: Machine): Violation | null {
+	/**
+	 * The CPUs a blocked CPU waits for, when that is known: the holders of the
+	 * lock it waits on, the IRQs-off CPUs whose flush ack it needs, the readers
+	 * its grace period needs. Null for a CPU that is not blocked or whose wait
+	 * (an await, a completion) anyone might end.
+	 */
+	waitsFor(m: Machine, cpu: number): number[] | null {
+		const c = m.cpus[cpu]!;
+		const w = c.wait;
+		if (c.pc < 0 || !w || this.blocked(m, cpu, false) === null) return null;
+		if (w.kind === 'lock') return holdersInTheWay(m, w.lock, w.mode);
+		if (w.kind === 'acks') return w.pending.filter(p => !m.cpus[p]!.irqsOn);
+		if (w.kind === 'gp') return [...w.readers];
+		return null;
+	}
+
+	/** A wait-for cycle through `cpu` (a lock deadlock, or a spin on a lock whose holder waits for this CPU's ack). */
+	private waitCycle(m: Machine, cpu: number): number[] | null {
+		const path: number[] = [];
+		const seen = new Set<number>();
+		const visit = (x: number): boolean => {
+			const next = this.waitsFor(m, x);
+			if (next === null) return false;
+			path.push(x);
+			seen.add(x);
+			for (const y of next) {
+				if (y === cpu) return true;
+				if (!seen.has(y) && visit(y)) return true;
+			}
+			path.pop();
+			return false;
+		};
+		return visit(cpu) ? path : null;
+	}
+
+	/** The deadlock a step closed: the acting CPU now waits in a cycle. Names each holder and waiter. */
+	private deadlockViolation(m: Machine, cpu: number): Violation | null {
+		if (m.cpus[cpu]!.wait === null) return null;
+		const found = this.waitCycle(m, cpu);
+		if (!found) return null;
+		// Start the cycle at its lowest CPU: the same deadlock reads the same whichever CPU closed it.
+		const start = found.indexOf(Math.min(...found));
+		const cycle = [...found.slice(start), ...found.slice(0, start)];
+		const parts = cycle.map(x => {
+			const held = heldBy(m, x).map(lockLabel);
+			return `CPU${x}${held.length ? ` holds ${held.join(', ')} and` : ''} ${this.blockedReason(m, x)!.replace(/^blocked in /, 'waits in ')}`;
+		});
+		const locks = cycle.flatMap(x => heldBy(m, x).map(lockLabel));
+		return {kind: 'deadlock', check: 'S4', message: `deadlock: ${parts.join('; ')}`, cpu, line: this.lineOf(m, cpu), objects: [...cycle.map(x => `CPU${x}`), ...locks]};
+	}
+
+	/** S4: a wait-for cycle closed by this step, or nothing can move but some CPU is unfinished. */
+	stuckViolation(m: Machine, actor?: number): Violation | null {
+		if (actor !== undefined) {
+			const cycle = this.deadlockViolation(m, actor);
+			if (cycle) return cycle;
+		}
 		if (m.cpus.every(c => c.pc < 0)) return null;
 		if (this.anyEnabled(m)) return null;
 		const stuck = m.cpus.filter(c => c.pc >= 0);
 		const reasons = stuck.map(c => `CPU${c.id} ${this.blockedReason(m, c.id)}`).join('; ');
 		const kind = stuck.length === 1 ? 'hung-task' : 'deadlock';
 		return {kind, check: 'S4', message: `${kind === 'hung-task' ? 'hung task' : 'deadlock'}: ${reasons}`, cpu: stuck[0]!.id, line: this.lineOf(m, stuck[0]!.id), objects: stuck.map(c => `CPU${c.id}`)};
+	}
+
+	/** The next step of a primitive waiting on a lock or between its phases. */
+	private resume(ctx: Ctx, cpu: CpuState, instr: Instr, w: Extract<Wait, {kind: 'lock' | 'phase'}>, env: Env): boolean {
+		const b = instr.blocking!;
+		ctx.fp?.writes.add(`wait:${cpu.id}`);
+		const r = b.prim.resume!(ctx, w, b.args.map(a => a(env)));
+		return this.finishCall(cpu, instr, r);
+	}
+
+	/** Where a blocking call goes after a step: wait, repeat, or return its value and move on. */
+	private finishCall(cpu: CpuState, instr: Instr, r: PrimResult): boolean {
+		if (r !== null && typeof r === 'object' && 'wait' in r) {
+			cpu.wait = r.wait;
+			return false;
+		}
+		if (r !== null && typeof r === 'object' && 'repeat' in r) return false;
+		if (instr.blocking!.target) cpu.locals[instr.blocking!.target] = r as Value;
+		cpu.pc = instr.next;
+		return instr.progress;
 	}
 
 	/** Run one statement of the CPU. Returns whether it passed a progress label. */
@@ -375,6 +463,7 @@ export class Model {
 			// Phase two of a blocking primitive: the wait is over, the call returns.
 			const w = cpu.wait;
 			cpu.wait = null;
+			if (w.kind === 'lock' || w.kind === 'phase') return this.resume(ctx, cpu, instr, w, env);
 			if (w.kind === 'acks' && w.after) {
 				ctx.fp?.writes.add(`table:${w.after.freeTable}`);
 				ctx.m.pt.tables[w.after.freeTable]!.freed = true;
@@ -393,13 +482,8 @@ export class Model {
 				if (instr.blocking) {
 					const b = instr.blocking;
 					const r = b.prim.run(ctx, b.args.map(a => a(env)));
-					if (r !== null && typeof r === 'object' && 'wait' in r) {
-						cpu.wait = r.wait;
-						ctx.fp?.writes.add(`wait:${cpu.id}`);
-						return false;
-					}
-					if (r !== null && typeof r === 'object' && 'repeat' in r) return false;
-					if (b.target) cpu.locals[b.target] = r as Value;
+					if (r !== null && typeof r === 'object' && 'wait' in r) ctx.fp?.writes.add(`wait:${cpu.id}`);
+					return this.finishCall(cpu, instr, r);
 				} else {
 					instr.exec!(env);
 				}

@@ -29,10 +29,11 @@ export const KEYWORDS: ReadonlySet<string> = new Set([
 	'scenario', 'title', 'era', 'source', 'note', 'param', 'expect', 'variant', 'machine', 'cpu',
 	'invariant', 'const', 'if', 'else', 'while', 'goto', 'return', 'await', 'atomic', 'assert',
 	'true', 'false', 'NULL', 'in', 'safe', 'violation', 'no', 'derived', 'hypothesis',
+	'for', 'break', 'continue',
 ]);
 
-const PUNCT2 = new Set(['==', '!=', '<=', '>=', '&&', '||', '<<', '>>', '->', '..']);
-const PUNCT1 = new Set(['{', '}', '(', ')', ',', ';', ':', '.', '=', '<', '>', '!', '&', '|', '^', '~', '+', '-', '*', '/', '%']);
+const PUNCT2 = new Set(['==', '!=', '<=', '>=', '&&', '||', '<<', '>>', '->', '..', '++', '--', '+=', '-=', '|=', '&=']);
+const PUNCT1 = new Set(['{', '}', '(', ')', ',', ';', ':', '.', '=', '<', '>', '!', '&', '|', '^', '~', '+', '-', '*', '/', '%', '?']);
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 

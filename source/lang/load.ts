@@ -3,7 +3,7 @@
 // scenario file is ever executed but by our interpreter.
 
 import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs';
-import {basename, dirname, join, resolve} from 'node:path';
+import {basename, dirname, join, relative, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {Scenario} from './ast.js';
 import {compile, type CompileOptions} from './compiler.js';
@@ -31,6 +31,16 @@ export function builtinNames(): string[] {
 		.filter(f => f.endsWith('.race'))
 		.map(f => f.slice(0, -5))
 		.sort((a, b) => (a === DEFAULT_SCENARIO ? -1 : b === DEFAULT_SCENARIO ? 1 : a.localeCompare(b)));
+}
+
+/** The worked examples of docs/scenario-language.md (scenarios/examples/*.race), as paths from the current folder. */
+export function exampleNames(): string[] {
+	const dir = join(scenariosDir(), 'examples');
+	if (!existsSync(dir)) return [];
+	return readdirSync(dir)
+		.filter(f => f.endsWith('.race'))
+		.map(f => relative(process.cwd(), join(dir, f)))
+		.sort();
 }
 
 export type LoadedSource = {file: string; source: string; ast: Scenario; builtin: boolean};

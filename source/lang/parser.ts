@@ -8,7 +8,7 @@
 // punctuation belongs). Anything else is reported at the offending token.
 // At end of file the position is always just past the last token.
 
-import type {BinaryOp, CpuDecl, Expect, Expr, MachineItem, ParamDecl, Pos, Scenario, Stmt, VariantDecl} from './ast.js';
+import type {BinaryOp, CpuDecl, Expect, Expr, FunctionDecl, GlobalDecl, GlobalKind, MachineItem, ParamDecl, Pos, Scenario, Stmt, VariantDecl} from './ast.js';
 import {Diagnostic, suggestion} from './diagnostics.js';
 import {Lexer, quoteText, type Token} from './lexer.js';
 
@@ -34,7 +34,32 @@ const LEVELS: readonly (readonly BinaryOp[])[] = [
 	['*', '/', '%'],
 ];
 
-const EXPR_START = new Set(['(', '!', '-', '~']);
+const EXPR_START = new Set(['(', '!', '-', '~', '&', '++', '--', '*']);
+
+/** C type words that start a top-level declaration (`int x = 0;`, `static bool f(...)`). */
+const TYPE_WORDS = new Set([
+	'void', 'int', 'long', 'short', 'char', 'unsigned', 'signed', 'bool', 'u8', 'u16', 'u32', 'u64', 's32', 's64', 'size_t',
+	'atomic_t', 'atomic_long_t', 'spinlock_t', 'raw_spinlock_t', 'pte_t', 'pmd_t', 'pud_t', 'pgtable_t', 'pgprot_t', 'pfn_t', 'vm_fault_t',
+]);
+const DECL_PREFIX = new Set(['static', 'inline', 'struct', 'const_', 'extern']);
+/** `DEFINE_SPINLOCK(l);` and friends: the kernel's macros for a statically initialised lock. */
+const LOCK_MACROS: Record<string, GlobalKind> = {DEFINE_SPINLOCK: 'spinlock', DEFINE_RAW_SPINLOCK: 'spinlock', DEFINE_MUTEX: 'mutex', DECLARE_RWSEM: 'rwsem'};
+const INT_TYPES = new Set(['int', 'long', 'short', 'char', 'unsigned', 'signed', 'u8', 'u16', 'u32', 'u64', 's32', 's64', 'size_t', 'vm_fault_t']);
+
+/** What a declared C type is, in the model. */
+function globalKind(words: string[], pointer: boolean): GlobalKind {
+	if (pointer) return 'value';
+	const last = words[words.length - 1]!;
+	if (words[0] === 'struct') return last === 'mutex' ? 'mutex' : last === 'rw_semaphore' ? 'rwsem' : 'value';
+	if (last === 'spinlock_t' || last === 'raw_spinlock_t') return 'spinlock';
+	if (last === 'atomic_t' || last === 'atomic_long_t') return 'atomic';
+	if (last === 'bool') return 'bool';
+	if (words.every(w => INT_TYPES.has(w))) return 'int';
+	return 'value';
+}
+
+/** `x += e` and friends as the binary operator they apply. */
+const COMPOUND: Record<string, BinaryOp> = {'+=': '+', '-=': '-', '|=': '|', '&=': '&'};
 
 function describe(tok: Token): string {
 	switch (tok.kind) {
@@ -166,6 +191,8 @@ class Parser {
 			machine: [],
 			cpus: [],
 			invariants: [],
+			globals: [],
+			functions: [],
 			pos: posOf(first),
 		};
 		const headers = new Map<string, Pos>();
@@ -250,8 +277,19 @@ class Parser {
 					break;
 				}
 				default: {
+					if (tok.kind === 'ident' && (TYPE_WORDS.has(tok.text) || DECL_PREFIX.has(tok.text) || tok.text in LOCK_MACROS)) {
+						const d = this.declaration();
+						if ('body' in d) {
+							this.declare(names, 'function', d.name, d.pos);
+							sc.functions.push(d);
+						} else {
+							this.declare(names, 'shared variable', d.name, d.pos);
+							sc.globals.push(d);
+						}
+						break;
+					}
 					if (tok.kind === 'ident') {
-						this.fail(posOf(tok), `unknown keyword '${quoteText(tok.text)}' at the top level${suggestion(tok.text, TOP_LEVEL_WORDS)}`);
+						this.fail(posOf(tok), `unknown keyword '${quoteText(tok.text)}' at the top level${suggestion(tok.text, [...TOP_LEVEL_WORDS, 'int', 'bool', 'atomic_t', 'spinlock_t', 'static'])}`);
 					}
 					const hint = this.prev && this.prev.text === '}' && this.isPunct(';') ? " (no ';' is needed after '}')" : '';
 					this.expectedHere('a header or a declaration at the top level', hint);
@@ -366,7 +404,8 @@ class Parser {
 		} else if (this.isKeyword('violation') || this.isKeyword('no')) {
 			this.advance();
 			const form = t.text as 'violation' | 'no';
-			const violation = this.dashed(`a violation kind after 'expect ${form}'`);
+			// `assert` and `invariant` are keywords and kinds at once.
+			const violation = this.isKeyword('assert') || this.isKeyword('invariant') ? this.advance().text : this.dashed(`a violation kind after 'expect ${form}'`);
 			expect = {form, violation, basis: 'known', pos: posOf(kw)};
 		} else {
 			const hint = t.kind === 'ident' ? suggestion(t.text, ['safe', 'violation', 'no']) : '';
@@ -478,6 +517,95 @@ class Parser {
 		return [this.machineItem()];
 	}
 
+	/** A C type: `unsigned long`, `struct page *`, `static inline bool`. Returns the words and whether it is a pointer. */
+	private cType(what: string): {words: string[]; pointer: boolean; text: string} {
+		const words: string[] = [];
+		for (;;) {
+			const t = this.peek();
+			if (t.kind !== 'ident') break;
+			if (t.text === 'static' || t.text === 'inline' || t.text === 'extern') {
+				this.advance();
+				continue;
+			}
+			if (t.text === 'struct') {
+				this.advance();
+				const n = this.peek();
+				if (n.kind !== 'ident') this.expectedHere("a struct name after 'struct'");
+				this.advance();
+				words.push('struct', n.text);
+				break;
+			}
+			if (!TYPE_WORDS.has(t.text)) break;
+			this.advance();
+			words.push(t.text);
+		}
+		if (words.length === 0) this.expectedHere(what);
+		let pointer = false;
+		while (this.eat('*')) pointer = true;
+		return {words, pointer, text: words.join(' ') + (pointer ? ' *' : '')};
+	}
+
+	/** A shared variable, a lock or a helper function at the top level. */
+	private declaration(): GlobalDecl | FunctionDecl {
+		const first = this.peek();
+		const pos = posOf(first);
+		if (first.text in LOCK_MACROS) {
+			this.advance();
+			const open = this.expectPunct('(', `'(' after '${first.text}'`);
+			const n = this.peek();
+			if (n.kind !== 'ident') this.expectedHere(`a lock name in ${first.text}(...)`);
+			this.advance();
+			this.expectPunct(')', `')' to close ${first.text}( opened at ${at(posOf(open))}`);
+			this.eat(';');
+			const kind = LOCK_MACROS[first.text]!;
+			return {name: n.text, kind, type: kind === 'spinlock' ? 'spinlock_t' : kind === 'mutex' ? 'struct mutex' : 'struct rw_semaphore', pos};
+		}
+		const type = this.cType('a type');
+		const nameTok = this.peek();
+		if (nameTok.kind !== 'ident') this.expectedHere(`a name after the type '${type.text}'`, nameTok.kind === 'keyword' ? ' (a name may not be a keyword)' : '');
+		this.advance();
+		if (this.isPunct('(')) return this.functionRest(nameTok.text, type.text !== 'void', pos);
+		const decl: GlobalDecl = {name: nameTok.text, kind: globalKind(type.words, type.pointer), type: type.text, pos};
+		if (this.eat('=')) {
+			if (decl.kind === 'spinlock' || decl.kind === 'mutex' || decl.kind === 'rwsem') {
+				this.fail(posOf(this.prev!), `a lock needs no initialiser: write '${type.text} ${decl.name};' (it starts unlocked)`);
+			}
+			decl.init = this.expr();
+		}
+		if (this.isPunct(',')) this.fail(posOf(this.peek()), 'declare one variable per declaration');
+		this.eat(';');
+		return decl;
+	}
+
+	private functionRest(name: string, returnsValue: boolean, pos: Pos): FunctionDecl {
+		const open = this.advance();
+		const params: string[] = [];
+		if (this.isPunct(')') || (this.peek().text === 'void' && this.isPunct(')', 1))) {
+			if (!this.isPunct(')')) this.advance();
+			this.advance();
+		} else {
+			for (;;) {
+				// `pte_t pte`, `struct page *page` or just `pte`.
+				let p = this.peek();
+				const typed = p.kind === 'ident' && (TYPE_WORDS.has(p.text) || DECL_PREFIX.has(p.text)) && !(this.isPunct(',', 1) || this.isPunct(')', 1));
+				if (typed) {
+					this.cType('a parameter type');
+					p = this.peek();
+				}
+				if (p.kind !== 'ident') this.expectedHere(`a parameter name in '${name}(...)'`);
+				this.advance();
+				if (params.includes(p.text)) this.fail(posOf(p), `duplicate parameter '${p.text}' of '${name}'`);
+				params.push(p.text);
+				if (this.eat(',')) continue;
+				if (this.eat(')')) break;
+				this.expectedAfter(`',' or ')' to close the parameters of '${name}' opened at ${at(posOf(open))}`);
+			}
+		}
+		this.expectPunct('{', `'{' to open the body of '${name}'`);
+		const body = this.statements(`'}' to close '${name}' opened at ${at(pos)}`);
+		return {name, params, returnsValue, body, pos, endLine: this.prev!.line};
+	}
+
 	private cpu(cpus: Map<number, Pos>): CpuDecl {
 		const kw = this.advance();
 		const idTok = this.peek();
@@ -566,22 +694,81 @@ class Parser {
 			stmt = {kind: 'empty', pos};
 		} else if (t.kind === 'keyword' && t.text !== 'true' && t.text !== 'false' && t.text !== 'NULL') {
 			stmt = this.keywordStatement(t);
-		} else if (t.kind === 'ident' && this.isPunct('=', 1)) {
-			this.advance();
-			this.advance();
-			const value = this.expr();
-			this.semicolon();
-			stmt = {kind: 'assign', target: t.text, value, pos};
+		} else if (t.kind === 'ident' && this.isCDeclaration()) {
+			this.cDeclarationHabit(t);
 		} else if (t.kind === 'ident' || t.kind === 'int' || t.kind === 'keyword' || (t.kind === 'punct' && EXPR_START.has(t.text))) {
-			const expr = this.expr();
-			if (this.isPunct('=')) this.fail(posOf(this.peek()), 'cannot assign to an expression (only to a local name)');
+			stmt = this.simple();
 			this.semicolon();
-			stmt = {kind: 'expr', expr, pos};
 		} else {
 			this.expectedHere('a statement');
 		}
 		this.leave();
 		return stmt;
+	}
+
+	/** An assignment (`x = e`, `x += e`, `x++`, `++x`) or an expression, without its `;` (also a `for` clause). */
+	private simple(): Stmt {
+		const t = this.peek();
+		const pos = posOf(t);
+		if (t.kind === 'punct' && (t.text === '++' || t.text === '--')) {
+			this.advance();
+			const n = this.peek();
+			if (n.kind !== 'ident') this.expectedHere(`a variable name after '${t.text}'`);
+			this.advance();
+			return this.increment(n, t.text, pos);
+		}
+		if (t.kind === 'ident') {
+			const op = this.peek(1);
+			if (op.kind === 'punct' && op.text === '=') {
+				this.advance();
+				this.advance();
+				return {kind: 'assign', target: t.text, value: this.expr(), pos};
+			}
+			if (op.kind === 'punct' && op.text in COMPOUND) {
+				this.advance();
+				this.advance();
+				const right = this.expr();
+				const value: Expr = {kind: 'binary', op: COMPOUND[op.text]!, left: {kind: 'name', name: t.text, pos}, right, pos};
+				return {kind: 'assign', target: t.text, value, pos};
+			}
+			if (op.kind === 'punct' && (op.text === '++' || op.text === '--')) {
+				this.advance();
+				this.advance();
+				return this.increment(t, op.text, pos);
+			}
+		}
+		const expr = this.expr();
+		if (this.isPunct('=') || (this.peek().kind === 'punct' && this.peek().text in COMPOUND)) {
+			this.fail(posOf(this.peek()), 'cannot assign to an expression (only to a variable name)');
+		}
+		if (this.isPunct('++') || this.isPunct('--')) this.fail(posOf(this.peek()), `'${this.peek().text}' applies to a variable name only`);
+		return {kind: 'expr', expr, pos};
+	}
+
+	private increment(name: Token, op: string, pos: Pos): Stmt {
+		const one: Expr = {kind: 'int', value: 1, pos};
+		const value: Expr = {kind: 'binary', op: op === '++' ? '+' : '-', left: {kind: 'name', name: name.text, pos: posOf(name)}, right: one, pos};
+		return {kind: 'assign', target: name.text, value, pos};
+	}
+
+	/** `pte_t pte = ...`, `int i;`, `struct page *page = ...` inside code. */
+	private isCDeclaration(): boolean {
+		const t = this.peek();
+		if (t.text === 'struct' || t.text === 'static') return this.peek(1).kind === 'ident';
+		if (!TYPE_WORDS.has(t.text)) return false;
+		const n = this.peek(1);
+		return n.kind === 'ident' || (n.kind === 'punct' && n.text === '*' && this.peek(2).kind === 'ident');
+	}
+
+	private cDeclarationHabit(t: Token): never {
+		let k = t.text === 'struct' ? 2 : 1;
+		while (this.isPunct('*', k) || (this.peek(k).kind === 'ident' && TYPE_WORDS.has(this.peek(k).text))) k++;
+		const name = this.peek(k);
+		const init = this.isPunct('=', k + 1);
+		const what = name.kind === 'ident' ? name.text : 'x';
+		this.fail(posOf(t), init
+			? `locals need no type: declare a local by assigning it: ${what} = ...;`
+			: `locals need no declaration: assign it where it gets its value (${what} = ...;); shared variables are declared at the top level`);
 	}
 
 	private keywordStatement(t: Token): Stmt {
@@ -608,10 +795,30 @@ class Parser {
 				this.semicolon();
 				return {kind: 'goto', label: label.text, pos};
 			}
-			case 'return':
+			case 'return': {
+				this.advance();
+				if (this.eat(';')) return {kind: 'return', pos};
+				const value = this.expr();
+				this.semicolon();
+				return {kind: 'return', value, pos};
+			}
+			case 'break':
+			case 'continue':
 				this.advance();
 				this.semicolon();
-				return {kind: 'return', pos};
+				return {kind: t.text, pos};
+			case 'for': {
+				this.advance();
+				const open = this.expectPunct('(', "'(' after 'for'");
+				const init = this.isPunct(';') ? undefined : this.simple();
+				this.expectPunct(';', "';' after the initialisation of the for loop", this.isPunct(',') ? ' (one initialisation only)' : '');
+				const cond = this.isPunct(';') ? undefined : this.expr();
+				this.expectPunct(';', "';' after the condition of the for loop");
+				const step = this.isPunct(')') ? undefined : this.simple();
+				this.expectPunct(')', `')' to close the for loop opened at ${at(posOf(open))}`);
+				const body = this.body();
+				return {kind: 'for', ...(init ? {init} : {}), ...(cond ? {cond} : {}), ...(step ? {step} : {}), body, pos};
+			}
 			case 'await': {
 				this.advance();
 				const cond = this.expr();
@@ -661,7 +868,17 @@ class Parser {
 	}
 
 	private expr(): Expr {
-		return this.binary(0);
+		const start = this.peek();
+		const cond = this.binary(0);
+		if (!this.isPunct('?')) return cond;
+		const q = this.advance();
+		this.enter(q);
+		const then = this.expr();
+		this.expectPunct(':', `':' of the '?' at ${at(posOf(q))}`);
+		const otherwise = this.expr();
+		this.leave();
+		const h = 1 + Math.max(this.height(cond), this.height(then), this.height(otherwise));
+		return this.node({kind: 'cond', cond, then, else: otherwise, pos: posOf(start)}, h, q);
 	}
 
 	private binary(level: number): Expr {
@@ -686,6 +903,17 @@ class Parser {
 			const arg = this.unary();
 			this.leave();
 			return this.node({kind: 'unary', op: t.text, arg, pos: posOf(t)}, 1 + this.height(arg), t);
+		}
+		if (t.kind === 'punct' && t.text === '&') {
+			this.advance();
+			const arg = this.postfix();
+			return this.node({kind: 'addr', arg, pos: posOf(t)}, 1 + this.height(arg), t);
+		}
+		if (t.kind === 'punct' && t.text === '*') {
+			this.fail(posOf(t), "values have no pointers here: drop the '*' (READ_ONCE(x) reads a shared variable, ptep_get(va) reads a PTE again)");
+		}
+		if (t.kind === 'punct' && (t.text === '++' || t.text === '--')) {
+			this.fail(posOf(t), `'${t.text}' is a statement of its own here (x${t.text};), not part of an expression`);
 		}
 		return this.postfix();
 	}

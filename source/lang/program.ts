@@ -34,6 +34,8 @@ export type Instr = {
 	local: boolean;
 	/** Preceded by a label named progress*: passing it counts as progress (S8). */
 	progress: boolean;
+	/** In an inlined helper: the calls it was inlined through, outermost first (the call sites' lines). */
+	via?: {fn: string; line: number}[];
 };
 
 export type CpuProgram = {

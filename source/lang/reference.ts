@@ -3,17 +3,8 @@
 // (docs/primitives.md is this output; a test compares them).
 
 import {KINDS} from '../machine/checks.js';
-import {ALIASES, PRIMITIVES} from '../machine/primitives/index.js';
+import {ALIASES, PRIMITIVE_GROUPS} from '../machine/primitives/index.js';
 import {SETUP_CALLS} from '../machine/setup.js';
-
-const GROUPS: [string, string[]][] = [
-	['IRQs and RCU', ['local_irq_save', 'local_irq_restore', 'local_irq_disable', 'local_irq_enable', 'rcu_read_lock', 'rcu_read_unlock', 'synchronize_rcu']],
-	['Page tables', ['pmdp_get_lockless', 'ptep_get_lockless', 'ptep_get', 'pte_present', 'pte_write', 'pte_special', 'pte_devmap', 'pte_none', 'pte_pfn', 'pte_val', 'pmd_present', 'pmd_leaf', 'ptep_get_and_clear', 'unmap_mapping_range', 'free_pgtables']],
-	['TLBs and the hardware walker', ['access', 'flush_tlb_mm_range', 'tlb_has']],
-	['struct page', ['pte_page', 'pfn_to_page', 'try_grab_page', 'get_page', 'put_page', 'unpin_user_page', 'page_refcount']],
-	['dev_pagemap and memunmap_pages', ['get_dev_pagemap', 'put_dev_pagemap', 'percpu_ref_kill', 'memunmap_put_pages', 'percpu_ref_put_many', 'wait_for_completion', 'arch_remove_memory', 'pgmap_array_delete', 'percpu_ref_exit', 'pgmap_ref_count']],
-	['DAX device, filesystem, faults', ['kill_dax', 'dax_alive', 'dax_holder', 'del_gendisk', 'freeze_super', 'thaw_super', 'xfs_force_shutdown', 'mf_dax_kill_procs', 'send_sigkill', 'fatal_signal_pending', 'handle_mm_fault']],
-];
 
 export function primitivesReference(): string {
 	const out: string[] = [
@@ -26,20 +17,22 @@ export function primitivesReference(): string {
 		'*Blocks*: the primitive must stand alone as a statement; the CPU waits there.',
 		'',
 	];
-	const listed = new Set<string>();
-	for (const [title, names] of GROUPS) {
+	for (const {title, primitives} of PRIMITIVE_GROUPS) {
 		out.push(`## ${title}`, '');
-		for (const name of names) {
-			const p = PRIMITIVES.get(name);
-			if (!p) throw new Error(`reference lists unknown primitive ${name}`);
-			listed.add(name);
+		for (const p of primitives) {
 			const sig = `${p.name}(${p.args.map(a => (a.optional ? `[${a.name}]` : a.name)).join(', ')})`;
 			const tags = [p.returns !== 'void' && `returns ${p.returns}`, p.pure && 'pure', (p.blocks || p.guard) && 'blocks'].filter(Boolean).join(', ');
 			out.push(`### \`${sig}\`${tags ? ` — ${tags}` : ''}`, '', `Kernel: \`${p.kernel}\``, '', p.effect.charAt(0).toUpperCase() + p.effect.slice(1) + '.', '');
 		}
 	}
-	const missing = [...PRIMITIVES.keys()].filter(n => !listed.has(n));
-	if (missing.length) throw new Error(`reference misses primitives: ${missing.join(', ')}`);
+	out.push(
+		'## Shared variables in the language itself',
+		'',
+		'- A plain read (`x`) or write (`x = v;`) of a shared variable is part of its statement\'s step.',
+		'- `READ_ONCE(x)`, `smp_load_acquire(&x)`: read a shared variable; `WRITE_ONCE(x, v)`, `smp_store_release(&x, v)`: write one (the model is sequentially consistent, so these are plain reads and writes). `READ_ONCE` of anything that is not a shared variable is the PTE read `ptep_get`.',
+		'- `ATOMIC_INIT(n)` initialises an `atomic_t`.',
+		'',
+	);
 	out.push('## Aliases', '', 'Other kernel spellings of the same primitive:', '');
 	for (const [alias, name] of ALIASES) out.push(`- \`${alias}\` = \`${name}\``);
 	out.push('', '## Set-up calls (inside `machine { }`)', '');

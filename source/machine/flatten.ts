@@ -3,7 +3,8 @@
 // last change" all compare these flat views, so they agree on names.
 
 import {allLeaves} from './pagetable.js';
-import type {Machine} from './types.js';
+import {lockLabel} from './locks.js';
+import type {Lock, Machine, Wait} from './types.js';
 import {formatValue, hex} from './values.js';
 
 export function flatten(m: Machine): Map<string, string> {
@@ -12,7 +13,8 @@ export function flatten(m: Machine): Map<string, string> {
 		out.set(`CPU${c.id}.irqs`, c.irqsOn ? 'on' : 'off');
 		if (c.rcuDepth > 0) out.set(`CPU${c.id}.rcu_read_lock`, String(c.rcuDepth));
 		if (c.ipis.length > 0) out.set(`CPU${c.id}.ipis`, c.ipis.map(i => `${i.kind}<-CPU${i.from}`).join(' '));
-		if (c.wait) out.set(`CPU${c.id}.wait`, c.wait.kind === 'acks' ? `${c.wait.prim}: acks from ${c.wait.pending.map(p => 'CPU' + p).join(',') || 'none'}` : `${c.wait.prim}: gp ${c.wait.readers.map(p => 'CPU' + p).join(',') || 'over'}`);
+		if (c.preempt > 0) out.set(`CPU${c.id}.preempt`, String(c.preempt));
+		if (c.wait) out.set(`CPU${c.id}.wait`, describeWait(c.wait));
 		for (const [va, e] of Object.entries(c.tlb)) out.set(`CPU${c.id}.tlb[${hex(Number(va))}]`, `pfn ${hex(e.pfn)}${e.write ? ' W' : ''}`);
 		for (const [name, v] of Object.entries(c.locals)) out.set(`CPU${c.id}.${name}`, formatValue(v));
 	}
@@ -37,9 +39,31 @@ export function flatten(m: Machine): Map<string, string> {
 	}
 	if (m.fs) out.set(`fs.${m.fs.kind}`, [m.fs.frozen && 'frozen', m.fs.shutdown && 'shut down'].filter(Boolean).join(', ') || 'mounted');
 	m.rcu.forEach((cb, i) => out.set(`rcu.callback${i}`, `${cb.kind === 'ref-switch-atomic' ? `${cb.pgmap}->ref to atomic` : `free T${cb.table}`} after ${cb.readers.map(r => 'CPU' + r).join(',')}`));
+	for (const [name, v] of Object.entries(m.globals)) out.set(`global.${name}`, formatValue(v));
+	for (const [name, l] of Object.entries(m.locks)) out.set(`lock[${name}]`, describeLock(m, name, l));
 	if (m.sigbus) out.set('signal.SIGBUS', 'sent');
 	if (m.sigkill) out.set('signal.SIGKILL', 'pending');
 	return out;
+}
+
+function describeWait(w: Wait): string {
+	switch (w.kind) {
+		case 'acks':
+			return `${w.prim}: acks from ${w.pending.map(p => 'CPU' + p).join(',') || 'none'}`;
+		case 'gp':
+			return `${w.prim}: gp ${w.readers.map(p => 'CPU' + p).join(',') || 'over'}`;
+		case 'lock':
+			return `${w.prim}: waits for ${lockLabel(w.lock)}${w.mode === 'read' ? ' (read)' : ''}`;
+		case 'phase':
+			return `${w.prim}: in progress`;
+	}
+}
+
+/** `CPU0`, `read: CPU0,CPU2` or `free`, and who waits for it. */
+function describeLock(m: Machine, name: string, l: Lock): string {
+	const held = l.owner !== null ? `CPU${l.owner}` : l.readers.length > 0 ? `read: ${l.readers.map(r => 'CPU' + r).join(',')}` : 'free';
+	const waiters = m.cpus.filter(c => c.wait?.kind === 'lock' && c.wait.lock === name).map(c => 'CPU' + c.id);
+	return waiters.length > 0 ? `${held} (waiters: ${waiters.join(',')})` : held;
 }
 
 export type Change = {path: string; before: string; after: string};
@@ -58,7 +82,7 @@ export function changes(before: Machine, after: Machine): Change[] {
 
 /** Locals changes are shown as `x = v`; others as `path: a -> b`. */
 export function formatChange(c: Change): string {
-	if (/^CPU\d+\.[a-z_][a-z0-9_]*$/i.test(c.path) && !/\.(irqs|ipis|wait|rcu_read_lock)$/.test(c.path)) return `${c.path.split('.')[1]} = ${c.after}`;
+	if (/^CPU\d+\.[a-z_][a-z0-9_.]*$/i.test(c.path) && !/\.(irqs|ipis|wait|rcu_read_lock|preempt)$/.test(c.path)) return `${c.path.slice(c.path.indexOf('.') + 1)} = ${c.after}`;
 	if (c.after === ABSENT) return `${c.path} gone`;
 	if (c.before === ABSENT) return `${c.path} = ${c.after}`;
 	return `${c.path}: ${c.before} -> ${c.after}`;

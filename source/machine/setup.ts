@@ -3,7 +3,7 @@
 // compiler turns the message into a diagnostic at the call's position.
 
 import {emptyTables, installLeaf} from './pagetable.js';
-import type {CpuState, FlushMode, Machine, RefcountMode, TableFreeMode, Value} from './types.js';
+import type {CpuState, FlushMode, Machine, PteMapMode, RefcountMode, TableFreeMode, Value} from './types.js';
 import {hex} from './values.js';
 
 export class SetupError extends Error {}
@@ -62,6 +62,12 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 		usage: 'table_free(ipi | rcu)',
 		effect: 'TABLE_FREE setting: how freed page-table pages wait for lockless walkers',
 		apply: (m, [a]) => void (m.settings.tableFree = sym(a, 'a table-free mode', ['ipi', 'rcu']) as TableFreeMode),
+	},
+	{
+		name: 'pte_offset_map',
+		usage: 'pte_offset_map(v6_4 | v6_5 | v6_5_no_recheck)',
+		effect: 'which pte_offset_map_lock: v6_4 takes the PTE lock in one step and never fails; v6_5 enters RCU, may return NULL and re-checks the PMD under the lock; v6_5_no_recheck drops that re-check (a mutation)',
+		apply: (m, [a]) => void (m.settings.pteMap = sym(a, 'a pte_offset_map era', ['v6_4', 'v6_5', 'v6_5_no_recheck']) as PteMapMode),
 	},
 	{
 		name: 'refcount',
@@ -150,7 +156,7 @@ export function newCpu(id: number): CpuState {
 
 export function emptyMachine(cpuCount: number): Machine {
 	return {
-		settings: {flush: 'ipi', tableFree: 'ipi', refcount: 'e21'},
+		settings: {flush: 'ipi', tableFree: 'ipi', refcount: 'e21', pteMap: 'v6_4'},
 		cpus: Array.from({length: cpuCount}, (_, i) => newCpu(i)),
 		mmCpumask: [],
 		pt: emptyTables(),

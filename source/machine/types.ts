@@ -10,10 +10,14 @@ export type TableFreeMode = 'ipi' | 'rcu';
 /** Which kernel's ZONE_DEVICE refcounting rules apply (KERNEL.md §1). */
 export type RefcountMode = 'e21' | 'v5_18' | 'v6_15';
 
+/** Which pte_offset_map_lock (KERNEL.md §6.A1): up to v6.4 it takes the lock and never fails; v6.5+ it may fail and re-checks the PMD (the `_no_recheck` mutation drops that re-check). */
+export type PteMapMode = 'v6_4' | 'v6_5' | 'v6_5_no_recheck';
+
 export type Settings = {
 	flush: FlushMode;
 	tableFree: TableFreeMode;
 	refcount: RefcountMode;
+	pteMap: PteMapMode;
 };
 
 export type TlbEntry = {pfn: number; write: boolean};
@@ -24,7 +28,11 @@ export type Ipi = {from: number; kind: 'flush' | 'sync'; vas: number[] | null};
 /** Phase two of a blocking primitive: what the CPU is spinning or sleeping on. */
 export type Wait =
 	| {kind: 'acks'; prim: string; pending: number[]; vas: number[] | null; after?: {freeTable: number}}
-	| {kind: 'gp'; prim: string; readers: number[]};
+	| {kind: 'gp'; prim: string; readers: number[]}
+	/** Spinning or sleeping until `lock` can be taken in `mode`; `data`: what the primitive keeps meanwhile. */
+	| {kind: 'lock'; prim: string; lock: string; mode: 'excl' | 'read'; data?: number[]}
+	/** A primitive of several steps between its steps (never blocks). */
+	| {kind: 'phase'; prim: string; data: number[]};
 
 export type CpuState = {
 	id: number;

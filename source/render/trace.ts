@@ -55,9 +55,21 @@ function firstStatement(text: string): string {
 	return text;
 }
 
+/** Where an inlined helper's statement was called from: `  ← pte_ok() at L12`, innermost first. */
+export function callSites(model: Model, before: Machine, t: Transition): string {
+	if (t.irq) return '';
+	const via = model.instrAt(before, t.cpu)?.via;
+	if (!via) return '';
+	return via
+		.slice()
+		.reverse()
+		.map(v => `  ← ${v.fn}() at L${v.line}`)
+		.join('');
+}
+
 /** What the step did, in words: its statement (or the interrupt) and its effects. */
 export function stepSummary(model: Model, s: TraceStep): {what: string; effects: string[]} {
-	const what = statementText(model, s.before, s.transition, s.line);
+	const what = statementText(model, s.before, s.transition, s.line) + callSites(model, s.before, s.transition);
 	const effects = changes(s.before, s.after)
 		.filter(c => !(c.path === `CPU${s.transition.cpu}.wait`))
 		.map(formatChange);
@@ -71,6 +83,27 @@ export function stepSummary(model: Model, s: TraceStep): {what: string; effects:
  */
 export function effectLines(model: Model, s: Pick<TraceStep, 'transition' | 'line' | 'before' | 'after' | 'notes'>): string[] {
 	return s.notes.concat(stepSummary(model, s as TraceStep).effects);
+}
+
+/**
+ * Why a CPU cannot move, with the history the state alone does not hold: for a
+ * lock, since which step its holder has it ("held by CPU0 since step 4").
+ */
+export function blockedWithHistory(model: Model, steps: readonly TraceStep[], final: Machine, cpu: number): string | null {
+	const why = model.blockedReason(final, cpu);
+	const w = final.cpus[cpu]?.wait;
+	if (why === null || w?.kind !== 'lock') return why;
+	const holder = (m: Machine): string => JSON.stringify(m.locks[w.lock] ?? null);
+	const now = holder(final);
+	let since: number | null = null;
+	for (let i = steps.length - 1; i >= 0; i--) {
+		if (holder(steps[i]!.after) !== now) break;
+		if (holder(steps[i]!.before) !== now) {
+			since = steps[i]!.n;
+			break;
+		}
+	}
+	return since === null ? why : `${why} since step ${since}`;
 }
 
 export function cpuLabel(model: Model, cpu: number): string {

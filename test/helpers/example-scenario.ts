@@ -58,4 +58,23 @@ done:
 cpu 1 "unbind" { kill_dax(pmem0); percpu_ref_kill(pmem0); }
 
 invariant "refcount never negative" page_refcount(0x100) >= 0
+
+spinlock_t ptl;
+atomic_t refs = ATOMIC_INIT(1);
+static unsigned long nr = 0;
+DEFINE_MUTEX(big);
+
+static inline bool grab(struct page *page, int n)
+{
+	spin_lock(&ptl);
+	for (i = 0; i < n; i++) {
+		if (!try_grab_page(page)) break;
+		nr += 1;
+		++nr;
+		continue;
+	}
+	atomic_inc(&refs);
+	spin_unlock(&ptl);
+	return i == n ? true : false;
+}
 `;

@@ -4,6 +4,7 @@
 // ... blocks the TLB flush IPIs / RCU grace periods").
 
 import {type Ctx, wr} from '../context.js';
+import {mightSleep} from '../locks.js';
 import {currentReaders, isReader, readerExit} from '../rcu.js';
 import {Oops, type Primitive} from './spec.js';
 
@@ -101,6 +102,7 @@ export const irqPrimitives: Primitive[] = [
 		returns: 'void',
 		blocks: true,
 		run(ctx) {
+			mightSleep(ctx, 'synchronize_rcu');
 			wr(ctx, 'rcu');
 			const readers = currentReaders(ctx).filter(r => r !== ctx.cpu);
 			if (readers.length === 0) return null;

@@ -4,12 +4,29 @@
 // so its footprint is recorded.
 
 import type {Ctx} from '../context.js';
-import type {Machine, Pgmap, PageStruct, Value, Wait} from '../types.js';
+import type {LockKind, Machine, Pgmap, PageStruct, Value, Wait} from '../types.js';
 import {formatValue, typeName} from '../values.js';
 import {hex} from '../values.js';
 
-export type ArgKind = 'int' | 'bool' | 'pte' | 'pmd' | 'page' | 'pgmap' | 'sym' | 'any';
-export type ReturnKind = 'void' | 'bool' | 'int' | 'pte' | 'pmd' | 'page' | 'pgmap';
+/**
+ * `lock`: a lock (`&l`, `l`, or a lock value such as pte_offset_map_lock's);
+ * `var`: a shared variable (`&x` or `x`), passed by reference; `context`: a
+ * name the kernel passes that the model has only one of or keeps itself (the
+ * mm, the mapping, spin_lock_irqsave's flags), written as in the kernel and
+ * never evaluated.
+ */
+export type ArgKind = 'int' | 'bool' | 'pte' | 'pmd' | 'page' | 'pgmap' | 'sym' | 'any' | 'lock' | 'var' | 'context';
+export type ReturnKind = 'void' | 'bool' | 'int' | 'pte' | 'pmd' | 'page' | 'pgmap' | 'lock' | 'any';
+
+export type ArgSpec = {
+	name: string;
+	kind: ArgKind;
+	optional?: boolean;
+	/** For `lock` args: the kind of lock the call takes (checked when the lock is named). */
+	lockKind?: LockKind;
+	/** For `var` args: `atomic` = an atomic_t; `plain` = any other shared variable. */
+	varKind?: 'atomic' | 'plain' | 'any';
+};
 
 export type PrimResult = Value | {wait: Wait} | {repeat: true};
 
@@ -19,8 +36,10 @@ export type Primitive = {
 	kernel: string;
 	/** What it does to the state, for docs and help. */
 	effect: string;
-	args: {name: string; kind: ArgKind; optional?: boolean}[];
+	args: ArgSpec[];
 	returns: ReturnKind;
+	/** A lock this primitive always uses (the mm's mmap_lock...): the compiler puts it in the initial machine. */
+	fixedLock?: {name: string; kind: LockKind};
 	/** Touches no machine state: evaluating it is not a step of its own. */
 	pure?: boolean;
 	/**
@@ -32,6 +51,8 @@ export type Primitive = {
 	blocks?: boolean;
 	/** `{repeat: true}`: the CPU stays on this statement and calls it again next step. */
 	run: (ctx: Ctx, args: Value[]) => PrimResult;
+	/** The next step of a primitive that returned a `lock` or `phase` wait: the call goes on from there. */
+	resume?: (ctx: Ctx, wait: Extract<Wait, {kind: 'lock' | 'phase'}>, args: Value[]) => PrimResult;
 };
 
 /** A primitive acting on one dev_pagemap and returning nothing: the shape of every teardown step. */
@@ -81,4 +102,15 @@ export const pageName = (pfn: number): string => `page ${hex(pfn)}`;
 
 export function pageOf(ctx: Ctx, pfn: number): PageStruct | undefined {
 	return ctx.m.memmap[pfn];
+}
+
+export function argLock(v: Value, prim: string): string {
+	if (v !== null && typeof v === 'object' && v.t === 'lock') return v.name;
+	if (v === null) throw new Oops(`${prim}: NULL lock pointer`);
+	throw new Oops(`${prim}: expected a lock, got ${typeName(v)} ${formatValue(v)}`);
+}
+
+export function argVar(v: Value, prim: string): string {
+	if (v !== null && typeof v === 'object' && v.t === 'var') return v.name;
+	throw new Oops(`${prim}: expected a shared variable, got ${typeName(v)} ${formatValue(v)}`);
 }

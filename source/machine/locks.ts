@@ -1,0 +1,155 @@
+// Lock semantics (KERNEL.md §6.A1): who may take a lock, what taking and
+// releasing it does to the CPU, and the checks on misuse. A spinlock holder
+// (and a CPU spinning for one) has preemption off, so it holds off RCU grace
+// periods (v5.0+); the _irq/_irqsave forms also turn IRQs off, deferring IPIs.
+// Sleeping locks (mutex, rwsem) change neither. A CPU that cannot take a lock
+// waits on it (CpuState.wait = {kind: 'lock'}): the lock's waiters are read off
+// the CPUs, never stored twice.
+
+import {type Ctx, rd, violate, wr} from './context.js';
+import {readerExit, isReader} from './rcu.js';
+import type {CpuState, Lock, LockKind, Machine} from './types.js';
+
+export type LockMode = 'excl' | 'read';
+
+export const lockKey = (name: string): string => `lock:${name}`;
+
+/** What a lock is called on screen and in messages: `ptl:T3` reads "ptl of T3". */
+export function lockLabel(name: string): string {
+	const m = /^ptl:T(\d+)$/.exec(name);
+	return m ? `ptl of T${m[1]}` : name;
+}
+
+/** The lock object, created free on first use (page-table locks come and go with their tables). */
+export function lockOf(m: Machine, name: string, kind: LockKind): Lock {
+	return (m.locks[name] ??= {kind, owner: null, readers: []});
+}
+
+export function available(m: Machine, name: string, mode: LockMode): boolean {
+	const l = m.locks[name];
+	if (!l) return true;
+	if (l.owner !== null) return false;
+	return mode === 'read' || l.readers.length === 0;
+}
+
+/** The CPUs a CPU waiting for `name` in `mode` waits for: the holders in the way. */
+export function holdersInTheWay(m: Machine, name: string, mode: LockMode): number[] {
+	const l = m.locks[name];
+	if (!l) return [];
+	if (l.owner !== null) return [l.owner];
+	return mode === 'excl' ? [...l.readers] : [];
+}
+
+export function describeHolders(m: Machine, name: string, cpu: number): string {
+	const l = m.locks[name];
+	if (!l) return 'free';
+	const who = (c: number): string => (c === cpu ? 'itself' : `CPU${c}`);
+	if (l.owner !== null) return `held by ${who(l.owner)}`;
+	if (l.readers.length > 0) return `held for read by ${l.readers.map(who).join(', ')}`;
+	return 'free';
+}
+
+/** Why a CPU waiting on a lock cannot move, in the words the trace and the TUI use. */
+export function lockWaitReason(m: Machine, cpu: number, prim: string, name: string, mode: LockMode): string {
+	const l = m.locks[name];
+	const verb = l?.kind === 'spinlock' ? 'spins on' : mode === 'read' ? 'sleeps waiting to read' : 'sleeps on';
+	return `${verb} ${lockLabel(name)} in ${prim}, ${describeHolders(m, name, cpu)}`;
+}
+
+function changeReader(ctx: Ctx, f: (c: CpuState) => void): void {
+	const c = ctx.m.cpus[ctx.cpu]!;
+	wr(ctx, `irq:${ctx.cpu}`);
+	const was = isReader(c);
+	f(c);
+	if (was && !isReader(c)) readerExit(ctx, ctx.cpu);
+}
+
+/** preempt_disable / preempt_enable (include/linux/preempt.h). */
+export function preemptAdd(ctx: Ctx, n: number): void {
+	changeReader(ctx, c => {
+		c.preempt += n;
+		if (c.preempt < 0) c.preempt = 0;
+	});
+}
+
+export function irqsOff(ctx: Ctx, save: boolean): void {
+	changeReader(ctx, c => {
+		if (save) c.irqSaved.push(c.irqsOn);
+		c.irqsOn = false;
+	});
+}
+
+export function irqsRestore(ctx: Ctx, restore: boolean): void {
+	changeReader(ctx, c => {
+		c.irqsOn = restore ? (c.irqSaved.pop() ?? true) : true;
+	});
+}
+
+/** Take the lock now (the caller checked it is available). */
+export function take(ctx: Ctx, name: string, kind: LockKind, mode: LockMode): void {
+	wr(ctx, lockKey(name));
+	const l = lockOf(ctx.m, name, kind);
+	if (mode === 'excl') l.owner = ctx.cpu;
+	else l.readers = [...l.readers, ctx.cpu].sort((a, b) => a - b);
+}
+
+/** Try to take the lock: true if taken. Reads the lock either way. */
+export function tryTake(ctx: Ctx, name: string, kind: LockKind, mode: LockMode): boolean {
+	rd(ctx, lockKey(name));
+	if (!available(ctx.m, name, mode)) return false;
+	take(ctx, name, kind, mode);
+	return true;
+}
+
+/**
+ * Release: an unlock of a lock this CPU does not hold is L1 (lockdep's "bad
+ * unlock balance"); the lock is then left as it was, unless another CPU holds
+ * it exclusively, which a real unlock would release (the debug check only warns).
+ * Returns whether this CPU held it.
+ */
+export function release(ctx: Ctx, name: string, mode: LockMode, prim: string): boolean {
+	wr(ctx, lockKey(name));
+	const l = ctx.m.locks[name];
+	const me = ctx.cpu;
+	const held = l !== undefined && (mode === 'excl' ? l.owner === me : l.readers.includes(me));
+	if (!held) {
+		const state = l ? describeHolders(ctx.m, name, me) : 'free';
+		violate(ctx, 'bad-unlock', 'L1', `CPU${me} ${prim}(${lockLabel(name)}) but the lock is ${state === 'free' ? 'not held' : state}`, [lockLabel(name), `CPU${me}`]);
+		if (l && mode === 'excl' && l.owner !== null) l.owner = null;
+		tidy(ctx.m, name);
+		return false;
+	}
+	if (mode === 'excl') l.owner = null;
+	else l.readers = l.readers.filter(r => r !== me);
+	tidy(ctx.m, name);
+	return true;
+}
+
+/** A page-table lock that nobody holds leaves the state, so equal states stay equal. */
+function tidy(m: Machine, name: string): void {
+	const l = m.locks[name];
+	if (l && name.startsWith('ptl:') && l.owner === null && l.readers.length === 0) delete m.locks[name];
+}
+
+/** Every lock a CPU holds, by name. */
+export function heldBy(m: Machine, cpu: number): string[] {
+	const out: string[] = [];
+	for (const [name, l] of Object.entries(m.locks)) if (l.owner === cpu || l.readers.includes(cpu)) out.push(name);
+	return out;
+}
+
+/** L3: might_sleep() in a context that may not sleep (kernel/sched/core.c:__might_sleep). */
+export function mightSleep(ctx: Ctx, prim: string): void {
+	const c = ctx.m.cpus[ctx.cpu]!;
+	rd(ctx, `irq:${ctx.cpu}`);
+	if (c.irqsOn && c.preempt === 0) return;
+	const why = [!c.irqsOn && 'IRQs off', c.preempt > 0 && `preemption off (${spinlocksHeld(ctx.m, ctx.cpu) || 'preempt_disable'})`].filter(Boolean).join(', ');
+	violate(ctx, 'sleep-in-atomic', 'L3', `CPU${ctx.cpu} calls ${prim}, which may sleep, with ${why}: "BUG: sleeping function called from invalid context"`, [`CPU${ctx.cpu}`]);
+}
+
+function spinlocksHeld(m: Machine, cpu: number): string {
+	return heldBy(m, cpu)
+		.filter(n => m.locks[n]!.kind === 'spinlock')
+		.map(n => `holds ${lockLabel(n)}`)
+		.join(', ');
+}

@@ -1,0 +1,226 @@
+// Page-table locks (KERNEL.md §6.A1): the split PTE lock in each PTE table's
+// ptdesc and the PMD lock, named `ptl:T<n>` after the table page that holds
+// them; pte_offset_map_lock in both eras (up to v6.4: lock, never fails;
+// v6.5+: rcu_read_lock, read the PMD, fail on none or huge, lock, re-check the
+// PMD and retry if it changed). Also the lock queries and preempt_disable.
+
+import {type Ctx, rd, violate, wr} from '../context.js';
+import {available, heldBy, lockKey, lockLabel, preemptAdd, release, take} from '../locks.js';
+import {tableAt} from '../pagetable.js';
+import {isReader, readerExit} from '../rcu.js';
+import type {LockValue, PmdValue} from '../types.js';
+import {hex} from '../values.js';
+import {readEntry} from './pgtable.js';
+import {argInt, argLock, argOf, Oops, type Primitive, type PrimResult} from './spec.js';
+
+export const ptlName = (table: number): string => `ptl:T${table}`;
+const lockValue = (name: string): LockValue => ({t: 'lock', name});
+
+function pteTableOf(pmd: PmdValue, prim: string): number {
+	if (!pmd.present || pmd.leaf) throw new Oops(`${prim}: the PMD maps no page table (${pmd.present ? 'huge' : 'none'}); test it first`);
+	return pmd.table;
+}
+
+/** The PMD-level table holding va's PMD entry: its lock is pmd_lock's (split PMD locks, as on x86-64). */
+function pmdTableOf(ctx: Ctx, pmd: PmdValue, prim: string): number {
+	rd(ctx, 'pt');
+	const t = tableAt(ctx.m.pt, pmd.va, 2);
+	if (t === undefined) throw new Oops(`${prim}: no PMD table for va ${hex(pmd.va)}`);
+	return t;
+}
+
+function rcuLock(ctx: Ctx): void {
+	ctx.m.cpus[ctx.cpu]!.rcuDepth += 1;
+	wr(ctx, `irq:${ctx.cpu}`);
+}
+
+function rcuUnlock(ctx: Ctx): void {
+	wr(ctx, `irq:${ctx.cpu}`);
+	const c = ctx.m.cpus[ctx.cpu]!;
+	const was = isReader(c);
+	c.rcuDepth = Math.max(0, c.rcuDepth - 1);
+	if (was && !isReader(c)) readerExit(ctx, ctx.cpu);
+}
+
+/** The PMD for va now, as pmdp_get_lockless reads it (S6 if a table on the way was freed). */
+function currentPmd(ctx: Ctx, va: number, prim: string): {present: boolean; leaf: boolean; table: number} {
+	const pmdTable = tableAt(ctx.m.pt, va, 2);
+	rd(ctx, 'pt');
+	if (pmdTable === undefined) return {present: false, leaf: false, table: -1};
+	const e = readEntry(ctx, pmdTable, 2, va, prim);
+	if (e === undefined) return {present: false, leaf: false, table: -1};
+	if ('pfn' in e) return {present: true, leaf: true, table: pmdTable};
+	return {present: true, leaf: false, table: e.table};
+}
+
+/** v6.5+ re-check after taking the lock: pmd_same(pmdval, pmdp_get_lockless(pmd)). */
+function pmdStill(ctx: Ctx, va: number, table: number, prim: string): boolean {
+	const now = currentPmd(ctx, va, prim);
+	return now.present && !now.leaf && now.table === table;
+}
+
+const PTL = 'pte_offset_map_lock';
+
+export const ptlPrimitives: Primitive[] = [
+	{
+		name: 'pte_lockptr',
+		kernel: 'include/linux/mm.h:pte_lockptr (split PTE lock in the table\'s ptdesc)',
+		effect: 'the PTE lock of the page table the PMD value points to (no step of its own)',
+		args: [{name: 'pmd', kind: 'pmd'}],
+		returns: 'lock',
+		pure: true,
+		run: (_ctx, [p]) => lockValue(ptlName(pteTableOf(argOf(p!, 'pmd', 'pte_lockptr'), 'pte_lockptr'))),
+	},
+	{
+		name: 'pmd_lockptr',
+		kernel: 'include/linux/mm.h:pmd_lockptr (split PMD lock, ARCH_ENABLE_SPLIT_PMD_PTLOCK)',
+		effect: 'the lock of the PMD table holding this PMD entry',
+		args: [{name: 'pmd', kind: 'pmd'}],
+		returns: 'lock',
+		run: (ctx, [p]) => lockValue(ptlName(pmdTableOf(ctx, argOf(p!, 'pmd', 'pmd_lockptr'), 'pmd_lockptr'))),
+	},
+	{
+		name: 'pmd_lock',
+		kernel: 'include/linux/mm.h:pmd_lock (spin_lock(pmd_lockptr(mm, pmd)))',
+		effect: 'takes the PMD lock (a spinlock: preemption off) and returns it, for spin_unlock',
+		args: [{name: 'pmd', kind: 'pmd'}],
+		returns: 'lock',
+		blocks: true,
+		run(ctx, [p]) {
+			const name = ptlName(pmdTableOf(ctx, argOf(p!, 'pmd', 'pmd_lock'), 'pmd_lock'));
+			preemptAdd(ctx, 1);
+			rd(ctx, lockKey(name));
+			if (!available(ctx.m, name, 'excl')) return {wait: {kind: 'lock', prim: 'pmd_lock', lock: name, mode: 'excl'}};
+			take(ctx, name, 'spinlock', 'excl');
+			return lockValue(name);
+		},
+		resume(ctx, w) {
+			const name = (w as {lock: string}).lock;
+			take(ctx, name, 'spinlock', 'excl');
+			return lockValue(name);
+		},
+	},
+	{
+		name: PTL,
+		kernel: 'include/linux/mm.h:pte_offset_map_lock (v6.4); mm/pgtable-generic.c:__pte_offset_map_lock (v6.5+)',
+		effect:
+			'takes the PTE lock of the table the PMD points to and returns it. pte_offset_map(v6_4): one step, never fails. v6_5: step 1 rcu_read_lock and read the PMD (none or huge: rcu_read_unlock, return NULL); step 2 spin_lock; if the PMD no longer points to that table (pmd_same fails) unlock and retry from step 1. v6_5_no_recheck: the same without the re-check (a mutation)',
+		args: [{name: 'pmd', kind: 'pmd'}, {name: 'va', kind: 'int'}],
+		returns: 'lock',
+		blocks: true,
+		run(ctx, [p, v]) {
+			const pmd = argOf(p!, 'pmd', PTL);
+			const va = argInt(v!, PTL, 'a va');
+			rd(ctx, 'settings');
+			if (ctx.m.settings.pteMap === 'v6_4') {
+				const table = pteTableOf(pmd, PTL);
+				readEntry(ctx, table, 1, va, PTL);
+				return lockStep(ctx, table);
+			}
+			rcuLock(ctx);
+			const now = currentPmd(ctx, va, PTL);
+			if (!now.present || now.leaf) {
+				rcuUnlock(ctx);
+				ctx.notes.push(`${PTL}: the PMD is ${now.present ? 'huge' : 'none'}: returns NULL`);
+				return null;
+			}
+			return {wait: {kind: 'phase', prim: PTL, data: [now.table, va]}};
+		},
+		resume(ctx, w) {
+			const [table, va] = w.data!;
+			if (w.kind === 'phase') return lockStep(ctx, table!, va);
+			take(ctx, w.lock, 'spinlock', 'excl');
+			return recheck(ctx, table!, va!);
+		},
+	},
+	{
+		name: 'pte_unmap_unlock',
+		kernel: 'include/linux/mm.h:pte_unmap_unlock (spin_unlock; pte_unmap = rcu_read_unlock in v6.5+)',
+		effect: 'releases the PTE lock (preemption back on); in v6.5+ also leaves the RCU read-side section pte_offset_map_lock entered',
+		args: [{name: 'pte', kind: 'any', optional: true}, {name: 'ptl', kind: 'lock', optional: true}],
+		returns: 'void',
+		run(ctx, a) {
+			const v = a.length === 2 ? a[1]! : a[0];
+			if (v === undefined) throw new Oops('pte_unmap_unlock: which lock? pass the ptl pte_offset_map_lock returned');
+			release(ctx, argLock(v, 'pte_unmap_unlock'), 'excl', 'pte_unmap_unlock');
+			preemptAdd(ctx, -1);
+			rd(ctx, 'settings');
+			if (ctx.m.settings.pteMap !== 'v6_4') rcuUnlock(ctx);
+			return null;
+		},
+	},
+	{
+		name: 'preempt_disable',
+		kernel: 'include/linux/preempt.h:preempt_disable',
+		effect: 'raises the preempt count: the CPU is an RCU reader until preempt_enable (v5.0+ consolidated RCU)',
+		args: [],
+		returns: 'void',
+		run(ctx) {
+			preemptAdd(ctx, 1);
+			return null;
+		},
+	},
+	{
+		name: 'preempt_enable',
+		kernel: 'include/linux/preempt.h:preempt_enable',
+		effect: 'lowers the preempt count',
+		args: [],
+		returns: 'void',
+		run(ctx) {
+			if (ctx.m.cpus[ctx.cpu]!.preempt === 0) throw new Oops('preempt_enable without preempt_disable');
+			preemptAdd(ctx, -1);
+			return null;
+		},
+	},
+	...['spin_is_locked', 'mutex_is_locked', 'rwsem_is_locked'].map(
+		(name): Primitive => ({
+			name,
+			kernel: `include/linux/${name.startsWith('spin') ? 'spinlock.h' : name.startsWith('mutex') ? 'mutex.h' : 'rwsem.h'}:${name}`,
+			effect: 'whether any CPU holds the lock',
+			args: [{name: 'lock', kind: 'lock'}],
+			returns: 'bool',
+			run(ctx, [l]) {
+				const n = argLock(l!, name);
+				rd(ctx, lockKey(n));
+				return !available(ctx.m, n, 'excl');
+			},
+		}),
+	),
+	{
+		name: 'lockdep_assert_held',
+		kernel: 'include/linux/lockdep.h:lockdep_assert_held',
+		effect: 'an assert failure if this CPU does not hold the lock',
+		args: [{name: 'lock', kind: 'lock'}],
+		returns: 'void',
+		run(ctx, [l]) {
+			const n = argLock(l!, 'lockdep_assert_held');
+			rd(ctx, lockKey(n));
+			if (!heldBy(ctx.m, ctx.cpu).includes(n)) violate(ctx, 'assert', 'assert', `lockdep_assert_held(${lockLabel(n)}): CPU${ctx.cpu} does not hold it`, [lockLabel(n)]);
+			return null;
+		},
+	},
+];
+
+/** spin_lock(ptl) of pte_offset_map_lock: taken now (and re-checked in v6.5+), or spin. */
+function lockStep(ctx: Ctx, table: number, va?: number): PrimResult {
+	const name = ptlName(table);
+	preemptAdd(ctx, 1);
+	rd(ctx, lockKey(name));
+	rd(ctx, `table:${table}`);
+	if (ctx.m.pt.tables[table]?.freed) {
+		violate(ctx, 'freed-table-read', 'S6', `spin_lock on the PTE lock of page-table page T${table}, which was freed (the lock lives in its ptdesc)`, [`table T${table}`]);
+	}
+	if (!available(ctx.m, name, 'excl')) return {wait: {kind: 'lock', prim: PTL, lock: name, mode: 'excl', data: [table, va ?? -1]}};
+	take(ctx, name, 'spinlock', 'excl');
+	return va === undefined ? lockValue(name) : recheck(ctx, table, va);
+}
+
+function recheck(ctx: Ctx, table: number, va: number): PrimResult {
+	const name = ptlName(table);
+	if (va < 0 || ctx.m.settings.pteMap === 'v6_5_no_recheck' || pmdStill(ctx, va, table, PTL)) return lockValue(name);
+	release(ctx, name, 'excl', PTL);
+	preemptAdd(ctx, -1);
+	rcuUnlock(ctx);
+	ctx.notes.push(`${PTL}: the PMD changed under ${lockLabel(name)}: unlock and retry`);
+	return {repeat: true};
+}

@@ -1,0 +1,171 @@
+// What a kernel developer writes without thinking (issue 10): shared
+// variables, helper functions, for / break / continue, ++ and +=, ?:, &x,
+// and the messages for C habits the language does not share.
+
+import {describe, expect, it} from 'vitest';
+import {compile, ParamError} from '../source/lang/compiler.js';
+import {Diagnostic} from '../source/lang/diagnostics.js';
+import {Model} from '../source/lang/interpreter.js';
+import {parseScenario} from '../source/lang/parser.js';
+import {kinds, run} from './helpers/mini.js';
+
+const M = 'machine { pgmap(pmem0, fsdax, 0x100, 1); map(0x7f000000, 0x100, write); mm_cpumask(0); }';
+const src = (top: string, cpu: string) => `scenario t\nparam on = true\n${top}\n${M}\ncpu 0 "a" {\n${cpu}\n}\n`;
+
+function message(text: string): string {
+	try {
+		compile(parseScenario(text, 't.race'), {file: 't.race', source: text});
+	} catch (err) {
+		if (err instanceof Diagnostic || err instanceof ParamError) return err.message;
+		throw err;
+	}
+	return 'compiled';
+}
+
+function model(top: string, cpu: string): Model {
+	const text = src(top, cpu);
+	return new Model(compile(parseScenario(text, 't.race'), {file: 't.race', source: text}));
+}
+
+/** Run CPU0 to the end; returns its locals, the globals and the lines it stepped on. */
+function runAll(m: Model): {locals: Record<string, unknown>; globals: Record<string, unknown>; lines: number[]; steps: number} {
+	let s = m.initial;
+	const lines: number[] = [];
+	for (let i = 0; i < 1000 && s.cpus[0]!.pc >= 0; i++) {
+		const r = m.step(s, {cpu: 0, irq: false});
+		lines.push(r.line!);
+		s = r.state;
+	}
+	return {locals: {...s.cpus[0]!.locals}, globals: {...s.globals}, lines, steps: lines.length};
+}
+
+describe('statements and expressions', () => {
+	it('for loops with ++, +=, break and continue; each clause is a step', () => {
+		const m = model('', 'sum = 0;\nfor (i = 0; i < 10; i++) {\n\tif (i == 2) continue;\n\tif (i == 5) break;\n\tsum += i;\n}\nj = 3;\nj--;\n--j;\nk = on ? 7 : 8;');
+		const r = runAll(m);
+		expect(r.locals).toMatchObject({sum: 0 + 1 + 3 + 4, i: 5, j: 1, k: 7});
+	});
+	it('a for loop with an empty clause list loops until a break', () => {
+		const r = runAll(model('', 'n = 0;\nfor (;;) {\n\tn++;\n\tif (n == 3) break;\n}'));
+		expect(r.locals.n).toBe(3);
+	});
+	it('?: evaluates only the branch taken', () => {
+		const r = runAll(model('', 'p = NULL;\nx = p ? p.pfn : 0;'));
+		expect(r.locals.x).toBe(0);
+	});
+	it('`return value;` in a cpu block finishes the CPU (the value is documentation)', () => {
+		const r = runAll(model('', 'x = 1;\nreturn -EFAULT;\nx = 2;'));
+		expect(r.locals.x).toBe(1);
+	});
+});
+
+describe('shared variables', () => {
+	it('declared with C types; plain and atomic, read and written as in C', () => {
+		const m = model('static int count = 2;\nbool done;\natomic_t refs = ATOMIC_INIT(1);\nstruct page *saved;\nunsigned long addr = 0x1000;', 'count = count + 1;\ndone = true;\natomic_inc(&refs);\nsaved = pfn_to_page(0x100);');
+		expect(m.initial.globals).toEqual({count: 2, done: false, refs: 1, saved: null, addr: 0x1000});
+		expect(runAll(m).globals).toEqual({count: 3, done: true, refs: 2, saved: {t: 'page', pfn: 0x100}, addr: 0x1000});
+	});
+	it('DEFINE_SPINLOCK, DEFINE_MUTEX and DECLARE_RWSEM declare locks', () => {
+		const m = model('DEFINE_SPINLOCK(a);\nDEFINE_MUTEX(b);\nDECLARE_RWSEM(c);', 'spin_lock(&a);\nspin_unlock(&a);');
+		expect(m.initial.locks).toEqual({a: {kind: 'spinlock', owner: null, readers: []}, b: {kind: 'mutex', owner: null, readers: []}, c: {kind: 'rwsem', owner: null, readers: []}});
+	});
+	it.each([
+		['atomic_t n;', 'n = 1;', "t.race:6:1: 'n' is an atomic_t: write it with atomic_set(&n, v)"],
+		['atomic_t n;', 'x = n;', "t.race:6:5: 'n' is an atomic_t: read it with atomic_read(&n)"],
+		['int x;', 'atomic_inc(&x);', 't.race:6:12: atomic_inc() takes an atomic_t, and \'x\' is a int; declare it atomic_t x;'],
+		['struct mutex m;', 'spin_lock(&m);', "t.race:6:11: spin_lock() takes a spinlock_t, and 'm' is a struct mutex: use mutex_lock"],
+		['spinlock_t l;', 'l = 1;', "t.race:6:1: 'l' is a lock (spinlock_t); take it with a lock call, do not assign it"],
+		['', 'spin_lock(&l);', "t.race:6:12: unknown shared variable or lock 'l'; declare it at the top level (int l = 0; or spinlock_t l;)"],
+		['', 'x = 1;\nspin_lock(&x);', "t.race:7:11: 'x' is a local: locals have no address; pass x itself"],
+		['', 'x = 1;\natomic_inc(x);', "t.race:7:12: atomic_inc() needs a shared variable and 'x' is a local of this CPU; declare it at the top level (int x = 0;)"],
+		['spinlock_t l = 0;', 'x = 1;', "t.race:3:14: a lock needs no initialiser: write 'spinlock_t l;' (it starts unlocked)"],
+		['int x = z;', 'x = 1;', "t.race:3:9: unknown name 'z' here (no CPU locals here: invariants see params, consts, pgmaps and shared variables) (did you mean 'x'?)"],
+		['int a, b;', 'x = 1;', 't.race:3:6: declare one variable per declaration'],
+		['int on = 1;', 'x = 1;', "t.race:3:1: 'on' is already declared as a param at 2:1"],
+		['int x = 1;', 'WRITE_ONCE(y, 1);', "t.race:6:12: unknown shared variable or lock 'y' (did you mean 'x'?); declare it at the top level (int y = 0; or spinlock_t y;)"],
+	])('%s / %s', (top, cpu, want) => {
+		expect(message(src(top, cpu))).toBe(want);
+	});
+});
+
+describe('helper functions', () => {
+	const helper = 'static inline bool pte_ok(pte_t pte, int want)\n{\n\tok = pte_present(pte) && pte_pfn(pte) == want;\n\treturn ok;\n}\n';
+	it('are inlined: the call binds the arguments (a step at the call), each body statement is a step with the call site, the return forgets the locals', () => {
+		const m = model(helper, 'p = ptep_get(0x7f000000);\nr = pte_ok(p, 0x100);\ns = pte_ok(p, 0x200);');
+		const cpu = m.program.cpus[0]!;
+		const body = cpu.instrs.filter(i => i.via);
+		expect(body.map(i => [i.line, i.via])).toEqual([
+			[5, [{fn: 'pte_ok', line: 12}]],
+			[6, [{fn: 'pte_ok', line: 12}]],
+			[7, [{fn: 'pte_ok', line: 12}]],
+			[5, [{fn: 'pte_ok', line: 13}]],
+			[6, [{fn: 'pte_ok', line: 13}]],
+			[7, [{fn: 'pte_ok', line: 13}]],
+		]);
+		const r = runAll(m);
+		expect(r.lines).toEqual([11, 12, 5, 6, 13, 5, 6]);
+		expect(r.locals).toEqual({p: expect.objectContaining({t: 'pte'}), r: true, s: false});
+	});
+	it('falling off the end of a void helper returns at its closing brace', () => {
+		const m = model('int hits;\nvoid bump(void)\n{\n\thits++;\n}\n', 'bump();\nbump();');
+		const r = runAll(m);
+		expect(r.globals.hits).toBe(2);
+		expect(r.lines).toEqual([6, 7, 6, 7]);
+	});
+	it('a helper call in a condition runs first, into a temporary the branch consumes', () => {
+		const m = model('int n;\nbool more(void)\n{\n\tn++;\n\treturn n < 3;\n}\n', 'while (more())\n\tx = n;');
+		const r = runAll(m);
+		expect(r.globals.n).toBe(3);
+		expect(r.locals).toEqual({x: 2});
+	});
+	it('locks and blocking calls inside helpers block the CPU at the helper line', () => {
+		const top = 'spinlock_t l;\nvoid take(void)\n{\n\tspin_lock(&l);\n}\n';
+		const text = `scenario t\n${top}\n${M}\ncpu 0 "a" {\ntake();\n}\ncpu 1 "b" {\ntake();\n}\n`;
+		const m = new Model(compile(parseScenario(text, 't.race'), {file: 't.race', source: text}));
+		let s = m.initial;
+		s = m.step(s, {cpu: 0, irq: false}).state;
+		s = m.step(s, {cpu: 1, irq: false}).state;
+		expect(m.lineOf(s, 1)).toBe(5);
+		expect(m.blockedReason(s, 1)).toBe('spins on l in spin_lock, held by CPU0');
+	});
+	it.each([
+		['void f(void)\n{\n\tg();\n}\nvoid g(void)\n{\n\tf();\n}\n', 'f();', "t.race:9:2: recursive call f() -> g() -> f(): helpers are inlined at each call and may not recurse"],
+		['int f(int a)\n{\n\treturn a;\n}\n', 'x = f();', 't.race:10:5: f(a) takes 1 argument, got 0'],
+		['void f(void)\n{\n\tx = 1;\n}\n', 'y = f();', 't.race:10:5: f() is declared void and returns no value'],
+		['void f(void)\n{\n\treturn 1;\n}\n', 'f();', 't.race:5:2: f() is declared void; return without a value'],
+		['int f(void)\n{\n\treturn 1;\n}\n', 'x = 1 + (on && f());', "t.race:10:16: f() is a helper and cannot be called in the right side of '&&' (it may not run); call it first: r = f(...);"],
+		['void f(void)\n{\n\tgoto out;\n}\n', 'out: x = 1;\nf();', "t.race:5:2: goto to unknown label 'out' (a goto cannot leave its helper function)"],
+		['void f(void)\n{\n\tbreak;\n}\n', 'while (on) f();', "t.race:5:2: 'break' outside a loop (in helper f)"],
+		['int f(void)\n{\n\treturn 1;\n}\n', 'await f();', 't.race:10:7: f() is a helper and cannot be called in an await condition (it is re-evaluated while the CPU waits); call it first: r = f(...);'],
+	])('%s', (top, cpu, want) => {
+		expect(message(src(top, cpu))).toBe(want);
+	});
+});
+
+describe('C habits get a message that says what to write', () => {
+	it.each([
+		['pte_t pte = ptep_get(0x7f000000);', 't.race:6:1: locals need no type: declare a local by assigning it: pte = ...;'],
+		['int i;', 't.race:6:1: locals need no declaration: assign it where it gets its value (i = ...;); shared variables are declared at the top level'],
+		['struct page *page = NULL;', 't.race:6:1: locals need no type: declare a local by assigning it: page = ...;'],
+		['x = *p;', "t.race:6:5: values have no pointers here: drop the '*' (READ_ONCE(x) reads a shared variable, ptep_get(va) reads a PTE again)"],
+		['x = y++;', "t.race:6:6: expected ';' after the statement, found '++'"],
+		['mutex_lock_killable(&m);', "t.race:6:1: unknown primitive 'mutex_lock_killable'; the mutex_* primitives are: mutex_lock, mutex_unlock, mutex_trylock, mutex_is_locked (docs/primitives.md lists them all)"],
+	])('%s', (cpu, want) => {
+		expect(message(src('', cpu))).toBe(want);
+	});
+});
+
+it('an unknown primitive with no near spelling lists the primitives of its family', () => {
+	expect(message(src('', 'pmd_zap(0);'))).toMatch(/^t\.race:6:1: unknown primitive 'pmd_zap'; the pmd_\* primitives are: .*pmd_lock.*pmd_present.* \(docs\/primitives\.md lists them all\)$/);
+});
+
+describe('expect clauses for the scenario checks', () => {
+	it('`expect violation assert`, `expect violation invariant` and `expect no assert` parse', () => {
+		const ast = parseScenario('scenario t\nexpect violation assert\nexpect violation invariant\nexpect no assert\ncpu 0 { x = 1; }', 't.race');
+		expect(ast.expects.map(e => `${e.form} ${e.violation}`)).toEqual(['violation assert', 'violation invariant', 'no assert']);
+	});
+	it('a lock deadlock found by search is named', () => {
+		const r = run({header: 'spinlock_t a;\nspinlock_t b;', cpus: ['spin_lock(&a); spin_lock(&b);', 'spin_lock(&b); spin_lock(&a);']}, '0 1 0 1');
+		expect(kinds(r)).toEqual(['deadlock']);
+	});
+});

@@ -1,0 +1,311 @@
+// Locks and shared variables (issue 10, KERNEL.md §6.A1): one test per
+// primitive, and the checks they own (L1-L3, lock deadlocks).
+
+import {describe, expect, it} from 'vitest';
+import {PRIMITIVES} from '../source/machine/primitives/index.js';
+import {lockPrimitives} from '../source/machine/primitives/lock.js';
+import {ptlPrimitives} from '../source/machine/primitives/ptl.js';
+import {sharedPrimitives} from '../source/machine/primitives/shared.js';
+import {kinds, miniModel, run} from './helpers/mini.js';
+
+const lockTested = new Set<string>();
+const prim = (name: string, fn: () => void) => {
+	if (!PRIMITIVES.has(name)) throw new Error(`no primitive ${name}`);
+	lockTested.add(name);
+	it(name, fn);
+};
+
+const G = 'spinlock_t l;\nstruct mutex m;\nstruct rw_semaphore s;\nint x = 0;\natomic_t n = ATOMIC_INIT(1);\nbool flag;';
+
+describe('spinlocks', () => {
+	prim('spin_lock', () => {
+		const model = miniModel({header: G, cpus: ['spin_lock(&l); x = 1; spin_unlock(&l);', 'spin_lock(l); x = 2; spin_unlock(&l);']});
+		const r = run(model, '0 1');
+		expect(r.final.locks.l).toEqual({kind: 'spinlock', owner: 0, readers: []});
+		// CPU1 tried: it now spins, with preemption already off (an RCU reader).
+		expect(r.final.cpus[1]!.preempt).toBe(1);
+		expect(r.final.cpus[1]!.wait).toMatchObject({kind: 'lock', lock: 'l'});
+		expect(model.blockedReason(r.final, 1)).toBe('spins on l in spin_lock, held by CPU0');
+		expect(r.flat.get('lock[l]')).toBe('CPU0 (waiters: CPU1)');
+		const done = run(model, '0 1 0 0 1 1 1');
+		expect(done.final.globals.x).toBe(2);
+		expect(done.final.locks.l!.owner).toBe(null);
+		expect(done.final.cpus.map(c => c.preempt)).toEqual([0, 0]);
+		expect(kinds(done)).toEqual([]);
+	});
+	prim('spin_unlock', () => {
+		const r = run({header: G, cpus: ['spin_lock(&l); spin_unlock(&l); spin_unlock(&l);']}, '0 0 0');
+		expect(kinds(r)).toEqual(['bad-unlock']);
+		expect(r.violations[0]!.message).toBe('CPU0 spin_unlock(l) but the lock is not held');
+		const other = run({header: G, cpus: ['spin_lock(&l); x = 1;', 'spin_unlock(&l);']}, '0 1');
+		expect(other.violations[0]!.message).toBe('CPU1 spin_unlock(l) but the lock is held by CPU0');
+	});
+	prim('spin_trylock', () => {
+		const r = run({header: G, cpus: ['spin_lock(&l); x = 1;', 'ok = spin_trylock(&l);']}, '0 1');
+		expect(r.final.cpus[1]!.locals.ok).toBe(false);
+		expect(r.final.cpus[1]!.preempt).toBe(0);
+		const won = run({header: G, cpus: ['ok = spin_trylock(&l);']}, '0');
+		expect(won.final.cpus[0]!.locals.ok).toBe(true);
+		expect(won.final.locks.l!.owner).toBe(0);
+	});
+	prim('spin_lock_irq', () => {
+		const r = run({header: G, cpus: ['spin_lock_irq(&l); spin_unlock_irq(&l);']}, '0');
+		expect(r.final.cpus[0]!.irqsOn).toBe(false);
+		expect(r.final.cpus[0]!.preempt).toBe(1);
+	});
+	prim('spin_unlock_irq', () => {
+		const r = run({header: G, cpus: ['spin_lock_irq(&l); spin_unlock_irq(&l);']}, '0 0');
+		expect(r.final.cpus[0]!.irqsOn).toBe(true);
+		expect(r.final.cpus[0]!.preempt).toBe(0);
+	});
+	prim('spin_lock_irqsave', () => {
+		// IRQs are off while spinning: the spinner cannot take a flush IPI.
+		const model = miniModel({header: G, cpus: ['spin_lock(&l); ptep_get_and_clear(VA); flush_tlb_mm_range(); spin_unlock(&l);', 'local_irq_disable(); local_irq_enable(); spin_lock_irqsave(&l, flags); spin_unlock_irqrestore(&l, flags);']});
+		const r = run(model, '0 1 1 1');
+		expect(r.final.cpus[1]!.irqsOn).toBe(false);
+		expect(r.final.cpus[1]!.irqSaved).toEqual([true]);
+		expect(r.final.cpus[1]!.wait).toMatchObject({kind: 'lock', lock: 'l'});
+	});
+	prim('spin_unlock_irqrestore', () => {
+		const r = run({header: G, cpus: ['local_irq_disable(); spin_lock_irqsave(&l, flags); spin_unlock_irqrestore(&l, flags);']}, '0 0 0');
+		expect(r.final.cpus[0]!.irqsOn).toBe(false); // restored to what it was: off
+		expect(r.final.cpus[0]!.irqSaved).toEqual([]);
+	});
+	it('a CPU spinning with IRQs off on a lock whose holder waits for its flush ack: deadlock, named', () => {
+		const model = miniModel({header: G, cpus: ['spin_lock(&l); ptep_get_and_clear(VA); flush_tlb_mm_range(); spin_unlock(&l);', 'spin_lock_irqsave(&l, flags); spin_unlock_irqrestore(&l, flags);']});
+		const r = run(model, '0 0 1 0');
+		expect(kinds(r)).toEqual(['deadlock']);
+		expect(r.violations[0]!.message).toBe(
+			'deadlock: CPU0 holds l and waits in flush_tlb_mm_range: waiting for ack from CPU1 (IRQs off); CPU1 spins on l in spin_lock_irqsave, held by CPU0',
+		);
+		expect(r.violations[0]!.objects).toEqual(['CPU0', 'CPU1', 'l']);
+	});
+	it('ABBA: the step that closes the cycle reports the deadlock with holders and waiters', () => {
+		const cpus = ['spin_lock(&a); spin_lock(&b); spin_unlock(&b); spin_unlock(&a);', 'spin_lock(&b); spin_lock(&a); spin_unlock(&a); spin_unlock(&b);'];
+		const r = run({header: 'spinlock_t a;\nspinlock_t b;', cpus}, '0 1 0 1');
+		expect(kinds(r)).toEqual(['deadlock']);
+		expect(r.violations[0]!.message).toBe('deadlock: CPU0 holds a and spins on b in spin_lock, held by CPU1; CPU1 holds b and spins on a in spin_lock, held by CPU0');
+	});
+	it('AA: taking a spinlock twice deadlocks the CPU on itself', () => {
+		const r = run({header: G, cpus: ['spin_lock(&l); spin_lock(&l);']}, '0 0');
+		expect(r.violations[0]!.message).toBe('deadlock: CPU0 holds l and spins on l in spin_lock, held by itself');
+	});
+	it('a spinlock holder holds off an RCU grace period (v5.0+)', () => {
+		const model = miniModel({header: G, cpus: ['spin_lock(&l); spin_unlock(&l);', 'synchronize_rcu(); y = 1;']});
+		const r = run(model, '0 1');
+		expect(model.blockedReason(r.final, 1)).toBe('blocked in synchronize_rcu: waiting for a grace period (readers: CPU0)');
+		expect(run(model, '0 1 0 1').final.cpus[1]!.wait).toBe(null);
+	});
+	it('L2: a CPU that finishes with a lock held', () => {
+		const r = run({header: G, cpus: ['spin_lock(&l);', 'mutex_lock(&m);']}, '0 1');
+		expect(r.violations.map(v => v.message)).toEqual([
+			'CPU0 finished holding l ("lock held when returning to user space")',
+			'CPU1 finished holding m ("lock held when returning to user space")',
+		]);
+	});
+});
+
+describe('sleeping locks', () => {
+	prim('mutex_lock', () => {
+		const model = miniModel({header: G, cpus: ['mutex_lock(&m); x = 1; mutex_unlock(&m);', 'mutex_lock(&m); mutex_unlock(&m);']});
+		const r = run(model, '0 1');
+		expect(model.blockedReason(r.final, 1)).toBe('sleeps on m in mutex_lock, held by CPU0');
+		expect(r.final.cpus[1]!.preempt).toBe(0);
+		// L3: might_sleep() with a spinlock held.
+		const bad = run({header: G, cpus: ['spin_lock(&l); mutex_lock(&m); mutex_unlock(&m); spin_unlock(&l);']}, '0 0');
+		expect(kinds(bad)).toEqual(['sleep-in-atomic']);
+		expect(bad.violations[0]!.message).toBe('CPU0 calls mutex_lock, which may sleep, with preemption off (holds l): "BUG: sleeping function called from invalid context"');
+	});
+	prim('mutex_unlock', () => {
+		const r = run({header: G, cpus: ['mutex_lock(&m); mutex_unlock(&m);']}, '0 0');
+		expect(r.final.locks.m!.owner).toBe(null);
+		expect(kinds(run({header: G, cpus: ['mutex_unlock(&m);']}, '0'))).toEqual(['bad-unlock']);
+	});
+	prim('mutex_trylock', () => {
+		const r = run({header: G, cpus: ['mutex_lock(&m); x = 1;', 'a = mutex_trylock(&m);']}, '0 1');
+		expect(r.final.cpus[1]!.locals.a).toBe(false);
+	});
+	prim('down_read', () => {
+		const model = miniModel({header: G, cpus: ['down_read(&s); up_read(&s);', 'down_read(&s); up_read(&s);']});
+		const r = run(model, '0 1');
+		expect(r.final.locks.s!.readers).toEqual([0, 1]);
+	});
+	prim('up_read', () => {
+		const r = run({header: G, cpus: ['down_read(&s); up_read(&s); up_read(&s);']}, '0 0 0');
+		expect(r.final.locks.s!.readers).toEqual([]);
+		expect(kinds(r)).toEqual(['bad-unlock']);
+	});
+	prim('down_write', () => {
+		const model = miniModel({header: G, cpus: ['down_read(&s); up_read(&s);', 'down_write(&s); up_write(&s);']});
+		const r = run(model, '0 1');
+		expect(model.blockedReason(r.final, 1)).toBe('sleeps on s in down_write, held for read by CPU0');
+		expect(run(model, '0 1 0 1 1').final.locks.s).toEqual({kind: 'rwsem', owner: null, readers: []});
+	});
+	prim('up_write', () => {
+		expect(kinds(run({header: G, cpus: ['down_read(&s); up_write(&s);']}, '0 0'))).toEqual(['bad-unlock', 'lock-held']);
+	});
+	prim('down_read_trylock', () => {
+		const r = run({header: G, cpus: ['down_write(&s); x = 1;', 'a = down_read_trylock(&s);']}, '0 1');
+		expect(r.final.cpus[1]!.locals.a).toBe(false);
+	});
+	prim('down_write_trylock', () => {
+		const r = run({header: G, cpus: ['down_read(&s); x = 1;', 'a = down_write_trylock(&s);']}, '0 1');
+		expect(r.final.cpus[1]!.locals.a).toBe(false);
+	});
+	it('the mm names: mmap_lock, i_mmap_rwsem and the anon_vma lock are rw semaphores of the machine', () => {
+		const names = ['mmap_read_lock', 'mmap_read_unlock', 'mmap_read_trylock', 'mmap_write_lock', 'mmap_write_unlock', 'mmap_write_trylock', 'i_mmap_lock_read', 'i_mmap_unlock_read', 'i_mmap_lock_write', 'i_mmap_unlock_write', 'anon_vma_lock_read', 'anon_vma_unlock_read', 'anon_vma_lock_write', 'anon_vma_unlock_write'];
+		for (const n of names) lockTested.add(n);
+		const model = miniModel({cpus: ['mmap_read_lock(mm); i_mmap_lock_write(mapping); anon_vma_lock_write(); anon_vma_unlock_write(); i_mmap_unlock_write(); mmap_read_unlock();', 'mmap_write_lock(); mmap_write_unlock(); ok = mmap_read_trylock(); mmap_read_unlock(); i_mmap_lock_read(); i_mmap_unlock_read(); anon_vma_lock_read(); anon_vma_unlock_read(); w = mmap_write_trylock(); mmap_write_unlock();']});
+		expect(Object.keys(model.initial.locks).sort()).toEqual(['anon_vma', 'i_mmap_rwsem', 'mmap_lock']);
+		const r = run(model, '0 0 1');
+		expect(model.blockedReason(r.final, 1)).toBe('sleeps on mmap_lock in mmap_write_lock, held for read by CPU0');
+		const all = run(model, '0 0 0 0 0 0 1 1 1 1 1 1 1 1 1 1');
+		expect(kinds(all)).toEqual([]);
+		expect(all.final.cpus[1]!.locals).toMatchObject({ok: true, w: true});
+	});
+});
+
+describe('page-table locks', () => {
+	prim('pte_lockptr', () => {
+		const r = run({cpus: ['pmd = pmdp_get_lockless(VA); l = pte_lockptr(pmd);']}, '0 0');
+		expect(r.flat.get('CPU0.l')).toMatch(/^&ptl:T\d+$/);
+	});
+	prim('pmd_lockptr', () => {
+		const r = run({cpus: ['pmd = pmdp_get_lockless(VA); l = pmd_lockptr(pmd);']}, '0 0');
+		expect(r.flat.get('CPU0.l')).toMatch(/^&ptl:T\d+$/);
+	});
+	prim('pmd_lock', () => {
+		const model = miniModel({cpus: ['pmd = pmdp_get_lockless(VA); l = pmd_lock(pmd); spin_unlock(l);', 'pmd = pmdp_get_lockless(VA2); l = pmd_lock(pmd); spin_unlock(l);']});
+		const r = run(model, '0 0 1 1');
+		// Both vas share one PMD table, so one lock: CPU1 spins on it.
+		expect(model.blockedReason(r.final, 1)).toMatch(/^spins on ptl of T\d+ in pmd_lock, held by CPU0$/);
+		const done = run(model, '0 0 1 1 0 1 1');
+		expect(done.final.locks).toEqual({}); // a free page-table lock leaves the state
+		expect(kinds(done)).toEqual([]);
+	});
+	prim('pte_offset_map_lock', () => {
+		// v6.4: one step; the lock is the PTE table's.
+		const old = run({cpus: ['pmd = pmdp_get_lockless(VA); ptl = pte_offset_map_lock(pmd, VA); pte_unmap_unlock(ptl);']}, '0 0');
+		expect(old.final.cpus[0]!.preempt).toBe(1);
+		expect(old.final.cpus[0]!.rcuDepth).toBe(0);
+		// v6.5: rcu_read_lock and read the PMD, then lock; a none PMD gives NULL.
+		const machine = 'pte_offset_map(v6_5); pgmap(pmem0, fsdax, PFN, 2); map(VA, PFN, write); mm_cpumask(0);';
+		const r = run({machine, cpus: ['pmd = pmdp_get_lockless(VA); ptl = pte_offset_map_lock(pmd, VA); pte_unmap_unlock(ptl); none = pte_offset_map_lock(pmd, 0x40000000);']}, '0 0');
+		expect(r.final.cpus[0]!.rcuDepth).toBe(1);
+		expect(r.final.cpus[0]!.wait).toMatchObject({kind: 'phase'});
+		const locked = run(r.model, '0 0 0');
+		expect(locked.final.cpus[0]!.preempt).toBe(1);
+		expect(locked.flat.get('CPU0.ptl')).toMatch(/^&ptl:T\d+$/);
+		const end = run(r.model, '0 0 0 0 0');
+		expect(end.final.cpus[0]!.locals.none).toBe(null);
+		expect(end.final.cpus[0]!.rcuDepth).toBe(0);
+		expect(kinds(end)).toEqual([]);
+	});
+	it('v6.5 pte_offset_map_lock re-checks the PMD after locking and retries', () => {
+		const machine = 'pte_offset_map(v6_5); pgmap(pmem0, fsdax, PFN, 2); map(VA, PFN, write); mm_cpumask(0, 1);';
+		const model = miniModel({machine, cpus: ['pmd = pmdp_get_lockless(VA); ptl = pte_offset_map_lock(pmd, VA);', 'ptep_get_and_clear(VA); free_pgtables(VA);']});
+		// CPU0 reads the PMD (its step 2), CPU1 zaps and unhooks the table, CPU0 locks: the PMD changed, so it retries and gets NULL.
+		const r = run(model, '0 0 1 1 0 0');
+		expect(r.notes.some(n => /the PMD changed under ptl of T\d+: unlock and retry/.test(n))).toBe(true);
+		expect(r.final.cpus[0]!.locals.ptl).toBe(null);
+		expect(r.final.cpus[0]!.preempt).toBe(0);
+	});
+	prim('pte_unmap_unlock', () => {
+		const r = run({cpus: ['pmd = pmdp_get_lockless(VA); ptl = pte_offset_map_lock(pmd, VA); pte = ptep_get(VA); pte_unmap_unlock(pte, ptl);']}, '0 0 0 0');
+		expect(r.final.cpus[0]!.preempt).toBe(0);
+		expect(r.final.locks).toEqual({});
+	});
+	prim('preempt_disable', () => {
+		expect(run({cpus: ['preempt_disable(); preempt_enable();']}, '0').final.cpus[0]!.preempt).toBe(1);
+	});
+	prim('preempt_enable', () => {
+		expect(run({cpus: ['preempt_disable(); preempt_enable();']}, '0 0').final.cpus[0]!.preempt).toBe(0);
+		expect(kinds(run({cpus: ['preempt_enable();']}, '0'))).toEqual(['oops']);
+	});
+	prim('spin_is_locked', () => {
+		const r = run({header: G, cpus: ['a = spin_is_locked(&l); spin_lock(&l); b = spin_is_locked(&l);']}, '0 0 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({a: false, b: true});
+	});
+	prim('mutex_is_locked', () => {
+		expect(run({header: G, cpus: ['mutex_lock(&m); a = mutex_is_locked(&m);']}, '0 0').final.cpus[0]!.locals.a).toBe(true);
+	});
+	prim('rwsem_is_locked', () => {
+		expect(run({header: G, cpus: ['down_read(&s); a = rwsem_is_locked(&s);']}, '0 0').final.cpus[0]!.locals.a).toBe(true);
+	});
+	prim('lockdep_assert_held', () => {
+		const r = run({header: G, cpus: ['lockdep_assert_held(&l); spin_lock(&l); lockdep_assert_held(&l); spin_unlock(&l);']}, '0 0 0 0');
+		expect(r.violations.map(v => v.message)).toEqual(['lockdep_assert_held(l): CPU0 does not hold it']);
+	});
+});
+
+describe('shared variables and atomics', () => {
+	it('globals: plain reads and writes are steps that invariants see', () => {
+		const r = run({header: G + '\ninvariant "x small" x < 2', cpus: ['x = x + 1; flag = true; x += 1;']}, '0 0 0');
+		expect(r.final.globals).toMatchObject({x: 2, flag: true, n: 1});
+		expect(r.violations.map(v => v.message)).toEqual(['invariant "x small" (line 11) is false after this step']);
+		expect(r.flat.get('global.x')).toBe('2');
+	});
+	it('READ_ONCE and WRITE_ONCE of a shared variable; READ_ONCE of anything else still reads a PTE', () => {
+		const r = run({header: G, cpus: ['WRITE_ONCE(x, 5); a = READ_ONCE(x); b = smp_load_acquire(&x); smp_store_release(&x, 7); pte = READ_ONCE(VA);']}, '0 0 0 0 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({a: 5, b: 5});
+		expect(r.final.globals.x).toBe(7);
+		expect(r.flat.get('CPU0.pte')).toBe('pte(pfn 0x100 WSD)');
+	});
+	prim('atomic_read', () => expect(run({header: G, cpus: ['a = atomic_read(&n);']}, '0').final.cpus[0]!.locals.a).toBe(1));
+	prim('atomic_set', () => expect(run({header: G, cpus: ['atomic_set(&n, 9);']}, '0').final.globals.n).toBe(9));
+	prim('atomic_inc', () => expect(run({header: G, cpus: ['atomic_inc(&n);']}, '0').final.globals.n).toBe(2));
+	prim('atomic_dec', () => expect(run({header: G, cpus: ['atomic_dec(n);']}, '0').final.globals.n).toBe(0));
+	prim('atomic_add', () => expect(run({header: G, cpus: ['atomic_add(3, &n);']}, '0').final.globals.n).toBe(4));
+	prim('atomic_sub', () => expect(run({header: G, cpus: ['atomic_sub(3, &n);']}, '0').final.globals.n).toBe(-2));
+	prim('atomic_inc_return', () => expect(run({header: G, cpus: ['a = atomic_inc_return(&n);']}, '0').final.cpus[0]!.locals.a).toBe(2));
+	prim('atomic_dec_return', () => expect(run({header: G, cpus: ['a = atomic_dec_return(&n);']}, '0').final.cpus[0]!.locals.a).toBe(0));
+	prim('atomic_dec_and_test', () => {
+		const r = run({header: G, cpus: ['a = atomic_dec_and_test(&n); b = atomic_dec_and_test(&n);']}, '0 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({a: true, b: false});
+	});
+	prim('atomic_inc_not_zero', () => {
+		const r = run({header: G, cpus: ['atomic_set(&n, 0); a = atomic_inc_not_zero(&n);']}, '0 0');
+		expect(r.final.cpus[0]!.locals.a).toBe(false);
+		expect(r.final.globals.n).toBe(0);
+	});
+	prim('atomic_add_unless', () => {
+		const r = run({header: G, cpus: ['a = atomic_add_unless(&n, 1, 1); b = atomic_add_unless(&n, 1, 0);']}, '0 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({a: false, b: true});
+		expect(r.final.globals.n).toBe(2);
+	});
+	prim('atomic_cmpxchg', () => {
+		const r = run({header: G, cpus: ['a = atomic_cmpxchg(&n, 1, 5); b = atomic_cmpxchg(&n, 1, 6);']}, '0 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({a: 1, b: 5});
+		expect(r.final.globals.n).toBe(5);
+	});
+	prim('atomic_xchg', () => {
+		const r = run({header: G, cpus: ['a = atomic_xchg(&n, 4);']}, '0');
+		expect(r.final.cpus[0]!.locals.a).toBe(1);
+		expect(r.final.globals.n).toBe(4);
+	});
+	prim('cmpxchg', () => {
+		const r = run({header: G, cpus: ['a = cmpxchg(&x, 0, 3); b = cmpxchg(&flag, true, true);']}, '0 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({a: 0, b: false});
+		expect(r.final.globals).toMatchObject({x: 3, flag: false});
+	});
+	prim('xchg', () => {
+		const r = run({header: G, cpus: ['a = xchg(&x, 8);']}, '0');
+		expect(r.final.cpus[0]!.locals.a).toBe(0);
+		expect(r.final.globals.x).toBe(8);
+	});
+	it('barriers are accepted and order nothing further (the model is sequentially consistent)', () => {
+		for (const b of ['smp_mb', 'smp_rmb', 'smp_wmb', 'barrier', 'smp_mb__after_atomic', 'smp_mb__before_atomic']) lockTested.add(b);
+		const r = run({cpus: ['smp_mb(); smp_rmb(); smp_wmb(); barrier(); smp_mb__after_atomic(); smp_mb__before_atomic();']}, '0 0 0 0 0 0');
+		expect(r.final.cpus[0]!.pc).toBe(-1);
+	});
+	it('a race on a plain counter loses an update; the atomic one does not', () => {
+		const lost = run({header: G, cpus: ['t = x; x = t + 1;', 't = x; x = t + 1;']}, '0 1 0 1');
+		expect(lost.final.globals.x).toBe(1);
+		const kept = run({header: G, cpus: ['atomic_inc(&n);', 'atomic_inc(&n);']}, '0 1');
+		expect(kept.final.globals.n).toBe(3);
+	});
+});
+
+it('every lock, page-table-lock and shared-variable primitive has a test', () => {
+	expect([...lockPrimitives, ...ptlPrimitives, ...sharedPrimitives].map(p => p.name).filter(n => !lockTested.has(n))).toEqual([]);
+});
