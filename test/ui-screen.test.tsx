@@ -195,3 +195,45 @@ describe('the screen and the keys', () => {
 		expect(r.frame()).not.toContain('On the screen');
 	});
 });
+
+describe('state the panes do not know, helpers and locks (the language grows)', () => {
+	const kref = (schedule: string, variant: string | null = null): Session => {
+		const s = createSession(openModel('scenarios/examples/kref-lookup.race', {variant}));
+		for (const t of parseSchedule(schedule)) {
+			const r = s.step(t);
+			if (!r.ok) throw new Error(r.reason);
+		}
+		return s;
+	};
+
+	it('shared variables and locks show in the generic section, highlighted when a step changes them', async () => {
+		const r = app(kref('0'), 120, 40);
+		await r.press(KEYS.escape);
+		const mid = pane(r.lines(), 'global, lock').join('\n');
+		expect(mid).toContain('global.linked true');
+		expect(mid).toContain('lock[table_lock] CPU0');
+		expect(mid).toContain('lock[obj_lock] free');
+		// at 80x24 the compact overview lists them too
+		const c = app(kref('0'), 80, 24);
+		await c.press(KEYS.escape);
+		expect(c.frame()).toContain('lock[table_lock] CPU0');
+	});
+
+	it('inside an inlined helper the CPU pane stays on the call site and names the helper’s statement; the timeline names the call site', async () => {
+		const r = app(kref('0 0'), 120, 40);
+		await r.press('0');
+		const cpu0 = pane(r.lines(), 'CPU0 lookup');
+		const at = cpu0.findIndex(l => /^▶\s*60 +got = obj_get\(\);/.test(l));
+		expect(at).toBeGreaterThan(-1);
+		expect(cpu0[at + 1]).toMatch(/↳ in obj_get\(\) L\d+: /);
+		await r.press('0');
+		expect(pane(r.lines(), 'timeline').join('\n')).toMatch(/← obj_get\(\) at L60/);
+	});
+
+	it('a CPU spinning on a lock says since which step its holder has it', async () => {
+		const r = app(kref('1 1 0', 'abba'), 120, 40);
+		await r.press(KEYS.escape);
+		const cpu0 = pane(r.lines(), 'CPU0 lookup').join(' ').replace(/\s+/g, ' ');
+		expect(cpu0).toContain('■ spins on table_lock in spin_lock, held by CPU1 since step 2');
+	});
+});

@@ -15,7 +15,7 @@ import {commandFor, type CommandId, type KeyName} from './keymap.js';
 import {helpPage, layoutKind, type Size, zoomOrder} from './layout.js';
 import {treeOrder} from './panes.js';
 import {otherStateLines, STATE_PANES} from './statepanes.js';
-import {type BranchInfo, changedPaths, cursorEffects, irqsOffSince, lastSteps, type MessageKind, type Overlay, type PathEntry, type View, type Zoom} from './view.js';
+import {blockedReasons, type BranchInfo, changedPaths, cursorEffects, irqsOffSince, lastSteps, type MessageKind, type Overlay, type PathEntry, type View, type Zoom} from './view.js';
 
 /** What a search found: a schedule from the point searched (a livelock's loop is its last `loop` steps). */
 export type SearchResult = {schedule: Transition[]; summary: string; loop?: number} | {schedule: null; summary: string};
@@ -737,6 +737,7 @@ export class Controller {
 			// the cursor is on the branch: path[i] is its ancestor at step i
 			irqsOffSince: irqsOffSince(i => path[i]!.state, cur.depth),
 			effects: cursorEffects(s.model, cur, prev, cur.state),
+			blocked: blockedReasons(s.model, path, cur.depth, cur.state),
 			lastSteps: lastSteps(path, cur.depth, s.model.cpuCount),
 			zoom: this.zoom,
 			ignoredKeys: this.ignoredKeys,

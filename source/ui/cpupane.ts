@@ -17,11 +17,11 @@ const hi = (changed: Set<string>, path: string, base: Style = {}): Style => (cha
 
 type CpuOpts = {width: number; height: number; zoom?: boolean};
 
-/** Lines of the CPU's block in the scenario source: [first statement, closing brace]. */
+/** Lines of the CPU's block in the scenario source: [first statement, closing brace] (an inlined helper's statements count at their call site). */
 function cpuRange(model: Model, cpu: number): [number, number] {
 	const c = model.program.cpus[cpu]!;
 	let first = c.endLine;
-	for (const i of c.instrs) first = Math.min(first, i.line);
+	for (const i of c.instrs) first = Math.min(first, i.via?.[0]?.line ?? i.line);
 	return [first, c.endLine];
 }
 
@@ -55,9 +55,11 @@ export function cpuPane(v: View, cpu: number, o: CpuOpts): Block {
 	const zoom = o.zoom ?? false;
 	const inner = Math.max(1, o.width - 2);
 	const rows = Math.max(0, o.height - 2);
-	const reason = model.blockedReason(state, cpu);
+	const reason = v.blocked ? (v.blocked[cpu] ?? null) : model.blockedReason(state, cpu);
 	const isLast = v.last?.cpu === cpu;
 	const lastStep = v.lastSteps?.[cpu] ?? null;
+	const lines = sourceLines(model);
+	const src = (n: number): string => lines[n - 1] ?? '';
 
 	// status
 	const status: Line[] = [];
@@ -119,9 +121,12 @@ export function cpuPane(v: View, cpu: number, o: CpuOpts): Block {
 
 	// source window around the CPU's line; a finished CPU's marker on the statement that ended it
 	const finished = c.pc < 0;
-	const here = finished ? (lastStep && !lastStep.irq && lastStep.line !== null ? lastStep.line : model.lineOf(state, cpu)) : model.lineOf(state, cpu);
+	// inside an inlined helper the pane stays in the CPU's block: the cursor on the call site, the helper's statement under it
+	const instr = finished ? undefined : model.instrAt(state, cpu);
+	const via = instr?.via?.length ? instr.via : null;
+	const here = finished ? (lastStep && !lastStep.irq && lastStep.line !== null ? lastStep.line : model.lineOf(state, cpu)) : (via?.[0]!.line ?? model.lineOf(state, cpu));
+	const inHelper: Line[] = via ? wrap(`↳ in ${via.map(x => `${x.fn}()`).join(' → ')} L${instr!.line}: ${untab(src(instr!.line)).trim()}`, Math.max(10, inner - 2)).map(t => [seg(`  ${t}`, reason ? {color: 'yellow'} : {color: 'cyan'})]) : [];
 	const [first, last] = cpuRange(model, cpu);
-	const src = sourceLines(model);
 	const numW = String(last).length;
 	const bps = new Set(v.breakpoints.filter(b => b.cpu === null || b.cpu === cpu).map(b => b.line));
 	const markW = bps.size ? 2 : 1;
@@ -130,7 +135,7 @@ export function cpuPane(v: View, cpu: number, o: CpuOpts): Block {
 		const cur = n === here;
 		const mark = (cur ? (finished ? '✓' : '▶') : ' ') + (bps.size ? (bps.has(n) ? BREAK_MARK : ' ') : '');
 		const body: Style = cur ? (finished ? {dim: true} : reason ? {color: 'yellow', bold: true} : {color: 'cyan', bold: true}) : {dim: n === last};
-		return fitOrWrap(untab(src[n - 1] ?? ''), textW, zoom).map((t, i) =>
+		return fitOrWrap(untab(src(n)), textW, zoom).map((t, i) =>
 			i === 0 ? [seg(mark[0]!, {color: 'cyan', bold: true}), ...(markW > 1 ? [seg(mark[1]!, {color: 'red', bold: true})] : []), seg(String(n).padStart(numW) + ' ', {dim: !cur, bold: cur}), seg(t, body)] : [seg(' '.repeat(markW + numW + 1)), seg(t, body)],
 		);
 	};
@@ -138,7 +143,10 @@ export function cpuPane(v: View, cpu: number, o: CpuOpts): Block {
 	let from = Math.max(first, here - Math.floor((srcRows - 1) / 3));
 	let to = Math.min(last, from + srcRows - 1);
 	from = Math.max(first, Math.min(from, to - srcRows + 1));
-	for (let n = from; n <= to && source.length < srcRows; n++) source.push(...sourceRow(n).slice(0, srcRows - source.length));
+	for (let n = from; n <= to && source.length < srcRows; n++) {
+		source.push(...sourceRow(n).slice(0, srcRows - source.length));
+		if (n === here && inHelper.length && source.length < srcRows) source.push(...inHelper.slice(0, zoom ? inHelper.length : 1).slice(0, srcRows - source.length));
+	}
 
 	const saidShown = said.slice(0, saidRows);
 	if (said.length > saidRows && saidShown.length) saidShown[saidShown.length - 1] = [...saidShown[saidShown.length - 1]!, seg(' …', {color: 'magenta'})];

@@ -142,7 +142,10 @@ export function statePanes(v: View, width: number, height: number, layout: 'row'
 		const pt = pageTableLines(v.state, v.changed, a - 2);
 		const pg = [...pgmapLines(v.state, v.changed), ...other];
 		const mm = memmapLines(v.state, v.changed);
-		return [box(a, height, pt, {title: [seg('page tables', {bold: true}), ...star(pt)]}), box(b, height, pg, {title: [seg(other.length ? 'dev_pagemap, other' : 'dev_pagemap', {bold: true}), ...star(pg)]}), box(c, height, mm, {title: [seg('memmap', {bold: true}), ...star(mm)]})];
+		// named for what it holds: dev_pagemap, then the kinds of the other entries (global, lock...)
+		const kinds = [...new Set(other.map(l => /^[A-Za-z_]+/.exec(l[0]?.text ?? '')?.[0] ?? 'other'))];
+		const middle = [...(pgmapLines(v.state, v.changed).length || !kinds.length ? ['dev_pagemap'] : []), ...kinds].join(', ');
+		return [box(a, height, pt, {title: [seg('page tables', {bold: true}), ...star(pt)]}), box(b, height, pg, {title: [seg(middle, {bold: true}), ...star(pg)]}), box(c, height, mm, {title: [seg('memmap', {bold: true}), ...star(mm)]})];
 	}
 	const parts: [string, Line[]][] = [
 		['memmap', memmapLines(v.state, v.changed)],

@@ -2,7 +2,7 @@
 // ran), the cursor's step followed by its effect lines (the same lines
 // `racewalk run` prints under a step), a livelock's loop marked.
 
-import {cpuLabel, sourceLine, statementText} from '../render/trace.js';
+import {callSites, cpuLabel, sourceLine, statementText} from '../render/trace.js';
 import {type Block, box, type Line, seg, type Style, wrap} from './text.js';
 import type {View} from './view.js';
 
@@ -56,7 +56,8 @@ export function timeline(v: View, width: number, height: number, o: {effectRows?
 			for (let c = 0; c < t.cpu; c++) line.push(seg(fitText(LANE_MARK, colW), {dim: true}));
 			// what the step ran (a folded `if (param) stmt;` shows `stmt;`), as the CLI's trace does
 			const before = v.path[d - 1]?.state;
-			const what = t.irq ? 'irq: IPI handler (flush_tlb_func)' : `${p.line ?? ''} ${before ? statementText(v.model, before, t, p.line) : sourceLine(v.model, p.line)}`;
+			// an inlined helper's statement names its call site, as the trace does
+			const what = t.irq ? 'irq: IPI handler (flush_tlb_func)' : `${p.line ?? ''} ${before ? statementText(v.model, before, t, p.line) + callSites(v.model, before, t) : sourceLine(v.model, p.line)}`;
 			const note = p.userNote ? ` «${p.userNote}»` : '';
 			const room = inner - lead - colW * t.cpu;
 			line.push(seg(fitText(what, Math.min(room, Math.max(colW, what.length))), bad ? {...base, color: 'red'} : t.irq ? {...base, color: 'magenta'} : base));

@@ -5,7 +5,7 @@ import type {Model} from '../lang/interpreter.js';
 import type {Machine, Transition, Violation} from '../machine/types.js';
 import {irqsOffSteps} from '../render/blocked.js';
 import {changes} from '../machine/flatten.js';
-import {effectLines} from '../render/trace.js';
+import {blockedWithHistory, effectLines, type TraceStep} from '../render/trace.js';
 
 /** One step of the path (a Point satisfies it). */
 export type PathEntry = {
@@ -84,6 +84,8 @@ export type View = {
 	ignoredKeys?: number;
 	/** First line of the help shown (the help scrolls). */
 	helpScroll?: number;
+	/** Per CPU, why it cannot move, with the history the state does not hold (a lock: held since which step); null: it can. */
+	blocked?: (string | null)[];
 	/** The param sets opened by :set, each a root with its own tree (empty: only one). */
 	roots?: {params: string; branches: number; current: boolean}[];
 	/** The loop of a livelock on this branch: steps [from, to] repeat for ever. */
@@ -101,6 +103,17 @@ export function lastSteps(path: readonly PathEntry[], cursor: number, cpus: numb
 		left--;
 	}
 	return out;
+}
+
+/** Per CPU, its blocked reason; a CPU waiting on a lock says since which step the holder has it (render/trace). */
+export function blockedReasons(model: Model, path: readonly PathEntry[], cursor: number, state: Machine): (string | null)[] {
+	let steps: TraceStep[] | null = null;
+	return state.cpus.map(c => {
+		if (c.wait?.kind !== 'lock') return model.blockedReason(state, c.id);
+		// the path's states as trace steps, built only when a CPU waits on a lock
+		steps ??= path.slice(1, cursor + 1).flatMap((p, i) => (p.transition && p.state && path[i]!.state ? [{n: p.depth, transition: p.transition, line: p.line, before: path[i]!.state!, after: p.state, notes: p.notes ?? [], violations: p.violations}] : []));
+		return blockedWithHistory(model, steps, state, c.id);
+	});
 }
 
 /** The effect lines of the step that led to `state` (none at the root). */
@@ -142,6 +155,7 @@ export function viewOfPath(model: Model, states: Machine[], path: PathEntry[], c
 		changed: changedPaths(prev, state),
 		irqsOffSince: irqsOffSince(i => states[i]!, cursor),
 		effects: cursorEffects(model, path[cursor], prev, state),
+		blocked: blockedReasons(model, path, cursor, state),
 		lastSteps: lastSteps(path, cursor, model.cpuCount),
 		...extra,
 	};
