@@ -70,8 +70,7 @@ describe('what a step did', () => {
 
 	it('at 80x24 the effects are on screen too, and the TLB hit after the removal', async () => {
 		const r = app(fresh(RACE), 80, 24);
-		await r.press('0'); // nothing: just settle with a CPU0 step
-		await r.press(KEYS.left);
+		await r.press(KEYS.escape);
 		expect(r.frame()).toContain('↳ memmap and memory of pfn 0x100');
 		await r.press('2');
 		// wrapped to the pane, never cut
