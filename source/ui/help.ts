@@ -25,6 +25,7 @@ export const LEGEND: readonly [string, string][] = [
 	['▾ +N more', 'lines below the edge of a pane (z zooms it)'],
 	['W S D', 'PTE bits: writable, special, devmap (huge: a PMD-level leaf)'],
 	['T0 T1..', 'page-table pages: PGD T0, PUD T1, PMD T2, PTE T3...; └[i] is the slot'],
+	['global.x lock[l]', 'shared variables and locks (and any state without a pane of its own), in the state pane named for them'],
 	['map ref pin mem', "memmap columns: struct page present or REMOVED, refcount, pins, the pfn's memory (backed, UNBACKED, or who owns it now)"],
 	['E21 E25 NOW', 'the kernel era modelled: E21 = v5.11-v5.15, E25 = v6.10-v6.16, NOW = after devmap left GUP'],
 	['S1..S10', 'the checks: S1 memmap use-after-free, S2 stale mapping, S3 pin across removal, S4 hung task or deadlock, S5 TLB coherence, S6 freed page table read, S7 gup page not mapped in its window, S8 livelock, S9 pin after the pin check, S10 TLB entry after a zap'],
