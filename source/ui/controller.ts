@@ -5,12 +5,12 @@
 
 import {formatSchedule} from '../lang/schedule.js';
 import type {Transition} from '../machine/types.js';
-import {mulberry32} from '../explore/prng.js';
 import {irqsOffSince as irqsOffNote} from '../render/blocked.js';
 import {sourceLine, statementText} from '../render/trace.js';
 import {count} from '../render/wrap.js';
 import type {Point, PointId, Session} from '../session/types.js';
-import {sharedKey} from '../explore/fasthash.js';
+import {execLine} from './commandline.js';
+import {continueRandom, existingPath} from './continue.js';
 import {commandFor, type CommandId, type KeyName} from './keymap.js';
 import {helpPage, layoutKind, type Size, zoomOrder} from './layout.js';
 import {treeOrder} from './panes.js';
@@ -74,7 +74,8 @@ export class Controller {
 	private searching: AbortController | null = null;
 	private pathKey = '';
 	private pathCache: Point[] = [];
-	private notesVersion = 0;
+	/** Bumped when a note changes (the path cache keys on it). */
+	notesVersion = 0;
 	private violationsOf: Point[] | null = null;
 	private pathViolations: View['violations'] = [];
 
@@ -98,7 +99,7 @@ export class Controller {
 		return this.session !== o.session || this.session.version !== o.version || JSON.stringify(this.session.breakpoints) !== o.breakpoints;
 	}
 
-	private say(text: string, kind: MessageKind = 'info'): void {
+	say(text: string, kind: MessageKind = 'info'): void {
 		this.message = {text, kind};
 	}
 
@@ -301,7 +302,7 @@ export class Controller {
 
 	// ------------------------------------------------------------ actions
 
-	private attempt(f: () => void): void {
+	attempt(f: () => void): void {
 		try {
 			f();
 		} catch (err) {
@@ -309,7 +310,7 @@ export class Controller {
 		}
 	}
 
-	private describe(p: Point): string {
+	describe(p: Point): string {
 		const t = p.transition;
 		if (!t) return 'initial state';
 		if (t.irq) return `CPU${t.cpu} took its interrupt`;
@@ -384,7 +385,7 @@ export class Controller {
 		this.toggleBreak(line, cpu);
 	}
 
-	private listBreaks(): void {
+	listBreaks(): void {
 		const bs = this.session.breakpoints;
 		if (!bs.length) {
 			this.say('no breakpoints (:break N sets one, b on the current line)');
@@ -393,7 +394,7 @@ export class Controller {
 		this.say(`breakpoints: ${bs.map(b => (b.kind === 'line' ? `${b.cpu === null ? '' : `${b.cpu}:`}${b.line}` : b.text)).join(', ')}  (:clear N removes)`);
 	}
 
-	private clearBreak(line: number): void {
+	clearBreak(line: number): void {
 		const s = this.session;
 		const before = s.breakpoints.length;
 		for (let i = s.breakpoints.length - 1; i >= 0; i--) {
@@ -407,74 +408,11 @@ export class Controller {
 	continueRandom(): void {
 		const s = this.session;
 		const seed = this.seed++;
-		const next = mulberry32(seed);
 		const before = s.branches.length;
-		let steps = 0;
-		let stop = 'end: no CPU can move';
-		let kind: MessageKind = 'info';
-		// states since the last step that passed a progress label: one seen again is a cycle
-		let seen = new Map<string, number>([[sharedKey(s.cursor.state), s.cursor.depth]]);
-		let run: Point[] = [s.cursor];
-		while (steps < CONTINUE_LIMIT) {
-			const en = s.model.enabled(s.cursor.state);
-			if (en.length === 0) {
-				const stuck = s.cursor.state.cpus.some(c => c.pc >= 0);
-				stop = stuck ? 'end: every unfinished CPU is blocked' : 'end: every CPU finished';
-				break;
-			}
-			const t = en[Math.floor(next() * en.length)]!;
-			const r = s.step(t);
-			if (!r.ok) {
-				stop = r.reason;
-				kind = 'warn';
-				break;
-			}
-			steps++;
-			const p = r.point;
-			if (p.violations.length) {
-				stop = `violation ${p.violations[0]!.kind} (${p.violations[0]!.check}) at step ${p.depth}`;
-				kind = 'error';
-				break;
-			}
-			if (p.progress) {
-				seen = new Map();
-				run = [];
-			}
-			run.push(p);
-			const key = sharedKey(p.state);
-			const again = seen.get(key);
-			if (again !== undefined && this.fairLoop(run.filter(x => x.depth >= again))) {
-				this.loops.set(s.branch.name, {from: again + 1, to: p.depth});
-				stop = `livelock? the run is back in the state of step ${again} without progress: steps ${again + 1}-${p.depth} loop (↻); e searches for the livelock`;
-				kind = 'error';
-				break;
-			}
-			seen.set(key, p.depth);
-			const bp = s.breakpoints.find(b => (b.kind === 'line' ? (b.cpu === null || b.cpu === t.cpu) && p.state.cpus[t.cpu]!.pc >= 0 && s.model.lineOf(p.state, t.cpu) === b.line : safeTest(b.test, p)));
-			if (bp) {
-				stop = bp.kind === 'line' ? `breakpoint at line ${bp.line} (CPU${t.cpu})` : `breakpoint: ${bp.text}`;
-				kind = 'ok';
-				break;
-			}
-		}
-		if (steps >= CONTINUE_LIMIT) stop = `stopped after ${CONTINUE_LIMIT} steps`;
+		const r = continueRandom(s, seed, CONTINUE_LIMIT);
+		if (r.loop) this.loops.set(s.branch.name, r.loop);
 		const fork = s.branches.length > before ? `, new branch ${s.branch.name}` : '';
-		this.say(`continue (seed ${seed}): ${count(steps, 'step')}${fork}; ${stop}`, kind);
-	}
-
-	/**
-	 * A cycle (points from the repeated state to its repeat) that a fair
-	 * scheduler could run for ever: every CPU that never moves in it is unable
-	 * to move somewhere in it (as the livelock search requires, weak fairness).
-	 */
-	private fairLoop(cycle: Point[]): boolean {
-		const m = this.session.model;
-		const moved = new Set(cycle.slice(1).map(p => p.transition!.cpu));
-		for (let cpu = 0; cpu < m.cpuCount; cpu++) {
-			if (moved.has(cpu)) continue;
-			if (cycle.every(p => m.enabled(p.state).some(t => t.cpu === cpu))) return false;
-		}
-		return true;
+		this.say(`continue (seed ${seed}): ${count(r.steps, 'step')}${fork}; ${r.stop}`, r.kind);
 	}
 
 	save(path?: string, force = false): void {
@@ -507,7 +445,7 @@ export class Controller {
 				this.say(`searching from step ${s.point(from).depth}: ${text}  (Esc cancels)`);
 				this.onChange();
 			}, this.searching.signal);
-			const existing = r.schedule ? this.existingPath(from, r.schedule) : null;
+			const existing = r.schedule ? existingPath(s, from, r.schedule) : null;
 			if (!r.schedule) this.say(r.summary, 'warn');
 			else if (r.schedule.length === 0) this.say(`${r.summary}: the violation is already here`, 'warn');
 			else if (existing !== null && r.loop === undefined) {
@@ -535,18 +473,6 @@ export class Controller {
 		}
 	}
 
-	/** The point reached from `from` along `schedule` if the tree already holds that whole path. */
-	private existingPath(from: PointId, schedule: readonly Transition[]): PointId | null {
-		const s = this.session;
-		let p = s.point(from);
-		for (const t of schedule) {
-			const next = p.children.map(id => s.point(id)).find(c => c.transition?.cpu === t.cpu && c.transition.irq === t.irq);
-			if (!next) return null;
-			p = next;
-		}
-		return p.id;
-	}
-
 	/**
 	 * A note where a livelock's loop starts (kept in recordings; the exports
 	 * mark the loop from it), on the step before the loop as `explore --record`
@@ -560,128 +486,9 @@ export class Controller {
 		s.goto(loop.to);
 	}
 
-	/** A `:` command line. */
+	/** A `:` command line (commandline.ts). */
 	exec(line: string): void {
-		const [word = '', ...restWords] = line.split(/\s+/);
-		const rest = line.slice(word.length).trim();
-		const s = this.session;
-		switch (word) {
-			case 'goto':
-			case 'g': {
-				const n = Number(rest);
-				if (!/^\d+$/.test(rest)) this.say(`:goto needs a step number (0-${s.branch.head === s.cursor.id ? s.cursor.depth : s.point(s.branch.head).depth})`, 'warn');
-				else if (s.goto(n)) this.say(`step ${n}: ${this.describe(s.cursor)}`);
-				else this.say(`:goto ${n}: branch ${s.branch.name} has steps 0-${s.point(s.branch.head).depth}`, 'warn');
-				break;
-			}
-			case 'break':
-			case 'b': {
-				if (!rest) {
-					this.listBreaks();
-					break;
-				}
-				const del = /^-(\d+)$/.exec(rest);
-				if (del) {
-					this.clearBreak(Number(del[1]));
-					break;
-				}
-				const m = /^(?:(\d+):)?(\d+)$/.exec(rest);
-				if (!m) this.say(':break needs a line number (or cpu:line); :break lists, :clear N removes', 'warn');
-				else this.breakAt(Number(m[2]), m[1] === undefined ? null : Number(m[1]));
-				break;
-			}
-			case 'clear': {
-				if (!rest) {
-					const n = s.breakpoints.length;
-					s.breakpoints.splice(0);
-					this.say(n ? `${n} breakpoint${n === 1 ? '' : 's'} removed` : 'no breakpoints to remove', n ? 'ok' : 'info');
-				} else if (/^\d+$/.test(rest)) this.clearBreak(Number(rest));
-				else this.say(':clear N removes the breakpoint on line N (:clear alone removes all)', 'warn');
-				break;
-			}
-			case 'note':
-				this.attempt(() => {
-					s.setNote(rest);
-					this.notesVersion++;
-					this.say(rest ? `note on step ${s.cursor.depth}: ${rest}` : `note removed from step ${s.cursor.depth}`);
-				});
-				break;
-			case 'save':
-			case 'w':
-			case 'save!':
-			case 'w!':
-				if (word.endsWith('!') && !rest) this.say(`:${word} needs a file name (:${word} FILE overwrites FILE)`, 'warn');
-				else this.save(rest || undefined, word.endsWith('!'));
-				break;
-			case 'swap': {
-				const r = s.swapWithPrevious();
-				if (r.ok) this.say(`swapped steps ${r.point.depth - 1} and ${r.point.depth}${r.newBranch ? `  → new branch ${r.newBranch}` : ''}`, 'ok');
-				else this.say(r.reason, 'warn');
-				break;
-			}
-			case 'set': {
-				if (!this.services.reopen) {
-					this.say(':set is not available here', 'warn');
-					break;
-				}
-				const sets = {...this.sets};
-				for (const item of restWords) {
-					const eq = item.indexOf('=');
-					if (eq <= 0) {
-						this.say(`:set ${item}: expected name=value`, 'warn');
-						return;
-					}
-					sets[item.slice(0, eq)] = item.slice(eq + 1);
-				}
-				if (!restWords.length) {
-					this.say(`params: ${Object.entries(s.model.program.params).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-					break;
-				}
-				let fresh: Session;
-				try {
-					fresh = this.services.reopen(sets);
-				} catch (err) {
-					// the model layer speaks CLI (--set x=y: ...); here it is :set
-					this.say((err instanceof Error ? err.message : String(err)).replace(/^--set\b/, ':set'), 'error');
-					break;
-				}
-				// the old session's branches and notes are not thrown away: saved first, as on quit
-				let saved = '';
-				if (this.services.autosave) {
-					try {
-						saved = `session saved to ${this.services.autosave(s)}; `;
-					} catch (err) {
-						saved = `could not save the session (${err instanceof Error ? err.message : String(err)}); `;
-					}
-				}
-				// each param set is a root of its own, kept with its tree: :set back to it returns there
-				const paramsOf = (x: Session): string => JSON.stringify(x.model.program.params);
-				if (!this.roots.some(r => r.session === s)) this.roots.push({sets: this.sets, session: s});
-				const known = this.roots.find(r => paramsOf(r.session) === paramsOf(fresh));
-				const old = Object.entries(this.sets).map(([k, v]) => `${k}=${v}`).join(' ') || '(the defaults)';
-				if (known) {
-					this.session = known.session;
-					this.sets = known.sets;
-				} else {
-					fresh.breakpoints = [...s.breakpoints];
-					this.roots.push({sets, session: fresh});
-					this.session = fresh;
-					this.sets = sets;
-				}
-				const now = Object.entries(sets).map(([k, v]) => `${k}=${v}`).join(' ');
-				this.say(`${saved}${known ? `back to the tree of ${now} (branch ${this.session.branch.name}, step ${this.session.cursor.depth})` : `restarted with ${now}`}; the tree of ${old} is kept (:set ${old === '(the defaults)' ? 'k=v' : old} returns to it; t lists the roots)`, 'ok');
-				break;
-			}
-			case 'q':
-			case 'quit':
-				this.say('press q to quit', 'info');
-				break;
-			case 'help':
-				this.overlay = 'help';
-				break;
-			default:
-				this.say(`unknown command :${word} (try :goto N, :break N, :clear N, :note text, :save [path], :save! path, :swap, :set k=v)`, 'warn');
-		}
+		execLine(this, line);
 	}
 
 	// ------------------------------------------------------------ view
@@ -745,13 +552,5 @@ export class Controller {
 			loop: this.loops.get(s.branch.name) ?? null,
 			roots: this.roots.length > 1 ? this.roots.map(r => ({params: Object.entries(r.sets).map(([k, v]) => `${k}=${v}`).join(' ') || '(the defaults)', branches: r.session.branches.length, current: r.session === s})) : [],
 		};
-	}
-}
-
-function safeTest(test: (m: Point['state']) => boolean, p: Point): boolean {
-	try {
-		return test(p.state);
-	} catch {
-		return false;
 	}
 }
