@@ -174,6 +174,18 @@ describe('the screen and the keys', () => {
 		expect(r.ctl.current!.key('q')).toBe('quit');
 	});
 
+	it('the help scrolls to its last line, also under a violation banner at 80x24', async () => {
+		const r = app(fresh(RACE), 80, 24);
+		await r.press('?');
+		for (let i = 0; i < 12; i++) await r.press('\x1b[6~');
+		expect(r.frame()).toContain('Esc or ? closes this help');
+		const m = /lines (\d+)-(\d+) of (\d+)/.exec(r.frame())!;
+		expect(m[2]).toBe(m[3]);
+		// and back to the top
+		for (let i = 0; i < 12; i++) await r.press('\x1b[5~');
+		expect(r.frame()).toMatch(/lines 1-\d+ of/);
+	});
+
 	it('the help scrolls and explains every glyph and code on screen', async () => {
 		const r = app(fresh(), 80, 24);
 		await r.press('?');

@@ -12,7 +12,7 @@ import type {Point, PointId, Session} from '../session/types.js';
 import {execLine} from './commandline.js';
 import {continueRandom, existingPath} from './continue.js';
 import {commandFor, type CommandId, type KeyName} from './keymap.js';
-import {helpPage, layoutKind, type Size, zoomOrder} from './layout.js';
+import {bodyRows, helpPage, layoutKind, type Size, zoomOrder} from './layout.js';
 import {treeOrder} from './panes.js';
 import {otherStateLines, STATE_PANES} from './statepanes.js';
 import {blockedReasons, type BranchInfo, changedPaths, cursorEffects, irqsOffSince, lastSteps, type MessageKind, type Overlay, type PathEntry, type View, type Zoom} from './view.js';
@@ -161,8 +161,10 @@ export class Controller {
 			return null;
 		}
 		const size = this.size ?? {columns: 100, rows: 30};
-		const page = Math.max(1, size.rows - 12);
-		const {max} = helpPage(size.columns, size.rows - 6, 0);
+		// the same page the layout draws: its last line can be reached, no further
+		const body = bodyRows(this.view(), size);
+		const page = Math.max(1, body - 3);
+		const {max} = helpPage(size.columns, body, 0);
 		const delta = {up: -1, k: -1, down: 1, j: 1, pageup: -page, pagedown: page, ' ': page, home: -Infinity, end: Infinity}[name];
 		if (delta !== undefined) this.helpScroll = Math.max(0, Math.min(max, this.helpScroll + delta));
 		return null;

@@ -51,6 +51,13 @@ function zoomed(v: View, W: number, body: number): Block {
 	return statePanes(v, W, body, 'compact')[0]!;
 }
 
+/** Rows between the header (with the banner) and the message: the panes' or an overlay's height. */
+export function bodyRows(v: View, size: Size): number {
+	const kind = layoutKind(size);
+	const top = headerLines(v, size.columns).length + bannerLines(v, size.columns, kind === 'minimal' ? 1 : 2).length;
+	return size.rows - 1 - top - 1 - messageLines(v, size.columns, kind === 'minimal' ? 1 : 2).length;
+}
+
 export function screenLines(v: View, size: Size): Line[] {
 	const kind = layoutKind(size);
 	if (kind === 'too-small') return tooSmall(size, v.ignoredKeys);
@@ -59,7 +66,7 @@ export function screenLines(v: View, size: Size): Line[] {
 	const out: Line[] = headerLines(v, W).map(l => fit(l, W));
 	for (const l of bannerLines(v, W, kind === 'minimal' ? 1 : 2)) out.push(fit(l, W));
 	const message = messageLines(v, W, kind === 'minimal' ? 1 : 2);
-	const body = R - out.length - 1 - message.length;
+	const body = bodyRows(v, size);
 	const blocks: Block[] = [];
 	if (v.overlay === 'help') {
 		const page = helpPage(W, body, v.helpScroll ?? 0);
