@@ -3,6 +3,7 @@
 // repeats a state without progress, a result the tree already holds is gone
 // to rather than added again, and what the TUI writes goes to .racewalk/.
 
+import {spawnSync} from 'node:child_process';
 import {existsSync, mkdtempSync, readdirSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
@@ -10,6 +11,7 @@ import React from 'react';
 import {afterAll, afterEach, describe, expect, it} from 'vitest';
 import {openModel} from '../source/commands/common.js';
 import {parseSchedule} from '../source/lang/schedule.js';
+import {loadRecording} from '../source/session/recording.js';
 import {createSession} from '../source/session/session.js';
 import type {Session} from '../source/session/types.js';
 import {App} from '../source/ui/App.js';
@@ -107,6 +109,24 @@ describe('e and c see livelocks', () => {
 		expect(s.branches.length).toBe(1);
 		expect(s.cursor.depth).toBe(7);
 		expect(r.frame()).toContain('already on branch main (step 7)');
+	});
+});
+
+describe('a recorded livelock', () => {
+	it('a livelock branch of explore --record opens with its loop marked (from its note)', async () => {
+		const file = join(dir, 'explored.json');
+		const r0 = spawnSync(process.execPath, ['dist/cli.js', 'explore', 'fsdax-unbind-2021', '--record', file], {encoding: 'utf8'});
+		expect(r0.status, r0.stderr).toBe(1);
+		const {session} = loadRecording(file);
+		const r = app(session);
+		await r.press(':', ...'goto 0'.split(''), '\r');
+		const s = r.ctl.current!.session;
+		s.switchBranch('livelock');
+		s.goto(s.point(s.branch.head).depth);
+		await r.press('\x1b');
+		const f = r.frame();
+		expect(f).toMatch(/↻ loop \d+-\d+ repeats/);
+		expect(r.lines().filter(l => / ↻ /.test(l)).length).toBeGreaterThanOrEqual(5);
 	});
 });
 

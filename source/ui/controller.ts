@@ -7,6 +7,7 @@ import {formatSchedule} from '../lang/schedule.js';
 import type {Transition} from '../machine/types.js';
 import {irqsOffSince as irqsOffNote} from '../render/blocked.js';
 import {sourceLine, statementText} from '../render/trace.js';
+import {loopStart} from '../render/diagram.js';
 import {count} from '../render/wrap.js';
 import type {Point, PointId, Session} from '../session/types.js';
 import {execLine} from './commandline.js';
@@ -488,6 +489,12 @@ export class Controller {
 		s.goto(loop.to);
 	}
 
+	/** A recorded livelock branch (explore --record, an earlier e): its loop from the note on the step it starts after. */
+	private loopFromNote(path: Point[]): {from: number; to: number} | null {
+		const at = loopStart(path);
+		return at === undefined || at >= path.length - 1 ? null : {from: at + 1, to: path.length - 1};
+	}
+
 	/** A `:` command line (commandline.ts). */
 	exec(line: string): void {
 		execLine(this, line);
@@ -551,7 +558,7 @@ export class Controller {
 			zoom: this.zoom,
 			ignoredKeys: this.ignoredKeys,
 			helpScroll: this.helpScroll,
-			loop: this.loops.get(s.branch.name) ?? null,
+			loop: this.loops.get(s.branch.name) ?? this.loopFromNote(path),
 			roots: this.roots.length > 1 ? this.roots.map(r => ({params: Object.entries(r.sets).map(([k, v]) => `${k}=${v}`).join(' ') || '(the defaults)', branches: r.session.branches.length, current: r.session === s})) : [],
 		};
 	}
