@@ -72,6 +72,13 @@ export function preemptAdd(ctx: Ctx, n: number): void {
 	});
 }
 
+/** rcu_read_lock / rcu_read_unlock as parts of a larger primitive (pte_offset_map_lock). */
+export function rcuAdd(ctx: Ctx, n: number): void {
+	changeReader(ctx, c => {
+		c.rcuDepth = Math.max(0, c.rcuDepth + n);
+	});
+}
+
 export function irqsOff(ctx: Ctx, save: boolean): void {
 	changeReader(ctx, c => {
 		if (save) c.irqSaved.push(c.irqsOn);

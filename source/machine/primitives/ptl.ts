@@ -4,10 +4,9 @@
 // v6.5+: rcu_read_lock, read the PMD, fail on none or huge, lock, re-check the
 // PMD and retry if it changed). Also the lock queries and preempt_disable.
 
-import {type Ctx, rd, violate, wr} from '../context.js';
-import {available, heldBy, lockKey, lockLabel, preemptAdd, release, take} from '../locks.js';
+import {type Ctx, rd, violate} from '../context.js';
+import {available, heldBy, lockKey, lockLabel, preemptAdd, rcuAdd, release, take} from '../locks.js';
 import {tableAt} from '../pagetable.js';
-import {isReader, readerExit} from '../rcu.js';
 import type {LockValue, PmdValue} from '../types.js';
 import {hex} from '../values.js';
 import {readEntry} from './pgtable.js';
@@ -27,19 +26,6 @@ function pmdTableOf(ctx: Ctx, pmd: PmdValue, prim: string): number {
 	const t = tableAt(ctx.m.pt, pmd.va, 2);
 	if (t === undefined) throw new Oops(`${prim}: no PMD table for va ${hex(pmd.va)}`);
 	return t;
-}
-
-function rcuLock(ctx: Ctx): void {
-	ctx.m.cpus[ctx.cpu]!.rcuDepth += 1;
-	wr(ctx, `irq:${ctx.cpu}`);
-}
-
-function rcuUnlock(ctx: Ctx): void {
-	wr(ctx, `irq:${ctx.cpu}`);
-	const c = ctx.m.cpus[ctx.cpu]!;
-	const was = isReader(c);
-	c.rcuDepth = Math.max(0, c.rcuDepth - 1);
-	if (was && !isReader(c)) readerExit(ctx, ctx.cpu);
 }
 
 /** The PMD for va now, as pmdp_get_lockless reads it (S6 if a table on the way was freed). */
@@ -117,10 +103,10 @@ export const ptlPrimitives: Primitive[] = [
 				readEntry(ctx, table, 1, va, PTL);
 				return lockStep(ctx, table);
 			}
-			rcuLock(ctx);
+			rcuAdd(ctx, 1);
 			const now = currentPmd(ctx, va, PTL);
 			if (!now.present || now.leaf) {
-				rcuUnlock(ctx);
+				rcuAdd(ctx, -1);
 				ctx.notes.push(`${PTL}: the PMD is ${now.present ? 'huge' : 'none'}: returns NULL`);
 				return null;
 			}
@@ -145,7 +131,7 @@ export const ptlPrimitives: Primitive[] = [
 			release(ctx, argLock(v, 'pte_unmap_unlock'), 'excl', 'pte_unmap_unlock');
 			preemptAdd(ctx, -1);
 			rd(ctx, 'settings');
-			if (ctx.m.settings.pteMap !== 'v6_4') rcuUnlock(ctx);
+			if (ctx.m.settings.pteMap !== 'v6_4') rcuAdd(ctx, -1);
 			return null;
 		},
 	},
@@ -220,7 +206,7 @@ function recheck(ctx: Ctx, table: number, va: number): PrimResult {
 	if (va < 0 || ctx.m.settings.pteMap === 'v6_5_no_recheck' || pmdStill(ctx, va, table, PTL)) return lockValue(name);
 	release(ctx, name, 'excl', PTL);
 	preemptAdd(ctx, -1);
-	rcuUnlock(ctx);
+	rcuAdd(ctx, -1);
 	ctx.notes.push(`${PTL}: the PMD changed under ${lockLabel(name)}: unlock and retry`);
 	return {repeat: true};
 }
