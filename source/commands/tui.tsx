@@ -8,7 +8,6 @@ import {DEFAULT_SCENARIO} from '../lang/load.js';
 import {createSession} from '../session/session.js';
 import type {Session} from '../session/types.js';
 import {type Command, EXIT, openModel, parseFlags, parseSets, productionReact, UsageError} from './common.js';
-import {openRecording, recordingTui} from './recorded.js';
 import {count} from '../render/wrap.js';
 
 const HELP = `
@@ -94,6 +93,8 @@ export const tuiCommand: Command = {
 		if (cli.input[0] !== undefined && isRecordingPath(target)) {
 			if (cli.flags.set.length || cli.flags.variant !== undefined) throw new UsageError(`${target}: a recording keeps its own params and variant (use :set k=v inside)`);
 			// the same as `racewalk replay FILE --tui`: verified, every branch, the cursor
+			// (recordings and their schema load only here: not before a scenario's first frame)
+			const {openRecording, recordingTui} = await import('./recorded.js');
 			const loaded = openRecording(target);
 			if (!tty) return noTty(io, target, true);
 			return recordingTui(target, loaded, io);
