@@ -5,6 +5,7 @@
 
 import {existsSync} from 'node:fs';
 import {asUsageError, EXIT, processIo, type Command, UsageError} from './commands/common.js';
+import {visible} from './lang/visible.js';
 
 const HELP = `racewalk - a multi-CPU stepping debugger for races in Linux mm code
 
@@ -69,7 +70,8 @@ async function usageErrors(io: ReturnType<typeof processIo>, run: () => Promise<
 	} catch (err) {
 		const usage = asUsageError(err);
 		if (!usage) throw err;
-		io.err(`racewalk: ${usage.detail ?? usage.message}`);
+		// one line (a diagnostic adds its own excerpt): a newline from a file is spelled out
+		io.err(`racewalk: ${usage.detail ?? visible(usage.message)}`);
 		return EXIT.usage;
 	}
 }

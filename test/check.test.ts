@@ -45,6 +45,15 @@ describe('racewalk check', () => {
 		expect(e.out.replace(/\s+/g, ' ')).toContain('deadlock: CPU0 holds table_lock and spins on obj_lock in spin_lock, held by CPU1; CPU1 holds obj_lock and spins on table_lock in spin_lock, held by CPU0');
 	});
 
+	it("a base 'expect safe' still holds in a variant for the kinds the variant does not name", () => {
+		const file = join(tmp, 'inherit.race');
+		writeFileSync(file, 'scenario inherit\nparam bug = false\nexpect safe\nvariant v "" (bug = true) {\n\texpect violation deadlock\n}\nspinlock_t a;\ncpu 0 "x" {\n\tassert !bug "asserted";\n\tif (bug) spin_lock(&a);\n\tif (bug) spin_lock(&a);\n}\n');
+		const r = cli('check', file);
+		expect(r.out).toMatch(/inherit\s+v\s+violation deadlock\s+reachable/);
+		expect(failRows(r.out)).toEqual([expect.stringMatching(/^inherit\s+v\s+nothing else\s+assert\s+/)]);
+		expect(r.code).toBe(1);
+	});
+
 	it('passes (exit 0) on built-ins whose expectations all hold', () => {
 		const r = cli('check', 'devdax-unbind', 'fsdax-unbind-2021-noref', '--max-states', '1000000');
 		const fails = failRows(r.out).filter(l => !l.includes('pmd'));

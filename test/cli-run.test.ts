@@ -15,7 +15,7 @@ describe('the command line says what it can', () => {
 		expect(r.out).toContain('   4  CPU1  L');
 		expect(r.out).not.toContain('   5  CPU1');
 		expect(r.err.trim().split('\n')).toHaveLength(1);
-		expect(r.err).toMatch(/^racewalk: step 5 \(1\): CPU1 is blocked in flush_tlb_mm_range: waiting for ack from CPU0, CPU2.*; possible there: 0 i0 2 i2\n$/);
+		expect(r.err).toMatch(/^racewalk: devdax-unbind: step 5 \(1\): CPU1 is blocked in flush_tlb_mm_range: waiting for ack from CPU0, CPU2.*; possible there: 0 i0 2 i2\n$/);
 	});
 
 	it('a word that is neither a command nor a scenario says so and lists the commands', () => {
@@ -64,7 +64,7 @@ describe('racewalk run', () => {
 	it('a schedule naming a CPU that cannot move says where and why (exit 2)', () => {
 		const r = cli('run', 'devdax-unbind', '-s', '0 0 1 1 1 1');
 		expect(r.code).toBe(2);
-		expect(r.err).toBe('racewalk: step 6 (1): CPU1 is blocked in flush_tlb_mm_range: waiting for ack from CPU0 (IRQs off), CPU2; CPU0 has IRQs off since step 2; possible there: 0 2 i2\n');
+		expect(r.err).toBe('racewalk: devdax-unbind: step 6 (1): CPU1 is blocked in flush_tlb_mm_range: waiting for ack from CPU0 (IRQs off), CPU2; CPU0 has IRQs off since step 2; possible there: 0 2 i2\n');
 		// the steps that did run, on stdout
 		expect(r.out).toMatch(/^\s+5 {2}CPU1 /m);
 	});
@@ -88,9 +88,9 @@ describe('racewalk run', () => {
 	it.each([
 		[['run'], 'racewalk: run: which scenario? (racewalk run <scenario|file.race> --schedule "...")'],
 		[['run', 'fsdax-unbind-2021'], 'racewalk: run: --schedule is required (e.g. --schedule "0 0 1 1")'],
-		[['run', 'fsdax-unbind-2021', '-s', '0 7'], 'racewalk: step 2 (7): there is no CPU7 (this scenario has CPU0-CPU2); possible there: 0 1 2'],
-		[['run', 'fsdax-unbind-2021', '-s', '0 x1'], "racewalk: schedule token 2 'x1': expected a CPU digit (0-9) or i + digit (take that CPU's pending interrupt)"],
-		[['run', 'fsdax-unbind-2021', '-s', 'i0'], 'racewalk: step 1 (i0): CPU0 has no pending interrupt; possible there: 0 1 2'],
+		[['run', 'fsdax-unbind-2021', '-s', '0 7'], 'racewalk: fsdax-unbind-2021: step 2 (7): there is no CPU7 (this scenario has CPU0-CPU2); possible there: 0 1 2'],
+		[['run', 'fsdax-unbind-2021', '-s', '0 x1'], "racewalk: fsdax-unbind-2021: schedule token 2 'x1': expected a CPU digit (0-9) or i + digit (take that CPU's pending interrupt)"],
+		[['run', 'fsdax-unbind-2021', '-s', 'i0'], 'racewalk: fsdax-unbind-2021: step 1 (i0): CPU0 has no pending interrupt; possible there: 0 1 2'],
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--sched', '1'], "racewalk: unknown flag --sched (did you mean '--schedule'?)"],
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--set', 'gup_pgmap_check=maybe'], 'racewalk: --set gup_pgmap_check=maybe: gup_pgmap_check is a boolean; use true or false'],
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--set', 'nothing'], 'racewalk: --set nothing: expected name=value'],

@@ -64,7 +64,7 @@ describe('--set and variants', () => {
 	it.each([
 		[{set: {chek: 'true'}}, "--set chek=true: unknown param 'chek' (did you mean 'check'?); params: check, mode, n"],
 		[{set: {check: 'maybe'}}, '--set check=maybe: check is a boolean; use true or false'],
-		[{set: {n: 'x'}}, '--set n=x: n is an integer'],
+		[{set: {n: 'x'}}, '--set n=x: n is an integer in 1..4'],
 		[{set: {n: '9'}}, '--set n=9: n must be in 1..4'],
 		[{set: {n: '99999999999999999999'}}, '--set n=99999999999999999999: number too large'],
 		[{set: {mode: 'broadcst'}}, "--set mode=broadcst: mode is one of ipi | broadcast (did you mean 'broadcast'?)"],

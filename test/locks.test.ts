@@ -99,8 +99,8 @@ describe('spinlocks', () => {
 	it('L2: a CPU that finishes with a lock held', () => {
 		const r = run({header: G, cpus: ['spin_lock(&l);', 'mutex_lock(&m);']}, '0 1');
 		expect(r.violations.map(v => v.message)).toEqual([
-			'CPU0 finished holding l ("lock held when returning to user space")',
-			'CPU1 finished holding m ("lock held when returning to user space")',
+			'CPU0 finished holding l: nothing of this may be held on the return to user space',
+			'CPU1 finished holding m: nothing of this may be held on the return to user space',
 		]);
 	});
 });
@@ -294,9 +294,28 @@ describe('shared variables and atomics', () => {
 		expect(r.final.globals.x).toBe(8);
 	});
 	it('barriers are accepted and order nothing further (the model is sequentially consistent)', () => {
-		for (const b of ['smp_mb', 'smp_rmb', 'smp_wmb', 'barrier', 'smp_mb__after_atomic', 'smp_mb__before_atomic']) lockTested.add(b);
-		const r = run({cpus: ['smp_mb(); smp_rmb(); smp_wmb(); barrier(); smp_mb__after_atomic(); smp_mb__before_atomic();']}, '0 0 0 0 0 0');
+		for (const b of ['smp_mb', 'smp_rmb', 'smp_wmb', 'barrier', 'cpu_relax', 'smp_mb__after_atomic', 'smp_mb__before_atomic']) lockTested.add(b);
+		const r = run({cpus: ['smp_mb(); smp_rmb(); smp_wmb(); barrier(); cpu_relax(); smp_mb__after_atomic(); smp_mb__before_atomic();']}, '0 0 0 0 0 0 0');
 		expect(r.final.cpus[0]!.pc).toBe(-1);
+	});
+	prim('set_bit', () => expect(run({header: G, cpus: ['set_bit(3, &x); set_bit(3, &x);']}, '0 0').final.globals.x).toBe(8));
+	prim('clear_bit', () => expect(run({header: G, cpus: ['x = 12; clear_bit(2, &x); clear_bit(2, &x);']}, '0 0 0').final.globals.x).toBe(8));
+	prim('test_bit', () => expect(run({header: G, cpus: ['x = 4; a = test_bit(2, &x); b = test_bit(1, &x);']}, '0 0 0').final.cpus[0]!.locals).toMatchObject({a: true, b: false}));
+	prim('test_and_set_bit', () => {
+		const r = run({header: G, cpus: ['a = test_and_set_bit(0, &x); b = test_and_set_bit(0, &x);']}, '0 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({a: false, b: true});
+		expect(r.final.globals.x).toBe(1);
+	});
+	prim('test_and_clear_bit', () => {
+		const r = run({header: G, cpus: ['x = 1; a = test_and_clear_bit(0, &x); b = test_and_clear_bit(0, &x);']}, '0 0 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({a: true, b: false});
+	});
+	prim('might_sleep', () => {
+		expect(kinds(run({header: G, cpus: ['might_sleep(); spin_lock(&l); might_sleep(); spin_unlock(&l);']}, '0 0 0 0'))).toEqual(['sleep-in-atomic']);
+	});
+	it('atomic_long_t has the atomic_long_* names', () => {
+		const r = run({header: 'atomic_long_t nr = 5;', cpus: ['atomic_long_inc(&nr); a = atomic_long_read(&nr);']}, '0 0');
+		expect(r.final.cpus[0]!.locals.a).toBe(6);
 	});
 	it('a race on a plain counter loses an update; the atomic one does not', () => {
 		const lost = run({header: G, cpus: ['t = x; x = t + 1;', 't = x; x = t + 1;']}, '0 1 0 1');
@@ -308,4 +327,39 @@ describe('shared variables and atomics', () => {
 
 it('every lock, page-table-lock and shared-variable primitive has a test', () => {
 	expect([...lockPrimitives, ...ptlPrimitives, ...sharedPrimitives].map(p => p.name).filter(n => !lockTested.has(n))).toEqual([]);
+});
+
+describe('found by a kernel developer trying the language', () => {
+	it('a recursive read lock is released once per up_read', () => {
+		const r = run({header: G, cpus: ['down_read(&s); down_read(&s); up_read(&s); a = rwsem_is_locked(&s); up_read(&s);']}, '0 0 0 0 0');
+		expect(kinds(r)).toEqual([]);
+		expect(r.final.cpus[0]!.locals.a).toBe(true);
+	});
+	it('a new reader queues behind a waiting writer: the read-read ABBA with a writer deadlocks', () => {
+		// CPU0: read A, then mutex M; CPU1: mutex M, then read A; CPU2: write A (queued behind CPU0).
+		const cpus = ['down_read(&s); mutex_lock(&m); mutex_unlock(&m); up_read(&s);', 'mutex_lock(&m); down_read(&s); up_read(&s); mutex_unlock(&m);', 'down_write(&s); up_write(&s);'];
+		const model = miniModel({header: G, cpus, machine: 'mm_cpumask(0, 1, 2);'});
+		const r = run(model, '0 2 1 1 0');
+		expect(model.blockedReason(r.states[4]!, 1)).toBe('sleeps waiting to read s in down_read, held for read by CPU0, a writer (CPU2) queued first');
+		expect(kinds(r)).toEqual(['deadlock']);
+		expect(r.violations[0]!.message).toBe(
+			'deadlock: CPU0 holds s and sleeps on m in mutex_lock, held by CPU1; CPU1 holds m and sleeps waiting to read s in down_read, held for read by CPU0, a writer (CPU2) queued first; CPU2 sleeps on s in down_write, held for read by CPU0',
+		);
+	});
+	it('synchronize_rcu inside a read-side section waits for itself: a deadlock', () => {
+		const r = run({cpus: ['rcu_read_lock(); synchronize_rcu(); rcu_read_unlock();']}, '0 0');
+		expect(kinds(r)).toEqual(['sleep-in-atomic', 'deadlock']);
+	});
+	it('an RCU table free called with preemption off waits for the caller to leave it', () => {
+		const machine = 'table_free(rcu); pgmap(pmem0, fsdax, PFN, 1); map(VA, PFN, write); mm_cpumask(0);';
+		const r = run({machine, cpus: ['preempt_disable(); ptep_get_and_clear(VA); free_pgtables(VA); preempt_enable();']}, '0 0 0');
+		expect(Object.values(r.final.pt.tables).some(t => t.freed)).toBe(false);
+		expect(Object.values(run(r.model, '0 0 0 0').final.pt.tables).some(t => t.freed)).toBe(true);
+	});
+	it('L2 also covers a CPU that finishes inside rcu_read_lock, with IRQs off or with preemption off; L3 covers sleeping inside rcu_read_lock', () => {
+		const r = run({cpus: ['rcu_read_lock(); local_irq_disable(); preempt_disable();']}, '0 0 0');
+		expect(r.violations.map(v => v.message)).toEqual(['CPU0 finished inside rcu_read_lock, with IRQs off, with preempt count 1: nothing of this may be held on the return to user space']);
+		const s = run({header: G, cpus: ['rcu_read_lock(); mutex_lock(&m); mutex_unlock(&m); rcu_read_unlock();']}, '0 0');
+		expect(s.violations[0]!.message).toBe('CPU0 calls mutex_lock, which may sleep, inside rcu_read_lock: "BUG: sleeping function called from invalid context"');
+	});
 });

@@ -4,6 +4,7 @@ import type {BinaryOp, Expr} from '../source/lang/ast.js';
 import {Diagnostic} from '../source/lang/diagnostics.js';
 import {KEYWORDS, tokenize} from '../source/lang/lexer.js';
 import {parseExpression, parseScenario} from '../source/lang/parser.js';
+import {splitLines} from '../source/lang/visible.js';
 import {EXAMPLE} from './helpers/example-scenario.js';
 
 
@@ -16,7 +17,8 @@ function checkParse(text: string): void {
 		parseScenario(text, 'p.race');
 	} catch (err) {
 		if (!(err instanceof Diagnostic)) throw new Error(`not a Diagnostic: ${String(err)} for ${JSON.stringify(text)}`);
-		const lines = text.split('\n');
+		// lines as the lexer counts them: LF, CRLF and a lone CR each end one
+		const lines = splitLines(text);
 		expect(err.line).toBeGreaterThanOrEqual(1);
 		expect(err.line).toBeLessThanOrEqual(lines.length);
 		expect(err.col).toBeGreaterThanOrEqual(1);

@@ -62,7 +62,8 @@ function reached(kind: string, f: Found, r: ExploreResult): string {
 function judge(e: Expect, r: ExploreResult): {ok: boolean; found: string} {
 	const completeFor = (k: string) => (k === 'livelock' ? r.livenessComplete : r.complete);
 	if (e.form === 'safe') {
-		if (r.kinds.size > 0) return {ok: false, found: [...r.kinds.keys()].join(', ')};
+		const other = [...r.kinds.keys()].filter(k => !e.except?.includes(k));
+		if (other.length > 0) return {ok: false, found: other.join(', ')};
 		const done = r.complete && r.livenessComplete;
 		return {ok: done, found: done ? 'safe' : `nothing found (incomplete: ${r.stoppedBy})`};
 	}

@@ -9,6 +9,8 @@ import {LoadError, loadScenario} from '../lang/load.js';
 import {compile} from '../lang/compiler.js';
 import {Model} from '../lang/interpreter.js';
 import {ScheduleError} from '../lang/schedule.js';
+import {visible} from '../lang/visible.js';
+import {parseSetList} from '../lang/sets.js';
 
 export const EXIT = {ok: 0, violation: 1, usage: 2, liveness: 3, bound: 4} as const;
 
@@ -23,13 +25,11 @@ export class UsageError extends Error {
 }
 
 export function parseSets(list: readonly string[] | undefined): Record<string, string> {
-	const out: Record<string, string> = {};
-	for (const item of list ?? []) {
-		const eq = item.indexOf('=');
-		if (eq <= 0) throw new UsageError(`--set ${item}: expected name=value`);
-		out[item.slice(0, eq)] = item.slice(eq + 1);
+	try {
+		return parseSetList(list);
+	} catch (err) {
+		throw asUsageError(err) ?? err;
 	}
-	return out;
 }
 
 /** Convert the language layer's errors into UsageErrors. */
@@ -75,14 +75,16 @@ function guardPipes(): void {
 		stream.on('error', (err: NodeJS.ErrnoException) => {
 			// The reader went away: the rest of the output has nowhere to go, but the
 			// verdict's exit code must still be the one the command returns.
-			if (err.code !== 'EPIPE') throw err;
+			// EIO: the terminal itself is gone (a closed window, tmux kill-session)
+			if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
 		});
 	}
 }
 
 export const processIo = (): Io => (guardPipes(), {
-	out: t => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
-	err: t => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
+	// Names, notes and source lines in the output come from files: shown, never obeyed.
+	out: t => process.stdout.write(visible(t.endsWith('\n') ? t : t + '\n', {lines: true})),
+	err: t => process.stderr.write(visible(t.endsWith('\n') ? t : t + '\n', {lines: true})),
 	isTTY: Boolean(process.stdout.isTTY),
 	columns: process.stdout.columns ?? 80,
 });
@@ -118,7 +120,16 @@ export const RECORD_FLAGS = {
  * exit 2 (meow's own check prints two lines and exits by itself).
  */
 export function parseFlags<F extends Record<string, FlagSpec>>(help: string, argv: string[], flags: F, importMeta: ImportMeta) {
-	const cli = meow(help, {importMeta, argv, flags: flags as never, allowUnknownFlags: true, autoVersion: false});
+	emptyValues(argv, flags);
+	let cli: ReturnType<typeof meow>;
+	try {
+		cli = meow(help, {importMeta, argv, flags: flags as never, allowUnknownFlags: true, autoVersion: false});
+	} catch (err) {
+		// meow throws (a stack trace) on a repeated flag that takes one value
+		const once = err instanceof Error ? /^The flag --(\S+) can only be set once\.?$/.exec(err.message) : null;
+		if (once) throw new UsageError(`--${once[1]!.replace(/[A-Z]/g, c => '-' + c.toLowerCase())}: given more than once; give it once`);
+		throw err;
+	}
 	if (argv.includes('-h')) cli.showHelp(0);
 	const known = new Set<string>(['help', 'h']);
 	for (const [name, spec] of Object.entries(flags)) {
@@ -139,13 +150,35 @@ export function parseFlags<F extends Record<string, FlagSpec>>(help: string, arg
 		if (spec.type === 'number' && values.some(x => x !== undefined && (typeof x !== 'number' || !Number.isFinite(x)))) {
 			throw new UsageError(`--${dashed}: expected a number`);
 		}
-		if (spec.type === 'string' && values.some(x => x === '')) throw new UsageError(`--${dashed}: expected a value`);
+		if (spec.type === 'string' && values.some(x => typeof x === 'string' && x.trim() === '')) throw new UsageError(`--${dashed}: expected a value`);
 	}
 	const width = (cli.flags as Record<string, unknown>).width;
 	if (typeof width === 'number' && (!Number.isInteger(width) || width < 40 || width > 1000)) {
 		throw new UsageError(`--width: expected a whole number of columns from 40 to 1000, got ${width}`);
 	}
 	return cli as unknown as {input: string[]; flags: {[K in keyof F]: F[K]['isMultiple'] extends true ? FlagValue<F[K]>[] : F[K] extends {default: unknown} ? FlagValue<F[K]> : FlagValue<F[K]> | undefined}};
+}
+
+/** `--max-states ""` or `--width=`: meow reads an empty number as 0; it is a missing value. */
+function emptyValues(argv: readonly string[], flags: Record<string, FlagSpec>): void {
+	const byName = new Map<string, string>();
+	for (const [name, spec] of Object.entries(flags)) {
+		if (spec.type === 'boolean') continue;
+		const dashed = name.replace(/[A-Z]/g, c => '-' + c.toLowerCase());
+		byName.set(`--${dashed}`, dashed);
+		if (spec.shortFlag) byName.set(`-${spec.shortFlag}`, dashed);
+	}
+	for (let i = 0; i < argv.length; i++) {
+		const a = argv[i]!;
+		if (a === '--') break;
+		const eq = a.indexOf('=');
+		const flag = eq > 0 ? a.slice(0, eq) : a;
+		const dashed = byName.get(flag);
+		if (dashed === undefined) continue;
+		const value = eq > 0 ? a.slice(eq + 1) : argv[i + 1];
+		if (value === undefined || value.trim() === '') throw new UsageError(`--${dashed}: expected a value`);
+		if (eq < 0) i++;
+	}
 }
 
 type FlagValue<S extends FlagSpec> = S['type'] extends 'string' ? string : S['type'] extends 'number' ? number : boolean;

@@ -12,6 +12,8 @@ import {type Command, EXIT, openModel, OUTPUT_FLAGS, parseFlags, parseSets, RECO
 import {printHeader} from './recorded.js';
 import {count} from '../render/wrap.js';
 
+const PCT_MAX_DEPTH = 100;
+
 const HELP = `
 Usage
   $ racewalk explore <scenario|file.race> [options]
@@ -156,6 +158,8 @@ export const exploreCommand: Command = {
 		const sampling = strategy === 'random' || strategy === 'pct';
 		if (!sampling && (seed !== undefined || runs !== undefined)) throw new UsageError(`--seed and --runs apply to --strategy random or pct, not ${strategy}`);
 		if (strategy !== 'pct' && depth !== undefined) throw new UsageError('--depth applies to --strategy pct (use --max-depth to bound the search)');
+		// PCT's bug depth is the number of ordering constraints a bug needs: 1-3 finds most; each run costs O(depth) per step
+		if (depth !== undefined && depth > PCT_MAX_DEPTH) throw new UsageError(`--depth ${depth}: PCT's bug depth is at most ${PCT_MAX_DEPTH} (most races need 2 or 3)`);
 		const model = openModel(target, {set: cli.flags.set, variant: cli.flags.variant});
 
 		const showProgress = Boolean(process.stderr.isTTY) && !cli.flags.json;

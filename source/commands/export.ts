@@ -1,4 +1,5 @@
 import {loopStart, pointsToSteps, renderDiagram} from '../render/diagram.js';
+import {visible} from '../lang/visible.js';
 import {renderMarkdown} from '../render/markdown.js';
 import {type Command, EXIT, parseFlags, UsageError} from './common.js';
 import {branchPoints, openRecording, traceJson, writeOut} from './recorded.js';
@@ -55,7 +56,8 @@ export const exportCommand: Command = {
 		else if (format === 'markdown') text = renderMarkdown({model, points, branch: name, set: recording.params.set, recording: file, branchFlag: name !== session.branch.name && name !== recording.cursor.branch});
 		else text = JSON.stringify(traceJson(model, pointsToSteps(points), {recording: file, branch: name}, n => points[n]!.userNote), null, 2);
 		if (cli.flags.out !== undefined) {
-			writeOut(cli.flags.out, text, cli.flags.force);
+			// a report is read with cat and less too: notes and names from the recording spelled out, as on the terminal
+			writeOut(cli.flags.out, format === 'json' ? text : visible(text, {lines: true}), cli.flags.force);
 			io.out(`wrote ${cli.flags.out}`);
 		} else {
 			io.out(text);

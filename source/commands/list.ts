@@ -1,6 +1,6 @@
 import {builtinNames} from '../lang/load.js';
 import {expectLabel} from '../render/verdict.js';
-import {type Command, EXIT, openModel, parseFlags} from './common.js';
+import {type Command, EXIT, openModel, parseFlags, UsageError} from './common.js';
 
 const HELP = `
 Usage
@@ -19,6 +19,7 @@ export const listCommand: Command = {
 	summary: 'built-in scenarios, titles and expected verdicts',
 	async run(argv, io) {
 		const cli = parseFlags(HELP, argv, {json: {type: 'boolean', default: false}}, import.meta);
+		if (cli.input.length) throw new UsageError(`list: unexpected argument '${cli.input[0]}' (racewalk list [--json]; to check a scenario: racewalk check ${cli.input[0]})`);
 		const rows = builtinNames().map(name => {
 			const p = openModel(name).program;
 			return {name, title: p.scenario.title ?? '', era: p.scenario.era ?? '', expected: p.expects.map(expectLabel), variants: p.scenario.variants.map(v => v.name)};

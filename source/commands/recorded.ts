@@ -4,6 +4,7 @@
 
 import type {Model} from '../lang/interpreter.js';
 import {formatSchedule} from '../lang/schedule.js';
+import {editedBuiltinNote} from '../render/markdown.js';
 import {blockedWithHistory, cpuLabel, stepSummary, type TraceStep} from '../render/trace.js';
 import {isLiveness, violationLine} from '../render/verdict.js';
 import {OverwriteError, WriteError, writeFileAtomic} from '../session/atomic.js';
@@ -38,7 +39,8 @@ export async function recordingTui(file: string, loaded: Loaded, io: Io): Promis
 		}
 	};
 	const n = session.branches.length;
-	return runTui(session, {reopen, sets: recording.params.set, initialMessage: `${file}: ${n} branch${n === 1 ? '' : 'es'} replayed and verified`, io});
+	const edited = editedBuiltinNote(loaded.model) ? ` (its scenario text differs from the built-in '${sc.name}')` : '';
+	return runTui(session, {reopen, sets: recording.params.set, initialMessage: `${file}: ${n} branch${n === 1 ? '' : 'es'} replayed and verified${edited}`, io});
 }
 
 /** The points root..(step N of) a branch: the cursor's branch by default. */
@@ -90,7 +92,7 @@ export function traceJson(model: Model, steps: readonly TraceStep[], extra: Reco
 export function printHeader(io: Io, model: Model): void {
 	const p = model.program;
 	io.out(`${p.scenario.name}: ${p.scenario.title ?? ''}`);
-	io.out(`params: ${Object.entries(p.params).map(([k, val]) => `${k}=${val}`).join(' ') || '(none)'}${p.variant ? `   variant: ${p.variant}` : ''}`);
+	io.out(`params: ${Object.entries(p.params).map(([k, val]) => `${k}=${val}`).join(' ') || '(none)'}${p.variant ? `   variant: ${p.variant}${p.overVariant ? ` (with ${p.overVariant.map(k => `${k}=${p.params[k]}`).join(' ')} set over it)` : ''}` : ''}`);
 	io.out(`cpus: ${p.cpus.map(c => cpuLabel(model, c.id)).join(', ')}`);
 }
 

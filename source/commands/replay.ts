@@ -1,5 +1,6 @@
 import {formatSchedule} from '../lang/schedule.js';
 import {pointsToSteps} from '../render/diagram.js';
+import {editedBuiltinNote} from '../render/markdown.js';
 import {renderTrace} from '../render/trace.js';
 import {type Command, EXIT, OUTPUT_FLAGS, parseFlags, UsageError} from './common.js';
 import {branchPoints, openRecording, printHeader, printVerdict, recordingTui, traceJson, verdictOf} from './recorded.js';
@@ -65,6 +66,8 @@ export const replayCommand: Command = {
 			return verdictOf(steps).code;
 		}
 		printHeader(io, model);
+		const edited = editedBuiltinNote(model);
+		if (edited) io.out(`note: ${edited}`);
 		io.out(`branches: ${session.branches.map(b => `${b.name}${b.name === name ? '*' : ''} (${session.point(b.head).depth})`).join(', ')}`);
 		io.out(`branch ${name}: ${formatSchedule(steps.map(s => s.transition)) || '(no steps)'}`);
 		io.out('');
@@ -77,7 +80,7 @@ export const replayCommand: Command = {
 		if (trace.length) io.out(trace.join('\n'));
 		io.out('');
 		const v = printVerdict(io, model, steps);
-		io.out(`state hash: ${model.hash(points[points.length - 1]!.state)} (recording verified: ${session.branches.length} branch${session.branches.length === 1 ? '' : 'es'} replayed)`);
+		io.out(`state hash: ${model.hash(points[points.length - 1]!.state)} (recording verified: ${session.branches.length} branch${session.branches.length === 1 ? '' : 'es'} replayed${edited ? `, on its own scenario text, not the built-in '${model.program.scenario.name}'` : ''})`);
 		return v.code;
 	},
 };

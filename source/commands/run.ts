@@ -1,5 +1,5 @@
 import type {Model} from '../lang/interpreter.js';
-import {formatTransition, parseSchedule} from '../lang/schedule.js';
+import {formatTransition, parseSchedule, ScheduleError} from '../lang/schedule.js';
 import type {Transition} from '../machine/types.js';
 import {irqsOffSince} from '../render/blocked.js';
 import {renderTrace, replaySteps, type TraceStep} from '../render/trace.js';
@@ -59,7 +59,14 @@ export const runCommand: Command = {
 		if (cli.input.length > 1) throw new UsageError(`run: unexpected argument '${cli.input[1]}'`);
 		if (cli.flags.schedule === undefined) throw new UsageError('run: --schedule is required (e.g. --schedule "0 0 1 1")');
 		const model = openModel(target, {set: cli.flags.set, variant: cli.flags.variant});
-		const schedule = parseSchedule(cli.flags.schedule);
+		// a schedule belongs to a scenario: its errors name which
+		let schedule: Transition[];
+		try {
+			schedule = parseSchedule(cli.flags.schedule);
+		} catch (err) {
+			if (err instanceof ScheduleError) throw new UsageError(`${target}: ${err.message}`);
+			throw err;
+		}
 		const r = replaySteps(model, schedule);
 		if (r.error) {
 			// the trace up to the step that cannot run: where the schedule went wrong is on screen
@@ -69,7 +76,7 @@ export const runCommand: Command = {
 				io.out(renderTrace(model, r.steps, {width: cli.flags.width ?? Math.max(80, io.columns)}));
 				io.out('');
 			}
-			throw new UsageError(scheduleError(model, r.steps, r.error.index, schedule[r.error.index]!, r.error.reason));
+			throw new UsageError(`${target}: ${scheduleError(model, r.steps, r.error.index, schedule[r.error.index]!, r.error.reason)}`);
 		}
 		if (cli.flags.record !== undefined) {
 			const session = createSession(model);

@@ -3,7 +3,7 @@
 // restores the terminal on quit, Ctrl+C, SIGTERM/SIGHUP/SIGINT and errors;
 // auto-saves the session on quit and on a signal.
 
-import {closeSync, existsSync, openSync, readSync} from 'node:fs';
+import {closeSync, existsSync, openSync, readSync, statSync} from 'node:fs';
 import {DEFAULT_SCENARIO} from '../lang/load.js';
 import {createSession} from '../session/session.js';
 import type {Session} from '../session/types.js';
@@ -18,7 +18,9 @@ Opens the multi-CPU stepping debugger on a scenario (default: ${DEFAULT_SCENARIO
 or on a saved recording (every branch, notes and the cursor, as
 'racewalk replay FILE --tui'). Press ? inside for the keys: digits step a CPU,
 left/right rewind and redo, [ ] switch branches, : opens a command line,
-q quits (the session is auto-saved to .racewalk/ in the current directory).
+q quits (the session is auto-saved to .racewalk/ in the current directory, or
+to $XDG_STATE_HOME/racewalk/ when that cannot be written; q refuses to quit
+when the session cannot be saved anywhere: :quit! quits without saving).
 
 Options
   --set k=v       override a param (repeatable)
@@ -38,6 +40,8 @@ Examples
 export function isRecordingPath(target: string): boolean {
 	if (/\.json$/i.test(target)) return true;
 	try {
+		// only a regular file is sniffed: opening a FIFO would wait for a writer for ever
+		if (!statSync(target).isFile()) return false;
 		const fd = openSync(target, 'r');
 		try {
 			const buf = Buffer.alloc(64);

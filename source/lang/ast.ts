@@ -50,6 +50,8 @@ export type Expect = {
 	/** `safe` = no violation of any kind; `violation` = this kind is reachable; `no` = it is not. */
 	form: 'safe' | 'violation' | 'no';
 	violation?: string;
+	/** `safe` inherited by a variant that expects some kinds: no violation of any other kind. */
+	except?: string[];
 	basis: Basis;
 	note?: string;
 	pos: Pos;

@@ -60,7 +60,8 @@ const BUILTIN_INTS: Record<string, number> = {VM_FAULT_SIGBUS: 2, EFAULT: -14, E
 const PTE_FIELDS = new Set(['pfn', 'present', 'write', 'special', 'devmap', 'huge', 'leaf']);
 
 export class Compiler {
-	readonly params: Record<string, ParamValue> = {};
+	// no prototype: a param lookup must not find `constructor` or `toString`
+	readonly params: Record<string, ParamValue> = Object.create(null);
 	readonly globals = new Map<string, GlobalDecl>();
 	readonly functions = new Map<string, FunctionDecl>();
 	/** Fixed locks the program's calls use (mmap_lock...): they start free in the machine. */
@@ -93,7 +94,7 @@ export class Compiler {
 	constName(name: string): Value | undefined {
 		if (name in this.params) return this.paramValue(name);
 		if (this.consts.has(name)) return this.consts.get(name)!;
-		if (name in BUILTIN_INTS) return BUILTIN_INTS[name]!;
+		if (Object.hasOwn(BUILTIN_INTS, name)) return BUILTIN_INTS[name]!;
 		if (this.pgmapNames.has(name)) return {t: 'pgmap', name};
 		if (ENUM_WORDS.has(name) || this.ast.params.some(p => p.choices?.includes(name))) return {t: 'sym', name};
 		return undefined;
@@ -125,6 +126,8 @@ export class Compiler {
 			case 'name': {
 				if (scope.locals?.has(e.name) || e.name.includes('()')) {
 					const n = e.name.includes('()') ? e.name : scope.prefix + e.name;
+					// a local not assigned yet reads NULL, never Object.prototype's `constructor`
+					if (n in Object.prototype) return {ev: env => (Object.hasOwn(env.locals, n) ? env.locals[n]! : null), pure: true, text};
 					return {ev: env => env.locals[n] ?? null, pure: true, text};
 				}
 				const g = this.globals.get(e.name);
@@ -188,7 +191,7 @@ export class Compiler {
 			const v: Value = {t: 'lock', name: g.name};
 			return {ev: () => v, pure: true, constant: v, text};
 		}
-		if (g.kind === 'atomic') this.fail(pos, `'${g.name}' is an atomic_t: read it with atomic_read(&${g.name})`);
+		if (g.kind === 'atomic') this.fail(pos, `'${g.name}' is an ${g.type}: read it with atomic_read(&${g.name})`);
 		const name = g.name;
 		return {ev: env => readGlobal(env.ctx, name), pure: false, text};
 	}
@@ -218,7 +221,7 @@ export class Compiler {
 		}
 		if (spec?.kind === 'lock') this.fail(e.pos, `${prim}() takes a lock, and '${g.name}' is a ${g.type}`);
 		if (spec?.varKind === 'atomic' && g.kind !== 'atomic') this.fail(e.pos, `${prim}() takes an atomic_t, and '${g.name}' is a ${g.type}; declare it atomic_t ${g.name};`);
-		if (spec?.varKind === 'plain' && g.kind === 'atomic') this.fail(e.pos, `'${g.name}' is an atomic_t; use the atomic_* calls on it`);
+		if (spec?.varKind === 'plain' && g.kind === 'atomic') this.fail(e.pos, `'${g.name}' is an ${g.type}; use the atomic_* calls on it`);
 		return {t: 'var', name: g.name};
 	}
 
@@ -320,6 +323,9 @@ export class Compiler {
 		}
 	}
 
+	/** Params the variant sets that a `--set` then changed: the variant no longer holds as declared. */
+	readonly overVariant: string[] = [];
+
 	setupParams(variant: string | null, set: Record<string, string>): {variantName: string | null; expects: Expect[]} {
 		this.checkVariants();
 		for (const p of this.ast.params) this.params[p.name] = p.value;
@@ -345,6 +351,7 @@ export class Compiler {
 				throw new ParamError(`--set ${name}=${raw}: unknown param '${name}'${suggestion(name, have)}; params: ${have.join(', ') || 'none'}`);
 			}
 			this.params[name] = parseParamText(decl, raw);
+			if (variantName && this.ast.variants.find(x => x.name === variantName)!.settings.some(s => s.name === name)) this.overVariant.push(name);
 		}
 		return {variantName, expects};
 	}
@@ -515,15 +522,16 @@ function checkParam(decl: Scenario['params'][number], v: Value, fail: (msg: stri
 export function parseParamText(decl: Scenario['params'][number], raw: string): ParamValue {
 	const at = `--set ${decl.name}=${raw}`;
 	if (typeof decl.value === 'boolean') {
-		if (raw === 'true' || raw === '1' || raw === 'on') return true;
-		if (raw === 'false' || raw === '0' || raw === 'off') return false;
+		if (raw === 'true') return true;
+		if (raw === 'false') return false;
 		throw new ParamError(`${at}: ${decl.name} is a boolean; use true or false`);
 	}
 	if (typeof decl.value === 'number') {
-		if (!/^(0x[0-9a-fA-F]+|\d+)$/.test(raw)) throw new ParamError(`${at}: ${decl.name} is an integer`);
-		const n = Number(raw);
+		const range = decl.range ? ` in ${decl.range[0]}..${decl.range[1]}` : '';
+		if (!/^-?(0x[0-9a-fA-F]+|\d+)$/.test(raw)) throw new ParamError(`${at}: ${decl.name} is an integer${range}`);
+		const n = raw.startsWith('-') ? -Number(raw.slice(1)) : Number(raw);
 		if (!Number.isSafeInteger(n)) throw new ParamError(`${at}: number too large`);
-		if (decl.range && (n < decl.range[0] || n > decl.range[1])) throw new ParamError(`${at}: ${decl.name} must be in ${decl.range[0]}..${decl.range[1]}`);
+		if (decl.range && (n < decl.range[0] || n > decl.range[1])) throw new ParamError(`${at}: ${decl.name} must be${range}`);
 		return n;
 	}
 	if (!decl.choices!.includes(raw)) throw new ParamError(`${at}: ${decl.name} is one of ${decl.choices!.join(' | ')}${suggestion(raw, decl.choices!)}`);
@@ -534,7 +542,11 @@ export function parseParamText(decl: Scenario['params'][number], raw: string): P
 export function mergeExpects(base: Expect[], over: Expect[]): Expect[] {
 	if (over.some(e => e.form === 'safe')) return over;
 	const kinds = new Set(over.map(e => e.violation));
-	return [...base.filter(e => e.form !== 'safe' && !kinds.has(e.violation)), ...over];
+	const merged = [...base.filter(e => e.form !== 'safe' && !kinds.has(e.violation)), ...over];
+	// The base's `expect safe` still says something of the kinds the variant does not name: none is reachable.
+	const safe = base.find(e => e.form === 'safe');
+	if (safe) merged.push({...safe, except: merged.filter(e => e.form === 'violation').map(e => e.violation!)});
+	return merged;
 }
 
 export function compile(ast: Scenario, opts: CompileOptions): Program {
@@ -553,28 +565,33 @@ export function compile(ast: Scenario, opts: CompileOptions): Program {
 		if (d.id !== i) c.fail(d.pos, `CPU ids must be 0, 1, 2... in order: expected cpu ${i}, found cpu ${d.id}`);
 	});
 	if (decls.length === 0) c.fail(ast.pos, 'a scenario needs at least one cpu block');
+	// Sizes first: `cpu 0 "x" * 1000000000` must be refused before any copy is built.
+	const counts = decls.map(d => replicaCount(c, d));
+	const total = counts.reduce((a, b) => a + b, 0);
+	if (total > 10) c.fail((decls.find((d, i) => counts[i]! > 1) ?? decls[0]!).pos, `at most 10 CPUs (0-9), this scenario has ${total}`);
 	for (const d of decls) cpus.push(c.cpu(d, d.id, 0));
 	const replicaOf = new Map<number, number>();
-	for (const d of decls) {
-		const n = replicaCount(c, d);
-		for (let r = 1; r < n; r++) {
+	decls.forEach((d, i) => {
+		for (let r = 1; r < counts[i]!; r++) {
 			replicaOf.set(cpus.length, d.id);
 			cpus.push(c.cpu(d, cpus.length, r));
 		}
-	}
-	if (cpus.length > 10) c.fail(decls[0]!.pos, `at most 10 CPUs (0-9), this scenario has ${cpus.length}`);
+	});
 	const invariants = ast.invariants.map(inv => {
 		const ev = c.expr(inv.expr, NO_LOCALS).ev;
 		return {name: inv.name, line: inv.pos.line, check: (ctx: Ctx) => truthy(ev({ctx, locals: {}}))};
 	});
 	const initial = c.buildMachine(cpus.length, replicaOf);
 	c.initGlobals(initial);
+	// A body with no steps (empty, or folded away by a param) is finished from the start.
+	for (const cpu of cpus) if (cpu.instrs.length === 0) initial.cpus[cpu.id]!.pc = -1;
 	return {
 		file: opts.file,
 		source: opts.source,
 		scenario: ast,
 		params: {...c.params},
 		variant: variantName,
+		...(c.overVariant.length ? {overVariant: c.overVariant} : {}),
 		expects,
 		cpus,
 		invariants,
@@ -586,6 +603,6 @@ function replicaCount(c: Compiler, d: CpuDecl): number {
 	const r = d.replicas;
 	if (!r) return 1;
 	const v = c.expr(r, NO_LOCALS);
-	if (typeof v.constant !== 'number' || v.constant < 1) c.fail(r.pos, 'the replica count must be a positive integer from params or consts');
+	if (typeof v.constant !== 'number' || !Number.isInteger(v.constant) || v.constant < 1) c.fail(r.pos, 'the replica count must be a positive integer from params or consts');
 	return v.constant;
 }

@@ -3,6 +3,7 @@
 // the message, then the source line with a caret.
 
 import type {Pos} from './ast.js';
+import {splitLines, visible} from './visible.js';
 
 export class Diagnostic extends Error {
 	readonly file: string;
@@ -12,7 +13,7 @@ export class Diagnostic extends Error {
 	readonly sourceLine: string | undefined;
 
 	constructor(file: string, pos: Pos, reason: string, source?: string) {
-		const sourceLine = source?.split('\n')[pos.line - 1]?.replace(/\r$/, '');
+		const sourceLine = source === undefined ? undefined : splitLines(source)[pos.line - 1];
 		super(`${file}:${pos.line}:${pos.col}: ${reason}`);
 		this.name = 'Diagnostic';
 		this.file = file;
@@ -29,15 +30,17 @@ export class Diagnostic extends Error {
 
 	/** The full form with the source line and a caret under the column. */
 	render(): string {
-		if (this.sourceLine === undefined) return this.message;
+		if (this.sourceLine === undefined) return visible(this.message);
 		const gutter = String(this.line).length;
 		// A window of the line around the column: a minified 200 KB line must not flood the terminal.
 		const full = this.sourceLine.replace(/\t/g, ' ');
 		const from = Math.max(0, this.col - 1 - 60);
-		const line = (from > 0 ? '…' : '') + full.slice(from, this.col - 1 + 60) + (full.length > this.col - 1 + 60 ? '…' : '');
-		const caret = ' '.repeat(Math.max(0, this.col - 1 - from + (from > 0 ? 1 : 0))) + '^';
+		// Control characters are spelled out (the caret moves with them).
+		const before = visible(full.slice(from, this.col - 1));
+		const line = (from > 0 ? '…' : '') + before + visible(full.slice(Math.max(from, this.col - 1), this.col - 1 + 60)) + (full.length > this.col - 1 + 60 ? '…' : '');
+		const caret = ' '.repeat(Math.max(0, before.length + (from > 0 ? 1 : 0))) + '^';
 		return [
-			this.message,
+			visible(this.message),
 			`  ${String(this.line).padStart(gutter)} | ${line}`,
 			`  ${' '.repeat(gutter)} | ${caret}`,
 		].join('\n');

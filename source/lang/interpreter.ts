@@ -341,6 +341,7 @@ export class Model {
 		const ctx = newCtx(m, t.cpu, line, footprint);
 		ctx.fp?.writes.add(`pc:${t.cpu}`);
 		let progress = false;
+		let oops = false;
 		try {
 			if (t.irq) takeInterrupt(ctx);
 			else progress = this.exec(ctx, cpu, instr!);
@@ -348,14 +349,12 @@ export class Model {
 			if (!(err instanceof Oops)) throw err;
 			violate(ctx, 'oops', 'oops', `CPU${t.cpu} oops at line ${line}: ${err.message}`, [`CPU${t.cpu}`]);
 			cpu.pc = -1;
+			oops = true;
 		}
 		if (cpu.pc >= this.program.cpus[t.cpu]!.instrs.length) cpu.pc = -1;
 		if (!t.irq && cpu.pc < 0) {
 			progress = true;
-			const held = heldBy(m, t.cpu);
-			if (held.length > 0) {
-				violate(ctx, 'lock-held', 'L2', `CPU${t.cpu} finished holding ${held.map(lockLabel).join(', ')} ("lock held when returning to user space")`, [`CPU${t.cpu}`, ...held.map(lockLabel)]);
-			}
+			if (!oops) finishChecks(ctx, cpu);
 		}
 		for (const inv of this.program.invariants) {
 			const ictx = newCtx(m, t.cpu, line, false);
@@ -530,6 +529,23 @@ export class Model {
 			}
 		}
 	}
+}
+
+/**
+ * L2: what a task may not carry back to user space: a lock (lockdep's "lock
+ * held when returning to user space"), an RCU read-side section, IRQs off, a
+ * raised preempt count (kernel/entry/common.c, "exited with preempt_count").
+ */
+function finishChecks(ctx: Ctx, cpu: CpuState): void {
+	const held = heldBy(ctx.m, cpu.id).map(lockLabel);
+	const left = [
+		held.length > 0 && `holding ${held.join(', ')}`,
+		cpu.rcuDepth > 0 && 'inside rcu_read_lock',
+		!cpu.irqsOn && 'with IRQs off',
+		cpu.preempt > 0 && held.length === 0 && `with preempt count ${cpu.preempt}`,
+	].filter((x): x is string => Boolean(x));
+	if (left.length === 0) return;
+	violate(ctx, 'lock-held', 'L2', `CPU${cpu.id} finished ${left.join(', ')}: nothing of this may be held on the return to user space`, [`CPU${cpu.id}`, ...held]);
 }
 
 /** Turn immer's freezing off (search does, for speed); stepping keeps it on. */

@@ -131,7 +131,8 @@ export class Lexer {
 		const t = this.text;
 		for (;;) {
 			const c = t.charCodeAt(this.i);
-			if (c === 10) {
+			// A CR not followed by LF ends a line too (CR-only files): else the first `//` comment would run to the end of the file.
+			if (c === 10 || (c === 13 && t.charCodeAt(this.i + 1) !== 10)) {
 				this.i++;
 				this.line++;
 				this.col = 1;
@@ -139,7 +140,7 @@ export class Lexer {
 				this.i++;
 				this.col++;
 			} else if (c === 47 && t.charCodeAt(this.i + 1) === 47) {
-				while (this.i < t.length && t.charCodeAt(this.i) !== 10) this.step();
+				while (this.i < t.length && t.charCodeAt(this.i) !== 10 && t.charCodeAt(this.i) !== 13) this.step();
 			} else if (c === 47 && t.charCodeAt(this.i + 1) === 42) {
 				const start = {line: this.line, col: this.col};
 				this.i += 2;
@@ -152,7 +153,7 @@ export class Lexer {
 						this.col += 2;
 						break;
 					}
-					if (d === 10) {
+					if (d === 10 || (d === 13 && t.charCodeAt(this.i + 1) !== 10)) {
 						this.i++;
 						this.line++;
 						this.col = 1;
@@ -184,6 +185,8 @@ export class Lexer {
 			while (this.i < t.length && isIdentPart(t.charCodeAt(this.i))) this.i++;
 			this.col += this.i - offset;
 			const word = t.slice(offset, this.i);
+			// Names are looked up in records; this one would reach JavaScript's prototype machinery.
+			if (word === '__proto__') this.fail({line, col}, "'__proto__' is a reserved name; rename it");
 			return make(KEYWORDS.has(word) ? 'keyword' : 'ident');
 		}
 

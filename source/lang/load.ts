@@ -2,7 +2,7 @@
 // the package) or a path. Loading only reads text and parses it; nothing in a
 // scenario file is ever executed but by our interpreter.
 
-import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs';
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import {basename, dirname, join, relative, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {Scenario} from './ast.js';
@@ -10,6 +10,7 @@ import {compile, type CompileOptions} from './compiler.js';
 import {suggestion} from './diagnostics.js';
 import {Model} from './interpreter.js';
 import {parseScenario} from './parser.js';
+import {FileError, readRegularFile} from './readfile.js';
 
 export const DEFAULT_SCENARIO = 'fsdax-unbind-2021';
 const MAX_SCENARIO_BYTES = 1 << 20;
@@ -50,13 +51,17 @@ export function loadScenario(nameOrPath: string): LoadedSource {
 	const builtin = join(scenariosDir(), `${nameOrPath}.race`);
 	const isBuiltin = !nameOrPath.includes('/') && !nameOrPath.endsWith('.race') && existsSync(builtin);
 	const path = isBuiltin ? builtin : resolve(nameOrPath);
-	if (!existsSync(path)) {
+	if (!existsSync(path) && !isBuiltin) {
 		const near = nameOrPath.includes('/') ? '' : suggestion(nameOrPath.replace(/\.race$/, ''), builtinNames());
 		throw new LoadError(`${nameOrPath}: no such built-in scenario or file${near} (built-ins: ${builtinNames().join(', ')})`);
 	}
-	if (statSync(path).isDirectory()) throw new LoadError(`${nameOrPath}: is a directory, not a scenario file`);
-	if (statSync(path).size > MAX_SCENARIO_BYTES) throw new LoadError(`${nameOrPath}: file too large for a scenario (over 1 MiB)`);
-	const source = readFileSync(path, 'utf8');
+	let source: string;
+	try {
+		source = readRegularFile(path, MAX_SCENARIO_BYTES, 'a scenario').toString('utf8');
+	} catch (err) {
+		if (err instanceof FileError) throw new LoadError(`${nameOrPath}: ${err.message}`);
+		throw err;
+	}
 	const file = isBuiltin ? `scenarios/${basename(path)}` : nameOrPath;
 	return {file, source, ast: parseScenario(source, file), builtin: isBuiltin};
 }
@@ -70,4 +75,30 @@ export function modelFromSource(file: string, source: string, opts: Omit<Compile
 export function loadModel(nameOrPath: string, opts: Omit<CompileOptions, 'file' | 'source'> = {}): Model {
 	const loaded = loadScenario(nameOrPath);
 	return new Model(compile(loaded.ast, {file: loaded.file, source: loaded.source, ...opts}));
+}
+
+const shipped = new Map<string, string | null>();
+
+/** The text of the built-in scenario `name` as this racewalk ships it (null: there is none). */
+export function builtinSource(name: string): string | null {
+	if (!shipped.has(name)) {
+		let text: string | null = null;
+		if (/^[A-Za-z0-9_.-]+$/.test(name) && builtinNames().includes(name)) text = readFileSync(join(scenariosDir(), `${name}.race`), 'utf8');
+		shipped.set(name, text);
+	}
+	return shipped.get(name)!;
+}
+
+/**
+ * The built-in a program's file names (`scenarios/<name>.race`, as loading a
+ * built-in sets it) and whether the program's text is the shipped one. A
+ * recording carries its own text, which may have been edited since, or come
+ * from another version of racewalk: then `racewalk run <name>` would run
+ * something else.
+ */
+export function builtinOf(file: string, source: string): {name: string; same: boolean} | null {
+	const m = /^scenarios\/([^/]+)\.race$/.exec(file);
+	if (!m) return null;
+	const text = builtinSource(m[1]!);
+	return text === null ? {name: m[1]!, same: false} : {name: m[1]!, same: text === source};
 }

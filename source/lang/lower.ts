@@ -12,7 +12,7 @@ import {truthy} from '../machine/values.js';
 import type {CpuDecl, Expr, FunctionDecl, Pos, Stmt} from './ast.js';
 import type {Compiler, Scope} from './compiler.js';
 import {suggestion} from './diagnostics.js';
-import type {Compiled} from './operators.js';
+import {type Compiled, exprText} from './operators.js';
 import type {Env, Eval, Instr} from './program.js';
 
 type Raw = Instr & {jump?: boolean; gotoLabel?: string; gotoShown?: string; gotoPos?: Pos};
@@ -161,7 +161,7 @@ export class Lowering {
 		const global = this.c.globals.get(s.target);
 		if (global && !this.scope.locals?.has(s.target)) {
 			if (global.kind === 'spinlock' || global.kind === 'mutex' || global.kind === 'rwsem') this.c.fail(s.pos, `'${s.target}' is a lock (${global.type}); take it with a lock call, do not assign it`);
-			if (global.kind === 'atomic') this.c.fail(s.pos, `'${s.target}' is an atomic_t: write it with atomic_set(&${s.target}, v)`);
+			if (global.kind === 'atomic') this.c.fail(s.pos, `'${s.target}' is an ${global.type}: write it with atomic_set(&${s.target}, v)`);
 		}
 		const isGlobal = global !== undefined;
 		const target = isGlobal ? s.target : this.scope.prefix + s.target;
@@ -376,6 +376,7 @@ export class Lowering {
 				},
 				next: this.out.length + 1,
 				local: args.every(a => a.pure),
+				text: `call ${exprText(call)}`,
 			});
 		}
 		const saved = {scope: this.scope, loops: this.loops, ret: this.ret, pending: this.pendingTemps};

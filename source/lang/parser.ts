@@ -388,7 +388,8 @@ class Parser {
 			}
 			decl = {name, value: v.text, choices, pos};
 		} else {
-			this.expectedHere(`a value for parameter '${name}' (true, false, a number or a name)`);
+			const kw = v.kind === 'keyword' ? ` ('${v.text}' is a keyword; choose another word)` : '';
+			this.expectedHere(`a value for parameter '${name}' (true, false, a number or a name)`, kw);
 		}
 		this.eat(';');
 		return decl;

@@ -36,6 +36,8 @@ export type Instr = {
 	progress: boolean;
 	/** In an inlined helper: the calls it was inlined through, outermost first (the call sites' lines). */
 	via?: {fn: string; line: number}[];
+	/** What the step shows when its source text from the column is not a statement (a helper call inside a condition). */
+	text?: string;
 };
 
 export type CpuProgram = {
@@ -57,6 +59,8 @@ export type Program = {
 	params: Record<string, ParamValue>;
 	/** Variant applied (null = the base params + overrides). */
 	variant: string | null;
+	/** Params of the variant that `--set` changed afterwards (the header says so). */
+	overVariant?: string[];
 	/** The expect clauses in force for these params (base, overridden per kind by the variant). */
 	expects: Expect[];
 	cpus: CpuProgram[];

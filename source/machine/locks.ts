@@ -25,11 +25,18 @@ export function lockOf(m: Machine, name: string, kind: LockKind): Lock {
 	return (m.locks[name] ??= {kind, owner: null, readers: []});
 }
 
+/**
+ * Whether a CPU may take the lock now. A new reader of an rwsem queues behind a
+ * waiting writer (kernel/locking/rwsem.c: the read fast path fails once
+ * RWSEM_FLAG_WAITERS is set, and the slow path does not steal a reader-owned
+ * lock), so two readers and a writer can deadlock, as lockdep says.
+ */
 export function available(m: Machine, name: string, mode: LockMode): boolean {
 	const l = m.locks[name];
 	if (!l) return true;
 	if (l.owner !== null) return false;
-	return mode === 'read' || l.readers.length === 0;
+	if (mode === 'excl') return l.readers.length === 0;
+	return !m.cpus.some(c => c.wait?.kind === 'lock' && c.wait.lock === name && c.wait.mode === 'excl');
 }
 
 /** The CPUs a CPU waiting for `name` in `mode` waits for: the holders in the way. */
@@ -37,7 +44,9 @@ export function holdersInTheWay(m: Machine, name: string, mode: LockMode): numbe
 	const l = m.locks[name];
 	if (!l) return [];
 	if (l.owner !== null) return [l.owner];
-	return mode === 'excl' ? [...l.readers] : [];
+	if (mode === 'excl') return [...new Set(l.readers)];
+	// A reader queued behind a waiting writer waits for what that writer waits for, and for the writer.
+	return m.cpus.filter(c => c.wait?.kind === 'lock' && c.wait.lock === name && c.wait.mode === 'excl').map(c => c.id);
 }
 
 export function describeHolders(m: Machine, name: string, cpu: number): string {
@@ -45,8 +54,9 @@ export function describeHolders(m: Machine, name: string, cpu: number): string {
 	if (!l) return 'free';
 	const who = (c: number): string => (c === cpu ? 'itself' : `CPU${c}`);
 	if (l.owner !== null) return `held by ${who(l.owner)}`;
-	if (l.readers.length > 0) return `held for read by ${l.readers.map(who).join(', ')}`;
-	return 'free';
+	const writers = m.cpus.filter(c => c.id !== cpu && c.wait?.kind === 'lock' && c.wait.lock === name && c.wait.mode === 'excl').map(c => c.id);
+	const readers = l.readers.length > 0 ? `held for read by ${[...new Set(l.readers)].map(who).join(', ')}` : 'free';
+	return writers.length > 0 && m.cpus[cpu]?.wait?.kind === 'lock' && (m.cpus[cpu]!.wait as {mode: string}).mode === 'read' ? `${readers}, a writer (${writers.map(who).join(', ')}) queued first` : readers;
 }
 
 /** Why a CPU waiting on a lock cannot move, in the words the trace and the TUI use. */
@@ -127,7 +137,11 @@ export function release(ctx: Ctx, name: string, mode: LockMode, prim: string): b
 		return false;
 	}
 	if (mode === 'excl') l.owner = null;
-	else l.readers = l.readers.filter(r => r !== me);
+	else {
+		// One up_read per down_read: a CPU that took the read lock twice still holds it once.
+		const i = l.readers.indexOf(me);
+		l.readers = [...l.readers.slice(0, i), ...l.readers.slice(i + 1)];
+	}
 	tidy(ctx.m, name);
 	return true;
 }
@@ -149,9 +163,13 @@ export function heldBy(m: Machine, cpu: number): string[] {
 export function mightSleep(ctx: Ctx, prim: string): void {
 	const c = ctx.m.cpus[ctx.cpu]!;
 	rd(ctx, `irq:${ctx.cpu}`);
-	if (c.irqsOn && c.preempt === 0) return;
-	const why = [!c.irqsOn && 'IRQs off', c.preempt > 0 && `preemption off (${spinlocksHeld(ctx.m, ctx.cpu) || 'preempt_disable'})`].filter(Boolean).join(', ');
-	violate(ctx, 'sleep-in-atomic', 'L3', `CPU${ctx.cpu} calls ${prim}, which may sleep, with ${why}: "BUG: sleeping function called from invalid context"`, [`CPU${ctx.cpu}`]);
+	if (c.irqsOn && c.preempt === 0 && c.rcuDepth === 0) return;
+	const why = [
+		!c.irqsOn && 'with IRQs off',
+		c.preempt > 0 && `with preemption off (${spinlocksHeld(ctx.m, ctx.cpu) || 'preempt_disable'})`,
+		c.rcuDepth > 0 && 'inside rcu_read_lock',
+	].filter(Boolean).join(', ');
+	violate(ctx, 'sleep-in-atomic', 'L3', `CPU${ctx.cpu} calls ${prim}, which may sleep, ${why}: "BUG: sleeping function called from invalid context"`, [`CPU${ctx.cpu}`]);
 }
 
 function spinlocksHeld(m: Machine, cpu: number): string {

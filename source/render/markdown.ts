@@ -4,6 +4,7 @@
 // commands that reproduce it.
 
 import type {Model} from '../lang/interpreter.js';
+import {builtinOf} from '../lang/load.js';
 import {formatSchedule} from '../lang/schedule.js';
 import type {Transition} from '../machine/types.js';
 import type {Point} from '../session/types.js';
@@ -14,15 +15,29 @@ import {expectLabel, isLiveness, violationLine} from './verdict.js';
 
 const shellWord = (s: string): string => (/^[A-Za-z0-9_.,/:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
-/** How a scenario is named on the command line: its built-in name, or its path. */
-export function scenarioArg(model: Model): string {
+/**
+ * How a scenario is named on the command line: its built-in name, or its
+ * path; null when the text is not the built-in its file names (a recording
+ * whose source was edited, or made by another racewalk): `racewalk run NAME`
+ * would run the shipped text, not the recorded one.
+ */
+export function scenarioArg(model: Model): string | null {
 	const p = model.program;
-	return p.file === `scenarios/${p.scenario.name}.race` ? p.scenario.name : p.file;
+	const builtin = builtinOf(p.file, p.source);
+	if (!builtin) return p.file;
+	return builtin.same ? builtin.name : null;
+}
+
+/** A line saying the recorded text is not the built-in of its name, or null. */
+export function editedBuiltinNote(model: Model): string | null {
+	const b = builtinOf(model.program.file, model.program.source);
+	if (!b || b.same) return null;
+	return `the scenario text differs from the built-in '${b.name}' of this racewalk (edited, or from another version): this is the recorded text, not the shipped one`;
 }
 
 /** `racewalk run <scenario> [--variant V] [--set k=v] --schedule "..."` */
 export function runCommandLine(model: Model, schedule: readonly Transition[], set: Record<string, string> = {}): string {
-	const parts = ['racewalk', 'run', shellWord(scenarioArg(model))];
+	const parts = ['racewalk', 'run', shellWord(scenarioArg(model) ?? model.program.file)];
 	if (model.program.variant) parts.push('--variant', shellWord(model.program.variant));
 	for (const [k, v] of Object.entries(set)) parts.push('--set', shellWord(`${k}=${v}`));
 	parts.push('--schedule', `"${formatSchedule(schedule)}"`);
@@ -56,7 +71,8 @@ export function renderMarkdown(r: ReportInput): string {
 	const loopFrom = loopStart(r.points);
 	const out: string[] = [];
 	out.push(`# ${loopFrom !== undefined ? 'livelock: ' : first ? `${first.v.kind}: ` : ''}${sc.title ?? sc.name}`, '');
-	out.push(`- **Scenario:** \`${sc.name}\` (${p.file})`);
+	const edited = editedBuiltinNote(model);
+	out.push(`- **Scenario:** \`${sc.name}\` (${p.file}${edited ? `; ${edited}` : ''})`);
 	if (sc.era) out.push(`- **Kernel era modelled:** ${sc.era}`);
 	if (sc.sources.length === 1) out.push(`- **Provenance:** ${sc.sources[0]}`);
 	else if (sc.sources.length > 1) {
@@ -85,8 +101,16 @@ export function renderMarkdown(r: ReportInput): string {
 		for (const t of objectTables(model, final, objects)) out.push(`**${t.title}**`, '', ...tableMarkdown(t), '');
 		if (out[out.length - 1] === '') out.pop();
 	}
-	out.push('', '## Reproduce', '', '```sh', runCommandLine(model, schedule, r.set ?? {}));
-	if (r.recording) out.push(`racewalk replay ${shellWord(r.recording)}${r.branchFlag ? ` --branch ${shellWord(r.branch)}` : ''}`);
-	out.push('```', '');
+	out.push('', '## Reproduce', '');
+	const replay = r.recording ? `racewalk replay ${shellWord(r.recording)}${r.branchFlag ? ` --branch ${shellWord(r.branch)}` : ''}` : null;
+	if (scenarioArg(model) === null) {
+		// `racewalk run <name>` would run the shipped text: only the recording reproduces this one
+		out.push(`\`racewalk run ${sc.name}\` would run the built-in shipped with racewalk, not the scenario text recorded here; the recording carries that text.`, '');
+		out.push('```sh', replay ?? '# save the session (s in the TUI), then: racewalk replay <recording.json>', '```', '');
+	} else {
+		out.push('```sh', runCommandLine(model, schedule, r.set ?? {}));
+		if (replay) out.push(replay);
+		out.push('```', '');
+	}
 	return out.join('\n');
 }

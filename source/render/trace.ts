@@ -3,6 +3,7 @@
 // `explore`, the exports and the TUI's timeline.
 
 import type {Model} from '../lang/interpreter.js';
+import {splitLines} from '../lang/visible.js';
 import type {Machine, Transition, Violation} from '../machine/types.js';
 import {changes, formatChange} from '../machine/flatten.js';
 import {wrap} from './wrap.js';
@@ -19,7 +20,7 @@ export type TraceStep = {
 
 export function sourceLine(model: Model, line: number | null, col = 1): string {
 	if (line === null) return '';
-	return (model.program.source.split('\n')[line - 1] ?? '').slice(Math.max(0, col - 1)).replace(/\/\/.*$/, '').trim();
+	return (splitLines(model.program.source)[line - 1] ?? '').slice(Math.max(0, col - 1)).replace(/\/\/.*$/, '').trim();
 }
 
 /**
@@ -30,6 +31,7 @@ export function sourceLine(model: Model, line: number | null, col = 1): string {
 export function statementText(model: Model, before: Machine, t: Transition, line: number | null): string {
 	if (t.irq) return 'interrupt: flush_tlb_func / IPI handler';
 	const instr = model.instrAt(before, t.cpu);
+	if (instr?.text) return instr.text;
 	if (!instr || instr.line !== line) return sourceLine(model, line);
 	const text = sourceLine(model, line, instr.col);
 	if (instr.kind === 'atomic' && instr.body) {

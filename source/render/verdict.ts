@@ -7,7 +7,7 @@ import type {Violation} from '../machine/types.js';
 /** `violation stale-mapping`, `no use-after-free ✱`... ✱ = model-derived or hypothesis. */
 export function expectLabel(e: Expect): string {
 	const star = e.basis === 'known' ? '' : ` ✱${e.basis === 'hypothesis' ? ' hypothesis' : ''}`;
-	if (e.form === 'safe') return `safe${star}`;
+	if (e.form === 'safe') return e.except?.length ? `nothing else${star}` : `safe${star}`;
 	return `${e.form} ${e.violation}${star}`;
 }
 

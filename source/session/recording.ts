@@ -7,14 +7,14 @@
 // Every problem is a RecordingError whose message is one line naming the file.
 
 import {createHash} from 'node:crypto';
-import {closeSync, fstatSync, openSync, readSync} from 'node:fs';
 import {z} from 'zod';
 import {ParamError} from '../lang/compiler.js';
 import {Diagnostic} from '../lang/diagnostics.js';
 import type {Model} from '../lang/interpreter.js';
 import {modelFromSource} from '../lang/load.js';
+import {FileError, readRegularFile} from '../lang/readfile.js';
 import {formatSchedule, parseSchedule, ScheduleError} from '../lang/schedule.js';
-import type {Transition} from '../machine/types.js';
+import type {Machine, Transition} from '../machine/types.js';
 import {OverwriteError, WriteError, writeFileAtomic} from './atomic.js';
 import {BRANCH_NAME, SessionError, SessionImpl} from './session.js';
 
@@ -126,15 +126,21 @@ export function serializeRecording(rec: Recording): string {
 	return JSON.stringify(rec, null, 2) + '\n';
 }
 
-/** Save atomically. Throws RecordingError (one line) if the file exists and !force, or on write errors. */
-export function saveRecording(session: SessionImpl, path: string, opts: {force?: boolean; set?: Record<string, string>} = {}): Recording {
+/** The recording of a session as the text of its file, checked as loading will check it. */
+export function recordingText(session: SessionImpl, path: string, opts: {set?: Record<string, string>} = {}): {rec: Recording; text: string} {
 	const rec = recordingOf(session, {set: opts.set});
 	const checked = RecordingSchema.safeParse(rec);
 	if (!checked.success) throw new RecordingError(path, `cannot save this session: ${describeIssue(checked.error.issues[0]!, rec)}`);
 	const total = rec.branches.reduce((n, b) => n + (b.schedule ? b.schedule.split(' ').length : 0), 0);
 	if (total > LIMITS.totalSteps) throw new RecordingError(path, `cannot save this session: ${total} steps in all, over the limit of ${LIMITS.totalSteps} a recording may hold`);
+	return {rec, text: serializeRecording(rec)};
+}
+
+/** Save atomically. Throws RecordingError (one line) if the file exists and !force, or on write errors. */
+export function saveRecording(session: SessionImpl, path: string, opts: {force?: boolean; set?: Record<string, string>} = {}): Recording {
+	const {rec, text} = recordingText(session, path, opts);
 	try {
-		writeFileAtomic(path, serializeRecording(rec), {force: opts.force});
+		writeFileAtomic(path, text, {force: opts.force});
 	} catch (err) {
 		if (err instanceof OverwriteError) throw new RecordingError(path, 'already exists; not overwriting it (use --force to replace it)');
 		if (err instanceof WriteError) throw new RecordingError(path, err.message.replace(/^cannot write [^:]*: /, 'cannot write: '));
@@ -257,32 +263,13 @@ export function parseRecording(data: Uint8Array | string, file: string): Recordi
 	return r.data!;
 }
 
-/** Read a file with the size checked before anything is read. */
+/** Read a regular file, never more than the size limit (whatever stat says). */
 export function readRecordingFile(path: string): Uint8Array {
-	let fd: number;
 	try {
-		fd = openSync(path, 'r');
+		return readRegularFile(path, LIMITS.fileBytes, 'a recording');
 	} catch (err) {
-		const code = (err as NodeJS.ErrnoException).code;
-		throw new RecordingError(path, code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : `cannot open (${code})`);
-	}
-	try {
-		const st = fstatSync(fd);
-		if (st.isDirectory()) throw new RecordingError(path, 'is a directory, not a recording');
-		if (st.size > LIMITS.fileBytes) throw new RecordingError(path, `file too large for a recording (${(st.size / 1048576).toFixed(1)} MiB; the limit is 64 MiB)`);
-		const buf = Buffer.alloc(st.size);
-		let off = 0;
-		while (off < st.size) {
-			const n = readSync(fd, buf, off, st.size - off, off);
-			if (n === 0) break;
-			off += n;
-		}
-		return buf.subarray(0, off);
-	} catch (err) {
-		if (err instanceof RecordingError) throw err;
-		throw new RecordingError(path, `cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-	} finally {
-		closeSync(fd);
+		if (err instanceof FileError) throw new RecordingError(path, err.message);
+		throw err;
 	}
 }
 
@@ -329,6 +316,7 @@ export function sessionFromRecording(rec: Recording, file: string): Loaded {
 		if (schedules[i]!.length > LIMITS.scheduleSteps) fail(`${label}: schedule longer than ${LIMITS.scheduleSteps} steps`);
 		if (total > LIMITS.totalSteps) fail(`too many steps in all (over ${LIMITS.totalSteps})`);
 	});
+	verifyHashes(model, rec, schedules, fail);
 	// Replay.
 	const session = new SessionImpl(model, rec.branches[0]!.name);
 	rec.branches.forEach((b, i) => {
@@ -362,6 +350,40 @@ export function sessionFromRecording(rec: Recording, file: string): Loaded {
 	session.switchBranch(rec.cursor.branch);
 	session.gotoPoint(cur);
 	return {recording: rec, model, session};
+}
+
+/**
+ * Every branch's final hash, checked on the search's fast path before any
+ * snapshot is kept: a tampered 1 M-step recording is refused in seconds and
+ * in constant memory, at its first wrong branch, instead of after building a
+ * session of a million points. Only the states where later branches fork are
+ * kept (stepShared leaves its input untouched). A step that cannot be taken
+ * ends the check of that branch: the full replay then says why, in its words.
+ */
+function verifyHashes(model: Model, rec: Recording, schedules: readonly Transition[][], fail: (problem: string) => never): void {
+	const forks = new Map<string, Set<number>>();
+	for (const b of rec.branches) if (b.parent) (forks.get(b.parent.branch) ?? forks.set(b.parent.branch, new Set()).get(b.parent.branch)!).add(b.parent.step);
+	const kept = new Map<string, Map<number, Machine>>();
+	rec.branches.forEach((b, i) => {
+		let m: Machine | undefined = b.parent ? kept.get(b.parent.branch)?.get(b.parent.step) : model.initial;
+		if (m === undefined) return; // a fork past the parent's end: the replay names it
+		const start = b.parent?.step ?? 0;
+		const mine = new Map<number, Machine>();
+		const want = forks.get(b.name);
+		if (want?.has(start)) mine.set(start, m);
+		const schedule = schedules[i]!;
+		for (let k = 0; k < schedule.length; k++) {
+			if (!model.isEnabled(m, schedule[k]!)) {
+				kept.set(b.name, mine);
+				return;
+			}
+			m = model.stepShared(m, schedule[k]!, false).state;
+			if (want?.has(start + k + 1)) mine.set(start + k + 1, m);
+		}
+		kept.set(b.name, mine);
+		const h = model.hash(m);
+		if (h !== b.hash) fail(`branch '${b.name}' diverged: its state after step ${start + schedule.length} hashes to ${h}, the recording says ${b.hash}`);
+	});
 }
 
 /** Read, validate and replay a recording file. Every problem is a one-line RecordingError. */

@@ -2,6 +2,7 @@
 // line) and the direct frame writer (frame.ts) draw. No Ink import here, so the
 // first frame can be drawn before Ink is loaded.
 
+import {visible} from '../lang/visible.js';
 import type {Line, Seg} from './text.js';
 
 const FG: Record<string, number> = {black: 30, red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, white: 37, gray: 90, grey: 90};
@@ -25,7 +26,9 @@ export function ansiLine(line: Line, color = colorEnabled()): string {
 	for (const s of line) {
 		if (!s.text) continue;
 		const on = color ? sgr(s) : '';
-		out += on ? `${on}${s.text}\x1b[0m` : s.text;
+		// seg() already spelled out control characters; this is the last guard before the terminal
+		const text = visible(s.text);
+		out += on ? `${on}${text}\x1b[0m` : text;
 	}
 	return out || ' ';
 }

@@ -3,9 +3,10 @@
 // controller, which owns the state these commands change.
 
 import type {Session} from '../session/types.js';
-import type {Controller} from './controller.js';
+import {mergeSetList} from '../lang/sets.js';
+import type {Controller, KeyResult} from './controller.js';
 
-export function execLine(c: Controller, line: string): void {
+export function execLine(c: Controller, line: string): KeyResult | void {
 	const [word = '', ...restWords] = line.split(/\s+/);
 	const rest = line.slice(word.length).trim();
 	const s = c.session;
@@ -68,14 +69,12 @@ export function execLine(c: Controller, line: string): void {
 				c.say(':set is not available here', 'warn');
 				break;
 			}
-			const sets = {...c.sets};
-			for (const item of restWords) {
-				const eq = item.indexOf('=');
-				if (eq <= 0) {
-					c.say(`:set ${item}: expected name=value`, 'warn');
-					return;
-				}
-				sets[item.slice(0, eq)] = item.slice(eq + 1);
+			let sets: Record<string, string>;
+			try {
+				sets = mergeSetList(c.sets, restWords, ':set');
+			} catch (err) {
+				c.say(err instanceof Error ? err.message : String(err), 'warn');
+				return;
 			}
 			if (!restWords.length) {
 				c.say(`params: ${Object.entries(s.model.program.params).map(([k, v]) => `${k}=${v}`).join(' ')}`);
@@ -95,7 +94,9 @@ export function execLine(c: Controller, line: string): void {
 				try {
 					saved = `session saved to ${c.services.autosave(s)}; `;
 				} catch (err) {
-					saved = `could not save the session (${err instanceof Error ? err.message : String(err)}); `;
+					// restarting would lose what was not saved: refused, as quitting is
+					c.say(`not restarted: the session could not be saved first (${err instanceof Error ? err.message : String(err)}); :save PATH, then :set again`, 'error');
+					break;
 				}
 			}
 			// each param set is a root of its own, kept with its tree: :set back to it returns there
@@ -118,8 +119,10 @@ export function execLine(c: Controller, line: string): void {
 		}
 		case 'q':
 		case 'quit':
-			c.say('press q to quit', 'info');
-			break;
+			return c.quit();
+		case 'q!':
+		case 'quit!':
+			return c.quit(false);
 		case 'help':
 			c.overlay = 'help';
 			break;

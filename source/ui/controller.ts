@@ -71,6 +71,8 @@ export class Controller {
 		if (!m) this.loopsBySession.set(this.session, (m = new Map()));
 		return m;
 	}
+	/** Where quitting saved the session; null: quit without saving (:quit!); undefined: not quit yet. */
+	savedOnQuit: string | null | undefined = undefined;
 	/** The running search (Esc cancels it). */
 	private searching: AbortController | null = null;
 	private pathKey = '';
@@ -118,10 +120,10 @@ export class Controller {
 	}
 
 	key(name: KeyName): KeyResult {
-		if (name === 'ctrl+c') return 'quit';
+		if (name === 'ctrl+c') return this.quit();
 		// the "terminal too small" screen shows nothing to act on: only q (which it names) works
 		if (this.size && layoutKind(this.size) === 'too-small') {
-			if (name === 'q') return 'quit';
+			if (name === 'q') return this.quit();
 			this.ignoredKeys++;
 			return null;
 		}
@@ -285,9 +287,30 @@ export class Controller {
 				this.prompt = '';
 				break;
 			case 'quit':
-				return 'quit';
+				return this.quit();
 		}
 		return null;
+	}
+
+	/**
+	 * Quit, the session saved first: where it went is `savedOnQuit` (run.tsx
+	 * prints it). When no save is possible the quit is refused, with the
+	 * reason and the ways out: a session is never lost without being asked.
+	 */
+	quit(save = true): KeyResult {
+		if (!save) {
+			this.savedOnQuit = null;
+			return 'quit';
+		}
+		// an open that changed nothing leaves nothing behind (run.tsx says so)
+		if (!this.services.autosave || !this.changed()) return 'quit';
+		try {
+			this.savedOnQuit = this.services.autosave(this.session);
+			return 'quit';
+		} catch (err) {
+			this.say(`not quitting: the session could not be saved (${err instanceof Error ? err.message : String(err)}); :save PATH saves it somewhere writable, :quit! quits without saving`, 'error');
+			return null;
+		}
 	}
 
 	private promptKey(name: KeyName): KeyResult {
@@ -295,7 +318,7 @@ export class Controller {
 		else if (name === 'enter') {
 			const line = this.prompt!.trim();
 			this.prompt = null;
-			if (line) this.exec(line);
+			if (line) return this.exec(line) ?? null;
 		} else if (name === 'backspace') {
 			if (this.prompt === '') this.prompt = null;
 			else this.prompt = this.prompt!.slice(0, -1);
@@ -495,9 +518,9 @@ export class Controller {
 		return at === undefined || at >= path.length - 1 ? null : {from: at + 1, to: path.length - 1};
 	}
 
-	/** A `:` command line (commandline.ts). */
-	exec(line: string): void {
-		execLine(this, line);
+	/** A `:` command line (commandline.ts); `quit` when it quits. */
+	exec(line: string): KeyResult | void {
+		return execLine(this, line);
 	}
 
 	// ------------------------------------------------------------ view

@@ -5,6 +5,7 @@
 // lines, the reason and the locals wrap.
 
 import type {Model} from '../lang/interpreter.js';
+import {splitLines} from '../lang/visible.js';
 import {formatValue, hex} from '../machine/values.js';
 import {cpuLabel} from '../render/trace.js';
 import {type Block, box, CHANGED, flow, type Line, seg, type Style, wrap} from './text.js';
@@ -29,7 +30,7 @@ const SOURCE = new WeakMap<object, string[]>();
 /** The scenario's source lines (split once per program). */
 export function sourceLines(model: Model): string[] {
 	let lines = SOURCE.get(model.program);
-	if (!lines) SOURCE.set(model.program, (lines = model.program.source.split('\n')));
+	if (!lines) SOURCE.set(model.program, (lines = splitLines(model.program.source)));
 	return lines;
 }
 

@@ -74,6 +74,7 @@ export const COLON_COMMANDS: readonly {usage: string; description: string}[] = [
 	{usage: 'save [path]', description: 'save a recording (never overwrites)'},
 	{usage: 'save! path', description: 'save a recording, overwriting path'},
 	{usage: 'swap', description: 'swap the current step with the one before it (new branch)'},
+	{usage: 'quit!', description: 'quit without saving the session (q refuses when it cannot save)'},
 ];
 
 /** A key event reduced to a name from the table (`a`, `digit`, `left`, `ctrl+c`, `enter`...). */

@@ -1,11 +1,6 @@
 // The panes, as pure functions of the view: each returns lines or a block of
 // an exact size. Highlights mark what the last step changed (CHANGED style).
 
-import type {Model} from '../lang/interpreter.js';
-import {LEVEL_NAME, walkTree} from '../machine/pagetable.js';
-import type {Machine} from '../machine/types.js';
-import {formatValue, hex} from '../machine/values.js';
-import {cpuLabel, sourceLine, statementText} from '../render/trace.js';
 import {violationLine} from '../render/verdict.js';
 import {footerHints} from './keymap.js';
 import {flow, type Line, lineWidth, seg, type Style, wrap} from './text.js';

@@ -6,6 +6,7 @@
 // keys typed meanwhile wait in the terminal (raw mode is on) and are handled
 // once the App is mounted. Frames then go through the same writer (frame.ts).
 
+import {dirname, join} from 'node:path';
 import type {Session} from '../session/types.js';
 import {Controller, type Services} from './controller.js';
 import {FrameWriter, frameText, readSize} from './frame.js';
@@ -17,7 +18,7 @@ export {prefill} from './prefill.js';
 export const ALT_ON = '\x1b[?1049h\x1b[?7l\x1b[H';
 export const ALT_OFF = '\x1b[?7h\x1b[?25h\x1b[?1049l';
 
-const SIGNALS = {SIGTERM: 15, SIGHUP: 1, SIGINT: 2} as const;
+const SIGNALS = {SIGTERM: 15, SIGHUP: 1, SIGINT: 2, SIGQUIT: 3} as const;
 
 /** Where the auto-save line goes once the terminal is back (the command's Io fits). */
 export type RunOpts = {reopen: Services['reopen']; sets: Record<string, string>; initialMessage: string; io: {out: (text: string) => void}};
@@ -30,16 +31,31 @@ export async function runTui(session: Session, o: RunOpts): Promise<number> {
 	const c = new Controller(session, services, o.sets);
 	c.message = {text: o.initialMessage, kind: 'info'};
 	const svc = import('./services.js');
-	const saveQuietly = async (always = false): Promise<string> => {
-		// an open that changed nothing leaves nothing behind (a crash saves regardless)
-		if (!always && !c.changed()) return 'nothing changed: no auto-save';
-		try {
-			const {autosave} = await svc;
-			return `session auto-saved to ${autosave(c.session, cwd, c.sets)}`;
-		} catch (err) {
-			return `racewalk: could not auto-save the session: ${err instanceof Error ? err.message : String(err)}`;
-		}
+	const savedLine = (path: string): string =>
+		`session auto-saved to ${path}${dirname(path) === join(cwd, '.racewalk') ? '' : ` (${join(cwd, '.racewalk')} could not be written)`}`;
+	// Once: closing the terminal sends SIGHUP and then fails the next write (EIO); one session, one save.
+	let saving: Promise<string> | null = null;
+	const saveQuietly = (): Promise<string> =>
+		(saving ??= (async () => {
+			if (c.savedOnQuit) return savedLine(c.savedOnQuit);
+			// an open that changed nothing leaves nothing behind
+			if (!c.changed()) return 'nothing changed: no auto-save';
+			try {
+				const {autosave} = await svc;
+				return savedLine(autosave(c.session, cwd, c.sets));
+			} catch (err) {
+				return `racewalk: could not auto-save the session: ${err instanceof Error ? err.message : String(err)}`;
+			}
+		})());
+	// The terminal went away (tmux kill-session, a closed window): writes fail with EIO; the
+	// session is saved and the process ends quietly instead of in a stack trace.
+	let gone = false;
+	const onWriteError = (): void => {
+		if (gone) return;
+		gone = true;
+		void saveQuietly().then(() => process.exit(128 + SIGNALS.SIGHUP));
 	};
+	out.on('error', onWriteError);
 
 	let restored = false;
 	let instance: {unmount: () => void; waitUntilExit: () => Promise<unknown>} | undefined;
@@ -56,8 +72,12 @@ export async function runTui(session: Session, o: RunOpts): Promise<number> {
 	};
 	const onSignal = async (sig: keyof typeof SIGNALS): Promise<void> => {
 		const saved = await saveQuietly();
-		restore();
-		out.write(`${saved}\nracewalk: stopped by ${sig}\n`);
+		try {
+			restore();
+			out.write(`${saved}\nracewalk: stopped by ${sig}\n`);
+		} catch {
+			// no terminal left to tell
+		}
 		process.exit(128 + SIGNALS[sig]);
 	};
 	const handlers = Object.keys(SIGNALS).map(sig => {
@@ -66,7 +86,9 @@ export async function runTui(session: Session, o: RunOpts): Promise<number> {
 		return [sig, h] as const;
 	});
 	const onCrash = async (err: unknown): Promise<void> => {
-		const saved = await saveQuietly(true);
+		const saved = await saveQuietly();
+		const code = (err as NodeJS.ErrnoException)?.code;
+		if (code === 'EIO' || code === 'EPIPE' || code === 'ENXIO') process.exit(128 + SIGNALS.SIGHUP); // the terminal is gone: nothing to print on
 		restore();
 		process.stderr.write(`racewalk: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n${saved}\n`);
 		process.exit(70);
@@ -98,7 +120,7 @@ export async function runTui(session: Session, o: RunOpts): Promise<number> {
 	} catch (err) {
 		// a render error: the terminal comes back first, the session is saved, then the error
 		restore();
-		process.stderr.write(`${await saveQuietly(true)}\n`);
+		process.stderr.write(`${await saveQuietly()}\n`);
 		throw err;
 	} finally {
 		restore();
@@ -106,6 +128,6 @@ export async function runTui(session: Session, o: RunOpts): Promise<number> {
 		for (const [sig, h] of handlers) process.off(sig, h);
 		process.off('uncaughtException', crash);
 	}
-	if (quit) o.io.out(await saveQuietly());
+	if (quit) o.io.out(c.savedOnQuit === null ? 'session not saved (:quit!)' : await saveQuietly());
 	return 0; // EXIT.ok
 }

@@ -2,25 +2,17 @@
 // file names they write. Kept apart from the controller so tests can inject
 // fakes.
 
-import {existsSync, mkdirSync} from 'node:fs';
 import {join, resolve} from 'node:path';
 import {exploreAsync, LIVENESS_KINDS} from '../explore/index.js';
+import {visible} from '../lang/visible.js';
 import {renderMarkdown} from '../render/markdown.js';
-import {writeFileAtomic} from '../session/atomic.js';
-import {saveRecording} from '../session/recording.js';
+import {recordingText, saveRecording} from '../session/recording.js';
+import {stateDir, writeUnique} from '../session/unique.js';
 import {createSession, SessionImpl} from '../session/session.js';
 import type {Session} from '../session/types.js';
 import type {Services} from './controller.js';
 
 export const stamp = (d = new Date()): string => d.toISOString().replace(/\..*$/, '').replace(/:/g, '-');
-
-/** A path in `dir` that does not exist yet: base.json, base-2.json... */
-export function freshPath(dir: string, base: string, ext = '.json'): string {
-	mkdirSync(dir, {recursive: true});
-	let p = join(dir, base + ext);
-	for (let i = 2; existsSync(p); i++) p = join(dir, `${base}-${i}${ext}`);
-	return p;
-}
 
 const asImpl = (s: Session): SessionImpl => {
 	if (!(s instanceof SessionImpl)) throw new Error('this session cannot be saved');
@@ -31,23 +23,27 @@ export function saveTo(session: Session, path: string, sets: Record<string, stri
 	saveRecording(asImpl(session), path, {...(sets ? {set: sets} : {}), force});
 }
 
-/** Where the TUI writes what it is not told where to write: recordings, reports, auto-saves. */
-export const saveDir = (cwd: string): string => join(cwd, '.racewalk');
-
-/** Save with a default name in .racewalk/, or to the path given (relative to the cwd, or absolute; not overwriting unless `force`). Returns the absolute path. */
+/** Save with a default name in .racewalk/ (as auto-saves and reports: one place), or to the path given (relative to the cwd, or absolute; not overwriting unless `force`). Returns the absolute path. */
 export function saveService(cwd: string, sets: () => Record<string, string> | undefined): NonNullable<Services['save']> {
 	return (session, path, force = false) => {
-		const target = path ? resolve(cwd, path) : freshPath(saveDir(cwd), `racewalk-${session.model.program.scenario.name}-${stamp()}`);
+		// recordings, reports and auto-saves in one place: .racewalk/ (else the state directory)
+		if (!path) return writeUnique(autosaveDirs(cwd), `racewalk-${session.model.program.scenario.name}-${stamp()}`, '.json', recordingText(asImpl(session), join(cwd, '.racewalk'), {set: sets()}).text);
+		const target = resolve(cwd, path);
 		saveTo(session, target, sets(), force);
 		return target;
 	};
 }
 
-/** `.racewalk/autosave-<scenario>-<timestamp>.json` in the cwd; returns its absolute path. */
+/** Where auto-saves go: `.racewalk/` in the cwd, else (not writable) the XDG state directory. */
+export const autosaveDirs = (cwd: string): string[] => [join(cwd, '.racewalk'), ...[stateDir()].filter((d): d is string => d !== null)];
+
+/**
+ * `.racewalk/autosave-<scenario>-<timestamp>[-N].json` in the cwd (or the
+ * state directory); returns its absolute path. The name is taken atomically.
+ */
 export function autosave(session: Session, cwd: string, sets?: Record<string, string>): string {
-	const target = freshPath(saveDir(cwd), `autosave-${session.model.program.scenario.name}-${stamp()}`);
-	saveTo(session, target, sets);
-	return target;
+	const {text} = recordingText(asImpl(session), join(cwd, '.racewalk'), sets ? {set: sets} : {});
+	return writeUnique(autosaveDirs(cwd), `autosave-${session.model.program.scenario.name}-${stamp()}`, '.json', text);
 }
 
 export {prefill} from './prefill.js';
@@ -57,10 +53,8 @@ export {createSession};
 /** Write the Markdown report of the current branch to .racewalk/. */
 export function exportService(cwd: string, sets: () => Record<string, string> | undefined): NonNullable<Services['exportReport']> {
 	return session => {
-		const target = freshPath(saveDir(cwd), `racewalk-${session.model.program.scenario.name}-${session.branch.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${stamp()}`, '.md');
-		const text = renderMarkdown({model: session.model, points: session.pathOf(), branch: session.branch.name, set: sets() ?? {}});
-		writeFileAtomic(target, text, {});
-		return target;
+		const text = visible(renderMarkdown({model: session.model, points: session.pathOf(), branch: session.branch.name, set: sets() ?? {}}), {lines: true});
+		return writeUnique(autosaveDirs(cwd), `racewalk-${session.model.program.scenario.name}-${session.branch.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${stamp()}`, '.md', text);
 	};
 }
 

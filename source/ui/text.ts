@@ -2,12 +2,15 @@
 // lines all exactly `width` cells wide. Panes are built as blocks and laid out
 // side by side by concatenation, so widths are exact and nothing wraps.
 
+import {visible} from '../lang/visible.js';
+
 export type Style = {color?: string; bg?: string; bold?: boolean; dim?: boolean; inverse?: boolean};
 export type Seg = {text: string} & Style;
 export type Line = Seg[];
 export type Block = {width: number; lines: Line[]};
 
-export const seg = (text: string, style: Style = {}): Seg => ({text, ...style});
+/** A segment; control characters from a file are spelled out here, before widths are measured. */
+export const seg = (text: string, style: Style = {}): Seg => ({text: visible(text), ...style});
 
 /** What the last step changed: shown like this everywhere. */
 export const CHANGED: Style = {bg: 'yellow', color: 'black'};

@@ -38,6 +38,8 @@ export const ALIASES: ReadonlyMap<string, string> = new Map([
 	['follow_pte', 'ptep_get'],
 	['load', 'access'],
 	['zap_pte', 'ptep_get_and_clear'],
+	// atomic_long_t has the same operations under atomic_long_* names.
+	...['read', 'set', 'inc', 'dec', 'add', 'sub', 'inc_return', 'dec_return', 'dec_and_test', 'inc_not_zero', 'add_unless', 'cmpxchg', 'xchg'].map(op => [`atomic_long_${op}`, `atomic_${op}`] as [string, string]),
 ]);
 
 export function lookupPrimitive(name: string): Primitive | undefined {

@@ -20,8 +20,8 @@ export const irqPrimitives: Primitive[] = [
 	{
 		name: 'local_irq_save',
 		kernel: 'include/linux/irqflags.h:local_irq_save (mm/gup.c:lockless_pages_from_mm [internal_get_user_pages_fast in v5.11], G1)',
-		effect: 'saves the IRQ flag on the CPU\'s stack and disables IRQs: pending IPIs wait; the CPU becomes an RCU reader',
-		args: [],
+		effect: 'saves the IRQ flag on the CPU\'s stack and disables IRQs: pending IPIs wait; the CPU becomes an RCU reader. `local_irq_save(flags)` is accepted: the CPU keeps the saved flag itself',
+		args: [{name: 'flags', kind: 'context', optional: true}],
 		returns: 'void',
 		run(ctx) {
 			const c = ctx.m.cpus[ctx.cpu]!;
@@ -34,7 +34,7 @@ export const irqPrimitives: Primitive[] = [
 		name: 'local_irq_restore',
 		kernel: 'include/linux/irqflags.h:local_irq_restore (G11)',
 		effect: 'restores the flag saved by the matching local_irq_save; if IRQs come back on, deferred IPIs can be taken and RCU grace periods waiting on this CPU advance',
-		args: [],
+		args: [{name: 'flags', kind: 'context', optional: true}],
 		returns: 'void',
 		run(ctx) {
 			const c = ctx.m.cpus[ctx.cpu]!;
@@ -97,14 +97,14 @@ export const irqPrimitives: Primitive[] = [
 	{
 		name: 'synchronize_rcu',
 		kernel: 'kernel/rcu/tree.c:synchronize_rcu',
-		effect: 'blocks until every CPU that was an RCU reader at the call has left its read-side section',
+		effect: 'blocks until every CPU that was an RCU reader at the call has left its read-side section; a caller inside one (rcu_read_lock, preemption or IRQs off) waits for itself: a deadlock',
 		args: [],
 		returns: 'void',
 		blocks: true,
 		run(ctx) {
 			mightSleep(ctx, 'synchronize_rcu');
 			wr(ctx, 'rcu');
-			const readers = currentReaders(ctx).filter(r => r !== ctx.cpu);
+			const readers = currentReaders(ctx);
 			if (readers.length === 0) return null;
 			return {wait: {kind: 'gp', prim: 'synchronize_rcu', readers}};
 		},

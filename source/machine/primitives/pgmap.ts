@@ -71,7 +71,7 @@ export const pgmapPrimitives: Primitive[] = [
 			}
 			p.ref.state = 'dead';
 			if (p.ref.mode === 'atomic') refPut(ctx, p, 1, 'percpu_ref_kill (base ref)');
-			else callRcu(ctx, {kind: 'ref-switch-atomic', pgmap: p.name, readers: currentReaders(ctx).filter(r => r !== ctx.cpu)});
+			else callRcu(ctx, {kind: 'ref-switch-atomic', pgmap: p.name, readers: currentReaders(ctx)});
 		},
 	),
 	pgmapOp(

@@ -224,7 +224,7 @@ export const pgtablePrimitives: Primitive[] = [
 			delete ctx.m.pt.tables[pmd.table]!.entries[index(a, 2)];
 			note(ctx, `PMD entry for va ${hex(a)} cleared; T${table} unhooked`);
 			if (ctx.m.settings.tableFree === 'rcu') {
-				callRcu(ctx, {kind: 'free-table', table, readers: currentReaders(ctx).filter(r => r !== ctx.cpu)});
+				callRcu(ctx, {kind: 'free-table', table, readers: currentReaders(ctx)});
 				return null;
 			}
 			const targets = ctx.m.cpus.filter(c => c.id !== ctx.cpu).map(c => c.id);

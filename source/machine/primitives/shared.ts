@@ -7,6 +7,7 @@
 import {type Ctx, rd, wr} from '../context.js';
 import type {Value} from '../types.js';
 import {formatValue, typeName, valuesEqual} from '../values.js';
+import {mightSleep} from '../locks.js';
 import {argInt, argVar, type ArgSpec, Oops, type Primitive} from './spec.js';
 
 const ATOMIC = 'include/linux/atomic/atomic-instrumented.h';
@@ -115,7 +116,19 @@ export const sharedPrimitives: Primitive[] = [
 			return before;
 		},
 	},
-	...['smp_mb', 'smp_rmb', 'smp_wmb', 'barrier', 'smp_mb__after_atomic', 'smp_mb__before_atomic'].map(
+	...bitops(),
+	{
+		name: 'might_sleep',
+		kernel: 'include/linux/kernel.h:might_sleep (kernel/sched/core.c:__might_sleep)',
+		effect: 'L3 if the CPU may not sleep here: preemption off (a spinlock held), IRQs off, or inside rcu_read_lock',
+		args: [],
+		returns: 'void',
+		run(ctx) {
+			mightSleep(ctx, 'might_sleep');
+			return null;
+		},
+	},
+	...['smp_mb', 'smp_rmb', 'smp_wmb', 'barrier', 'cpu_relax', 'smp_mb__after_atomic', 'smp_mb__before_atomic'].map(
 		(name): Primitive => ({
 			name,
 			kernel: `include/asm-generic/barrier.h:${name}`,
@@ -127,3 +140,47 @@ export const sharedPrimitives: Primitive[] = [
 		}),
 	),
 ];
+
+/** set_bit(nr, &word) and friends (include/asm-generic/bitops/instrumented-atomic.h) on an int shared variable. */
+function bitops(): Primitive[] {
+	const W: ArgSpec = {name: 'addr', kind: 'var', varKind: 'plain'};
+	const N: ArgSpec = {name: 'nr', kind: 'int'};
+	const op = (name: string, returns: 'void' | 'bool', effect: string, f: (word: number, bit: number) => {word: number; result: boolean}): Primitive => ({
+		name,
+		kernel: `include/asm-generic/bitops/instrumented-atomic.h:${name}`,
+		effect,
+		args: [N, W],
+		returns,
+		run(ctx, [n, w]) {
+			const bit = argInt(n!, name);
+			if (bit < 0 || bit > 52) throw new Oops(`${name}: bit ${bit} is outside 0..52 (exact integers)`);
+			const g = argVar(w!, name);
+			const word = readGlobal(ctx, g);
+			if (typeof word !== 'number') throw new Oops(`${name}: ${g} holds ${typeName(word)} ${formatValue(word)}, not a bitmap`);
+			const r = f(word, 2 ** bit);
+			if (returns === 'void' || r.word !== word) writeGlobal(ctx, g, r.word);
+			else wr(ctx, globalKey(g));
+			return returns === 'void' ? null : r.result;
+		},
+	});
+	const has = (w: number, b: number): boolean => Math.floor(w / b) % 2 === 1;
+	return [
+		op('set_bit', 'void', 'sets bit nr of the word', (w, b) => ({word: has(w, b) ? w : w + b, result: false})),
+		op('clear_bit', 'void', 'clears bit nr of the word', (w, b) => ({word: has(w, b) ? w - b : w, result: false})),
+		op('test_and_set_bit', 'bool', 'sets bit nr; returns whether it was set before', (w, b) => ({word: has(w, b) ? w : w + b, result: has(w, b)})),
+		op('test_and_clear_bit', 'bool', 'clears bit nr; returns whether it was set before', (w, b) => ({word: has(w, b) ? w - b : w, result: has(w, b)})),
+		{
+			name: 'test_bit',
+			kernel: 'include/asm-generic/bitops/instrumented-non-atomic.h:test_bit',
+			effect: 'whether bit nr of the word is set',
+			args: [N, W],
+			returns: 'bool',
+			run(ctx, [n, w]) {
+				const g = argVar(w!, 'test_bit');
+				const word = readGlobal(ctx, g);
+				if (typeof word !== 'number') throw new Oops(`test_bit: ${g} is not a bitmap`);
+				return has(word, 2 ** argInt(n!, 'test_bit'));
+			},
+		},
+	];
+}
