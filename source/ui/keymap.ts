@@ -61,7 +61,7 @@ export const KEYMAP: readonly Binding[] = [
 	{command: 'export', keys: ['x'], label: 'x', description: 'export a Markdown report (to .racewalk/, as recordings and auto-saves)', footer: ['x', 'export']},
 	{command: 'commandLine', keys: [':'], label: ':', description: 'command line: set k=v, goto N, break N, clear N, note text, save path, save! path, swap', footer: [':', 'cmd']},
 	{command: 'help', keys: ['?'], label: '?', description: 'this help', footer: ['?', 'help']},
-	{command: 'quit', keys: ['q', 'ctrl+c'], label: 'q / ^C', description: 'quit (the session is auto-saved)', footer: ['q', 'quit']},
+	{command: 'quit', keys: ['q', 'ctrl+c'], label: 'q / ^C', description: 'quit (the session is auto-saved into .racewalk/ when something changed)', footer: ['q', 'quit']},
 ];
 
 /** The command-line commands (`:`), for help and completion messages. */
