@@ -363,3 +363,41 @@ describe('found by a kernel developer trying the language', () => {
 		expect(s.violations[0]!.message).toBe('CPU0 calls mutex_lock, which may sleep, inside rcu_read_lock: "BUG: sleeping function called from invalid context"');
 	});
 });
+
+describe('interrupt handlers', () => {
+	const irq = (save: boolean) => ({
+		header: `spinlock_t l;\nint events;\nirq dev_irq on cpu 0 "rx" {\n\tspin_lock(&l);\n\tevents++;\n\tspin_unlock(&l);\n}`,
+		cpus: [save ? 'spin_lock_irqsave(&l, flags); events = 0; spin_unlock_irqrestore(&l, flags);' : 'spin_lock(&l); events = 0; spin_unlock(&l);', 'raise_irq(dev_irq);'],
+	});
+	prim('raise_irq', () => {
+		const model = miniModel(irq(false));
+		const r = run(model, '1');
+		expect(r.final.cpus[0]!.ipis).toEqual([{from: 1, kind: 'device', irq: 'dev_irq'}]);
+		// Taken at once: the handler runs on CPU0, statement by statement, then returns to where CPU0 was.
+		const h = run(model, '1 i0 0 0 0 0');
+		expect(h.final.cpus[0]!.irqFrames).toEqual([]);
+		expect(h.final.cpus[0]!.pc).toBe(0);
+		expect(h.final.cpus[0]!.irqsOn).toBe(true);
+		expect(h.final.globals.events).toBe(1);
+		expect(h.notes.filter(n => n.startsWith('irq handler returns'))).toEqual([expect.stringMatching(/^irq handler returns: CPU0 resumes at line \d+$/)]);
+	});
+	it('the lock taken in process context without disabling IRQs and again in the handler: AA deadlock on one CPU', () => {
+		const r = run(irq(false), '1 0 i0 0');
+		expect(r.violations.map(v => v.message)).toEqual(['deadlock: CPU0 (in an irq handler) holds l and spins on l in spin_lock, held by itself']);
+	});
+	it('with spin_lock_irqsave the interrupt waits for the unlock', () => {
+		const model = miniModel(irq(true));
+		const r = run(model, '1 0');
+		expect(model.isEnabled(r.final, {cpu: 0, irq: true})).toBe(false);
+		expect(kinds(run(model, '1 0 0 0 i0 0 0 0'))).toEqual([]);
+	});
+	it('a handler interrupting a blocked CPU leaves its wait for when it returns; a finished CPU can still take one', () => {
+		const model = miniModel({header: 'spinlock_t l;\nint n;\nirq tick on cpu 1 { n++; }', cpus: ['spin_lock(&l); raise_irq(tick); spin_unlock(&l);', 'spin_lock(&l); spin_unlock(&l);']});
+		const r = run(model, '0 1 0 i1 1 1');
+		expect(r.final.cpus[1]!.wait).toMatchObject({kind: 'lock', lock: 'l'});
+		expect(r.final.globals.n).toBe(1);
+		const idle = run(model, '0 0 0 1 1 i1 1 1');
+		expect(idle.final.cpus[1]!.pc).toBe(-1);
+		expect(kinds(idle)).toEqual([]);
+	});
+});

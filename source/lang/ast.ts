@@ -93,6 +93,16 @@ export type CpuDecl = {
 	replicas?: Expr;
 };
 
+/** `irq NAME on cpu N "label" { }`: an interrupt handler that runs on CPU N when raise_irq(NAME) is taken there. */
+export type IrqDecl = {
+	name: string;
+	cpu: number;
+	label: string;
+	body: Stmt[];
+	pos: Pos;
+	endLine: number;
+};
+
 /** What a top-level declaration `int x = 0;`, `atomic_t n;`, `spinlock_t l;`... declares. */
 export type GlobalKind = 'int' | 'bool' | 'atomic' | 'value' | 'spinlock' | 'mutex' | 'rwsem';
 
@@ -131,5 +141,6 @@ export type Scenario = {
 	invariants: {name: string; expr: Expr; pos: Pos}[];
 	globals: GlobalDecl[];
 	functions: FunctionDecl[];
+	irqs: IrqDecl[];
 	pos: Pos;
 };

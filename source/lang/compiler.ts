@@ -13,7 +13,7 @@ import {readGlobal, writeGlobal} from '../machine/primitives/shared.js';
 import {emptyMachine, SETUP_BY_NAME, SETUP_CALLS, SetupError} from '../machine/setup.js';
 import type {LockKind, Machine, Value} from '../machine/types.js';
 import {formatValue, truthy, typeName} from '../machine/values.js';
-import type {CpuDecl, Expect, Expr, FunctionDecl, GlobalDecl, MachineItem, Pos, Scenario, Stmt} from './ast.js';
+import type {CpuDecl, Expect, Expr, FunctionDecl, GlobalDecl, IrqDecl, MachineItem, Pos, Scenario, Stmt} from './ast.js';
 import {Diagnostic, suggestion} from './diagnostics.js';
 import {Lowering} from './lower.js';
 import {binaryOp, type Compiled, exprText, fold, unaryOp} from './operators.js';
@@ -267,6 +267,12 @@ export class Compiler {
 				if (a.kind !== 'name' && a.kind !== 'field' && a.kind !== 'addr') this.fail(a.pos, `${prim.name}(): write '${spec.name}' as the kernel does, a name like ${spec.name} (the model has one and keeps it itself)`);
 				return {ev: () => null, pure: true, constant: null, text: exprText(a)};
 			}
+			if (spec.kind === 'irq') {
+				const irq = a.kind === 'name' ? this.ast.irqs.find(i => i.name === a.name) : undefined;
+				if (!irq) this.fail(a.pos, `${prim.name}() takes the name of an irq block${a.kind === 'name' ? suggestion(a.name, this.ast.irqs.map(i => i.name)) : ''}; declare one: irq NAME on cpu N { ... }`);
+				const v: Value = {t: 'irq', name: irq.name, cpu: irq.cpu};
+				return {ev: () => v, pure: true, constant: v, text: irq.name};
+			}
 			const named = a.kind === 'addr' || (a.kind === 'name' && this.globals.has(a.name) && !scope.locals?.has(a.name));
 			if ((spec.kind === 'var' || spec.kind === 'lock') && named) {
 				const v = this.reference(a, scope, spec, prim.name);
@@ -439,6 +445,28 @@ export class Compiler {
 		return {id, label, instrs, endLine: decl.endLine, locals: [...locals, ...lowering.helperLocals]};
 	}
 
+	/**
+	 * An interrupt handler, appended to its CPU's instructions: a `return` or
+	 * the closing brace is the iret that resumes what it interrupted.
+	 */
+	irq(decl: IrqDecl, cpu: CpuProgram): number {
+		const locals = this.localsOf(decl.body, `irq ${decl.name}`, decl.pos);
+		const lowering = new Lowering(this, {...NO_LOCALS, locals, prefix: `${decl.name}.`, labelPrefix: `${decl.name}:`});
+		lowering.block(decl.body);
+		const body = lowering.finish({id: decl.cpu, label: decl.label, body: decl.body, pos: decl.pos, endLine: decl.endLine});
+		const base = cpu.instrs.length;
+		const iret = base + body.length;
+		const shift = (to: number): number => (to < 0 ? iret : to + base);
+		for (const i of body) {
+			if (i.kind === 'return') i.kind = 'iret';
+			else i.next = shift(i.next);
+			if (i.alt !== undefined) i.alt = shift(i.alt);
+		}
+		cpu.instrs.push(...body, {kind: 'iret', line: decl.endLine, col: 1, next: -1, local: false, progress: false});
+		cpu.locals.push(...[...locals].map(l => `${decl.name}.${l}`), ...lowering.helperLocals);
+		return base;
+	}
+
 	/** Shared variables and locks as the machine starts. */
 	initGlobals(m: Machine): void {
 		for (const g of this.globals.values()) {
@@ -577,14 +605,21 @@ export function compile(ast: Scenario, opts: CompileOptions): Program {
 			cpus.push(c.cpu(d, cpus.length, r));
 		}
 	});
+	// A body with no steps (empty, or folded away by a param) is finished from the start.
+	const empty = cpus.filter(cpu => cpu.instrs.length === 0);
+	const irqs: Program['irqs'] = {};
+	for (const d of ast.irqs) {
+		const cpu = cpus[d.cpu];
+		if (!cpu) c.fail(d.pos, `irq ${d.name} runs on cpu ${d.cpu}, but this scenario has CPU0-CPU${cpus.length - 1}`);
+		irqs[d.name] = {cpu: d.cpu, entry: c.irq(d, cpu), label: d.label};
+	}
 	const invariants = ast.invariants.map(inv => {
 		const ev = c.expr(inv.expr, NO_LOCALS).ev;
 		return {name: inv.name, line: inv.pos.line, check: (ctx: Ctx) => truthy(ev({ctx, locals: {}}))};
 	});
 	const initial = c.buildMachine(cpus.length, replicaOf);
 	c.initGlobals(initial);
-	// A body with no steps (empty, or folded away by a param) is finished from the start.
-	for (const cpu of cpus) if (cpu.instrs.length === 0) initial.cpus[cpu.id]!.pc = -1;
+	for (const cpu of empty) initial.cpus[cpu.id]!.pc = -1;
 	return {
 		file: opts.file,
 		source: opts.source,
@@ -595,6 +630,7 @@ export function compile(ast: Scenario, opts: CompileOptions): Program {
 		expects,
 		cpus,
 		invariants,
+		irqs,
 		initial,
 	};
 }

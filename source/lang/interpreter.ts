@@ -8,7 +8,7 @@ import {type Ctx, type Footprint, newCtx, violate} from '../machine/context.js';
 import {hashMachine} from '../machine/hash.js';
 import {canTakeInterrupt, takeInterrupt} from '../machine/interrupts.js';
 import {Oops, type PrimResult} from '../machine/primitives/index.js';
-import {available, heldBy, holdersInTheWay, lockLabel, lockWaitReason} from '../machine/locks.js';
+import {available, heldBy, holdersInTheWay, irqsOff, irqsRestore, lockLabel, lockWaitReason} from '../machine/locks.js';
 import {checkTlbCoherence} from '../machine/primitives/tlb.js';
 import type {CpuState, Machine, Transition, Violation, Value, Wait} from '../machine/types.js';
 import {formatValue, truthy} from '../machine/values.js';
@@ -343,7 +343,7 @@ export class Model {
 		let progress = false;
 		let oops = false;
 		try {
-			if (t.irq) takeInterrupt(ctx);
+			if (t.irq) this.interrupt(ctx, cpu);
 			else progress = this.exec(ctx, cpu, instr!);
 		} catch (err) {
 			if (!(err instanceof Oops)) throw err;
@@ -354,7 +354,8 @@ export class Model {
 		if (cpu.pc >= this.program.cpus[t.cpu]!.instrs.length) cpu.pc = -1;
 		if (!t.irq && cpu.pc < 0) {
 			progress = true;
-			if (!oops) finishChecks(ctx, cpu);
+			// An iret back to a CPU that had finished is not a second finish.
+			if (!oops && instr?.kind !== 'iret') finishChecks(ctx, cpu);
 		}
 		for (const inv of this.program.invariants) {
 			const ictx = newCtx(m, t.cpu, line, false);
@@ -415,7 +416,8 @@ export class Model {
 		const cycle = [...found.slice(start), ...found.slice(0, start)];
 		const parts = cycle.map(x => {
 			const held = heldBy(m, x).map(lockLabel);
-			return `CPU${x}${held.length ? ` holds ${held.join(', ')} and` : ''} ${this.blockedReason(m, x)!.replace(/^blocked in /, 'waits in ')}`;
+			const where = m.cpus[x]!.irqFrames.length > 0 ? ' (in an irq handler)' : '';
+			return `CPU${x}${where}${held.length ? ` holds ${held.join(', ')} and` : ''} ${this.blockedReason(m, x)!.replace(/^blocked in /, 'waits in ')}`;
 		});
 		const locks = cycle.flatMap(x => heldBy(m, x).map(lockLabel));
 		return {kind: 'deadlock', check: 'S4', message: `deadlock: ${parts.join('; ')}`, cpu, line: this.lineOf(m, cpu), objects: [...cycle.map(x => `CPU${x}`), ...locks]};
@@ -433,6 +435,23 @@ export class Model {
 		const reasons = stuck.map(c => `CPU${c.id} ${this.blockedReason(m, c.id)}`).join('; ');
 		const kind = stuck.length === 1 ? 'hung-task' : 'deadlock';
 		return {kind, check: 'S4', message: `${kind === 'hung-task' ? 'hung task' : 'deadlock'}: ${reasons}`, cpu: stuck[0]!.id, line: this.lineOf(m, stuck[0]!.id), objects: stuck.map(c => `CPU${c.id}`)};
+	}
+
+	/** The interrupt transition: an IPI's handler runs at once; a device IRQ enters the scenario's handler. */
+	private interrupt(ctx: Ctx, cpu: CpuState): void {
+		const first = cpu.ipis[0];
+		if (first?.kind !== 'device') {
+			takeInterrupt(ctx);
+			return;
+		}
+		const irq = this.program.irqs[first.irq]!;
+		ctx.fp?.writes.add(`ipi:${cpu.id}`);
+		cpu.ipis = cpu.ipis.slice(1);
+		cpu.irqFrames = [...cpu.irqFrames, {pc: cpu.pc, wait: cpu.wait}];
+		cpu.wait = null;
+		irqsOff(ctx, true);
+		cpu.pc = irq.entry;
+		ctx.notes.push(`CPU${cpu.id} takes irq ${first.irq} (raised by CPU${first.from}): its handler runs with IRQs off`);
 	}
 
 	/** The next step of a primitive waiting on a lock or between its phases. */
@@ -504,6 +523,16 @@ export class Model {
 			case 'return':
 				cpu.pc = -1;
 				return true;
+			case 'iret': {
+				// The handler returns: what it interrupted resumes, IRQs back as they were.
+				const frame = cpu.irqFrames[cpu.irqFrames.length - 1]!;
+				cpu.irqFrames = cpu.irqFrames.slice(0, -1);
+				cpu.pc = frame.pc;
+				cpu.wait = frame.wait;
+				irqsRestore(ctx, true);
+				ctx.notes.push(`irq handler returns: CPU${cpu.id} resumes ${frame.pc < 0 ? 'idle' : `at line ${this.program.cpus[cpu.id]!.instrs[frame.pc]!.line}`}`);
+				return false;
+			}
 			case 'atomic': {
 				let pc = 0;
 				let n = 0;

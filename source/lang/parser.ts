@@ -8,7 +8,7 @@
 // punctuation belongs). Anything else is reported at the offending token.
 // At end of file the position is always just past the last token.
 
-import type {BinaryOp, CpuDecl, Expect, Expr, FunctionDecl, GlobalDecl, GlobalKind, MachineItem, ParamDecl, Pos, Scenario, Stmt, VariantDecl} from './ast.js';
+import type {BinaryOp, CpuDecl, Expect, Expr, FunctionDecl, GlobalDecl, GlobalKind, IrqDecl, MachineItem, ParamDecl, Pos, Scenario, Stmt, VariantDecl} from './ast.js';
 import {Diagnostic, suggestion} from './diagnostics.js';
 import {Lexer, quoteText, type Token} from './lexer.js';
 
@@ -193,6 +193,7 @@ class Parser {
 			invariants: [],
 			globals: [],
 			functions: [],
+			irqs: [],
 			pos: posOf(first),
 		};
 		const headers = new Map<string, Pos>();
@@ -277,6 +278,12 @@ class Parser {
 					break;
 				}
 				default: {
+					if (tok.kind === 'ident' && tok.text === 'irq' && this.peek(1).kind === 'ident') {
+						const irq = this.irq();
+						this.declare(names, 'irq', irq.name, irq.pos);
+						sc.irqs.push(irq);
+						break;
+					}
 					if (tok.kind === 'ident' && (TYPE_WORDS.has(tok.text) || DECL_PREFIX.has(tok.text) || tok.text in LOCK_MACROS)) {
 						const d = this.declaration();
 						if ('body' in d) {
@@ -605,6 +612,23 @@ class Parser {
 		this.expectPunct('{', `'{' to open the body of '${name}'`);
 		const body = this.statements(`'}' to close '${name}' opened at ${at(pos)}`);
 		return {name, params, returnsValue, body, pos, endLine: this.prev!.line};
+	}
+
+	/** `irq dev_irq on cpu 0 "label" { ... }` */
+	private irq(): IrqDecl {
+		const kw = this.advance();
+		const name = this.advance().text;
+		if (this.peek().kind === 'ident' && this.peek().text === 'on') this.advance();
+		if (!this.isKeyword('cpu')) this.expectedHere(`'on cpu N' after 'irq ${name}' (the CPU its handler runs on)`);
+		this.advance();
+		const idTok = this.peek();
+		if (idTok.kind !== 'int') this.expectedHere(`a cpu number for irq ${name}`);
+		this.advance();
+		let label = name;
+		if (this.peek().kind === 'string') label = this.advance().value as string;
+		this.expectPunct('{', `'{' to open the handler of irq ${name}`);
+		const body = this.statements(`'}' to close irq ${name} opened at ${at(posOf(kw))}`);
+		return {name, cpu: this.intValue(idTok), label, body, pos: posOf(kw), endLine: this.prev!.line};
 	}
 
 	private cpu(cpus: Map<number, Pos>): CpuDecl {

@@ -12,7 +12,7 @@ export type Env = {ctx: Ctx; locals: Record<string, Value>};
 export type Eval = (env: Env) => Value;
 
 export type Instr = {
-	kind: 'stmt' | 'branch' | 'await' | 'atomic' | 'assert' | 'return';
+	kind: 'stmt' | 'branch' | 'await' | 'atomic' | 'assert' | 'return' | 'iret';
 	line: number;
 	col: number;
 	/** stmt: evaluates and assigns; the whole statement in one closure. */
@@ -65,5 +65,7 @@ export type Program = {
 	expects: Expect[];
 	cpus: CpuProgram[];
 	invariants: {name: string; line: number; check: (ctx: Ctx) => boolean}[];
+	/** Interrupt handlers: where each starts in its CPU's instruction list. */
+	irqs: Record<string, {cpu: number; entry: number; label: string}>;
 	initial: Machine;
 };

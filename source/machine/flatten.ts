@@ -14,6 +14,7 @@ export function flatten(m: Machine): Map<string, string> {
 		if (c.rcuDepth > 0) out.set(`CPU${c.id}.rcu_read_lock`, String(c.rcuDepth));
 		if (c.ipis.length > 0) out.set(`CPU${c.id}.ipis`, c.ipis.map(i => `${i.kind}<-CPU${i.from}`).join(' '));
 		if (c.preempt > 0) out.set(`CPU${c.id}.preempt`, String(c.preempt));
+		if (c.irqFrames.length > 0) out.set(`CPU${c.id}.in_irq`, `handler running (interrupted ${c.irqFrames.length === 1 ? 'once' : c.irqFrames.length + ' times'})`);
 		if (c.wait) out.set(`CPU${c.id}.wait`, describeWait(c.wait));
 		for (const [va, e] of Object.entries(c.tlb)) out.set(`CPU${c.id}.tlb[${hex(Number(va))}]`, `pfn ${hex(e.pfn)}${e.write ? ' W' : ''}`);
 		for (const [name, v] of Object.entries(c.locals)) out.set(`CPU${c.id}.${name}`, formatValue(v));
@@ -82,7 +83,7 @@ export function changes(before: Machine, after: Machine): Change[] {
 
 /** Locals changes are shown as `x = v`; others as `path: a -> b`. */
 export function formatChange(c: Change): string {
-	if (/^CPU\d+\.[a-z_][a-z0-9_.]*$/i.test(c.path) && !/\.(irqs|ipis|wait|rcu_read_lock|preempt)$/.test(c.path)) return `${c.path.slice(c.path.indexOf('.') + 1)} = ${c.after}`;
+	if (/^CPU\d+\.[a-z_][a-z0-9_.]*$/i.test(c.path) && !/\.(irqs|ipis|wait|rcu_read_lock|preempt|in_irq)$/.test(c.path)) return `${c.path.slice(c.path.indexOf('.') + 1)} = ${c.after}`;
 	if (c.after === ABSENT) return `${c.path} gone`;
 	if (c.before === ABSENT) return `${c.path} = ${c.after}`;
 	return `${c.path}: ${c.before} -> ${c.after}`;

@@ -151,7 +151,7 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 export const SETUP_BY_NAME: ReadonlyMap<string, SetupCall> = new Map(SETUP_CALLS.map(s => [s.name, s]));
 
 export function newCpu(id: number): CpuState {
-	return {id, pc: 0, locals: {}, irqsOn: true, irqSaved: [], rcuDepth: 0, preempt: 0, wait: null, ipis: [], tlb: {}};
+	return {id, pc: 0, locals: {}, irqsOn: true, irqSaved: [], rcuDepth: 0, preempt: 0, wait: null, irqFrames: [], ipis: [], tlb: {}};
 }
 
 export function emptyMachine(cpuCount: number): Machine {

@@ -23,7 +23,9 @@ export type Settings = {
 export type TlbEntry = {pfn: number; write: boolean};
 
 /** A pending IPI: a TLB flush (of some vas, or all) or an empty sync IPI. */
-export type Ipi = {from: number; kind: 'flush' | 'sync'; vas: number[] | null};
+export type Ipi = {from: number; kind: 'flush' | 'sync'; vas: number[] | null} | DeviceIrq;
+/** A device interrupt raised by raise_irq(): taking it runs the scenario's `irq` handler on this CPU. */
+export type DeviceIrq = {from: number; kind: 'device'; irq: string};
 
 /** Phase two of a blocking primitive: what the CPU is spinning or sleeping on. */
 export type Wait =
@@ -46,6 +48,8 @@ export type CpuState = {
 	/** preempt_count: spinlocks held plus explicit preempt_disable()s (an RCU reader while > 0, v5.0+). */
 	preempt: number;
 	wait: Wait | null;
+	/** The contexts an interrupt handler interrupted, innermost last (where iret returns to). */
+	irqFrames: {pc: number; wait: Wait | null}[];
 	ipis: Ipi[];
 	tlb: Record<string, TlbEntry>;
 };
@@ -183,10 +187,12 @@ export type PgmapValue = {t: 'pgmap'; name: string};
 export type LockValue = {t: 'lock'; name: string};
 /** A reference to a shared variable (`&count` as an atomic_t argument). */
 export type VarValue = {t: 'var'; name: string};
+/** An interrupt line the scenario declares (`irq dev_irq on cpu 0 { }`), for raise_irq. */
+export type IrqValue = {t: 'irq'; name: string; cpu: number};
 /** A bare enum word: `ipi`, `fsdax`, `MF_MEM_PRE_REMOVE`... */
 export type SymValue = {t: 'sym'; name: string};
 
-export type Value = number | boolean | null | PteValue | PmdValue | PageValue | PgmapValue | SymValue | LockValue | VarValue;
+export type Value = number | boolean | null | PteValue | PmdValue | PageValue | PgmapValue | SymValue | LockValue | VarValue | IrqValue;
 
 /** A scheduler choice: let `cpu` take its next step, or its pending interrupt. */
 export type Transition = {cpu: number; irq: boolean};

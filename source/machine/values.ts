@@ -26,6 +26,8 @@ export function formatValue(v: Value): string {
 			return `&${v.name}`;
 		case 'var':
 			return `&${v.name}`;
+		case 'irq':
+			return `irq ${v.name}`;
 	}
 }
 

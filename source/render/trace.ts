@@ -29,7 +29,11 @@ export function sourceLine(model: Model, line: number | null, col = 1): string {
  * `local_irq_save();` and that is what it shows.
  */
 export function statementText(model: Model, before: Machine, t: Transition, line: number | null): string {
-	if (t.irq) return 'interrupt: flush_tlb_func / IPI handler';
+	if (t.irq) {
+		const ipi = before.cpus[t.cpu]?.ipis[0];
+		if (ipi?.kind === 'device') return `interrupt: irq ${ipi.irq} (${model.program.irqs[ipi.irq]?.label ?? 'handler'})`;
+		return ipi?.kind === 'sync' ? 'interrupt: empty IPI (tlb_remove_table_sync_one)' : 'interrupt: flush_tlb_func (flush IPI)';
+	}
 	const instr = model.instrAt(before, t.cpu);
 	if (instr?.text) return instr.text;
 	if (!instr || instr.line !== line) return sourceLine(model, line);

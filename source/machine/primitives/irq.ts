@@ -109,4 +109,17 @@ export const irqPrimitives: Primitive[] = [
 			return {wait: {kind: 'gp', prim: 'synchronize_rcu', readers}};
 		},
 	},
+	{
+		name: 'raise_irq',
+		kernel: 'hardware: the device asserts its interrupt line; kernel/irq/handle.c:handle_irq_event runs the handler with IRQs off',
+		effect: 'makes the interrupt pending on the CPU its `irq` block runs on; that CPU takes it (transition i<cpu>) when its IRQs are on: the handler runs there, statement by statement, with IRQs off, then returns to what it interrupted',
+		args: [{name: 'irq', kind: 'irq'}],
+		returns: 'void',
+		run(ctx, [v]) {
+			if (v === null || typeof v !== 'object' || v.t !== 'irq') throw new Oops(`raise_irq: expected an irq, got ${String(v)}`);
+			wr(ctx, `ipi:${v.cpu}`);
+			ctx.m.cpus[v.cpu]!.ipis.push({from: ctx.cpu, kind: 'device', irq: v.name});
+			return null;
+		},
+	},
 ];

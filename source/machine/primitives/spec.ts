@@ -15,7 +15,7 @@ import {hex} from '../values.js';
  * mm, the mapping, spin_lock_irqsave's flags), written as in the kernel and
  * never evaluated.
  */
-export type ArgKind = 'int' | 'bool' | 'pte' | 'pmd' | 'page' | 'pgmap' | 'sym' | 'any' | 'lock' | 'var' | 'context';
+export type ArgKind = 'int' | 'bool' | 'pte' | 'pmd' | 'page' | 'pgmap' | 'sym' | 'any' | 'lock' | 'var' | 'context' | 'irq';
 export type ReturnKind = 'void' | 'bool' | 'int' | 'pte' | 'pmd' | 'page' | 'pgmap' | 'lock' | 'any';
 
 export type ArgSpec = {
