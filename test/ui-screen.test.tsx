@@ -248,3 +248,18 @@ describe('state the panes do not know, helpers and locks (the language grows)', 
 		expect(cpu0).toContain('■ spins on table_lock in spin_lock, held by CPU1 since step 2');
 	});
 });
+
+describe('interrupt handlers', () => {
+	it('a CPU in an irq handler says which and where it returns to; the timeline names the interrupt', async () => {
+		const s = createSession(openModel('scenarios/examples/irq-lock.race'));
+		for (const t of parseSchedule('0 1 i0')) expect(s.step(t).ok).toBe(true);
+		const r = app(s, 120, 40);
+		await r.press(KEYS.escape);
+		const cpu0 = pane(r.lines(), 'CPU0 ioctl').join('\n');
+		expect(cpu0).toMatch(/↯ in irq dev_irq "e1000 rx", interrupted at L\d+/);
+		expect(pane(r.lines(), 'timeline').join('\n')).toContain('interrupt: irq dev_irq (e1000 rx)');
+		// back in process context, the line is gone
+		await r.press(KEYS.left);
+		expect(pane(r.lines(), 'CPU0 ioctl').join('\n')).not.toContain('↯ in irq');
+	});
+});

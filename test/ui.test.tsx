@@ -239,7 +239,7 @@ describe('TUI keys', () => {
 		await r.press('i', '0');
 		expect(r.frame()).toContain('step 4: CPU0 took its interrupt');
 		expect(r.frame()).toContain('IPI acked');
-		expect(r.frame()).toContain('irq: IPI handler');
+		expect(r.frame()).toContain('interrupt: flush_tlb_func (flush IPI)');
 	});
 
 	it('c runs the seeded random scheduler to a violation or the end', async () => {

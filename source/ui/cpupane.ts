@@ -76,6 +76,17 @@ export function cpuPane(v: View, cpu: number, o: CpuOpts): Block {
 		if (lines.length > keep) status[keep - 1]![0]!.text = status[keep - 1]![0]!.text.slice(0, inner - 1) + '…';
 	}
 
+	// in an interrupt handler: which, and where it will return to
+	if (c.irqFrames.length && c.pc >= 0) {
+		const handler = Object.entries(model.program.irqs)
+			.filter(([, h]) => h.cpu === cpu && h.entry <= c.pc)
+			.sort((a, b) => b[1].entry - a[1].entry)[0];
+		const back = c.irqFrames[c.irqFrames.length - 1]!;
+		const at = back.pc >= 0 ? model.program.cpus[cpu]!.instrs[back.pc]?.line : undefined;
+		const text = `↯ in irq ${handler ? `${handler[0]} "${handler[1].label}"` : 'handler'}${at !== undefined ? `, interrupted at L${at}` : ''}${c.irqFrames.length > 1 ? ` (${c.irqFrames.length} deep)` : ''}`;
+		for (const l of wrap(text, inner).slice(0, zoom ? undefined : 1)) status.push([seg(l, hi(changed, `CPU${cpu}.in_irq`, {color: 'magenta', bold: true}))]);
+	}
+
 	// IRQs, RCU, IPIs
 	const since = v.irqsOffSince?.[cpu];
 	const narrow = inner < 34;

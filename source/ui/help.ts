@@ -14,6 +14,7 @@ export const LEGEND: readonly [string, string][] = [
 	['●', 'runnable: the CPU can take its next step'],
 	['■', 'blocked, and why (the call and what it waits for)'],
 	[BREAK_MARK, 'a breakpoint on this line (b, :break N)'],
+	['↯', 'the CPU runs an interrupt handler: which, and the line it returns to'],
 	['◂ last', 'the CPU that took the step at the cursor (◂ irq: its interrupt)'],
 	['↳', 'what a step did: what the primitives said (a TLB walk, a refcount reaching 0, an RCU callback) and every value it changed, as racewalk run prints it'],
 	['◆', 'a fork: another branch leaves the timeline at this step'],

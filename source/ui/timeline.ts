@@ -57,7 +57,8 @@ export function timeline(v: View, width: number, height: number, o: {effectRows?
 			// what the step ran (a folded `if (param) stmt;` shows `stmt;`), as the CLI's trace does
 			const before = v.path[d - 1]?.state;
 			// an inlined helper's statement names its call site, as the trace does
-			const what = t.irq ? 'irq: IPI handler (flush_tlb_func)' : `${p.line ?? ''} ${before ? statementText(v.model, before, t, p.line) + callSites(v.model, before, t) : sourceLine(v.model, p.line)}`;
+			// an interrupt says which (a flush IPI, the empty sync IPI, a device's handler), as the trace does
+			const what = t.irq ? (before ? statementText(v.model, before, t, p.line) : 'interrupt') : `${p.line ?? ''} ${before ? statementText(v.model, before, t, p.line) + callSites(v.model, before, t) : sourceLine(v.model, p.line)}`;
 			const note = p.userNote ? ` «${p.userNote}»` : '';
 			const room = inner - lead - colW * t.cpu;
 			line.push(seg(fitText(what, Math.min(room, Math.max(colW, what.length))), bad ? {...base, color: 'red'} : t.irq ? {...base, color: 'magenta'} : base));
