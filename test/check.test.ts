@@ -45,6 +45,27 @@ describe('racewalk check', () => {
 		expect(e.out.replace(/\s+/g, ' ')).toContain('deadlock: CPU0 holds table_lock and spins on obj_lock in spin_lock, held by CPU1; CPU1 holds obj_lock and spins on table_lock in spin_lock, held by CPU0');
 	});
 
+	it('verifies the page-table-freeing example: safe on x86 and with RCU table free under a broadcast flush; the historic bug reads a freed table', () => {
+		const r = cli('check', 'scenarios/examples/pt-free-walker.race');
+		expect(failRows(r.out)).toEqual([]);
+		expect(r.out).toMatch(/pt-free-walker\s+broadcast-rcu\s+safe\s+safe.*OK/);
+		expect(r.out).toMatch(/pt-free-walker\s+broadcast-no-rcu\s+violation freed-table-read\s+reachable \(\d+ steps\).*OK/);
+		expect(r.code).toBe(0);
+		const e = cli('run', 'scenarios/examples/pt-free-walker.race', '--variant', 'broadcast-no-rcu', '-s', '0 0 0 1 1 1 1 1 1 1 1 1 0');
+		expect(e.out).toMatch(/verdict: VIOLATION freed-table-read \(S6\) at step 13, CPU0/);
+	});
+
+	it('verifies the new built-ins against KERNEL.md §6.B1 and §6.B2', () => {
+		const r = cli('check', 'khugepaged-collapse', 'madv-dontneed-flush');
+		expect(failRows(r.out)).toEqual([]);
+		expect(r.out).toMatch(/khugepaged-collapse\s+broadcast\s+violation collapse-lost-pin\s+reachable/);
+		expect(r.out).toMatch(/khugepaged-collapse\s+broadcast-recheck\s+safe\s+safe/);
+		expect(r.out).toMatch(/khugepaged-collapse\s+lazy-pwc\s+violation pwc-freed-table ✱\s+reachable/);
+		expect(r.out).toMatch(/madv-dontneed-flush\s+\(base\).*violation stale-tlb-return\s+reachable/);
+		expect(r.out).toMatch(/madv-dontneed-flush\s+free-before-flush\s+violation freed-page-use\s+reachable/);
+		expect(r.code).toBe(0);
+	});
+
 	it("a base 'expect safe' still holds in a variant for the kinds the variant does not name", () => {
 		const file = join(tmp, 'inherit.race');
 		writeFileSync(file, 'scenario inherit\nparam bug = false\nexpect safe\nvariant v "" (bug = true) {\n\texpect violation deadlock\n}\nspinlock_t a;\ncpu 0 "x" {\n\tassert !bug "asserted";\n\tif (bug) spin_lock(&a);\n\tif (bug) spin_lock(&a);\n}\n');
@@ -77,7 +98,7 @@ describe('racewalk check', () => {
 	it('a `no K` clause that is reachable fails too; an incomplete search cannot prove `safe`', () => {
 		const src = readFileSync('scenarios/devdax-unbind.race', 'utf8').replace(/^expect safe.*$/m, 'expect no hung-task');
 		const file = join(tmp, 'no.race');
-		writeFileSync(file, src.replace(/variant longterm[^{]*\{[^}]*\}/, 'variant longterm "x" (io_never_completes = true) {\n\texpect no hung-task\n}'));
+		writeFileSync(file, src.replace(/variant longterm[^{]*\{[^}]*\}/, 'variant longterm "x" (longterm = true) {\n\texpect no hung-task\n}'));
 		const r = cli('check', file);
 		expect(r.code).toBe(1);
 		expect(r.out).toMatch(/longterm\s+no hung-task\s+reachable \(\d+ steps\).*FAIL/);
@@ -135,8 +156,10 @@ describe('racewalk explore', () => {
 		expect(r.code).toBe(1);
 		expect(r.out).toMatch(/search: bfs, partial-order reduction on; exhaustive/);
 		expect(r.out).toMatch(/states: \d+ {2}transitions: \d+ {2}pruned by reduction: \d+ {2}depth: \d+ {2}time: [\d.]+ s {2}states\/s: \d+/);
-		expect(r.out).toMatch(/verdict: VIOLATION: stale-mapping, livelock/);
+		expect(r.out).toMatch(/verdict: VIOLATION: stale-mapping, stale-access, livelock/);
 		expect(r.out).toContain('== stale-mapping (S2): 7 steps, 0 switches (shortest, fewest switches) ==');
+		// The thread's own race, the user load reaching removed memory, is a counterexample of its own.
+		expect(r.out).toContain('== stale-access (S2): 8 steps, 1 switch (shortest, fewest switches) ==');
 		expect(r.out).toContain('schedule: 1 1 1 1 1 1 1');
 		expect(r.out).toMatch(/ {3}7 {2}CPU1 {2}L\d+\s+arch_remove_memory\(pmem0\);/);
 		expect(r.out).toMatch(/== livelock \(S8\): lasso, prefix \d+ steps, loop \d+ steps ==/);

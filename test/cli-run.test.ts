@@ -44,7 +44,7 @@ describe('racewalk run', () => {
 		expect(r.out).toContain('   7  CPU1  L');
 		expect(r.out).toMatch(/arch_remove_memory\(pmem0\);\n\s+memmap and memory of pfn 0x100 removed/);
 		expect(r.out).toMatch(/verdict: VIOLATION stale-mapping \(S2\) at step 7, CPU1, line \d+: arch_remove_memory\(pmem0\) while the PTE for va 0x7f000000 still maps pfn 0x100\n/);
-		expect(r.out).toMatch(/verdict: VIOLATION stale-mapping \(S2\) at step 8, CPU2, line \d+: CPU2 loads pfn 0x100, which is no longer backed by memory \(removed by arch_remove_memory\)/);
+		expect(r.out).toMatch(/verdict: VIOLATION stale-access \(S2\) at step 8, CPU2, line \d+: CPU2 loads pfn 0x100, which is no longer backed by memory \(removed by arch_remove_memory\)/);
 		expect(r.err).toBe('');
 	});
 
@@ -70,7 +70,7 @@ describe('racewalk run', () => {
 	});
 
 	it('a hung task exits 3', () => {
-		const r = cli('run', 'devdax-unbind', '--variant', 'longterm', '-s', '0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 1 2 1 1 i0 i2 1 1 1');
+		const r = cli('run', 'devdax-unbind', '--variant', 'longterm', '-s', '0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 1 2 1 1 i0 i2 1 1 1');
 		expect(r.code).toBe(3);
 		expect(r.out).toContain('verdict: VIOLATION hung-task (S4)');
 	});
@@ -96,8 +96,8 @@ describe('racewalk run', () => {
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--set', 'nothing'], 'racewalk: --set nothing: expected name=value'],
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--variant', 'nref'], "racewalk: unknown variant 'nref' (did you mean 'noref'?); this scenario has: noref, pmd"],
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--width', '0'], 'racewalk: --width: expected a whole number of columns from 40 to 1000, got 0'],
-		[['run', 'fsdax-unbind-2021-nref', '-s', '0'], "racewalk: fsdax-unbind-2021-nref: no such built-in scenario or file (did you mean 'fsdax-unbind-2021-noref'?) (built-ins: fsdax-unbind-2021, broadcast-flush-rcu, devdax-unbind, devdax-unbind-irqs-on, ext4-dax-unbind-now, fsdax-unbind-2021-noref, xfs-pre-remove)"],
-		[['run', 'no-such-scenario', '-s', '0'], 'racewalk: no-such-scenario: no such built-in scenario or file (built-ins: fsdax-unbind-2021, broadcast-flush-rcu, devdax-unbind, devdax-unbind-irqs-on, ext4-dax-unbind-now, fsdax-unbind-2021-noref, xfs-pre-remove)'],
+		[['run', 'fsdax-unbind-2021-nref', '-s', '0'], "racewalk: fsdax-unbind-2021-nref: no such built-in scenario or file (did you mean 'fsdax-unbind-2021-noref'?) (built-ins: fsdax-unbind-2021, broadcast-flush-rcu, devdax-unbind, devdax-unbind-irqs-on, ext4-dax-unbind-now, fsdax-unbind-2021-noref, khugepaged-collapse, madv-dontneed-flush, xfs-pre-remove)"],
+		[['run', 'no-such-scenario', '-s', '0'], 'racewalk: no-such-scenario: no such built-in scenario or file (built-ins: fsdax-unbind-2021, broadcast-flush-rcu, devdax-unbind, devdax-unbind-irqs-on, ext4-dax-unbind-now, fsdax-unbind-2021-noref, khugepaged-collapse, madv-dontneed-flush, xfs-pre-remove)'],
 	])('bad input %j: one line, exit 2', (args, line) => {
 		const r = cli(...args);
 		expect(r.code).toBe(2);
@@ -119,13 +119,13 @@ describe('racewalk run', () => {
 });
 
 describe('racewalk list', () => {
-	it('lists the seven built-in scenarios with titles and expected verdicts, ✱ on model-derived ones', () => {
+	it('lists the nine built-in scenarios with titles and expected verdicts, ✱ on model-derived ones', () => {
 		const r = cli('list');
 		expect(r.code).toBe(0);
-		for (const name of ['fsdax-unbind-2021', 'fsdax-unbind-2021-noref', 'devdax-unbind', 'devdax-unbind-irqs-on', 'broadcast-flush-rcu', 'xfs-pre-remove', 'ext4-dax-unbind-now']) {
+		for (const name of ['fsdax-unbind-2021', 'fsdax-unbind-2021-noref', 'devdax-unbind', 'devdax-unbind-irqs-on', 'broadcast-flush-rcu', 'xfs-pre-remove', 'ext4-dax-unbind-now', 'khugepaged-collapse', 'madv-dontneed-flush']) {
 			expect(r.out).toContain(name);
 		}
-		expect(r.out).toContain('expect: violation stale-mapping; no use-after-free; violation livelock ✱');
+		expect(r.out).toContain('expect: violation stale-access; violation stale-mapping; no use-after-free; violation livelock ✱');
 		expect(r.out).toContain('violation use-after-free ✱ hypothesis');
 	});
 });
@@ -140,7 +140,7 @@ describe('racewalk explore --record', () => {
 		expect(r.code).toBe(1);
 		expect(r.out).toContain(`recording saved: ${file} (one branch per counterexample)`);
 		const rec = JSON.parse(readFileSync(file, 'utf8'));
-		expect(rec.branches.map((b: {name: string}) => b.name).sort()).toEqual(['livelock', 'stale-mapping', 'use-after-free']);
+		expect(rec.branches.map((b: {name: string}) => b.name).sort()).toEqual(['livelock', 'stale-access', 'stale-mapping', 'use-after-free']);
 		expect(JSON.stringify(rec.notes)).toMatch(/livelock: from here the loop [0 ]+ repeats for ever without progress/);
 		const replay = cli('replay', file, '--branch', 'use-after-free');
 		expect(replay.out).toMatch(/verdict: VIOLATION use-after-free \(S1\) at step 15, CPU0/);

@@ -156,7 +156,7 @@ describe('C habits get a message that says what to write', () => {
 });
 
 it('an unknown primitive with no near spelling lists the primitives of its family', () => {
-	expect(message(src('', 'pmd_zap(0);'))).toMatch(/^t\.race:6:1: unknown primitive 'pmd_zap'; the pmd_\* primitives are: .*pmd_lock.*pmd_present.* \(docs\/primitives\.md lists them all\)$/);
+	expect(message(src('', 'pmd_frobnicate(0);'))).toMatch(/^t\.race:6:1: unknown primitive 'pmd_frobnicate'; the pmd_\* primitives are: .*pmd_lock.*pmd_present.* \(docs\/primitives\.md lists them all\)$/);
 });
 
 describe('expect clauses for the scenario checks', () => {

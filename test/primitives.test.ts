@@ -4,8 +4,13 @@
 import {describe, expect, it} from 'vitest';
 import {PRIMITIVES} from '../source/machine/primitives/index.js';
 import {lockPrimitives} from '../source/machine/primitives/lock.js';
+import {lazyTlbPrimitives} from '../source/machine/primitives/lazy-tlb.js';
+import {mmuGatherPrimitives} from '../source/machine/primitives/mmu-gather.js';
+import {pgtableLifePrimitives} from '../source/machine/primitives/pgtable-life.js';
 import {ptlPrimitives} from '../source/machine/primitives/ptl.js';
+import {ramPrimitives} from '../source/machine/primitives/ram.js';
 import {sharedPrimitives} from '../source/machine/primitives/shared.js';
+import {tableFreePrimitives} from '../source/machine/primitives/table-free.js';
 import {kinds, miniModel, run} from './helpers/mini.js';
 
 const tested = new Set<string>();
@@ -160,10 +165,17 @@ describe('TLBs and the hardware walker', () => {
 		expect(br.flat.has('CPU0.tlb[0x7f000000]')).toBe(false);
 		expect(br.final.cpus[1]!.pc).toBe(-1);
 	});
-	it('S5: a flush of the wrong range returns with a zapped va still cached', () => {
-		const r = run({machine: 'flush(broadcast); pgmap(pmem0, fsdax, PFN, 2); map(VA, PFN, write); map(VA2, PFN + 1, write); mm_cpumask(0, 1);', cpus: ['access(VA);', 'ptep_get_and_clear(VA); flush_tlb_mm_range(VA2);']}, '0 1 1');
-		expect(kinds(r)).toEqual(['tlb-incoherent']);
-		expect(r.violations[0]!.check).toBe('S5');
+	it('S5: a flush returns while a CPU still caches a zapped va it covered (the IPI skipped a CPU it should not have)', () => {
+		// A lazy CPU the flush skipped is not checked (the positive case, a CPU leaving lazy mode mid-flush: primitives-mm.test.ts, switch_mm_irqs_off).
+		const model = miniModel({machine: 'pgmap(pmem0, fsdax, PFN, 1); map(VA, PFN, write); mm_cpumask(0, 1); lazy(1); tlb(1, VA);', cpus: ['ptep_get_and_clear(VA); flush_tlb_mm_range(VA);', 'x = 1;']});
+		const skipped = run(model, '0 0');
+		expect(kinds(skipped)).toEqual([]); // lazy CPUs are not checked
+		// A flush of another va does not look at VA: that is S10's business at the syscall's return.
+		const other = run({machine: 'flush(broadcast); pgmap(pmem0, fsdax, PFN, 2); map(VA, PFN, write); map(VA2, PFN + 1, write); mm_cpumask(0, 1);', cpus: ['access(VA);', 'ptep_get_and_clear(VA); flush_tlb_mm_range(VA2);']}, '0 1 1');
+		expect(kinds(other)).toEqual([]);
+		// FLUSH=ipi with the target acking but keeping its entry cannot happen; S5 is checked on the covered range at return.
+		const covered = run({machine: 'pgmap(pmem0, fsdax, PFN, 1); map(VA, PFN, write); mm_cpumask(0, 1);', cpus: ['access(VA);', 'ptep_get_and_clear(VA); flush_tlb_mm_range(VA);']}, '0 1 1 i0 1');
+		expect(kinds(covered)).toEqual([]);
 	});
 	prim('tlb_has', () => {
 		const r = run({cpus: ['access(VA); x = tlb_has(0, VA); y = tlb_has(0, VA2);']}, '0 0 0');
@@ -287,7 +299,11 @@ describe('dax device, filesystem and faults', () => {
 		const ext4 = run({machine: 'pgmap(pmem0, fsdax, PFN, 1); fs(ext4, pmem0); mm_cpumask(0);', cpus: ['h = dax_holder(pmem0);']}, '0');
 		expect(ext4.final.cpus[0]!.locals.h).toBe(false);
 	});
-	for (const [name, flat] of [['del_gendisk', 'shut down'], ['freeze_super', 'frozen'], ['xfs_force_shutdown', 'shut down']] as const) {
+	prim('del_gendisk', () => {
+		// v5.11: del_gendisk syncs and invalidates the bdev; it does not shut the filesystem down.
+		expect(run({cpus: ['del_gendisk(pmem0);']}, '0').flat.get('fs.xfs')).toBe('mounted');
+	});
+	for (const [name, flat] of [['freeze_super', 'frozen'], ['xfs_force_shutdown', 'shut down']] as const) {
 		prim(name, () => expect(run({cpus: [`${name}(pmem0);`]}, '0').flat.get('fs.xfs')).toBe(flat));
 	}
 	prim('thaw_super', () => {
@@ -307,8 +323,15 @@ describe('dax device, filesystem and faults', () => {
 		const present = run({cpus: ['r = handle_mm_fault(VA);']}, '0');
 		expect(present.final.cpus[0]!.locals.r).toBe(0);
 		expect(present.notes).toContain('fault at 0x7f000000: PTE present, only young/dirty updated');
+		// fs-dax: a read fault maps the pfn read-only (pfn_mkwrite handles the first write); a write fault maps it writable.
 		const refault = run({cpus: ['ptep_get_and_clear(VA); r = handle_mm_fault(VA);']}, '0 0');
-		expect(refault.flat.get('pte[0x7f000000]')).toMatch(/^pfn 0x100 W S D/);
+		expect(refault.flat.get('pte[0x7f000000]')).toMatch(/^pfn 0x100 S D/);
+		const wfault = run({cpus: ['ptep_get_and_clear(VA); r = handle_mm_fault(VA, FAULT_FLAG_WRITE);']}, '0 0');
+		expect(wfault.flat.get('pte[0x7f000000]')).toMatch(/^pfn 0x100 W S D/);
+		// device-dax has no pfn_mkwrite: the shared mapping is writable from the first fault.
+		const dev = run({machine: 'pgmap(dax0, devdax, PFN, 1); map(VA, PFN, write, special, devmap); mm_cpumask(0);', cpus: ['ptep_get_and_clear(VA); r = handle_mm_fault(VA);']}, '0 0');
+		expect(dev.flat.get('pte[0x7f000000]')).toMatch(/^pfn 0x100 W S D/);
+		expect(run({cpus: ['r = handle_mm_fault(0x40000000);']}, '0').final.cpus[0]!.locals.r).toBe(0x40);
 		const dead = run({cpus: ['ptep_get_and_clear(VA); kill_dax(pmem0); r = handle_mm_fault(VA);']}, '0 0 0');
 		expect(dead.final.cpus[0]!.locals.r).toBe(2);
 		expect(dead.flat.has('pte[0x7f000000]')).toBe(false);
@@ -346,7 +369,8 @@ describe('checks that are not a primitive', () => {
 	});
 });
 
-it('every primitive has a test (locks and shared variables: test/locks.test.ts)', () => {
-	const elsewhere = new Set([...lockPrimitives, ...ptlPrimitives, ...sharedPrimitives].map(p => p.name).concat('raise_irq'));
+it('every primitive has a test (locks and shared variables: test/locks.test.ts; the general machine: test/primitives-mm.test.ts)', () => {
+	const general = [...ramPrimitives, ...pgtableLifePrimitives, ...tableFreePrimitives, ...mmuGatherPrimitives, ...lazyTlbPrimitives].map(p => p.name).concat(['speculative_walk', 'flush_tlb_range', 'syscall_exit']);
+	const elsewhere = new Set([...lockPrimitives, ...ptlPrimitives, ...sharedPrimitives].map(p => p.name).concat(general, 'raise_irq'));
 	expect([...PRIMITIVES.keys()].filter(p => !tested.has(p) && !elsewhere.has(p))).toEqual([]);
 });

@@ -33,7 +33,7 @@ describe('run --record, replay, export', () => {
 		expect(p.code).toBe(1);
 		expect(p.err).toBe('');
 		expect(p.out).toContain('branch main: 1 1 1 1 1 1 1 2');
-		expect(p.out).toMatch(/verdict: VIOLATION stale-mapping \(S2\) at step 8, CPU2/);
+		expect(p.out).toMatch(/verdict: VIOLATION stale-access \(S2\) at step 8, CPU2/);
 		expect(p.out).toContain(`state hash: ${hash} (recording verified: 1 branch replayed)`);
 		const trace = (text: string) => text.slice(text.indexOf('   1  CPU1'), text.indexOf('\n\nverdict'));
 		expect(trace(p.out)).toBe(trace(r.out));
@@ -58,12 +58,12 @@ describe('run --record, replay, export', () => {
 		run(dir, 'run', 'fsdax-unbind-2021', '-s', '1 1 1 1 1 1 1 2', '--record', 'race.json');
 		const d = run(dir, 'export', 'race.json', '--format', 'diagram');
 		expect(d.code).toBe(0);
-		expect(d.out).toBe(readFileSync(new URL('golden/fsdax-unbind-2021.stale-mapping.diagram.txt', import.meta.url), 'utf8'));
+		expect(d.out).toBe(readFileSync(new URL('golden/fsdax-unbind-2021.stale-access.diagram.txt', import.meta.url), 'utf8'));
 		const m = run(dir, 'export', 'race.json', '--format', 'markdown', '--out', 'race.md');
 		expect(m.code).toBe(0);
 		expect(m.out).toBe('wrote race.md\n');
 		const md = readFileSync(join(dir, 'race.md'), 'utf8');
-		expect(md).toMatch(/^# stale-mapping: fs-dax/);
+		expect(md).toMatch(/^# stale-access: fs-dax/);
 		expect(md).toContain('racewalk run fsdax-unbind-2021 --schedule "1 1 1 1 1 1 1 2"\nracewalk replay race.json\n');
 		const j = run(dir, 'export', 'race.json', '--format', 'json');
 		expect(JSON.parse(j.out)).toMatchObject({scenario: 'fsdax-unbind-2021', branch: 'main', verdict: 'violation'});

@@ -15,10 +15,10 @@ import {blockedWithHistory, callSites, replaySteps} from '../source/render/trace
 import {createSession} from '../source/session/session.js';
 
 const GOLDEN = [
-	{file: 'fsdax-unbind-2021.stale-mapping', scenario: 'fsdax-unbind-2021', variant: null, schedule: '1 1 1 1 1 1 1 2', kind: 'stale-mapping'},
+	{file: 'fsdax-unbind-2021.stale-access', scenario: 'fsdax-unbind-2021', variant: null, schedule: '1 1 1 1 1 1 1 2', kind: 'stale-access'},
 	{file: 'fsdax-unbind-2021.noref.use-after-free', scenario: 'fsdax-unbind-2021', variant: 'noref', schedule: '1 1 1 1 1 1 1 0 0 0 0 0 0 0 0', kind: 'use-after-free'},
 	{file: 'fsdax-unbind-2021.noref.interleaved', scenario: 'fsdax-unbind-2021', variant: 'noref', schedule: '1 1 1 0 0 0 0 0 0 0 1 1 1 1 0', kind: 'use-after-free'},
-	{file: 'fsdax-unbind-2021.three-cpus', scenario: 'fsdax-unbind-2021', variant: null, schedule: '0 0 0 0 0 0 1 1 1 2 0 0 0 0 0 0 0 0 0 1 1 1 1 2', kind: 'stale-mapping'},
+	{file: 'fsdax-unbind-2021.three-cpus', scenario: 'fsdax-unbind-2021', variant: null, schedule: '0 0 0 0 0 0 1 1 1 2 0 0 0 0 0 0 0 0 0 1 1 1 1 2', kind: 'stale-access'},
 	{file: 'devdax-unbind.ipi', scenario: 'devdax-unbind', variant: null, schedule: '0 0 0 0 0 0 1 1 1 0 0 0 0 0 0 0 0 i0 i2 1 1', kind: null},
 ] as const;
 
@@ -37,7 +37,7 @@ describe('race diagram', () => {
 			if (g.kind) expect(r.steps.at(-1)!.violations.map(v => v.kind)).toContain(g.kind);
 			const d = renderDiagram(model, r.steps);
 			for (const line of d.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
-			if (g.kind) expect(d).toContain(`^^^ ${g.kind}: `);
+			if (g.kind) expect(d).toContain(`^^^ ${g.kind}:`);
 			golden(g.file, d);
 		});
 	}
@@ -54,7 +54,7 @@ describe('race diagram', () => {
 		expect(lines[access]!.indexOf('access')).toBe(col2);
 		expect(access).toBeGreaterThan(lines.indexOf('arch_remove_memory(pmem0)'));
 		expect(lines.slice(access).join('\n')).toMatch(/-> TLB miss: walk va 0x7f000000 -> pte\s+present, pfn 0x100/);
-		expect(lines.slice(access).some(l => l.trim().startsWith('^^^ stale-mapping: CPU2 loads pfn'))).toBe(true);
+		expect(lines.slice(access).some(l => l.trim().startsWith('^^^ stale-access: CPU2 loads'))).toBe(true);
 	});
 
 	it('fits 80 columns for three CPUs on random schedules of every built-in scenario', () => {
@@ -199,7 +199,7 @@ describe('diagrams and reports of livelocks, atomic blocks, initial TLBs', () =>
 		// a branch without the note keeps its violation as the title
 		const plain = createSession(model);
 		for (const t of parseSchedule('1 1 1 1 1 1 1 2')) plain.step(t);
-		expect(renderMarkdown({model, points: plain.pathOf(), branch: 'main'}).split('\n')[0]).toMatch(/^# stale-mapping: /);
+		expect(renderMarkdown({model, points: plain.pathOf(), branch: 'main'}).split('\n')[0]).toMatch(/^# stale-(mapping|access): /);
 	});
 
 	it('shows the statements inside an atomic { } and the initial TLB entries', () => {

@@ -126,7 +126,7 @@ describe.each([
 		const r = app(fresh('1 1 1 1 1 1 1 2'), columns, rows);
 		await settle();
 		const banner = lineWith(r.lines(), '!!');
-		expect(banner).toContain('stale-mapping (S2)');
+		expect(banner).toContain('stale-access (S2)');
 		expect(banner).toContain('CPU2');
 		expect(banner).toContain('line 101');
 		expect(r.frame()).toContain('VIOLATION stale-mapping');

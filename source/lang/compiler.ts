@@ -10,6 +10,7 @@ import {KIND_NAMES} from '../machine/checks.js';
 import {lookupPrimitive, Oops, PRIMITIVES, type Primitive} from '../machine/primitives/index.js';
 import type {ArgSpec} from '../machine/primitives/spec.js';
 import {readGlobal, writeGlobal} from '../machine/primitives/shared.js';
+import {FREES_TABLES} from '../machine/primitives/table-free.js';
 import {emptyMachine, SETUP_BY_NAME, SETUP_CALLS, SetupError} from '../machine/setup.js';
 import type {LockKind, Machine, Value} from '../machine/types.js';
 import {formatValue, truthy, typeName} from '../machine/values.js';
@@ -56,7 +57,7 @@ const ENUM_WORDS = new Set([
 	'ipi', 'broadcast', 'rcu', 'fsdax', 'devdax', 'xfs', 'ext4', 'e21', 'v5_18', 'v6_15',
 	'percpu_ref', 'atomic_ref', 'write', 'special', 'devmap', 'huge', 'FOLL_GET', 'FOLL_PIN', 'FOLL_LONGTERM', 'MF_MEM_PRE_REMOVE', 'FAULT_FLAG_WRITE',
 ]);
-const BUILTIN_INTS: Record<string, number> = {VM_FAULT_SIGBUS: 2, EFAULT: -14, ENXIO: -6, PAGE_SIZE: 4096};
+const BUILTIN_INTS: Record<string, number> = {VM_FAULT_SIGBUS: 2, VM_FAULT_SIGSEGV: 0x40, EFAULT: -14, ENXIO: -6, PAGE_SIZE: 4096, HPAGE_PMD_NR: 512};
 const PTE_FIELDS = new Set(['pfn', 'present', 'write', 'special', 'devmap', 'huge', 'leaf']);
 
 export class Compiler {
@@ -577,6 +578,21 @@ export function mergeExpects(base: Expect[], over: Expect[]): Expect[] {
 	return merged;
 }
 
+/** Does any CPU block or helper call one of these primitives (by any of its spellings)? */
+function callsAny(ast: Scenario, names: ReadonlySet<string>): boolean {
+	let found = false;
+	const visit = (x: unknown): void => {
+		if (found || x === null || typeof x !== 'object') return;
+		if (Array.isArray(x)) return x.forEach(visit);
+		const o = x as Record<string, unknown>;
+		if (o.kind === 'call' && typeof o.callee === 'string' && names.has(lookupPrimitive(o.callee)?.name ?? o.callee)) found = true;
+		for (const k in o) visit(o[k]);
+	};
+	visit(ast.cpus);
+	visit(ast.functions);
+	return found;
+}
+
 export function compile(ast: Scenario, opts: CompileOptions): Program {
 	const c = new Compiler(ast, opts.file, opts.source);
 	for (const e of [...ast.expects, ...ast.variants.flatMap(v => v.expects)]) {
@@ -618,6 +634,7 @@ export function compile(ast: Scenario, opts: CompileOptions): Program {
 		return {name: inv.name, line: inv.pos.line, check: (ctx: Ctx) => truthy(ev({ctx, locals: {}}))};
 	});
 	const initial = c.buildMachine(cpus.length, replicaOf);
+	if (!c.machineItems.some(i => i.name === 'walk_cache') && callsAny(ast, FREES_TABLES)) initial.settings.walkCache = true;
 	c.initGlobals(initial);
 	for (const cpu of empty) initial.cpus[cpu.id]!.pc = -1;
 	return {

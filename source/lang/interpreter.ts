@@ -9,7 +9,7 @@ import {hashMachine} from '../machine/hash.js';
 import {canTakeInterrupt, takeInterrupt} from '../machine/interrupts.js';
 import {Oops, type PrimResult} from '../machine/primitives/index.js';
 import {available, heldBy, holdersInTheWay, irqsOff, irqsRestore, lockLabel, lockWaitReason} from '../machine/locks.js';
-import {checkTlbCoherence} from '../machine/primitives/tlb.js';
+import {finishFlush} from '../machine/primitives/flush.js';
 import type {CpuState, Machine, Transition, Violation, Value, Wait} from '../machine/types.js';
 import {formatValue, truthy} from '../machine/values.js';
 import type {Env, Instr, Program} from './program.js';
@@ -209,12 +209,12 @@ export class Model {
 		}
 		const instr = this.instrAt(m, cpu)!;
 		if (instr.kind === 'await' || (instr.kind === 'atomic' && instr.cond)) {
-			const v = this.peek(m, cpu, instr.cond!);
+			const v = this.peek(m, cpu, instr.cond!, instr.peekPure);
 			if (truthy(v)) return null;
 			return !explain ? '' : `blocked at line ${instr.line}: await ${instr.condText} is false`;
 		}
 		if (instr.blocking?.prim.guard) {
-			const args = instr.blocking.args.map(a => this.peek(m, cpu, a));
+			const args = instr.blocking.args.map(a => this.peek(m, cpu, a, instr.blocking!.pure));
 			const why = instr.blocking.prim.guard(m, cpu, args);
 			if (!why) return null;
 			return !explain ? '' : `blocked in ${instr.blocking.prim.name}: ${why}`;
@@ -223,9 +223,16 @@ export class Model {
 	}
 
 	/** Evaluate a condition without changing anything (reads only). */
-	private peek(m: Machine, cpu: number, f: (env: Env) => Value): Value {
+	private peek(m: Machine, cpu: number, f: (env: Env) => Value, pure = false): Value {
 		try {
-			return f({ctx: newCtx(m, cpu, null, false), locals: m.cpus[cpu]!.locals});
+			if (pure) return f({ctx: newCtx(m, cpu, null, false), locals: m.cpus[cpu]!.locals});
+			// A condition that calls primitives may write (`await unpin_user_page(p)`): it runs on a
+			// throwaway draft, so a frozen snapshot is not written (a TypeError) nor a search's copy changed.
+			let v: Value = null;
+			cowProduce(m, d => {
+				v = f({ctx: newCtx(d, cpu, null, false), locals: d.cpus[cpu]!.locals});
+			});
+			return v;
 		} catch (err) {
 			if (err instanceof Oops) return true; // let the step run and report the oops
 			throw err;
@@ -482,16 +489,12 @@ export class Model {
 			const w = cpu.wait;
 			cpu.wait = null;
 			if (w.kind === 'lock' || w.kind === 'phase') return this.resume(ctx, cpu, instr, w, env);
-			if (w.kind === 'acks' && w.after) {
-				ctx.fp?.writes.add(`table:${w.after.freeTable}`);
-				ctx.m.pt.tables[w.after.freeTable]!.freed = true;
-				ctx.notes.push(`all CPUs acked: page-table page T${w.after.freeTable} freed`);
+			let result: Value = null;
+			if (w.kind === 'acks') {
+				ctx.notes.push(`all CPUs acked: ${w.prim} returns`);
+				result = finishFlush(ctx, w);
 			}
-			if (w.kind === 'acks' && w.prim === 'flush_tlb_mm_range') {
-				ctx.notes.push('all flush IPIs acked: flush_tlb_mm_range returns');
-				checkTlbCoherence(ctx);
-			}
-			if (instr.blocking?.target) cpu.locals[instr.blocking.target] = null;
+			if (instr.blocking?.target) cpu.locals[instr.blocking.target] = result;
 			cpu.pc = instr.next;
 			return instr.progress;
 		}

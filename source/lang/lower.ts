@@ -137,7 +137,7 @@ export class Lowering {
 				if (this.scope.inAtomic) this.c.fail(s.pos, 'await inside atomic { } may only be its first statement (the guard of the block)');
 				this.noHelperCalls(s.cond, 'an await condition (it is re-evaluated while the CPU waits)');
 				const cond = this.c.expr(s.cond, this.scope);
-				this.emit({kind: 'await', ...at, cond: cond.ev, condText: cond.text, next: this.out.length + 1, local: false});
+				this.emit({kind: 'await', ...at, cond: cond.ev, condText: cond.text, peekPure: cond.pure, next: this.out.length + 1, local: false});
 				return;
 			}
 			case 'atomic':
@@ -235,6 +235,7 @@ export class Lowering {
 			body: instrs,
 			cond: guard?.ev,
 			condText: guard?.text,
+			peekPure: guard?.pure ?? true,
 			next: this.out.length + 1,
 			local: !guard && instrs.every(i => i.local && i.kind !== 'return'),
 		});
@@ -287,12 +288,13 @@ export class Lowering {
 	}
 
 	/** The right-hand side of a statement: a blocking call, or any expression. */
-	rhs(e: Expr): {blocking?: {prim: Primitive; args: Eval[]}; compiled?: Compiled} {
+	rhs(e: Expr): {blocking?: {prim: Primitive; args: Eval[]; pure: boolean}; compiled?: Compiled} {
 		if (e.kind === 'call') {
 			const prim = this.c.primitive(e);
 			if (prim && (prim.blocks || prim.guard)) {
 				this.c.call(e, this.scope, true);
-				return {blocking: {prim, args: this.c.primArgs(prim, e, this.scope).map(a => a.ev)}};
+				const args = this.c.primArgs(prim, e, this.scope);
+				return {blocking: {prim, args: args.map(a => a.ev), pure: args.every(a => a.pure)}};
 			}
 			return {compiled: this.c.call(e, this.scope, true)};
 		}
@@ -419,7 +421,8 @@ export class Lowering {
 		}
 		// A jump is folded into the statement before it, unless it carries a
 		// progress label (passing it must stay a step) or loops to itself.
-		const foldable = (i: Raw): boolean => Boolean(i.jump) && !i.progress;
+		// The first instruction is where the CPU starts (pc 0): it is never folded away.
+		const foldable = (i: Raw): boolean => Boolean(i.jump) && !i.progress && i !== this.out[0];
 		const resolve = (to: number): number => {
 			const seen = new Set<number>();
 			while (to >= 0 && to < end && foldable(this.out[to]!)) {

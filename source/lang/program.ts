@@ -18,9 +18,12 @@ export type Instr = {
 	/** stmt: evaluates and assigns; the whole statement in one closure. */
 	exec?: (env: Env) => void;
 	/** stmt that is a lone call of a blocking primitive. */
-	blocking?: {prim: Primitive; args: Eval[]; target: string | null};
+	/** `pure`: the arguments touch no machine state (peeking at them needs no draft). */
+	blocking?: {prim: Primitive; args: Eval[]; target: string | null; pure?: boolean};
 	/** branch / await / assert condition. */
 	cond?: Eval;
+	/** await / atomic guard: the condition touches no machine state (peeking at it needs no draft). */
+	peekPure?: boolean;
 	/** Source text of the condition (for blocked reasons). */
 	condText?: string;
 	message?: string;

@@ -4,6 +4,7 @@
 
 import {allLeaves} from './pagetable.js';
 import {lockLabel} from './locks.js';
+import {gatherText} from './primitives/mmu-gather.js';
 import type {Lock, Machine, Wait} from './types.js';
 import {formatValue, hex} from './values.js';
 
@@ -16,7 +17,10 @@ export function flatten(m: Machine): Map<string, string> {
 		if (c.preempt > 0) out.set(`CPU${c.id}.preempt`, String(c.preempt));
 		if (c.irqFrames.length > 0) out.set(`CPU${c.id}.in_irq`, `handler running (interrupted ${c.irqFrames.length === 1 ? 'once' : c.irqFrames.length + ' times'})`);
 		if (c.wait) out.set(`CPU${c.id}.wait`, describeWait(c.wait));
-		for (const [va, e] of Object.entries(c.tlb)) out.set(`CPU${c.id}.tlb[${hex(Number(va))}]`, `pfn ${hex(e.pfn)}${e.write ? ' W' : ''}`);
+		for (const [va, e] of Object.entries(c.tlb)) out.set(`CPU${c.id}.tlb[${hex(Number(va))}]`, `pfn ${hex(e.pfn)}${e.write ? ' W' : ''}${e.gen !== undefined ? ` (alloc ${e.gen})` : ''}`);
+		for (const [va, t] of Object.entries(c.pwc)) out.set(`CPU${c.id}.pwc[${hex(Number(va))}]`, `T${t}`);
+		if (c.lazy) out.set(`CPU${c.id}.lazy`, 'lazy TLB');
+		if (c.gather) out.set(`CPU${c.id}.mmu_gather`, gatherText(c.gather));
 		for (const [name, v] of Object.entries(c.locals)) out.set(`CPU${c.id}.${name}`, formatValue(v));
 	}
 	for (const leaf of allLeaves(m.pt)) {
@@ -25,11 +29,17 @@ export function flatten(m: Machine): Map<string, string> {
 		out.set(`pte[${hex(leaf.va)}]`, `pfn ${hex(e.pfn)}${bits ? ' ' + bits : ''} (T${leaf.table})`);
 	}
 	for (const [id, t] of Object.entries(m.pt.tables)) if (t.freed) out.set(`table[T${id}]`, 'freed');
+	for (const [va, ts] of Object.entries(m.pt.deposited)) out.set(`deposit[${hex(Number(va))}]`, ts.map(t => 'T' + t).join(' '));
 	for (const [pfn, p] of Object.entries(m.memmap)) {
 		const k = `page[${hex(Number(pfn))}]`;
 		out.set(`${k}.memmap`, p.exists ? 'present' : 'REMOVED');
 		out.set(`${k}.refcount`, String(p.refcount));
 		if (p.pins > 0) out.set(`${k}.pins`, String(p.pins));
+		if (p.ram) {
+			out.set(`${k}.alloc`, p.ram.free ? `free (allocation ${p.ram.gen} ended)` : `allocation ${p.ram.gen}${p.ram.owner !== null ? ` by CPU${p.ram.owner}` : ''}`);
+			if (p.ram.mapcount > 0) out.set(`${k}.mapcount`, String(p.ram.mapcount));
+			if (p.ram.collapse) out.set(`${k}.collapse`, `${p.ram.collapse}${p.ram.lateRefs > 0 ? `, ${p.ram.lateRefs} late GUP ref` : ''}`);
+		}
 	}
 	for (const [pfn, s] of Object.entries(m.pfns)) out.set(`pfn[${hex(Number(pfn))}]`, s.backed ? (s.owner === 'device' ? 'backed' : `backed, ${s.owner}`) : 'UNBACKED');
 	for (const p of Object.values(m.pgmaps)) {
@@ -40,6 +50,7 @@ export function flatten(m: Machine): Map<string, string> {
 	}
 	if (m.fs) out.set(`fs.${m.fs.kind}`, [m.fs.frozen && 'frozen', m.fs.shutdown && 'shut down'].filter(Boolean).join(', ') || 'mounted');
 	m.rcu.forEach((cb, i) => out.set(`rcu.callback${i}`, `${cb.kind === 'ref-switch-atomic' ? `${cb.pgmap}->ref to atomic` : `free T${cb.table}`} after ${cb.readers.map(r => 'CPU' + r).join(',')}`));
+	if (m.tlbFlushPending > 0) out.set('mm.tlb_flush_pending', String(m.tlbFlushPending));
 	for (const [name, v] of Object.entries(m.globals)) out.set(`global.${name}`, formatValue(v));
 	for (const [name, l] of Object.entries(m.locks)) out.set(`lock[${name}]`, describeLock(m, name, l));
 	if (m.sigbus) out.set('signal.SIGBUS', 'sent');
@@ -83,7 +94,7 @@ export function changes(before: Machine, after: Machine): Change[] {
 
 /** Locals changes are shown as `x = v`; others as `path: a -> b`. */
 export function formatChange(c: Change): string {
-	if (/^CPU\d+\.[a-z_][a-z0-9_.]*$/i.test(c.path) && !/\.(irqs|ipis|wait|rcu_read_lock|preempt|in_irq)$/.test(c.path)) return `${c.path.slice(c.path.indexOf('.') + 1)} = ${c.after}`;
+	if (/^CPU\d+\.[a-z_][a-z0-9_.]*$/i.test(c.path) && !/\.(irqs|ipis|wait|rcu_read_lock|preempt|in_irq|lazy|mmu_gather)$/.test(c.path)) return `${c.path.slice(c.path.indexOf('.') + 1)} = ${c.after}`;
 	if (c.after === ABSENT) return `${c.path} gone`;
 	if (c.before === ABSENT) return `${c.path} = ${c.after}`;
 	return `${c.path}: ${c.before} -> ${c.after}`;

@@ -12,10 +12,14 @@ export function index(va: number, level: number): number {
 	return Math.floor(va / 2 ** (PAGE_SHIFT + 9 * (level - 1))) % 512;
 }
 
+export const PMD_SIZE = 0x200000;
+/** The base va of the 2 MiB region (one PMD entry, one PTE page) holding va. */
+export const pmdBase = (va: number): number => va - (va % PMD_SIZE);
+
 export const isLeaf = (e: PtEntry | undefined): e is LeafEntry => e !== undefined && 'pfn' in e;
 
 export function emptyTables(): PageTables {
-	return {root: 0, tables: {'0': {level: 4, entries: {}, freed: false}}, nextTable: 1};
+	return {root: 0, tables: {'0': {level: 4, entries: {}, freed: false}}, nextTable: 1, deposited: {}};
 }
 
 /** The path of tables from the PGD down to `level` for va, as far as it exists. */

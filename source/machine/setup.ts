@@ -2,8 +2,8 @@
 // set-up call is validated here with a message that names what is wrong; the
 // compiler turns the message into a diagnostic at the call's position.
 
-import {emptyTables, installLeaf} from './pagetable.js';
-import type {CpuState, FlushMode, Machine, PteMapMode, RefcountMode, TableFreeMode, Value} from './types.js';
+import {emptyTables, findLeaf, installLeaf, pmdBase, tablePath} from './pagetable.js';
+import type {Arch, CpuState, FlushMode, Machine, PteMapMode, RefcountMode, TableFreeMode, Value} from './types.js';
 import {hex} from './values.js';
 
 export class SetupError extends Error {}
@@ -34,7 +34,8 @@ function mapPages(m: Machine, va: number, pfn: number, n: number, flagArgs: Valu
 	const flags = new Set(flagArgs.map(f => sym(f, 'a PTE flag', FLAGS)));
 	if (va % 4096 !== 0) throw new SetupError(`va ${hex(va)} is not page aligned`);
 	const pg = Object.values(m.pgmaps).find(p => pfn >= p.first && pfn + n <= p.first + p.npages);
-	if (!pg) throw new SetupError(`pfn ${hex(pfn)}..${hex(pfn + n - 1)} is not inside a pgmap declared before this map()`);
+	const ram = !pg && Array.from({length: n}, (_, i) => m.memmap[pfn + i]?.ram).every(r => r !== undefined);
+	if (!pg && !ram) throw new SetupError(`pfn ${hex(pfn)}..${hex(pfn + n - 1)} is neither inside a pgmap nor RAM declared (ram()) before this map()`);
 	const huge = flags.has('huge');
 	if (huge && va % 0x200000 !== 0) throw new SetupError(`va ${hex(va)} is not 2 MiB aligned, as a huge (PMD) mapping must be`);
 	for (let i = 0; i < n; i++) {
@@ -44,10 +45,18 @@ function mapPages(m: Machine, va: number, pfn: number, n: number, flagArgs: Valu
 		} catch {
 			throw new SetupError(`va ${hex(va + i * 4096)} is already mapped by a huge mapping`);
 		}
-		if (m.settings.refcount === 'v6_15') m.memmap[pfn + i]!.refcount += 1;
-		if (m.settings.refcount === 'v6_15') m.memmap[pfn + i]!.idle += 1;
+		const page = m.memmap[pfn + i]!;
+		if (page.ram) {
+			// A mapped anonymous page: the mapping holds a reference and a mapcount.
+			if (page.ram.free) page.ram = {...page.ram, free: false, gen: page.ram.gen + 1};
+			page.refcount += 1;
+			page.ram.mapcount += 1;
+		} else if (m.settings.refcount === 'v6_15') {
+			page.refcount += 1;
+			page.idle += 1;
+		}
 	}
-	m.vmas.push({va, npages: n, pfn, pgmap: pg.name, write: flags.has('write'), huge});
+	m.vmas.push({va, npages: n, pfn, pgmap: pg ? pg.name : null, write: flags.has('write'), huge});
 }
 
 export const SETUP_CALLS: readonly SetupCall[] = [
@@ -59,9 +68,36 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 	},
 	{
 		name: 'table_free',
-		usage: 'table_free(ipi | rcu)',
-		effect: 'TABLE_FREE setting: how freed page-table pages wait for lockless walkers',
-		apply: (m, [a]) => void (m.settings.tableFree = sym(a, 'a table-free mode', ['ipi', 'rcu']) as TableFreeMode),
+		usage: 'table_free(ipi | rcu | none)',
+		effect: 'TABLE_FREE setting: how unhooked page-table pages wait for lockless walkers. ipi: freed with the data pages after the TLB flush (no MMU_GATHER_RCU_TABLE_FREE; tlb_remove_table_sync_one is empty); rcu: tlb_remove_table -> call_rcu; none: freed at once (the bug RCU table free fixed)',
+		apply: (m, [a]) => void (m.settings.tableFree = sym(a, 'a table-free mode', ['ipi', 'rcu', 'none']) as TableFreeMode),
+	},
+	{
+		name: 'arch',
+		usage: 'arch(x86 | arm64)',
+		effect: 'x86 (default): any TLB flush of a va also drops the paging-structure cache entries behind it; arm64: leaf-only invalidation, only a freed_tables flush drops them',
+		apply: (m, [a]) => void (m.settings.arch = sym(a, 'an architecture', ['x86', 'arm64']) as Arch),
+	},
+	{
+		name: 'walk_cache',
+		usage: 'walk_cache(on | off)',
+		effect: 'whether hardware walks fill and use per-CPU paging-structure caches (S6h). Default: on when the scenario calls a primitive that frees page-table pages or sets up pwc(), off otherwise',
+		apply: (m, [a]) => void (m.settings.walkCache = sym(a, 'on or off', ['on', 'off']) === 'on'),
+	},
+	{
+		name: 'ram',
+		usage: 'ram(first_pfn, npages)',
+		effect: 'ordinary RAM pages [first_pfn, first_pfn + npages), free in the page allocator (refcount 0); map() of one allocates it for the mapping (refcount 1, mapcount 1)',
+		apply(m, args) {
+			const first = int(args[0], 'the first pfn');
+			const npages = int(args[1], 'the number of pages');
+			if (npages < 1 || npages > 4096) throw new SetupError('npages must be between 1 and 4096');
+			if (args.length > 2) throw new SetupError('too many arguments');
+			for (let pfn = first; pfn < first + npages; pfn++) {
+				if (m.memmap[pfn]) throw new SetupError(`pfn ${hex(pfn)} is already declared`);
+				m.memmap[pfn] = {exists: true, refcount: 0, pins: 0, idle: 0, pgmap: null, ram: {free: true, gen: 0, owner: null, mapcount: 0, collapse: null, lateRefs: 0}};
+			}
+		},
 	},
 	{
 		name: 'pte_offset_map',
@@ -125,6 +161,17 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 		apply: (m, [va, pfn, n, ...flags]) => mapPages(m, int(va, 'a va'), int(pfn, 'a pfn'), int(n, 'the number of pages'), flags),
 	},
 	{
+		name: 'vma',
+		usage: 'vma(va, npages [, write])',
+		effect: 'an anonymous vma over RAM with no PTEs yet: a fault allocates a free RAM page and maps it; remove_vma() takes it away (munmap)',
+		apply(m, [va, n, ...flags]) {
+			const a = int(va, 'a va');
+			if (a % 4096 !== 0) throw new SetupError(`va ${hex(a)} is not page aligned`);
+			const write = flags.map(f => sym(f, 'a vma flag', ['write'])).includes('write');
+			m.vmas.push({va: a, npages: int(n, 'the number of pages'), pfn: -1, pgmap: null, write, huge: false});
+		},
+	},
+	{
 		name: 'mm_cpumask',
 		usage: 'mm_cpumask(cpu, ...)',
 		effect: 'the CPUs running the mm (flush IPIs go to them; only they may access() user memory)',
@@ -141,9 +188,47 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 			const cpu = m.cpus[int(c, 'a CPU id')];
 			if (!cpu) throw new SetupError('no such CPU');
 			const va = int(v, 'a va');
-			const vma = m.vmas.find(x => va >= x.va && va < x.va + x.npages * 4096);
-			if (!vma) throw new SetupError(`va ${hex(va)} is not mapped (map it first)`);
-			cpu.tlb[va] = {pfn: vma.pfn + Math.floor((va - vma.va) / 4096), write: vma.write};
+			const leaf = findLeaf(m.pt, va);
+			if (!leaf) throw new SetupError(`va ${hex(va)} is not mapped (map it first)`);
+			const ram = m.memmap[leaf.entry.pfn]?.ram;
+			cpu.tlb[va] = ram ? {pfn: leaf.entry.pfn, write: leaf.entry.write, gen: ram.gen} : {pfn: leaf.entry.pfn, write: leaf.entry.write};
+		},
+	},
+	{
+		name: 'pte_table',
+		usage: 'pte_table(va)',
+		effect: 'an empty PTE page under va\'s PMD (as a range whose PTEs were all zapped leaves it), allocating the levels above',
+		apply(m, [v]) {
+			const va = int(v, 'a va');
+			if (tablePath(m.pt, va).some(p => p.level === 1)) throw new SetupError(`va ${hex(va)} already has a PTE page`);
+			const leaf = installLeaf(m.pt, va, {pfn: 0, write: false, special: false, devmap: false}, false);
+			delete m.pt.tables[leaf.table]!.entries[Math.floor(va / 4096) % 512];
+		},
+	},
+	{
+		name: 'pwc',
+		usage: 'pwc(cpu, va)',
+		effect: 'an initial paging-structure cache entry on cpu: the PTE page currently under va\'s PMD (as a walk, also a speculative one, leaves behind)',
+		apply(m, [c, v]) {
+			const cpu = m.cpus[int(c, 'a CPU id')];
+			if (!cpu) throw new SetupError('no such CPU');
+			const va = int(v, 'a va');
+			const pte = tablePath(m.pt, va).find(p => p.level === 1);
+			if (!pte) throw new SetupError(`no PTE page under va ${hex(va)} (map a page there first)`);
+			cpu.pwc[pmdBase(va)] = pte.table;
+			m.settings.walkCache = true;
+		},
+	},
+	{
+		name: 'lazy',
+		usage: 'lazy(cpu, ...)',
+		effect: 'the CPUs are in lazy TLB mode (a kernel thread borrowed the mm, enter_lazy_tlb): they stay in mm_cpumask and may walk speculatively, but run no user code; a flush that frees no tables skips them (x86 should_flush_tlb)',
+		apply(m, args) {
+			for (const a of args) {
+				const id = int(a, 'a CPU id');
+				if (!m.mmCpumask.includes(id)) throw new SetupError(`CPU${id} is not in mm_cpumask (call mm_cpumask first)`);
+				m.cpus[id]!.lazy = true;
+			}
 		},
 	},
 ];
@@ -151,12 +236,12 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 export const SETUP_BY_NAME: ReadonlyMap<string, SetupCall> = new Map(SETUP_CALLS.map(s => [s.name, s]));
 
 export function newCpu(id: number): CpuState {
-	return {id, pc: 0, locals: {}, irqsOn: true, irqSaved: [], rcuDepth: 0, preempt: 0, wait: null, irqFrames: [], ipis: [], tlb: {}};
+	return {id, pc: 0, locals: {}, irqsOn: true, irqSaved: [], rcuDepth: 0, preempt: 0, wait: null, irqFrames: [], ipis: [], tlb: {}, pwc: {}, lazy: false, gather: null, gup: null};
 }
 
 export function emptyMachine(cpuCount: number): Machine {
 	return {
-		settings: {flush: 'ipi', tableFree: 'ipi', refcount: 'e21', pteMap: 'v6_4'},
+		settings: {flush: 'ipi', tableFree: 'ipi', refcount: 'e21', pteMap: 'v6_4', arch: 'x86', walkCache: false},
 		cpus: Array.from({length: cpuCount}, (_, i) => newCpu(i)),
 		mmCpumask: [],
 		pt: emptyTables(),
@@ -169,6 +254,7 @@ export function emptyMachine(cpuCount: number): Machine {
 		sigbus: false,
 		sigkill: false,
 		zapped: [],
+		tlbFlushPending: 0,
 		globals: {},
 		locks: {},
 		violations: [],

@@ -5,8 +5,14 @@
 
 /** FLUSH setting (KERNEL.md §1): how flush_tlb_mm_range reaches other CPUs. */
 export type FlushMode = 'ipi' | 'broadcast';
-/** TABLE_FREE setting: how a page-table page is freed after it was unhooked. */
-export type TableFreeMode = 'ipi' | 'rcu';
+/**
+ * TABLE_FREE setting: how a page-table page is freed after it was unhooked.
+ * `ipi`: with the data pages, after the TLB flush (no MMU_GATHER_RCU_TABLE_FREE);
+ * `rcu`: tlb_remove_table -> call_rcu; `none`: freed at once (the historic bug).
+ */
+export type TableFreeMode = 'ipi' | 'rcu' | 'none';
+/** Which TLB invalidation leaves the paging-structure caches alone (KERNEL.md §6.A5). */
+export type Arch = 'x86' | 'arm64';
 /** Which kernel's ZONE_DEVICE refcounting rules apply (KERNEL.md §1). */
 export type RefcountMode = 'e21' | 'v5_18' | 'v6_15';
 
@@ -18,23 +24,57 @@ export type Settings = {
 	tableFree: TableFreeMode;
 	refcount: RefcountMode;
 	pteMap: PteMapMode;
+	/** x86: a flush of a va also drops the paging-structure cache behind it; arm64: only a freed_tables flush does. */
+	arch: Arch;
+	/**
+	 * Hardware walks fill and use per-CPU paging-structure caches. On when the
+	 * scenario can free a page-table page (or says walk_cache(on) / pwc()): elsewhere
+	 * the caches could only split equal states.
+	 */
+	walkCache: boolean;
 };
 
-export type TlbEntry = {pfn: number; write: boolean};
+/** `gen`: the allocation generation of a RAM page when the entry was filled (a later reuse has another). */
+export type TlbEntry = {pfn: number; write: boolean; gen?: number};
 
-/** A pending IPI: a TLB flush (of some vas, or all) or an empty sync IPI. */
-export type Ipi = {from: number; kind: 'flush' | 'sync'; vas: number[] | null} | DeviceIrq;
+/** [start, end) of user addresses; null means the whole mm. */
+export type VaRange = [number, number];
+
+/** A pending IPI: a TLB flush (of a range, or all) or an empty sync IPI. */
+export type Ipi = {from: number; kind: 'flush' | 'sync'; range: VaRange | null; freedTables?: boolean} | DeviceIrq;
 /** A device interrupt raised by raise_irq(): taking it runs the scenario's `irq` handler on this CPU. */
 export type DeviceIrq = {from: number; kind: 'device'; irq: string};
 
+/** What the second step of a blocking primitive does once its wait is over. */
+export type WaitAfter = {freeTable?: number; gatherFree?: boolean; gatherReset?: boolean; finish?: boolean};
+
 /** Phase two of a blocking primitive: what the CPU is spinning or sleeping on. */
 export type Wait =
-	| {kind: 'acks'; prim: string; pending: number[]; vas: number[] | null; after?: {freeTable: number}}
+	| {kind: 'acks'; prim: string; pending: number[]; range: VaRange | null; after?: WaitAfter; result?: Value}
 	| {kind: 'gp'; prim: string; readers: number[]}
 	/** Spinning or sleeping until `lock` can be taken in `mode`; `data`: what the primitive keeps meanwhile. */
 	| {kind: 'lock'; prim: string; lock: string; mode: 'excl' | 'read'; data?: number[]}
 	/** A primitive of several steps between its steps (never blocks). */
 	| {kind: 'phase'; prim: string; data: number[]};
+
+/** An mmu_gather on the stack of one CPU (include/asm-generic/tlb.h). */
+export type Gather = {
+	/** The range unhooked since the last flush (tlb->start, tlb->end); null when empty. */
+	range: VaRange | null;
+	/** Pages queued by tlb_remove_page, each still holding its reference. */
+	pages: number[];
+	/** Page-table pages queued by tlb_remove_table / pte_free_tlb. */
+	tables: number[];
+	freedTables: boolean;
+	fullmm: boolean;
+};
+
+/**
+ * gup-fast's window, G1..G11 (the CPU's IRQs-off section), opened by its first
+ * lockless read: which pages (pfn:gen) were mapped at a va it read in the
+ * window, and which pages it grabbed (G7) and still holds. For S7 and S9.
+ */
+export type GupWindow = {mapped: string[]; grabbed: number[]};
 
 export type CpuState = {
 	id: number;
@@ -52,6 +92,12 @@ export type CpuState = {
 	irqFrames: {pc: number; wait: Wait | null}[];
 	ipis: Ipi[];
 	tlb: Record<string, TlbEntry>;
+	/** Paging-structure cache: 2 MiB region base va -> the PTE page the walker last used for it. */
+	pwc: Record<string, number>;
+	/** Lazy TLB: a kernel thread borrowed the mm (still in mm_cpumask; flushes that free no tables skip it). */
+	lazy: boolean;
+	gather: Gather | null;
+	gup: GupWindow | null;
 };
 
 /** A leaf entry (PTE, or huge PMD). A missing entry is pte_none. */
@@ -71,6 +117,23 @@ export type PageTables = {
 	root: number;
 	tables: Record<string, PtTable>;
 	nextTable: number;
+	/** pgtable_trans_huge_deposit: PTE pages kept under a huge PMD, by the 2 MiB region's base va. */
+	deposited: Record<string, number[]>;
+};
+
+/** What the page allocator knows of an ordinary RAM page (KERNEL.md §6.A4). */
+export type RamPage = {
+	/** In the buddy allocator (refcount 0 and not frozen). */
+	free: boolean;
+	/** Allocation generation: bumped by every alloc_page of this pfn (a reuse is another page). */
+	gen: number;
+	/** The CPU whose alloc_page took it (null: set up by the machine). */
+	owner: number | null;
+	mapcount: number;
+	/** khugepaged's pin check (is_refcount_suitable) passed, then the collapse discarded it (S9). */
+	collapse: 'checked' | 'discarded' | null;
+	/** References gup-fast took after that pin check and returned with (its window closed holding them). */
+	lateRefs: number;
 };
 
 /** struct page. `idle` is the refcount an unused page has under the era's rules. */
@@ -80,6 +143,8 @@ export type PageStruct = {
 	pins: number;
 	idle: number;
 	pgmap: string | null;
+	/** Present for ordinary RAM pages (`ram()` in machine { }). */
+	ram?: RamPage;
 };
 
 export type PfnState = {backed: boolean; owner: 'device' | 'free' | 'reassigned'};
@@ -135,7 +200,8 @@ export type Violation = {
 	objects: string[];
 };
 
-export type Vma = {va: number; npages: number; pfn: number; pgmap: string; write: boolean; huge: boolean};
+/** pgmap null: an anonymous vma over RAM (a fault allocates a page; pfn is unused). */
+export type Vma = {va: number; npages: number; pfn: number; pgmap: string | null; write: boolean; huge: boolean};
 
 export type Machine = {
 	settings: Settings;
@@ -153,8 +219,10 @@ export type Machine = {
 	sigbus: boolean;
 	/** SIGKILL pending for that process (fatal_signal_pending). */
 	sigkill: boolean;
-	/** vas ever zapped (for S5: what must be gone from TLBs when a flush returns). */
+	/** vas ever zapped (for S5: what must be gone from TLBs when a flush of them returns). */
 	zapped: number[];
+	/** mm->tlb_flush_pending (inc/dec_tlb_flush_pending). */
+	tlbFlushPending: number;
 	/** Shared variables declared by the scenario (`int x = 0;`, `atomic_t n;`), by name. */
 	globals: Record<string, Value>;
 	/**
@@ -180,7 +248,10 @@ export type PteValue = {
 	huge: boolean;
 };
 
-export type PmdValue = {t: 'pmd'; va: number; present: boolean; leaf: boolean; table: number};
+/** `table`: the PTE page it points at, or for a leaf the PMD page holding it; `pfn`/`write` for a leaf (-1 / false otherwise). */
+export type PmdValue = {t: 'pmd'; va: number; present: boolean; leaf: boolean; table: number; pfn: number; write: boolean};
+/** A page-table page (pgtable_t), e.g. what pgtable_trans_huge_withdraw returns. */
+export type TableValue = {t: 'table'; id: number};
 export type PageValue = {t: 'page'; pfn: number};
 export type PgmapValue = {t: 'pgmap'; name: string};
 /** A reference to a lock (`&ptl`, or what pte_offset_map_lock returns). */
@@ -192,7 +263,7 @@ export type IrqValue = {t: 'irq'; name: string; cpu: number};
 /** A bare enum word: `ipi`, `fsdax`, `MF_MEM_PRE_REMOVE`... */
 export type SymValue = {t: 'sym'; name: string};
 
-export type Value = number | boolean | null | PteValue | PmdValue | PageValue | PgmapValue | SymValue | LockValue | VarValue | IrqValue;
+export type Value = number | boolean | null | PteValue | PmdValue | PageValue | PgmapValue | SymValue | LockValue | VarValue | TableValue | IrqValue;
 
 /** A scheduler choice: let `cpu` take its next step, or its pending interrupt. */
 export type Transition = {cpu: number; irq: boolean};

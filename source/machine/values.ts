@@ -15,7 +15,9 @@ export function formatValue(v: Value): string {
 			return `pte(pfn ${hex(v.pfn)}${bits ? ' ' + bits : ''})`;
 		}
 		case 'pmd':
-			return v.present ? (v.leaf ? `pmd(huge @${hex(v.va)})` : `pmd(table T${v.table})`) : 'pmd(none)';
+			return v.present ? (v.leaf ? `pmd(huge pfn ${hex(v.pfn)}${v.write ? ' W' : ''})` : `pmd(table T${v.table})`) : 'pmd(none)';
+		case 'table':
+			return `T${v.id}`;
 		case 'page':
 			return `page(${hex(v.pfn)})`;
 		case 'pgmap':

@@ -7,9 +7,36 @@ import {findLeaf, index, installLeaf} from '../pagetable.js';
 import type {LeafEntry, Pgmap} from '../types.js';
 import {hex} from '../values.js';
 import {touchPage} from './page.js';
+import {noteInstall} from '../gup-window.js';
 import {argInt, argPgmap, argSym, Oops, pgmapOp, type Primitive} from './spec.js';
 
 export const VM_FAULT_SIGBUS = 2;
+export const VM_FAULT_SIGSEGV = 0x40;
+
+/**
+ * do_anonymous_page: a fresh RAM page (the lowest free pfn) mapped at va,
+ * writable as the vma allows; the shared zero page of read faults is not
+ * modelled. Out of free pages: VM_FAULT_OOM is not modelled either (SIGBUS).
+ */
+function anonFault(ctx: Ctx, va: number, write: boolean): number {
+	wr(ctx, 'buddy');
+	const pfns = Object.keys(ctx.m.memmap).map(Number).filter(p => ctx.m.memmap[p]!.ram?.free).sort((a, b) => a - b);
+	const pfn = pfns[0];
+	if (pfn === undefined) {
+		note(ctx, `fault at ${hex(va)}: no free RAM page: VM_FAULT_SIGBUS`);
+		return VM_FAULT_SIGBUS;
+	}
+	wr(ctx, `page:${pfn}`);
+	const page = ctx.m.memmap[pfn]!;
+	page.refcount = 1;
+	page.ram = {free: false, gen: page.ram!.gen + 1, owner: ctx.cpu, mapcount: 1, collapse: null, lateRefs: 0};
+	const at = installLeaf(ctx.m.pt, va, {pfn, write, special: false, devmap: false}, false);
+	wr(ctx, 'pt');
+	wr(ctx, `e:${at.table}:${index(va, at.level)}`);
+	noteInstall(ctx, pfn);
+	note(ctx, `fault at ${hex(va)}: anonymous page ${hex(pfn)} allocated and mapped`);
+	return 0;
+}
 
 function fsOn(ctx: Ctx, p: Pgmap) {
 	rd(ctx, 'fs');
@@ -57,21 +84,14 @@ export const daxPrimitives: Primitive[] = [
 			return fs !== null && fs.holder;
 		},
 	},
-	{
-		name: 'del_gendisk',
-		kernel: 'block/genhd.c:del_gendisk (pmem_remove -> F1)',
-		effect: 'the block device is gone: a filesystem on it shuts down (no new DAX mappings); existing mappings are NOT zapped',
-		args: [{name: 'pgmap', kind: 'pgmap'}],
-		returns: 'void',
-		run(ctx, [v]) {
-			const fs = fsOn(ctx, argPgmap(ctx, v!, 'del_gendisk'));
-			if (fs) {
-				wr(ctx, 'fs');
-				fs.shutdown = true;
-			}
-			return null;
+	pgmapOp(
+		'del_gendisk',
+		'block/genhd.c:del_gendisk (pmem_remove, F1): v5.11 invalidate_partition = fsync_bdev + __invalidate_device',
+		'the block device goes away. In E21 that does not shut the filesystem down (v5.11 del_gendisk only syncs and invalidates the bdev); later kernels tell the holder through bdev_mark_dead, not modelled: kill_dax already fails every later DAX fault. Existing mappings are NOT zapped',
+		(ctx, p) => {
+			wr(ctx, `disk:${p.name}`);
 		},
-	},
+	),
 	fsStep('freeze_super', 'fs/super.c:freeze_super (xfs_dax_notify_failure, MF_MEM_PRE_REMOVE)', 'freezes the filesystem: write faults block; read faults still proceed', fs => {
 		fs.frozen = true;
 	}),
@@ -120,7 +140,7 @@ export const daxPrimitives: Primitive[] = [
 	{
 		name: 'handle_mm_fault',
 		kernel: 'mm/memory.c:handle_mm_fault -> handle_pte_fault; fs/dax.c:dax_iomap_fault / drivers/dax/device.c:dev_dax_huge_fault (G12, H2)',
-		effect: 'a fault at va (a read fault; with FAULT_FLAG_WRITE a write fault, which on fs-dax waits while the filesystem is frozen). A present PTE: only young/dirty are set, returns 0 (no new mapping; the G12 retry). A none PTE: fails with VM_FAULT_SIGBUS if the dax device is dead or the filesystem shut down (check_vma / iomap_begin), else installs the DAX PTE from the vma (devmap+special before v6.15; a refcounted PTE after) and returns 0',
+		effect: 'a fault at va (a read fault; with FAULT_FLAG_WRITE a write fault, which on fs-dax waits while the filesystem is frozen). A present PTE: only young/dirty are set, returns 0 (no new mapping; the G12 retry). No vma: VM_FAULT_SIGSEGV. An anonymous vma: a free RAM page is allocated and mapped. A DAX vma: fails with VM_FAULT_SIGBUS if the dax device is dead or the filesystem shut down (check_vma / iomap_begin), else installs the DAX PTE (devmap+special before v6.15; a refcounted PTE after) and returns 0; on fs-dax a read fault maps it read-only (writes go through pfn_mkwrite), on device-dax as the vma allows',
 		args: [{name: 'va', kind: 'int'}, {name: 'flags', kind: 'sym', optional: true}],
 		returns: 'int',
 		guard(m, _cpu, [v, flags]) {
@@ -139,8 +159,11 @@ export const daxPrimitives: Primitive[] = [
 				note(ctx, `fault at ${hex(va)}: PTE present, only young/dirty updated`);
 				return 0;
 			}
+			rd(ctx, 'vmas');
 			const vma = ctx.m.vmas.find(x => va >= x.va && va < x.va + x.npages * 4096);
-			if (!vma) return VM_FAULT_SIGBUS;
+			if (!vma) return VM_FAULT_SIGSEGV;
+			const write = flags !== undefined && flags !== null;
+			if (vma.pgmap === null) return anonFault(ctx, va, vma.write);
 			const p = ctx.m.pgmaps[vma.pgmap]!;
 			rd(ctx, `dax:${p.name}`);
 			const fs = fsOn(ctx, p);
@@ -150,10 +173,15 @@ export const daxPrimitives: Primitive[] = [
 			}
 			const pfn = vma.pfn + Math.floor((va - vma.va) / 4096);
 			const modern = ctx.m.settings.refcount === 'v6_15';
-			const leaf: LeafEntry = {pfn, write: vma.write, special: !modern, devmap: !modern};
+			// fs-dax vmas have ->pfn_mkwrite (write notify): a read fault maps the pfn
+			// read-only and a later write goes through dax_pfn_mkwrite. device-dax has
+			// no mkwrite, so its shared mapping is writable from the first fault.
+			const writable = vma.write && (p.type === 'devdax' || write);
+			const leaf: LeafEntry = {pfn, write: writable, special: !modern, devmap: !modern};
 			const at = installLeaf(ctx.m.pt, va, leaf, vma.huge);
 			wr(ctx, 'pt');
 			wr(ctx, `e:${at.table}:${index(va, at.level)}`);
+			noteInstall(ctx, pfn);
 			if (modern) {
 				// The new mapping holds a reference, counted as the page's idle use (as at set-up).
 				const page = touchPage(ctx, pfn, 'handle_mm_fault', true);
@@ -162,7 +190,7 @@ export const daxPrimitives: Primitive[] = [
 					page.idle += 1;
 				}
 			}
-			note(ctx, `fault at ${hex(va)}: DAX PTE installed -> pfn ${hex(pfn)}`);
+			note(ctx, `fault at ${hex(va)}: DAX PTE installed -> pfn ${hex(pfn)}${writable ? '' : ' (read-only: a write will go through pfn_mkwrite)'}`);
 			return 0;
 		},
 	},

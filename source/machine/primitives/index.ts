@@ -10,6 +10,11 @@ import {pgmapPrimitives} from './pgmap.js';
 import {pgtablePrimitives} from './pgtable.js';
 import type {Primitive} from './spec.js';
 import {tlbPrimitives} from './tlb.js';
+import {ramPrimitives} from './ram.js';
+import {pgtableLifePrimitives} from './pgtable-life.js';
+import {tableFreePrimitives} from './table-free.js';
+import {mmuGatherPrimitives} from './mmu-gather.js';
+import {lazyTlbPrimitives} from './lazy-tlb.js';
 
 export type {Primitive, PrimResult, ArgKind, ReturnKind} from './spec.js';
 export {Oops} from './spec.js';
@@ -21,8 +26,13 @@ export const PRIMITIVE_GROUPS: readonly {title: string; primitives: readonly Pri
 	{title: 'Page-table locks, preemption, lock queries', primitives: ptlPrimitives},
 	{title: 'Shared variables and atomics', primitives: sharedPrimitives},
 	{title: 'Page tables', primitives: pgtablePrimitives},
+	{title: 'The page-table life cycle', primitives: pgtableLifePrimitives},
+	{title: 'Freeing page-table pages', primitives: tableFreePrimitives},
+	{title: 'mmu_gather', primitives: mmuGatherPrimitives},
 	{title: 'TLBs and the hardware walker', primitives: tlbPrimitives},
+	{title: 'Lazy TLB', primitives: lazyTlbPrimitives},
 	{title: 'struct page', primitives: pagePrimitives},
+	{title: 'Ordinary RAM pages', primitives: ramPrimitives},
 	{title: 'dev_pagemap and memunmap_pages', primitives: pgmapPrimitives},
 	{title: 'DAX device, filesystem, faults', primitives: daxPrimitives},
 ];
@@ -38,6 +48,10 @@ export const ALIASES: ReadonlyMap<string, string> = new Map([
 	['follow_pte', 'ptep_get'],
 	['load', 'access'],
 	['zap_pte', 'ptep_get_and_clear'],
+	['ptep_clear', 'ptep_get_and_clear'],
+	['folio_put', 'put_page'],
+	['folio_get', 'get_page'],
+	['__tlb_remove_page', 'tlb_remove_page'],
 	// atomic_long_t has the same operations under atomic_long_* names.
 	...['read', 'set', 'inc', 'dec', 'add', 'sub', 'inc_return', 'dec_return', 'dec_and_test', 'inc_not_zero', 'add_unless', 'cmpxchg', 'xchg'].map(op => [`atomic_long_${op}`, `atomic_${op}`] as [string, string]),
 ]);

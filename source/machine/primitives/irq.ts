@@ -4,6 +4,7 @@
 // ... blocks the TLB flush IPIs / RCU grace periods").
 
 import {type Ctx, wr} from '../context.js';
+import {closeWindow} from '../gup-window.js';
 import {mightSleep} from '../locks.js';
 import {currentReaders, isReader, readerExit} from '../rcu.js';
 import {Oops, type Primitive} from './spec.js';
@@ -13,6 +14,7 @@ function setIrqs(ctx: Ctx, on: boolean): void {
 	wr(ctx, `irq:${ctx.cpu}`);
 	const wasReader = isReader(c);
 	c.irqsOn = on;
+	if (on) closeWindow(ctx);
 	if (wasReader && !isReader(c)) readerExit(ctx, ctx.cpu);
 }
 

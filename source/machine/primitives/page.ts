@@ -8,6 +8,8 @@ import {type Ctx, note, violate, wr, rd} from '../context.js';
 import type {PageStruct, Value} from '../types.js';
 import {hex} from '../values.js';
 import {refPut} from '../percpu-ref.js';
+import {noteGrab, notePut} from '../gup-window.js';
+import {releaseRamPage} from './ram.js';
 import {argInt, argOf, argSym, Oops, pageName, type Primitive} from './spec.js';
 
 export const GUP_PIN_COUNTING_BIAS = 1024;
@@ -38,6 +40,11 @@ export function putPage(ctx: Ctx, pfn: number, who: string, refs = 1): void {
 		return;
 	}
 	page.refcount -= refs;
+	notePut(ctx, pfn);
+	if (page.ram) {
+		if (page.refcount === 0) releaseRamPage(ctx, pfn, who);
+		return;
+	}
 	const mode = ctx.m.settings.refcount;
 	if (page.pgmap && mode !== 'v6_15' && page.refcount === 1) note(ctx, `${pageName(pfn)} refcount ${page.refcount + refs} -> 1: __put_devmap_managed_page wakes waiters`);
 	if (page.pgmap && mode === 'e21' && page.refcount === 0) {
@@ -86,25 +93,32 @@ export const pagePrimitives: Primitive[] = [
 			}
 			page.refcount += pin ? GUP_PIN_COUNTING_BIAS : 1;
 			if (pin) page.pins += 1;
+			noteGrab(ctx, pfn);
 			return true;
 		},
 	},
 	{
 		name: 'get_page',
 		kernel: 'include/linux/mm.h:get_page',
-		effect: 'adds a reference to struct page (S1 if its memmap is gone)',
+		effect: 'adds a reference to struct page (S1 if its memmap is gone); on a RAM page whose refcount is 0 (free) it is the VM_BUG_ON of folio_get: a refcount violation',
 		args: [{name: 'page', kind: 'page'}],
 		returns: 'void',
 		run(ctx, [pg]) {
-			const page = touchPage(ctx, pfnOf(pg!, 'get_page'), 'get_page', true);
-			if (page) page.refcount += 1;
+			const pfn = pfnOf(pg!, 'get_page');
+			const page = touchPage(ctx, pfn, 'get_page', true);
+			if (!page) return null;
+			if (page.ram && page.refcount <= 0) {
+				violate(ctx, 'refcount', 'S-ref', `get_page on ${pageName(pfn)} with refcount ${page.refcount} (VM_BUG_ON_FOLIO)`, [pageName(pfn)]);
+				return null;
+			}
+			page.refcount += 1;
 			return null;
 		},
 	},
 	{
 		name: 'put_page',
 		kernel: 'include/linux/mm.h:put_page -> mm/swap.c:__put_page / mm/memremap.c:__put_devmap_managed_page (G8 undo, G13)',
-		effect: 'drops a reference (S1 if the memmap is gone; underflow is a refcount violation); under E21 rules 1 -> 0 on a ZONE_DEVICE page drops one pgmap reference',
+		effect: 'drops a reference (S1 if the memmap is gone; underflow is a refcount violation); a RAM page at 0 goes back to the page allocator (a PTE or TLB entry still pointing at it is S2); under E21 rules 1 -> 0 on a ZONE_DEVICE page drops one pgmap reference',
 		args: [{name: 'page', kind: 'page'}],
 		returns: 'void',
 		run(ctx, [pg]) {

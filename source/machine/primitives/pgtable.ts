@@ -4,11 +4,13 @@
 
 import {type Ctx, note, rd, violate, wr} from '../context.js';
 import {findLeaf, index, isLeaf, LEVEL_NAME, allLeaves, tablePath} from '../pagetable.js';
-import {callRcu, currentReaders} from '../rcu.js';
-import type {LeafEntry, PmdValue, PteValue, Value} from '../types.js';
+import {noteRead} from '../gup-window.js';
+import type {LeafEntry, PmdValue, PtEntry, PteValue, Value} from '../types.js';
 import {hex} from '../values.js';
 import {touchPage} from './page.js';
 import {argInt, argOf, argPgmap, Oops, type Primitive} from './spec.js';
+import {startSyncIpi} from './flush.js';
+import {freeTableNow, freeTableRcu, tableArg} from './table-free.js';
 
 /** Read one entry, checking S6 (a read of a freed page-table page). */
 export function readEntry(ctx: Ctx, table: number, level: number, va: number, who: string) {
@@ -34,11 +36,13 @@ export function dropMappingRef(ctx: Ctx, pfn: number, who: string): void {
 	page.idle -= 1;
 }
 
-export function writeEntry(ctx: Ctx, table: number, level: number, va: number, entry: LeafEntry | undefined): void {
+export function writeEntry(ctx: Ctx, table: number, level: number, va: number, entry: PtEntry | undefined, who = 'a page-table write'): void {
 	const i = index(va, level);
 	wr(ctx, `e:${table}:${i}`);
 	wr(ctx, 'pt');
-	const t = ctx.m.pt.tables[table]!;
+	const t = ctx.m.pt.tables[table];
+	if (!t) throw new Oops(`${who}: no page-table page T${table}`);
+	if (t.freed && !ctx.violations.some(v => v.check === 'S6' && v.objects[0] === `table T${table}`)) violate(ctx, 'freed-table-read', 'S6', `${who} writes into ${LEVEL_NAME[level]} page T${table} for va ${hex(va)}, which was freed`, [`table T${table}`, `va ${hex(va)}`]);
 	if (entry === undefined) delete t.entries[i];
 	else t.entries[i] = entry;
 }
@@ -48,7 +52,7 @@ export const noneValue = (va: number): PteValue => ({t: 'pte', va, present: fals
 export const leafValue = (va: number, e: LeafEntry, huge: boolean): PteValue => ({t: 'pte', va, present: true, write: e.write, special: e.special, devmap: e.devmap, pfn: e.pfn, huge});
 
 /** Walk from the PGD; stop at a leaf or a hole. `toLevel` 2 stops at the PMD. */
-function walk(ctx: Ctx, va: number, toLevel: number, who: string): {entry: ReturnType<typeof readEntry>; table: number; level: number} {
+export function walk(ctx: Ctx, va: number, toLevel: number, who: string): {entry: ReturnType<typeof readEntry>; table: number; level: number} {
 	let table = ctx.m.pt.root;
 	for (let level = 4; ; level--) {
 		const e = readEntry(ctx, table, level, va, who);
@@ -98,9 +102,12 @@ export const pgtablePrimitives: Primitive[] = [
 		run(ctx, [va]) {
 			const a = argInt(va!, 'pmdp_get_lockless', 'a va');
 			const w = walk(ctx, a, 2, 'pmdp_get_lockless');
-			const value: PmdValue = {t: 'pmd', va: a, present: false, leaf: false, table: -1};
+			const value: PmdValue = {t: 'pmd', va: a, present: false, leaf: false, table: -1, pfn: -1, write: false};
 			if (w.level !== 2 || w.entry === undefined) return value;
-			if (isLeaf(w.entry)) return {...value, present: true, leaf: true, table: w.table};
+			if (isLeaf(w.entry)) {
+				noteRead(ctx, w.entry.pfn);
+				return {...value, present: true, leaf: true, table: w.table, pfn: w.entry.pfn, write: w.entry.write};
+			}
 			return {...value, present: true, table: w.entry.table};
 		},
 	},
@@ -114,12 +121,10 @@ export const pgtablePrimitives: Primitive[] = [
 			const pmd = argOf(p!, 'pmd', 'ptep_get_lockless');
 			const a = argInt(va!, 'ptep_get_lockless', 'a va');
 			if (!pmd.present) throw new Oops('ptep_get_lockless: the PMD is not present (test pmd_present first)');
-			if (pmd.leaf) {
-				const e = readEntry(ctx, pmd.table, 2, a, 'ptep_get_lockless');
-				return e && isLeaf(e) ? leafValue(a, e, true) : noneValue(a);
-			}
-			const e = readEntry(ctx, pmd.table, 1, a, 'ptep_get_lockless');
-			return e && isLeaf(e) ? leafValue(a, e, false) : noneValue(a);
+			const e = readEntry(ctx, pmd.table, pmd.leaf ? 2 : 1, a, 'ptep_get_lockless');
+			if (!e || !isLeaf(e)) return noneValue(a);
+			noteRead(ctx, e.pfn);
+			return leafValue(a, e, pmd.leaf);
 		},
 	},
 	{
@@ -169,12 +174,20 @@ export const pgtablePrimitives: Primitive[] = [
 	pmdPredicate('pmd_leaf', 'leaf', 'arch/x86/include/asm/pgtable.h:pmd_leaf (pmd_trans_huge / pmd_devmap)', 'true if the PMD maps a huge page directly'),
 	{
 		name: 'ptep_get_and_clear',
-		kernel: 'mm/memory.c:zap_pte_range -> ptep_get_and_clear (D2, one PTE)',
-		effect: 'clears the leaf mapping va and returns the old value; the va is now zapped (S5 looks for it in TLBs when a flush returns)',
-		args: [{name: 'va', kind: 'int'}],
+		kernel: 'arch/x86/include/asm/pgtable_64.h:native_ptep_get_and_clear (xchg) (mm/memory.c:zap_pte_range, D2, one PTE; ptep_clear in khugepaged K9)',
+		effect: 'atomically clears the leaf mapping va and returns the old value; the va is now zapped (S5 looks for it in the TLBs when a flush of it returns). With a table (a PTE page the caller holds, hooked or not) it clears that page\'s entry for va: a write into a freed page is S6',
+		args: [{name: 'va', kind: 'int'}, {name: 'table', kind: 'any', optional: true}],
 		returns: 'pte',
-		run(ctx, [va]) {
+		run(ctx, [va, tv]) {
 			const a = argInt(va!, 'ptep_get_and_clear', 'a va');
+			if (tv !== undefined && tv !== null) {
+				const id = tableArg(tv, 'ptep_get_and_clear');
+				const e = readEntry(ctx, id, 1, a, 'ptep_get_and_clear');
+				if (!e || !isLeaf(e)) return noneValue(a);
+				writeEntry(ctx, id, 1, a, undefined, 'ptep_get_and_clear');
+				if (!ctx.m.zapped.includes(a)) ctx.m.zapped.push(a);
+				return leafValue(a, e, false);
+			}
 			const old = walkLeaf(ctx, a, 'ptep_get_and_clear');
 			if (!old.present) return old;
 			const leaf = findLeaf(ctx.m.pt, a)!;
@@ -207,7 +220,7 @@ export const pgtablePrimitives: Primitive[] = [
 	{
 		name: 'free_pgtables',
 		kernel: 'mm/memory.c:free_pgtables -> pte_free_tlb -> mm/mmu_gather.c:tlb_remove_table',
-		effect: 'unhooks the PTE page covering va from its PMD, then frees it: TABLE_FREE=rcu queues the free behind an RCU grace period (tlb_remove_table -> call_rcu); TABLE_FREE=ipi sends an empty IPI to every other CPU and frees once all acked (tlb_remove_table_sync_one)',
+		effect: 'without an mmu_gather: unhooks the empty PTE page covering va from its PMD, then frees it: TABLE_FREE=rcu queues the free behind an RCU grace period (tlb_remove_table -> call_rcu); TABLE_FREE=ipi sends an empty IPI to every other CPU and frees once all acked; TABLE_FREE=none frees it at once. With an mmu_gather, write free_pte_range (the unhook) and tlb_finish_mmu (the free) instead',
 		args: [{name: 'va', kind: 'int'}],
 		returns: 'void',
 		blocks: true,
@@ -224,20 +237,14 @@ export const pgtablePrimitives: Primitive[] = [
 			delete ctx.m.pt.tables[pmd.table]!.entries[index(a, 2)];
 			note(ctx, `PMD entry for va ${hex(a)} cleared; T${table} unhooked`);
 			if (ctx.m.settings.tableFree === 'rcu') {
-				callRcu(ctx, {kind: 'free-table', table, readers: currentReaders(ctx)});
+				freeTableRcu(ctx, table);
 				return null;
 			}
-			const targets = ctx.m.cpus.filter(c => c.id !== ctx.cpu).map(c => c.id);
-			for (const t of targets) {
-				wr(ctx, `ipi:${t}`);
-				ctx.m.cpus[t]!.ipis.push({from: ctx.cpu, kind: 'sync', vas: null});
-			}
-			if (targets.length === 0) {
-				wr(ctx, `table:${table}`);
-				ctx.m.pt.tables[table]!.freed = true;
+			if (ctx.m.settings.tableFree === 'none') {
+				freeTableNow(ctx, table, 'TABLE_FREE=none: at once');
 				return null;
 			}
-			return {wait: {kind: 'acks', prim: 'tlb_remove_table_sync_one', pending: targets, vas: null, after: {freeTable: table}}};
+			return startSyncIpi(ctx, 'tlb_remove_table_sync_one', {freeTable: table});
 		},
 	},
 ];

@@ -15,8 +15,8 @@ import {hex} from '../values.js';
  * mm, the mapping, spin_lock_irqsave's flags), written as in the kernel and
  * never evaluated.
  */
-export type ArgKind = 'int' | 'bool' | 'pte' | 'pmd' | 'page' | 'pgmap' | 'sym' | 'any' | 'lock' | 'var' | 'context' | 'irq';
-export type ReturnKind = 'void' | 'bool' | 'int' | 'pte' | 'pmd' | 'page' | 'pgmap' | 'lock' | 'any';
+export type ArgKind = 'int' | 'bool' | 'pte' | 'pmd' | 'page' | 'pgmap' | 'sym' | 'table' | 'any' | 'lock' | 'var' | 'context' | 'irq';
+export type ReturnKind = 'void' | 'bool' | 'int' | 'pte' | 'pmd' | 'page' | 'pgmap' | 'lock' | 'table' | 'any';
 
 export type ArgSpec = {
 	name: string;
@@ -87,10 +87,17 @@ export function argInt(v: Value, prim: string, what = 'an int'): number {
 	throw new Oops(`${prim}: expected ${what}, got ${typeName(v)} ${formatValue(v)}`);
 }
 
-export function argOf<T extends 'pte' | 'pmd' | 'page'>(v: Value, t: T, prim: string): Extract<Value, {t: T}> {
+export function argOf<T extends 'pte' | 'pmd' | 'page' | 'table'>(v: Value, t: T, prim: string): Extract<Value, {t: T}> {
 	if (v !== null && typeof v === 'object' && v.t === t) return v as Extract<Value, {t: T}>;
 	if (v === null) throw new Oops(`${prim}: NULL pointer dereference (expected a ${t})`);
 	throw new Oops(`${prim}: expected a ${t}, got ${typeName(v)} ${formatValue(v)}`);
+}
+
+export function argBool(v: Value | undefined, prim: string): boolean {
+	if (v === undefined || v === null) return false;
+	if (typeof v === 'boolean') return v;
+	if (typeof v === 'number') return v !== 0;
+	throw new Oops(`${prim}: expected a bool, got ${typeName(v)} ${formatValue(v)}`);
 }
 
 export function argSym(v: Value, prim: string, allowed: string[]): string {

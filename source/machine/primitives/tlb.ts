@@ -5,103 +5,167 @@
 // AMD INVLPGB, paravirt) completes without the targets taking part.
 
 import {type Ctx, note, rd, violate, wr} from '../context.js';
-import {findLeaf} from '../pagetable.js';
+import {findLeaf, index, isLeaf, pmdBase} from '../pagetable.js';
+import type {PteValue} from '../types.js';
 import {hex} from '../values.js';
-import {walkLeaf} from './pgtable.js';
-import {argInt, Oops, type Primitive} from './spec.js';
-
-export function flushLocal(ctx: Ctx, cpu: number, vas: number[] | null): void {
-	wr(ctx, `tlb:${cpu}`);
-	const tlb = ctx.m.cpus[cpu]!.tlb;
-	for (const key of Object.keys(tlb)) if (vas === null || vas.includes(Number(key))) delete tlb[key];
-}
+import {startFlush} from './flush.js';
+import {leafValue, noneValue, walk} from './pgtable.js';
+import {checkRamAccess} from './ram.js';
+import {argBool, argInt, Oops, type Primitive} from './spec.js';
 
 /**
- * S5: when a flush returns, no CPU running the mm may still cache a va that
- * was zapped (whatever range this flush covered: a flush of the wrong range
- * is exactly the bug S5 is for).
+ * The hardware walker (H2). A paging-structure cache entry for va's 2 MiB
+ * region takes it straight to the PTE page it used last time, hooked or not:
+ * if that page was freed since, S6h. Otherwise it walks from the PGD (a freed
+ * table on the way is S6) and caches the PTE page it went through.
  */
-export function checkTlbCoherence(ctx: Ctx): void {
-	for (const id of ctx.m.mmCpumask) {
-		rd(ctx, `tlb:${id}`);
-		for (const key of Object.keys(ctx.m.cpus[id]!.tlb)) {
-			const va = Number(key);
-			rd(ctx, 'pt');
-			if (ctx.m.zapped.includes(va) && !findLeaf(ctx.m.pt, va)) {
-				violate(ctx, 'tlb-incoherent', 'S5', `flush_tlb_mm_range returned but CPU${id} still caches zapped va ${hex(va)}`, [`tlb CPU${id}`, `va ${hex(va)}`]);
-			}
+function hwWalk(ctx: Ctx, va: number, who: string): PteValue {
+	const c = ctx.m.cpus[ctx.cpu]!;
+	const base = pmdBase(va);
+	rd(ctx, `tlb:${ctx.cpu}`);
+	const cached = ctx.m.settings.walkCache ? c.pwc[base] : undefined;
+	if (cached !== undefined) {
+		rd(ctx, `table:${cached}`);
+		rd(ctx, `e:${cached}:${index(va, 1)}`);
+		const t = ctx.m.pt.tables[cached]!;
+		if (t.freed) {
+			violate(ctx, 'pwc-freed-table', 'S6h', `${who} on CPU${ctx.cpu} uses its paging-structure cache entry for va ${hex(va)} to PTE page T${cached}, which was freed`, [`pwc CPU${ctx.cpu}`, `table T${cached}`, `va ${hex(va)}`]);
 		}
+		const e = t.entries[index(va, 1)];
+		note(ctx, `paging-structure cache hit: va ${hex(va)} -> T${cached}`);
+		return e && isLeaf(e) ? leafValue(va, e, false) : noneValue(va);
 	}
+	const w = walk(ctx, va, 1, who);
+	if (w.level === 1 && ctx.m.settings.walkCache) {
+		wr(ctx, `tlb:${ctx.cpu}`);
+		c.pwc[base] = w.table;
+	}
+	if (w.entry === undefined || !isLeaf(w.entry)) return noneValue(va);
+	return leafValue(va, w.entry, w.level === 2);
 }
 
-/** Touch memory at pfn: S2 if the pfn is no longer backed or was reassigned. */
-function touchMemory(ctx: Ctx, pfn: number, how: string): void {
+/** Fill the TLB from a walked PTE (a RAM page's entry remembers which allocation it maps). */
+function fill(ctx: Ctx, va: number, pte: PteValue): void {
+	wr(ctx, `tlb:${ctx.cpu}`);
+	const ram = ctx.m.memmap[pte.pfn]?.ram;
+	ctx.m.cpus[ctx.cpu]!.tlb[va] = ram ? {pfn: pte.pfn, write: pte.write, gen: ram.gen} : {pfn: pte.pfn, write: pte.write};
+}
+
+/** Touch memory at pfn: S2 if the pfn is no longer backed or was reassigned, or is a freed or reused RAM page. */
+function touchMemory(ctx: Ctx, pfn: number, gen: number | undefined, how: string): void {
 	rd(ctx, `mem:${pfn}`);
 	const m = ctx.m.pfns[pfn];
 	if (m && (!m.backed || m.owner === 'reassigned')) {
 		const why = !m.backed ? 'no longer backed by memory (removed by arch_remove_memory)' : `reassigned (owner: ${m.owner})`;
-		violate(ctx, 'stale-mapping', 'S2', `CPU${ctx.cpu} ${how} pfn ${hex(pfn)}, which is ${why}`, [`pfn ${hex(pfn)}`]);
+		violate(ctx, 'stale-access', 'S2', `CPU${ctx.cpu} ${how} pfn ${hex(pfn)}, which is ${why}`, [`pfn ${hex(pfn)}`]);
+	}
+	checkRamAccess(ctx, pfn, gen, how);
+}
+
+/**
+ * S10: when a zap syscall returns, no non-lazy CPU running the mm may hold a
+ * TLB entry in the range that is more permissive than the PTE: one for a va
+ * with no PTE, a writable one over a read-only PTE, one to another pfn.
+ */
+function checkZapReturn(ctx: Ctx, start: number, end: number): void {
+	rd(ctx, 'pt');
+	for (const id of ctx.m.mmCpumask) {
+		const c = ctx.m.cpus[id]!;
+		if (c.lazy) continue;
+		rd(ctx, `tlb:${id}`);
+		for (const [key, e] of Object.entries(c.tlb)) {
+			const va = Number(key);
+			if (va < start || va >= end) continue;
+			const leaf = findLeaf(ctx.m.pt, va);
+			const why = !leaf ? 'no PTE' : leaf.entry.pfn !== e.pfn ? `a PTE to pfn ${hex(leaf.entry.pfn)}` : e.write && !leaf.entry.write ? 'a read-only PTE' : null;
+			if (why) violate(ctx, 'stale-tlb-return', 'S10', `the zap syscall returns while CPU${id}'s TLB maps va ${hex(va)} to pfn ${hex(e.pfn)}${e.write ? ' writable' : ''} over ${why}`, [`tlb CPU${id}`, `va ${hex(va)}`]);
+		}
 	}
 }
 
 export const tlbPrimitives: Primitive[] = [
 	{
 		name: 'access',
-		kernel: 'hardware: TLB lookup, page walk on a miss, TLB fill, then the load (H1-H3)',
-		effect: 'one user load by the CPU: a TLB hit accesses the cached pfn; a miss walks the page table and, if the PTE is present, fills the TLB and accesses the pfn. Returns false on a not-present PTE (a page fault is needed). Touching an unbacked or reassigned pfn is S2',
+		kernel: 'hardware: TLB lookup, page walk on a miss (through the paging-structure cache), TLB fill, then the load (H1-H3)',
+		effect: 'one user load by the CPU: a TLB hit accesses the cached pfn; a miss walks the page table (a paging-structure cache entry first: one to a freed PTE page is S6h) and, if the PTE is present, fills the TLB and accesses the pfn. Returns false on a not-present PTE (a page fault is needed). Touching an unbacked or reassigned pfn, or a freed or reused RAM page, is S2',
 		args: [{name: 'va', kind: 'int'}],
 		returns: 'bool',
 		run(ctx, [v]) {
 			const va = argInt(v!, 'access', 'a va');
 			const cpu = ctx.m.cpus[ctx.cpu]!;
 			if (!ctx.m.mmCpumask.includes(ctx.cpu)) throw new Oops(`access: CPU${ctx.cpu} is not running the mm (add it to mm_cpumask)`);
+			if (cpu.lazy) throw new Oops(`access: CPU${ctx.cpu} is in lazy TLB mode and runs no user code (use speculative_walk)`);
 			rd(ctx, `tlb:${ctx.cpu}`);
 			const hit = cpu.tlb[va];
 			if (hit) {
 				note(ctx, `TLB hit: va ${hex(va)} -> pfn ${hex(hit.pfn)}`);
-				touchMemory(ctx, hit.pfn, 'loads (TLB hit)');
+				touchMemory(ctx, hit.pfn, hit.gen, 'loads (TLB hit)');
 				return true;
 			}
-			const pte = walkLeaf(ctx, va, 'hardware walk');
+			const pte = hwWalk(ctx, va, 'hardware walk');
 			if (!pte.present) {
 				note(ctx, `TLB miss: walk va ${hex(va)} -> not present: page fault`);
 				return false;
 			}
-			wr(ctx, `tlb:${ctx.cpu}`);
-			cpu.tlb[va] = {pfn: pte.pfn, write: pte.write};
+			fill(ctx, va, pte);
 			note(ctx, `TLB miss: walk va ${hex(va)} -> pte present, pfn ${hex(pte.pfn)}; TLB filled`);
-			touchMemory(ctx, pte.pfn, 'loads');
+			touchMemory(ctx, pte.pfn, undefined, 'loads');
 			return true;
 		},
 	},
 	{
+		name: 'speculative_walk',
+		kernel: 'hardware: a speculative page walk (arch/x86/mm/tlb.c: lazy CPUs may walk "while doing a speculative memory access")',
+		effect: 'the walker of this CPU (lazy or not) walks va without a load: through its paging-structure cache if it has an entry (one to a freed PTE page is S6h), else from the PGD, filling the cache and, on a present PTE, the TLB. Returns whether the PTE was present; on a CPU that does not run the mm (or switched away to init_mm) it walks nothing of it and returns false',
+		args: [{name: 'va', kind: 'int'}],
+		returns: 'bool',
+		run(ctx, [v]) {
+			const va = argInt(v!, 'speculative_walk', 'a va');
+			rd(ctx, 'mm_cpumask');
+			if (!ctx.m.mmCpumask.includes(ctx.cpu)) {
+				note(ctx, `speculative walk: CPU${ctx.cpu} does not run the mm (or switched to init_mm): nothing of it is walked`);
+				return false;
+			}
+			const pte = hwWalk(ctx, va, 'speculative walk');
+			if (pte.present) fill(ctx, va, pte);
+			return pte.present;
+		},
+	},
+	{
 		name: 'flush_tlb_mm_range',
-		kernel: 'arch/x86/mm/tlb.c:flush_tlb_mm_range -> native_flush_tlb_multi -> on_each_cpu_cond_mask(wait=1) (D3)',
-		effect: 'flushes the range (one va, or the whole mm) from this CPU\'s TLB; FLUSH=ipi: queues a flush IPI to every other CPU in mm_cpumask, then spins until all acked (a separate step); FLUSH=broadcast: flushes every CPU\'s TLB at once. On return S5 checks no CPU still caches a zapped va',
-		args: [{name: 'va', kind: 'int', optional: true}],
+		kernel: 'arch/x86/mm/tlb.c:flush_tlb_mm_range -> native_flush_tlb_multi -> on_each_cpu_cond_mask(should_flush_tlb, wait=1) (D3)',
+		effect: 'flushes one va (or the whole mm) from this CPU\'s TLB; FLUSH=ipi: queues a flush IPI to every other CPU in mm_cpumask (lazy ones skipped unless freed_tables), then spins until all acked (a separate step); FLUSH=broadcast: flushes every CPU\'s TLB at once. On return S5 checks no CPU still caches a zapped va in the range',
+		args: [{name: 'va', kind: 'int', optional: true}, {name: 'freed_tables', kind: 'bool', optional: true}],
 		returns: 'void',
 		blocks: true,
-		run(ctx, args) {
-			const vas = args.length > 0 && args[0] !== null ? [argInt(args[0]!, 'flush_tlb_mm_range', 'a va')] : null;
-			rd(ctx, 'mm_cpumask');
-			if (ctx.m.mmCpumask.includes(ctx.cpu)) flushLocal(ctx, ctx.cpu, vas);
-			const targets = ctx.m.mmCpumask.filter(c => c !== ctx.cpu);
-			if (ctx.m.settings.flush === 'broadcast') {
-				for (const t of targets) flushLocal(ctx, t, vas);
-				note(ctx, `broadcast TLB invalidation: ${targets.map(t => 'CPU' + t).join(', ') || 'no other CPU'} flushed without taking part`);
-				checkTlbCoherence(ctx);
-				return null;
-			}
-			if (targets.length === 0) {
-				checkTlbCoherence(ctx);
-				return null;
-			}
-			for (const t of targets) {
-				wr(ctx, `ipi:${t}`);
-				ctx.m.cpus[t]!.ipis.push({from: ctx.cpu, kind: 'flush', vas});
-			}
-			note(ctx, `flush IPI sent to ${targets.map(t => 'CPU' + t).join(', ')}; waiting for acks`);
-			return {wait: {kind: 'acks', prim: 'flush_tlb_mm_range', pending: targets, vas}};
+		run(ctx, [v, ft]) {
+			const va = v === undefined || v === null ? null : argInt(v, 'flush_tlb_mm_range', 'a va');
+			return startFlush(ctx, 'flush_tlb_mm_range', va === null ? null : [va, va + 4096], argBool(ft, 'flush_tlb_mm_range'));
+		},
+	},
+	{
+		name: 'flush_tlb_range',
+		kernel: 'include/asm-generic/tlb.h / arch/x86/include/asm/tlbflush.h:flush_tlb_range -> flush_tlb_mm_range(mm, start, end, PAGE_SHIFT, freed_tables) (freed_tables false on x86 until 3ef938c35035)',
+		effect: 'flushes the n pages from va on every CPU running the mm, as flush_tlb_mm_range does (lazy CPUs skipped unless freed_tables); on return S5 checks that range only',
+		args: [{name: 'va', kind: 'int'}, {name: 'npages', kind: 'int'}, {name: 'freed_tables', kind: 'bool', optional: true}],
+		returns: 'void',
+		blocks: true,
+		run(ctx, [v, n, ft]) {
+			const va = argInt(v!, 'flush_tlb_range', 'a va');
+			const pages = argInt(n!, 'flush_tlb_range', 'a number of pages');
+			return startFlush(ctx, 'flush_tlb_range', [va, va + pages * 4096], argBool(ft, 'flush_tlb_range'));
+		},
+	},
+	{
+		name: 'syscall_exit',
+		kernel: 'kernel/entry/common.c:syscall_exit_to_user_mode (the return of madvise / munmap / mprotect, B8)',
+		effect: 'the zap syscall over n pages from va returns to user space: S10 if a non-lazy CPU running the mm still holds a TLB entry in the range more permissive than its PTE',
+		args: [{name: 'va', kind: 'int'}, {name: 'npages', kind: 'int'}],
+		returns: 'void',
+		run(ctx, [v, n]) {
+			const va = argInt(v!, 'syscall_exit', 'a va');
+			checkZapReturn(ctx, va, va + argInt(n!, 'syscall_exit', 'a number of pages') * 4096);
+			return null;
 		},
 	},
 	{

@@ -1,0 +1,132 @@
+// TLB shootdown as arch/x86/mm/tlb.c does it (and the broadcast flavour of
+// arm64 TLBI / AMD INVLPGB), shared by flush_tlb_mm_range, flush_tlb_range,
+// pmdp_collapse_flush and the mmu_gather: who gets the flush, what a flushed
+// CPU drops (TLB entries, paging-structure cache entries), what a blocked
+// flusher does once every target acked, and the checks made when it returns.
+
+import {type Ctx, note, rd, violate, wr} from '../context.js';
+import {findLeaf, PMD_SIZE} from '../pagetable.js';
+import type {Value, VaRange, Wait, WaitAfter} from '../types.js';
+import {hex} from '../values.js';
+import {gatherFinish, gatherFree, gatherReset} from './mmu-gather.js';
+import {freeTableNow} from './table-free.js';
+import type {PrimResult} from './spec.js';
+
+export const inRange = (va: number, r: VaRange | null): boolean => r === null || (va >= r[0] && va < r[1]);
+
+export const rangeText = (r: VaRange | null): string => (r === null ? 'the whole mm' : r[1] - r[0] === 4096 ? hex(r[0]) : `${hex(r[0])}-${hex(r[1])}`);
+
+/** Does a 2 MiB region (a PWC entry) overlap the range? */
+const regionIn = (base: number, r: VaRange | null): boolean => r === null || (base < r[1] && base + PMD_SIZE > r[0]);
+
+/**
+ * What one CPU drops for a flush of `range`: its TLB entries there, and its
+ * paging-structure cache entries behind them (x86: always, "flushing an
+ * individual page had better flush the page table caches behind it"; arm64:
+ * only when the flush says tables were freed).
+ */
+export function flushLocal(ctx: Ctx, cpu: number, range: VaRange | null, freedTables: boolean): void {
+	wr(ctx, `tlb:${cpu}`);
+	const c = ctx.m.cpus[cpu]!;
+	for (const key of Object.keys(c.tlb)) if (inRange(Number(key), range)) delete c.tlb[key];
+	if (ctx.m.settings.arch === 'arm64' && !freedTables) return;
+	for (const key of Object.keys(c.pwc)) if (regionIn(Number(key), range)) delete c.pwc[key];
+}
+
+/**
+ * The other CPUs a flush must reach: mm_cpumask, less lazy-TLB CPUs unless
+ * tables were freed (native_flush_tlb_multi: on_each_cpu_cond_mask with
+ * should_flush_tlb, or on_each_cpu_mask when freed_tables).
+ */
+export function flushTargets(ctx: Ctx, freedTables: boolean): number[] {
+	rd(ctx, 'mm_cpumask');
+	return ctx.m.mmCpumask.filter(id => {
+		if (id === ctx.cpu) return false;
+		rd(ctx, `lazy:${id}`);
+		return freedTables || !ctx.m.cpus[id]!.lazy;
+	});
+}
+
+/**
+ * Flush `range` on this CPU and every target. FLUSH=broadcast: done now, the
+ * targets take no part (lazy CPUs included: the hardware does not know about
+ * them). FLUSH=ipi: IPIs queued, the CPU spins until all acked; the second
+ * step runs `after` and returns `result`.
+ */
+export function startFlush(ctx: Ctx, prim: string, range: VaRange | null, freedTables: boolean, after?: WaitAfter, result: Value = null): PrimResult {
+	if (ctx.m.mmCpumask.includes(ctx.cpu)) flushLocal(ctx, ctx.cpu, range, freedTables);
+	const what = `${rangeText(range)}${freedTables ? ', freed_tables' : ''}`;
+	if (ctx.m.settings.flush === 'broadcast') {
+		rd(ctx, 'mm_cpumask');
+		const all = ctx.m.mmCpumask.filter(id => id !== ctx.cpu);
+		for (const t of all) flushLocal(ctx, t, range, freedTables);
+		note(ctx, `broadcast TLB invalidation of ${what}: ${all.map(t => 'CPU' + t).join(', ') || 'no other CPU'} flushed without taking part`);
+		return finishFlush(ctx, {kind: 'acks', prim, pending: [], range, after, result});
+	}
+	const targets = flushTargets(ctx, freedTables);
+	const skipped = ctx.m.mmCpumask.filter(id => id !== ctx.cpu && !targets.includes(id));
+	if (skipped.length > 0) note(ctx, `lazy ${skipped.map(t => 'CPU' + t).join(', ')} skipped (no tables freed)`);
+	if (targets.length === 0) {
+		note(ctx, `flush of ${what}: no other CPU to reach`);
+		return finishFlush(ctx, {kind: 'acks', prim, pending: [], range, after, result});
+	}
+	for (const t of targets) {
+		wr(ctx, `ipi:${t}`);
+		ctx.m.cpus[t]!.ipis.push({from: ctx.cpu, kind: 'flush', range, freedTables});
+	}
+	note(ctx, `flush IPI (${what}) sent to ${targets.map(t => 'CPU' + t).join(', ')}; waiting for acks`);
+	return {wait: {kind: 'acks', prim, pending: targets, range, after, result}};
+}
+
+/** An empty IPI to every other CPU, waited for (tlb_remove_table_sync_one, smp_call_function(wait=1)). */
+export function startSyncIpi(ctx: Ctx, prim: string, after?: WaitAfter): PrimResult {
+	const targets = ctx.m.cpus.filter(c => c.id !== ctx.cpu).map(c => c.id);
+	if (targets.length === 0) return finishFlush(ctx, {kind: 'acks', prim, pending: [], range: null, after});
+	for (const t of targets) {
+		wr(ctx, `ipi:${t}`);
+		ctx.m.cpus[t]!.ipis.push({from: ctx.cpu, kind: 'sync', range: null, freedTables: false});
+	}
+	note(ctx, `empty IPI sent to ${targets.map(t => 'CPU' + t).join(', ')}; waiting for acks`);
+	return {wait: {kind: 'acks', prim, pending: targets, range: null, after}};
+}
+
+const FLUSHES = new Set(['flush_tlb_mm_range', 'flush_tlb_range', 'pmdp_collapse_flush', 'tlb_flush_mmu_tlbonly', 'tlb_flush_mmu', 'tlb_finish_mmu']);
+
+/**
+ * The end of a blocking call whose wait is over (or that did not need to
+ * wait): S5 for the range a returning flush covered, then the deferred
+ * effects (free a table once the sync IPI was acked, the mmu_gather's free
+ * step after its flush). Returns the call's result.
+ */
+export function finishFlush(ctx: Ctx, w: Extract<Wait, {kind: 'acks'}>): Value {
+	if (FLUSHES.has(w.prim)) {
+		checkTlbCoherence(ctx, w.range, w.prim);
+	}
+	const a = w.after;
+	if (a?.freeTable !== undefined) freeTableNow(ctx, a.freeTable, 'after the sync IPI');
+	if (a?.gatherReset) gatherReset(ctx);
+	if (a?.gatherFree) gatherFree(ctx);
+	if (a?.finish) gatherFinish(ctx);
+	return w.result ?? null;
+}
+
+/**
+ * S5: when a flush returns, no non-lazy CPU running the mm may still cache a
+ * zapped va in the range that flush covered. (A va outside it is not this
+ * flush's business: S10 at the syscall's return asks whether anyone flushed it.)
+ */
+export function checkTlbCoherence(ctx: Ctx, range: VaRange | null, prim = 'flush_tlb_mm_range'): void {
+	for (const id of ctx.m.mmCpumask) {
+		const c = ctx.m.cpus[id]!;
+		if (c.lazy) continue;
+		rd(ctx, `tlb:${id}`);
+		for (const key of Object.keys(c.tlb)) {
+			const va = Number(key);
+			if (!inRange(va, range)) continue;
+			rd(ctx, 'pt');
+			if (ctx.m.zapped.includes(va) && !findLeaf(ctx.m.pt, va)) {
+				violate(ctx, 'tlb-incoherent', 'S5', `${prim} of ${rangeText(range)} returned but CPU${id} still caches zapped va ${hex(va)}`, [`tlb CPU${id}`, `va ${hex(va)}`]);
+			}
+		}
+	}
+}

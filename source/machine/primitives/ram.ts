@@ -1,0 +1,238 @@
+// Ordinary RAM pages and the page allocator (KERNEL.md §6.A4): a page freed at
+// refcount zero goes back to the buddy allocator "and may be used by another
+// allocation immediately" (include/linux/mm.h: folio_put). Each allocation
+// of a pfn is a new page (its generation), so a TLB entry, PTE or GUP
+// reference from before is caught pointing at a page that is gone: the S2 of
+// ordinary memory (`freed-page-use`). Speculative references (folio_try_get)
+// may land on a reused page; only a re-check of the PTE saves the walker.
+
+import {type Ctx, note, rd, violate, wr} from '../context.js';
+import {allLeaves} from '../pagetable.js';
+import type {PageStruct, RamPage, Value} from '../types.js';
+import {hex} from '../values.js';
+import {putPage, touchPage} from './page.js';
+import {argInt, argOf, Oops, pageName, type Primitive} from './spec.js';
+
+const pfnOf = (v: Value, prim: string): number => argOf(v, 'page', prim).pfn;
+
+/** The struct page of a RAM pfn (S1 rules apply as for any struct page); an oops for a device page. */
+function ramPage(ctx: Ctx, pfn: number, who: string, write: boolean): (PageStruct & {ram: RamPage}) | undefined {
+	const page = touchPage(ctx, pfn, who, write);
+	if (!page) return undefined;
+	if (!page.ram) throw new Oops(`${who}: pfn ${hex(pfn)} is not an ordinary RAM page (declare it with ram() in machine { })`);
+	return page as PageStruct & {ram: RamPage};
+}
+
+/**
+ * refcount reached zero: the page returns to the allocator. Anything still
+ * pointing at it — a present PTE, a TLB entry filled from this allocation —
+ * now points at a free page (S2 of ordinary memory).
+ */
+export function releaseRamPage(ctx: Ctx, pfn: number, who: string): void {
+	const page = ctx.m.memmap[pfn]!;
+	const ram = page.ram!;
+	wr(ctx, 'buddy');
+	ram.free = true;
+	ram.owner = null;
+	note(ctx, `${pageName(pfn)} refcount -> 0: freed to the page allocator (${who})`);
+	rd(ctx, 'pt');
+	for (const leaf of allLeaves(ctx.m.pt)) {
+		if (leaf.entry.pfn === pfn) violate(ctx, 'freed-page-use', 'S2', `${who} frees ${pageName(pfn)} while the PTE for va ${hex(leaf.va)} still maps it`, [pageName(pfn), `pte ${hex(leaf.va)}`]);
+	}
+	for (const c of ctx.m.cpus) {
+		rd(ctx, `tlb:${c.id}`);
+		for (const [va, e] of Object.entries(c.tlb)) {
+			if (e.pfn === pfn && e.gen === ram.gen) violate(ctx, 'freed-page-use', 'S2', `${who} frees ${pageName(pfn)} while CPU${c.id}'s TLB still maps va ${hex(Number(va))} to it`, [pageName(pfn), `tlb CPU${c.id}`]);
+		}
+	}
+}
+
+/** A load or store reaching a RAM page through an entry filled from allocation `gen`. */
+export function checkRamAccess(ctx: Ctx, pfn: number, gen: number | undefined, how: string): void {
+	const ram = ctx.m.memmap[pfn]?.ram;
+	if (!ram) return;
+	rd(ctx, `page:${pfn}`);
+	if (ram.free) violate(ctx, 'freed-page-use', 'S2', `CPU${ctx.cpu} ${how} ${pageName(pfn)}, which was freed to the page allocator`, [pageName(pfn)]);
+	else if (gen !== undefined && gen !== ram.gen) violate(ctx, 'freed-page-use', 'S2', `CPU${ctx.cpu} ${how} ${pageName(pfn)}, which was freed and reused by another allocation since the entry was filled`, [pageName(pfn)]);
+}
+
+/** folio_try_get: add a reference unless the count is zero (free, or frozen). */
+function tryGet(ctx: Ctx, pfn: number, who: string): boolean {
+	const page = ramPage(ctx, pfn, who, true);
+	if (!page) return false;
+	if (page.refcount <= 0) {
+		note(ctx, `${pageName(pfn)} refcount is 0 (${page.ram.free ? 'free' : 'frozen'}): ${who} fails`);
+		return false;
+	}
+	page.refcount += 1;
+	return true;
+}
+
+const speculative = (name: string, kernel: string): Primitive => ({
+	name,
+	kernel,
+	effect: 'a speculative reference: adds one unless the refcount is 0 (the page is free, or frozen by page_ref_freeze); returns false then. It may succeed on a page freed and reused since the caller found it',
+	args: [{name: 'page', kind: 'page'}],
+	returns: 'bool',
+	run: (ctx, [pg]) => tryGet(ctx, pfnOf(pg!, name), name),
+});
+
+const rmap = (name: string, kernel: string, delta: 1 | -1): Primitive => ({
+	name,
+	kernel,
+	effect: delta > 0 ? 'the page gains a mapping: mapcount + 1 (the PTE write is a separate call)' : 'the page loses a mapping: mapcount - 1 (underflow is a refcount violation)',
+	args: [{name: 'page', kind: 'page'}],
+	returns: 'void',
+	run(ctx, [pg]) {
+		const pfn = pfnOf(pg!, name);
+		const page = ramPage(ctx, pfn, name, true);
+		if (!page) return null;
+		if (page.ram.mapcount + delta < 0) {
+			violate(ctx, 'refcount', 'S-ref', `${name}: mapcount underflow on ${pageName(pfn)}`, [pageName(pfn)]);
+			return null;
+		}
+		page.ram.mapcount += delta;
+		return null;
+	},
+});
+
+export const ramPrimitives: Primitive[] = [
+	{
+		name: 'alloc_page',
+		kernel: 'include/linux/gfp.h:alloc_page -> mm/page_alloc.c:__alloc_pages',
+		effect: 'takes a free RAM page from the allocator (the lowest free pfn, or the one given: the scenario\'s choice of which page gets reused) with refcount 1; returns NULL if none (or not that one) is free. A reuse is a new page: entries left from before point at a page that is gone',
+		args: [{name: 'pfn', kind: 'int', optional: true}],
+		returns: 'page',
+		run(ctx, [want]) {
+			rd(ctx, 'buddy');
+			const wanted = want === undefined || want === null ? null : argInt(want, 'alloc_page', 'a pfn');
+			const pfns = Object.keys(ctx.m.memmap).map(Number).filter(p => ctx.m.memmap[p]!.ram).sort((a, b) => a - b);
+			const pfn = pfns.find(p => ctx.m.memmap[p]!.ram!.free && (wanted === null || p === wanted));
+			if (pfn === undefined) {
+				note(ctx, wanted === null ? 'alloc_page: no free RAM page' : `alloc_page: ${pageName(wanted)} is not free`);
+				return null;
+			}
+			wr(ctx, 'buddy');
+			wr(ctx, `page:${pfn}`);
+			const page = ctx.m.memmap[pfn]!;
+			const gen = page.ram!.gen + 1;
+			page.refcount = 1;
+			page.ram = {free: false, gen, owner: ctx.cpu, mapcount: 0, collapse: null, lateRefs: 0};
+			note(ctx, `alloc_page: ${pageName(pfn)}${gen > 1 ? ` reused (allocation ${gen})` : ''}`);
+			return {t: 'page', pfn};
+		},
+	},
+	{
+		name: 'try_get_page',
+		kernel: 'include/linux/mm.h:try_get_page',
+		effect: 'adds a reference; WARNs and fails (returns false) if the refcount is 0 or less',
+		args: [{name: 'page', kind: 'page'}],
+		returns: 'bool',
+		run(ctx, [pg]) {
+			const pfn = pfnOf(pg!, 'try_get_page');
+			const page = touchPage(ctx, pfn, 'try_get_page', true);
+			if (!page) return false;
+			if (page.refcount <= 0) {
+				note(ctx, `try_get_page: WARN_ON_ONCE, ${pageName(pfn)} refcount ${page.refcount}`);
+				return false;
+			}
+			page.refcount += 1;
+			return true;
+		},
+	},
+	speculative('folio_try_get', 'include/linux/page_ref.h:folio_try_get = folio_ref_add_unless(folio, 1, 0)'),
+	speculative('folio_try_get_rcu', 'include/linux/page_ref.h:folio_try_get_rcu (the same as folio_try_get on SMP)'),
+	{
+		name: 'page_ref_freeze',
+		kernel: 'include/linux/page_ref.h:page_ref_freeze = atomic_cmpxchg(&page->_refcount, count, 0)',
+		effect: 'if the refcount is exactly count, sets it to 0 (frozen: speculative gets fail) and returns true; else changes nothing and returns false',
+		args: [{name: 'page', kind: 'page'}, {name: 'count', kind: 'int'}],
+		returns: 'bool',
+		run(ctx, [pg, n]) {
+			const pfn = pfnOf(pg!, 'page_ref_freeze');
+			const page = ramPage(ctx, pfn, 'page_ref_freeze', true);
+			const count = argInt(n!, 'page_ref_freeze', 'a count');
+			if (!page || page.refcount !== count) return false;
+			page.refcount = 0;
+			return true;
+		},
+	},
+	{
+		name: 'page_ref_unfreeze',
+		kernel: 'include/linux/page_ref.h:page_ref_unfreeze = atomic_set_release(&page->_refcount, count)',
+		effect: 'sets the refcount of a frozen page back to count',
+		args: [{name: 'page', kind: 'page'}, {name: 'count', kind: 'int'}],
+		returns: 'void',
+		run(ctx, [pg, n]) {
+			const pfn = pfnOf(pg!, 'page_ref_unfreeze');
+			const page = ramPage(ctx, pfn, 'page_ref_unfreeze', true);
+			if (!page) return null;
+			if (page.refcount !== 0) throw new Oops(`page_ref_unfreeze: ${pageName(pfn)} is not frozen (refcount ${page.refcount})`);
+			page.refcount = argInt(n!, 'page_ref_unfreeze', 'a count');
+			return null;
+		},
+	},
+	{
+		name: 'page_count',
+		kernel: 'include/linux/mm.h:page_count (folio_ref_count)',
+		effect: 'reads the refcount of the page',
+		args: [{name: 'page', kind: 'page'}],
+		returns: 'int',
+		run(ctx, [pg]) {
+			const page = touchPage(ctx, pfnOf(pg!, 'page_count'), 'page_count', false);
+			return page ? page.refcount : 0;
+		},
+	},
+	rmap('page_add_anon_rmap', 'mm/rmap.c:page_add_anon_rmap [folio_add_anon_rmap_pte]', 1),
+	rmap('page_add_file_rmap', 'mm/rmap.c:page_add_file_rmap [folio_add_file_rmap_pte]', 1),
+	rmap('page_remove_rmap', 'mm/rmap.c:page_remove_rmap [folio_remove_rmap_pte] (khugepaged K9, zap_pte_range)', -1),
+	{
+		name: 'page_mapcount',
+		kernel: 'include/linux/mm.h:page_mapcount',
+		effect: 'reads how many page-table entries map the page (as the rmap calls counted them)',
+		args: [{name: 'page', kind: 'page'}],
+		returns: 'int',
+		run(ctx, [pg]) {
+			const page = ramPage(ctx, pfnOf(pg!, 'page_mapcount'), 'page_mapcount', false);
+			return page ? page.ram.mapcount : 0;
+		},
+	},
+	{
+		name: 'is_refcount_suitable',
+		kernel: 'mm/khugepaged.c:is_refcount_suitable (page_count == total_mapcount [+ swap cache]) (K8)',
+		effect: 'khugepaged\'s pin check: true if nobody but the mappings holds a reference. When it passes, the page is marked: a reference gup-fast takes after it and returns with is the S9 the collapse\'s "this process cannot get an additional pin" rules out',
+		args: [{name: 'page', kind: 'page'}],
+		returns: 'bool',
+		run(ctx, [pg]) {
+			const pfn = pfnOf(pg!, 'is_refcount_suitable');
+			const page = ramPage(ctx, pfn, 'is_refcount_suitable', true);
+			if (!page) return false;
+			const ok = page.refcount === page.ram.mapcount;
+			if (ok) {
+				page.ram.collapse = 'checked';
+				page.ram.lateRefs = 0;
+			}
+			note(ctx, `is_refcount_suitable(${pageName(pfn)}): refcount ${page.refcount}, mapcount ${page.ram.mapcount}: ${ok ? 'ok' : 'pinned, abort'}`);
+			return ok;
+		},
+	},
+	{
+		name: 'free_page_and_swap_cache',
+		kernel: 'mm/swap_state.c:free_page_and_swap_cache (khugepaged __collapse_huge_page_copy, K9)',
+		effect: 'drops the collapse\'s reference on the old small page; after a passed pin check this is the page being discarded: if gup-fast returned with a reference taken after that check, S9',
+		args: [{name: 'page', kind: 'page'}],
+		returns: 'void',
+		run(ctx, [pg]) {
+			const pfn = pfnOf(pg!, 'free_page_and_swap_cache');
+			const page = ramPage(ctx, pfn, 'free_page_and_swap_cache', true);
+			if (!page) return null;
+			const checked = page.ram.collapse === 'checked';
+			if (checked) page.ram.collapse = 'discarded';
+			putPage(ctx, pfn, 'free_page_and_swap_cache');
+			if (checked && page.refcount > 0 && page.ram.lateRefs > 0) {
+				violate(ctx, 'collapse-lost-pin', 'S9', `the collapse discards ${pageName(pfn)} while gup-fast holds a reference it took after the pin check (refcount ${page.refcount}): the GUP user writes a page nobody maps`, [pageName(pfn)]);
+			}
+			return null;
+		},
+	},
+];
