@@ -1,17 +1,18 @@
 // Resident memory of a long session history (SPEC §9: a 100,000-step history
-// in <= 200 MB RSS), measured as the TUI runs it: the built dist/ in a fresh
-// Node process (no tsx loader in the figure). The history is real:
+// in <= 200 MB RSS), measured as the TUI runs it: bundled code (esbuild, as
+// dist/cli.js is built) in a fresh Node process (no tsx loader in the figure). The history is real:
 // fsdax-unbind-2021 where gup-fast's slow path retries for ever on the dead
 // pgmap's present PTE (the S8 livelock), so CPU0 can take as many steps as we like.
 
 import {spawnSync} from 'node:child_process';
-import {resolve} from 'node:path';
+import {mkdirSync} from 'node:fs';
+import {join, resolve} from 'node:path';
+import {buildSync} from 'esbuild';
 
 export type HistoryRow = {steps: number; rssMB: number; rssBeforeMB: number; heapMB: number; msPerStep: number};
 
-const CHILD = (dist: string, steps: number) => `
-import {loadModel} from ${JSON.stringify(`${dist}/lang/load.js`)};
-import {createSession} from ${JSON.stringify(`${dist}/session/session.js`)};
+const CHILD = (bundle: string, steps: number) => `
+import {loadModel, createSession} from ${JSON.stringify(bundle)};
 const session = createSession(loadModel('fsdax-unbind-2021'));
 for (const cpu of [1, 1, 1]) session.step({cpu, irq: false}); // kill_dax, del_gendisk, percpu_ref_kill
 global.gc();
@@ -29,8 +30,22 @@ console.log(JSON.stringify({steps: ${steps}, rssMB: after.rss / 2 ** 20, rssBefo
 `;
 
 export function benchHistory(steps = 100_000): HistoryRow {
-	const dist = resolve('dist');
-	const r = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', CHILD(dist, steps)], {encoding: 'utf8'});
+	// the session and the model alone, bundled inside the package (scenarios/ is found beside package.json)
+	const root = resolve(import.meta.dirname, '..');
+	const dir = join(root, 'node_modules', '.cache', 'racewalk-bench');
+	mkdirSync(dir, {recursive: true});
+	const bundle = join(dir, 'history.mjs');
+	buildSync({
+		stdin: {contents: "export {loadModel} from './lang/load.ts'; export {createSession} from './session/session.ts';", resolveDir: join(root, 'source'), loader: 'ts'},
+		bundle: true,
+		platform: 'node',
+		format: 'esm',
+		target: 'node20',
+		outfile: bundle,
+		banner: {js: "import {createRequire as __r} from 'node:module'; const require = __r(import.meta.url);"},
+		logLevel: 'error',
+	});
+	const r = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', CHILD(bundle, steps)], {encoding: 'utf8'});
 	if (r.status !== 0) throw new Error(`history bench failed: ${r.stderr}`);
 	return JSON.parse(r.stdout) as HistoryRow;
 }

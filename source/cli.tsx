@@ -3,7 +3,9 @@
 // source/commands/ and parses its own flags with meow. User mistakes end as
 // one line on stderr with exit code 2, never a stack trace.
 
-import {asUsageError, EXIT, processIo, type Command} from './commands/common.js';
+import {existsSync} from 'node:fs';
+import {isMainThread, workerData} from 'node:worker_threads';
+import {asUsageError, EXIT, processIo, type Command, UsageError} from './commands/common.js';
 import {visible} from './lang/visible.js';
 
 const HELP = `racewalk - a multi-CPU stepping debugger for races in Linux mm code
@@ -45,8 +47,17 @@ export async function main(argv: string[]): Promise<number> {
 		return EXIT.ok;
 	}
 	const command = first !== undefined && commands.get(first);
-	return usageErrors(io, () => {
+	return usageErrors(io, async () => {
 		if (command) return command.run(rest, io);
+		// a word that is no command, no built-in and no file: say both, not only "no such scenario"
+		if (first !== undefined && !first.startsWith('-') && !existsSync(first)) {
+			const {builtinNames} = await import('./lang/load.js');
+			const {suggestion} = await import('./lang/diagnostics.js');
+			if (!builtinNames().includes(first)) {
+				const near = suggestion(first, [...commands.keys(), ...builtinNames()]);
+				throw new UsageError(`'${first}' is neither a command nor a scenario${near} (commands: ${COMMANDS.map(c => c.name).join(', ')}; scenarios: racewalk list)`);
+			}
+		}
 		const tui = commands.get('tui');
 		if (!tui) throw new Error('the TUI is not built in');
 		return tui.run(argv, io);
@@ -66,7 +77,11 @@ async function usageErrors(io: ReturnType<typeof processIo>, run: () => Promise<
 	}
 }
 
-main(process.argv.slice(2)).then(
+// The bundle is also the worker of `explore --jobs` (commands/jobs.ts): one file to ship.
+if (!isMainThread && (workerData as {racewalkShard?: unknown} | null)?.racewalkShard) {
+	const {runShard} = await import('./commands/explore-worker.js');
+	runShard((workerData as {racewalkShard: Parameters<typeof runShard>[0]}).racewalkShard);
+} else main(process.argv.slice(2)).then(
 	code => {
 		process.exitCode = code;
 	},

@@ -102,6 +102,13 @@ describe('racewalk check', () => {
 		const r = cli('check', file);
 		expect(r.code).toBe(1);
 		expect(r.out).toMatch(/longterm\s+no hung-task\s+reachable \(\d+ steps\).*FAIL/);
+		// the FAIL says how to see it: the schedule and the command that replays it
+		const m = /FAIL \S+ \(longterm\): no hung-task: reachable \(\d+ steps\)\n {2}schedule: ([\d i]+)\n {2}\$ racewalk run (\S+) --variant longterm -s "([\d i]+)"/.exec(r.out);
+		expect(m, r.out).not.toBeNull();
+		expect(m![3]).toBe(m![1]);
+		const replay = cli('run', m![2]!, '--variant', 'longterm', '-s', m![3]!);
+		expect(replay.code).toBe(3);
+		expect(replay.out).toContain('hung-task');
 		const b = cli('check', 'devdax-unbind', '--max-states', '20');
 		expect(b.code).toBe(1);
 		expect(b.out).toMatch(/safe\s+nothing found \(incomplete: max-states\).*FAIL/);
@@ -115,6 +122,22 @@ describe('racewalk check', () => {
 			expect(r.err.trim().split('\n')).toHaveLength(1);
 			expect(r.err).toMatch(/^racewalk: /);
 		}
+	});
+
+	it('a broken scenario shows its source line and caret, as every command does', () => {
+		const file = join(tmp, 'broken.race');
+		writeFileSync(file, 'scenario x\nexpect bogus-kind\n');
+		const r = cli('check', file);
+		expect(r.code).toBe(2);
+		expect(r.err).toContain(`${file}:2:8: expected 'safe', 'violation' or 'no' after 'expect'`);
+		expect(r.err).toContain('  2 | expect bogus-kind\n    |        ^');
+	});
+
+	it('a livelock is reported as a lasso: the shortest prefix with the fewest switches, and its loop', () => {
+		const r = cli('check', 'fsdax-unbind-2021');
+		expect(r.code).toBe(0);
+		const row = r.out.split('\n').find(l => /\(base\).*violation livelock/.test(l))!;
+		expect(row).toMatch(/lasso: 26 steps \+ a loop of 7, 3 switches/);
 	});
 
 	it('--json gives the rows', () => {
@@ -137,7 +160,7 @@ describe('racewalk explore', () => {
 		expect(r.out).toMatch(/verdict: VIOLATION: stale-mapping, stale-access, livelock/);
 		expect(r.out).toContain('== stale-mapping (S2): 7 steps, 0 switches (shortest, fewest switches) ==');
 		// The thread's own race, the user load reaching removed memory, is a counterexample of its own.
-		expect(r.out).toContain('== stale-access (S2): 8 steps, 1 switches (shortest, fewest switches) ==');
+		expect(r.out).toContain('== stale-access (S2): 8 steps, 1 switch (shortest, fewest switches) ==');
 		expect(r.out).toContain('schedule: 1 1 1 1 1 1 1');
 		expect(r.out).toMatch(/ {3}7 {2}CPU1 {2}L\d+\s+arch_remove_memory\(pmem0\);/);
 		expect(r.out).toMatch(/== livelock \(S8\): lasso, prefix \d+ steps, loop \d+ steps ==/);

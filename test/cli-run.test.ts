@@ -8,6 +8,35 @@ const cli = (...args: string[]) => {
 	return {code: r.status, out: r.stdout, err: r.stderr};
 };
 
+describe('the command line says what it can', () => {
+	it('a schedule error prints the trace up to the step that cannot run and the moves possible there', () => {
+		const r = cli('run', 'devdax-unbind', '-s', '0 1 1 1 1');
+		expect(r.code).toBe(2);
+		expect(r.out).toContain('   4  CPU1  L');
+		expect(r.out).not.toContain('   5  CPU1');
+		expect(r.err.trim().split('\n')).toHaveLength(1);
+		expect(r.err).toMatch(/^racewalk: devdax-unbind: step 5 \(1\): CPU1 is blocked in flush_tlb_mm_range: waiting for ack from CPU0, CPU2.*; possible there: 0 i0 2 i2\n$/);
+	});
+
+	it('a word that is neither a command nor a scenario says so and lists the commands', () => {
+		const r = cli('frobnicate');
+		expect(r.code).toBe(2);
+		expect(r.err).toBe("racewalk: 'frobnicate' is neither a command nor a scenario (commands: list, run, replay, export, tui, explore, check; scenarios: racewalk list)\n");
+		expect(cli('explor').err).toContain("(did you mean 'explore'?)");
+	});
+
+	it('a file that is not a scenario or a recording says so, not a parse error', () => {
+		const r = cli('README.md');
+		expect(r.code).toBe(2);
+		expect(r.err).toBe('racewalk: README.md: not a scenario (.race) or a recording (.json); racewalk opens a scenario file, a built-in (racewalk list) or a saved recording\n');
+	});
+
+	it('run --help lists livelock under exit 3; one step is "1 step"', () => {
+		expect(cli('run', '--help').out).toContain('3 liveness (deadlock, hung task, livelock)');
+		expect(cli('run', 'devdax-unbind', '-s', '1').out).toContain('verdict: no violation in 1 step\n');
+	});
+});
+
 describe('racewalk run', () => {
 	it('reproduces the stale-mapping race of the thread on the default scenario (exit 1)', () => {
 		const r = cli('run', 'fsdax-unbind-2021', '--schedule', '1 1 1 1 1 1 1 2');
@@ -35,8 +64,9 @@ describe('racewalk run', () => {
 	it('a schedule naming a CPU that cannot move says where and why (exit 2)', () => {
 		const r = cli('run', 'devdax-unbind', '-s', '0 0 1 1 1 1');
 		expect(r.code).toBe(2);
-		expect(r.err).toBe('racewalk: devdax-unbind: step 6 (1): CPU1 is blocked in flush_tlb_mm_range: waiting for ack from CPU0 (IRQs off), CPU2; CPU0 has IRQs off since step 2\n');
-		expect(r.out).toBe('');
+		expect(r.err).toBe('racewalk: devdax-unbind: step 6 (1): CPU1 is blocked in flush_tlb_mm_range: waiting for ack from CPU0 (IRQs off), CPU2; CPU0 has IRQs off since step 2; possible there: 0 2 i2\n');
+		// the steps that did run, on stdout
+		expect(r.out).toMatch(/^\s+5 {2}CPU1 /m);
 	});
 
 	it('a hung task exits 3', () => {
@@ -58,9 +88,9 @@ describe('racewalk run', () => {
 	it.each([
 		[['run'], 'racewalk: run: which scenario? (racewalk run <scenario|file.race> --schedule "...")'],
 		[['run', 'fsdax-unbind-2021'], 'racewalk: run: --schedule is required (e.g. --schedule "0 0 1 1")'],
-		[['run', 'fsdax-unbind-2021', '-s', '0 7'], 'racewalk: fsdax-unbind-2021: step 2 (7): there is no CPU7 (this scenario has CPU0-CPU2)'],
+		[['run', 'fsdax-unbind-2021', '-s', '0 7'], 'racewalk: fsdax-unbind-2021: step 2 (7): there is no CPU7 (this scenario has CPU0-CPU2); possible there: 0 1 2'],
 		[['run', 'fsdax-unbind-2021', '-s', '0 x1'], "racewalk: fsdax-unbind-2021: schedule token 2 'x1': expected a CPU digit (0-9) or i + digit (take that CPU's pending interrupt)"],
-		[['run', 'fsdax-unbind-2021', '-s', 'i0'], 'racewalk: fsdax-unbind-2021: step 1 (i0): CPU0 has no pending interrupt'],
+		[['run', 'fsdax-unbind-2021', '-s', 'i0'], 'racewalk: fsdax-unbind-2021: step 1 (i0): CPU0 has no pending interrupt; possible there: 0 1 2'],
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--sched', '1'], "racewalk: unknown flag --sched (did you mean '--schedule'?)"],
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--set', 'gup_pgmap_check=maybe'], 'racewalk: --set gup_pgmap_check=maybe: gup_pgmap_check is a boolean; use true or false'],
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--set', 'nothing'], 'racewalk: --set nothing: expected name=value'],

@@ -3,7 +3,7 @@
 // polled (never fixed sleeps).
 
 import {spawnSync} from 'node:child_process';
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import x from '@xterm/headless';
@@ -83,6 +83,9 @@ function start(args: string[], cwd: string, cols = 100, rows = 30): Tui {
 
 const has = (s: string) => (t: string) => t.includes(s);
 
+// `racewalk explore fsdax-unbind-2021` reports this livelock: 26 steps, then CPU0's 7-step retry loop
+const LIVELOCK_PREFIX = '0 0 0 0 0 0 1 1 1 0 0 0 0 0 0 0 0 0 0 1 1 1 1 1 2 2';
+
 let dir: string;
 beforeAll(() => {
 	if (!existsSync(CLI)) spawnSync('npm', ['run', 'build', '--silent'], {cwd: ROOT, stdio: 'inherit'});
@@ -124,8 +127,9 @@ describe('racewalk TUI in a pseudo-terminal', () => {
 			const afterSearch = t.text();
 			if (/found [a-z-]+/.test(afterSearch)) expect(afterSearch).toContain('branch b2 (3/3)');
 			await t.press('s', has('recording saved to'), 'save');
-			const m = /recording saved to (\S+\.json)/.exec(t.text());
-			expect(m).not.toBeNull();
+			// a long path wraps onto the message's second line
+			const m = /recording saved to\s+(\S+\.json)/.exec(t.screen().map(l => l.trimEnd()).join(' '));
+			expect(m, t.text()).not.toBeNull();
 			// the path shown is absolute
 			expect(m![1]!.startsWith(dir)).toBe(true);
 			saved = m![1]!;
@@ -133,7 +137,7 @@ describe('racewalk TUI in a pseudo-terminal', () => {
 			// resize: the layout follows
 			t.resize(80, 24);
 			// the frame fits: header on the first row, footer on row 23, nothing below
-			await t.waitFor((_, l) => l[0]!.includes('racewalk') && l.some(x => x.includes('state (compact)')) && l[22]!.includes('help') && l[23]!.trim() === '', 'the compact layout at 80x24');
+			await t.waitFor((_, l) => l[0]!.includes('racewalk') && l.some(x => x.includes('─ state Tab')) && l[22]!.includes('help') && l[23]!.trim() === '', 'the compact layout at 80x24');
 			const lines = t.screen();
 			expect(lines[0]).toContain('racewalk');
 			expect(lines.join('\n')).toMatch(/▾ \+\d+ more/);
@@ -259,6 +263,76 @@ describe('racewalk TUI in a pseudo-terminal', () => {
 			const e = await t.exited;
 			expect(e.exitCode).toBe(0);
 			expect(t.raw.join('')).toContain('\x1b[?1049l');
+		} finally {
+			t.proc.kill();
+		}
+	});
+
+	it('shows what a step did: the hardware walk of a user load, under the step', async () => {
+		const t = start([], dir, 120, 40);
+		try {
+			await t.waitFor(has('step 0 of 0'), 'the first frame');
+			await t.press('2', has('step 1 of 1'), 'CPU2 loads');
+			await t.waitFor(has('↳ TLB miss: walk va 0x7f000000 -> pte present, pfn 0x100; TLB filled'), 'the effect line');
+			expect(t.text()).toContain('CPU2.tlb[0x7f000000] = pfn 0x100 W');
+			await t.press('1', has('↳ pmem0.dax: alive -> dead'), 'the next step’s effect');
+			t.proc.write('q');
+			expect((await t.exited).exitCode).toBe(0);
+		} finally {
+			t.proc.kill();
+		}
+	});
+
+	it('e from the livelock prefix finds the livelock and opens it with its loop marked', async () => {
+		const t = start([], dir, 120, 40);
+		try {
+			await t.waitFor(has('step 0 of 0'), 'the first frame');
+			await t.press(LIVELOCK_PREFIX.replace(/ /g, ''), has('step 26 of 26'), 'the livelock prefix');
+			await t.press('e', has('found livelock'), 'the livelock');
+			const text = t.text();
+			expect(text).toContain('found livelock (S8)');
+			expect(text).toContain('steps 27-33 loop for ever');
+			expect(text).toMatch(/33 ↻/);
+			expect(text).toContain('step 33 of 33');
+			t.proc.write('q');
+			expect((await t.exited).exitCode).toBe(0);
+		} finally {
+			t.proc.kill();
+		}
+	});
+
+	it('80x24 keeps the values whole: UNBACKED in the memmap row, the leaf with its full pfn', async () => {
+		const t = start([], dir, 80, 24);
+		try {
+			await t.waitFor(has('step 0 of 0'), 'the first frame');
+			await t.press('21111111', has('step 8 of 8'), 'the race to MU4');
+			await t.waitFor(has('UNBACKED'), 'the memmap row');
+			const text = t.text();
+			expect(text).toMatch(/0x100 +REMOVED +0 +0 UNBACKED/);
+			expect(text).toContain('0x7f000000 → pfn 0x100 W S D');
+			expect(text).toContain('mapping=pte_mapped');
+			t.proc.write('q');
+			expect((await t.exited).exitCode).toBe(0);
+		} finally {
+			t.proc.kill();
+		}
+	});
+
+	it('a key under the too-small screen does nothing (and says so); quit without a change leaves no auto-save', async () => {
+		const before = existsSync(join(dir, '.racewalk')) ? readdirSync(join(dir, '.racewalk')).length : 0;
+		const t = start([], dir, 50, 12);
+		try {
+			await t.waitFor(has('terminal too small: 50x12'), 'the too-small screen');
+			await t.press('1', has('1 key ignored'), 'the ignored key');
+			await t.press('e', has('2 keys ignored'), 'another ignored key');
+			t.resize(80, 24);
+			await t.waitFor(has('step 0 of 0'), 'the normal screen');
+			expect(t.text()).not.toContain('branch b1');
+			t.proc.write('q');
+			expect((await t.exited).exitCode).toBe(0);
+			expect(t.raw.join('')).toContain('nothing changed: no auto-save');
+			const after = existsSync(join(dir, '.racewalk')) ? readdirSync(join(dir, '.racewalk')).length : 0;
+			expect(after).toBe(before);
 		} finally {
 			t.proc.kill();
 		}

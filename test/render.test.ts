@@ -5,7 +5,7 @@
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import fc from 'fast-check';
 import {describe, expect, it} from 'vitest';
-import {builtinNames, loadModel} from '../source/lang/load.js';
+import {builtinNames, loadModel, modelFromSource} from '../source/lang/load.js';
 import {parseSchedule} from '../source/lang/schedule.js';
 import {abbreviate, pointsToSteps, renderDiagram, shortenCalls} from '../source/render/diagram.js';
 import {wrap} from '../source/render/wrap.js';
@@ -148,6 +148,85 @@ describe('markdown report', () => {
 	it('the reproduction command carries --set overrides and quotes what needs it', () => {
 		const model = loadModel('fsdax-unbind-2021', {set: {gup_irqs_off: 'false'}});
 		expect(runCommandLine(model, parseSchedule('1 2'), {gup_irqs_off: 'false'})).toBe('racewalk run fsdax-unbind-2021 --set gup_irqs_off=false --schedule "1 2"');
+	});
+});
+
+describe('diagrams and reports of livelocks, atomic blocks, initial TLBs', () => {
+	// `racewalk explore fsdax-unbind-2021`: the livelock's prefix, then CPU0's 7-step loop
+	const LASSO = {prefix: '0 0 0 0 0 0 1 1 1 0 0 0 0 0 0 0 0 0 0 1 1 1 1 1 2 2', loop: '0 0 0 0 0 0 0'};
+
+	it('never breaks a name mid-word: a column widens to its longest name, the others give way', () => {
+		// three CPUs at 80 columns leave 25 per column; this name is 34 long (as tlb_remove_table_sync_one() in a
+		// 3-CPU scenario at 80 columns once was cut into `tlb_remove_table_sync_` / `one()`)
+		const name = 'tlb_remove_table_sync_one_counter';
+		const source = ['scenario long', 'machine {', '\tpgmap(pmem0, fsdax, 0x100, 1);', '}', `cpu 0 "a" {\n\t${name} = 1;\n}`, 'cpu 1 "b" {\n\tkill_dax(pmem0);\n}', 'cpu 2 "c" {\n\tdel_gendisk(pmem0);\n}'].join('\n');
+		const model = modelFromSource('long.race', source);
+		const steps = replaySteps(model, parseSchedule('0 1 2')).steps;
+		for (const width of [80, 100]) {
+			const d = renderDiagram(model, steps, {width});
+			expect(d, `width ${width}`).toContain(name);
+			for (const line of d.split('\n')) expect(line.length).toBeLessThanOrEqual(width);
+		}
+		for (const g of GOLDEN) {
+			const m = loadModel(g.scenario, {variant: g.variant});
+			for (const line of renderDiagram(m, replaySteps(m, parseSchedule(g.schedule)).steps).split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+		}
+	});
+
+	it('a livelock diagram marks where the loop starts and says it repeats for ever', () => {
+		const model = loadModel('fsdax-unbind-2021');
+		const prefix = parseSchedule(LASSO.prefix);
+		const steps = replaySteps(model, [...prefix, ...parseSchedule(LASSO.loop)]).steps;
+		const d = renderDiagram(model, steps, {loopFrom: prefix.length}).split('\n');
+		const start = d.findIndex(l => l.startsWith('---- loop: from here the steps repeat for ever'));
+		expect(start).toBeGreaterThan(0);
+		// the rule sits right before the loop's first step (CPU0: if (r != 0) return), after the prefix's last (CPU2's access)
+		expect(d.slice(0, start).some(l => l.includes('access(VA)'))).toBe(true);
+		expect(d[start + 1]).toContain('if (r != 0) return');
+		expect(d[d.length - 1]).toMatch(/^---- back to the start of the loop: it repeats for ever/);
+	});
+
+	it('the Markdown report of a livelock branch is titled as a livelock', () => {
+		const model = loadModel('fsdax-unbind-2021');
+		const s = createSession(model);
+		for (const t of parseSchedule(`${LASSO.prefix} ${LASSO.loop}`)) s.step(t);
+		s.goto(26);
+		s.setNote('livelock: from here the loop 0 0 0 0 0 0 0 repeats for ever without progress');
+		const md = renderMarkdown({model, points: s.pathOf(), branch: 'main'});
+		expect(md.split('\n')[0]).toMatch(/^# livelock: /);
+		expect(md).toContain('- **livelock** (S8): after step 26, steps 27-33 repeat for ever without progress');
+		expect(md).toContain('---- loop: from here the steps repeat for ever');
+		// a branch without the note keeps its violation as the title
+		const plain = createSession(model);
+		for (const t of parseSchedule('1 1 1 1 1 1 1 2')) plain.step(t);
+		expect(renderMarkdown({model, points: plain.pathOf(), branch: 'main'}).split('\n')[0]).toMatch(/^# stale-(mapping|access): /);
+	});
+
+	it('shows the statements inside an atomic { } and the initial TLB entries', () => {
+		const source = [
+			'scenario at',
+			'const VA = 0x7f000000',
+			'machine {',
+			'\tpgmap(pmem0, fsdax, 0x100, 1);',
+			'\tmap(VA, 0x100, write, special, devmap);',
+			'\ttlb(1, VA);',
+			'}',
+			'cpu 0 "a" {',
+			'\tatomic {',
+			'\t\tx = 1;',
+			'\t\tkill_dax(pmem0);',
+			'\t}',
+			'}',
+			'cpu 1 "b" {',
+			'\taccess(VA);',
+			'}',
+		].join('\n');
+		const model = modelFromSource('at.race', source);
+		const steps = replaySteps(model, parseSchedule('0 1')).steps;
+		const d = renderDiagram(model, steps);
+		expect(d).toContain('atomic { x = 1; kill_dax(pmem0); }');
+		expect(d).toContain('(TLB: 0x7f000000 -> pfn 0x100 W)');
+		expect(d.split('\n')[1]).toContain('(TLB: 0x7f000000 -> pfn 0x100 W)');
 	});
 });
 

@@ -112,6 +112,9 @@ describe('issue 13 in a pseudo-terminal', () => {
 		const d = fresh('quit');
 		const t = startTui(['fsdax-unbind-2021'], d);
 		await t.waitFor(ready, 'the first frame');
+		// a step: something to save (an open that changed nothing leaves no auto-save, issue 12)
+		t.proc.write('1');
+		await t.waitFor(x => x.includes('step 1 of 1'), 'a step');
 		const before = t.raw().length;
 		t.proc.kill('SIGQUIT');
 		const e = await t.exited;

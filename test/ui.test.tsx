@@ -9,9 +9,10 @@ import type {Session} from '../source/session/types.js';
 import {App} from '../source/ui/App.js';
 import {Controller, type Services} from '../source/ui/controller.js';
 import {FrameWriter, frameText} from '../source/ui/frame.js';
+import {LEGEND} from '../source/ui/help.js';
 import {commandFor, KEYMAP, keyNames} from '../source/ui/keymap.js';
 import {layoutKind, screenLines} from '../source/ui/layout.js';
-import {memmapLines, pageTableLines, pgmapLines} from '../source/ui/panes.js';
+import {memmapLines, pageTableLines, pgmapLines} from '../source/ui/statepanes.js';
 import {FrameSinkContext} from '../source/ui/Screen.js';
 import {KEYS, renderAt, settle, stripAnsi} from '../source/ui/testing.js';
 import {CHANGED, plain} from '../source/ui/text.js';
@@ -80,10 +81,10 @@ describe.each([
 		expect(f).toContain('pmem0');
 		expect(lines[lines.length - 1]).toContain('0-9 step');
 		if (columns === 80) {
-			expect(f).toContain('state (compact)');
+			expect(f).toContain('─ state Tab');
 			expect(f).toMatch(/▾ \+\d+ more/);
 		} else {
-			expect(f).toContain('0x100  present');
+			expect(f).toContain('0x100 present');
 			expect(f).toContain('PTE T3');
 		}
 	});
@@ -157,7 +158,15 @@ describe('TUI keys', () => {
 			expect(f).toContain(b.label);
 			expect(f).toContain(b.description.slice(0, 40));
 		}
-		for (const cmd of ['set k=v', 'goto N', 'break N', 'note text', 'save [path]', 'swap']) expect(f).toContain(`:${cmd}`);
+		// the help scrolls: the command line and the legend are further down
+		let all = f;
+		for (let i = 0; i < 6; i++) {
+			await r.press('\x1b[6~');
+			all += r.frame();
+		}
+		for (const cmd of ['set k=v', 'goto N', 'break N', 'note text', 'save [path]', 'swap']) expect(all).toContain(`:${cmd}`);
+		for (const [glyph] of LEGEND) expect(all).toContain(glyph);
+		expect(r.frame()).toMatch(/lines \d+-\d+ of \d+/);
 		await r.press('?');
 		expect(r.frame()).not.toContain('this help');
 	});
@@ -200,7 +209,7 @@ describe('TUI keys', () => {
 		expect(r.frame()).toContain('«racy»');
 		await r.press(':', ...'break 94'.split(''), KEYS.enter);
 		expect(r.frame()).toContain('breakpoint set: line 94');
-		expect(r.frame()).toMatch(/●\s*94/);
+		expect(r.frame()).toMatch(/⊗\s*94/);
 		await r.press(':', ...'goto 3'.split(''), KEYS.enter, ':', ...'swap'.split(''), KEYS.enter);
 		expect(r.frame()).toContain('new branch b1');
 		await r.press(':', 'z', 'z', KEYS.backspace, KEYS.enter);
@@ -230,7 +239,7 @@ describe('TUI keys', () => {
 		await r.press('i', '0');
 		expect(r.frame()).toContain('step 4: CPU0 took its interrupt');
 		expect(r.frame()).toContain('IPI acked');
-		expect(r.frame()).toContain('irq: IPI handler');
+		expect(r.frame()).toContain('interrupt: flush_tlb_func (flush IPI)');
 	});
 
 	it('c runs the seeded random scheduler to a violation or the end', async () => {
@@ -287,6 +296,29 @@ describe('TUI keys', () => {
 		expect(r.frame()).toContain('step 1 of 1');
 	});
 
+	it(':set keeps the old tree as another root: :set back returns to it, t lists the roots', async () => {
+		const reopen = (sets: Record<string, string>): Session => createSession(openModel('fsdax-unbind-2021', {set: Object.entries(sets).map(([k, v]) => `${k}=${v}`)}));
+		const r = app(fresh('1 1 2'), 120, 40, {reopen});
+		await settle();
+		await r.press(KEYS.left, '0');
+		expect(r.frame()).toContain('branch b1 (2/2)');
+		await r.press(':', ...'set gup_pgmap_check=false'.split(''), KEYS.enter);
+		expect(r.frame()).toContain('restarted with gup_pgmap_check=false');
+		expect(r.frame()).toContain('the tree of (the defaults) is kept');
+		await r.press('1');
+		await r.press('t');
+		expect(r.frame()).toContain('Roots: one tree per param set');
+		expect(r.frame()).toMatch(/\(the defaults\) +2 branches/);
+		expect(r.frame()).toMatch(/▶ gup_pgmap_check=false +1 branch +◂ current/);
+		await r.press(KEYS.escape, ':', ...'set gup_pgmap_check=true'.split(''), KEYS.enter);
+		// the defaults again: the first tree, its branches and cursor as they were
+		expect(r.frame()).toContain('back to the tree of gup_pgmap_check=true (branch b1, step 3)');
+		expect(r.frame()).toContain('branch b1 (2/2)');
+		expect(r.ctl.current!.session.branches.length).toBe(2);
+		await r.press(':', ...'set gup_pgmap_check=false'.split(''), KEYS.enter);
+		expect(r.frame()).toContain('step 1 of 1');
+	});
+
 	it(':set restarts with params through reopen', async () => {
 		const reopen = (sets: Record<string, string>): Session => createSession(openModel('fsdax-unbind-2021', {set: Object.entries(sets).map(([k, v]) => `${k}=${v}`)}));
 		const r = app(fresh('1'), 120, 40, {reopen});
@@ -303,10 +335,10 @@ describe('TUI terminal sizes', () => {
 		const r = app(fresh('1 1 1'), 120, 40);
 		await settle();
 		expect(r.lines().length).toBe(39);
-		expect(r.frame()).not.toContain('state (compact)');
+		expect(r.frame()).not.toContain('─ state Tab');
 		await r.resize(80, 24);
 		expect(r.lines().length).toBe(23);
-		expect(r.frame()).toContain('state (compact)');
+		expect(r.frame()).toContain('─ state Tab');
 		for (const l of r.lines()) expect(l.length).toBeLessThanOrEqual(80);
 		await r.resize(50, 12);
 		expect(r.frame()).toContain('terminal too small: 50x12');
@@ -363,7 +395,7 @@ describe('state panes highlight what the last step changed', () => {
 		const v = c.view();
 		const mm = changedText(memmapLines(v.state, v.changed));
 		expect(mm.join(' ')).toMatch(/REMOVED/);
-		const pt = pageTableLines(v.state, v.changed, v.prev).map(plain).join('\n');
+		const pt = pageTableLines(v.state, v.changed).map(plain).join('\n');
 		expect(pt).toContain('PGD T0');
 		expect(pt).toMatch(/→ pfn 0x100 W S D/);
 	});
@@ -571,7 +603,7 @@ describe('TUI fixes from the newcomer trial', () => {
 	it('Tab cycles the compact state pane so every section can be seen at 80x24', async () => {
 		const r = app(fresh('1 1 1 1 1 1'), 80, 24);
 		await settle();
-		expect(r.frame()).toContain('state (compact)');
+		expect(r.frame()).toContain('─ state Tab');
 		await r.press('\t');
 		expect(r.frame()).toContain('state: memmap');
 		await r.press('\t');
@@ -581,6 +613,6 @@ describe('TUI fixes from the newcomer trial', () => {
 		expect(r.frame()).toContain('state: page tables');
 		expect(r.frame()).toMatch(/PGD T\d/);
 		await r.press('\t');
-		expect(r.frame()).toContain('state (compact)');
+		expect(r.frame()).toContain('─ state Tab');
 	});
 });

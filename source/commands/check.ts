@@ -1,8 +1,10 @@
-import {explore, type ExploreResult} from '../explore/index.js';
+import {explore, type ExploreResult, type Found} from '../explore/index.js';
+import {countSwitches, formatSchedule} from '../lang/schedule.js';
 import type {Expect} from '../lang/ast.js';
 import {builtinNames, loadScenario} from '../lang/load.js';
 import {expectLabel} from '../render/verdict.js';
 import {asUsageError, type Command, EXIT, openModel, parseFlags, UsageError} from './common.js';
+import {count} from '../render/wrap.js';
 
 const HELP = `
 Usage
@@ -44,7 +46,18 @@ export type CheckRow = {
 	states: number;
 	timeMs: number;
 	ok: boolean;
+	/** The schedule that reached the kind (when one did). */
+	schedule?: string;
+	/** The command that shows it: `racewalk run ... -s "..."`, or `racewalk explore ...` when nothing was reached. */
+	command: string;
 };
+
+/** What the search found for a kind: a lasso (prefix + a loop for ever) for a livelock, else a path. */
+function reached(kind: string, f: Found, r: ExploreResult): string {
+	const lasso = kind === 'livelock' ? r.livelocks[0] : undefined;
+	if (lasso) return `lasso: ${count(lasso.prefix.length, 'step')} + a loop of ${lasso.loop.length}, ${count(countSwitches([...lasso.prefix, ...lasso.loop]), 'switch', 'switches')}`;
+	return `reachable (${count(f.schedule.length, 'step')})`;
+}
 
 function judge(e: Expect, r: ExploreResult): {ok: boolean; found: string} {
 	const completeFor = (k: string) => (k === 'livelock' ? r.livenessComplete : r.complete);
@@ -57,10 +70,10 @@ function judge(e: Expect, r: ExploreResult): {ok: boolean; found: string} {
 	const k = e.violation!;
 	const f = r.kinds.get(k);
 	if (e.form === 'violation') {
-		if (f) return {ok: true, found: `reachable (${f.schedule.length} steps)`};
+		if (f) return {ok: true, found: reached(k, f, r)};
 		return {ok: false, found: completeFor(k) ? 'unreachable' : `not found (incomplete: ${r.stoppedBy})`};
 	}
-	if (f) return {ok: false, found: `reachable (${f.schedule.length} steps)`};
+	if (f) return {ok: false, found: reached(k, f, r)};
 	return completeFor(k) ? {ok: true, found: 'unreachable'} : {ok: false, found: `not found (incomplete: ${r.stoppedBy})`};
 }
 
@@ -80,9 +93,14 @@ export function checkScenario(target: string, opts: {maxStates?: number; timeout
 		const liveness = p.expects.some(e => e.form === 'safe' || e.violation === 'livelock');
 		const r = explore(model, {strategy: 'bfs', reduce: opts.reduce ?? true, liveness, minimise: false, maxStates: opts.maxStates, timeoutMs: opts.timeoutMs});
 		const params = Object.entries(p.params).map(([k, v]) => `${k}=${v}`).join(' ');
+		const where = `${target}${variant ? ` --variant ${variant}` : ''}`;
 		for (const e of p.expects) {
 			const {ok, found} = judge(e, r);
-			rows.push({scenario: p.scenario.name, variant, params, expected: expectLabel(e), found, states: Math.max(r.stats.states, r.stats.livenessStates ?? 0), timeMs: r.stats.timeMs, ok});
+			const kind = e.violation ?? (e.form === 'safe' ? [...r.kinds.keys()][0] : undefined);
+			const f = kind === undefined ? undefined : r.kinds.get(kind);
+			const schedule = f ? formatSchedule(f.schedule) : undefined;
+			const command = schedule !== undefined ? `racewalk run ${where} -s "${schedule}"` : `racewalk explore ${where}`;
+			rows.push({scenario: p.scenario.name, variant, params, expected: expectLabel(e), found, states: Math.max(r.stats.states, r.stats.livenessStates ?? 0), timeMs: r.stats.timeMs, ok, ...(schedule !== undefined ? {schedule} : {}), command});
 		}
 	}
 	return rows;
@@ -95,7 +113,10 @@ export function renderTable(rows: readonly CheckRow[]): string {
 	const cells = rows.map(r => [r.scenario, r.variant ?? clip(`(base) ${r.params}`.trim(), 44), r.expected, r.found, String(r.states), `${(r.timeMs / 1000).toFixed(2)}s`, r.ok ? 'OK' : 'FAIL']);
 	const widths = head.map((h, i) => Math.max(h.length, ...cells.map(c => [...c[i]!].length)));
 	const line = (c: string[]) => c.map((x, i) => (i === 4 || i === 5 ? x.padStart(widths[i]!) : x + ' '.repeat(widths[i]! - [...x].length))).join('  ').trimEnd();
-	return [line(head), line(widths.map(w => '-'.repeat(w))), ...cells.map(line)].join('\n');
+	const table = [line(head), line(widths.map(w => '-'.repeat(w))), ...cells.map(line)];
+	// every FAIL with what shows it: the schedule and the command that replays it
+	const fails = rows.filter(r => !r.ok).map(r => `FAIL ${r.scenario}${r.variant ? ` (${r.variant})` : ''}: ${r.expected}: ${r.found}${r.schedule !== undefined ? `\n  schedule: ${r.schedule}` : ''}\n  $ ${r.command}`);
+	return [...table, ...(fails.length ? ['', ...fails] : [])].join('\n');
 }
 
 export const checkCommand: Command = {
@@ -125,7 +146,8 @@ export const checkCommand: Command = {
 			} catch (err) {
 				const usage = asUsageError(err);
 				if (!usage) throw err;
-				broken.push(usage.message);
+				// a diagnostic with its source line and caret, as every other command prints it
+				broken.push(usage.detail ?? usage.message);
 			}
 		}
 		const failed = rows.filter(r => !r.ok).length;

@@ -52,6 +52,17 @@ export function openModel(nameOrPath: string, opts: ModelOptions = {}): Model {
 }
 
 /** Output channel: commands write through this so tests can capture it. */
+/**
+ * React's development build is several times slower: the TUI runs the
+ * production one unless told otherwise. (The bundle has NODE_ENV compiled in;
+ * this matters when run from source. Written through `env` so the bundler's
+ * constant for process.env.NODE_ENV does not meet an assignment.)
+ */
+export function productionReact(): void {
+	const env = process.env;
+	env.NODE_ENV ??= 'production';
+}
+
 export type Io = {out: (text: string) => void; err: (text: string) => void; isTTY: boolean; columns: number};
 
 let pipeGuard = false;

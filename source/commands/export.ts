@@ -1,4 +1,4 @@
-import {pointsToSteps, renderDiagram} from '../render/diagram.js';
+import {loopStart, pointsToSteps, renderDiagram} from '../render/diagram.js';
 import {visible} from '../lang/visible.js';
 import {renderMarkdown} from '../render/markdown.js';
 import {type Command, EXIT, parseFlags, UsageError} from './common.js';
@@ -52,7 +52,7 @@ export const exportCommand: Command = {
 		const {model, session, recording} = loaded;
 		const {name, points} = branchPoints(loaded, file, cli.flags.branch);
 		let text: string;
-		if (format === 'diagram') text = renderDiagram(model, pointsToSteps(points), {width});
+		if (format === 'diagram') text = renderDiagram(model, pointsToSteps(points), {width, loopFrom: loopStart(points)});
 		else if (format === 'markdown') text = renderMarkdown({model, points, branch: name, set: recording.params.set, recording: file, branchFlag: name !== session.branch.name && name !== recording.cursor.branch});
 		else text = JSON.stringify(traceJson(model, pointsToSteps(points), {recording: file, branch: name}, n => points[n]!.userNote), null, 2);
 		if (cli.flags.out !== undefined) {

@@ -1,6 +1,7 @@
 // `explore --jobs N`: the N shards of one search (explore/shard.ts) on worker
 // threads of this process, merged as `racewalk merge` merges shard files.
-// Each worker opens the scenario itself: machines do not cross threads.
+// Each worker opens the scenario itself: machines do not cross threads. The
+// worker runs the built bundle (dist/cli.js), so --jobs needs the built CLI.
 
 import {Worker} from 'node:worker_threads';
 import type {ExploreOptions} from '../explore/index.js';
@@ -18,7 +19,8 @@ export async function runJobs(model: Model, target: JobTarget, options: ExploreO
 	const runs = Array.from({length: jobs}, (_, index) => {
 		const data: JobData = {...target, options: {...options, shard: {frontier: depth, index, count: jobs}}};
 		return new Promise<Report>((resolve, reject) => {
-			const w = new Worker(new URL('./explore-worker.js', import.meta.url), {workerData: data});
+			// The worker is the CLI bundle itself (cli.tsx starts runShard when it sees racewalkShard).
+			const w = new Worker(new URL(import.meta.url), {workerData: {racewalkShard: data}});
 			w.once('message', (r: Report) => resolve(r));
 			w.once('error', reject);
 			w.once('exit', code => {

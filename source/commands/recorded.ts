@@ -13,7 +13,8 @@ import type {Point} from '../session/types.js';
 import {modelFromSource} from '../lang/load.js';
 import {createSession} from '../session/session.js';
 import type {Session} from '../session/types.js';
-import {asUsageError, EXIT, type Io, UsageError} from './common.js';
+import {asUsageError, EXIT, type Io, productionReact, UsageError} from './common.js';
+import {count} from '../render/wrap.js';
 
 export function openRecording(path: string): Loaded {
 	try {
@@ -27,7 +28,7 @@ export function openRecording(path: string): Loaded {
 /** Open a loaded recording in the TUI (`racewalk FILE.json`, `replay --tui`); `:set` re-opens its own source. */
 export async function recordingTui(file: string, loaded: Loaded, io: Io): Promise<number> {
 	const {session, recording} = loaded;
-	process.env.NODE_ENV ??= 'production';
+	productionReact();
 	const {runTui} = await import('../ui/run.js');
 	const sc = recording.scenario;
 	const reopen = (set: Record<string, string>): Session => {
@@ -100,7 +101,7 @@ export function printVerdict(io: Io, model: Model, steps: readonly TraceStep[]):
 	const v = verdictOf(steps);
 	const final = steps.at(-1)?.after ?? model.initial;
 	const stuck = final.cpus.filter(c => c.pc >= 0).map(c => `CPU${c.id}: ${blockedWithHistory(model, steps, final, c.id) ?? 'can move'}`);
-	if (v.violations.length === 0) io.out(`verdict: no violation in ${steps.length} steps`);
+	if (v.violations.length === 0) io.out(`verdict: no violation in ${count(steps.length, 'step')}`);
 	else for (const x of v.violations) io.out(`verdict: VIOLATION ${violationLine(x.v, x.step)}`);
 	if (stuck.length) io.out(`unfinished: ${stuck.join('; ')}`);
 	return v;

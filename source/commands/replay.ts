@@ -21,7 +21,7 @@ Options
   --width N    wrap the trace at N columns
 
 Exit codes: 0 no violation, 1 safety violation, 2 bad or corrupt recording,
-3 liveness (deadlock, hung task).
+3 liveness (deadlock, hung task, livelock).
 
 Examples
   $ racewalk run fsdax-unbind-2021 -s "1 1 1 1 1 1 1 2" --record race.json

@@ -10,6 +10,7 @@ import {kindInfo} from '../machine/checks.js';
 import type {Transition, Violation} from '../machine/types.js';
 import {renderTrace, replaySteps} from '../render/trace.js';
 import {violationLine} from '../render/verdict.js';
+import {count} from '../render/wrap.js';
 import {EXIT, type Io, UsageError} from './common.js';
 import {printHeader} from './recorded.js';
 
@@ -196,7 +197,7 @@ export function printReport(io: Io, model: Model, r: Report, opts: {width: numbe
 		if (f.kind === 'livelock' && l) {
 			const prefix = parseSchedule(l.prefix);
 			const loop = parseSchedule(l.loop);
-			io.out(`== livelock (S8): lasso, prefix ${prefix.length} steps, loop ${loop.length} steps ==`);
+			io.out(`== livelock (S8): lasso, prefix ${count(prefix.length, 'step')}, loop ${count(loop.length, 'step')} ==`);
 			io.out(`prefix: ${l.prefix || '(none)'}`);
 			io.out(`loop:   ${l.loop}   (repeats for ever)`);
 			io.out(`reproduce: ${rerun} --schedule "${formatSchedule([...prefix, ...loop])}"`);
@@ -204,7 +205,7 @@ export function printReport(io: Io, model: Model, r: Report, opts: {width: numbe
 			io.out(`!!! ${l.message}`);
 			continue;
 		}
-		io.out(`== ${f.kind} (${f.check}): ${f.length} steps, ${f.switches} switches${f.minimal ? ' (shortest, fewest switches)' : ''} ==`);
+		io.out(`== ${f.kind} (${f.check}): ${count(f.length, 'step')}, ${count(f.switches, 'switch', 'switches')}${f.minimal ? ' (shortest, fewest switches)' : ''} ==`);
 		io.out(`schedule: ${f.schedule}`);
 		io.out(`reproduce: ${rerun} --schedule "${f.schedule}"`);
 		io.out(traceOf(model, parseSchedule(f.schedule), opts.width));

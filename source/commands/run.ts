@@ -1,5 +1,5 @@
 import type {Model} from '../lang/interpreter.js';
-import {parseSchedule, ScheduleError} from '../lang/schedule.js';
+import {formatTransition, parseSchedule, ScheduleError} from '../lang/schedule.js';
 import type {Transition} from '../machine/types.js';
 import {irqsOffSince} from '../render/blocked.js';
 import {renderTrace, replaySteps, type TraceStep} from '../render/trace.js';
@@ -27,7 +27,7 @@ Options
   --force         let --record replace an existing file
   --width N       wrap the trace at N columns (default: terminal width or 100)
 
-Exit codes: 0 no violation, 1 safety violation, 2 bad input, 3 liveness (deadlock, hung task).
+Exit codes: 0 no violation, 1 safety violation, 2 bad input, 3 liveness (deadlock, hung task, livelock).
 
 Examples
   $ racewalk run fsdax-unbind-2021 --schedule "1 1 1 1 1 1 1 2"
@@ -38,7 +38,10 @@ Examples
 
 export function scheduleError(model: Model, steps: readonly TraceStep[], index: number, t: Transition, reason: string): string {
 	const states = [model.initial, ...steps.map(s => s.after)];
-	return `step ${index + 1} (${t.irq ? 'i' : ''}${t.cpu}): ${reason}${irqsOffSince(states, reason)}`;
+	const here = states[states.length - 1]!;
+	const moves = model.enabled(here).map(formatTransition);
+	const possible = moves.length ? `; possible there: ${moves.join(' ')}` : '; no CPU can move there';
+	return `step ${index + 1} (${formatTransition(t)}): ${reason}${irqsOffSince(states, reason)}${possible}`;
 }
 
 export const runCommand: Command = {
@@ -65,7 +68,16 @@ export const runCommand: Command = {
 			throw err;
 		}
 		const r = replaySteps(model, schedule);
-		if (r.error) throw new UsageError(`${target}: ${scheduleError(model, r.steps, r.error.index, schedule[r.error.index]!, r.error.reason)}`);
+		if (r.error) {
+			// the trace up to the step that cannot run: where the schedule went wrong is on screen
+			if (!cli.flags.json && r.steps.length) {
+				printHeader(io, model);
+				io.out('');
+				io.out(renderTrace(model, r.steps, {width: cli.flags.width ?? Math.max(80, io.columns)}));
+				io.out('');
+			}
+			throw new UsageError(`${target}: ${scheduleError(model, r.steps, r.error.index, schedule[r.error.index]!, r.error.reason)}`);
+		}
 		if (cli.flags.record !== undefined) {
 			const session = createSession(model);
 			for (const t of schedule) session.step(t);

@@ -3,12 +3,12 @@
 // restores the terminal on quit, Ctrl+C, SIGTERM/SIGHUP/SIGINT and errors;
 // auto-saves the session on quit and on a signal.
 
-import {closeSync, openSync, readSync, statSync} from 'node:fs';
+import {closeSync, existsSync, openSync, readSync, statSync} from 'node:fs';
 import {DEFAULT_SCENARIO} from '../lang/load.js';
 import {createSession} from '../session/session.js';
 import type {Session} from '../session/types.js';
-import {type Command, EXIT, openModel, parseFlags, parseSets, UsageError} from './common.js';
-import {openRecording, recordingTui} from './recorded.js';
+import {type Command, EXIT, openModel, parseFlags, parseSets, productionReact, UsageError} from './common.js';
+import {count} from '../render/wrap.js';
 
 const HELP = `
 Usage
@@ -55,6 +55,22 @@ export function isRecordingPath(target: string): boolean {
 	}
 }
 
+/**
+ * The scenario to open. A file that is not a `.race` and does not parse is
+ * most likely not meant as a scenario at all (`racewalk README.md`): say what
+ * racewalk opens rather than quote a parse error at its first character.
+ */
+function openTarget(target: string, opts: {set: string[]; variant?: string}): ReturnType<typeof openModel> {
+	try {
+		return openModel(target, opts);
+	} catch (err) {
+		if (err instanceof UsageError && err.detail !== undefined && !/\.race$/i.test(target) && existsSync(target)) {
+			throw new UsageError(`${target}: not a scenario (.race) or a recording (.json); racewalk opens a scenario file, a built-in (racewalk list) or a saved recording`);
+		}
+		throw err;
+	}
+}
+
 const noTty = (io: {err: (t: string) => void}, target: string, recording: boolean): number => {
 	io.err(
 		recording
@@ -81,24 +97,23 @@ export const tuiCommand: Command = {
 		if (cli.input[0] !== undefined && isRecordingPath(target)) {
 			if (cli.flags.set.length || cli.flags.variant !== undefined) throw new UsageError(`${target}: a recording keeps its own params and variant (use :set k=v inside)`);
 			// the same as `racewalk replay FILE --tui`: verified, every branch, the cursor
+			// (recordings and their schema load only here: not before a scenario's first frame)
+			const {openRecording, recordingTui} = await import('./recorded.js');
 			const loaded = openRecording(target);
 			if (!tty) return noTty(io, target, true);
 			return recordingTui(target, loaded, io);
 		}
 		const sets = parseSets(cli.flags.set);
 		const variant = cli.flags.variant;
-		const model = openModel(target, {set: cli.flags.set, variant});
+		const model = openTarget(target, {set: cli.flags.set, variant});
 		if (!tty) return noTty(io, target, false);
-		// React's development build is several times slower: the TUI runs the
-		// production one unless told otherwise. Ink (and its layout engine)
-		// loads only here, so the other commands start faster.
-		process.env.NODE_ENV ??= 'production';
+		productionReact();
 		const {runTui, prefill} = await import('../ui/run.js');
 		const session = createSession(model);
 		let initialMessage = `${cli.flags.set.length ? `params ${cli.flags.set.join(' ')}; ` : ''}press a CPU digit to step it, ? for help`;
 		if (cli.flags.prefill !== undefined) {
 			const n = prefill(session, cli.flags.prefill);
-			initialMessage = `prefilled ${n} steps`;
+			initialMessage = `prefilled ${count(n, 'step')}`;
 		}
 		const reopen = (s: Record<string, string>): Session => createSession(openModel(target, {set: Object.entries(s).map(([k, v]) => `${k}=${v}`), variant}));
 		return runTui(session, {reopen, sets, initialMessage, io});

@@ -14,7 +14,9 @@ import {Budget} from './budget.js';
 import {exhaustive} from './exhaustive.js';
 import {findLivelocks} from './livelock.js';
 import {sample} from './random.js';
-import {shortestGen} from './shortest.js';
+import {cloneMachine} from './clone.js';
+import {sharedKey} from './fasthash.js';
+import {GOAL, shortestGen} from './shortest.js';
 import {ownerOf, type Prefix, prefixGen} from './shard.js';
 import type {Machine} from '../machine/types.js';
 import type {ExploreOptions, ExploreResult, Found, Lasso, Stats, StopReason} from './types.js';
@@ -76,6 +78,32 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 			// A shard also owns the cycles that lie wholly above its frontier (the same in every shard).
 			if (prefix?.result.graph) livelocks = [...findLivelocks(prefix.result.graph, model.cpuCount), ...livelocks].sort((a, b) => a.prefix.length + a.loop.length - (b.prefix.length + b.loop.length));
 			const first = livelocks[0];
+			if (first && !budget.expired()) {
+				// The lasso a human reads best: the shortest prefix to any state of its loop (the loop
+				// turned to start there: the same cycle), then the fewest switches. With merged steps
+				// the loop's first state is not always the cycle's nearest one.
+				const start = cloneMachine(opts.from ?? model.initial, true);
+				let at = start;
+				for (const t of first.prefix) at = model.stepShared(at, t, false).state;
+				const keys = [sharedKey(at)];
+				for (const t of first.loop) {
+					at = model.stepShared(at, t, false).state;
+					keys.push(sharedKey(at));
+				}
+				const s = yield* shortestGen(model, new Set([GOAL]), {from: opts.from, maxLen: first.prefix.length, maxStates: opts.maxStates, expandViolations: opts.expandViolations, goalKeys: new Set(keys)}, budget);
+				const better = s.found.get(GOAL);
+				if (better) {
+					let end = start;
+					for (const t of better.schedule) end = model.stepShared(end, t, false).state;
+					const j = Math.max(0, keys.indexOf(sharedKey(end)) % first.loop.length);
+					const loop = [...first.loop.slice(j), ...first.loop.slice(0, j)];
+					const shorter = better.schedule.length < first.prefix.length;
+					if (shorter || countSwitches([...better.schedule, ...loop]) < countSwitches([...first.prefix, ...first.loop])) {
+						first.prefix = better.schedule;
+						first.loop = loop;
+					}
+				}
+			}
 			if (first) {
 				const schedule = [...first.prefix, ...first.loop];
 				kinds.set('livelock', {kind: 'livelock', schedule, violation: first.violation, switches: countSwitches(schedule), minimal: false});

@@ -30,7 +30,14 @@ export type ShortestOptions = {
 	expandViolations?: boolean;
 	/** A shard (shard.ts): at this many steps keep only the states `keep` accepts. */
 	slice?: {at: number; keep: (m: Machine) => boolean};
+	/** Also look for this state (its sharedKey): found as kind GOAL (a livelock's loop entry). */
+	goalKey?: string;
+	/** ... or for any of these states (the states of a livelock's loop). */
+	goalKeys?: ReadonlySet<string>;
 };
+
+/** The kind under which a path to `goalKey` is found. */
+export const GOAL = '(goal state)';
 
 export type ShortestResult = {found: Map<string, Found>; stoppedBy: StopReason | null; states: number; transitions: number};
 
@@ -94,6 +101,10 @@ export function* shortestGen(model: Model, wanted: ReadonlySet<string> | null, o
 					if (!(opts.expandViolations ?? true)) continue; // a violating state is not expanded
 				}
 				const key = sharedKey(m2);
+				if ((key === opts.goalKey || opts.goalKeys?.has(key)) && !found.has(GOAL)) {
+					const b = best.get(GOAL);
+					if (!b || sw < b.sw) best.set(GOAL, {node, tid, sw, v: GOAL_REACHED});
+				}
 				if (seen.has(key)) continue;
 				const nk = `${key}:${cpu}`;
 				const old = next.get(nk);
@@ -126,6 +137,8 @@ export function* shortestGen(model: Model, wanted: ReadonlySet<string> | null, o
 	}
 	return {found, stoppedBy: stopped, states: seen.size, transitions};
 }
+
+const GOAL_REACHED: Violation = {kind: GOAL, check: '', message: 'the goal state', cpu: null, line: null, objects: []};
 
 /** Shortest, fewest-preemption counterexample of one kind within maxLen steps (null: none). */
 export function findShortest(model: Model, kind: string, maxLen: number, opts: Bounds & {from?: Machine; maxStates?: number; expandViolations?: boolean} = {}): Found | null {

@@ -8,7 +8,7 @@
 
 import {type Ctx, rd, violate, wr} from './context.js';
 import {readerExit, isReader} from './rcu.js';
-import type {CpuState, Lock, LockKind, Machine} from './types.js';
+import type {CpuState, Lock, LockKind, Machine, Wait} from './types.js';
 
 export type LockMode = 'excl' | 'read';
 
@@ -100,6 +100,16 @@ export function irqsRestore(ctx: Ctx, restore: boolean): void {
 	changeReader(ctx, c => {
 		c.irqsOn = restore ? (c.irqSaved.pop() ?? true) : true;
 	});
+}
+
+/**
+ * Start waiting for the lock. Joining its queue is a write to the lock: a
+ * queued writer turns new readers away (available), so this step and a
+ * reader's try do not commute, and the footprint must say so.
+ */
+export function queueOn(ctx: Ctx, prim: string, name: string, mode: LockMode, data?: number[]): {wait: Wait} {
+	wr(ctx, lockKey(name));
+	return {wait: {kind: 'lock', prim, lock: name, mode, ...(data ? {data} : {})}};
 }
 
 /** Take the lock now (the caller checked it is available). */

@@ -8,6 +8,7 @@ import type {Model} from '../lang/interpreter.js';
 import type {Point} from '../session/types.js';
 import {changes, type Change} from '../machine/flatten.js';
 import {cpuLabel, statementText, type TraceStep} from './trace.js';
+import {hex} from '../machine/values.js';
 import {wrap} from './wrap.js';
 
 export type DiagramOptions = {width?: number; gap?: number; maxEffects?: number};
@@ -91,31 +92,70 @@ function effects(model: Model, s: TraceStep, what: string): string[] {
 	return out;
 }
 
-type Entry = {cpu: number; lines: string[]};
+/** A piece of an entry, wrapped once the column widths are known (continuation indent). */
+type Piece = {text: string; indent: number};
+type Entry = {cpu: number; n: number; pieces: Piece[]};
 
-function ipiEntry(run: TraceStep[], width: number): string[] {
+function ipiEntry(run: TraceStep[]): Piece[] {
 	const kinds = new Set(run.map(s => (s.notes.some(n => n.startsWith('empty IPI')) ? 'sync' : 'flush_tlb_func')));
 	const count = run.length > 1 ? ` x${run.length}` : '';
-	const lines = wrap(`<IPI${count}: ${[...kinds].join(', ')}, ack>`, width);
+	const pieces: Piece[] = [{text: `<IPI${count}: ${[...kinds].join(', ')}, ack>`, indent: 2}];
 	for (const s of run) {
 		for (const n of s.notes) {
 			const m = /^flush_tlb_func: CPU\d+ (.*)$/.exec(n);
-			if (m) lines.push(...wrap(`-> ${m[1]}`, width, 3));
+			if (m) pieces.push({text: `-> ${m[1]}`, indent: 3});
 		}
-		for (const v of s.violations) lines.push(...wrap(`^^^ ${v.kind}: ${v.message}`, width, 4));
+		for (const v of s.violations) pieces.push({text: `^^^ ${v.kind}: ${v.message}`, indent: 4});
 	}
-	return lines;
+	return pieces;
+}
+
+/** The longest piece wrap() will not split (it breaks at spaces, after `(` and after `, `). */
+const longestWord = (p: Piece): number => Math.max(0, ...p.text.split(/\s+|(?<=\()|(?<=, )/).map(w => w.length)) + p.indent;
+
+/**
+ * Column widths: an even share of `width`, except that a column is never
+ * narrower than its longest name (a name is never broken mid-word); the
+ * others give way, down to their own longest names.
+ */
+function columnWidths(need: number[], width: number, gap: number): number[] {
+	const n = need.length;
+	const room = width - gap * (n - 1);
+	const share = Math.max(16, Math.floor(room / n));
+	const floor = need.map(x => Math.max(16, x));
+	const w = floor.map(x => Math.max(share, x));
+	// a wide column's extra comes out of the others' slack, one cell at a time
+	let excess = w.reduce((a, b) => a + b, 0) - Math.max(room, n * share);
+	for (let i = 0, idle = 0; excess > 0 && idle < n; i = (i + 1) % n) {
+		if (w[i]! > floor[i]! && w[i]! <= share) {
+			w[i]!--;
+			excess--;
+			idle = 0;
+		} else idle++;
+	}
+	return w;
+}
+
+export type LoopOptions = {
+	/** The step after which a livelock's loop begins (the steps after it repeat for ever). */
+	loopFrom?: number;
+};
+
+/** The step a livelock's loop starts after, from the note explore and the TUI put on it (`livelock: ...`). */
+export function loopStart(points: readonly Point[]): number | undefined {
+	const p = points.find(x => x.userNote?.startsWith('livelock:'));
+	return p?.depth;
 }
 
 /** Render the race diagram of a list of steps. */
-export function renderDiagram(model: Model, steps: readonly TraceStep[], opts: DiagramOptions = {}): string {
+export function renderDiagram(model: Model, steps: readonly TraceStep[], opts: DiagramOptions & LoopOptions = {}): string {
 	const width = opts.width ?? 80;
-	const gap = opts.gap ?? 2;
+	let gap = opts.gap ?? 2;
 	const maxEffects = opts.maxEffects ?? 4;
 	const cpus: number[] = [];
 	for (const s of steps) if (!cpus.includes(s.transition.cpu)) cpus.push(s.transition.cpu);
 	if (cpus.length === 0) return '(no steps)';
-	const colW = Math.max(16, Math.floor((width - gap * (cpus.length - 1)) / cpus.length));
+	const share = Math.max(16, Math.floor((width - gap * (cpus.length - 1)) / cpus.length));
 	const entries: Entry[] = [];
 	for (let i = 0; i < steps.length; i++) {
 		const s = steps[i]!;
@@ -123,33 +163,57 @@ export function renderDiagram(model: Model, steps: readonly TraceStep[], opts: D
 		if (s.transition.irq) {
 			const run = [s];
 			while (i + 1 < steps.length && steps[i + 1]!.transition.irq && steps[i + 1]!.transition.cpu === cpu) run.push(steps[++i]!);
-			entries.push({cpu, lines: ipiEntry(run, colW)});
+			entries.push({cpu, n: s.n, pieces: ipiEntry(run)});
 			continue;
 		}
 		const wait = s.before.cpus[cpu]?.wait;
 		let what = wait ? `${wait.prim}() returns` : abbreviate(statementText(model, s.before, s.transition, s.line));
-		if (what.length > colW * 2) what = shortenCalls(what);
-		const lines = wrap(what, colW);
+		if (what.length > share * 2) what = shortenCalls(what);
+		const pieces: Piece[] = [{text: what, indent: 2}];
 		const fx = effects(model, s, what);
 		const shown = fx.length > maxEffects ? [...fx.slice(0, maxEffects - 1), `(+${fx.length - maxEffects + 1} more)`] : fx;
-		for (const e of shown) lines.push(...wrap(e.startsWith('-> ') ? e : `-> ${e}`, colW, 3));
-		for (const v of s.violations) lines.push(...wrap(`^^^ ${v.kind}: ${v.message}`, colW, 4));
-		entries.push({cpu, lines});
+		for (const e of shown) pieces.push({text: e.startsWith('-> ') ? e : `-> ${e}`, indent: 3});
+		for (const v of s.violations) pieces.push({text: `^^^ ${v.kind}: ${v.message}`, indent: 4});
+		entries.push({cpu, n: s.n, pieces});
 	}
+	// what each CPU starts with in its TLB (a set-up call may fill it): the race may hinge on it
+	const first = steps[0]!.before;
+	const initial = cpus.map(c => {
+		const tlb = Object.entries(first.cpus[c]?.tlb ?? {});
+		return tlb.length ? [{text: `(TLB: ${tlb.map(([va, e]) => `${hex(Number(va))} -> pfn ${hex(e.pfn)}${e.write ? ' W' : ''}`).join(', ')})`, indent: 1}] : [];
+	});
+	const need = cpus.map((c, i) => Math.max(0, ...initial[i]!.map(longestWord), ...entries.filter(e => e.cpu === c).flatMap(e => e.pieces.map(longestWord))));
+	// the longest names must fit: the gap between columns narrows to one cell first
+	const floors = need.reduce((a, x) => a + Math.max(16, x), 0);
+	if (gap > 1 && floors + gap * (cpus.length - 1) > width) gap = 1;
+	const widths = columnWidths(need, width, gap);
+	const colAt = (i: number): number => widths.slice(0, i).reduce((a, b) => a + b + gap, 0);
 	const rows: string[] = [];
 	const emit = (col: number, text: string): void => {
-		rows.push((' '.repeat((colW + gap) * col) + text).trimEnd());
+		rows.push((' '.repeat(colAt(col)) + text).trimEnd());
 	};
-	const headers = cpus.map(c => wrap(cpuLabel(model, c), colW));
+	const headers = cpus.map((c, i) => wrap(cpuLabel(model, c), widths[i]!));
 	const hRows = Math.max(...headers.map(h => h.length));
 	for (let r = 0; r < hRows; r++) {
 		rows.push(
 			cpus
-				.map((_, i) => (headers[i]![r] ?? '').padEnd(colW))
+				.map((_, i) => (headers[i]![r] ?? '').padEnd(widths[i]!))
 				.join(' '.repeat(gap))
 				.trimEnd(),
 		);
 	}
-	for (const e of entries) for (const l of e.lines) emit(cpus.indexOf(e.cpu), l);
+	initial.forEach((ps, i) => ps.forEach(p => wrap(p.text, widths[i]!, p.indent).forEach(l => emit(i, l))));
+	const total = colAt(cpus.length - 1) + widths[widths.length - 1]!;
+	const rule = (text: string): string => `---- ${text} `.padEnd(Math.min(width, Math.max(total, text.length + 10)), '-');
+	let inLoop = false;
+	for (const e of entries) {
+		if (opts.loopFrom !== undefined && !inLoop && e.n > opts.loopFrom) {
+			inLoop = true;
+			rows.push(rule('loop: from here the steps repeat for ever'));
+		}
+		const col = cpus.indexOf(e.cpu);
+		for (const p of e.pieces) for (const l of wrap(p.text, widths[col]!, p.indent)) emit(col, l);
+	}
+	if (inLoop) rows.push(rule('back to the start of the loop: it repeats for ever, without progress'));
 	return rows.join('\n');
 }

@@ -8,7 +8,7 @@ import {builtinOf} from '../lang/load.js';
 import {formatSchedule} from '../lang/schedule.js';
 import type {Transition} from '../machine/types.js';
 import type {Point} from '../session/types.js';
-import {pointsToSteps, renderDiagram} from './diagram.js';
+import {loopStart, pointsToSteps, renderDiagram} from './diagram.js';
 import {objectTables, tableMarkdown} from './state.js';
 import {cpuLabel} from './trace.js';
 import {expectLabel, isLiveness, violationLine} from './verdict.js';
@@ -67,8 +67,10 @@ export function renderMarkdown(r: ReportInput): string {
 	const last = r.points[r.points.length - 1]!;
 	const atEnd = violations.filter(x => x.step === last.depth);
 	const first = atEnd.find(x => !isLiveness(x.v)) ?? atEnd[0] ?? violations.find(x => !isLiveness(x.v)) ?? violations[0];
+	// a livelock branch (explore and the TUI note where its loop starts) is reported as the livelock
+	const loopFrom = loopStart(r.points);
 	const out: string[] = [];
-	out.push(`# ${first ? `${first.v.kind}: ` : ''}${sc.title ?? sc.name}`, '');
+	out.push(`# ${loopFrom !== undefined ? 'livelock: ' : first ? `${first.v.kind}: ` : ''}${sc.title ?? sc.name}`, '');
 	const edited = editedBuiltinNote(model);
 	out.push(`- **Scenario:** \`${sc.name}\` (${p.file}${edited ? `; ${edited}` : ''})`);
 	if (sc.era) out.push(`- **Kernel era modelled:** ${sc.era}`);
@@ -82,9 +84,10 @@ export function renderMarkdown(r: ReportInput): string {
 	if (p.expects.length) out.push(`- **Expected verdicts:** ${p.expects.map(expectLabel).join('; ')}`);
 	out.push(`- **CPUs:** ${p.cpus.map(c => cpuLabel(model, c.id)).join(', ')}`);
 	out.push(`- **Branch:** \`${r.branch}\`, ${steps.length} step${steps.length === 1 ? '' : 's'}: \`${formatSchedule(schedule) || '(empty)'}\``);
-	out.push('', '## The race', '', '```', renderDiagram(model, steps), '```', '');
+	out.push('', '## The race', '', '```', renderDiagram(model, steps, {loopFrom}), '```', '');
 	out.push('## Violations', '');
-	if (violations.length === 0) out.push('None on this branch.');
+	if (loopFrom !== undefined) out.push(`- **livelock** (S8): after step ${loopFrom}, steps ${loopFrom + 1}-${steps.length} repeat for ever without progress`);
+	if (violations.length === 0 && loopFrom === undefined) out.push('None on this branch.');
 	for (const x of violations) out.push(`- **${x.v.kind}** ${violationLine(x.v, x.step).slice(x.v.kind.length + 1)}`);
 	const notes = r.points.filter(pt => pt.userNote !== undefined);
 	if (notes.length) {

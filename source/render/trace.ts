@@ -38,6 +38,11 @@ export function statementText(model: Model, before: Machine, t: Transition, line
 	if (instr?.text) return instr.text;
 	if (!instr || instr.line !== line) return sourceLine(model, line);
 	const text = sourceLine(model, line, instr.col);
+	if (instr.kind === 'atomic' && instr.body) {
+		// one step runs the whole block: show what is in it, not `atomic {`
+		const inner = instr.body.map(i => firstStatement(sourceLine(model, i.line, i.col)));
+		return `atomic { ${instr.condText ? `await(${instr.condText}); ` : ''}${inner.join(' ')} }`;
+	}
 	return instr.kind === 'stmt' || instr.kind === 'return' || instr.kind === 'assert' || instr.kind === 'await' ? firstStatement(text) : text;
 }
 
@@ -78,6 +83,15 @@ export function stepSummary(model: Model, s: TraceStep): {what: string; effects:
 }
 
 /**
+ * The lines under a step in the trace: what the primitives said (the TLB walk,
+ * a refcount reaching zero, an RCU callback), then every value that changed.
+ * `run`, `replay` and the TUI's timeline show the same lines.
+ */
+export function effectLines(model: Model, s: Pick<TraceStep, 'transition' | 'line' | 'before' | 'after' | 'notes'>): string[] {
+	return s.notes.concat(stepSummary(model, s as TraceStep).effects);
+}
+
+/**
  * Why a CPU cannot move, with the history the state alone does not hold: for a
  * lock, since which step its holder has it ("held by CPU0 since step 4").
  */
@@ -107,13 +121,13 @@ export function renderTrace(model: Model, steps: readonly TraceStep[], opts: {wi
 	const width = opts.width ?? 100;
 	const lines: string[] = [];
 	for (const s of steps) {
-		const {what, effects} = stepSummary(model, s);
+		const what = statementText(model, s.before, s.transition, s.line);
 		const who = (s.transition.irq ? `i${s.transition.cpu}` : `CPU${s.transition.cpu}`).padEnd(5);
 		const at = s.line === null ? '    ' : `L${s.line}`.padEnd(4);
 		// Wrapped, never cut: a trace is pasted into mail and read in full.
 		const pad = ' '.repeat(18);
 		lines.push(...wrap(what, width - 18, 2).map((l, i) => (i === 0 ? `${String(s.n).padStart(4)}  ${who} ${at}  ${l}` : pad + l)));
-		for (const e of s.notes.concat(effects)) lines.push(...wrap(e, width - 18, 2).map(l => pad + l));
+		for (const e of effectLines(model, s)) lines.push(...wrap(e, width - 18, 2).map(l => pad + l));
 		for (const v of s.violations) lines.push(...wrap(`!!! ${v.kind} (${v.check}): ${v.message}`, width - 18, 4).map(l => pad + l));
 	}
 	return lines.join('\n');

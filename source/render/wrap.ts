@@ -38,3 +38,6 @@ export function wrap(text: string, width: number, indent = 2): string[] {
 	if (cur || lines.length === 0) push();
 	return lines;
 }
+
+/** `1 step`, `2 steps`: counts in messages read as English. */
+export const count = (n: number, noun: string, plural = `${noun}s`): string => `${n} ${n === 1 ? noun : plural}`;

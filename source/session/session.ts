@@ -163,7 +163,7 @@ export class SessionImpl implements Session {
 		if (old) return {point: old, created: false};
 		if (!this.model.isEnabled(from.state, t)) throw new SessionError(this.model.whyNot(from.state, t));
 		const r = this.model.step(from.state, t);
-		const point: Point = {id: this.points.length, parent: from.id, transition: t, depth: from.depth + 1, state: r.state, line: r.line, notes: this.intern(r.notes), violations: r.violations.length ? r.violations : NONE, children: []};
+		const point: Point = {id: this.points.length, parent: from.id, transition: t, depth: from.depth + 1, state: r.state, line: r.line, notes: this.intern(r.notes), violations: r.violations.length ? r.violations : NONE, children: [], progress: r.progress};
 		this.points.push(point);
 		from.children.push(point.id);
 		return {point, created: true};

@@ -23,6 +23,8 @@ export type Point = {
 	/** Free-text note the user attached to this step. */
 	userNote?: string;
 	children: PointId[];
+	/** The step passed a progress label or finished a CPU (a repeat without one is a livelock). */
+	progress?: boolean;
 };
 
 export type Branch = {

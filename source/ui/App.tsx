@@ -34,6 +34,8 @@ export function App({session, services, sets, onQuit, controllerRef, initialMess
 		if (initialMessage) ctl.current.message = {text: initialMessage, kind: 'info'};
 	}
 	const c = ctl.current;
+	// keys are judged against the screen they act on (none act under "terminal too small")
+	c.size = size;
 	if (controllerRef) controllerRef.current = c;
 	useEffect(() => {
 		c.onChange = bump;

@@ -4,17 +4,22 @@
 // derived from it on demand.
 
 import {formatSchedule} from '../lang/schedule.js';
-import {mergeSetList} from '../lang/sets.js';
 import type {Transition} from '../machine/types.js';
-import {mulberry32} from '../explore/prng.js';
 import {irqsOffSince as irqsOffNote} from '../render/blocked.js';
 import {sourceLine, statementText} from '../render/trace.js';
+import {loopStart} from '../render/diagram.js';
+import {count} from '../render/wrap.js';
 import type {Point, PointId, Session} from '../session/types.js';
+import {execLine} from './commandline.js';
+import {continueRandom, existingPath} from './continue.js';
 import {commandFor, type CommandId, type KeyName} from './keymap.js';
-import {STATE_PANES, treeOrder} from './panes.js';
-import {type BranchInfo, changedPaths, irqsOffSince, type MessageKind, type Overlay, type PathEntry, type View} from './view.js';
+import {bodyRows, helpPage, layoutKind, type Size, zoomOrder} from './layout.js';
+import {treeOrder} from './panes.js';
+import {otherStateLines, STATE_PANES} from './statepanes.js';
+import {blockedReasons, type BranchInfo, changedPaths, cursorEffects, irqsOffSince, lastSteps, type MessageKind, type Overlay, type PathEntry, type View, type Zoom} from './view.js';
 
-export type SearchResult = {schedule: Transition[]; summary: string} | {schedule: null; summary: string};
+/** What a search found: a schedule from the point searched (a livelock's loop is its last `loop` steps). */
+export type SearchResult = {schedule: Transition[]; summary: string; loop?: number} | {schedule: null; summary: string};
 
 /** What the App can do beyond the session; absent ones say so when used. */
 export type Services = {
@@ -49,13 +54,31 @@ export class Controller {
 	statePane = 0;
 	sets: Record<string, string>;
 	busy = false;
+	/** The pane shown at full size (`z`), or none. */
+	zoom: Zoom | null = null;
+	/** First line of the help shown. */
+	helpScroll = 0;
+	/** The terminal's size (the App keeps it current): under the minimum no key but quit acts. */
+	size: Size | null = null;
+	/** Keys pressed under the "terminal too small" screen (it says they did nothing). */
+	ignoredKeys = 0;
+	/** Every param set opened by :set, each with its own tree (the current one among them). */
+	roots: {sets: Record<string, string>; session: Session}[] = [];
+	/** Livelock loops found on branches (by name): steps [from, to] repeat for ever. */
+	private loopsBySession = new WeakMap<Session, Map<string, {from: number; to: number}>>();
+	private get loops(): Map<string, {from: number; to: number}> {
+		let m = this.loopsBySession.get(this.session);
+		if (!m) this.loopsBySession.set(this.session, (m = new Map()));
+		return m;
+	}
 	/** Where quitting saved the session; null: quit without saving (:quit!); undefined: not quit yet. */
 	savedOnQuit: string | null | undefined = undefined;
 	/** The running search (Esc cancels it). */
 	private searching: AbortController | null = null;
 	private pathKey = '';
 	private pathCache: Point[] = [];
-	private notesVersion = 0;
+	/** Bumped when a note changes (the path cache keys on it). */
+	notesVersion = 0;
 	private violationsOf: Point[] | null = null;
 	private pathViolations: View['violations'] = [];
 
@@ -68,9 +91,18 @@ export class Controller {
 	) {
 		this.session = session;
 		this.sets = {...sets};
+		this.opened = {session, version: session.version, breakpoints: JSON.stringify(session.breakpoints)};
 	}
 
-	private say(text: string, kind: MessageKind = 'info'): void {
+	private readonly opened: {session: Session; version: number; breakpoints: string};
+
+	/** Anything to save since the session was opened (a step, a cursor move, a note, a breakpoint, :set)? */
+	changed(): boolean {
+		const o = this.opened;
+		return this.session !== o.session || this.session.version !== o.version || JSON.stringify(this.session.breakpoints) !== o.breakpoints;
+	}
+
+	say(text: string, kind: MessageKind = 'info'): void {
 		this.message = {text, kind};
 	}
 
@@ -89,6 +121,13 @@ export class Controller {
 
 	key(name: KeyName): KeyResult {
 		if (name === 'ctrl+c') return this.quit();
+		// the "terminal too small" screen shows nothing to act on: only q (which it names) works
+		if (this.size && layoutKind(this.size) === 'too-small') {
+			if (name === 'q') return this.quit();
+			this.ignoredKeys++;
+			return null;
+		}
+		this.ignoredKeys = 0;
 		if (this.busy && this.searching && name === 'escape') {
 			this.searching.abort();
 			this.say('cancelling the search…', 'warn');
@@ -105,17 +144,33 @@ export class Controller {
 			return null;
 		}
 		if (this.overlay === 'tree') return this.treeKey(name);
-		if (this.overlay !== 'none') {
-			if (name === 'escape' || name === 'q' || name === '?' || name === 'enter') this.overlay = 'none';
-			return null;
-		}
+		if (this.overlay === 'help') return this.helpKey(name);
 		if (name === 'escape') {
-			this.message = null;
+			if (this.zoom) {
+				this.zoom = null;
+				this.say('zoom off');
+			} else this.message = null;
 			return null;
 		}
 		const cmd = commandFor(name);
 		if (!cmd) return null;
 		return this.command(cmd, name);
+	}
+
+	/** Keys while the help is open: it scrolls (↑↓ k j, PgUp PgDn, Home End); Esc ? q Enter close it. */
+	private helpKey(name: KeyName): KeyResult {
+		if (name === 'escape' || name === 'q' || name === '?' || name === 'enter') {
+			this.overlay = 'none';
+			return null;
+		}
+		const size = this.size ?? {columns: 100, rows: 30};
+		// the same page the layout draws: its last line can be reached, no further
+		const body = bodyRows(this.view(), size);
+		const page = Math.max(1, body - 3);
+		const {max} = helpPage(size.columns, body, 0);
+		const delta = {up: -1, k: -1, down: 1, j: 1, pageup: -page, pagedown: page, ' ': page, home: -Infinity, end: Infinity}[name];
+		if (delta !== undefined) this.helpScroll = Math.max(0, Math.min(max, this.helpScroll + delta));
+		return null;
 	}
 
 	/** Keys while the branch tree is open: a cursor (↑↓ k j), Enter switches, Esc / t / q close. */
@@ -193,11 +248,22 @@ export class Controller {
 				break; // only in the tree (Esc is handled before the table)
 			case 'statePane':
 				this.statePane = (this.statePane + 1) % STATE_PANES.length;
+				// the generic section only when there is something in it
+				if (STATE_PANES[this.statePane] === 'other' && !otherStateLines(s.cursor.state, new Set()).length) this.statePane = 0;
 				this.say(`state pane: ${STATE_PANES[this.statePane]} (Tab cycles; in the compact layout)`);
 				break;
 			case 'help':
 				this.overlay = 'help';
+				this.helpScroll = 0;
 				break;
+			case 'zoom': {
+				const order = zoomOrder(s.model.cpuCount);
+				const i = this.zoom ? order.findIndex(z => JSON.stringify(z) === JSON.stringify(this.zoom)) : -1;
+				this.zoom = i + 1 < order.length ? order[i + 1]! : null;
+				const z = this.zoom;
+				this.say(z ? `zoomed: ${z.kind === 'cpu' ? `CPU${z.cpu}` : z.kind} (z: next pane, Esc: back)` : 'zoom off');
+				break;
+			}
 			case 'search':
 				void this.search();
 				break;
@@ -231,12 +297,13 @@ export class Controller {
 	 * prints it). When no save is possible the quit is refused, with the
 	 * reason and the ways out: a session is never lost without being asked.
 	 */
-	private quit(save = true): KeyResult {
+	quit(save = true): KeyResult {
 		if (!save) {
 			this.savedOnQuit = null;
 			return 'quit';
 		}
-		if (!this.services.autosave) return 'quit';
+		// an open that changed nothing leaves nothing behind (run.tsx says so)
+		if (!this.services.autosave || !this.changed()) return 'quit';
 		try {
 			this.savedOnQuit = this.services.autosave(this.session);
 			return 'quit';
@@ -261,7 +328,7 @@ export class Controller {
 
 	// ------------------------------------------------------------ actions
 
-	private attempt(f: () => void): void {
+	attempt(f: () => void): void {
 		try {
 			f();
 		} catch (err) {
@@ -269,7 +336,7 @@ export class Controller {
 		}
 	}
 
-	private describe(p: Point): string {
+	describe(p: Point): string {
 		const t = p.transition;
 		if (!t) return 'initial state';
 		if (t.irq) return `CPU${t.cpu} took its interrupt`;
@@ -344,7 +411,7 @@ export class Controller {
 		this.toggleBreak(line, cpu);
 	}
 
-	private listBreaks(): void {
+	listBreaks(): void {
 		const bs = this.session.breakpoints;
 		if (!bs.length) {
 			this.say('no breakpoints (:break N sets one, b on the current line)');
@@ -353,7 +420,7 @@ export class Controller {
 		this.say(`breakpoints: ${bs.map(b => (b.kind === 'line' ? `${b.cpu === null ? '' : `${b.cpu}:`}${b.line}` : b.text)).join(', ')}  (:clear N removes)`);
 	}
 
-	private clearBreak(line: number): void {
+	clearBreak(line: number): void {
 		const s = this.session;
 		const before = s.breakpoints.length;
 		for (let i = s.breakpoints.length - 1; i >= 0; i--) {
@@ -367,42 +434,11 @@ export class Controller {
 	continueRandom(): void {
 		const s = this.session;
 		const seed = this.seed++;
-		const next = mulberry32(seed);
 		const before = s.branches.length;
-		let steps = 0;
-		let stop = 'end: no CPU can move';
-		let kind: MessageKind = 'info';
-		while (steps < CONTINUE_LIMIT) {
-			const en = s.model.enabled(s.cursor.state);
-			if (en.length === 0) {
-				const stuck = s.cursor.state.cpus.some(c => c.pc >= 0);
-				stop = stuck ? 'end: every unfinished CPU is blocked' : 'end: every CPU finished';
-				break;
-			}
-			const t = en[Math.floor(next() * en.length)]!;
-			const r = s.step(t);
-			if (!r.ok) {
-				stop = r.reason;
-				kind = 'warn';
-				break;
-			}
-			steps++;
-			const p = r.point;
-			if (p.violations.length) {
-				stop = `violation ${p.violations[0]!.kind} (${p.violations[0]!.check}) at step ${p.depth}`;
-				kind = 'error';
-				break;
-			}
-			const bp = s.breakpoints.find(b => (b.kind === 'line' ? (b.cpu === null || b.cpu === t.cpu) && p.state.cpus[t.cpu]!.pc >= 0 && s.model.lineOf(p.state, t.cpu) === b.line : safeTest(b.test, p)));
-			if (bp) {
-				stop = bp.kind === 'line' ? `breakpoint at line ${bp.line} (CPU${t.cpu})` : `breakpoint: ${bp.text}`;
-				kind = 'ok';
-				break;
-			}
-		}
-		if (steps >= CONTINUE_LIMIT) stop = `stopped after ${CONTINUE_LIMIT} steps`;
+		const r = continueRandom(s, seed, CONTINUE_LIMIT);
+		if (r.loop) this.loops.set(s.branch.name, r.loop);
 		const fork = s.branches.length > before ? `, new branch ${s.branch.name}` : '';
-		this.say(`continue (seed ${seed}): ${steps} steps${fork}; ${stop}`, kind);
+		this.say(`continue (seed ${seed}): ${count(r.steps, 'step')}${fork}; ${r.stop}`, r.kind);
 	}
 
 	save(path?: string, force = false): void {
@@ -435,12 +471,24 @@ export class Controller {
 				this.say(`searching from step ${s.point(from).depth}: ${text}  (Esc cancels)`);
 				this.onChange();
 			}, this.searching.signal);
+			const existing = r.schedule ? existingPath(s, from, r.schedule) : null;
 			if (!r.schedule) this.say(r.summary, 'warn');
 			else if (r.schedule.length === 0) this.say(`${r.summary}: the violation is already here`, 'warn');
-			else {
-				const b = s.addSchedule(r.schedule, {from});
+			else if (existing !== null && r.loop === undefined) {
+				// the tree already holds it: go there rather than add an equal branch
+				s.gotoPoint(existing);
+				this.say(`${r.summary}: already on branch ${s.branch.name} (step ${s.cursor.depth}); the cursor is there`, 'error');
+			} else {
+				const b = existing !== null ? s.branchOf(existing) : s.addSchedule(r.schedule, {from});
+				if (existing !== null) s.gotoPoint(existing);
 				const sched = formatSchedule(r.schedule);
-				this.say(`${r.summary} → branch ${b.name}: ${sched.length > 40 ? sched.slice(0, 39) + '…' : sched}`, 'error');
+				const at = s.point(from).depth;
+				if (r.loop !== undefined) {
+					const loop = {from: at + r.schedule.length - r.loop + 1, to: at + r.schedule.length};
+					this.loops.set(b.name, loop);
+					this.markLoop(loop);
+					this.say(`${r.summary} → branch ${b.name}: steps ${loop.from}-${loop.to} loop for ever (↻); schedule ${sched.length > 40 ? sched.slice(0, 39) + '…' : sched}`, 'error');
+				} else this.say(`${r.summary} → branch ${b.name}: ${sched.length > 40 ? sched.slice(0, 39) + '…' : sched}`, 'error');
 			}
 		} catch (err) {
 			this.say(`search failed: ${err instanceof Error ? err.message : String(err)}`, 'error');
@@ -451,118 +499,28 @@ export class Controller {
 		}
 	}
 
-	/** A `:` command line. */
-	exec(line: string): KeyResult | void {
-		const [word = '', ...restWords] = line.split(/\s+/);
-		const rest = line.slice(word.length).trim();
+	/**
+	 * A note where a livelock's loop starts (kept in recordings; the exports
+	 * mark the loop from it), on the step before the loop as `explore --record`
+	 * puts it; the cursor ends at the loop's end.
+	 */
+	private markLoop(loop: {from: number; to: number}): void {
 		const s = this.session;
-		switch (word) {
-			case 'goto':
-			case 'g': {
-				const n = Number(rest);
-				if (!/^\d+$/.test(rest)) this.say(`:goto needs a step number (0-${s.branch.head === s.cursor.id ? s.cursor.depth : s.point(s.branch.head).depth})`, 'warn');
-				else if (s.goto(n)) this.say(`step ${n}: ${this.describe(s.cursor)}`);
-				else this.say(`:goto ${n}: branch ${s.branch.name} has steps 0-${s.point(s.branch.head).depth}`, 'warn');
-				break;
-			}
-			case 'break':
-			case 'b': {
-				if (!rest) {
-					this.listBreaks();
-					break;
-				}
-				const del = /^-(\d+)$/.exec(rest);
-				if (del) {
-					this.clearBreak(Number(del[1]));
-					break;
-				}
-				const m = /^(?:(\d+):)?(\d+)$/.exec(rest);
-				if (!m) this.say(':break needs a line number (or cpu:line); :break lists, :clear N removes', 'warn');
-				else this.breakAt(Number(m[2]), m[1] === undefined ? null : Number(m[1]));
-				break;
-			}
-			case 'clear': {
-				if (!rest) {
-					const n = s.breakpoints.length;
-					s.breakpoints.splice(0);
-					this.say(n ? `${n} breakpoint${n === 1 ? '' : 's'} removed` : 'no breakpoints to remove', n ? 'ok' : 'info');
-				} else if (/^\d+$/.test(rest)) this.clearBreak(Number(rest));
-				else this.say(':clear N removes the breakpoint on line N (:clear alone removes all)', 'warn');
-				break;
-			}
-			case 'note':
-				this.attempt(() => {
-					s.setNote(rest);
-					this.notesVersion++;
-					this.say(rest ? `note on step ${s.cursor.depth}: ${rest}` : `note removed from step ${s.cursor.depth}`);
-				});
-				break;
-			case 'save':
-			case 'w':
-			case 'save!':
-			case 'w!':
-				if (word.endsWith('!') && !rest) this.say(`:${word} needs a file name (:${word} FILE overwrites FILE)`, 'warn');
-				else this.save(rest || undefined, word.endsWith('!'));
-				break;
-			case 'swap': {
-				const r = s.swapWithPrevious();
-				if (r.ok) this.say(`swapped steps ${r.point.depth - 1} and ${r.point.depth}${r.newBranch ? `  → new branch ${r.newBranch}` : ''}`, 'ok');
-				else this.say(r.reason, 'warn');
-				break;
-			}
-			case 'set': {
-				if (!this.services.reopen) {
-					this.say(':set is not available here', 'warn');
-					break;
-				}
-				let sets: Record<string, string>;
-				try {
-					sets = mergeSetList(this.sets, restWords, ':set');
-				} catch (err) {
-					this.say(err instanceof Error ? err.message : String(err), 'warn');
-					return;
-				}
-				if (!restWords.length) {
-					this.say(`params: ${Object.entries(s.model.program.params).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-					break;
-				}
-				let fresh: Session;
-				try {
-					fresh = this.services.reopen(sets);
-				} catch (err) {
-					// the model layer speaks CLI (--set x=y: ...); here it is :set
-					this.say((err instanceof Error ? err.message : String(err)).replace(/^--set\b/, ':set'), 'error');
-					break;
-				}
-				// the old session's branches and notes are not thrown away: saved first, as on quit
-				let saved = '';
-				if (this.services.autosave) {
-					try {
-						saved = `session saved to ${this.services.autosave(s)}; `;
-					} catch (err) {
-						// restarting would drop the branches: refused, as quitting is
-						this.say(`not restarted: the session could not be saved first (${err instanceof Error ? err.message : String(err)}); :save PATH, then :set again`, 'error');
-						break;
-					}
-				}
-				fresh.breakpoints = [...s.breakpoints];
-				this.session = fresh;
-				this.sets = sets;
-				this.say(`${saved}restarted with ${Object.entries(sets).map(([k, v]) => `${k}=${v}`).join(' ')}`, 'ok');
-				break;
-			}
-			case 'q':
-			case 'quit':
-				return this.quit();
-			case 'q!':
-			case 'quit!':
-				return this.quit(false);
-			case 'help':
-				this.overlay = 'help';
-				break;
-			default:
-				this.say(`unknown command :${word} (try :goto N, :break N, :clear N, :note text, :save [path], :save! path, :swap, :set k=v)`, 'warn');
-		}
+		if (!s.goto(loop.from - 1)) return;
+		if (!s.cursor.userNote?.startsWith('livelock:')) s.setNote(`livelock: from here steps ${loop.from}-${loop.to} repeat for ever without progress`);
+		this.notesVersion++;
+		s.goto(loop.to);
+	}
+
+	/** A recorded livelock branch (explore --record, an earlier e): its loop from the note on the step it starts after. */
+	private loopFromNote(path: Point[]): {from: number; to: number} | null {
+		const at = loopStart(path);
+		return at === undefined || at >= path.length - 1 ? null : {from: at + 1, to: path.length - 1};
+	}
+
+	/** A `:` command line (commandline.ts); `quit` when it quits. */
+	exec(line: string): KeyResult | void {
+		return execLine(this, line);
 	}
 
 	// ------------------------------------------------------------ view
@@ -617,14 +575,14 @@ export class Controller {
 			changed: changedPaths(prev, cur.state),
 			// the cursor is on the branch: path[i] is its ancestor at step i
 			irqsOffSince: irqsOffSince(i => path[i]!.state, cur.depth),
+			effects: cursorEffects(s.model, cur, prev, cur.state),
+			blocked: blockedReasons(s.model, path, cur.depth, cur.state),
+			lastSteps: lastSteps(path, cur.depth, s.model.cpuCount),
+			zoom: this.zoom,
+			ignoredKeys: this.ignoredKeys,
+			helpScroll: this.helpScroll,
+			loop: this.loops.get(s.branch.name) ?? this.loopFromNote(path),
+			roots: this.roots.length > 1 ? this.roots.map(r => ({params: Object.entries(r.sets).map(([k, v]) => `${k}=${v}`).join(' ') || '(the defaults)', branches: r.session.branches.length, current: r.session === s})) : [],
 		};
-	}
-}
-
-function safeTest(test: (m: Point['state']) => boolean, p: Point): boolean {
-	try {
-		return test(p.state);
-	} catch {
-		return false;
 	}
 }

@@ -18,6 +18,7 @@ export type CommandId =
 	| 'treeSelect'
 	| 'close'
 	| 'statePane'
+	| 'zoom'
 	| 'search'
 	| 'continue'
 	| 'breakpoint'
@@ -47,24 +48,25 @@ export const KEYMAP: readonly Binding[] = [
 	{command: 'prevBranch', keys: ['['], label: '[', description: 'previous branch'},
 	{command: 'nextBranch', keys: [']'], label: ']', description: 'next branch', footer: ['[]', 'branch']},
 	{command: 'tree', keys: ['t'], label: 't', description: 'branch tree', footer: ['t', 'tree']},
-	{command: 'treeUp', keys: ['up', 'k'], label: '↑/k', description: 'in the branch tree: move the cursor up'},
-	{command: 'treeDown', keys: ['down', 'j'], label: '↓/j', description: 'in the branch tree: move the cursor down'},
+	{command: 'treeUp', keys: ['up', 'k'], label: '↑/k', description: 'in the branch tree: move the cursor up; in the help: scroll'},
+	{command: 'treeDown', keys: ['down', 'j'], label: '↓/j', description: 'in the branch tree: move the cursor down; in the help: scroll'},
 	{command: 'treeSelect', keys: ['enter'], label: 'Enter', description: 'in the branch tree: switch to the branch under the cursor'},
-	{command: 'close', keys: ['escape'], label: 'Esc', description: 'close the tree or help; cancel a prompt or search'},
-	{command: 'statePane', keys: ['tab'], label: 'Tab', description: 'compact layout: cycle the state pane (all, memmap, dev_pagemap, page tables)'},
-	{command: 'search', keys: ['e'], label: 'e', description: 'search for a violation from here (counterexample opens as a branch)', footer: ['e', 'search']},
-	{command: 'continue', keys: ['c'], label: 'c', description: 'continue with a seeded random scheduler until a violation, breakpoint or the end', footer: ['c', 'cont']},
+	{command: 'close', keys: ['escape'], label: 'Esc', description: 'close the tree, the help or a zoom; cancel a prompt or search'},
+	{command: 'statePane', keys: ['tab'], label: 'Tab', description: 'compact layout: cycle the state pane (all, memmap, dev_pagemap, page tables, other)', footer: ['Tab', 'state']},
+	{command: 'zoom', keys: ['z'], label: 'z', description: 'zoom a pane to the whole screen, nothing cut (z again: the next pane: each CPU, the state, the timeline; Esc closes)', footer: ['z', 'zoom']},
+	{command: 'search', keys: ['e'], label: 'e', description: 'search from here for a violation or a livelock (what it finds opens as a branch; a livelock with its loop marked)', footer: ['e', 'search']},
+	{command: 'continue', keys: ['c'], label: 'c', description: 'continue with a seeded random scheduler until a violation, a breakpoint, the end, or a state repeats without progress (a livelock)', footer: ['c', 'cont']},
 	{command: 'breakpoint', keys: ['b'], label: 'b', description: 'toggle a breakpoint on the line of the last-stepped CPU', footer: ['b', 'break']},
-	{command: 'save', keys: ['s'], label: 's', description: 'save a recording', footer: ['s', 'save']},
-	{command: 'export', keys: ['x'], label: 'x', description: 'export a Markdown report'},
+	{command: 'save', keys: ['s'], label: 's', description: 'save a recording (to .racewalk/; :save path saves elsewhere)', footer: ['s', 'save']},
+	{command: 'export', keys: ['x'], label: 'x', description: 'export a Markdown report (to .racewalk/, as recordings and auto-saves)', footer: ['x', 'export']},
 	{command: 'commandLine', keys: [':'], label: ':', description: 'command line: set k=v, goto N, break N, clear N, note text, save path, save! path, swap', footer: [':', 'cmd']},
 	{command: 'help', keys: ['?'], label: '?', description: 'this help', footer: ['?', 'help']},
-	{command: 'quit', keys: ['q', 'ctrl+c'], label: 'q / ^C', description: 'quit (the session is auto-saved)', footer: ['q', 'quit']},
+	{command: 'quit', keys: ['q', 'ctrl+c'], label: 'q / ^C', description: 'quit (the session is auto-saved into .racewalk/ when something changed)', footer: ['q', 'quit']},
 ];
 
 /** The command-line commands (`:`), for help and completion messages. */
 export const COLON_COMMANDS: readonly {usage: string; description: string}[] = [
-	{usage: 'set k=v', description: 'restart with a param changed (the session is saved first)'},
+	{usage: 'set k=v', description: 'open the scenario with a param changed, as another root (the tree of the old params is kept; :set back returns to it)'},
 	{usage: 'goto N', description: 'put the cursor at step N of the branch'},
 	{usage: 'break N', description: 'toggle a breakpoint on line N (cpu:N for one CPU); :break lists them'},
 	{usage: 'clear N', description: 'remove the breakpoint on line N (:break -N too; :clear alone removes all)'},
@@ -89,6 +91,8 @@ export function keyNames(input: string, key: Partial<Key>): KeyName[] {
 	if (key.escape) return ['escape'];
 	if (key.backspace || key.delete) return ['backspace'];
 	if (key.tab) return ['tab'];
+	if (key.pageUp) return ['pageup'];
+	if (key.pageDown) return ['pagedown'];
 	// Esc typed quickly before a key arrives as meta+key: treat it as both
 	if (key.meta && !key.ctrl && input.length === 1) return ['escape', input];
 	if (key.ctrl || key.meta) return [];

@@ -38,6 +38,8 @@ export async function runTui(session: Session, o: RunOpts): Promise<number> {
 	const saveQuietly = (): Promise<string> =>
 		(saving ??= (async () => {
 			if (c.savedOnQuit) return savedLine(c.savedOnQuit);
+			// an open that changed nothing leaves nothing behind
+			if (!c.changed()) return 'nothing changed: no auto-save';
 			try {
 				const {autosave} = await svc;
 				return savedLine(autosave(c.session, cwd, c.sets));
@@ -104,6 +106,7 @@ export async function runTui(session: Session, o: RunOpts): Promise<number> {
 		const loading = Promise.all([import('./mount.js'), svc]);
 		out.write(ALT_ON);
 		const size = readSize(out);
+		c.size = size;
 		writer.draw(frameText(screenLines(c.view(), size)), size);
 		const [{mountApp}, s] = await loading;
 		services.save = s.saveService(cwd, () => c.sets);

@@ -23,10 +23,11 @@ export function saveTo(session: Session, path: string, sets: Record<string, stri
 	saveRecording(asImpl(session), path, {...(sets ? {set: sets} : {}), force});
 }
 
-/** Save with a default name in the cwd, or to the path given (relative to the cwd, or absolute; not overwriting unless `force`). Returns the absolute path. */
+/** Save with a default name in .racewalk/ (as auto-saves and reports: one place), or to the path given (relative to the cwd, or absolute; not overwriting unless `force`). Returns the absolute path. */
 export function saveService(cwd: string, sets: () => Record<string, string> | undefined): NonNullable<Services['save']> {
 	return (session, path, force = false) => {
-		if (!path) return writeUnique([cwd], `racewalk-${session.model.program.scenario.name}-${stamp()}`, '.json', recordingText(asImpl(session), cwd, {set: sets()}).text);
+		// recordings, reports and auto-saves in one place: .racewalk/ (else the state directory)
+		if (!path) return writeUnique(autosaveDirs(cwd), `racewalk-${session.model.program.scenario.name}-${stamp()}`, '.json', recordingText(asImpl(session), join(cwd, '.racewalk'), {set: sets()}).text);
 		const target = resolve(cwd, path);
 		saveTo(session, target, sets(), force);
 		return target;
@@ -49,15 +50,19 @@ export {prefill} from './prefill.js';
 
 export {createSession};
 
-/** Write the Markdown report of the current branch to the cwd. */
+/** Write the Markdown report of the current branch to .racewalk/. */
 export function exportService(cwd: string, sets: () => Record<string, string> | undefined): NonNullable<Services['exportReport']> {
 	return session => {
 		const text = visible(renderMarkdown({model: session.model, points: session.pathOf(), branch: session.branch.name, set: sets() ?? {}}), {lines: true});
-		return writeUnique([cwd], `racewalk-${session.model.program.scenario.name}-${session.branch.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${stamp()}`, '.md', text);
+		return writeUnique(autosaveDirs(cwd), `racewalk-${session.model.program.scenario.name}-${session.branch.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${stamp()}`, '.md', text);
 	};
 }
 
-/** Breadth-first search from a point for the shortest counterexample, in the background. */
+/**
+ * Breadth-first search from a point for the shortest counterexample, in the
+ * background; when no safety violation is reachable, the liveness search of
+ * `racewalk explore` (hung task, deadlock, livelock) on the same states.
+ */
 export function searchService(opts: {timeoutMs?: number; maxStates?: number} = {}): NonNullable<Services['search']> {
 	return async (session, from, progress, signal) => {
 		const start = session.point(from);
@@ -65,6 +70,7 @@ export function searchService(opts: {timeoutMs?: number; maxStates?: number} = {
 			strategy: 'bfs',
 			from: start.state,
 			stopAtFirst: true,
+			liveness: true,
 			timeoutMs: opts.timeoutMs ?? 20_000,
 			maxStates: opts.maxStates,
 			signal,
@@ -75,7 +81,10 @@ export function searchService(opts: {timeoutMs?: number; maxStates?: number} = {
 		const best = found.find(f => !LIVENESS_KINDS.has(f.kind)) ?? found[0];
 		const stats = `${r.stats.states.toLocaleString('en')} states in ${(r.stats.timeMs / 1000).toFixed(1)} s`;
 		if (!best && r.stoppedBy === 'aborted') return {schedule: null, summary: `search cancelled after ${stats}`};
-		if (!best) return {schedule: null, summary: r.complete ? `no violation reachable from step ${start.depth} (${stats}, complete)` : `nothing found from step ${start.depth} (${stats}, stopped: ${r.stoppedBy ?? 'bound'})`};
-		return {schedule: best.schedule, summary: `found ${best.kind} (${best.violation.check}) in ${best.schedule.length} steps from step ${start.depth} (${stats})`};
+		const complete = r.complete && r.livenessComplete;
+		if (!best) return {schedule: null, summary: complete ? `no violation or livelock reachable from step ${start.depth} (${stats}, complete)` : `nothing found from step ${start.depth} (${stats}, stopped: ${r.stoppedBy ?? 'bound'})`};
+		const lasso = best.kind === 'livelock' ? r.livelocks[0] : undefined;
+		if (lasso) return {schedule: best.schedule, loop: lasso.loop.length, summary: `found livelock (${best.violation.check}): ${lasso.prefix.length} steps, then a loop of ${lasso.loop.length} that repeats for ever, from step ${start.depth} (${stats})`};
+		return {schedule: best.schedule, summary: `found ${best.kind} (${best.violation.check}) in ${best.schedule.length} step${best.schedule.length === 1 ? '' : 's'} from step ${start.depth} (${stats})`};
 	};
 }

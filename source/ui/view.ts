@@ -5,6 +5,7 @@ import type {Model} from '../lang/interpreter.js';
 import type {Machine, Transition, Violation} from '../machine/types.js';
 import {irqsOffSteps} from '../render/blocked.js';
 import {changes} from '../machine/flatten.js';
+import {blockedWithHistory, effectLines, type TraceStep} from '../render/trace.js';
 
 /** One step of the path (a Point satisfies it). */
 export type PathEntry = {
@@ -16,7 +17,15 @@ export type PathEntry = {
 	userNote?: string;
 	/** The state after this step (a Point has it): the timeline shows what the next step ran from it. */
 	state?: Machine;
+	/** What the primitives said during the step (the TLB walk, a refcount reaching zero...). */
+	notes?: string[];
 };
+
+/** A CPU's most recent step at or before the cursor. */
+export type LastStep = {depth: number; line: number | null; irq: boolean; notes: string[]};
+
+/** What `z` shows at full size. */
+export type Zoom = {kind: 'cpu'; cpu: number} | {kind: 'state'} | {kind: 'timeline'};
 
 export type Overlay = 'none' | 'help' | 'tree';
 
@@ -65,7 +74,53 @@ export type View = {
 	changed: Set<string>;
 	/** Per CPU: the step since which its IRQs are off (0 = from the start), null when on. */
 	irqsOffSince?: (number | null)[];
+	/** The cursor step's effect lines, as `racewalk run` prints them under the step. */
+	effects?: string[];
+	/** Per CPU: its most recent step at or before the cursor (null: it has not moved). */
+	lastSteps?: (LastStep | null)[];
+	/** A pane shown at full size (`z`), or none. */
+	zoom?: Zoom | null;
+	/** Keys pressed under the too-small screen (ignored). */
+	ignoredKeys?: number;
+	/** First line of the help shown (the help scrolls). */
+	helpScroll?: number;
+	/** Per CPU, why it cannot move, with the history the state does not hold (a lock: held since which step); null: it can. */
+	blocked?: (string | null)[];
+	/** The param sets opened by :set, each a root with its own tree (empty: only one). */
+	roots?: {params: string; branches: number; current: boolean}[];
+	/** The loop of a livelock on this branch: steps [from, to] repeat for ever. */
+	loop?: {from: number; to: number} | null;
 };
+
+/** Per CPU, its latest step on `path` at or before `cursor`. */
+export function lastSteps(path: readonly PathEntry[], cursor: number, cpus: number): (LastStep | null)[] {
+	const out: (LastStep | null)[] = Array.from({length: cpus}, () => null);
+	let left = cpus;
+	for (let d = Math.min(cursor, path.length - 1); d > 0 && left > 0; d--) {
+		const t = path[d]!.transition;
+		if (!t || out[t.cpu]) continue;
+		out[t.cpu] = {depth: d, line: path[d]!.line, irq: t.irq, notes: path[d]!.notes ?? []};
+		left--;
+	}
+	return out;
+}
+
+/** Per CPU, its blocked reason; a CPU waiting on a lock says since which step the holder has it (render/trace). */
+export function blockedReasons(model: Model, path: readonly PathEntry[], cursor: number, state: Machine): (string | null)[] {
+	let steps: TraceStep[] | null = null;
+	return state.cpus.map(c => {
+		if (c.wait?.kind !== 'lock') return model.blockedReason(state, c.id);
+		// the path's states as trace steps, built only when a CPU waits on a lock
+		steps ??= path.slice(1, cursor + 1).flatMap((p, i) => (p.transition && p.state && path[i]!.state ? [{n: p.depth, transition: p.transition, line: p.line, before: path[i]!.state!, after: p.state, notes: p.notes ?? [], violations: p.violations}] : []));
+		return blockedWithHistory(model, steps, state, c.id);
+	});
+}
+
+/** The effect lines of the step that led to `state` (none at the root). */
+export function cursorEffects(model: Model, entry: PathEntry | undefined, prev: Machine | null, state: Machine): string[] {
+	if (!entry?.transition || !prev) return [];
+	return effectLines(model, {transition: entry.transition, line: entry.line, before: prev, after: state, notes: entry.notes ?? []});
+}
 
 /** Per CPU, the step since which IRQs have been off at `cursor` (one implementation, in the render layer). */
 export const irqsOffSince = irqsOffSteps;
@@ -99,6 +154,9 @@ export function viewOfPath(model: Model, states: Machine[], path: PathEntry[], c
 		overlay: 'none',
 		changed: changedPaths(prev, state),
 		irqsOffSince: irqsOffSince(i => states[i]!, cursor),
+		effects: cursorEffects(model, path[cursor], prev, state),
+		blocked: blockedReasons(model, path, cursor, state),
+		lastSteps: lastSteps(path, cursor, model.cpuCount),
 		...extra,
 	};
 }

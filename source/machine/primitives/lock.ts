@@ -4,9 +4,9 @@
 // and for the _irq forms IRQs, off); its next step takes the lock.
 
 import type {Ctx} from '../context.js';
-import {irqsOff, irqsRestore, type LockMode, mightSleep, preemptAdd, release, take, tryTake} from '../locks.js';
-import type {LockKind, Value, Wait} from '../types.js';
-import {argLock, type ArgSpec, type Primitive, type PrimResult} from './spec.js';
+import {irqsOff, irqsRestore, type LockMode, mightSleep, preemptAdd, queueOn, release, take, tryTake} from '../locks.js';
+import type {LockKind, Value} from '../types.js';
+import {argLock, type ArgSpec, type Primitive} from './spec.js';
 
 type Irq = 'none' | 'disable' | 'save';
 
@@ -36,9 +36,6 @@ function lockName(s: LockSpec, a: Value[]): string {
 
 const fixedLock = (s: LockSpec) => (s.fixed ? {fixedLock: {name: s.fixed, kind: s.kind}} : {});
 
-function waitFor(prim: string, lock: string, mode: LockMode): PrimResult {
-	return {wait: {kind: 'lock', prim, lock, mode} satisfies Wait};
-}
 
 /** spin_lock, mutex_lock, down_read...: take the lock, or wait for it. */
 function acquire(s: LockSpec): Primitive {
@@ -61,7 +58,7 @@ function acquire(s: LockSpec): Primitive {
 			} else {
 				mightSleep(ctx, s.name);
 			}
-			return tryTake(ctx, name, s.kind, s.mode) ? null : waitFor(s.name, name, s.mode);
+			return tryTake(ctx, name, s.kind, s.mode) ? null : queueOn(ctx, s.name, name, s.mode);
 		},
 		resume(ctx, w) {
 			take(ctx, (w as {lock: string}).lock, s.kind, s.mode);

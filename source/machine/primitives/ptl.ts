@@ -5,7 +5,7 @@
 // PMD and retry if it changed). Also the lock queries and preempt_disable.
 
 import {type Ctx, rd, violate} from '../context.js';
-import {available, heldBy, lockKey, lockLabel, preemptAdd, rcuAdd, release, take} from '../locks.js';
+import {available, heldBy, lockKey, lockLabel, preemptAdd, queueOn, rcuAdd, release, take} from '../locks.js';
 import {tableAt} from '../pagetable.js';
 import type {LockValue, PmdValue} from '../types.js';
 import {hex} from '../values.js';
@@ -76,7 +76,7 @@ export const ptlPrimitives: Primitive[] = [
 			const name = ptlName(pmdTableOf(ctx, argOf(p!, 'pmd', 'pmd_lock'), 'pmd_lock'));
 			preemptAdd(ctx, 1);
 			rd(ctx, lockKey(name));
-			if (!available(ctx.m, name, 'excl')) return {wait: {kind: 'lock', prim: 'pmd_lock', lock: name, mode: 'excl'}};
+			if (!available(ctx.m, name, 'excl')) return queueOn(ctx, 'pmd_lock', name, 'excl');
 			take(ctx, name, 'spinlock', 'excl');
 			return lockValue(name);
 		},
@@ -196,7 +196,7 @@ function lockStep(ctx: Ctx, table: number, va?: number): PrimResult {
 	if (ctx.m.pt.tables[table]?.freed) {
 		violate(ctx, 'freed-table-read', 'S6', `spin_lock on the PTE lock of page-table page T${table}, which was freed (the lock lives in its ptdesc)`, [`table T${table}`]);
 	}
-	if (!available(ctx.m, name, 'excl')) return {wait: {kind: 'lock', prim: PTL, lock: name, mode: 'excl', data: [table, va ?? -1]}};
+	if (!available(ctx.m, name, 'excl')) return queueOn(ctx, PTL, name, 'excl', [table, va ?? -1]);
 	take(ctx, name, 'spinlock', 'excl');
 	return va === undefined ? lockValue(name) : recheck(ctx, table, va);
 }

@@ -1,0 +1,84 @@
+// npm run build: the CLI as one bundled file, dist/cli.js (esbuild), so that
+// `racewalk` starts by reading one file instead of resolving ~700 ES modules
+// (Ink, React, yoga and ours). `--if-stale` (prepare, prestart, pretest)
+// rebuilds only when the sources changed since the last build: a hash of
+// source/, the lockfile and this script is kept beside the bundle.
+// Plain JavaScript on purpose: it runs at `npm install`, before anything else.
+
+import {createHash} from 'node:crypto';
+import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
+import {dirname, join, relative} from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+// RACEWALK_BUILD_DIR: build elsewhere (the build's own test), never over a dist/ in use
+const DIST = process.env.RACEWALK_BUILD_DIR ?? join(ROOT, 'dist');
+const OUT = join(DIST, 'cli.js');
+const STAMP = join(DIST, '.build-hash');
+
+function files(dir) {
+	return readdirSync(dir, {withFileTypes: true})
+		.flatMap(e => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]))
+		.sort();
+}
+
+/** What the bundle is made of; any change rebuilds it. */
+function sourceHash() {
+	const h = createHash('sha256');
+	const inputs = [...files(join(ROOT, 'source')), join(ROOT, 'package-lock.json'), join(ROOT, 'package.json'), fileURLToPath(import.meta.url), join(ROOT, 'scripts', 'build', 'devtools-stub.js')];
+	for (const f of inputs) {
+		if (!existsSync(f)) continue;
+		h.update(relative(ROOT, f)).update('\0').update(readFileSync(f)).update('\0');
+	}
+	return h.digest('hex');
+}
+
+const ifStale = process.argv.includes('--if-stale');
+const hash = sourceHash();
+if (ifStale && existsSync(OUT) && existsSync(STAMP) && readFileSync(STAMP, 'utf8') === hash) process.exit(0);
+
+let esbuild;
+try {
+	esbuild = await import('esbuild');
+} catch {
+	process.stderr.write('racewalk build: esbuild is not installed (run npm install)\n');
+	process.exit(1);
+}
+
+const t0 = Date.now();
+let result;
+try {
+	result = await esbuild.build({
+		entryPoints: [join(ROOT, 'source', 'cli.tsx')],
+		outfile: OUT,
+		bundle: true,
+		platform: 'node',
+		format: 'esm',
+		target: 'node20',
+		// React's production build: the development one is several times slower
+		// (and would double the bundle)
+		define: {'process.env.NODE_ENV': '"production"'},
+		// Ink imports react-devtools-core only under DEV=true; never in racewalk
+		alias: {'react-devtools-core': join(ROOT, 'scripts', 'build', 'devtools-stub.js')},
+		// bundled CommonJS code (yoga, signal-exit...) calls require
+		banner: {js: "import {createRequire as __racewalkRequire} from 'node:module'; const require = __racewalkRequire(import.meta.url);"},
+		minifyWhitespace: true,
+		minifySyntax: true,
+		legalComments: 'none',
+		logLevel: 'warning',
+		write: false,
+	});
+} catch {
+	// esbuild has printed the errors
+	process.exit(1);
+}
+mkdirSync(DIST, {recursive: true});
+// the per-module tree of an older (tsc) build is not part of the package any more
+for (const e of readdirSync(DIST)) if (e !== 'cli.js' && !e.endsWith('.tmp')) rmSync(join(DIST, e), {recursive: true, force: true});
+// renamed into place: a racewalk (or a test) running meanwhile reads the old file or the new one, whole
+const tmp = `${OUT}.${process.pid}.tmp`;
+writeFileSync(tmp, result.outputFiles[0].contents, {mode: 0o755});
+chmodSync(tmp, 0o755);
+renameSync(tmp, OUT);
+writeFileSync(STAMP, hash);
+if (!process.argv.includes('--silent')) process.stderr.write(`racewalk build: ${relative(ROOT, OUT)} in ${Date.now() - t0} ms\n`);

@@ -1,0 +1,133 @@
+// The `:` command line: goto, break/clear, note, save, swap, set (each param
+// set a root of its own, kept with its tree), help. One function over the
+// controller, which owns the state these commands change.
+
+import type {Session} from '../session/types.js';
+import {mergeSetList} from '../lang/sets.js';
+import type {Controller, KeyResult} from './controller.js';
+
+export function execLine(c: Controller, line: string): KeyResult | void {
+	const [word = '', ...restWords] = line.split(/\s+/);
+	const rest = line.slice(word.length).trim();
+	const s = c.session;
+	switch (word) {
+		case 'goto':
+		case 'g': {
+			const n = Number(rest);
+			if (!/^\d+$/.test(rest)) c.say(`:goto needs a step number (0-${s.branch.head === s.cursor.id ? s.cursor.depth : s.point(s.branch.head).depth})`, 'warn');
+			else if (s.goto(n)) c.say(`step ${n}: ${c.describe(s.cursor)}`);
+			else c.say(`:goto ${n}: branch ${s.branch.name} has steps 0-${s.point(s.branch.head).depth}`, 'warn');
+			break;
+		}
+		case 'break':
+		case 'b': {
+			if (!rest) {
+				c.listBreaks();
+				break;
+			}
+			const del = /^-(\d+)$/.exec(rest);
+			if (del) {
+				c.clearBreak(Number(del[1]));
+				break;
+			}
+			const m = /^(?:(\d+):)?(\d+)$/.exec(rest);
+			if (!m) c.say(':break needs a line number (or cpu:line); :break lists, :clear N removes', 'warn');
+			else c.breakAt(Number(m[2]), m[1] === undefined ? null : Number(m[1]));
+			break;
+		}
+		case 'clear': {
+			if (!rest) {
+				const n = s.breakpoints.length;
+				s.breakpoints.splice(0);
+				c.say(n ? `${n} breakpoint${n === 1 ? '' : 's'} removed` : 'no breakpoints to remove', n ? 'ok' : 'info');
+			} else if (/^\d+$/.test(rest)) c.clearBreak(Number(rest));
+			else c.say(':clear N removes the breakpoint on line N (:clear alone removes all)', 'warn');
+			break;
+		}
+		case 'note':
+			c.attempt(() => {
+				s.setNote(rest);
+				c.notesVersion++;
+				c.say(rest ? `note on step ${s.cursor.depth}: ${rest}` : `note removed from step ${s.cursor.depth}`);
+			});
+			break;
+		case 'save':
+		case 'w':
+		case 'save!':
+		case 'w!':
+			if (word.endsWith('!') && !rest) c.say(`:${word} needs a file name (:${word} FILE overwrites FILE)`, 'warn');
+			else c.save(rest || undefined, word.endsWith('!'));
+			break;
+		case 'swap': {
+			const r = s.swapWithPrevious();
+			if (r.ok) c.say(`swapped steps ${r.point.depth - 1} and ${r.point.depth}${r.newBranch ? `  → new branch ${r.newBranch}` : ''}`, 'ok');
+			else c.say(r.reason, 'warn');
+			break;
+		}
+		case 'set': {
+			if (!c.services.reopen) {
+				c.say(':set is not available here', 'warn');
+				break;
+			}
+			let sets: Record<string, string>;
+			try {
+				sets = mergeSetList(c.sets, restWords, ':set');
+			} catch (err) {
+				c.say(err instanceof Error ? err.message : String(err), 'warn');
+				return;
+			}
+			if (!restWords.length) {
+				c.say(`params: ${Object.entries(s.model.program.params).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+				break;
+			}
+			let fresh: Session;
+			try {
+				fresh = c.services.reopen(sets);
+			} catch (err) {
+				// the model layer speaks CLI (--set x=y: ...); here it is :set
+				c.say((err instanceof Error ? err.message : String(err)).replace(/^--set\b/, ':set'), 'error');
+				break;
+			}
+			// the old session's branches and notes are not thrown away: saved first, as on quit
+			let saved = '';
+			if (c.services.autosave) {
+				try {
+					saved = `session saved to ${c.services.autosave(s)}; `;
+				} catch (err) {
+					// restarting would lose what was not saved: refused, as quitting is
+					c.say(`not restarted: the session could not be saved first (${err instanceof Error ? err.message : String(err)}); :save PATH, then :set again`, 'error');
+					break;
+				}
+			}
+			// each param set is a root of its own, kept with its tree: :set back to it returns there
+			const paramsOf = (x: Session): string => JSON.stringify(x.model.program.params);
+			if (!c.roots.some(r => r.session === s)) c.roots.push({sets: c.sets, session: s});
+			const known = c.roots.find(r => paramsOf(r.session) === paramsOf(fresh));
+			const old = Object.entries(c.sets).map(([k, v]) => `${k}=${v}`).join(' ') || '(the defaults)';
+			if (known) {
+				c.session = known.session;
+				c.sets = known.sets;
+			} else {
+				fresh.breakpoints = [...s.breakpoints];
+				c.roots.push({sets, session: fresh});
+				c.session = fresh;
+				c.sets = sets;
+			}
+			const now = Object.entries(sets).map(([k, v]) => `${k}=${v}`).join(' ');
+			c.say(`${saved}${known ? `back to the tree of ${now} (branch ${c.session.branch.name}, step ${c.session.cursor.depth})` : `restarted with ${now}`}; the tree of ${old} is kept (:set ${old === '(the defaults)' ? 'k=v' : old} returns to it; t lists the roots)`, 'ok');
+			break;
+		}
+		case 'q':
+		case 'quit':
+			return c.quit();
+		case 'q!':
+		case 'quit!':
+			return c.quit(false);
+		case 'help':
+			c.overlay = 'help';
+			break;
+		default:
+			c.say(`unknown command :${word} (try :goto N, :break N, :clear N, :note text, :save [path], :save! path, :swap, :set k=v)`, 'warn');
+	}
+}
+
