@@ -21,7 +21,7 @@ describe('the command line says what it can', () => {
 	it('a word that is neither a command nor a scenario says so and lists the commands', () => {
 		const r = cli('frobnicate');
 		expect(r.code).toBe(2);
-		expect(r.err).toBe("racewalk: 'frobnicate' is neither a command nor a scenario (commands: list, run, replay, export, tui, explore, check; scenarios: racewalk list)\n");
+		expect(r.err).toBe("racewalk: 'frobnicate' is neither a command nor a scenario (commands: list, run, replay, export, tui, explore, merge, check; scenarios: racewalk list)\n");
 		expect(cli('explor').err).toContain("(did you mean 'explore'?)");
 	});
 

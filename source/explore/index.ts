@@ -90,8 +90,10 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 					at = model.stepShared(at, t, false).state;
 					keys.push(sharedKey(at));
 				}
-				const s = yield* shortestGen(model, new Set([GOAL]), {from: opts.from, maxLen: first.prefix.length, maxStates: opts.maxStates, expandViolations: opts.expandViolations, goalKeys: new Set(keys)}, budget);
-				const better = s.found.get(GOAL);
+				// The start itself may be on the loop (the search only looks at successors).
+				const better = keys.includes(sharedKey(start))
+					? {schedule: []}
+					: (yield* shortestGen(model, new Set([GOAL]), {from: opts.from, maxLen: first.prefix.length, maxStates: opts.maxStates, expandViolations: opts.expandViolations, goalKeys: new Set(keys)}, budget)).found.get(GOAL);
 				if (better) {
 					let end = start;
 					for (const t of better.schedule) end = model.stepShared(end, t, false).state;
