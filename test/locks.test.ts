@@ -6,6 +6,8 @@ import {PRIMITIVES} from '../source/machine/primitives/index.js';
 import {lockPrimitives} from '../source/machine/primitives/lock.js';
 import {ptlPrimitives} from '../source/machine/primitives/ptl.js';
 import {sharedPrimitives} from '../source/machine/primitives/shared.js';
+import {explore} from '../source/explore/index.js';
+import {loadModel} from '../source/lang/load.js';
 import {kinds, miniModel, run} from './helpers/mini.js';
 
 const lockTested = new Set<string>();
@@ -399,5 +401,27 @@ describe('interrupt handlers', () => {
 		const idle = run(model, '0 0 0 1 1 i1 1 1');
 		expect(idle.final.cpus[1]!.pc).toBe(-1);
 		expect(kinds(idle)).toEqual([]);
+	});
+});
+
+describe('found by review: waits and handlers', () => {
+	const load = (f: string) => loadModel(`test/scenarios/${f}.race`);
+	const kindsOf = (f: string, reduce: boolean) => [...explore(load(f), {strategy: 'bfs', reduce}).kinds.keys()].sort();
+	it('a grace period or a flush ack that ends while the waiting CPU runs a handler still completes its wait (no false hung task)', () => {
+		for (const f of ['gp-irq', 'ack-irq']) for (const reduce of [true, false]) expect(kindsOf(f, reduce), `${f} reduce=${reduce}`).toEqual([]);
+	});
+	it('a writer interrupted while queued on an rwsem still turns new readers away', () => {
+		const model = load('rw-irq');
+		const r = run(model, '0 0 1 i1 0');
+		expect(model.blockedReason(r.final, 0)).toBe('sleeps waiting to read sem in down_read, held for read by itself, a writer (CPU1) queued first');
+	});
+	it('a return inside atomic { } in a handler returns from the handler, not from the CPU', () => {
+		const r = run(load('atomic-ret'), '1 i0 0 0 0');
+		expect(kinds(r)).toEqual([]);
+		expect(r.final.globals.x).toBe(3);
+	});
+	it('a handler runs in hardirq context: a sleeping call there is L3', () => {
+		const r = run({header: 'struct mutex m;\nirq tick on cpu 0 { mutex_lock(&m); mutex_unlock(&m); }', cpus: ['x = 1;', 'raise_irq(tick);']}, '1 i0 0');
+		expect(r.violations[0]!.message).toBe('CPU0 calls mutex_lock, which may sleep, with IRQs off, with preemption off (in an irq handler): "BUG: sleeping function called from invalid context"');
 	});
 });

@@ -466,7 +466,7 @@ export class Compiler {
 		const iret = base + body.length;
 		const shift = (to: number): number => (to < 0 ? iret : to + base);
 		for (const i of body) {
-			if (i.kind === 'return') i.kind = 'iret';
+			if (i.kind === 'return') Object.assign(i, {kind: 'iret', local: false});
 			else i.next = shift(i.next);
 			if (i.alt !== undefined) i.alt = shift(i.alt);
 		}

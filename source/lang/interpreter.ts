@@ -6,9 +6,9 @@
 import {produce, setAutoFreeze} from 'immer';
 import {type Ctx, type Footprint, newCtx, violate} from '../machine/context.js';
 import {hashMachine} from '../machine/hash.js';
-import {canTakeInterrupt, takeInterrupt} from '../machine/interrupts.js';
+import {canTakeInterrupt, enterHandler, iret, takeInterrupt} from '../machine/interrupts.js';
 import {Oops, type PrimResult} from '../machine/primitives/index.js';
-import {available, heldBy, holdersInTheWay, irqsOff, irqsRestore, lockLabel, lockWaitReason} from '../machine/locks.js';
+import {available, heldBy, holdersInTheWay, lockLabel, lockWaitReason, spinlocksHeld} from '../machine/locks.js';
 import {finishFlush} from '../machine/primitives/flush.js';
 import type {CpuState, Machine, Transition, Violation, Value, Wait} from '../machine/types.js';
 import {formatValue, truthy} from '../machine/values.js';
@@ -495,14 +495,13 @@ export class Model {
 			takeInterrupt(ctx);
 			return;
 		}
-		const irq = this.program.irqs[first.irq]!;
-		ctx.fp?.writes.add(`ipi:${cpu.id}`);
-		cpu.ipis = cpu.ipis.slice(1);
-		cpu.irqFrames = [...cpu.irqFrames, {pc: cpu.pc, wait: cpu.wait}];
-		cpu.wait = null;
-		irqsOff(ctx, true);
-		cpu.pc = irq.entry;
-		ctx.notes.push(`CPU${cpu.id} takes irq ${first.irq} (raised by CPU${first.from}): its handler runs with IRQs off`);
+		enterHandler(ctx, this.program.irqs[first.irq]!.entry, first);
+	}
+
+	/** A handler's iret (its closing brace, or a return, also inside an atomic block). */
+	private iret(ctx: Ctx, cpu: CpuState): void {
+		const pc = iret(ctx);
+		ctx.notes.push(`irq handler returns: CPU${cpu.id} resumes ${pc < 0 ? 'idle' : `at line ${this.program.cpus[cpu.id]!.instrs[pc]!.line}`}`);
 	}
 
 	/** The next step of a primitive waiting on a lock or between its phases. */
@@ -532,6 +531,7 @@ export class Model {
 			// Phase two of a blocking primitive: the wait is over, the call returns.
 			const w = cpu.wait;
 			cpu.wait = null;
+			ctx.fp?.writes.add(`wait:${cpu.id}`);
 			if (w.kind === 'lock' || w.kind === 'phase') return this.resume(ctx, cpu, instr, w, env);
 			let result: Value = null;
 			if (w.kind === 'acks') {
@@ -570,16 +570,9 @@ export class Model {
 			case 'return':
 				cpu.pc = -1;
 				return true;
-			case 'iret': {
-				// The handler returns: what it interrupted resumes, IRQs back as they were.
-				const frame = cpu.irqFrames[cpu.irqFrames.length - 1]!;
-				cpu.irqFrames = cpu.irqFrames.slice(0, -1);
-				cpu.pc = frame.pc;
-				cpu.wait = frame.wait;
-				irqsRestore(ctx, true);
-				ctx.notes.push(`irq handler returns: CPU${cpu.id} resumes ${frame.pc < 0 ? 'idle' : `at line ${this.program.cpus[cpu.id]!.instrs[frame.pc]!.line}`}`);
+			case 'iret':
+				this.iret(ctx, cpu);
 				return false;
-			}
 			case 'atomic': {
 				let pc = 0;
 				let n = 0;
@@ -588,6 +581,10 @@ export class Model {
 					if (++n > ATOMIC_LIMIT) throw new Oops('atomic block does not terminate');
 					const inner = body[pc]!;
 					if (inner.kind === 'return') {
+						if (cpu.irqFrames.length > 0) {
+							this.iret(ctx, cpu);
+							return false;
+						}
 						cpu.pc = -1;
 						return true;
 					}
@@ -618,7 +615,7 @@ function finishChecks(ctx: Ctx, cpu: CpuState): void {
 		held.length > 0 && `holding ${held.join(', ')}`,
 		cpu.rcuDepth > 0 && 'inside rcu_read_lock',
 		!cpu.irqsOn && 'with IRQs off',
-		cpu.preempt > 0 && held.length === 0 && `with preempt count ${cpu.preempt}`,
+		cpu.preempt > spinlocksHeld(ctx.m, cpu.id) && `with preempt count ${cpu.preempt}`,
 	].filter((x): x is string => Boolean(x));
 	if (left.length === 0) return;
 	violate(ctx, 'lock-held', 'L2', `CPU${cpu.id} finished ${left.join(', ')}: nothing of this may be held on the return to user space`, [`CPU${cpu.id}`, ...held]);

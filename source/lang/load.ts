@@ -48,8 +48,10 @@ export type LoadedSource = {file: string; source: string; ast: Scenario; builtin
 
 /** Read and parse a scenario by built-in name or path. Throws LoadError or Diagnostic. */
 export function loadScenario(nameOrPath: string): LoadedSource {
-	const builtin = join(scenariosDir(), `${nameOrPath}.race`);
-	const isBuiltin = !nameOrPath.includes('/') && !nameOrPath.endsWith('.race') && existsSync(builtin);
+	// A path is never a built-in: it is read even without the package's scenarios/ folder.
+	const asPath = nameOrPath.includes('/') || nameOrPath.endsWith('.race');
+	const builtin = asPath ? '' : join(scenariosDir(), `${nameOrPath}.race`);
+	const isBuiltin = !asPath && existsSync(builtin);
 	const path = isBuiltin ? builtin : resolve(nameOrPath);
 	if (!existsSync(path) && !isBuiltin) {
 		const near = nameOrPath.includes('/') ? '' : suggestion(nameOrPath.replace(/\.race$/, ''), builtinNames());

@@ -77,9 +77,13 @@ export function binaryOp(op: string): (a: Value, b: Value) => Value {
 		case '^':
 			return big((x, y) => x ^ y);
 		case '<<':
-			return big((x, y) => (y > 64n ? x << 64n : x << y));
 		case '>>':
-			return big((x, y) => x >> y);
+			return (a, b) => {
+				const n = asInt(b, op);
+				if (n < 0 || n > 64) throw new Oops(`shift count ${n} out of range (0..64)`);
+				const x = BigInt(asInt(a, op));
+				return exact(op === '<<' ? x << BigInt(n) : x >> BigInt(n), op);
+			};
 	}
 	throw new Error(`unknown operator ${op}`);
 }

@@ -4,6 +4,7 @@
 
 import {allLeaves} from './pagetable.js';
 import {lockLabel} from './locks.js';
+import {lockWaiters} from './waits.js';
 import {gatherText} from './primitives/mmu-gather.js';
 import type {Lock, Machine, Wait} from './types.js';
 import {formatValue, hex} from './values.js';
@@ -74,7 +75,7 @@ function describeWait(w: Wait): string {
 /** `CPU0`, `read: CPU0,CPU2` or `free`, and who waits for it. */
 function describeLock(m: Machine, name: string, l: Lock): string {
 	const held = l.owner !== null ? `CPU${l.owner}` : l.readers.length > 0 ? `read: ${l.readers.map(r => 'CPU' + r).join(',')}` : 'free';
-	const waiters = m.cpus.filter(c => c.wait?.kind === 'lock' && c.wait.lock === name).map(c => 'CPU' + c.id);
+	const waiters = lockWaiters(m, name).map(c => 'CPU' + c);
 	return waiters.length > 0 ? `${held} (waiters: ${waiters.join(',')})` : held;
 }
 

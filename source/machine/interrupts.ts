@@ -4,7 +4,9 @@
 
 import {type Ctx, note, wr} from './context.js';
 import {flushLocal, rangeText} from './primitives/flush.js';
-import type {CpuState} from './types.js';
+import {preemptAdd, setIrqs} from './locks.js';
+import type {CpuState, DeviceIrq} from './types.js';
+import {waitsOf} from './waits.js';
 
 export const canTakeInterrupt = (c: CpuState): boolean => c.irqsOn && c.ipis.length > 0;
 
@@ -29,9 +31,40 @@ export function takeInterrupt(ctx: Ctx): void {
 	} else {
 		note(ctx, `empty IPI from CPU${ipi.from} acked`);
 	}
+	// The sender may be running an interrupt handler of its own: its wait then sits in a frame.
 	const sender = ctx.m.cpus[ipi.from]!;
-	if (sender.wait?.kind === 'acks') {
+	for (const w of waitsOf(sender)) {
+		if (w.kind !== 'acks' || !w.pending.includes(c.id)) continue;
 		wr(ctx, `wait:${sender.id}`);
-		sender.wait.pending = sender.wait.pending.filter(p => p !== c.id);
+		w.pending = w.pending.filter(p => p !== c.id);
 	}
+}
+
+/**
+ * Take a device interrupt: the interrupted context (its pc, its wait, its IRQ
+ * flag) is saved in a frame, and the handler runs in hardirq context: IRQs
+ * off, and a raised preempt count (HARDIRQ_OFFSET), so it may not sleep.
+ */
+export function enterHandler(ctx: Ctx, entry: number, irq: DeviceIrq): void {
+	const c = ctx.m.cpus[ctx.cpu]!;
+	wr(ctx, `ipi:${c.id}`);
+	c.ipis = c.ipis.slice(1);
+	c.irqFrames = [...c.irqFrames, {pc: c.pc, wait: c.wait, irqsOn: c.irqsOn}];
+	c.wait = null;
+	setIrqs(ctx, false);
+	preemptAdd(ctx, 1);
+	c.pc = entry;
+	note(ctx, `CPU${c.id} takes irq ${irq.irq} (raised by CPU${irq.from}): its handler runs with IRQs off`);
+}
+
+/** The handler returns: what it interrupted resumes as it was. Returns the pc resumed. */
+export function iret(ctx: Ctx): number {
+	const c = ctx.m.cpus[ctx.cpu]!;
+	const frame = c.irqFrames[c.irqFrames.length - 1]!;
+	c.irqFrames = c.irqFrames.slice(0, -1);
+	c.pc = frame.pc;
+	c.wait = frame.wait;
+	preemptAdd(ctx, -1);
+	setIrqs(ctx, frame.irqsOn);
+	return frame.pc;
 }

@@ -7,8 +7,10 @@
 // the CPUs, never stored twice.
 
 import {type Ctx, rd, violate, wr} from './context.js';
+import {closeWindow} from './gup-window.js';
 import {readerExit, isReader} from './rcu.js';
 import type {CpuState, Lock, LockKind, Machine, Wait} from './types.js';
+import {queuedWriters} from './waits.js';
 
 export type LockMode = 'excl' | 'read';
 
@@ -36,7 +38,7 @@ export function available(m: Machine, name: string, mode: LockMode): boolean {
 	if (!l) return true;
 	if (l.owner !== null) return false;
 	if (mode === 'excl') return l.readers.length === 0;
-	return !m.cpus.some(c => c.wait?.kind === 'lock' && c.wait.lock === name && c.wait.mode === 'excl');
+	return queuedWriters(m, name).length === 0;
 }
 
 /** The CPUs a CPU waiting for `name` in `mode` waits for: the holders in the way. */
@@ -46,7 +48,7 @@ export function holdersInTheWay(m: Machine, name: string, mode: LockMode): numbe
 	if (l.owner !== null) return [l.owner];
 	if (mode === 'excl') return [...new Set(l.readers)];
 	// A reader queued behind a waiting writer waits for what that writer waits for, and for the writer.
-	return m.cpus.filter(c => c.wait?.kind === 'lock' && c.wait.lock === name && c.wait.mode === 'excl').map(c => c.id);
+	return queuedWriters(m, name);
 }
 
 export function describeHolders(m: Machine, name: string, cpu: number): string {
@@ -54,7 +56,7 @@ export function describeHolders(m: Machine, name: string, cpu: number): string {
 	if (!l) return 'free';
 	const who = (c: number): string => (c === cpu ? 'itself' : `CPU${c}`);
 	if (l.owner !== null) return `held by ${who(l.owner)}`;
-	const writers = m.cpus.filter(c => c.id !== cpu && c.wait?.kind === 'lock' && c.wait.lock === name && c.wait.mode === 'excl').map(c => c.id);
+	const writers = queuedWriters(m, name, cpu);
 	const readers = l.readers.length > 0 ? `held for read by ${[...new Set(l.readers)].map(who).join(', ')}` : 'free';
 	return writers.length > 0 && m.cpus[cpu]?.wait?.kind === 'lock' && (m.cpus[cpu]!.wait as {mode: string}).mode === 'read' ? `${readers}, a writer (${writers.map(who).join(', ')}) queued first` : readers;
 }
@@ -89,17 +91,23 @@ export function rcuAdd(ctx: Ctx, n: number): void {
 	});
 }
 
-export function irqsOff(ctx: Ctx, save: boolean): void {
+/** IRQs on or off: a CPU with IRQs off is an RCU reader; turning them on ends gup-fast's window (G11). */
+export function setIrqs(ctx: Ctx, on: boolean): void {
 	changeReader(ctx, c => {
-		if (save) c.irqSaved.push(c.irqsOn);
-		c.irqsOn = false;
+		c.irqsOn = on;
 	});
+	if (on) closeWindow(ctx);
+}
+
+export function irqsOff(ctx: Ctx, save: boolean): void {
+	const c = ctx.m.cpus[ctx.cpu]!;
+	if (save) c.irqSaved.push(c.irqsOn);
+	setIrqs(ctx, false);
 }
 
 export function irqsRestore(ctx: Ctx, restore: boolean): void {
-	changeReader(ctx, c => {
-		c.irqsOn = restore ? (c.irqSaved.pop() ?? true) : true;
-	});
+	const c = ctx.m.cpus[ctx.cpu]!;
+	setIrqs(ctx, restore ? (c.irqSaved.pop() ?? true) : true);
 }
 
 /**
@@ -176,13 +184,18 @@ export function mightSleep(ctx: Ctx, prim: string): void {
 	if (c.irqsOn && c.preempt === 0 && c.rcuDepth === 0) return;
 	const why = [
 		!c.irqsOn && 'with IRQs off',
-		c.preempt > 0 && `with preemption off (${spinlocksHeld(ctx.m, ctx.cpu) || 'preempt_disable'})`,
+		c.preempt > 0 && `with preemption off (${spinlocksText(ctx.m, ctx.cpu) || (c.irqFrames.length > 0 ? 'in an irq handler' : 'preempt_disable')})`,
 		c.rcuDepth > 0 && 'inside rcu_read_lock',
 	].filter(Boolean).join(', ');
 	violate(ctx, 'sleep-in-atomic', 'L3', `CPU${ctx.cpu} calls ${prim}, which may sleep, ${why}: "BUG: sleeping function called from invalid context"`, [`CPU${ctx.cpu}`]);
 }
 
-function spinlocksHeld(m: Machine, cpu: number): string {
+/** How many spinlocks a CPU holds (each holds a preempt count). */
+export function spinlocksHeld(m: Machine, cpu: number): number {
+	return heldBy(m, cpu).filter(n => m.locks[n]!.kind === 'spinlock').length;
+}
+
+function spinlocksText(m: Machine, cpu: number): string {
 	return heldBy(m, cpu)
 		.filter(n => m.locks[n]!.kind === 'spinlock')
 		.map(n => `holds ${lockLabel(n)}`)

@@ -6,6 +6,7 @@
 
 import {type Ctx, rd, wr, note} from './context.js';
 import type {CpuState, RcuCallback} from './types.js';
+import {waitsOf} from './waits.js';
 import {refPut} from './percpu-ref.js';
 
 export const isReader = (c: CpuState): boolean => !c.irqsOn || c.rcuDepth > 0 || c.preempt > 0;
@@ -35,9 +36,11 @@ export function callRcu(ctx: Ctx, cb: RcuCallback): void {
 export function readerExit(ctx: Ctx, cpu: number): void {
 	wr(ctx, 'rcu');
 	for (const c of ctx.m.cpus) {
-		if (c.wait?.kind === 'gp' && c.wait.readers.includes(cpu)) {
-			wr(ctx, `wait:${c.id}`);
-			c.wait.readers = c.wait.readers.filter(r => r !== cpu);
+		for (const w of waitsOf(c)) {
+			if (w.kind === 'gp' && w.readers.includes(cpu)) {
+				wr(ctx, `wait:${c.id}`);
+				w.readers = w.readers.filter(r => r !== cpu);
+			}
 		}
 	}
 	if (!ctx.m.rcu.some(cb => cb.readers.includes(cpu))) return;

@@ -89,7 +89,7 @@ export type CpuState = {
 	preempt: number;
 	wait: Wait | null;
 	/** The contexts an interrupt handler interrupted, innermost last (where iret returns to). */
-	irqFrames: {pc: number; wait: Wait | null}[];
+	irqFrames: {pc: number; wait: Wait | null; irqsOn: boolean}[];
 	ipis: Ipi[];
 	tlb: Record<string, TlbEntry>;
 	/** Paging-structure cache: 2 MiB region base va -> the PTE page the walker last used for it. */
@@ -179,7 +179,7 @@ export type RcuCallback =
 	| {kind: 'ref-switch-atomic'; pgmap: string; readers: number[]}
 	| {kind: 'free-table'; table: number; readers: number[]};
 
-/** A lock object (KERNEL.md §6.A1). Waiters are not stored: a CPU waits on a lock when its next statement is an acquire that cannot proceed, so they are a function of the pcs (Model.lockWaiters). */
+/** A lock object (KERNEL.md §6.A1). Its waiters are the CPUs whose wait (CpuState.wait, or one saved in an irq frame) names it: stored once, on the CPU. */
 export type LockKind = 'spinlock' | 'mutex' | 'rwsem';
 export type Lock = {
 	kind: LockKind;

@@ -110,15 +110,23 @@ export function finishFlush(ctx: Ctx, w: Extract<Wait, {kind: 'acks'}>): Value {
 	return w.result ?? null;
 }
 
+/** The CPUs in mm_cpumask that are not lazy: who runs the mm's user code now. Reads what it skips too. */
+export function runningCpus(ctx: Ctx): number[] {
+	rd(ctx, 'mm_cpumask');
+	return ctx.m.mmCpumask.filter(id => {
+		rd(ctx, `lazy:${id}`);
+		return !ctx.m.cpus[id]!.lazy;
+	});
+}
+
 /**
  * S5: when a flush returns, no non-lazy CPU running the mm may still cache a
  * zapped va in the range that flush covered. (A va outside it is not this
  * flush's business: S10 at the syscall's return asks whether anyone flushed it.)
  */
 export function checkTlbCoherence(ctx: Ctx, range: VaRange | null, prim = 'flush_tlb_mm_range'): void {
-	for (const id of ctx.m.mmCpumask) {
+	for (const id of runningCpus(ctx)) {
 		const c = ctx.m.cpus[id]!;
-		if (c.lazy) continue;
 		rd(ctx, `tlb:${id}`);
 		for (const key of Object.keys(c.tlb)) {
 			const va = Number(key);

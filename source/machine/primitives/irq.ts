@@ -3,20 +3,10 @@
 // reader, which is all gup-fast relies on (mm/gup.c: "disabling interrupts
 // ... blocks the TLB flush IPIs / RCU grace periods").
 
-import {type Ctx, wr} from '../context.js';
-import {closeWindow} from '../gup-window.js';
-import {mightSleep} from '../locks.js';
+import {wr} from '../context.js';
+import {mightSleep, setIrqs} from '../locks.js';
 import {currentReaders, isReader, readerExit} from '../rcu.js';
 import {Oops, type Primitive} from './spec.js';
-
-function setIrqs(ctx: Ctx, on: boolean): void {
-	const c = ctx.m.cpus[ctx.cpu]!;
-	wr(ctx, `irq:${ctx.cpu}`);
-	const wasReader = isReader(c);
-	c.irqsOn = on;
-	if (on) closeWindow(ctx);
-	if (wasReader && !isReader(c)) readerExit(ctx, ctx.cpu);
-}
 
 export const irqPrimitives: Primitive[] = [
 	{

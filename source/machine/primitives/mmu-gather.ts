@@ -155,13 +155,17 @@ export const mmuGatherPrimitives: Primitive[] = [
 	},
 	{
 		name: 'pte_free_tlb',
-		kernel: 'include/asm-generic/tlb.h:pte_free_tlb (tlb->freed_tables = 1; __pte_free_tlb)',
-		effect: 'marks the gather freed_tables (its flush then reaches lazy CPUs and, on arm64, the walk caches) and hands the page-table page to it (tlb_remove_table)',
-		args: [{name: 'table', kind: 'any'}],
+		kernel: 'include/asm-generic/tlb.h:pte_free_tlb (tlb_flush_pmd_range(tlb, address, PAGE_SIZE); tlb->freed_tables = 1; __pte_free_tlb)',
+		effect: 'widens the gather\'s range by the page at address (when given), marks it freed_tables (its flush then reaches lazy CPUs and, on arm64, the walk caches) and hands the page-table page to it (tlb_remove_table)',
+		args: [{name: 'table', kind: 'any'}, {name: 'address', kind: 'int', optional: true}],
 		returns: 'void',
-		run(ctx, [t]) {
+		run(ctx, [t, a]) {
 			const id = tableArg(t!, 'pte_free_tlb');
 			const g = gatherOf(ctx, 'pte_free_tlb');
+			if (a !== undefined) {
+				const va = argInt(a, 'pte_free_tlb', 'an address');
+				adjustRange(g, va, va + 4096);
+			}
 			g.freedTables = true;
 			if (ctx.m.settings.tableFree === 'none') freeTableNow(ctx, id, 'TABLE_FREE=none: at once, before the flush');
 			else g.tables.push(id);

@@ -11,7 +11,7 @@ import {index, isLeaf, pmdBase, tablePath} from '../pagetable.js';
 import type {LeafEntry, PmdValue, PteValue, Value} from '../types.js';
 import {hex} from '../values.js';
 import {startFlush} from './flush.js';
-import {gatherOf} from './mmu-gather.js';
+import {adjustRange, gatherOf} from './mmu-gather.js';
 import {readEntry, writeEntry} from './pgtable.js';
 import {argBool, argInt, argOf, Oops, pageName, type Primitive} from './spec.js';
 import {freeTableNow, tableArg} from './table-free.js';
@@ -347,8 +347,8 @@ export const pgtableLifePrimitives: Primitive[] = [
 			const old = pmdGetAndClear(ctx, va, 'free_pte_range');
 			if (!old.present || old.leaf) throw new Oops(`free_pte_range: no PTE page under va ${hex(va)}`);
 			g.freedTables = true;
-			const base = pmdBase(va);
-			g.range = g.range === null ? [base, base + 0x200000] : [Math.min(g.range[0], base), Math.max(g.range[1], base + 0x200000)];
+			// pte_free_tlb: tlb_flush_pmd_range(tlb, addr, PAGE_SIZE).
+			adjustRange(g, va, va + 4096);
 			if (ctx.m.settings.tableFree === 'none') {
 				freeTableNow(ctx, old.table, `unhooked from va ${hex(va)}, TABLE_FREE=none: at once`);
 			} else {

@@ -99,7 +99,9 @@ export const ptlPrimitives: Primitive[] = [
 			const va = argInt(v!, PTL, 'a va');
 			rd(ctx, 'settings');
 			if (ctx.m.settings.pteMap === 'v6_4') {
-				const table = pteTableOf(pmd, PTL);
+				// pte_lockptr(mm, pmd) dereferences *pmd now, not the value the caller read.
+				const now = currentPmd(ctx, va, PTL);
+				const table = pteTableOf({...pmd, ...now}, PTL);
 				readEntry(ctx, table, 1, va, PTL);
 				return lockStep(ctx, table);
 			}

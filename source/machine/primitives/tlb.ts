@@ -8,7 +8,7 @@ import {type Ctx, note, rd, violate, wr} from '../context.js';
 import {findLeaf, index, isLeaf, pmdBase} from '../pagetable.js';
 import type {PteValue} from '../types.js';
 import {hex} from '../values.js';
-import {startFlush} from './flush.js';
+import {startFlush, runningCpus} from './flush.js';
 import {leafValue, noneValue, walk} from './pgtable.js';
 import {checkRamAccess} from './ram.js';
 import {argBool, argInt, Oops, type Primitive} from './spec.js';
@@ -69,9 +69,8 @@ function touchMemory(ctx: Ctx, pfn: number, gen: number | undefined, how: string
  */
 function checkZapReturn(ctx: Ctx, start: number, end: number): void {
 	rd(ctx, 'pt');
-	for (const id of ctx.m.mmCpumask) {
+	for (const id of runningCpus(ctx)) {
 		const c = ctx.m.cpus[id]!;
-		if (c.lazy) continue;
 		rd(ctx, `tlb:${id}`);
 		for (const [key, e] of Object.entries(c.tlb)) {
 			const va = Number(key);
