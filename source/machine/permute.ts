@@ -47,6 +47,7 @@ export const SHAPE: Readonly<Record<string, FieldClass>> = {
 	'cpus[].irqFrames': 'list',
 	'cpus[].irqFrames[]': 'object',
 	'cpus[].irqFrames[].pc': 'data',
+	'cpus[].irqFrames[].irqsOn': 'data',
 	'cpus[].irqFrames[].wait': 'object',
 	'cpus[].irqFrames[].wait.kind': 'data',
 	'cpus[].irqFrames[].wait.prim': 'data',
