@@ -425,3 +425,14 @@ describe('found by review: waits and handlers', () => {
 		expect(r.violations[0]!.message).toBe('CPU0 calls mutex_lock, which may sleep, with IRQs off, with preemption off (in an irq handler): "BUG: sleeping function called from invalid context"');
 	});
 });
+
+it('the PTE lock stands for the table it locks: set_pte_at(va, pte, ptl) writes there, also once the table is detached (v6_5_no_recheck)', () => {
+	const machine = 'pte_offset_map(v6_5_no_recheck); table_free(rcu); pgmap(pmem0, fsdax, PFN, 2); map(VA, PFN, write); mm_cpumask(0, 1);';
+	const model = miniModel({machine, cpus: ['pmd = pmdp_get_lockless(VA); pte = ptep_get(VA); ptl = pte_offset_map_lock(pmd, VA); set_pte_at(VA, pte, ptl); pte_unmap_unlock(ptl);', 'ptep_get_and_clear(VA); free_pgtables(VA);']});
+	// CPU0 reads the PMD, CPU1 zaps and unhooks the table, CPU0 locks it without the re-check and writes the PTE into the detached table: the write is lost.
+	const r = run(model, '0 0 0 1 1 0 0');
+	expect(kinds(r)).toEqual([]);
+	expect(r.flat.get('pte[0x7f000000]')).toBeUndefined();
+	const t = Number(/T(\d+)$/.exec((r.final.cpus[0]!.locals.ptl as {name: string}).name)![1]);
+	expect(Object.keys(r.final.pt.tables[t]!.entries)).toHaveLength(1); // the PTE went into the detached table
+});

@@ -90,7 +90,7 @@ export const ptlPrimitives: Primitive[] = [
 		name: PTL,
 		kernel: 'include/linux/mm.h:pte_offset_map_lock (v6.4); mm/pgtable-generic.c:__pte_offset_map_lock (v6.5+)',
 		effect:
-			'takes the PTE lock of the table the PMD points to and returns it. pte_offset_map(v6_4): one step, never fails. v6_5: step 1 rcu_read_lock and read the PMD (none or huge: rcu_read_unlock, return NULL); step 2 spin_lock; if the PMD no longer points to that table (pmd_same fails) unlock and retry from step 1. v6_5_no_recheck: the same without the re-check (a mutation)',
+			'takes the PTE lock of the table the PMD points to and returns it. pte_offset_map(v6_4): one step, never fails. v6_5: step 1 rcu_read_lock and read the PMD (none or huge: rcu_read_unlock, return NULL); step 2 spin_lock; if the PMD no longer points to that table (pmd_same fails) unlock and retry from step 1. v6_5_no_recheck: the same without the re-check (a mutation). Pass the lock as the table argument of set_pte_at to write through the table it locks, as the kernel writes through the pte pointer it returns',
 		args: [{name: 'pmd', kind: 'pmd'}, {name: 'va', kind: 'int'}],
 		returns: 'lock',
 		blocks: true,

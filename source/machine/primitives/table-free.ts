@@ -31,6 +31,9 @@ export function freeTableRcu(ctx: Ctx, id: number): void {
 export function tableArg(v: Value, prim: string): number {
 	if (typeof v === 'number') return v;
 	if (v !== null && typeof v === 'object' && v.t === 'pmd' && v.present && !v.leaf) return v.table;
+	// The PTE lock pte_offset_map_lock returned stands for the table it locks (where the kernel's pte pointer points).
+	const ptl = v !== null && typeof v === 'object' && v.t === 'lock' ? /^ptl:T(\d+)$/.exec(v.name) : null;
+	if (ptl) return Number(ptl[1]);
 	return argOf(v, 'table', prim).id;
 }
 
