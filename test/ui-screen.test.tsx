@@ -4,37 +4,15 @@
 // shows nothing. Frames rendered with Ink into a fake terminal and asserted.
 
 import React from 'react';
-import {afterEach, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {openModel} from '../source/commands/common.js';
 import {parseSchedule} from '../source/lang/schedule.js';
 import {createSession} from '../source/session/session.js';
 import type {Session} from '../source/session/types.js';
-import {App} from '../source/ui/App.js';
-import type {Controller, Services} from '../source/ui/controller.js';
 import {BREAK_MARK} from '../source/ui/cpupane.js';
-import {KEYS, renderAt} from '../source/ui/testing.js';
+import {KEYS} from '../source/ui/testing.js';
+import {fresh, mountApp as app} from './helpers/app.js';
 
-const fresh = (schedule = '', name = 'fsdax-unbind-2021'): Session => {
-	const s = createSession(openModel(name));
-	for (const t of schedule ? parseSchedule(schedule) : []) {
-		const r = s.step(t);
-		if (!r.ok) throw new Error(r.reason);
-	}
-	return s;
-};
-
-let mounted: {unmount: () => void}[] = [];
-afterEach(() => {
-	for (const m of mounted) m.unmount();
-	mounted = [];
-});
-
-function app(session: Session, columns: number, rows: number, services: Services = {}) {
-	const ref: {current: Controller | null} = {current: null};
-	const r = renderAt(<App session={session} services={services} controllerRef={ref} />, columns, rows);
-	mounted.push(r);
-	return {...r, ctl: ref};
-}
 
 /** The text of one pane: the cells under its title, between its borders. */
 function pane(lines: string[], title: string): string[] {

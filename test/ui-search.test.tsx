@@ -8,41 +8,19 @@ import {existsSync, mkdtempSync, readdirSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import React from 'react';
-import {afterAll, afterEach, describe, expect, it} from 'vitest';
-import {openModel} from '../source/commands/common.js';
-import {parseSchedule} from '../source/lang/schedule.js';
+import {afterAll, describe, expect, it} from 'vitest';
 import {loadRecording} from '../source/session/recording.js';
 import {createSession} from '../source/session/session.js';
 import type {Session} from '../source/session/types.js';
-import {App} from '../source/ui/App.js';
 import {Controller, type Services} from '../source/ui/controller.js';
 import {exportService, saveService, searchService} from '../source/ui/services.js';
-import {renderAt} from '../source/ui/testing.js';
+import {fresh, mountApp} from './helpers/app.js';
 import {miniModel} from './helpers/mini.js';
 
-const fresh = (schedule = ''): Session => {
-	const s = createSession(openModel('fsdax-unbind-2021'));
-	for (const t of schedule ? parseSchedule(schedule) : []) {
-		const r = s.step(t);
-		if (!r.ok) throw new Error(r.reason);
-	}
-	return s;
-};
-
-let mounted: {unmount: () => void}[] = [];
-afterEach(() => {
-	for (const m of mounted) m.unmount();
-	mounted = [];
-});
 const dir = mkdtempSync(join(tmpdir(), 'racewalk-ui-search-'));
 afterAll(() => rmSync(dir, {recursive: true, force: true}));
 
-function app(session: Session, services: Services = {}, columns = 120, rows = 40) {
-	const ref: {current: Controller | null} = {current: null};
-	const r = renderAt(<App session={session} services={services} controllerRef={ref} />, columns, rows);
-	mounted.push(r);
-	return {...r, ctl: ref};
-}
+const app = (session: Session, services: Services = {}, columns = 120, rows = 40) => mountApp(session, columns, rows, services);
 
 const until = async (r: {frame: () => string}, pred: (f: string) => boolean, what: string): Promise<void> => {
 	for (let i = 0; i < 400; i++) {

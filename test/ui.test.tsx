@@ -1,9 +1,8 @@
 import React from 'react';
 import xterm from '@xterm/headless';
 import {render as inkTestRender} from 'ink-testing-library';
-import {afterEach, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import {openModel} from '../source/commands/common.js';
-import {parseSchedule} from '../source/lang/schedule.js';
 import {createSession} from '../source/session/session.js';
 import type {Session} from '../source/session/types.js';
 import {App} from '../source/ui/App.js';
@@ -15,30 +14,9 @@ import {layoutKind, screenLines} from '../source/ui/layout.js';
 import {memmapLines, pageTableLines, pgmapLines} from '../source/ui/statepanes.js';
 import {FrameSinkContext} from '../source/ui/Screen.js';
 import {KEYS, renderAt, settle, stripAnsi} from '../source/ui/testing.js';
+import {fresh, mountApp as app, track} from './helpers/app.js';
 import {CHANGED, plain} from '../source/ui/text.js';
 
-const model = () => openModel('fsdax-unbind-2021');
-const fresh = (schedule = ''): Session => {
-	const s = createSession(model());
-	for (const t of schedule ? parseSchedule(schedule) : []) {
-		const r = s.step(t);
-		if (!r.ok) throw new Error(r.reason);
-	}
-	return s;
-};
-
-let mounted: {unmount: () => void}[] = [];
-afterEach(() => {
-	for (const m of mounted) m.unmount();
-	mounted = [];
-});
-
-function app(session: Session, columns: number, rows: number, services: Services = {}) {
-	const ref: {current: Controller | null} = {current: null};
-	const r = renderAt(<App session={session} services={services} controllerRef={ref} />, columns, rows);
-	mounted.push(r);
-	return {...r, ctl: ref};
-}
 
 /** The line of a frame holding `text`. */
 const lineWith = (lines: string[], text: string): string => lines.find(l => l.includes(text)) ?? '';
@@ -369,7 +347,7 @@ describe('TUI terminal sizes', () => {
 
 	it('renders with ink-testing-library (100 columns, default rows)', async () => {
 		const r = inkTestRender(<App session={fresh('2')} />);
-		mounted.push(r);
+		track(r);
 		await settle();
 		const f = stripAnsi(r.lastFrame() ?? '');
 		expect(f).toContain('CPU2 user load');
@@ -467,7 +445,7 @@ describe('the direct frame writer (real terminals bypass Ink output)', () => {
 			120,
 			40,
 		);
-		mounted.push(r);
+		track(r);
 		await settle();
 		expect(r.frame().trim()).toBe('');
 		expect(frames.length).toBeGreaterThan(0);
