@@ -5,81 +5,12 @@
 import {spawnSync} from 'node:child_process';
 import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
-import {join, resolve} from 'node:path';
-import x from '@xterm/headless';
-import * as pty from 'node-pty';
+import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {childEnv, CLI, ROOT, startTui, type Tui} from './helpers/pty.js';
 
-const {Terminal} = x;
-const ROOT = resolve(import.meta.dirname, '..');
-const CLI = join(ROOT, 'dist/cli.js');
-
-type Tui = {
-	proc: pty.IPty;
-	term: InstanceType<typeof Terminal>;
-	raw: string[];
-	screen: () => string[];
-	text: () => string;
-	waitFor: (pred: (text: string, lines: string[]) => boolean, what: string, timeoutMs?: number) => Promise<void>;
-	press: (key: string, until: (text: string, lines: string[]) => boolean, what: string) => Promise<void>;
-	resize: (cols: number, rows: number) => void;
-	exited: Promise<{exitCode: number; signal?: number}>;
-};
-
-function childEnv(): Record<string, string> {
-	const env: Record<string, string> = {};
-	for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'CI' && !k.startsWith('VITEST')) env[k] = v;
-	env.TERM = 'xterm-256color';
-	return env;
-}
-
-function start(args: string[], cwd: string, cols = 100, rows = 30): Tui {
-	const term = new Terminal({cols, rows, allowProposedApi: true});
-	const proc = pty.spawn(process.execPath, [CLI, ...args], {name: 'xterm-256color', cols, rows, cwd, env: childEnv()});
-	const raw: string[] = [];
-	let pending = 0;
-	proc.onData(d => {
-		raw.push(d);
-		pending++;
-		term.write(d, () => pending--);
-	});
-	const exited = new Promise<{exitCode: number; signal?: number}>(res => proc.onExit(e => res(e)));
-	const screen = (): string[] => {
-		const b = term.buffer.active;
-		const out: string[] = [];
-		for (let i = 0; i < term.rows; i++) out.push(b.getLine(b.viewportY + i)?.translateToString(true) ?? '');
-		return out;
-	};
-	const text = (): string => screen().join('\n');
-	const waitFor = async (pred: (t: string, l: string[]) => boolean, what: string, timeoutMs = 15_000): Promise<void> => {
-		const t0 = Date.now();
-		for (;;) {
-			if (pending === 0) {
-				const l = screen();
-				if (pred(l.join('\n'), l)) return;
-			}
-			if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}; screen:\n${text()}`);
-			await new Promise(r => setTimeout(r, 15));
-		}
-	};
-	return {
-		proc,
-		term,
-		raw,
-		screen,
-		text,
-		waitFor,
-		press: async (key, until, what) => {
-			proc.write(key);
-			await waitFor(until, what);
-		},
-		resize: (c, r) => {
-			proc.resize(c, r);
-			term.resize(c, r);
-		},
-		exited,
-	};
-}
+/** The TUI at 100x30 unless told otherwise (the shared harness defaults to 120x40). */
+const start = (args: string[], cwd: string, cols = 100, rows = 30): Tui => startTui(args, cwd, {}, cols, rows);
 
 const has = (s: string) => (t: string) => t.includes(s);
 
@@ -112,13 +43,13 @@ describe('racewalk TUI in a pseudo-terminal', () => {
 		const t = start([], dir);
 		try {
 			await t.waitFor(has('step 0 of 0'), 'the first frame');
-			expect(t.raw.join('')).toContain('\x1b[?1049h');
+			expect(t.chunks.join('')).toContain('\x1b[?1049h');
 			expect(t.text()).toContain('fsdax-unbind-2021');
 			await t.press('0', has('step 1 of 1'), 'CPU0 step');
-			const before = t.raw.length;
+			const before = t.chunks.length;
 			await t.press('1', has('step 2 of 2'), 'CPU1 step');
 			// steady state: no clear-screen (a full redraw) for a step
-			expect(t.raw.slice(before).join('')).not.toContain('\x1b[2J');
+			expect(t.chunks.slice(before).join('')).not.toContain('\x1b[2J');
 			await t.press('2', has('step 3 of 3'), 'CPU2 step');
 			await t.press('\x1b[D', has('step 2 of 3'), 'rewind');
 			await t.press('0', has('branch b1 (2/2)'), 'a new branch from another order');
@@ -148,7 +79,7 @@ describe('racewalk TUI in a pseudo-terminal', () => {
 			t.proc.write('q');
 			const e = await t.exited;
 			expect(e.exitCode).toBe(0);
-			const all = t.raw.join('');
+			const all = t.chunks.join('');
 			expect(all.lastIndexOf('\x1b[?1049l')).toBeGreaterThan(all.lastIndexOf('\x1b[?1049h'));
 			expect(all).toContain(`session auto-saved to ${join(dir, '.racewalk', 'autosave-fsdax-unbind-2021-')}`);
 		} finally {
@@ -223,7 +154,7 @@ describe('racewalk TUI in a pseudo-terminal', () => {
 		try {
 			await t.waitFor(has('step 0 of 0'), 'the first frame');
 			// no SGR colour sequences (resets and cursor moves are fine)
-			expect(t.raw.join('')).not.toMatch(/\x1b\[(?:[0-9;]*;)?(?:3[0-7]|4[0-7]|9[0-7]|10[0-7])m/);
+			expect(t.chunks.join('')).not.toMatch(/\x1b\[(?:[0-9;]*;)?(?:3[0-7]|4[0-7]|9[0-7]|10[0-7])m/);
 			t.proc.write('q');
 			expect((await t.exited).exitCode).toBe(0);
 		} finally {
@@ -247,7 +178,7 @@ describe('racewalk TUI in a pseudo-terminal', () => {
 			t.proc.kill('SIGTERM');
 			const e = await t.exited;
 			expect(e.exitCode === 143 || e.signal === 15).toBe(true);
-			const all = t.raw.join('');
+			const all = t.chunks.join('');
 			expect(all).toContain('\x1b[?1049l');
 			expect(all).toContain('session auto-saved to');
 		} finally {
@@ -262,7 +193,7 @@ describe('racewalk TUI in a pseudo-terminal', () => {
 			t.proc.write('\x03');
 			const e = await t.exited;
 			expect(e.exitCode).toBe(0);
-			expect(t.raw.join('')).toContain('\x1b[?1049l');
+			expect(t.chunks.join('')).toContain('\x1b[?1049l');
 		} finally {
 			t.proc.kill();
 		}
@@ -330,7 +261,7 @@ describe('racewalk TUI in a pseudo-terminal', () => {
 			expect(t.text()).not.toContain('branch b1');
 			t.proc.write('q');
 			expect((await t.exited).exitCode).toBe(0);
-			expect(t.raw.join('')).toContain('nothing changed: no auto-save');
+			expect(t.chunks.join('')).toContain('nothing changed: no auto-save');
 			const after = existsSync(join(dir, '.racewalk')) ? readdirSync(join(dir, '.racewalk')).length : 0;
 			expect(after).toBe(before);
 		} finally {

@@ -9,12 +9,19 @@ const {Terminal} = x;
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CLI = join(ROOT, 'dist/cli.js');
 
+type Pred = (text: string, lines: string[]) => boolean;
+
 export type Tui = {
 	proc: pty.IPty;
-	/** Everything the program wrote, escapes and all. */
+	/** Everything the program wrote, escapes and all: as written, and as one string. */
+	chunks: string[];
 	raw: () => string;
+	screen: () => string[];
 	text: () => string;
-	waitFor: (pred: (text: string) => boolean, what: string, timeoutMs?: number) => Promise<void>;
+	waitFor: (pred: Pred, what: string, timeoutMs?: number) => Promise<void>;
+	/** Send a key and wait until the screen shows its effect. */
+	press: (key: string, until: Pred, what: string) => Promise<void>;
+	resize: (cols: number, rows: number) => void;
 	exited: Promise<{exitCode: number; signal?: number}>;
 };
 
@@ -36,19 +43,39 @@ export function startTui(args: string[], cwd: string, env: Record<string, string
 		term.write(d, () => pending--);
 	});
 	const exited = new Promise<{exitCode: number; signal?: number}>(res => proc.onExit(e => res(e)));
-	const text = (): string => {
+	const screen = (): string[] => {
 		const b = term.buffer.active;
 		const out: string[] = [];
 		for (let i = 0; i < term.rows; i++) out.push(b.getLine(b.viewportY + i)?.translateToString(true) ?? '');
-		return out.join('\n');
+		return out;
 	};
-	const waitFor = async (pred: (t: string) => boolean, what: string, timeoutMs = 20_000): Promise<void> => {
+	const text = (): string => screen().join('\n');
+	const waitFor = async (pred: Pred, what: string, timeoutMs = 20_000): Promise<void> => {
 		const t0 = Date.now();
 		for (;;) {
-			if (pending === 0 && pred(text())) return;
+			if (pending === 0) {
+				const l = screen();
+				if (pred(l.join('\n'), l)) return;
+			}
 			if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}; screen:\n${text()}`);
-			await new Promise(r => setTimeout(r, 20));
+			await new Promise(r => setTimeout(r, 15));
 		}
 	};
-	return {proc, raw: () => raw.join(''), text, waitFor, exited};
+	return {
+		proc,
+		chunks: raw,
+		raw: () => raw.join(''),
+		screen,
+		text,
+		waitFor,
+		press: async (key, until, what) => {
+			proc.write(key);
+			await waitFor(until, what);
+		},
+		resize: (c, r) => {
+			proc.resize(c, r);
+			term.resize(c, r);
+		},
+		exited,
+	};
 }
