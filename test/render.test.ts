@@ -11,7 +11,7 @@ import {abbreviate, pointsToSteps, renderDiagram, shortenCalls} from '../source/
 import {wrap} from '../source/render/wrap.js';
 import {renderMarkdown, runCommandLine} from '../source/render/markdown.js';
 import {objectTables, renderState, stateTables, tableMarkdown} from '../source/render/state.js';
-import {blockedWithHistory, callSites, replaySteps} from '../source/render/trace.js';
+import {blockedWithHistory, callSites, renderTrace, replaySteps} from '../source/render/trace.js';
 import {createSession} from '../source/session/session.js';
 
 const GOLDEN = [
@@ -242,5 +242,9 @@ describe('the trace with locks and helpers', () => {
 		const r = replaySteps(model, parseSchedule('0 0 0 0'));
 		const at = r.steps.map(s => callSites(model, s.before, s.transition));
 		expect(at).toEqual(['', '', '', '  ← obj_get() at L60']);
+		// The trace heads each step with its statement, the branch it took and the call site.
+		const text = renderTrace(model, r.steps, {width: 100});
+		expect(text).toMatch(/L59 {3}if \(linked\) → true\n/);
+		expect(text).toMatch(/L39 {3}return atomic_inc_not_zero\(&refs\); ← obj_get\(\) at L60\n/);
 	});
 });

@@ -73,9 +73,23 @@ export function callSites(model: Model, before: Machine, t: Transition): string 
 		.join('');
 }
 
+/** A condition's outcome, read off where the CPU went: `  → true` / `  → false`. */
+function branchTaken(model: Model, s: TraceStep): string {
+	if (s.transition.irq) return '';
+	const instr = model.instrAt(s.before, s.transition.cpu);
+	if (instr?.kind !== 'branch' || instr.next === instr.alt) return '';
+	const pc = s.after.cpus[s.transition.cpu]!.pc;
+	return pc === instr.next ? '  → true' : pc === instr.alt ? '  → false' : '';
+}
+
 /** What the step did, in words: its statement (or the interrupt) and its effects. */
+/** The step's statement as the trace heads it: with the branch it took and, in a helper, its call site. */
+export function stepHeadline(model: Model, s: TraceStep): string {
+	return statementText(model, s.before, s.transition, s.line) + branchTaken(model, s) + callSites(model, s.before, s.transition);
+}
+
 export function stepSummary(model: Model, s: TraceStep): {what: string; effects: string[]} {
-	const what = statementText(model, s.before, s.transition, s.line) + callSites(model, s.before, s.transition);
+	const what = stepHeadline(model, s);
 	const effects = changes(s.before, s.after)
 		.filter(c => !(c.path === `CPU${s.transition.cpu}.wait`))
 		.map(formatChange);
@@ -121,7 +135,7 @@ export function renderTrace(model: Model, steps: readonly TraceStep[], opts: {wi
 	const width = opts.width ?? 100;
 	const lines: string[] = [];
 	for (const s of steps) {
-		const what = statementText(model, s.before, s.transition, s.line);
+		const what = stepHeadline(model, s);
 		const who = (s.transition.irq ? `i${s.transition.cpu}` : `CPU${s.transition.cpu}`).padEnd(5);
 		const at = s.line === null ? '    ' : `L${s.line}`.padEnd(4);
 		// Wrapped, never cut: a trace is pasted into mail and read in full.
