@@ -17,6 +17,7 @@ import {existsSync} from 'node:fs';
 import {resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {explore, type ExploreOptions} from '../source/explore/index.js';
+import {REDUCTION_CONFIGS} from '../source/explore/types.js';
 import {builtinNames, loadModel, loadScenario} from '../source/lang/load.js';
 
 export type RunFigures = {
@@ -43,13 +44,7 @@ export type SearchRow = {
 	jobs2: RunFigures | null;
 };
 
-const CONFIGS = {
-	plain: {reduce: false, merge: false, symmetry: false},
-	por: {reduce: true, merge: false, symmetry: false},
-	merge: {reduce: false, merge: true, symmetry: false},
-	symmetry: {reduce: false, merge: false, symmetry: true},
-	all: {reduce: true, merge: true, symmetry: true},
-} as const satisfies Record<string, ExploreOptions>;
+const CONFIGS = REDUCTION_CONFIGS satisfies Record<string, ExploreOptions>;
 type Config = keyof typeof CONFIGS;
 
 const CLI = resolve(fileURLToPath(import.meta.url), '../../dist/cli.js');

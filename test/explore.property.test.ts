@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import {describe, expect, it} from 'vitest';
 import {explore} from '../source/explore/index.js';
+import {REDUCTION_CONFIGS} from '../source/explore/types.js';
 import {modelFromSource} from '../source/lang/load.js';
 
 const STATEMENTS = [
@@ -131,13 +132,7 @@ describe('partial-order reduction is sound on random small scenarios', () => {
 // Every reduction alone and all together against the plain search (one
 // statement per transition, no POR, no symmetry): the same violation kinds,
 // deadlocks and livelocks included, and the same shortest lengths in statements.
-const CONFIGS = {
-	plain: {reduce: false, merge: false, symmetry: false},
-	por: {reduce: true, merge: false, symmetry: false},
-	merge: {reduce: false, merge: true, symmetry: false},
-	symmetry: {reduce: false, merge: false, symmetry: true},
-	all: {reduce: true, merge: true, symmetry: true},
-} as const;
+const CONFIGS = REDUCTION_CONFIGS;
 
 const lengths = (r: ReturnType<typeof explore>) => Object.fromEntries([...r.kinds.values()].filter(f => f.kind !== 'livelock').map(f => [f.kind, f.schedule.length]));
 

@@ -29,6 +29,15 @@ export type Bounds = {
 	progressIntervalMs?: number;
 };
 
+/** Each reduction alone and all together, against the plain search: what the bench and the soundness property compare. */
+export const REDUCTION_CONFIGS = {
+	plain: {reduce: false, merge: false, symmetry: false},
+	por: {reduce: true, merge: false, symmetry: false},
+	merge: {reduce: false, merge: true, symmetry: false},
+	symmetry: {reduce: false, merge: false, symmetry: true},
+	all: {reduce: true, merge: true, symmetry: true},
+} as const;
+
 export type ExploreOptions = Bounds & {
 	strategy?: Strategy;
 	/** Partial-order reduction (sleep sets + ample sets of `local` steps) for bfs/dfs. Default true. */

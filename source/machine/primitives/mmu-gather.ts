@@ -52,7 +52,14 @@ export function gatherFree(ctx: Ctx): void {
 export function gatherFinish(ctx: Ctx): void {
 	wr(ctx, 'mm:flush_pending');
 	ctx.m.tlbFlushPending -= 1;
+	wr(ctx, `gather:${ctx.cpu}`);
 	ctx.m.cpus[ctx.cpu]!.gather = null;
+}
+
+/** inc_tlb_flush_pending: an atomic_inc, made visible to other zappers by the PTL release after the PTE write. */
+function incFlushPending(ctx: Ctx): void {
+	wr(ctx, 'mm:flush_pending');
+	ctx.m.tlbFlushPending += 1;
 }
 
 /** M4: flush what the gather unhooked, if anything; then run `after`. */
@@ -84,8 +91,7 @@ export const mmuGatherPrimitives: Primitive[] = [
 			if (c.gather) throw new Oops('tlb_gather_mmu: this CPU already has an mmu_gather');
 			wr(ctx, `gather:${ctx.cpu}`);
 			c.gather = {range: null, pages: [], tables: [], freedTables: false, fullmm: false};
-			wr(ctx, 'mm:flush_pending');
-			ctx.m.tlbFlushPending += 1;
+			incFlushPending(ctx);
 			return null;
 		},
 	},
@@ -226,8 +232,7 @@ export const mmuGatherPrimitives: Primitive[] = [
 		args: [],
 		returns: 'void',
 		run(ctx) {
-			wr(ctx, 'mm:flush_pending');
-			ctx.m.tlbFlushPending += 1;
+			incFlushPending(ctx);
 			return null;
 		},
 	},
@@ -238,11 +243,9 @@ export const mmuGatherPrimitives: Primitive[] = [
 		args: [],
 		returns: 'void',
 		run(ctx) {
-			wr(ctx, 'mm:flush_pending');
+			rd(ctx, 'mm:flush_pending');
 			if (ctx.m.tlbFlushPending <= 0) throw new Oops('dec_tlb_flush_pending: tlb_flush_pending is already 0');
-			ctx.m.tlbFlushPending -= 1;
-			wr(ctx, `gather:${ctx.cpu}`);
-			ctx.m.cpus[ctx.cpu]!.gather = null;
+			gatherFinish(ctx);
 			return null;
 		},
 	},
