@@ -4,6 +4,7 @@
 
 import {cpus, totalmem} from 'node:os';
 
+import {benchAnswer} from './answer.js';
 import {benchHistory} from './history.js';
 import {benchSearch} from './search.js';
 import {benchStep} from './step.js';
@@ -38,6 +39,12 @@ for (const r of searchRows) {
 		target,
 	});
 }
+
+log("the TUI's e (search from a point)...");
+const answers = await benchAnswer();
+const slowest = answers.reduce((a, b) => (b.worstMs > a.worstMs ? b : a));
+const within = answers.filter(a => a.worstMs < 1000).length;
+rows.push({area: 'search', measure: "TUI's e: search from a point, every built-in and variant", value: `worst ${Math.round(slowest.worstMs)} ms (${slowest.scenario}, from step ${slowest.worstFrom}); ${within} of ${answers.length} always under 1 s; ${answers.reduce((n, a) => n + a.points, 0)} points`, target: '< 1 s from any point'});
 
 log('step()...');
 for (const r of benchStep(quick ? 5_000 : 20_000)) {
