@@ -2,11 +2,18 @@
 // (explore/sharedtable.ts) and drawing roots from one frontier give, on every
 // built-in scenario and variant, what the single-threaded explore gives: the
 // same verdict and kinds, and (minimised after the merge) the same shortest,
-// fewest-switch schedules.
+// fewest-switch schedules; and on small random scenarios, the kinds and
+// shortest lengths of the plain search.
 
 import {spawnSync} from 'node:child_process';
-import {describe, expect, it} from 'vitest';
-import {builtinNames, loadScenario} from '../source/lang/load.js';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import fc from 'fast-check';
+import {afterAll, describe, expect, it} from 'vitest';
+import {explore} from '../source/explore/index.js';
+import {builtinNames, loadScenario, modelFromSource} from '../source/lang/load.js';
+import {source, symmetricScenario} from './helpers/random-scenario.js';
 
 const cases = builtinNames().flatMap(name => [{name, variant: null as string | null}, ...loadScenario(name).ast.variants.map(v => ({name, variant: v.name}))]);
 
@@ -30,4 +37,33 @@ describe('explore --jobs 2 (worker threads sharing one visited set) = explore, o
 			expect(JSON.parse(jobs.out).stats.shards).toBe(2);
 		});
 	}
+});
+
+describe('explore --jobs 2 on small random scenarios (threads racing on one table)', () => {
+	const dir = mkdtempSync(join(tmpdir(), 'racewalk-jobs-'));
+	afterAll(() => rmSync(dir, {recursive: true, force: true}));
+
+	it('finds the kinds, deadlocks and livelocks of the plain search, with the same shortest lengths', () => {
+		const seen = new Set<string>();
+		let n = 0;
+		fc.assert(
+			fc.property(symmetricScenario, s => {
+				const text = source(s);
+				const file = join(dir, `rnd${n++}.race`);
+				writeFileSync(file, text);
+				const plain = explore(modelFromSource(file, text), {reduce: false, merge: false, symmetry: false, liveness: true, maxStates: 200_000});
+				expect(plain.complete).toBe(true);
+				// A frontier at depth 1: many roots drawn by two threads at once.
+				const r = cli('explore', file, '--jobs', '2', '--frontier', '1', '--json');
+				const jobs = JSON.parse(r.out) as {complete: boolean; kinds: {kind: string; length: number}[]};
+				expect(jobs.complete).toBe(true);
+				expect(jobs.kinds.map(k => k.kind).sort()).toEqual([...plain.kinds.keys()].sort());
+				const lengths = (ks: {kind: string; length: number}[]) => Object.fromEntries(ks.filter(k => k.kind !== 'livelock').map(k => [k.kind, k.length]));
+				expect(lengths(jobs.kinds)).toEqual(lengths([...plain.kinds.values()].map(f => ({kind: f.kind, length: f.schedule.length}))));
+				for (const k of plain.kinds.keys()) seen.add(k);
+			}),
+			{numRuns: 40, seed: 20261201},
+		);
+		expect(seen.size).toBeGreaterThanOrEqual(4);
+	}, 300_000);
 });
