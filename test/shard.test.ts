@@ -107,7 +107,7 @@ describe('racewalk merge and explore --jobs', () => {
 		const j = cli('explore', 'devdax-unbind', '--variant', 'v5_18', '--jobs', '2');
 		const whole = cli('explore', 'devdax-unbind', '--variant', 'v5_18');
 		expect(j.code).toBe(1);
-		expect(j.out).toMatch(/merged 2 shards: frontier at depth \d+/);
+		expect(j.out).toMatch(/merged 2 workers sharing one visited set: frontier at depth \d+/);
 		const kindsLine = /^(verdict: (?:LIVENESS )?VIOLATION: )(.*)$/;
 		const headers = (t: string) => t.split('\n').filter(l => /^(verdict: |== )/.test(l)).map(l => l.replace(kindsLine, (_, p: string, k: string) => p + k.split(', ').sort().join(', '))).sort();
 		expect(headers(j.out)).toEqual(headers(whole.out));

@@ -57,4 +57,51 @@ describe('SharedKeyTable', () => {
 		}
 		expect(t.get(0x7fffffff, -1, null)).toBe(4 * increments);
 	}, 60_000);
+
+	it('grows hundreds of times under four racing workers without losing a key or storing one twice', async () => {
+		const rounds = 60;
+		const keys = 3_000;
+		const tables = Array.from({length: rounds}, () => newSharedTable(16));
+		const gate = new SharedArrayBuffer(4);
+		const runs = [0, 1, 2, 3].map(
+			id =>
+				new Promise<{lost: number; stored: number}>((resolve, reject) => {
+					const w = new Worker(new URL('./helpers/tsx-worker.mjs', import.meta.url), {workerData: {script: new URL('./helpers/grow-worker.ts', import.meta.url).href, tables, gate, workers: 4, id, keys}});
+					w.once('message', resolve);
+					w.once('error', reject);
+				}),
+		);
+		const results = await Promise.all(runs);
+		expect(results.map(r => r.lost)).toEqual([0, 0, 0, 0]);
+		// Per round: each worker's own keys (keys / 2) and the common ones (keys / 2) once.
+		expect(results.reduce((n, r) => n + r.stored, 0)).toBe(rounds * (4 * (keys / 2) + keys / 2));
+		for (const buffers of tables) {
+			const t = new SharedKeyTable(buffers);
+			expect(t.size).toBe(4 * (keys / 2) + keys / 2);
+			for (let i = 1; i < keys; i += 2) expect(t.get(i, ~i, null)).toBeGreaterThanOrEqual(0);
+			for (let id = 0; id < 4; id++) for (let i = 0; i < keys; i += 2) expect(t.get((id + 1) * 10_000_000 + i, ~((id + 1) * 10_000_000 + i), null)).toBe(id);
+		}
+	}, 120_000);
+
+	it('at its size limit it stops the search instead of filling up', () => {
+		const t = new SharedKeyTable(newSharedTable(16, 64));
+		let stored = 0;
+		for (let i = 0; i < 1000 && !t.stopped; i++) {
+			t.enter();
+			if (t.insert(i, i, 1, null) < 0) stored++;
+			t.leave();
+		}
+		expect(t.stopped).toBe('max-states');
+		expect(stored).toBeGreaterThan(40);
+		expect(stored).toBeLessThanOrEqual(58);
+		// Keys still arriving (other workers finishing their batch) are stored up to 90 %, then refused
+		// (answered as seen): probing always meets an empty slot.
+		t.enter();
+		let refused = -1;
+		for (let i = 5000; i < 5100 && refused < 0; i++) if (t.insert(i, i, 1, null) === 0) refused = i;
+		expect(refused).toBeGreaterThan(0);
+		expect(t.size).toBeLessThanOrEqual(58);
+		expect(t.has(9999, 9999, null)).toBe(false);
+		t.leave();
+	});
 });

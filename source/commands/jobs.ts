@@ -14,6 +14,7 @@ import {Worker} from 'node:worker_threads';
 import {shortestGen, type ExploreOptions} from '../explore/index.js';
 import {Budget} from '../explore/budget.js';
 import {chooseFrontier} from '../explore/shard.js';
+import {omissionChance} from '../explore/keytable.js';
 import {newSharedTable} from '../explore/sharedtable.js';
 import type {Model} from '../lang/interpreter.js';
 import {kindJson, mergeReports, reportCode, sortKinds, verdictOf, type Report} from './report.js';
@@ -21,11 +22,12 @@ import {kindJson, mergeReports, reportCode, sortKinds, verdictOf, type Report} f
 export type JobTarget = {target: string; set: readonly string[]; variant: string | null};
 export type JobData = JobTarget & {options: ExploreOptions};
 
-/** Workers share a visited set of 31-bit values: fingerprints (not --exact), sleep sets of at most 7 CPUs. */
-const canShare = (model: Model, options: ExploreOptions): boolean => !options.exact && model.cpuCount <= 7;
+/** Workers share a visited set of 31-bit values: fingerprints (not --exact), and sleep sets of at most 7 CPUs (or none). */
+const canShare = (model: Model, options: ExploreOptions): boolean => !options.exact && (options.reduce === false || model.cpuCount <= 7);
 
 export async function runJobs(model: Model, target: JobTarget, options: ExploreOptions, jobs: number, frontier?: number): Promise<Report> {
-	const t0 = performance.now();
+	// One deadline for the workers and the minimisation after them, as for a single-threaded explore.
+	const budget = new Budget({timeoutMs: options.timeoutMs});
 	const sharedTable = canShare(model, options) ? newSharedTable() : undefined;
 	// Roots drawn one at a time balance the load: many of them, so the last one drawn is small.
 	const depth = frontier ?? chooseFrontier(model, jobs, new Budget({}), options.from, sharedTable ? 64 : 8);
@@ -43,18 +45,23 @@ export async function runJobs(model: Model, target: JobTarget, options: ExploreO
 	});
 	const reports = await Promise.all(runs);
 	const merged = mergeReports(reports, reports.map((_, i) => `shard ${i}/${jobs}`));
-	if (sharedTable) minimise(model, merged, options);
-	merged.stats.timeMs = performance.now() - t0;
-	merged.stats.statesPerSec = Math.round((merged.stats.states * 1000) / merged.stats.timeMs);
+	// States per second of the search itself (the minimisation after it is not a search of new states).
+	const searchMs = budget.elapsed();
+	merged.stats.statesPerSec = Math.round((merged.stats.states * 1000) / searchMs);
+	if (sharedTable) {
+		// Each worker's chance was the whole table's: the table's own is the chance.
+		merged.stats.omission = omissionChance(merged.stats.states);
+		if (!budget.expired() && merged.stoppedBy !== 'timeout') minimise(model, merged, options, budget);
+	}
+	merged.stats.timeMs = budget.elapsed();
 	return merged;
 }
 
 /** The shortest, fewest-switch schedule of each safety kind the workers found (as explore's own minimisation). */
-function minimise(model: Model, report: Report, options: ExploreOptions): void {
+function minimise(model: Model, report: Report, options: ExploreOptions, budget: Budget): void {
 	const wanted = new Set(report.kinds.filter(k => k.kind !== 'livelock').map(k => k.kind));
 	if ((options.minimise ?? true) === false || wanted.size === 0) return;
 	const maxLen = Math.max(...report.kinds.filter(k => wanted.has(k.kind)).map(k => k.length));
-	const budget = new Budget({timeoutMs: options.timeoutMs});
 	const gen = shortestGen(model, wanted, {from: options.from, maxLen, maxStates: options.maxStates, expandViolations: options.expandViolations}, budget);
 	let r = gen.next();
 	while (!r.done) r = gen.next();

@@ -178,6 +178,7 @@ export function printReport(io: Io, model: Model, r: Report, opts: {width: numbe
 	if (r.shard) {
 		const sh = r.shard;
 		if (sh.index >= 0) io.out(`shard ${sh.index}/${sh.count}: ${sh.roots} of the ${sh.frontierStates} states at depth ${sh.frontier} (${sh.prefixStates} states down to it, searched by every shard)`);
+		else if (sh.shared) io.out(`merged ${sh.count} workers sharing one visited set: frontier at depth ${sh.frontier}, ${sh.frontierStates} states drawn one at a time`);
 		else io.out(`merged ${sh.count} shards: frontier at depth ${sh.frontier}, ${sh.frontierStates} states dealt out`);
 	}
 	io.out(`states: ${s.states}  transitions: ${s.transitions}${sampling ? '' : `  pruned by reduction: ${s.pruned}`}  depth: ${s.depth}  time: ${(s.timeMs / 1000).toFixed(2)} s  states/s: ${s.statesPerSec}`);

@@ -43,8 +43,7 @@ import type {Machine, Transition, Violation} from '../machine/types.js';
 import {Budget, CHECK_EVERY} from './budget.js';
 import {cloneMachine} from './clone.js';
 import {lanes, sharedHash} from './fasthash.js';
-import {ExactTable, KeyTable, omissionChance, type Visited} from './keytable.js';
-import type {SharedKeyTable} from './sharedtable.js';
+import {ExactTable, KeyTable, omissionChance, type SharedVisited, type Visited} from './keytable.js';
 import {countSwitches} from '../lang/schedule.js';
 import {renameMask, Symmetry, unrenameMask} from './symmetry.js';
 import {type Found, type StopReason, expandCode, stepCode, tidOf} from './types.js';
@@ -113,7 +112,7 @@ export type ExhaustiveOptions = {
 	 * they share (sharedtable.ts), and the roots they draw from by its counter
 	 * when their own queue runs dry (instead of `roots`).
 	 */
-	shared?: {table: SharedKeyTable; roots: readonly Root[]};
+	shared?: {table: SharedVisited; roots: readonly Root[]};
 };
 
 export type ExhaustiveResult = {
@@ -129,6 +128,8 @@ export type ExhaustiveResult = {
 	omission: number;
 	/** Which reductions were in force. */
 	reductions: {por: boolean; merge: boolean; symmetry: boolean; exact: boolean};
+	/** With `shared`: how many of the roots this search drew. */
+	rootsDrawn: number;
 };
 
 type Succ = {
@@ -343,39 +344,38 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 	};
 	if (!shared) for (const root of opts.roots ?? [{m: opts.from ?? model.initial, path: []}]) visitRoot(root);
 	let expansions = 0;
-	for (;;) {
-		if (stopped) break;
-		const item = take();
-		if (!item) {
-			// A worker of a shared search draws its next root when its own part is done.
-			const next = shared ? shared.table.takeRoot() : -1;
-			if (next < 0 || next >= shared!.roots.length) break;
-			info.enter();
-			try {
+	let rootsDrawn = 0;
+	// Inside the visited set between checkpoints (a shared one grows only while no worker is inside).
+	info.enter();
+	try {
+		for (;;) {
+			if (stopped) break;
+			const item = take();
+			if (!item) {
+				// A worker of a shared search draws its next root when its own part is done.
+				const next = shared ? shared.table.takeRoot() : -1;
+				if (next < 0 || next >= shared!.roots.length) break;
+				rootsDrawn++;
 				visitRoot(shared!.roots[next]!);
-			} finally {
+				continue;
+			}
+			if (++expansions % CHECK_EVERY === 0) {
 				info.leave();
+				const stop = budget.expired() ? budget.stopped : (shared?.table.stopped ?? null);
+				if (!stop) {
+					budget.report(phase, states, transitions, deepest);
+					yield;
+				}
+				info.enter();
+				if (stop) {
+					stopped = stop;
+					break;
+				}
 			}
-			continue;
-		}
-		if (++expansions % CHECK_EVERY === 0) {
-			if (budget.expired()) {
-				stopped = budget.stopped;
-				break;
-			}
-			if (shared?.table.stopped) {
-				stopped = shared.table.stopped;
-				break;
-			}
-			budget.report(phase, states, transitions, deepest);
-			yield;
-		}
-		info.enter();
-		try {
 			expand(item);
-		} finally {
-			info.leave();
 		}
+	} finally {
+		info.leave();
 	}
 	budget.report(phase, states, transitions, deepest, true);
 	if (!stopped && depthHit) stopped = 'max-depth';
@@ -390,6 +390,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 		graph,
 		omission: exact ? 0 : omissionChance(shared ? info.size : states),
 		reductions: {por: reduce, merge, symmetry: sym !== null, exact},
+		rootsDrawn,
 	};
 
 	/** Expand one queued state (or take, on a state met again, the transitions it slept on before). */

@@ -65,6 +65,7 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 		const shared = prefix && opts.sharedTable ? {table: new SharedKeyTable(opts.sharedTable), roots: prefix.all} : undefined;
 		const r = yield* exhaustive(model, {order: strategy, reduce: opts.reduce ?? true, graph: false, from: opts.from, roots, shared, maxStates: opts.maxStates, maxDepth: opts.maxDepth, stopAtFirst: opts.stopAtFirst, expandViolations: opts.expandViolations, ...reductions}, budget);
 		for (const [k, f] of r.kinds) if (!kinds.has(k) || kinds.get(k)!.schedule.length > f.schedule.length) kinds.set(k, f);
+		if (shared) Object.assign(shardInfo!, {roots: r.rootsDrawn, shared: true});
 		complete = r.complete && !prefixStopped;
 		stoppedBy = prefixStopped ?? r.stoppedBy;
 		Object.assign(stats, {states: r.states, transitions: r.transitions, pruned: r.pruned, depth: r.depth, omission: r.omission, reductions: r.reductions});

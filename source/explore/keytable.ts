@@ -142,6 +142,13 @@ export type Visited = {
 	leave(): void;
 };
 
+/** A visited set several searches share (explore --jobs, sharedtable.ts): with the counter they draw roots from and the flag that stops them all. */
+export type SharedVisited = Visited & {
+	takeRoot(): number;
+	stop(why: 'first-violation' | 'max-states'): void;
+	readonly stopped: 'first-violation' | 'max-states' | null;
+};
+
 /** Chance that hash compaction omitted at least one of n states (64-bit keys): at most n(n-1)/2^65. */
 export function omissionChance(n: number): number {
 	return (n * (n - 1)) / 2 ** 65;

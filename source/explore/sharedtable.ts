@@ -13,11 +13,13 @@
 // (exhaustive.ts) retries on a lost race, so no update is lost.
 //
 // Growing: probing needs the capacity fixed, so the table grows with every
-// worker stopped outside it. Workers bracket each expansion with enter() and
-// leave(); between expansions, the first worker to see the table 70 % full
-// raises GROWING, waits until no worker is inside, doubles the buffer,
-// rehashes, and lowers the flag. Up to the 70 % mark at most a few
-// successors per worker are added, so the table never fills.
+// worker stopped outside it. Workers bracket each batch of expansions (a few
+// hundred, exhaustive.ts CHECK_EVERY) with enter() and leave(); at leave(),
+// the first worker to see the table 70 % full raises GROWING, waits until no
+// worker is inside, doubles the buffer, rehashes, and lowers the flag. A
+// batch adds a few thousand keys at most, far below the 30 % left, so the
+// table never fills. (Per batch, not per expansion: every atomic update of
+// the control words moves their cache line between cores.)
 
 const CLAIMED = -1;
 const SLOT = 3;
@@ -29,9 +31,14 @@ const GROWING = 2;
 const ACTIVE = 3;
 const NEXT_ROOT = 4;
 const STOP = 5;
+/** Set once the table is as large as it can be: no more growing, the search stops instead. */
+const AT_LIMIT = 6;
+/** The most slots the table may grow to. */
+const MAX_SLOTS = 7;
 const CONTROL_WORDS = 8;
 
-const MAX_BYTES = 2 ** 31 - 2 ** 16;
+/** 2^27 slots (1.5 GiB, ~94 M states at 70 %): below the 2 GiB a SharedArrayBuffer may hold. */
+const LIMIT_SLOTS = 2 ** 27;
 
 /** ES2024's growable SharedArrayBuffer (Node >= 20), not yet in the ES2022 lib this project compiles against. */
 type Growable = SharedArrayBuffer & {grow(bytes: number): void};
@@ -40,10 +47,13 @@ const Growable = SharedArrayBuffer as unknown as new (bytes: number, opts: {maxB
 /** What the workers are given (structured-cloned SharedArrayBuffers share their memory). */
 export type SharedTableBuffers = {table: SharedArrayBuffer; control: SharedArrayBuffer};
 
-export function newSharedTable(initialSlots = 1 << 16): SharedTableBuffers {
-	const table = new Growable(initialSlots * SLOT * 4, {maxByteLength: MAX_BYTES});
+/** A table of `initialSlots` slots (powers of two) that may grow to `maxSlots`. */
+export function newSharedTable(initialSlots = 1 << 16, maxSlots = LIMIT_SLOTS): SharedTableBuffers {
+	const table = new Growable(initialSlots * SLOT * 4, {maxByteLength: maxSlots * SLOT * 4});
 	const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
-	new Int32Array(control)[CAPACITY] = initialSlots;
+	const ctl = new Int32Array(control);
+	ctl[CAPACITY] = initialSlots;
+	ctl[MAX_SLOTS] = maxSlots;
 	return {table, control};
 }
 
@@ -51,6 +61,10 @@ export class SharedKeyTable {
 	private readonly ctl: Int32Array;
 	private words: Int32Array;
 	private mask: number;
+	/** Keys this worker stored and has not yet added to SIZE (one shared counter bumped per insert would bounce between cores). */
+	private pending = 0;
+	/** The table may not grow any more (AT_LIMIT, read at enter()). */
+	private atLimit = false;
 
 	constructor(private readonly buffers: SharedTableBuffers) {
 		this.ctl = new Int32Array(buffers.control);
@@ -58,9 +72,14 @@ export class SharedKeyTable {
 		this.mask = Atomics.load(this.ctl, CAPACITY) - 1;
 	}
 
-	/** States stored by every worker together. */
+	/** States stored by every worker together (other workers' last few inserts may not be counted yet). */
 	get size(): number {
-		return Atomics.load(this.ctl, SIZE);
+		return Atomics.load(this.ctl, SIZE) + this.pending;
+	}
+
+	private flush(): void {
+		Atomics.add(this.ctl, SIZE, this.pending);
+		this.pending = 0;
 	}
 
 	/** The slot holding (a, b), or the empty slot where it would go (returned as -(i + 1)). */
@@ -85,18 +104,26 @@ export class SharedKeyTable {
 		return this.find(a, b) >= 0;
 	}
 
-	/** Store v under (a, b) unless a value is there: -1 if this call stored it, else the value found. */
+	/**
+	 * Store v under (a, b) unless a value is there: -1 if this call stored it, else the value found.
+	 * A table at its size limit and 90 % full stores nothing more: it stops the search and answers
+	 * 0 (seen, nothing asleep), so probing always meets an empty slot.
+	 */
 	insert(a: number, b: number, v: number, _key?: string | null): number {
 		const w = this.words;
 		for (;;) {
 			const i = this.find(a, b);
 			if (i >= 0) return Atomics.load(w, SLOT * i + 2) - 1;
+			if (this.atLimit && this.size * 10 >= (this.mask + 1) * 9) {
+				this.stop('max-states');
+				return 0;
+			}
 			const at = SLOT * (-i - 1);
 			if (Atomics.compareExchange(w, at + 2, 0, CLAIMED) !== 0) continue; // another worker took the slot: look again
 			w[at] = a;
 			w[at + 1] = b;
 			Atomics.store(w, at + 2, v + 1);
-			Atomics.add(this.ctl, SIZE, 1);
+			if (++this.pending === 64) this.flush();
 			return -1;
 		}
 	}
@@ -126,6 +153,7 @@ export class SharedKeyTable {
 			Atomics.notify(ctl, ACTIVE);
 		}
 		const cap = Atomics.load(ctl, CAPACITY);
+		this.atLimit = Atomics.load(ctl, AT_LIMIT) !== 0;
 		if (cap - 1 !== this.mask) {
 			this.words = new Int32Array(this.buffers.table);
 			this.mask = cap - 1;
@@ -135,12 +163,16 @@ export class SharedKeyTable {
 	/** After touching it: let a waiting grower in, and grow if it is 70 % full. */
 	leave(): void {
 		const ctl = this.ctl;
+		this.flush();
 		Atomics.sub(ctl, ACTIVE, 1);
 		if (Atomics.load(ctl, GROWING) !== 0) {
 			Atomics.notify(ctl, ACTIVE);
 			return;
 		}
-		if (Atomics.load(ctl, SIZE) * 10 > (this.mask + 1) * 7) this.grow();
+		if (Atomics.load(ctl, SIZE) * 10 <= (this.mask + 1) * 7) return;
+		// At the size limit (2^27 slots, ~94 M states) a full table would make probing loop for ever: stop instead.
+		if (Atomics.load(ctl, AT_LIMIT) !== 0) this.stop('max-states');
+		else this.grow();
 	}
 
 	private grow(): void {
@@ -152,7 +184,8 @@ export class SharedKeyTable {
 			Atomics.wait(ctl, ACTIVE, active, 50);
 		}
 		const cap = Atomics.load(ctl, CAPACITY);
-		if (Atomics.load(ctl, SIZE) * 10 > cap * 7 && cap * 2 * SLOT * 4 <= MAX_BYTES) {
+		if (cap * 2 > Atomics.load(ctl, MAX_SLOTS)) Atomics.store(ctl, AT_LIMIT, 1);
+		else if (Atomics.load(ctl, SIZE) * 10 > cap * 7) {
 			const old = new Int32Array(this.buffers.table).slice(0, cap * SLOT);
 			(this.buffers.table as Growable).grow(cap * 2 * SLOT * 4);
 			const w = new Int32Array(this.buffers.table);

@@ -135,7 +135,8 @@ export type ExploreResult = {
 	stoppedBy: StopReason | null;
 	stats: Stats;
 	/** This result is one shard's (shard.ts): its frontier and how many of the frontier's states were its roots. */
-	shard: {frontier: number; index: number; count: number; frontierStates: number; roots: number; prefixStates: number} | null;
+	/** `roots`: the frontier states this shard owned, or (`shared`: workers of explore --jobs sharing one visited set) drew. */
+	shard: {frontier: number; index: number; count: number; frontierStates: number; roots: number; prefixStates: number; shared?: boolean} | null;
 };
 
 export const tidOf = (t: Transition): number => t.cpu * 2 + (t.irq ? 1 : 0);
