@@ -212,6 +212,17 @@ describe('page-table locks', () => {
 		expect(r.final.cpus[0]!.locals.ptl).toBe(null);
 		expect(r.final.cpus[0]!.preempt).toBe(0);
 	});
+	it('v6.4 pte_offset_map_lock on a PMD that changed to none since it was read: unstable-pmd (S6), and the CPU stops', () => {
+		const machine = 'pgmap(pmem0, fsdax, PFN, 2); map(VA, PFN, write); mm_cpumask(0, 1);';
+		const model = miniModel({machine, cpus: ['pmd = pmdp_get_lockless(VA); ptl = pte_offset_map_lock(pmd, VA); x = 1;', 'ptep_get_and_clear(VA); free_pgtables(VA);']});
+		const r = run(model, '0 1 1 0');
+		expect(kinds(r)).toEqual(['unstable-pmd']);
+		expect(r.violations[0]!.check).toBe('S6');
+		expect(r.violations[0]!.message).toMatch(/^pte_offset_map_lock \(before v6\.5\) on CPU0 dereferences the PMD of va 0x7f000000 again and finds none: it would lock and map a bogus page table/);
+		expect(r.final.cpus[0]!.pc).toBe(-1);
+		// A none PMD value handed in is the scenario's own fault.
+		expect(kinds(run({cpus: ['pmd = pmdp_get_lockless(0x40000000); ptl = pte_offset_map_lock(pmd, 0x40000000);']}, '0 0'))).toEqual(['oops']);
+	});
 	prim('pte_unmap_unlock', () => {
 		const r = run({cpus: ['pmd = pmdp_get_lockless(VA); ptl = pte_offset_map_lock(pmd, VA); pte = ptep_get(VA); pte_unmap_unlock(pte, ptl);']}, '0 0 0 0');
 		expect(r.final.cpus[0]!.preempt).toBe(0);

@@ -45,6 +45,8 @@ export async function runJobs(model: Model, target: JobTarget, options: ExploreO
 	});
 	const reports = await Promise.all(runs);
 	const merged = mergeReports(reports, reports.map((_, i) => `shard ${i}/${jobs}`));
+	// The states of the prefix every worker ran (once) and those the workers stored in the table.
+	if (sharedTable) merged.stats.states += merged.shard!.prefixStates;
 	// States per second of the search itself (the minimisation after it is not a search of new states).
 	const searchMs = budget.elapsed();
 	merged.stats.statesPerSec = Math.round((merged.stats.states * 1000) / searchMs);

@@ -59,16 +59,22 @@ export function parseShard(text: string): {index: number; count: number} | null 
 
 /**
  * A frontier depth for `count` shards: the first depth with at least
- * `perShard` states per shard (so the slices are even), at most 40. Deterministic.
+ * `perShard` states per shard (so the slices are even), at most 40; in a
+ * space too small for that, the depth with the most states (never one past
+ * the end, where nothing would be left to split). Deterministic.
  */
 export function chooseFrontier(model: Model, count: number, budget: Budget, from?: Machine, perShard = 8): number {
 	let best = 1;
+	let most = -1;
 	for (let d = 1; d <= 40; d++) {
 		const collect: Root[] = [];
 		const gen = exhaustive(model, {order: 'bfs', reduce: false, merge: false, symmetry: false, graph: false, from, maxDepth: d, collect}, budget);
 		let r = gen.next();
 		while (!r.done) r = gen.next();
-		best = d;
+		if (collect.length > most) {
+			most = collect.length;
+			best = d;
+		}
 		if (collect.length >= perShard * count || collect.length === 0) break;
 	}
 	return best;

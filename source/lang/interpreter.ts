@@ -7,7 +7,7 @@ import {produce, setAutoFreeze} from 'immer';
 import {type Ctx, type Footprint, newCtx, violate} from '../machine/context.js';
 import {hashMachine} from '../machine/hash.js';
 import {canTakeInterrupt, enterHandler, iret, takeInterrupt} from '../machine/interrupts.js';
-import {Oops, type PrimResult} from '../machine/primitives/index.js';
+import {KernelFault, Oops, type PrimResult} from '../machine/primitives/index.js';
 import {available, heldBy, holdersInTheWay, lockLabel, lockWaitReason, spinlocksHeld} from '../machine/locks.js';
 import {finishFlush} from '../machine/primitives/flush.js';
 import type {CpuState, Machine, Transition, Violation, Value, Wait} from '../machine/types.js';
@@ -398,7 +398,8 @@ export class Model {
 			else progress = this.exec(ctx, cpu, instr!);
 		} catch (err) {
 			if (!(err instanceof Oops)) throw err;
-			violate(ctx, 'oops', 'oops', `CPU${t.cpu} oops at line ${line}: ${err.message}`, [`CPU${t.cpu}`]);
+			if (err instanceof KernelFault) violate(ctx, err.kind, err.check, err.message, err.objects);
+			else violate(ctx, 'oops', 'oops', `CPU${t.cpu} oops at line ${line}: ${err.message}`, [`CPU${t.cpu}`]);
 			cpu.pc = -1;
 			oops = true;
 		}

@@ -17,7 +17,7 @@ import {mmuGatherPrimitives} from './mmu-gather.js';
 import {lazyTlbPrimitives} from './lazy-tlb.js';
 
 export type {Primitive, PrimResult, ArgKind, ReturnKind} from './spec.js';
-export {Oops} from './spec.js';
+export {KernelFault, Oops} from './spec.js';
 
 /** Every registry, by the title docs/primitives.md lists it under. */
 export const PRIMITIVE_GROUPS: readonly {title: string; primitives: readonly Primitive[]}[] = [
@@ -52,6 +52,7 @@ export const ALIASES: ReadonlyMap<string, string> = new Map([
 	['folio_put', 'put_page'],
 	['folio_get', 'get_page'],
 	['__tlb_remove_page', 'tlb_remove_page'],
+	['flush_tlb_page', 'flush_tlb_mm_range'],
 	// atomic_long_t has the same operations under atomic_long_* names.
 	...['read', 'set', 'inc', 'dec', 'add', 'sub', 'inc_return', 'dec_return', 'dec_and_test', 'inc_not_zero', 'add_unless', 'cmpxchg', 'xchg'].map(op => [`atomic_long_${op}`, `atomic_${op}`] as [string, string]),
 ]);

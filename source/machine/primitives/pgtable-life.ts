@@ -261,7 +261,7 @@ export const pgtableLifePrimitives: Primitive[] = [
 	{
 		name: 'move_ptes',
 		kernel: 'mm/mremap.c:move_ptes (per PTE: ptep_get_and_clear(old), set_pte_at(new); old and new PTL held)',
-		effect: 'moves the n PTEs from old to new, one PTE per step (the CPU stays on the statement until the last is moved); the old vas are zapped. The TLB flush of the old range is the caller\'s: before the PTLs are dropped since eb66ae030829, after before it',
+		effect: 'moves the n PTEs from old to new, one PTE per step (the CPU stays on the statement until the last is moved); the old vas are zapped. The kernel takes the old and new PTLs inside move_ptes: here the caller takes them (pte_offset_map_lock on both) so the flush can be placed against their release, and move_ptes does not check them. The TLB flush of the old range is the caller\'s: before the PTLs are dropped since eb66ae030829, after before it',
 		args: [{name: 'old', kind: 'int'}, {name: 'new', kind: 'int'}, {name: 'npages', kind: 'int'}],
 		returns: 'void',
 		blocks: true,

@@ -10,7 +10,7 @@ import {tableAt} from '../pagetable.js';
 import type {LockValue, PmdValue} from '../types.js';
 import {hex} from '../values.js';
 import {readEntry} from './pgtable.js';
-import {argInt, argLock, argOf, Oops, type Primitive, type PrimResult} from './spec.js';
+import {argInt, argLock, argOf, KernelFault, Oops, type Primitive, type PrimResult} from './spec.js';
 
 export const ptlName = (table: number): string => `ptl:T${table}`;
 const lockValue = (name: string): LockValue => ({t: 'lock', name});
@@ -90,7 +90,7 @@ export const ptlPrimitives: Primitive[] = [
 		name: PTL,
 		kernel: 'include/linux/mm.h:pte_offset_map_lock (v6.4); mm/pgtable-generic.c:__pte_offset_map_lock (v6.5+)',
 		effect:
-			'takes the PTE lock of the table the PMD points to and returns it. pte_offset_map(v6_4): one step, never fails. v6_5: step 1 rcu_read_lock and read the PMD (none or huge: rcu_read_unlock, return NULL); step 2 spin_lock; if the PMD no longer points to that table (pmd_same fails) unlock and retry from step 1. v6_5_no_recheck: the same without the re-check (a mutation). Pass the lock as the table argument of set_pte_at to write through the table it locks, as the kernel writes through the pte pointer it returns',
+			'takes the PTE lock of the table the PMD points to and returns it. pte_offset_map(v6_4, the default): one step, never fails; it reads the PMD at va again (pte_lockptr dereferences *pmd), and if that became none or huge since the value was read the kernel would lock a bogus table: unstable-pmd (S6). v6_5: step 1 rcu_read_lock and read the PMD (none or huge: rcu_read_unlock, return NULL); step 2 spin_lock; if the PMD no longer points to that table (pmd_same fails) unlock and retry from step 1. v6_5_no_recheck: the same without the re-check (a mutation). Pass the lock as the table argument of set_pte_at to write through the table it locks, as the kernel writes through the pte pointer it returns',
 		args: [{name: 'pmd', kind: 'pmd'}, {name: 'va', kind: 'int'}],
 		returns: 'lock',
 		blocks: true,
@@ -99,9 +99,14 @@ export const ptlPrimitives: Primitive[] = [
 			const va = argInt(v!, PTL, 'a va');
 			rd(ctx, 'settings');
 			if (ctx.m.settings.pteMap === 'v6_4') {
-				// pte_lockptr(mm, pmd) dereferences *pmd now, not the value the caller read.
+				pteTableOf(pmd, PTL);
+				// pte_lockptr(mm, pmd) dereferences *pmd now, not the value the caller read: if it changed
+				// to none or huge meanwhile, the kernel locks and maps a bogus table.
 				const now = currentPmd(ctx, va, PTL);
-				const table = pteTableOf({...pmd, ...now}, PTL);
+				if (!now.present || now.leaf) {
+					throw new KernelFault('unstable-pmd', 'S6', `${PTL} (before v6.5) on CPU${ctx.cpu} dereferences the PMD of va ${hex(va)} again and finds ${now.present ? 'a huge mapping' : 'none'}: it would lock and map a bogus page table (nothing held the PMD stable since it was read)`, [`va ${hex(va)}`]);
+				}
+				const table = now.table;
 				readEntry(ctx, table, 1, va, PTL);
 				return lockStep(ctx, table);
 			}

@@ -73,6 +73,23 @@ export function pgmapOp(name: string, kernel: string, effect: string, body: (ctx
 /** A fault in the scenario program itself (a NULL dereference, a wrong type): an oops. */
 export class Oops extends Error {}
 
+/**
+ * A fault of the kernel, not of the scenario program: the kernel code would go
+ * on with garbage (a bogus lock, a bogus table) that the model cannot step
+ * through. Reported as a violation of `kind` at this step; the CPU stops, as
+ * after an oops.
+ */
+export class KernelFault extends Oops {
+	constructor(
+		readonly kind: string,
+		readonly check: string,
+		message: string,
+		readonly objects: string[],
+	) {
+		super(message);
+	}
+}
+
 export function argPgmap(ctx: Ctx, v: Value, prim: string): Pgmap {
 	const name = v !== null && typeof v === 'object' && (v.t === 'pgmap' || v.t === 'sym') ? v.name : null;
 	if (name === null) throw new Oops(`${prim}: expected a dev_pagemap, got ${formatValue(v)}`);
