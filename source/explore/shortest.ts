@@ -9,8 +9,15 @@
 // so a state is only kept in the first layer it appears in; within that layer,
 // what the rest of the path costs depends on the state and the CPU that moved
 // last, so the fewest switches so far is all that needs keeping.
+//
+// A state sits in its layer once per CPU that can have moved last (about
+// twice on the built-ins), but its successors do not depend on that CPU: they
+// are stepped once per state and layer and shared by its nodes. One search
+// can serve several goals with their own bounds (the kinds, and a livelock's
+// loop entry): the layers, and so every tie-break, are the same whatever is
+// looked for.
 
-import type {Model} from '../lang/interpreter.js';
+import type {Model, StepResult} from '../lang/interpreter.js';
 import {countSwitches} from '../lang/schedule.js';
 import type {Machine, Violation} from '../machine/types.js';
 import {Budget, CHECK_EVERY} from './budget.js';
@@ -20,6 +27,9 @@ import {sharedKey} from './fasthash.js';
 import {type Bounds, type Found, type StopReason, transitionOf} from './types.js';
 
 type LNode = {m: Machine | null; key: string; last: number; sw: number; tid: number; up: LNode | null};
+
+/** A state's successors, stepped for the first of its nodes in a layer and kept for the others. */
+type Succs = {en: number; steps: (StepResult | undefined)[]; nodesLeft: number};
 
 export type ShortestOptions = {
 	from?: Machine;
@@ -34,6 +44,8 @@ export type ShortestOptions = {
 	goalKey?: string;
 	/** ... or for any of these states (the states of a livelock's loop). */
 	goalKeys?: ReadonlySet<string>;
+	/** Look for the goal state within this many steps (default maxLen). */
+	goalMaxLen?: number;
 };
 
 /** The kind under which a path to `goalKey` is found. */
@@ -54,6 +66,11 @@ function scheduleOf(n: LNode | null, lastTid: number): number[] {
 export function* shortestGen(model: Model, wanted: ReadonlySet<string> | null, opts: ShortestOptions, budget: Budget): Generator<void, ShortestResult, void> {
 	const T = 2 * model.cpuCount;
 	const maxLen = opts.maxLen ?? Infinity;
+	const goalMaxLen = opts.goalMaxLen ?? maxLen;
+	const lookForGoal = opts.goalKey !== undefined || opts.goalKeys !== undefined;
+	/** How many steps a kind (or the goal) is looked for within. */
+	const limitOf = (kind: string): number => (kind === GOAL && lookForGoal ? goalMaxLen : maxLen);
+	const horizon = lookForGoal ? Math.max(maxLen, goalMaxLen) : maxLen;
 	const maxStates = opts.maxStates ?? Infinity;
 	const found = new Map<string, Found>();
 	const remaining = wanted ? new Set(wanted) : null;
@@ -61,21 +78,32 @@ export function* shortestGen(model: Model, wanted: ReadonlySet<string> | null, o
 	const startKey = sharedKey(start);
 	const seen = new Set<string>([startKey]);
 	let layer = new Map<string, LNode>([[`${startKey}:-1`, {m: start, key: startKey, last: -1, sw: 0, tid: -1, up: null}]]);
+	/** Nodes per state in the layer, where more than one: their successors are stepped once. */
+	let repeated = new Map<string, number>();
 	let len = 0;
 	let transitions = 0;
 	let stopped: StopReason | null = null;
 	let work = 0;
-	while (layer.size > 0 && len < maxLen && !stopped) {
+	while (layer.size > 0 && len < horizon && !stopped) {
 		if (opts.slice?.at === len) {
 			const keep = opts.slice.keep;
 			layer = new Map([...layer].filter(([, n]) => keep(n.m!)));
 		}
+		const kindsOpen = len < maxLen;
+		const goalOpen = lookForGoal && len < goalMaxLen;
 		const next = new Map<string, LNode>();
 		const best = new Map<string, {node: LNode; tid: number; sw: number; v: Violation}>();
 		const newKeys: string[] = [];
+		const shared = new Map<string, Succs>();
 		outer: for (const node of layer.values()) {
 			const m = node.m!;
-			const en = enabledMask(model, m);
+			const nodes = repeated.get(node.key);
+			let succs = nodes === undefined ? undefined : shared.get(node.key);
+			if (nodes !== undefined && !succs) {
+				succs = {en: enabledMask(model, m), steps: new Array(T), nodesLeft: nodes};
+				shared.set(node.key, succs);
+			}
+			const en = succs ? succs.en : enabledMask(model, m);
 			for (let tid = 0; tid < T; tid++) {
 				if (!(en & (1 << tid))) continue;
 				if (++work % CHECK_EVERY === 0) {
@@ -86,22 +114,28 @@ export function* shortestGen(model: Model, wanted: ReadonlySet<string> | null, o
 					budget.report('minimise', seen.size, transitions, len);
 					yield;
 				}
-				const r = model.stepShared(m, transitionOf(tid), false);
+				let r = succs?.steps[tid];
+				if (!r) {
+					r = model.stepShared(m, transitionOf(tid), false);
+					transitions++;
+					if (succs) succs.steps[tid] = r;
+				}
 				const m2 = r.state;
-				transitions++;
 				const cpu = tid >> 1;
 				const sw = node.sw + (node.last >= 0 && node.last !== cpu ? 1 : 0);
 				if (r.violations.length) {
-					for (const v of r.violations) {
-						if (remaining && !remaining.has(v.kind)) continue;
-						if (found.has(v.kind)) continue;
-						const b = best.get(v.kind);
-						if (!b || sw < b.sw) best.set(v.kind, {node, tid, sw, v});
+					if (kindsOpen) {
+						for (const v of r.violations) {
+							if (remaining && !remaining.has(v.kind)) continue;
+							if (found.has(v.kind)) continue;
+							const b = best.get(v.kind);
+							if (!b || sw < b.sw) best.set(v.kind, {node, tid, sw, v});
+						}
 					}
 					if (!(opts.expandViolations ?? true)) continue; // a violating state is not expanded
 				}
 				const key = sharedKey(m2);
-				if ((key === opts.goalKey || opts.goalKeys?.has(key)) && !found.has(GOAL)) {
+				if (goalOpen && (key === opts.goalKey || opts.goalKeys?.has(key)) && !found.has(GOAL)) {
 					const b = best.get(GOAL);
 					if (!b || sw < b.sw) best.set(GOAL, {node, tid, sw, v: GOAL_REACHED});
 				}
@@ -124,6 +158,7 @@ export function* shortestGen(model: Model, wanted: ReadonlySet<string> | null, o
 				newKeys.push(key);
 			}
 			node.m = null; // hash-and-drop: only the path back is kept
+			if (succs && --succs.nodesLeft === 0) shared.delete(node.key);
 		}
 		len++;
 		for (const [kind, b] of best) {
@@ -131,8 +166,13 @@ export function* shortestGen(model: Model, wanted: ReadonlySet<string> | null, o
 			found.set(kind, {kind, schedule, violation: b.v, switches: countSwitches(schedule), minimal: !stopped});
 			remaining?.delete(kind);
 		}
-		if (remaining && remaining.size === 0) break;
-		for (const k of newKeys) seen.add(k);
+		if (remaining && ![...remaining].some(k => limitOf(k) > len)) break;
+		const counts = new Map<string, number>();
+		for (const k of newKeys) {
+			counts.set(k, (counts.get(k) ?? 0) + 1);
+			seen.add(k);
+		}
+		repeated = new Map([...counts].filter(([, n]) => n > 1));
 		layer = next;
 	}
 	return {found, stoppedBy: stopped, states: seen.size, transitions};
