@@ -23,13 +23,20 @@ import type {Machine, Violation} from '../machine/types.js';
 import {Budget, CHECK_EVERY} from './budget.js';
 import {cloneMachine} from './clone.js';
 import {enabledMask} from './exhaustive.js';
-import {sharedKey} from './fasthash.js';
+import {lanes, sharedHash} from './fasthash.js';
+import {KeyTable} from './keytable.js';
 import {type Bounds, type Found, type StopReason, transitionOf} from './types.js';
 
-type LNode = {m: Machine | null; key: string; last: number; sw: number; tid: number; up: LNode | null};
+/** A (state, last CPU) node; `state` numbers the state (its 64-bit key) in order of discovery. */
+type LNode = {m: Machine | null; state: number; last: number; sw: number; tid: number; up: LNode | null};
 
 /** A state's successors, stepped for the first of its nodes in a layer and kept for the others. */
 type Succs = {en: number; steps: (StepResult | undefined)[]; nodesLeft: number};
+
+/** The two 32-bit lanes of a sharedKey (16 hex digits), as fasthash's `lanes` holds them. */
+function lanesOf(key: string): [number, number] {
+	return [parseInt(key.slice(0, 8), 16) | 0, parseInt(key.slice(8, 16), 16) | 0];
+}
 
 export type ShortestOptions = {
 	from?: Machine;
@@ -74,34 +81,46 @@ export function* shortestGen(model: Model, wanted: ReadonlySet<string> | null, o
 	const maxStates = opts.maxStates ?? Infinity;
 	const found = new Map<string, Found>();
 	const remaining = wanted ? new Set(wanted) : null;
+	const goals = new KeyTable(16, false);
+	for (const k of [...(opts.goalKey !== undefined ? [opts.goalKey] : []), ...(opts.goalKeys ?? [])]) goals.set(...lanesOf(k), 0);
+	// Every state met: key -> its number; the layer it was first met in; while in the
+	// layer being built, its nodes by the CPU that moved last.
+	const ids = new KeyTable(1 << 10, false);
+	const layerOf: number[] = [];
+	const nodesOf: (LNode | undefined)[][] = [];
 	const start = cloneMachine(opts.from ?? model.initial, true);
-	const startKey = sharedKey(start);
-	const seen = new Set<string>([startKey]);
-	let layer = new Map<string, LNode>([[`${startKey}:-1`, {m: start, key: startKey, last: -1, sw: 0, tid: -1, up: null}]]);
-	/** Nodes per state in the layer, where more than one: their successors are stepped once. */
-	let repeated = new Map<string, number>();
+	sharedHash(start);
+	ids.set(lanes.a, lanes.b, 0);
+	layerOf.push(0);
+	nodesOf.push(EMPTY);
+	/** States of the layers up to the current one (the seen set). */
+	let seen = 1;
+	let layer: LNode[] = [{m: start, state: 0, last: -1, sw: 0, tid: -1, up: null}];
+	/** Nodes per state of the layer, where more than one: their successors are stepped once. */
+	let repeated = new Map<number, number>();
 	let len = 0;
 	let transitions = 0;
 	let stopped: StopReason | null = null;
 	let work = 0;
-	while (layer.size > 0 && len < horizon && !stopped) {
+	while (layer.length > 0 && len < horizon && !stopped) {
 		if (opts.slice?.at === len) {
 			const keep = opts.slice.keep;
-			layer = new Map([...layer].filter(([, n]) => keep(n.m!)));
+			layer = layer.filter(n => keep(n.m!));
 		}
 		const kindsOpen = len < maxLen;
 		const goalOpen = lookForGoal && len < goalMaxLen;
-		const next = new Map<string, LNode>();
+		// next: the nodes of the next layer in order of discovery
+		const next: LNode[] = [];
+		const nextStates: number[] = [];
 		const best = new Map<string, {node: LNode; tid: number; sw: number; v: Violation}>();
-		const newKeys: string[] = [];
-		const shared = new Map<string, Succs>();
-		outer: for (const node of layer.values()) {
+		const shared = new Map<number, Succs>();
+		outer: for (const node of layer) {
 			const m = node.m!;
-			const nodes = repeated.get(node.key);
-			let succs = nodes === undefined ? undefined : shared.get(node.key);
+			const nodes = repeated.get(node.state);
+			let succs = nodes === undefined ? undefined : shared.get(node.state);
 			if (nodes !== undefined && !succs) {
 				succs = {en: enabledMask(model, m), steps: new Array(T), nodesLeft: nodes};
-				shared.set(node.key, succs);
+				shared.set(node.state, succs);
 			}
 			const en = succs ? succs.en : enabledMask(model, m);
 			for (let tid = 0; tid < T; tid++) {
@@ -111,7 +130,7 @@ export function* shortestGen(model: Model, wanted: ReadonlySet<string> | null, o
 						stopped = budget.stopped;
 						break outer;
 					}
-					budget.report('minimise', seen.size, transitions, len);
+					budget.report('minimise', seen, transitions, len);
 					yield;
 				}
 				let r = succs?.steps[tid];
@@ -134,14 +153,16 @@ export function* shortestGen(model: Model, wanted: ReadonlySet<string> | null, o
 					}
 					if (!(opts.expandViolations ?? true)) continue; // a violating state is not expanded
 				}
-				const key = sharedKey(m2);
-				if (goalOpen && (key === opts.goalKey || opts.goalKeys?.has(key)) && !found.has(GOAL)) {
+				sharedHash(m2);
+				const a = lanes.a;
+				const bl = lanes.b;
+				if (goalOpen && goals.has(a, bl) && !found.has(GOAL)) {
 					const b = best.get(GOAL);
 					if (!b || sw < b.sw) best.set(GOAL, {node, tid, sw, v: GOAL_REACHED});
 				}
-				if (seen.has(key)) continue;
-				const nk = `${key}:${cpu}`;
-				const old = next.get(nk);
+				let id = ids.get(a, bl);
+				if (id >= 0 && layerOf[id]! <= len) continue; // seen in this layer or before
+				const old = id >= 0 ? nodesOf[id]![cpu] : undefined;
 				if (old) {
 					if (sw < old.sw) {
 						old.sw = sw;
@@ -150,15 +171,23 @@ export function* shortestGen(model: Model, wanted: ReadonlySet<string> | null, o
 					}
 					continue;
 				}
-				if (seen.size + newKeys.length >= maxStates) {
+				if (seen + next.length >= maxStates) {
 					stopped = 'max-states';
 					break outer;
 				}
-				next.set(nk, {m: m2, key, last: cpu, sw, tid, up: node});
-				newKeys.push(key);
+				if (id < 0) {
+					id = layerOf.length;
+					ids.set(a, bl, id);
+					layerOf.push(len + 1);
+					nodesOf.push([]);
+					nextStates.push(id);
+				}
+				const n: LNode = {m: m2, state: id, last: cpu, sw, tid, up: node};
+				nodesOf[id]![cpu] = n;
+				next.push(n);
 			}
 			node.m = null; // hash-and-drop: only the path back is kept
-			if (succs && --succs.nodesLeft === 0) shared.delete(node.key);
+			if (succs && --succs.nodesLeft === 0) shared.delete(node.state);
 		}
 		len++;
 		for (const [kind, b] of best) {
@@ -167,16 +196,19 @@ export function* shortestGen(model: Model, wanted: ReadonlySet<string> | null, o
 			remaining?.delete(kind);
 		}
 		if (remaining && ![...remaining].some(k => limitOf(k) > len)) break;
-		const counts = new Map<string, number>();
-		for (const k of newKeys) {
-			counts.set(k, (counts.get(k) ?? 0) + 1);
-			seen.add(k);
+		repeated = new Map();
+		for (const id of nextStates) {
+			const count = nodesOf[id]!.reduce(c => c + 1, 0);
+			if (count > 1) repeated.set(id, count);
+			nodesOf[id] = EMPTY; // the layer is built: its nodes are reached through `next` now
 		}
-		repeated = new Map([...counts].filter(([, n]) => n > 1));
+		seen += nextStates.length;
 		layer = next;
 	}
-	return {found, stoppedBy: stopped, states: seen.size, transitions};
+	return {found, stoppedBy: stopped, states: seen, transitions};
 }
+
+const EMPTY: (LNode | undefined)[] = [];
 
 const GOAL_REACHED: Violation = {kind: GOAL, check: '', message: 'the goal state', cpu: null, line: null, objects: []};
 
