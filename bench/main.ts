@@ -4,8 +4,9 @@
 
 import {cpus, totalmem} from 'node:os';
 
+import {benchAnswer} from './answer.js';
 import {benchHistory} from './history.js';
-import {benchSearch} from './search.js';
+import {benchSearch, QUICK_SCALES, SCALES} from './search.js';
 import {benchStep} from './step.js';
 import {benchTui} from './tui.js';
 
@@ -20,24 +21,27 @@ const log = (s: string) => process.stderr.write(s + '\n');
 log(`machine: ${cpus()[0]?.model ?? 'unknown'} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`);
 
 log('search...');
-// Scaled rows: [gups, pages, walkers, each reduction alone, --jobs 2 and the
-// livelock search]. Each scaled run is bounded (90 s), the reductions-alone
-// searches too (1.5 M states, 25 s), so the whole suite stays under about 10
-// minutes on two cores.
-const scales: [number, number, number, boolean, boolean][] = quick ? [[2, 1, 1, true, false]] : [[2, 1, 1, true, false], [2, 2, 2, true, true], [3, 2, 2, false, false]];
-const searchRows = benchSearch({scales, aloneBound: quick ? {maxStates: 200_000, timeoutMs: 20_000} : undefined});
+// Scaled rows (bench/search.ts SCALES). Each scaled run is bounded (120 s),
+// the reductions-alone searches too (1.5 M states, 25 s), so the whole suite
+// stays under about 12 minutes on two cores.
+const searchRows = benchSearch({scales: quick ? QUICK_SCALES : SCALES, aloneBound: quick ? {maxStates: 200_000, timeoutMs: 20_000} : undefined});
 for (const r of searchRows) {
 	const builtin = !r.params.startsWith('gups');
 	const target = builtin ? 'explore <= 300 ms end to end' : r.params.includes('livelock') ? 'livelock search at the same scale' : r.params.startsWith('gups=3 pages=2 walkers=2') ? '<= 20 s, <= 130 MB; >= 500,000 states/CPU-s' : r.params.startsWith('gups=2 pages=2 walkers=2') ? '<= 3 s; >= 500,000 states/CPU-s' : '>= 500,000 states/CPU-s';
 	const alone = r.alone ? `; states plain ${r.alone.plain}, POR ${r.alone.por}, merge ${r.alone.merge}, symmetry ${r.alone.symmetry}, all ${r.alone.all}` : '';
-	const jobs = r.jobs2 ? `; --jobs 2: ${Math.round(r.jobs2.wallMs)} ms wall, ${r.jobs2.states} states in all shards` : '';
 	rows.push({
 		area: 'search',
 		measure: `${r.scenario} ${r.params}`.trim(),
-		value: `${r.run.states}${r.run.complete ? '' : '+'} states${r.run.livenessStates !== null ? ` (+${r.run.livenessStates} liveness)` : ''}, ${r.run.transitions} transitions, ${Math.round(r.run.wallMs)} ms wall, ${Math.round(r.run.userMs)} ms user, ${r.perCpuSec.toLocaleString('en')} states/CPU-s, ${r.run.rssMB.toFixed(0)} MB RSS, ${r.bytesPerState ? `${r.bytesPerState} B/state` : 'B/state: - (small)'}${alone}${jobs}`,
+		value: `${r.run.states}${r.run.complete ? '' : '+'} states${r.run.livenessStates !== null ? ` (+${r.run.livenessStates} liveness)` : ''}, ${r.run.transitions} transitions, ${Math.round(r.run.wallMs)} ms wall, ${Math.round(r.run.userMs)} ms user, ${r.perCpuSec.toLocaleString('en')} states/CPU-s, ${r.run.rssMB.toFixed(0)} MB RSS, ${r.bytesPerState ? `${r.bytesPerState} B/state` : 'B/state: - (small)'}${alone}`,
 		target,
 	});
 }
+
+log("the TUI's e (search from a point)...");
+const answers = await benchAnswer();
+const slowest = answers.reduce((a, b) => (b.worstMs > a.worstMs ? b : a));
+const within = answers.filter(a => a.worstMs < 1000).length;
+rows.push({area: 'search', measure: "TUI's e: search from a point, every built-in and variant", value: `worst ${Math.round(slowest.worstMs)} ms (${slowest.scenario}, from step ${slowest.worstFrom}); ${within} of ${answers.length} always under 1 s; ${answers.reduce((n, a) => n + a.points, 0)} points`, target: '< 1 s from any point'});
 
 log('step()...');
 for (const r of benchStep(quick ? 5_000 : 20_000)) {

@@ -40,8 +40,6 @@ export type SearchRow = {
 	bytesPerState: number;
 	/** State counts of the search with each reduction alone; '+' = stopped at the bound. */
 	alone: Record<Config, string> | null;
-	/** --jobs 2 on the same row. */
-	jobs2: RunFigures | null;
 };
 
 const CONFIGS = REDUCTION_CONFIGS satisfies Record<string, ExploreOptions>;
@@ -80,10 +78,20 @@ function alone(name: string, set: Record<string, string>, variant: string | null
 	return out;
 }
 
+/** A scaled row: devdax-unbind with gups/pages/walkers; also each reduction alone, --jobs 2, the livelock search. */
+export type Scale = {gups: number; pages: number; walkers: number; alone?: boolean; jobs?: boolean; livelock?: boolean};
+
+export const SCALES: Scale[] = [
+	{gups: 2, pages: 1, walkers: 1, alone: true},
+	{gups: 2, pages: 2, walkers: 2, alone: true, jobs: true, livelock: true},
+	{gups: 3, pages: 2, walkers: 2, jobs: true},
+];
+export const QUICK_SCALES: Scale[] = [{gups: 2, pages: 1, walkers: 1, alone: true, jobs: true}];
+
 export type BenchOptions = {
-	/** Scaled devdax-unbind rows (depth-first: the least memory): [gups, pages, walkers, also each reduction alone, also --jobs 2 and the livelock search]. */
-	scales?: [number, number, number, boolean, boolean][];
-	/** Wall-clock bound of each scaled run, seconds (default 90). */
+	/** Scaled devdax-unbind rows (depth-first: the least memory). */
+	scales?: Scale[];
+	/** Wall-clock bound of each scaled run, seconds (default 120). */
 	timeoutS?: number;
 	/** Bound of the reductions-alone searches. */
 	aloneBound?: {maxStates: number; timeoutMs: number};
@@ -96,21 +104,20 @@ export function benchSearch(opts: BenchOptions = {}): SearchRow[] {
 		const variants = loadScenario(name).ast.variants.map(v => v.name);
 		for (const variant of [null, ...variants]) {
 			const run = runCli([name, ...(variant ? ['--variant', variant] : [])]);
-			rows.push({scenario: name, params: variant ? `variant ${variant}` : '(base)', run, perCpuSec: 0, bytesPerState: 0, alone: alone(name, {}, variant, bound), jobs2: null});
+			rows.push({scenario: name, params: variant ? `variant ${variant}` : '(base)', run, perCpuSec: 0, bytesPerState: 0, alone: alone(name, {}, variant, bound)});
 		}
 	}
-	for (const [gups, pages, walkers, withAlone, withJobs] of opts.scales ?? []) {
-		const set = {gups: String(gups), pages: String(pages), walkers: String(walkers)};
+	for (const sc of opts.scales ?? []) {
+		const set = {gups: String(sc.gups), pages: String(sc.pages), walkers: String(sc.walkers)};
 		const sets = Object.entries(set).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
-		const timeoutS = opts.timeoutS ?? 90;
+		const timeoutS = opts.timeoutS ?? 120;
 		const args = ['devdax-unbind', ...sets, '--strategy', 'dfs', '--no-liveness', '--timeout', String(timeoutS)];
-		const run = runCli(args);
-		const jobs2 = withJobs ? runCli([...args, '--jobs', '2']) : null;
-		rows.push({scenario: 'devdax-unbind', params: `gups=${gups} pages=${pages} walkers=${walkers} (dfs)`, run, perCpuSec: 0, bytesPerState: 0, alone: withAlone ? alone('devdax-unbind', set, null, bound) : null, jobs2});
-		if (!withJobs) continue;
+		const params = `gups=${sc.gups} pages=${sc.pages} walkers=${sc.walkers} (dfs)`;
+		rows.push({scenario: 'devdax-unbind', params, run: runCli(args), perCpuSec: 0, bytesPerState: 0, alone: sc.alone ? alone('devdax-unbind', set, null, bound) : null});
+		// Two worker threads sharing one visited set (explore --jobs).
+		if (sc.jobs) rows.push({scenario: 'devdax-unbind', params: `${params}, --jobs 2`, run: runCli([...args, '--jobs', '2']), perCpuSec: 0, bytesPerState: 0, alone: null});
 		// The livelock search (full graph, merged steps) at the same scale, after the safety search.
-		const live = runCli(['devdax-unbind', ...sets, '--strategy', 'dfs', '--timeout', String(timeoutS)]);
-		rows.push({scenario: 'devdax-unbind', params: `gups=${gups} pages=${pages} walkers=${walkers} (dfs), with livelock search`, run: live, perCpuSec: 0, bytesPerState: 0, alone: null, jobs2: null});
+		if (sc.livelock) rows.push({scenario: 'devdax-unbind', params: `${params}, with livelock search`, run: runCli(['devdax-unbind', ...sets, '--strategy', 'dfs', '--timeout', String(timeoutS)]), perCpuSec: 0, bytesPerState: 0, alone: null});
 	}
 	const base = Math.min(...rows.map(r => r.run.rssMB));
 	for (const r of rows) {
@@ -129,7 +136,7 @@ export function formatSearchRows(rows: readonly SearchRow[]): string {
 		r.params,
 		`${r.run.states}${r.run.complete ? '' : '+'}${r.run.livenessStates !== null ? ` (+${r.run.livenessStates} liveness)` : ''}`,
 		String(r.run.transitions),
-		`${Math.round(r.run.wallMs)}${r.jobs2 ? ` (--jobs 2: ${Math.round(r.jobs2.wallMs)})` : ''}`,
+		String(Math.round(r.run.wallMs)),
 		String(Math.round(r.run.userMs)),
 		String(r.perCpuSec),
 		r.run.rssMB.toFixed(0),
@@ -143,5 +150,5 @@ export function formatSearchRows(rows: readonly SearchRow[]): string {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
 	const quick = process.argv.includes('--quick');
-	console.log(formatSearchRows(benchSearch(quick ? {scales: [[2, 1, 1, true, false]]} : {scales: [[2, 1, 1, true, false], [2, 2, 2, true, true], [3, 2, 2, false, false]]})));
+	console.log(formatSearchRows(benchSearch({scales: quick ? QUICK_SCALES : SCALES})));
 }

@@ -2,26 +2,39 @@
 // threads of this process, merged as `racewalk merge` merges shard files.
 // Each worker opens the scenario itself: machines do not cross threads. The
 // worker runs the built bundle (dist/cli.js), so --jobs needs the built CLI.
+//
+// Unlike shards in separate processes, the workers share one visited set
+// (explore/sharedtable.ts) and draw their roots one at a time from the whole
+// frontier, so no state is searched twice and a worker that is done takes
+// more work. Which worker meets a violation first depends on timing, so the
+// counterexamples are minimised here, after the merge, by the same search a
+// single-threaded explore runs: the schedules printed do not depend on it.
 
 import {Worker} from 'node:worker_threads';
-import type {ExploreOptions} from '../explore/index.js';
+import {shortestGen, type ExploreOptions} from '../explore/index.js';
 import {Budget} from '../explore/budget.js';
 import {chooseFrontier} from '../explore/shard.js';
+import {newSharedTable} from '../explore/sharedtable.js';
 import type {Model} from '../lang/interpreter.js';
-import {mergeReports, type Report} from './report.js';
+import {kindJson, mergeReports, reportCode, sortKinds, verdictOf, type Report} from './report.js';
 
 export type JobTarget = {target: string; set: readonly string[]; variant: string | null};
 export type JobData = JobTarget & {options: ExploreOptions};
 
+/** Workers share a visited set of 31-bit values: fingerprints (not --exact), sleep sets of at most 7 CPUs. */
+const canShare = (model: Model, options: ExploreOptions): boolean => !options.exact && model.cpuCount <= 7;
+
 export async function runJobs(model: Model, target: JobTarget, options: ExploreOptions, jobs: number, frontier?: number): Promise<Report> {
 	const t0 = performance.now();
-	const depth = frontier ?? chooseFrontier(model, jobs, new Budget({}), options.from);
+	const sharedTable = canShare(model, options) ? newSharedTable() : undefined;
+	// Roots drawn one at a time balance the load: many of them, so the last one drawn is small.
+	const depth = frontier ?? chooseFrontier(model, jobs, new Budget({}), options.from, sharedTable ? 64 : 8);
 	const runs = Array.from({length: jobs}, (_, index) => {
-		const data: JobData = {...target, options: {...options, shard: {frontier: depth, index, count: jobs}}};
+		const data: JobData = {...target, options: {...options, shard: {frontier: depth, index, count: jobs}, sharedTable}};
 		return new Promise<Report>((resolve, reject) => {
 			// The worker is the CLI bundle's entry itself (cli.tsx starts runShard when it sees
 			// racewalkShard); this code runs from one of the bundle's chunks, in dist/chunks/.
-			const w = new Worker(new URL('../cli.js', import.meta.url), {workerData: {racewalkShard: data}});
+			const w = new Worker(new URL('../cli.js', import.meta.url), {workerData: {racewalkShard: data}, resourceLimits: {maxYoungGenerationSizeMb: 4}});
 			w.once('message', (r: Report) => resolve(r));
 			w.once('error', reject);
 			w.once('exit', code => {
@@ -31,7 +44,26 @@ export async function runJobs(model: Model, target: JobTarget, options: ExploreO
 	});
 	const reports = await Promise.all(runs);
 	const merged = mergeReports(reports, reports.map((_, i) => `shard ${i}/${jobs}`));
+	if (sharedTable) minimise(model, merged, options);
 	merged.stats.timeMs = performance.now() - t0;
 	merged.stats.statesPerSec = Math.round((merged.stats.states * 1000) / merged.stats.timeMs);
 	return merged;
+}
+
+/** The shortest, fewest-switch schedule of each safety kind the workers found (as explore's own minimisation). */
+function minimise(model: Model, report: Report, options: ExploreOptions): void {
+	const wanted = new Set(report.kinds.filter(k => k.kind !== 'livelock').map(k => k.kind));
+	if ((options.minimise ?? true) === false || wanted.size === 0) return;
+	const maxLen = Math.max(...report.kinds.filter(k => wanted.has(k.kind)).map(k => k.length));
+	const budget = new Budget({timeoutMs: options.timeoutMs});
+	const gen = shortestGen(model, wanted, {from: options.from, maxLen, maxStates: options.maxStates, expandViolations: options.expandViolations}, budget);
+	let r = gen.next();
+	while (!r.done) r = gen.next();
+	report.kinds = sortKinds(
+		report.kinds.map(k => {
+			const f = r.value.found.get(k.kind);
+			return f ? kindJson(f) : k;
+		}),
+	);
+	report.verdict = verdictOf(reportCode(report));
 }

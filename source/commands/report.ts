@@ -37,7 +37,7 @@ export type Report = {
 	shard: ExploreResult['shard'];
 };
 
-const kindJson = (f: Found): KindJson => ({kind: f.kind, check: f.violation.check, schedule: formatSchedule(f.schedule), length: f.schedule.length, switches: f.switches, minimal: f.minimal, violation: f.violation});
+export const kindJson = (f: Found): KindJson => ({kind: f.kind, check: f.violation.check, schedule: formatSchedule(f.schedule), length: f.schedule.length, switches: f.switches, minimal: f.minimal, violation: f.violation});
 const lassoJson = (l: Lasso): LassoJson => ({prefix: formatSchedule(l.prefix), loop: formatSchedule(l.loop), moving: l.moving, sccStates: l.sccStates, message: l.violation.message});
 
 /** Exit code of a search's verdict (SPEC §7). */
@@ -47,7 +47,7 @@ export function exitCodeOf(kinds: readonly string[], complete: boolean, liveness
 	return complete && livenessDone ? EXIT.ok : EXIT.bound;
 }
 
-const verdictOf = (code: number): Report['verdict'] => (code === EXIT.violation ? 'violation' : code === EXIT.liveness ? 'liveness' : code === EXIT.ok ? 'ok' : 'bound');
+export const verdictOf = (code: number): Report['verdict'] => (code === EXIT.violation ? 'violation' : code === EXIT.liveness ? 'liveness' : code === EXIT.ok ? 'ok' : 'bound');
 
 export function reportOf(model: Model, target: string, set: Record<string, string>, r: ExploreResult, recording: string | null): Report {
 	const p = model.program;
@@ -136,14 +136,16 @@ export function mergeReports(reports: readonly Report[], names: readonly string[
 		livenessComplete: reports.every(r => r.livenessComplete),
 		stoppedBy: reports.find(r => r.stoppedBy)?.stoppedBy ?? null,
 		stats,
-		// As explore orders them: safety kinds first (shortest first), a livelock last.
-		kinds: [...kinds.values()].sort((a, b) => Number(a.kind === 'livelock') - Number(b.kind === 'livelock') || a.length - b.length || a.kind.localeCompare(b.kind)),
+		kinds: sortKinds([...kinds.values()]),
 		livelocks: lassos,
 		shard: {...first.shard!, index: -1, roots: sum(r => r.shard!.roots)},
 	};
 	merged.verdict = verdictOf(reportCode(merged));
 	return merged;
 }
+
+/** As explore orders them: safety kinds first (shortest first), a livelock last. */
+export const sortKinds = (kinds: KindJson[]): KindJson[] => kinds.sort((a, b) => Number(a.kind === 'livelock') - Number(b.kind === 'livelock') || a.length - b.length || a.kind.localeCompare(b.kind));
 
 function traceOf(model: Model, schedule: Transition[], width: number, loopFrom?: number): string {
 	const r = replaySteps(model, schedule);

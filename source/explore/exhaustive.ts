@@ -44,6 +44,7 @@ import {Budget, CHECK_EVERY} from './budget.js';
 import {cloneMachine} from './clone.js';
 import {lanes, sharedHash} from './fasthash.js';
 import {ExactTable, KeyTable, omissionChance, type Visited} from './keytable.js';
+import type {SharedKeyTable} from './sharedtable.js';
 import {countSwitches} from '../lang/schedule.js';
 import {renameMask, Symmetry, unrenameMask} from './symmetry.js';
 import {type Found, type StopReason, expandCode, stepCode, tidOf} from './types.js';
@@ -107,6 +108,12 @@ export type ExhaustiveOptions = {
 	exact?: boolean;
 	/** Collect the states first met at depth maxDepth (with their schedules) here. */
 	collect?: Root[];
+	/**
+	 * One of several workers of one search (`explore --jobs`): the visited set
+	 * they share (sharedtable.ts), and the roots they draw from by its counter
+	 * when their own queue runs dry (instead of `roots`).
+	 */
+	shared?: {table: SharedKeyTable; roots: readonly Root[]};
 };
 
 export type ExhaustiveResult = {
@@ -200,7 +207,9 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 	const kinds = new Map<string, Found>();
 	// reduce: key -> sleep + chosen * S + expanded * S² (masks in the representative's numbering); otherwise key -> state id.
 	// Values: sleep + chosen·S + S² < 2^(2T+1), or a state id: 32 bits up to 7 CPUs.
-	const info: Visited = exact ? new ExactTable() : new KeyTable(1 << 12, reduce && 2 * T + 1 > 31);
+	const shared = opts.shared ?? null;
+	if (shared && (exact || opts.graph || (reduce && 2 * T + 1 > 31))) throw new Error('a shared visited set holds 31-bit values of fingerprinted states only');
+	const info: Visited = shared ? shared.table : exact ? new ExactTable() : new KeyTable(1 << 12, reduce && 2 * T + 1 > 31);
 	const graph: StateGraph | null = opts.graph ? {count: 0, parent: [], ptid: [], enabledCpus: [], from: [], to: [], tid: [], rootPath: new Map()} : null;
 	let states = 0;
 	let transitions = 0;
@@ -225,14 +234,15 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 	/** Reach a state (with sleep set `sleepIn`, in its own numbering); stops the search once the state budget is exhausted. */
 	const visit = (s: Succ, node: PathNode | null, depth: number, sleepIn: number, parentId: number, sleepers: (Sleeper | undefined)[] | null): void => {
 		const {m, ka, kb, ek, perm} = s;
-		const prev = info.get(ka, kb, ek);
+		if (info.size >= maxStates && !info.has(ka, kb, ek)) {
+			stopped ??= 'max-states';
+			shared?.table.stop('max-states');
+			return;
+		}
+		const canonIn = renameMask(sleepIn, perm);
+		let prev = info.insert(ka, kb, reduce ? canonIn : states, ek);
 		if (prev < 0) {
-			if (states >= maxStates) {
-				stopped ??= 'max-states';
-				return;
-			}
 			const id = states++;
-			info.set(ka, kb, reduce ? renameMask(sleepIn, perm) : id, ek);
 			if (graph) {
 				graph.parent.push(parentId);
 				graph.ptid.push(s.code);
@@ -245,18 +255,24 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 			return;
 		}
 		if (!reduce) return;
-		const canonIn = renameMask(sleepIn, perm);
-		const oldSleep = prev % S;
-		const missing = oldSleep & ~canonIn;
-		if (missing === 0) return;
-		const rest = prev - oldSleep;
-		const newSleep = oldSleep & canonIn;
-		info.set(ka, kb, rest + newSleep, ek);
-		const expanded = rest >= S * S;
-		if (!expanded) return; // still queued: it will be expanded with the smaller sleep set
-		const chosen = Math.floor(rest / S) % S;
-		const redo = unrenameMask(chosen & missing, perm);
-		if (redo) queue.push({m, ka, kb, ek, perm, node, depth, id: -1, redo, sleepers});
+		// Met again: the stored sleep set shrinks to its intersection with this one (a compare-and-swap,
+		// retried, so a worker sharing the table cannot lose the update).
+		for (;;) {
+			const oldSleep = prev % S;
+			const missing = oldSleep & ~canonIn;
+			if (missing === 0) return;
+			const rest = prev - oldSleep;
+			if (!info.cas(ka, kb, prev, rest + (oldSleep & canonIn), ek)) {
+				prev = info.get(ka, kb, ek);
+				continue;
+			}
+			const expanded = rest >= S * S;
+			if (!expanded) return; // still queued: it will be expanded with the smaller sleep set
+			const chosen = Math.floor(rest / S) % S;
+			const redo = unrenameMask(chosen & missing, perm);
+			if (redo) queue.push({m, ka, kb, ek, perm, node, depth, id: -1, redo, sleepers});
+			return;
+		}
 	};
 
 	const compute = (m: Machine, tid: number, fp: boolean): Succ => {
@@ -310,32 +326,74 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 			if (kinds.has(v.kind)) continue;
 			const schedule = pathOf(node, s.code);
 			kinds.set(v.kind, {kind: v.kind, schedule, violation: v, switches: countSwitches(schedule), minimal: false});
-			if (opts.stopAtFirst) stopped ??= 'first-violation';
+			if (opts.stopAtFirst) {
+				stopped ??= 'first-violation';
+				shared?.table.stop('first-violation');
+			}
 		}
 	};
 
-	const roots: Root[] = opts.roots ?? [{m: opts.from ?? model.initial, path: []}];
-	for (const root of roots) {
+	const visitRoot = (root: Root): void => {
 		const start = cloneMachine(root.m, true);
 		const s: Succ = {tid: -1, code: -1, m: start, ka: 0, kb: 0, ek: null, perm: null, hashed: false, violations: [], progress: false, fp: null, allDep: false};
 		hashOf(s);
 		const before = states;
 		visit(s, nodeOf(root.path), root.path.length, 0, -1, null);
 		if (graph && states > before && root.path.length) graph.rootPath.set(before, root.path);
-	}
+	};
+	if (!shared) for (const root of opts.roots ?? [{m: opts.from ?? model.initial, path: []}]) visitRoot(root);
 	let expansions = 0;
 	for (;;) {
 		if (stopped) break;
 		const item = take();
-		if (!item) break;
+		if (!item) {
+			// A worker of a shared search draws its next root when its own part is done.
+			const next = shared ? shared.table.takeRoot() : -1;
+			if (next < 0 || next >= shared!.roots.length) break;
+			info.enter();
+			try {
+				visitRoot(shared!.roots[next]!);
+			} finally {
+				info.leave();
+			}
+			continue;
+		}
 		if (++expansions % CHECK_EVERY === 0) {
 			if (budget.expired()) {
 				stopped = budget.stopped;
 				break;
 			}
+			if (shared?.table.stopped) {
+				stopped = shared.table.stopped;
+				break;
+			}
 			budget.report(phase, states, transitions, deepest);
 			yield;
 		}
+		info.enter();
+		try {
+			expand(item);
+		} finally {
+			info.leave();
+		}
+	}
+	budget.report(phase, states, transitions, deepest, true);
+	if (!stopped && depthHit) stopped = 'max-depth';
+	return {
+		kinds,
+		complete: stopped === null,
+		stoppedBy: stopped,
+		states,
+		transitions,
+		pruned,
+		depth: deepest,
+		graph,
+		omission: exact ? 0 : omissionChance(shared ? info.size : states),
+		reductions: {por: reduce, merge, symmetry: sym !== null, exact},
+	};
+
+	/** Expand one queued state (or take, on a state met again, the transitions it slept on before). */
+	function expand(item: Item): void {
 		const {m, ka, kb, ek, perm, node, depth} = item;
 		const succs: (Sleeper | undefined)[] = new Array(T);
 		const inherited = item.sleepers;
@@ -355,7 +413,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 				hashOf(s);
 				visit(s, {code: s.code, up: node}, depth + 1, sleepOut, -1, sleepersOf(succs, sleepOut));
 			}
-			continue;
+			return;
 		}
 		const en = enabledMask(model, m);
 		if (graph) {
@@ -363,30 +421,36 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 			for (let tid = 0; tid < T; tid++) if (en & bit(tid)) cpus |= 1 << (tid >> 1);
 			graph.enabledCpus[item.id] = cpus;
 		}
-		if (en === 0) continue;
+		if (en === 0) return;
 		if (depth >= maxDepth) {
 			depthHit = true;
-			continue;
+			return;
 		}
 		let sleep = 0;
 		let chosen = en;
 		/** Successors computed while looking for an ample set (reused if explored). */
 		const ample: (Succ | undefined)[] = new Array(T);
 		if (reduce) {
-			sleep = unrenameMask(info.get(ka, kb, ek) % S, perm) & en;
-			for (let c = 0; c < ncpu; c++) {
-				const tid = 2 * c;
-				if (!(en & bit(tid)) || sleep & bit(tid) || m.cpus[c]!.wait) continue;
-				if (!model.instrAt(m, c)?.local) continue;
-				const s = compute(m, tid, true);
-				succs[tid] = s;
-				ample[tid] = s;
-				if (s.violations.length === 0 && !info.has(hashOf(s).ka, s.kb, s.ek)) {
-					chosen = bit(tid);
-					break;
+			// Mark the state expanded with the sleep set and the choice made; a compare-and-swap, so a
+			// sleep set another worker shrank meanwhile is not overwritten (then choose again with it).
+			for (;;) {
+				const stored = info.get(ka, kb, ek);
+				sleep = unrenameMask(stored % S, perm) & en;
+				chosen = en;
+				for (let c = 0; c < ncpu; c++) {
+					const tid = 2 * c;
+					if (!(en & bit(tid)) || sleep & bit(tid) || m.cpus[c]!.wait) continue;
+					if (!model.instrAt(m, c)?.local) continue;
+					const s = ample[tid] ?? compute(m, tid, true);
+					succs[tid] = s;
+					ample[tid] = s;
+					if (s.violations.length === 0 && !info.has(hashOf(s).ka, s.kb, s.ek)) {
+						chosen = bit(tid);
+						break;
+					}
 				}
+				if (info.cas(ka, kb, stored, renameMask(sleep, perm) + renameMask(chosen, perm) * S + S * S, ek)) break;
 			}
-			info.set(ka, kb, renameMask(sleep, perm) + renameMask(chosen, perm) * S + S * S, ek);
 			for (let tid = 0; tid < T; tid++) if (sleep & bit(tid) && !succs[tid]) succs[tid] = inherited?.[tid] ?? compute(m, tid, true);
 		}
 		const todo = chosen & ~sleep;
@@ -418,18 +482,4 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 			done |= bit(tid);
 		}
 	}
-	budget.report(phase, states, transitions, deepest, true);
-	if (!stopped && depthHit) stopped = 'max-depth';
-	return {
-		kinds,
-		complete: stopped === null,
-		stoppedBy: stopped,
-		states,
-		transitions,
-		pruned,
-		depth: deepest,
-		graph,
-		omission: exact ? 0 : omissionChance(states),
-		reductions: {por: reduce, merge, symmetry: sym !== null, exact},
-	};
 }

@@ -18,6 +18,7 @@ import {cloneMachine} from './clone.js';
 import {sharedKey} from './fasthash.js';
 import {GOAL, shortestGen} from './shortest.js';
 import {ownerOf, type Prefix, prefixGen} from './shard.js';
+import {SharedKeyTable} from './sharedtable.js';
 import type {Machine, Transition} from '../machine/types.js';
 import type {ExploreOptions, ExploreResult, Found, Lasso, Stats, StopReason} from './types.js';
 
@@ -66,7 +67,9 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 		const longest = (wanted: ReadonlySet<string>): number => Math.max(0, ...[...wanted].map(k => kinds.get(k)!.schedule.length));
 		let minimised = false;
 		const prefixStopped = prefix && prefix.result.stoppedBy !== 'max-depth' ? prefix.result.stoppedBy : null;
-		const r = yield* exhaustive(model, {order: strategy, reduce: opts.reduce ?? true, graph: false, from: opts.from, roots, maxStates: opts.maxStates, maxDepth: opts.maxDepth, stopAtFirst: opts.stopAtFirst, expandViolations: opts.expandViolations, ...reductions}, budget);
+		// Workers sharing one visited set (explore --jobs) draw from the whole frontier instead of owning a slice.
+		const shared = prefix && opts.sharedTable ? {table: new SharedKeyTable(opts.sharedTable), roots: prefix.all} : undefined;
+		const r = yield* exhaustive(model, {order: strategy, reduce: opts.reduce ?? true, graph: false, from: opts.from, roots, shared, maxStates: opts.maxStates, maxDepth: opts.maxDepth, stopAtFirst: opts.stopAtFirst, expandViolations: opts.expandViolations, ...reductions}, budget);
 		for (const [k, f] of r.kinds) if (!kinds.has(k) || kinds.get(k)!.schedule.length > f.schedule.length) kinds.set(k, f);
 		complete = r.complete && !prefixStopped;
 		stoppedBy = prefixStopped ?? r.stoppedBy;
@@ -129,7 +132,7 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 			}
 		}
 
-		if (minimise && !minimised && kinds.size > 0 && !budget.expired()) {
+		if (minimise && !minimised && !shared && kinds.size > 0 && !budget.expired()) {
 			const wanted = minimisable();
 			const slice = shard ? {at: shard.frontier, keep: (m: Machine) => ownerOf(m, shard.count) === shard.index} : undefined;
 			if (wanted.size) {

@@ -55,6 +55,22 @@ export class KeyTable {
 		this.vals[i] = v + 1;
 	}
 
+	insert(a: number, b: number, v: number, _key?: string | null): number {
+		const i = this.slot(a, b);
+		if (this.vals[i] !== 0) return this.vals[i]! - 1;
+		this.set(a, b, v);
+		return -1;
+	}
+
+	cas(a: number, b: number, old: number, v: number, _key?: string | null): boolean {
+		if (this.get(a, b) !== old) return false;
+		this.set(a, b, v);
+		return true;
+	}
+
+	enter(): void {}
+	leave(): void {}
+
 	private grow(): void {
 		const keys = this.keys;
 		const vals = this.vals;
@@ -92,14 +108,38 @@ export class ExactTable {
 	set(_a: number, _b: number, v: number, key: string | null): void {
 		this.map.set(key!, v);
 	}
+	insert(_a: number, _b: number, v: number, key: string | null): number {
+		const old = this.map.get(key!);
+		if (old !== undefined) return old;
+		this.map.set(key!, v);
+		return -1;
+	}
+	cas(_a: number, _b: number, old: number, v: number, key: string | null): boolean {
+		if (this.map.get(key!) !== old) return false;
+		this.map.set(key!, v);
+		return true;
+	}
+	enter(): void {}
+	leave(): void {}
 }
 
-/** The visited sets' common interface: the 64-bit key, and the full text in exact mode. */
+/**
+ * The visited sets' common interface: the 64-bit key, and the full text in
+ * exact mode. `insert` and `cas` are the read-modify-writes the search makes,
+ * so a table shared by worker threads (sharedtable.ts) can make them atomic;
+ * `enter`/`leave` bracket each expansion (the shared table grows between).
+ */
 export type Visited = {
 	readonly size: number;
 	get(a: number, b: number, key: string | null): number;
 	has(a: number, b: number, key: string | null): boolean;
 	set(a: number, b: number, v: number, key: string | null): void;
+	/** Store v unless the key has a value: -1 if stored, else the value found. */
+	insert(a: number, b: number, v: number, key: string | null): number;
+	/** Replace the value if it is still `old`. */
+	cas(a: number, b: number, old: number, v: number, key: string | null): boolean;
+	enter(): void;
+	leave(): void;
 };
 
 /** Chance that hash compaction omitted at least one of n states (64-bit keys): at most n(n-1)/2^65. */

@@ -35,6 +35,8 @@ export type Prefix = {
 	/** Frontier states (with their schedules) this shard owns, and how many there are in all. */
 	roots: Root[];
 	frontierStates: number;
+	/** Every frontier state, in the same order in every shard (what workers sharing a visited set draw from). */
+	all: Root[];
 };
 
 /** The plain search down to the frontier, and this shard's roots. */
@@ -42,7 +44,7 @@ export function* prefixGen(model: Model, spec: ShardSpec, opts: {from?: Machine;
 	const collect: Root[] = [];
 	const result = yield* exhaustive(model, {order: 'bfs', reduce: false, merge: false, symmetry: false, graph: opts.graph, from: opts.from, maxDepth: spec.frontier, collect, expandViolations: opts.expandViolations, maxStates: opts.maxStates}, budget);
 	const roots = collect.filter(r => ownerOf(r.m, spec.count) === spec.index);
-	return {result, roots, frontierStates: collect.length};
+	return {result, roots, frontierStates: collect.length, all: collect};
 }
 
 /** Parse `I/N`, I in 0..N-1 (0-based, as a Kubernetes completion index or a Slurm array from 0). */
@@ -56,10 +58,10 @@ export function parseShard(text: string): {index: number; count: number} | null 
 }
 
 /**
- * A frontier depth for `count` shards: the first depth with at least 8 states
- * per shard (so the slices are even), at most 40. Deterministic.
+ * A frontier depth for `count` shards: the first depth with at least
+ * `perShard` states per shard (so the slices are even), at most 40. Deterministic.
  */
-export function chooseFrontier(model: Model, count: number, budget: Budget, from?: Machine): number {
+export function chooseFrontier(model: Model, count: number, budget: Budget, from?: Machine, perShard = 8): number {
 	let best = 1;
 	for (let d = 1; d <= 40; d++) {
 		const collect: Root[] = [];
@@ -67,7 +69,7 @@ export function chooseFrontier(model: Model, count: number, budget: Budget, from
 		let r = gen.next();
 		while (!r.done) r = gen.next();
 		best = d;
-		if (collect.length >= 8 * count || collect.length === 0) break;
+		if (collect.length >= perShard * count || collect.length === 0) break;
 	}
 	return best;
 }

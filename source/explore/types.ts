@@ -1,6 +1,7 @@
 // Types shared by the search strategies (source/explore).
 
 import type {Machine, Transition, Violation} from '../machine/types.js';
+import type {SharedTableBuffers} from './sharedtable.js';
 
 export type Strategy = 'bfs' | 'dfs' | 'random' | 'pct';
 
@@ -64,6 +65,12 @@ export type ExploreOptions = Bounds & {
 	minimise?: boolean;
 	/** bfs/dfs: be one shard of a search split across processes (shard.ts). */
 	shard?: {frontier: number; index: number; count: number};
+	/**
+	 * With `shard`, on a worker thread of `explore --jobs`: the visited set every
+	 * shard shares (sharedtable.ts). The safety search then draws its roots from
+	 * the whole frontier and leaves minimisation to the caller.
+	 */
+	sharedTable?: SharedTableBuffers;
 	/** random / pct: the PRNG seed (default 1). */
 	seed?: number;
 	/** pct: the bug depth d (default 3). */
