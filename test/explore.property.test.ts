@@ -81,6 +81,8 @@ describe('every reduction keeps the kinds and the shortest lengths (random small
 				const model = modelFromSource('rnd.race', source(s));
 				if (model.program.symmetry.length) symmetric++;
 				const results = Object.fromEntries(Object.entries(CONFIGS).map(([name, c]) => [name, explore(model, {...c, liveness: true, maxStates: 200_000})]));
+				// Depth-first, the livelock graph too (its lasso prefix minimised afterwards).
+				results['all, dfs'] = explore(model, {strategy: 'dfs', liveness: true, maxStates: 200_000});
 				const plain = results.plain!;
 				expect(plain.complete).toBe(true);
 				for (const [name, r] of Object.entries(results)) {

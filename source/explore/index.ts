@@ -77,7 +77,7 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 		searchMs = budget.elapsed();
 
 		if (liveness && !budget.expired()) {
-			const g = yield* exhaustive(model, {order: 'bfs', reduce: false, graph: true, from: opts.from, roots, maxStates: opts.maxStates, maxDepth: opts.maxDepth, expandViolations: opts.expandViolations, phase: 'liveness', ...reductions}, budget);
+			const g = yield* exhaustive(model, {order: strategy, reduce: false, graph: true, from: opts.from, roots, maxStates: opts.maxStates, maxDepth: opts.maxDepth, expandViolations: opts.expandViolations, phase: 'liveness', ...reductions}, budget);
 			stats.livenessStates = g.states;
 			// The full search is the reference: kinds the reduced one may report with longer schedules.
 			for (const [k, f] of g.kinds) if (!kinds.has(k) || kinds.get(k)!.schedule.length > f.schedule.length) kinds.set(k, f);
