@@ -1,12 +1,15 @@
-// npm run build: the CLI as one bundled file, dist/cli.js (esbuild), so that
-// `racewalk` starts by reading one file instead of resolving ~700 ES modules
-// (Ink, React, yoga and ours). `--if-stale` (prepare, prestart, pretest)
-// rebuilds only when the sources changed since the last build: a hash of
-// source/, the lockfile and this script is kept beside the bundle.
+// npm run build: the CLI bundled by esbuild, dist/cli.js, so that `racewalk`
+// starts by reading a few files instead of resolving ~700 ES modules (Ink,
+// React, yoga and ours). What a command loads on use (commands/index.ts) is
+// split into chunks (dist/chunks/): `racewalk explore` never reads the TUI's
+// Ink and React or zod, a third of the start-up of a small search.
+// `--if-stale` (prepare, prestart, pretest) rebuilds only when the sources
+// changed since the last build: a hash of source/, the lockfile and this
+// script is kept beside the bundle.
 // Plain JavaScript on purpose: it runs at `npm install`, before anything else.
 
 import {createHash} from 'node:crypto';
-import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
+import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {dirname, join, relative} from 'node:path';
 import {fileURLToPath} from 'node:url';
 
@@ -14,6 +17,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 // RACEWALK_BUILD_DIR: build elsewhere (the build's own test), never over a dist/ in use
 const DIST = process.env.RACEWALK_BUILD_DIR ?? join(ROOT, 'dist');
 const OUT = join(DIST, 'cli.js');
+const CHUNKS = join(DIST, 'chunks');
 const STAMP = join(DIST, '.build-hash');
 
 function files(dir) {
@@ -50,7 +54,10 @@ let result;
 try {
 	result = await esbuild.build({
 		entryPoints: [join(ROOT, 'source', 'cli.tsx')],
-		outfile: OUT,
+		outdir: DIST,
+		// content-hashed names: a chunk of another build never has the name of one of this build's
+		chunkNames: 'chunks/[name]-[hash]',
+		splitting: true,
 		bundle: true,
 		platform: 'node',
 		format: 'esm',
@@ -72,13 +79,33 @@ try {
 	// esbuild has printed the errors
 	process.exit(1);
 }
-mkdirSync(DIST, {recursive: true});
+mkdirSync(CHUNKS, {recursive: true});
 // the per-module tree of an older (tsc) build is not part of the package any more
-for (const e of readdirSync(DIST)) if (e !== 'cli.js' && !e.endsWith('.tmp')) rmSync(join(DIST, e), {recursive: true, force: true});
-// renamed into place: a racewalk (or a test) running meanwhile reads the old file or the new one, whole
+for (const e of readdirSync(DIST)) if (e !== 'cli.js' && e !== 'chunks' && !e.endsWith('.tmp')) rmSync(join(DIST, e), {recursive: true, force: true});
+// Renamed into place, the chunks first and the entry last: a racewalk (or a test)
+// starting meanwhile reads the old build or the new one, whole.
+const written = new Set();
+let entry = null;
+for (const f of result.outputFiles) {
+	if (f.path === OUT) {
+		entry = f;
+		continue;
+	}
+	const tmp = `${f.path}.${process.pid}.tmp`;
+	writeFileSync(tmp, f.contents);
+	renameSync(tmp, f.path);
+	written.add(f.path);
+}
 const tmp = `${OUT}.${process.pid}.tmp`;
-writeFileSync(tmp, result.outputFiles[0].contents, {mode: 0o755});
+writeFileSync(tmp, entry.contents, {mode: 0o755});
 chmodSync(tmp, 0o755);
 renameSync(tmp, OUT);
+// Chunks of older builds: a racewalk started before this build still loads its
+// chunks on use (explore --record), so they stay an hour.
+const HOUR = 3_600_000;
+for (const e of readdirSync(CHUNKS)) {
+	const f = join(CHUNKS, e);
+	if (!written.has(f) && !e.endsWith('.tmp') && Date.now() - statSync(f).mtimeMs > HOUR) rmSync(f, {force: true});
+}
 writeFileSync(STAMP, hash);
 if (!process.argv.includes('--silent')) process.stderr.write(`racewalk build: ${relative(ROOT, OUT)} in ${Date.now() - t0} ms\n`);

@@ -5,7 +5,8 @@
 
 import {existsSync} from 'node:fs';
 import {isMainThread, workerData} from 'node:worker_threads';
-import {asUsageError, EXIT, processIo, type Command, UsageError} from './commands/common.js';
+import {asUsageError, EXIT, processIo, UsageError} from './commands/common.js';
+import type {CommandEntry} from './commands/index.js';
 import {visible} from './lang/visible.js';
 
 const HELP = `racewalk - a multi-CPU stepping debugger for races in Linux mm code
@@ -37,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
 		return usageErrors(io, () => tuiCommand.run(argv, io));
 	}
 	const {COMMANDS} = await import('./commands/index.js');
-	const commands = new Map<string, Command>(COMMANDS.map(c => [c.name, c]));
+	const commands = new Map<string, CommandEntry>(COMMANDS.map(c => [c.name, c]));
 	if (first === '--help' || first === '-h' || first === 'help') {
 		io.out(HELP.replace('{commands}', COMMANDS.map(c => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')));
 		return EXIT.ok;
@@ -48,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
 	}
 	const command = first !== undefined && commands.get(first);
 	return usageErrors(io, async () => {
-		if (command) return command.run(rest, io);
+		if (command) return (await command.load()).run(rest, io);
 		// a word that is no command, no built-in and no file: say both, not only "no such scenario"
 		if (first !== undefined && !first.startsWith('-') && !existsSync(first)) {
 			const {builtinNames} = await import('./lang/load.js');
@@ -60,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
 		}
 		const tui = commands.get('tui');
 		if (!tui) throw new Error('the TUI is not built in');
-		return tui.run(argv, io);
+		return (await tui.load()).run(argv, io);
 	});
 }
 

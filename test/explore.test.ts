@@ -3,7 +3,8 @@
 // stepInPlace(), seeds, bounds and cancellation.
 
 import {describe, expect, it} from 'vitest';
-import {cloneMachine, explore, exploreAsync, findShortest, mulberry32, sharedKey, stateKey, tarjan} from '../source/explore/index.js';
+import {cloneMachine, explore, exploreAsync, findShortest, mulberry32, sharedKey, shortestGen, stateKey, tarjan} from '../source/explore/index.js';
+import {GOAL} from '../source/explore/shortest.js';
 import {Budget} from '../source/explore/budget.js';
 import {sample} from '../source/explore/random.js';
 import {lanes} from '../source/explore/fasthash.js';
@@ -131,6 +132,45 @@ describe('shortest counterexamples', () => {
 		const any = explore(model, {strategy: 'dfs', minimise: false}).kinds.get('use-after-free')!;
 		expect(f.schedule.length).toBeLessThanOrEqual(any.schedule.length);
 		if (any.schedule.length === f.schedule.length) expect(f.switches).toBeLessThanOrEqual(countSwitches(any.schedule));
+	});
+
+	// One minimisation search serves the kinds and a livelock's prefix (explore/index.ts): each
+	// goal within its own bound, it must find what two separate searches find, schedule for schedule.
+	it('one search for the kinds and a goal state finds what two searches find', () => {
+		const model = loadModel('fsdax-unbind-2021-noref');
+		const r = explore(model, {liveness: false, minimise: false});
+		const wanted = new Set([...r.kinds.keys()]);
+		const maxLen = Math.max(...[...r.kinds.values()].map(f => f.schedule.length));
+		// goals: the states after each step of a long schedule, some nearer than the kinds, some farther
+		const far = [...r.kinds.values()].sort((a, b) => b.schedule.length - a.schedule.length)[0]!.schedule;
+		let m = cloneMachine(model.initial, true);
+		const keys: string[] = [];
+		for (let i = 0; i < far.length + 6; i++) {
+			// past the schedule: the first enabled CPU (the search expands violating states too)
+			const t = far[i] ?? model.enabled(m)[0];
+			if (!t) break;
+			m = model.stepShared(m, t, false).state;
+			keys.push(sharedKey(m));
+		}
+		let goalsFound = 0;
+		const run = (w: Set<string>, opts: Parameters<typeof shortestGen>[2]) => {
+			const g = shortestGen(model, w, opts, new Budget({}));
+			for (;;) {
+				const x = g.next();
+				if (x.done) return x.value.found;
+			}
+		};
+		for (const goalMaxLen of [2, maxLen - 3, maxLen + 4]) {
+			const goalKeys = new Set(keys.slice(goalMaxLen - 1, goalMaxLen + 1));
+			const kinds = run(wanted, {maxLen});
+			const goal = run(new Set([GOAL]), {maxLen: goalMaxLen, goalKeys}).get(GOAL);
+			const both = run(new Set([...wanted, GOAL]), {maxLen, goalMaxLen, goalKeys});
+			expect(both.get(GOAL)?.schedule, `goal within ${goalMaxLen}`).toEqual(goal?.schedule);
+			for (const k of wanted) expect(both.get(k)!.schedule, k).toEqual(kinds.get(k)!.schedule);
+			expect(kinds.size).toBe(wanted.size);
+			if (goal) goalsFound++;
+		}
+		expect(goalsFound).toBe(3);
 	});
 
 	it('searches from a given state (the TUI searches from its cursor)', () => {

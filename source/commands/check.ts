@@ -121,7 +121,6 @@ export function renderTable(rows: readonly CheckRow[]): string {
 
 export const checkCommand: Command = {
 	name: 'check',
-	summary: 'verify every expect clause of scenarios by exhaustive search',
 	async run(argv, io) {
 		const cli = parseFlags(HELP, argv, {
 			maxStates: {type: 'number'},

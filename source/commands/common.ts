@@ -91,7 +91,6 @@ export const processIo = (): Io => (guardPipes(), {
 
 export type Command = {
 	name: string;
-	summary: string;
 	/** Returns the exit code. Throws UsageError for user mistakes. */
 	run: (argv: string[], io: Io) => Promise<number>;
 };

@@ -4,8 +4,6 @@ import {parseShard} from '../explore/shard.js';
 import type {Model} from '../lang/interpreter.js';
 import {formatSchedule} from '../lang/schedule.js';
 import type {Transition} from '../machine/types.js';
-import {RecordingError, saveRecording} from '../session/recording.js';
-import {createSession} from '../session/session.js';
 import {type Command, EXIT, openModel, OUTPUT_FLAGS, parseFlags, parseSets, RECORD_FLAGS, SCENARIO_FLAGS, UsageError} from './common.js';
 import {runJobs} from './jobs.js';
 import {exitCodeOf as exitCodeOfKinds, printReport, type Report, reportCode, reportOf} from './report.js';
@@ -77,7 +75,9 @@ export function exitCodeOf(r: ExploreResult): number {
 }
 
 /** Every counterexample becomes a branch named after its kind (a livelock: prefix + one turn of the loop). */
-function recordFindings(model: Model, r: ExploreResult, path: string, force: boolean, set: Record<string, string>): void {
+async function recordFindings(model: Model, r: ExploreResult, path: string, force: boolean, set: Record<string, string>): Promise<void> {
+	// loaded only here: the recordings' schema (zod) costs every other explore its start-up
+	const [{RecordingError, saveRecording}, {createSession}] = await Promise.all([import('../session/recording.js'), import('../session/session.js')]);
 	const session = createSession(model);
 	const found: {name: string; schedule: Transition[]; loopFrom?: number}[] = [...r.kinds.values()]
 		.filter(f => f.kind !== 'livelock')
@@ -107,7 +107,6 @@ function recordFindings(model: Model, r: ExploreResult, path: string, force: boo
 
 export const exploreCommand: Command = {
 	name: 'explore',
-	summary: 'search the interleavings for violations (bfs, dfs, random, pct)',
 	async run(argv, io) {
 		const cli = parseFlags(HELP, argv, {
 			strategy: {type: 'string', default: 'bfs'},
@@ -193,7 +192,7 @@ export const exploreCommand: Command = {
 		} else {
 			const r = explore(model, options);
 			if (showProgress) process.stderr.write('\r\x1b[K');
-			if (cli.flags.record !== undefined) recordFindings(model, r, cli.flags.record, cli.flags.force, set);
+			if (cli.flags.record !== undefined) await recordFindings(model, r, cli.flags.record, cli.flags.force, set);
 			report = reportOf(model, target, set, r, cli.flags.record ?? null);
 		}
 		if (cli.flags.json) {

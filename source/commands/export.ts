@@ -30,7 +30,6 @@ const FORMATS = ['diagram', 'markdown', 'json'] as const;
 
 export const exportCommand: Command = {
 	name: 'export',
-	summary: 'export a branch of a recording as a race diagram, Markdown report or JSON',
 	async run(argv, io) {
 		const cli = parseFlags(HELP, argv, {
 			format: {type: 'string'},

@@ -34,8 +34,9 @@ export async function runJobs(model: Model, target: JobTarget, options: ExploreO
 	const runs = Array.from({length: jobs}, (_, index) => {
 		const data: JobData = {...target, options: {...options, shard: {frontier: depth, index, count: jobs}, sharedTable}};
 		return new Promise<Report>((resolve, reject) => {
-			// The worker is the CLI bundle itself (cli.tsx starts runShard when it sees racewalkShard).
-			const w = new Worker(new URL(import.meta.url), {workerData: {racewalkShard: data}, resourceLimits: {maxYoungGenerationSizeMb: 4}});
+			// The worker is the CLI bundle's entry itself (cli.tsx starts runShard when it sees
+			// racewalkShard); this code runs from one of the bundle's chunks, in dist/chunks/.
+			const w = new Worker(new URL('../cli.js', import.meta.url), {workerData: {racewalkShard: data}, resourceLimits: {maxYoungGenerationSizeMb: 4}});
 			w.once('message', (r: Report) => resolve(r));
 			w.once('error', reject);
 			w.once('exit', code => {

@@ -16,7 +16,6 @@ Examples
 
 export const listCommand: Command = {
 	name: 'list',
-	summary: 'built-in scenarios, titles and expected verdicts',
 	async run(argv, io) {
 		const cli = parseFlags(HELP, argv, {json: {type: 'boolean', default: false}}, import.meta);
 		if (cli.input.length) throw new UsageError(`list: unexpected argument '${cli.input[0]}' (racewalk list [--json]; to check a scenario: racewalk check ${cli.input[0]})`);

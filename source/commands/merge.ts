@@ -50,7 +50,6 @@ function readReport(path: string): Report {
 
 export const mergeCommand: Command = {
 	name: 'merge',
-	summary: 'merge the JSON reports of the shards of one search into one verdict',
 	async run(argv, io) {
 		const cli = parseFlags(HELP, argv, {json: OUTPUT_FLAGS.json, width: OUTPUT_FLAGS.width, color: OUTPUT_FLAGS.color}, import.meta);
 		if (cli.input.length === 0) throw new UsageError('merge: which reports? (racewalk merge shard0.json shard1.json ...)');

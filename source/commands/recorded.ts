@@ -1,11 +1,11 @@
-// What run, replay, explore and export share: opening a recording with every
-// problem turned into a one-line UsageError, picking a branch, the header and
-// verdict lines of a printed trace, and the JSON form of a trace.
+// What run, replay and export share: opening a recording with every problem
+// turned into a one-line UsageError, picking a branch, the verdict lines of a
+// printed trace, and the JSON form of a trace.
 
 import type {Model} from '../lang/interpreter.js';
 import {formatSchedule} from '../lang/schedule.js';
 import {editedBuiltinNote} from '../render/markdown.js';
-import {blockedWithHistory, cpuLabel, stepSummary, type TraceStep} from '../render/trace.js';
+import {blockedWithHistory, stepSummary, type TraceStep} from '../render/trace.js';
 import {isLiveness, violationLine} from '../render/verdict.js';
 import {OverwriteError, WriteError, writeFileAtomic} from '../session/atomic.js';
 import {type Loaded, loadRecording, RecordingError} from '../session/recording.js';
@@ -86,14 +86,6 @@ export function traceJson(model: Model, steps: readonly TraceStep[], extra: Reco
 		verdict: v.verdict,
 		hash: model.hash(final),
 	};
-}
-
-/** The scenario, its params and CPUs: the head of every printed trace. */
-export function printHeader(io: Io, model: Model): void {
-	const p = model.program;
-	io.out(p.scenario.title ? `${p.scenario.name}: ${p.scenario.title}` : p.scenario.name);
-	io.out(`params: ${Object.entries(p.params).map(([k, val]) => `${k}=${val}`).join(' ') || '(none)'}${p.variant ? `   variant: ${p.variant}${p.overVariant ? ` (with ${p.overVariant.map(k => `${k}=${p.params[k]}`).join(' ')} set over it)` : ''}` : ''}`);
-	io.out(`cpus: ${p.cpus.map(c => cpuLabel(model, c.id)).join(', ')}`);
 }
 
 /** The verdict lines under a trace, and the CPUs still unfinished at its end. */

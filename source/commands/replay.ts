@@ -3,7 +3,8 @@ import {pointsToSteps} from '../render/diagram.js';
 import {editedBuiltinNote} from '../render/markdown.js';
 import {renderTrace} from '../render/trace.js';
 import {type Command, EXIT, OUTPUT_FLAGS, parseFlags, UsageError} from './common.js';
-import {branchPoints, openRecording, printHeader, printVerdict, recordingTui, traceJson, verdictOf} from './recorded.js';
+import {printHeader} from './header.js';
+import {branchPoints, openRecording, printVerdict, recordingTui, traceJson, verdictOf} from './recorded.js';
 
 const HELP = `
 Usage
@@ -31,7 +32,6 @@ Examples
 
 export const replayCommand: Command = {
 	name: 'replay',
-	summary: 'check a recording and print the trace and verdict of a branch',
 	async run(argv, io) {
 		const cli = parseFlags(HELP, argv, {
 			branch: {type: 'string'},

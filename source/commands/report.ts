@@ -12,7 +12,7 @@ import {renderTrace, replaySteps} from '../render/trace.js';
 import {violationLine} from '../render/verdict.js';
 import {count} from '../render/wrap.js';
 import {EXIT, type Io, UsageError} from './common.js';
-import {printHeader} from './recorded.js';
+import {printHeader} from './header.js';
 
 export type KindJson = {kind: string; check: string; schedule: string; length: number; switches: number; minimal: boolean; violation: Violation};
 export type LassoJson = {prefix: string; loop: string; moving: number[]; sccStates: number; message: string};

@@ -6,7 +6,8 @@ import {renderTrace, replaySteps, type TraceStep} from '../render/trace.js';
 import {RecordingError, saveRecording} from '../session/recording.js';
 import {createSession} from '../session/session.js';
 import {type Command, openModel, OUTPUT_FLAGS, parseFlags, parseSets, RECORD_FLAGS, SCENARIO_FLAGS, UsageError} from './common.js';
-import {printHeader, printVerdict, traceJson, verdictOf} from './recorded.js';
+import {printHeader} from './header.js';
+import {printVerdict, traceJson, verdictOf} from './recorded.js';
 
 const HELP = `
 Usage
@@ -46,7 +47,6 @@ export function scheduleError(model: Model, steps: readonly TraceStep[], index: 
 
 export const runCommand: Command = {
 	name: 'run',
-	summary: 'replay a schedule, print the trace and the verdict',
 	async run(argv, io) {
 		const cli = parseFlags(HELP, argv, {
 			schedule: {type: 'string', shortFlag: 's'},

@@ -82,7 +82,6 @@ const noTty = (io: {err: (t: string) => void}, target: string, recording: boolea
 
 export const tuiCommand: Command = {
 	name: 'tui',
-	summary: 'open the stepping debugger (the default: racewalk [scenario|recording.json])',
 	async run(argv, io) {
 		const cli = parseFlags(HELP, argv, {
 			set: {type: 'string', isMultiple: true},

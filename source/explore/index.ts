@@ -19,7 +19,7 @@ import {sharedKey} from './fasthash.js';
 import {GOAL, shortestGen} from './shortest.js';
 import {ownerOf, type Prefix, prefixGen} from './shard.js';
 import {SharedKeyTable} from './sharedtable.js';
-import type {Machine} from '../machine/types.js';
+import type {Machine, Transition} from '../machine/types.js';
 import type {ExploreOptions, ExploreResult, Found, Lasso, Stats, StopReason} from './types.js';
 
 export type {ExploreOptions, ExploreResult, Found, Lasso, Progress, Stats, Strategy, StopReason, Bounds} from './types.js';
@@ -60,6 +60,12 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 			shardInfo = {...shard, frontierStates: prefix.frontierStates, roots: prefix.roots.length, prefixStates: prefix.result.states};
 		}
 		const roots = prefix ? prefix.roots : undefined;
+		const minimise = opts.minimise ?? true;
+		/** Kinds the minimisation shortens: all but the livelock (its lasso is shortened on its own). */
+		const minimisable = (): Set<string> => new Set([...kinds.keys()].filter(k => k !== 'livelock'));
+		/** The minimisation's bound: the longest schedule found so far. */
+		const longest = (wanted: ReadonlySet<string>): number => Math.max(0, ...[...wanted].map(k => kinds.get(k)!.schedule.length));
+		let minimised = false;
 		const prefixStopped = prefix && prefix.result.stoppedBy !== 'max-depth' ? prefix.result.stoppedBy : null;
 		// Workers sharing one visited set (explore --jobs) draw from the whole frontier instead of owning a slice.
 		const shared = prefix && opts.sharedTable ? {table: new SharedKeyTable(opts.sharedTable), roots: prefix.all} : undefined;
@@ -94,10 +100,21 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 					at = model.stepShared(at, t, false).state;
 					keys.push(sharedKey(at));
 				}
+				let better: {schedule: Transition[]} | undefined;
 				// The start itself may be on the loop (the search only looks at successors).
-				const better = keys.includes(sharedKey(start))
-					? {schedule: []}
-					: (yield* shortestGen(model, new Set([GOAL]), {from: opts.from, maxLen: first.prefix.length, maxStates: opts.maxStates, expandViolations: opts.expandViolations, goalKeys: new Set(keys)}, budget)).found.get(GOAL);
+				if (keys.includes(sharedKey(start))) better = {schedule: []};
+				else {
+					// The kinds' minimisation below is the same breadth-first search from the same
+					// start: one search serves both, each goal within its own bound (not in a shard,
+					// whose minimisation keeps only its slice of a layer).
+					const wanted = minimise && !shard ? minimisable() : new Set<string>();
+					const s = yield* shortestGen(model, new Set([...wanted, GOAL]), {from: opts.from, maxLen: wanted.size ? longest(wanted) : first.prefix.length, goalMaxLen: first.prefix.length, maxStates: opts.maxStates, expandViolations: opts.expandViolations, goalKeys: new Set(keys)}, budget);
+					better = s.found.get(GOAL);
+					if (wanted.size) {
+						for (const [k, f] of s.found) if (k !== GOAL) kinds.set(k, f);
+						minimised = true;
+					}
+				}
 				if (better) {
 					let end = start;
 					for (const t of better.schedule) end = model.stepShared(end, t, false).state;
@@ -116,12 +133,11 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 			}
 		}
 
-		if ((opts.minimise ?? true) && !shared && kinds.size > 0 && !budget.expired()) {
-			const wanted = new Set([...kinds.keys()].filter(k => k !== 'livelock'));
-			const maxLen = Math.max(0, ...[...wanted].map(k => kinds.get(k)!.schedule.length));
+		if (minimise && !minimised && !shared && kinds.size > 0 && !budget.expired()) {
+			const wanted = minimisable();
 			const slice = shard ? {at: shard.frontier, keep: (m: Machine) => ownerOf(m, shard.count) === shard.index} : undefined;
 			if (wanted.size) {
-				const s = yield* shortestGen(model, wanted, {from: opts.from, maxLen, maxStates: opts.maxStates, expandViolations: opts.expandViolations, slice}, budget);
+				const s = yield* shortestGen(model, wanted, {from: opts.from, maxLen: longest(wanted), maxStates: opts.maxStates, expandViolations: opts.expandViolations, slice}, budget);
 				for (const [k, f] of s.found) kinds.set(k, f);
 			}
 		}

@@ -9,17 +9,34 @@
 // so a state is only kept in the first layer it appears in; within that layer,
 // what the rest of the path costs depends on the state and the CPU that moved
 // last, so the fewest switches so far is all that needs keeping.
+//
+// A state sits in its layer once per CPU that can have moved last (about
+// twice on the built-ins), but its successors do not depend on that CPU: they
+// are stepped once per state and layer and shared by its nodes. One search
+// can serve several goals with their own bounds (the kinds, and a livelock's
+// loop entry): the layers, and so every tie-break, are the same whatever is
+// looked for.
 
-import type {Model} from '../lang/interpreter.js';
+import type {Model, StepResult} from '../lang/interpreter.js';
 import {countSwitches} from '../lang/schedule.js';
 import type {Machine, Violation} from '../machine/types.js';
 import {Budget, CHECK_EVERY} from './budget.js';
 import {cloneMachine} from './clone.js';
 import {enabledMask} from './exhaustive.js';
-import {sharedKey} from './fasthash.js';
+import {lanes, sharedHash} from './fasthash.js';
+import {KeyTable} from './keytable.js';
 import {type Bounds, type Found, type StopReason, transitionOf} from './types.js';
 
-type LNode = {m: Machine | null; key: string; last: number; sw: number; tid: number; up: LNode | null};
+/** A (state, last CPU) node; `state` numbers the state (its 64-bit key) in order of discovery. */
+type LNode = {m: Machine | null; state: number; last: number; sw: number; tid: number; up: LNode | null};
+
+/** A state's successors, stepped for the first of its nodes in a layer and kept for the others. */
+type Succs = {en: number; steps: (StepResult | undefined)[]; nodesLeft: number};
+
+/** The two 32-bit lanes of a sharedKey (16 hex digits), as fasthash's `lanes` holds them. */
+function lanesOf(key: string): [number, number] {
+	return [parseInt(key.slice(0, 8), 16) | 0, parseInt(key.slice(8, 16), 16) | 0];
+}
 
 export type ShortestOptions = {
 	from?: Machine;
@@ -34,6 +51,8 @@ export type ShortestOptions = {
 	goalKey?: string;
 	/** ... or for any of these states (the states of a livelock's loop). */
 	goalKeys?: ReadonlySet<string>;
+	/** Look for the goal state within this many steps (default maxLen). */
+	goalMaxLen?: number;
 };
 
 /** The kind under which a path to `goalKey` is found. */
@@ -54,28 +73,56 @@ function scheduleOf(n: LNode | null, lastTid: number): number[] {
 export function* shortestGen(model: Model, wanted: ReadonlySet<string> | null, opts: ShortestOptions, budget: Budget): Generator<void, ShortestResult, void> {
 	const T = 2 * model.cpuCount;
 	const maxLen = opts.maxLen ?? Infinity;
+	const goalMaxLen = opts.goalMaxLen ?? maxLen;
+	const lookForGoal = opts.goalKey !== undefined || opts.goalKeys !== undefined;
+	/** How many steps a kind (or the goal) is looked for within. */
+	const limitOf = (kind: string): number => (kind === GOAL && lookForGoal ? goalMaxLen : maxLen);
+	const horizon = lookForGoal ? Math.max(maxLen, goalMaxLen) : maxLen;
 	const maxStates = opts.maxStates ?? Infinity;
 	const found = new Map<string, Found>();
 	const remaining = wanted ? new Set(wanted) : null;
+	const goals = new KeyTable(16, false);
+	for (const k of [...(opts.goalKey !== undefined ? [opts.goalKey] : []), ...(opts.goalKeys ?? [])]) goals.set(...lanesOf(k), 0);
+	// Every state met: key -> its number; the layer it was first met in; while in the
+	// layer being built, its nodes by the CPU that moved last.
+	const ids = new KeyTable(1 << 10, false);
+	const layerOf: number[] = [];
+	const nodesOf: (LNode | undefined)[][] = [];
 	const start = cloneMachine(opts.from ?? model.initial, true);
-	const startKey = sharedKey(start);
-	const seen = new Set<string>([startKey]);
-	let layer = new Map<string, LNode>([[`${startKey}:-1`, {m: start, key: startKey, last: -1, sw: 0, tid: -1, up: null}]]);
+	sharedHash(start);
+	ids.set(lanes.a, lanes.b, 0);
+	layerOf.push(0);
+	nodesOf.push(EMPTY);
+	/** States of the layers up to the current one (the seen set). */
+	let seen = 1;
+	let layer: LNode[] = [{m: start, state: 0, last: -1, sw: 0, tid: -1, up: null}];
+	/** Nodes per state of the layer, where more than one: their successors are stepped once. */
+	let repeated = new Map<number, number>();
 	let len = 0;
 	let transitions = 0;
 	let stopped: StopReason | null = null;
 	let work = 0;
-	while (layer.size > 0 && len < maxLen && !stopped) {
+	while (layer.length > 0 && len < horizon && !stopped) {
 		if (opts.slice?.at === len) {
 			const keep = opts.slice.keep;
-			layer = new Map([...layer].filter(([, n]) => keep(n.m!)));
+			layer = layer.filter(n => keep(n.m!));
 		}
-		const next = new Map<string, LNode>();
+		const kindsOpen = len < maxLen;
+		const goalOpen = lookForGoal && len < goalMaxLen;
+		// next: the nodes of the next layer in order of discovery
+		const next: LNode[] = [];
+		const nextStates: number[] = [];
 		const best = new Map<string, {node: LNode; tid: number; sw: number; v: Violation}>();
-		const newKeys: string[] = [];
-		outer: for (const node of layer.values()) {
+		const shared = new Map<number, Succs>();
+		outer: for (const node of layer) {
 			const m = node.m!;
-			const en = enabledMask(model, m);
+			const nodes = repeated.get(node.state);
+			let succs = nodes === undefined ? undefined : shared.get(node.state);
+			if (nodes !== undefined && !succs) {
+				succs = {en: enabledMask(model, m), steps: new Array(T), nodesLeft: nodes};
+				shared.set(node.state, succs);
+			}
+			const en = succs ? succs.en : enabledMask(model, m);
 			for (let tid = 0; tid < T; tid++) {
 				if (!(en & (1 << tid))) continue;
 				if (++work % CHECK_EVERY === 0) {
@@ -83,31 +130,39 @@ export function* shortestGen(model: Model, wanted: ReadonlySet<string> | null, o
 						stopped = budget.stopped;
 						break outer;
 					}
-					budget.report('minimise', seen.size, transitions, len);
+					budget.report('minimise', seen, transitions, len);
 					yield;
 				}
-				const r = model.stepShared(m, transitionOf(tid), false);
+				let r = succs?.steps[tid];
+				if (!r) {
+					r = model.stepShared(m, transitionOf(tid), false);
+					transitions++;
+					if (succs) succs.steps[tid] = r;
+				}
 				const m2 = r.state;
-				transitions++;
 				const cpu = tid >> 1;
 				const sw = node.sw + (node.last >= 0 && node.last !== cpu ? 1 : 0);
 				if (r.violations.length) {
-					for (const v of r.violations) {
-						if (remaining && !remaining.has(v.kind)) continue;
-						if (found.has(v.kind)) continue;
-						const b = best.get(v.kind);
-						if (!b || sw < b.sw) best.set(v.kind, {node, tid, sw, v});
+					if (kindsOpen) {
+						for (const v of r.violations) {
+							if (remaining && !remaining.has(v.kind)) continue;
+							if (found.has(v.kind)) continue;
+							const b = best.get(v.kind);
+							if (!b || sw < b.sw) best.set(v.kind, {node, tid, sw, v});
+						}
 					}
 					if (!(opts.expandViolations ?? true)) continue; // a violating state is not expanded
 				}
-				const key = sharedKey(m2);
-				if ((key === opts.goalKey || opts.goalKeys?.has(key)) && !found.has(GOAL)) {
+				sharedHash(m2);
+				const a = lanes.a;
+				const bl = lanes.b;
+				if (goalOpen && goals.has(a, bl) && !found.has(GOAL)) {
 					const b = best.get(GOAL);
 					if (!b || sw < b.sw) best.set(GOAL, {node, tid, sw, v: GOAL_REACHED});
 				}
-				if (seen.has(key)) continue;
-				const nk = `${key}:${cpu}`;
-				const old = next.get(nk);
+				let id = ids.get(a, bl);
+				if (id >= 0 && layerOf[id]! <= len) continue; // seen in this layer or before
+				const old = id >= 0 ? nodesOf[id]![cpu] : undefined;
 				if (old) {
 					if (sw < old.sw) {
 						old.sw = sw;
@@ -116,14 +171,23 @@ export function* shortestGen(model: Model, wanted: ReadonlySet<string> | null, o
 					}
 					continue;
 				}
-				if (seen.size + newKeys.length >= maxStates) {
+				if (seen + next.length >= maxStates) {
 					stopped = 'max-states';
 					break outer;
 				}
-				next.set(nk, {m: m2, key, last: cpu, sw, tid, up: node});
-				newKeys.push(key);
+				if (id < 0) {
+					id = layerOf.length;
+					ids.set(a, bl, id);
+					layerOf.push(len + 1);
+					nodesOf.push([]);
+					nextStates.push(id);
+				}
+				const n: LNode = {m: m2, state: id, last: cpu, sw, tid, up: node};
+				nodesOf[id]![cpu] = n;
+				next.push(n);
 			}
 			node.m = null; // hash-and-drop: only the path back is kept
+			if (succs && --succs.nodesLeft === 0) shared.delete(node.state);
 		}
 		len++;
 		for (const [kind, b] of best) {
@@ -131,12 +195,20 @@ export function* shortestGen(model: Model, wanted: ReadonlySet<string> | null, o
 			found.set(kind, {kind, schedule, violation: b.v, switches: countSwitches(schedule), minimal: !stopped});
 			remaining?.delete(kind);
 		}
-		if (remaining && remaining.size === 0) break;
-		for (const k of newKeys) seen.add(k);
+		if (remaining && ![...remaining].some(k => limitOf(k) > len)) break;
+		repeated = new Map();
+		for (const id of nextStates) {
+			const count = nodesOf[id]!.reduce(c => c + 1, 0);
+			if (count > 1) repeated.set(id, count);
+			nodesOf[id] = EMPTY; // the layer is built: its nodes are reached through `next` now
+		}
+		seen += nextStates.length;
 		layer = next;
 	}
-	return {found, stoppedBy: stopped, states: seen.size, transitions};
+	return {found, stoppedBy: stopped, states: seen, transitions};
 }
+
+const EMPTY: (LNode | undefined)[] = [];
 
 const GOAL_REACHED: Violation = {kind: GOAL, check: '', message: 'the goal state', cpu: null, line: null, objects: []};
 
