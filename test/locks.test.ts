@@ -20,6 +20,17 @@ const prim = (name: string, fn: () => void) => {
 const G = 'spinlock_t l;\nstruct mutex m;\nstruct rw_semaphore s;\nint x = 0;\natomic_t n = ATOMIC_INIT(1);\nbool flag;';
 
 describe('spinlocks', () => {
+	it('the _nested forms (a lockdep subclass) lock as their plain forms do', () => {
+		for (const name of ['spin_lock_nested', 'mutex_lock_nested', 'down_read_nested', 'down_write_nested']) lockTested.add(name);
+		const model = miniModel({header: G, cpus: ['spin_lock_nested(&l, SINGLE_DEPTH_NESTING); mutex_lock_nested(&m, 1);', 'down_write_nested(&s, SINGLE_DEPTH_NESTING); up_write(&s); down_read_nested(&s, 0); spin_lock(&l);']});
+		const r = run(model, '0 1 1 1 1');
+		expect(r.final.locks.l).toEqual({kind: 'spinlock', owner: 0, readers: []});
+		expect(r.final.locks.s).toEqual({kind: 'rwsem', owner: null, readers: [1]});
+		expect(r.final.cpus[1]!.wait).toMatchObject({kind: 'lock', lock: 'l'});
+		expect(kinds(r)).toEqual([]);
+		// mutex_lock_nested under a spinlock is still L3.
+		expect(kinds(run(model, '0 1 1 1 1 0'))).toEqual(['sleep-in-atomic', 'lock-held', 'hung-task']);
+	});
 	prim('spin_lock', () => {
 		const model = miniModel({header: G, cpus: ['spin_lock(&l); x = 1; spin_unlock(&l);', 'spin_lock(l); x = 2; spin_unlock(&l);']});
 		const r = run(model, '0 1');

@@ -25,6 +25,8 @@ type LockSpec = {
 const lockArg = (kind: LockKind): ArgSpec => ({name: 'lock', kind: 'lock', lockKind: kind});
 const MM_ARG: ArgSpec = {name: 'mm', kind: 'context', optional: true};
 const FLAGS_ARG: ArgSpec = {name: 'context', kind: 'context', optional: true};
+/** The lockdep subclass of the _nested forms (SINGLE_DEPTH_NESTING): an annotation, no effect (lockdep's class order is not modelled). */
+const SUBCLASS_ARG: ArgSpec = {name: 'subclass', kind: 'int'};
 
 function args(s: LockSpec): ArgSpec[] {
 	return [...(s.fixed ? [] : [lockArg(s.kind)]), ...(s.extra ?? [])];
@@ -115,16 +117,20 @@ export const lockPrimitives: Primitive[] = [
 	acquire({name: 'spin_lock', kernel: `${SPIN}:__raw_spin_lock`, kind: 'spinlock', mode: 'excl'}),
 	unlock({name: 'spin_unlock', kernel: `${SPIN}:__raw_spin_unlock`, kind: 'spinlock', mode: 'excl'}),
 	trylock({name: 'spin_trylock', kernel: `${SPIN}:__raw_spin_trylock`, kind: 'spinlock', mode: 'excl'}),
+	acquire({name: 'spin_lock_nested', kernel: `${SPIN}:_raw_spin_lock_nested (spin_lock with a lockdep subclass)`, kind: 'spinlock', mode: 'excl', extra: [SUBCLASS_ARG]}),
 	acquire({name: 'spin_lock_irq', kernel: `${SPIN}:__raw_spin_lock_irq`, kind: 'spinlock', mode: 'excl', irq: 'disable'}),
 	unlock({name: 'spin_unlock_irq', kernel: `${SPIN}:__raw_spin_unlock_irq`, kind: 'spinlock', mode: 'excl', irq: 'disable'}),
 	acquire({name: 'spin_lock_irqsave', kernel: `${SPIN}:__raw_spin_lock_irqsave`, kind: 'spinlock', mode: 'excl', irq: 'save', extra: [FLAGS_ARG]}),
 	unlock({name: 'spin_unlock_irqrestore', kernel: `${SPIN}:__raw_spin_unlock_irqrestore`, kind: 'spinlock', mode: 'excl', irq: 'save', extra: [FLAGS_ARG]}),
 	acquire({name: 'mutex_lock', kernel: 'kernel/locking/mutex.c:mutex_lock', kind: 'mutex', mode: 'excl'}),
+	acquire({name: 'mutex_lock_nested', kernel: 'kernel/locking/mutex.c:mutex_lock_nested (mutex_lock with a lockdep subclass)', kind: 'mutex', mode: 'excl', extra: [SUBCLASS_ARG]}),
 	unlock({name: 'mutex_unlock', kernel: 'kernel/locking/mutex.c:mutex_unlock', kind: 'mutex', mode: 'excl'}),
 	trylock({name: 'mutex_trylock', kernel: 'kernel/locking/mutex.c:mutex_trylock', kind: 'mutex', mode: 'excl'}),
 	acquire({name: 'down_read', kernel: `${RWSEM}:down_read`, kind: 'rwsem', mode: 'read'}),
 	unlock({name: 'up_read', kernel: `${RWSEM}:up_read`, kind: 'rwsem', mode: 'read'}),
 	acquire({name: 'down_write', kernel: `${RWSEM}:down_write`, kind: 'rwsem', mode: 'excl'}),
+	acquire({name: 'down_read_nested', kernel: `${RWSEM}:down_read_nested (down_read with a lockdep subclass)`, kind: 'rwsem', mode: 'read', extra: [SUBCLASS_ARG]}),
+	acquire({name: 'down_write_nested', kernel: `${RWSEM}:down_write_nested (down_write with a lockdep subclass)`, kind: 'rwsem', mode: 'excl', extra: [SUBCLASS_ARG]}),
 	unlock({name: 'up_write', kernel: `${RWSEM}:up_write`, kind: 'rwsem', mode: 'excl'}),
 	trylock({name: 'down_read_trylock', kernel: `${RWSEM}:down_read_trylock`, kind: 'rwsem', mode: 'read'}),
 	trylock({name: 'down_write_trylock', kernel: `${RWSEM}:down_write_trylock`, kind: 'rwsem', mode: 'excl'}),
