@@ -110,6 +110,22 @@ describe('page tables', () => {
 		expect(r.flat.has('pte[0x7f001000]')).toBe(true);
 		expect(r.final.zapped).toEqual([0x7f000000]);
 	});
+	prim('ptep_clear_flush', () => {
+		// CPU1 caches the page; CPU0 clears the PTE and flushes it: an IPI CPU1 must take before CPU0 returns.
+		const model = miniModel({cpus: ['old = ptep_clear_flush(VA); none = ptep_clear_flush(VA);', 'access(VA);']});
+		const sent = run(model, '1 0');
+		expect(sent.flat.has('pte[0x7f000000]')).toBe(false);
+		expect(sent.final.cpus[0]!.wait).toMatchObject({kind: 'acks', pending: [1]});
+		expect(sent.final.cpus[1]!.ipis).toHaveLength(1);
+		const done = run(model, '1 0 i1 0');
+		expect(done.flat.get('CPU0.old')).toBe('pte(pfn 0x100 WSD)');
+		expect(done.flat.has('CPU1.tlb[0x7f000000]')).toBe(false);
+		expect(kinds(done)).toEqual([]);
+		// Not present: nothing to flush, no IPI, one step.
+		const again = run(model, '1 0 i1 0 0');
+		expect(again.flat.get('CPU0.none')).toBe('pte(none @0x7f000000)');
+		expect(again.final.cpus[1]!.ipis).toHaveLength(0);
+	});
 	prim('unmap_mapping_range', () => {
 		const model = miniModel({cpus: ['unmap_mapping_range(pmem0); done = 1;']});
 		const one = run(model, '0');

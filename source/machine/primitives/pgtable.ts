@@ -9,7 +9,7 @@ import type {LeafEntry, PmdValue, PtEntry, PteValue, Value} from '../types.js';
 import {hex} from '../values.js';
 import {touchPage} from './page.js';
 import {argInt, argOf, argPgmap, Oops, type Primitive} from './spec.js';
-import {startSyncIpi} from './flush.js';
+import {startFlush, startSyncIpi} from './flush.js';
 import {freeTableNow, freeTableRcu, tableArg} from './table-free.js';
 
 /** Read one entry, checking S6 (a read of a freed page-table page). */
@@ -178,23 +178,19 @@ export const pgtablePrimitives: Primitive[] = [
 		effect: 'atomically clears the leaf mapping va and returns the old value; the va is now zapped (S5 looks for it in the TLBs when a flush of it returns). With a table (a PTE page the caller holds, hooked or not) it clears that page\'s entry for va: a write into a freed page is S6',
 		args: [{name: 'va', kind: 'int'}, {name: 'table', kind: 'any', optional: true}],
 		returns: 'pte',
+		run: (ctx, [va, tv]) => getAndClear(ctx, argInt(va!, 'ptep_get_and_clear', 'a va'), tv, 'ptep_get_and_clear'),
+	},
+	{
+		name: 'ptep_clear_flush',
+		kernel: 'mm/pgtable-generic.c:ptep_clear_flush (ptep_get_and_clear; if pte_accessible, flush_tlb_page) (try_to_unmap_one, wp_page_copy)',
+		effect: 'clears the PTE as ptep_get_and_clear, then, if it was present, flushes that page on every CPU running the mm as flush_tlb_mm_range does (FLUSH=ipi: waits for the acks, a separate step); returns the old PTE. S5 checks the page when the flush returns',
+		args: [{name: 'va', kind: 'int'}, {name: 'table', kind: 'any', optional: true}],
+		returns: 'pte',
+		blocks: true,
 		run(ctx, [va, tv]) {
-			const a = argInt(va!, 'ptep_get_and_clear', 'a va');
-			if (tv !== undefined && tv !== null) {
-				const id = tableArg(tv, 'ptep_get_and_clear');
-				const e = readEntry(ctx, id, 1, a, 'ptep_get_and_clear');
-				if (!e || !isLeaf(e)) return noneValue(a);
-				writeEntry(ctx, id, 1, a, undefined, 'ptep_get_and_clear');
-				if (!ctx.m.zapped.includes(a)) ctx.m.zapped.push(a);
-				return leafValue(a, e, false);
-			}
-			const old = walkLeaf(ctx, a, 'ptep_get_and_clear');
-			if (!old.present) return old;
-			const leaf = findLeaf(ctx.m.pt, a)!;
-			writeEntry(ctx, leaf.table, leaf.level, a, undefined);
-			dropMappingRef(ctx, old.pfn, 'zap_pte_range');
-			if (!ctx.m.zapped.includes(a)) ctx.m.zapped.push(a);
-			return old;
+			const a = argInt(va!, 'ptep_clear_flush', 'a va');
+			const old = getAndClear(ctx, a, tv, 'ptep_clear_flush');
+			return old.present ? startFlush(ctx, 'ptep_clear_flush', [a, a + 4096], false, undefined, old) : old;
 		},
 	},
 	{
@@ -248,3 +244,22 @@ export const pgtablePrimitives: Primitive[] = [
 		},
 	},
 ];
+
+/** ptep_get_and_clear: the old leaf of va, cleared (in `table` if the caller names the PTE page); the va is zapped. */
+function getAndClear(ctx: Ctx, a: number, tv: Value | undefined, prim: string): PteValue {
+	if (tv !== undefined && tv !== null) {
+		const id = tableArg(tv, prim);
+		const e = readEntry(ctx, id, 1, a, prim);
+		if (!e || !isLeaf(e)) return noneValue(a);
+		writeEntry(ctx, id, 1, a, undefined, prim);
+		if (!ctx.m.zapped.includes(a)) ctx.m.zapped.push(a);
+		return leafValue(a, e, false);
+	}
+	const old = walkLeaf(ctx, a, prim);
+	if (!old.present) return old;
+	const leaf = findLeaf(ctx.m.pt, a)!;
+	writeEntry(ctx, leaf.table, leaf.level, a, undefined);
+	dropMappingRef(ctx, old.pfn, 'zap_pte_range');
+	if (!ctx.m.zapped.includes(a)) ctx.m.zapped.push(a);
+	return old;
+}
