@@ -67,10 +67,14 @@ class Meddling implements SharedVisited {
 	}
 }
 
-/** Two searches on one Meddling table, stepped in turns; their kinds merged (shortest of each). */
-function twoWorkers(model: Model, seed: number, order: 'bfs' | 'dfs'): {kinds: Map<string, number>; complete: boolean; states: number; meddled: number} {
+/**
+ * Two searches on one Meddling table, stepped in turns, from the frontier at depth 2 of a plain
+ * prefix or (as explore --jobs) of a reduced one whose roots carry their sleep sets; their kinds
+ * merged (shortest of each).
+ */
+function twoWorkers(model: Model, seed: number, order: 'bfs' | 'dfs', reducedPrefix = seed % 3 !== 0): {kinds: Map<string, number>; complete: boolean; states: number; meddled: number} {
 	const budget = new Budget({});
-	const prefixRun = prefixGen(model, {frontier: 2, index: 0, count: 1}, {graph: false}, budget);
+	const prefixRun = prefixGen(model, {frontier: 2, index: 0, count: 1}, {graph: false, reduced: reducedPrefix ? {} : undefined}, budget);
 	let p = prefixRun.next();
 	while (!p.done) p = prefixRun.next();
 	const roots: Root[] = p.value.all;
@@ -92,13 +96,13 @@ function twoWorkers(model: Model, seed: number, order: 'bfs' | 'dfs'): {kinds: M
 
 const safetyKinds = (r: ReturnType<typeof explore>) => [...r.kinds.keys()].filter(k => k !== 'livelock').sort();
 
-describe('a shared visited set that loses races (in one thread)', () => {
+describe('a shared visited set that loses races (in one thread), from a plain or a reduced prefix', () => {
 	it('devdax-unbind gups=2 and xfs-pre-remove: the kinds of the plain search, every retry path taken', () => {
 		for (const [name, set] of [['devdax-unbind', {gups: '2'}], ['xfs-pre-remove', {}], ['khugepaged-collapse', {}]] as const) {
 			const model = loadModel(name, {set});
 			const plain = explore(model, {reduce: false, merge: false, symmetry: false, minimise: false});
-			for (const order of ['bfs', 'dfs'] as const) {
-				const r = twoWorkers(model, 1, order);
+			for (const [order, reduced] of [['bfs', false], ['dfs', false], ['bfs', true], ['dfs', true]] as const) {
+				const r = twoWorkers(model, 1, order, reduced);
 				expect(r.complete).toBe(true);
 				expect([...r.kinds.keys()].sort(), `${name} ${order}`).toEqual(safetyKinds(plain));
 				expect(r.meddled, name).toBeGreaterThan(0);

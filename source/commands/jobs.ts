@@ -30,7 +30,9 @@ export async function runJobs(model: Model, target: JobTarget, options: ExploreO
 	const budget = new Budget({timeoutMs: options.timeoutMs});
 	const sharedTable = canShare(model, options) ? newSharedTable() : undefined;
 	// Roots drawn one at a time balance the load: many of them, so the last one drawn is small.
-	const depth = frontier ?? chooseFrontier(model, jobs, new Budget({}), options.from, sharedTable ? 64 : 8);
+	// Shared: the frontier of the reduced prefix the workers run (explore/index.ts).
+	const reduced = {reduce: options.reduce, merge: options.merge, symmetry: options.symmetry};
+	const depth = frontier ?? (sharedTable ? chooseFrontier(model, jobs, new Budget({}), options.from, 64, reduced) : chooseFrontier(model, jobs, new Budget({}), options.from));
 	const runs = Array.from({length: jobs}, (_, index) => {
 		const data: JobData = {...target, options: {...options, shard: {frontier: depth, index, count: jobs}, sharedTable}};
 		return new Promise<Report>((resolve, reject) => {

@@ -83,7 +83,8 @@ export type StateGraph = {
 	rootPath: Map<number, Transition[]>;
 };
 
-export type Root = {m: Machine; path: Transition[]};
+/** A state to search from, with the schedule reaching it; `sleep`: the transitions asleep there (bits as in the enabled mask), when a reduced search collected it. */
+export type Root = {m: Machine; path: Transition[]; sleep?: number};
 
 export type ExhaustiveOptions = {
 	order: 'bfs' | 'dfs';
@@ -220,6 +221,8 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 	let stopped: StopReason | null = null;
 
 	let queue: Item[] = [];
+	/** The keys of the states pushed on opts.collect (for their final sleep sets). */
+	const collected: {ka: number; kb: number; ek: string | null; perm: number[] | null}[] = [];
 	let head = 0;
 	const take = (): Item | undefined => {
 		if (opts.order === 'dfs') return queue.pop();
@@ -251,7 +254,10 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 				graph.count = states;
 			}
 			if (depth > deepest) deepest = depth;
-			if (opts.collect && depth === maxDepth) opts.collect.push({m, path: pathOf(node)});
+			if (opts.collect && depth === maxDepth) {
+				opts.collect.push({m, path: pathOf(node)});
+				collected.push({ka, kb, ek, perm});
+			}
 			queue.push({m, ka, kb, ek, perm, node, depth, id, redo: -1, sleepers});
 			return;
 		}
@@ -339,7 +345,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 		const s: Succ = {tid: -1, code: -1, m: start, ka: 0, kb: 0, ek: null, perm: null, hashed: false, violations: [], progress: false, fp: null, allDep: false};
 		hashOf(s);
 		const before = states;
-		visit(s, nodeOf(root.path), root.path.length, 0, -1, null);
+		visit(s, nodeOf(root.path), root.path.length, reduce ? (root.sleep ?? 0) : 0, -1, null);
 		if (graph && states > before && root.path.length) graph.rootPath.set(before, root.path);
 	};
 	if (!shared) for (const root of opts.roots ?? [{m: opts.from ?? model.initial, path: []}]) visitRoot(root);
@@ -379,6 +385,9 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 	}
 	budget.report(phase, states, transitions, deepest, true);
 	if (!stopped && depthHit) stopped = 'max-depth';
+	// The frontier of a reduced search carries the sleep sets its states ended with (met again at
+	// the same depth, a set only shrinks): a search from them explores what this one would have.
+	if (reduce && opts.collect) collected.forEach((c, i) => (opts.collect![opts.collect!.length - collected.length + i]!.sleep = unrenameMask(info.get(c.ka, c.kb, c.ek) % S, c.perm)));
 	return {
 		kinds,
 		complete: stopped === null,

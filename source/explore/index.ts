@@ -54,11 +54,19 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 		const liveness = opts.liveness && !(opts.stopAtFirst && kinds.size > 0);
 		// A shard: the plain prefix down to the frontier (shard.ts), then the search from this shard's roots.
 		let prefix: Prefix | null = null;
-		if (shard) {
-			prefix = yield* prefixGen(model, shard, {from: opts.from, graph: Boolean(liveness), expandViolations: opts.expandViolations, maxStates: opts.maxStates}, budget);
-			for (const [k, f] of prefix.result.kinds) kinds.set(k, f);
-			shardInfo = {...shard, frontierStates: prefix.frontierStates, roots: prefix.roots.length, prefixStates: prefix.result.states};
+		// Workers sharing one visited set (explore --jobs) search from the frontier of a reduced prefix,
+		// every one of its states (drawn one at a time), each with the sleep set it ended with there.
+		let reducedPrefix: Prefix | null = null;
+		if (shard && opts.sharedTable) {
+			reducedPrefix = yield* prefixGen(model, shard, {from: opts.from, graph: false, expandViolations: opts.expandViolations, maxStates: opts.maxStates, reduced: {reduce: opts.reduce, merge: opts.merge, symmetry: opts.symmetry}}, budget);
+			for (const [k, f] of reducedPrefix.result.kinds) kinds.set(k, f);
 		}
+		if (shard && (!reducedPrefix || liveness)) {
+			prefix = yield* prefixGen(model, shard, {from: opts.from, graph: Boolean(liveness), expandViolations: opts.expandViolations, maxStates: opts.maxStates}, budget);
+			for (const [k, f] of prefix.result.kinds) if (!kinds.has(k) || kinds.get(k)!.schedule.length > f.schedule.length) kinds.set(k, f);
+		}
+		const safetyPrefix = reducedPrefix ?? prefix;
+		if (shard && safetyPrefix) shardInfo = {...shard, frontierStates: safetyPrefix.frontierStates, roots: safetyPrefix.roots.length, prefixStates: safetyPrefix.result.states};
 		const roots = prefix ? prefix.roots : undefined;
 		const minimise = opts.minimise ?? true;
 		/** Kinds the minimisation shortens: all but the livelock (its lasso is shortened on its own). */
@@ -66,10 +74,10 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 		/** The minimisation's bound: the longest schedule found so far. */
 		const longest = (wanted: ReadonlySet<string>): number => Math.max(0, ...[...wanted].map(k => kinds.get(k)!.schedule.length));
 		let minimised = false;
-		const prefixStopped = prefix && prefix.result.stoppedBy !== 'max-depth' ? prefix.result.stoppedBy : null;
-		// Workers sharing one visited set (explore --jobs) draw from the whole frontier instead of owning a slice.
-		const shared = prefix && opts.sharedTable ? {table: new SharedKeyTable(opts.sharedTable), roots: prefix.all} : undefined;
-		const r = yield* exhaustive(model, {order: strategy, reduce: opts.reduce ?? true, graph: false, from: opts.from, roots, shared, maxStates: opts.maxStates, maxDepth: opts.maxDepth, stopAtFirst: opts.stopAtFirst, expandViolations: opts.expandViolations, ...reductions}, budget);
+		const stoppedAbove = (p: Prefix | null) => (p && p.result.stoppedBy !== 'max-depth' ? p.result.stoppedBy : null);
+		const prefixStopped = stoppedAbove(reducedPrefix) ?? stoppedAbove(prefix);
+		const shared = reducedPrefix ? {table: new SharedKeyTable(opts.sharedTable!), roots: reducedPrefix.all} : undefined;
+		const r = yield* exhaustive(model, {order: strategy, reduce: opts.reduce ?? true, graph: false, from: opts.from, roots: shared ? undefined : roots, shared, maxStates: opts.maxStates, maxDepth: opts.maxDepth, stopAtFirst: opts.stopAtFirst, expandViolations: opts.expandViolations, ...reductions}, budget);
 		for (const [k, f] of r.kinds) if (!kinds.has(k) || kinds.get(k)!.schedule.length > f.schedule.length) kinds.set(k, f);
 		if (shared) Object.assign(shardInfo!, {roots: r.rootsDrawn, shared: true});
 		complete = r.complete && !prefixStopped;

@@ -30,6 +30,10 @@ export function ownerOf(m: Machine, count: number): number {
 	return (lanes.a >>> 0) % count;
 }
 
+/** The reductions a prefix runs with (each defaults to on); none given: the plain search. */
+export type Reductions = {reduce?: boolean; merge?: boolean; symmetry?: boolean};
+const reductionsOf = (r?: Reductions) => (r ? {reduce: r.reduce ?? true, merge: r.merge ?? true, symmetry: r.symmetry ?? true} : {reduce: false, merge: false, symmetry: false});
+
 export type Prefix = {
 	result: ExhaustiveResult;
 	/** Frontier states (with their schedules) this shard owns, and how many there are in all. */
@@ -39,10 +43,16 @@ export type Prefix = {
 	all: Root[];
 };
 
-/** The plain search down to the frontier, and this shard's roots. */
-export function* prefixGen(model: Model, spec: ShardSpec, opts: {from?: Machine; graph: boolean; expandViolations?: boolean; maxStates?: number}, budget: Budget): Generator<void, Prefix, void> {
+/**
+ * The search down to the frontier, and this shard's roots: plain (the same
+ * everywhere, for shards and their sliced minimisation), or `reduced` with
+ * the search's own reductions, its frontier carrying their sleep sets (for
+ * the workers of explore --jobs, who minimise after the merge).
+ */
+export function* prefixGen(model: Model, spec: ShardSpec, opts: {from?: Machine; graph: boolean; expandViolations?: boolean; maxStates?: number; reduced?: Reductions}, budget: Budget): Generator<void, Prefix, void> {
 	const collect: Root[] = [];
-	const result = yield* exhaustive(model, {order: 'bfs', reduce: false, merge: false, symmetry: false, graph: opts.graph, from: opts.from, maxDepth: spec.frontier, collect, expandViolations: opts.expandViolations, maxStates: opts.maxStates}, budget);
+	const how = reductionsOf(opts.reduced);
+	const result = yield* exhaustive(model, {order: 'bfs', ...how, graph: opts.graph, from: opts.from, maxDepth: spec.frontier, collect, expandViolations: opts.expandViolations, maxStates: opts.maxStates}, budget);
 	const roots = collect.filter(r => ownerOf(r.m, spec.count) === spec.index);
 	return {result, roots, frontierStates: collect.length, all: collect};
 }
@@ -63,12 +73,13 @@ export function parseShard(text: string): {index: number; count: number} | null 
  * space too small for that, the depth with the most states (never one past
  * the end, where nothing would be left to split). Deterministic.
  */
-export function chooseFrontier(model: Model, count: number, budget: Budget, from?: Machine, perShard = 8): number {
+export function chooseFrontier(model: Model, count: number, budget: Budget, from?: Machine, perShard = 8, reduced?: Reductions): number {
+	const how = reductionsOf(reduced);
 	let best = 1;
 	let most = -1;
 	for (let d = 1; d <= 40; d++) {
 		const collect: Root[] = [];
-		const gen = exhaustive(model, {order: 'bfs', reduce: false, merge: false, symmetry: false, graph: false, from, maxDepth: d, collect}, budget);
+		const gen = exhaustive(model, {order: 'bfs', ...how, graph: false, from, maxDepth: d, collect}, budget);
 		let r = gen.next();
 		while (!r.done) r = gen.next();
 		if (collect.length > most) {
