@@ -149,7 +149,8 @@ describe('C habits get a message that says what to write', () => {
 		['struct page *page = NULL;', 't.race:6:1: locals need no type: declare a local by assigning it: page = ...;'],
 		['x = *p;', "t.race:6:5: values have no pointers here: drop the '*' (READ_ONCE(x) reads a shared variable, ptep_get(va) reads a PTE again)"],
 		['x = y++;', "t.race:6:6: expected ';' after the statement, found '++'"],
-		['mutex_lock_killable(&m);', "t.race:6:1: unknown primitive 'mutex_lock_killable'; the mutex_* primitives are: mutex_lock, mutex_unlock, mutex_trylock, mutex_is_locked (docs/primitives.md lists them all)"],
+		['mutex_lock_killable(&m);', "t.race:6:1: unknown primitive 'mutex_lock_killable'; the mutex_lock* primitives are: mutex_lock, mutex_lock_nested (docs/primitives.md lists them all)"],
+		['down_read_killable(&s);', "t.race:6:1: unknown primitive 'down_read_killable'; the down_read* primitives are: down_read, down_read_nested, down_read_trylock (docs/primitives.md lists them all)"],
 	])('%s', (cpu, want) => {
 		expect(message(src('', cpu))).toBe(want);
 	});

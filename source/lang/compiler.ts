@@ -529,11 +529,12 @@ const ONCE_CALLS = new Set(['READ_ONCE', 'WRITE_ONCE', 'smp_load_acquire', 'smp_
 function familyHint(name: string): string {
 	const parts = name.split('_').filter(Boolean);
 	for (let n = parts.length - 1; n >= 1; n--) {
-		const prefix = parts.slice(0, n).join('_') + '_';
-		const family = [...PRIMITIVES.keys()].filter(p => p.startsWith(prefix));
-		if (family.length > 0) {
+		const stem = parts.slice(0, n).join('_');
+		// The stem itself belongs to its family (mutex_lock with mutex_lock_nested); one name is no family.
+		const family = [...(PRIMITIVES.has(stem) ? [stem] : []), ...[...PRIMITIVES.keys()].filter(p => p.startsWith(stem + '_'))];
+		if (family.length > 1 || (family.length === 1 && n === 1)) {
 			const shown = family.slice(0, 8).join(', ') + (family.length > 8 ? ', ...' : '');
-			return `; the ${prefix}* primitives are: ${shown} (docs/primitives.md lists them all)`;
+			return `; the ${stem}${PRIMITIVES.has(stem) ? '' : '_'}* primitives are: ${shown} (docs/primitives.md lists them all)`;
 		}
 	}
 	return '; docs/primitives.md lists every primitive';
