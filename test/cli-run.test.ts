@@ -16,6 +16,17 @@ describe('the command line says what it can', () => {
 		expect(r.out).not.toContain('   5  CPU1');
 		expect(r.err.trim().split('\n')).toHaveLength(1);
 		expect(r.err).toMatch(/^racewalk: devdax-unbind: step 5 \(1\): CPU1 is blocked in flush_tlb_mm_range: waiting for ack from CPU0, CPU2.*; possible there: 0 i0 2 i2\n$/);
+		// ... and what the steps that ran reached.
+		expect(r.out).toContain('\nverdict: no violation in 4 steps\n');
+		expect(r.out).toMatch(/\nunfinished: CPU0: can move; CPU1: blocked in flush_tlb_mm_range/);
+	});
+
+	it('a violation reached before the schedule goes wrong is printed with the error', () => {
+		// fsdax-unbind-2021's stale mapping (README), then a step of a CPU that has finished.
+		const r = cli('run', 'fsdax-unbind-2021', '-s', '1 1 1 1 1 1 1 2 1 1');
+		expect(r.code).toBe(2);
+		expect(r.out).toMatch(/\nverdict: VIOLATION stale-mapping \(S2\) at step 7, CPU1/);
+		expect(r.err).toBe('racewalk: fsdax-unbind-2021: step 10 (1): CPU1 is finished; possible there: 0 2\n');
 	});
 
 	it('a word that is neither a command nor a scenario says so and lists the commands', () => {

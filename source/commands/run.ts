@@ -75,6 +75,9 @@ export const runCommand: Command = {
 				io.out('');
 				io.out(renderTrace(model, r.steps, {width: cli.flags.width ?? Math.max(80, io.columns)}));
 				io.out('');
+				// What the steps that did run reached (a violation found before the schedule went wrong is not lost).
+				printVerdict(io, model, r.steps);
+				io.out('');
 			}
 			throw new UsageError(`${target}: ${scheduleError(model, r.steps, r.error.index, schedule[r.error.index]!, r.error.reason)}`);
 		}
