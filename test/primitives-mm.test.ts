@@ -253,6 +253,11 @@ describe('the page-table life cycle', () => {
 		expect(r.flat.get('CPU0.b')).toBe('pte(pfn 0x201 W)');
 		expect(r.flat.get('CPU0.c')).toBe('pte(none @0x7f000000)');
 		expect(r.final.zapped).toEqual([0x7f000000, 0x7f001000]);
+		// One page table per call, as move_page_tables splits the range: a count past it is the scenario's oops, not a hang.
+		const big = run({machine: RAM, cpus: ['move_ptes(VA, 0x40000000, 1000000000);']}, '0');
+		expect(big.violations.map(v => v.message)).toEqual(['CPU0 oops at line 8: move_ptes: 1000000000 pages: it moves 1 to 512, the PTEs of one page table (move_page_tables splits the range by PMD)']);
+		const cross = run({machine: RAM, cpus: ['move_ptes(VA, 0x401ff000, 2);']}, '0');
+		expect(cross.violations[0]!.message).toMatch(/move_ptes: the new range 0x401ff000 \+ 2 pages crosses a 2 MiB boundary/);
 	});
 	prim('pgtable_trans_huge_deposit', () => {
 		const r = run({machine: RAM, cpus: ['t = pte_alloc_one(); pgtable_trans_huge_deposit(VA, t);']}, '0 0');

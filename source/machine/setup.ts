@@ -32,6 +32,7 @@ const FLAGS = ['write', 'special', 'devmap', 'huge'];
 
 function mapPages(m: Machine, va: number, pfn: number, n: number, flagArgs: Value[]): void {
 	const flags = new Set(flagArgs.map(f => sym(f, 'a PTE flag', FLAGS)));
+	if (n < 1 || n > 4096) throw new SetupError('npages must be between 1 and 4096');
 	if (va % 4096 !== 0) throw new SetupError(`va ${hex(va)} is not page aligned`);
 	const pg = Object.values(m.pgmaps).find(p => pfn >= p.first && pfn + n <= p.first + p.npages);
 	const ram = !pg && Array.from({length: n}, (_, i) => m.memmap[pfn + i]?.ram).every(r => r !== undefined);

@@ -269,6 +269,15 @@ export const pgtableLifePrimitives: Primitive[] = [
 			const from = argInt(o!, 'move_ptes', 'a va');
 			const to = argInt(n!, 'move_ptes', 'a va');
 			const count = argInt(c!, 'move_ptes', 'a number of pages');
+			// move_page_tables calls move_ptes per extent within one PMD: one PTE table on each side.
+			if (count < 1 || count > 512) throw new Oops(`move_ptes: ${count} pages: it moves 1 to 512, the PTEs of one page table (move_page_tables splits the range by PMD)`);
+			for (const [va, what] of [[from, 'old'], [to, 'new']] as const) {
+				if (pmdBase(va) !== pmdBase(va + (count - 1) * 4096)) throw new Oops(`move_ptes: the ${what} range ${hex(va)} + ${count} pages crosses a 2 MiB boundary (one page table per call)`);
+			}
+			const leafAt = (va: number): boolean => {
+				const p = tablePath(ctx.m.pt, va).find(s => s.level === 1);
+				return p !== undefined && isLeaf(ctx.m.pt.tables[p.table]!.entries[index(va, 1)]);
+			};
 			for (let i = 0; i < count; i++) {
 				const src = from + i * 4096;
 				const path = tablePath(ctx.m.pt, src).find(s => s.level === 1);
@@ -281,11 +290,8 @@ export const pgtableLifePrimitives: Primitive[] = [
 				writeEntry(ctx, pteTable(ctx, dst, undefined, 'move_ptes', true), 1, dst, e, 'move_ptes');
 				noteInstall(ctx, e.pfn);
 				note(ctx, `move_ptes: va ${hex(src)} -> ${hex(dst)} (pfn ${hex(e.pfn)})`);
-				const more = Array.from({length: count - i - 1}, (_, k) => from + (i + 1 + k) * 4096).some(va => {
-					const p = tablePath(ctx.m.pt, va).find(s => s.level === 1);
-					return p !== undefined && isLeaf(ctx.m.pt.tables[p.table]!.entries[index(va, 1)]);
-				});
-				return more ? {repeat: true} : null;
+				for (let j = i + 1; j < count; j++) if (leafAt(from + j * 4096)) return {repeat: true};
+				return null;
 			}
 			return null;
 		},
