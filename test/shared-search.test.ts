@@ -37,9 +37,6 @@ class Meddling implements SharedVisited {
 	has(a: number, b: number): boolean {
 		return this.table.has(a, b);
 	}
-	set(a: number, b: number, v: number): void {
-		this.table.set(a, b, v);
-	}
 	insert(a: number, b: number, v: number): number {
 		return this.table.insert(a, b, v);
 	}

@@ -21,7 +21,7 @@ describe('SharedKeyTable', () => {
 		t.leave();
 		for (let i = 0; i < 1000; i++) {
 			t.enter();
-			t.set(i + 10, -i, i, null);
+			expect(t.insert(i + 10, -i, i, null)).toBe(-1);
 			t.leave();
 		}
 		expect(t.size).toBe(1001);

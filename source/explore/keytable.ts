@@ -105,9 +105,6 @@ export class ExactTable {
 	has(_a: number, _b: number, key: string | null): boolean {
 		return this.map.has(key!);
 	}
-	set(_a: number, _b: number, v: number, key: string | null): void {
-		this.map.set(key!, v);
-	}
 	insert(_a: number, _b: number, v: number, key: string | null): number {
 		const old = this.map.get(key!);
 		if (old !== undefined) return old;
@@ -133,7 +130,6 @@ export type Visited = {
 	readonly size: number;
 	get(a: number, b: number, key: string | null): number;
 	has(a: number, b: number, key: string | null): boolean;
-	set(a: number, b: number, v: number, key: string | null): void;
 	/** Store v unless the key has a value: -1 if stored, else the value found. */
 	insert(a: number, b: number, v: number, key: string | null): number;
 	/** Replace the value if it is still `old`. */

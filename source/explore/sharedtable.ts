@@ -135,13 +135,6 @@ export class SharedKeyTable {
 		return Atomics.compareExchange(this.words, SLOT * i + 2, old + 1, v + 1) === old + 1;
 	}
 
-	set(a: number, b: number, v: number, key?: string | null): void {
-		for (;;) {
-			const old = this.insert(a, b, v, key);
-			if (old < 0 || this.cas(a, b, old, v, key)) return;
-		}
-	}
-
 	/** Before touching the table: wait while it grows. */
 	enter(): void {
 		const ctl = this.ctl;
