@@ -172,7 +172,7 @@ describe('TUI keys', () => {
 		await r.press('0');
 		expect(r.frame()).toContain('CPU0 has no pending interrupt');
 		await r.press('r', '2');
-		expect(r.frame()).toMatch(/r2: 2 steps, finished/);
+		expect(r.frame()).toMatch(/r2: 2 steps, CPU2 finished/);
 		expect(r.frame()).toContain('step 2 of 2');
 		await r.press('7');
 		expect(r.frame()).toContain('there is no CPU7');

@@ -15,5 +15,7 @@ export const isLiveness = (v: Violation): boolean => Boolean(kindInfo(v.kind)?.l
 
 export function violationLine(v: Violation, step?: number): string {
 	const where = [step !== undefined ? `step ${step}` : null, v.cpu !== null ? `CPU${v.cpu}` : null, v.line !== null ? `line ${v.line}` : null].filter(Boolean).join(', ');
-	return `${v.kind} (${v.check})${where ? ` at ${where}` : ''}: ${v.message}`;
+	// a check that is its own kind (assert, invariant) is not named twice: `assert (assert)`
+	const check = v.check && v.check !== v.kind ? ` (${v.check})` : '';
+	return `${v.kind}${check}${where ? ` at ${where}` : ''}: ${v.message}`;
 }

@@ -380,7 +380,8 @@ export class Controller {
 		const before = s.branches.length;
 		const r = s.runCpu(cpu, RUN_LIMIT);
 		const fork = s.branches.length > before ? `  → new branch ${s.branch.name}` : '';
-		const reason = r.stopped === 'limit' ? `CPU${cpu} still runs after ${RUN_LIMIT} steps (a loop? see the timeline; r${cpu} again goes on)` : `${r.stopped}: ${r.reason}`;
+		// the session's reasons say what stopped the run ("breakpoint at line 96", "CPU1 finished"): not named twice
+		const reason = r.stopped === 'limit' ? `CPU${cpu} still runs after ${RUN_LIMIT} steps (a loop? see the timeline; r${cpu} again goes on)` : r.stopped === 'violation' ? `violation ${r.reason}` : r.reason;
 		this.say(`r${cpu}: ${r.steps} step${r.steps === 1 ? '' : 's'}, ${reason}${fork}`, r.stopped === 'violation' ? 'error' : r.steps === 0 || r.stopped === 'limit' ? 'warn' : 'info');
 	}
 

@@ -1,0 +1,48 @@
+// What a second newcomer's trial of the TUI found (tmux, 120x40 and 80x24):
+// the session's diff and "when did this last change" had no way in from the
+// screen, branches could not be renamed, a long command line hid what was
+// being typed, a scenario's folded lines vanished from its CPU pane, the
+// timeline under a violation banner at 80x24 showed no step but the cursor's,
+// and messages said things twice. Frames rendered with Ink and asserted.
+
+import {describe, expect, it} from 'vitest';
+import {violationLine} from '../source/render/verdict.js';
+import {KEYS} from '../source/ui/testing.js';
+import {fresh, mountApp as app} from './helpers/app.js';
+
+/** The text of one pane: the cells under its title, between its borders. */
+function pane(lines: string[], title: string): string[] {
+	const top = lines.findIndex(l => l.includes(title));
+	if (top < 0) return [];
+	const left = lines[top]!.lastIndexOf('┌', lines[top]!.indexOf(title));
+	const right = lines[top]!.indexOf('┐', left);
+	const out: string[] = [];
+	for (let i = top + 1; i < lines.length && lines[i]![left] === '│'; i++) out.push(lines[i]!.slice(left + 1, right).trimEnd());
+	return out;
+}
+
+/** A command typed at the `:` prompt (the rest arrives as one chunk, as a fast typist's or a paste does). */
+const type = (text: string): string[] => [':', `${text}\r`];
+
+// the thread's race: CPU1 unbinds to arch_remove_memory (step 7), CPU2 loads (step 8)
+const THREAD = '1 1 1 1 1 1 1 2';
+const COUNTER = 'test/scenarios/counter-lock.race';
+
+describe('messages say a thing once', () => {
+	it('r stopped by a breakpoint: "breakpoint at line 96", not "breakpoint: breakpoint at line 96"', async () => {
+		const r = app(fresh(), 120, 40);
+		await r.press(...type('break 96'), 'r', '1');
+		expect(r.frame()).toContain('r1: 6 steps, breakpoint at line 96');
+		expect(r.frame()).not.toContain('breakpoint: breakpoint');
+	});
+
+	it('an assert is not named twice: "assert at step 8", not "assert (assert)"', async () => {
+		const r = app(fresh('0 1 0 1 0 1 1 1', COUNTER), 120, 40);
+		await r.press(KEYS.escape);
+		expect(r.frame()).toContain('!! assert at step 8, CPU1, line 30: assertion failed: lost update');
+		expect(r.frame()).not.toContain('assert (assert)');
+		// a check named apart from its kind keeps its code
+		expect(violationLine({kind: 'stale-mapping', check: 'S2', message: 'm', cpu: 1, line: 96, objects: []}, 7)).toBe('stale-mapping (S2) at step 7, CPU1, line 96: m');
+	});
+});
+
