@@ -28,6 +28,20 @@ const type = (text: string): string[] => [':', `${text}\r`];
 const THREAD = '1 1 1 1 1 1 1 2';
 const COUNTER = 'test/scenarios/counter-lock.race';
 
+describe('the command line keeps what is typed in sight', () => {
+	it('a line longer than the footer shows its end, the cursor after it', async () => {
+		const r = app(fresh(), 80, 24);
+		const text = 'note this is a very long note that goes on beyond the width of the terminal END';
+		await r.press(':', ...text.split(''));
+		const footer = r.lines()[r.lines().length - 1]!;
+		expect(footer).toContain('terminal END');
+		expect(footer.startsWith(':…')).toBe(true);
+		expect(footer.length).toBeLessThanOrEqual(80);
+		await r.press(KEYS.enter);
+		expect(r.frame()).toContain('note on step 0: this is a very long note');
+	});
+});
+
 describe('messages say a thing once', () => {
 	it('r stopped by a breakpoint: "breakpoint at line 96", not "breakpoint: breakpoint at line 96"', async () => {
 		const r = app(fresh(), 120, 40);

@@ -114,7 +114,14 @@ export function treeLines(v: View, width = 200): Line[] {
 // ---------------------------------------------------------------- footer
 
 export function footerLine(v: View, width = 200): Line {
-	if (v.prompt !== null) return [seg(':', {bold: true, color: 'cyan'}), seg(v.prompt), seg(' ', {inverse: true}), seg('   Enter runs, Esc cancels', {dim: true})];
+	if (v.prompt !== null) {
+		const hint = '   Enter runs, Esc cancels';
+		// what is typed stays in sight: a line longer than the footer shows its end, where the cursor is
+		if (v.prompt.length + 2 + hint.length <= width) return [seg(':', {bold: true, color: 'cyan'}), seg(v.prompt), seg(' ', {inverse: true}), seg(hint, {dim: true})];
+		const room = Math.max(1, width - 3);
+		const tail = v.prompt.length > room ? '…' + v.prompt.slice(v.prompt.length - room + 1) : v.prompt;
+		return [seg(':', {bold: true, color: 'cyan'}), seg(tail), seg(' ', {inverse: true})];
+	}
 	if (v.pending) return [seg(`${v.pending} `, {bold: true, color: 'cyan'}), seg(`which CPU? (0-${v.model.cpuCount - 1}, Esc cancels)`, {color: 'cyan'})];
 	// drop the least needed hints until the rest fits; ? and q always stay
 	const hints = footerHints();
