@@ -60,3 +60,23 @@ describe('messages say a thing once', () => {
 	});
 });
 
+describe('the CPU pane shows its whole block', () => {
+	it('lines a param folded away (`if (locked) spin_lock` with locked=false) stay on screen above the first statement', async () => {
+		const r = app(fresh('', COUNTER), 120, 40);
+		await r.press(KEYS.escape);
+		const cpu0 = pane(r.lines(), 'CPU0 bumper A');
+		const at = cpu0.findIndex(l => /^▶18 tmp = counter;/.test(l));
+		expect(at).toBeGreaterThan(-1);
+		expect(cpu0[at - 1]).toMatch(/^ 17 if \(locked\) spin_lock\(&lock\);/);
+	});
+
+	it('a wrapped "what the step did" line is indented under its ↳', async () => {
+		const r = app(fresh('1 1 1 1 1 1 1'), 120, 40);
+		await r.press(KEYS.escape);
+		const cpu1 = pane(r.lines(), 'CPU1 unbind');
+		const at = cpu1.findIndex(l => l.startsWith('↳ memmap and memory of pfn 0x100'));
+		expect(at).toBeGreaterThan(-1);
+		expect(cpu1[at + 1]).toMatch(/^ {2}\S/);
+	});
+});
+

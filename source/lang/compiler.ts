@@ -450,7 +450,7 @@ export class Compiler {
 		lowering.block(decl.body);
 		const instrs = lowering.finish(decl);
 		const label = replica > 0 ? `${decl.label} #${replica + 1}` : decl.label;
-		return {id, label, instrs, endLine: decl.endLine, locals: [...locals, ...lowering.helperLocals]};
+		return {id, label, instrs, endLine: decl.endLine, startLine: decl.pos.line, locals: [...locals, ...lowering.helperLocals]};
 	}
 
 	/**

@@ -49,6 +49,8 @@ export type CpuProgram = {
 	instrs: Instr[];
 	/** Line of the block's closing brace (a finished CPU rests there). */
 	endLine: number;
+	/** Line of the block's `cpu` keyword: statements a param folds away have no instruction, but the pane still shows them. */
+	startLine?: number;
 	/** Declared locals, in order of first assignment (for display). */
 	locals: string[];
 };

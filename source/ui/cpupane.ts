@@ -18,11 +18,19 @@ const hi = (changed: Set<string>, path: string, base: Style = {}): Style => (cha
 
 type CpuOpts = {width: number; height: number; zoom?: boolean};
 
+/** `text` wrapped under a glyph: the continuation lines indented past it, so a wrapped reason reads as one item. */
+function hang(glyph: string, text: string, width: number): string[] {
+	const pad = ' '.repeat(glyph.length);
+	return wrap(text, Math.max(1, width - glyph.length)).map((l, i) => (i ? pad : glyph) + l);
+}
+
 /** Lines of the CPU's block in the scenario source: [first statement, closing brace] (an inlined helper's statements count at their call site). */
 function cpuRange(model: Model, cpu: number): [number, number] {
 	const c = model.program.cpus[cpu]!;
 	let first = c.endLine;
 	for (const i of c.instrs) first = Math.min(first, i.via?.[0]?.line ?? i.line);
+	// a statement a param folded away (`if (locked) spin_lock(&l);` with locked=false) has no instruction: the block still starts after its `cpu` line
+	if (c.startLine !== undefined) first = Math.min(first, c.startLine + 1);
 	return [first, c.endLine];
 }
 
@@ -68,7 +76,7 @@ export function cpuPane(v: View, cpu: number, o: CpuOpts): Block {
 	else if (reason === null) status.push([seg('● runnable', {color: 'green'}), seg(c.wait ? ` (${c.wait.prim} can return)` : '', {dim: true})]);
 	else {
 		const text = reason.replace(/^blocked (in )?/, '');
-		const lines = wrap(`■ ${text}`, inner);
+		const lines = hang('■ ', text, inner);
 		// the reason names the call and what it waits for: two lines even in a small pane
 		const keep = zoom ? lines.length : Math.min(lines.length, rows >= 12 ? 4 : rows >= 5 ? 2 : 1);
 		const style = hi(changed, `CPU${cpu}.wait`, {color: 'yellow'});
@@ -112,8 +120,7 @@ export function cpuPane(v: View, cpu: number, o: CpuOpts): Block {
 	const said: Line[] = [];
 	if (lastStep?.notes.length) {
 		const now = lastStep.depth === v.step;
-		const text = `↳ ${lastStep.notes.join('; ')}`;
-		for (const l of wrap(text, inner)) said.push([seg(l, now ? {color: 'yellow'} : {dim: true})]);
+		for (const l of hang('↳ ', lastStep.notes.join('; '), inner)) said.push([seg(l, now ? {color: 'yellow'} : {dim: true})]);
 	}
 
 	// locals, in declaration order
