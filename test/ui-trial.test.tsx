@@ -80,3 +80,19 @@ describe('the CPU pane shows its whole block', () => {
 	});
 });
 
+describe('the timeline keeps the interleaving on screen', () => {
+	it('at 80x24 under a violation banner the step before the cursor shows with the cursor step and its effects', async () => {
+		const r = app(fresh(THREAD.split(' ').slice(0, 7).join(' ')), 80, 24);
+		await r.press(KEYS.escape);
+		const t = pane(r.lines(), 'timeline main');
+		expect(t.some(l => /^ +6 +· +95 percpu_ref_exit/.test(l))).toBe(true);
+		expect(t.some(l => /^▶ +7 ! +· +96 arch_remove_memor/.test(l))).toBe(true);
+		expect(t.some(l => l.includes('↳ memmap and memory of pfn 0x100'))).toBe(true);
+	});
+
+	it('zoomed, its title says so, as the other panes do', async () => {
+		const r = app(fresh('1'), 120, 40);
+		await r.press('z', 'z', 'z', 'z', 'z');
+		expect(r.frame()).toMatch(/timeline main +zoomed: z next pane, Esc closes/);
+	});
+});

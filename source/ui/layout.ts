@@ -46,7 +46,7 @@ export const zoomOrder = (cpus: number): NonNullable<View['zoom']>[] => [...Arra
 function zoomed(v: View, W: number, body: number): Block {
 	const z = v.zoom!;
 	if (z.kind === 'cpu') return cpuPane(v, z.cpu, {width: W, height: body, zoom: true});
-	if (z.kind === 'timeline') return timeline(v, W, body, {effectRows: body});
+	if (z.kind === 'timeline') return timeline(v, W, body, {effectRows: body, zoom: true});
 	// the state: the sections one under the other, full width
 	return statePanes(v, W, body, 'compact')[0]!;
 }

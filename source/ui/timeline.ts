@@ -11,7 +11,7 @@ export const LOOP_MARK = '↻';
 /** Left of a step's CPU column: a dim dot per lane, not a line (lanes are columns, not rails). */
 export const LANE_MARK = '·';
 
-export function timeline(v: View, width: number, height: number, o: {effectRows?: number} = {}): Block {
+export function timeline(v: View, width: number, height: number, o: {effectRows?: number; zoom?: boolean} = {}): Block {
 	const inner = width - 2;
 	const rows = Math.max(1, height - 3);
 	const n = v.model.cpuCount;
@@ -23,8 +23,10 @@ export function timeline(v: View, width: number, height: number, o: {effectRows?
 
 	// the cursor step's effects, wrapped to the pane (never cut), at most half the rows
 	const effects = (v.effects ?? []).flatMap(e => wrap(e, Math.max(10, inner - 6)).map((l, i) => (i ? '  ' : '↳ ') + l));
-	// the cursor step's effects come before older steps: a short pane gives them all but the cursor's row
-	const maxFx = Math.max(0, Math.min(o.effectRows ?? (rows <= 6 ? rows - 1 : Math.max(Math.floor(rows / 2), rows - 3)), rows - 1));
+	// the cursor step's effects come before older steps, but not before the step that led to it: a short
+	// pane (80x24 under a violation banner) keeps that one row, or the interleaving is not on screen at all
+	const context = rows >= 4 ? Math.min(1, v.step) : 0;
+	const maxFx = Math.max(0, Math.min(o.effectRows ?? (rows <= 6 ? rows - 1 - context : Math.max(Math.floor(rows / 2), rows - 3)), rows - 1));
 	let fx = effects.slice(0, maxFx);
 	if (effects.length > maxFx && maxFx > 0) fx = [...effects.slice(0, maxFx - 1), `… ${effects.length - maxFx + 1} more lines (z zooms)`];
 	const stepRows = rows - fx.length;
@@ -71,7 +73,7 @@ export function timeline(v: View, width: number, height: number, o: {effectRows?
 	const below = total - Math.min(total, start + stepRows);
 	const loopNote = loop ? `${LOOP_MARK} loop ${loop.from}-${loop.to} repeats  ` : '';
 	const footer: Line = [seg(`${above ? `↑${above} ` : ''}${below ? `↓${below} ` : ''}${loopNote}◆ fork  ! violation`, {dim: true})];
-	return box(width, height, out, {title: [seg('timeline', {bold: true}), seg(` ${v.branch}`, {color: 'cyan'})], footer});
+	return box(width, height, out, {title: [seg('timeline', {bold: true}), seg(` ${v.branch}`, {color: 'cyan'}), seg(o.zoom ? '  zoomed: z next pane, Esc closes' : '', {dim: true})], footer});
 }
 
 export function fitText(s: string, w: number): string {
