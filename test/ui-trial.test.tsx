@@ -28,6 +28,105 @@ const type = (text: string): string[] => [':', `${text}\r`];
 const THREAD = '1 1 1 1 1 1 1 2';
 const COUNTER = 'test/scenarios/counter-lock.race';
 
+describe(':diff compares two points', () => {
+	it('opens an overlay of every value that differs, with the names :last takes; Esc closes it', async () => {
+		const r = app(fresh(THREAD), 120, 40);
+		await r.press(...type('diff 0'));
+		const d = pane(r.lines(), 'diff main@0 → main@8').join('\n');
+		expect(d).toMatch(/page\[0x100\]\.memmap +present -> REMOVED/);
+		expect(d).toMatch(/pfn\[0x100\] +backed -> UNBACKED/);
+		expect(d).toMatch(/CPU2\.tlb\[0x7f000000\] +- -> pfn 0x100 W/);
+		expect(r.frame()).toContain('main@0 → main@8: 7 values differ');
+		// the overlay owns the keys: a digit does not step
+		await r.press('0');
+		expect(r.frame()).toContain('step 8 of 8');
+		await r.press(KEYS.escape);
+		expect(r.frame()).not.toContain('diff main@0');
+		expect(r.frame()).toContain('CPU0 gup-fast');
+	});
+
+	it('takes branch names and branch@step; says when two points hold the same state; one-line errors', async () => {
+		const s = fresh(THREAD);
+		s.goto(5);
+		expect(s.step({cpu: 2, irq: false}).ok).toBe(true); // b1: CPU2 loads before percpu_ref_exit
+		const r = app(s, 120, 40);
+		await r.press(...type('diff main b1'));
+		const d = pane(r.lines(), 'diff main@8 → b1@6').join('\n');
+		expect(d).toMatch(/page\[0x100\]\.memmap +REMOVED -> present/);
+		await r.press(KEYS.escape, ...type('diff main@5 b1@5'));
+		expect(r.frame()).toContain('main@5 and b1@5: the same state');
+		await r.press(...type('diff b7'));
+		expect(r.frame()).toContain(":diff: no branch or step 'b7'");
+		await r.press(...type('diff 9'));
+		expect(r.frame()).toContain(':diff: branch b1 has steps 0-6');
+		await r.press(...type('diff'));
+		expect(r.frame()).toContain(':diff needs a point');
+	});
+
+	it('scrolls when the values do not fit (the smallest terminal, 60x16)', async () => {
+		const r = app(fresh('1 0 1 2 2 0 1 1 0 0 0 0 0 0 0 0 0', 'fsdax-unbind-2021-noref'), 60, 16);
+		await r.press(...type('diff 0'));
+		const footer = r.lines().find(l => l.includes('Esc closes')) ?? '';
+		const m = /lines 1-(\d+) of (\d+)/.exec(footer);
+		expect(m).not.toBeNull();
+		await r.press(KEYS.down);
+		expect(r.frame()).toMatch(/lines 2-\d+ of/);
+	});
+});
+
+describe(':last NAME jumps to the step that last changed a value', () => {
+	it('from the head of the race: the refcount, the dax state; part of a name when only one value has it', async () => {
+		const r = app(fresh(THREAD), 120, 40);
+		await r.press(...type('last pmem0.ref'));
+		expect(r.frame()).toContain('step 6 of 8');
+		expect(r.frame()).toContain('pmem0.ref last changed at step 6: zero 0 (atomic) -> exited 0 (atomic); CPU1 line 95: percpu_ref_exit(pmem0);');
+		await r.press(...type('last dax'));
+		expect(r.frame()).toContain('step 1 of 8');
+		expect(r.frame()).toContain('pmem0.dax last changed at step 1: alive -> dead');
+	});
+
+	it('at the step that changed it, says so and stays; a value that never changed; ambiguous and unknown names', async () => {
+		const r = app(fresh(THREAD), 120, 40);
+		await r.press(...type('last CPU2.tlb[0x7f000000]'));
+		expect(r.frame()).toContain('step 8 of 8');
+		expect(r.frame()).toContain('last changed at step 8 (the cursor: ← then :last again for the change before)');
+		await r.press(...type('last pte[0x7f000000]'));
+		expect(r.frame()).toMatch(/pte\[0x7f000000\] is .* and has not changed since step 0/);
+		await r.press(...type('last 0x100'));
+		expect(r.frame()).toContain("'0x100' names 3 values: page[0x100].memmap, page[0x100].refcount, pfn[0x100]; give the whole name");
+		await r.press(...type('last nosuch'));
+		expect(r.frame()).toContain(":last: no value named 'nosuch' here");
+		expect(r.frame()).toContain('step 8 of 8');
+	});
+
+	it('the help lists :diff, :last and :rename', async () => {
+		const r = app(fresh(), 120, 40);
+		await r.press('?', '\x1b[6~');
+		const help = r.frame();
+		expect(help).toContain(':diff A [B]');
+		expect(help).toContain(':last NAME');
+		expect(help).toContain(':rename NEW');
+	});
+});
+
+describe(':rename', () => {
+	it('renames this branch or another; a taken name is a one-line error', async () => {
+		const s = fresh(THREAD);
+		s.goto(5);
+		s.step({cpu: 2, irq: false});
+		const r = app(s, 120, 40);
+		await r.press(...type('rename early-load'));
+		expect(r.frame()).toContain('branch early-load (2/2)');
+		await r.press(...type('rename main thread-race'));
+		expect(r.frame()).toContain('branch main is now thread-race');
+		await r.press(...type('rename thread-race'));
+		expect(r.frame()).toContain("a branch named 'thread-race' already exists");
+		await r.press('t');
+		expect(r.frame()).toContain('thread-race');
+		expect(r.frame()).toContain('early-load');
+	});
+});
+
 describe('the command line keeps what is typed in sight', () => {
 	it('a line longer than the footer shows its end, the cursor after it', async () => {
 		const r = app(fresh(), 80, 24);

@@ -1,10 +1,11 @@
 // The `:` command line: goto, break/clear, note, save, swap, set (each param
-// set a root of its own, kept with its tree), help. One function over the
+// set a root of its own, kept with its tree), diff, last, rename (inspect.ts), help. One function over the
 // controller, which owns the state these commands change.
 
 import type {Session} from '../session/types.js';
 import {mergeSetList} from '../lang/sets.js';
 import type {Controller, KeyResult} from './controller.js';
+import {diffCommand, lastCommand, renameCommand} from './inspect.js';
 
 export function execLine(c: Controller, line: string): KeyResult | void {
 	const [word = '', ...restWords] = line.split(/\s+/);
@@ -117,6 +118,16 @@ export function execLine(c: Controller, line: string): KeyResult | void {
 			c.say(`${saved}${known ? `back to the tree of ${now} (branch ${c.session.branch.name}, step ${c.session.cursor.depth})` : `restarted with ${now}`}; the tree of ${old} is kept (:set ${old === '(the defaults)' ? 'k=v' : old} returns to it; t lists the roots)`, 'ok');
 			break;
 		}
+		case 'diff':
+			diffCommand(c, restWords);
+			break;
+		case 'last':
+		case 'when':
+			lastCommand(c, rest);
+			break;
+		case 'rename':
+			renameCommand(c, restWords);
+			break;
 		case 'q':
 		case 'quit':
 			return c.quit();
@@ -127,7 +138,7 @@ export function execLine(c: Controller, line: string): KeyResult | void {
 			c.overlay = 'help';
 			break;
 		default:
-			c.say(`unknown command :${word} (try :goto N, :break N, :clear N, :note text, :save [path], :save! path, :swap, :set k=v)`, 'warn');
+			c.say(`unknown command :${word} (try :goto N, :break N, :clear N, :note text, :save [path], :save! path, :swap, :set k=v, :diff A [B], :last NAME, :rename NEW)`, 'warn');
 	}
 }
 

@@ -13,7 +13,8 @@ import type {Point, PointId, Session} from '../session/types.js';
 import {execLine} from './commandline.js';
 import {continueRandom, existingPath} from './continue.js';
 import {commandFor, type CommandId, type KeyName} from './keymap.js';
-import {bodyRows, helpPage, layoutKind, type Size, zoomOrder} from './layout.js';
+import {bodyRows, diffPage, helpPage, layoutKind, type Size, zoomOrder} from './layout.js';
+import type {DiffView} from './inspect.js';
 import {treeOrder} from './panes.js';
 import {otherStateLines, STATE_PANES} from './statepanes.js';
 import {blockedReasons, type BranchInfo, changedPaths, cursorEffects, irqsOffSince, lastSteps, type MessageKind, type Overlay, type PathEntry, type View, type Zoom} from './view.js';
@@ -58,6 +59,9 @@ export class Controller {
 	zoom: Zoom | null = null;
 	/** First line of the help shown. */
 	helpScroll = 0;
+	/** What `:diff` compared (shown in the diff overlay), and its first line shown. */
+	diff: DiffView | null = null;
+	diffScroll = 0;
 	/** The terminal's size (the App keeps it current): under the minimum no key but quit acts. */
 	size: Size | null = null;
 	/** Keys pressed under the "terminal too small" screen (it says they did nothing). */
@@ -145,6 +149,7 @@ export class Controller {
 		}
 		if (this.overlay === 'tree') return this.treeKey(name);
 		if (this.overlay === 'help') return this.helpKey(name);
+		if (this.overlay === 'diff') return this.diffKey(name);
 		if (name === 'escape') {
 			if (this.zoom) {
 				this.zoom = null;
@@ -163,14 +168,44 @@ export class Controller {
 			this.overlay = 'none';
 			return null;
 		}
+		this.helpScroll = this.scrolled(name, this.helpScroll, (w, body) => helpPage(w, body, 0).max);
+		return null;
+	}
+
+	/** Keys while the diff is open: it scrolls as the help does; Esc q Enter close it. */
+	private diffKey(name: KeyName): KeyResult {
+		if (name === 'escape' || name === 'q' || name === 'enter') {
+			this.overlay = 'none';
+			return null;
+		}
+		this.diffScroll = this.scrolled(name, this.diffScroll, (w, body) => diffPage(this.diff!, w, body, 0).max);
+		return null;
+	}
+
+	/** A scrolling overlay's new first line after a key: the same page the layout draws, so its last line can be reached, no further. */
+	private scrolled(name: KeyName, at: number, maxOf: (width: number, body: number) => number): number {
 		const size = this.size ?? {columns: 100, rows: 30};
-		// the same page the layout draws: its last line can be reached, no further
 		const body = bodyRows(this.view(), size);
 		const page = Math.max(1, body - 3);
-		const {max} = helpPage(size.columns, body, 0);
 		const delta = {up: -1, k: -1, down: 1, j: 1, pageup: -page, pagedown: page, ' ': page, home: -Infinity, end: Infinity}[name];
-		if (delta !== undefined) this.helpScroll = Math.max(0, Math.min(max, this.helpScroll + delta));
-		return null;
+		return delta === undefined ? at : Math.max(0, Math.min(maxOf(size.columns, body), at + delta));
+	}
+
+	/** Open the diff overlay on what `:diff` compared. */
+	openDiff(d: DiffView): void {
+		this.diff = d;
+		this.diffScroll = 0;
+		this.overlay = 'diff';
+	}
+
+	/** A branch was renamed: what the UI keeps by branch name follows it. */
+	renamed(from: string, to: string): void {
+		const loop = this.loops.get(from);
+		if (loop) {
+			this.loops.delete(from);
+			this.loops.set(to, loop);
+		}
+		if (this.treeCursor === from) this.treeCursor = to;
 	}
 
 	/** Keys while the branch tree is open: a cursor (↑↓ k j), Enter switches, Esc / t / q close. */
@@ -582,6 +617,8 @@ export class Controller {
 			zoom: this.zoom,
 			ignoredKeys: this.ignoredKeys,
 			helpScroll: this.helpScroll,
+			diff: this.overlay === 'diff' ? this.diff : null,
+			diffScroll: this.diffScroll,
 			loop: this.loops.get(s.branch.name) ?? this.loopFromNote(path),
 			roots: this.roots.length > 1 ? this.roots.map(r => ({params: Object.entries(r.sets).map(([k, v]) => `${k}=${v}`).join(' ') || '(the defaults)', branches: r.session.branches.length, current: r.session === s})) : [],
 		};

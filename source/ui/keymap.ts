@@ -51,7 +51,7 @@ export const KEYMAP: readonly Binding[] = [
 	{command: 'treeUp', keys: ['up', 'k'], label: '↑/k', description: 'in the branch tree: move the cursor up; in the help: scroll'},
 	{command: 'treeDown', keys: ['down', 'j'], label: '↓/j', description: 'in the branch tree: move the cursor down; in the help: scroll'},
 	{command: 'treeSelect', keys: ['enter'], label: 'Enter', description: 'in the branch tree: switch to the branch under the cursor'},
-	{command: 'close', keys: ['escape'], label: 'Esc', description: 'close the tree, the help or a zoom; cancel a prompt or search'},
+	{command: 'close', keys: ['escape'], label: 'Esc', description: 'close the tree, the help, a diff or a zoom; cancel a prompt or search'},
 	{command: 'statePane', keys: ['tab'], label: 'Tab', description: 'compact layout: cycle the state pane (all, memmap, dev_pagemap, page tables, other)', footer: ['Tab', 'state']},
 	{command: 'zoom', keys: ['z'], label: 'z', description: 'zoom a pane to the whole screen, nothing cut (z again: the next pane: each CPU, the state, the timeline; Esc closes)', footer: ['z', 'zoom']},
 	{command: 'search', keys: ['e'], label: 'e', description: 'search from here for a violation or a livelock (what it finds opens as a branch; a livelock with its loop marked)', footer: ['e', 'search']},
@@ -59,7 +59,7 @@ export const KEYMAP: readonly Binding[] = [
 	{command: 'breakpoint', keys: ['b'], label: 'b', description: 'toggle a breakpoint on the line of the last-stepped CPU', footer: ['b', 'break']},
 	{command: 'save', keys: ['s'], label: 's', description: 'save a recording (to .racewalk/; :save path saves elsewhere)', footer: ['s', 'save']},
 	{command: 'export', keys: ['x'], label: 'x', description: 'export a Markdown report (to .racewalk/, as recordings and auto-saves)', footer: ['x', 'export']},
-	{command: 'commandLine', keys: [':'], label: ':', description: 'command line: set k=v, goto N, break N, clear N, note text, save path, save! path, swap', footer: [':', 'cmd']},
+	{command: 'commandLine', keys: [':'], label: ':', description: 'command line: set k=v, goto N, break N, clear N, note text, save path, save! path, swap, diff A B, last NAME, rename NEW', footer: [':', 'cmd']},
 	{command: 'help', keys: ['?'], label: '?', description: 'this help', footer: ['?', 'help']},
 	{command: 'quit', keys: ['q', 'ctrl+c'], label: 'q / ^C', description: 'quit (the session is auto-saved into .racewalk/ when something changed)', footer: ['q', 'quit']},
 ];
@@ -74,6 +74,9 @@ export const COLON_COMMANDS: readonly {usage: string; description: string}[] = [
 	{usage: 'save [path]', description: 'save a recording (never overwrites)'},
 	{usage: 'save! path', description: 'save a recording, overwriting path'},
 	{usage: 'swap', description: 'swap the current step with the one before it (new branch)'},
+	{usage: 'diff A [B]', description: 'every value that differs from point A to point B (default: the cursor); a point is N (a step of this branch), a branch name (its head) or branch@N'},
+	{usage: 'last NAME', description: 'jump to the latest step at or before the cursor that changed the value NAME (as :diff names it: pmem0.ref, page[0x100].memmap, CPU2.tlb[0x7f000000]; part of a name will do when only one value has it)'},
+	{usage: 'rename NEW', description: 'rename this branch (:rename OLD NEW another)'},
 	{usage: 'quit!', description: 'quit without saving the session (q refuses when it cannot save)'},
 ];
 

@@ -4,7 +4,7 @@
 
 import {cpuPane} from './cpupane.js';
 import {helpLines} from './help.js';
-import {bannerLines, footerLine, headerLines, messageLines, treeLines} from './panes.js';
+import {bannerLines, diffLines, footerLine, headerLines, messageLines, treeLines} from './panes.js';
 import {stateRowNeed, statePanes} from './statepanes.js';
 import {type Block, box, fit, hcat, type Line, seg, split} from './text.js';
 import {timeline} from './timeline.js';
@@ -34,6 +34,15 @@ export function tooSmall(size: Size, ignored = 0): Line[] {
 /** The help's lines and the scroll range for a body of `rows` (the controller clamps with it). */
 export function helpPage(width: number, rows: number, scroll: number): {lines: Line[]; first: number; max: number; total: number} {
 	const all = helpLines(width - 2);
+	const room = Math.max(1, rows - 2);
+	const max = Math.max(0, all.length - room);
+	const first = Math.max(0, Math.min(scroll, max));
+	return {lines: all.slice(first, first + room), first, max, total: all.length};
+}
+
+/** The diff overlay's lines and scroll range, as helpPage. */
+export function diffPage(d: NonNullable<View['diff']>, width: number, rows: number, scroll: number): {lines: Line[]; first: number; max: number; total: number} {
+	const all = diffLines(d, width - 2);
 	const room = Math.max(1, rows - 2);
 	const max = Math.max(0, all.length - room);
 	const first = Math.max(0, Math.min(scroll, max));
@@ -72,6 +81,10 @@ export function screenLines(v: View, size: Size): Line[] {
 		const page = helpPage(W, body, v.helpScroll ?? 0);
 		const more = page.max > 0 ? `lines ${page.first + 1}-${page.first + page.lines.length} of ${page.total}  ↑↓ PgUp PgDn scroll  ` : '';
 		blocks.push(box(W, body, page.lines, {title: [seg('help', {bold: true})], color: 'blue', footer: [seg(`${more}Esc closes`, {dim: true})]}));
+	} else if (v.overlay === 'diff' && v.diff) {
+		const page = diffPage(v.diff, W, body, v.diffScroll ?? 0);
+		const more = page.max > 0 ? `lines ${page.first + 1}-${page.first + page.lines.length} of ${page.total}  ↑↓ PgUp PgDn scroll  ` : '';
+		blocks.push(box(W, body, page.lines, {title: [seg('diff', {bold: true}), seg(` ${v.diff.from} → ${v.diff.to}`, {color: 'cyan'})], color: 'blue', footer: [seg(`${more}Esc closes`, {dim: true})]}));
 	} else if (v.overlay === 'tree') {
 		blocks.push(box(W, body, treeLines(v, W - 2), {title: [seg('branch tree', {bold: true})], color: 'blue', footer: [seg('Esc closes', {dim: true})]}));
 	} else if (v.zoom) {

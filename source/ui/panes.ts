@@ -111,6 +111,20 @@ export function treeLines(v: View, width = 200): Line[] {
 	return out;
 }
 
+/** The diff overlay's lines: each value that differs, `name  before -> after`, names in one column, long values wrapped under their side. */
+export function diffLines(d: NonNullable<View['diff']>, width = 200): Line[] {
+	const w = Math.max(20, width);
+	const out: Line[] = wrap(`From ${d.from} to ${d.to}: ${d.rows.length} value${d.rows.length === 1 ? '' : 's'} differ (names as :last takes them)`, w).map(t => [seg(t, {bold: true, color: 'blue'})]);
+	const nameW = Math.min(Math.max(...d.rows.map(r => r.path.length)), Math.floor(w * 0.4));
+	const valueW = Math.max(10, w - nameW - 2);
+	for (const r of d.rows) {
+		const text = wrap(`${r.before} -> ${r.after}`, valueW);
+		const name = r.path.length > nameW ? wrap(r.path, nameW) : [r.path];
+		for (let i = 0; i < Math.max(text.length, name.length); i++) out.push([seg((name[i] ?? '').padEnd(nameW) + '  ', {bold: i < name.length, color: 'cyan'}), seg(text[i] ?? '')]);
+	}
+	return out;
+}
+
 // ---------------------------------------------------------------- footer
 
 export function footerLine(v: View, width = 200): Line {

@@ -27,7 +27,7 @@ export type LastStep = {depth: number; line: number | null; irq: boolean; notes:
 /** What `z` shows at full size. */
 export type Zoom = {kind: 'cpu'; cpu: number} | {kind: 'state'} | {kind: 'timeline'};
 
-export type Overlay = 'none' | 'help' | 'tree';
+export type Overlay = 'none' | 'help' | 'tree' | 'diff';
 
 export type BranchInfo = {
 	name: string;
@@ -84,6 +84,9 @@ export type View = {
 	ignoredKeys?: number;
 	/** First line of the help shown (the help scrolls). */
 	helpScroll?: number;
+	/** The diff overlay (`:diff A B`): the two points and the values that differ; its first line shown. */
+	diff?: {from: string; to: string; rows: {path: string; before: string; after: string}[]} | null;
+	diffScroll?: number;
 	/** Per CPU, why it cannot move, with the history the state does not hold (a lock: held since which step); null: it can. */
 	blocked?: (string | null)[];
 	/** The param sets opened by :set, each a root with its own tree (empty: only one). */
