@@ -5,6 +5,7 @@
 import type {Session} from '../session/types.js';
 import {mergeSetList} from '../lang/sets.js';
 import type {Controller, KeyResult} from './controller.js';
+import {breakAt, clearBreak, listBreaks, saveRecording} from './actions.js';
 import {diffCommand, lastCommand, renameCommand} from './inspect.js';
 
 export function execLine(c: Controller, line: string): KeyResult | void {
@@ -23,17 +24,17 @@ export function execLine(c: Controller, line: string): KeyResult | void {
 		case 'break':
 		case 'b': {
 			if (!rest) {
-				c.listBreaks();
+				listBreaks(c);
 				break;
 			}
 			const del = /^-(\d+)$/.exec(rest);
 			if (del) {
-				c.clearBreak(Number(del[1]));
+				clearBreak(c, Number(del[1]));
 				break;
 			}
 			const m = /^(?:(\d+):)?(\d+)$/.exec(rest);
 			if (!m) c.say(':break needs a line number (or cpu:line); :break lists, :clear N removes', 'warn');
-			else c.breakAt(Number(m[2]), m[1] === undefined ? null : Number(m[1]));
+			else breakAt(c, Number(m[2]), m[1] === undefined ? null : Number(m[1]));
 			break;
 		}
 		case 'clear': {
@@ -41,7 +42,7 @@ export function execLine(c: Controller, line: string): KeyResult | void {
 				const n = s.breakpoints.length;
 				s.breakpoints.splice(0);
 				c.say(n ? `${n} breakpoint${n === 1 ? '' : 's'} removed` : 'no breakpoints to remove', n ? 'ok' : 'info');
-			} else if (/^\d+$/.test(rest)) c.clearBreak(Number(rest));
+			} else if (/^\d+$/.test(rest)) clearBreak(c, Number(rest));
 			else c.say(':clear N removes the breakpoint on line N (:clear alone removes all)', 'warn');
 			break;
 		}
@@ -57,7 +58,7 @@ export function execLine(c: Controller, line: string): KeyResult | void {
 		case 'save!':
 		case 'w!':
 			if (word.endsWith('!') && !rest) c.say(`:${word} needs a file name (:${word} FILE overwrites FILE)`, 'warn');
-			else c.save(rest || undefined, word.endsWith('!'));
+			else saveRecording(c, rest || undefined, word.endsWith('!'));
 			break;
 		case 'swap': {
 			const r = s.swapWithPrevious();

@@ -1,17 +1,16 @@
 // The TUI's controller: the session plus UI state (message, command line,
-// pending prefix, overlay), and one `key` entry point that the single input
-// handler feeds. Every action goes through the Session interface; the view is
-// derived from it on demand.
+// pending prefix, overlay, zoom, scroll), one `key` entry point that the
+// single input handler feeds, dispatching through the keymap, and the view
+// derived from both on demand. What the keys do to the session is in
+// actions.ts, the `:` commands in commandline.ts and inspect.ts; all of it
+// goes through the Session interface.
 
-import {formatSchedule} from '../lang/schedule.js';
 import type {Transition} from '../machine/types.js';
-import {irqsOffSince as irqsOffNote} from '../render/blocked.js';
 import {sourceLine, statementText} from '../render/trace.js';
 import {loopStart} from '../render/diagram.js';
-import {count} from '../render/wrap.js';
 import type {Point, PointId, Session} from '../session/types.js';
+import {continueRun, runCpu, saveRecording, search, stepCpu, toggleBreak} from './actions.js';
 import {execLine} from './commandline.js';
-import {continueRandom, existingPath} from './continue.js';
 import {commandFor, type CommandId, type KeyName} from './keymap.js';
 import {bodyRows, diffPage, helpPage, layoutKind, type Size, zoomOrder} from './layout.js';
 import type {DiffView} from './inspect.js';
@@ -37,10 +36,6 @@ export type Services = {
 };
 
 export type KeyResult = 'quit' | null;
-
-const CONTINUE_LIMIT = 10_000;
-/** `r`: steps before giving the terminal back (a CPU may loop for ever). */
-const RUN_LIMIT = 1000;
 
 export class Controller {
 	session: Session;
@@ -70,7 +65,7 @@ export class Controller {
 	roots: {sets: Record<string, string>; session: Session}[] = [];
 	/** Livelock loops found on branches (by name): steps [from, to] repeat for ever. */
 	private loopsBySession = new WeakMap<Session, Map<string, {from: number; to: number}>>();
-	private get loops(): Map<string, {from: number; to: number}> {
+	get loops(): Map<string, {from: number; to: number}> {
 		let m = this.loopsBySession.get(this.session);
 		if (!m) this.loopsBySession.set(this.session, (m = new Map()));
 		return m;
@@ -78,7 +73,7 @@ export class Controller {
 	/** Where quitting saved the session; null: quit without saving (:quit!); undefined: not quit yet. */
 	savedOnQuit: string | null | undefined = undefined;
 	/** The running search (Esc cancels it). */
-	private searching: AbortController | null = null;
+	searching: AbortController | null = null;
 	private pathKey = '';
 	private pathCache: Point[] = [];
 	/** Bumped when a note changes (the path cache keys on it). */
@@ -142,8 +137,8 @@ export class Controller {
 			const what = this.pending;
 			this.pending = null;
 			if (/^[0-9]$/.test(name)) {
-				if (what === 'i') this.stepCpu(Number(name), true);
-				else this.run(Number(name));
+				if (what === 'i') stepCpu(this, Number(name), true);
+				else runCpu(this, Number(name));
 			} else this.say(`${what}: cancelled (expected a CPU digit)`, 'warn');
 			return null;
 		}
@@ -247,7 +242,7 @@ export class Controller {
 		const s = this.session;
 		switch (cmd) {
 			case 'step':
-				this.stepCpu(Number(name), false);
+				stepCpu(this, Number(name), false);
 				break;
 			case 'irq':
 			case 'run':
@@ -300,19 +295,19 @@ export class Controller {
 				break;
 			}
 			case 'search':
-				void this.search();
+				void search(this);
 				break;
 			case 'continue':
-				this.continueRandom();
+				continueRun(this);
 				break;
 			case 'breakpoint': {
 				const cpu = s.cursor.transition?.cpu ?? 0;
 				const line = s.model.lineOf(s.cursor.state, cpu);
-				this.toggleBreak(line, cpu);
+				toggleBreak(this, line, cpu);
 				break;
 			}
 			case 'save':
-				this.save();
+				saveRecording(this);
 				break;
 			case 'export':
 				if (!this.services.exportReport) this.say('export is not available in this build', 'warn');
@@ -361,7 +356,7 @@ export class Controller {
 		return null;
 	}
 
-	// ------------------------------------------------------------ actions
+	// ------------------------------------------------------------ helpers of the actions (actions.ts, commandline.ts)
 
 	attempt(f: () => void): void {
 		try {
@@ -377,175 +372,6 @@ export class Controller {
 		if (t.irq) return `CPU${t.cpu} took its interrupt`;
 		const before = p.parent === null ? null : this.session.point(p.parent).state;
 		return `CPU${t.cpu} line ${p.line}: ${before ? statementText(this.session.model, before, t, p.line) : sourceLine(this.session.model, p.line)}`;
-	}
-
-	stepCpu(cpu: number, irq: boolean): void {
-		const s = this.session;
-		const n = s.model.cpuCount;
-		if (cpu >= n) {
-			this.say(`there is no CPU${cpu}: this scenario has CPU0-CPU${n - 1}`, 'warn');
-			return;
-		}
-		const t = {cpu, irq};
-		if (!s.model.isEnabled(s.cursor.state, t)) {
-			this.say(s.model.whyNot(s.cursor.state, t) + this.irqsOffNote(s.model.whyNot(s.cursor.state, t)), 'warn');
-			return;
-		}
-		const r = s.step(t);
-		if (!r.ok) {
-			this.say(r.reason, 'warn');
-			return;
-		}
-		const v = r.point.violations[0];
-		const text = `step ${r.point.depth}: ${this.describe(r.point)}${r.newBranch ? `  → new branch ${r.newBranch}` : ''}`;
-		this.say(v ? `${text}  !! ${v.kind}` : text, v ? 'error' : r.newBranch ? 'ok' : 'info');
-	}
-
-	/** "; CPU0 has IRQs off since step 3" for every CPU a reason names as having IRQs off. */
-	private irqsOffNote(reason: string): string {
-		return irqsOffNote(this.path().slice(0, this.session.cursor.depth + 1).map(p => p.state), reason);
-	}
-
-	run(cpu: number): void {
-		const s = this.session;
-		if (cpu >= s.model.cpuCount) {
-			this.say(`there is no CPU${cpu}: this scenario has CPU0-CPU${s.model.cpuCount - 1}`, 'warn');
-			return;
-		}
-		const before = s.branches.length;
-		const r = s.runCpu(cpu, RUN_LIMIT);
-		const fork = s.branches.length > before ? `  → new branch ${s.branch.name}` : '';
-		// the session's reasons say what stopped the run ("breakpoint at line 96", "CPU1 finished"): not named twice
-		const reason = r.stopped === 'limit' ? `CPU${cpu} still runs after ${RUN_LIMIT} steps (a loop? see the timeline; r${cpu} again goes on)` : r.stopped === 'violation' ? `violation ${r.reason}` : r.reason;
-		this.say(`r${cpu}: ${r.steps} step${r.steps === 1 ? '' : 's'}, ${reason}${fork}`, r.stopped === 'violation' ? 'error' : r.steps === 0 || r.stopped === 'limit' ? 'warn' : 'info');
-	}
-
-	toggleBreak(line: number, cpu: number | null): void {
-		const s = this.session;
-		const i = s.breakpoints.findIndex(b => b.kind === 'line' && b.line === line && (b.cpu === cpu || b.cpu === null || cpu === null));
-		if (i >= 0) {
-			s.breakpoints.splice(i, 1);
-			this.say(`breakpoint removed: line ${line}`);
-		} else {
-			s.breakpoints.push({kind: 'line', cpu, line});
-			this.say(`breakpoint set: line ${line}${cpu === null ? '' : ` (CPU${cpu})`}: ${sourceLine(s.model, line)}`, 'ok');
-		}
-	}
-
-	/** `:break N`: only on a line that holds a statement of some CPU (of that CPU with cpu:line). */
-	breakAt(line: number, cpu: number | null): void {
-		const s = this.session;
-		if (cpu !== null && cpu >= s.model.cpuCount) {
-			this.say(`:break ${cpu}:${line}: there is no CPU${cpu}: this scenario has CPU0-CPU${s.model.cpuCount - 1}`, 'warn');
-			return;
-		}
-		const cpus = s.model.program.cpus.filter(c => cpu === null || c.id === cpu);
-		if (!cpus.some(c => c.instrs.some(i => i.line === line))) {
-			this.say(cpu === null ? `line ${line} holds no statement of any CPU` : `line ${line} holds no statement of CPU${cpu}`, 'warn');
-			return;
-		}
-		this.toggleBreak(line, cpu);
-	}
-
-	listBreaks(): void {
-		const bs = this.session.breakpoints;
-		if (!bs.length) {
-			this.say('no breakpoints (:break N sets one, b on the current line)');
-			return;
-		}
-		this.say(`breakpoints: ${bs.map(b => (b.kind === 'line' ? `${b.cpu === null ? '' : `${b.cpu}:`}${b.line}` : b.text)).join(', ')}  (:clear N removes)`);
-	}
-
-	clearBreak(line: number): void {
-		const s = this.session;
-		const before = s.breakpoints.length;
-		for (let i = s.breakpoints.length - 1; i >= 0; i--) {
-			const b = s.breakpoints[i]!;
-			if (b.kind === 'line' && b.line === line) s.breakpoints.splice(i, 1);
-		}
-		const n = before - s.breakpoints.length;
-		this.say(n ? `breakpoint removed: line ${line}` : `no breakpoint on line ${line}`, n ? 'info' : 'warn');
-	}
-
-	continueRandom(): void {
-		const s = this.session;
-		const seed = this.seed++;
-		const before = s.branches.length;
-		const r = continueRandom(s, seed, CONTINUE_LIMIT);
-		if (r.loop) this.loops.set(s.branch.name, r.loop);
-		const fork = s.branches.length > before ? `, new branch ${s.branch.name}` : '';
-		this.say(`continue (seed ${seed}): ${count(r.steps, 'step')}${fork}; ${r.stop}`, r.kind);
-	}
-
-	save(path?: string, force = false): void {
-		if (!this.services.save) {
-			this.say('saving recordings is not available in this build', 'warn');
-			return;
-		}
-		try {
-			this.say(`recording saved to ${this.services.save(this.session, path, force)}`, 'ok');
-		} catch (err) {
-			const text = err instanceof Error ? err.message : String(err);
-			// the file layer speaks CLI (--force); here it is :save!
-			this.say(path ? text.replace(/\(?use --force to replace it\)?/, `(:save! ${path} overwrites it)`) : text, 'error');
-		}
-	}
-
-	async search(): Promise<void> {
-		const s = this.session;
-		if (!this.services.search) {
-			this.say('search is not available in this build', 'warn');
-			return;
-		}
-		const from = s.cursor.id;
-		this.busy = true;
-		this.searching = new AbortController();
-		this.say(`searching from step ${s.cursor.depth}… (Esc cancels)`);
-		this.onChange();
-		try {
-			const r = await this.services.search(s, from, text => {
-				this.say(`searching from step ${s.point(from).depth}: ${text}  (Esc cancels)`);
-				this.onChange();
-			}, this.searching.signal);
-			const existing = r.schedule ? existingPath(s, from, r.schedule) : null;
-			if (!r.schedule) this.say(r.summary, 'warn');
-			else if (r.schedule.length === 0) this.say(`${r.summary}: the violation is already here`, 'warn');
-			else if (existing !== null && r.loop === undefined) {
-				// the tree already holds it: go there rather than add an equal branch
-				s.gotoPoint(existing);
-				this.say(`${r.summary}: already on branch ${s.branch.name} (step ${s.cursor.depth}); the cursor is there`, 'error');
-			} else {
-				const b = existing !== null ? s.branchOf(existing) : s.addSchedule(r.schedule, {from});
-				if (existing !== null) s.gotoPoint(existing);
-				const sched = formatSchedule(r.schedule);
-				const at = s.point(from).depth;
-				if (r.loop !== undefined) {
-					const loop = {from: at + r.schedule.length - r.loop + 1, to: at + r.schedule.length};
-					this.loops.set(b.name, loop);
-					this.markLoop(loop);
-					this.say(`${r.summary} → branch ${b.name}: steps ${loop.from}-${loop.to} loop for ever (↻); schedule ${sched.length > 40 ? sched.slice(0, 39) + '…' : sched}`, 'error');
-				} else this.say(`${r.summary} → branch ${b.name}: ${sched.length > 40 ? sched.slice(0, 39) + '…' : sched}`, 'error');
-			}
-		} catch (err) {
-			this.say(`search failed: ${err instanceof Error ? err.message : String(err)}`, 'error');
-		} finally {
-			this.busy = false;
-			this.searching = null;
-			this.onChange();
-		}
-	}
-
-	/**
-	 * A note where a livelock's loop starts (kept in recordings; the exports
-	 * mark the loop from it), on the step before the loop as `explore --record`
-	 * puts it; the cursor ends at the loop's end.
-	 */
-	private markLoop(loop: {from: number; to: number}): void {
-		const s = this.session;
-		if (!s.goto(loop.from - 1)) return;
-		if (!s.cursor.userNote?.startsWith('livelock:')) s.setNote(`livelock: from here steps ${loop.from}-${loop.to} repeat for ever without progress`);
-		this.notesVersion++;
-		s.goto(loop.to);
 	}
 
 	/** A recorded livelock branch (explore --record, an earlier e): its loop from the note on the step it starts after. */

@@ -1,0 +1,184 @@
+// What the keys do to the session: step a CPU, run it, breakpoints, the
+// random scheduler, save, and the search (which runs in the background and
+// opens what it finds as a branch). Functions over the controller, which
+// owns the UI state they report into (the message, busy, the loops found).
+
+import {formatSchedule} from '../lang/schedule.js';
+import {irqsOffSince as irqsOffNote} from '../render/blocked.js';
+import {sourceLine} from '../render/trace.js';
+import {count} from '../render/wrap.js';
+import {continueRandom, existingPath} from './continue.js';
+import type {Controller} from './controller.js';
+
+const CONTINUE_LIMIT = 10_000;
+/** `r`: steps before giving the terminal back (a CPU may loop for ever). */
+const RUN_LIMIT = 1000;
+
+export function stepCpu(c: Controller, cpu: number, irq: boolean): void {
+	const s = c.session;
+	const n = s.model.cpuCount;
+	if (cpu >= n) {
+		c.say(`there is no CPU${cpu}: this scenario has CPU0-CPU${n - 1}`, 'warn');
+		return;
+	}
+	const t = {cpu, irq};
+	if (!s.model.isEnabled(s.cursor.state, t)) {
+		c.say(s.model.whyNot(s.cursor.state, t) + irqsOffHint(c, s.model.whyNot(s.cursor.state, t)), 'warn');
+		return;
+	}
+	const r = s.step(t);
+	if (!r.ok) {
+		c.say(r.reason, 'warn');
+		return;
+	}
+	const v = r.point.violations[0];
+	const text = `step ${r.point.depth}: ${c.describe(r.point)}${r.newBranch ? `  → new branch ${r.newBranch}` : ''}`;
+	c.say(v ? `${text}  !! ${v.kind}` : text, v ? 'error' : r.newBranch ? 'ok' : 'info');
+}
+
+/** "; CPU0 has IRQs off since step 3" for every CPU a reason names as having IRQs off. */
+function irqsOffHint(c: Controller, reason: string): string {
+	return irqsOffNote(c.path().slice(0, c.session.cursor.depth + 1).map(p => p.state), reason);
+}
+
+export function runCpu(c: Controller, cpu: number): void {
+	const s = c.session;
+	if (cpu >= s.model.cpuCount) {
+		c.say(`there is no CPU${cpu}: this scenario has CPU0-CPU${s.model.cpuCount - 1}`, 'warn');
+		return;
+	}
+	const before = s.branches.length;
+	const r = s.runCpu(cpu, RUN_LIMIT);
+	const fork = s.branches.length > before ? `  → new branch ${s.branch.name}` : '';
+	// the session's reasons say what stopped the run ("breakpoint at line 96", "CPU1 finished"): not named twice
+	const reason = r.stopped === 'limit' ? `CPU${cpu} still runs after ${RUN_LIMIT} steps (a loop? see the timeline; r${cpu} again goes on)` : r.stopped === 'violation' ? `violation ${r.reason}` : r.reason;
+	c.say(`r${cpu}: ${r.steps} step${r.steps === 1 ? '' : 's'}, ${reason}${fork}`, r.stopped === 'violation' ? 'error' : r.steps === 0 || r.stopped === 'limit' ? 'warn' : 'info');
+}
+
+export function toggleBreak(c: Controller, line: number, cpu: number | null): void {
+	const s = c.session;
+	const i = s.breakpoints.findIndex(b => b.kind === 'line' && b.line === line && (b.cpu === cpu || b.cpu === null || cpu === null));
+	if (i >= 0) {
+		s.breakpoints.splice(i, 1);
+		c.say(`breakpoint removed: line ${line}`);
+	} else {
+		s.breakpoints.push({kind: 'line', cpu, line});
+		c.say(`breakpoint set: line ${line}${cpu === null ? '' : ` (CPU${cpu})`}: ${sourceLine(s.model, line)}`, 'ok');
+	}
+}
+
+/** `:break N`: only on a line that holds a statement of some CPU (of that CPU with cpu:line). */
+export function breakAt(c: Controller, line: number, cpu: number | null): void {
+	const s = c.session;
+	if (cpu !== null && cpu >= s.model.cpuCount) {
+		c.say(`:break ${cpu}:${line}: there is no CPU${cpu}: this scenario has CPU0-CPU${s.model.cpuCount - 1}`, 'warn');
+		return;
+	}
+	const cpus = s.model.program.cpus.filter(p => cpu === null || p.id === cpu);
+	if (!cpus.some(p => p.instrs.some(i => i.line === line))) {
+		c.say(cpu === null ? `line ${line} holds no statement of any CPU` : `line ${line} holds no statement of CPU${cpu}`, 'warn');
+		return;
+	}
+	toggleBreak(c, line, cpu);
+}
+
+export function listBreaks(c: Controller): void {
+	const bs = c.session.breakpoints;
+	if (!bs.length) {
+		c.say('no breakpoints (:break N sets one, b on the current line)');
+		return;
+	}
+	c.say(`breakpoints: ${bs.map(b => (b.kind === 'line' ? `${b.cpu === null ? '' : `${b.cpu}:`}${b.line}` : b.text)).join(', ')}  (:clear N removes)`);
+}
+
+export function clearBreak(c: Controller, line: number): void {
+	const s = c.session;
+	const before = s.breakpoints.length;
+	for (let i = s.breakpoints.length - 1; i >= 0; i--) {
+		const b = s.breakpoints[i]!;
+		if (b.kind === 'line' && b.line === line) s.breakpoints.splice(i, 1);
+	}
+	const n = before - s.breakpoints.length;
+	c.say(n ? `breakpoint removed: line ${line}` : `no breakpoint on line ${line}`, n ? 'info' : 'warn');
+}
+
+export function continueRun(c: Controller): void {
+	const s = c.session;
+	const seed = c.seed++;
+	const before = s.branches.length;
+	const r = continueRandom(s, seed, CONTINUE_LIMIT);
+	if (r.loop) c.loops.set(s.branch.name, r.loop);
+	const fork = s.branches.length > before ? `, new branch ${s.branch.name}` : '';
+	c.say(`continue (seed ${seed}): ${count(r.steps, 'step')}${fork}; ${r.stop}`, r.kind);
+}
+
+export function saveRecording(c: Controller, path?: string, force = false): void {
+	if (!c.services.save) {
+		c.say('saving recordings is not available in this build', 'warn');
+		return;
+	}
+	try {
+		c.say(`recording saved to ${c.services.save(c.session, path, force)}`, 'ok');
+	} catch (err) {
+		const text = err instanceof Error ? err.message : String(err);
+		// the file layer speaks CLI (--force); here it is :save!
+		c.say(path ? text.replace(/\(?use --force to replace it\)?/, `(:save! ${path} overwrites it)`) : text, 'error');
+	}
+}
+
+export async function search(c: Controller): Promise<void> {
+	const s = c.session;
+	if (!c.services.search) {
+		c.say('search is not available in this build', 'warn');
+		return;
+	}
+	const from = s.cursor.id;
+	c.busy = true;
+	c.searching = new AbortController();
+	c.say(`searching from step ${s.cursor.depth}… (Esc cancels)`);
+	c.onChange();
+	try {
+		const r = await c.services.search(s, from, text => {
+			c.say(`searching from step ${s.point(from).depth}: ${text}  (Esc cancels)`);
+			c.onChange();
+		}, c.searching.signal);
+		const existing = r.schedule ? existingPath(s, from, r.schedule) : null;
+		if (!r.schedule) c.say(r.summary, 'warn');
+		else if (r.schedule.length === 0) c.say(`${r.summary}: the violation is already here`, 'warn');
+		else if (existing !== null && r.loop === undefined) {
+			// the tree already holds it: go there rather than add an equal branch
+			s.gotoPoint(existing);
+			c.say(`${r.summary}: already on branch ${s.branch.name} (step ${s.cursor.depth}); the cursor is there`, 'error');
+		} else {
+			const b = existing !== null ? s.branchOf(existing) : s.addSchedule(r.schedule, {from});
+			if (existing !== null) s.gotoPoint(existing);
+			const sched = formatSchedule(r.schedule);
+			const at = s.point(from).depth;
+			if (r.loop !== undefined) {
+				const loop = {from: at + r.schedule.length - r.loop + 1, to: at + r.schedule.length};
+				c.loops.set(b.name, loop);
+				markLoop(c, loop);
+				c.say(`${r.summary} → branch ${b.name}: steps ${loop.from}-${loop.to} loop for ever (↻); schedule ${sched.length > 40 ? sched.slice(0, 39) + '…' : sched}`, 'error');
+			} else c.say(`${r.summary} → branch ${b.name}: ${sched.length > 40 ? sched.slice(0, 39) + '…' : sched}`, 'error');
+		}
+	} catch (err) {
+		c.say(`search failed: ${err instanceof Error ? err.message : String(err)}`, 'error');
+	} finally {
+		c.busy = false;
+		c.searching = null;
+		c.onChange();
+	}
+}
+
+/**
+ * A note where a livelock's loop starts (kept in recordings; the exports
+ * mark the loop from it), on the step before the loop as `explore --record`
+ * puts it; the cursor ends at the loop's end.
+ */
+function markLoop(c: Controller, loop: {from: number; to: number}): void {
+	const s = c.session;
+	if (!s.goto(loop.from - 1)) return;
+	if (!s.cursor.userNote?.startsWith('livelock:')) s.setNote(`livelock: from here steps ${loop.from}-${loop.to} repeat for ever without progress`);
+	c.notesVersion++;
+	s.goto(loop.to);
+}
