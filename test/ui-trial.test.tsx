@@ -195,3 +195,22 @@ describe('the timeline keeps the interleaving on screen', () => {
 		expect(r.frame()).toMatch(/timeline main +zoomed: z next pane, Esc closes/);
 	});
 });
+
+describe('the state panes show what the scenario has', () => {
+	it('a race of locks and shared variables (no memory mapped) gets one full-width pane, not a bare PGD and an empty memmap', async () => {
+		const r = app(fresh('0 1 0', COUNTER), 120, 40);
+		await r.press(KEYS.escape);
+		const f = r.frame();
+		expect(f).not.toContain('─ page tables');
+		expect(f).not.toContain('─ memmap');
+		const top = r.lines().findIndex(l => l.includes('global, lock'));
+		expect(r.lines()[top]!.startsWith('┌─ global, lock *')).toBe(true);
+		expect(r.lines()[top]!.endsWith('┐')).toBe(true);
+		expect(r.lines()[top]!.length).toBe(120);
+		expect(pane(r.lines(), 'global, lock').join('\n')).toContain('global.counter 1');
+		// a scenario with memory keeps all three
+		const m = app(fresh(), 120, 40);
+		await m.press(KEYS.escape);
+		for (const t of ['─ page tables', '─ dev_pagemap', '─ memmap']) expect(m.frame()).toContain(t);
+	});
+});

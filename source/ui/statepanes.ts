@@ -137,7 +137,10 @@ export function statePanes(v: View, width: number, height: number, layout: 'row'
 	const inner = width - 2;
 	const other = otherStateLines(v.state, v.changed);
 	if (layout === 'row') {
-		const [a, b] = [Math.floor(width * 0.36), Math.floor(width * 0.34)];
+		// a scenario of locks and shared variables maps no memory: the page tables (a bare PGD) and the
+		// memmap (no pfn) have nothing to show, and give their width to the pane that does
+		const bare = !Object.keys(v.state.memmap).length && !Object.keys(v.state.pfns).length && pageTableLines(v.state, v.changed).length <= 1 && (other.length > 0 || !pgmapLines(v.state, v.changed).length);
+		const [a, b] = bare ? [0, width] : [Math.floor(width * 0.36), Math.floor(width * 0.34)];
 		const c = width - a - b;
 		const pt = pageTableLines(v.state, v.changed, a - 2);
 		const pg = [...pgmapLines(v.state, v.changed), ...other];
@@ -145,7 +148,9 @@ export function statePanes(v: View, width: number, height: number, layout: 'row'
 		// named for what it holds: dev_pagemap, then the kinds of the other entries (global, lock...)
 		const kinds = [...new Set(other.map(l => /^[A-Za-z_]+/.exec(l[0]?.text ?? '')?.[0] ?? 'other'))];
 		const middle = [...(pgmapLines(v.state, v.changed).length || !kinds.length ? ['dev_pagemap'] : []), ...kinds].join(', ');
-		return [box(a, height, pt, {title: [seg('page tables', {bold: true}), ...star(pt)]}), box(b, height, pg, {title: [seg(middle, {bold: true}), ...star(pg)]}), box(c, height, mm, {title: [seg('memmap', {bold: true}), ...star(mm)]})];
+		const mid = box(b, height, pg, {title: [seg(middle, {bold: true}), ...star(pg)]});
+		if (bare) return [mid];
+		return [box(a, height, pt, {title: [seg('page tables', {bold: true}), ...star(pt)]}), mid, box(c, height, mm, {title: [seg('memmap', {bold: true}), ...star(mm)]})];
 	}
 	const parts: [string, Line[]][] = [
 		['memmap', memmapLines(v.state, v.changed)],
