@@ -131,7 +131,7 @@ describe('the command line keeps what is typed in sight', () => {
 	it('a line longer than the footer shows its end, the cursor after it', async () => {
 		const r = app(fresh(), 80, 24);
 		const text = 'note this is a very long note that goes on beyond the width of the terminal END';
-		await r.press(':', ...text.split(''));
+		await r.press(':', text);
 		const footer = r.lines()[r.lines().length - 1]!;
 		expect(footer).toContain('terminal END');
 		expect(footer.startsWith(':…')).toBe(true);
@@ -212,5 +212,25 @@ describe('the state panes show what the scenario has', () => {
 		const m = app(fresh(), 120, 40);
 		await m.press(KEYS.escape);
 		for (const t of ['─ page tables', '─ dev_pagemap', '─ memmap']) expect(m.frame()).toContain(t);
+	});
+});
+
+describe('the footer names the keys that act', () => {
+	it('under the help, the diff and the tree it says how to scroll or move and close (q closes there; digits do nothing)', async () => {
+		const r = app(fresh(THREAD), 80, 24);
+		const footer = (): string => r.lines()[r.lines().length - 1]!;
+		expect(footer()).toContain('0-9 step');
+		await r.press('?');
+		expect(footer()).toContain('↑↓ scroll');
+		expect(footer()).toContain('Esc q close');
+		expect(footer()).not.toContain('q quit');
+		await r.press('q');
+		expect(r.frame()).toContain('CPU0 gup-fast');
+		await r.press('t');
+		expect(footer()).toContain('Enter switch');
+		await r.press(KEYS.escape, ...type('diff 0'));
+		expect(footer()).toContain('↑↓ scroll');
+		await r.press(KEYS.escape);
+		expect(footer()).toContain('0-9 step');
 	});
 });

@@ -127,6 +127,9 @@ export function diffLines(d: NonNullable<View['diff']>, width = 200): Line[] {
 
 // ---------------------------------------------------------------- footer
 
+const OVERLAY_SCROLL: [string, string][] = [['↑↓', 'scroll'], ['PgUp PgDn', 'page'], ['Esc q', 'close'], ['^C', 'quit']];
+const OVERLAY_TREE: [string, string][] = [['↑↓', 'move'], ['Enter', 'switch'], ['[]', 'branch'], ['Esc q', 'close'], ['^C', 'quit']];
+
 export function footerLine(v: View, width = 200): Line {
 	if (v.prompt !== null) {
 		const hint = '   Enter runs, Esc cancels';
@@ -137,6 +140,9 @@ export function footerLine(v: View, width = 200): Line {
 		return [seg(':', {bold: true, color: 'cyan'}), seg(tail), seg(' ', {inverse: true})];
 	}
 	if (v.pending) return [seg(`${v.pending} `, {bold: true, color: 'cyan'}), seg(`which CPU? (0-${v.model.cpuCount - 1}, Esc cancels)`, {color: 'cyan'})];
+	// an overlay owns the keys: its footer names the ones that act there (q closes it, digits do nothing)
+	const overlay = {help: OVERLAY_SCROLL, diff: OVERLAY_SCROLL, tree: OVERLAY_TREE}[v.overlay as 'help' | 'diff' | 'tree'];
+	if (overlay) return overlay.flatMap(([k, what]) => [seg(k, {bold: true, color: 'cyan'}), seg(` ${what}  `, {dim: true})]);
 	// drop the least needed hints until the rest fits; ? and q always stay
 	const hints = footerHints();
 	// e (search) and z (zoom) are what a newcomer needs most after the digits: they go last
