@@ -30,6 +30,8 @@ export type Stmt =
 	| {kind: 'expr'; expr: Expr; pos: Pos}
 	| {kind: 'if'; cond: Expr; then: Stmt; else?: Stmt; pos: Pos}
 	| {kind: 'while'; cond: Expr; body: Stmt; pos: Pos}
+	/** `do body while (cond);`: `whilePos` is where the test's step stands. */
+	| {kind: 'do'; body: Stmt; cond: Expr; pos: Pos; whilePos: Pos}
 	| {kind: 'goto'; label: string; pos: Pos}
 	| {kind: 'label'; name: string; pos: Pos}
 	/** In a cpu block: the CPU finishes (a value is allowed and ignored). In a helper: returns to the call site. */

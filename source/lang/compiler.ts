@@ -5,11 +5,11 @@
 // what the modelled kernel runs), and lowers control flow to instruction
 // indices. Jumps cost no step: they are folded into the statement before.
 
-import type {Ctx} from '../machine/context.js';
+import {type Ctx, violate} from '../machine/context.js';
 import {KIND_NAMES} from '../machine/checks.js';
 import {hashMachine} from '../machine/hash.js';
 import {permuteMachine} from '../machine/permute.js';
-import {lookupPrimitive, Oops, PRIMITIVES, type Primitive} from '../machine/primitives/index.js';
+import {KernelFault, lookupPrimitive, Oops, PRIMITIVES, type Primitive} from '../machine/primitives/index.js';
 import type {ArgSpec} from '../machine/primitives/spec.js';
 import {readGlobal, writeGlobal} from '../machine/primitives/shared.js';
 import {FREES_TABLES} from '../machine/primitives/table-free.js';
@@ -258,10 +258,41 @@ export class Compiler {
 		return {ev: env => (writeGlobal(env.ctx, name, value.ev(env)), null), pure: false, text};
 	}
 
+	/** likely/unlikely, WARN_ON and BUG_ON and their kin: the language's own, with the kernel's meaning. */
+	private checkCall(e: Extract<Expr, {kind: 'call'}>, scope: Scope, statementLevel: boolean): Compiled {
+		const what = CHECK_CALLS[e.callee]!;
+		const want = e.callee === 'BUG' ? 0 : 1;
+		if (e.args.length !== want) this.fail(e.pos, `${e.callee}(${want ? 'condition' : ''}) takes ${want} argument${want === 1 ? '' : 's'}, got ${e.args.length}`);
+		if (what === 'bug' && !statementLevel) this.fail(e.pos, `${e.callee}() returns nothing: write it as a statement of its own (${e.callee}(...);)`);
+		const text = exprText(e);
+		const arg = want ? this.expr(e.args[0]!, scope) : {ev: () => true, pure: true, constant: true, text: ''};
+		const callee = e.callee;
+		if (what === 'hint') return fold({ev: env => truthy(arg.ev(env)), pure: arg.pure, text}, arg.constant !== undefined);
+		if (what === 'bug') {
+			return {
+				ev: env => {
+					if (truthy(arg.ev(env))) throw new KernelFault('bug', 'BUG', `kernel BUG: ${text}${want ? ' holds' : ''}`, [`CPU${env.ctx.cpu}`]);
+					return null;
+				},
+				pure: false,
+				text,
+			};
+		}
+		return {
+			ev: env => {
+				const v = truthy(arg.ev(env));
+				if (v) violate(env.ctx, 'warn', 'WARN', `WARNING: ${callee}(${arg.text}) holds`, [`CPU${env.ctx.cpu}`]);
+				return v;
+			},
+			pure: false,
+			text,
+		};
+	}
+
 	/** An unknown call: by spelling, else by family (`pmd_zap` lists the pmd_* primitives). */
 	private unknownCall(e: Extract<Expr, {kind: 'call'}>): never {
 		if (SETUP_BY_NAME.has(e.callee)) this.fail(e.pos, `'${e.callee}' is a machine set-up call; use it inside machine { }`);
-		const near = suggestion(e.callee, [...PRIMITIVES.keys(), ...this.functions.keys()]);
+		const near = suggestion(e.callee, [...PRIMITIVES.keys(), ...this.functions.keys(), ...Object.keys(CHECK_CALLS)]);
 		if (near) this.fail(e.pos, `unknown primitive '${e.callee}'${near}`);
 		this.fail(e.pos, `unknown primitive '${e.callee}'${familyHint(e.callee)}`);
 	}
@@ -299,6 +330,7 @@ export class Compiler {
 			return this.expr(e.args[0]!, scope);
 		}
 		if (this.onceCall(e)) return this.once(e, scope);
+		if (Object.hasOwn(CHECK_CALLS, e.callee)) return this.checkCall(e, scope, statementLevel);
 		const prim = lookupPrimitive(e.callee);
 		if (!prim) this.unknownCall(e);
 		if (prim.fixedLock) this.usedLocks.set(prim.fixedLock.name, prim.fixedLock.kind);
@@ -517,11 +549,24 @@ function collectLocals(stmts: Stmt[], out: Set<string>): void {
 		else if (s.kind === 'if') {
 			collectLocals([s.then], out);
 			if (s.else) collectLocals([s.else], out);
-		} else if (s.kind === 'while') collectLocals([s.body], out);
+		} else if (s.kind === 'while' || s.kind === 'do') collectLocals([s.body], out);
 		else if (s.kind === 'for') collectLocals([s.init, s.step, s.body].filter((x): x is Stmt => x !== undefined), out);
 		else if (s.kind === 'block' || s.kind === 'atomic') collectLocals(s.body, out);
 	}
 }
+
+/** The language's own calls of the kernel's assertion macros and branch hints. */
+const CHECK_CALLS: Record<string, 'hint' | 'warn' | 'bug'> = {
+	likely: 'hint',
+	unlikely: 'hint',
+	WARN_ON: 'warn',
+	WARN_ON_ONCE: 'warn',
+	VM_WARN_ON: 'warn',
+	VM_WARN_ON_ONCE: 'warn',
+	BUG_ON: 'bug',
+	VM_BUG_ON: 'bug',
+	BUG: 'bug',
+};
 
 const ONCE_CALLS = new Set(['READ_ONCE', 'WRITE_ONCE', 'smp_load_acquire', 'smp_store_release']);
 

@@ -29,7 +29,7 @@ export const KEYWORDS: ReadonlySet<string> = new Set([
 	'scenario', 'title', 'era', 'source', 'note', 'param', 'expect', 'variant', 'machine', 'cpu',
 	'invariant', 'const', 'if', 'else', 'while', 'goto', 'return', 'await', 'atomic', 'assert',
 	'true', 'false', 'NULL', 'in', 'safe', 'violation', 'no', 'derived', 'hypothesis',
-	'for', 'break', 'continue',
+	'for', 'do', 'break', 'continue',
 ]);
 
 const PUNCT2 = new Set(['==', '!=', '<=', '>=', '&&', '||', '<<', '>>', '->', '..', '++', '--', '+=', '-=', '|=', '&=']);

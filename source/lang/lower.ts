@@ -149,6 +149,9 @@ export class Lowering {
 			case 'while':
 				this.loop(s.pos, s.cond, s.body, undefined);
 				return;
+			case 'do':
+				this.doLoop(s);
+				return;
 			case 'for':
 				if (s.init) this.stmt(s.init);
 				this.loop(s.pos, s.cond, s.body, s.step);
@@ -285,6 +288,24 @@ export class Lowering {
 		if (br >= 0) this.out[br]!.alt = end;
 		for (const b of loop.breaks) this.out[b]!.next = end;
 		for (const c of loop.continues) this.out[c]!.next = stepAt;
+	}
+
+	/** `do body while (cond);`: the test is a step at the `while`, branching back to the body; `continue` goes to the test. */
+	private doLoop(s: Extract<Stmt, {kind: 'do'}>): void {
+		const at = {line: s.whilePos.line, col: s.whilePos.col};
+		const head = this.out.length;
+		const loop: Loop = {breaks: [], continues: []};
+		this.loops.push(loop);
+		this.stmt(s.body);
+		this.loops.pop();
+		const testAt = this.out.length;
+		const cond = this.c.expr(this.hoist(s.cond, false)!, this.scope);
+		const br = cond.constant === undefined ? this.emit({kind: 'branch', ...at, cond: cond.ev, condText: cond.text, next: head, alt: -2, local: cond.pure}) : -1;
+		if (cond.constant !== undefined && truthy(cond.constant)) this.jump(s.whilePos, head);
+		const end = this.out.length;
+		if (br >= 0) this.out[br]!.alt = end;
+		for (const b of loop.breaks) this.out[b]!.next = end;
+		for (const c of loop.continues) this.out[c]!.next = testAt;
 	}
 
 	/** The right-hand side of a statement: a blocking call, or any expression. */

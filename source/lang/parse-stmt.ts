@@ -81,6 +81,8 @@ export class StmtParser extends ExprParser {
 			stmt = {kind: 'empty', pos};
 		} else if (t.kind === 'keyword' && t.text !== 'true' && t.text !== 'false' && t.text !== 'NULL') {
 			stmt = this.keywordStatement(t);
+		} else if (t.kind === 'ident' && t.text === 'switch' && this.isPunct('(', 1)) {
+			this.fail(pos, "the language has no 'switch': write if (x == A) ... else if (x == B) ... else ...");
 		} else if (t.kind === 'ident' && this.isCDeclaration()) {
 			this.cDeclarationHabit(t);
 		} else if (t.kind === 'ident' || t.kind === 'int' || t.kind === 'keyword' || (t.kind === 'punct' && EXPR_START.has(t.text))) {
@@ -173,6 +175,16 @@ export class StmtParser extends ExprParser {
 				this.advance();
 				const cond = this.condition();
 				return {kind: 'while', cond, body: this.body(), pos};
+			}
+			case 'do': {
+				this.advance();
+				const body = this.body();
+				const w = this.peek();
+				if (!this.isKeyword('while')) this.expectedHere(`'while (...)' after the body of the 'do' at ${at(pos)}`);
+				this.advance();
+				const cond = this.condition();
+				this.semicolon();
+				return {kind: 'do', body, cond, pos, whilePos: posOf(w)};
 			}
 			case 'goto': {
 				this.advance();
