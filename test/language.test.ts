@@ -135,6 +135,54 @@ describe('BUG_ON, WARN_ON and likely/unlikely', () => {
 	});
 });
 
+describe('shared arrays', () => {
+	it('int a[N]: elements start zeroed, are read, written, incremented and compound-assigned by index', () => {
+		const m = model('const N = 3\nint a[N];\nbool seen[2];\nstruct page *saved[2];', 'i = 2;\na[i] = 5;\na[0]++;\na[i] += a[0];\nseen[1] = a[2] == 6;\nx = saved[0];');
+		expect(m.initial.globals).toMatchObject({'a[0]': 0, 'a[1]': 0, 'a[2]': 0, 'seen[0]': false, 'seen[1]': false, 'saved[0]': null});
+		const r = runAll(m);
+		expect(r.globals).toMatchObject({'a[0]': 1, 'a[1]': 0, 'a[2]': 6, 'seen[1]': true});
+		expect(r.locals).toMatchObject({x: null});
+	});
+	it('arrays of atomics and locks pass an element by address; READ_ONCE/WRITE_ONCE take elements', () => {
+		const m = model('atomic_t refs[2];\nspinlock_t locks[2];\nint flag[2];', 'i = 1;\nspin_lock(&locks[i]);\natomic_inc(&refs[i]);\nWRITE_ONCE(flag[i], atomic_read(&refs[1]));\ny = READ_ONCE(flag[1]);\nspin_unlock(&locks[1]);');
+		expect(Object.keys(m.initial.locks)).toEqual(expect.arrayContaining(['locks[0]', 'locks[1]']));
+		const r = runAll(m);
+		expect(r.globals).toMatchObject({'refs[1]': 1, 'flag[1]': 1});
+		expect(r.locals).toMatchObject({y: 1});
+	});
+	it('an index out of bounds at run time is an oops of that step', () => {
+		const r = run(model('int a[2];', 'i = 2;\na[i] = 1;'), '0 0');
+		expect(r.violations.map(v => [v.kind, v.message])).toEqual([['oops', 'CPU0 oops at line 7: a[2]: index out of bounds (0..1)']]);
+	});
+	it('each element is its own variable for the search: CPUs on different elements do not race', () => {
+		const top = 'int a[2];\nparam same = false';
+		const lost = (same: boolean) => {
+			const t = `scenario t\n${top}\nint fin;\ncpu 0 "x" * 2 {\n\ti = same ? 0 : REPLICA;\n\tt = a[i];\n\ta[i] = t + 1;\n\tfin++;\n}\ninvariant "no lost update" fin != 2 || a[0] + a[1] == 2\n`;
+			const m = new Model(compile(parseScenario(t, 't.race'), {file: 't.race', source: t, set: {same: String(same)}}));
+			return [...explore(m).kinds.keys()];
+		};
+		expect(lost(false)).toEqual([]);
+		expect(lost(true)).toEqual(['invariant']);
+	});
+	it.each([
+		['int a[2];', 'x = a;', "t.race:6:5: 'a' is an array: read an element, a[i]"],
+		['int a[2];', 'x = a[2];', 't.race:6:7: index 2 is out of bounds of a[2] (0..1)'],
+		['int a[2];', 'x = a[true];', 't.race:6:7: the index of a[] must be an integer, got bool true'],
+		['int b;', 'x = b[0];', "t.race:6:5: 'b' is not an array (int b); use it without an index"],
+		['', 'x = q[0];', "t.race:6:5: 'q' is not a shared array; declare one at the top level (int q[N];)"],
+		['int a[0];', 'x = 1;', 't.race:3:7: the length of a[] is 0; an array has 1 to 4096 elements'],
+		['int a[];', 'x = 1;', 't.race:3:7: give the length of a[] (a number, const or param)'],
+		['int a[2] = 1;', 'x = 1;', 't.race:3:10: an array starts zeroed (NULL, false, unlocked): set its elements in the code, not with an initialiser'],
+		['atomic_t r[2];', 'r[0] = 1;', "t.race:6:1: 'r[0]' is an atomic_t: write it with atomic_set(&r[0], v)"],
+		['atomic_t r[2];', 'atomic_inc(&r);', "t.race:6:12: 'r' is an array: pass an element, &r[i]"],
+		['spinlock_t l[2];', 'l[0] = 1;', "t.race:6:1: 'l[0]' is a lock (spinlock_t); take it with a lock call, do not assign it"],
+		['struct mutex l[2];', 'spin_lock(&l[0]);', 't.race:6:11: spin_lock() takes a spinlock_t, and \'l\' is a struct mutex: use mutex_lock'],
+		['int a[2];', 'f(a)[0] = 1;', 't.race:6:5: only a shared array can be indexed, like cnt[i]'],
+	])('%s %s', (top, cpu, want) => {
+		expect(message(src(top, cpu))).toBe(want);
+	});
+});
+
 describe('shared variables', () => {
 	it('declared with C types; plain and atomic, read and written as in C', () => {
 		const m = model('static int count = 2;\nbool done;\natomic_t refs = ATOMIC_INIT(1);\nstruct page *saved;\nunsigned long addr = 0x1000;', 'count = count + 1;\ndone = true;\natomic_inc(&refs);\nsaved = pfn_to_page(0x100);');

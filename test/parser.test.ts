@@ -29,6 +29,8 @@ function show(e: Expr): string {
 			return `(? ${show(e.cond)} ${show(e.then)} ${show(e.else)})`;
 		case 'addr':
 			return `(& ${show(e.arg)})`;
+		case 'index':
+			return `${e.array}[${show(e.index)}]`;
 	}
 }
 

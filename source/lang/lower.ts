@@ -161,6 +161,10 @@ export class Lowering {
 
 	private assign(s: Extract<Stmt, {kind: 'assign'}>): void {
 		const at = {line: s.pos.line, col: s.pos.col};
+		if (s.index) {
+			this.elementAssign(s, s.index);
+			return;
+		}
 		const global = this.c.globals.get(s.target);
 		if (global && !this.scope.locals?.has(s.target)) {
 			if (global.kind === 'spinlock' || global.kind === 'mutex' || global.kind === 'rwsem') this.c.fail(s.pos, `'${s.target}' is a lock (${global.type}); take it with a lock call, do not assign it`);
@@ -185,6 +189,21 @@ export class Lowering {
 			return;
 		}
 		this.emit({kind: 'stmt', ...at, exec: env => void (env.locals[target] = ev(env)), next: this.out.length + 1, local: value.compiled!.pure});
+	}
+
+	/** `a[i] = v;`: a write of the element the index selects when the step runs. */
+	private elementAssign(s: Extract<Stmt, {kind: 'assign'}>, index: Expr): void {
+		const at = {line: s.pos.line, col: s.pos.col};
+		const g = this.c.arrayDecl(s.target, s.pos, this.scope);
+		const shown = `${s.target}[${exprText(index)}]`;
+		if (g.kind === 'spinlock' || g.kind === 'mutex' || g.kind === 'rwsem') this.c.fail(s.pos, `'${shown}' is a lock (${g.type}); take it with a lock call, do not assign it`);
+		if (g.kind === 'atomic') this.c.fail(s.pos, `'${shown}' is an ${g.type}: write it with atomic_set(&${shown}, v)`);
+		if (isCall(s.value) && this.c.functions.has(s.value.callee)) this.c.fail(s.pos, `store the result of ${s.value.callee}() in a local first (r = ${s.value.callee}(...); ${shown} = r;)`);
+		const slot = this.c.element(g, {kind: 'index', array: s.target, index, pos: s.pos}, this.scope);
+		const value = this.rhs(this.hoist(s.value, false)!);
+		if (value.blocking) this.c.fail(s.pos, `store the result of ${value.blocking.prim.name}() in a local first: it can block, and only a local can wait for it`);
+		const ev = value.compiled!.ev;
+		this.emit({kind: 'stmt', ...at, exec: env => writeGlobal(env.ctx, slot(env), ev(env)), next: this.out.length + 1, local: false});
 	}
 
 	private returnStmt(s: Extract<Stmt, {kind: 'return'}>): void {

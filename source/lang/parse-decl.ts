@@ -56,6 +56,13 @@ export class DeclParser extends StmtParser {
 		this.advance();
 		if (this.isPunct('(')) return this.functionRest(nameTok.text, type.text !== 'void', pos);
 		const decl: GlobalDecl = {name: nameTok.text, kind: globalKind(type.words, type.pointer), type: type.text, pos};
+		if (this.isPunct('[')) {
+			const open = this.advance();
+			if (this.isPunct(']')) this.fail(posOf(this.peek()), `give the length of ${decl.name}[] (a number, const or param)`);
+			decl.length = this.expr();
+			this.expectPunct(']', `']' to close the length of ${decl.name} opened at ${at(posOf(open))}`);
+			if (this.isPunct('=')) this.fail(posOf(this.peek()), `an array starts zeroed (NULL, false, unlocked): set its elements in the code, not with an initialiser`);
+		}
 		if (this.eat('=')) {
 			if (decl.kind === 'spinlock' || decl.kind === 'mutex' || decl.kind === 'rwsem') {
 				this.fail(posOf(this.prev!), `a lock needs no initialiser: write '${type.text} ${decl.name};' (it starts unlocked)`);

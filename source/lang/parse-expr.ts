@@ -109,6 +109,14 @@ export class ExprParser extends TokenCursor {
 				if (f.kind !== 'ident') this.expectedHere("a field name after '.'");
 				this.advance();
 				e = this.node({kind: 'field', object: e, field: f.text, pos: posOf(first)}, 1 + this.height(e), t);
+			} else if (this.isPunct('[')) {
+				if (!bare || e.kind !== 'name') this.fail(posOf(t), 'only a shared array can be indexed, like cnt[i]');
+				this.advance();
+				this.enter(t);
+				const index = this.expr();
+				this.expectPunct(']', `']' to close the index opened at ${at(posOf(t))}`);
+				this.leave();
+				e = this.node({kind: 'index', array: e.name, index, pos: e.pos}, 1 + this.height(index), t);
 			} else if (this.isPunct('->')) {
 				this.fail(posOf(t), "use '.' to read a field, not '->'");
 			} else {

@@ -127,6 +127,23 @@ export class StmtParser extends ExprParser {
 			}
 		}
 		const expr = this.expr();
+		if (expr.kind === 'index') {
+			const op = this.peek();
+			if (op.kind === 'punct' && op.text === '=') {
+				this.advance();
+				return {kind: 'assign', target: expr.array, index: expr.index, value: this.expr(), pos};
+			}
+			if (op.kind === 'punct' && op.text in COMPOUND) {
+				this.advance();
+				const right = this.expr();
+				return {kind: 'assign', target: expr.array, index: expr.index, value: {kind: 'binary', op: COMPOUND[op.text]!, left: expr, right, pos}, pos};
+			}
+			if (op.kind === 'punct' && (op.text === '++' || op.text === '--')) {
+				this.advance();
+				const value: Expr = {kind: 'binary', op: op.text === '++' ? '+' : '-', left: expr, right: {kind: 'int', value: 1, pos}, pos};
+				return {kind: 'assign', target: expr.array, index: expr.index, value, pos};
+			}
+		}
 		if (this.isPunct('=') || (this.peek().kind === 'punct' && this.peek().text in COMPOUND)) {
 			this.fail(posOf(this.peek()), 'cannot assign to an expression (only to a variable name)');
 		}
