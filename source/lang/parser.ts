@@ -121,6 +121,12 @@ class Parser extends DeclParser {
 					break;
 				}
 				default: {
+					if (tok.kind === 'punct' && tok.text === '#') {
+						const c = this.directive();
+						this.declare(names, 'const', c.name, c.pos);
+						sc.consts.push(c);
+						break;
+					}
 					if (tok.kind === 'ident' && tok.text === 'irq' && this.peek(1).kind === 'ident') {
 						const irq = this.irq();
 						this.declare(names, 'irq', irq.name, irq.pos);
@@ -147,6 +153,31 @@ class Parser extends DeclParser {
 			}
 			firstDecl ??= posOf(tok);
 		}
+	}
+
+	/** `#define NAME value` is a const; other directives get what to write instead. */
+	protected directive(): {name: string; value: Expr; pos: Pos} {
+		const hash = this.advance();
+		const word = this.peek();
+		const pos = posOf(hash);
+		if (word.kind !== 'ident' && word.kind !== 'keyword') this.fail(pos, "expected a directive right after '#' (#define NAME value)");
+		if (word.text !== 'define') {
+			const instead: Record<string, string> = {
+				include: 'a scenario has no headers: delete it (every primitive is built in, docs/primitives.md)',
+				ifdef: 'a configuration switch is a param: param config_x = true, then if (config_x) in the code',
+				ifndef: 'a configuration switch is a param: param config_x = true, then if (!config_x) in the code',
+				if: 'a configuration switch is a param: param config_x = true, then if (config_x) in the code',
+			};
+			this.fail(posOf(word), `#${quoteText(word.text)} is not part of the language: ${Object.hasOwn(instead, word.text) ? instead[word.text] : 'only #define NAME value is (a const)'}`);
+		}
+		this.advance();
+		const name = this.peek();
+		if (name.kind !== 'ident') this.expectedHere('a name after #define');
+		this.advance();
+		if (this.isPunct('(') && this.peek().offset === name.end) this.fail(posOf(this.peek()), `a macro with parameters is not supported: write a helper function (static int ${name.text}(...) { ... })`);
+		const value = this.expr();
+		if (this.peek().line === name.line && this.peek().kind !== 'eof') this.expectedHere(`the end of #define ${name.text} (one value per line)`);
+		return {name: name.text, value, pos};
 	}
 
 	protected declare(names: Map<string, {kind: string; pos: Pos}>, kind: string, name: string, pos: Pos): void {
