@@ -150,6 +150,13 @@ describe('shared arrays', () => {
 		expect(r.globals).toMatchObject({'refs[1]': 1, 'flag[1]': 1});
 		expect(r.locals).toMatchObject({y: 1});
 	});
+	it('smp_processor_id() is the running CPU: per-CPU slots in an array; the copies of a block lose their symmetry', () => {
+		const text = 'scenario t\nint hits[3];\ncpu 0 "x" * 2 {\n\thits[smp_processor_id()]++;\n}\ncpu 1 "y" {\n\tme = raw_smp_processor_id();\n\thits[me] += 5;\n}\n';
+		const m = new Model(compile(parseScenario(text, 't.race'), {file: 't.race', source: text}));
+		const r = run(m, '0 2 1 1');
+		expect(r.final.globals).toMatchObject({'hits[0]': 1, 'hits[1]': 5, 'hits[2]': 1});
+		expect(m.program.symmetry).toEqual([]);
+	});
 	it('an index out of bounds at run time is an oops of that step', () => {
 		const r = run(model('int a[2];', 'i = 2;\na[i] = 1;'), '0 0');
 		expect(r.violations.map(v => [v.kind, v.message])).toEqual([['oops', 'CPU0 oops at line 7: a[2]: index out of bounds (0..1)']]);

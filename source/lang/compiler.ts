@@ -372,7 +372,7 @@ export class Compiler {
 	/** An unknown call: by spelling, else by family (`pmd_zap` lists the pmd_* primitives). */
 	private unknownCall(e: Extract<Expr, {kind: 'call'}>): never {
 		if (SETUP_BY_NAME.has(e.callee)) this.fail(e.pos, `'${e.callee}' is a machine set-up call; use it inside machine { }`);
-		const near = suggestion(e.callee, [...PRIMITIVES.keys(), ...this.functions.keys(), ...Object.keys(CHECK_CALLS)]);
+		const near = suggestion(e.callee, [...PRIMITIVES.keys(), ...this.functions.keys(), ...Object.keys(CHECK_CALLS), 'smp_processor_id']);
 		if (near) this.fail(e.pos, `unknown primitive '${e.callee}'${near}`);
 		this.fail(e.pos, `unknown primitive '${e.callee}'${familyHint(e.callee)}`);
 	}
@@ -408,6 +408,12 @@ export class Compiler {
 		}
 		if (this.onceCall(e)) return this.once(e, scope);
 		if (Object.hasOwn(CHECK_CALLS, e.callee)) return this.checkCall(e, scope, statementLevel);
+		if (e.callee === 'smp_processor_id' || e.callee === 'raw_smp_processor_id') {
+			if (e.args.length !== 0) this.fail(e.pos, `${e.callee}() takes 0 arguments, got ${e.args.length}`);
+			if (scope.locals === null) this.fail(e.pos, `${e.callee}() names the CPU running the code: there is none in an invariant`);
+			this.namesCpu = true; // the copies of a CPU block are no longer interchangeable
+			return {ev: env => env.ctx.cpu, pure: true, text: exprText(e)};
+		}
 		const prim = lookupPrimitive(e.callee);
 		if (!prim) this.unknownCall(e);
 		if (prim.fixedLock) this.usedLocks.set(prim.fixedLock.name, prim.fixedLock.kind);
