@@ -7,13 +7,6 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
 
-/**
- * Scenario/variant pairs whose expect clauses the search disagrees with
- * (same list as in test/explore.test.ts, which explains them): the `pmd`
- * variants, where CPU0's local `pmd` shadows the enum word in
- * `if (mapping == pmd) return;`.
- */
-
 const cli = (...args: string[]) => {
 	const r = spawnSync(process.execPath, ['dist/cli.js', ...args], {encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}, timeout: 300_000});
 	return {code: r.status, out: r.stdout, err: r.stderr};
