@@ -234,3 +234,23 @@ describe('the footer names the keys that act', () => {
 		expect(footer()).toContain('0-9 step');
 	});
 });
+
+describe('a check that is its own kind is named once everywhere', () => {
+	it('the search\'s summary in the TUI, run\'s !!! line and explore\'s heading: "assert", not "assert (assert)"', async () => {
+		const {searchService} = await import('../source/ui/services.js');
+		const {execFileSync} = await import('node:child_process');
+		const r = app(fresh('', COUNTER), 120, 40, {search: searchService()});
+		await r.press('e');
+		for (let i = 0; i < 200 && !r.frame().includes('→ branch'); i++) await new Promise(res => setTimeout(res, 20));
+		expect(r.frame()).toMatch(/found assert in 8 steps from step 0/);
+		const run = (args: string[]): string => {
+			try {
+				return execFileSync(process.execPath, ['dist/cli.js', ...args], {encoding: 'utf8'});
+			} catch (err) {
+				return (err as {stdout: string}).stdout;
+			}
+		};
+		expect(run(['run', COUNTER, '-s', '0 1 0 1 0 1 1 1'])).toContain('!!! assert: assertion failed: lost update');
+		expect(run(['explore', COUNTER])).toMatch(/^== assert: 8 steps/m);
+	});
+});

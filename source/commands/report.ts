@@ -9,7 +9,7 @@ import {formatSchedule, parseSchedule} from '../lang/schedule.js';
 import {kindInfo} from '../machine/checks.js';
 import type {Transition, Violation} from '../machine/types.js';
 import {renderTrace, replaySteps} from '../render/trace.js';
-import {violationLine} from '../render/verdict.js';
+import {violationLine, violationName} from '../render/verdict.js';
 import {count} from '../render/wrap.js';
 import {EXIT, type Io, UsageError} from './common.js';
 import {printHeader} from './header.js';
@@ -208,7 +208,7 @@ export function printReport(io: Io, model: Model, r: Report, opts: {width: numbe
 			io.out(`!!! ${l.message}`);
 			continue;
 		}
-		io.out(`== ${f.kind} (${f.check}): ${count(f.length, 'step')}, ${count(f.switches, 'switch', 'switches')}${f.minimal ? ' (shortest, fewest switches)' : ''} ==`);
+		io.out(`== ${violationName(f)}: ${count(f.length, 'step')}, ${count(f.switches, 'switch', 'switches')}${f.minimal ? ' (shortest, fewest switches)' : ''} ==`);
 		io.out(`schedule: ${f.schedule}`);
 		io.out(`reproduce: ${rerun} --schedule "${f.schedule}"`);
 		io.out(traceOf(model, parseSchedule(f.schedule), opts.width));

@@ -6,6 +6,7 @@ import type {Model} from '../lang/interpreter.js';
 import {splitLines} from '../lang/visible.js';
 import type {Machine, Transition, Violation} from '../machine/types.js';
 import {changes, formatChange} from '../machine/flatten.js';
+import {violationName} from './verdict.js';
 import {wrap} from './wrap.js';
 
 export type TraceStep = {
@@ -142,7 +143,7 @@ export function renderTrace(model: Model, steps: readonly TraceStep[], opts: {wi
 		const pad = ' '.repeat(18);
 		lines.push(...wrap(what, width - 18, 2).map((l, i) => (i === 0 ? `${String(s.n).padStart(4)}  ${who} ${at}  ${l}` : pad + l)));
 		for (const e of effectLines(model, s)) lines.push(...wrap(e, width - 18, 2).map(l => pad + l));
-		for (const v of s.violations) lines.push(...wrap(`!!! ${v.kind} (${v.check}): ${v.message}`, width - 18, 4).map(l => pad + l));
+		for (const v of s.violations) lines.push(...wrap(`!!! ${violationName(v)}: ${v.message}`, width - 18, 4).map(l => pad + l));
 	}
 	return lines.join('\n');
 }

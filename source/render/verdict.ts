@@ -13,9 +13,12 @@ export function expectLabel(e: Expect): string {
 
 export const isLiveness = (v: Violation): boolean => Boolean(kindInfo(v.kind)?.liveness);
 
+/** `stale-mapping (S2)`; a check that is its own kind (assert, invariant) is not named twice: `assert`, not `assert (assert)`. */
+export function violationName(v: Pick<Violation, 'kind' | 'check'>): string {
+	return v.check && v.check !== v.kind ? `${v.kind} (${v.check})` : v.kind;
+}
+
 export function violationLine(v: Violation, step?: number): string {
 	const where = [step !== undefined ? `step ${step}` : null, v.cpu !== null ? `CPU${v.cpu}` : null, v.line !== null ? `line ${v.line}` : null].filter(Boolean).join(', ');
-	// a check that is its own kind (assert, invariant) is not named twice: `assert (assert)`
-	const check = v.check && v.check !== v.kind ? ` (${v.check})` : '';
-	return `${v.kind}${check}${where ? ` at ${where}` : ''}: ${v.message}`;
+	return `${violationName(v)}${where ? ` at ${where}` : ''}: ${v.message}`;
 }

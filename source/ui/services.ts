@@ -6,6 +6,7 @@ import {join, resolve} from 'node:path';
 import {exploreAsync, LIVENESS_KINDS} from '../explore/index.js';
 import {visible} from '../lang/visible.js';
 import {renderMarkdown} from '../render/markdown.js';
+import {violationName} from '../render/verdict.js';
 import {recordingText, saveRecording} from '../session/recording.js';
 import {stateDir, writeUnique} from '../session/unique.js';
 import {createSession, SessionImpl} from '../session/session.js';
@@ -85,6 +86,6 @@ export function searchService(opts: {timeoutMs?: number; maxStates?: number} = {
 		if (!best) return {schedule: null, summary: complete ? `no violation or livelock reachable from step ${start.depth} (${stats}, complete)` : `nothing found from step ${start.depth} (${stats}, stopped: ${r.stoppedBy ?? 'bound'})`};
 		const lasso = best.kind === 'livelock' ? r.livelocks[0] : undefined;
 		if (lasso) return {schedule: best.schedule, loop: lasso.loop.length, summary: `found livelock (${best.violation.check}): ${lasso.prefix.length} steps, then a loop of ${lasso.loop.length} that repeats for ever, from step ${start.depth} (${stats})`};
-		return {schedule: best.schedule, summary: `found ${best.kind} (${best.violation.check}) in ${best.schedule.length} step${best.schedule.length === 1 ? '' : 's'} from step ${start.depth} (${stats})`};
+		return {schedule: best.schedule, summary: `found ${violationName({kind: best.kind, check: best.violation.check})} in ${best.schedule.length} step${best.schedule.length === 1 ? '' : 's'} from step ${start.depth} (${stats})`};
 	};
 }
