@@ -5,8 +5,12 @@
 // timeline under a violation banner at 80x24 showed no step but the cursor's,
 // and messages said things twice. Frames rendered with Ink and asserted.
 
+import {execFileSync} from 'node:child_process';
 import {describe, expect, it} from 'vitest';
+import {openModel} from '../source/commands/common.js';
 import {violationLine} from '../source/render/verdict.js';
+import {createSession} from '../source/session/session.js';
+import {searchService} from '../source/ui/services.js';
 import {KEYS} from '../source/ui/testing.js';
 import {fresh, mountApp as app} from './helpers/app.js';
 
@@ -237,8 +241,6 @@ describe('the footer names the keys that act', () => {
 
 describe('a check that is its own kind is named once everywhere', () => {
 	it('the search\'s summary in the TUI, run\'s !!! line and explore\'s heading: "assert", not "assert (assert)"', async () => {
-		const {searchService} = await import('../source/ui/services.js');
-		const {execFileSync} = await import('node:child_process');
 		const r = app(fresh('', COUNTER), 120, 40, {search: searchService()});
 		await r.press('e');
 		for (let i = 0; i < 200 && !r.frame().includes('→ branch'); i++) await new Promise(res => setTimeout(res, 20));
@@ -252,5 +254,16 @@ describe('a check that is its own kind is named once everywhere', () => {
 		};
 		expect(run(['run', COUNTER, '-s', '0 1 0 1 0 1 1 1'])).toContain('!!! assert: assertion failed: lost update');
 		expect(run(['explore', COUNTER])).toMatch(/^== assert: 8 steps/m);
+	});
+});
+
+describe('many CPUs at 80 columns', () => {
+	it('the timeline\'s narrow columns keep each CPU\'s number (CPU3), not "CPU…"', async () => {
+		const s = createSession(openModel('devdax-unbind', {set: ['gups=3', 'walkers=2']}));
+		const r = app(s, 80, 24);
+		await r.press('3');
+		const head = pane(r.lines(), 'timeline main')[0]!;
+		for (const c of [0, 1, 2, 3, 4, 5]) expect(head).toContain(`CPU${c}`);
+		expect(head).not.toContain('CPU…');
 	});
 });

@@ -19,7 +19,13 @@ export function timeline(v: View, width: number, height: number, o: {effectRows?
 	const lead = numW + 3;
 	const colW = Math.max(4, Math.floor((inner - lead) / n));
 	const head: Line = [seg(' '.repeat(lead))];
-	for (let c = 0; c < n; c++) head.push(seg(fitText(cpuLabel(v.model, c), colW - 1) + ' ', {bold: true, color: v.last?.cpu === c ? 'cyan' : undefined}));
+	// a column too narrow for the label keeps the CPU's number (six CPUs at 80 columns: CPU3, not CPU…)
+	const colLabel = (c: number): string => {
+		const label = cpuLabel(v.model, c);
+		const short = `CPU${c}`;
+		return fitText(label.length <= colW - 1 || colW - 1 >= short.length + 2 ? label : short, colW - 1);
+	};
+	for (let c = 0; c < n; c++) head.push(seg(colLabel(c) + ' ', {bold: true, color: v.last?.cpu === c ? 'cyan' : undefined}));
 
 	// the cursor step's effects, wrapped to the pane (never cut), at most half the rows
 	const effects = (v.effects ?? []).flatMap(e => wrap(e, Math.max(10, inner - 6)).map((l, i) => (i ? '  ' : '↳ ') + l));
