@@ -87,6 +87,9 @@ describe(':last NAME jumps to the step that last changed a value', () => {
 		await r.press(...type('last dax'));
 		expect(r.frame()).toContain('step 1 of 8');
 		expect(r.frame()).toContain('pmem0.dax last changed at step 1: alive -> dead');
+		// a name's last part picks it among the names containing it (page[0x100].refcount has 'ref' too)
+		await r.press(...type('goto 8'), ...type('last ref'));
+		expect(r.frame()).toContain('pmem0.ref last changed at step 6');
 	});
 
 	it('at the step that changed it, says so and stays; a value that never changed; ambiguous and unknown names', async () => {

@@ -49,12 +49,18 @@ export function diffCommand(c: Controller, args: string[]): void {
 	c.say(`${from.label} → ${to.label}: ${rows.length} value${rows.length === 1 ? '' : 's'} differ`);
 }
 
-/** The state's value names matching what was typed: the name itself, else the names containing it (any case). */
+/**
+ * The state's value names matching what was typed: the name itself, else the
+ * one whose last part it is (`ref`: pmem0.ref, not page[0x100].refcount), else
+ * the names containing it (any case).
+ */
 export function matchPaths(state: Point['state'], typed: string): string[] {
 	const names = [...flatten(state).keys()];
 	if (names.includes(typed)) return [typed];
 	const t = typed.toLowerCase();
-	return names.filter(n => n.toLowerCase().includes(t));
+	const found = names.filter(n => n.toLowerCase().includes(t));
+	const whole = found.filter(n => n.toLowerCase().endsWith(`.${t}`));
+	return whole.length === 1 ? whole : found;
 }
 
 /** `:last PATH`: put the cursor on the latest step at or before it that changed the value. */

@@ -75,7 +75,7 @@ export const COLON_COMMANDS: readonly {usage: string; description: string}[] = [
 	{usage: 'save! path', description: 'save a recording, overwriting path'},
 	{usage: 'swap', description: 'swap the current step with the one before it (new branch)'},
 	{usage: 'diff A [B]', description: 'every value that differs from point A to point B (default: the cursor); a point is N (a step of this branch), a branch name (its head) or branch@N'},
-	{usage: 'last NAME', description: 'jump to the latest step at or before the cursor that changed the value NAME (as :diff names it: pmem0.ref, page[0x100].memmap, CPU2.tlb[0x7f000000]; part of a name will do when only one value has it)'},
+	{usage: 'last NAME', description: 'jump to the latest step at or before the cursor that changed the value NAME (as :diff names it: pmem0.ref, page[0x100].memmap, CPU2.tlb[0x7f000000]; part of a name will do when it names one value, or is the last part of one: ref for pmem0.ref)'},
 	{usage: 'rename NEW', description: 'rename this branch (:rename OLD NEW another)'},
 	{usage: 'quit!', description: 'quit without saving the session (q refuses when it cannot save)'},
 ];
