@@ -106,6 +106,10 @@ describe('helper functions', () => {
 		expect(r.lines).toEqual([11, 12, 5, 6, 13, 5, 6]);
 		expect(r.locals).toEqual({p: expect.objectContaining({t: 'pte'}), r: true, s: false});
 	});
+	it('a helper returning -EAGAIN hands back a negative errno, as the kernel does', () => {
+		const m = model('static int try_it(void)\n{\n\treturn -EAGAIN;\n}\n', 'r = try_it();\nif (r < 0) failed = true;\nbusy = -EBUSY;\nf = EFAULT;');
+		expect(runAll(m).locals).toMatchObject({r: -11, failed: true, busy: -16, f: 14});
+	});
 	it('falling off the end of a void helper returns at its closing brace', () => {
 		const m = model('int hits;\nvoid bump(void)\n{\n\thits++;\n}\n', 'bump();\nbump();');
 		const r = runAll(m);
