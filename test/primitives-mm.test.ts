@@ -478,6 +478,24 @@ describe('TLB ranges, lazy CPUs and paging-structure caches', () => {
 		expect(ok.flat.has('CPU2.tlb[0x7f000000]')).toBe(false);
 		expect(kinds(run({machine: RAM, cpus: ['switch_mm_irqs_off();']}, '0'))).toEqual(['oops']);
 	});
+	it('a RAM page freed while only a lazy CPU caches it is no S2 (x86 skips lazy CPUs on purpose); going back to the mm without catching up is', () => {
+		// MADV_DONTNEED of a page a lazy kthread CPU still caches: the flush frees no tables, so it skips CPU1.
+		const machine = 'ram(0x200, 1); map(VA, 0x200, write); mm_cpumask(0, 1); lazy(1); tlb(1, VA);';
+		const zap = `pte = ptep_get_and_clear(VA); flush_tlb_range(VA, 1); put_page(${P});`;
+		const freed = run({machine, cpus: [zap, 'switch_mm_irqs_off(true); ok = access(VA);']}, '0 0 0 1 1');
+		expect(freed.notes).toContain('lazy CPU1 skipped (no tables freed)');
+		expect(freed.notes.some(n => n.startsWith('page 0x200 refcount -> 0: freed'))).toBe(true);
+		expect(kinds(freed)).toEqual([]);
+		expect(locals(freed, 1).ok).toBe(false); // caught up: the walk finds no PTE
+		const stale = run({machine, cpus: [zap, 'switch_mm_irqs_off(false); ok = access(VA);']}, '0 0 0 1 1');
+		expect(stale.violations.map(v => [v.kind, v.cpu, v.line])).toEqual([['freed-page-use', 1, 11], ['freed-page-use', 1, 11]]);
+		expect(stale.violations[0]!.message).toBe('switch_mm_irqs_off: CPU1 runs the mm again while its TLB maps va 0x7f000000 to page 0x200, which was freed while it was lazy');
+		// A CPU that is not lazy is still caught at the free.
+		const busy = run({machine: machine.replace(' lazy(1);', ''), cpus: [zap, 'x = 1;']}, '0 0 i1 0 0');
+		expect(kinds(busy)).toEqual([]);
+		const early = run({machine: 'flush(broadcast); ram(0x200, 1); map(VA, 0x200, write); mm_cpumask(0, 1); tlb(1, VA);', cpus: [`pte = ptep_get_and_clear(VA); put_page(${P});`, 'x = 1;']}, '0 0');
+		expect(kinds(early)).toEqual(['freed-page-use']);
+	});
 	prim('syscall_exit', () => {
 		const r = run({machine: `flush(broadcast); ${RAM}`, cpus: ['access(VA);', 'set_pte_at(VA, mk_pte(pfn_to_page(0x200))); syscall_exit(VA, 1);']}, '0 1 1');
 		expect(kinds(r)).toEqual(['stale-tlb-return']);

@@ -26,7 +26,11 @@ function ramPage(ctx: Ctx, pfn: number, who: string, write: boolean): (PageStruc
 /**
  * refcount reached zero: the page returns to the allocator. Anything still
  * pointing at it — a present PTE, a TLB entry filled from this allocation —
- * now points at a free page (S2 of ordinary memory).
+ * now points at a free page (S2 of ordinary memory). Not the TLB of a lazy
+ * CPU: it runs no user code, and x86 skips it on purpose in every flush that
+ * frees no tables ("They will flush the CPU themselves at the next context
+ * switch", native_flush_tlb_multi); it is checked when it goes back to the mm
+ * (staleRamEntries) or loads through the entry.
  */
 export function releaseRamPage(ctx: Ctx, pfn: number, who: string): void {
 	const page = ctx.m.memmap[pfn]!;
@@ -40,10 +44,27 @@ export function releaseRamPage(ctx: Ctx, pfn: number, who: string): void {
 		if (leaf.entry.pfn === pfn) violate(ctx, 'freed-page-use', 'S2', `${who} frees ${pageName(pfn)} while the PTE for va ${hex(leaf.va)} still maps it`, [pageName(pfn), `pte ${hex(leaf.va)}`]);
 	}
 	for (const c of ctx.m.cpus) {
+		rd(ctx, `lazy:${c.id}`);
+		if (c.lazy) continue;
 		rd(ctx, `tlb:${c.id}`);
 		for (const [va, e] of Object.entries(c.tlb)) {
 			if (e.pfn === pfn && e.gen === ram.gen) violate(ctx, 'freed-page-use', 'S2', `${who} frees ${pageName(pfn)} while CPU${c.id}'s TLB still maps va ${hex(Number(va))} to it`, [pageName(pfn), `tlb CPU${c.id}`]);
 		}
+	}
+}
+
+/**
+ * A lazy CPU goes back to the mm keeping its TLB (switch_mm_irqs_off without
+ * catching up): an entry to a RAM page freed, or freed and reused, since it
+ * was filled now maps that page for user code: the S2 its free was spared.
+ */
+export function staleRamEntries(ctx: Ctx, cpu: number, who: string): void {
+	rd(ctx, `tlb:${cpu}`);
+	for (const [va, e] of Object.entries(ctx.m.cpus[cpu]!.tlb)) {
+		const ram = ctx.m.memmap[e.pfn]?.ram;
+		if (!ram) continue;
+		rd(ctx, `page:${e.pfn}`);
+		if (ram.free || ram.gen !== e.gen) violate(ctx, 'freed-page-use', 'S2', `${who}: CPU${cpu} runs the mm again while its TLB maps va ${hex(Number(va))} to ${pageName(e.pfn)}, which was ${ram.free ? 'freed' : 'freed and reused'} while it was lazy`, [pageName(e.pfn), `tlb CPU${cpu}`]);
 	}
 }
 
