@@ -106,7 +106,7 @@ describe('ordinary RAM pages', () => {
 	prim('page_count', () => {
 		expect(locals(run({machine: RAM, cpus: [`get_page(${P}); n = page_count(${P});`]}, '0 0')).n).toBe(2);
 	});
-	for (const [name, delta] of [['page_add_anon_rmap', 1], ['page_add_file_rmap', 1], ['page_remove_rmap', -1]] as const) {
+	for (const [name, delta] of [['page_add_anon_rmap', 1], ['page_add_file_rmap', 1], ['page_dup_rmap', 1], ['page_remove_rmap', -1]] as const) {
 		prim(name, () => {
 			const r = run({machine: RAM, cpus: [`${name}(${P}); n = page_mapcount(${P});`]}, '0 0');
 			expect(locals(r).n).toBe(1 + delta);

@@ -110,6 +110,22 @@ describe('page tables', () => {
 		expect(r.flat.has('pte[0x7f001000]')).toBe(true);
 		expect(r.final.zapped).toEqual([0x7f000000]);
 	});
+	for (const [name, flag] of [['ptep_set_wrprotect', ''], ['pmdp_set_wrprotect', ', huge']] as const) {
+		prim(name, () => {
+			// fork's COW: the leaf stays present with the write bit gone; another CPU's writable TLB entry stays until a flush.
+			const machine = `pgmap(pmem0, fsdax, PFN, 1); map(VA, PFN, write${flag}); mm_cpumask(0, 1); tlb(1, VA);`;
+			const r = run({machine, cpus: [`before = ptep_get(VA); ${name}(VA); after = ptep_get(VA);`, 'x = 1;']}, '0 0 0');
+			expect(r.flat.get('CPU0.before')).toMatch(/^pte\(pfn 0x100 W/);
+			expect(r.final.cpus[0]!.locals.after).toMatchObject({present: true, write: false, pfn: 0x100});
+			expect(r.final.cpus[1]!.tlb[0x7f000000]).toMatchObject({write: true});
+			expect(kinds(r)).toEqual([]);
+			// The other level's leaf is an oops naming the right call; no leaf is nothing to do.
+			const other = name === 'ptep_set_wrprotect' ? ', huge' : '';
+			const wrong = run({machine: `pgmap(pmem0, fsdax, PFN, 1); map(VA, PFN, write${other}); mm_cpumask(0);`, cpus: [`${name}(VA);`]}, '0');
+			expect(wrong.violations[0]!.message).toMatch(name === 'ptep_set_wrprotect' ? /huge PMD \(use pmdp_set_wrprotect\)/ : /PTE \(use ptep_set_wrprotect\)/);
+			expect(kinds(run({machine: 'pgmap(pmem0, fsdax, PFN, 1); mm_cpumask(0);', cpus: [`${name}(VA);`]}, '0'))).toEqual([]);
+		});
+	}
 	prim('ptep_clear_flush', () => {
 		// CPU1 caches the page; CPU0 clears the PTE and flushes it: an IPI CPU1 must take before CPU0 returns.
 		const model = miniModel({cpus: ['old = ptep_clear_flush(VA); none = ptep_clear_flush(VA);', 'access(VA);']});
@@ -165,6 +181,19 @@ describe('TLBs and the hardware walker', () => {
 		expect(r.flat.get('CPU0.tlb[0x7f000000]')).toBe('pfn 0x100 W');
 		const out = run({machine: 'pgmap(pmem0, fsdax, PFN, 1); map(VA, PFN, write); mm_cpumask(1);', cpus: ['access(VA);', 'x = 1;']}, '0');
 		expect(out.violations[0]!.message).toMatch(/CPU0 is not running the mm/);
+	});
+	prim('flush_tlb_mm', () => {
+		// x86's flush_tlb_mm passes freed_tables: the lazy CPU2 is reached too (and switches to init_mm).
+		const machine = 'pgmap(pmem0, fsdax, PFN, 1); map(VA, PFN, write); mm_cpumask(0, 1, 2); lazy(2); tlb(1, VA); tlb(2, VA);';
+		const model = miniModel({machine, cpus: ['x = 1;', 'ptep_get_and_clear(VA); flush_tlb_mm(mm); y = 1;', 'z = 1;']});
+		const sent = run(model, '1 1');
+		expect(sent.final.cpus[1]!.wait).toMatchObject({kind: 'acks', pending: [0, 2]});
+		const done = run(model, '1 1 i0 i2 1');
+		expect(done.final.cpus[1]!.wait).toBeNull();
+		expect(done.flat.has('CPU2.tlb[0x7f000000]')).toBe(false);
+		expect(done.final.mmCpumask).toEqual([0, 1]);
+		expect(kinds(done)).toEqual([]);
+		expect(kinds(run({machine, cpus: ['x = 1;', 'flush_tlb_mm();', 'z = 1;']}, '1 i0 i2 1'))).toEqual([]);
 	});
 	prim('flush_tlb_mm_range', () => {
 		const model = miniModel({cpus: ['access(VA); local_irq_save(); x = 1; local_irq_restore();', 'ptep_get_and_clear(VA); flush_tlb_mm_range(); y = 1;']});
@@ -232,6 +261,11 @@ describe('struct page references', () => {
 		expect(last.final.memmap[0x100]!.refcount).toBe(0);
 		expect(last.final.pgmaps.pmem0!.ref.count).toBe(1);
 		expect(kinds(run({cpus: ['unpin_user_page(pfn_to_page(PFN));']}, '0'))).toEqual(['refcount']);
+	});
+	prim('page_maybe_dma_pinned', () => {
+		// A FOLL_PIN pin adds GUP_PIN_COUNTING_BIAS references: the refcount says "maybe pinned"; FOLL_GET does not.
+		const r = run({cpus: ['a = page_maybe_dma_pinned(pfn_to_page(PFN)); try_grab_page(pfn_to_page(PFN)); b = page_maybe_dma_pinned(pfn_to_page(PFN)); try_grab_page(pfn_to_page(PFN), FOLL_PIN); c = folio_maybe_dma_pinned(pfn_to_page(PFN)); unpin_user_page(pfn_to_page(PFN)); d = page_maybe_dma_pinned(pfn_to_page(PFN));']}, '0 0 0 0 0 0 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({a: false, b: false, c: true, d: false});
 	});
 	prim('page_refcount', () => {
 		const r = run({machine: 'pgmap(pmem0, fsdax, PFN, 1); mm_cpumask(0);', cpus: ['a = page_refcount(PFN); arch_remove_memory(pmem0); b = page_refcount(PFN);']}, '0 0 0');

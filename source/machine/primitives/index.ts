@@ -51,6 +51,7 @@ export const ALIASES: ReadonlyMap<string, string> = new Map([
 	['ptep_clear', 'ptep_get_and_clear'],
 	['folio_put', 'put_page'],
 	['folio_get', 'get_page'],
+	['folio_maybe_dma_pinned', 'page_maybe_dma_pinned'],
 	['__tlb_remove_page', 'tlb_remove_page'],
 	['flush_tlb_page', 'flush_tlb_mm_range'],
 	// atomic_long_t has the same operations under atomic_long_* names.

@@ -206,6 +206,7 @@ export const ramPrimitives: Primitive[] = [
 	},
 	rmap('page_add_anon_rmap', 'mm/rmap.c:page_add_anon_rmap [folio_add_anon_rmap_pte]', 1),
 	rmap('page_add_file_rmap', 'mm/rmap.c:page_add_file_rmap [folio_add_file_rmap_pte]', 1),
+	rmap('page_dup_rmap', 'include/linux/rmap.h:page_dup_rmap [folio_dup_file_rmap_pte, folio_try_dup_anon_rmap_pte] (mm/memory.c:copy_present_pte: the child\'s mapping)', 1),
 	rmap('page_remove_rmap', 'mm/rmap.c:page_remove_rmap [folio_remove_rmap_pte] (khugepaged K9, zap_pte_range)', -1),
 	{
 		name: 'page_mapcount',
