@@ -56,6 +56,9 @@ describe('ordinary RAM pages', () => {
 		const reuse = run({machine: RAM, cpus: [`ptep_get_and_clear(VA); put_page(${P}); a = alloc_page(0x200);`]}, '0 0 0');
 		expect(reuse.final.memmap[0x200]!.ram).toMatchObject({free: false, gen: 2});
 		expect(reuse.notes).toContain('alloc_page: page 0x200 reused (allocation 2)');
+		// A pfn that is no RAM page is a mistake of the scenario, not "not free".
+		const wrong = run({machine: RAM, cpus: ['a = alloc_page(0x300);']}, '0');
+		expect(wrong.violations.map(v => [v.kind, v.message])).toEqual([['oops', 'CPU0 oops at line 8: alloc_page: pfn 0x300 is not an ordinary RAM page (declare it with ram() in machine { })']]);
 	});
 	it('put_page: at zero a RAM page goes back to the allocator; a PTE or TLB entry still mapping it is S2', () => {
 		const clean = run({machine: RAM, cpus: [`ptep_get_and_clear(VA); put_page(${P});`]}, '0 0');

@@ -127,6 +127,7 @@ export const ramPrimitives: Primitive[] = [
 		run(ctx, [want]) {
 			rd(ctx, 'buddy');
 			const wanted = want === undefined || want === null ? null : argInt(want, 'alloc_page', 'a pfn');
+			if (wanted !== null && !ctx.m.memmap[wanted]?.ram) throw new Oops(`alloc_page: pfn ${hex(wanted)} is not an ordinary RAM page (declare it with ram() in machine { })`);
 			const pfns = Object.keys(ctx.m.memmap).map(Number).filter(p => ctx.m.memmap[p]!.ram).sort((a, b) => a - b);
 			const pfn = pfns.find(p => ctx.m.memmap[p]!.ram!.free && (wanted === null || p === wanted));
 			if (pfn === undefined) {
