@@ -160,6 +160,37 @@ describe('C habits get a message that says what to write', () => {
 	});
 });
 
+describe("the mmu_gather calls as the kernel spells them (tlb_gather_mmu(&tlb, mm))", () => {
+	const RAMM = 'machine { ram(0x200, 1); map(0x7f000000, 0x200, write); mm_cpumask(0); }';
+	const zap = (k: boolean) => [
+		k ? 'tlb_gather_mmu(&tlb, mm);' : 'tlb_gather_mmu();',
+		'pte = ptep_get_and_clear(0x7f000000);',
+		k ? 'tlb_remove_tlb_entry(tlb, ptep, 0x7f000000);' : 'tlb_remove_tlb_entry(0x7f000000);',
+		k ? 'tlb_remove_page(tlb, pte_page(pte));' : 'tlb_remove_page(pte_page(pte));',
+		k ? 'free_pte_range(tlb, pmd, 0x7f000000);' : 'free_pte_range(0x7f000000);',
+		k ? 'tlb_finish_mmu(&tlb);' : 'tlb_finish_mmu();',
+		k ? 'n = mm_tlb_flush_pending(mm);' : 'n = mm_tlb_flush_pending();',
+	].join('\n');
+	const end = (k: boolean) => {
+		const text = `scenario t\n${RAMM}\ncpu 0 "a" {\n${zap(k)}\n}\n`;
+		const m = new Model(compile(parseScenario(text, 't.race'), {file: 't.race', source: text}));
+		return runAll(m);
+	};
+	it('reach the same machine as the model\'s own forms, the leading arguments unevaluated', () => {
+		const kernel = end(true);
+		const model = end(false);
+		expect(kernel.steps).toBe(model.steps);
+		expect(kernel.locals).toEqual(model.locals);
+		expect(kernel.locals.n).toBe(false);
+	});
+	it.each([
+		['tlb_gather_mmu(&tlb);', "t.race:6:1: tlb_gather_mmu() takes 0 arguments, got 1 (or with the kernel's leading tlb, mm: tlb_gather_mmu(tlb, mm))"],
+		['tlb_remove_page(1, pfn_to_page(0x100));', "t.race:6:17: tlb_remove_page(): write 'tlb' as the kernel does, a name like tlb (the model has one and keeps it itself)"],
+	])('%s', (cpu, want) => {
+		expect(message(src('', cpu))).toBe(want);
+	});
+});
+
 it('an unknown primitive with no near spelling lists the primitives of its family', () => {
 	expect(message(src('', 'pmd_frobnicate(0);'))).toMatch(/^t\.race:6:1: unknown primitive 'pmd_frobnicate'; the pmd_\* primitives are: .*pmd_lock.*pmd_present.* \(docs\/primitives\.md lists them all\)$/);
 });

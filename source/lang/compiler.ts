@@ -11,7 +11,7 @@ import {KIND_NAMES} from '../machine/checks.js';
 import {hashMachine} from '../machine/hash.js';
 import {permuteMachine} from '../machine/permute.js';
 import {lookupPrimitive, Oops, PRIMITIVES, type Primitive} from '../machine/primitives/index.js';
-import type {ArgSpec} from '../machine/primitives/spec.js';
+import {type ArgSpec, kernelSignature} from '../machine/primitives/spec.js';
 import {readGlobal, writeGlobal} from '../machine/primitives/shared.js';
 import {FREES_TABLES} from '../machine/primitives/table-free.js';
 import {emptyMachine, SETUP_BY_NAME, SETUP_CALLS, SetupError} from '../machine/setup.js';
@@ -269,7 +269,7 @@ export class Compiler {
 
 	/** Compile a primitive's arguments by their kinds (references for locks and shared variables). */
 	primArgs(prim: Primitive, e: Extract<Expr, {kind: 'call'}>, scope: Scope): Compiled[] {
-		return e.args.map((a, i) => {
+		return ownArgs(this, prim, e).map((a, i) => {
 			const spec = prim.args[i]!;
 			if (spec.kind === 'context') {
 				if (a.kind !== 'name' && a.kind !== 'field' && a.kind !== 'addr') this.fail(a.pos, `${prim.name}(): write '${spec.name}' as the kernel does, a name like ${spec.name} (the model has one and keeps it itself)`);
@@ -505,11 +505,29 @@ export class Compiler {
 function checkArity(c: Compiler, prim: Primitive, e: Extract<Expr, {kind: 'call'}>): void {
 	const min = prim.args.filter(a => !a.optional).length;
 	const max = prim.args.length;
-	if (e.args.length < min || e.args.length > max) {
+	const n = ownArgs(c, prim, e).length;
+	if (n < min || n > max) {
 		const sig = prim.args.map(a => (a.optional ? `[${a.name}]` : a.name)).join(', ');
 		const want = min === max ? `${min} argument${min === 1 ? '' : 's'}` : `${min} to ${max} arguments`;
-		c.fail(e.pos, `${prim.name}(${sig}) takes ${want}, got ${e.args.length}`);
+		const kernel = prim.kernelArgs ? ` (or with the kernel's leading ${prim.kernelArgs.join(', ')}: ${kernelSignature(prim)})` : '';
+		c.fail(e.pos, `${prim.name}(${sig}) takes ${want}, got ${e.args.length}${kernel}`);
 	}
+}
+
+/**
+ * The arguments the model takes: a call written with every one of the
+ * kernel's leading arguments (tlb_gather_mmu(&tlb, mm), tlb_remove_page(tlb,
+ * page)) leaves them out, once each is a name, as context arguments are.
+ */
+function ownArgs(c: Compiler, prim: Primitive, e: Extract<Expr, {kind: 'call'}>): Expr[] {
+	const lead = prim.kernelArgs ?? [];
+	const min = prim.args.filter(a => !a.optional).length;
+	const rest = e.args.length - lead.length;
+	if (lead.length === 0 || e.args.length <= prim.args.length || rest < min || rest > prim.args.length) return e.args;
+	e.args.slice(0, lead.length).forEach((a, i) => {
+		if (a.kind !== 'name' && a.kind !== 'field' && a.kind !== 'addr') c.fail(a.pos, `${prim.name}(): write '${lead[i]}' as the kernel does, a name like ${lead[i]} (the model has one and keeps it itself)`);
+	});
+	return e.args.slice(lead.length);
 }
 
 function collectLocals(stmts: Stmt[], out: Set<string>): void {

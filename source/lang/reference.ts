@@ -4,6 +4,7 @@
 
 import {KINDS} from '../machine/checks.js';
 import {ALIASES, PRIMITIVE_GROUPS} from '../machine/primitives/index.js';
+import {kernelSignature} from '../machine/primitives/spec.js';
 import {SETUP_CALLS} from '../machine/setup.js';
 import {ERRNO} from './errno.js';
 
@@ -23,7 +24,8 @@ export function primitivesReference(): string {
 		for (const p of primitives) {
 			const sig = `${p.name}(${p.args.map(a => (a.optional ? `[${a.name}]` : a.name)).join(', ')})`;
 			const tags = [p.returns !== 'void' && `returns ${p.returns}`, p.pure && 'pure', (p.blocks || p.guard) && 'blocks'].filter(Boolean).join(', ');
-			out.push(`### \`${sig}\`${tags ? ` — ${tags}` : ''}`, '', `Kernel: \`${p.kernel}\``, '', p.effect.charAt(0).toUpperCase() + p.effect.slice(1) + '.', '');
+			const spelled = p.kernelArgs ? ['', `Also written as the kernel does, \`${kernelSignature(p)}\`: the leading ${p.kernelArgs.map(a => `\`${a}\``).join(', ')} ${p.kernelArgs.length === 1 ? 'is' : 'are'} not evaluated.`] : [];
+			out.push(`### \`${sig}\`${tags ? ` — ${tags}` : ''}`, '', `Kernel: \`${p.kernel}\``, '', p.effect.charAt(0).toUpperCase() + p.effect.slice(1) + '.', ...spelled, '');
 		}
 	}
 	out.push(
