@@ -195,6 +195,19 @@ describe('TLBs and the hardware walker', () => {
 		expect(kinds(done)).toEqual([]);
 		expect(kinds(run({machine, cpus: ['x = 1;', 'flush_tlb_mm();', 'z = 1;']}, '1 i0 i2 1'))).toEqual([]);
 	});
+	prim('flush_tlb_page', () => {
+		// The kernel's flush_tlb_page(vma, addr): one page, no tables freed, so the lazy CPU2 is skipped; going back
+		// to the mm without catching up while the flush waits for CPU0 is S5 when it returns (S5 checks this flush too).
+		const machine = 'pgmap(pmem0, fsdax, PFN, 1); map(VA, PFN, write); mm_cpumask(0, 1, 2); lazy(2); tlb(2, VA);';
+		const cpus = (catchUp: boolean) => ['x = 1;', 'ptep_get_and_clear(VA); flush_tlb_page(vma, VA);', `switch_mm_irqs_off(${catchUp});`];
+		const bug = run({machine, cpus: cpus(false)}, '1 1 2 i0 1');
+		expect(bug.notes).toContain('lazy CPU2 skipped (no tables freed)');
+		expect(bug.violations.map(v => [v.kind, v.cpu])).toEqual([['tlb-incoherent', 1]]);
+		expect(bug.violations[0]!.message).toMatch(/^flush_tlb_page of .* returned but CPU2 still caches zapped va 0x7f000000$/);
+		expect(kinds(run({machine, cpus: cpus(true)}, '1 1 2 i0 1'))).toEqual([]);
+		// The model's own spelling, without the vma.
+		expect(kinds(run({machine, cpus: ['x = 1;', 'ptep_get_and_clear(VA); flush_tlb_page(VA);', 'switch_mm_irqs_off(false);']}, '1 1 2 i0 1'))).toEqual(['tlb-incoherent']);
+	});
 	prim('flush_tlb_mm_range', () => {
 		const model = miniModel({cpus: ['access(VA); local_irq_save(); x = 1; local_irq_restore();', 'ptep_get_and_clear(VA); flush_tlb_mm_range(); y = 1;']});
 		const r = run(model, '0 0 1 1');

@@ -53,7 +53,6 @@ export const ALIASES: ReadonlyMap<string, string> = new Map([
 	['folio_get', 'get_page'],
 	['folio_maybe_dma_pinned', 'page_maybe_dma_pinned'],
 	['__tlb_remove_page', 'tlb_remove_page'],
-	['flush_tlb_page', 'flush_tlb_mm_range'],
 	// atomic_long_t has the same operations under atomic_long_* names.
 	...['read', 'set', 'inc', 'dec', 'add', 'sub', 'inc_return', 'dec_return', 'dec_and_test', 'inc_not_zero', 'add_unless', 'cmpxchg', 'xchg'].map(op => [`atomic_long_${op}`, `atomic_${op}`] as [string, string]),
 ]);
