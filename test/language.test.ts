@@ -7,6 +7,7 @@ import {compile, ParamError} from '../source/lang/compiler.js';
 import {Diagnostic} from '../source/lang/diagnostics.js';
 import {Model} from '../source/lang/interpreter.js';
 import {parseScenario} from '../source/lang/parser.js';
+import {explore} from '../source/explore/index.js';
 import {kinds, run} from './helpers/mini.js';
 
 const M = 'machine { pgmap(pmem0, fsdax, 0x100, 1); map(0x7f000000, 0x100, write); mm_cpumask(0); }';
@@ -56,6 +57,136 @@ describe('statements and expressions', () => {
 	it('`return value;` in a cpu block finishes the CPU (the value is documentation)', () => {
 		const r = runAll(model('', 'x = 1;\nreturn -EFAULT;\nx = 2;'));
 		expect(r.locals.x).toBe(1);
+	});
+});
+
+describe('do { } while (c);', () => {
+	it('runs the body once before the first test; the test is a step at the while line', () => {
+		const r = runAll(model('', 'n = 0;\ndo {\n\tn++;\n} while (n < 0);\nm = n;'));
+		expect(r.locals).toMatchObject({n: 1, m: 1});
+		expect(r.lines).toEqual([6, 8, 9, 10]);
+	});
+	it('loops while the test holds; continue goes to the test, break leaves', () => {
+		const r = runAll(model('', 'n = 0;\nk = 0;\ndo {\n\tn++;\n\tif (n == 2) continue;\n\tif (n == 5) break;\n\tk += n;\n} while (n < 10);'));
+		expect(r.locals).toMatchObject({n: 5, k: 1 + 3 + 4});
+	});
+	it('a constant test folds: while (0) runs the body once with no test step, while (1) loops until a break', () => {
+		const once = runAll(model('', 'do {\n\tx = 1;\n} while (0);\ny = 2;'));
+		expect(once.lines).toEqual([7, 9]);
+		const loop = runAll(model('', 'n = 0;\ndo {\n\tn++;\n\tif (n == 3) break;\n} while (1);'));
+		expect(loop.locals).toMatchObject({n: 3});
+	});
+	it('a helper call in the test runs first, each pass', () => {
+		const r = runAll(model('int n;\nbool more(void)\n{\n\tn++;\n\treturn n < 3;\n}\n', 'do\n\tx = n;\nwhile (more());'));
+		expect(r.globals.n).toBe(3);
+		expect(r.locals).toEqual({x: 2});
+	});
+	it('a seqcount-style retry loop against a writer is found by search when the retry check is missing', () => {
+		const top = 'int seq = 0;\nint a = 0;\nint b = 0;\nparam retry = true';
+		const reader = 'do {\n\ts = READ_ONCE(seq);\n\tif (s & 1) continue;\n\tx = READ_ONCE(a);\n\ty = READ_ONCE(b);\n} while (retry && (s & 1 || READ_ONCE(seq) != s));\nassert x == y "torn read";';
+		const text = (r: boolean) => `scenario t\n${top}\ncpu 0 "reader" {\n${reader}\n}\ncpu 1 "writer" {\nseq++;\na = 1;\nb = 1;\nseq++;\n}\n`;
+		const kindsOf = (r: boolean) => {
+			const t = text(r);
+			const m = new Model(compile(parseScenario(t, 't.race'), {file: 't.race', source: t, set: {retry: String(r)}}));
+			return [...explore(m).kinds.keys()];
+		};
+		expect(kindsOf(true)).toEqual([]);
+		expect(kindsOf(false)).toEqual(['assert']);
+	});
+	it.each([
+		['do x = 1;', "t.race:7:1: expected 'while (...)' after the body of the 'do' at 6:1, found '}'"],
+		['do { x = 1; } until (x);', "t.race:6:15: expected 'while (...)' after the body of the 'do' at 6:1, found 'until'"],
+		['do { x = 1; } while (x)', "t.race:6:24: expected ';' after the statement, found '}'"],
+	])('%s', (cpu, want) => {
+		expect(message(src('', cpu))).toBe(want);
+	});
+});
+
+describe('BUG_ON, WARN_ON and likely/unlikely', () => {
+	it('WARN_ON returns its condition and reports a warn violation when it holds; the CPU goes on', () => {
+		const r = run({cpus: ['x = 0;\nif (WARN_ON_ONCE(x == 0)) x = 5;\nif (WARN_ON(x == 0)) x = 6;']}, '0 0 0 0');
+		expect(r.violations.map(v => [v.kind, v.check, v.line, v.message])).toEqual([['warn', 'WARN', 15, 'WARNING: WARN_ON_ONCE(x == 0) holds']]);
+		expect(r.final.cpus[0]!.locals.x).toBe(5);
+	});
+	it('BUG_ON and VM_BUG_ON report a bug violation and stop the CPU; a false condition is a plain step', () => {
+		const r = run({cpus: ['x = 1;\nBUG_ON(x == 0);\nVM_BUG_ON(x == 1);\nx = 2;']}, '0 0 0');
+		expect(r.violations.map(v => [v.kind, v.check, v.line, v.message])).toEqual([['bug', 'BUG', 16, 'kernel BUG: VM_BUG_ON(x == 1) holds']]);
+		expect(r.final.cpus[0]!.pc).toBe(-1);
+		expect(r.final.cpus[0]!.locals.x).toBe(1);
+	});
+	it('likely and unlikely are their condition as a boolean, with no step of their own', () => {
+		const r = runAll(model('', 'x = 3;\nif (unlikely(x)) y = likely(x == 4);'));
+		expect(r.locals).toMatchObject({x: 3, y: false});
+		expect(r.steps).toBe(3);
+	});
+	it('search finds a warn and a bug by kind', () => {
+		const r = run({header: 'atomic_t refs = ATOMIC_INIT(2);', cpus: ['atomic_dec(&refs);\nWARN_ON(atomic_read(&refs) < 0);', 'atomic_dec(&refs);\nBUG_ON(atomic_read(&refs) < 0);']}, '');
+		expect([...explore(r.model).kinds.keys()].sort()).toEqual([]);
+		const lost = run({header: 'int refs = 2;', cpus: ['r = READ_ONCE(refs);\nWRITE_ONCE(refs, r - 1);\nWARN_ON(READ_ONCE(refs) != 1);', 'r = READ_ONCE(refs);\nWRITE_ONCE(refs, r - 1);\nBUG_ON(READ_ONCE(refs) == 1);']}, '');
+		expect([...explore(lost.model).kinds.keys()].sort()).toEqual(['bug', 'warn']);
+	});
+	it.each([
+		['if (BUG_ON(1)) x = 1;', 't.race:6:5: BUG_ON() returns nothing: write it as a statement of its own (BUG_ON(...);)'],
+		['WARN_ON(1, 2);', 't.race:6:1: WARN_ON(condition) takes 1 argument, got 2'],
+		['BUG(1);', 't.race:6:1: BUG() takes 0 arguments, got 1'],
+		['WARN_ONN(1);', "t.race:6:1: unknown primitive 'WARN_ONN' (did you mean 'WARN_ON'?)"],
+	])('%s', (cpu, want) => {
+		expect(message(src('', cpu))).toBe(want);
+	});
+});
+
+describe('shared arrays', () => {
+	it('int a[N]: elements start zeroed, are read, written, incremented and compound-assigned by index', () => {
+		const m = model('const N = 3\nint a[N];\nbool seen[2];\nstruct page *saved[2];', 'i = 2;\na[i] = 5;\na[0]++;\na[i] += a[0];\nseen[1] = a[2] == 6;\nx = saved[0];');
+		expect(m.initial.globals).toMatchObject({'a[0]': 0, 'a[1]': 0, 'a[2]': 0, 'seen[0]': false, 'seen[1]': false, 'saved[0]': null});
+		const r = runAll(m);
+		expect(r.globals).toMatchObject({'a[0]': 1, 'a[1]': 0, 'a[2]': 6, 'seen[1]': true});
+		expect(r.locals).toMatchObject({x: null});
+	});
+	it('arrays of atomics and locks pass an element by address; READ_ONCE/WRITE_ONCE take elements', () => {
+		const m = model('atomic_t refs[2];\nspinlock_t locks[2];\nint flag[2];', 'i = 1;\nspin_lock(&locks[i]);\natomic_inc(&refs[i]);\nWRITE_ONCE(flag[i], atomic_read(&refs[1]));\ny = READ_ONCE(flag[1]);\nspin_unlock(&locks[1]);');
+		expect(Object.keys(m.initial.locks)).toEqual(expect.arrayContaining(['locks[0]', 'locks[1]']));
+		const r = runAll(m);
+		expect(r.globals).toMatchObject({'refs[1]': 1, 'flag[1]': 1});
+		expect(r.locals).toMatchObject({y: 1});
+	});
+	it('smp_processor_id() is the running CPU: per-CPU slots in an array; the copies of a block lose their symmetry', () => {
+		const text = 'scenario t\nint hits[3];\ncpu 0 "x" * 2 {\n\thits[smp_processor_id()]++;\n}\ncpu 1 "y" {\n\tme = raw_smp_processor_id();\n\thits[me] += 5;\n}\n';
+		const m = new Model(compile(parseScenario(text, 't.race'), {file: 't.race', source: text}));
+		const r = run(m, '0 2 1 1');
+		expect(r.final.globals).toMatchObject({'hits[0]': 1, 'hits[1]': 5, 'hits[2]': 1});
+		expect(m.program.symmetry).toEqual([]);
+	});
+	it('an index out of bounds at run time is an oops of that step', () => {
+		const r = run(model('int a[2];', 'i = 2;\na[i] = 1;'), '0 0');
+		expect(r.violations.map(v => [v.kind, v.message])).toEqual([['oops', 'CPU0 oops at line 7: a[2]: index out of bounds (0..1)']]);
+	});
+	it('each element is its own variable for the search: CPUs on different elements do not race', () => {
+		const top = 'int a[2];\nparam same = false';
+		const lost = (same: boolean) => {
+			const t = `scenario t\n${top}\nint fin;\ncpu 0 "x" * 2 {\n\ti = same ? 0 : REPLICA;\n\tt = a[i];\n\ta[i] = t + 1;\n\tfin++;\n}\ninvariant "no lost update" fin != 2 || a[0] + a[1] == 2\n`;
+			const m = new Model(compile(parseScenario(t, 't.race'), {file: 't.race', source: t, set: {same: String(same)}}));
+			return [...explore(m).kinds.keys()];
+		};
+		expect(lost(false)).toEqual([]);
+		expect(lost(true)).toEqual(['invariant']);
+	});
+	it.each([
+		['int a[2];', 'x = a;', "t.race:6:5: 'a' is an array: read an element, a[i]"],
+		['int a[2];', 'x = a[2];', 't.race:6:7: index 2 is out of bounds of a[2] (0..1)'],
+		['int a[2];', 'x = a[true];', 't.race:6:7: the index of a[] must be an integer, got bool true'],
+		['int b;', 'x = b[0];', "t.race:6:5: 'b' is not an array (int b); use it without an index"],
+		['', 'x = q[0];', "t.race:6:5: 'q' is not a shared array; declare one at the top level (int q[N];)"],
+		['int a[0];', 'x = 1;', 't.race:3:7: the length of a[] is 0; an array has 1 to 4096 elements'],
+		['int a[];', 'x = 1;', 't.race:3:7: give the length of a[] (a number, const or param)'],
+		['int a[2] = 1;', 'x = 1;', 't.race:3:10: an array starts zeroed (NULL, false, unlocked): set its elements in the code, not with an initialiser'],
+		['atomic_t r[2];', 'r[0] = 1;', "t.race:6:1: 'r[0]' is an atomic_t: write it with atomic_set(&r[0], v)"],
+		['atomic_t r[2];', 'atomic_inc(&r);', "t.race:6:12: 'r' is an array: pass an element, &r[i]"],
+		['spinlock_t l[2];', 'l[0] = 1;', "t.race:6:1: 'l[0]' is a lock (spinlock_t); take it with a lock call, do not assign it"],
+		['struct mutex l[2];', 'spin_lock(&l[0]);', 't.race:6:11: spin_lock() takes a spinlock_t, and \'l\' is a struct mutex: use mutex_lock'],
+		['int a[2];', 'f(a)[0] = 1;', 't.race:6:5: only a shared array can be indexed, like cnt[i]'],
+	])('%s %s', (top, cpu, want) => {
+		expect(message(src(top, cpu))).toBe(want);
 	});
 });
 
@@ -154,6 +285,7 @@ describe('C habits get a message that says what to write', () => {
 		['x = *p;', "t.race:6:5: values have no pointers here: drop the '*' (READ_ONCE(x) reads a shared variable, ptep_get(va) reads a PTE again)"],
 		['x = y++;', "t.race:6:6: expected ';' after the statement, found '++'"],
 		['mutex_lock_killable(&m);', "t.race:6:1: unknown primitive 'mutex_lock_killable'; the mutex_lock* primitives are: mutex_lock, mutex_lock_nested (docs/primitives.md lists them all)"],
+		['switch (x) {\ncase 1: y = 2;\n}', "t.race:6:1: the language has no 'switch': write if (x == A) ... else if (x == B) ... else ..."],
 		['down_read_killable(&s);', "t.race:6:1: unknown primitive 'down_read_killable'; the down_read* primitives are: down_read, down_read_nested, down_read_trylock (docs/primitives.md lists them all)"],
 	])('%s', (cpu, want) => {
 		expect(message(src('', cpu))).toBe(want);

@@ -234,6 +234,10 @@ function print(e: Expr, min = 0): string {
 			s = `&${print(e.arg, 12)}`;
 			prec = 11;
 			break;
+		case 'index':
+			s = `${e.array}[${print(e.index, 0)}]`;
+			prec = 12;
+			break;
 	}
 	return prec < min ? `(${s})` : s;
 }

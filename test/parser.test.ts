@@ -29,6 +29,8 @@ function show(e: Expr): string {
 			return `(? ${show(e.cond)} ${show(e.then)} ${show(e.else)})`;
 		case 'addr':
 			return `(& ${show(e.arg)})`;
+		case 'index':
+			return `${e.array}[${show(e.index)}]`;
 	}
 }
 
@@ -386,6 +388,16 @@ const MALFORMED: [string, string][] = [
 	[H + 'cpu 0 { x = 0x; }', "f:2:13: malformed number '0x'"],
 	[H + 'cpu 0 { x = 12ab; }', "f:2:13: malformed number '12ab'"],
 	[H + 'cpu 0 { x = 1__0; }', "f:2:13: malformed number '1__0'"],
+	[H + 'cpu 0 { x = 0x10UU; }', "f:2:13: malformed number '0x10UU'"],
+	[H + 'cpu 0 { x = 10LUL; }', "f:2:13: malformed number '10LUL'"],
+	[H + '#include <linux/mm.h>', 'f:2:2: #include is not part of the language: a scenario has no headers: delete it (every primitive is built in, docs/primitives.md)'],
+	[H + '#ifdef CONFIG_X', 'f:2:2: #ifdef is not part of the language: a configuration switch is a param: param config_x = true, then if (config_x) in the code'],
+	[H + '#if X', 'f:2:2: #if is not part of the language: a configuration switch is a param: param config_x = true, then if (config_x) in the code'],
+	[H + '#pragma once', 'f:2:2: #pragma is not part of the language: only #define NAME value is (a const)'],
+	[H + '#define F(x) x', 'f:2:10: a macro with parameters is not supported: write a helper function (static int F(...) { ... })'],
+	[H + '#define A 1 2', 'f:2:13: expected the end of #define A (one value per line), found a number'],
+	[H + '#define A 1\n#define A 2', "f:3:1: duplicate const 'A' (first at 2:1)"],
+	[H + '# 1', "f:2:1: expected a directive right after '#' (#define NAME value)"],
 	[H + 'cpu 0 { x = 9007199254740992; }', 'f:2:13: number too large'],
 	[H + 'cpu 0 { x = 0x20000000000000; }', 'f:2:13: number too large'],
 	[H + 'title "abc', 'f:2:7: unterminated string'],
@@ -407,6 +419,18 @@ const MALFORMED: [string, string][] = [
 	[H + `cpu 0 { x = ${'a'.repeat(100)}.; }`, "f:2:114: expected a field name after '.', found ';'"],
 	[H + `x${'a'.repeat(100)} = 1`, `f:2:1: unknown keyword 'x${'a'.repeat(39)}…' at the top level`],
 ];
+
+describe('C spellings of numbers and constants', () => {
+	it('integer suffixes (u, l, ul, ull, lu...) keep the value', () => {
+		const ast = parseScenario(H + 'cpu 0 { a = 0x10UL; b = 4096u; c = 1ULL; d = 7lu; e = 3L; }', 'f');
+		const values = ast.cpus[0]!.body.map(s => (s.kind === 'assign' && s.value.kind === 'int' ? s.value.value : null));
+		expect(values).toEqual([16, 4096, 1, 7, 3]);
+	});
+	it('#define NAME value is a const, one per line', () => {
+		const ast = parseScenario(H + '#define VA 0x7f000000\n#define MASK (1UL << 3)\ncpu 0 { x = VA; }', 'f');
+		expect(ast.consts.map(c => [c.name, show(c.value)])).toEqual([['VA', '2130706432'], ['MASK', '(<< 1 3)']]);
+	});
+});
 
 describe('malformed input', () => {
 	it('has a large table', () => {

@@ -6,11 +6,11 @@
 // indices. Jumps cost no step: they are folded into the statement before.
 
 import {ERRNO} from './errno.js';
-import type {Ctx} from '../machine/context.js';
+import {type Ctx, violate} from '../machine/context.js';
 import {KIND_NAMES} from '../machine/checks.js';
 import {hashMachine} from '../machine/hash.js';
 import {permuteMachine} from '../machine/permute.js';
-import {lookupPrimitive, Oops, PRIMITIVES, type Primitive} from '../machine/primitives/index.js';
+import {KernelFault, lookupPrimitive, Oops, PRIMITIVES, type Primitive} from '../machine/primitives/index.js';
 import {type ArgSpec, kernelSignature} from '../machine/primitives/spec.js';
 import {readGlobal, writeGlobal} from '../machine/primitives/shared.js';
 import {FREES_TABLES} from '../machine/primitives/table-free.js';
@@ -21,7 +21,7 @@ import type {CpuDecl, Expect, Expr, FunctionDecl, GlobalDecl, IrqDecl, MachineIt
 import {Diagnostic, suggestion} from './diagnostics.js';
 import {Lowering} from './lower.js';
 import {binaryOp, type Compiled, exprText, fold, unaryOp} from './operators.js';
-import type {CpuProgram, Eval, ParamValue, Program} from './program.js';
+import type {CpuProgram, Env, Eval, ParamValue, Program} from './program.js';
 
 /** Where an expression is compiled: the locals it sees and what encloses it. */
 export type Scope = {
@@ -61,6 +61,9 @@ const ENUM_WORDS = new Set([
 	'percpu_ref', 'atomic_ref', 'write', 'special', 'devmap', 'huge', 'FOLL_GET', 'FOLL_PIN', 'FOLL_LONGTERM', 'MF_MEM_PRE_REMOVE', 'FAULT_FLAG_WRITE',
 ]);
 const BUILTIN_INTS: Record<string, number> = {VM_FAULT_SIGBUS: 2, VM_FAULT_SIGSEGV: 0x40, ...ERRNO, PAGE_SIZE: 4096, HPAGE_PMD_NR: 512, SINGLE_DEPTH_NESTING: 1};
+/** Elements of one shared array, at most (each is a variable of the machine). */
+const MAX_ARRAY = 4096;
+export const elementName = (array: string, i: number): string => `${array}[${i}]`;
 const PTE_FIELDS = new Set(['pfn', 'present', 'write', 'special', 'devmap', 'huge', 'leaf']);
 
 export class Compiler {
@@ -186,15 +189,80 @@ export class Compiler {
 				const ev: Eval = env => (truthy(c.ev(env)) ? a.ev(env) : b.ev(env));
 				return {ev, pure: c.pure && a.pure && b.pure, text};
 			}
-			case 'addr': {
-				const v = this.reference(e, scope, null);
-				return {ev: () => v, pure: true, constant: v, text};
+			case 'addr':
+				return this.referenceEval(e, scope, null);
+			case 'index': {
+				const g = this.arrayDecl(e.array, e.pos, scope);
+				if (isLockDecl(g)) return this.referenceEval(e, scope, null);
+				if (g.kind === 'atomic') this.fail(e.pos, `'${g.name}' is an array of ${g.type}: read an element with atomic_read(&${g.name}[i])`);
+				const slot = this.element(g, e, scope);
+				return {ev: env => readGlobal(env.ctx, slot(env)), pure: false, text};
 			}
 		}
 	}
 
+	/** The declaration of the shared array `name` (an error for anything else). */
+	arrayDecl(name: string, pos: Pos, scope: Scope): GlobalDecl {
+		const g = scope.locals?.has(name) ? undefined : this.globals.get(name);
+		if (!g) this.fail(pos, `'${name}' is not a shared array${suggestion(name, [...this.globals.values()].filter(d => d.length).map(d => d.name))}; declare one at the top level (int ${name}[N];)`);
+		if (this.lengthOf(g) === undefined) this.fail(pos, `'${name}' is not an array (${g.type} ${name}); use it without an index`);
+		return g;
+	}
+
+	private readonly lengths = new Map<string, number>();
+
+	/** A shared array's length: its declaration's constant, 1 to 4096. Undefined for a scalar. */
+	lengthOf(g: GlobalDecl): number | undefined {
+		if (!g.length) return undefined;
+		const known = this.lengths.get(g.name);
+		if (known !== undefined) return known;
+		const c = this.expr(g.length, NO_LOCALS);
+		if (typeof c.constant !== 'number' || !Number.isInteger(c.constant)) this.fail(g.length.pos, `the length of ${g.name}[] must be a constant integer (a number, const or param), got ${exprText(g.length)}`);
+		if (c.constant < 1 || c.constant > MAX_ARRAY) this.fail(g.length.pos, `the length of ${g.name}[] is ${c.constant}; an array has 1 to ${MAX_ARRAY} elements`);
+		this.lengths.set(g.name, c.constant);
+		return c.constant;
+	}
+
+	/** The name of the element `e` selects (`cnt[2]`): checked when the index is constant, else an oops at run time when out of bounds. */
+	element(g: GlobalDecl, e: Extract<Expr, {kind: 'index'}>, scope: Scope): (env: Env) => string {
+		const n = this.lengthOf(g)!;
+		const names = Array.from({length: n}, (_, i) => elementName(g.name, i));
+		const idx = this.expr(e.index, scope);
+		if (idx.constant !== undefined) {
+			const k = idx.constant;
+			if (typeof k !== 'number' || !Number.isInteger(k)) this.fail(e.index.pos, `the index of ${g.name}[] must be an integer, got ${typeName(k)} ${formatValue(k)}`);
+			if (k < 0 || k >= n) this.fail(e.index.pos, `index ${k} is out of bounds of ${g.name}[${n}] (0..${n - 1})`);
+			const name = names[k]!;
+			return () => name;
+		}
+		const ev = idx.ev;
+		const arr = g.name;
+		return env => {
+			const k = ev(env);
+			if (typeof k !== 'number' || !Number.isInteger(k)) throw new Oops(`${arr}[${formatValue(k)}]: the index is not an integer`);
+			if (k < 0 || k >= n) throw new Oops(`${arr}[${k}]: index out of bounds (0..${n - 1})`);
+			return names[k]!;
+		};
+	}
+
+	/** `&x`, `&a[i]` (or `x`, `a[i]`) where a reference is taken: constant for a name, computed for an element. */
+	referenceEval(e: Expr, scope: Scope, spec: ArgSpec | null, prim?: string): Compiled {
+		const inner = e.kind === 'addr' ? e.arg : e;
+		const text = exprText(e);
+		if (inner.kind !== 'index') {
+			const v = this.reference(e, scope, spec, prim);
+			return {ev: () => v, pure: true, constant: v, text};
+		}
+		const g = this.arrayDecl(inner.array, inner.pos, scope);
+		this.checkReference(g, e, spec, prim);
+		const slot = this.element(g, inner, scope);
+		const t = isLockDecl(g) ? 'lock' : 'var';
+		return {ev: env => ({t, name: slot(env)}) as Value, pure: true, text};
+	}
+
 	/** A plain read of a shared variable in an expression (a lock read as a value is its address). */
 	globalRead(g: GlobalDecl, pos: Pos, text: string): Compiled {
+		if (this.lengthOf(g) !== undefined) this.fail(pos, `'${g.name}' is an array: read an element, ${g.name}[i]`);
 		if (isLockDecl(g)) {
 			const v: Value = {t: 'lock', name: g.name};
 			return {ev: () => v, pure: true, constant: v, text};
@@ -220,17 +288,23 @@ export class Compiler {
 			}
 			this.fail(inner.pos, `unknown shared variable or lock '${inner.name}'${suggestion(inner.name, this.globals.keys())}; declare it at the top level (int ${inner.name} = 0; or spinlock_t ${inner.name};)`);
 		}
+		if (this.lengthOf(g) !== undefined) this.fail(e.pos, `'${g.name}' is an array: pass an element, &${g.name}[i]`);
+		this.checkReference(g, e, spec, prim);
+		return isLockDecl(g) ? {t: 'lock', name: g.name} : {t: 'var', name: g.name};
+	}
+
+	/** A lock or shared variable (or an element of an array of them) passed where `spec` wants one. */
+	private checkReference(g: GlobalDecl, e: Expr, spec: ArgSpec | null, prim?: string): void {
 		if (isLockDecl(g)) {
 			if (spec?.kind === 'var') this.fail(e.pos, `${prim}() takes a shared variable, and '${g.name}' is a lock (${g.type})`);
 			if (spec?.lockKind && spec.lockKind !== g.kind) {
 				this.fail(e.pos, `${prim}() takes a ${spec.lockKind === 'spinlock' ? 'spinlock_t' : spec.lockKind === 'mutex' ? 'struct mutex' : 'struct rw_semaphore'}, and '${g.name}' is a ${g.type}: use ${LOCK_CALLS[g.kind as LockKind]}`);
 			}
-			return {t: 'lock', name: g.name};
+			return;
 		}
 		if (spec?.kind === 'lock') this.fail(e.pos, `${prim}() takes a lock, and '${g.name}' is a ${g.type}`);
 		if (spec?.varKind === 'atomic' && g.kind !== 'atomic') this.fail(e.pos, `${prim}() takes an atomic_t, and '${g.name}' is a ${g.type}; declare it atomic_t ${g.name};`);
 		if (spec?.varKind === 'plain' && g.kind === 'atomic') this.fail(e.pos, `'${g.name}' is an ${g.type}; use the atomic_* calls on it`);
-		return {t: 'var', name: g.name};
 	}
 
 	/** The primitive a call names, or undefined for the language's own (READ_ONCE of a variable, helpers). */
@@ -244,25 +318,62 @@ export class Compiler {
 		if (!ONCE_CALLS.has(e.callee)) return false;
 		const a = e.args[0];
 		const inner = a?.kind === 'addr' ? a.arg : a;
-		return e.callee === 'WRITE_ONCE' || e.callee === 'smp_store_release' || (inner?.kind === 'name' && this.globals.has(inner.name));
+		return e.callee === 'WRITE_ONCE' || e.callee === 'smp_store_release' || (inner?.kind === 'name' && this.globals.has(inner.name)) || (inner?.kind === 'index' && this.globals.has(inner.array));
 	}
 
 	private once(e: Extract<Expr, {kind: 'call'}>, scope: Scope): Compiled {
 		const write = e.callee === 'WRITE_ONCE' || e.callee === 'smp_store_release';
 		const want = write ? 2 : 1;
 		if (e.args.length !== want) this.fail(e.pos, `${e.callee}(${write ? 'x, value' : 'x'}) takes ${want} argument${want === 1 ? '' : 's'}, got ${e.args.length}`);
-		const ref = this.reference(e.args[0]!, scope, {name: 'x', kind: 'var', varKind: 'plain'}, e.callee);
-		const name = (ref as {name: string}).name;
+		const ref = this.referenceEval(e.args[0]!, scope, {name: 'x', kind: 'var', varKind: 'plain'}, e.callee);
 		const text = exprText(e);
-		if (!write) return {ev: env => readGlobal(env.ctx, name), pure: false, text};
+		if (ref.constant !== undefined) {
+			const name = (ref.constant as {name: string}).name;
+			if (!write) return {ev: env => readGlobal(env.ctx, name), pure: false, text};
+			const value = this.expr(e.args[1]!, scope);
+			return {ev: env => (writeGlobal(env.ctx, name, value.ev(env)), null), pure: false, text};
+		}
+		const at = (env: Env): string => (ref.ev(env) as {name: string}).name;
+		if (!write) return {ev: env => readGlobal(env.ctx, at(env)), pure: false, text};
 		const value = this.expr(e.args[1]!, scope);
-		return {ev: env => (writeGlobal(env.ctx, name, value.ev(env)), null), pure: false, text};
+		return {ev: env => (writeGlobal(env.ctx, at(env), value.ev(env)), null), pure: false, text};
+	}
+
+	/** likely/unlikely, WARN_ON and BUG_ON and their kin: the language's own, with the kernel's meaning. */
+	private checkCall(e: Extract<Expr, {kind: 'call'}>, scope: Scope, statementLevel: boolean): Compiled {
+		const what = CHECK_CALLS[e.callee]!;
+		const want = e.callee === 'BUG' ? 0 : 1;
+		if (e.args.length !== want) this.fail(e.pos, `${e.callee}(${want ? 'condition' : ''}) takes ${want} argument${want === 1 ? '' : 's'}, got ${e.args.length}`);
+		if (what === 'bug' && !statementLevel) this.fail(e.pos, `${e.callee}() returns nothing: write it as a statement of its own (${e.callee}(...);)`);
+		const text = exprText(e);
+		const arg = want ? this.expr(e.args[0]!, scope) : {ev: () => true, pure: true, constant: true, text: ''};
+		const callee = e.callee;
+		if (what === 'hint') return fold({ev: env => truthy(arg.ev(env)), pure: arg.pure, text}, arg.constant !== undefined);
+		if (what === 'bug') {
+			return {
+				ev: env => {
+					if (truthy(arg.ev(env))) throw new KernelFault('bug', 'BUG', `kernel BUG: ${text}${want ? ' holds' : ''}`, [`CPU${env.ctx.cpu}`]);
+					return null;
+				},
+				pure: false,
+				text,
+			};
+		}
+		return {
+			ev: env => {
+				const v = truthy(arg.ev(env));
+				if (v) violate(env.ctx, 'warn', 'WARN', `WARNING: ${callee}(${arg.text}) holds`, [`CPU${env.ctx.cpu}`]);
+				return v;
+			},
+			pure: false,
+			text,
+		};
 	}
 
 	/** An unknown call: by spelling, else by family (`pmd_zap` lists the pmd_* primitives). */
 	private unknownCall(e: Extract<Expr, {kind: 'call'}>): never {
 		if (SETUP_BY_NAME.has(e.callee)) this.fail(e.pos, `'${e.callee}' is a machine set-up call; use it inside machine { }`);
-		const near = suggestion(e.callee, [...PRIMITIVES.keys(), ...this.functions.keys()]);
+		const near = suggestion(e.callee, [...PRIMITIVES.keys(), ...this.functions.keys(), ...Object.keys(CHECK_CALLS), 'smp_processor_id']);
 		if (near) this.fail(e.pos, `unknown primitive '${e.callee}'${near}`);
 		this.fail(e.pos, `unknown primitive '${e.callee}'${familyHint(e.callee)}`);
 	}
@@ -281,11 +392,8 @@ export class Compiler {
 				const v: Value = {t: 'irq', name: irq.name, cpu: irq.cpu};
 				return {ev: () => v, pure: true, constant: v, text: irq.name};
 			}
-			const named = a.kind === 'addr' || (a.kind === 'name' && this.globals.has(a.name) && !scope.locals?.has(a.name));
-			if ((spec.kind === 'var' || spec.kind === 'lock') && named) {
-				const v = this.reference(a, scope, spec, prim.name);
-				return {ev: () => v, pure: true, constant: v, text: exprText(a)};
-			}
+			const named = a.kind === 'addr' || (a.kind === 'name' && this.globals.has(a.name) && !scope.locals?.has(a.name)) || (a.kind === 'index' && this.globals.has(a.array) && !scope.locals?.has(a.array));
+			if ((spec.kind === 'var' || spec.kind === 'lock') && named) return this.referenceEval(a, scope, spec, prim.name);
 			if (spec.kind === 'var') this.reference(a, scope, spec, prim.name);
 			return this.expr(a, scope);
 		});
@@ -300,6 +408,13 @@ export class Compiler {
 			return this.expr(e.args[0]!, scope);
 		}
 		if (this.onceCall(e)) return this.once(e, scope);
+		if (Object.hasOwn(CHECK_CALLS, e.callee)) return this.checkCall(e, scope, statementLevel);
+		if (e.callee === 'smp_processor_id' || e.callee === 'raw_smp_processor_id') {
+			if (e.args.length !== 0) this.fail(e.pos, `${e.callee}() takes 0 arguments, got ${e.args.length}`);
+			if (scope.locals === null) this.fail(e.pos, `${e.callee}() names the CPU running the code: there is none in an invariant`);
+			this.namesCpu = true; // the copies of a CPU block are no longer interchangeable
+			return {ev: env => env.ctx.cpu, pure: true, text: exprText(e)};
+		}
 		const prim = lookupPrimitive(e.callee);
 		if (!prim) this.unknownCall(e);
 		if (prim.fixedLock) this.usedLocks.set(prim.fixedLock.name, prim.fixedLock.kind);
@@ -479,6 +594,15 @@ export class Compiler {
 	/** Shared variables and locks as the machine starts. */
 	initGlobals(m: Machine): void {
 		for (const g of this.globals.values()) {
+			const n = this.lengthOf(g);
+			if (n !== undefined) {
+				// An array is its elements, each a shared variable (or lock) of its own: `cnt[0]`, `cnt[1]`...
+				for (let i = 0; i < n; i++) {
+					if (isLockDecl(g)) m.locks[elementName(g.name, i)] = {kind: g.kind as LockKind, owner: null, readers: []};
+					else m.globals[elementName(g.name, i)] = g.kind === 'int' || g.kind === 'atomic' ? 0 : g.kind === 'bool' ? false : null;
+				}
+				continue;
+			}
 			if (isLockDecl(g)) {
 				m.locks[g.name] = {kind: g.kind as LockKind, owner: null, readers: []};
 				continue;
@@ -532,15 +656,28 @@ function ownArgs(c: Compiler, prim: Primitive, e: Extract<Expr, {kind: 'call'}>)
 
 function collectLocals(stmts: Stmt[], out: Set<string>): void {
 	for (const s of stmts) {
-		if (s.kind === 'assign') out.add(s.target);
+		if (s.kind === 'assign' && !s.index) out.add(s.target);
 		else if (s.kind === 'if') {
 			collectLocals([s.then], out);
 			if (s.else) collectLocals([s.else], out);
-		} else if (s.kind === 'while') collectLocals([s.body], out);
+		} else if (s.kind === 'while' || s.kind === 'do') collectLocals([s.body], out);
 		else if (s.kind === 'for') collectLocals([s.init, s.step, s.body].filter((x): x is Stmt => x !== undefined), out);
 		else if (s.kind === 'block' || s.kind === 'atomic') collectLocals(s.body, out);
 	}
 }
+
+/** The language's own calls of the kernel's assertion macros and branch hints. */
+const CHECK_CALLS: Record<string, 'hint' | 'warn' | 'bug'> = {
+	likely: 'hint',
+	unlikely: 'hint',
+	WARN_ON: 'warn',
+	WARN_ON_ONCE: 'warn',
+	VM_WARN_ON: 'warn',
+	VM_WARN_ON_ONCE: 'warn',
+	BUG_ON: 'bug',
+	VM_BUG_ON: 'bug',
+	BUG: 'bug',
+};
 
 const ONCE_CALLS = new Set(['READ_ONCE', 'WRITE_ONCE', 'smp_load_acquire', 'smp_store_release']);
 

@@ -149,6 +149,9 @@ export class Lowering {
 			case 'while':
 				this.loop(s.pos, s.cond, s.body, undefined);
 				return;
+			case 'do':
+				this.doLoop(s);
+				return;
 			case 'for':
 				if (s.init) this.stmt(s.init);
 				this.loop(s.pos, s.cond, s.body, s.step);
@@ -158,6 +161,10 @@ export class Lowering {
 
 	private assign(s: Extract<Stmt, {kind: 'assign'}>): void {
 		const at = {line: s.pos.line, col: s.pos.col};
+		if (s.index) {
+			this.elementAssign(s, s.index);
+			return;
+		}
 		const global = this.c.globals.get(s.target);
 		if (global && !this.scope.locals?.has(s.target)) {
 			if (global.kind === 'spinlock' || global.kind === 'mutex' || global.kind === 'rwsem') this.c.fail(s.pos, `'${s.target}' is a lock (${global.type}); take it with a lock call, do not assign it`);
@@ -182,6 +189,21 @@ export class Lowering {
 			return;
 		}
 		this.emit({kind: 'stmt', ...at, exec: env => void (env.locals[target] = ev(env)), next: this.out.length + 1, local: value.compiled!.pure});
+	}
+
+	/** `a[i] = v;`: a write of the element the index selects when the step runs. */
+	private elementAssign(s: Extract<Stmt, {kind: 'assign'}>, index: Expr): void {
+		const at = {line: s.pos.line, col: s.pos.col};
+		const g = this.c.arrayDecl(s.target, s.pos, this.scope);
+		const shown = `${s.target}[${exprText(index)}]`;
+		if (g.kind === 'spinlock' || g.kind === 'mutex' || g.kind === 'rwsem') this.c.fail(s.pos, `'${shown}' is a lock (${g.type}); take it with a lock call, do not assign it`);
+		if (g.kind === 'atomic') this.c.fail(s.pos, `'${shown}' is an ${g.type}: write it with atomic_set(&${shown}, v)`);
+		if (isCall(s.value) && this.c.functions.has(s.value.callee)) this.c.fail(s.pos, `store the result of ${s.value.callee}() in a local first (r = ${s.value.callee}(...); ${shown} = r;)`);
+		const slot = this.c.element(g, {kind: 'index', array: s.target, index, pos: s.pos}, this.scope);
+		const value = this.rhs(this.hoist(s.value, false)!);
+		if (value.blocking) this.c.fail(s.pos, `store the result of ${value.blocking.prim.name}() in a local first: it can block, and only a local can wait for it`);
+		const ev = value.compiled!.ev;
+		this.emit({kind: 'stmt', ...at, exec: env => writeGlobal(env.ctx, slot(env), ev(env)), next: this.out.length + 1, local: false});
 	}
 
 	private returnStmt(s: Extract<Stmt, {kind: 'return'}>): void {
@@ -285,6 +307,24 @@ export class Lowering {
 		if (br >= 0) this.out[br]!.alt = end;
 		for (const b of loop.breaks) this.out[b]!.next = end;
 		for (const c of loop.continues) this.out[c]!.next = stepAt;
+	}
+
+	/** `do body while (cond);`: the test is a step at the `while`, branching back to the body; `continue` goes to the test. */
+	private doLoop(s: Extract<Stmt, {kind: 'do'}>): void {
+		const at = {line: s.whilePos.line, col: s.whilePos.col};
+		const head = this.out.length;
+		const loop: Loop = {breaks: [], continues: []};
+		this.loops.push(loop);
+		this.stmt(s.body);
+		this.loops.pop();
+		const testAt = this.out.length;
+		const cond = this.c.expr(this.hoist(s.cond, false)!, this.scope);
+		const br = cond.constant === undefined ? this.emit({kind: 'branch', ...at, cond: cond.ev, condText: cond.text, next: head, alt: -2, local: cond.pure}) : -1;
+		if (cond.constant !== undefined && truthy(cond.constant)) this.jump(s.whilePos, head);
+		const end = this.out.length;
+		if (br >= 0) this.out[br]!.alt = end;
+		for (const b of loop.breaks) this.out[b]!.next = end;
+		for (const c of loop.continues) this.out[c]!.next = testAt;
 	}
 
 	/** The right-hand side of a statement: a blocking call, or any expression. */

@@ -35,6 +35,14 @@ export function primitivesReference(): string {
 		'- `READ_ONCE(x)`, `smp_load_acquire(&x)`: read a shared variable; `WRITE_ONCE(x, v)`, `smp_store_release(&x, v)`: write one (the model is sequentially consistent, so these are plain reads and writes). `READ_ONCE` of anything that is not a shared variable is the PTE read `ptep_get`.',
 		'- `ATOMIC_INIT(n)` initialises an `atomic_t`.',
 		'',
+		'## Assertions and branch hints',
+		'',
+		'- `BUG_ON(c)`, `VM_BUG_ON(c)`, `BUG()`: statements; when `c` holds, a `bug` violation at that step and the CPU stops there, as the kernel kills the task.',
+		'- `WARN_ON(c)`, `WARN_ON_ONCE(c)`, `VM_WARN_ON(c)`, `VM_WARN_ON_ONCE(c)`: return whether `c` holds (`if (WARN_ON_ONCE(!page)) goto out;`); when it does, a `warn` violation at that step and the CPU goes on (the model reports every hit, `_ONCE` too).',
+		'- `likely(c)`, `unlikely(c)`: `c` as a boolean, no step of their own.',
+		'- `smp_processor_id()`, `raw_smp_processor_id()`: the id of the CPU running the code (for per-CPU slots: `cnt[smp_processor_id()]++;`); a scenario that uses it gets no symmetry reduction.',
+		'- `assert c "message";` is the language\'s own statement (kind `assert`); `lockdep_assert_held(&l)` is a primitive.',
+		'',
 	);
 	out.push('## Aliases', '', 'Other kernel spellings of the same primitive:', '');
 	for (const [alias, name] of ALIASES) out.push(`- \`${alias}\` = \`${name}\``);
