@@ -291,6 +291,16 @@ describe('freeing page-table pages', () => {
 	// A lockless walker (IRQs off) that read the PMD before the table was unhooked.
 	const walker = 'local_irq_save(); pmd = pmdp_get_lockless(VA); x = 1; pte = ptep_get_lockless(pmd, VA); local_irq_restore();';
 	const unhook = 't = pmd_pgtable(pmdp_huge_get_and_clear(VA));';
+	prim('pgd_free', () => {
+		// The last mmdrop: the PGD goes; a lazy CPU whose CR3 still points at it walks a freed page (S6).
+		const machine = 'mm_cpumask(0, 1); lazy(1);';
+		const r = run({machine, cpus: ['pgd_free(mm);', 'ok = speculative_walk(VA);']}, '0 1');
+		expect(r.notes).toContain('page-table page T0 freed (pgd_free)');
+		expect(r.violations.map(v => [v.kind, v.cpu, v.message])).toEqual([['freed-table-read', 1, 'speculative walk reads PGD page T0 for va 0x7f000000, which was freed']]);
+		// Page tables still below the PGD: exit_mmap frees them first.
+		const full = run({machine: RAM, cpus: ['pgd_free();']}, '0');
+		expect(full.violations[0]!.message).toMatch(/pgd_free: the PGD T0 still points at page tables \(exit_mmap frees them first: free_pgtables\)$/);
+	});
 	prim('pte_free', () => {
 		const r = run({machine: RAM, cpus: [walker, `${unhook} pte_free(t);`]}, '0 0 1 1 0 0');
 		expect(kinds(r)).toEqual(['freed-table-read']);
