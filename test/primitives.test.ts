@@ -432,6 +432,54 @@ describe('checks that are not a primitive', () => {
 	});
 });
 
+describe('sequence counters', () => {
+	const SEQ = 'seqcount_t seq;';
+	const g = (r: ReturnType<typeof run>) => r.final.globals.seq;
+	for (const name of ['raw_write_seqcount_begin', 'raw_write_seqcount_end']) {
+		prim(name, () => {
+			const r = run({header: SEQ, cpus: ['raw_write_seqcount_begin(&seq); a = seq; raw_write_seqcount_end(&seq);']}, '0 0 0');
+			expect(r.final.cpus[0]!.locals.a).toBe(1);
+			expect(g(r)).toBe(2);
+			expect(kinds(r)).toEqual([]); // raw_: no preemption check (mm->write_protect_seq under mmap_lock)
+		});
+	}
+	for (const name of ['write_seqcount_begin', 'write_seqcount_end']) {
+		prim(name, () => {
+			const warned = run({header: SEQ, cpus: ['write_seqcount_begin(&seq); write_seqcount_end(&seq);']}, '0 0');
+			expect(warned.violations.map(v => [v.kind, v.message])).toEqual([['warn', "WARNING: write_seqcount_begin(&seq) with preemption enabled: a plain seqcount_t's writer must not be preempted (lockdep_assert_preemption_disabled)"]]);
+			expect(g(warned)).toBe(2);
+			expect(kinds(run({header: `${SEQ} spinlock_t l;`, cpus: ['spin_lock(&l); write_seqcount_begin(&seq); write_seqcount_end(&seq); spin_unlock(&l);']}, '0 0 0 0'))).toEqual([]);
+			expect(kinds(run({header: SEQ, cpus: ['local_irq_disable(); write_seqcount_begin(&seq); write_seqcount_end(&seq); local_irq_enable();']}, '0 0 0 0'))).toEqual([]);
+		});
+	}
+	for (const name of ['read_seqcount_begin', 'raw_read_seqcount_begin']) {
+		prim(name, () => {
+			// The reader waits while the writer is inside, then reads the even sequence the writer left.
+			const model = miniModel({header: SEQ, cpus: [`s = ${name}(&seq); again = read_seqcount_retry(&seq, s);`, 'raw_write_seqcount_begin(&seq); raw_write_seqcount_end(&seq);']});
+			const inside = run(model, '1');
+			expect(model.isEnabled(inside.final, {cpu: 0, irq: false})).toBe(false);
+			expect(model.blockedReason(inside.final, 0)).toBe(`blocked in ${name}: a writer is inside (sequence 1, odd)`);
+			const after = run(model, '1 1 0 0');
+			expect(after.final.cpus[0]!.locals).toMatchObject({s: 2, again: false});
+		});
+	}
+	prim('raw_read_seqcount', () => {
+		// No wait: gup-fast reads it and tests the low bit itself.
+		const r = run({header: SEQ, cpus: ['s = raw_read_seqcount(&seq);', 'raw_write_seqcount_begin(&seq);']}, '1 0');
+		expect(r.final.cpus[0]!.locals.s).toBe(1);
+	});
+	prim('raw_seqcount_begin', () => {
+		const r = run({header: SEQ, cpus: ['s = raw_seqcount_begin(&seq); again = read_seqcount_retry(&seq, s);', 'raw_write_seqcount_begin(&seq);']}, '1 0 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({s: 0, again: true});
+	});
+	prim('read_seqcount_retry', () => {
+		const r = run({header: SEQ, cpus: ['s = raw_read_seqcount(&seq); a = read_seqcount_retry(&seq, s); b = read_seqcount_retry(&seq, s);', 'raw_write_seqcount_begin(&seq); raw_write_seqcount_end(&seq);']}, '0 0 1 1 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({s: 0, a: false, b: true});
+		// An atomic_t is not a sequence count: the compiler says what to use.
+		expect(() => miniModel({header: 'atomic_t n;', cpus: ['x = raw_read_seqcount(&n);']})).toThrow(/'n' is an atomic_t; use the atomic_\* calls on it/);
+	});
+});
+
 it('every primitive has a test (locks and shared variables: test/locks.test.ts; the general machine: test/primitives-mm.test.ts)', () => {
 	const general = [...ramPrimitives, ...pgtableLifePrimitives, ...tableFreePrimitives, ...mmuGatherPrimitives, ...lazyTlbPrimitives].map(p => p.name).concat(['speculative_walk', 'flush_tlb_range', 'syscall_exit']);
 	const elsewhere = new Set([...lockPrimitives, ...ptlPrimitives, ...sharedPrimitives].map(p => p.name).concat(general, 'raise_irq'));

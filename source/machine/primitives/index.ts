@@ -15,6 +15,7 @@ import {pgtableLifePrimitives} from './pgtable-life.js';
 import {tableFreePrimitives} from './table-free.js';
 import {mmuGatherPrimitives} from './mmu-gather.js';
 import {lazyTlbPrimitives} from './lazy-tlb.js';
+import {seqcountPrimitives} from './seqcount.js';
 
 export type {Primitive, PrimResult, ArgKind, ReturnKind} from './spec.js';
 export {KernelFault, Oops} from './spec.js';
@@ -25,6 +26,7 @@ export const PRIMITIVE_GROUPS: readonly {title: string; primitives: readonly Pri
 	{title: 'Locks', primitives: lockPrimitives},
 	{title: 'Page-table locks, preemption, lock queries', primitives: ptlPrimitives},
 	{title: 'Shared variables and atomics', primitives: sharedPrimitives},
+	{title: 'Sequence counters', primitives: seqcountPrimitives},
 	{title: 'Page tables', primitives: pgtablePrimitives},
 	{title: 'The page-table life cycle', primitives: pgtableLifePrimitives},
 	{title: 'Freeing page-table pages', primitives: tableFreePrimitives},
