@@ -7,13 +7,6 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
 
-/**
- * Scenario/variant pairs whose expect clauses the search disagrees with
- * (same list as in test/explore.test.ts, which explains them): the `pmd`
- * variants, where CPU0's local `pmd` shadows the enum word in
- * `if (mapping == pmd) return;`.
- */
-
 const cli = (...args: string[]) => {
 	const r = spawnSync(process.execPath, ['dist/cli.js', ...args], {encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}, timeout: 300_000});
 	return {code: r.status, out: r.stdout, err: r.stderr};
@@ -25,11 +18,11 @@ afterAll(() => rmSync(tmp, {recursive: true, force: true}));
 const failRows = (out: string) => out.split('\n').filter(l => / {2}FAIL$/.test(l));
 
 describe('racewalk check', () => {
-	it('verifies every built-in scenario and variant: every expectation holds (exit 0)', () => {
+	it('verifies every built-in scenario, worked example and variant: every expectation holds (exit 0)', () => {
 		const r = cli('check');
 		expect(r.err).toBe('');
 		expect(r.out).toMatch(/^scenario\s+variant\/params\s+expected\s+found\s+states\s+time\s+result/);
-		for (const name of ['fsdax-unbind-2021', 'devdax-unbind', 'xfs-pre-remove']) expect(r.out).toContain(name);
+		for (const name of ['fsdax-unbind-2021', 'devdax-unbind', 'xfs-pre-remove', 'lost-wakeup', 'pt-free-walker']) expect(r.out).toMatch(new RegExp(`^${name} `, 'm'));
 		expect(failRows(r.out)).toEqual([]);
 		expect(r.code).toBe(0);
 		expect(r.out).toMatch(/all \d+ expectations hold/);

@@ -32,7 +32,7 @@ describe('the command line says what it can', () => {
 	it('a word that is neither a command nor a scenario says so and lists the commands', () => {
 		const r = cli('frobnicate');
 		expect(r.code).toBe(2);
-		expect(r.err).toBe("racewalk: 'frobnicate' is neither a command nor a scenario (commands: list, run, replay, export, tui, explore, merge, check; scenarios: racewalk list)\n");
+		expect(r.err).toBe("racewalk: 'frobnicate' is neither a command nor a scenario (commands: list, run, replay, export, tui, explore, merge, check, new; scenarios: racewalk list)\n");
 		expect(cli('explor').err).toContain("(did you mean 'explore'?)");
 	});
 
@@ -107,8 +107,8 @@ describe('racewalk run', () => {
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--set', 'nothing'], 'racewalk: --set nothing: expected name=value'],
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--variant', 'nref'], "racewalk: unknown variant 'nref' (did you mean 'noref'?); this scenario has: noref, pmd"],
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--width', '0'], 'racewalk: --width: expected a whole number of columns from 40 to 1000, got 0'],
-		[['run', 'fsdax-unbind-2021-nref', '-s', '0'], "racewalk: fsdax-unbind-2021-nref: no such built-in scenario or file (did you mean 'fsdax-unbind-2021-noref'?) (built-ins: fsdax-unbind-2021, broadcast-flush-rcu, devdax-unbind, devdax-unbind-irqs-on, ext4-dax-unbind-now, fsdax-unbind-2021-noref, khugepaged-collapse, madv-dontneed-flush, xfs-pre-remove)"],
-		[['run', 'no-such-scenario', '-s', '0'], 'racewalk: no-such-scenario: no such built-in scenario or file (built-ins: fsdax-unbind-2021, broadcast-flush-rcu, devdax-unbind, devdax-unbind-irqs-on, ext4-dax-unbind-now, fsdax-unbind-2021-noref, khugepaged-collapse, madv-dontneed-flush, xfs-pre-remove)'],
+		[['run', 'fsdax-unbind-2021-nref', '-s', '0'], "racewalk: fsdax-unbind-2021-nref: no such built-in scenario, worked example or file (did you mean 'fsdax-unbind-2021-noref'?) ('racewalk list' shows them all)"],
+		[['run', 'no-such-scenario', '-s', '0'], "racewalk: no-such-scenario: no such built-in scenario, worked example or file ('racewalk list' shows them all)"],
 	])('bad input %j: one line, exit 2', (args, line) => {
 		const r = cli(...args);
 		expect(r.code).toBe(2);

@@ -190,6 +190,20 @@ describe('shared arrays', () => {
 	});
 });
 
+describe('RCU-protected pointers', () => {
+	it('rcu_assign_pointer / rcu_dereference are the writes and reads of a shared variable; a free after synchronize_rcu is safe, before it is not', () => {
+		const kindsOf = (early: boolean) => {
+			const t = `scenario t\nparam early = ${early}\nstruct page *gp;\nbool freed = false;\ncpu 0 "reader" {\n\trcu_read_lock();\n\tp = rcu_dereference(gp);\n\tif (p) assert !READ_ONCE(freed) "use after free";\n\trcu_read_unlock();\n}\ncpu 1 "updater" {\n\trcu_assign_pointer(gp, pfn_to_page(0x100));\n\tRCU_INIT_POINTER(gp, NULL);\n\tif (early) WRITE_ONCE(freed, true);\n\tsynchronize_rcu();\n\tWRITE_ONCE(freed, true);\n}\n`;
+			return [...explore(new Model(compile(parseScenario(t, 't.race'), {file: 't.race', source: t}))).kinds.keys()];
+		};
+		expect(kindsOf(false)).toEqual([]);
+		expect(kindsOf(true)).toEqual(['assert']);
+	});
+	it('rcu_dereference of something that is no shared variable says so', () => {
+		expect(message(src('', 'p = rcu_dereference(q);'))).toBe("t.race:6:21: unknown shared variable or lock 'q'; declare it at the top level (int q = 0; or spinlock_t q;)");
+	});
+});
+
 describe('shared variables', () => {
 	it('declared with C types; plain and atomic, read and written as in C', () => {
 		const m = model('static int count = 2;\nbool done;\natomic_t refs = ATOMIC_INIT(1);\nstruct page *saved;\nunsigned long addr = 0x1000;', 'count = count + 1;\ndone = true;\natomic_inc(&refs);\nsaved = pfn_to_page(0x100);');

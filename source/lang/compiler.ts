@@ -318,11 +318,11 @@ export class Compiler {
 		if (!ONCE_CALLS.has(e.callee)) return false;
 		const a = e.args[0];
 		const inner = a?.kind === 'addr' ? a.arg : a;
-		return e.callee === 'WRITE_ONCE' || e.callee === 'smp_store_release' || (inner?.kind === 'name' && this.globals.has(inner.name)) || (inner?.kind === 'index' && this.globals.has(inner.array));
+		return e.callee !== 'READ_ONCE' || (inner?.kind === 'name' && this.globals.has(inner.name)) || (inner?.kind === 'index' && this.globals.has(inner.array));
 	}
 
 	private once(e: Extract<Expr, {kind: 'call'}>, scope: Scope): Compiled {
-		const write = e.callee === 'WRITE_ONCE' || e.callee === 'smp_store_release';
+		const write = ONCE_WRITES.has(e.callee);
 		const want = write ? 2 : 1;
 		if (e.args.length !== want) this.fail(e.pos, `${e.callee}(${write ? 'x, value' : 'x'}) takes ${want} argument${want === 1 ? '' : 's'}, got ${e.args.length}`);
 		const ref = this.referenceEval(e.args[0]!, scope, {name: 'x', kind: 'var', varKind: 'plain'}, e.callee);
@@ -679,7 +679,9 @@ const CHECK_CALLS: Record<string, 'hint' | 'warn' | 'bug'> = {
 	BUG: 'bug',
 };
 
-const ONCE_CALLS = new Set(['READ_ONCE', 'WRITE_ONCE', 'smp_load_acquire', 'smp_store_release']);
+/** Marked accesses of a shared variable: in a sequentially consistent model, plain reads and writes. */
+const ONCE_WRITES = new Set(['WRITE_ONCE', 'smp_store_release', 'rcu_assign_pointer', 'RCU_INIT_POINTER']);
+const ONCE_CALLS = new Set(['READ_ONCE', 'smp_load_acquire', 'rcu_dereference', 'rcu_dereference_raw', 'rcu_access_pointer', ...ONCE_WRITES]);
 
 /** ` (the pmd primitives are: ...)`: the family an unknown name belongs to, by its leading words. */
 function familyHint(name: string): string {

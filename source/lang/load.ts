@@ -44,6 +44,17 @@ export function exampleNames(): string[] {
 		.sort();
 }
 
+/** The short names of the worked examples (`irq-lock`): each loads by that name too. */
+export function exampleShortNames(): string[] {
+	return exampleNames().map(p => basename(p, '.race'));
+}
+
+function exampleFile(name: string): string | null {
+	if (!/^[A-Za-z0-9_-]+$/.test(name)) return null;
+	const path = join(scenariosDir(), 'examples', `${name}.race`);
+	return existsSync(path) ? path : null;
+}
+
 export type LoadedSource = {file: string; source: string; ast: Scenario; builtin: boolean};
 
 /** Read and parse a scenario by built-in name or path. Throws LoadError or Diagnostic. */
@@ -52,10 +63,11 @@ export function loadScenario(nameOrPath: string): LoadedSource {
 	const asPath = nameOrPath.includes('/') || nameOrPath.endsWith('.race');
 	const builtin = asPath ? '' : join(scenariosDir(), `${nameOrPath}.race`);
 	const isBuiltin = !asPath && existsSync(builtin);
-	const path = isBuiltin ? builtin : resolve(nameOrPath);
+	const example = asPath || isBuiltin || existsSync(resolve(nameOrPath)) ? null : exampleFile(nameOrPath);
+	const path = isBuiltin ? builtin : example ?? resolve(nameOrPath);
 	if (!existsSync(path) && !isBuiltin) {
-		const near = nameOrPath.includes('/') ? '' : suggestion(nameOrPath.replace(/\.race$/, ''), builtinNames());
-		throw new LoadError(`${nameOrPath}: no such built-in scenario or file${near} (built-ins: ${builtinNames().join(', ')})`);
+		const near = nameOrPath.includes('/') ? '' : suggestion(nameOrPath.replace(/\.race$/, ''), [...builtinNames(), ...exampleShortNames()]);
+		throw new LoadError(`${nameOrPath}: no such built-in scenario, worked example or file${near} ('racewalk list' shows them all)`);
 	}
 	let source: string;
 	try {
@@ -64,7 +76,7 @@ export function loadScenario(nameOrPath: string): LoadedSource {
 		if (err instanceof FileError) throw new LoadError(`${nameOrPath}: ${err.message}`);
 		throw err;
 	}
-	const file = isBuiltin ? `scenarios/${basename(path)}` : nameOrPath;
+	const file = isBuiltin ? `scenarios/${basename(path)}` : example ? `scenarios/examples/${basename(path)}` : nameOrPath;
 	return {file, source, ast: parseScenario(source, file), builtin: isBuiltin};
 }
 

@@ -32,7 +32,7 @@ export function primitivesReference(): string {
 		'## Shared variables in the language itself',
 		'',
 		'- A plain read (`x`) or write (`x = v;`) of a shared variable is part of its statement\'s step.',
-		'- `READ_ONCE(x)`, `smp_load_acquire(&x)`: read a shared variable; `WRITE_ONCE(x, v)`, `smp_store_release(&x, v)`: write one (the model is sequentially consistent, so these are plain reads and writes). `READ_ONCE` of anything that is not a shared variable is the PTE read `ptep_get`.',
+		'- `READ_ONCE(x)`, `smp_load_acquire(&x)`, `rcu_dereference(x)`, `rcu_dereference_raw(x)`, `rcu_access_pointer(x)`: read a shared variable; `WRITE_ONCE(x, v)`, `smp_store_release(&x, v)`, `rcu_assign_pointer(x, v)`, `RCU_INIT_POINTER(x, v)`: write one (the model is sequentially consistent, so these are plain reads and writes). `READ_ONCE` of anything that is not a shared variable is the PTE read `ptep_get`.',
 		'- `ATOMIC_INIT(n)` initialises an `atomic_t`.',
 		'',
 		'## Assertions and branch hints',
