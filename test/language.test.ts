@@ -251,6 +251,10 @@ describe('helper functions', () => {
 		expect(r.lines).toEqual([11, 12, 5, 6, 13, 5, 6]);
 		expect(r.locals).toEqual({p: expect.objectContaining({t: 'pte'}), r: true, s: false});
 	});
+	it('a helper returning -EAGAIN hands back a negative errno, as the kernel does', () => {
+		const m = model('static int try_it(void)\n{\n\treturn -EAGAIN;\n}\n', 'r = try_it();\nif (r < 0) failed = true;\nbusy = -EBUSY;\nf = EFAULT;');
+		expect(runAll(m).locals).toMatchObject({r: -11, failed: true, busy: -16, f: 14});
+	});
 	it('falling off the end of a void helper returns at its closing brace', () => {
 		const m = model('int hits;\nvoid bump(void)\n{\n\thits++;\n}\n', 'bump();\nbump();');
 		const r = runAll(m);
@@ -297,6 +301,37 @@ describe('C habits get a message that says what to write', () => {
 		['mutex_lock_killable(&m);', "t.race:6:1: unknown primitive 'mutex_lock_killable'; the mutex_lock* primitives are: mutex_lock, mutex_lock_nested (docs/primitives.md lists them all)"],
 		['switch (x) {\ncase 1: y = 2;\n}', "t.race:6:1: the language has no 'switch': write if (x == A) ... else if (x == B) ... else ..."],
 		['down_read_killable(&s);', "t.race:6:1: unknown primitive 'down_read_killable'; the down_read* primitives are: down_read, down_read_nested, down_read_trylock (docs/primitives.md lists them all)"],
+	])('%s', (cpu, want) => {
+		expect(message(src('', cpu))).toBe(want);
+	});
+});
+
+describe("the mmu_gather calls as the kernel spells them (tlb_gather_mmu(&tlb, mm))", () => {
+	const RAMM = 'machine { ram(0x200, 1); map(0x7f000000, 0x200, write); mm_cpumask(0); }';
+	const zap = (k: boolean) => [
+		k ? 'tlb_gather_mmu(&tlb, mm);' : 'tlb_gather_mmu();',
+		'pte = ptep_get_and_clear(0x7f000000);',
+		k ? 'tlb_remove_tlb_entry(tlb, ptep, 0x7f000000);' : 'tlb_remove_tlb_entry(0x7f000000);',
+		k ? 'tlb_remove_page(tlb, pte_page(pte));' : 'tlb_remove_page(pte_page(pte));',
+		k ? 'free_pte_range(tlb, pmd, 0x7f000000);' : 'free_pte_range(0x7f000000);',
+		k ? 'tlb_finish_mmu(&tlb);' : 'tlb_finish_mmu();',
+		k ? 'n = mm_tlb_flush_pending(mm);' : 'n = mm_tlb_flush_pending();',
+	].join('\n');
+	const end = (k: boolean) => {
+		const text = `scenario t\n${RAMM}\ncpu 0 "a" {\n${zap(k)}\n}\n`;
+		const m = new Model(compile(parseScenario(text, 't.race'), {file: 't.race', source: text}));
+		return runAll(m);
+	};
+	it('reach the same machine as the model\'s own forms, the leading arguments unevaluated', () => {
+		const kernel = end(true);
+		const model = end(false);
+		expect(kernel.steps).toBe(model.steps);
+		expect(kernel.locals).toEqual(model.locals);
+		expect(kernel.locals.n).toBe(false);
+	});
+	it.each([
+		['tlb_gather_mmu(&tlb);', "t.race:6:1: tlb_gather_mmu() takes 0 arguments, got 1 (or with the kernel's leading tlb, mm: tlb_gather_mmu(tlb, mm))"],
+		['tlb_remove_page(1, pfn_to_page(0x100));', "t.race:6:17: tlb_remove_page(): write 'tlb' as the kernel does, a name like tlb (the model has one and keeps it itself)"],
 	])('%s', (cpu, want) => {
 		expect(message(src('', cpu))).toBe(want);
 	});

@@ -5,12 +5,13 @@
 // what the modelled kernel runs), and lowers control flow to instruction
 // indices. Jumps cost no step: they are folded into the statement before.
 
+import {ERRNO} from './errno.js';
 import {type Ctx, violate} from '../machine/context.js';
 import {KIND_NAMES} from '../machine/checks.js';
 import {hashMachine} from '../machine/hash.js';
 import {permuteMachine} from '../machine/permute.js';
 import {KernelFault, lookupPrimitive, Oops, PRIMITIVES, type Primitive} from '../machine/primitives/index.js';
-import type {ArgSpec} from '../machine/primitives/spec.js';
+import {type ArgSpec, kernelSignature} from '../machine/primitives/spec.js';
 import {readGlobal, writeGlobal} from '../machine/primitives/shared.js';
 import {FREES_TABLES} from '../machine/primitives/table-free.js';
 import {emptyMachine, SETUP_BY_NAME, SETUP_CALLS, SetupError} from '../machine/setup.js';
@@ -59,7 +60,7 @@ const ENUM_WORDS = new Set([
 	'ipi', 'broadcast', 'rcu', 'fsdax', 'devdax', 'xfs', 'ext4', 'e21', 'v5_18', 'v6_15',
 	'percpu_ref', 'atomic_ref', 'write', 'special', 'devmap', 'huge', 'FOLL_GET', 'FOLL_PIN', 'FOLL_LONGTERM', 'MF_MEM_PRE_REMOVE', 'FAULT_FLAG_WRITE',
 ]);
-const BUILTIN_INTS: Record<string, number> = {VM_FAULT_SIGBUS: 2, VM_FAULT_SIGSEGV: 0x40, EFAULT: -14, ENXIO: -6, PAGE_SIZE: 4096, HPAGE_PMD_NR: 512, SINGLE_DEPTH_NESTING: 1};
+const BUILTIN_INTS: Record<string, number> = {VM_FAULT_SIGBUS: 2, VM_FAULT_SIGSEGV: 0x40, ...ERRNO, PAGE_SIZE: 4096, HPAGE_PMD_NR: 512, SINGLE_DEPTH_NESTING: 1};
 /** Elements of one shared array, at most (each is a variable of the machine). */
 const MAX_ARRAY = 4096;
 export const elementName = (array: string, i: number): string => `${array}[${i}]`;
@@ -379,7 +380,7 @@ export class Compiler {
 
 	/** Compile a primitive's arguments by their kinds (references for locks and shared variables). */
 	primArgs(prim: Primitive, e: Extract<Expr, {kind: 'call'}>, scope: Scope): Compiled[] {
-		return e.args.map((a, i) => {
+		return ownArgs(this, prim, e).map((a, i) => {
 			const spec = prim.args[i]!;
 			if (spec.kind === 'context') {
 				if (a.kind !== 'name' && a.kind !== 'field' && a.kind !== 'addr') this.fail(a.pos, `${prim.name}(): write '${spec.name}' as the kernel does, a name like ${spec.name} (the model has one and keeps it itself)`);
@@ -628,11 +629,29 @@ export class Compiler {
 function checkArity(c: Compiler, prim: Primitive, e: Extract<Expr, {kind: 'call'}>): void {
 	const min = prim.args.filter(a => !a.optional).length;
 	const max = prim.args.length;
-	if (e.args.length < min || e.args.length > max) {
+	const n = ownArgs(c, prim, e).length;
+	if (n < min || n > max) {
 		const sig = prim.args.map(a => (a.optional ? `[${a.name}]` : a.name)).join(', ');
 		const want = min === max ? `${min} argument${min === 1 ? '' : 's'}` : `${min} to ${max} arguments`;
-		c.fail(e.pos, `${prim.name}(${sig}) takes ${want}, got ${e.args.length}`);
+		const kernel = prim.kernelArgs ? ` (or with the kernel's leading ${prim.kernelArgs.join(', ')}: ${kernelSignature(prim)})` : '';
+		c.fail(e.pos, `${prim.name}(${sig}) takes ${want}, got ${e.args.length}${kernel}`);
 	}
+}
+
+/**
+ * The arguments the model takes: a call written with every one of the
+ * kernel's leading arguments (tlb_gather_mmu(&tlb, mm), tlb_remove_page(tlb,
+ * page)) leaves them out, once each is a name, as context arguments are.
+ */
+function ownArgs(c: Compiler, prim: Primitive, e: Extract<Expr, {kind: 'call'}>): Expr[] {
+	const lead = prim.kernelArgs ?? [];
+	const min = prim.args.filter(a => !a.optional).length;
+	const rest = e.args.length - lead.length;
+	if (lead.length === 0 || e.args.length <= prim.args.length || rest < min || rest > prim.args.length) return e.args;
+	e.args.slice(0, lead.length).forEach((a, i) => {
+		if (a.kind !== 'name' && a.kind !== 'field' && a.kind !== 'addr') c.fail(a.pos, `${prim.name}(): write '${lead[i]}' as the kernel does, a name like ${lead[i]} (the model has one and keeps it itself)`);
+	});
+	return e.args.slice(lead.length);
 }
 
 function collectLocals(stmts: Stmt[], out: Set<string>): void {
