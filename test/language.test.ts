@@ -50,6 +50,13 @@ describe('statements and expressions', () => {
 		const r = runAll(model('', 'n = 0;\nfor (;;) {\n\tn++;\n\tif (n == 3) break;\n}'));
 		expect(r.locals.n).toBe(3);
 	});
+	it('a param on the left of && or || folds: the code it turns off takes no step, the rest keeps its own', () => {
+		const steps = (cpu: string) => runAll(model('int x = 1;', cpu)).lines;
+		expect(steps('if (!on && x) y = 1;\nz = 2;')).toEqual([7]);
+		expect(steps('if (on || x) y = 1;\nz = 2;')).toEqual([6, 7]);
+		expect(steps('if (on && x) y = 1;\nz = 2;')).toEqual([6, 6, 7]);
+		expect(runAll(model('int x = 0;', 'if (on && x) y = 1;')).locals).toEqual({});
+	});
 	it('?: evaluates only the branch taken', () => {
 		const r = runAll(model('', 'p = NULL;\nx = p ? p.pfn : 0;'));
 		expect(r.locals.x).toBe(0);

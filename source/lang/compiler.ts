@@ -158,6 +158,12 @@ export class Compiler {
 			case 'binary': {
 				const l = this.expr(e.left, scope);
 				const r = this.expr(e.right, scope);
+				// A constant left side of && or || decides alone or leaves the right side: `if (fixed && x)`
+				// with fixed=false is no step at all, as the kernel's code without that branch has none.
+				if ((e.op === '&&' || e.op === '||') && l.constant !== undefined) {
+					if (truthy(l.constant) === (e.op === '||')) return {ev: () => e.op === '||', pure: true, constant: e.op === '||', text};
+					return r.constant !== undefined ? {ev: () => truthy(r.constant!), pure: true, constant: truthy(r.constant), text} : {ev: env => truthy(r.ev(env)), pure: r.pure, text};
+				}
 				let ev: Eval;
 				if (e.op === '&&') ev = env => truthy(l.ev(env)) && truthy(r.ev(env));
 				else if (e.op === '||') ev = env => truthy(l.ev(env)) || truthy(r.ev(env));
