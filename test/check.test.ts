@@ -48,6 +48,24 @@ describe('racewalk check', () => {
 		expect(e.out).toMatch(/verdict: VIOLATION freed-table-read \(S6\) at step 13, CPU0/);
 	});
 
+	it('verifies the worked examples from a kernel developer\'s trial: fork vs gup-fast, the per-VMA lock, migration\'s refcount freeze, a lazy CPU\'s mm reference', () => {
+		const r = cli('check', 'scenarios/examples/fork-gup-cow.race', 'scenarios/examples/vma-lock-seq.race', 'scenarios/examples/migrate-freeze.race', 'scenarios/examples/lazy-mm-drop.race');
+		expect(failRows(r.out)).toEqual([]);
+		expect(r.out).toMatch(/fork-gup-cow\s+\(base\) seqcount=true\s+safe\s+safe.*OK/);
+		expect(r.out).toMatch(/fork-gup-cow\s+no-seqcount\s+violation assert\s+reachable \(\d+ steps\).*OK/);
+		expect(r.out).toMatch(/vma-lock-seq\s+\(base\) recheck=true\s+safe\s+safe.*OK/);
+		expect(r.out).toMatch(/vma-lock-seq\s+no-recheck\s+violation invariant\s+reachable \(\d+ steps\).*OK/);
+		expect(r.out).toMatch(/migrate-freeze\s+\(base\) lookup=try_reload\s+safe\s+safe.*OK/);
+		expect(r.out).toMatch(/migrate-freeze\s+no-reload\s+violation assert\s+reachable.*OK/);
+		expect(r.out).toMatch(/migrate-freeze\s+plain-get\s+violation refcount\s+reachable.*OK/);
+		expect(r.out).toMatch(/lazy-mm-drop\s+\(base\) lazy_ref=true\s+safe\s+safe.*OK/);
+		expect(r.out).toMatch(/lazy-mm-drop\s+no-lazy-ref\s+violation freed-table-read\s+reachable \(\d+ steps\).*OK/);
+		expect(r.code).toBe(0);
+		const e = cli('explore', 'scenarios/examples/fork-gup-cow.race', '--variant', 'no-seqcount');
+		expect(e.code).toBe(1);
+		expect(e.out.replace(/\s+/g, ' ')).toContain('assertion failed: a DMA-pinned page is COW-shared with the child');
+	});
+
 	it('verifies the new built-ins against KERNEL.md §6.B1 and §6.B2', () => {
 		const r = cli('check', 'khugepaged-collapse', 'madv-dontneed-flush');
 		expect(failRows(r.out)).toEqual([]);

@@ -59,6 +59,13 @@ describe('racewalk run', () => {
 		expect(r.err).toBe('');
 	});
 
+	it('1*7 is seven steps of CPU1: the same run as the schedule written out', () => {
+		const short = cli('run', 'fsdax-unbind-2021', '-s', '1*7 2');
+		const long = cli('run', 'fsdax-unbind-2021', '-s', '1 1 1 1 1 1 1 2');
+		expect(short.code).toBe(1);
+		expect(short.out).toBe(long.out);
+	});
+
 	it('reproduces the memmap use-after-free Dan describes on fsdax-unbind-2021-noref (exit 1)', () => {
 		const r = cli('run', 'fsdax-unbind-2021-noref', '-s', '1 1 1 1 1 1 1 0 0 0 0 0 0 0 0');
 		expect(r.code).toBe(1);
@@ -100,7 +107,9 @@ describe('racewalk run', () => {
 		[['run'], 'racewalk: run: which scenario? (racewalk run <scenario|file.race> --schedule "...")'],
 		[['run', 'fsdax-unbind-2021'], 'racewalk: run: --schedule is required (e.g. --schedule "0 0 1 1")'],
 		[['run', 'fsdax-unbind-2021', '-s', '0 7'], 'racewalk: fsdax-unbind-2021: step 2 (7): there is no CPU7 (this scenario has CPU0-CPU2); possible there: 0 1 2'],
-		[['run', 'fsdax-unbind-2021', '-s', '0 x1'], "racewalk: fsdax-unbind-2021: schedule token 2 'x1': expected a CPU digit (0-9) or i + digit (take that CPU's pending interrupt)"],
+		[['run', 'fsdax-unbind-2021', '-s', '1*0'], "racewalk: fsdax-unbind-2021: schedule token 1 '1*0': a repeat count is 1 or more"],
+		[['run', 'fsdax-unbind-2021', '-s', '0 1*999999 2*9'], "racewalk: fsdax-unbind-2021: schedule token 3 '2*9': the schedule would be longer than 1,000,000 steps"],
+		[['run', 'fsdax-unbind-2021', '-s', '0 x1'], "racewalk: fsdax-unbind-2021: schedule token 2 'x1': expected a CPU digit (0-9), i + digit (take that CPU's pending interrupt), or either with *count (1*7: seven steps of CPU1)"],
 		[['run', 'fsdax-unbind-2021', '-s', 'i0'], 'racewalk: fsdax-unbind-2021: step 1 (i0): CPU0 has no pending interrupt; possible there: 0 1 2'],
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--sched', '1'], "racewalk: unknown flag --sched (did you mean '--schedule'?)"],
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--set', 'gup_pgmap_check=maybe'], 'racewalk: --set gup_pgmap_check=maybe: gup_pgmap_check is a boolean; use true or false'],

@@ -50,6 +50,13 @@ describe('statements and expressions', () => {
 		const r = runAll(model('', 'n = 0;\nfor (;;) {\n\tn++;\n\tif (n == 3) break;\n}'));
 		expect(r.locals.n).toBe(3);
 	});
+	it('a param on the left of && or || folds: the code it turns off takes no step, the rest keeps its own', () => {
+		const steps = (cpu: string) => runAll(model('int x = 1;', cpu)).lines;
+		expect(steps('if (!on && x) y = 1;\nz = 2;')).toEqual([7]);
+		expect(steps('if (on || x) y = 1;\nz = 2;')).toEqual([6, 7]);
+		expect(steps('if (on && x) y = 1;\nz = 2;')).toEqual([6, 6, 7]);
+		expect(runAll(model('int x = 0;', 'if (on && x) y = 1;')).locals).toEqual({});
+	});
 	it('?: evaluates only the branch taken', () => {
 		const r = runAll(model('', 'p = NULL;\nx = p ? p.pfn : 0;'));
 		expect(r.locals.x).toBe(0);
@@ -190,6 +197,20 @@ describe('shared arrays', () => {
 	});
 });
 
+describe('RCU-protected pointers', () => {
+	it('rcu_assign_pointer / rcu_dereference are the writes and reads of a shared variable; a free after synchronize_rcu is safe, before it is not', () => {
+		const kindsOf = (early: boolean) => {
+			const t = `scenario t\nparam early = ${early}\nstruct page *gp;\nbool freed = false;\ncpu 0 "reader" {\n\trcu_read_lock();\n\tp = rcu_dereference(gp);\n\tif (p) assert !READ_ONCE(freed) "use after free";\n\trcu_read_unlock();\n}\ncpu 1 "updater" {\n\trcu_assign_pointer(gp, pfn_to_page(0x100));\n\tRCU_INIT_POINTER(gp, NULL);\n\tif (early) WRITE_ONCE(freed, true);\n\tsynchronize_rcu();\n\tWRITE_ONCE(freed, true);\n}\n`;
+			return [...explore(new Model(compile(parseScenario(t, 't.race'), {file: 't.race', source: t}))).kinds.keys()];
+		};
+		expect(kindsOf(false)).toEqual([]);
+		expect(kindsOf(true)).toEqual(['assert']);
+	});
+	it('rcu_dereference of something that is no shared variable says so', () => {
+		expect(message(src('', 'p = rcu_dereference(q);'))).toBe("t.race:6:21: unknown shared variable or lock 'q'; declare it at the top level (int q = 0; or spinlock_t q;)");
+	});
+});
+
 describe('shared variables', () => {
 	it('declared with C types; plain and atomic, read and written as in C', () => {
 		const m = model('static int count = 2;\nbool done;\natomic_t refs = ATOMIC_INIT(1);\nstruct page *saved;\nunsigned long addr = 0x1000;', 'count = count + 1;\ndone = true;\natomic_inc(&refs);\nsaved = pfn_to_page(0x100);');
@@ -237,6 +258,10 @@ describe('helper functions', () => {
 		expect(r.lines).toEqual([11, 12, 5, 6, 13, 5, 6]);
 		expect(r.locals).toEqual({p: expect.objectContaining({t: 'pte'}), r: true, s: false});
 	});
+	it('a helper returning -EAGAIN hands back a negative errno, as the kernel does', () => {
+		const m = model('static int try_it(void)\n{\n\treturn -EAGAIN;\n}\n', 'r = try_it();\nif (r < 0) failed = true;\nbusy = -EBUSY;\nf = EFAULT;');
+		expect(runAll(m).locals).toMatchObject({r: -11, failed: true, busy: -16, f: 14});
+	});
 	it('falling off the end of a void helper returns at its closing brace', () => {
 		const m = model('int hits;\nvoid bump(void)\n{\n\thits++;\n}\n', 'bump();\nbump();');
 		const r = runAll(m);
@@ -283,6 +308,37 @@ describe('C habits get a message that says what to write', () => {
 		['mutex_lock_killable(&m);', "t.race:6:1: unknown primitive 'mutex_lock_killable'; the mutex_lock* primitives are: mutex_lock, mutex_lock_nested (docs/primitives.md lists them all)"],
 		['switch (x) {\ncase 1: y = 2;\n}', "t.race:6:1: the language has no 'switch': write if (x == A) ... else if (x == B) ... else ..."],
 		['down_read_killable(&s);', "t.race:6:1: unknown primitive 'down_read_killable'; the down_read* primitives are: down_read, down_read_nested, down_read_trylock (docs/primitives.md lists them all)"],
+	])('%s', (cpu, want) => {
+		expect(message(src('', cpu))).toBe(want);
+	});
+});
+
+describe("the mmu_gather calls as the kernel spells them (tlb_gather_mmu(&tlb, mm))", () => {
+	const RAMM = 'machine { ram(0x200, 1); map(0x7f000000, 0x200, write); mm_cpumask(0); }';
+	const zap = (k: boolean) => [
+		k ? 'tlb_gather_mmu(&tlb, mm);' : 'tlb_gather_mmu();',
+		'pte = ptep_get_and_clear(0x7f000000);',
+		k ? 'tlb_remove_tlb_entry(tlb, ptep, 0x7f000000);' : 'tlb_remove_tlb_entry(0x7f000000);',
+		k ? 'tlb_remove_page(tlb, pte_page(pte));' : 'tlb_remove_page(pte_page(pte));',
+		k ? 'free_pte_range(tlb, pmd, 0x7f000000);' : 'free_pte_range(0x7f000000);',
+		k ? 'tlb_finish_mmu(&tlb);' : 'tlb_finish_mmu();',
+		k ? 'n = mm_tlb_flush_pending(mm);' : 'n = mm_tlb_flush_pending();',
+	].join('\n');
+	const end = (k: boolean) => {
+		const text = `scenario t\n${RAMM}\ncpu 0 "a" {\n${zap(k)}\n}\n`;
+		const m = new Model(compile(parseScenario(text, 't.race'), {file: 't.race', source: text}));
+		return runAll(m);
+	};
+	it('reach the same machine as the model\'s own forms, the leading arguments unevaluated', () => {
+		const kernel = end(true);
+		const model = end(false);
+		expect(kernel.steps).toBe(model.steps);
+		expect(kernel.locals).toEqual(model.locals);
+		expect(kernel.locals.n).toBe(false);
+	});
+	it.each([
+		['tlb_gather_mmu(&tlb);', "t.race:6:1: tlb_gather_mmu() takes 0 arguments, got 1 (or with the kernel's leading tlb, mm: tlb_gather_mmu(tlb, mm))"],
+		['tlb_remove_page(1, pfn_to_page(0x100));', "t.race:6:17: tlb_remove_page(): write 'tlb' as the kernel does, a name like tlb (the model has one and keeps it itself)"],
 	])('%s', (cpu, want) => {
 		expect(message(src('', cpu))).toBe(want);
 	});

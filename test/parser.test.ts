@@ -240,6 +240,15 @@ describe('dashed names', () => {
 		expect(sc.variants[0]!.name).toBe('v-2');
 	});
 
+	it('may start with a keyword glued to a dash (no-recheck), never with a keyword alone', () => {
+		const sc = parseScenario('scenario no-race\nvariant no-recheck (x = 1) { expect no use-after-free }\nvariant if-0 (x = 2) { expect safe }', 'f');
+		expect(sc.name).toBe('no-race');
+		expect(sc.variants.map(v => v.name)).toEqual(['no-recheck', 'if-0']);
+		expect(sc.variants[0]!.expects.map(e => [e.form, e.violation])).toEqual([['no', 'use-after-free']]);
+		expect(() => parseScenario('scenario x\nvariant no (x = 1) { }', 'f')).toThrow("f:2:9: expected a variant name after 'variant', found 'no' (a name may not be a keyword alone; glue a dash to it, as no-recheck)");
+		expect(() => parseScenario('scenario no -race', 'f')).toThrow("f:1:10: expected a scenario name after 'scenario', found 'no'");
+	});
+
 	it('do not glue across whitespace or comments', () => {
 		expect(() => parseScenario('scenario a-/**/b', 'f')).toThrow("f:1:16: expected a name part right after 'a-', found 'b' (a dashed name may not contain spaces)");
 		expect(() => parseScenario('scenario a -b', 'f')).toThrow("f:1:12: unexpected '-' after 'a' (a dashed name may not contain spaces)");
@@ -281,7 +290,7 @@ const MALFORMED: [string, string][] = [
 	['scenaro x', "f:1:1: expected 'scenario' at the start of the file, found 'scenaro' (did you mean 'scenario'?)"],
 	['title "x"', "f:1:1: expected 'scenario' at the start of the file, found 'title'"],
 	['scenario "x"', "f:1:10: expected a scenario name after 'scenario', found a string"],
-	['scenario if', "f:1:10: expected a scenario name after 'scenario', found 'if' (a name may not start with a keyword)"],
+	['scenario if', "f:1:10: expected a scenario name after 'scenario', found 'if' (a name may not be a keyword alone; glue a dash to it, as no-recheck)"],
 	['scenario fsdax - unbind', "f:1:16: unexpected '-' after 'fsdax' (a dashed name may not contain spaces)"],
 	['scenario fsdax-', "f:1:16: unexpected end of file: expected a name part right after 'fsdax-'"],
 	['scenario x\ntitel "t"', "f:2:1: unknown keyword 'titel' at the top level (did you mean 'title'?)"],

@@ -30,8 +30,8 @@ Examples
 `;
 
 const TEMPLATE = (name: string): string => `// A race of your own: replace the CPUs' code with the kernel paths to
-// interleave. docs/scenario-language.md explains every part;
-// 'racewalk explore ${name}.race' searches it, 'racewalk ${name}.race' opens it.
+// interleave. docs/scenario-language.md explains every part; racewalk
+// explore searches this file, racewalk with the file alone opens it in the TUI.
 
 scenario ${name}
 title  "what races with what"
@@ -101,9 +101,10 @@ export const newCommand: Command = {
 			if (err instanceof OverwriteError || err instanceof WriteError) throw new UsageError(err.message);
 			throw err;
 		}
+		const shown = /^[\w./@%+=:,-]+$/.test(file) ? file : `'${file.replace(/'/g, "'\\''")}'`;
 		io.out(`wrote ${file}${cli.flags.from === undefined ? '' : ` (a copy of ${cli.flags.from})`}: scenario ${name}`);
-		io.out(`next: racewalk explore ${file}   (search it)`);
-		io.out(`      racewalk ${file}           (step it in the TUI)`);
+		io.out(`next: racewalk explore ${shown}   (search it)`);
+		io.out(`      racewalk ${shown}           (step it in the TUI)`);
 		return EXIT.ok;
 	},
 };

@@ -196,8 +196,11 @@ class Parser extends DeclParser {
 	/** `fsdax-unbind-2021`: pieces glued by `-` with no whitespace in between. */
 	protected dashed(what: string): string {
 		const first = this.peek();
-		if (first.kind !== 'ident' && first.kind !== 'int') {
-			this.expectedHere(what, first.kind === 'keyword' ? ' (a name may not start with a keyword)' : '');
+		// A keyword glued to a dash is a piece like any other (`no-recheck`): only alone is it the keyword.
+		const after = this.peek(1);
+		const gluedKeyword = first.kind === 'keyword' && after.kind === 'punct' && after.text === '-' && after.offset === first.end;
+		if (first.kind !== 'ident' && first.kind !== 'int' && !gluedKeyword) {
+			this.expectedHere(what, first.kind === 'keyword' ? ' (a name may not be a keyword alone; glue a dash to it, as no-recheck)' : '');
 		}
 		this.advance();
 		let name = first.text;
