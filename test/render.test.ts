@@ -248,3 +248,16 @@ describe('the trace with locks and helpers', () => {
 		expect(text).toMatch(/L39 {3}return atomic_inc_not_zero\(&refs\); ← obj_get\(\) at L60\n/);
 	});
 });
+
+describe('pending interrupts', () => {
+	it('a device IRQ is named by its line in the trace and the state tables, a flush IPI by its kind', () => {
+		const model = loadModel('scenarios/examples/irq-lock.race');
+		const r = replaySteps(model, parseSchedule('0 1'));
+		const text = renderTrace(model, r.steps, {width: 100});
+		expect(text).toContain('CPU0.ipis = dev_irq<-CPU1');
+		expect(renderState(model, r.final)).toMatch(/dev_irq<-CPU1/);
+		const flush = loadModel('devdax-unbind');
+		const f = replaySteps(flush, parseSchedule('1 1 1 1'));
+		expect(renderTrace(flush, f.steps, {width: 100})).toMatch(/CPU\d\.ipis = flush<-CPU1/);
+	});
+});
