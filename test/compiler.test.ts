@@ -24,7 +24,7 @@ describe('compile errors', () => {
 		[wrap('ptep_get_lockles(0);'), "t.race:7:1: unknown primitive 'ptep_get_lockles' (did you mean 'ptep_get_lockless'?)"],
 		[wrap('x = pte_pfn();'), 't.race:7:5: pte_pfn(pte) takes 1 argument, got 0'],
 		[wrap('x = ptep_get_lockless(1, 2, 3);'), 't.race:7:5: ptep_get_lockless(pmd, va) takes 2 arguments, got 3'],
-		[wrap('x = access(VAA);'), "t.race:7:12: unknown name 'VAA'"],
+		[wrap('x = access(VAA);'), "t.race:7:12: unknown name 'VAA': access(va) takes va here (docs/primitives.md)"],
 		[wrap('x = pte_present(ptee);\npte = 1;'), "t.race:7:17: unknown name 'ptee' (did you mean 'pte'?)"],
 		[wrap('x = 1 + flush_tlb_mm_range();'), 't.race:7:9: flush_tlb_mm_range can block; call it as a statement of its own (x = flush_tlb_mm_range(...); or flush_tlb_mm_range(...);)'],
 		[wrap('atomic { flush_tlb_mm_range(); }'), 't.race:7:10: flush_tlb_mm_range can block and cannot be used inside atomic { }'],

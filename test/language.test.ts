@@ -307,6 +307,7 @@ describe('C habits get a message that says what to write', () => {
 		['x = y++;', "t.race:6:6: expected ';' after the statement, found '++'"],
 		['mutex_lock_killable(&m);', "t.race:6:1: unknown primitive 'mutex_lock_killable'; the mutex_lock* primitives are: mutex_lock, mutex_lock_nested (docs/primitives.md lists them all)"],
 		['switch (x) {\ncase 1: y = 2;\n}', "t.race:6:1: the language has no 'switch': write if (x == A) ... else if (x == B) ... else ..."],
+		['flush_tlb_range(vma, 0x7f000000, 0x7f001000);', "t.race:6:17: unknown name 'vma': flush_tlb_range(va, npages, [freed_tables]) takes va here (docs/primitives.md)"],
 		['down_read_killable(&s);', "t.race:6:1: unknown primitive 'down_read_killable'; the down_read* primitives are: down_read, down_read_nested, down_read_trylock (docs/primitives.md lists them all)"],
 	])('%s', (cpu, want) => {
 		expect(message(src('', cpu))).toBe(want);

@@ -105,6 +105,11 @@ export abstract class CallCompiler extends Resolver {
 			const named = a.kind === 'addr' || (a.kind === 'name' && this.globals.has(a.name) && !scope.locals?.has(a.name)) || (a.kind === 'index' && this.globals.has(a.array) && !scope.locals?.has(a.array));
 			if ((spec.kind === 'var' || spec.kind === 'lock') && named) return this.referenceEval(a, scope, spec, prim.name);
 			if (spec.kind === 'var') this.reference(a, scope, spec, prim.name);
+			if (a.kind === 'name' && !this.knows(a.name, scope) && !suggestion(a.name, this.knownNames(scope.locals ?? []))) {
+				// Not a typo: a kernel spelling (flush_tlb_range(vma, start, end)) meets the model's arguments; say which they are.
+				const sig = prim.args.map(x => (x.optional ? `[${x.name}]` : x.name)).join(', ');
+				this.fail(a.pos, `unknown name '${a.name}': ${prim.name}(${sig}) takes ${spec.name} here (docs/primitives.md)`);
+			}
 			return this.expr(a, scope);
 		});
 	}

@@ -91,6 +91,11 @@ export abstract class Resolver {
 		return undefined;
 	}
 
+	/** Whether a bare name means something here (what the `name` case of expr() accepts). */
+	knows(name: string, scope: Scope): boolean {
+		return Boolean(scope.locals?.has(name)) || name.includes('()') || this.globals.has(name) || name === 'REPLICA' || this.constName(name) !== undefined;
+	}
+
 	knownNames(locals: Iterable<string>): string[] {
 		return [
 			...locals,
