@@ -42,7 +42,7 @@ describe('compile errors', () => {
 		[wrap('x = 1;', 'variant v (check = 3) { expect safe }'), 't.race:4:12: param check is a boolean (true or false)'],
 		[wrap('x = 1;', 'variant v (mode = rcu) { expect safe }'), 't.race:4:12: param mode is one of ipi | broadcast'],
 		[wrap('x = 1;', 'const C = access(1)'), 't.race:4:1: const C must be computable from params and numbers'],
-		[wrap('x = 1;', 'invariant "i" x == 1'), "t.race:4:15: unknown name 'x' here (no CPU locals here: invariants see params, consts, pgmaps and shared variables)"],
+		[wrap('x = 1;', 'invariant "i" x == 1'), "t.race:4:15: unknown name 'x' here (outside a CPU's code there are no locals: params, consts, pgmaps and shared variables)"],
 		['scenario t\nmachine { ram(0x200, 1); map_range(0x7f000000, 0x200, 1000000000, write); }\ncpu 0 { x = 1; }', 't.race:2:26: map_range(): npages must be between 1 and 4096'],
 		['scenario t\nmachine { pgmap(p, fsdax, 1, 1); mapp(1, 1); }\ncpu 0 { x = 1; }', "t.race:2:34: unknown set-up call 'mapp' (did you mean 'map'?); machine { } takes: flush, table_free, arch, walk_cache, ram, pte_offset_map, refcount, pgmap, fs, map, map_range, vma, mm_cpumask, tlb, pte_table, pwc, lazy"],
 		['scenario t\nmachine { kill_dax(p); }\ncpu 0 { x = 1; }', "t.race:2:11: 'kill_dax' is a CPU primitive; machine { } takes set-up calls: flush, table_free, arch, walk_cache, ram, pte_offset_map, refcount, pgmap, fs, map, map_range, vma, mm_cpumask, tlb, pte_table, pwc, lazy"],

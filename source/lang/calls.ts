@@ -54,6 +54,8 @@ export abstract class CallCompiler extends Resolver {
 		const what = CHECK_CALLS[e.callee]!;
 		const want = e.callee === 'BUG' ? 0 : 1;
 		if (e.args.length !== want) this.fail(e.pos, `${e.callee}(${want ? 'condition' : ''}) takes ${want} argument${want === 1 ? '' : 's'}, got ${e.args.length}`);
+		const lookedAt = scope.locals === null ? 'an invariant or a constant' : scope.lookedAt;
+		if (what !== 'hint' && lookedAt) this.fail(e.pos, `${e.callee}() cannot stand in ${lookedAt}: it reports when a step runs it, and this is only tested; test it in a statement (if (WARN_ON(c)) ...)`);
 		if (what === 'bug' && !statementLevel) this.fail(e.pos, `${e.callee}() returns nothing: write it as a statement of its own (${e.callee}(...);)`);
 		const text = exprText(e);
 		const arg = want ? this.expr(e.args[0]!, scope) : {ev: () => true, pure: true, constant: true, text: ''};
@@ -126,7 +128,7 @@ export abstract class CallCompiler extends Resolver {
 		if (Object.hasOwn(CHECK_CALLS, e.callee)) return this.checkCall(e, scope, statementLevel);
 		if (e.callee === 'smp_processor_id' || e.callee === 'raw_smp_processor_id') {
 			if (e.args.length !== 0) this.fail(e.pos, `${e.callee}() takes 0 arguments, got ${e.args.length}`);
-			if (scope.locals === null) this.fail(e.pos, `${e.callee}() names the CPU running the code: there is none in an invariant`);
+			if (scope.locals === null) this.fail(e.pos, `${e.callee}() names the CPU running the code: no CPU runs an invariant, a const or an array length`);
 			this.namesCpu = true; // the copies of a CPU block are no longer interchangeable
 			return {ev: env => env.ctx.cpu, pure: true, text: exprText(e)};
 		}
@@ -192,6 +194,9 @@ const CHECK_CALLS: Record<string, 'hint' | 'warn' | 'bug'> = {
 	VM_BUG_ON: 'bug',
 	BUG: 'bug',
 };
+
+/** BUG_ON and its kin: statements, with no value to assign. */
+export const returnsNothing = (callee: string): boolean => Object.hasOwn(CHECK_CALLS, callee) && CHECK_CALLS[callee] === 'bug';
 
 /** Marked accesses of a shared variable: in a sequentially consistent model, plain reads and writes. */
 const ONCE_WRITES = new Set(['WRITE_ONCE', 'smp_store_release', 'rcu_assign_pointer', 'RCU_INIT_POINTER']);
