@@ -34,6 +34,7 @@ describe('the command line says what it can', () => {
 		expect(r.code).toBe(2);
 		expect(r.err).toBe("racewalk: 'frobnicate' is neither a command nor a scenario (commands: list, run, replay, export, tui, explore, merge, check, new; scenarios: racewalk list)\n");
 		expect(cli('explor').err).toContain("(did you mean 'explore'?)");
+		expect(cli('lost-wakeu').err).toContain("(did you mean 'lost-wakeup'?)");
 	});
 
 	it('a file that is not a scenario or a recording says so, not a parse error', () => {

@@ -54,6 +54,8 @@ export abstract class CallCompiler extends Resolver {
 		const what = CHECK_CALLS[e.callee]!;
 		const want = e.callee === 'BUG' ? 0 : 1;
 		if (e.args.length !== want) this.fail(e.pos, `${e.callee}(${want ? 'condition' : ''}) takes ${want} argument${want === 1 ? '' : 's'}, got ${e.args.length}`);
+		const lookedAt = scope.locals === null ? 'an invariant or a constant' : scope.lookedAt;
+		if (what !== 'hint' && lookedAt) this.fail(e.pos, `${e.callee}() cannot stand in ${lookedAt}: it reports when a step runs it, and this is only tested; test it in a statement (if (WARN_ON(c)) ...)`);
 		if (what === 'bug' && !statementLevel) this.fail(e.pos, `${e.callee}() returns nothing: write it as a statement of its own (${e.callee}(...);)`);
 		const text = exprText(e);
 		const arg = want ? this.expr(e.args[0]!, scope) : {ev: () => true, pure: true, constant: true, text: ''};
@@ -105,6 +107,11 @@ export abstract class CallCompiler extends Resolver {
 			const named = a.kind === 'addr' || (a.kind === 'name' && this.globals.has(a.name) && !scope.locals?.has(a.name)) || (a.kind === 'index' && this.globals.has(a.array) && !scope.locals?.has(a.array));
 			if ((spec.kind === 'var' || spec.kind === 'lock') && named) return this.referenceEval(a, scope, spec, prim.name);
 			if (spec.kind === 'var') this.reference(a, scope, spec, prim.name);
+			if (a.kind === 'name' && !this.knows(a.name, scope) && !suggestion(a.name, this.knownNames(scope.locals ?? []))) {
+				// Not a typo: a kernel spelling (flush_tlb_range(vma, start, end)) meets the model's arguments; say which they are.
+				const sig = prim.args.map(x => (x.optional ? `[${x.name}]` : x.name)).join(', ');
+				this.fail(a.pos, `unknown name '${a.name}': ${prim.name}(${sig}) takes ${spec.name} here (docs/primitives.md)`);
+			}
 			return this.expr(a, scope);
 		});
 	}
@@ -121,7 +128,7 @@ export abstract class CallCompiler extends Resolver {
 		if (Object.hasOwn(CHECK_CALLS, e.callee)) return this.checkCall(e, scope, statementLevel);
 		if (e.callee === 'smp_processor_id' || e.callee === 'raw_smp_processor_id') {
 			if (e.args.length !== 0) this.fail(e.pos, `${e.callee}() takes 0 arguments, got ${e.args.length}`);
-			if (scope.locals === null) this.fail(e.pos, `${e.callee}() names the CPU running the code: there is none in an invariant`);
+			if (scope.locals === null) this.fail(e.pos, `${e.callee}() names the CPU running the code: no CPU runs an invariant, a const or an array length`);
 			this.namesCpu = true; // the copies of a CPU block are no longer interchangeable
 			return {ev: env => env.ctx.cpu, pure: true, text: exprText(e)};
 		}
@@ -187,6 +194,9 @@ const CHECK_CALLS: Record<string, 'hint' | 'warn' | 'bug'> = {
 	VM_BUG_ON: 'bug',
 	BUG: 'bug',
 };
+
+/** BUG_ON and its kin: statements, with no value to assign. */
+export const returnsNothing = (callee: string): boolean => Object.hasOwn(CHECK_CALLS, callee) && CHECK_CALLS[callee] === 'bug';
 
 /** Marked accesses of a shared variable: in a sequentially consistent model, plain reads and writes. */
 const ONCE_WRITES = new Set(['WRITE_ONCE', 'smp_store_release', 'rcu_assign_pointer', 'RCU_INIT_POINTER']);

@@ -8,7 +8,7 @@ export const TYPE_WORDS = new Set([
 	'void', 'int', 'long', 'short', 'char', 'unsigned', 'signed', 'bool', 'u8', 'u16', 'u32', 'u64', 's32', 's64', 'size_t',
 	'atomic_t', 'atomic_long_t', 'spinlock_t', 'raw_spinlock_t', 'pte_t', 'pmd_t', 'pud_t', 'pgtable_t', 'pgprot_t', 'pfn_t', 'vm_fault_t', 'seqcount_t',
 ]);
-export const DECL_PREFIX = new Set(['static', 'inline', 'struct', 'const_', 'extern']);
+export const DECL_PREFIX = new Set(['static', 'inline', 'struct', 'extern']);
 /** `DEFINE_SPINLOCK(l);` and friends: the kernel's macros for a statically initialised lock. */
 export const LOCK_MACROS: Record<string, GlobalKind> = {DEFINE_SPINLOCK: 'spinlock', DEFINE_RAW_SPINLOCK: 'spinlock', DEFINE_MUTEX: 'mutex', DECLARE_RWSEM: 'rwsem'};
 // seqcount_t: the sequence is an integer the seqcount calls read and bump (include/linux/seqlock.h).

@@ -63,7 +63,8 @@ export function loadScenario(nameOrPath: string): LoadedSource {
 	const asPath = nameOrPath.includes('/') || nameOrPath.endsWith('.race');
 	const builtin = asPath ? '' : join(scenariosDir(), `${nameOrPath}.race`);
 	const isBuiltin = !asPath && existsSync(builtin);
-	const example = asPath || isBuiltin || existsSync(resolve(nameOrPath)) ? null : exampleFile(nameOrPath);
+	// A bare name is a built-in, then a worked example, then a file of that name.
+	const example = asPath || isBuiltin ? null : exampleFile(nameOrPath);
 	const path = isBuiltin ? builtin : example ?? resolve(nameOrPath);
 	if (!existsSync(path) && !isBuiltin) {
 		const near = nameOrPath.includes('/') ? '' : suggestion(nameOrPath.replace(/\.race$/, ''), [...builtinNames(), ...exampleShortNames()]);
@@ -93,14 +94,15 @@ export function loadModel(nameOrPath: string, opts: Omit<CompileOptions, 'file' 
 
 const shipped = new Map<string, string | null>();
 
-/** The text of the built-in scenario `name` as this racewalk ships it (null: there is none). */
-export function builtinSource(name: string): string | null {
-	if (!shipped.has(name)) {
+/** The text of the built-in scenario (or, with `example`, the worked example) `name` as this racewalk ships it (null: there is none). */
+export function builtinSource(name: string, example = false): string | null {
+	const key = `${example ? 'examples/' : ''}${name}`;
+	if (!shipped.has(key)) {
 		let text: string | null = null;
-		if (/^[A-Za-z0-9_.-]+$/.test(name) && builtinNames().includes(name)) text = readFileSync(join(scenariosDir(), `${name}.race`), 'utf8');
-		shipped.set(name, text);
+		if (/^[A-Za-z0-9_.-]+$/.test(name) && (example ? exampleShortNames() : builtinNames()).includes(name)) text = readFileSync(join(scenariosDir(), `${key}.race`), 'utf8');
+		shipped.set(key, text);
 	}
-	return shipped.get(name)!;
+	return shipped.get(key)!;
 }
 
 /**
@@ -108,11 +110,12 @@ export function builtinSource(name: string): string | null {
  * built-in sets it) and whether the program's text is the shipped one. A
  * recording carries its own text, which may have been edited since, or come
  * from another version of racewalk: then `racewalk run <name>` would run
- * something else.
+ * something else. Worked examples (`scenarios/examples/<name>.race`) too.
  */
-export function builtinOf(file: string, source: string): {name: string; same: boolean} | null {
-	const m = /^scenarios\/([^/]+)\.race$/.exec(file);
+export function builtinOf(file: string, source: string): {name: string; same: boolean; example: boolean} | null {
+	const m = /^scenarios\/(examples\/)?([^/]+)\.race$/.exec(file);
 	if (!m) return null;
-	const text = builtinSource(m[1]!);
-	return text === null ? {name: m[1]!, same: false} : {name: m[1]!, same: text === source};
+	const example = m[1] !== undefined;
+	const text = builtinSource(m[2]!, example);
+	return {name: m[2]!, same: text !== null && text === source, example};
 }

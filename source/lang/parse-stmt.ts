@@ -103,6 +103,13 @@ export class StmtParser extends ExprParser {
 			this.advance();
 			const n = this.peek();
 			if (n.kind !== 'ident') this.expectedHere(`a variable name after '${t.text}'`);
+			if (this.isPunct('[', 1)) {
+				// `++a[i]`: the element is the target
+				const element = this.expr();
+				if (element.kind !== 'index') this.fail(posOf(n), `'${t.text}' applies to a variable name or an array element only`);
+				const value: Expr = {kind: 'binary', op: t.text === '++' ? '+' : '-', left: element, right: {kind: 'int', value: 1, pos}, pos};
+				return {kind: 'assign', target: element.array, index: element.index, value, pos};
+			}
 			this.advance();
 			return this.increment(n, t.text, pos);
 		}

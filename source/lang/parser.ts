@@ -160,7 +160,7 @@ class Parser extends DeclParser {
 		const hash = this.advance();
 		const word = this.peek();
 		const pos = posOf(hash);
-		if (word.kind !== 'ident' && word.kind !== 'keyword') this.fail(pos, "expected a directive right after '#' (#define NAME value)");
+		if ((word.kind !== 'ident' && word.kind !== 'keyword') || word.line !== hash.line) this.fail(pos, "expected a directive right after '#' (#define NAME value)");
 		if (word.text !== 'define') {
 			const instead: Record<string, string> = {
 				include: 'a scenario has no headers: delete it (every primitive is built in, docs/primitives.md)',
@@ -172,10 +172,12 @@ class Parser extends DeclParser {
 		}
 		this.advance();
 		const name = this.peek();
-		if (name.kind !== 'ident') this.expectedHere('a name after #define');
+		if (name.kind !== 'ident' || name.line !== hash.line) this.expectedHere('a name after #define');
 		this.advance();
 		if (this.isPunct('(') && this.peek().offset === name.end) this.fail(posOf(this.peek()), `a macro with parameters is not supported: write a helper function (static int ${name.text}(...) { ... })`);
+		if (this.peek().line !== name.line || this.peek().kind === 'eof') this.fail(posOf(name), `#define ${name.text} has no value: a switch is a param (param ${name.text.toLowerCase()} = true), a value goes on the same line`);
 		const value = this.expr();
+		if (this.prev!.line !== name.line) this.fail(posOf(this.prev!), `#define ${name.text}: the value must end on its line`);
 		if (this.peek().line === name.line && this.peek().kind !== 'eof') this.expectedHere(`the end of #define ${name.text} (one value per line)`);
 		return {name: name.text, value, pos};
 	}

@@ -29,6 +29,8 @@ export type Scope = {
 	fnStack: string[];
 	/** Labels of an inlined body are its own: `fn#k:`. */
 	labelPrefix: string;
+	/** Code that is only looked at, never a step of its own (an await condition, an atomic guard): no WARN_ON or BUG_ON there. */
+	lookedAt?: string;
 };
 
 export const NO_LOCALS: Scope = {locals: null, prefix: '', inAtomic: false, replica: 0, via: [], fnStack: [], labelPrefix: ''};
@@ -42,8 +44,11 @@ const ENUM_WORDS = new Set([
 	'percpu_ref', 'atomic_ref', 'write', 'special', 'devmap', 'huge', 'FOLL_GET', 'FOLL_PIN', 'FOLL_LONGTERM', 'MF_MEM_PRE_REMOVE', 'FAULT_FLAG_WRITE',
 ]);
 const BUILTIN_INTS: Record<string, number> = {VM_FAULT_SIGBUS: 2, VM_FAULT_SIGSEGV: 0x40, ...ERRNO, PAGE_SIZE: 4096, HPAGE_PMD_NR: 512, SINGLE_DEPTH_NESTING: 1};
-/** Elements of one shared array, at most (each is a variable of the machine). */
-const MAX_ARRAY = 4096;
+/** Elements of one shared array, at most: each is a variable of the machine, copied and hashed with the others by every step that writes one. */
+const MAX_ARRAY = 512;
+
+/** Where an element access goes (see Resolver.element). */
+export type Slot = {at: (env: Env) => string; pure: boolean};
 export const elementName = (array: string, i: number): string => `${array}[${i}]`;
 const PTE_FIELDS = new Set(['pfn', 'present', 'write', 'special', 'devmap', 'huge', 'leaf']);
 
@@ -59,6 +64,9 @@ export abstract class Resolver {
 	/** Uses of REPLICA compiled so far, and whether any call names a CPU by number (tlb_has): both break CPU symmetry. */
 	replicaUses = 0;
 	namesCpu = false;
+	/** Shared arrays' lengths, once computed ('pending' while computing: a length that needs itself). */
+	private readonly lengths = new Map<string, number | 'pending'>();
+	private readonly elementNames = new Map<string, string[]>();
 
 	constructor(
 		readonly ast: Scenario,
@@ -89,6 +97,11 @@ export abstract class Resolver {
 		if (this.pgmapNames.has(name)) return {t: 'pgmap', name};
 		if (ENUM_WORDS.has(name) || this.ast.params.some(p => p.choices?.includes(name))) return {t: 'sym', name};
 		return undefined;
+	}
+
+	/** Whether a bare name means something here (what the `name` case of expr() accepts). */
+	knows(name: string, scope: Scope): boolean {
+		return Boolean(scope.locals?.has(name)) || name.includes('()') || this.globals.has(name) || name === 'REPLICA' || this.constName(name) !== undefined;
 	}
 
 	knownNames(locals: Iterable<string>): string[] {
@@ -127,7 +140,7 @@ export abstract class Resolver {
 				if (e.name === 'REPLICA') return {ev: () => scope.replica, pure: true, constant: scope.replica, text};
 				const c = this.constName(e.name);
 				if (c !== undefined) return {ev: () => c, pure: true, constant: c, text};
-				const where = scope.locals === null ? 'here (no CPU locals here: invariants see params, consts, pgmaps and shared variables)' : '';
+				const where = scope.locals === null ? "here (outside a CPU's code there are no locals: params, consts, pgmaps and shared variables)" : '';
 				this.fail(e.pos, `unknown name '${e.name}'${where ? ' ' + where : ''}${suggestion(e.name, this.knownNames(scope.locals ?? []))}`);
 			}
 			case 'unary': {
@@ -183,7 +196,7 @@ export abstract class Resolver {
 				if (isLockDecl(g)) return this.referenceEval(e, scope, null);
 				if (g.kind === 'atomic') this.fail(e.pos, `'${g.name}' is an array of ${g.type}: read an element with atomic_read(&${g.name}[i])`);
 				const slot = this.element(g, e, scope);
-				return {ev: env => readGlobal(env.ctx, slot(env)), pure: false, text};
+				return {ev: env => readGlobal(env.ctx, slot.at(env)), pure: false, text};
 			}
 		}
 	}
@@ -196,13 +209,13 @@ export abstract class Resolver {
 		return g;
 	}
 
-	private readonly lengths = new Map<string, number>();
-
-	/** A shared array's length: its declaration's constant, 1 to 4096. Undefined for a scalar. */
+	/** A shared array's length: its declaration's constant, 1 to MAX_ARRAY. Undefined for a scalar. */
 	lengthOf(g: GlobalDecl): number | undefined {
 		if (!g.length) return undefined;
 		const known = this.lengths.get(g.name);
+		if (known === 'pending') this.fail(g.length.pos, `the length of ${g.name}[] depends on ${g.name} itself`);
 		if (known !== undefined) return known;
+		this.lengths.set(g.name, 'pending');
 		const c = this.expr(g.length, NO_LOCALS);
 		if (typeof c.constant !== 'number' || !Number.isInteger(c.constant)) this.fail(g.length.pos, `the length of ${g.name}[] must be a constant integer (a number, const or param), got ${exprText(g.length)}`);
 		if (c.constant < 1 || c.constant > MAX_ARRAY) this.fail(g.length.pos, `the length of ${g.name}[] is ${c.constant}; an array has 1 to ${MAX_ARRAY} elements`);
@@ -210,26 +223,34 @@ export abstract class Resolver {
 		return c.constant;
 	}
 
-	/** The name of the element `e` selects (`cnt[2]`): checked when the index is constant, else an oops at run time when out of bounds. */
-	element(g: GlobalDecl, e: Extract<Expr, {kind: 'index'}>, scope: Scope): (env: Env) => string {
+	/**
+	 * The element `e` selects (`cnt[2]`): checked when the index is constant, else
+	 * an oops at run time when out of bounds. `pure`: computing which element reads
+	 * nothing shared (an index read from memory makes the access a shared read,
+	 * for the search's footprints, merging and the peek of an await).
+	 */
+	element(g: GlobalDecl, e: Extract<Expr, {kind: 'index'}>, scope: Scope): Slot {
 		const n = this.lengthOf(g)!;
-		const names = Array.from({length: n}, (_, i) => elementName(g.name, i));
+		let names = this.elementNames.get(g.name);
+		if (!names) this.elementNames.set(g.name, (names = Array.from({length: n}, (_, i) => elementName(g.name, i))));
 		const idx = this.expr(e.index, scope);
 		if (idx.constant !== undefined) {
 			const k = idx.constant;
 			if (typeof k !== 'number' || !Number.isInteger(k)) this.fail(e.index.pos, `the index of ${g.name}[] must be an integer, got ${typeName(k)} ${formatValue(k)}`);
 			if (k < 0 || k >= n) this.fail(e.index.pos, `index ${k} is out of bounds of ${g.name}[${n}] (0..${n - 1})`);
 			const name = names[k]!;
-			return () => name;
+			return {at: () => name, pure: true};
 		}
 		const ev = idx.ev;
 		const arr = g.name;
-		return env => {
+		const all = names;
+		const at = (env: Env): string => {
 			const k = ev(env);
 			if (typeof k !== 'number' || !Number.isInteger(k)) throw new Oops(`${arr}[${formatValue(k)}]: the index is not an integer`);
 			if (k < 0 || k >= n) throw new Oops(`${arr}[${k}]: index out of bounds (0..${n - 1})`);
-			return names[k]!;
+			return all[k]!;
 		};
+		return {at, pure: idx.pure};
 	}
 
 	/** `&x`, `&a[i]` (or `x`, `a[i]`) where a reference is taken: constant for a name, computed for an element. */
@@ -244,7 +265,7 @@ export abstract class Resolver {
 		this.checkReference(g, e, spec, prim);
 		const slot = this.element(g, inner, scope);
 		const t = isLockDecl(g) ? 'lock' : 'var';
-		return {ev: env => ({t, name: slot(env)}) as Value, pure: true, text};
+		return {ev: env => ({t, name: slot.at(env)}) as Value, pure: slot.pure, text};
 	}
 
 	/** A plain read of a shared variable in an expression (a lock read as a value is its address). */
