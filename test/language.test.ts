@@ -57,6 +57,11 @@ describe('statements and expressions', () => {
 		expect(steps('if (on && x) y = 1;\nz = 2;')).toEqual([6, 6, 7]);
 		expect(runAll(model('int x = 0;', 'if (on && x) y = 1;')).locals).toEqual({});
 	});
+	it('code a param folds away still names only calls that exist (a typo does not wait for the variant that turns it on)', () => {
+		expect(message(src('spinlock_t l;', 'if (!on) spin_lokc(&l);'))).toBe("t.race:6:10: unknown primitive 'spin_lokc' (did you mean 'spin_lock'?)");
+		expect(message(src('', 'while (!on) {\n\tx = pte_presnt(ptep_get(0x7f000000));\n}'))).toBe("t.race:7:6: unknown primitive 'pte_presnt' (did you mean 'pte_present'?)");
+		expect(message(src('', 'if (on) x = 1;\nelse WARN_ON(frob(x));'))).toMatch(/^t\.race:7:14: unknown primitive 'frob'/);
+	});
 	it('?: evaluates only the branch taken', () => {
 		const r = runAll(model('', 'p = NULL;\nx = p ? p.pfn : 0;'));
 		expect(r.locals.x).toBe(0);

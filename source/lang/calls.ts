@@ -10,7 +10,7 @@ import {readGlobal, writeGlobal} from '../machine/primitives/shared.js';
 import {SETUP_BY_NAME} from '../machine/setup.js';
 import type {Value} from '../machine/types.js';
 import {truthy} from '../machine/values.js';
-import type {Expr} from './ast.js';
+import type {Expr, Stmt} from './ast.js';
 import {suggestion} from './diagnostics.js';
 import {type Compiled, exprText, fold} from './operators.js';
 import type {Env, Eval} from './program.js';
@@ -80,6 +80,18 @@ export abstract class CallCompiler extends Resolver {
 			pure: false,
 			text,
 		};
+	}
+
+	/**
+	 * Code a param folded away (`if (locked) spin_lokc(&l);` with locked=false)
+	 * still names only calls that exist: else the typo would wait for the variant
+	 * that turns the code on.
+	 */
+	checkCallees(s: Stmt): void {
+		for (const e of callsOf(s)) {
+			const known = this.functions.has(e.callee) || ONCE_CALLS.has(e.callee) || Object.hasOwn(CHECK_CALLS, e.callee) || LANGUAGE_CALLS.has(e.callee) || lookupPrimitive(e.callee);
+			if (!known) this.unknownCall(e);
+		}
 	}
 
 	/** An unknown call: by spelling, else by family (`pmd_zap` lists the pmd_* primitives). */
@@ -194,6 +206,76 @@ const CHECK_CALLS: Record<string, 'hint' | 'warn' | 'bug'> = {
 	VM_BUG_ON: 'bug',
 	BUG: 'bug',
 };
+
+/** Calls the language answers itself, beside the tables above. */
+const LANGUAGE_CALLS = new Set(['ATOMIC_INIT', 'smp_processor_id', 'raw_smp_processor_id']);
+
+type Call = Extract<Expr, {kind: 'call'}>;
+
+/** Every call in a statement, nested ones too. */
+function callsOf(s: Stmt): Call[] {
+	const out: Call[] = [];
+	const expr = (e: Expr | undefined): void => {
+		if (!e) return;
+		switch (e.kind) {
+			case 'call':
+				out.push(e);
+				e.args.forEach(expr);
+				return;
+			case 'unary':
+			case 'addr':
+				return expr(e.arg);
+			case 'binary':
+				expr(e.left);
+				return expr(e.right);
+			case 'field':
+				return expr(e.object);
+			case 'cond':
+				expr(e.cond);
+				expr(e.then);
+				return expr(e.else);
+			case 'index':
+				return expr(e.index);
+			default:
+				return;
+		}
+	};
+	const stmt = (x: Stmt | undefined): void => {
+		if (!x) return;
+		switch (x.kind) {
+			case 'assign':
+				expr(x.index);
+				return expr(x.value);
+			case 'expr':
+				return expr(x.expr);
+			case 'if':
+				expr(x.cond);
+				stmt(x.then);
+				return stmt(x.else);
+			case 'while':
+			case 'do':
+				expr(x.cond);
+				return stmt(x.body);
+			case 'for':
+				stmt(x.init);
+				expr(x.cond);
+				stmt(x.step);
+				return stmt(x.body);
+			case 'return':
+				return expr(x.value);
+			case 'await':
+			case 'assert':
+				return expr(x.cond);
+			case 'atomic':
+			case 'block':
+				return x.body.forEach(stmt);
+			default:
+				return;
+		}
+	};
+	stmt(s);
+	return out;
+}
 
 /** BUG_ON and its kin: statements, with no value to assign. */
 export const returnsNothing = (callee: string): boolean => Object.hasOwn(CHECK_CALLS, callee) && CHECK_CALLS[callee] === 'bug';

@@ -281,8 +281,9 @@ export class Lowering {
 		const at = {line: s.pos.line, col: s.pos.col};
 		const cond = this.c.expr(this.hoist(s.cond, false)!, this.scope);
 		if (cond.constant !== undefined) {
-			if (truthy(cond.constant)) this.stmt(s.then);
-			else if (s.else) this.stmt(s.else);
+			const [taken, dropped] = truthy(cond.constant) ? [s.then, s.else] : [s.else, s.then];
+			if (dropped) this.c.checkCallees(dropped);
+			if (taken) this.stmt(taken);
 			return;
 		}
 		// `if (c) goto L;` is one step: a branch straight to L.
@@ -308,7 +309,11 @@ export class Lowering {
 		const at = {line: pos.line, col: pos.col};
 		const head = this.out.length;
 		const cond = condExpr ? this.c.expr(this.hoist(condExpr, false)!, this.scope) : undefined;
-		if (cond?.constant !== undefined && !truthy(cond.constant)) return;
+		if (cond?.constant !== undefined && !truthy(cond.constant)) {
+			this.c.checkCallees(body);
+			if (step) this.c.checkCallees(step);
+			return;
+		}
 		const loop: Loop = {breaks: [], continues: []};
 		this.loops.push(loop);
 		const br = cond && cond.constant === undefined ? this.emit({kind: 'branch', ...at, cond: cond.ev, condText: cond.text, next: this.out.length + 1, alt: -2, local: cond.pure}) : -1;
