@@ -49,10 +49,16 @@ type Obj = Record<PropertyKey, unknown>;
 
 class CowNode {
 	copy: Obj | null = null;
-	/** Drafts handed out for the object-valued properties, by key (valid while copy[key]/base[key] is their base). */
-	kids: Map<PropertyKey, CowNode> | null = null;
-	/** Keys written since the copy was made (their values may hold drafts). */
-	written: Set<PropertyKey> | null = null;
+	/**
+	 * Drafts handed out for the object-valued properties (valid while copy[key]/base[key] is
+	 * their base): a list through `next`, each under its `key`. A node has few (a step reads a
+	 * path or two through the machine), so a list costs less than a Map per node.
+	 */
+	kid: CowNode | null = null;
+	next: CowNode | null = null;
+	key: PropertyKey = '';
+	/** Keys written since the copy was made (their values may hold drafts), each once. */
+	written: PropertyKey[] | null = null;
 	done: unknown = undefined;
 	/** The proxy's target's link to its node (for objects the target is the node itself). */
 	readonly n: CowNode;
@@ -84,7 +90,7 @@ class CowNode {
 		const copy = this.copy;
 		if (copy === null) return (this.done = this.base);
 		this.done = copy;
-		if (this.kids) for (const [k, kid] of this.kids) if (copy[k as string] === kid.base) copy[k as string] = kid.finalize();
+		for (let kid = this.kid; kid !== null; kid = kid.next) if (copy[kid.key as string] === kid.base) copy[kid.key as string] = kid.finalize();
 		if (this.written) for (const k of this.written) copy[k as string] = resolve(copy[k as string]);
 		return copy;
 	}
@@ -118,27 +124,47 @@ const cowHandler: ProxyHandler<Target> = {
 		if (v === null || typeof v !== 'object') return v;
 		// A value written in this step (a draft, or a new object) is returned as it is, as immer does.
 		if (copy !== null && v !== node.base[prop as string]) return v;
-		const kids = (node.kids ??= new Map());
-		let kid = kids.get(prop);
-		if (kid === undefined || kid.base !== v) {
-			kid = new CowNode(v as Obj, node);
-			kids.set(prop, kid);
+		let prev: CowNode | null = null;
+		let kid = node.kid;
+		while (kid !== null && kid.key !== prop) {
+			prev = kid;
+			kid = kid.next;
 		}
-		return kid.proxy;
+		if (kid !== null && kid.base === v) return kid.proxy;
+		const made = new CowNode(v as Obj, node);
+		made.key = prop;
+		if (kid !== null) {
+			// the property holds another object now: its old draft is dropped
+			made.next = kid.next;
+			if (prev === null) node.kid = made;
+			else prev.next = made;
+		} else {
+			made.next = node.kid;
+			node.kid = made;
+		}
+		return made.proxy;
 	},
 	set(t, prop, value) {
 		const node = t.n;
 		const copy = node.ensureCopy();
 		copy[prop as string] = value;
-		(node.written ??= new Set()).add(prop);
+		const written = (node.written ??= []);
+		if (!written.includes(prop)) written.push(prop);
 		return true;
 	},
 	deleteProperty(t, prop) {
 		const node = t.n;
 		const copy = node.ensureCopy();
 		delete copy[prop as string];
-		node.kids?.delete(prop);
-		node.written?.delete(prop);
+		let prev: CowNode | null = null;
+		for (let kid = node.kid; kid !== null; prev = kid, kid = kid.next) {
+			if (kid.key !== prop) continue;
+			if (prev === null) node.kid = kid.next;
+			else prev.next = kid.next;
+			break;
+		}
+		const i = node.written?.indexOf(prop) ?? -1;
+		if (i >= 0) node.written!.splice(i, 1);
 		return true;
 	},
 	has: (t, prop) => prop in (t.n.copy ?? t.n.base),
@@ -147,7 +173,10 @@ const cowHandler: ProxyHandler<Target> = {
 		const src = t.n.copy ?? t.n.base;
 		if (!Object.prototype.hasOwnProperty.call(src, prop)) return undefined;
 		const isLength = prop === 'length' && Array.isArray(src);
-		return {value: cowHandler.get!(t, prop, undefined), writable: true, enumerable: !isLength, configurable: !isLength};
+		// The value as stored, not a draft of it: Object.keys, Object.entries, spread and for-in
+		// ask for the descriptor only to see it is enumerable (entries and spread then read the
+		// value through the get trap), so making a draft here made one per key for nothing.
+		return {value: src[prop as string], writable: true, enumerable: !isLength, configurable: !isLength};
 	},
 	defineProperty: (t, prop, desc) => cowHandler.set!(t, prop, desc.value, undefined),
 	getPrototypeOf: t => Object.getPrototypeOf(t.n.base),
