@@ -16,41 +16,49 @@
 
 import type {CpuState, Machine} from '../machine/types.js';
 import {onlyIdRenamed, permuteMachine, renameCpu} from '../machine/permute.js';
-import {lanes, sharedHash, sharedHashWithout} from './fasthash.js';
+import {lanes, sharedHash, sharedHashWithout, stampDerived} from './fasthash.js';
 
-// Per-CPU-object caches, stamped on the (never mutated) slices as private
-// fields (see fasthash.ts for why not a WeakMap): the slice's signature, and
-// its renamed copies by new id, so a CPU that did not move since the parent
-// state costs neither a rehash nor a new renamed object (whose hash is cached
-// in turn).
+// A per-CPU-object cache, stamped on the (never mutated) slices as a private
+// field (see fasthash.ts for why not a WeakMap): its renamed copies by new id,
+// so a CPU that did not move since the parent state costs no new renamed
+// object. A slice's signature and a renamed copy's hash are derived from the
+// slice's own hash (fasthash.ts), without a pass over its fields.
 class Stamped {
 	constructor(o: object) {
 		return o;
 	}
 }
 
+/** The fields of a CPU slice renameCpu may replace. */
+const RENAMED = ['id', 'wait', 'ipis', 'irqFrames'];
+
 class CpuCache extends Stamped {
-	#a = 0;
-	#b = 0;
 	#renamed: (CpuState | undefined)[] = [];
+	/** The slice's signature: its hash without its id (from its own hash, fasthash.ts), into lanes. */
 	static sig(c: CpuState): void {
-		if (#a in c) {
-			lanes.a = (c as unknown as CpuCache).#a;
-			lanes.b = (c as unknown as CpuCache).#b;
-			return;
-		}
 		sharedHashWithout(c, 'id');
-		new CpuCache(c);
-		(c as unknown as CpuCache).#a = lanes.a;
-		(c as unknown as CpuCache).#b = lanes.b;
 	}
 	static rename(c: CpuState, perm: readonly number[]): CpuState {
-		if (!(#a in c) || !onlyIdRenamed(c, perm)) return renameCpu(c, perm);
+		if (!onlyIdRenamed(c, perm)) {
+			const r = renameCpu(c, perm);
+			stampDerived(r, c, RENAMED);
+			return r;
+		}
 		const to = perm[c.id]!;
+		if (!(#renamed in c)) new CpuCache(c);
 		const cache = (c as unknown as CpuCache).#renamed;
-		return (cache[to] ??= renameCpu(c, perm));
+		let r = cache[to];
+		if (r === undefined) {
+			r = cache[to] = renameCpu(c, perm);
+			// the original with another id: its hash is the original's with the id's term changed
+			stampDerived(r, c, ['id']);
+		}
+		return r;
 	}
 }
+
+/** The fields of the machine permuteMachine may replace (the rest it shares with the original). */
+const PERMUTED = ['cpus', 'mmCpumask', 'rcu', 'locks', 'memmap'];
 
 export class Symmetry {
 	private readonly sigA: Int32Array;
@@ -78,6 +86,10 @@ export class Symmetry {
 	 * representative, or null when m is its own representative.
 	 */
 	key(m: Machine): {perm: number[]; rep: Machine} | null {
+		// The real state is hashed in any case: its successors' hashes are derived from its own.
+		sharedHash(m);
+		const ra = lanes.a;
+		const rb = lanes.b;
 		let identity = true;
 		const perm = this.perm;
 		for (const g of this.groups) {
@@ -98,12 +110,14 @@ export class Symmetry {
 			}
 		}
 		if (identity) {
-			sharedHash(m);
+			lanes.a = ra;
+			lanes.b = rb;
 			return null;
 		}
 		const p = perm.slice();
 		for (const g of this.groups) for (const c of g) perm[c] = c;
 		const rep = permuteMachine(m, p, CpuCache.rename);
+		stampDerived(rep, m, PERMUTED);
 		sharedHash(rep);
 		return {perm: p, rep};
 	}

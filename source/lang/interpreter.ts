@@ -47,6 +47,24 @@ const NODE = Symbol('cow-node');
 
 type Obj = Record<PropertyKey, unknown>;
 
+/**
+ * What a copy-on-write step changed, for hashing it incrementally
+ * (explore/fasthash.ts stampTree): a node per object the step reached; one
+ * with a `copy` was copied, and differs from its `base` at most at its
+ * `written` and `removed` keys and at the keys of its copied `kid`s (a list
+ * through `next`). `done` is what the object became in the result.
+ */
+export type CowTree = {
+	readonly base: object;
+	readonly copy: object | null;
+	readonly done: unknown;
+	readonly kid: CowTree | null;
+	readonly next: CowTree | null;
+	readonly key: PropertyKey;
+	readonly written: readonly PropertyKey[] | null;
+	readonly removed: readonly PropertyKey[] | null;
+};
+
 class CowNode {
 	copy: Obj | null = null;
 	/**
@@ -59,6 +77,8 @@ class CowNode {
 	key: PropertyKey = '';
 	/** Keys written since the copy was made (their values may hold drafts), each once. */
 	written: PropertyKey[] | null = null;
+	/** Keys deleted since the copy was made. */
+	removed: PropertyKey[] | null = null;
 	done: unknown = undefined;
 	/** The proxy's target's link to its node (for objects the target is the node itself). */
 	readonly n: CowNode;
@@ -165,6 +185,7 @@ const cowHandler: ProxyHandler<Target> = {
 		}
 		const i = node.written?.indexOf(prop) ?? -1;
 		if (i >= 0) node.written!.splice(i, 1);
+		(node.removed ??= []).push(prop);
 		return true;
 	},
 	has: (t, prop) => prop in (t.n.copy ?? t.n.base),
@@ -184,9 +205,15 @@ const cowHandler: ProxyHandler<Target> = {
 
 /** Run `recipe` on a copy-on-write draft of `base`; the result shares what was not written. */
 function cowProduce<T extends object>(base: T, recipe: (draft: T) => void): T {
+	return cowTree(base, recipe).done as T;
+}
+
+/** cowProduce, giving the tree of what changed (its `done` is the result). */
+function cowTree<T extends object>(base: T, recipe: (draft: T) => void): CowTree {
 	const root = new CowNode(base as unknown as Obj, null);
 	recipe(root.proxy as unknown as T);
-	return root.finalize() as T;
+	root.finalize();
+	return root;
 }
 
 export class Model {
@@ -351,19 +378,20 @@ export class Model {
 	 * change with `m`, which is left untouched; its violation log holds this
 	 * step's violations only.
 	 */
-	stepShared(m: Machine, t: Transition, footprint: boolean): StepResult {
+	stepShared(m: Machine, t: Transition, footprint: boolean): StepResult & {tree: CowTree} {
 		let out!: Omit<StepResult, 'state'>;
 		const clear = m.violations.length > 0;
-		let state = cowProduce(m, draft => {
+		const tree = cowTree(m, draft => {
 			if (clear) draft.violations = [];
 			out = this.apply(draft as Machine, t, footprint);
 		});
+		let state = tree.done as Machine;
 		const stuck = this.stuckViolation(state, t.cpu);
 		if (stuck) {
 			out.violations.push(stuck);
 			state = {...state, violations: [...state.violations, stuck]};
 		}
-		return {...out, state};
+		return {...out, state, tree};
 	}
 
 	/**
@@ -375,12 +403,12 @@ export class Model {
 	 * cycle). `count` is the number of statements (and interrupts) taken: a
 	 * schedule repeats the CPU that many times.
 	 */
-	stepMerged(m: Machine, t: Transition, footprint: boolean): StepResult & {count: number} {
+	stepMerged(m: Machine, t: Transition, footprint: boolean): StepResult & {count: number; tree: CowTree} {
 		let out!: Omit<StepResult, 'state'>;
 		let count = 1;
 		const clear = m.violations.length > 0;
 		const instrs = this.program.cpus[t.cpu]!.instrs;
-		let state = cowProduce(m, draft => {
+		const tree = cowTree(m, draft => {
 			if (clear) draft.violations = [];
 			out = this.apply(draft as Machine, t, footprint);
 			if (out.violations.length) return;
@@ -402,12 +430,13 @@ export class Model {
 				}
 			}
 		});
+		let state = tree.done as Machine;
 		const stuck = this.stuckViolation(state, t.cpu);
 		if (stuck) {
 			out.violations.push(stuck);
 			state = {...state, violations: [...state.violations, stuck]};
 		}
-		return {...out, state, count};
+		return {...out, state, count, tree};
 	}
 
 	hash(m: Machine): string {
