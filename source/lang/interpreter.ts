@@ -4,7 +4,7 @@
 // immer draft.
 
 import {produce, setAutoFreeze} from 'immer';
-import {type Ctx, type Footprint, newCtx, violate} from '../machine/context.js';
+import {type Ctx, type Footprint, mergeFootprint, newCtx, violate, wr} from '../machine/context.js';
 import {hashMachine} from '../machine/hash.js';
 import {canTakeInterrupt, enterHandler, iret, takeInterrupt} from '../machine/interrupts.js';
 import {KernelFault, Oops, type PrimResult} from '../machine/primitives/index.js';
@@ -31,6 +31,10 @@ export class NotEnabled extends Error {}
 export const transitionName = (t: Transition): string => (t.irq ? `i${t.cpu}` : String(t.cpu));
 
 const ATOMIC_LIMIT = 100_000;
+
+/** The footprint keys of a CPU's pc and wait, made once (every step writes one). */
+const PC_KEY: string[] = [];
+const WAIT_KEY: string[] = [];
 
 /**
  * The search's copy-on-write drafts: what immer does for step(), minus what
@@ -422,8 +426,7 @@ export class Model {
 				count++;
 				for (const n of more.notes) out.notes.push(n);
 				out.progress ||= more.progress;
-				if (more.footprint) for (const k of more.footprint.writes) out.footprint!.writes.add(k);
-				if (more.footprint) for (const k of more.footprint.reads) out.footprint!.reads.add(k);
+				if (more.footprint) mergeFootprint(out.footprint!, more.footprint);
 				if (more.violations.length) {
 					for (const v of more.violations) out.violations.push(v);
 					return;
@@ -448,7 +451,7 @@ export class Model {
 		const instr = t.irq ? undefined : this.instrAt(m, t.cpu);
 		const line = t.irq ? null : (instr?.line ?? null);
 		const ctx = newCtx(m, t.cpu, line, footprint);
-		ctx.fp?.writes.add(`pc:${t.cpu}`);
+		if (ctx.fp) wr(ctx, (PC_KEY[t.cpu] ??= `pc:${t.cpu}`));
 		let progress = false;
 		let oops = false;
 		try {
@@ -566,7 +569,7 @@ export class Model {
 	/** The next step of a primitive waiting on a lock or between its phases. */
 	private resume(ctx: Ctx, cpu: CpuState, instr: Instr, w: Extract<Wait, {kind: 'lock' | 'phase'}>, env: Env): boolean {
 		const b = instr.blocking!;
-		ctx.fp?.writes.add(`wait:${cpu.id}`);
+		if (ctx.fp) wr(ctx, (WAIT_KEY[cpu.id] ??= `wait:${cpu.id}`));
 		const r = b.prim.resume!(ctx, w, b.args.map(a => a(env)));
 		return this.finishCall(cpu, instr, r);
 	}
@@ -590,7 +593,7 @@ export class Model {
 			// Phase two of a blocking primitive: the wait is over, the call returns.
 			const w = cpu.wait;
 			cpu.wait = null;
-			ctx.fp?.writes.add(`wait:${cpu.id}`);
+			if (ctx.fp) wr(ctx, (WAIT_KEY[cpu.id] ??= `wait:${cpu.id}`));
 			if (w.kind === 'lock' || w.kind === 'phase') return this.resume(ctx, cpu, instr, w, env);
 			let result: Value = null;
 			if (w.kind === 'acks') {
@@ -606,7 +609,7 @@ export class Model {
 				if (instr.blocking) {
 					const b = instr.blocking;
 					const r = b.prim.run(ctx, b.args.map(a => a(env)));
-					if (r !== null && typeof r === 'object' && 'wait' in r) ctx.fp?.writes.add(`wait:${cpu.id}`);
+					if (r !== null && typeof r === 'object' && 'wait' in r) if (ctx.fp) wr(ctx, (WAIT_KEY[cpu.id] ??= `wait:${cpu.id}`));
 					return this.finishCall(cpu, instr, r);
 				} else {
 					instr.exec!(env);
