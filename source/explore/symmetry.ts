@@ -116,7 +116,7 @@ export class Symmetry {
 		}
 		const p = perm.slice();
 		for (const g of this.groups) for (const c of g) perm[c] = c;
-		const rep = permuteMachine(m, p, CpuCache.rename);
+		const rep = permuteMachine(m, p, CpuCache.rename, true);
 		stampDerived(rep, m, PERMUTED);
 		sharedHash(rep);
 		return {perm: p, rep};
