@@ -101,9 +101,20 @@ export class Symmetry {
 			const order = this.order;
 			order.length = 0;
 			for (const c of g) order.push(c);
+			// by signature, then id: an insertion sort (a group has a few CPUs; Array.sort with a
+			// comparator closure allocated more than anything else in the search)
 			const sa = this.sigA;
 			const sb = this.sigB;
-			order.sort((x, y) => sa[x]! - sa[y]! || sb[x]! - sb[y]! || x - y);
+			for (let i = 1; i < order.length; i++) {
+				const x = order[i]!;
+				let j = i - 1;
+				for (; j >= 0; j--) {
+					const y = order[j]!;
+					if ((sa[y]! - sa[x]! || sb[y]! - sb[x]! || y - x) <= 0) break;
+					order[j + 1] = y;
+				}
+				order[j + 1] = x;
+			}
 			for (let k = 0; k < g.length; k++) {
 				perm[order[k]!] = g[k]!;
 				if (order[k] !== g[k]) identity = false;

@@ -119,8 +119,23 @@ export const SHAPE: Readonly<Record<string, FieldClass>> = {
 	violations: 'data', // not part of the state (never hashed)
 };
 
-const sameIds = (ids: readonly number[], perm: readonly number[]): boolean => ids.every(c => perm[c] === c);
-const renameSet = (ids: number[], perm: readonly number[]): number[] => (sameIds(ids, perm) ? ids : ids.map(c => perm[c]!).sort((a, b) => a - b));
+function sameIds(ids: readonly number[], perm: readonly number[]): boolean {
+	for (const c of ids) if (perm[c] !== c) return false;
+	return true;
+}
+
+/** The set renamed, ascending (an insertion sort: the sets are a few CPUs, and the search renames many). */
+function renameSet(ids: number[], perm: readonly number[]): number[] {
+	if (sameIds(ids, perm)) return ids;
+	const out = new Array<number>(ids.length);
+	for (let i = 0; i < ids.length; i++) {
+		const x = perm[ids[i]!]!;
+		let j = i - 1;
+		for (; j >= 0 && out[j]! > x; j--) out[j + 1] = out[j]!;
+		out[j + 1] = x;
+	}
+	return out;
+}
 
 function renameWait(w: Wait | null, perm: readonly number[]): Wait | null {
 	if (w === null) return null;
