@@ -4,7 +4,7 @@
 // immer draft.
 
 import {produce, setAutoFreeze} from 'immer';
-import {type Ctx, type Footprint, mergeFootprint, newCtx, violate, wr} from '../machine/context.js';
+import {type Ctx, type Footprint, newCtx, violate, wr} from '../machine/context.js';
 import {hashMachine} from '../machine/hash.js';
 import {canTakeInterrupt, enterHandler, iret, takeInterrupt} from '../machine/interrupts.js';
 import {KernelFault, Oops, type PrimResult} from '../machine/primitives/index.js';
@@ -52,8 +52,8 @@ const NODE = Symbol('cow-node');
 type Obj = Record<PropertyKey, unknown>;
 
 /**
- * What a copy-on-write step changed, for hashing it incrementally
- * (explore/fasthash.ts stampTree): a node per object the step reached; one
+ * What a copy-on-write step changed (stepShared, stepMerged), for hashing it
+ * incrementally (explore/fasthash.ts stampTree): a node per object the step reached; one
  * with a `copy` was copied, and differs from its `base` at most at its
  * `written` and `removed` keys and at the keys of its copied `kid`s (a list
  * through `next`). `done` is what the object became in the result.
@@ -209,18 +209,16 @@ const cowHandler: ProxyHandler<Target> = {
 
 /** Run `recipe` on a copy-on-write draft of `base`; the result shares what was not written. */
 function cowProduce<T extends object>(base: T, recipe: (draft: T) => void): T {
-	return cowTree(base, recipe).done as T;
-}
-
-/** cowProduce, giving the tree of what changed (its `done` is the result). */
-function cowTree<T extends object>(base: T, recipe: (draft: T) => void): CowTree {
 	const root = new CowNode(base as unknown as Obj, null);
 	recipe(root.proxy as unknown as T);
-	root.finalize();
-	return root;
+	return root.finalize() as T;
 }
 
 export class Model {
+	/** stepMerged's statements run so far (reused: it is not reentrant) and each CPU's step transition. */
+	private readonly ran: number[] = [];
+	private readonly stepOf: Transition[] = [];
+
 	constructor(readonly program: Program) {}
 
 	get initial(): Machine {
@@ -383,19 +381,18 @@ export class Model {
 	 * step's violations only.
 	 */
 	stepShared(m: Machine, t: Transition, footprint: boolean): StepResult & {tree: CowTree} {
-		let out!: Omit<StepResult, 'state'>;
-		const clear = m.violations.length > 0;
-		const tree = cowTree(m, draft => {
-			if (clear) draft.violations = [];
-			out = this.apply(draft as Machine, t, footprint);
-		});
-		let state = tree.done as Machine;
+		const root = new CowNode(m as unknown as Obj, null);
+		const draft = root.proxy as unknown as Machine;
+		if (m.violations.length > 0) draft.violations = [];
+		const out = this.apply(draft, t, footprint);
+		root.finalize();
+		let state = root.done as Machine;
 		const stuck = this.stuckViolation(state, t.cpu);
 		if (stuck) {
 			out.violations.push(stuck);
 			state = {...state, violations: [...state.violations, stuck]};
 		}
-		return {...out, state, tree};
+		return {transition: t, line: out.line, notes: out.notes, violations: out.violations, progress: out.progress, footprint: out.footprint, state, tree: root};
 	}
 
 	/**
@@ -405,41 +402,41 @@ export class Model {
 	 * stops at a non-local statement, a wait, a violation, or a statement it
 	 * already ran (so a loop of local statements still leaves a state on its
 	 * cycle). `count` is the number of statements (and interrupts) taken: a
-	 * schedule repeats the CPU that many times.
+	 * schedule repeats the CPU that many times. The statements share one
+	 * context: the transition's notes, violations and footprint are theirs in order.
 	 */
 	stepMerged(m: Machine, t: Transition, footprint: boolean): StepResult & {count: number; tree: CowTree} {
-		let out!: Omit<StepResult, 'state'>;
 		let count = 1;
-		const clear = m.violations.length > 0;
 		const instrs = this.program.cpus[t.cpu]!.instrs;
-		const tree = cowTree(m, draft => {
-			if (clear) draft.violations = [];
-			out = this.apply(draft as Machine, t, footprint);
-			if (out.violations.length) return;
-			const cpu = (draft as Machine).cpus[t.cpu]!;
-			const ran: number[] = t.irq ? [] : [m.cpus[t.cpu]!.pc];
+		const root = new CowNode(m as unknown as Obj, null);
+		const draft = root.proxy as unknown as Machine;
+		if (m.violations.length > 0) draft.violations = [];
+		const ctx = newCtx(draft, t.cpu, null, footprint);
+		let progress = this.run(ctx, t);
+		const line = ctx.line;
+		if (ctx.violations.length === 0) {
+			const cpu = draft.cpus[t.cpu]!;
+			const ran = this.ran;
+			ran.length = 0;
+			if (!t.irq) ran.push(m.cpus[t.cpu]!.pc);
+			const next = (this.stepOf[t.cpu] ??= {cpu: t.cpu, irq: false});
 			for (;;) {
 				const pc = cpu.pc;
-				if (pc < 0 || cpu.wait || !instrs[pc]!.local || ran.includes(pc)) return;
+				if (pc < 0 || cpu.wait || !instrs[pc]!.local || ran.includes(pc)) break;
 				ran.push(pc);
-				const more = this.apply(draft as Machine, {cpu: t.cpu, irq: false}, footprint);
+				if (this.run(ctx, next)) progress = true;
 				count++;
-				for (const n of more.notes) out.notes.push(n);
-				out.progress ||= more.progress;
-				if (more.footprint) mergeFootprint(out.footprint!, more.footprint);
-				if (more.violations.length) {
-					for (const v of more.violations) out.violations.push(v);
-					return;
-				}
+				if (ctx.violations.length) break;
 			}
-		});
-		let state = tree.done as Machine;
+		}
+		root.finalize();
+		let state = root.done as Machine;
 		const stuck = this.stuckViolation(state, t.cpu);
 		if (stuck) {
-			out.violations.push(stuck);
+			ctx.violations.push(stuck);
 			state = {...state, violations: [...state.violations, stuck]};
 		}
-		return {...out, state, count, tree};
+		return {transition: t, line, notes: ctx.notes, violations: ctx.violations, progress, footprint: ctx.fp, state, count, tree: root};
 	}
 
 	hash(m: Machine): string {
@@ -447,10 +444,22 @@ export class Model {
 	}
 
 	private apply(m: Machine, t: Transition, footprint: boolean): Omit<StepResult, 'state'> {
+		const ctx = newCtx(m, t.cpu, null, footprint);
+		const progress = this.run(ctx, t);
+		return {transition: t, line: ctx.line, notes: ctx.notes, violations: ctx.violations, progress, footprint: ctx.fp};
+	}
+
+	/**
+	 * One statement (or the interrupt) of t.cpu on ctx.m, its notes, violations
+	 * and footprint added to ctx's, ctx.line set to its line. Returns whether it
+	 * passed a progress label or finished the CPU.
+	 */
+	private run(ctx: Ctx, t: Transition): boolean {
+		const m = ctx.m;
 		const cpu = m.cpus[t.cpu]!;
 		const instr = t.irq ? undefined : this.instrAt(m, t.cpu);
 		const line = t.irq ? null : (instr?.line ?? null);
-		const ctx = newCtx(m, t.cpu, line, footprint);
+		ctx.line = line;
 		if (ctx.fp) wr(ctx, (PC_KEY[t.cpu] ??= `pc:${t.cpu}`));
 		let progress = false;
 		let oops = false;
@@ -481,7 +490,7 @@ export class Model {
 			}
 			if (!ok) violate(ctx, 'invariant', 'invariant', `invariant "${inv.name}" (line ${inv.line}) is false after this step`, []);
 		}
-		return {transition: t, line, notes: ctx.notes, violations: ctx.violations, progress, footprint: ctx.fp};
+		return progress;
 	}
 
 	/**

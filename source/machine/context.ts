@@ -30,11 +30,6 @@ export function wr(ctx: Ctx, key: string): void {
 	if (ctx.fp !== null && !ctx.fp.writes.includes(key)) ctx.fp.writes.push(key);
 }
 
-/** Add what `more` read and wrote to `fp` (a merged transition's footprint is the union of its statements'). */
-export function mergeFootprint(fp: Footprint, more: Footprint): void {
-	for (const k of more.writes) if (!fp.writes.includes(k)) fp.writes.push(k);
-	for (const k of more.reads) if (!fp.reads.includes(k)) fp.reads.push(k);
-}
 
 export function note(ctx: Ctx, text: string): void {
 	ctx.notes.push(text);
