@@ -43,11 +43,16 @@ describe('hashes derived from the parent state are the hashes of the content', (
 					expect(sharedKey(r.state)).toBe(stateKey(r.state));
 					m = r.state;
 					if (sym) {
+						// the representative hashed without being built, and built
 						const k = sym.key(m);
 						const key = hex(lanes.a, lanes.b);
-						if (k) {
+						const built = sym.key(m, true);
+						expect(hex(lanes.a, lanes.b)).toBe(key);
+						expect(built?.perm ?? null).toEqual(k?.perm ?? null);
+						if (built) {
 							renamed++;
-							expect(key).toBe(stateKey(k.rep));
+							expect(k!.rep).toBe(null);
+							expect(key).toBe(stateKey(built.rep!));
 						} else expect(key).toBe(stateKey(m));
 					}
 				}

@@ -313,10 +313,10 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 			s.tree = null;
 			let rep = s.m;
 			if (sym) {
-				const k = sym.key(s.m);
+				const k = sym.key(s.m, exact);
 				if (k) {
 					s.perm = k.perm;
-					rep = k.rep;
+					if (k.rep) rep = k.rep;
 				}
 			} else sharedHash(s.m);
 			s.ka = lanes.a;

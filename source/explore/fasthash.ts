@@ -329,18 +329,56 @@ export function stampDerived(copy: object, base: object, keys: readonly string[]
 export function stampTree(node: CowTree): void {
 	const copy = node.copy as Record<PropertyKey, unknown> | null;
 	if (copy === null) return;
-	const isArray = Array.isArray(copy);
-	const keys: PropertyKey[] = [];
-	for (let kid = node.kid; kid !== null; kid = kid.next) {
-		// a kid whose key was written over is not in the result (its key is among `written`)
-		if (kid.copy === null || copy[kid.key] !== kid.done) continue;
-		stampTree(kid);
-		if (!isArray) keys.push(kid.key);
-	}
-	if (isArray || ObjectStamp.get(copy)) return;
+	// a kid whose key was written over is not in the result (its key is among `written`)
+	for (let kid = node.kid; kid !== null; kid = kid.next) if (kid.copy !== null && copy[kid.key] === kid.done) stampTree(kid);
+	if (Array.isArray(copy) || ObjectStamp.get(copy)) return;
+	// one buffer for every node: the kids are done, and derive calls no stampTree
+	const keys = changedKeys;
+	keys.length = 0;
+	for (let kid = node.kid; kid !== null; kid = kid.next) if (kid.copy !== null && copy[kid.key] === kid.done) keys.push(kid.key);
 	if (node.written) for (const k of node.written) if (!keys.includes(k)) keys.push(k);
 	if (node.removed) for (const k of node.removed) if (!keys.includes(k)) keys.push(k);
 	derive(copy, node.base, keys);
+}
+
+const changedKeys: PropertyKey[] = [];
+
+/**
+ * sharedHash of `base` (hashed before) with `keys[i]` holding `values[i]`,
+ * without building that object: a renamed machine is its original with five
+ * fields replaced (explore/symmetry.ts). An array among the values is hashed
+ * without being stamped (it may be a scratch array, refilled next time).
+ * Result in `lanes`.
+ */
+export function sharedHashReplacing(base: object, keys: readonly string[], values: readonly unknown[]): void {
+	hashCached(base);
+	ObjectStamp.acc(base);
+	let acc1 = c1;
+	let acc2 = c2;
+	let n = cn;
+	const b = base as Record<string, unknown>;
+	for (let i = 0; i < keys.length; i++) {
+		const k = keys[i]!;
+		const old = b[k];
+		const v = values[i];
+		if (old === v) continue;
+		const kh = keyHash(k);
+		if (hasOwn(b, k)) {
+			hashCached(old);
+			acc1 = (acc1 - fmix(kh.a + Math.imul(r1, 0x9e3779b1))) | 0;
+			acc2 = (acc2 - fmix((kh.b ^ Math.imul(r2, 0x85ebca77)) + 0x27d4eb2f)) | 0;
+			n--;
+		}
+		if (Array.isArray(v)) {
+			if (!ArrayStamp.get(v)) hashComposite(v, hashCached);
+		} else hashCached(v);
+		acc1 = (acc1 + fmix(kh.a + Math.imul(r1, 0x9e3779b1))) | 0;
+		acc2 = (acc2 + fmix((kh.b ^ Math.imul(r2, 0x85ebca77)) + 0x27d4eb2f)) | 0;
+		n++;
+	}
+	finish(acc1, acc2, n);
+	lanes.a = r1;
+	lanes.b = r2;
 }
 
 /** Whether an object's or array's hash is cached (for tests). */

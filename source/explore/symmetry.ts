@@ -15,8 +15,8 @@
 // which costs states, never a finding.
 
 import type {CpuState, Machine} from '../machine/types.js';
-import {onlyIdRenamed, permuteMachine, renameCpu} from '../machine/permute.js';
-import {lanes, sharedHash, sharedHashWithout, stampDerived} from './fasthash.js';
+import {onlyIdRenamed, PERMUTED_FIELDS, permuteFields, permuteMachine, renameCpu} from '../machine/permute.js';
+import {lanes, sharedHash, sharedHashReplacing, sharedHashWithout, stampDerived} from './fasthash.js';
 
 // A per-CPU-object cache, stamped on the (never mutated) slices as a private
 // field (see fasthash.ts for why not a WeakMap): its renamed copies by new id,
@@ -57,9 +57,6 @@ class CpuCache extends Stamped {
 	}
 }
 
-/** The fields of the machine permuteMachine may replace (the rest it shares with the original). */
-const PERMUTED = ['cpus', 'mmCpumask', 'rcu', 'locks', 'memmap'];
-
 export class Symmetry {
 	private readonly sigA: Int32Array;
 	private readonly sigB: Int32Array;
@@ -80,12 +77,17 @@ export class Symmetry {
 		return this.groups.length > 0;
 	}
 
+	/** Scratch: the representative's CPU slices, and the values of its renamed fields. */
+	private readonly cpus: CpuState[] = [];
+	private readonly values: unknown[] = [];
+
 	/**
 	 * Hash the representative of m's class into `lanes`. Returns the renaming
-	 * that gives it (perm[real id] = representative id; a fresh array) and the
-	 * representative, or null when m is its own representative.
+	 * that gives it (perm[real id] = representative id; a fresh array), and
+	 * with `withRep` the representative itself (only hashed otherwise: it is
+	 * never built), or null when m is its own representative.
 	 */
-	key(m: Machine): {perm: number[]; rep: Machine} | null {
+	key(m: Machine, withRep = false): {perm: number[]; rep: Machine | null} | null {
 		// The real state is hashed in any case: its successors' hashes are derived from its own.
 		sharedHash(m);
 		const ra = lanes.a;
@@ -127,10 +129,23 @@ export class Symmetry {
 		}
 		const p = perm.slice();
 		for (const g of this.groups) for (const c of g) perm[c] = c;
-		const rep = permuteMachine(m, p, CpuCache.rename, true);
-		stampDerived(rep, m, PERMUTED);
-		sharedHash(rep);
-		return {perm: p, rep};
+		if (withRep) {
+			const rep = permuteMachine(m, p, CpuCache.rename, true);
+			stampDerived(rep, m, PERMUTED_FIELDS);
+			sharedHash(rep);
+			return {perm: p, rep};
+		}
+		const cpus = this.cpus;
+		cpus.length = m.cpus.length;
+		const f = permuteFields(m, p, CpuCache.rename, true, cpus);
+		const values = this.values;
+		values[0] = cpus;
+		values[1] = f.mmCpumask;
+		values[2] = f.rcu;
+		values[3] = f.locks;
+		values[4] = f.memmap;
+		sharedHashReplacing(m, PERMUTED_FIELDS, values);
+		return {perm: p, rep: null};
 	}
 }
 

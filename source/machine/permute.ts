@@ -185,6 +185,19 @@ export function permuteMachine(m: Machine, perm: readonly number[], rename: (c: 
 	for (const c of m.cpus) if (perm[c.id] !== c.id) moved = true;
 	if (!moved) return m;
 	const cpus = new Array<CpuState>(m.cpus.length);
+	return {...m, cpus, ...permuteFields(m, perm, rename, immutable, cpus)};
+}
+
+/** The fields of the machine permuteFields replaces (with `cpus`); the others hold no CPU id. */
+export const PERMUTED_FIELDS = ['cpus', 'mmCpumask', 'rcu', 'locks', 'memmap'] as const;
+
+/**
+ * What permuteMachine replaces, without the machine: `cpus` (of m.cpus.length)
+ * is filled with the renamed slices at their new places, the other fields are
+ * returned (each the original when renaming leaves it as it is). For hashing
+ * a renamed machine without building it (explore/symmetry.ts).
+ */
+export function permuteFields(m: Machine, perm: readonly number[], rename: (c: CpuState, perm: readonly number[]) => CpuState, immutable: boolean, cpus: CpuState[]): Pick<Machine, 'mmCpumask' | 'rcu' | 'locks' | 'memmap'> {
 	for (const c of m.cpus) cpus[perm[c.id]!] = perm[c.id] === c.id && onlyIdRenamed(c, perm) ? c : rename(c, perm);
 	let locks = m.locks;
 	for (const name in m.locks) {
@@ -206,7 +219,7 @@ export function permuteMachine(m: Machine, perm: readonly number[], rename: (c: 
 			memmap[pfn] = {...page, ram: {...page.ram!, owner: perm[owner]!}};
 		}
 	}
-	return {...m, cpus, mmCpumask: renameSet(m.mmCpumask, perm), rcu, locks, memmap};
+	return {mmCpumask: renameSet(m.mmCpumask, perm), rcu, locks, memmap};
 }
 
 /**
