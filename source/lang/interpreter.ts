@@ -8,7 +8,7 @@ import {type Ctx, type Footprint, newCtx, violate, wr} from '../machine/context.
 import {hashMachine} from '../machine/hash.js';
 import {canTakeInterrupt, enterHandler, iret, takeInterrupt} from '../machine/interrupts.js';
 import {KernelFault, Oops, type PrimResult} from '../machine/primitives/index.js';
-import {available, heldBy, holdersInTheWay, lockLabel, lockWaitReason, spinlocksHeld} from '../machine/locks.js';
+import {available, heldBy, holdersInTheWay, lockLabel, lockWaitReason} from '../machine/locks.js';
 import {finishFlush} from '../machine/primitives/flush.js';
 import type {CpuState, Machine, Transition, Violation, Value, Wait} from '../machine/types.js';
 import {formatValue, truthy} from '../machine/values.js';
@@ -138,6 +138,9 @@ function resolve(v: unknown): unknown {
 
 type Target = {n: CowNode};
 
+const FIELD: PropertyDescriptor = {value: undefined, writable: true, enumerable: true, configurable: true};
+const LENGTH: PropertyDescriptor = {value: 0, writable: true, enumerable: false, configurable: false};
+
 /** One handler for every draft (no closures per draft): the node is found through the target. */
 const cowHandler: ProxyHandler<Target> = {
 	get(t, prop) {
@@ -197,11 +200,13 @@ const cowHandler: ProxyHandler<Target> = {
 	getOwnPropertyDescriptor(t, prop) {
 		const src = t.n.copy ?? t.n.base;
 		if (!Object.prototype.hasOwnProperty.call(src, prop)) return undefined;
-		const isLength = prop === 'length' && Array.isArray(src);
 		// The value as stored, not a draft of it: Object.keys, Object.entries, spread and for-in
 		// ask for the descriptor only to see it is enumerable (entries and spread then read the
 		// value through the get trap), so making a draft here made one per key for nothing.
-		return {value: src[prop as string], writable: true, enumerable: !isLength, configurable: !isLength};
+		// One descriptor object, refilled: the engine reads it into its own at once.
+		const d = prop === 'length' && Array.isArray(src) ? LENGTH : FIELD;
+		d.value = src[prop as string];
+		return d;
 	},
 	defineProperty: (t, prop, desc) => cowHandler.set!(t, prop, desc.value, undefined),
 	getPrototypeOf: t => Object.getPrototypeOf(t.n.base),
@@ -681,12 +686,17 @@ export class Model {
  * raised preempt count (kernel/entry/common.c, "exited with preempt_count").
  */
 function finishChecks(ctx: Ctx, cpu: CpuState): void {
-	const held = heldBy(ctx.m, cpu.id).map(lockLabel);
+	const names = heldBy(ctx.m, cpu.id);
+	// spinlocksHeld from the same list: each spinlock held holds a preempt count
+	let spins = 0;
+	for (const n of names) if (ctx.m.locks[n]!.kind === 'spinlock') spins++;
+	if (names.length === 0 && cpu.rcuDepth === 0 && cpu.irqsOn && cpu.preempt <= spins) return;
+	const held = names.map(lockLabel);
 	const left = [
 		held.length > 0 && `holding ${held.join(', ')}`,
 		cpu.rcuDepth > 0 && 'inside rcu_read_lock',
 		!cpu.irqsOn && 'with IRQs off',
-		cpu.preempt > spinlocksHeld(ctx.m, cpu.id) && `with preempt count ${cpu.preempt}`,
+		cpu.preempt > spins && `with preempt count ${cpu.preempt}`,
 	].filter((x): x is string => Boolean(x));
 	if (left.length === 0) return;
 	violate(ctx, 'lock-held', 'L2', `CPU${cpu.id} finished ${left.join(', ')}: nothing of this may be held on the return to user space`, [`CPU${cpu.id}`, ...held]);
