@@ -50,12 +50,13 @@ export async function main(argv: string[]): Promise<number> {
 	const command = first !== undefined && commands.get(first);
 	return usageErrors(io, async () => {
 		if (command) return (await command.load()).run(rest, io);
-		// a word that is no command, no built-in and no file: say both, not only "no such scenario"
+		// a word that is no command, no built-in or worked example and no file: say both, not only "no such scenario"
 		if (first !== undefined && !first.startsWith('-') && !existsSync(first)) {
-			const {builtinNames} = await import('./lang/load.js');
+			const {builtinNames, exampleShortNames} = await import('./lang/load.js');
 			const {suggestion} = await import('./lang/diagnostics.js');
-			if (!builtinNames().includes(first)) {
-				const near = suggestion(first, [...commands.keys(), ...builtinNames()]);
+			const scenarios = [...builtinNames(), ...exampleShortNames()];
+			if (!scenarios.includes(first)) {
+				const near = suggestion(first, [...commands.keys(), ...scenarios]);
 				throw new UsageError(`'${first}' is neither a command nor a scenario${near} (commands: ${COMMANDS.map(c => c.name).join(', ')}; scenarios: racewalk list)`);
 			}
 		}

@@ -7,13 +7,6 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
 
-/**
- * Scenario/variant pairs whose expect clauses the search disagrees with
- * (same list as in test/explore.test.ts, which explains them): the `pmd`
- * variants, where CPU0's local `pmd` shadows the enum word in
- * `if (mapping == pmd) return;`.
- */
-
 const cli = (...args: string[]) => {
 	const r = spawnSync(process.execPath, ['dist/cli.js', ...args], {encoding: 'utf8', env: {...process.env, NO_COLOR: '1'}, timeout: 300_000});
 	return {code: r.status, out: r.stdout, err: r.stderr};
@@ -25,11 +18,11 @@ afterAll(() => rmSync(tmp, {recursive: true, force: true}));
 const failRows = (out: string) => out.split('\n').filter(l => / {2}FAIL$/.test(l));
 
 describe('racewalk check', () => {
-	it('verifies every built-in scenario and variant: every expectation holds (exit 0)', () => {
+	it('verifies every built-in scenario, worked example and variant: every expectation holds (exit 0)', () => {
 		const r = cli('check');
 		expect(r.err).toBe('');
 		expect(r.out).toMatch(/^scenario\s+variant\/params\s+expected\s+found\s+states\s+time\s+result/);
-		for (const name of ['fsdax-unbind-2021', 'devdax-unbind', 'xfs-pre-remove']) expect(r.out).toContain(name);
+		for (const name of ['fsdax-unbind-2021', 'devdax-unbind', 'xfs-pre-remove', 'lost-wakeup', 'pt-free-walker']) expect(r.out).toMatch(new RegExp(`^${name} `, 'm'));
 		expect(failRows(r.out)).toEqual([]);
 		expect(r.code).toBe(0);
 		expect(r.out).toMatch(/all \d+ expectations hold/);
@@ -53,6 +46,24 @@ describe('racewalk check', () => {
 		expect(r.code).toBe(0);
 		const e = cli('run', 'scenarios/examples/pt-free-walker.race', '--variant', 'broadcast-no-rcu', '-s', '0 0 0 1 1 1 1 1 1 1 1 1 0');
 		expect(e.out).toMatch(/verdict: VIOLATION freed-table-read \(S6\) at step 13, CPU0/);
+	});
+
+	it('verifies the worked examples from a kernel developer\'s trial: fork vs gup-fast, the per-VMA lock, migration\'s refcount freeze, a lazy CPU\'s mm reference', () => {
+		const r = cli('check', 'scenarios/examples/fork-gup-cow.race', 'scenarios/examples/vma-lock-seq.race', 'scenarios/examples/migrate-freeze.race', 'scenarios/examples/lazy-mm-drop.race');
+		expect(failRows(r.out)).toEqual([]);
+		expect(r.out).toMatch(/fork-gup-cow\s+\(base\) seqcount=true\s+safe\s+safe.*OK/);
+		expect(r.out).toMatch(/fork-gup-cow\s+no-seqcount\s+violation assert\s+reachable \(\d+ steps\).*OK/);
+		expect(r.out).toMatch(/vma-lock-seq\s+\(base\) recheck=true\s+safe\s+safe.*OK/);
+		expect(r.out).toMatch(/vma-lock-seq\s+no-recheck\s+violation invariant\s+reachable \(\d+ steps\).*OK/);
+		expect(r.out).toMatch(/migrate-freeze\s+\(base\) lookup=try_reload\s+safe\s+safe.*OK/);
+		expect(r.out).toMatch(/migrate-freeze\s+no-reload\s+violation assert\s+reachable.*OK/);
+		expect(r.out).toMatch(/migrate-freeze\s+plain-get\s+violation refcount\s+reachable.*OK/);
+		expect(r.out).toMatch(/lazy-mm-drop\s+\(base\) lazy_ref=true\s+safe\s+safe.*OK/);
+		expect(r.out).toMatch(/lazy-mm-drop\s+no-lazy-ref\s+violation freed-table-read\s+reachable \(\d+ steps\).*OK/);
+		expect(r.code).toBe(0);
+		const e = cli('explore', 'scenarios/examples/fork-gup-cow.race', '--variant', 'no-seqcount');
+		expect(e.code).toBe(1);
+		expect(e.out.replace(/\s+/g, ' ')).toContain('assertion failed: a DMA-pinned page is COW-shared with the child');
 	});
 
 	it('verifies the new built-ins against KERNEL.md §6.B1 and §6.B2', () => {

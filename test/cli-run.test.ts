@@ -32,8 +32,9 @@ describe('the command line says what it can', () => {
 	it('a word that is neither a command nor a scenario says so and lists the commands', () => {
 		const r = cli('frobnicate');
 		expect(r.code).toBe(2);
-		expect(r.err).toBe("racewalk: 'frobnicate' is neither a command nor a scenario (commands: list, run, replay, export, tui, explore, merge, check; scenarios: racewalk list)\n");
+		expect(r.err).toBe("racewalk: 'frobnicate' is neither a command nor a scenario (commands: list, run, replay, export, tui, explore, merge, check, new; scenarios: racewalk list)\n");
 		expect(cli('explor').err).toContain("(did you mean 'explore'?)");
+		expect(cli('lost-wakeu').err).toContain("(did you mean 'lost-wakeup'?)");
 	});
 
 	it('a file that is not a scenario or a recording says so, not a parse error', () => {
@@ -57,6 +58,13 @@ describe('racewalk run', () => {
 		expect(r.out).toMatch(/verdict: VIOLATION stale-mapping \(S2\) at step 7, CPU1, line \d+: arch_remove_memory\(pmem0\) while the PTE for va 0x7f000000 still maps pfn 0x100\n/);
 		expect(r.out).toMatch(/verdict: VIOLATION stale-access \(S2\) at step 8, CPU2, line \d+: CPU2 loads pfn 0x100, which is no longer backed by memory \(removed by arch_remove_memory\)/);
 		expect(r.err).toBe('');
+	});
+
+	it('1*7 is seven steps of CPU1: the same run as the schedule written out', () => {
+		const short = cli('run', 'fsdax-unbind-2021', '-s', '1*7 2');
+		const long = cli('run', 'fsdax-unbind-2021', '-s', '1 1 1 1 1 1 1 2');
+		expect(short.code).toBe(1);
+		expect(short.out).toBe(long.out);
 	});
 
 	it('reproduces the memmap use-after-free Dan describes on fsdax-unbind-2021-noref (exit 1)', () => {
@@ -100,15 +108,17 @@ describe('racewalk run', () => {
 		[['run'], 'racewalk: run: which scenario? (racewalk run <scenario|file.race> --schedule "...")'],
 		[['run', 'fsdax-unbind-2021'], 'racewalk: run: --schedule is required (e.g. --schedule "0 0 1 1")'],
 		[['run', 'fsdax-unbind-2021', '-s', '0 7'], 'racewalk: fsdax-unbind-2021: step 2 (7): there is no CPU7 (this scenario has CPU0-CPU2); possible there: 0 1 2'],
-		[['run', 'fsdax-unbind-2021', '-s', '0 x1'], "racewalk: fsdax-unbind-2021: schedule token 2 'x1': expected a CPU digit (0-9) or i + digit (take that CPU's pending interrupt)"],
+		[['run', 'fsdax-unbind-2021', '-s', '1*0'], "racewalk: fsdax-unbind-2021: schedule token 1 '1*0': a repeat count is 1 or more"],
+		[['run', 'fsdax-unbind-2021', '-s', '0 1*999999 2*9'], "racewalk: fsdax-unbind-2021: schedule token 3 '2*9': the schedule would be longer than 1,000,000 steps"],
+		[['run', 'fsdax-unbind-2021', '-s', '0 x1'], "racewalk: fsdax-unbind-2021: schedule token 2 'x1': expected a CPU digit (0-9), i + digit (take that CPU's pending interrupt), or either with *count (1*7: seven steps of CPU1)"],
 		[['run', 'fsdax-unbind-2021', '-s', 'i0'], 'racewalk: fsdax-unbind-2021: step 1 (i0): CPU0 has no pending interrupt; possible there: 0 1 2'],
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--sched', '1'], "racewalk: unknown flag --sched (did you mean '--schedule'?)"],
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--set', 'gup_pgmap_check=maybe'], 'racewalk: --set gup_pgmap_check=maybe: gup_pgmap_check is a boolean; use true or false'],
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--set', 'nothing'], 'racewalk: --set nothing: expected name=value'],
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--variant', 'nref'], "racewalk: unknown variant 'nref' (did you mean 'noref'?); this scenario has: noref, pmd"],
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--width', '0'], 'racewalk: --width: expected a whole number of columns from 40 to 1000, got 0'],
-		[['run', 'fsdax-unbind-2021-nref', '-s', '0'], "racewalk: fsdax-unbind-2021-nref: no such built-in scenario or file (did you mean 'fsdax-unbind-2021-noref'?) (built-ins: fsdax-unbind-2021, broadcast-flush-rcu, devdax-unbind, devdax-unbind-irqs-on, ext4-dax-unbind-now, fsdax-unbind-2021-noref, khugepaged-collapse, madv-dontneed-flush, xfs-pre-remove)"],
-		[['run', 'no-such-scenario', '-s', '0'], 'racewalk: no-such-scenario: no such built-in scenario or file (built-ins: fsdax-unbind-2021, broadcast-flush-rcu, devdax-unbind, devdax-unbind-irqs-on, ext4-dax-unbind-now, fsdax-unbind-2021-noref, khugepaged-collapse, madv-dontneed-flush, xfs-pre-remove)'],
+		[['run', 'fsdax-unbind-2021-nref', '-s', '0'], "racewalk: fsdax-unbind-2021-nref: no such built-in scenario, worked example or file (did you mean 'fsdax-unbind-2021-noref'?) ('racewalk list' shows them all)"],
+		[['run', 'no-such-scenario', '-s', '0'], "racewalk: no-such-scenario: no such built-in scenario, worked example or file ('racewalk list' shows them all)"],
 	])('bad input %j: one line, exit 2', (args, line) => {
 		const r = cli(...args);
 		expect(r.code).toBe(2);

@@ -32,9 +32,9 @@ function examples(command: string | null): string[][] {
 }
 
 
-describe.each(['list', 'run', 'replay', 'export', 'explore', 'check', null])('examples of %s --help', command => {
+describe.each(['list', 'run', 'replay', 'export', 'explore', 'check', 'new', null])('examples of %s --help', command => {
 	const list = examples(command).filter(args => {
-		const tui = args.length === 0 || !['list', 'run', 'replay', 'export', 'explore', 'check'].includes(args[0]!) || args.includes('--tui');
+		const tui = args.length === 0 || !['list', 'run', 'replay', 'export', 'explore', 'check', 'new'].includes(args[0]!) || args.includes('--tui');
 		return !tui;
 	});
 	it('has examples', () => expect(list.length).toBeGreaterThan(0));

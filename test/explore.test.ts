@@ -12,31 +12,22 @@ import {Symmetry} from '../source/explore/symmetry.js';
 import {permuteMachine} from '../source/machine/permute.js';
 import type {Expect} from '../source/lang/ast.js';
 import type {Model} from '../source/lang/interpreter.js';
-import {builtinNames, loadModel, loadScenario} from '../source/lang/load.js';
+import {builtinNames, exampleNames, loadModel, loadScenario} from '../source/lang/load.js';
 import {countSwitches, formatSchedule} from '../source/lang/schedule.js';
 import type {Machine, Transition} from '../source/machine/types.js';
 
-/**
- * Verdicts the search finds that disagree with the scenario's expect clauses,
- * reported to the lead rather than "fixed" here. The `pmd` variants: CPU0's
- * local `pmd` (pmd = pmdp_get_lockless(VA)) shadows the enum word in
- * `if (mapping == pmd) return;`, so the slow path never returns -EFAULT and the
- * livelock is still reachable. When the scenario is fixed these tests start
- * failing (vitest `fails`): remove the entry then (here and in test/check.test.ts).
- */
-
-const cases: {name: string; variant: string | null}[] = builtinNames().flatMap(name => [
-	{name, variant: null},
-	...loadScenario(name).ast.variants.map(v => ({name, variant: v.name})),
-]);
+const withVariants = (names: string[]): {name: string; variant: string | null}[] =>
+	names.flatMap(name => [{name, variant: null}, ...loadScenario(name).ast.variants.map(v => ({name, variant: v.name}))]);
+/** Every built-in scenario with each of its variants. */
+const cases = withVariants(builtinNames());
 
 function holds(e: Expect, kinds: ReadonlySet<string>): boolean {
 	if (e.form === 'safe') return [...kinds].every(k => e.except?.includes(k));
 	return e.form === 'violation' ? kinds.has(e.violation!) : !kinds.has(e.violation!);
 }
 
-describe('expected verdicts of every built-in scenario and variant (exhaustive search)', () => {
-	for (const c of cases) {
+describe('expected verdicts of every built-in scenario, worked example and variant (exhaustive search)', () => {
+	for (const c of withVariants([...builtinNames(), ...exampleNames()])) {
 		const id = `${c.name}/${c.variant ?? 'base'}`;
 		it(id, () => {
 			const model = loadModel(c.name, {variant: c.variant});

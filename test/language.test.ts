@@ -7,6 +7,7 @@ import {compile, ParamError} from '../source/lang/compiler.js';
 import {Diagnostic} from '../source/lang/diagnostics.js';
 import {Model} from '../source/lang/interpreter.js';
 import {parseScenario} from '../source/lang/parser.js';
+import {explore} from '../source/explore/index.js';
 import {kinds, run} from './helpers/mini.js';
 
 const M = 'machine { pgmap(pmem0, fsdax, 0x100, 1); map(0x7f000000, 0x100, write); mm_cpumask(0); }';
@@ -49,6 +50,13 @@ describe('statements and expressions', () => {
 		const r = runAll(model('', 'n = 0;\nfor (;;) {\n\tn++;\n\tif (n == 3) break;\n}'));
 		expect(r.locals.n).toBe(3);
 	});
+	it('a param on the left of && or || folds: the code it turns off takes no step, the rest keeps its own', () => {
+		const steps = (cpu: string) => runAll(model('int x = 1;', cpu)).lines;
+		expect(steps('if (!on && x) y = 1;\nz = 2;')).toEqual([7]);
+		expect(steps('if (on || x) y = 1;\nz = 2;')).toEqual([6, 7]);
+		expect(steps('if (on && x) y = 1;\nz = 2;')).toEqual([6, 6, 7]);
+		expect(runAll(model('int x = 0;', 'if (on && x) y = 1;')).locals).toEqual({});
+	});
 	it('?: evaluates only the branch taken', () => {
 		const r = runAll(model('', 'p = NULL;\nx = p ? p.pfn : 0;'));
 		expect(r.locals.x).toBe(0);
@@ -56,6 +64,177 @@ describe('statements and expressions', () => {
 	it('`return value;` in a cpu block finishes the CPU (the value is documentation)', () => {
 		const r = runAll(model('', 'x = 1;\nreturn -EFAULT;\nx = 2;'));
 		expect(r.locals.x).toBe(1);
+	});
+});
+
+describe('do { } while (c);', () => {
+	it('runs the body once before the first test; the test is a step at the while line', () => {
+		const r = runAll(model('', 'n = 0;\ndo {\n\tn++;\n} while (n < 0);\nm = n;'));
+		expect(r.locals).toMatchObject({n: 1, m: 1});
+		expect(r.lines).toEqual([6, 8, 9, 10]);
+	});
+	it('loops while the test holds; continue goes to the test, break leaves', () => {
+		const r = runAll(model('', 'n = 0;\nk = 0;\ndo {\n\tn++;\n\tif (n == 2) continue;\n\tif (n == 5) break;\n\tk += n;\n} while (n < 10);'));
+		expect(r.locals).toMatchObject({n: 5, k: 1 + 3 + 4});
+	});
+	it('a constant test folds: while (0) runs the body once with no test step, while (1) loops until a break', () => {
+		const once = runAll(model('', 'do {\n\tx = 1;\n} while (0);\ny = 2;'));
+		expect(once.lines).toEqual([7, 9]);
+		const loop = runAll(model('', 'n = 0;\ndo {\n\tn++;\n\tif (n == 3) break;\n} while (1);'));
+		expect(loop.locals).toMatchObject({n: 3});
+	});
+	it('a helper call in the test runs first, each pass', () => {
+		const r = runAll(model('int n;\nbool more(void)\n{\n\tn++;\n\treturn n < 3;\n}\n', 'do\n\tx = n;\nwhile (more());'));
+		expect(r.globals.n).toBe(3);
+		expect(r.locals).toEqual({x: 2});
+	});
+	it('a seqcount-style retry loop against a writer is found by search when the retry check is missing', () => {
+		const top = 'int seq = 0;\nint a = 0;\nint b = 0;\nparam retry = true';
+		const reader = 'do {\n\ts = READ_ONCE(seq);\n\tif (s & 1) continue;\n\tx = READ_ONCE(a);\n\ty = READ_ONCE(b);\n} while (retry && (s & 1 || READ_ONCE(seq) != s));\nassert x == y "torn read";';
+		const text = (r: boolean) => `scenario t\n${top}\ncpu 0 "reader" {\n${reader}\n}\ncpu 1 "writer" {\nseq++;\na = 1;\nb = 1;\nseq++;\n}\n`;
+		const kindsOf = (r: boolean) => {
+			const t = text(r);
+			const m = new Model(compile(parseScenario(t, 't.race'), {file: 't.race', source: t, set: {retry: String(r)}}));
+			return [...explore(m).kinds.keys()];
+		};
+		expect(kindsOf(true)).toEqual([]);
+		expect(kindsOf(false)).toEqual(['assert']);
+	});
+	it.each([
+		['do x = 1;', "t.race:7:1: expected 'while (...)' after the body of the 'do' at 6:1, found '}'"],
+		['do { x = 1; } until (x);', "t.race:6:15: expected 'while (...)' after the body of the 'do' at 6:1, found 'until'"],
+		['do { x = 1; } while (x)', "t.race:6:24: expected ';' after the statement, found '}'"],
+	])('%s', (cpu, want) => {
+		expect(message(src('', cpu))).toBe(want);
+	});
+});
+
+describe('BUG_ON, WARN_ON and likely/unlikely', () => {
+	it('WARN_ON returns its condition and reports a warn violation when it holds; the CPU goes on', () => {
+		const r = run({cpus: ['x = 0;\nif (WARN_ON_ONCE(x == 0)) x = 5;\nif (WARN_ON(x == 0)) x = 6;']}, '0 0 0 0');
+		expect(r.violations.map(v => [v.kind, v.check, v.line, v.message])).toEqual([['warn', 'WARN', 15, 'WARNING: WARN_ON_ONCE(x == 0) holds']]);
+		expect(r.final.cpus[0]!.locals.x).toBe(5);
+	});
+	it('BUG_ON and VM_BUG_ON report a bug violation and stop the CPU; a false condition is a plain step', () => {
+		const r = run({cpus: ['x = 1;\nBUG_ON(x == 0);\nVM_BUG_ON(x == 1);\nx = 2;']}, '0 0 0');
+		expect(r.violations.map(v => [v.kind, v.check, v.line, v.message])).toEqual([['bug', 'BUG', 16, 'kernel BUG: VM_BUG_ON(x == 1) holds']]);
+		expect(r.final.cpus[0]!.pc).toBe(-1);
+		expect(r.final.cpus[0]!.locals.x).toBe(1);
+	});
+	it('likely and unlikely are their condition as a boolean, with no step of their own', () => {
+		const r = runAll(model('', 'x = 3;\nif (unlikely(x)) y = likely(x == 4);'));
+		expect(r.locals).toMatchObject({x: 3, y: false});
+		expect(r.steps).toBe(3);
+	});
+	it('WARN_ON in an invariant is refused: an invariant is only tested', () => {
+		expect(message('scenario t\nint x;\ninvariant "i" WARN_ON(x == 1) || true\ncpu 0 { x = 1; }\n')).toBe('t.race:3:15: WARN_ON() cannot stand in an invariant or a constant: it reports when a step runs it, and this is only tested; test it in a statement (if (WARN_ON(c)) ...)');
+	});
+	it('search finds a warn and a bug by kind', () => {
+		const r = run({header: 'atomic_t refs = ATOMIC_INIT(2);', cpus: ['atomic_dec(&refs);\nWARN_ON(atomic_read(&refs) < 0);', 'atomic_dec(&refs);\nBUG_ON(atomic_read(&refs) < 0);']}, '');
+		expect([...explore(r.model).kinds.keys()].sort()).toEqual([]);
+		const lost = run({header: 'int refs = 2;', cpus: ['r = READ_ONCE(refs);\nWRITE_ONCE(refs, r - 1);\nWARN_ON(READ_ONCE(refs) != 1);', 'r = READ_ONCE(refs);\nWRITE_ONCE(refs, r - 1);\nBUG_ON(READ_ONCE(refs) == 1);']}, '');
+		expect([...explore(lost.model).kinds.keys()].sort()).toEqual(['bug', 'warn']);
+	});
+	it.each([
+		['if (BUG_ON(1)) x = 1;', 't.race:6:5: BUG_ON() returns nothing: write it as a statement of its own (BUG_ON(...);)'],
+		['WARN_ON(1, 2);', 't.race:6:1: WARN_ON(condition) takes 1 argument, got 2'],
+		['BUG(1);', 't.race:6:1: BUG() takes 0 arguments, got 1'],
+		['WARN_ONN(1);', "t.race:6:1: unknown primitive 'WARN_ONN' (did you mean 'WARN_ON'?)"],
+		['r = BUG_ON(1);', 't.race:6:5: BUG_ON() returns nothing: write it as a statement of its own (BUG_ON(...);)'],
+		['await WARN_ON(on);', 't.race:6:7: WARN_ON() cannot stand in an await condition: it reports when a step runs it, and this is only tested; test it in a statement (if (WARN_ON(c)) ...)'],
+		['atomic {\n\tawait WARN_ON_ONCE(on);\n\tx = 1;\n}', 't.race:7:8: WARN_ON_ONCE() cannot stand in the guard of an atomic block: it reports when a step runs it, and this is only tested; test it in a statement (if (WARN_ON(c)) ...)'],
+	])('%s', (cpu, want) => {
+		expect(message(src('', cpu))).toBe(want);
+	});
+});
+
+describe('shared arrays', () => {
+	it('int a[N]: elements start zeroed, are read, written, incremented and compound-assigned by index', () => {
+		const m = model('const N = 3\nint a[N];\nbool seen[2];\nstruct page *saved[2];', 'i = 2;\na[i] = 5;\na[0]++;\na[i] += a[0];\nseen[1] = a[2] == 6;\nx = saved[0];');
+		expect(m.initial.globals).toMatchObject({'a[0]': 0, 'a[1]': 0, 'a[2]': 0, 'seen[0]': false, 'seen[1]': false, 'saved[0]': null});
+		const r = runAll(m);
+		expect(r.globals).toMatchObject({'a[0]': 1, 'a[1]': 0, 'a[2]': 6, 'seen[1]': true});
+		expect(r.locals).toMatchObject({x: null});
+	});
+	it('arrays of atomics and locks pass an element by address; READ_ONCE/WRITE_ONCE take elements', () => {
+		const m = model('atomic_t refs[2];\nspinlock_t locks[2];\nint flag[2];', 'i = 1;\nspin_lock(&locks[i]);\natomic_inc(&refs[i]);\nWRITE_ONCE(flag[i], atomic_read(&refs[1]));\ny = READ_ONCE(flag[1]);\nspin_unlock(&locks[1]);');
+		expect(Object.keys(m.initial.locks)).toEqual(expect.arrayContaining(['locks[0]', 'locks[1]']));
+		const r = runAll(m);
+		expect(r.globals).toMatchObject({'refs[1]': 1, 'flag[1]': 1});
+		expect(r.locals).toMatchObject({y: 1});
+	});
+	it('smp_processor_id() is the running CPU: per-CPU slots in an array; the copies of a block lose their symmetry', () => {
+		const text = 'scenario t\nint hits[3];\ncpu 0 "x" * 2 {\n\thits[smp_processor_id()]++;\n}\ncpu 1 "y" {\n\tme = raw_smp_processor_id();\n\thits[me] += 5;\n}\n';
+		const m = new Model(compile(parseScenario(text, 't.race'), {file: 't.race', source: text}));
+		const r = run(m, '0 2 1 1');
+		expect(r.final.globals).toMatchObject({'hits[0]': 1, 'hits[1]': 5, 'hits[2]': 1});
+		expect(m.program.symmetry).toEqual([]);
+	});
+	it('++a[i] and --a[i] are statements on the element', () => {
+		const r = runAll(model('int a[2];', '++a[1];\n--a[0];'));
+		expect(r.globals).toMatchObject({'a[0]': -1, 'a[1]': 1});
+	});
+	it('an element chosen by a shared index is a shared read: the search finds the race through it (partial-order reduction and merging do not skip it)', () => {
+		const t = 'scenario t\nexpect violation assert\nint x = 0;\nint a[2];\ncpu 0 "w" { x = 1; }\ncpu 1 "r" { p = &a[x]; assert p == &a[0] "CPU1 saw x == 1"; }\n';
+		const m = new Model(compile(parseScenario(t, 't.race'), {file: 't.race', source: t}));
+		expect([...explore(m, {liveness: false}).kinds.keys()]).toEqual(['assert']);
+		const r = m.program.cpus[1]!.instrs[0]!;
+		expect(r.local).toBe(false);
+	});
+	it('an await whose element index calls a primitive that writes is peeked on a throwaway draft', () => {
+		const t = 'scenario t\natomic_t v;\nint a[4];\ncpu 0 { await &a[atomic_inc_return(&v)] == &a[3]; }\ncpu 1 { x = 1; }\n';
+		const r = run(new Model(compile(parseScenario(t, 't.race'), {file: 't.race', source: t})), '1');
+		expect(r.violations.map(v => v.kind)).toEqual(['hung-task']);
+		expect(r.final.globals['v']).toBe(0);
+	});
+	it('an index out of bounds at run time is an oops of that step', () => {
+		const r = run(model('int a[2];', 'i = 2;\na[i] = 1;'), '0 0');
+		expect(r.violations.map(v => [v.kind, v.message])).toEqual([['oops', 'CPU0 oops at line 7: a[2]: index out of bounds (0..1)']]);
+	});
+	it('each element is its own variable for the search: CPUs on different elements do not race', () => {
+		const top = 'int a[2];\nparam same = false';
+		const lost = (same: boolean) => {
+			const t = `scenario t\n${top}\nint fin;\ncpu 0 "x" * 2 {\n\ti = same ? 0 : REPLICA;\n\tt = a[i];\n\ta[i] = t + 1;\n\tfin++;\n}\ninvariant "no lost update" fin != 2 || a[0] + a[1] == 2\n`;
+			const m = new Model(compile(parseScenario(t, 't.race'), {file: 't.race', source: t, set: {same: String(same)}}));
+			return [...explore(m).kinds.keys()];
+		};
+		expect(lost(false)).toEqual([]);
+		expect(lost(true)).toEqual(['invariant']);
+	});
+	it.each([
+		['int a[2];', 'x = a;', "t.race:6:5: 'a' is an array: read an element, a[i]"],
+		['int a[2];', 'x = a[2];', 't.race:6:7: index 2 is out of bounds of a[2] (0..1)'],
+		['int a[2];', 'x = a[true];', 't.race:6:7: the index of a[] must be an integer, got bool true'],
+		['int b;', 'x = b[0];', "t.race:6:5: 'b' is not an array (int b); use it without an index"],
+		['', 'x = q[0];', "t.race:6:5: 'q' is not a shared array; declare one at the top level (int q[N];)"],
+		['int a[0];', 'x = 1;', 't.race:3:7: the length of a[] is 0; an array has 1 to 512 elements'],
+		['int a[];', 'x = 1;', 't.race:3:7: give the length of a[] (a number, const or param)'],
+		['int a[2] = 1;', 'x = 1;', 't.race:3:10: an array starts zeroed (NULL, false, unlocked): set its elements in the code, not with an initialiser'],
+		['atomic_t r[2];', 'r[0] = 1;', "t.race:6:1: 'r[0]' is an atomic_t: write it with atomic_set(&r[0], v)"],
+		['atomic_t r[2];', 'atomic_inc(&r);', "t.race:6:12: 'r' is an array: pass an element, &r[i]"],
+		['spinlock_t l[2];', 'l[0] = 1;', "t.race:6:1: 'l[0]' is a lock (spinlock_t); take it with a lock call, do not assign it"],
+		['struct mutex l[2];', 'spin_lock(&l[0]);', 't.race:6:11: spin_lock() takes a spinlock_t, and \'l\' is a struct mutex: use mutex_lock'],
+		['int a[2];', 'f(a)[0] = 1;', 't.race:6:5: only a shared array can be indexed, like cnt[i]'],
+		['int a[a[0]];', 'x = 1;', 't.race:3:7: the length of a[] depends on a itself'],
+		['int a[2];', 'a = 1;', "t.race:6:1: 'a' is an array: assign an element, a[i] = ..."],
+		['int a[2];', 'a++;', "t.race:6:1: 'a' is an array: assign an element, a[i] = ..."],
+		['atomic_t r[2];', 'atomic_set(&r, 1);', "t.race:6:12: 'r' is an array: pass an element, &r[i]"],
+	])('%s %s', (top, cpu, want) => {
+		expect(message(src(top, cpu))).toBe(want);
+	});
+});
+
+describe('RCU-protected pointers', () => {
+	it('rcu_assign_pointer / rcu_dereference are the writes and reads of a shared variable; a free after synchronize_rcu is safe, before it is not', () => {
+		const kindsOf = (early: boolean) => {
+			const t = `scenario t\nparam early = ${early}\nstruct page *gp;\nbool freed = false;\ncpu 0 "reader" {\n\trcu_read_lock();\n\tp = rcu_dereference(gp);\n\tif (p) assert !READ_ONCE(freed) "use after free";\n\trcu_read_unlock();\n}\ncpu 1 "updater" {\n\trcu_assign_pointer(gp, pfn_to_page(0x100));\n\tRCU_INIT_POINTER(gp, NULL);\n\tif (early) WRITE_ONCE(freed, true);\n\tsynchronize_rcu();\n\tWRITE_ONCE(freed, true);\n}\n`;
+			return [...explore(new Model(compile(parseScenario(t, 't.race'), {file: 't.race', source: t}))).kinds.keys()];
+		};
+		expect(kindsOf(false)).toEqual([]);
+		expect(kindsOf(true)).toEqual(['assert']);
+	});
+	it('rcu_dereference of something that is no shared variable says so', () => {
+		expect(message(src('', 'p = rcu_dereference(q);'))).toBe("t.race:6:21: unknown shared variable or lock 'q'; declare it at the top level (int q = 0; or spinlock_t q;)");
 	});
 });
 
@@ -79,7 +258,7 @@ describe('shared variables', () => {
 		['', 'x = 1;\nspin_lock(&x);', "t.race:7:11: 'x' is a local: locals have no address; pass x itself"],
 		['', 'x = 1;\natomic_inc(x);', "t.race:7:12: atomic_inc() needs a shared variable and 'x' is a local of this CPU; declare it at the top level (int x = 0;)"],
 		['spinlock_t l = 0;', 'x = 1;', "t.race:3:14: a lock needs no initialiser: write 'spinlock_t l;' (it starts unlocked)"],
-		['int x = z;', 'x = 1;', "t.race:3:9: unknown name 'z' here (no CPU locals here: invariants see params, consts, pgmaps and shared variables) (did you mean 'x'?)"],
+		['int x = z;', 'x = 1;', "t.race:3:9: unknown name 'z' here (outside a CPU's code there are no locals: params, consts, pgmaps and shared variables) (did you mean 'x'?)"],
 		['int a, b;', 'x = 1;', 't.race:3:6: declare one variable per declaration'],
 		['int on = 1;', 'x = 1;', "t.race:3:1: 'on' is already declared as a param at 2:1"],
 		['int x = 1;', 'WRITE_ONCE(y, 1);', "t.race:6:12: unknown shared variable or lock 'y' (did you mean 'x'?); declare it at the top level (int y = 0; or spinlock_t y;)"],
@@ -105,6 +284,10 @@ describe('helper functions', () => {
 		const r = runAll(m);
 		expect(r.lines).toEqual([11, 12, 5, 6, 13, 5, 6]);
 		expect(r.locals).toEqual({p: expect.objectContaining({t: 'pte'}), r: true, s: false});
+	});
+	it('a helper returning -EAGAIN hands back a negative errno, as the kernel does', () => {
+		const m = model('static int try_it(void)\n{\n\treturn -EAGAIN;\n}\n', 'r = try_it();\nif (r < 0) failed = true;\nbusy = -EBUSY;\nf = EFAULT;');
+		expect(runAll(m).locals).toMatchObject({r: -11, failed: true, busy: -16, f: 14});
 	});
 	it('falling off the end of a void helper returns at its closing brace', () => {
 		const m = model('int hits;\nvoid bump(void)\n{\n\thits++;\n}\n', 'bump();\nbump();');
@@ -150,7 +333,40 @@ describe('C habits get a message that says what to write', () => {
 		['x = *p;', "t.race:6:5: values have no pointers here: drop the '*' (READ_ONCE(x) reads a shared variable, ptep_get(va) reads a PTE again)"],
 		['x = y++;', "t.race:6:6: expected ';' after the statement, found '++'"],
 		['mutex_lock_killable(&m);', "t.race:6:1: unknown primitive 'mutex_lock_killable'; the mutex_lock* primitives are: mutex_lock, mutex_lock_nested (docs/primitives.md lists them all)"],
+		['switch (x) {\ncase 1: y = 2;\n}', "t.race:6:1: the language has no 'switch': write if (x == A) ... else if (x == B) ... else ..."],
+		['flush_tlb_range(vma, 0x7f000000, 0x7f001000);', "t.race:6:17: unknown name 'vma': flush_tlb_range(va, npages, [freed_tables]) takes va here (docs/primitives.md)"],
 		['down_read_killable(&s);', "t.race:6:1: unknown primitive 'down_read_killable'; the down_read* primitives are: down_read, down_read_nested, down_read_trylock (docs/primitives.md lists them all)"],
+	])('%s', (cpu, want) => {
+		expect(message(src('', cpu))).toBe(want);
+	});
+});
+
+describe("the mmu_gather calls as the kernel spells them (tlb_gather_mmu(&tlb, mm))", () => {
+	const RAMM = 'machine { ram(0x200, 1); map(0x7f000000, 0x200, write); mm_cpumask(0); }';
+	const zap = (k: boolean) => [
+		k ? 'tlb_gather_mmu(&tlb, mm);' : 'tlb_gather_mmu();',
+		'pte = ptep_get_and_clear(0x7f000000);',
+		k ? 'tlb_remove_tlb_entry(tlb, ptep, 0x7f000000);' : 'tlb_remove_tlb_entry(0x7f000000);',
+		k ? 'tlb_remove_page(tlb, pte_page(pte));' : 'tlb_remove_page(pte_page(pte));',
+		k ? 'free_pte_range(tlb, pmd, 0x7f000000);' : 'free_pte_range(0x7f000000);',
+		k ? 'tlb_finish_mmu(&tlb);' : 'tlb_finish_mmu();',
+		k ? 'n = mm_tlb_flush_pending(mm);' : 'n = mm_tlb_flush_pending();',
+	].join('\n');
+	const end = (k: boolean) => {
+		const text = `scenario t\n${RAMM}\ncpu 0 "a" {\n${zap(k)}\n}\n`;
+		const m = new Model(compile(parseScenario(text, 't.race'), {file: 't.race', source: text}));
+		return runAll(m);
+	};
+	it('reach the same machine as the model\'s own forms, the leading arguments unevaluated', () => {
+		const kernel = end(true);
+		const model = end(false);
+		expect(kernel.steps).toBe(model.steps);
+		expect(kernel.locals).toEqual(model.locals);
+		expect(kernel.locals.n).toBe(false);
+	});
+	it.each([
+		['tlb_gather_mmu(&tlb);', "t.race:6:1: tlb_gather_mmu() takes 0 arguments, got 1 (or with the kernel's leading tlb, mm: tlb_gather_mmu(tlb, mm))"],
+		['tlb_remove_page(1, pfn_to_page(0x100));', "t.race:6:17: tlb_remove_page(): write 'tlb' as the kernel does, a name like tlb (the model has one and keeps it itself)"],
 	])('%s', (cpu, want) => {
 		expect(message(src('', cpu))).toBe(want);
 	});

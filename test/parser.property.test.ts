@@ -40,7 +40,7 @@ const anyUnit = fc.oneof(
 	{weight: 2, arbitrary: oddChar},
 );
 
-const PUNCT = ['{', '}', '(', ')', ',', ';', ':', '.', '=', '==', '!=', '<', '<=', '>', '>=', '!', '&&', '||', '&', '|', '^', '~', '<<', '>>', '+', '-', '*', '/', '%', '->', '..'];
+const PUNCT = ['{', '}', '(', ')', '[', ']', '#', ',', ';', ':', '.', '=', '==', '!=', '<', '<=', '>', '>=', '!', '&&', '||', '&', '|', '^', '~', '<<', '>>', '+', '-', '*', '/', '%', '->', '..'];
 
 const tokenArb = fc.oneof(
 	{weight: 5, arbitrary: fc.constantFrom(...KEYWORDS)},
@@ -48,7 +48,7 @@ const tokenArb = fc.oneof(
 	{weight: 3, arbitrary: fc.constantFrom('x', 'pte', 'bail', 'f', 'use', 'after', 'free', '_a1', 'titel')},
 	{weight: 2, arbitrary: fc.constantFrom('0', '1', '42', '0x7f_0000', '9007199254740991', '9007199254740992', '08', '0x', '1_', '3abc')},
 	{weight: 2, arbitrary: fc.constantFrom('"s"', '"a\\"b"', '"✱"', '"unterminated', '"bad\\q"', '"', '/*', '*/', '// c\n', '/* c */')},
-	{weight: 1, arbitrary: fc.constantFrom('@', '#', '$', '\0', '\ud800', '`', '[', ']')},
+	{weight: 1, arbitrary: fc.constantFrom('@', '$', '\0', '\ud800', '`')},
 );
 const separator = fc.constantFrom('', '', ' ', ' ', '\n', '\t', '\r\n');
 const prefix = fc.constantFrom(
@@ -234,6 +234,10 @@ function print(e: Expr, min = 0): string {
 			s = `&${print(e.arg, 12)}`;
 			prec = 11;
 			break;
+		case 'index':
+			s = `${e.array}[${print(e.index, 0)}]`;
+			prec = 12;
+			break;
 	}
 	return prec < min ? `(${s})` : s;
 }
@@ -256,6 +260,7 @@ const exprArb: fc.Arbitrary<Expr> = fc.letrec<{e: Expr}>((tie) => ({
 		fc.tuple(tie('e'), fc.constantFrom('pfn', 'flags')).map(([object, field]): Expr => ({kind: 'field', object, field, pos: P})),
 		fc.tuple(tie('e'), tie('e'), tie('e')).map(([cond, then, otherwise]): Expr => ({kind: 'cond', cond, then, else: otherwise, pos: P})),
 		fc.constantFrom('ptl', 'count').map((name): Expr => ({kind: 'addr', arg: {kind: 'name', name, pos: P}, pos: P})),
+		fc.tuple(fc.constantFrom('cnt', 'locks'), tie('e')).map(([array, index]): Expr => ({kind: 'index', array, index, pos: P})),
 	),
 })).e;
 

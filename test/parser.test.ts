@@ -29,6 +29,8 @@ function show(e: Expr): string {
 			return `(? ${show(e.cond)} ${show(e.then)} ${show(e.else)})`;
 		case 'addr':
 			return `(& ${show(e.arg)})`;
+		case 'index':
+			return `${e.array}[${show(e.index)}]`;
 	}
 }
 
@@ -238,6 +240,15 @@ describe('dashed names', () => {
 		expect(sc.variants[0]!.name).toBe('v-2');
 	});
 
+	it('may start with a keyword glued to a dash (no-recheck), never with a keyword alone', () => {
+		const sc = parseScenario('scenario no-race\nvariant no-recheck (x = 1) { expect no use-after-free }\nvariant if-0 (x = 2) { expect safe }', 'f');
+		expect(sc.name).toBe('no-race');
+		expect(sc.variants.map(v => v.name)).toEqual(['no-recheck', 'if-0']);
+		expect(sc.variants[0]!.expects.map(e => [e.form, e.violation])).toEqual([['no', 'use-after-free']]);
+		expect(() => parseScenario('scenario x\nvariant no (x = 1) { }', 'f')).toThrow("f:2:9: expected a variant name after 'variant', found 'no' (a name may not be a keyword alone; glue a dash to it, as no-recheck)");
+		expect(() => parseScenario('scenario no -race', 'f')).toThrow("f:1:10: expected a scenario name after 'scenario', found 'no'");
+	});
+
 	it('do not glue across whitespace or comments', () => {
 		expect(() => parseScenario('scenario a-/**/b', 'f')).toThrow("f:1:16: expected a name part right after 'a-', found 'b' (a dashed name may not contain spaces)");
 		expect(() => parseScenario('scenario a -b', 'f')).toThrow("f:1:12: unexpected '-' after 'a' (a dashed name may not contain spaces)");
@@ -279,7 +290,7 @@ const MALFORMED: [string, string][] = [
 	['scenaro x', "f:1:1: expected 'scenario' at the start of the file, found 'scenaro' (did you mean 'scenario'?)"],
 	['title "x"', "f:1:1: expected 'scenario' at the start of the file, found 'title'"],
 	['scenario "x"', "f:1:10: expected a scenario name after 'scenario', found a string"],
-	['scenario if', "f:1:10: expected a scenario name after 'scenario', found 'if' (a name may not start with a keyword)"],
+	['scenario if', "f:1:10: expected a scenario name after 'scenario', found 'if' (a name may not be a keyword alone; glue a dash to it, as no-recheck)"],
 	['scenario fsdax - unbind', "f:1:16: unexpected '-' after 'fsdax' (a dashed name may not contain spaces)"],
 	['scenario fsdax-', "f:1:16: unexpected end of file: expected a name part right after 'fsdax-'"],
 	['scenario x\ntitel "t"', "f:2:1: unknown keyword 'titel' at the top level (did you mean 'title'?)"],
@@ -377,6 +388,19 @@ const MALFORMED: [string, string][] = [
 	[H + 'cpu 0 { x = 0x; }', "f:2:13: malformed number '0x'"],
 	[H + 'cpu 0 { x = 12ab; }', "f:2:13: malformed number '12ab'"],
 	[H + 'cpu 0 { x = 1__0; }', "f:2:13: malformed number '1__0'"],
+	[H + 'cpu 0 { x = 0x10UU; }', "f:2:13: malformed number '0x10UU'"],
+	[H + 'cpu 0 { x = 10LUL; }', "f:2:13: malformed number '10LUL'"],
+	[H + '#include <linux/mm.h>', 'f:2:2: #include is not part of the language: a scenario has no headers: delete it (every primitive is built in, docs/primitives.md)'],
+	[H + '#ifdef CONFIG_X', 'f:2:2: #ifdef is not part of the language: a configuration switch is a param: param config_x = true, then if (config_x) in the code'],
+	[H + '#if X', 'f:2:2: #if is not part of the language: a configuration switch is a param: param config_x = true, then if (config_x) in the code'],
+	[H + '#pragma once', 'f:2:2: #pragma is not part of the language: only #define NAME value is (a const)'],
+	[H + '#define F(x) x', 'f:2:10: a macro with parameters is not supported: write a helper function (static int F(...) { ... })'],
+	[H + '#define A 1 2', 'f:2:13: expected the end of #define A (one value per line), found a number'],
+	[H + '#define A 1\n#define A 2', "f:3:1: duplicate const 'A' (first at 2:1)"],
+	[H + '# 1', "f:2:1: expected a directive right after '#' (#define NAME value)"],
+	[H + '#\ncpu 0 { }', "f:2:1: expected a directive right after '#' (#define NAME value)"],
+	[H + '#define N\nint a[2];', 'f:2:9: #define N has no value: a switch is a param (param n = true), a value goes on the same line'],
+	[H + '#define N (1 +\n2)', 'f:3:2: #define N: the value must end on its line'],
 	[H + 'cpu 0 { x = 9007199254740992; }', 'f:2:13: number too large'],
 	[H + 'cpu 0 { x = 0x20000000000000; }', 'f:2:13: number too large'],
 	[H + 'title "abc', 'f:2:7: unterminated string'],
@@ -398,6 +422,18 @@ const MALFORMED: [string, string][] = [
 	[H + `cpu 0 { x = ${'a'.repeat(100)}.; }`, "f:2:114: expected a field name after '.', found ';'"],
 	[H + `x${'a'.repeat(100)} = 1`, `f:2:1: unknown keyword 'x${'a'.repeat(39)}…' at the top level`],
 ];
+
+describe('C spellings of numbers and constants', () => {
+	it('integer suffixes (u, l, ul, ull, lu...) keep the value', () => {
+		const ast = parseScenario(H + 'cpu 0 { a = 0x10UL; b = 4096u; c = 1ULL; d = 7lu; e = 3L; }', 'f');
+		const values = ast.cpus[0]!.body.map(s => (s.kind === 'assign' && s.value.kind === 'int' ? s.value.value : null));
+		expect(values).toEqual([16, 4096, 1, 7, 3]);
+	});
+	it('#define NAME value is a const, one per line', () => {
+		const ast = parseScenario(H + '#define VA 0x7f000000\n#define MASK (1UL << 3)\ncpu 0 { x = VA; }', 'f');
+		expect(ast.consts.map(c => [c.name, show(c.value)])).toEqual([['VA', '2130706432'], ['MASK', '(<< 1 3)']]);
+	});
+});
 
 describe('malformed input', () => {
 	it('has a large table', () => {

@@ -56,6 +56,9 @@ describe('ordinary RAM pages', () => {
 		const reuse = run({machine: RAM, cpus: [`ptep_get_and_clear(VA); put_page(${P}); a = alloc_page(0x200);`]}, '0 0 0');
 		expect(reuse.final.memmap[0x200]!.ram).toMatchObject({free: false, gen: 2});
 		expect(reuse.notes).toContain('alloc_page: page 0x200 reused (allocation 2)');
+		// A pfn that is no RAM page is a mistake of the scenario, not "not free".
+		const wrong = run({machine: RAM, cpus: ['a = alloc_page(0x300);']}, '0');
+		expect(wrong.violations.map(v => [v.kind, v.message])).toEqual([['oops', 'CPU0 oops at line 8: alloc_page: pfn 0x300 is not an ordinary RAM page (declare it with ram() in machine { })']]);
 	});
 	it('put_page: at zero a RAM page goes back to the allocator; a PTE or TLB entry still mapping it is S2', () => {
 		const clean = run({machine: RAM, cpus: [`ptep_get_and_clear(VA); put_page(${P});`]}, '0 0');
@@ -106,7 +109,7 @@ describe('ordinary RAM pages', () => {
 	prim('page_count', () => {
 		expect(locals(run({machine: RAM, cpus: [`get_page(${P}); n = page_count(${P});`]}, '0 0')).n).toBe(2);
 	});
-	for (const [name, delta] of [['page_add_anon_rmap', 1], ['page_add_file_rmap', 1], ['page_remove_rmap', -1]] as const) {
+	for (const [name, delta] of [['page_add_anon_rmap', 1], ['page_add_file_rmap', 1], ['page_dup_rmap', 1], ['page_remove_rmap', -1]] as const) {
 		prim(name, () => {
 			const r = run({machine: RAM, cpus: [`${name}(${P}); n = page_mapcount(${P});`]}, '0 0');
 			expect(locals(r).n).toBe(1 + delta);
@@ -288,6 +291,16 @@ describe('freeing page-table pages', () => {
 	// A lockless walker (IRQs off) that read the PMD before the table was unhooked.
 	const walker = 'local_irq_save(); pmd = pmdp_get_lockless(VA); x = 1; pte = ptep_get_lockless(pmd, VA); local_irq_restore();';
 	const unhook = 't = pmd_pgtable(pmdp_huge_get_and_clear(VA));';
+	prim('pgd_free', () => {
+		// The last mmdrop: the PGD goes; a lazy CPU whose CR3 still points at it walks a freed page (S6).
+		const machine = 'mm_cpumask(0, 1); lazy(1);';
+		const r = run({machine, cpus: ['pgd_free(mm);', 'ok = speculative_walk(VA);']}, '0 1');
+		expect(r.notes).toContain('page-table page T0 freed (pgd_free)');
+		expect(r.violations.map(v => [v.kind, v.cpu, v.message])).toEqual([['freed-table-read', 1, 'speculative walk reads PGD page T0 for va 0x7f000000, which was freed']]);
+		// Page tables still below the PGD: exit_mmap frees them first.
+		const full = run({machine: RAM, cpus: ['pgd_free();']}, '0');
+		expect(full.violations[0]!.message).toMatch(/pgd_free: the PGD T0 still points at page tables \(exit_mmap frees them first: free_pgtables\)$/);
+	});
 	prim('pte_free', () => {
 		const r = run({machine: RAM, cpus: [walker, `${unhook} pte_free(t);`]}, '0 0 1 1 0 0');
 		expect(kinds(r)).toEqual(['freed-table-read']);
@@ -477,6 +490,24 @@ describe('TLB ranges, lazy CPUs and paging-structure caches', () => {
 		expect(kinds(ok)).toEqual([]);
 		expect(ok.flat.has('CPU2.tlb[0x7f000000]')).toBe(false);
 		expect(kinds(run({machine: RAM, cpus: ['switch_mm_irqs_off();']}, '0'))).toEqual(['oops']);
+	});
+	it('a RAM page freed while only a lazy CPU caches it is no S2 (x86 skips lazy CPUs on purpose); going back to the mm without catching up is', () => {
+		// MADV_DONTNEED of a page a lazy kthread CPU still caches: the flush frees no tables, so it skips CPU1.
+		const machine = 'ram(0x200, 1); map(VA, 0x200, write); mm_cpumask(0, 1); lazy(1); tlb(1, VA);';
+		const zap = `pte = ptep_get_and_clear(VA); flush_tlb_range(VA, 1); put_page(${P});`;
+		const freed = run({machine, cpus: [zap, 'switch_mm_irqs_off(true); ok = access(VA);']}, '0 0 0 1 1');
+		expect(freed.notes).toContain('lazy CPU1 skipped (no tables freed)');
+		expect(freed.notes.some(n => n.startsWith('page 0x200 refcount -> 0: freed'))).toBe(true);
+		expect(kinds(freed)).toEqual([]);
+		expect(locals(freed, 1).ok).toBe(false); // caught up: the walk finds no PTE
+		const stale = run({machine, cpus: [zap, 'switch_mm_irqs_off(false); ok = access(VA);']}, '0 0 0 1 1');
+		expect(stale.violations.map(v => [v.kind, v.cpu, v.line])).toEqual([['freed-page-use', 1, 11], ['freed-page-use', 1, 11]]);
+		expect(stale.violations[0]!.message).toBe('switch_mm_irqs_off: CPU1 runs the mm again while its TLB maps va 0x7f000000 to page 0x200, which was freed while it was lazy');
+		// A CPU that is not lazy is still caught at the free.
+		const busy = run({machine: machine.replace(' lazy(1);', ''), cpus: [zap, 'x = 1;']}, '0 0 i1 0 0');
+		expect(kinds(busy)).toEqual([]);
+		const early = run({machine: 'flush(broadcast); ram(0x200, 1); map(VA, 0x200, write); mm_cpumask(0, 1); tlb(1, VA);', cpus: [`pte = ptep_get_and_clear(VA); put_page(${P});`, 'x = 1;']}, '0 0');
+		expect(kinds(early)).toEqual(['freed-page-use']);
 	});
 	prim('syscall_exit', () => {
 		const r = run({machine: `flush(broadcast); ${RAM}`, cpus: ['access(VA);', 'set_pte_at(VA, mk_pte(pfn_to_page(0x200))); syscall_exit(VA, 1);']}, '0 1 1');

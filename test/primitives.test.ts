@@ -110,6 +110,22 @@ describe('page tables', () => {
 		expect(r.flat.has('pte[0x7f001000]')).toBe(true);
 		expect(r.final.zapped).toEqual([0x7f000000]);
 	});
+	for (const [name, flag] of [['ptep_set_wrprotect', ''], ['pmdp_set_wrprotect', ', huge']] as const) {
+		prim(name, () => {
+			// fork's COW: the leaf stays present with the write bit gone; another CPU's writable TLB entry stays until a flush.
+			const machine = `pgmap(pmem0, fsdax, PFN, 1); map(VA, PFN, write${flag}); mm_cpumask(0, 1); tlb(1, VA);`;
+			const r = run({machine, cpus: [`before = ptep_get(VA); ${name}(VA); after = ptep_get(VA);`, 'x = 1;']}, '0 0 0');
+			expect(r.flat.get('CPU0.before')).toMatch(/^pte\(pfn 0x100 W/);
+			expect(r.final.cpus[0]!.locals.after).toMatchObject({present: true, write: false, pfn: 0x100});
+			expect(r.final.cpus[1]!.tlb[0x7f000000]).toMatchObject({write: true});
+			expect(kinds(r)).toEqual([]);
+			// The other level's leaf is an oops naming the right call; no leaf is nothing to do.
+			const other = name === 'ptep_set_wrprotect' ? ', huge' : '';
+			const wrong = run({machine: `pgmap(pmem0, fsdax, PFN, 1); map(VA, PFN, write${other}); mm_cpumask(0);`, cpus: [`${name}(VA);`]}, '0');
+			expect(wrong.violations[0]!.message).toMatch(name === 'ptep_set_wrprotect' ? /huge PMD \(use pmdp_set_wrprotect\)/ : /PTE \(use ptep_set_wrprotect\)/);
+			expect(kinds(run({machine: 'pgmap(pmem0, fsdax, PFN, 1); mm_cpumask(0);', cpus: [`${name}(VA);`]}, '0'))).toEqual([]);
+		});
+	}
 	prim('ptep_clear_flush', () => {
 		// CPU1 caches the page; CPU0 clears the PTE and flushes it: an IPI CPU1 must take before CPU0 returns.
 		const model = miniModel({cpus: ['old = ptep_clear_flush(VA); none = ptep_clear_flush(VA);', 'access(VA);']});
@@ -165,6 +181,32 @@ describe('TLBs and the hardware walker', () => {
 		expect(r.flat.get('CPU0.tlb[0x7f000000]')).toBe('pfn 0x100 W');
 		const out = run({machine: 'pgmap(pmem0, fsdax, PFN, 1); map(VA, PFN, write); mm_cpumask(1);', cpus: ['access(VA);', 'x = 1;']}, '0');
 		expect(out.violations[0]!.message).toMatch(/CPU0 is not running the mm/);
+	});
+	prim('flush_tlb_mm', () => {
+		// x86's flush_tlb_mm passes freed_tables: the lazy CPU2 is reached too (and switches to init_mm).
+		const machine = 'pgmap(pmem0, fsdax, PFN, 1); map(VA, PFN, write); mm_cpumask(0, 1, 2); lazy(2); tlb(1, VA); tlb(2, VA);';
+		const model = miniModel({machine, cpus: ['x = 1;', 'ptep_get_and_clear(VA); flush_tlb_mm(mm); y = 1;', 'z = 1;']});
+		const sent = run(model, '1 1');
+		expect(sent.final.cpus[1]!.wait).toMatchObject({kind: 'acks', pending: [0, 2]});
+		const done = run(model, '1 1 i0 i2 1');
+		expect(done.final.cpus[1]!.wait).toBeNull();
+		expect(done.flat.has('CPU2.tlb[0x7f000000]')).toBe(false);
+		expect(done.final.mmCpumask).toEqual([0, 1]);
+		expect(kinds(done)).toEqual([]);
+		expect(kinds(run({machine, cpus: ['x = 1;', 'flush_tlb_mm();', 'z = 1;']}, '1 i0 i2 1'))).toEqual([]);
+	});
+	prim('flush_tlb_page', () => {
+		// The kernel's flush_tlb_page(vma, addr): one page, no tables freed, so the lazy CPU2 is skipped; going back
+		// to the mm without catching up while the flush waits for CPU0 is S5 when it returns (S5 checks this flush too).
+		const machine = 'pgmap(pmem0, fsdax, PFN, 1); map(VA, PFN, write); mm_cpumask(0, 1, 2); lazy(2); tlb(2, VA);';
+		const cpus = (catchUp: boolean) => ['x = 1;', 'ptep_get_and_clear(VA); flush_tlb_page(vma, VA);', `switch_mm_irqs_off(${catchUp});`];
+		const bug = run({machine, cpus: cpus(false)}, '1 1 2 i0 1');
+		expect(bug.notes).toContain('lazy CPU2 skipped (no tables freed)');
+		expect(bug.violations.map(v => [v.kind, v.cpu])).toEqual([['tlb-incoherent', 1]]);
+		expect(bug.violations[0]!.message).toMatch(/^flush_tlb_page of .* returned but CPU2 still caches zapped va 0x7f000000$/);
+		expect(kinds(run({machine, cpus: cpus(true)}, '1 1 2 i0 1'))).toEqual([]);
+		// The model's own spelling, without the vma.
+		expect(kinds(run({machine, cpus: ['x = 1;', 'ptep_get_and_clear(VA); flush_tlb_page(VA);', 'switch_mm_irqs_off(false);']}, '1 1 2 i0 1'))).toEqual(['tlb-incoherent']);
 	});
 	prim('flush_tlb_mm_range', () => {
 		const model = miniModel({cpus: ['access(VA); local_irq_save(); x = 1; local_irq_restore();', 'ptep_get_and_clear(VA); flush_tlb_mm_range(); y = 1;']});
@@ -232,6 +274,11 @@ describe('struct page references', () => {
 		expect(last.final.memmap[0x100]!.refcount).toBe(0);
 		expect(last.final.pgmaps.pmem0!.ref.count).toBe(1);
 		expect(kinds(run({cpus: ['unpin_user_page(pfn_to_page(PFN));']}, '0'))).toEqual(['refcount']);
+	});
+	prim('page_maybe_dma_pinned', () => {
+		// A FOLL_PIN pin adds GUP_PIN_COUNTING_BIAS references: the refcount says "maybe pinned"; FOLL_GET does not.
+		const r = run({cpus: ['a = page_maybe_dma_pinned(pfn_to_page(PFN)); try_grab_page(pfn_to_page(PFN)); b = page_maybe_dma_pinned(pfn_to_page(PFN)); try_grab_page(pfn_to_page(PFN), FOLL_PIN); c = folio_maybe_dma_pinned(pfn_to_page(PFN)); unpin_user_page(pfn_to_page(PFN)); d = page_maybe_dma_pinned(pfn_to_page(PFN));']}, '0 0 0 0 0 0 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({a: false, b: false, c: true, d: false});
 	});
 	prim('page_refcount', () => {
 		const r = run({machine: 'pgmap(pmem0, fsdax, PFN, 1); mm_cpumask(0);', cpus: ['a = page_refcount(PFN); arch_remove_memory(pmem0); b = page_refcount(PFN);']}, '0 0 0');
@@ -382,6 +429,54 @@ describe('checks that are not a primitive', () => {
 		const r = run({machine: 'pgmap(pmem0, fsdax, PFN, 1); mm_cpumask(0);', cpus: ['arch_remove_memory(pmem0);\nx = try_grab_page(pfn_to_page(PFN));']}, '0 0');
 		const s1 = r.violations.find(v => v.kind === 'use-after-free')!;
 		expect(s1).toMatchObject({check: 'S1', cpu: 0, line: 9, objects: ['page 0x100']});
+	});
+});
+
+describe('sequence counters', () => {
+	const SEQ = 'seqcount_t seq;';
+	const g = (r: ReturnType<typeof run>) => r.final.globals.seq;
+	for (const name of ['raw_write_seqcount_begin', 'raw_write_seqcount_end']) {
+		prim(name, () => {
+			const r = run({header: SEQ, cpus: ['raw_write_seqcount_begin(&seq); a = seq; raw_write_seqcount_end(&seq);']}, '0 0 0');
+			expect(r.final.cpus[0]!.locals.a).toBe(1);
+			expect(g(r)).toBe(2);
+			expect(kinds(r)).toEqual([]); // raw_: no preemption check (mm->write_protect_seq under mmap_lock)
+		});
+	}
+	for (const name of ['write_seqcount_begin', 'write_seqcount_end']) {
+		prim(name, () => {
+			const warned = run({header: SEQ, cpus: ['write_seqcount_begin(&seq); write_seqcount_end(&seq);']}, '0 0');
+			expect(warned.violations.map(v => [v.kind, v.message])).toEqual([['warn', "WARNING: write_seqcount_begin(&seq) with preemption enabled: a plain seqcount_t's writer must not be preempted (lockdep_assert_preemption_disabled)"]]);
+			expect(g(warned)).toBe(2);
+			expect(kinds(run({header: `${SEQ} spinlock_t l;`, cpus: ['spin_lock(&l); write_seqcount_begin(&seq); write_seqcount_end(&seq); spin_unlock(&l);']}, '0 0 0 0'))).toEqual([]);
+			expect(kinds(run({header: SEQ, cpus: ['local_irq_disable(); write_seqcount_begin(&seq); write_seqcount_end(&seq); local_irq_enable();']}, '0 0 0 0'))).toEqual([]);
+		});
+	}
+	for (const name of ['read_seqcount_begin', 'raw_read_seqcount_begin']) {
+		prim(name, () => {
+			// The reader waits while the writer is inside, then reads the even sequence the writer left.
+			const model = miniModel({header: SEQ, cpus: [`s = ${name}(&seq); again = read_seqcount_retry(&seq, s);`, 'raw_write_seqcount_begin(&seq); raw_write_seqcount_end(&seq);']});
+			const inside = run(model, '1');
+			expect(model.isEnabled(inside.final, {cpu: 0, irq: false})).toBe(false);
+			expect(model.blockedReason(inside.final, 0)).toBe(`blocked in ${name}: a writer is inside (sequence 1, odd)`);
+			const after = run(model, '1 1 0 0');
+			expect(after.final.cpus[0]!.locals).toMatchObject({s: 2, again: false});
+		});
+	}
+	prim('raw_read_seqcount', () => {
+		// No wait: gup-fast reads it and tests the low bit itself.
+		const r = run({header: SEQ, cpus: ['s = raw_read_seqcount(&seq);', 'raw_write_seqcount_begin(&seq);']}, '1 0');
+		expect(r.final.cpus[0]!.locals.s).toBe(1);
+	});
+	prim('raw_seqcount_begin', () => {
+		const r = run({header: SEQ, cpus: ['s = raw_seqcount_begin(&seq); again = read_seqcount_retry(&seq, s);', 'raw_write_seqcount_begin(&seq);']}, '1 0 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({s: 0, again: true});
+	});
+	prim('read_seqcount_retry', () => {
+		const r = run({header: SEQ, cpus: ['s = raw_read_seqcount(&seq); a = read_seqcount_retry(&seq, s); b = read_seqcount_retry(&seq, s);', 'raw_write_seqcount_begin(&seq); raw_write_seqcount_end(&seq);']}, '0 0 1 1 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({s: 0, a: false, b: true});
+		// An atomic_t is not a sequence count: the compiler says what to use.
+		expect(() => miniModel({header: 'atomic_t n;', cpus: ['x = raw_read_seqcount(&n);']})).toThrow(/'n' is an atomic_t; use the atomic_\* calls on it/);
 	});
 });
 

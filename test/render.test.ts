@@ -9,7 +9,7 @@ import {builtinNames, loadModel, modelFromSource} from '../source/lang/load.js';
 import {parseSchedule} from '../source/lang/schedule.js';
 import {abbreviate, pointsToSteps, renderDiagram, shortenCalls} from '../source/render/diagram.js';
 import {wrap} from '../source/render/wrap.js';
-import {renderMarkdown, runCommandLine} from '../source/render/markdown.js';
+import {editedBuiltinNote, renderMarkdown, runCommandLine} from '../source/render/markdown.js';
 import {objectTables, renderState, stateTables, tableMarkdown} from '../source/render/state.js';
 import {blockedWithHistory, callSites, renderTrace, replaySteps} from '../source/render/trace.js';
 import {createSession} from '../source/session/session.js';
@@ -246,5 +246,30 @@ describe('the trace with locks and helpers', () => {
 		const text = renderTrace(model, r.steps, {width: 100});
 		expect(text).toMatch(/L59 {3}if \(linked\) → true\n/);
 		expect(text).toMatch(/L39 {3}return atomic_inc_not_zero\(&refs\); ← obj_get\(\) at L60\n/);
+	});
+});
+
+describe('pending interrupts', () => {
+	it('a device IRQ is named by its line in the trace and the state tables, a flush IPI by its kind', () => {
+		const model = loadModel('scenarios/examples/irq-lock.race');
+		const r = replaySteps(model, parseSchedule('0 1'));
+		const text = renderTrace(model, r.steps, {width: 100});
+		expect(text).toContain('CPU0.ipis = dev_irq<-CPU1');
+		expect(renderState(model, r.final)).toMatch(/dev_irq<-CPU1/);
+		const flush = loadModel('devdax-unbind');
+		const f = replaySteps(flush, parseSchedule('1 1 1 1'));
+		expect(renderTrace(flush, f.steps, {width: 100})).toMatch(/CPU\d\.ipis = flush<-CPU1/);
+	});
+});
+
+describe('worked examples in reports', () => {
+	it('a recording of a worked example reproduces by its short name, as a built-in does; an edited copy by its file', () => {
+		const model = loadModel('irq-lock');
+		expect(model.program.file).toBe('scenarios/examples/irq-lock.race');
+		const steps = parseSchedule('0 1 i0');
+		expect(runCommandLine(model, steps)).toBe('racewalk run irq-lock --schedule "0 1 i0"');
+		const edited = modelFromSource('scenarios/examples/irq-lock.race', model.program.source + '\n// edited\n');
+		expect(editedBuiltinNote(edited)).toContain("differs from the worked example 'irq-lock'");
+		expect(runCommandLine(edited, steps)).toBe('racewalk run scenarios/examples/irq-lock.race --schedule "0 1 i0"');
 	});
 });

@@ -1,7 +1,7 @@
 import {explore, type ExploreResult, type Found} from '../explore/index.js';
 import {countSwitches, formatSchedule} from '../lang/schedule.js';
 import type {Expect} from '../lang/ast.js';
-import {builtinNames, loadScenario} from '../lang/load.js';
+import {builtinNames, exampleShortNames, loadScenario} from '../lang/load.js';
 import {expectLabel} from '../render/verdict.js';
 import {asUsageError, type Command, EXIT, openModel, parseFlags, UsageError} from './common.js';
 import {count} from '../render/wrap.js';
@@ -12,7 +12,7 @@ Usage
 
 Parses and validates each scenario, then verifies every 'expect' clause by
 exhaustive search, for the base params and for each variant. Without files:
-every built-in scenario.
+every built-in scenario and worked example (racewalk list).
 
   expect violation K   holds iff a step reporting K is reachable
   expect no K          holds iff no reachable step reports K
@@ -133,7 +133,7 @@ export const checkCommand: Command = {
 		if (maxStates !== undefined && !(Number.isInteger(maxStates) && maxStates >= 1)) throw new UsageError(`--max-states: expected an integer >= 1, got ${maxStates}`);
 		const timeout = cli.flags.timeout;
 		if (timeout !== undefined && !(timeout > 0)) throw new UsageError(`--timeout: expected a number of seconds > 0, got ${timeout}`);
-		const targets = cli.input.length ? cli.input : builtinNames();
+		const targets = cli.input.length ? cli.input : [...builtinNames(), ...exampleShortNames()];
 		const rows: CheckRow[] = [];
 		// One broken file must not hide the verdicts of the others: report it, go on, exit 2 at the end.
 		const broken: string[] = [];

@@ -15,4 +15,5 @@ export const COMMANDS: readonly CommandEntry[] = [
 	{name: 'explore', summary: 'search the interleavings for violations (bfs, dfs, random, pct)', load: async () => (await import('./explore.js')).exploreCommand},
 	{name: 'merge', summary: 'merge the JSON reports of the shards of one search into one verdict', load: async () => (await import('./merge.js')).mergeCommand},
 	{name: 'check', summary: 'verify every expect clause of scenarios by exhaustive search', load: async () => (await import('./check.js')).checkCommand},
+	{name: 'new', summary: 'start a race of your own: a copy of a built-in or worked example, or a small one', load: async () => (await import('./new.js')).newCommand},
 ];

@@ -16,8 +16,8 @@ Usage
 Replays a schedule and prints the trace (one line per step: step, CPU, source
 line, statement, what changed) and the verdict.
 
-Schedule: CPU digits; i<digit> = that CPU takes its pending interrupt.
-Separators: spaces or commas.
+Schedule: CPU digits; i<digit> = that CPU takes its pending interrupt;
+<digit>*N = N steps of that CPU (1*7 = 1 1 1 1 1 1 1). Separators: spaces or commas.
 
 Options
   --schedule, -s  the interleaving to replay (required)

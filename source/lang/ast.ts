@@ -15,7 +15,9 @@ export type Expr =
 	/** `c ? a : b` */
 	| {kind: 'cond'; cond: Expr; then: Expr; else: Expr; pos: Pos}
 	/** `&x`: the address of a shared variable or lock (what lock and atomic calls take). */
-	| {kind: 'addr'; arg: Expr; pos: Pos};
+	| {kind: 'addr'; arg: Expr; pos: Pos}
+	/** `a[i]`: an element of a shared array. */
+	| {kind: 'index'; array: string; index: Expr; pos: Pos};
 
 export type BinaryOp =
 	| '||' | '&&'
@@ -26,10 +28,13 @@ export type BinaryOp =
 	| '+' | '-' | '*' | '/' | '%';
 
 export type Stmt =
-	| {kind: 'assign'; target: string; value: Expr; pos: Pos}
+	/** `index`: the target is that element of the shared array `target`. */
+	| {kind: 'assign'; target: string; index?: Expr; value: Expr; pos: Pos}
 	| {kind: 'expr'; expr: Expr; pos: Pos}
 	| {kind: 'if'; cond: Expr; then: Stmt; else?: Stmt; pos: Pos}
 	| {kind: 'while'; cond: Expr; body: Stmt; pos: Pos}
+	/** `do body while (cond);`: `whilePos` is where the test's step stands. */
+	| {kind: 'do'; body: Stmt; cond: Expr; pos: Pos; whilePos: Pos}
 	| {kind: 'goto'; label: string; pos: Pos}
 	| {kind: 'label'; name: string; pos: Pos}
 	/** In a cpu block: the CPU finishes (a value is allowed and ignored). In a helper: returns to the call site. */
@@ -112,6 +117,8 @@ export type GlobalDecl = {
 	/** The C type as written (`struct page *`), for display. */
 	type: string;
 	init?: Expr;
+	/** `int cnt[N];`: an array of N elements (a constant expression). */
+	length?: Expr;
 	pos: Pos;
 };
 

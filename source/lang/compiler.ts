@@ -1,48 +1,28 @@
-// The compiler: syntax tree + parameter values -> Program. It resolves every
-// name (with "did you mean" for typos), checks primitive arity and where
-// blocking primitives may stand, folds conditions that depend only on params
+// The compiler: syntax tree + parameter values -> Program, the last of three
+// layers (names and expressions: resolver.ts; calls: calls.ts). Here: params,
+// variants, consts, the initial machine, and each CPU's code, lowered by
+// lower.ts. It folds conditions that depend only on params
 // (a mutation switch removes the code it turns off, so the trace shows only
 // what the modelled kernel runs), and lowers control flow to instruction
 // indices. Jumps cost no step: they are folded into the statement before.
 
-import type {Ctx} from '../machine/context.js';
 import {KIND_NAMES} from '../machine/checks.js';
+import type {Ctx} from '../machine/context.js';
 import {hashMachine} from '../machine/hash.js';
 import {permuteMachine} from '../machine/permute.js';
-import {lookupPrimitive, Oops, PRIMITIVES, type Primitive} from '../machine/primitives/index.js';
-import type {ArgSpec} from '../machine/primitives/spec.js';
-import {readGlobal, writeGlobal} from '../machine/primitives/shared.js';
+import {lookupPrimitive} from '../machine/primitives/index.js';
 import {FREES_TABLES} from '../machine/primitives/table-free.js';
 import {emptyMachine, SETUP_BY_NAME, SETUP_CALLS, SetupError} from '../machine/setup.js';
 import type {LockKind, Machine, Value} from '../machine/types.js';
 import {formatValue, truthy, typeName} from '../machine/values.js';
-import type {CpuDecl, Expect, Expr, FunctionDecl, GlobalDecl, IrqDecl, MachineItem, Pos, Scenario, Stmt} from './ast.js';
-import {Diagnostic, suggestion} from './diagnostics.js';
+import type {CpuDecl, Expect, FunctionDecl, IrqDecl, MachineItem, Pos, Scenario, Stmt} from './ast.js';
+import {CallCompiler} from './calls.js';
+import {suggestion} from './diagnostics.js';
 import {Lowering} from './lower.js';
-import {binaryOp, type Compiled, exprText, fold, unaryOp} from './operators.js';
-import type {CpuProgram, Eval, ParamValue, Program} from './program.js';
+import type {CpuProgram, ParamValue, Program} from './program.js';
+import {elementName, isLockDecl, NO_LOCALS} from './resolver.js';
 
-/** Where an expression is compiled: the locals it sees and what encloses it. */
-export type Scope = {
-	/** Source names that are locals here (null: invariants, set-up, consts, which see no locals). */
-	locals: Set<string> | null;
-	/** Runtime prefix of those locals: '' in a cpu block, `fn.` in an inlined helper. */
-	prefix: string;
-	inAtomic: boolean;
-	replica: number;
-	/** The helper calls this code is inlined through, outermost first. */
-	via: {fn: string; line: number}[];
-	/** Helpers being inlined (a call of one of them is recursion). */
-	fnStack: string[];
-	/** Labels of an inlined body are its own: `fn#k:`. */
-	labelPrefix: string;
-};
-
-const NO_LOCALS: Scope = {locals: null, prefix: '', inAtomic: false, replica: 0, via: [], fnStack: [], labelPrefix: ''};
-
-const LOCK_KINDS = new Set<GlobalDecl['kind']>(['spinlock', 'mutex', 'rwsem']);
-const isLockDecl = (g: GlobalDecl): boolean => LOCK_KINDS.has(g.kind);
-const LOCK_CALLS: Record<LockKind, string> = {spinlock: 'spin_lock', mutex: 'mutex_lock', rwsem: 'down_read / down_write'};
+export type {Scope} from './resolver.js';
 
 /** A bad `--set` or variant name: a usage error without a source position. */
 export class ParamError extends Error {}
@@ -55,271 +35,8 @@ export type CompileOptions = {
 	variant?: string | null;
 };
 
-const ENUM_WORDS = new Set([
-	'ipi', 'broadcast', 'rcu', 'fsdax', 'devdax', 'xfs', 'ext4', 'e21', 'v5_18', 'v6_15',
-	'percpu_ref', 'atomic_ref', 'write', 'special', 'devmap', 'huge', 'FOLL_GET', 'FOLL_PIN', 'FOLL_LONGTERM', 'MF_MEM_PRE_REMOVE', 'FAULT_FLAG_WRITE',
-]);
-const BUILTIN_INTS: Record<string, number> = {VM_FAULT_SIGBUS: 2, VM_FAULT_SIGSEGV: 0x40, EFAULT: -14, ENXIO: -6, PAGE_SIZE: 4096, HPAGE_PMD_NR: 512, SINGLE_DEPTH_NESTING: 1};
-const PTE_FIELDS = new Set(['pfn', 'present', 'write', 'special', 'devmap', 'huge', 'leaf']);
-
-export class Compiler {
-	// no prototype: a param lookup must not find `constructor` or `toString`
-	readonly params: Record<string, ParamValue> = Object.create(null);
-	readonly globals = new Map<string, GlobalDecl>();
-	readonly functions = new Map<string, FunctionDecl>();
-	/** Fixed locks the program's calls use (mmap_lock...): they start free in the machine. */
-	readonly usedLocks = new Map<string, LockKind>();
-	readonly consts = new Map<string, Value>();
-	readonly pgmapNames = new Set<string>();
+export class Compiler extends CallCompiler {
 	readonly machineItems: {name: string; args: Value[]; pos: Pos}[] = [];
-	/** Uses of REPLICA compiled so far, and whether any call names a CPU by number (tlb_has): both break CPU symmetry. */
-	replicaUses = 0;
-	namesCpu = false;
-
-	constructor(
-		readonly ast: Scenario,
-		readonly file: string,
-		readonly source: string,
-	) {
-		for (const g of ast.globals) this.globals.set(g.name, g);
-		for (const f of ast.functions) this.functions.set(f.name, f);
-	}
-
-	fail(pos: Pos, reason: string): never {
-		throw new Diagnostic(this.file, pos, reason, this.source);
-	}
-
-	/** The value a param holds, as the language sees it (enum words are symbols). */
-	paramValue(name: string): Value {
-		const v = this.params[name]!;
-		return typeof v === 'string' ? {t: 'sym', name: v} : v;
-	}
-
-	// ---- names ----
-
-	constName(name: string): Value | undefined {
-		if (name in this.params) return this.paramValue(name);
-		if (this.consts.has(name)) return this.consts.get(name)!;
-		if (Object.hasOwn(BUILTIN_INTS, name)) return BUILTIN_INTS[name]!;
-		if (this.pgmapNames.has(name)) return {t: 'pgmap', name};
-		if (ENUM_WORDS.has(name) || this.ast.params.some(p => p.choices?.includes(name))) return {t: 'sym', name};
-		return undefined;
-	}
-
-	knownNames(locals: Iterable<string>): string[] {
-		return [
-			...locals,
-			...Object.keys(this.params),
-			...this.consts.keys(),
-			...Object.keys(BUILTIN_INTS),
-			...this.pgmapNames,
-			...ENUM_WORDS,
-			...this.globals.keys(),
-		];
-	}
-
-	// ---- expressions ----
-
-	expr(e: Expr, scope: Scope): Compiled {
-		const text = exprText(e);
-		switch (e.kind) {
-			case 'int':
-			case 'bool':
-			case 'null': {
-				const v: Value = e.kind === 'null' ? null : e.value;
-				return {ev: () => v, pure: true, constant: v, text};
-			}
-			case 'name': {
-				if (scope.locals?.has(e.name) || e.name.includes('()')) {
-					const n = e.name.includes('()') ? e.name : scope.prefix + e.name;
-					// a local not assigned yet reads NULL, never Object.prototype's `constructor`
-					if (n in Object.prototype) return {ev: env => (Object.hasOwn(env.locals, n) ? env.locals[n]! : null), pure: true, text};
-					return {ev: env => env.locals[n] ?? null, pure: true, text};
-				}
-				const g = this.globals.get(e.name);
-				if (g) return this.globalRead(g, e.pos, text);
-				if (e.name === 'REPLICA') this.replicaUses++;
-				if (e.name === 'REPLICA') return {ev: () => scope.replica, pure: true, constant: scope.replica, text};
-				const c = this.constName(e.name);
-				if (c !== undefined) return {ev: () => c, pure: true, constant: c, text};
-				const where = scope.locals === null ? 'here (no CPU locals here: invariants see params, consts, pgmaps and shared variables)' : '';
-				this.fail(e.pos, `unknown name '${e.name}'${where ? ' ' + where : ''}${suggestion(e.name, this.knownNames(scope.locals ?? []))}`);
-			}
-			case 'unary': {
-				const a = this.expr(e.arg, scope);
-				const f = unaryOp(e.op);
-				const ev: Eval = env => f(a.ev(env));
-				return fold({ev, pure: a.pure, text}, a.constant !== undefined);
-			}
-			case 'binary': {
-				const l = this.expr(e.left, scope);
-				const r = this.expr(e.right, scope);
-				let ev: Eval;
-				if (e.op === '&&') ev = env => truthy(l.ev(env)) && truthy(r.ev(env));
-				else if (e.op === '||') ev = env => truthy(l.ev(env)) || truthy(r.ev(env));
-				else {
-					const f = binaryOp(e.op);
-					ev = env => f(l.ev(env), r.ev(env));
-				}
-				return fold({ev, pure: l.pure && r.pure, text}, l.constant !== undefined && r.constant !== undefined);
-			}
-			case 'field': {
-				if (!PTE_FIELDS.has(e.field)) this.fail(e.pos, `unknown field '.${e.field}'${suggestion(e.field, PTE_FIELDS)}; PTE values have .pfn .present .write .special .devmap .huge`);
-				const o = this.expr(e.object, scope);
-				const field = e.field;
-				const ev: Eval = env => {
-					const v = o.ev(env);
-					if (v === null) throw new Oops(`NULL pointer dereference reading .${field}`);
-					if (typeof v !== 'object' || !(field in v)) throw new Oops(`${typeName(v)} ${formatValue(v)} has no field .${field}`);
-					return (v as unknown as Record<string, Value>)[field]!;
-				};
-				return fold({ev, pure: o.pure, text}, o.constant !== undefined);
-			}
-			case 'call':
-				return this.call(e, scope, false);
-			case 'cond': {
-				const c = this.expr(e.cond, scope);
-				const a = this.expr(e.then, scope);
-				const b = this.expr(e.else, scope);
-				if (c.constant !== undefined) return truthy(c.constant) ? a : b;
-				const ev: Eval = env => (truthy(c.ev(env)) ? a.ev(env) : b.ev(env));
-				return {ev, pure: c.pure && a.pure && b.pure, text};
-			}
-			case 'addr': {
-				const v = this.reference(e, scope, null);
-				return {ev: () => v, pure: true, constant: v, text};
-			}
-		}
-	}
-
-	/** A plain read of a shared variable in an expression (a lock read as a value is its address). */
-	globalRead(g: GlobalDecl, pos: Pos, text: string): Compiled {
-		if (isLockDecl(g)) {
-			const v: Value = {t: 'lock', name: g.name};
-			return {ev: () => v, pure: true, constant: v, text};
-		}
-		if (g.kind === 'atomic') this.fail(pos, `'${g.name}' is an ${g.type}: read it with atomic_read(&${g.name})`);
-		const name = g.name;
-		return {ev: env => readGlobal(env.ctx, name), pure: false, text};
-	}
-
-	/** `&x` or `x` where a call takes a shared variable or a lock by reference. */
-	reference(e: Expr, scope: Scope, spec: ArgSpec | null, prim?: string): Value {
-		const inner = e.kind === 'addr' ? e.arg : e;
-		const shown = exprText(e);
-		if (inner.kind !== 'name') {
-			this.fail(e.pos, e.kind === 'addr' ? `'&' takes the name of a shared variable or lock, like &ptl (got ${shown})` : `${prim}() takes a shared variable here, like &count (got ${shown})`);
-		}
-		const g = this.globals.get(inner.name);
-		if (!g) {
-			if (scope.locals?.has(inner.name)) {
-				this.fail(e.pos, spec?.kind === 'var'
-					? `${prim}() needs a shared variable and '${inner.name}' is a local of this CPU; declare it at the top level (int ${inner.name} = 0;)`
-					: `'${inner.name}' is a local: locals have no address; pass ${inner.name} itself`);
-			}
-			this.fail(inner.pos, `unknown shared variable or lock '${inner.name}'${suggestion(inner.name, this.globals.keys())}; declare it at the top level (int ${inner.name} = 0; or spinlock_t ${inner.name};)`);
-		}
-		if (isLockDecl(g)) {
-			if (spec?.kind === 'var') this.fail(e.pos, `${prim}() takes a shared variable, and '${g.name}' is a lock (${g.type})`);
-			if (spec?.lockKind && spec.lockKind !== g.kind) {
-				this.fail(e.pos, `${prim}() takes a ${spec.lockKind === 'spinlock' ? 'spinlock_t' : spec.lockKind === 'mutex' ? 'struct mutex' : 'struct rw_semaphore'}, and '${g.name}' is a ${g.type}: use ${LOCK_CALLS[g.kind as LockKind]}`);
-			}
-			return {t: 'lock', name: g.name};
-		}
-		if (spec?.kind === 'lock') this.fail(e.pos, `${prim}() takes a lock, and '${g.name}' is a ${g.type}`);
-		if (spec?.varKind === 'atomic' && g.kind !== 'atomic') this.fail(e.pos, `${prim}() takes an atomic_t, and '${g.name}' is a ${g.type}; declare it atomic_t ${g.name};`);
-		if (spec?.varKind === 'plain' && g.kind === 'atomic') this.fail(e.pos, `'${g.name}' is an ${g.type}; use the atomic_* calls on it`);
-		return {t: 'var', name: g.name};
-	}
-
-	/** The primitive a call names, or undefined for the language's own (READ_ONCE of a variable, helpers). */
-	primitive(e: Extract<Expr, {kind: 'call'}>): Primitive | undefined {
-		if (this.functions.has(e.callee) || this.onceCall(e)) return undefined;
-		return lookupPrimitive(e.callee);
-	}
-
-	/** READ_ONCE(x) / WRITE_ONCE(x, v) of a shared variable (READ_ONCE of anything else is the PTE read). */
-	private onceCall(e: Extract<Expr, {kind: 'call'}>): boolean {
-		if (!ONCE_CALLS.has(e.callee)) return false;
-		const a = e.args[0];
-		const inner = a?.kind === 'addr' ? a.arg : a;
-		return e.callee === 'WRITE_ONCE' || e.callee === 'smp_store_release' || (inner?.kind === 'name' && this.globals.has(inner.name));
-	}
-
-	private once(e: Extract<Expr, {kind: 'call'}>, scope: Scope): Compiled {
-		const write = e.callee === 'WRITE_ONCE' || e.callee === 'smp_store_release';
-		const want = write ? 2 : 1;
-		if (e.args.length !== want) this.fail(e.pos, `${e.callee}(${write ? 'x, value' : 'x'}) takes ${want} argument${want === 1 ? '' : 's'}, got ${e.args.length}`);
-		const ref = this.reference(e.args[0]!, scope, {name: 'x', kind: 'var', varKind: 'plain'}, e.callee);
-		const name = (ref as {name: string}).name;
-		const text = exprText(e);
-		if (!write) return {ev: env => readGlobal(env.ctx, name), pure: false, text};
-		const value = this.expr(e.args[1]!, scope);
-		return {ev: env => (writeGlobal(env.ctx, name, value.ev(env)), null), pure: false, text};
-	}
-
-	/** An unknown call: by spelling, else by family (`pmd_zap` lists the pmd_* primitives). */
-	private unknownCall(e: Extract<Expr, {kind: 'call'}>): never {
-		if (SETUP_BY_NAME.has(e.callee)) this.fail(e.pos, `'${e.callee}' is a machine set-up call; use it inside machine { }`);
-		const near = suggestion(e.callee, [...PRIMITIVES.keys(), ...this.functions.keys()]);
-		if (near) this.fail(e.pos, `unknown primitive '${e.callee}'${near}`);
-		this.fail(e.pos, `unknown primitive '${e.callee}'${familyHint(e.callee)}`);
-	}
-
-	/** Compile a primitive's arguments by their kinds (references for locks and shared variables). */
-	primArgs(prim: Primitive, e: Extract<Expr, {kind: 'call'}>, scope: Scope): Compiled[] {
-		return e.args.map((a, i) => {
-			const spec = prim.args[i]!;
-			if (spec.kind === 'context') {
-				if (a.kind !== 'name' && a.kind !== 'field' && a.kind !== 'addr') this.fail(a.pos, `${prim.name}(): write '${spec.name}' as the kernel does, a name like ${spec.name} (the model has one and keeps it itself)`);
-				return {ev: () => null, pure: true, constant: null, text: exprText(a)};
-			}
-			if (spec.kind === 'irq') {
-				const irq = a.kind === 'name' ? this.ast.irqs.find(i => i.name === a.name) : undefined;
-				if (!irq) this.fail(a.pos, `${prim.name}() takes the name of an irq block${a.kind === 'name' ? suggestion(a.name, this.ast.irqs.map(i => i.name)) : ''}; declare one: irq NAME on cpu N { ... }`);
-				const v: Value = {t: 'irq', name: irq.name, cpu: irq.cpu};
-				return {ev: () => v, pure: true, constant: v, text: irq.name};
-			}
-			const named = a.kind === 'addr' || (a.kind === 'name' && this.globals.has(a.name) && !scope.locals?.has(a.name));
-			if ((spec.kind === 'var' || spec.kind === 'lock') && named) {
-				const v = this.reference(a, scope, spec, prim.name);
-				return {ev: () => v, pure: true, constant: v, text: exprText(a)};
-			}
-			if (spec.kind === 'var') this.reference(a, scope, spec, prim.name);
-			return this.expr(a, scope);
-		});
-	}
-
-	call(e: Extract<Expr, {kind: 'call'}>, scope: Scope, statementLevel: boolean): Compiled {
-		if (this.functions.has(e.callee)) {
-			this.fail(e.pos, `${e.callee}() is a helper: call it as a statement (${e.callee}(...); or r = ${e.callee}(...);) or inside a condition, not here`);
-		}
-		if (e.callee === 'ATOMIC_INIT') {
-			if (e.args.length !== 1) this.fail(e.pos, 'ATOMIC_INIT(n) takes 1 argument');
-			return this.expr(e.args[0]!, scope);
-		}
-		if (this.onceCall(e)) return this.once(e, scope);
-		const prim = lookupPrimitive(e.callee);
-		if (!prim) this.unknownCall(e);
-		if (prim.fixedLock) this.usedLocks.set(prim.fixedLock.name, prim.fixedLock.kind);
-		checkArity(this, prim, e);
-		if (prim.args.some(a => a.name === 'cpu')) this.namesCpu = true;
-		if ((prim.blocks || prim.guard) && !statementLevel) {
-			this.fail(e.pos, `${prim.name} can block; call it as a statement of its own (x = ${prim.name}(...); or ${prim.name}(...);)`);
-		}
-		if ((prim.blocks || prim.guard) && scope.inAtomic) this.fail(e.pos, `${prim.name} can block and cannot be used inside atomic { }`);
-		const args = this.primArgs(prim, e, scope);
-		const evs = args.map(a => a.ev);
-		const ev: Eval = env => {
-			const vals = evs.map(f => f(env));
-			const r = prim.run(env.ctx, vals);
-			if (r !== null && typeof r === 'object' && ('wait' in r || 'repeat' in r)) {
-				throw new Oops(`${prim.name} blocked where it cannot`);
-			}
-			return r as Value;
-		};
-		return {ev, pure: Boolean(prim.pure) && args.every(a => a.pure), text: exprText(e)};
-	}
 
 	// ---- params, consts, machine ----
 
@@ -478,6 +195,15 @@ export class Compiler {
 	/** Shared variables and locks as the machine starts. */
 	initGlobals(m: Machine): void {
 		for (const g of this.globals.values()) {
+			const n = this.lengthOf(g);
+			if (n !== undefined) {
+				// An array is its elements, each a shared variable (or lock) of its own: `cnt[0]`, `cnt[1]`...
+				for (let i = 0; i < n; i++) {
+					if (isLockDecl(g)) m.locks[elementName(g.name, i)] = {kind: g.kind as LockKind, owner: null, readers: []};
+					else m.globals[elementName(g.name, i)] = g.kind === 'int' || g.kind === 'atomic' ? 0 : g.kind === 'bool' ? false : null;
+				}
+				continue;
+			}
 			if (isLockDecl(g)) {
 				m.locks[g.name] = {kind: g.kind as LockKind, owner: null, readers: []};
 				continue;
@@ -499,47 +225,17 @@ export class Compiler {
 	}
 }
 
-// ---- helpers ----
-
-function checkArity(c: Compiler, prim: Primitive, e: Extract<Expr, {kind: 'call'}>): void {
-	const min = prim.args.filter(a => !a.optional).length;
-	const max = prim.args.length;
-	if (e.args.length < min || e.args.length > max) {
-		const sig = prim.args.map(a => (a.optional ? `[${a.name}]` : a.name)).join(', ');
-		const want = min === max ? `${min} argument${min === 1 ? '' : 's'}` : `${min} to ${max} arguments`;
-		c.fail(e.pos, `${prim.name}(${sig}) takes ${want}, got ${e.args.length}`);
-	}
-}
-
 function collectLocals(stmts: Stmt[], out: Set<string>): void {
 	for (const s of stmts) {
-		if (s.kind === 'assign') out.add(s.target);
+		if (s.kind === 'assign' && !s.index) out.add(s.target);
 		else if (s.kind === 'if') {
 			collectLocals([s.then], out);
 			if (s.else) collectLocals([s.else], out);
-		} else if (s.kind === 'while') collectLocals([s.body], out);
+		} else if (s.kind === 'while' || s.kind === 'do') collectLocals([s.body], out);
 		else if (s.kind === 'for') collectLocals([s.init, s.step, s.body].filter((x): x is Stmt => x !== undefined), out);
 		else if (s.kind === 'block' || s.kind === 'atomic') collectLocals(s.body, out);
 	}
 }
-
-const ONCE_CALLS = new Set(['READ_ONCE', 'WRITE_ONCE', 'smp_load_acquire', 'smp_store_release']);
-
-/** ` (the pmd primitives are: ...)`: the family an unknown name belongs to, by its leading words. */
-function familyHint(name: string): string {
-	const parts = name.split('_').filter(Boolean);
-	for (let n = parts.length - 1; n >= 1; n--) {
-		const stem = parts.slice(0, n).join('_');
-		// The stem itself belongs to its family (mutex_lock with mutex_lock_nested); one name is no family.
-		const family = [...(PRIMITIVES.has(stem) ? [stem] : []), ...[...PRIMITIVES.keys()].filter(p => p.startsWith(stem + '_'))];
-		if (family.length > 1 || (family.length === 1 && n === 1)) {
-			const shown = family.slice(0, 8).join(', ') + (family.length > 8 ? ', ...' : '');
-			return `; the ${stem}${PRIMITIVES.has(stem) ? '' : '_'}* primitives are: ${shown} (docs/primitives.md lists them all)`;
-		}
-	}
-	return '; docs/primitives.md lists every primitive';
-}
-
 function checkParam(decl: Scenario['params'][number], v: Value, fail: (msg: string) => never): ParamValue {
 	if (typeof decl.value === 'boolean') {
 		if (typeof v !== 'boolean') fail(`param ${decl.name} is a boolean (true or false)`);

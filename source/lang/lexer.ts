@@ -29,11 +29,11 @@ export const KEYWORDS: ReadonlySet<string> = new Set([
 	'scenario', 'title', 'era', 'source', 'note', 'param', 'expect', 'variant', 'machine', 'cpu',
 	'invariant', 'const', 'if', 'else', 'while', 'goto', 'return', 'await', 'atomic', 'assert',
 	'true', 'false', 'NULL', 'in', 'safe', 'violation', 'no', 'derived', 'hypothesis',
-	'for', 'break', 'continue',
+	'for', 'do', 'break', 'continue',
 ]);
 
 const PUNCT2 = new Set(['==', '!=', '<=', '>=', '&&', '||', '<<', '>>', '->', '..', '++', '--', '+=', '-=', '|=', '&=']);
-const PUNCT1 = new Set(['{', '}', '(', ')', ',', ';', ':', '.', '=', '<', '>', '!', '&', '|', '^', '~', '+', '-', '*', '/', '%', '?']);
+const PUNCT1 = new Set(['#', '{', '}', '(', ')', '[', ']', ',', ';', ':', '.', '=', '<', '>', '!', '&', '|', '^', '~', '+', '-', '*', '/', '%', '?']);
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
@@ -79,6 +79,8 @@ function numberValue(text: string): number | {error: string} {
 	} else {
 		digits = text;
 	}
+	// C's integer suffixes (`0x10UL`, `4096u`, `1ULL`): the value is the same exact integer.
+	digits = digits.replace(/(?:[uU](?:ll|LL|l|L)?|(?:ll|LL|l|L)[uU]?)$/, '');
 	const malformed = {error: `malformed number '${quoteText(text)}'`};
 	if (digits.length === 0) return malformed;
 	let clean = '';

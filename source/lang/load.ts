@@ -44,6 +44,17 @@ export function exampleNames(): string[] {
 		.sort();
 }
 
+/** The short names of the worked examples (`irq-lock`): each loads by that name too. */
+export function exampleShortNames(): string[] {
+	return exampleNames().map(p => basename(p, '.race'));
+}
+
+function exampleFile(name: string): string | null {
+	if (!/^[A-Za-z0-9_-]+$/.test(name)) return null;
+	const path = join(scenariosDir(), 'examples', `${name}.race`);
+	return existsSync(path) ? path : null;
+}
+
 export type LoadedSource = {file: string; source: string; ast: Scenario; builtin: boolean};
 
 /** Read and parse a scenario by built-in name or path. Throws LoadError or Diagnostic. */
@@ -52,10 +63,12 @@ export function loadScenario(nameOrPath: string): LoadedSource {
 	const asPath = nameOrPath.includes('/') || nameOrPath.endsWith('.race');
 	const builtin = asPath ? '' : join(scenariosDir(), `${nameOrPath}.race`);
 	const isBuiltin = !asPath && existsSync(builtin);
-	const path = isBuiltin ? builtin : resolve(nameOrPath);
+	// A bare name is a built-in, then a worked example, then a file of that name.
+	const example = asPath || isBuiltin ? null : exampleFile(nameOrPath);
+	const path = isBuiltin ? builtin : example ?? resolve(nameOrPath);
 	if (!existsSync(path) && !isBuiltin) {
-		const near = nameOrPath.includes('/') ? '' : suggestion(nameOrPath.replace(/\.race$/, ''), builtinNames());
-		throw new LoadError(`${nameOrPath}: no such built-in scenario or file${near} (built-ins: ${builtinNames().join(', ')})`);
+		const near = nameOrPath.includes('/') ? '' : suggestion(nameOrPath.replace(/\.race$/, ''), [...builtinNames(), ...exampleShortNames()]);
+		throw new LoadError(`${nameOrPath}: no such built-in scenario, worked example or file${near} ('racewalk list' shows them all)`);
 	}
 	let source: string;
 	try {
@@ -64,7 +77,7 @@ export function loadScenario(nameOrPath: string): LoadedSource {
 		if (err instanceof FileError) throw new LoadError(`${nameOrPath}: ${err.message}`);
 		throw err;
 	}
-	const file = isBuiltin ? `scenarios/${basename(path)}` : nameOrPath;
+	const file = isBuiltin ? `scenarios/${basename(path)}` : example ? `scenarios/examples/${basename(path)}` : nameOrPath;
 	return {file, source, ast: parseScenario(source, file), builtin: isBuiltin};
 }
 
@@ -81,14 +94,15 @@ export function loadModel(nameOrPath: string, opts: Omit<CompileOptions, 'file' 
 
 const shipped = new Map<string, string | null>();
 
-/** The text of the built-in scenario `name` as this racewalk ships it (null: there is none). */
-export function builtinSource(name: string): string | null {
-	if (!shipped.has(name)) {
+/** The text of the built-in scenario (or, with `example`, the worked example) `name` as this racewalk ships it (null: there is none). */
+export function builtinSource(name: string, example = false): string | null {
+	const key = `${example ? 'examples/' : ''}${name}`;
+	if (!shipped.has(key)) {
 		let text: string | null = null;
-		if (/^[A-Za-z0-9_.-]+$/.test(name) && builtinNames().includes(name)) text = readFileSync(join(scenariosDir(), `${name}.race`), 'utf8');
-		shipped.set(name, text);
+		if (/^[A-Za-z0-9_.-]+$/.test(name) && (example ? exampleShortNames() : builtinNames()).includes(name)) text = readFileSync(join(scenariosDir(), `${key}.race`), 'utf8');
+		shipped.set(key, text);
 	}
-	return shipped.get(name)!;
+	return shipped.get(key)!;
 }
 
 /**
@@ -96,11 +110,12 @@ export function builtinSource(name: string): string | null {
  * built-in sets it) and whether the program's text is the shipped one. A
  * recording carries its own text, which may have been edited since, or come
  * from another version of racewalk: then `racewalk run <name>` would run
- * something else.
+ * something else. Worked examples (`scenarios/examples/<name>.race`) too.
  */
-export function builtinOf(file: string, source: string): {name: string; same: boolean} | null {
-	const m = /^scenarios\/([^/]+)\.race$/.exec(file);
+export function builtinOf(file: string, source: string): {name: string; same: boolean; example: boolean} | null {
+	const m = /^scenarios\/(examples\/)?([^/]+)\.race$/.exec(file);
 	if (!m) return null;
-	const text = builtinSource(m[1]!);
-	return text === null ? {name: m[1]!, same: false} : {name: m[1]!, same: text === source};
+	const example = m[1] !== undefined;
+	const text = builtinSource(m[2]!, example);
+	return {name: m[2]!, same: text !== null && text === source, example};
 }

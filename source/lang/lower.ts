@@ -9,7 +9,8 @@ import {writeGlobal} from '../machine/primitives/shared.js';
 import type {Primitive} from '../machine/primitives/index.js';
 import type {Value} from '../machine/types.js';
 import {truthy} from '../machine/values.js';
-import type {CpuDecl, Expr, FunctionDecl, Pos, Stmt} from './ast.js';
+import type {CpuDecl, Expr, FunctionDecl, GlobalDecl, Pos, Stmt} from './ast.js';
+import {returnsNothing} from './calls.js';
 import type {Compiler, Scope} from './compiler.js';
 import {suggestion} from './diagnostics.js';
 import {type Compiled, exprText} from './operators.js';
@@ -136,7 +137,7 @@ export class Lowering {
 			case 'await': {
 				if (this.scope.inAtomic) this.c.fail(s.pos, 'await inside atomic { } may only be its first statement (the guard of the block)');
 				this.noHelperCalls(s.cond, 'an await condition (it is re-evaluated while the CPU waits)');
-				const cond = this.c.expr(s.cond, this.scope);
+				const cond = this.c.expr(s.cond, {...this.scope, lookedAt: 'an await condition'});
 				this.emit({kind: 'await', ...at, cond: cond.ev, condText: cond.text, peekPure: cond.pure, next: this.out.length + 1, local: false});
 				return;
 			}
@@ -149,6 +150,9 @@ export class Lowering {
 			case 'while':
 				this.loop(s.pos, s.cond, s.body, undefined);
 				return;
+			case 'do':
+				this.doLoop(s);
+				return;
 			case 'for':
 				if (s.init) this.stmt(s.init);
 				this.loop(s.pos, s.cond, s.body, s.step);
@@ -158,21 +162,26 @@ export class Lowering {
 
 	private assign(s: Extract<Stmt, {kind: 'assign'}>): void {
 		const at = {line: s.pos.line, col: s.pos.col};
+		if (s.index) {
+			this.elementAssign(s, s.index);
+			return;
+		}
+		if (isCall(s.value) && returnsNothing(s.value.callee)) this.c.fail(s.value.pos, `${s.value.callee}() returns nothing: write it as a statement of its own (${s.value.callee}(...);)`);
 		const global = this.c.globals.get(s.target);
 		if (global && !this.scope.locals?.has(s.target)) {
-			if (global.kind === 'spinlock' || global.kind === 'mutex' || global.kind === 'rwsem') this.c.fail(s.pos, `'${s.target}' is a lock (${global.type}); take it with a lock call, do not assign it`);
-			if (global.kind === 'atomic') this.c.fail(s.pos, `'${s.target}' is an ${global.type}: write it with atomic_set(&${s.target}, v)`);
+			if (this.c.lengthOf(global) !== undefined) this.c.fail(s.pos, `'${s.target}' is an array: assign an element, ${s.target}[i] = ...`);
+			this.writable(global, s.target, s.pos);
 		}
 		const isGlobal = global !== undefined;
 		const target = isGlobal ? s.target : this.scope.prefix + s.target;
 		if (isCall(s.value) && this.c.functions.has(s.value.callee)) {
-			if (isGlobal) this.c.fail(s.pos, `store the result of ${s.value.callee}() in a local first (r = ${s.value.callee}(...); ${s.target} = r;)`);
+			if (isGlobal) this.sharedValue(s, s.target);
 			this.inline(s.value, target);
 			return;
 		}
 		const value = this.rhs(this.hoist(s.value, false)!);
 		if (value.blocking) {
-			if (isGlobal) this.c.fail(s.pos, `store the result of ${value.blocking.prim.name}() in a local first: it can block, and only a local can wait for it`);
+			if (isGlobal) this.sharedValue(s, s.target, value.blocking.prim.name);
 			this.emit({kind: 'stmt', ...at, blocking: {...value.blocking, target}, next: this.out.length + 1, local: false});
 			return;
 		}
@@ -182,6 +191,33 @@ export class Lowering {
 			return;
 		}
 		this.emit({kind: 'stmt', ...at, exec: env => void (env.locals[target] = ev(env)), next: this.out.length + 1, local: value.compiled!.pure});
+	}
+
+	/** `a[i] = v;`: a write of the element the index selects when the step runs. */
+	private elementAssign(s: Extract<Stmt, {kind: 'assign'}>, index: Expr): void {
+		const at = {line: s.pos.line, col: s.pos.col};
+		const g = this.c.arrayDecl(s.target, s.pos, this.scope);
+		const shown = `${s.target}[${exprText(index)}]`;
+		this.writable(g, shown, s.pos);
+		if (isCall(s.value) && this.c.functions.has(s.value.callee)) this.sharedValue(s, shown);
+		const slot = this.c.element(g, {kind: 'index', array: s.target, index, pos: s.pos}, this.scope);
+		const value = this.rhs(this.hoist(s.value, false)!);
+		if (value.blocking) this.sharedValue(s, shown, value.blocking.prim.name);
+		const ev = value.compiled!.ev;
+		this.emit({kind: 'stmt', ...at, exec: env => writeGlobal(env.ctx, slot.at(env), ev(env)), next: this.out.length + 1, local: false});
+	}
+
+	/** A shared variable (or element, `shown`) a plain assignment may write: not a lock, not an atomic_t. */
+	private writable(g: GlobalDecl, shown: string, pos: Pos): void {
+		if (g.kind === 'spinlock' || g.kind === 'mutex' || g.kind === 'rwsem') this.c.fail(pos, `'${shown}' is a lock (${g.type}); take it with a lock call, do not assign it`);
+		if (g.kind === 'atomic') this.c.fail(pos, `'${shown}' is an ${g.type}: write it with atomic_set(&${shown}, v)`);
+	}
+
+	/** A helper's result or a blocking call's is stored in a local first: only a local can receive it across steps. */
+	private sharedValue(s: Extract<Stmt, {kind: 'assign'}>, shown: string, blocking?: string): never {
+		if (blocking) this.c.fail(s.pos, `store the result of ${blocking}() in a local first: it can block, and only a local can wait for it`);
+		const callee = (s.value as Extract<Expr, {kind: 'call'}>).callee;
+		this.c.fail(s.pos, `store the result of ${callee}() in a local first (r = ${callee}(...); ${shown} = r;)`);
 	}
 
 	private returnStmt(s: Extract<Stmt, {kind: 'return'}>): void {
@@ -219,7 +255,7 @@ export class Lowering {
 		let guard: Compiled | undefined;
 		if (body[0]?.kind === 'await') {
 			this.noHelperCalls(body[0].cond, 'the guard of an atomic block');
-			guard = this.c.expr(body[0].cond, this.scope);
+			guard = this.c.expr(body[0].cond, {...this.scope, lookedAt: 'the guard of an atomic block'});
 			body = body.slice(1);
 		}
 		const inner = new Lowering(this.c, {...this.scope, inAtomic: true});
@@ -285,6 +321,24 @@ export class Lowering {
 		if (br >= 0) this.out[br]!.alt = end;
 		for (const b of loop.breaks) this.out[b]!.next = end;
 		for (const c of loop.continues) this.out[c]!.next = stepAt;
+	}
+
+	/** `do body while (cond);`: the test is a step at the `while`, branching back to the body; `continue` goes to the test. */
+	private doLoop(s: Extract<Stmt, {kind: 'do'}>): void {
+		const at = {line: s.whilePos.line, col: s.whilePos.col};
+		const head = this.out.length;
+		const loop: Loop = {breaks: [], continues: []};
+		this.loops.push(loop);
+		this.stmt(s.body);
+		this.loops.pop();
+		const testAt = this.out.length;
+		const cond = this.c.expr(this.hoist(s.cond, false)!, this.scope);
+		const br = cond.constant === undefined ? this.emit({kind: 'branch', ...at, cond: cond.ev, condText: cond.text, next: head, alt: -2, local: cond.pure}) : -1;
+		if (cond.constant !== undefined && truthy(cond.constant)) this.jump(s.whilePos, head);
+		const end = this.out.length;
+		if (br >= 0) this.out[br]!.alt = end;
+		for (const b of loop.breaks) this.out[b]!.next = end;
+		for (const c of loop.continues) this.out[c]!.next = testAt;
 	}
 
 	/** The right-hand side of a statement: a blocking call, or any expression. */

@@ -110,5 +110,7 @@ export function exprText(e: Expr): string {
 			return `${exprText(e.cond)} ? ${exprText(e.then)} : ${exprText(e.else)}`;
 		case 'addr':
 			return `&${exprText(e.arg)}`;
+		case 'index':
+			return `${e.array}[${exprText(e.index)}]`;
 	}
 }

@@ -1,17 +1,25 @@
 // Schedules: the compact text form of a list of transitions. `0 0 2 i1` =
-// CPU0, CPU0, CPU2, CPU1 takes its pending interrupt. Separators: spaces or commas.
+// CPU0, CPU0, CPU2, CPU1 takes its pending interrupt; `1*7` = seven steps of
+// CPU1. Separators: spaces or commas.
 
 import type {Transition} from '../machine/types.js';
 
 export class ScheduleError extends Error {}
 
+/** The longest schedule a text may expand to (`0*1000000000` must not fill memory). */
+export const MAX_SCHEDULE = 1_000_000;
+
 export function parseSchedule(text: string): Transition[] {
 	const out: Transition[] = [];
 	const tokens = text.split(/[\s,]+/).filter(Boolean);
 	tokens.forEach((tok, i) => {
-		const m = /^(i?)(\d)$/.exec(tok);
-		if (!m) throw new ScheduleError(`schedule token ${i + 1} '${tok.slice(0, 20)}': expected a CPU digit (0-9) or i + digit (take that CPU's pending interrupt)`);
-		out.push({cpu: Number(m[2]), irq: m[1] === 'i'});
+		const m = /^(i?)(\d)(?:\*(\d{1,7}))?$/.exec(tok);
+		if (!m) throw new ScheduleError(`schedule token ${i + 1} '${tok.slice(0, 20)}': expected a CPU digit (0-9), i + digit (take that CPU's pending interrupt), or either with *count (1*7: seven steps of CPU1)`);
+		const count = m[3] === undefined ? 1 : Number(m[3]);
+		if (count < 1) throw new ScheduleError(`schedule token ${i + 1} '${tok}': a repeat count is 1 or more`);
+		if (out.length + count > MAX_SCHEDULE) throw new ScheduleError(`schedule token ${i + 1} '${tok}': the schedule would be longer than ${MAX_SCHEDULE.toLocaleString('en-US')} steps`);
+		const t = {cpu: Number(m[2]), irq: m[1] === 'i'};
+		for (let k = 0; k < count; k++) out.push({...t});
 	});
 	return out;
 }

@@ -25,6 +25,8 @@ export const KINDS: readonly Kind[] = [
 	{name: 'sleep-in-atomic', check: 'L3', what: 'a call that may sleep (mutex, rwsem, synchronize_rcu) with a spinlock held, preemption off or IRQs off'},
 	{name: 'refcount', check: 'S-ref', what: 'a refcount underflow, or a get/put on a dead or exited percpu_ref'},
 	{name: 'assert', check: 'assert', what: 'an assert statement in the scenario failed'},
+	{name: 'bug', check: 'BUG', what: 'a BUG_ON / VM_BUG_ON condition in the scenario held: the kernel would oops there (the CPU stops)'},
+	{name: 'warn', check: 'WARN', what: 'a WARN_ON / WARN_ON_ONCE / VM_WARN_ON condition in the scenario held: a kernel WARNING splat (the CPU goes on)'},
 	{name: 'invariant', check: 'invariant', what: 'a scenario invariant was false after a step'},
 	{name: 'oops', check: 'oops', what: 'the scenario program itself faulted (NULL dereference, wrong type)'},
 ];

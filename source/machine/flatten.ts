@@ -6,15 +6,18 @@ import {allLeaves} from './pagetable.js';
 import {lockLabel} from './locks.js';
 import {lockWaiters} from './waits.js';
 import {gatherText} from './primitives/mmu-gather.js';
-import type {Lock, Machine, Wait} from './types.js';
+import type {Ipi, Lock, Machine, Wait} from './types.js';
 import {formatValue, hex} from './values.js';
+
+/** A pending interrupt as the panes and traces name it: `flush<-CPU1`, a device IRQ by its line (`dev_irq<-CPU2`). */
+export const ipiLabel = (i: Ipi): string => `${i.kind === 'device' ? i.irq : i.kind}<-CPU${i.from}`;
 
 export function flatten(m: Machine): Map<string, string> {
 	const out = new Map<string, string>();
 	for (const c of m.cpus) {
 		out.set(`CPU${c.id}.irqs`, c.irqsOn ? 'on' : 'off');
 		if (c.rcuDepth > 0) out.set(`CPU${c.id}.rcu_read_lock`, String(c.rcuDepth));
-		if (c.ipis.length > 0) out.set(`CPU${c.id}.ipis`, c.ipis.map(i => `${i.kind}<-CPU${i.from}`).join(' '));
+		if (c.ipis.length > 0) out.set(`CPU${c.id}.ipis`, c.ipis.map(ipiLabel).join(' '));
 		if (c.preempt > 0) out.set(`CPU${c.id}.preempt`, String(c.preempt));
 		if (c.irqFrames.length > 0) out.set(`CPU${c.id}.in_irq`, `handler running (interrupted ${c.irqFrames.length === 1 ? 'once' : c.irqFrames.length + ' times'})`);
 		if (c.wait) out.set(`CPU${c.id}.wait`, describeWait(c.wait));

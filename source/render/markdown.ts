@@ -32,7 +32,7 @@ export function scenarioArg(model: Model): string | null {
 export function editedBuiltinNote(model: Model): string | null {
 	const b = builtinOf(model.program.file, model.program.source);
 	if (!b || b.same) return null;
-	return `the scenario text differs from the built-in '${b.name}' of this racewalk (edited, or from another version): this is the recorded text, not the shipped one`;
+	return `the scenario text differs from the ${b.example ? 'worked example' : 'built-in'} '${b.name}' of this racewalk (edited, or from another version): this is the recorded text, not the shipped one`;
 }
 
 /** `racewalk run <scenario> [--variant V] [--set k=v] --schedule "..."` */

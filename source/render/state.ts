@@ -4,6 +4,7 @@
 // `objectTables` keeps only the rows of the objects a violation names.
 
 import type {Model} from '../lang/interpreter.js';
+import {ipiLabel} from '../machine/flatten.js';
 import {LEVEL_NAME, walkTree} from '../machine/pagetable.js';
 import type {Machine} from '../machine/types.js';
 import {hex} from '../machine/values.js';
@@ -21,7 +22,7 @@ export function cpuTable(model: Model, m: Machine): Table {
 	const rows: string[][] = [];
 	const keys: string[][] = [];
 	for (const c of m.cpus) {
-		const ipis = c.ipis.map(i => `${i.kind}<-CPU${i.from}`).join(' ');
+		const ipis = c.ipis.map(ipiLabel).join(' ');
 		rows.push([cpuLabel(model, c.id), c.pc < 0 ? '-' : String(model.lineOf(m, c.id)), c.irqsOn ? 'on' : 'off', ipis || '-', cpuStatus(model, m, c.id)]);
 		keys.push([`CPU${c.id}`]);
 	}

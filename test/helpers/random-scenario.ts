@@ -1,6 +1,6 @@
 // Small random scenarios for the search's soundness properties
 // (test/explore.property.test.ts, test/jobs.test.ts): one pgmap, one
-// mapping, 2-3 CPUs with a few statements each; with loops and copies of
+// mapping, shared variables and an array, 2-3 CPUs with a few statements each; with loops and copies of
 // cpu 0 (interchangeable, for the symmetry reduction) in symmetricScenario.
 
 import fc from 'fast-check';
@@ -26,6 +26,16 @@ const STATEMENTS = [
 	'x = 1;',
 	'x = x + 1;',
 	'if (x == 1) y = 2;',
+	// shared variables and arrays, with indices read from memory: footprints and merging must see them
+	'g = 1;',
+	'WRITE_ONCE(g, READ_ONCE(g) + 1);',
+	'arr[g & 1] = x;',
+	'p = &arr[g & 1];',
+	'if (p == &arr[0]) y = 3;',
+	'assert p != &arr[1] "an element chosen by a shared index";',
+	'x = arr[READ_ONCE(g) & 1];',
+	'WARN_ON(READ_ONCE(g) == 2);',
+	'do { x = x + 1; } while (x < 2);',
 ] as const;
 
 /** Loops, for livelocks (the new property below). */
@@ -55,6 +65,8 @@ export function source(s: Shape): string {
 		'const PFN = 0x100',
 		'expect safe',
 		'spinlock_t a;',
+		'int g = 0;',
+		'int arr[2];',
 		'machine {',
 		'\trefcount(e21);',
 		'\tpgmap(pmem0, fsdax, PFN, 1);',
@@ -65,7 +77,7 @@ export function source(s: Shape): string {
 	s.cpus.forEach((body, i) => {
 		lines.push(`cpu ${i} "c${i}"${i === 0 && (s.copies ?? 1) > 1 ? ` * ${s.copies}` : ''} {`);
 		const inner = i === 0 && s.irqsOffAround ? ['local_irq_save();', ...body, 'local_irq_restore();'] : body;
-		const stmts = ['pgmap = NULL;', 'x = 0;', ...inner];
+		const stmts = ['pgmap = NULL;', 'x = 0;', 'p = NULL;', ...inner];
 		for (const st of stmts) lines.push(`\t${st}`);
 		lines.push('}');
 	});

@@ -84,7 +84,7 @@ export function badCorpus(): BadCase[] {
 		},
 		{name: 'schedule edited to an impossible step', content: edit(r => (r.branches[0].schedule += ' i1')), message: f => `${f}: branch 'main', step 9 (i1): CPU1 has no pending interrupt`},
 		{name: 'unknown CPU in a schedule', content: edit(r => (r.branches[0].schedule = '1 7')), message: f => `${f}: branch 'main', step 2 (7): there is no CPU7 (this scenario has CPU0-CPU2)`},
-		{name: 'bad schedule token', content: edit(r => (r.branches[1].schedule = '0 x')), message: f => `${f}: branches[1] 'b1': schedule: schedule token 2 'x': expected a CPU digit (0-9) or i + digit (take that CPU's pending interrupt)`},
+		{name: 'bad schedule token', content: edit(r => (r.branches[1].schedule = '0 x')), message: f => `${f}: branches[1] 'b1': schedule: schedule token 2 'x': expected a CPU digit (0-9), i + digit (take that CPU's pending interrupt), or either with *count (1*7: seven steps of CPU1)`},
 		{name: 'missing field (nested)', content: edit(r => delete r.branches[1].schedule), message: f => `${f}: missing field branches[1].schedule`},
 		{name: 'missing field (top level)', content: edit(r => delete r.cursor), message: f => `${f}: missing field cursor`},
 		{name: 'wrong type: schedule', content: edit(r => (r.branches[0].schedule = 5)), message: f => `${f}: branches[0].schedule: expected a string, got a number`},

@@ -90,7 +90,7 @@ export function startSyncIpi(ctx: Ctx, prim: string, after?: WaitAfter): PrimRes
 	return {wait: {kind: 'acks', prim, pending: targets, range: null, after}};
 }
 
-const FLUSHES = new Set(['flush_tlb_mm_range', 'flush_tlb_range', 'ptep_clear_flush', 'pmdp_collapse_flush', 'tlb_flush_mmu_tlbonly', 'tlb_flush_mmu', 'tlb_finish_mmu']);
+const FLUSHES = new Set(['flush_tlb_mm_range', 'flush_tlb_mm', 'flush_tlb_page', 'flush_tlb_range', 'ptep_clear_flush', 'pmdp_collapse_flush', 'tlb_flush_mmu_tlbonly', 'tlb_flush_mmu', 'tlb_finish_mmu']);
 
 /**
  * The end of a blocking call whose wait is over (or that did not need to

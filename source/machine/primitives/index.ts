@@ -15,6 +15,7 @@ import {pgtableLifePrimitives} from './pgtable-life.js';
 import {tableFreePrimitives} from './table-free.js';
 import {mmuGatherPrimitives} from './mmu-gather.js';
 import {lazyTlbPrimitives} from './lazy-tlb.js';
+import {seqcountPrimitives} from './seqcount.js';
 
 export type {Primitive, PrimResult, ArgKind, ReturnKind} from './spec.js';
 export {KernelFault, Oops} from './spec.js';
@@ -25,6 +26,7 @@ export const PRIMITIVE_GROUPS: readonly {title: string; primitives: readonly Pri
 	{title: 'Locks', primitives: lockPrimitives},
 	{title: 'Page-table locks, preemption, lock queries', primitives: ptlPrimitives},
 	{title: 'Shared variables and atomics', primitives: sharedPrimitives},
+	{title: 'Sequence counters', primitives: seqcountPrimitives},
 	{title: 'Page tables', primitives: pgtablePrimitives},
 	{title: 'The page-table life cycle', primitives: pgtableLifePrimitives},
 	{title: 'Freeing page-table pages', primitives: tableFreePrimitives},
@@ -51,8 +53,8 @@ export const ALIASES: ReadonlyMap<string, string> = new Map([
 	['ptep_clear', 'ptep_get_and_clear'],
 	['folio_put', 'put_page'],
 	['folio_get', 'get_page'],
+	['folio_maybe_dma_pinned', 'page_maybe_dma_pinned'],
 	['__tlb_remove_page', 'tlb_remove_page'],
-	['flush_tlb_page', 'flush_tlb_mm_range'],
 	// atomic_long_t has the same operations under atomic_long_* names.
 	...['read', 'set', 'inc', 'dec', 'add', 'sub', 'inc_return', 'dec_return', 'dec_and_test', 'inc_not_zero', 'add_unless', 'cmpxchg', 'xchg'].map(op => [`atomic_long_${op}`, `atomic_${op}`] as [string, string]),
 ]);

@@ -7,6 +7,7 @@
 
 import {note, rd, wr} from '../context.js';
 import {flushLocal} from './flush.js';
+import {staleRamEntries} from './ram.js';
 import {argBool, Oops, type Primitive} from './spec.js';
 
 export const lazyTlbPrimitives: Primitive[] = [
@@ -36,7 +37,10 @@ export const lazyTlbPrimitives: Primitive[] = [
 			if (!c.lazy) throw new Oops(`switch_mm_irqs_off: CPU${ctx.cpu} is not in lazy TLB mode`);
 			const catchUp = cu === undefined || argBool(cu, 'switch_mm_irqs_off');
 			if (catchUp) flushLocal(ctx, ctx.cpu, null, true);
-			else note(ctx, `CPU${ctx.cpu} leaves lazy mode without catching up: its TLB keeps what a skipped flush removed`);
+			else {
+				note(ctx, `CPU${ctx.cpu} leaves lazy mode without catching up: its TLB keeps what a skipped flush removed`);
+				staleRamEntries(ctx, ctx.cpu, 'switch_mm_irqs_off');
+			}
 			wr(ctx, `lazy:${ctx.cpu}`);
 			c.lazy = false;
 			return null;

@@ -85,6 +85,7 @@ export const mmuGatherPrimitives: Primitive[] = [
 		kernel: 'mm/mmu_gather.c:tlb_gather_mmu -> __tlb_gather_mmu: inc_tlb_flush_pending(mm) (M1)',
 		effect: 'starts an mmu_gather on this CPU: an empty batch and range; mm->tlb_flush_pending + 1',
 		args: [],
+		kernelArgs: ['tlb', 'mm'],
 		returns: 'void',
 		run(ctx) {
 			const c = ctx.m.cpus[ctx.cpu]!;
@@ -100,6 +101,7 @@ export const mmuGatherPrimitives: Primitive[] = [
 		kernel: 'include/asm-generic/tlb.h:tlb_remove_tlb_entry -> __tlb_adjust_range (M2)',
 		effect: 'the gather\'s range to flush grows to cover the page at va',
 		args: [{name: 'va', kind: 'int'}],
+		kernelArgs: ['tlb', 'ptep'],
 		returns: 'void',
 		run(ctx, [v]) {
 			const va = argInt(v!, 'tlb_remove_tlb_entry', 'a va');
@@ -124,6 +126,7 @@ export const mmuGatherPrimitives: Primitive[] = [
 		kernel: 'include/asm-generic/tlb.h:__tlb_reset_range',
 		effect: 'empties the gather\'s range and clears freed_tables (what the nested-flush path did before 7a30df49f63a, losing the table flush)',
 		args: [],
+		kernelArgs: ['tlb'],
 		returns: 'void',
 		run(ctx) {
 			const g = gatherOf(ctx, '__tlb_reset_range');
@@ -137,6 +140,7 @@ export const mmuGatherPrimitives: Primitive[] = [
 		kernel: 'include/asm-generic/tlb.h:tlb_remove_page -> __tlb_remove_page (M2)',
 		effect: 'queues the page in the gather; it keeps its reference until the gather frees it after the flush. Returns false (the batch is never full in the model: no force_flush)',
 		args: [{name: 'page', kind: 'page'}],
+		kernelArgs: ['tlb'],
 		returns: 'bool',
 		run(ctx, [pg]) {
 			const pfn = argOf(pg!, 'page', 'tlb_remove_page').pfn;
@@ -150,6 +154,7 @@ export const mmuGatherPrimitives: Primitive[] = [
 		kernel: 'mm/mmu_gather.c:tlb_remove_table (MMU_GATHER_RCU_TABLE_FREE; x86 ___pte_free_tlb -> paravirt_tlb_remove_table, or tlb_remove_page without it)',
 		effect: 'hands an unhooked page-table page to the gather. TABLE_FREE=rcu: freed by call_rcu after the flush; ipi: freed with the pages after the flush; none: freed at once',
 		args: [{name: 'table', kind: 'any'}],
+		kernelArgs: ['tlb'],
 		returns: 'void',
 		run(ctx, [t]) {
 			const id = tableArg(t!, 'tlb_remove_table');
@@ -164,6 +169,7 @@ export const mmuGatherPrimitives: Primitive[] = [
 		kernel: 'include/asm-generic/tlb.h:pte_free_tlb (tlb_flush_pmd_range(tlb, address, PAGE_SIZE); tlb->freed_tables = 1; __pte_free_tlb)',
 		effect: 'widens the gather\'s range by the page at address (when given), marks it freed_tables (its flush then reaches lazy CPUs and, on arm64, the walk caches) and hands the page-table page to it (tlb_remove_table)',
 		args: [{name: 'table', kind: 'any'}, {name: 'address', kind: 'int', optional: true}],
+		kernelArgs: ['tlb'],
 		returns: 'void',
 		run(ctx, [t, a]) {
 			const id = tableArg(t!, 'pte_free_tlb');
@@ -183,6 +189,7 @@ export const mmuGatherPrimitives: Primitive[] = [
 		kernel: 'include/asm-generic/tlb.h:tlb_flush_mmu_tlbonly (M4)',
 		effect: 'if the gather unhooked anything (a range, or tables): flushes its range (freed_tables as recorded), waiting for the IPIs under FLUSH=ipi, then resets the range; S5 on return for that range. Otherwise does nothing',
 		args: [],
+		kernelArgs: ['tlb'],
 		returns: 'void',
 		blocks: true,
 		run: ctx => flushGather(ctx, 'tlb_flush_mmu_tlbonly', {}),
@@ -192,6 +199,7 @@ export const mmuGatherPrimitives: Primitive[] = [
 		kernel: 'mm/mmu_gather.c:tlb_flush_mmu_free -> tlb_table_flush, tlb_batch_pages_flush (M5)',
 		effect: 'frees what the gather holds: page-table pages (call_rcu under TABLE_FREE=rcu, else now), then drops each queued page\'s reference (the last one frees it). Called before the flush it is the free-before-flush bug',
 		args: [],
+		kernelArgs: ['tlb'],
 		returns: 'void',
 		run(ctx) {
 			gatherFree(ctx);
@@ -203,6 +211,7 @@ export const mmuGatherPrimitives: Primitive[] = [
 		kernel: 'mm/mmu_gather.c:tlb_flush_mmu = tlb_flush_mmu_tlbonly; tlb_flush_mmu_free',
 		effect: 'flushes the gather\'s range (if any) and then frees its pages and tables',
 		args: [],
+		kernelArgs: ['tlb'],
 		returns: 'void',
 		blocks: true,
 		run: ctx => flushGather(ctx, 'tlb_flush_mmu', {gatherFree: true}),
@@ -212,6 +221,7 @@ export const mmuGatherPrimitives: Primitive[] = [
 		kernel: 'mm/mmu_gather.c:tlb_finish_mmu (M6; the nested-flush force of 99baac21e458 as 7a30df49f63a left it)',
 		effect: 'if mm_tlb_flush_nested (another zapper is between its tlb_gather_mmu and tlb_finish_mmu): fullmm and freed_tables, so the whole mm is flushed; then tlb_flush_mmu; then mm->tlb_flush_pending - 1 and the gather is gone. For older kernels write the steps instead (tlb_flush_mmu; dec_tlb_flush_pending)',
 		args: [],
+		kernelArgs: ['tlb'],
 		returns: 'void',
 		blocks: true,
 		run(ctx) {
@@ -230,6 +240,7 @@ export const mmuGatherPrimitives: Primitive[] = [
 		kernel: 'include/linux/mm_inline.h:inc_tlb_flush_pending (atomic_inc)',
 		effect: 'mm->tlb_flush_pending + 1',
 		args: [],
+		kernelArgs: ['mm'],
 		returns: 'void',
 		run(ctx) {
 			incFlushPending(ctx);
@@ -241,6 +252,7 @@ export const mmuGatherPrimitives: Primitive[] = [
 		kernel: 'include/linux/mm_inline.h:dec_tlb_flush_pending (atomic_dec, after the flush)',
 		effect: 'mm->tlb_flush_pending - 1; ends this CPU\'s mmu_gather if it has one (the end of an open-coded tlb_finish_mmu)',
 		args: [],
+		kernelArgs: ['mm'],
 		returns: 'void',
 		run(ctx) {
 			rd(ctx, 'mm:flush_pending');
@@ -254,6 +266,7 @@ export const mmuGatherPrimitives: Primitive[] = [
 		kernel: 'include/linux/mm_inline.h:mm_tlb_flush_pending (atomic_read != 0; meaningful under the PTL)',
 		effect: 'true while some zapper of the mm has not finished its flush',
 		args: [],
+		kernelArgs: ['mm'],
 		returns: 'bool',
 		run: ctx => pendingRead(ctx) > 0,
 	},
@@ -262,6 +275,7 @@ export const mmuGatherPrimitives: Primitive[] = [
 		kernel: 'include/linux/mm_inline.h:mm_tlb_flush_nested (atomic_read > 1)',
 		effect: 'true while more than one zapper of the mm is between tlb_gather_mmu and tlb_finish_mmu',
 		args: [],
+		kernelArgs: ['mm'],
 		returns: 'bool',
 		run: ctx => pendingRead(ctx) > 1,
 	},

@@ -146,6 +146,17 @@ export const pagePrimitives: Primitive[] = [
 		},
 	},
 	{
+		name: 'page_maybe_dma_pinned',
+		kernel: 'include/linux/mm.h:page_maybe_dma_pinned [folio_maybe_dma_pinned] (page_ref_count >= GUP_PIN_COUNTING_BIAS for a small page) (mm/memory.c:page_needs_cow_for_dma, fork)',
+		effect: 'reads the refcount: true if it is at least GUP_PIN_COUNTING_BIAS (1024), as a FOLL_PIN pin makes it; a heuristic in the kernel too (1024 plain references look pinned)',
+		args: [{name: 'page', kind: 'page'}],
+		returns: 'bool',
+		run(ctx, [pg]) {
+			const page = touchPage(ctx, pfnOf(pg!, 'page_maybe_dma_pinned'), 'page_maybe_dma_pinned', false);
+			return page ? page.refcount >= GUP_PIN_COUNTING_BIAS : false;
+		},
+	},
+	{
 		name: 'page_refcount',
 		kernel: 'include/linux/page_ref.h:page_ref_count (query; does not count as a memmap access)',
 		effect: 'the refcount of the struct page of pfn, or -1 if its memmap was removed (for invariants)',

@@ -346,6 +346,7 @@ export const pgtableLifePrimitives: Primitive[] = [
 		kernel: 'mm/memory.c:free_pgtables -> free_pgd_range -> free_pte_range (pmd_clear; pte_free_tlb)',
 		effect: 'the unhook step of free_pgtables for va\'s PTE page: clears the PMD entry and hands the page to this CPU\'s mmu_gather with freed_tables set; it is freed by the gather (tlb_finish_mmu) per TABLE_FREE. No PTL is taken',
 		args: [{name: 'va', kind: 'int'}],
+		kernelArgs: ['tlb', 'pmd'],
 		returns: 'void',
 		run(ctx, [v]) {
 			const va = argInt(v!, 'free_pte_range', 'a va');

@@ -92,6 +92,30 @@ const pmdPredicate = (name: string, field: 'present' | 'leaf', kernel: string, e
 	run: (_ctx, [v]) => argOf(v!, 'pmd', name)[field],
 });
 
+/**
+ * Write-protect the present leaf of va in place (one atomic bit clear). Other
+ * CPUs' TLBs keep a writable entry until a flush: the caller's.
+ */
+const wrprotect = (name: string, level: 1 | 2, kernel: string): Primitive => ({
+	name,
+	kernel,
+	effect: `clears the write bit of the present ${level === 1 ? 'PTE' : 'huge PMD'} for va (one atomic step; nothing if it is not present); TLBs keep a writable entry until the caller flushes`,
+	args: [{name: 'va', kind: 'int'}],
+	returns: 'void',
+	run(ctx, [va]) {
+		const a = argInt(va!, name, 'a va');
+		const w = walk(ctx, a, level, name);
+		if (level === 2 && w.level === 2 && w.entry !== undefined && !isLeaf(w.entry)) throw new Oops(`${name}: va ${hex(a)} is mapped by a PTE (use ptep_set_wrprotect)`);
+		if (w.entry === undefined || !isLeaf(w.entry)) {
+			note(ctx, `${name}: no present ${level === 1 ? 'PTE' : 'PMD leaf'} for va ${hex(a)}`);
+			return null;
+		}
+		if (w.level !== level) throw new Oops(`${name}: va ${hex(a)} is mapped by a ${w.level === 2 ? 'huge PMD (use pmdp_set_wrprotect)' : 'PTE (use ptep_set_wrprotect)'}`);
+		writeEntry(ctx, w.table, level, a, {...w.entry, write: false}, name);
+		return null;
+	},
+});
+
 export const pgtablePrimitives: Primitive[] = [
 	{
 		name: 'pmdp_get_lockless',
@@ -193,6 +217,8 @@ export const pgtablePrimitives: Primitive[] = [
 			return old.present ? startFlush(ctx, 'ptep_clear_flush', [a, a + 4096], false, undefined, old) : old;
 		},
 	},
+	wrprotect('ptep_set_wrprotect', 1, 'arch/x86/include/asm/pgtable.h:ptep_set_wrprotect (clear_bit(_PAGE_BIT_RW, &ptep->pte)) (mm/memory.c:copy_present_pte, fork\'s COW)'),
+	wrprotect('pmdp_set_wrprotect', 2, 'arch/x86/include/asm/pgtable.h:pmdp_set_wrprotect (clear_bit(_PAGE_BIT_RW, &pmdp->pmd)) (mm/huge_memory.c:copy_huge_pmd)'),
 	{
 		name: 'unmap_mapping_range',
 		kernel: 'mm/memory.c:unmap_mapping_range(mapping, 0, 0, 1) -> zap_pte_range (D2)',

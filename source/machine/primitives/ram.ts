@@ -26,7 +26,11 @@ function ramPage(ctx: Ctx, pfn: number, who: string, write: boolean): (PageStruc
 /**
  * refcount reached zero: the page returns to the allocator. Anything still
  * pointing at it — a present PTE, a TLB entry filled from this allocation —
- * now points at a free page (S2 of ordinary memory).
+ * now points at a free page (S2 of ordinary memory). Not the TLB of a lazy
+ * CPU: it runs no user code, and x86 skips it on purpose in every flush that
+ * frees no tables ("They will flush the CPU themselves at the next context
+ * switch", native_flush_tlb_multi); it is checked when it goes back to the mm
+ * (staleRamEntries) or loads through the entry.
  */
 export function releaseRamPage(ctx: Ctx, pfn: number, who: string): void {
 	const page = ctx.m.memmap[pfn]!;
@@ -40,10 +44,27 @@ export function releaseRamPage(ctx: Ctx, pfn: number, who: string): void {
 		if (leaf.entry.pfn === pfn) violate(ctx, 'freed-page-use', 'S2', `${who} frees ${pageName(pfn)} while the PTE for va ${hex(leaf.va)} still maps it`, [pageName(pfn), `pte ${hex(leaf.va)}`]);
 	}
 	for (const c of ctx.m.cpus) {
+		rd(ctx, `lazy:${c.id}`);
+		if (c.lazy) continue;
 		rd(ctx, `tlb:${c.id}`);
 		for (const [va, e] of Object.entries(c.tlb)) {
 			if (e.pfn === pfn && e.gen === ram.gen) violate(ctx, 'freed-page-use', 'S2', `${who} frees ${pageName(pfn)} while CPU${c.id}'s TLB still maps va ${hex(Number(va))} to it`, [pageName(pfn), `tlb CPU${c.id}`]);
 		}
+	}
+}
+
+/**
+ * A lazy CPU goes back to the mm keeping its TLB (switch_mm_irqs_off without
+ * catching up): an entry to a RAM page freed, or freed and reused, since it
+ * was filled now maps that page for user code: the S2 its free was spared.
+ */
+export function staleRamEntries(ctx: Ctx, cpu: number, who: string): void {
+	rd(ctx, `tlb:${cpu}`);
+	for (const [va, e] of Object.entries(ctx.m.cpus[cpu]!.tlb)) {
+		const ram = ctx.m.memmap[e.pfn]?.ram;
+		if (!ram) continue;
+		rd(ctx, `page:${e.pfn}`);
+		if (ram.free || ram.gen !== e.gen) violate(ctx, 'freed-page-use', 'S2', `${who}: CPU${cpu} runs the mm again while its TLB maps va ${hex(Number(va))} to ${pageName(e.pfn)}, which was ${ram.free ? 'freed' : 'freed and reused'} while it was lazy`, [pageName(e.pfn), `tlb CPU${cpu}`]);
 	}
 }
 
@@ -106,6 +127,7 @@ export const ramPrimitives: Primitive[] = [
 		run(ctx, [want]) {
 			rd(ctx, 'buddy');
 			const wanted = want === undefined || want === null ? null : argInt(want, 'alloc_page', 'a pfn');
+			if (wanted !== null && !ctx.m.memmap[wanted]?.ram) throw new Oops(`alloc_page: pfn ${hex(wanted)} is not an ordinary RAM page (declare it with ram() in machine { })`);
 			const pfns = Object.keys(ctx.m.memmap).map(Number).filter(p => ctx.m.memmap[p]!.ram).sort((a, b) => a - b);
 			const pfn = pfns.find(p => ctx.m.memmap[p]!.ram!.free && (wanted === null || p === wanted));
 			if (pfn === undefined) {
@@ -185,6 +207,7 @@ export const ramPrimitives: Primitive[] = [
 	},
 	rmap('page_add_anon_rmap', 'mm/rmap.c:page_add_anon_rmap [folio_add_anon_rmap_pte]', 1),
 	rmap('page_add_file_rmap', 'mm/rmap.c:page_add_file_rmap [folio_add_file_rmap_pte]', 1),
+	rmap('page_dup_rmap', 'include/linux/rmap.h:page_dup_rmap [folio_dup_file_rmap_pte, folio_try_dup_anon_rmap_pte] (mm/memory.c:copy_present_pte: the child\'s mapping)', 1),
 	rmap('page_remove_rmap', 'mm/rmap.c:page_remove_rmap [folio_remove_rmap_pte] (khugepaged K9, zap_pte_range)', -1),
 	{
 		name: 'page_mapcount',

@@ -38,6 +38,13 @@ export type Primitive = {
 	effect: string;
 	args: ArgSpec[];
 	returns: ReturnKind;
+	/**
+	 * The arguments the kernel passes before the model's own, which the model
+	 * has one of or keeps itself (`tlb_gather_mmu(tlb, mm)`: the CPU's
+	 * mmu_gather and the mm). A call may write them, all of them, as names;
+	 * they are not evaluated.
+	 */
+	kernelArgs?: string[];
 	/** A lock this primitive always uses (the mm's mmap_lock...): the compiler puts it in the initial machine. */
 	fixedLock?: {name: string; kind: LockKind};
 	/** Touches no machine state: evaluating it is not a step of its own. */
@@ -54,6 +61,11 @@ export type Primitive = {
 	/** The next step of a primitive that returned a `lock` or `phase` wait: the call goes on from there. */
 	resume?: (ctx: Ctx, wait: Extract<Wait, {kind: 'lock' | 'phase'}>, args: Value[]) => PrimResult;
 };
+
+/** `tlb_gather_mmu(tlb, mm)`: the call as the kernel spells it, its leading arguments first. */
+export function kernelSignature(prim: Primitive): string {
+	return `${prim.name}(${[...(prim.kernelArgs ?? []), ...prim.args.map(a => (a.optional ? `[${a.name}]` : a.name))].join(', ')})`;
+}
 
 /** A primitive acting on one dev_pagemap and returning nothing: the shape of every teardown step. */
 export function pgmapOp(name: string, kernel: string, effect: string, body: (ctx: Ctx, p: Pgmap) => void): Primitive {

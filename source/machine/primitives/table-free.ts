@@ -11,7 +11,7 @@ import {argOf, Oops, type Primitive} from './spec.js';
 import type {Value} from '../types.js';
 
 /** The primitives that can free a page-table page: a scenario calling one gets walk caches (S6h) by default. */
-export const FREES_TABLES: ReadonlySet<string> = new Set(['free_pgtables', 'pte_free', 'pte_free_defer', 'zap_deposited_table', 'free_pte_range', 'tlb_remove_table', 'pte_free_tlb']);
+export const FREES_TABLES: ReadonlySet<string> = new Set(['free_pgtables', 'pte_free', 'pte_free_defer', 'zap_deposited_table', 'free_pte_range', 'tlb_remove_table', 'pte_free_tlb', 'pgd_free']);
 
 export function freeTableNow(ctx: Ctx, id: number, why: string): void {
 	const t = ctx.m.pt.tables[id];
@@ -57,6 +57,21 @@ export const tableFreePrimitives: Primitive[] = [
 		returns: 'void',
 		run(ctx, [t]) {
 			freeTableRcu(ctx, tableArg(t!, 'pte_free_defer'));
+			return null;
+		},
+	},
+	{
+		name: 'pgd_free',
+		kernel: 'kernel/fork.c:__mmdrop -> mm_free_pgd -> arch/x86/mm/pgtable.c:pgd_free (the last mm_count reference: mmdrop)',
+		effect: 'frees the mm\'s PGD page now: a walk that starts from it afterwards, such as the speculative walk of a lazy CPU whose CR3 still points at it, is S6. The page tables below must be gone first (exit_mmap\'s free_pgtables)',
+		args: [{name: 'mm', kind: 'context', optional: true}],
+		returns: 'void',
+		run(ctx) {
+			const root = ctx.m.pt.root;
+			const t = ctx.m.pt.tables[root]!;
+			wr(ctx, `table:${root}`);
+			if (Object.keys(t.entries).length > 0) throw new Oops(`pgd_free: the PGD T${root} still points at page tables (exit_mmap frees them first: free_pgtables)`);
+			freeTableNow(ctx, root, 'pgd_free');
 			return null;
 		},
 	},

@@ -143,6 +143,28 @@ export const tlbPrimitives: Primitive[] = [
 		},
 	},
 	{
+		name: 'flush_tlb_page',
+		kernel: 'arch/x86/include/asm/tlbflush.h:flush_tlb_page(vma, a) = flush_tlb_mm_range(vma->vm_mm, a, a + PAGE_SIZE, PAGE_SHIFT, false)',
+		effect: 'flushes the page at va on every CPU running the mm, as flush_tlb_mm_range(va) does (lazy CPUs skipped: no tables freed); on return S5 checks that page',
+		args: [{name: 'va', kind: 'int'}],
+		kernelArgs: ['vma'],
+		returns: 'void',
+		blocks: true,
+		run(ctx, [v]) {
+			const va = argInt(v!, 'flush_tlb_page', 'a va');
+			return startFlush(ctx, 'flush_tlb_page', [va, va + 4096], false);
+		},
+	},
+	{
+		name: 'flush_tlb_mm',
+		kernel: 'arch/x86/include/asm/tlbflush.h:flush_tlb_mm(mm) = flush_tlb_mm_range(mm, 0UL, TLB_FLUSH_ALL, 0UL, true) (kernel/fork.c:dup_mmap)',
+		effect: 'flushes the whole mm on every CPU running it, as flush_tlb_mm_range() with no va, with freed_tables as x86 passes it (so lazy CPUs are reached too); on return S5 checks every zapped va',
+		args: [{name: 'mm', kind: 'context', optional: true}],
+		returns: 'void',
+		blocks: true,
+		run: ctx => startFlush(ctx, 'flush_tlb_mm', null, true),
+	},
+	{
 		name: 'flush_tlb_range',
 		kernel: 'include/asm-generic/tlb.h / arch/x86/include/asm/tlbflush.h:flush_tlb_range -> flush_tlb_mm_range(mm, start, end, PAGE_SHIFT, freed_tables) (freed_tables false on x86 until 3ef938c35035)',
 		effect: 'flushes the n pages from va on every CPU running the mm, as flush_tlb_mm_range does (lazy CPUs skipped unless freed_tables); on return S5 checks that range only',
