@@ -36,13 +36,13 @@
 // The livelock graph (graph: true) uses merging only: fairness over a
 // quotient by symmetry needs more than the state graph (Emerson and Sistla).
 
-import type {Model} from '../lang/interpreter.js';
+import type {CowTree, Model} from '../lang/interpreter.js';
 import {canonical} from '../machine/hash.js';
 import {conflicts, type Footprint} from '../machine/context.js';
 import type {Machine, Transition, Violation} from '../machine/types.js';
 import {Budget, CHECK_EVERY} from './budget.js';
 import {cloneMachine} from './clone.js';
-import {lanes, sharedHash} from './fasthash.js';
+import {lanes, sharedHash, stampTree} from './fasthash.js';
 import {ExactTable, KeyTable, omissionChance, type SharedVisited, type Visited} from './keytable.js';
 import {countSwitches} from '../lang/schedule.js';
 import {renameMask, Symmetry, unrenameMask} from './symmetry.js';
@@ -145,6 +145,8 @@ type Succ = {
 	/** The renaming to the class representative (null: m is its own). */
 	perm: number[] | null;
 	hashed: boolean;
+	/** What the step changed (until hashed: the successor's hash is derived from the parent's). */
+	tree: CowTree | null;
 	violations: Violation[];
 	progress: boolean;
 	fp: Footprint | null;
@@ -285,7 +287,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 	const compute = (m: Machine, tid: number, fp: boolean): Succ => {
 		const t = {cpu: tid >> 1, irq: (tid & 1) === 1};
 		const fragile = !t.irq && fragileEnabledness(model, m, t.cpu);
-		const r: {state: Machine; violations: Violation[]; progress: boolean; footprint: Footprint | null; count?: number} = merge ? model.stepMerged(m, t, fp) : model.stepShared(m, t, fp);
+		const r: {state: Machine; violations: Violation[]; progress: boolean; footprint: Footprint | null; count?: number; tree: CowTree} = merge ? model.stepMerged(m, t, fp) : model.stepShared(m, t, fp);
 		transitions++;
 		return {
 			tid,
@@ -297,6 +299,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 			ek: null,
 			perm: null,
 			hashed: false,
+			tree: r.tree,
 			violations: r.violations,
 			progress: r.progress,
 			fp: r.footprint,
@@ -306,12 +309,14 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 
 	const hashOf = (s: Succ): Succ => {
 		if (!s.hashed) {
+			if (s.tree) stampTree(s.tree);
+			s.tree = null;
 			let rep = s.m;
 			if (sym) {
-				const k = sym.key(s.m);
+				const k = sym.key(s.m, exact);
 				if (k) {
 					s.perm = k.perm;
-					rep = k.rep;
+					if (k.rep) rep = k.rep;
 				}
 			} else sharedHash(s.m);
 			s.ka = lanes.a;
@@ -342,7 +347,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 
 	const visitRoot = (root: Root): void => {
 		const start = cloneMachine(root.m, true);
-		const s: Succ = {tid: -1, code: -1, m: start, ka: 0, kb: 0, ek: null, perm: null, hashed: false, violations: [], progress: false, fp: null, allDep: false};
+		const s: Succ = {tid: -1, code: -1, m: start, ka: 0, kb: 0, ek: null, perm: null, hashed: false, tree: null, violations: [], progress: false, fp: null, allDep: false};
 		hashOf(s);
 		const before = states;
 		visit(s, nodeOf(root.path), root.path.length, reduce ? (root.sleep ?? 0) : 0, -1, null);

@@ -7,6 +7,8 @@
 // (about n²/2⁶⁵ for n states: ~3e-8 at a million states) and would make the
 // search skip a state; docs/search.md says so.
 
+import type {CowTree} from '../lang/interpreter.js';
+
 /** Result of the last hash: two 32-bit lanes. */
 let r1 = 0;
 let r2 = 0;
@@ -93,6 +95,32 @@ class Stamped {
 	}
 }
 
+/** The accumulators of the last object hashComposite combined (before the final mix): per-field hashes summed, and the field count. */
+let c1 = 0;
+let c2 = 0;
+let cn = 0;
+
+/** A field name's lanes (cached); r1, r2 are left as they were. */
+function keyHash(k: string): {a: number; b: number} {
+	let kh = keyHashes.get(k);
+	if (kh === undefined) {
+		const s1 = r1;
+		const s2 = r2;
+		hashString(k);
+		kh = {a: r1, b: r2};
+		if (keyHashes.size < 100_000) keyHashes.set(k, kh);
+		r1 = s1;
+		r2 = s2;
+	}
+	return kh;
+}
+
+/** An object's lanes from its accumulators (the last step of hashComposite). */
+function finish(acc1: number, acc2: number, n: number): void {
+	r1 = fmix(acc1 ^ 0x7f4a7c15 ^ n);
+	r2 = fmix(acc2 + 0x165667b1 + n);
+}
+
 /** An array or object: the children's lanes (each hashed by `child`) combined, order-independent for object keys. */
 function hashComposite(v: object, child: (x: unknown) => void, skip = 'violations'): void {
 	if (Array.isArray(v)) {
@@ -117,46 +145,126 @@ function hashComposite(v: object, child: (x: unknown) => void, skip = 'violation
 		if (k === skip || k === 'violations') continue;
 		n++;
 		child(o[k]);
-		let kh = keyHashes.get(k);
-		if (kh === undefined) {
-			// hashString overwrites the value's lanes: keep them.
-			const s1 = r1;
-			const s2 = r2;
-			hashString(k);
-			kh = {a: r1, b: r2};
-			if (keyHashes.size < 100_000) keyHashes.set(k, kh);
-			r1 = s1;
-			r2 = s2;
-		}
+		const kh = keyHash(k);
 		acc1 = (acc1 + fmix(kh.a + Math.imul(r1, 0x9e3779b1))) | 0;
 		acc2 = (acc2 + fmix((kh.b ^ Math.imul(r2, 0x85ebca77)) + 0x27d4eb2f)) | 0;
 	}
-	r1 = fmix(acc1 ^ 0x7f4a7c15 ^ n);
-	r2 = fmix(acc2 + 0x165667b1 + n);
+	c1 = acc1;
+	c2 = acc2;
+	cn = n;
+	finish(acc1, acc2, n);
 }
 
-class HashStamp extends Stamped {
+/** The hash of an array met before. */
+class ArrayStamp extends Stamped {
 	#a = 0;
 	#b = 0;
 	static put(o: object, a: number, b: number): void {
-		new HashStamp(o);
-		(o as HashStamp).#a = a;
-		(o as HashStamp).#b = b;
+		new ArrayStamp(o);
+		(o as ArrayStamp).#a = a;
+		(o as ArrayStamp).#b = b;
 	}
 	/** Sets r1, r2 and returns true if `o` was hashed before. */
 	static get(o: object): boolean {
 		if (!(#a in o)) return false;
-		r1 = (o as HashStamp).#a;
-		r2 = (o as HashStamp).#b;
+		r1 = (o as ArrayStamp).#a;
+		r2 = (o as ArrayStamp).#b;
+		return true;
+	}
+}
+
+/** An object's lanes and accumulators. */
+class HashRecord {
+	constructor(
+		readonly a: number,
+		readonly b: number,
+		readonly c1: number,
+		readonly c2: number,
+		readonly n: number,
+	) {}
+}
+
+/**
+ * The hash of an object met before, with its accumulators: an object that
+ * differs from it in a few fields (a copy-on-write copy, a CPU renamed) is
+ * hashed from them by taking those fields' terms out and the new ones in.
+ * One private field holding a record, not five: every field stamped on an
+ * object makes copying it (`{...o}`, each copy-on-write step) slower, and
+ * five of them made the copies twice as slow.
+ */
+class ObjectStamp extends Stamped {
+	#h: HashRecord | null = null;
+	static put(o: object, acc1: number, acc2: number, n: number): void {
+		new ObjectStamp(o);
+		(o as ObjectStamp).#h = new HashRecord(r1, r2, acc1, acc2, n);
+	}
+	/** Sets r1, r2 and returns true if `o` was hashed before. */
+	static get(o: object): boolean {
+		if (!(#h in o)) return false;
+		const h = (o as ObjectStamp).#h!;
+		r1 = h.a;
+		r2 = h.b;
+		return true;
+	}
+	/** Sets c1, c2, cn to o's accumulators; false if it was not hashed. */
+	static acc(o: object): boolean {
+		if (!(#h in o)) return false;
+		const h = (o as ObjectStamp).#h!;
+		c1 = h.c1;
+		c2 = h.c2;
+		cn = h.n;
 		return true;
 	}
 }
 
 function hashCached(v: unknown): void {
 	if (v === null || typeof v !== 'object') return hashValue(v);
-	if (HashStamp.get(v)) return;
+	if (Array.isArray(v)) {
+		if (ArrayStamp.get(v)) return;
+		hashComposite(v, hashCached);
+		ArrayStamp.put(v, r1, r2);
+		return;
+	}
+	if (ObjectStamp.get(v)) return;
 	hashComposite(v, hashCached);
-	HashStamp.put(v, r1, r2);
+	ObjectStamp.put(v, c1, c2, cn);
+}
+
+const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+
+/**
+ * Stamp `copy`, an object equal to `base` (hashed before) but perhaps at
+ * `keys` (each once), with its hash: base's accumulators less the terms of
+ * base's fields at those keys plus the terms of copy's. The same sums
+ * hashComposite makes (addition mod 2^32 is undone by subtraction), so the
+ * same lanes. False, and nothing stamped, if base was never hashed.
+ */
+function derive(copy: object, base: object, keys: readonly PropertyKey[]): boolean {
+	if (!ObjectStamp.acc(base)) return false;
+	let acc1 = c1;
+	let acc2 = c2;
+	let n = cn;
+	const b = base as Record<string, unknown>;
+	const o = copy as Record<string, unknown>;
+	for (const k of keys) {
+		if (typeof k !== 'string' || k === 'violations') continue;
+		const kh = keyHash(k);
+		if (hasOwn(b, k)) {
+			hashCached(b[k]);
+			acc1 = (acc1 - fmix(kh.a + Math.imul(r1, 0x9e3779b1))) | 0;
+			acc2 = (acc2 - fmix((kh.b ^ Math.imul(r2, 0x85ebca77)) + 0x27d4eb2f)) | 0;
+			n--;
+		}
+		if (hasOwn(o, k)) {
+			hashCached(o[k]);
+			acc1 = (acc1 + fmix(kh.a + Math.imul(r1, 0x9e3779b1))) | 0;
+			acc2 = (acc2 + fmix((kh.b ^ Math.imul(r2, 0x85ebca77)) + 0x27d4eb2f)) | 0;
+			n++;
+		}
+	}
+	finish(acc1, acc2, n);
+	ObjectStamp.put(copy, acc1, acc2, n);
+	return true;
 }
 
 /** The two 32-bit lanes of the last sharedHash. */
@@ -175,9 +283,105 @@ export function sharedKey(m: object): string {
 	return (r1 >>> 0).toString(16).padStart(8, '0') + (r2 >>> 0).toString(16).padStart(8, '0');
 }
 
-/** sharedHash of an object without one of its fields (a CPU slice without its id: explore/symmetry.ts); result in `lanes`, not cached. */
+/**
+ * sharedHash of an object without one of its fields (a CPU slice without its
+ * id: explore/symmetry.ts); result in `lanes`. The object's own hash is
+ * cached (stamped), the result is not.
+ */
 export function sharedHashWithout(o: object, skip: string): void {
-	hashComposite(o, hashCached, skip);
+	hashCached(o);
+	ObjectStamp.acc(o);
+	let acc1 = c1;
+	let acc2 = c2;
+	let n = cn;
+	const v = o as Record<string, unknown>;
+	if (skip !== 'violations' && hasOwn(v, skip)) {
+		const kh = keyHash(skip);
+		hashCached(v[skip]);
+		acc1 = (acc1 - fmix(kh.a + Math.imul(r1, 0x9e3779b1))) | 0;
+		acc2 = (acc2 - fmix((kh.b ^ Math.imul(r2, 0x85ebca77)) + 0x27d4eb2f)) | 0;
+		n--;
+	}
+	finish(acc1, acc2, n);
 	lanes.a = r1;
 	lanes.b = r2;
+}
+
+/**
+ * Cache the hash of `copy`, an object of the same fields as `base` (never
+ * mutated, like both) but at `keys`, from base's: a renamed CPU is its
+ * original with another id. Falls back to hashing it when base was not hashed.
+ */
+export function stampDerived(copy: object, base: object, keys: readonly string[]): void {
+	if (Array.isArray(copy) || Array.isArray(base) || ObjectStamp.get(copy)) return;
+	hashCached(base);
+	derive(copy, base, keys);
+}
+
+/**
+ * Cache the hashes of what a copy-on-write step made (interpreter.ts
+ * cowTree) from those of what it copied: each copied object is hashed from
+ * its base's hash and the keys where it differs, bottom-up, so a successor
+ * costs the terms of the fields its step changed, not a pass over every field
+ * of every object on the changed paths. Arrays (order matters) and objects
+ * whose base was never hashed are left to sharedHash.
+ */
+export function stampTree(node: CowTree): void {
+	const copy = node.copy as Record<PropertyKey, unknown> | null;
+	if (copy === null) return;
+	// a kid whose key was written over is not in the result (its key is among `written`)
+	for (let kid = node.kid; kid !== null; kid = kid.next) if (kid.copy !== null && copy[kid.key] === kid.done) stampTree(kid);
+	if (Array.isArray(copy) || ObjectStamp.get(copy)) return;
+	// one buffer for every node: the kids are done, and derive calls no stampTree
+	const keys = changedKeys;
+	keys.length = 0;
+	for (let kid = node.kid; kid !== null; kid = kid.next) if (kid.copy !== null && copy[kid.key] === kid.done) keys.push(kid.key);
+	if (node.written) for (const k of node.written) if (!keys.includes(k)) keys.push(k);
+	if (node.removed) for (const k of node.removed) if (!keys.includes(k)) keys.push(k);
+	derive(copy, node.base, keys);
+}
+
+const changedKeys: PropertyKey[] = [];
+
+/**
+ * sharedHash of `base` (hashed before) with `keys[i]` holding `values[i]`,
+ * without building that object: a renamed machine is its original with five
+ * fields replaced (explore/symmetry.ts). An array among the values is hashed
+ * without being stamped (it may be a scratch array, refilled next time).
+ * Result in `lanes`.
+ */
+export function sharedHashReplacing(base: object, keys: readonly string[], values: readonly unknown[]): void {
+	hashCached(base);
+	ObjectStamp.acc(base);
+	let acc1 = c1;
+	let acc2 = c2;
+	let n = cn;
+	const b = base as Record<string, unknown>;
+	for (let i = 0; i < keys.length; i++) {
+		const k = keys[i]!;
+		const old = b[k];
+		const v = values[i];
+		if (old === v) continue;
+		const kh = keyHash(k);
+		if (hasOwn(b, k)) {
+			hashCached(old);
+			acc1 = (acc1 - fmix(kh.a + Math.imul(r1, 0x9e3779b1))) | 0;
+			acc2 = (acc2 - fmix((kh.b ^ Math.imul(r2, 0x85ebca77)) + 0x27d4eb2f)) | 0;
+			n--;
+		}
+		if (Array.isArray(v)) {
+			if (!ArrayStamp.get(v)) hashComposite(v, hashCached);
+		} else hashCached(v);
+		acc1 = (acc1 + fmix(kh.a + Math.imul(r1, 0x9e3779b1))) | 0;
+		acc2 = (acc2 + fmix((kh.b ^ Math.imul(r2, 0x85ebca77)) + 0x27d4eb2f)) | 0;
+		n++;
+	}
+	finish(acc1, acc2, n);
+	lanes.a = r1;
+	lanes.b = r2;
+}
+
+/** Whether an object's or array's hash is cached (for tests). */
+export function stamped(o: object): boolean {
+	return Array.isArray(o) ? ArrayStamp.get(o) : ObjectStamp.get(o);
 }

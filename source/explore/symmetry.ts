@@ -15,40 +15,45 @@
 // which costs states, never a finding.
 
 import type {CpuState, Machine} from '../machine/types.js';
-import {onlyIdRenamed, permuteMachine, renameCpu} from '../machine/permute.js';
-import {lanes, sharedHash, sharedHashWithout} from './fasthash.js';
+import {onlyIdRenamed, PERMUTED_FIELDS, permuteFields, permuteMachine, renameCpu} from '../machine/permute.js';
+import {lanes, sharedHash, sharedHashReplacing, sharedHashWithout, stampDerived} from './fasthash.js';
 
-// Per-CPU-object caches, stamped on the (never mutated) slices as private
-// fields (see fasthash.ts for why not a WeakMap): the slice's signature, and
-// its renamed copies by new id, so a CPU that did not move since the parent
-// state costs neither a rehash nor a new renamed object (whose hash is cached
-// in turn).
+// A per-CPU-object cache, stamped on the (never mutated) slices as a private
+// field (see fasthash.ts for why not a WeakMap): its renamed copies by new id,
+// so a CPU that did not move since the parent state costs no new renamed
+// object. A slice's signature and a renamed copy's hash are derived from the
+// slice's own hash (fasthash.ts), without a pass over its fields.
 class Stamped {
 	constructor(o: object) {
 		return o;
 	}
 }
 
+/** The fields of a CPU slice renameCpu may replace. */
+const RENAMED = ['id', 'wait', 'ipis', 'irqFrames'];
+
 class CpuCache extends Stamped {
-	#a = 0;
-	#b = 0;
 	#renamed: (CpuState | undefined)[] = [];
+	/** The slice's signature: its hash without its id (from its own hash, fasthash.ts), into lanes. */
 	static sig(c: CpuState): void {
-		if (#a in c) {
-			lanes.a = (c as unknown as CpuCache).#a;
-			lanes.b = (c as unknown as CpuCache).#b;
-			return;
-		}
 		sharedHashWithout(c, 'id');
-		new CpuCache(c);
-		(c as unknown as CpuCache).#a = lanes.a;
-		(c as unknown as CpuCache).#b = lanes.b;
 	}
 	static rename(c: CpuState, perm: readonly number[]): CpuState {
-		if (!(#a in c) || !onlyIdRenamed(c, perm)) return renameCpu(c, perm);
+		if (!onlyIdRenamed(c, perm)) {
+			const r = renameCpu(c, perm);
+			stampDerived(r, c, RENAMED);
+			return r;
+		}
 		const to = perm[c.id]!;
+		if (!(#renamed in c)) new CpuCache(c);
 		const cache = (c as unknown as CpuCache).#renamed;
-		return (cache[to] ??= renameCpu(c, perm));
+		let r = cache[to];
+		if (r === undefined) {
+			r = cache[to] = renameCpu(c, perm);
+			// the original with another id: its hash is the original's with the id's term changed
+			stampDerived(r, c, ['id']);
+		}
+		return r;
 	}
 }
 
@@ -72,12 +77,21 @@ export class Symmetry {
 		return this.groups.length > 0;
 	}
 
+	/** Scratch: the representative's CPU slices, and the values of its renamed fields. */
+	private readonly cpus: CpuState[] = [];
+	private readonly values: unknown[] = [];
+
 	/**
 	 * Hash the representative of m's class into `lanes`. Returns the renaming
-	 * that gives it (perm[real id] = representative id; a fresh array) and the
-	 * representative, or null when m is its own representative.
+	 * that gives it (perm[real id] = representative id; a fresh array), and
+	 * with `withRep` the representative itself (only hashed otherwise: it is
+	 * never built), or null when m is its own representative.
 	 */
-	key(m: Machine): {perm: number[]; rep: Machine} | null {
+	key(m: Machine, withRep = false): {perm: number[]; rep: Machine | null} | null {
+		// The real state is hashed in any case: its successors' hashes are derived from its own.
+		sharedHash(m);
+		const ra = lanes.a;
+		const rb = lanes.b;
 		let identity = true;
 		const perm = this.perm;
 		for (const g of this.groups) {
@@ -89,23 +103,49 @@ export class Symmetry {
 			const order = this.order;
 			order.length = 0;
 			for (const c of g) order.push(c);
+			// by signature, then id: an insertion sort (a group has a few CPUs; Array.sort with a
+			// comparator closure allocated more than anything else in the search)
 			const sa = this.sigA;
 			const sb = this.sigB;
-			order.sort((x, y) => sa[x]! - sa[y]! || sb[x]! - sb[y]! || x - y);
+			for (let i = 1; i < order.length; i++) {
+				const x = order[i]!;
+				let j = i - 1;
+				for (; j >= 0; j--) {
+					const y = order[j]!;
+					if ((sa[y]! - sa[x]! || sb[y]! - sb[x]! || y - x) <= 0) break;
+					order[j + 1] = y;
+				}
+				order[j + 1] = x;
+			}
 			for (let k = 0; k < g.length; k++) {
 				perm[order[k]!] = g[k]!;
 				if (order[k] !== g[k]) identity = false;
 			}
 		}
 		if (identity) {
-			sharedHash(m);
+			lanes.a = ra;
+			lanes.b = rb;
 			return null;
 		}
 		const p = perm.slice();
 		for (const g of this.groups) for (const c of g) perm[c] = c;
-		const rep = permuteMachine(m, p, CpuCache.rename);
-		sharedHash(rep);
-		return {perm: p, rep};
+		if (withRep) {
+			const rep = permuteMachine(m, p, CpuCache.rename, true);
+			stampDerived(rep, m, PERMUTED_FIELDS);
+			sharedHash(rep);
+			return {perm: p, rep};
+		}
+		const cpus = this.cpus;
+		cpus.length = m.cpus.length;
+		const f = permuteFields(m, p, CpuCache.rename, true, cpus);
+		const values = this.values;
+		values[0] = cpus;
+		values[1] = f.mmCpumask;
+		values[2] = f.rcu;
+		values[3] = f.locks;
+		values[4] = f.memmap;
+		sharedHashReplacing(m, PERMUTED_FIELDS, values);
+		return {perm: p, rep: null};
 	}
 }
 

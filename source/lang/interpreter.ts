@@ -4,11 +4,11 @@
 // immer draft.
 
 import {produce, setAutoFreeze} from 'immer';
-import {type Ctx, type Footprint, newCtx, violate} from '../machine/context.js';
+import {type Ctx, type Footprint, newCtx, violate, wr} from '../machine/context.js';
 import {hashMachine} from '../machine/hash.js';
 import {canTakeInterrupt, enterHandler, iret, takeInterrupt} from '../machine/interrupts.js';
 import {KernelFault, Oops, type PrimResult} from '../machine/primitives/index.js';
-import {available, heldBy, holdersInTheWay, lockLabel, lockWaitReason, spinlocksHeld} from '../machine/locks.js';
+import {available, heldBy, holdersInTheWay, lockLabel, lockWaitReason} from '../machine/locks.js';
 import {finishFlush} from '../machine/primitives/flush.js';
 import type {CpuState, Machine, Transition, Violation, Value, Wait} from '../machine/types.js';
 import {formatValue, truthy} from '../machine/values.js';
@@ -32,6 +32,10 @@ export const transitionName = (t: Transition): string => (t.irq ? `i${t.cpu}` : 
 
 const ATOMIC_LIMIT = 100_000;
 
+/** The footprint keys of a CPU's pc and wait, made once (every step writes one). */
+const PC_KEY: string[] = [];
+const WAIT_KEY: string[] = [];
+
 /**
  * The search's copy-on-write drafts: what immer does for step(), minus what
  * the search does not need (freezing, patches, Maps and Sets, revocation), and
@@ -47,12 +51,38 @@ const NODE = Symbol('cow-node');
 
 type Obj = Record<PropertyKey, unknown>;
 
+/**
+ * What a copy-on-write step changed (stepShared, stepMerged), for hashing it
+ * incrementally (explore/fasthash.ts stampTree): a node per object the step reached; one
+ * with a `copy` was copied, and differs from its `base` at most at its
+ * `written` and `removed` keys and at the keys of its copied `kid`s (a list
+ * through `next`). `done` is what the object became in the result.
+ */
+export type CowTree = {
+	readonly base: object;
+	readonly copy: object | null;
+	readonly done: unknown;
+	readonly kid: CowTree | null;
+	readonly next: CowTree | null;
+	readonly key: PropertyKey;
+	readonly written: readonly PropertyKey[] | null;
+	readonly removed: readonly PropertyKey[] | null;
+};
+
 class CowNode {
 	copy: Obj | null = null;
-	/** Drafts handed out for the object-valued properties, by key (valid while copy[key]/base[key] is their base). */
-	kids: Map<PropertyKey, CowNode> | null = null;
-	/** Keys written since the copy was made (their values may hold drafts). */
-	written: Set<PropertyKey> | null = null;
+	/**
+	 * Drafts handed out for the object-valued properties (valid while copy[key]/base[key] is
+	 * their base): a list through `next`, each under its `key`. A node has few (a step reads a
+	 * path or two through the machine), so a list costs less than a Map per node.
+	 */
+	kid: CowNode | null = null;
+	next: CowNode | null = null;
+	key: PropertyKey = '';
+	/** Keys written since the copy was made (their values may hold drafts), each once. */
+	written: PropertyKey[] | null = null;
+	/** Keys deleted since the copy was made. */
+	removed: PropertyKey[] | null = null;
 	done: unknown = undefined;
 	/** The proxy's target's link to its node (for objects the target is the node itself). */
 	readonly n: CowNode;
@@ -84,7 +114,7 @@ class CowNode {
 		const copy = this.copy;
 		if (copy === null) return (this.done = this.base);
 		this.done = copy;
-		if (this.kids) for (const [k, kid] of this.kids) if (copy[k as string] === kid.base) copy[k as string] = kid.finalize();
+		for (let kid = this.kid; kid !== null; kid = kid.next) if (copy[kid.key as string] === kid.base) copy[kid.key as string] = kid.finalize();
 		if (this.written) for (const k of this.written) copy[k as string] = resolve(copy[k as string]);
 		return copy;
 	}
@@ -108,6 +138,9 @@ function resolve(v: unknown): unknown {
 
 type Target = {n: CowNode};
 
+const FIELD: PropertyDescriptor = {value: undefined, writable: true, enumerable: true, configurable: true};
+const LENGTH: PropertyDescriptor = {value: 0, writable: true, enumerable: false, configurable: false};
+
 /** One handler for every draft (no closures per draft): the node is found through the target. */
 const cowHandler: ProxyHandler<Target> = {
 	get(t, prop) {
@@ -118,27 +151,48 @@ const cowHandler: ProxyHandler<Target> = {
 		if (v === null || typeof v !== 'object') return v;
 		// A value written in this step (a draft, or a new object) is returned as it is, as immer does.
 		if (copy !== null && v !== node.base[prop as string]) return v;
-		const kids = (node.kids ??= new Map());
-		let kid = kids.get(prop);
-		if (kid === undefined || kid.base !== v) {
-			kid = new CowNode(v as Obj, node);
-			kids.set(prop, kid);
+		let prev: CowNode | null = null;
+		let kid = node.kid;
+		while (kid !== null && kid.key !== prop) {
+			prev = kid;
+			kid = kid.next;
 		}
-		return kid.proxy;
+		if (kid !== null && kid.base === v) return kid.proxy;
+		const made = new CowNode(v as Obj, node);
+		made.key = prop;
+		if (kid !== null) {
+			// the property holds another object now: its old draft is dropped
+			made.next = kid.next;
+			if (prev === null) node.kid = made;
+			else prev.next = made;
+		} else {
+			made.next = node.kid;
+			node.kid = made;
+		}
+		return made.proxy;
 	},
 	set(t, prop, value) {
 		const node = t.n;
 		const copy = node.ensureCopy();
 		copy[prop as string] = value;
-		(node.written ??= new Set()).add(prop);
+		const written = (node.written ??= []);
+		if (!written.includes(prop)) written.push(prop);
 		return true;
 	},
 	deleteProperty(t, prop) {
 		const node = t.n;
 		const copy = node.ensureCopy();
 		delete copy[prop as string];
-		node.kids?.delete(prop);
-		node.written?.delete(prop);
+		let prev: CowNode | null = null;
+		for (let kid = node.kid; kid !== null; prev = kid, kid = kid.next) {
+			if (kid.key !== prop) continue;
+			if (prev === null) node.kid = kid.next;
+			else prev.next = kid.next;
+			break;
+		}
+		const i = node.written?.indexOf(prop) ?? -1;
+		if (i >= 0) node.written!.splice(i, 1);
+		(node.removed ??= []).push(prop);
 		return true;
 	},
 	has: (t, prop) => prop in (t.n.copy ?? t.n.base),
@@ -146,8 +200,13 @@ const cowHandler: ProxyHandler<Target> = {
 	getOwnPropertyDescriptor(t, prop) {
 		const src = t.n.copy ?? t.n.base;
 		if (!Object.prototype.hasOwnProperty.call(src, prop)) return undefined;
-		const isLength = prop === 'length' && Array.isArray(src);
-		return {value: cowHandler.get!(t, prop, undefined), writable: true, enumerable: !isLength, configurable: !isLength};
+		// The value as stored, not a draft of it: Object.keys, Object.entries, spread and for-in
+		// ask for the descriptor only to see it is enumerable (entries and spread then read the
+		// value through the get trap), so making a draft here made one per key for nothing.
+		// One descriptor object, refilled: the engine reads it into its own at once.
+		const d = prop === 'length' && Array.isArray(src) ? LENGTH : FIELD;
+		d.value = src[prop as string];
+		return d;
 	},
 	defineProperty: (t, prop, desc) => cowHandler.set!(t, prop, desc.value, undefined),
 	getPrototypeOf: t => Object.getPrototypeOf(t.n.base),
@@ -161,6 +220,10 @@ function cowProduce<T extends object>(base: T, recipe: (draft: T) => void): T {
 }
 
 export class Model {
+	/** stepMerged's statements run so far (reused: it is not reentrant) and each CPU's step transition. */
+	private readonly ran: number[] = [];
+	private readonly stepOf: Transition[] = [];
+
 	constructor(readonly program: Program) {}
 
 	get initial(): Machine {
@@ -322,19 +385,19 @@ export class Model {
 	 * change with `m`, which is left untouched; its violation log holds this
 	 * step's violations only.
 	 */
-	stepShared(m: Machine, t: Transition, footprint: boolean): StepResult {
-		let out!: Omit<StepResult, 'state'>;
-		const clear = m.violations.length > 0;
-		let state = cowProduce(m, draft => {
-			if (clear) draft.violations = [];
-			out = this.apply(draft as Machine, t, footprint);
-		});
+	stepShared(m: Machine, t: Transition, footprint: boolean): StepResult & {tree: CowTree} {
+		const root = new CowNode(m as unknown as Obj, null);
+		const draft = root.proxy as unknown as Machine;
+		if (m.violations.length > 0) draft.violations = [];
+		const out = this.apply(draft, t, footprint);
+		root.finalize();
+		let state = root.done as Machine;
 		const stuck = this.stuckViolation(state, t.cpu);
 		if (stuck) {
 			out.violations.push(stuck);
 			state = {...state, violations: [...state.violations, stuck]};
 		}
-		return {...out, state};
+		return {transition: t, line: out.line, notes: out.notes, violations: out.violations, progress: out.progress, footprint: out.footprint, state, tree: root};
 	}
 
 	/**
@@ -344,41 +407,41 @@ export class Model {
 	 * stops at a non-local statement, a wait, a violation, or a statement it
 	 * already ran (so a loop of local statements still leaves a state on its
 	 * cycle). `count` is the number of statements (and interrupts) taken: a
-	 * schedule repeats the CPU that many times.
+	 * schedule repeats the CPU that many times. The statements share one
+	 * context: the transition's notes, violations and footprint are theirs in order.
 	 */
-	stepMerged(m: Machine, t: Transition, footprint: boolean): StepResult & {count: number} {
-		let out!: Omit<StepResult, 'state'>;
+	stepMerged(m: Machine, t: Transition, footprint: boolean): StepResult & {count: number; tree: CowTree} {
 		let count = 1;
-		const clear = m.violations.length > 0;
 		const instrs = this.program.cpus[t.cpu]!.instrs;
-		let state = cowProduce(m, draft => {
-			if (clear) draft.violations = [];
-			out = this.apply(draft as Machine, t, footprint);
-			if (out.violations.length) return;
-			const cpu = (draft as Machine).cpus[t.cpu]!;
-			const ran: number[] = t.irq ? [] : [m.cpus[t.cpu]!.pc];
+		const root = new CowNode(m as unknown as Obj, null);
+		const draft = root.proxy as unknown as Machine;
+		if (m.violations.length > 0) draft.violations = [];
+		const ctx = newCtx(draft, t.cpu, null, footprint);
+		let progress = this.run(ctx, t);
+		const line = ctx.line;
+		if (ctx.violations.length === 0) {
+			const cpu = draft.cpus[t.cpu]!;
+			const ran = this.ran;
+			ran.length = 0;
+			if (!t.irq) ran.push(m.cpus[t.cpu]!.pc);
+			const next = (this.stepOf[t.cpu] ??= {cpu: t.cpu, irq: false});
 			for (;;) {
 				const pc = cpu.pc;
-				if (pc < 0 || cpu.wait || !instrs[pc]!.local || ran.includes(pc)) return;
+				if (pc < 0 || cpu.wait || !instrs[pc]!.local || ran.includes(pc)) break;
 				ran.push(pc);
-				const more = this.apply(draft as Machine, {cpu: t.cpu, irq: false}, footprint);
+				if (this.run(ctx, next)) progress = true;
 				count++;
-				for (const n of more.notes) out.notes.push(n);
-				out.progress ||= more.progress;
-				if (more.footprint) for (const k of more.footprint.writes) out.footprint!.writes.add(k);
-				if (more.footprint) for (const k of more.footprint.reads) out.footprint!.reads.add(k);
-				if (more.violations.length) {
-					for (const v of more.violations) out.violations.push(v);
-					return;
-				}
+				if (ctx.violations.length) break;
 			}
-		});
+		}
+		root.finalize();
+		let state = root.done as Machine;
 		const stuck = this.stuckViolation(state, t.cpu);
 		if (stuck) {
-			out.violations.push(stuck);
+			ctx.violations.push(stuck);
 			state = {...state, violations: [...state.violations, stuck]};
 		}
-		return {...out, state, count};
+		return {transition: t, line, notes: ctx.notes, violations: ctx.violations, progress, footprint: ctx.fp, state, count, tree: root};
 	}
 
 	hash(m: Machine): string {
@@ -386,11 +449,23 @@ export class Model {
 	}
 
 	private apply(m: Machine, t: Transition, footprint: boolean): Omit<StepResult, 'state'> {
+		const ctx = newCtx(m, t.cpu, null, footprint);
+		const progress = this.run(ctx, t);
+		return {transition: t, line: ctx.line, notes: ctx.notes, violations: ctx.violations, progress, footprint: ctx.fp};
+	}
+
+	/**
+	 * One statement (or the interrupt) of t.cpu on ctx.m, its notes, violations
+	 * and footprint added to ctx's, ctx.line set to its line. Returns whether it
+	 * passed a progress label or finished the CPU.
+	 */
+	private run(ctx: Ctx, t: Transition): boolean {
+		const m = ctx.m;
 		const cpu = m.cpus[t.cpu]!;
 		const instr = t.irq ? undefined : this.instrAt(m, t.cpu);
 		const line = t.irq ? null : (instr?.line ?? null);
-		const ctx = newCtx(m, t.cpu, line, footprint);
-		ctx.fp?.writes.add(`pc:${t.cpu}`);
+		ctx.line = line;
+		if (ctx.fp) wr(ctx, (PC_KEY[t.cpu] ??= `pc:${t.cpu}`));
 		let progress = false;
 		let oops = false;
 		try {
@@ -420,7 +495,7 @@ export class Model {
 			}
 			if (!ok) violate(ctx, 'invariant', 'invariant', `invariant "${inv.name}" (line ${inv.line}) is false after this step`, []);
 		}
-		return {transition: t, line, notes: ctx.notes, violations: ctx.violations, progress, footprint: ctx.fp};
+		return progress;
 	}
 
 	/**
@@ -508,7 +583,7 @@ export class Model {
 	/** The next step of a primitive waiting on a lock or between its phases. */
 	private resume(ctx: Ctx, cpu: CpuState, instr: Instr, w: Extract<Wait, {kind: 'lock' | 'phase'}>, env: Env): boolean {
 		const b = instr.blocking!;
-		ctx.fp?.writes.add(`wait:${cpu.id}`);
+		if (ctx.fp) wr(ctx, (WAIT_KEY[cpu.id] ??= `wait:${cpu.id}`));
 		const r = b.prim.resume!(ctx, w, b.args.map(a => a(env)));
 		return this.finishCall(cpu, instr, r);
 	}
@@ -532,7 +607,7 @@ export class Model {
 			// Phase two of a blocking primitive: the wait is over, the call returns.
 			const w = cpu.wait;
 			cpu.wait = null;
-			ctx.fp?.writes.add(`wait:${cpu.id}`);
+			if (ctx.fp) wr(ctx, (WAIT_KEY[cpu.id] ??= `wait:${cpu.id}`));
 			if (w.kind === 'lock' || w.kind === 'phase') return this.resume(ctx, cpu, instr, w, env);
 			let result: Value = null;
 			if (w.kind === 'acks') {
@@ -548,7 +623,7 @@ export class Model {
 				if (instr.blocking) {
 					const b = instr.blocking;
 					const r = b.prim.run(ctx, b.args.map(a => a(env)));
-					if (r !== null && typeof r === 'object' && 'wait' in r) ctx.fp?.writes.add(`wait:${cpu.id}`);
+					if (r !== null && typeof r === 'object' && 'wait' in r) if (ctx.fp) wr(ctx, (WAIT_KEY[cpu.id] ??= `wait:${cpu.id}`));
 					return this.finishCall(cpu, instr, r);
 				} else {
 					instr.exec!(env);
@@ -611,12 +686,17 @@ export class Model {
  * raised preempt count (kernel/entry/common.c, "exited with preempt_count").
  */
 function finishChecks(ctx: Ctx, cpu: CpuState): void {
-	const held = heldBy(ctx.m, cpu.id).map(lockLabel);
+	const names = heldBy(ctx.m, cpu.id);
+	// spinlocksHeld from the same list: each spinlock held holds a preempt count
+	let spins = 0;
+	for (const n of names) if (ctx.m.locks[n]!.kind === 'spinlock') spins++;
+	if (names.length === 0 && cpu.rcuDepth === 0 && cpu.irqsOn && cpu.preempt <= spins) return;
+	const held = names.map(lockLabel);
 	const left = [
 		held.length > 0 && `holding ${held.join(', ')}`,
 		cpu.rcuDepth > 0 && 'inside rcu_read_lock',
 		!cpu.irqsOn && 'with IRQs off',
-		cpu.preempt > spinlocksHeld(ctx.m, cpu.id) && `with preempt count ${cpu.preempt}`,
+		cpu.preempt > spins && `with preempt count ${cpu.preempt}`,
 	].filter((x): x is string => Boolean(x));
 	if (left.length === 0) return;
 	violate(ctx, 'lock-held', 'L2', `CPU${cpu.id} finished ${left.join(', ')}: nothing of this may be held on the return to user space`, [`CPU${cpu.id}`, ...held]);

@@ -4,7 +4,12 @@
 
 import type {Machine, Violation} from './types.js';
 
-export type Footprint = {reads: Set<string>; writes: Set<string>};
+/**
+ * The keys a step read and wrote, each once. Arrays, not Sets: a step has a
+ * handful (a few to a dozen), and the search makes two per statement stepped,
+ * so what a Set costs to allocate, grow and collect was a real part of a step.
+ */
+export type Footprint = {reads: string[]; writes: string[]};
 
 export type Ctx = {
 	m: Machine;
@@ -18,12 +23,13 @@ export type Ctx = {
 };
 
 export function rd(ctx: Ctx, key: string): void {
-	ctx.fp?.reads.add(key);
+	if (ctx.fp !== null && !ctx.fp.reads.includes(key)) ctx.fp.reads.push(key);
 }
 
 export function wr(ctx: Ctx, key: string): void {
-	ctx.fp?.writes.add(key);
+	if (ctx.fp !== null && !ctx.fp.writes.includes(key)) ctx.fp.writes.push(key);
 }
+
 
 export function note(ctx: Ctx, text: string): void {
 	ctx.notes.push(text);
@@ -41,7 +47,7 @@ export function newCtx(m: Machine, cpu: number, line: number | null, footprint: 
 		m,
 		cpu,
 		line,
-		fp: footprint ? {reads: new Set(), writes: new Set()} : null,
+		fp: footprint ? {reads: [], writes: []} : null,
 		violations: [],
 		notes: [],
 	};
@@ -49,7 +55,7 @@ export function newCtx(m: Machine, cpu: number, line: number | null, footprint: 
 
 /** Two footprints conflict when one writes what the other reads or writes. */
 export function conflicts(a: Footprint, b: Footprint): boolean {
-	for (const k of a.writes) if (b.writes.has(k) || b.reads.has(k)) return true;
-	for (const k of b.writes) if (a.reads.has(k)) return true;
+	for (const k of a.writes) if (b.writes.includes(k) || b.reads.includes(k)) return true;
+	for (const k of b.writes) if (a.reads.includes(k)) return true;
 	return false;
 }

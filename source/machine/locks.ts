@@ -173,7 +173,11 @@ function tidy(m: Machine, name: string): void {
 /** Every lock a CPU holds, by name. */
 export function heldBy(m: Machine, cpu: number): string[] {
 	const out: string[] = [];
-	for (const [name, l] of Object.entries(m.locks)) if (l.owner === cpu || l.readers.includes(cpu)) out.push(name);
+	const locks = m.locks;
+	for (const name in locks) {
+		const l = locks[name]!;
+		if (l.owner === cpu || l.readers.includes(cpu)) out.push(name);
+	}
 	return out;
 }
 

@@ -119,8 +119,23 @@ export const SHAPE: Readonly<Record<string, FieldClass>> = {
 	violations: 'data', // not part of the state (never hashed)
 };
 
-const sameIds = (ids: readonly number[], perm: readonly number[]): boolean => ids.every(c => perm[c] === c);
-const renameSet = (ids: number[], perm: readonly number[]): number[] => (sameIds(ids, perm) ? ids : ids.map(c => perm[c]!).sort((a, b) => a - b));
+function sameIds(ids: readonly number[], perm: readonly number[]): boolean {
+	for (const c of ids) if (perm[c] !== c) return false;
+	return true;
+}
+
+/** The set renamed, ascending (an insertion sort: the sets are a few CPUs, and the search renames many). */
+function renameSet(ids: number[], perm: readonly number[]): number[] {
+	if (sameIds(ids, perm)) return ids;
+	const out = new Array<number>(ids.length);
+	for (let i = 0; i < ids.length; i++) {
+		const x = perm[ids[i]!]!;
+		let j = i - 1;
+		for (; j >= 0 && out[j]! > x; j--) out[j + 1] = out[j]!;
+		out[j + 1] = x;
+	}
+	return out;
+}
 
 function renameWait(w: Wait | null, perm: readonly number[]): Wait | null {
 	if (w === null) return null;
@@ -162,14 +177,31 @@ function renameLock(l: Lock, perm: readonly number[]): Lock {
  * The machine in which CPU i is called perm[i] (perm a permutation of
  * 0..n-1): CPU slices move to their new index, every CPU id inside is renamed
  * and CPU sets are re-sorted. Parts holding no CPU id are shared with `m`,
- * which is not changed.
+ * which is not changed. `immutable`: m's parts are never changed in place (the
+ * search's states), so what was learnt of a memmap may be kept.
  */
-export function permuteMachine(m: Machine, perm: readonly number[], rename: (c: CpuState, perm: readonly number[]) => CpuState = renameCpu): Machine {
-	if (sameIds(m.cpus.map(c => c.id), perm)) return m;
+export function permuteMachine(m: Machine, perm: readonly number[], rename: (c: CpuState, perm: readonly number[]) => CpuState = renameCpu, immutable = false): Machine {
+	let moved = false;
+	for (const c of m.cpus) if (perm[c.id] !== c.id) moved = true;
+	if (!moved) return m;
 	const cpus = new Array<CpuState>(m.cpus.length);
+	return {...m, cpus, ...permuteFields(m, perm, rename, immutable, cpus)};
+}
+
+/** The fields of the machine permuteFields replaces (with `cpus`); the others hold no CPU id. */
+export const PERMUTED_FIELDS = ['cpus', 'mmCpumask', 'rcu', 'locks', 'memmap'] as const;
+
+/**
+ * What permuteMachine replaces, without the machine: `cpus` (of m.cpus.length)
+ * is filled with the renamed slices at their new places, the other fields are
+ * returned (each the original when renaming leaves it as it is). For hashing
+ * a renamed machine without building it (explore/symmetry.ts).
+ */
+export function permuteFields(m: Machine, perm: readonly number[], rename: (c: CpuState, perm: readonly number[]) => CpuState, immutable: boolean, cpus: CpuState[]): Pick<Machine, 'mmCpumask' | 'rcu' | 'locks' | 'memmap'> {
 	for (const c of m.cpus) cpus[perm[c.id]!] = perm[c.id] === c.id && onlyIdRenamed(c, perm) ? c : rename(c, perm);
 	let locks = m.locks;
-	for (const [name, l] of Object.entries(m.locks)) {
+	for (const name in m.locks) {
+		const l = m.locks[name]!;
 		const r = renameLock(l, perm);
 		if (r !== l) {
 			if (locks === m.locks) locks = {...m.locks};
@@ -178,14 +210,47 @@ export function permuteMachine(m: Machine, perm: readonly number[], rename: (c: 
 	}
 	const rcu = m.rcu.some(cb => !sameIds(cb.readers, perm)) ? m.rcu.map(cb => renameRcu(cb, perm)) : m.rcu;
 	let memmap = m.memmap;
-	for (const pfn in m.memmap) {
-		const page = m.memmap[pfn]!;
-		const owner = page.ram?.owner;
-		if (owner === undefined || owner === null || perm[owner] === owner) continue;
-		if (memmap === m.memmap) memmap = {...m.memmap};
-		memmap[pfn] = {...page, ram: {...page.ram!, owner: perm[owner]!}};
+	if (!immutable || hasOwners(m.memmap)) {
+		for (const pfn in m.memmap) {
+			const page = m.memmap[pfn]!;
+			const owner = page.ram?.owner;
+			if (owner === undefined || owner === null || perm[owner] === owner) continue;
+			if (memmap === m.memmap) memmap = {...m.memmap};
+			memmap[pfn] = {...page, ram: {...page.ram!, owner: perm[owner]!}};
+		}
 	}
-	return {...m, cpus, mmCpumask: renameSet(m.mmCpumask, perm), rcu, locks, memmap};
+	return {mmCpumask: renameSet(m.mmCpumask, perm), rcu, locks, memmap};
+}
+
+/**
+ * Some page of the memmap records the CPU that allocated it. The answer for
+ * the last few memmaps asked about is kept (states share their memmap while
+ * no page changes, and most scenarios have no page with an owner), so a
+ * renaming does not walk the pages each time: only for callers whose
+ * machines are never changed in place (`immutable`, the search).
+ */
+const ownersMemo: {memmap: Machine['memmap'] | null; owners: boolean}[] = [
+	{memmap: null, owners: false},
+	{memmap: null, owners: false},
+	{memmap: null, owners: false},
+	{memmap: null, owners: false},
+];
+let ownersNext = 0;
+function hasOwners(memmap: Machine['memmap']): boolean {
+	for (const e of ownersMemo) if (e.memmap === memmap) return e.owners;
+	let owners = false;
+	for (const pfn in memmap) {
+		const o = memmap[pfn]!.ram?.owner;
+		if (o !== undefined && o !== null) {
+			owners = true;
+			break;
+		}
+	}
+	const e = ownersMemo[ownersNext]!;
+	ownersNext = (ownersNext + 1) % ownersMemo.length;
+	e.memmap = memmap;
+	e.owners = owners;
+	return owners;
 }
 
 /** The inverse permutation. */
