@@ -27,7 +27,12 @@ const file = (name: string) => join(DIR, `${name}.race`);
 
 /** checker.py's safety results: kind -> shortest schedule, in statements. */
 const EXPECTED: Record<string, Record<string, number>> = {
+	'aa-self': {deadlock: 3, 'hung-task': 5}, // a cycle of one; then blocked alone once CPU1 is done
 	'abba3': {deadlock: 4}, // the cycle closes while CPU2 can still move
+	'abc-mutex': {deadlock: 6},
+	'atomic-guard': {warn: 15}, // for (;;) has no test step, continue and break none
+	'await-lock-mix': {deadlock: 5, 'hung-task': 6}, // no cycle: an await and a lock waiter, nobody can move
+	'cas-lock': {},
 	'dekker-naive': {deadlock: 2}, // two awaits, nobody can move
 	'early-return': {'bad-unlock': 2, 'lock-held': 4},
 	'forgotten-flag': {assert: 6},
@@ -43,6 +48,7 @@ const EXPECTED: Record<string, Record<string, number>> = {
 	'seqcount': {},
 	'seqcount-broken': {assert: 7},
 	'slots': {invariant: 15},
+	'tas-broken': {invariant: 6},
 	'ticket-lock': {},
 	'ticket-racy': {'hung-task': 8, invariant: 8},
 };

@@ -4,8 +4,9 @@
 Written from docs/scenario-language.md, docs/grammar.md and docs/model.md
 alone, never from racewalk's source, so that agreement means something
 (test/xcheck.test.ts compares the two). Each scenario is
-hand-translated below into structured statements (S, If, While, DoWhile, For,
-Await, Lock, Unlock, TryLock, Assert, BugOn, WarnOn) that compile to flat
+hand-translated below into structured statements (S, If, IfWarn, While,
+DoWhile, For, Break, Continue, Return, Await, AtomicAwait, Lock, Unlock,
+TryLock, Assert, BugOn, WarnOn) that compile to flat
 instructions; one instruction is one statement, one atomic step. Jumps, labels,
 break and closing braces cost no step. Breadth-first search over (pcs, stopped,
 locals, shared memory, lock owners) without any reduction gives, for every
@@ -30,7 +31,9 @@ The semantics taken from the docs:
 - lock-held: a CPU finished holding a lock; bad-unlock: an unlock by a CPU
   that does not hold the lock;
 - search goes on past a violating step (every kind is collected);
-- `if (c) return;` is two steps (only `if (c) goto L;` is one), `break` none.
+- `if (c) return;` is two steps (only `if (c) goto L;` is one); break and
+  continue none; `for (;;)` has no test step; `atomic { await c; ... }` is one
+  step, enabled when c holds.
 
 Prints a JSON object {scenario: {kind: length}} (livelock: a list of
 {moving, prefix: BFS distance of the nearest state, states}); `checker.py
@@ -53,6 +56,10 @@ def Lock(n):          return ('Lock', n)
 def Unlock(n):        return ('Unlock', n)
 def TryLock(n, var):  return ('TryLock', n, var)  # var = trylock(n), a local
 def Return():         return ('Return',)          # a step; the CPU finishes (only goto folds into its if)
+def Break():          return ('Break',)           # no step: a jump out of the innermost loop
+def Continue():       return ('Continue',)        # no step: a jump to its next test (for: its next)
+def IfWarn(c, t):     return ('If', c, list(t), [], 'warn')   # if (WARN_ON(c)) t: one step that may warn
+def AtomicAwait(c, fn): return ('AtomicAwait', c, fn)  # atomic { await c; ... }: one guarded step
 def Assert(c):        return ('Assert', c)
 def BugOn(c):         return ('BugOn', c)
 def WarnOn(c):        return ('WarnOn', c)
@@ -73,7 +80,7 @@ def compile_block(stmts):
     def one(s):
         op = s[0]
         if op == 'If':
-            br = emit(['B', s[1], None, None])
+            br = emit(['B', s[1], None, None, s[4] if len(s) > 4 else None])
             code[br][2] = len(code)
             block(s[2])
             if s[3]:
@@ -87,31 +94,53 @@ def compile_block(stmts):
             top = len(code)
             br = emit(['B', s[1], None, None])
             code[br][2] = len(code)
+            loops.append(([], []))
             block(s[2])
             emit(['J', top])
             code[br][3] = len(code)
+            close(top, len(code))
         elif op == 'DoWhile':
             top = len(code)
+            loops.append(([], []))
             block(s[1])
+            test = len(code)
             br = emit(['B', s[2], top, None])
             code[br][3] = len(code)
+            close(test, len(code))
         elif op == 'For':
             if s[1] is not None:
                 emit(['S', s[1]])
             top = len(code)
-            br = emit(['B', s[2], None, None])
-            code[br][2] = len(code)
+            br = None
+            if s[2] is not None:   # for (;;): no test, no step for it
+                br = emit(['B', s[2], None, None])
+                code[br][2] = len(code)
+            loops.append(([], []))
             block(s[4])
+            nxt_at = len(code)
             if s[3] is not None:
                 emit(['S', s[3]])
             emit(['J', top])
-            code[br][3] = len(code)
+            if br is not None:
+                code[br][3] = len(code)
+            close(nxt_at, len(code))
+        elif op == 'Break':
+            loops[-1][0].append(emit(['J', None]))
+        elif op == 'Continue':
+            loops[-1][1].append(emit(['J', None]))
         elif op == 'Return':
             returns.append(emit(['R', None]))
         else:
             emit(list(s))
 
-    returns = []
+    def close(cont, exit_):
+        brks, conts = loops.pop()
+        for b in brks:
+            code[b][1] = exit_
+        for c in conts:
+            code[c][1] = cont
+
+    returns, loops = [], []
     block(stmts)
     end = len(code)
     for r in returns:
@@ -166,7 +195,7 @@ def run(model, schedule=None):
         ins = model.progs[c][0][st[0][c]]
         if ins[0] == 'Lock' and st[5][c]:
             return st[4][lock_ix[ins[1]]] is None
-        if ins[0] == 'Await':
+        if ins[0] in ('Await', 'AtomicAwait'):
             return bool(ins[1](dict(st[3]), dict(st[2][c]), c))
         return True
 
@@ -183,7 +212,12 @@ def run(model, schedule=None):
         if op == 'S':
             ins[1](g, l, c)
         elif op == 'B':
-            npc = ins[2] if ins[1](g, l, c) else ins[3]
+            v = ins[1](g, l, c)
+            npc = ins[2] if v else ins[3]
+            if v and len(ins) > 4 and ins[4]:
+                kinds.add(ins[4])
+        elif op == 'AtomicAwait':
+            ins[2](g, l, c)
         elif op in ('Await', 'R'):
             pass
         elif op == 'Lock':
@@ -514,7 +548,60 @@ def early_return():
     return Model('early-return', {'err': 0, 'x': 0}, [w, k], locks=['m'])
 
 
+def aa_self():
+    aa = [Lock('l'), S(setv('x', lambda g, l, c: 1)), Lock('l'), Unlock('l'), Unlock('l')]
+    other = [S(setv('x', lambda g, l, c: 2)), S(setv('x', lambda g, l, c: 3))]
+    return Model('aa-self', {'x': 0}, [aa, other], locks=['l'])
+
+
+def abc_mutex():
+    def ring(r):
+        a, b = f'm{r}', f'm{(r + 1) % 3}'
+        return [Lock(a), Lock(b), S(inc('c')), Unlock(b), Unlock(a)]
+    # the copies of `cpu 0 * 3` are CPUs 0, 1, 2 with REPLICA 0, 1, 2
+    return Model('abc-mutex', {'c': 0}, [ring(0), ring(1), ring(2)], locks=['m0', 'm1', 'm2'])
+
+
+def cas_lock():
+    def cas_fails(g, l, c):  # atomic_cmpxchg(&l, 0, 1) != 0, one step
+        old = g['l']
+        if old == 0:
+            g['l'] = 1
+        return old != 0
+    cpu = [While(cas_fails, []), S(inc('in_cs')), S(inc('in_cs', -1)), S(setv('l', lambda g, l, c: 0))]
+    return Model('cas-lock', {'l': 0, 'in_cs': 0}, [cpu] * 3, invariants=MUTEX)
+
+
+def tas_broken():
+    cpu = [While(lambda g, l, c: g['l'] != 0, []), S(setv('l', lambda g, l, c: 1)),
+           S(inc('in_cs')), S(inc('in_cs', -1)), S(setv('l', lambda g, l, c: 0))]
+    return Model('tas-broken', {'l': 0, 'in_cs': 0}, [cpu] * 2, invariants=MUTEX)
+
+
+def atomic_guard():
+    prod = [For(setl('i', lambda g, l, c: 0), lambda g, l, c: l['i'] < 3, setl('i', lambda g, l, c: l['i'] + 1), [
+        If(lambda g, l, c: l['i'] == 1, [Continue()]), S(inc('tokens'))])]
+
+    def take(g, l, c):
+        g['tokens'] -= 1
+        g['used'] += 1
+    cons = [For(None, None, None, [AtomicAwait(lambda g, l, c: g['tokens'] > 0, take),
+                                   IfWarn(lambda g, l, c: g['used'] == 2, [Break()])]),
+            Assert(lambda g, l, c: g['used'] == 2)]
+    return Model('atomic-guard', {'tokens': 0, 'used': 0, 'skipped': 0}, [prod, cons])
+
+
+def await_lock_mix():
+    holder = [Lock('m'), Await(lambda g, l, c: g['flag'] == 1), Unlock('m')]
+    waiter = [Lock('m'), Unlock('m')]
+    setter = [S(setl('r', lambda g, l, c: g['x'])), If(lambda g, l, c: l['r'] == 0, [S(setv('flag', lambda g, l, c: 1))])]
+    spoiler = [S(setv('x', lambda g, l, c: 1))]
+    return Model('await-lock-mix', {'flag': 0, 'x': 0}, [holder, waiter, setter, spoiler], locks=['m'])
+
+
 SCENARIOS = {
+    'aa-self': aa_self, 'abc-mutex': abc_mutex, 'cas-lock': cas_lock, 'tas-broken': tas_broken,
+    'atomic-guard': atomic_guard, 'await-lock-mix': await_lock_mix,
     'early-return': early_return, 'polite': polite, 'forgotten-flag': forgotten_flag,
     'lost-update': lost_update, 'mp-broken': mp_broken, 'mp-await': mp_await,
     'peterson': peterson, 'peterson-broken': peterson_broken, 'dekker-naive': dekker_naive,
