@@ -11,13 +11,13 @@
 // single-threaded explore runs: the schedules printed do not depend on it.
 
 import {Worker} from 'node:worker_threads';
-import {shortestGen, type ExploreOptions} from '../explore/index.js';
+import {explore, shortestGen, type ExploreOptions} from '../explore/index.js';
 import {Budget} from '../explore/budget.js';
 import {chooseFrontier} from '../explore/shard.js';
 import {omissionChance} from '../explore/keytable.js';
 import {newSharedTable} from '../explore/sharedtable.js';
 import type {Model} from '../lang/interpreter.js';
-import {kindJson, mergeReports, reportCode, sortKinds, verdictOf, type Report} from './report.js';
+import {kindJson, lassoJson, mergeReports, reportCode, sortKinds, verdictOf, type Report} from './report.js';
 
 export type JobTarget = {target: string; set: readonly string[]; variant: string | null};
 export type JobData = JobTarget & {options: ExploreOptions};
@@ -58,8 +58,25 @@ export async function runJobs(model: Model, target: JobTarget, options: ExploreO
 		merged.stats.omission = omissionChance(merged.stats.states);
 		if (!budget.expired() && merged.stoppedBy !== 'timeout') minimise(model, merged, options, budget);
 	}
+	if (merged.livelocks.length > 0 && !budget.expired() && merged.stoppedBy !== 'timeout') relasso(model, merged, options, budget);
 	merged.stats.timeMs = budget.elapsed();
 	return merged;
+}
+
+/**
+ * The lassos of a single-threaded explore. Each worker's lasso comes from the
+ * graph of its own slice, so the same component can come twice, by other
+ * paths: when the workers found a livelock, the search runs once more here, in
+ * one thread, for its livelocks alone (the safety kinds stay the workers').
+ */
+function relasso(model: Model, report: Report, options: ExploreOptions, budget: Budget): void {
+	const timeoutMs = options.timeoutMs === undefined ? undefined : Math.max(1, options.timeoutMs - budget.elapsed());
+	const r = explore(model, {...options, shard: undefined, sharedTable: undefined, timeoutMs});
+	const live = r.kinds.get('livelock');
+	if (!r.livenessComplete || !live) return;
+	report.livelocks = r.livelocks.map(lassoJson);
+	report.kinds = sortKinds(report.kinds.map(k => (k.kind === 'livelock' ? kindJson(live) : k)));
+	report.stats.livenessStates = r.stats.livenessStates;
 }
 
 /** The shortest, fewest-switch schedule of each safety kind the workers found (as explore's own minimisation). */

@@ -38,7 +38,7 @@ export type Report = {
 };
 
 export const kindJson = (f: Found): KindJson => ({kind: f.kind, check: f.violation.check, schedule: formatSchedule(f.schedule), length: f.schedule.length, switches: f.switches, minimal: f.minimal, violation: f.violation});
-const lassoJson = (l: Lasso): LassoJson => ({prefix: formatSchedule(l.prefix), loop: formatSchedule(l.loop), moving: l.moving, sccStates: l.sccStates, message: l.violation.message});
+export const lassoJson = (l: Lasso): LassoJson => ({prefix: formatSchedule(l.prefix), loop: formatSchedule(l.loop), moving: l.moving, sccStates: l.sccStates, message: l.violation.message});
 
 /** Exit code of a search's verdict (SPEC §7). */
 export function exitCodeOf(kinds: readonly string[], complete: boolean, livenessDone: boolean): number {
