@@ -12,18 +12,9 @@ import type {Session} from '../source/session/types.js';
 import {BREAK_MARK} from '../source/ui/cpupane.js';
 import {KEYS} from '../source/ui/testing.js';
 import {fresh, mountApp as app} from './helpers/app.js';
+import {pane} from './helpers/panes.js';
 
 
-/** The text of one pane: the cells under its title, between its borders. */
-function pane(lines: string[], title: string): string[] {
-	const top = lines.findIndex(l => l.includes(title));
-	if (top < 0) return [];
-	const left = lines[top]!.lastIndexOf('┌', lines[top]!.indexOf(title));
-	const right = lines[top]!.indexOf('┐', left);
-	const out: string[] = [];
-	for (let i = top + 1; i < lines.length && lines[i]![left] === '│'; i++) out.push(lines[i]!.slice(left + 1, right).trimEnd());
-	return out;
-}
 
 // the natural reproduction: CPU2 loads once, CPU1 unbinds (MU4 at step 8), CPU2 loads again
 const RACE = '2 1 1 1 1 1 1 1';

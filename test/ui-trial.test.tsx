@@ -13,17 +13,8 @@ import {createSession} from '../source/session/session.js';
 import {searchService} from '../source/ui/services.js';
 import {KEYS} from '../source/ui/testing.js';
 import {fresh, mountApp as app} from './helpers/app.js';
+import {pane} from './helpers/panes.js';
 
-/** The text of one pane: the cells under its title, between its borders. */
-function pane(lines: string[], title: string): string[] {
-	const top = lines.findIndex(l => l.includes(title));
-	if (top < 0) return [];
-	const left = lines[top]!.lastIndexOf('┌', lines[top]!.indexOf(title));
-	const right = lines[top]!.indexOf('┐', left);
-	const out: string[] = [];
-	for (let i = top + 1; i < lines.length && lines[i]![left] === '│'; i++) out.push(lines[i]!.slice(left + 1, right).trimEnd());
-	return out;
-}
 
 /** A command typed at the `:` prompt (the rest arrives as one chunk, as a fast typist's or a paste does). */
 const type = (text: string): string[] => [':', `${text}\r`];
