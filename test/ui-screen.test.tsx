@@ -14,8 +14,6 @@ import {KEYS} from '../source/ui/testing.js';
 import {fresh, mountApp as app} from './helpers/app.js';
 import {pane} from './helpers/panes.js';
 
-
-
 // the natural reproduction: CPU2 loads once, CPU1 unbinds (MU4 at step 8), CPU2 loads again
 const RACE = '2 1 1 1 1 1 1 1';
 

@@ -15,7 +15,6 @@ import {KEYS} from '../source/ui/testing.js';
 import {fresh, mountApp as app} from './helpers/app.js';
 import {pane} from './helpers/panes.js';
 
-
 /** A command typed at the `:` prompt (the rest arrives as one chunk, as a fast typist's or a paste does). */
 const type = (text: string): string[] => [':', `${text}\r`];
 
