@@ -4,7 +4,7 @@
 // immer draft.
 
 import {produce, setAutoFreeze} from 'immer';
-import {type Ctx, type Footprint, newCtx, violate, wr} from '../machine/context.js';
+import {type Ctx, type Footprint, newCtx, UNWRITTEN, violate, wr} from '../machine/context.js';
 import {hashMachine} from '../machine/hash.js';
 import {canTakeInterrupt, enterHandler, iret, takeInterrupt} from '../machine/interrupts.js';
 import {KernelFault, Oops, type PrimResult} from '../machine/primitives/index.js';
@@ -145,8 +145,12 @@ const LENGTH: PropertyDescriptor = {value: 0, writable: true, enumerable: false,
 const cowHandler: ProxyHandler<Target> = {
 	get(t, prop) {
 		const node = t.n;
-		if (prop === NODE) return node;
 		const copy = node.copy;
+		if (typeof prop === 'symbol') {
+			if (prop === NODE) return node;
+			// nothing under an uncopied node was written (a write copies its ancestors)
+			if (prop === UNWRITTEN) return copy === null ? node.base : node.proxy;
+		}
 		const v = copy === null ? node.base[prop as string] : copy[prop as string];
 		if (v === null || typeof v !== 'object') return v;
 		// A value written in this step (a draft, or a new object) is returned as it is, as immer does.

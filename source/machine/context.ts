@@ -22,6 +22,21 @@ export type Ctx = {
 	notes: string[];
 };
 
+/**
+ * Asked of a draft by `unwritten`. The search's copy-on-write draft (lang/interpreter.ts) answers
+ * it; an immer draft or a plain object has no such property, so they answer undefined.
+ */
+export const UNWRITTEN = Symbol('unwritten');
+
+/**
+ * `o` to read, never to write: when the step has written nothing under `o` so far, the object
+ * as the step found it (plain data, so a read costs no draft and a walk of its keys no trap per
+ * key); otherwise `o` itself. Only for reads that end before the next write under `o`.
+ */
+export function unwritten<T extends object>(o: T): Readonly<T> {
+	return ((o as Record<symbol, unknown>)[UNWRITTEN] as T | undefined) ?? o;
+}
+
 export function rd(ctx: Ctx, key: string): void {
 	if (ctx.fp !== null && !ctx.fp.reads.includes(key)) ctx.fp.reads.push(key);
 }

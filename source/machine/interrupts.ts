@@ -2,19 +2,28 @@
 // runs the handler (arch/x86/mm/tlb.c:flush_tlb_func for a flush IPI, nothing
 // for tlb_remove_table_sync_one's empty IPI) and acks the sender.
 
-import {type Ctx, note, wr} from './context.js';
+import {type Ctx, note, unwritten, wr} from './context.js';
 import {flushLocal, rangeText} from './primitives/flush.js';
 import {preemptAdd, setIrqs} from './locks.js';
-import type {CpuState, DeviceIrq} from './types.js';
-import {waitsOf} from './waits.js';
+import type {CpuState, DeviceIrq, Wait} from './types.js';
+
+type AcksWait = Extract<Wait, {kind: 'acks'}>;
 
 export const canTakeInterrupt = (c: CpuState): boolean => c.irqsOn && c.ipis.length > 0;
 
+/** The footprint keys of each CPU's interrupt, made once. */
+const IPI_KEY: string[] = [];
+const IRQ_KEY: string[] = [];
+const WAIT_KEY: string[] = [];
+
 export function takeInterrupt(ctx: Ctx): void {
 	const c = ctx.m.cpus[ctx.cpu]!;
-	wr(ctx, `ipi:${c.id}`);
-	wr(ctx, `irq:${c.id}`);
-	const ipi = c.ipis.shift()!;
+	wr(ctx, (IPI_KEY[c.id] ??= `ipi:${c.id}`));
+	wr(ctx, (IRQ_KEY[c.id] ??= `irq:${c.id}`));
+	// Read as they are and replaced whole: a shift() through a draft gets, sets and deletes every element.
+	const queue = unwritten(c.ipis);
+	const ipi = queue[0]!;
+	c.ipis = queue.slice(1);
 	if (ipi.kind === 'flush' && c.lazy) {
 		// A lazy CPU that gets the flush switches to init_mm, dropping its
 		// paging-structure caches "to avoid speculatively reading garbage".
@@ -32,12 +41,18 @@ export function takeInterrupt(ctx: Ctx): void {
 		note(ctx, `empty IPI from CPU${ipi.from} acked`);
 	}
 	// The sender may be running an interrupt handler of its own: its wait then sits in a frame.
+	// Which waits to change is read from the sender as it is; the change goes through the draft.
 	const sender = ctx.m.cpus[ipi.from]!;
-	for (const w of waitsOf(sender)) {
-		if (w.kind !== 'acks' || !w.pending.includes(c.id)) continue;
-		wr(ctx, `wait:${sender.id}`);
-		w.pending = w.pending.filter(p => p !== c.id);
-	}
+	const seen = unwritten(sender);
+	if (acked(seen.wait, c.id)) ack(ctx, sender, sender.wait as AcksWait, c.id);
+	for (let i = 0; i < seen.irqFrames.length; i++) if (acked(seen.irqFrames[i]!.wait, c.id)) ack(ctx, sender, sender.irqFrames[i]!.wait as AcksWait, c.id);
+}
+
+const acked = (w: Wait | null, cpu: number): w is AcksWait => w !== null && w.kind === 'acks' && w.pending.includes(cpu);
+
+function ack(ctx: Ctx, sender: CpuState, w: AcksWait, cpu: number): void {
+	wr(ctx, (WAIT_KEY[sender.id] ??= `wait:${sender.id}`));
+	w.pending = unwritten(w.pending).filter(p => p !== cpu);
 }
 
 /**

@@ -6,7 +6,7 @@
 // waits on it (CpuState.wait = {kind: 'lock'}): the lock's waiters are read off
 // the CPUs, never stored twice.
 
-import {type Ctx, rd, violate, wr} from './context.js';
+import {type Ctx, rd, unwritten, violate, wr} from './context.js';
 import {closeWindow} from './gup-window.js';
 import {readerExit, isReader} from './rcu.js';
 import type {CpuState, Lock, LockKind, Machine, Wait} from './types.js';
@@ -173,7 +173,7 @@ function tidy(m: Machine, name: string): void {
 /** Every lock a CPU holds, by name. */
 export function heldBy(m: Machine, cpu: number): string[] {
 	const out: string[] = [];
-	const locks = m.locks;
+	const locks = unwritten(m.locks);
 	for (const name in locks) {
 		const l = locks[name]!;
 		if (l.owner === cpu || l.readers.includes(cpu)) out.push(name);

@@ -2,14 +2,18 @@
 // PTE page, 9 bits each above the 12-bit page offset). Helpers here do not
 // record footprints; the primitives that call them do.
 
+import {unwritten} from './context.js';
 import type {LeafEntry, PageTables, PtEntry, PtTable} from './types.js';
 
 export const PAGE_SHIFT = 12;
 export const LEVELS = {pgd: 4, pud: 3, pmd: 2, pte: 1} as const;
 export const LEVEL_NAME: Record<number, string> = {4: 'PGD', 3: 'PUD', 2: 'PMD', 1: 'PTE'};
 
+/** The bytes one entry of each level maps (2 ** 12, 2 ** 21, ...), computed once: index() is on every walk. */
+const SPAN = [0, 1, 2, 3, 4].map(level => 2 ** (PAGE_SHIFT + 9 * (level - 1)));
+
 export function index(va: number, level: number): number {
-	return Math.floor(va / 2 ** (PAGE_SHIFT + 9 * (level - 1))) % 512;
+	return Math.floor(va / (SPAN[level] ?? 2 ** (PAGE_SHIFT + 9 * (level - 1)))) % 512;
 }
 
 export const PMD_SIZE = 0x200000;
@@ -25,10 +29,12 @@ export function emptyTables(): PageTables {
 /** The path of tables from the PGD down to `level` for va, as far as it exists. */
 export function tablePath(pt: PageTables, va: number): {table: number; level: number}[] {
 	const path: {table: number; level: number}[] = [];
+	// a walk only reads: no drafts of the tables it passes
+	const tables = unwritten(pt).tables;
 	let id = pt.root;
 	for (let level = 4; level >= 1; level--) {
 		path.push({table: id, level});
-		const e = pt.tables[id]?.entries[index(va, level)];
+		const e = tables[id]?.entries[index(va, level)];
 		if (e === undefined || isLeaf(e)) break;
 		id = e.table;
 	}
@@ -40,10 +46,11 @@ export function tableAt(pt: PageTables, va: number, level: number): number | und
 	return tablePath(pt, va).find(p => p.level === level)?.table;
 }
 
-/** The leaf mapping va (a PTE, or a huge PMD), with the table holding it. */
-export function findLeaf(pt: PageTables, va: number): {entry: LeafEntry; table: number; level: number} | undefined {
+/** The leaf mapping va (a PTE, or a huge PMD), with the table holding it: to read, not to write. */
+export function findLeaf(pt: PageTables, va: number): {entry: Readonly<LeafEntry>; table: number; level: number} | undefined {
+	const tables = unwritten(pt).tables;
 	for (const {table, level} of tablePath(pt, va)) {
-		const e = pt.tables[table]!.entries[index(va, level)];
+		const e = tables[table]!.entries[index(va, level)];
 		if (isLeaf(e)) return {entry: e, table, level};
 	}
 	return undefined;

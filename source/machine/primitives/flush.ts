@@ -4,7 +4,7 @@
 // CPU drops (TLB entries, paging-structure cache entries), what a blocked
 // flusher does once every target acked, and the checks made when it returns.
 
-import {type Ctx, note, rd, violate, wr} from '../context.js';
+import {type Ctx, note, rd, unwritten, violate, wr} from '../context.js';
 import {findLeaf, PMD_SIZE} from '../pagetable.js';
 import type {Value, VaRange, Wait, WaitAfter} from '../types.js';
 import {hex} from '../values.js';
@@ -28,9 +28,10 @@ const regionIn = (base: number, r: VaRange | null): boolean => r === null || (ba
 export function flushLocal(ctx: Ctx, cpu: number, range: VaRange | null, freedTables: boolean): void {
 	wr(ctx, `tlb:${cpu}`);
 	const c = ctx.m.cpus[cpu]!;
-	for (const key of Object.keys(c.tlb)) if (inRange(Number(key), range)) delete c.tlb[key];
+	// the keys read from the record as it is (no trap per key), the deletes made through the draft
+	for (const key of Object.keys(unwritten(c.tlb))) if (inRange(Number(key), range)) delete c.tlb[key];
 	if (ctx.m.settings.arch === 'arm64' && !freedTables) return;
-	for (const key of Object.keys(c.pwc)) if (regionIn(Number(key), range)) delete c.pwc[key];
+	for (const key of Object.keys(unwritten(c.pwc))) if (regionIn(Number(key), range)) delete c.pwc[key];
 }
 
 /**

@@ -2,7 +2,7 @@
 // locked walk of the slow path, PTE predicates (arch/x86/include/asm/pgtable.h),
 // zapping (mm/memory.c) and page-table freeing (mm/mmu_gather.c).
 
-import {type Ctx, note, rd, violate, wr} from '../context.js';
+import {type Ctx, note, rd, unwritten, violate, wr} from '../context.js';
 import {findLeaf, index, isLeaf, LEVEL_NAME, allLeaves, tablePath} from '../pagetable.js';
 import {noteRead} from '../gup-window.js';
 import type {LeafEntry, PmdValue, PtEntry, PteValue, Value} from '../types.js';
@@ -12,9 +12,10 @@ import {argInt, argOf, argPgmap, Oops, type Primitive} from './spec.js';
 import {startFlush, startSyncIpi} from './flush.js';
 import {freeTableNow, freeTableRcu, tableArg} from './table-free.js';
 
-/** Read one entry, checking S6 (a read of a freed page-table page). */
-export function readEntry(ctx: Ctx, table: number, level: number, va: number, who: string) {
-	const t = ctx.m.pt.tables[table];
+/** Read one entry, checking S6 (a read of a freed page-table page). Entries are replaced whole, never changed in place. */
+export function readEntry(ctx: Ctx, table: number, level: number, va: number, who: string): PtEntry | undefined {
+	// read from the tables as they are when the step has not written them (no draft per level)
+	const t = unwritten(ctx.m.pt).tables[table];
 	rd(ctx, `table:${table}`);
 	rd(ctx, `e:${table}:${index(va, level)}`);
 	if (!t) throw new Oops(`${who}: no page-table page T${table}`);
