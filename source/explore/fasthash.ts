@@ -239,14 +239,15 @@ const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnPropert
  * hashComposite makes (addition mod 2^32 is undone by subtraction), so the
  * same lanes. False, and nothing stamped, if base was never hashed.
  */
-function derive(copy: object, base: object, keys: readonly PropertyKey[]): boolean {
+function derive(copy: object, base: object, keys: readonly PropertyKey[], count = keys.length): boolean {
 	if (!ObjectStamp.acc(base)) return false;
 	let acc1 = c1;
 	let acc2 = c2;
 	let n = cn;
 	const b = base as Record<string, unknown>;
 	const o = copy as Record<string, unknown>;
-	for (const k of keys) {
+	for (let i = 0; i < count; i++) {
+		const k = keys[i]!;
 		if (typeof k !== 'string' || k === 'violations') continue;
 		const kh = keyHash(k);
 		if (hasOwn(b, k)) {
@@ -332,13 +333,19 @@ export function stampTree(node: CowTree): void {
 	// a kid whose key was written over is not in the result (its key is among `written`)
 	for (let kid = node.kid; kid !== null; kid = kid.next) if (kid.copy !== null && copy[kid.key] === kid.done) stampTree(kid);
 	if (Array.isArray(copy) || ObjectStamp.get(copy)) return;
-	// one buffer for every node: the kids are done, and derive calls no stampTree
+	// one buffer for every node (the kids are done, and derive calls no stampTree), filled up to
+	// `n`: emptying it (length = 0) would drop its store, and each push reallocate it
 	const keys = changedKeys;
-	keys.length = 0;
-	for (let kid = node.kid; kid !== null; kid = kid.next) if (kid.copy !== null && copy[kid.key] === kid.done) keys.push(kid.key);
-	if (node.written) for (const k of node.written) if (!keys.includes(k)) keys.push(k);
-	if (node.removed) for (const k of node.removed) if (!keys.includes(k)) keys.push(k);
-	derive(copy, node.base, keys);
+	let n = 0;
+	for (let kid = node.kid; kid !== null; kid = kid.next) if (kid.copy !== null && copy[kid.key] === kid.done) keys[n++] = kid.key;
+	if (node.written) for (const k of node.written) if (!holds(keys, n, k)) keys[n++] = k;
+	if (node.removed) for (const k of node.removed) if (!holds(keys, n, k)) keys[n++] = k;
+	derive(copy, node.base, keys, n);
+}
+
+function holds(keys: readonly PropertyKey[], n: number, k: PropertyKey): boolean {
+	for (let i = 0; i < n; i++) if (keys[i] === k) return true;
+	return false;
 }
 
 const changedKeys: PropertyKey[] = [];

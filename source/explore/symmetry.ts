@@ -100,14 +100,15 @@ export class Symmetry {
 				this.sigA[c] = lanes.a;
 				this.sigB[c] = lanes.b;
 			}
+			// refilled, not emptied (length = 0 would drop its store)
 			const order = this.order;
-			order.length = 0;
-			for (const c of g) order.push(c);
+			const n = g.length;
+			for (let k = 0; k < n; k++) order[k] = g[k]!;
 			// by signature, then id: an insertion sort (a group has a few CPUs; Array.sort with a
 			// comparator closure allocated more than anything else in the search)
 			const sa = this.sigA;
 			const sb = this.sigB;
-			for (let i = 1; i < order.length; i++) {
+			for (let i = 1; i < n; i++) {
 				const x = order[i]!;
 				let j = i - 1;
 				for (; j >= 0; j--) {
@@ -136,7 +137,7 @@ export class Symmetry {
 			return {perm: p, rep};
 		}
 		const cpus = this.cpus;
-		cpus.length = m.cpus.length;
+		if (cpus.length !== m.cpus.length) cpus.length = m.cpus.length;
 		const f = permuteFields(m, p, CpuCache.rename, true, cpus);
 		const values = this.values;
 		values[0] = cpus;

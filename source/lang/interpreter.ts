@@ -425,14 +425,15 @@ export class Model {
 		const line = ctx.line;
 		if (ctx.violations.length === 0) {
 			const cpu = draft.cpus[t.cpu]!;
+			// filled up to `n` (emptying it would drop its store)
 			const ran = this.ran;
-			ran.length = 0;
-			if (!t.irq) ran.push(m.cpus[t.cpu]!.pc);
+			let n = 0;
+			if (!t.irq) ran[n++] = m.cpus[t.cpu]!.pc;
 			const next = (this.stepOf[t.cpu] ??= {cpu: t.cpu, irq: false});
 			for (;;) {
 				const pc = cpu.pc;
-				if (pc < 0 || cpu.wait || !instrs[pc]!.local || ran.includes(pc)) break;
-				ran.push(pc);
+				if (pc < 0 || cpu.wait || !instrs[pc]!.local || ranBefore(ran, n, pc)) break;
+				ran[n++] = pc;
 				if (this.run(ctx, next)) progress = true;
 				count++;
 				if (ctx.violations.length) break;
@@ -682,6 +683,11 @@ export class Model {
 			}
 		}
 	}
+}
+
+function ranBefore(ran: readonly number[], n: number, pc: number): boolean {
+	for (let i = 0; i < n; i++) if (ran[i] === pc) return true;
+	return false;
 }
 
 /**

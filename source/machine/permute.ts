@@ -124,9 +124,18 @@ function sameIds(ids: readonly number[], perm: readonly number[]): boolean {
 	return true;
 }
 
-/** The set renamed, ascending (an insertion sort: the sets are a few CPUs, and the search renames many). */
+/** The ids are strictly ascending and perm maps them onto themselves (so the renamed set is the set). */
+function closedUnder(ids: readonly number[], perm: readonly number[]): boolean {
+	for (let i = 0; i < ids.length; i++) if ((i > 0 && ids[i - 1]! >= ids[i]!) || !ids.includes(perm[ids[i]!]!)) return false;
+	return true;
+}
+
+/**
+ * The set renamed, ascending (an insertion sort: the sets are a few CPUs, and the search renames many).
+ * The set itself when renaming gives the same set (mm_cpumask holds every CPU of a group).
+ */
 function renameSet(ids: number[], perm: readonly number[]): number[] {
-	if (sameIds(ids, perm)) return ids;
+	if (sameIds(ids, perm) || closedUnder(ids, perm)) return ids;
 	const out = new Array<number>(ids.length);
 	for (let i = 0; i < ids.length; i++) {
 		const x = perm[ids[i]!]!;
@@ -144,14 +153,26 @@ function renameWait(w: Wait | null, perm: readonly number[]): Wait | null {
 	return w; // 'lock' (a lock name, a mode, [table, va]) and 'phase' ([table, va]) hold no CPU id
 }
 
+// Loops, not every/map with a closure over perm: the search renames several slices a state.
 function renameIpis(ipis: Ipi[], perm: readonly number[]): Ipi[] {
-	if (ipis.every(i => perm[i.from] === i.from)) return ipis;
-	return ipis.map(i => (perm[i.from] === i.from ? i : {...i, from: perm[i.from]!}));
+	let i = 0;
+	while (i < ipis.length && perm[ipis[i]!.from] === ipis[i]!.from) i++;
+	if (i === ipis.length) return ipis;
+	const out = ipis.slice();
+	for (; i < ipis.length; i++) {
+		const x = ipis[i]!;
+		if (perm[x.from] !== x.from) out[i] = {...x, from: perm[x.from]!};
+	}
+	return out;
 }
 
 function renameFrames(frames: CpuState['irqFrames'], perm: readonly number[]): CpuState['irqFrames'] {
-	if (frames.every(f => renameWait(f.wait, perm) === f.wait)) return frames;
-	return frames.map(f => ({...f, wait: renameWait(f.wait, perm)}));
+	let i = 0;
+	while (i < frames.length && renameWait(frames[i]!.wait, perm) === frames[i]!.wait) i++;
+	if (i === frames.length) return frames;
+	const out = new Array<CpuState['irqFrames'][number]>(frames.length);
+	for (let j = 0; j < frames.length; j++) out[j] = {...frames[j]!, wait: renameWait(frames[j]!.wait, perm)};
+	return out;
 }
 
 export function renameCpu(c: CpuState, perm: readonly number[]): CpuState {
@@ -208,7 +229,12 @@ export function permuteFields(m: Machine, perm: readonly number[], rename: (c: C
 			locks[name] = r;
 		}
 	}
-	const rcu = m.rcu.some(cb => !sameIds(cb.readers, perm)) ? m.rcu.map(cb => renameRcu(cb, perm)) : m.rcu;
+	let rcu = m.rcu;
+	for (const cb of m.rcu) {
+		if (sameIds(cb.readers, perm)) continue;
+		rcu = m.rcu.map(cb => renameRcu(cb, perm));
+		break;
+	}
 	let memmap = m.memmap;
 	if (!immutable || hasOwners(m.memmap)) {
 		for (const pfn in m.memmap) {
