@@ -4,7 +4,7 @@
 // immer draft.
 
 import {produce, setAutoFreeze} from 'immer';
-import {type Ctx, type Footprint, newCtx, UNWRITTEN, violate, wr} from '../machine/context.js';
+import {type Ctx, type Footprint, newCtx, PEEK, peek, UNWRITTEN, violate, wr} from '../machine/context.js';
 import {hashMachine} from '../machine/hash.js';
 import {canTakeInterrupt, enterHandler, iret, takeInterrupt} from '../machine/interrupts.js';
 import {KernelFault, Oops, type PrimResult} from '../machine/primitives/index.js';
@@ -31,6 +31,10 @@ export class NotEnabled extends Error {}
 export const transitionName = (t: Transition): string => (t.irq ? `i${t.cpu}` : String(t.cpu));
 
 const ATOMIC_LIMIT = 100_000;
+
+/** What the kept context of pure peeks holds between them (no machine). */
+const EMPTY = {} as Machine;
+const NO_LOCALS: Record<string, Value> = {};
 
 /** The footprint keys of a CPU's pc and wait, made once (every step writes one). */
 const PC_KEY: string[] = [];
@@ -109,6 +113,17 @@ class CowNode {
 		return this.copy;
 	}
 
+	/** machine/context.ts peek: the value at `key` as it is now; a draft only if the step wrote under it. */
+	peek(key: string): unknown {
+		const copy = this.copy;
+		if (copy === null) return this.base[key];
+		const v = copy[key];
+		// a primitive, or a value the step wrote (a draft, or a new object) is returned as the get trap does
+		if (v === null || typeof v !== 'object' || v !== this.base[key]) return v;
+		for (let kid = this.kid; kid !== null; kid = kid.next) if (kid.key === key && kid.base === v) return kid.copy === null ? v : kid.proxy;
+		return v;
+	}
+
 	finalize(): unknown {
 		if (this.done !== undefined) return this.done;
 		const copy = this.copy;
@@ -150,6 +165,7 @@ const cowHandler: ProxyHandler<Target> = {
 			if (prop === NODE) return node;
 			// nothing under an uncopied node was written (a write copies its ancestors)
 			if (prop === UNWRITTEN) return copy === null ? node.base : node.proxy;
+			if (prop === PEEK) return node;
 		}
 		const v = copy === null ? node.base[prop as string] : copy[prop as string];
 		if (v === null || typeof v !== 'object') return v;
@@ -292,7 +308,7 @@ export class Model {
 	/** Evaluate a condition without changing anything (reads only). */
 	private peek(m: Machine, cpu: number, f: (env: Env) => Value, pure = false): Value {
 		try {
-			if (pure) return f({ctx: newCtx(m, cpu, null, false), locals: m.cpus[cpu]!.locals});
+			if (pure) return this.peekPure(m, cpu, f);
 			// A condition that calls primitives may write (`await unpin_user_page(p)`): it runs on a
 			// throwaway draft, so a frozen snapshot is not written (a TypeError) nor a search's copy changed.
 			let v: Value = null;
@@ -305,6 +321,29 @@ export class Model {
 			throw err;
 		}
 	}
+
+	/**
+	 * A condition that only reads, on one context and environment kept for it (the
+	 * enabledness checks peek at every waiting CPU of every state): nothing of
+	 * the machine stays in them, and what a read left in its lists is dropped.
+	 */
+	private peekPure(m: Machine, cpu: number, f: (env: Env) => Value): Value {
+		const env = this.pureEnv;
+		const ctx = env.ctx;
+		ctx.m = m;
+		ctx.cpu = cpu;
+		env.locals = m.cpus[cpu]!.locals;
+		try {
+			return f(env);
+		} finally {
+			ctx.m = EMPTY;
+			env.locals = NO_LOCALS;
+			if (ctx.notes.length > 0) ctx.notes = [];
+			if (ctx.violations.length > 0) ctx.violations = [];
+		}
+	}
+
+	private readonly pureEnv: Env = {ctx: newCtx(EMPTY, 0, null, false), locals: NO_LOCALS};
 
 	isEnabled(m: Machine, t: Transition): boolean {
 		const c = m.cpus[t.cpu];
@@ -571,7 +610,7 @@ export class Model {
 
 	/** The interrupt transition: an IPI's handler runs at once; a device IRQ enters the scenario's handler. */
 	private interrupt(ctx: Ctx, cpu: CpuState): void {
-		const first = cpu.ipis[0];
+		const first = peek(cpu, 'ipis')[0];
 		if (first?.kind !== 'device') {
 			takeInterrupt(ctx);
 			return;

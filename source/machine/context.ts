@@ -37,6 +37,21 @@ export function unwritten<T extends object>(o: T): Readonly<T> {
 	return ((o as Record<symbol, unknown>)[UNWRITTEN] as T | undefined) ?? o;
 }
 
+/** Asked of a draft by `peek`: the search's draft answers with what reads a property without a draft. */
+export const PEEK = Symbol('peek');
+
+type Peeker = {peek(key: string): unknown};
+
+/**
+ * `o[key]` to read, never to write: what `unwritten(o[key])` gives, without
+ * making the draft of `o[key]` that reading it through `o` makes (a field of a
+ * CPU the step has written, such as its TLB or its IPI queue, read whole).
+ */
+export function peek<T extends object, K extends keyof T & string>(o: T, key: K): Readonly<T[K]> {
+	const p = (o as Record<symbol, unknown>)[PEEK] as Peeker | undefined;
+	return p === undefined ? o[key] : (p.peek(key) as T[K]);
+}
+
 export function rd(ctx: Ctx, key: string): void {
 	if (ctx.fp !== null && !ctx.fp.reads.includes(key)) ctx.fp.reads.push(key);
 }

@@ -2,7 +2,7 @@
 // runs the handler (arch/x86/mm/tlb.c:flush_tlb_func for a flush IPI, nothing
 // for tlb_remove_table_sync_one's empty IPI) and acks the sender.
 
-import {type Ctx, note, unwritten, wr} from './context.js';
+import {type Ctx, note, peek, unwritten, wr} from './context.js';
 import {flushLocal, rangeText} from './primitives/flush.js';
 import {preemptAdd, setIrqs} from './locks.js';
 import type {CpuState, DeviceIrq, Wait} from './types.js';
@@ -21,7 +21,7 @@ export function takeInterrupt(ctx: Ctx): void {
 	wr(ctx, (IPI_KEY[c.id] ??= `ipi:${c.id}`));
 	wr(ctx, (IRQ_KEY[c.id] ??= `irq:${c.id}`));
 	// Read as they are and replaced whole: a shift() through a draft gets, sets and deletes every element.
-	const queue = unwritten(c.ipis);
+	const queue = peek(c, 'ipis');
 	const ipi = queue[0]!;
 	c.ipis = queue.slice(1);
 	if (ipi.kind === 'flush' && c.lazy) {
@@ -44,15 +44,20 @@ export function takeInterrupt(ctx: Ctx): void {
 	// Which waits to change is read from the sender as it is; the change goes through the draft.
 	const sender = ctx.m.cpus[ipi.from]!;
 	const seen = unwritten(sender);
-	if (acked(seen.wait, c.id)) ack(ctx, sender, sender.wait as AcksWait, c.id);
-	for (let i = 0; i < seen.irqFrames.length; i++) if (acked(seen.irqFrames[i]!.wait, c.id)) ack(ctx, sender, sender.irqFrames[i]!.wait as AcksWait, c.id);
+	const sw = seen.wait;
+	if (acked(sw, c.id)) ack(ctx, sender, sender.wait as AcksWait, sw, c.id);
+	for (let i = 0; i < seen.irqFrames.length; i++) {
+		const fw = seen.irqFrames[i]!.wait;
+		if (acked(fw, c.id)) ack(ctx, sender, sender.irqFrames[i]!.wait as AcksWait, fw, c.id);
+	}
 }
 
-const acked = (w: Wait | null, cpu: number): w is AcksWait => w !== null && w.kind === 'acks' && w.pending.includes(cpu);
+const acked = (w: Readonly<Wait> | null, cpu: number): w is Readonly<AcksWait> => w !== null && w.kind === 'acks' && w.pending.includes(cpu);
 
-function ack(ctx: Ctx, sender: CpuState, w: AcksWait, cpu: number): void {
+/** Drop `cpu` from the draft wait `w` (its list as `seen`, read without a draft). */
+function ack(ctx: Ctx, sender: CpuState, w: AcksWait, seen: Readonly<AcksWait>, cpu: number): void {
 	wr(ctx, (WAIT_KEY[sender.id] ??= `wait:${sender.id}`));
-	w.pending = unwritten(w.pending).filter(p => p !== cpu);
+	w.pending = unwritten(seen.pending).filter(p => p !== cpu);
 }
 
 /**

@@ -2,7 +2,7 @@
 // drivers/nvdimm/pmem.c, fs/dax.c, fs/xfs/xfs_notify_failure.c), and the
 // page-fault path that can install DAX PTEs.
 
-import {type Ctx, note, rd, wr} from '../context.js';
+import {type Ctx, note, peek, rd, wr} from '../context.js';
 import {findLeaf, index, installLeaf} from '../pagetable.js';
 import type {LeafEntry, Pgmap} from '../types.js';
 import {hex} from '../values.js';
@@ -160,11 +160,12 @@ export const daxPrimitives: Primitive[] = [
 				return 0;
 			}
 			rd(ctx, 'vmas');
-			const vma = ctx.m.vmas.find(x => va >= x.va && va < x.va + x.npages * 4096);
+			const vma = peek(ctx.m, 'vmas').find(x => va >= x.va && va < x.va + x.npages * 4096);
 			if (!vma) return VM_FAULT_SIGSEGV;
 			const write = flags !== undefined && flags !== null;
 			if (vma.pgmap === null) return anonFault(ctx, va, vma.write);
-			const p = ctx.m.pgmaps[vma.pgmap]!;
+			// read whole, without drafts: the fault writes only the page tables and the page
+			const p = peek(ctx.m, 'pgmaps')[vma.pgmap]!;
 			rd(ctx, `dax:${p.name}`);
 			const fs = fsOn(ctx, p);
 			if (!p.daxAlive || (p.type === 'fsdax' && (!fs || fs.shutdown))) {
@@ -172,7 +173,7 @@ export const daxPrimitives: Primitive[] = [
 				return VM_FAULT_SIGBUS;
 			}
 			const pfn = vma.pfn + Math.floor((va - vma.va) / 4096);
-			const modern = ctx.m.settings.refcount === 'v6_15';
+			const modern = peek(ctx.m, 'settings').refcount === 'v6_15';
 			// fs-dax vmas have ->pfn_mkwrite (write notify): a read fault maps the pfn
 			// read-only and a later write goes through dax_pfn_mkwrite. device-dax has
 			// no mkwrite, so its shared mapping is writable from the first fault.

@@ -4,7 +4,7 @@
 // CPU drops (TLB entries, paging-structure cache entries), what a blocked
 // flusher does once every target acked, and the checks made when it returns.
 
-import {type Ctx, note, rd, unwritten, violate, wr} from '../context.js';
+import {type Ctx, note, peek, rd, violate, wr} from '../context.js';
 import {findLeaf, PMD_SIZE} from '../pagetable.js';
 import type {Value, VaRange, Wait, WaitAfter} from '../types.js';
 import {hex} from '../values.js';
@@ -29,9 +29,9 @@ export function flushLocal(ctx: Ctx, cpu: number, range: VaRange | null, freedTa
 	wr(ctx, `tlb:${cpu}`);
 	const c = ctx.m.cpus[cpu]!;
 	// the keys read from the record as it is (no trap per key), the deletes made through the draft
-	for (const key of Object.keys(unwritten(c.tlb))) if (inRange(Number(key), range)) delete c.tlb[key];
-	if (ctx.m.settings.arch === 'arm64' && !freedTables) return;
-	for (const key of Object.keys(unwritten(c.pwc))) if (regionIn(Number(key), range)) delete c.pwc[key];
+	for (const key of Object.keys(peek(c, 'tlb'))) if (inRange(Number(key), range)) delete c.tlb[key];
+	if (peek(ctx.m, 'settings').arch === 'arm64' && !freedTables) return;
+	for (const key of Object.keys(peek(c, 'pwc'))) if (regionIn(Number(key), range)) delete c.pwc[key];
 }
 
 /**

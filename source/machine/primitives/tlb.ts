@@ -4,7 +4,7 @@
 // wait=1)), which a CPU with IRQs off cannot do. FLUSH=broadcast (arm64 TLBI,
 // AMD INVLPGB, paravirt) completes without the targets taking part.
 
-import {type Ctx, note, rd, violate, wr} from '../context.js';
+import {type Ctx, note, peek, rd, violate, wr} from '../context.js';
 import {findLeaf, index, isLeaf, pmdBase} from '../pagetable.js';
 import type {PteValue} from '../types.js';
 import {hex} from '../values.js';
@@ -23,7 +23,7 @@ function hwWalk(ctx: Ctx, va: number, who: string): PteValue {
 	const c = ctx.m.cpus[ctx.cpu]!;
 	const base = pmdBase(va);
 	rd(ctx, `tlb:${ctx.cpu}`);
-	const cached = ctx.m.settings.walkCache ? c.pwc[base] : undefined;
+	const cached = peek(ctx.m, 'settings').walkCache ? peek(c, 'pwc')[base] : undefined;
 	if (cached !== undefined) {
 		rd(ctx, `table:${cached}`);
 		rd(ctx, `e:${cached}:${index(va, 1)}`);
@@ -36,7 +36,7 @@ function hwWalk(ctx: Ctx, va: number, who: string): PteValue {
 		return e && isLeaf(e) ? leafValue(va, e, false) : noneValue(va);
 	}
 	const w = walk(ctx, va, 1, who);
-	if (w.level === 1 && ctx.m.settings.walkCache) {
+	if (w.level === 1 && peek(ctx.m, 'settings').walkCache) {
 		wr(ctx, `tlb:${ctx.cpu}`);
 		c.pwc[base] = w.table;
 	}
@@ -92,10 +92,11 @@ export const tlbPrimitives: Primitive[] = [
 		run(ctx, [v]) {
 			const va = argInt(v!, 'access', 'a va');
 			const cpu = ctx.m.cpus[ctx.cpu]!;
-			if (!ctx.m.mmCpumask.includes(ctx.cpu)) throw new Oops(`access: CPU${ctx.cpu} is not running the mm (add it to mm_cpumask)`);
+			// read without drafts: an access writes the TLB only on a miss (fill)
+			if (!peek(ctx.m, 'mmCpumask').includes(ctx.cpu)) throw new Oops(`access: CPU${ctx.cpu} is not running the mm (add it to mm_cpumask)`);
 			if (cpu.lazy) throw new Oops(`access: CPU${ctx.cpu} is in lazy TLB mode and runs no user code (use speculative_walk)`);
 			rd(ctx, `tlb:${ctx.cpu}`);
-			const hit = cpu.tlb[va];
+			const hit = peek(cpu, 'tlb')[va];
 			if (hit) {
 				note(ctx, `TLB hit: va ${hex(va)} -> pfn ${hex(hit.pfn)}`);
 				touchMemory(ctx, hit.pfn, hit.gen, 'loads (TLB hit)');
