@@ -109,7 +109,8 @@ export function walkTree(pt: PageTables, visit: (step: TreeStep) => void): void 
 /** Every leaf in the tree (live tables only), with its va. */
 export function allLeaves(pt: PageTables): {va: number; entry: LeafEntry; table: number; level: number}[] {
 	const out: {va: number; entry: LeafEntry; table: number; level: number}[] = [];
-	walkTree(pt, s => {
+	// read as the tables are (entries are replaced whole, never changed in place): no draft per table
+	walkTree(unwritten(pt), s => {
 		if (s.kind === 'leaf') out.push({va: s.va, entry: s.entry, table: s.table, level: s.level});
 	});
 	return out;
