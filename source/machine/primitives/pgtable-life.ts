@@ -274,6 +274,8 @@ export const pgtableLifePrimitives: Primitive[] = [
 			for (const [va, what] of [[from, 'old'], [to, 'new']] as const) {
 				if (pmdBase(va) !== pmdBase(va + (count - 1) * 4096)) throw new Oops(`move_ptes: the ${what} range ${hex(va)} + ${count} pages crosses a 2 MiB boundary (one page table per call)`);
 			}
+			// It walks both ranges' PMDs and the old PTEs it skips or looks ahead at: a move of nothing still read them.
+			rd(ctx, 'pt');
 			const leafAt = (va: number): boolean => {
 				const p = tablePath(ctx.m.pt, va).find(s => s.level === 1);
 				return p !== undefined && isLeaf(ctx.m.pt.tables[p.table]!.entries[index(va, 1)]);

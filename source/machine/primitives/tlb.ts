@@ -48,6 +48,8 @@ function hwWalk(ctx: Ctx, va: number, who: string): PteValue {
 function fill(ctx: Ctx, va: number, pte: PteValue): void {
 	wr(ctx, `tlb:${ctx.cpu}`);
 	const ram = ctx.m.memmap[pte.pfn]?.ram;
+	// The entry remembers the page's allocation: reading it orders this fill against an alloc_page of that pfn.
+	if (ram) rd(ctx, `page:${pte.pfn}`);
 	ctx.m.cpus[ctx.cpu]!.tlb[va] = ram ? {pfn: pte.pfn, write: pte.write, gen: ram.gen} : {pfn: pte.pfn, write: pte.write};
 }
 
