@@ -259,6 +259,10 @@ describe('struct page references', () => {
 	});
 	prim('get_page', () => {
 		expect(run({cpus: ['get_page(pfn_to_page(PFN));']}, '0').final.memmap[0x100]!.refcount).toBe(2);
+		// folio_get's VM_BUG_ON_FOLIO(folio_ref_zero_or_close_to_overflow) holds for a ZONE_DEVICE page too.
+		const zero = run({cpus: ['put_page(pfn_to_page(PFN)); get_page(pfn_to_page(PFN));']}, '0 0');
+		expect(kinds(zero)).toEqual(['refcount']);
+		expect(zero.final.memmap[0x100]!.refcount).toBe(0);
 	});
 	prim('put_page', () => {
 		const r = run({cpus: ['put_page(pfn_to_page(PFN));']}, '0');
