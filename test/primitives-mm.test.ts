@@ -321,6 +321,20 @@ describe('freeing page-table pages', () => {
 		const ipi = run({machine: RAM, cpus: [walker, `${unhook} tlb_remove_table_sync_one(); pte_free(t);`]}, '0 0 1 1 1 0 0');
 		expect(kinds(ipi)).toEqual(['freed-table-read']);
 	});
+	it('the PTE lock of a freed table is part of it: spin_lock on what pte_lockptr returned is S6, as pte_offset_map_lock is', () => {
+		// An rmap walker (page_vma_mapped_walk's map_pte): the lock of the table it read, locked with spin_lock.
+		const rmap = (lock: string) => `pmd = pmdp_get_lockless(VA); ptl = pte_lockptr(pmd); ${lock}; spin_unlock(ptl);`;
+		const r = run({machine: RAM, cpus: [rmap('spin_lock(ptl)'), `${unhook} pte_free(t);`]}, '0 0 1 1 0');
+		expect(r.violations.map(v => [v.kind, v.cpu])).toEqual([['freed-table-read', 0]]);
+		expect(r.violations[0]!.message).toMatch(/^spin_lock on the PTE lock of page-table page T\d+, which was freed/);
+		const tried = run({machine: RAM, cpus: [rmap('ok = spin_trylock(ptl)'), `${unhook} pte_free(t);`]}, '0 0 1 1 0');
+		expect(kinds(tried)).toEqual(['freed-table-read']);
+		// Freed while the walker spins on it (the holder unlocked, then freed): the step that takes it.
+		const spun = run({machine: RAM, cpus: [rmap('spin_lock(ptl)'), `pmd = pmdp_get_lockless(VA); l = pte_lockptr(pmd); spin_lock(l); ${unhook} spin_unlock(l); pte_free(t);`]}, '0 0 1 1 1 0 1 1 1 0');
+		expect(spun.violations.map(v => [v.kind, v.cpu, v.line])).toEqual([['freed-table-read', 0, 8]]);
+		// The table alive: nothing.
+		expect(kinds(run({machine: RAM, cpus: [rmap('spin_lock(ptl)')]}, '0 0 0 0'))).toEqual([]);
+	});
 	it('free_pgtables: TABLE_FREE=none frees at once', () => {
 		const r = run({machine: `table_free(none); ${RAM}`, cpus: [walker, 'ptep_get_and_clear(VA); ptep_get_and_clear(VA2); free_pgtables(VA);']}, '0 0 1 1 1 0 0');
 		expect(kinds(r)).toEqual(['freed-table-read']);
