@@ -505,6 +505,20 @@ describe('TLB ranges, lazy CPUs and paging-structure caches', () => {
 		expect(ok.flat.has('CPU2.tlb[0x7f000000]')).toBe(false);
 		expect(kinds(run({machine: RAM, cpus: ['switch_mm_irqs_off();']}, '0'))).toEqual(['oops']);
 	});
+	it('S5 at a flush\'s return leaves out a va another CPU zapped while it waited: that zap is its zapper\'s to flush', () => {
+		// mprotect write-protects and flushes; CPU2 acks and refills (read-only); reclaim (CPU1, not running the mm) then
+		// clears the PTE with its flush batched (TTU_BATCH_FLUSH). mprotect's flush began before that zap.
+		const machine = 'ram(0x200, 1); map(VA, 0x200, write); mm_cpumask(0, 2); tlb(2, VA);';
+		const cpus = ['ptep_set_wrprotect(VA); flush_tlb_range(VA, 1);', 'ptep_get_and_clear(VA);', 'access(VA);'];
+		const waiting = run({machine, cpus}, '0 0 i2 2 1');
+		expect(waiting.final.cpus[0]!.wait).toMatchObject({kind: 'acks', late: [0x7f000000]});
+		const r = run({machine, cpus}, '0 0 i2 2 1 0');
+		expect(r.flat.get('CPU2.tlb[0x7f000000]')).toMatch(/^pfn 0x200/);
+		expect(kinds(r)).toEqual([]);
+		// The same zap before the flush began is the flush's business (CPU2 acks it, so nothing is left).
+		expect(kinds(run({machine, cpus: ['x = 1; flush_tlb_range(VA, 1);', cpus[1]!, 'x = 1;']}, '1 0 0 i2 0'))).toEqual([]);
+		expect(run({machine, cpus: ['x = 1; flush_tlb_range(VA, 1);', cpus[1]!, 'x = 1;']}, '1 0 0').final.cpus[0]!.wait).not.toHaveProperty('late');
+	});
 	it('a RAM page freed while only a lazy CPU caches it is no S2 (x86 skips lazy CPUs on purpose); going back to the mm without catching up is', () => {
 		// MADV_DONTNEED of a page a lazy kthread CPU still caches: the flush frees no tables, so it skips CPU1.
 		const machine = 'ram(0x200, 1); map(VA, 0x200, write); mm_cpumask(0, 1); lazy(1); tlb(1, VA);';
