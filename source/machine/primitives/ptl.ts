@@ -22,9 +22,8 @@ export const ptlName = (table: number): string => `ptl:T${table}`;
  * page_vma_mapped_walk's map_pte does). Any other lock: nothing.
  */
 export function checkPtlTable(ctx: Ctx, name: string, prim: string): void {
-	const m = /^ptl:T(\d+)$/.exec(name);
-	if (!m) return;
-	const table = Number(m[1]);
+	if (!name.startsWith('ptl:T')) return;
+	const table = Number(name.slice(5));
 	rd(ctx, `table:${table}`);
 	if (ctx.m.pt.tables[table]?.freed) {
 		violate(ctx, 'freed-table-read', 'S6', `${prim} on the PTE lock of page-table page T${table}, which was freed (the lock lives in its ptdesc)`, [`table T${table}`]);
