@@ -89,8 +89,15 @@ export type Root = {m: Machine; path: Transition[]; sleep?: number};
 export type ExhaustiveOptions = {
 	order: 'bfs' | 'dfs';
 	reduce: boolean;
-	/** Record the state graph (forces reduce and symmetry off). */
+	/** Record the state graph (forces reduce off, and symmetry unless `quotient`). */
 	graph: boolean;
+	/**
+	 * With graph: keep symmetry on, so the graph is the quotient by symmetry, whose
+	 * states are orbits and whose edges stand for the orbits' edges. Good only for
+	 * asking whether it has a non-progress cycle at all (livelock.ts hasCycle): its
+	 * paths do not replay as schedules.
+	 */
+	quotient?: boolean;
 	from?: Machine;
 	/** Start from these states instead (each with the schedule reaching it). */
 	roots?: Root[];
@@ -202,7 +209,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 	const reduce = opts.reduce && !opts.graph && T <= 26;
 	const merge = opts.merge ?? true;
 	const exact = opts.exact ?? false;
-	const sym = !opts.graph && (opts.symmetry ?? true) && model.program.symmetry.length > 0 ? new Symmetry(model.program.symmetry, ncpu) : null;
+	const sym = (!opts.graph || opts.quotient === true) && (opts.symmetry ?? true) && model.program.symmetry.length > 0 ? new Symmetry(model.program.symmetry, ncpu) : null;
 	const S = 2 ** T;
 	const maxStates = opts.maxStates ?? Infinity;
 	const maxDepth = opts.maxDepth ?? Infinity;

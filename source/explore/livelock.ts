@@ -87,6 +87,21 @@ export function tarjan(n: number, adj: Csr): {comp: Int32Array; count: number} {
 	return {comp, count};
 }
 
+/**
+ * Whether a graph has a cycle of non-progress edges (its edges are those).
+ * On the quotient by symmetry this decides the full graph's answer: an edge s -> t
+ * of the full graph gives an edge orbit(s) -> orbit(t) of the quotient with the
+ * same labels (the copies run one program), so a cycle of the full graph is a
+ * closed walk of the quotient; and a quotient with no cycle means a full graph
+ * with none, so no livelock, fair or not.
+ */
+export function hasCycle(g: StateGraph): boolean {
+	if (g.from.length === 0) return false;
+	const {comp} = tarjan(g.count, csr(g));
+	for (let e = 0; e < g.from.length; e++) if (comp[g.from[e]!] === comp[g.to[e]!]) return true;
+	return false;
+}
+
 function prefixTo(g: StateGraph, id: number): Transition[] {
 	const codes: number[] = [];
 	let v = id;
