@@ -40,7 +40,8 @@ The semantics taken from the docs:
   hung-task for one, deadlock for several;
 - lock-held: a CPU finished holding a lock, with preemption or IRQs off;
   bad-unlock: an unlock by a CPU that does not hold the lock;
-- interrupts: raise_irq makes the handler pending on its CPU; the transition
+- interrupts: raise_irq makes the handler pending on its CPU (each raise is
+  queued, as racewalk's traces show: raised twice, taken twice); the transition
   `iN`, enabled while N's IRQs are on and it is in no handler (also while it
   waits for a lock, or after it finished), enters the handler with IRQs off
   and runs none of it; the handler's statements are then N's steps; its
@@ -299,7 +300,7 @@ def is_locked(name):
 
 
 def raise_irq(irq):
-    CUR.pending[CUR.model.irq_cpu[irq]] = True
+    CUR.pending[CUR.model.irq_cpu[irq]] += 1     # queued: raised twice, taken twice
 
 
 def irq_save():
@@ -386,7 +387,7 @@ def run(model, schedule=None):
     lock_names = list(model.kind)
     init_locks = tuple((None, ()) if model.kind[nm] == 'rwsem' else None for nm in lock_names)
     init = (tuple(((p[2], (), None), None, False, True, (), 0) for p in model.progs),
-            freeze(model.init_shared), init_locks, (False,) * n)
+            freeze(model.init_shared), init_locks, (0,) * n)
 
     def prog_of(cpu, c):
         return model.hprogs[c] if cpu[1] is not None else model.progs[c]
@@ -426,7 +427,7 @@ def run(model, schedule=None):
 
     def enabled_irq(st, c):
         cpu = st[0][c]
-        return st[3][c] and cpu[3] and cpu[1] is None and model.hprogs[c] is not None
+        return st[3][c] > 0 and cpu[3] and cpu[1] is None and model.hprogs[c] is not None
 
     def transitions(st):
         out = []
@@ -446,7 +447,7 @@ def run(model, schedule=None):
         CUR.c, CUR.me, CUR.pending, CUR.kinds = c, me, pending, kinds
         progress = closed = False
         if kind == 'irq':
-            pending[c] = False
+            pending[c] -= 1
             hnd = (model.hprogs[c][2], (), None)
             me['irq_on'] = False
         else:
@@ -1267,6 +1268,12 @@ def irq_fair(variant=None):
                  irqs={'dev': (0, hnd)})
 
 
+def irq_twice():
+    dev = [S(lambda g, l, c: raise_irq('dev')), S(lambda g, l, c: raise_irq('dev'))]
+    return Model('irq-twice', {'n': 0}, [[Await(lambda g, l, c: g['n'] == 2)], dev],
+                 irqs={'dev': (0, [S(inc('n'))])})
+
+
 SCENARIOS = {
     'aa-self': aa_self, 'abc-mutex': abc_mutex, 'cas-lock': cas_lock, 'tas-broken': tas_broken,
     'atomic-guard': atomic_guard, 'await-lock-mix': await_lock_mix,
@@ -1287,6 +1294,7 @@ SCENARIOS = {
     'lost-update-check': lost_update_check, 'double-lock': double_lock,
     'sym-irq': sym_irq, 'progress': progress, 'irq-await': irq_await, 'bug-irq': bug_irq,
     'misc-prims': misc_prims, 'rwsem-groups': rwsem_groups, 'irq-fair': irq_fair,
+    'irq-twice': irq_twice,
 }
 # the variants of the scenarios above (NAME:VARIANT), as the .race files name them
 VARIANTS = {
