@@ -111,8 +111,13 @@ const EXPECTED: Record<string, Record<string, number>> = {
 	'lost-update4': {invariant: 12},
 	'lost-update-check': {assert: 11},
 	'percpu-oops': {oops: 1}, // cnt[smp_processor_id()] on CPU2, past the end
+	'consumers': {'hung-task': 22}, // two items for three consumers: one always waits
+	'consumers:check-outside': {'hung-task': 20, invariant: 12},
+	'wakeup-helpers': {}, // an await in a helper, on task_state[smp_processor_id()]
+	'wakeup-helpers:test-first': {deadlock: 11, 'hung-task': 11},
 	'progress': {},
 	'progress:nolabel': {},
+	'local-loop': {},
 };
 
 /**
@@ -131,6 +136,7 @@ const LIVELOCK: Record<string, {moving: number[]; nearest: number}[]> = {
 	'chain3-backoff': [{moving: [2], nearest: 5}], // CPU1 waits for c, disabled whenever CPU2 holds it
 	'irq-fair:irqs-off': [{moving: [1], nearest: 2}],
 	'progress:nolabel': [{moving: [0, 1], nearest: 0}],
+	'local-loop': [{moving: [0], nearest: 3}], // a loop of local statements only
 };
 
 const NAMES = Object.keys(EXPECTED);

@@ -1274,6 +1274,46 @@ def irq_twice():
                  irqs={'dev': (0, [S(inc('n'))])})
 
 
+def consumers(variant=None):
+    if variant == 'check-outside':
+        take = [S(inc('items', -1))]
+    else:
+        take = [If(lambda g, l, c: g['items'] > 0, [S(inc('items', -1))])]
+    consumer = [Await(lambda g, l, c: g['items'] > 0), Lock('m')] + take + [Unlock('m')]
+    producer = [For(setl('i', K(0)), lambda g, l, c: l['i'] < 2, setl('i', lambda g, l, c: l['i'] + 1),
+                    [Lock('m'), S(inc('items')), Unlock('m')])]
+    return Model('consumers', {'items': 0}, [consumer, producer, consumer, consumer], locks={'m': 'mutex'},
+                 invariants=[lambda g: g['items'] >= 0])
+
+
+def local_loop():
+    spin = [S(setl('i', K(0))), For(None, None, None, [S(setl('i', lambda g, l, c: (l['i'] + 1) % 3))])]
+    worker = [S(setv('x', K(1))), S(setv('x', K(2)))]
+    return Model('local-loop', {'x': 0}, [spin, worker])
+
+
+def wakeup_helpers(variant=None):
+    def state(v):
+        def s(g, l, c):
+            g[elem('task_state', c, 3)] = v
+        return s
+    done = lambda g, l, c: g['done']
+    if variant == 'test-first':
+        body = [If(done, [Break()]), S(state(2))]
+    else:
+        body = [S(state(2)), If(done, [Break()])]
+    schedule_out = [Await(lambda g, l, c: g[elem('task_state', c, 3)] == 0)]
+    waiter = [For(None, None, None, body + [Call(None, schedule_out)]), S(state(0))]
+
+    def wake(t):
+        return Call(lambda g, l, c: {'t': t}, [
+            If(lambda g, l, c: g[elem('task_state', l['t'], 3)] != 0,
+               [S(lambda g, l, c: g.__setitem__(elem('task_state', l['t'], 3), 0))])])
+    waker = [S(setv('done', K(1))), wake(0), wake(2)]
+    return Model('wakeup-helpers', {'done': 0, **{f'task_state{i}': 0 for i in range(3)}},
+                 [waiter, waker, waiter])
+
+
 SCENARIOS = {
     'aa-self': aa_self, 'abc-mutex': abc_mutex, 'cas-lock': cas_lock, 'tas-broken': tas_broken,
     'atomic-guard': atomic_guard, 'await-lock-mix': await_lock_mix,
@@ -1294,7 +1334,8 @@ SCENARIOS = {
     'lost-update-check': lost_update_check, 'double-lock': double_lock,
     'sym-irq': sym_irq, 'progress': progress, 'irq-await': irq_await, 'bug-irq': bug_irq,
     'misc-prims': misc_prims, 'rwsem-groups': rwsem_groups, 'irq-fair': irq_fair,
-    'irq-twice': irq_twice,
+    'irq-twice': irq_twice, 'consumers': consumers, 'local-loop': local_loop,
+    'wakeup-helpers': wakeup_helpers,
 }
 # the variants of the scenarios above (NAME:VARIANT), as the .race files name them
 VARIANTS = {
@@ -1303,6 +1344,7 @@ VARIANTS = {
     'seqcount-writers': ['serialised'], 'bitlock': ['broken'], 'add-unless': ['racy'], 'put-racy': ['split'],
     'barrier-reuse': ['sense'], 'double-lock': ['unordered'], 'progress': ['nolabel'],
     'irq-await': ['irqs-off'], 'rwsem-groups': ['ignore-trylock'], 'irq-fair': ['irqs-off'],
+    'consumers': ['check-outside'], 'wakeup-helpers': ['test-first'],
 }
 
 def model_of(name):
