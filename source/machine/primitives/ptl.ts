@@ -7,12 +7,29 @@
 import {type Ctx, rd, violate} from '../context.js';
 import {available, heldBy, lockKey, lockLabel, preemptAdd, queueOn, rcuAdd, release, take} from '../locks.js';
 import {tableAt} from '../pagetable.js';
+import {lockWaiters} from '../waits.js';
 import type {LockValue, PmdValue} from '../types.js';
 import {hex} from '../values.js';
 import {readEntry} from './pgtable.js';
 import {argInt, argLock, argOf, KernelFault, Oops, type Primitive, type PrimResult} from './spec.js';
 
 export const ptlName = (table: number): string => `ptl:T${table}`;
+
+/**
+ * S6 for a page-table lock word touched after its table was freed: the split
+ * lock lives in the table's ptdesc, so spinning on it, taking it or releasing
+ * it reads and writes the freed page, whichever primitive names the lock
+ * (pte_offset_map_lock, or spin_lock on what pte_lockptr returned, as
+ * page_vma_mapped_walk's map_pte does). Any other lock: nothing.
+ */
+export function checkPtlTable(ctx: Ctx, name: string, prim: string): void {
+	if (!name.startsWith('ptl:T')) return;
+	const table = Number(name.slice(5));
+	rd(ctx, `table:${table}`);
+	if (ctx.m.pt.tables[table]?.freed) {
+		violate(ctx, 'freed-table-read', 'S6', `${prim} on the PTE lock of page-table page T${table}, which was freed (the lock lives in its ptdesc)`, [`table T${table}`]);
+	}
+}
 const lockValue = (name: string): LockValue => ({t: 'lock', name});
 
 function pteTableOf(pmd: PmdValue, prim: string): number {
@@ -169,13 +186,14 @@ export const ptlPrimitives: Primitive[] = [
 		(name): Primitive => ({
 			name,
 			kernel: `include/linux/${name.startsWith('spin') ? 'spinlock.h' : name.startsWith('mutex') ? 'mutex.h' : 'rwsem.h'}:${name}`,
-			effect: 'whether any CPU holds the lock',
+			effect: name === 'mutex_is_locked' ? 'whether any CPU holds the mutex (__mutex_owner(lock) != NULL)' : `whether the lock word is nonzero: a CPU holds the lock, or one is queued on it (${name === 'spin_is_locked' ? 'queued_spin_is_locked: "Any !0 state indicates it is locked"' : 'rwsem_is_locked: count != RWSEM_UNLOCKED_VALUE, and RWSEM_FLAG_WAITERS is in the count'})`,
 			args: [{name: 'lock', kind: 'lock'}],
 			returns: 'bool',
 			run(ctx, [l]) {
 				const n = argLock(l!, name);
 				rd(ctx, lockKey(n));
-				return !available(ctx.m, n, 'excl');
+				if (!available(ctx.m, n, 'excl')) return true;
+				return name !== 'mutex_is_locked' && lockWaiters(ctx.m, n).length > 0;
 			},
 		}),
 	),
@@ -199,10 +217,7 @@ function lockStep(ctx: Ctx, table: number, va?: number): PrimResult {
 	const name = ptlName(table);
 	preemptAdd(ctx, 1);
 	rd(ctx, lockKey(name));
-	rd(ctx, `table:${table}`);
-	if (ctx.m.pt.tables[table]?.freed) {
-		violate(ctx, 'freed-table-read', 'S6', `spin_lock on the PTE lock of page-table page T${table}, which was freed (the lock lives in its ptdesc)`, [`table T${table}`]);
-	}
+	checkPtlTable(ctx, name, 'spin_lock');
 	if (!available(ctx.m, name, 'excl')) return queueOn(ctx, PTL, name, 'excl', [table, va ?? -1]);
 	take(ctx, name, 'spinlock', 'excl');
 	return va === undefined ? lockValue(name) : recheck(ctx, table, va);
