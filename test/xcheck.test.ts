@@ -73,7 +73,7 @@ const EXPECTED: Record<string, Record<string, number>> = {
 	'irq-twice': {}, // each raise is queued: the handler runs twice (no coalescing)
 	'sym-irq': {deadlock: 4}, // an irq on a copy: the copies are not interchangeable
 	'bug-irq': {bug: 1}, // a CPU stopped by BUG_ON still takes its interrupt
-	// rwsems: a reader queues behind a waiting writer, trylocks too
+	// rwsems: held by readers, a reader queues behind a waiting writer; a free one it steals
 	'rwsem-recursive': {deadlock: 3},
 	'rwsem-excl': {},
 	'rwsem-excl:broken': {invariant: 4},
@@ -133,6 +133,7 @@ const LIVELOCK: Record<string, {moving: number[]; nearest: number}[]> = {
 	'forgotten-flag': [{moving: [0], nearest: 3}],
 	'polite': [{moving: [0, 1], nearest: 4}],
 	'rw-starve': [{moving: [0, 1, 2, 3], nearest: 0}],
+	'rw-starve:rwsem': [{moving: [0, 2, 3], nearest: 3}], // readers steal the free rwsem from the queued writer
 	'ring3-backoff': [{moving: [0, 1, 2], nearest: 6}],
 	'chain3-backoff': [{moving: [2], nearest: 5}], // CPU1 waits for c, disabled whenever CPU2 holds it
 	'irq-fair:irqs-off': [{moving: [1], nearest: 2}],

@@ -27,8 +27,11 @@ The semantics taken from the docs:
   contended one is a step that leaves the CPU waiting on the lock, and its next
   step, once the lock is free, takes it (any waiter, or a newcomer, may win);
   spin_lock raises the preempt count before it spins, spin_lock_irq(save)
-  turns IRQs off first; an rwsem admits a reader only while no writer holds
-  it or waits for it (trylocks too); mutexes and rwsems are L3
+  turns IRQs off first; an rwsem held by readers admits no new reader while a
+  writer waits, a free one a new reader may take with a writer queued (reader
+  lock stealing); a spinlock or rwsem trylock fails while another CPU is
+  queued on it, even a free one, and spin_is_locked says locked then (model.md
+  since main's 35a3644: the checker follows); mutexes and rwsems are L3
   (sleep-in-atomic) at the call with preemption or IRQs off;
 - assert: a violation if false, the CPU goes on; WARN_ON: a violation if true,
   the CPU goes on; BUG_ON: a violation if true, the CPU stops there; an index
@@ -268,8 +271,14 @@ def lock_free_for(name, mode, c):
     writer, readers = v
     if mode == 'w':
         return writer is None and not readers
-    # a reader queues behind a waiting writer
-    return writer is None and not any((name, 'w') in w for d, w in CUR.waits.items() if d != c)
+    # held by readers, the rwsem admits no new reader while a writer waits; a free
+    # one a new reader may take even with a writer queued (reader lock stealing)
+    return writer is None and not (readers and any((name, 'w') in w for d, w in CUR.waits.items() if d != c))
+
+
+def queued(name, c):
+    """Whether a CPU other than c is queued on the lock."""
+    return any(w[0] == name for d, ws in CUR.waits.items() if d != c for w in ws)
 
 
 def take(name, mode, c):
@@ -283,7 +292,10 @@ def take(name, mode, c):
 
 
 def trylock(name, mode='x'):
-    """spin_trylock, mutex_trylock, down_read_trylock ('r'), down_write_trylock ('w')."""
+    """spin_trylock, mutex_trylock, down_read_trylock ('r'), down_write_trylock ('w').
+    A spinlock or rwsem trylock fails while another CPU is queued on it, even a free one."""
+    if CUR.model.kind[name] in ('spin', 'rwsem') and queued(name, CUR.c):
+        return False
     if lock_free_for(name, mode, CUR.c):
         take(name, mode, CUR.c)
         if CUR.model.kind[name] == 'spin':
@@ -293,6 +305,9 @@ def trylock(name, mode='x'):
 
 
 def is_locked(name):
+    """spin_is_locked, rwsem_is_locked: held, or a CPU queued on it (the lock word is nonzero)."""
+    if CUR.model.kind[name] in ('spin', 'rwsem') and queued(name, None):
+        return True
     v = CUR.locks[name]
     if CUR.model.kind[name] == 'rwsem':
         return v[0] is not None or bool(v[1])
