@@ -159,11 +159,12 @@ function jsonPath(path: readonly PropertyKey[]): string {
 	return out;
 }
 
-const EXPECTED: Record<string, string> = {string: 'a string', number: 'a number', int: 'an integer', object: 'an object', array: 'an array', boolean: 'a boolean', null: 'null'};
+const EXPECTED: Record<string, string> = {string: 'a string', number: 'a number', int: 'an integer', object: 'an object', array: 'an array', boolean: 'a boolean', null: 'null', record: 'an object'};
 
-function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
+/** A zod issue as one line: the JSON path and what is wrong there (`what` names the whole document). */
+export function describeIssue(issue: z.core.$ZodIssue, root: unknown, what = 'the recording'): string {
 	const at = jsonPath(issue.path);
-	const where = at || 'the recording';
+	const where = at || what;
 	const input = issue.path.reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<PropertyKey, unknown>)[k] : undefined), root);
 	switch (issue.code) {
 		case 'invalid_type':

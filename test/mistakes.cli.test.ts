@@ -1,0 +1,89 @@
+// A reviewer's user mistakes through the built binary (the evening of
+// 2026-12-01): each command here once hung, crashed with an internal error,
+// named the wrong reason, or lost work. Each now ends in one line and exit 2
+// with nothing written, or does what was asked.
+
+import {spawnSync} from 'node:child_process';
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+
+let dir: string;
+beforeAll(() => {
+	dir = mkdtempSync(join(tmpdir(), 'racewalk-mistakes-'));
+});
+afterAll(() => rmSync(dir, {recursive: true, force: true}));
+
+const CLI = join(import.meta.dirname, '..', 'dist/cli.js');
+const cli = (args: string[], opts: {timeout?: number} = {}) => {
+	const r = spawnSync(process.execPath, [CLI, ...args], {encoding: 'utf8', cwd: dir, timeout: opts.timeout ?? 30_000, env: {...process.env, NO_COLOR: '1'}});
+	return {code: r.status, out: r.stdout, err: r.stderr, signal: r.signal};
+};
+/** One line on stderr, exit 2, no stack trace. */
+const refused = (r: ReturnType<typeof cli>, line: string): void => {
+	expect(r.signal).toBeNull();
+	expect(r.err).not.toMatch(/\n\s+at |internal error/);
+	expect(r.err).toBe(line + '\n');
+	expect(r.code).toBe(2);
+};
+const S = 'fsdax-unbind-2021';
+
+describe('merge reads a shard report as a recording is read', () => {
+	let shards: string[];
+	beforeAll(() => {
+		shards = [0, 1].map(i => {
+			const r = cli(['explore', S, '--frontier', '3', '--shard', `${i}/2`, '--json']);
+			const p = join(dir, `s${i}.json`);
+			writeFileSync(p, r.out);
+			return p;
+		});
+	});
+	const tampered = (name: string, edit: (r: Record<string, any>) => void): string => {
+		const r = JSON.parse(readFileSync(shards[0]!, 'utf8'));
+		edit(r);
+		const p = join(dir, name);
+		writeFileSync(p, JSON.stringify(r));
+		return p;
+	};
+
+	it('a FIFO and /dev/zero are refused, not read for ever', () => {
+		const fifo = join(dir, 'fifo.json');
+		spawnSync('mkfifo', [fifo]);
+		refused(cli(['merge', fifo], {timeout: 10_000}), `racewalk: ${fifo}: a FIFO (named pipe), not a search report file`);
+		refused(cli(['merge', '/dev/zero'], {timeout: 10_000}), 'racewalk: /dev/zero: a character device, not a search report file');
+		refused(cli(['merge', 'nosuch.json']), 'racewalk: nosuch.json: no such file');
+	});
+
+	it.each([
+		['stats', (r: Record<string, any>) => (r.stats = {}), 'missing field stats.states'],
+		['set', (r: Record<string, any>) => (r.set = null), 'set: expected an object, got null'],
+		['reductions', (r: Record<string, any>) => (r.stats.reductions = null), 'stats.reductions: expected an object, got null'],
+		['a lasso', (r: Record<string, any>) => (r.livelocks = [{prefix: 1, loop: '0'}]), 'livelocks[0].prefix: expected a string, got a number'],
+		['a schedule', (r: Record<string, any>) => (r.kinds[0].schedule = 'zz'), "kinds[0].schedule: schedule token 1 'zz': expected a CPU digit"],
+		['an index', (r: Record<string, any>) => (r.shard.index = 5), 'shard.index: 5 is not below shard.count (2)'],
+	])('a report with a broken %s is named by its JSON path (an internal error before)', (_, edit, problem) => {
+		const p = tampered('bad.json', edit);
+		const r = cli(['merge', p, shards[1]!]);
+		expect(r.err).not.toMatch(/internal error|\n\s+at /);
+		expect(r.code).toBe(2);
+		expect(r.err.split('\n')).toHaveLength(2);
+		expect(r.err.startsWith(`racewalk: ${p}: `)).toBe(true);
+		expect(r.err).toContain(problem);
+	});
+
+	it('shards of another search name what differs', () => {
+		const other = join(dir, 'g.json');
+		writeFileSync(other, cli(['explore', 'devdax-unbind', '--frontier', '3', '--shard', '1/2', '--json']).out);
+		refused(cli(['merge', shards[0]!, other]), `racewalk: ${other}: a shard of another search (scenario devdax-unbind, not ${S} as in ${shards[0]})`);
+		const f4 = join(dir, 'f4.json');
+		writeFileSync(f4, cli(['explore', S, '--frontier', '4', '--shard', '1/2', '--json']).out);
+		refused(cli(['merge', shards[0]!, f4]), `racewalk: ${f4}: a shard of another search (frontier 4, not 3 as in ${shards[0]})`);
+		const p = tampered('p.json', r => {
+			r.params.gup_irqs_off = false;
+			r.shard.index = 1;
+		});
+		refused(cli(['merge', shards[0]!, p]), `racewalk: ${p}: a shard of another search (params gup_irqs_off=false, not gup_irqs_off=true as in ${shards[0]})`);
+		expect(cli(['merge', ...shards]).code).toBe(1);
+	});
+});
