@@ -29,6 +29,43 @@ const refused = (r: ReturnType<typeof cli>, line: string): void => {
 };
 const S = 'fsdax-unbind-2021';
 
+describe('flag values', () => {
+	it('a value that starts with a dash is the value, not flags of its own (--shard -1/2 said "unknown flag --1")', () => {
+		refused(cli(['explore', S, '--frontier', '3', '--shard', '-1/2']), "racewalk: --shard: expected I/N with 0 <= I < N (e.g. 0/4), got '-1/2'");
+		const r = cli(['run', S, '-s', '1', '--record', '-x.json']);
+		expect(r.err).toBe('');
+		expect(r.code).toBe(0);
+		expect(existsSync(join(dir, '-x.json'))).toBe(true);
+	});
+
+	it('a flag of the command where a value should be is a missing value (--set -s 1 ran without the --set)', () => {
+		refused(cli(['run', S, '--set', '-s', '1']), 'racewalk: --set: expected a value, found the flag -s');
+		refused(cli(['run', S, '-s', '1', '--record', '--force']), 'racewalk: --record: expected a value, found the flag --force');
+		// a word with two dashes that is no flag stays an unknown flag, not a file name
+		refused(cli(['run', S, '-s', '1', '--record', '--forse']), "racewalk: unknown flag --forse (did you mean '--force'?)");
+	});
+
+	it('--jobs 999 is refused before 999 worker threads start (it took minutes and gigabytes)', () => {
+		const r = cli(['explore', S, '--jobs', '999'], {timeout: 20_000});
+		expect(r.signal).toBeNull();
+		expect(r.code).toBe(2);
+		expect(r.err).toMatch(/^racewalk: --jobs 999: at most 64 worker threads \(one per core is fastest; this machine has \d+\)\n$/);
+	});
+
+	it('a repeat count too large for any schedule says so, not that the token is malformed', () => {
+		refused(cli(['run', S, '-s', '1*99999999999']), `racewalk: ${S}: schedule token 1 '1*99999999999': the schedule would be longer than 1,000,000 steps`);
+	});
+});
+
+describe('an empty name', () => {
+	it("'' is an empty name, not the current folder (': is a directory')", () => {
+		const line = "racewalk: an empty scenario name (''): give a built-in or worked example ('racewalk list' shows them) or a .race file";
+		refused(cli(['check', '']), line);
+		refused(cli(['tui', '']), line);
+		refused(cli(['merge', '']), "racewalk: merge: an empty file name (''): give the shards' report files");
+	});
+});
+
 describe('merge reads a shard report as a recording is read', () => {
 	let shards: string[];
 	beforeAll(() => {

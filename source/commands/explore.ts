@@ -1,4 +1,5 @@
 import {existsSync} from 'node:fs';
+import {availableParallelism} from 'node:os';
 import {explore, type ExploreOptions, type ExploreResult, type Strategy} from '../explore/index.js';
 import {parseShard} from '../explore/shard.js';
 import type {Model} from '../lang/interpreter.js';
@@ -9,6 +10,8 @@ import {runJobs} from './jobs.js';
 import {exitCodeOf as exitCodeOfKinds, printReport, type Report, reportCode, reportOf} from './report.js';
 
 const PCT_MAX_DEPTH = 100;
+/** Each worker thread loads the bundle and the scenario (about 20 MB): `--jobs 999`, a typo for 9, would take minutes and gigabytes before a state is searched. */
+const MAX_JOBS = 64;
 
 const HELP = `
 Usage
@@ -38,7 +41,8 @@ Options
   --frontier D      with --shard: depth (in steps) where the search is split
   --shard I/N       search only the I-th of N slices (I = 0..N-1) of the states
                     at depth D; write --json, then 'racewalk merge *.json'
-  --jobs N          run N shards on worker threads and merge them (bfs/dfs)
+  --jobs N          run N shards on worker threads and merge them (bfs/dfs;
+                    at most 64, one per core is fastest)
   --set k=v         override a param (repeatable)
   --variant NAME    apply one of the scenario's variants
   --json            machine-readable output
@@ -154,6 +158,7 @@ export const exploreCommand: Command = {
 		const shardText = cli.flags.shard;
 		const frontier = positiveInt(cli.flags.frontier, 'frontier', 0);
 		const jobs = positiveInt(cli.flags.jobs, 'jobs');
+		if (jobs !== undefined && jobs > MAX_JOBS) throw new UsageError(`--jobs ${jobs}: at most ${MAX_JOBS} worker threads (one per core is fastest; this machine has ${availableParallelism()})`);
 		let shard: {frontier: number; index: number; count: number} | undefined;
 		if (shardText !== undefined) {
 			const sh = parseShard(shardText);
