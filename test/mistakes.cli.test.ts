@@ -66,6 +66,41 @@ describe('an empty name', () => {
 	});
 });
 
+describe('output targets', () => {
+	it('a directory is a directory, not a file that "already exists" (with or without --force)', () => {
+		const d = join(dir, 'adir');
+		mkdirSync(d);
+		writeFileSync(join(d, 'keep'), 'x');
+		refused(cli(['run', S, '-s', '1', '--record', 'adir']), 'racewalk: adir: cannot write: is a directory');
+		refused(cli(['run', S, '-s', '1', '--record', 'adir', '--force']), 'racewalk: adir: cannot write: is a directory');
+		refused(cli(['explore', S, '--record', 'adir']), 'racewalk: adir: cannot write: is a directory');
+		expect(readFileSync(join(d, 'keep'), 'utf8')).toBe('x');
+	});
+
+	it('explore --record into a folder that cannot be written is refused before the search, not after it', () => {
+		writeFileSync(join(dir, 'afile'), 'x');
+		// a search bounded to 50 ms: refused at once, so nothing of it is printed
+		for (const [target, why] of [['nodir/x.json', 'no such directory'], ['afile/x.json', 'a part of the path is not a directory']]) {
+			const r = cli(['explore', 'devdax-unbind', '--set', 'gups=3', '--timeout', '0.05', '--record', target!]);
+			refused(r, `racewalk: ${target}: cannot write: ${why}`);
+			expect(r.out).toBe('');
+		}
+	});
+
+	it('a system error is named, not its code (ENOTDIR)', () => {
+		writeFileSync(join(dir, 'plain.json'), '{}');
+		refused(cli(['run', S, '-s', '1', '--record', 'plain.json/x.json']), 'racewalk: plain.json/x.json: cannot write: a part of the path is not a directory');
+	});
+
+	it('a file name near the 255-byte limit is written (the temporary name beside it was too long)', () => {
+		const name = 'r'.repeat(250) + '.json';
+		const r = cli(['run', S, '-s', '1', '--record', name]);
+		expect(r.err).toBe('');
+		expect(r.code).toBe(0);
+		expect(existsSync(join(dir, name))).toBe(true);
+	});
+});
+
 describe('merge reads a shard report as a recording is read', () => {
 	let shards: string[];
 	beforeAll(() => {

@@ -1,4 +1,3 @@
-import {existsSync} from 'node:fs';
 import {availableParallelism} from 'node:os';
 import {explore, type ExploreOptions, type ExploreResult, type Strategy} from '../explore/index.js';
 import {parseShard} from '../explore/shard.js';
@@ -7,6 +6,7 @@ import {formatSchedule} from '../lang/schedule.js';
 import type {Transition} from '../machine/types.js';
 import {type Command, EXIT, openModel, OUTPUT_FLAGS, parseFlags, parseSets, RECORD_FLAGS, SCENARIO_FLAGS, UsageError} from './common.js';
 import {runJobs} from './jobs.js';
+import {checkWritable, OverwriteError, WriteError} from '../session/atomic.js';
 import {exitCodeOf as exitCodeOfKinds, printReport, type Report, reportCode, reportOf} from './report.js';
 
 const PCT_MAX_DEPTH = 100;
@@ -135,8 +135,15 @@ export const exploreCommand: Command = {
 		const target = cli.input[0];
 		if (!target) throw new UsageError('explore: which scenario? (racewalk explore <scenario|file.race>)');
 		// Refuse before a long search, not after it.
-		if (cli.flags.record !== undefined && !cli.flags.force && existsSync(cli.flags.record)) {
-			throw new UsageError(`${cli.flags.record}: already exists; not overwriting it (use --force to replace it)`);
+		if (cli.flags.record !== undefined) {
+			try {
+				checkWritable(cli.flags.record, {force: cli.flags.force});
+			} catch (err) {
+				// worded as the save after the search words it
+				if (err instanceof WriteError) throw new UsageError(`${cli.flags.record}: cannot write: ${err.reason ?? err.message}`);
+				if (err instanceof OverwriteError) throw new UsageError(err.message);
+				throw err;
+			}
 		}
 		if (cli.input.length > 1) throw new UsageError(`explore: unexpected argument '${cli.input[1]}'`);
 		const strategy = cli.flags.strategy as Strategy;
@@ -191,19 +198,27 @@ export const exploreCommand: Command = {
 				: undefined,
 		};
 		let report: Report;
+		let unsaved: UsageError | undefined;
 		if (jobs !== undefined) {
 			const {onProgress: _, ...plain} = options;
 			report = await runJobs(model, {target, set: cli.flags.set, variant: cli.flags.variant ?? null}, plain, jobs, frontier);
 		} else {
 			const r = explore(model, options);
 			if (showProgress) process.stderr.write('\r\x1b[K');
-			if (cli.flags.record !== undefined) await recordFindings(model, r, cli.flags.record, cli.flags.force, set);
-			report = reportOf(model, target, set, r, cli.flags.record ?? null);
+			// A save that fails after all (the folder went away, the disk filled) must not lose the search: its report is printed, then the error.
+			if (cli.flags.record !== undefined) {
+				try {
+					await recordFindings(model, r, cli.flags.record, cli.flags.force, set);
+				} catch (err) {
+					if (!(err instanceof UsageError)) throw err;
+					unsaved = err;
+				}
+			}
+			report = reportOf(model, target, set, r, unsaved ? null : (cli.flags.record ?? null));
 		}
-		if (cli.flags.json) {
-			io.out(JSON.stringify(report, null, 2));
-			return reportCode(report);
-		}
-		return printReport(io, model, report, {width: cli.flags.width ?? Math.max(80, io.columns), extra: {seed, depth}});
+		if (cli.flags.json) io.out(JSON.stringify(report, null, 2));
+		const code = cli.flags.json ? reportCode(report) : printReport(io, model, report, {width: cli.flags.width ?? Math.max(80, io.columns), extra: {seed, depth}});
+		if (unsaved) throw unsaved;
+		return code;
 	},
 };
