@@ -594,3 +594,22 @@ describe('TUI fixes from the newcomer trial', () => {
 		expect(r.frame()).toContain('─ state Tab');
 	});
 });
+
+describe('the command line refuses what would end the session by mistake', () => {
+	it(':q! with a word after it does not quit (it quit, unsaved); :q! alone does; :swap N is refused', async () => {
+		const saved: Session[] = [];
+		const r = app(fresh('1 1'), 120, 40, {autosave: s => (saved.push(s), '/abs/a.json')});
+		await settle();
+		for (const word of ['q!', 'quit!', 'q', 'quit']) {
+			expect(r.ctl.current!.exec(`${word} draft.json`) ?? null).toBeNull();
+			await r.press(':', `${word} draft.json\r`);
+			expect(r.frame()).toContain(`:${word} takes no argument (:save draft.json saves there, then :${word} quits)`);
+		}
+		expect(saved).toHaveLength(0);
+		await r.press(':', 'swap 1\r');
+		expect(r.frame()).toContain(':swap takes no argument');
+		expect(r.frame()).toContain('step 2 of 2');
+		expect(r.ctl.current!.exec('q!')).toBe('quit');
+		expect(saved).toHaveLength(0);
+	});
+});
