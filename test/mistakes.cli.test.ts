@@ -87,6 +87,19 @@ describe('output targets', () => {
 		}
 	});
 
+	it('an output file that is the input is refused even with --force (the scenario became a recording, the recording a diagram)', () => {
+		const scenario = 'scenario mine\nexpect safe\nint a = 0;\ncpu 0 "a" {\n\ta = 1;\n}\n';
+		writeFileSync(join(dir, 'mine.race'), scenario);
+		const line = 'racewalk: --record mine.race: that is the scenario file; writing there would replace it (give another file)';
+		refused(cli(['run', 'mine.race', '-s', '0', '--record', 'mine.race', '--force']), line);
+		refused(cli(['explore', 'mine.race', '--record', 'mine.race', '--force']), line);
+		expect(readFileSync(join(dir, 'mine.race'), 'utf8')).toBe(scenario);
+		expect(cli(['run', 'mine.race', '-s', '0', '--record', 'mine.json']).code).toBe(0);
+		const recording = readFileSync(join(dir, 'mine.json'), 'utf8');
+		refused(cli(['export', 'mine.json', '--format', 'diagram', '--out', './mine.json', '--force']), 'racewalk: --out ./mine.json: that is the recording being exported; writing there would replace it (give another file)');
+		expect(readFileSync(join(dir, 'mine.json'), 'utf8')).toBe(recording);
+	});
+
 	it('a system error is named, not its code (ENOTDIR)', () => {
 		writeFileSync(join(dir, 'plain.json'), '{}');
 		refused(cli(['run', S, '-s', '1', '--record', 'plain.json/x.json']), 'racewalk: plain.json/x.json: cannot write: a part of the path is not a directory');

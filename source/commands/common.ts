@@ -2,6 +2,7 @@
 // parsing, loading a model with every kind of bad input turned into a
 // UsageError, and the exit codes of SPEC §7.
 
+import {statSync} from 'node:fs';
 import meow from 'meow';
 import {Diagnostic, suggestion} from '../lang/diagnostics.js';
 import {ParamError} from '../lang/compiler.js';
@@ -49,6 +50,25 @@ export function openModel(nameOrPath: string, opts: ModelOptions = {}): Model {
 	} catch (err) {
 		throw asUsageError(err) ?? err;
 	}
+}
+
+/**
+ * An output file that is the command's own input (by any path or hard link):
+ * even with --force, `run mine.race --record mine.race` would replace the
+ * scenario with a recording, `export r.json --out r.json` the recording with
+ * its diagram. A typo, not a wish: refused.
+ */
+export function refuseOverInput(out: string | undefined, flag: string, input: string, what: string): void {
+	if (out === undefined) return;
+	let same = false;
+	try {
+		const a = statSync(out);
+		const b = statSync(input);
+		same = a.isFile() && a.dev === b.dev && a.ino === b.ino;
+	} catch {
+		// one of them does not exist: not the same file
+	}
+	if (same) throw new UsageError(`${flag} ${out}: that is ${what}; writing there would replace it (give another file)`);
 }
 
 /** Output channel: commands write through this so tests can capture it. */

@@ -4,7 +4,7 @@ import {parseShard} from '../explore/shard.js';
 import type {Model} from '../lang/interpreter.js';
 import {formatSchedule} from '../lang/schedule.js';
 import type {Transition} from '../machine/types.js';
-import {type Command, EXIT, openModel, OUTPUT_FLAGS, parseFlags, parseSets, RECORD_FLAGS, SCENARIO_FLAGS, UsageError} from './common.js';
+import {type Command, EXIT, openModel, OUTPUT_FLAGS, parseFlags, parseSets, RECORD_FLAGS, refuseOverInput, SCENARIO_FLAGS, UsageError} from './common.js';
 import {runJobs} from './jobs.js';
 import {checkWritable, OverwriteError, WriteError} from '../session/atomic.js';
 import {exitCodeOf as exitCodeOfKinds, printReport, type Report, reportCode, reportOf} from './report.js';
@@ -161,6 +161,7 @@ export const exploreCommand: Command = {
 		// PCT's bug depth is the number of ordering constraints a bug needs: 1-3 finds most; each run costs O(depth) per step
 		if (depth !== undefined && depth > PCT_MAX_DEPTH) throw new UsageError(`--depth ${depth}: PCT's bug depth is at most ${PCT_MAX_DEPTH} (most races need 2 or 3)`);
 		const model = openModel(target, {set: cli.flags.set, variant: cli.flags.variant});
+		refuseOverInput(cli.flags.record, '--record', model.program.file, 'the scenario file');
 
 		const shardText = cli.flags.shard;
 		const frontier = positiveInt(cli.flags.frontier, 'frontier', 0);
