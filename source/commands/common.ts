@@ -2,7 +2,6 @@
 // parsing, loading a model with every kind of bad input turned into a
 // UsageError, and the exit codes of SPEC §7.
 
-import {statSync} from 'node:fs';
 import meow from 'meow';
 import {Diagnostic, suggestion} from '../lang/diagnostics.js';
 import {ParamError} from '../lang/compiler.js';
@@ -12,6 +11,7 @@ import {Model} from '../lang/interpreter.js';
 import {ScheduleError} from '../lang/schedule.js';
 import {visible} from '../lang/visible.js';
 import {parseSetList} from '../lang/sets.js';
+import {sameFile} from '../session/atomic.js';
 
 export const EXIT = {ok: 0, violation: 1, usage: 2, liveness: 3, bound: 4} as const;
 
@@ -59,16 +59,7 @@ export function openModel(nameOrPath: string, opts: ModelOptions = {}): Model {
  * its diagram. A typo, not a wish: refused.
  */
 export function refuseOverInput(out: string | undefined, flag: string, input: string, what: string): void {
-	if (out === undefined) return;
-	let same = false;
-	try {
-		const a = statSync(out);
-		const b = statSync(input);
-		same = a.isFile() && a.dev === b.dev && a.ino === b.ino;
-	} catch {
-		// one of them does not exist: not the same file
-	}
-	if (same) throw new UsageError(`${flag} ${out}: that is ${what}; writing there would replace it (give another file)`);
+	if (out !== undefined && sameFile(out, input)) throw new UsageError(`${flag} ${out}: that is ${what}; writing there would replace it (give another file)`);
 }
 
 /** Output channel: commands write through this so tests can capture it. */

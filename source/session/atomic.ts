@@ -55,6 +55,17 @@ function existing(path: string, full: string): Stats | undefined {
 	return st;
 }
 
+/** Whether two paths name one file (the same inode: by any path or hard link); false when either does not exist. */
+export function sameFile(a: string, b: string): boolean {
+	try {
+		const x = statSync(a);
+		const y = statSync(b);
+		return x.isFile() && x.dev === y.dev && x.ino === y.ino;
+	} catch {
+		return false;
+	}
+}
+
 export function writeFileAtomic(path: string, text: string, opts: {force?: boolean} = {}): void {
 	const full = resolve(path);
 	const dir = dirname(full);
