@@ -52,6 +52,11 @@ describe('flag values', () => {
 		expect(r.err).toMatch(/^racewalk: --jobs 999: at most 64 worker threads \(one per core is fastest; this machine has \d+\)\n$/);
 	});
 
+	it('a seed the PRNG cannot hold is refused (--seed 4294967297 ran the runs of --seed 1)', () => {
+		refused(cli(['explore', S, '--strategy', 'random', '--runs', '5', '--seed', '4294967297']), 'racewalk: --seed: expected an integer from 0 to 4294967295 (the PRNG\'s 32 bits), got 4294967297');
+		expect(cli(['explore', S, '--strategy', 'random', '--runs', '5', '--seed', '4294967295']).code).toBe(1);
+	});
+
 	it('a repeat count too large for any schedule says so, not that the token is malformed', () => {
 		refused(cli(['run', S, '-s', '1*99999999999']), `racewalk: ${S}: schedule token 1 '1*99999999999': the schedule would be longer than 1,000,000 steps`);
 	});

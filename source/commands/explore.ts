@@ -12,6 +12,7 @@ import {exitCodeOf as exitCodeOfKinds, printReport, type Report, reportCode, rep
 const PCT_MAX_DEPTH = 100;
 /** Each worker thread loads the bundle and the scenario (about 20 MB): `--jobs 999`, a typo for 9, would take minutes and gigabytes before a state is searched. */
 const MAX_JOBS = 64;
+const MAX_SEED = 2 ** 32 - 1;
 
 const HELP = `
 Usage
@@ -25,7 +26,8 @@ found its shortest schedule (fewest CPU switches among the shortest) as a trace.
 Options
   --strategy S      bfs (default) | dfs: exhaustive, with partial-order reduction
                     random | pct: sampling, for scenarios too big to exhaust
-  --seed N          random / pct: PRNG seed (default 1); same seed, same runs
+  --seed N          random / pct: PRNG seed, 0..4294967295 (default 1); same
+                    seed, same runs
   --depth D         pct: bug depth (default 3)
   --runs N          random / pct: number of runs (default 1000)
   --max-states N    stop after N distinct states
@@ -149,6 +151,8 @@ export const exploreCommand: Command = {
 		const strategy = cli.flags.strategy as Strategy;
 		if (!STRATEGIES.includes(strategy)) throw new UsageError(`--strategy: expected one of ${STRATEGIES.join(', ')}, got '${cli.flags.strategy}'`);
 		const seed = positiveInt(cli.flags.seed, 'seed', 0);
+		// the PRNG keeps 32 bits of a seed: --seed 4294967297 ran the runs of --seed 1, a millisecond time stamp someone else's
+		if (seed !== undefined && seed > MAX_SEED) throw new UsageError(`--seed: expected an integer from 0 to ${MAX_SEED} (the PRNG's 32 bits), got ${seed}`);
 		const depth = positiveInt(cli.flags.depth, 'depth');
 		const runs = positiveInt(cli.flags.runs, 'runs');
 		const maxStates = positiveInt(cli.flags.maxStates, 'max-states');
