@@ -252,7 +252,12 @@ export function parseRecording(data: Uint8Array | string, file: string): Recordi
 	}
 	if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail(`expected a JSON object at the top level, found ${typeOf(raw)}`);
 	const obj = raw as Record<string, unknown>;
-	if (!('format' in obj)) fail('not a racewalk recording (no "format" field)');
+	if (!('format' in obj)) {
+		// racewalk's other JSON outputs, which a user may well pass here
+		if ('kinds' in obj && 'stats' in obj) fail("not a racewalk recording: a search report (explore --json); 'racewalk explore ... --record FILE' writes a recording of its counterexamples");
+		if ('steps' in obj && 'hash' in obj) fail("not a racewalk recording: a trace (run --json or export --format json); 'racewalk run ... --record FILE' writes a recording");
+		fail('not a racewalk recording (no "format" field)');
+	}
 	const fmt = obj.format;
 	const m = typeof fmt === 'string' ? /^racewalk-recording\/(\d{1,9})$/.exec(fmt) : null;
 	if (!m) fail(`not a racewalk recording (format ${JSON.stringify(fmt)?.slice(0, 60)}, expected "${RECORDING_FORMAT}")`);
