@@ -76,6 +76,9 @@ describe('every reduction keeps the kinds and the shortest lengths (random small
 		const seen = new Set<string>();
 		let symmetric = 0;
 		let merged = 0;
+		/** Symmetric scenarios whose livelock search stopped at the quotient, and ones with a livelock all the same. */
+		let quotient = 0;
+		let symmetricLivelock = 0;
 		fc.assert(
 			fc.property(symmetricScenario, s => {
 				const model = modelFromSource('rnd.race', source(s));
@@ -103,6 +106,8 @@ describe('every reduction keeps the kinds and the shortest lengths (random small
 					}
 				}
 				if (results.merge!.stats.states < plain.stats.states) merged++;
+				if (results.all!.stats.livenessQuotient) quotient++;
+				if (model.program.symmetry.length && plain.kinds.has('livelock')) symmetricLivelock++;
 				for (const k of kindsOf(plain)) seen.add(k);
 			}),
 			{numRuns: 80, seed: 20261201},
@@ -111,6 +116,9 @@ describe('every reduction keeps the kinds and the shortest lengths (random small
 		expect([...seen].some(k => k === 'deadlock' || k === 'hung-task')).toBe(true);
 		expect(symmetric).toBeGreaterThan(30);
 		expect(merged).toBeGreaterThan(50);
-		console.log(`kinds reached: ${[...seen].sort().join(', ')}; symmetric scenarios ${symmetric}; merging cut states in ${merged}`);
+		// The quotient's cycle test is what both sides of its answer rest on.
+		expect(quotient).toBeGreaterThan(10);
+		expect(symmetricLivelock).toBeGreaterThan(3);
+		console.log(`kinds reached: ${[...seen].sort().join(', ')}; symmetric scenarios ${symmetric} (${quotient} settled by the quotient, ${symmetricLivelock} with a livelock); merging cut states in ${merged}`);
 	}, 240_000);
 });

@@ -370,6 +370,23 @@ describe('found by a kernel developer trying the language', () => {
 			'deadlock: CPU0 holds s and sleeps on m in mutex_lock, held by CPU1; CPU1 holds m and sleeps waiting to read s in down_read, held for read by CPU0, a writer (CPU2) queued first; CPU2 sleeps on s in down_write, held for read by CPU0',
 		);
 	});
+	it('a new reader takes a free rwsem even with a writer queued (rwsem_down_read_slowpath: reader optimistic lock stealing)', () => {
+		const model = miniModel({header: G, cpus: ['down_write(&s); up_write(&s);', 'down_write(&s); up_write(&s);', 'down_read(&s); up_read(&s);'], machine: 'mm_cpumask(0, 1, 2);'});
+		// CPU0 holds it, CPU1 queues, CPU0 releases: free, CPU1 still queued; CPU2 reads.
+		const r = run(model, '0 1 0 2');
+		expect(r.final.locks.s).toMatchObject({owner: null, readers: [2]});
+		expect(model.blockedReason(r.final, 1)).toBe('sleeps on s in down_write, held for read by CPU2');
+	});
+	it('a trylock fails on a free spinlock or rwsem while a CPU is queued on it; mutex_trylock does not look at the waiters', () => {
+		// CPU0 holds the lock, CPU1 queues, CPU0 releases: the lock is free with CPU1 queued.
+		const tried = (hold: string, tries: string[]) => {
+			const cpus = [hold, hold, tries.join(' ')];
+			return run({header: G, cpus, machine: 'mm_cpumask(0, 1, 2);'}, `0 1 0 ${tries.map(() => '2').join(' ')}`).final.cpus[2]!.locals;
+		};
+		expect(tried('spin_lock(&l); spin_unlock(&l);', ['a = spin_trylock(&l);', 'b = spin_is_locked(&l);'])).toMatchObject({a: false, b: true});
+		expect(tried('down_write(&s); up_write(&s);', ['a = down_read_trylock(&s);', 'b = down_write_trylock(&s);', 'c = rwsem_is_locked(&s);'])).toMatchObject({a: false, b: false, c: true});
+		expect(tried('mutex_lock(&m); mutex_unlock(&m);', ['a = mutex_is_locked(&m);', 'b = mutex_trylock(&m);'])).toMatchObject({a: false, b: true});
+	});
 	it('synchronize_rcu inside a read-side section waits for itself: a deadlock', () => {
 		const r = run({cpus: ['rcu_read_lock(); synchronize_rcu(); rcu_read_unlock();']}, '0 0');
 		expect(kinds(r)).toEqual(['sleep-in-atomic', 'deadlock']);

@@ -296,6 +296,10 @@ const MALFORMED: [string, string][] = [
 	['scenario x\ntitel "t"', "f:2:1: unknown keyword 'titel' at the top level (did you mean 'title'?)"],
 	['scenario x\ncpus 0 {}', "f:2:1: unknown keyword 'cpus' at the top level (did you mean 'cpu'?)"],
 	['scenario x\nfoo_bar_baz = 1;', "f:2:1: unknown keyword 'foo_bar_baz' at the top level"],
+	// types from user space or other languages: the kernel's spelling, with the name written
+	['scenario x\nmutex_t dev_lock;', "f:2:1: unknown keyword 'mutex_t' at the top level (the kernel's type is 'struct mutex': struct mutex dev_lock;)"],
+	['scenario x\nrw_semaphore sem;', "f:2:1: unknown keyword 'rw_semaphore' at the top level (the kernel's type is 'struct rw_semaphore': struct rw_semaphore sem;)"],
+	['scenario x\natomic n = 0;', "f:2:1: unknown keyword 'atomic' at the top level (the kernel's type is 'atomic_t': atomic_t n;)"],
 	['scenario x\ntitle "a"\ntitle "b"', "f:3:1: duplicate 'title' header (first at 2:1)"],
 	['scenario x\nera "a"\nera "b"', "f:3:1: duplicate 'era' header (first at 2:1)"],
 	['scenario x\nparam a = 1\ntitle "b"', "f:3:1: the 'title' header must come before the declarations (first declaration at 2:1)"],

@@ -178,6 +178,15 @@ describe('the page-table life cycle', () => {
 		const r = run({machine: EMPTY, cpus: ['pte_alloc(VA); pmd = pmdp_get_lockless(VA); pte_alloc(VA); again = pmdp_get_lockless(VA);']}, '0 0 0 0');
 		expect(r.flat.get('CPU0.pmd')).toMatch(/^pmd\(table T\d+\)$/);
 		expect(r.flat.get('CPU0.again')).toBe(r.flat.get('CPU0.pmd'));
+		// pmd_install takes the PMD lock: it spins while another CPU holds it, then installs.
+		const model = miniModel({machine: `${EMPTY} pte_table(VA2 + 0x200000);`, cpus: ['p = pmdp_get_lockless(VA2 + 0x200000); l = pmd_lock(p); x = 1; spin_unlock(l);', 'pte_alloc(VA);']});
+		const held = run(model, '0 0 1');
+		expect(model.blockedReason(held.final, 1)).toBe('spins on ptl of T2 in pte_alloc, held by CPU0');
+		expect(held.final.cpus[1]!.preempt).toBe(1);
+		expect(held.flat.get('pmd[0x7f000000]')).toBeUndefined();
+		const done = run(model, '0 0 1 0 0 1');
+		expect(done.final.cpus[1]!.preempt).toBe(0);
+		expect(done.notes.at(-1)).toMatch(/^pmd_populate: va 0x7f000000 -> new PTE page T\d+$/);
 	});
 	prim('pte_alloc_one', () => {
 		const r = run({machine: EMPTY, cpus: ['t = pte_alloc_one(); p = pmdp_get_lockless(VA);']}, '0 0');

@@ -217,6 +217,13 @@ describe('TLBs and the hardware walker', () => {
 		expect(acked.flat.has('CPU0.tlb[0x7f000000]')).toBe(false);
 		expect(acked.final.cpus[1]!.wait).toBeNull();
 		expect(kinds(acked)).toEqual([]);
+		// The sender spins on the acks with preemption off (get_cpu()): an RCU reader until they are in.
+		expect(r.final.cpus[1]!.preempt).toBe(1);
+		expect(acked.final.cpus[1]!.preempt).toBe(0);
+		const gp = miniModel({machine: 'pgmap(pmem0, fsdax, PFN, 1); map(VA, PFN, write); mm_cpumask(0, 1);', cpus: ['access(VA); local_irq_save(); x = 1; local_irq_restore();', 'ptep_get_and_clear(VA); flush_tlb_mm_range();', 'synchronize_rcu(); y = 1;']});
+		const waiting = run(gp, '0 0 1 1 0 0 2');
+		expect(gp.blockedReason(waiting.final, 2)).toBe('blocked in synchronize_rcu: waiting for a grace period (readers: CPU1)');
+		expect(run(gp, '0 0 1 1 0 0 2 i0 1 2 2').final.cpus[2]!.locals.y).toBe(1);
 		// Broadcast: done without the target, even with IRQs off.
 		const b = miniModel({machine: `flush(broadcast); ${'pgmap(pmem0, fsdax, PFN, 1); map(VA, PFN, write); mm_cpumask(0, 1);'}`, cpus: ['access(VA); local_irq_save();', 'ptep_get_and_clear(VA); flush_tlb_mm_range();']});
 		const br = run(b, '0 0 1 1');
@@ -259,6 +266,10 @@ describe('struct page references', () => {
 	});
 	prim('get_page', () => {
 		expect(run({cpus: ['get_page(pfn_to_page(PFN));']}, '0').final.memmap[0x100]!.refcount).toBe(2);
+		// folio_get's VM_BUG_ON_FOLIO(folio_ref_zero_or_close_to_overflow) holds for a ZONE_DEVICE page too.
+		const zero = run({cpus: ['put_page(pfn_to_page(PFN)); get_page(pfn_to_page(PFN));']}, '0 0');
+		expect(kinds(zero)).toEqual(['refcount']);
+		expect(zero.final.memmap[0x100]!.refcount).toBe(0);
 	});
 	prim('put_page', () => {
 		const r = run({cpus: ['put_page(pfn_to_page(PFN));']}, '0');
@@ -401,6 +412,15 @@ describe('dax device, filesystem and faults', () => {
 		const frozen = miniModel({cpus: ['ptep_get_and_clear(VA); freeze_super(pmem0); r = handle_mm_fault(VA, FAULT_FLAG_WRITE);']});
 		const f = run(frozen, '0 0');
 		expect(frozen.blockedReason(f.final, 0)).toBe('blocked in handle_mm_fault: write fault: sb_start_pagefault waits while the filesystem is frozen');
+		// The first write to that read-only PTE: do_wp_page -> dax_pfn_mkwrite makes it writable in place,
+		// or fails with SIGBUS once the device is dead (KERNEL.md §2: no G12 retry loop there).
+		const mkwrite = run({cpus: ['ptep_get_and_clear(VA); r = handle_mm_fault(VA); w = handle_mm_fault(VA, FAULT_FLAG_WRITE);']}, '0 0 0');
+		expect(mkwrite.flat.get('pte[0x7f000000]')).toMatch(/^pfn 0x100 W S D/);
+		expect(mkwrite.final.cpus[0]!.locals.w).toBe(0);
+		expect(mkwrite.notes).toContain('write fault at 0x7f000000 on a read-only DAX PTE: dax_pfn_mkwrite makes it writable');
+		const mkwriteDead = run({cpus: ['ptep_get_and_clear(VA); r = handle_mm_fault(VA); kill_dax(pmem0); w = handle_mm_fault(VA, FAULT_FLAG_WRITE);']}, '0 0 0 0');
+		expect(mkwriteDead.final.cpus[0]!.locals.w).toBe(2);
+		expect(mkwriteDead.flat.get('pte[0x7f000000]')).toMatch(/^pfn 0x100 S D/);
 	});
 });
 

@@ -77,6 +77,7 @@ function relasso(model: Model, report: Report, options: ExploreOptions, budget: 
 	report.livelocks = r.livelocks.map(lassoJson);
 	report.kinds = sortKinds(report.kinds.map(k => (k.kind === 'livelock' ? kindJson(live) : k)));
 	report.stats.livenessStates = r.stats.livenessStates;
+	report.stats.livenessQuotient = r.stats.livenessQuotient;
 }
 
 /** The shortest, fewest-switch schedule of each safety kind the workers found (as explore's own minimisation). */

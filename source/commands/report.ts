@@ -147,6 +147,7 @@ export function mergeReports(reports: readonly Report[], names: readonly string[
 		timeMs,
 		statesPerSec: timeMs > 0 ? Math.round((sum(r => r.stats.states) * 1000) / timeMs) : 0,
 		livenessStates: anyLiveness ? sum(r => r.stats.livenessStates) : undefined,
+		livenessQuotient: anyLiveness && reports.every(r => r.stats.livenessQuotient === true) ? true : undefined,
 		omission: Math.min(1, sum(r => r.stats.omission)),
 		shards: count,
 	};
@@ -204,7 +205,10 @@ export function printReport(io: Io, model: Model, r: Report, opts: {width: numbe
 	}
 	io.out(`states: ${s.states}  transitions: ${s.transitions}${sampling ? '' : `  pruned by reduction: ${s.pruned}`}  depth: ${s.depth}  time: ${(s.timeMs / 1000).toFixed(2)} s  states/s: ${s.statesPerSec}`);
 	if (!sampling) io.out(red.exact ? 'visited set: full states (--exact): no state can be omitted' : `visited set: 64-bit fingerprints; chance that a state was omitted <= ${chance(s.omission)} (--exact: none)`);
-	if (s.livenessStates !== undefined) io.out(`livelock search (full graph, weak fairness): ${s.livenessStates} states${r.livenessComplete ? '' : ' (incomplete)'}`);
+	if (s.livenessStates !== undefined) {
+		const how = s.livenessQuotient ? 'quotient by symmetry, no cycle without progress' : 'full graph, weak fairness';
+		io.out(`livelock search (${how}): ${s.livenessStates} states${r.livenessComplete ? '' : ' (incomplete)'}`);
+	}
 	if (r.recording) io.out(`recording saved: ${r.recording} (one branch per counterexample)`);
 	io.out('');
 	if (r.kinds.length === 0) {

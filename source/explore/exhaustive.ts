@@ -45,6 +45,7 @@ import {cloneMachine} from './clone.js';
 import {lanes, sharedHash, stampTree} from './fasthash.js';
 import {ExactTable, KeyTable, omissionChance, type SharedVisited, type Visited} from './keytable.js';
 import {countSwitches} from '../lang/schedule.js';
+import {IntList} from './intlist.js';
 import {renameMask, Symmetry, unrenameMask} from './symmetry.js';
 import {type Found, type StopReason, expandCode, stepCode, tidOf} from './types.js';
 
@@ -71,14 +72,14 @@ function nodeOf(path: readonly Transition[]): PathNode | null {
 export type StateGraph = {
 	count: number;
 	/** Breadth-first tree: parent id (-1 for a root) and the step code from it (types.ts stepCode). */
-	parent: number[];
-	ptid: number[];
+	parent: IntList;
+	ptid: IntList;
 	/** Bit c set: CPU c has some enabled transition in this state. */
-	enabledCpus: number[];
+	enabledCpus: IntList;
 	/** Edges that neither pass a progress label nor report a violation (step codes in `tid`). */
-	from: number[];
-	to: number[];
-	tid: number[];
+	from: IntList;
+	to: IntList;
+	tid: IntList;
 	/** Schedules reaching the roots, when the search started from several (shards). */
 	rootPath: Map<number, Transition[]>;
 };
@@ -89,8 +90,15 @@ export type Root = {m: Machine; path: Transition[]; sleep?: number};
 export type ExhaustiveOptions = {
 	order: 'bfs' | 'dfs';
 	reduce: boolean;
-	/** Record the state graph (forces reduce and symmetry off). */
+	/** Record the state graph (forces reduce off, and symmetry unless `quotient`). */
 	graph: boolean;
+	/**
+	 * With graph: keep symmetry on, so the graph is the quotient by symmetry, whose
+	 * states are orbits and whose edges stand for the orbits' edges. Good only for
+	 * asking whether it has a non-progress cycle at all (livelock.ts hasCycle): its
+	 * paths do not replay as schedules.
+	 */
+	quotient?: boolean;
 	from?: Machine;
 	/** Start from these states instead (each with the schedule reaching it). */
 	roots?: Root[];
@@ -202,7 +210,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 	const reduce = opts.reduce && !opts.graph && T <= 26;
 	const merge = opts.merge ?? true;
 	const exact = opts.exact ?? false;
-	const sym = !opts.graph && (opts.symmetry ?? true) && model.program.symmetry.length > 0 ? new Symmetry(model.program.symmetry, ncpu) : null;
+	const sym = (!opts.graph || opts.quotient === true) && (opts.symmetry ?? true) && model.program.symmetry.length > 0 ? new Symmetry(model.program.symmetry, ncpu) : null;
 	const S = 2 ** T;
 	const maxStates = opts.maxStates ?? Infinity;
 	const maxDepth = opts.maxDepth ?? Infinity;
@@ -214,7 +222,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 	const shared = opts.shared ?? null;
 	if (shared && (exact || opts.graph || (reduce && 2 * T + 1 > 31))) throw new Error('a shared visited set holds 31-bit values of fingerprinted states only');
 	const info: Visited = shared ? shared.table : exact ? new ExactTable() : new KeyTable(1 << 12, reduce && 2 * T + 1 > 31);
-	const graph: StateGraph | null = opts.graph ? {count: 0, parent: [], ptid: [], enabledCpus: [], from: [], to: [], tid: [], rootPath: new Map()} : null;
+	const graph: StateGraph | null = opts.graph ? {count: 0, parent: new IntList(), ptid: new IntList(), enabledCpus: new IntList(), from: new IntList(), to: new IntList(), tid: new IntList(), rootPath: new Map()} : null;
 	let states = 0;
 	let transitions = 0;
 	let pruned = 0;
@@ -434,7 +442,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 		if (graph) {
 			let cpus = 0;
 			for (let tid = 0; tid < T; tid++) if (en & bit(tid)) cpus |= 1 << (tid >> 1);
-			graph.enabledCpus[item.id] = cpus;
+			graph.enabledCpus.set(item.id, cpus);
 		}
 		if (en === 0) return;
 		if (depth >= maxDepth) {

@@ -12,7 +12,7 @@ import type {Model} from '../lang/interpreter.js';
 import {countSwitches} from '../lang/schedule.js';
 import {Budget} from './budget.js';
 import {exhaustive} from './exhaustive.js';
-import {findLivelocks} from './livelock.js';
+import {findLivelocks, hasCycle} from './livelock.js';
 import {sample} from './random.js';
 import {cloneMachine} from './clone.js';
 import {sharedKey} from './fasthash.js';
@@ -27,7 +27,7 @@ export {findShortest, shortestGen} from './shortest.js';
 export {mulberry32} from './random.js';
 export {cloneMachine} from './clone.js';
 export {sharedKey, stateKey} from './fasthash.js';
-export {findLivelocks, tarjan} from './livelock.js';
+export {findLivelocks, hasCycle, tarjan} from './livelock.js';
 
 /** The core of every search, as a generator that yields every few hundred states. */
 export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<void, ExploreResult, void> {
@@ -86,13 +86,18 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 		searchMs = budget.elapsed();
 
 		if (liveness && !budget.expired()) {
-			const g = yield* exhaustive(model, {order: strategy, reduce: false, graph: true, from: opts.from, roots, maxStates: opts.maxStates, maxDepth: opts.maxDepth, expandViolations: opts.expandViolations, phase: 'liveness', ...reductions}, budget);
+			const graphOpts = {order: strategy, reduce: false, graph: true, from: opts.from, roots, maxStates: opts.maxStates, maxDepth: opts.maxDepth, expandViolations: opts.expandViolations, phase: 'liveness', ...reductions} as const;
+			// Fairness needs the full graph, but whether there is any non-progress cycle at all
+			// the quotient by symmetry tells (livelock.ts hasCycle), at a fraction of its size.
+			let g = opts.symmetry !== false && model.program.symmetry.length > 0 ? yield* exhaustive(model, {...graphOpts, quotient: true}, budget) : null;
+			if (g && g.complete && !hasCycle(g.graph!)) stats.livenessQuotient = true;
+			else g = yield* exhaustive(model, graphOpts, budget);
 			stats.livenessStates = g.states;
-			// The full search is the reference: kinds the reduced one may report with longer schedules.
+			// The unreduced search is the reference: kinds the reduced one may report with longer schedules.
 			for (const [k, f] of g.kinds) if (!kinds.has(k) || kinds.get(k)!.schedule.length > f.schedule.length) kinds.set(k, f);
 			livenessComplete = g.complete;
 			if (!g.complete) stoppedBy ??= g.stoppedBy;
-			livelocks = findLivelocks(g.graph!, model.cpuCount);
+			livelocks = stats.livenessQuotient ? [] : findLivelocks(g.graph!, model.cpuCount);
 			// A shard also owns the cycles that lie wholly above its frontier (the same in every shard).
 			if (prefix?.result.graph) livelocks = [...findLivelocks(prefix.result.graph, model.cpuCount), ...livelocks].sort((a, b) => a.prefix.length + a.loop.length - (b.prefix.length + b.loop.length));
 			const first = livelocks[0];

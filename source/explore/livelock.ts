@@ -19,15 +19,15 @@ type Csr = {start: Int32Array; to: Int32Array; tid: Int32Array};
 function csr(g: StateGraph): Csr {
 	const n = g.count;
 	const start = new Int32Array(n + 1);
-	for (const f of g.from) start[f + 1]!++;
+	for (let e = 0; e < g.from.length; e++) start[g.from.get(e) + 1]!++;
 	for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
 	const fill = start.slice(0, n);
 	const to = new Int32Array(g.from.length);
 	const tid = new Int32Array(g.from.length);
 	for (let e = 0; e < g.from.length; e++) {
-		const at = fill[g.from[e]!]!++;
-		to[at] = g.to[e]!;
-		tid[at] = g.tid[e]!;
+		const at = fill[g.from.get(e)]!++;
+		to[at] = g.to.get(e);
+		tid[at] = g.tid.get(e);
 	}
 	return {start, to, tid};
 }
@@ -87,10 +87,25 @@ export function tarjan(n: number, adj: Csr): {comp: Int32Array; count: number} {
 	return {comp, count};
 }
 
+/**
+ * Whether a graph has a cycle of non-progress edges (its edges are those).
+ * On the quotient by symmetry this decides the full graph's answer: an edge s -> t
+ * of the full graph gives an edge orbit(s) -> orbit(t) of the quotient with the
+ * same labels (the copies run one program), so a cycle of the full graph is a
+ * closed walk of the quotient; and a quotient with no cycle means a full graph
+ * with none, so no livelock, fair or not.
+ */
+export function hasCycle(g: StateGraph): boolean {
+	if (g.from.length === 0) return false;
+	const {comp} = tarjan(g.count, csr(g));
+	for (let e = 0; e < g.from.length; e++) if (comp[g.from.get(e)] === comp[g.to.get(e)]) return true;
+	return false;
+}
+
 function prefixTo(g: StateGraph, id: number): Transition[] {
 	const codes: number[] = [];
 	let v = id;
-	for (; g.parent[v]! >= 0; v = g.parent[v]!) codes.push(g.ptid[v]!);
+	for (; g.parent.get(v) >= 0; v = g.parent.get(v)) codes.push(g.ptid.get(v));
 	const out: Transition[] = [...(g.rootPath.get(v) ?? [])];
 	for (let i = codes.length - 1; i >= 0; i--) expandCode(codes[i]!, out);
 	return out;
@@ -143,7 +158,7 @@ export function findLivelocks(g: StateGraph, cpuCount: number, limit = 8): Lasso
 	for (let v = 0; v < n; v++) {
 		const c = comp[v]!;
 		size[c]!++;
-		disabledSomewhere[c]! |= all & ~g.enabledCpus[v]!;
+		disabledSomewhere[c]! |= all & ~g.enabledCpus.get(v);
 		if (first[c] === -1) first[c] = v;
 		for (let e = adj.start[v]!; e < adj.start[v + 1]!; e++) if (comp[adj.to[e]!] === c) moving[c]! |= 1 << codeCpu(adj.tid[e]!);
 	}
@@ -167,7 +182,7 @@ export function findLivelocks(g: StateGraph, cpuCount: number, limit = 8): Lasso
 		for (const cpu of movingCpus) goals.push((_v, code) => codeCpu(code) === cpu);
 		for (let cpu = 0; cpu < cpuCount; cpu++) {
 			if (moving[c]! & (1 << cpu)) continue;
-			goals.push(v => (g.enabledCpus[v]! & (1 << cpu)) === 0);
+			goals.push(v => (g.enabledCpus.get(v) & (1 << cpu)) === 0);
 		}
 		let ok = true;
 		for (const goal of goals) {

@@ -115,6 +115,8 @@ export type Stats = {
 	statesPerSec: number;
 	/** States of the livelock search (full graph), when it ran. */
 	livenessStates?: number;
+	/** The livelock search stopped at the quotient by symmetry (livenessStates are orbits): it has no non-progress cycle. */
+	livenessQuotient?: boolean;
 	/** Chance that a fingerprint collision hid a state (0 with exact). */
 	omission: number;
 	/** The reductions in force in the main search. */

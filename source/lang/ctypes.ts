@@ -11,6 +11,25 @@ export const TYPE_WORDS = new Set([
 export const DECL_PREFIX = new Set(['static', 'inline', 'struct', 'extern']);
 /** `DEFINE_SPINLOCK(l);` and friends: the kernel's macros for a statically initialised lock. */
 export const LOCK_MACROS: Record<string, GlobalKind> = {DEFINE_SPINLOCK: 'spinlock', DEFINE_RAW_SPINLOCK: 'spinlock', DEFINE_MUTEX: 'mutex', DECLARE_RWSEM: 'rwsem'};
+/**
+ * Type names a scenario writer reaches for that the kernel spells otherwise:
+ * the top level's "unknown keyword" names the kernel's spelling.
+ */
+export const TYPE_SPELLINGS: Record<string, string> = {
+	mutex_t: 'struct mutex',
+	mutex: 'struct mutex',
+	pthread_mutex_t: 'struct mutex',
+	rw_semaphore: 'struct rw_semaphore',
+	rwsem_t: 'struct rw_semaphore',
+	rw_semaphore_t: 'struct rw_semaphore',
+	spinlock: 'spinlock_t',
+	pthread_spinlock_t: 'spinlock_t',
+	atomic: 'atomic_t',
+	atomic_int: 'atomic_t',
+	seqcount: 'seqcount_t',
+	boolean: 'bool',
+	_Bool: 'bool',
+};
 // seqcount_t: the sequence is an integer the seqcount calls read and bump (include/linux/seqlock.h).
 const INT_TYPES = new Set(['int', 'long', 'short', 'char', 'unsigned', 'signed', 'u8', 'u16', 'u32', 'u64', 's32', 's64', 'size_t', 'vm_fault_t', 'seqcount_t']);
 

@@ -1,90 +1,19 @@
 // Lowering: statements to per-CPU instruction lists. Control flow becomes
-// branch instructions and jumps, and jumps are folded into the statement
-// before them (a jump costs no step). Helper functions are inlined at each
-// call site: binding the arguments is a step at the call, each statement of
-// the body is a step at its own line (with the call site in `via`), and the
-// return is a step that hands the value back and forgets the helper's locals.
+// branch instructions and jumps (emit.ts folds the jumps away); helper calls
+// are inlined (inline.ts).
 
 import {writeGlobal} from '../machine/primitives/shared.js';
 import type {Primitive} from '../machine/primitives/index.js';
-import type {Value} from '../machine/types.js';
 import {truthy} from '../machine/values.js';
-import type {CpuDecl, Expr, FunctionDecl, GlobalDecl, Pos, Stmt} from './ast.js';
+import type {Expr, GlobalDecl, Pos, Stmt} from './ast.js';
 import {returnsNothing} from './calls.js';
-import type {Compiler, Scope} from './compiler.js';
-import {suggestion} from './diagnostics.js';
 import {type Compiled, exprText} from './operators.js';
-import type {Env, Eval, Instr} from './program.js';
+import type {Eval} from './program.js';
+import {Inliner, isCall, type Loop} from './inline.js';
 
-type Raw = Instr & {jump?: boolean; gotoLabel?: string; gotoShown?: string; gotoPos?: Pos};
-
-type Loop = {breaks: number[]; continues: number[]};
-
-/** The helper being inlined: where its return goes and which locals it forgets. */
-type Return = {fn: FunctionDecl; target: string | null; locals: string[]; jumps: number[]};
-
-const isCall = (e: Expr): e is Extract<Expr, {kind: 'call'}> => e.kind === 'call';
-
-export class Lowering {
-	readonly out: Raw[] = [];
-	readonly labels = new Map<string, number>();
-	progressNext = false;
-	private loops: Loop[] = [];
-	private ret: Return | null = null;
-	private instances = 0;
-	private temps = 0;
-	/** Hoisted helper results the next instruction consumes (and forgets). */
-	private pendingTemps: string[] = [];
-	/** Runtime names of every helper local, for display. */
-	readonly helperLocals = new Set<string>();
-
-	constructor(
-		readonly c: Compiler,
-		public scope: Scope,
-	) {}
-
-	emit(i: Omit<Raw, 'progress'>): number {
-		const instr: Raw = {...i, progress: this.progressNext};
-		if (this.scope.via.length > 0) instr.via = this.scope.via;
-		if (this.pendingTemps.length > 0) this.consumeTemps(instr);
-		this.out.push(instr);
-		this.progressNext = false;
-		return this.out.length - 1;
-	}
-
-	/** The instruction that reads hoisted helper results deletes them after (they are dead from then on). */
-	private consumeTemps(instr: Raw): void {
-		const temps = this.pendingTemps;
-		this.pendingTemps = [];
-		const forget = (env: Env): void => {
-			for (const t of temps) delete env.locals[t];
-		};
-		if (instr.exec) {
-			const exec = instr.exec;
-			instr.exec = env => {
-				exec(env);
-				forget(env);
-			};
-		} else if (instr.cond && instr.kind === 'branch') {
-			const cond = instr.cond;
-			instr.cond = env => {
-				const v = cond(env);
-				forget(env);
-				return v;
-			};
-		}
-	}
-
-	jump(pos: Pos, to?: number): number {
-		return this.emit({kind: 'stmt', line: pos.line, col: pos.col, next: to ?? -2, local: true, jump: true});
-	}
-
+export class Lowering extends Inliner {
 	block(stmts: Stmt[]): void {
 		for (const s of stmts) this.stmt(s);
-	}
-
-	private label(name: string): string {
-		return this.scope.labelPrefix + name;
 	}
 
 	stmt(s: Stmt): void {
@@ -220,35 +149,6 @@ export class Lowering {
 		this.c.fail(s.pos, `store the result of ${callee}() in a local first (r = ${callee}(...); ${shown} = r;)`);
 	}
 
-	private returnStmt(s: Extract<Stmt, {kind: 'return'}>): void {
-		const at = {line: s.pos.line, col: s.pos.col};
-		const ret = this.ret;
-		if (!ret) {
-			// In a cpu block the CPU finishes; a value (`return -EFAULT;`) is only documentation.
-			if (s.value) this.c.expr(s.value, this.scope);
-			this.emit({kind: 'return', ...at, next: -1, local: true});
-			return;
-		}
-		if (s.value && !ret.fn.returnsValue) this.c.fail(s.pos, `${ret.fn.name}() is declared void; return without a value`);
-		const value = s.value ? this.c.expr(this.hoist(s.value, false)!, this.scope) : undefined;
-		const i = this.emit({kind: 'stmt', ...at, exec: this.returner(ret, value), next: -2, local: value?.pure ?? true});
-		ret.jumps.push(i);
-	}
-
-	/** The return step: evaluate the value, forget the helper's locals, give the value to the call site. */
-	private returner(ret: Return, value: Compiled | undefined): (env: Env) => void {
-		const {target, locals} = ret;
-		const ev = value?.ev;
-		return env => {
-			const v: Value = ev ? ev(env) : null;
-			for (const l of locals) delete env.locals[l];
-			if (target !== null) {
-				if (this.c.globals.has(target)) writeGlobal(env.ctx, target, v);
-				else env.locals[target] = v;
-			}
-		};
-	}
-
 	private atomic(s: Extract<Stmt, {kind: 'atomic'}>): void {
 		if (this.scope.inAtomic) this.c.fail(s.pos, 'atomic { } blocks do not nest');
 		let body = s.body.filter(b => b.kind !== 'empty');
@@ -358,175 +258,5 @@ export class Lowering {
 			return {compiled: this.c.call(e, this.scope, true)};
 		}
 		return {compiled: this.c.expr(e, this.scope)};
-	}
-
-	// ---- helper functions ----
-
-	/**
-	 * Helper calls inside an expression run first, each into a temporary the
-	 * statement then reads. A lone call statement is inlined directly (null).
-	 */
-	private hoist(e: Expr, statement: boolean): Expr | null {
-		if (statement && isCall(e) && this.c.functions.has(e.callee)) {
-			this.inline(e, null);
-			return null;
-		}
-		return this.hoistIn(e);
-	}
-
-	private hoistIn(e: Expr): Expr {
-		switch (e.kind) {
-			case 'call': {
-				const args = e.args.map(a => this.hoistIn(a));
-				if (!this.c.functions.has(e.callee)) return {...e, args};
-				const temp = `${this.scope.prefix}${e.callee}()${this.temps++ || ''}`;
-				this.inline({...e, args}, temp);
-				this.pendingTemps.push(temp);
-				return {kind: 'name', name: temp, pos: e.pos};
-			}
-			case 'unary':
-				return {...e, arg: this.hoistIn(e.arg)};
-			case 'field':
-				return {...e, object: this.hoistIn(e.object)};
-			case 'binary':
-				if (e.op === '&&' || e.op === '||') {
-					this.noHelperCalls(e.right, `the right side of '${e.op}' (it may not run)`);
-					return {...e, left: this.hoistIn(e.left)};
-				}
-				return {...e, left: this.hoistIn(e.left), right: this.hoistIn(e.right)};
-			case 'cond':
-				this.noHelperCalls(e.then, "a branch of '?:' (it may not run)");
-				this.noHelperCalls(e.else, "a branch of '?:' (it may not run)");
-				return {...e, cond: this.hoistIn(e.cond)};
-			default:
-				return e;
-		}
-	}
-
-	private noHelperCalls(e: Expr, where: string): void {
-		const call = findHelperCall(e, this.c.functions);
-		if (call) this.c.fail(call.pos, `${call.callee}() is a helper and cannot be called in ${where}; call it first: r = ${call.callee}(...);`);
-	}
-
-	/** Inline a helper call; its value goes to `target` (a runtime local name) or nowhere. */
-	private inline(call: Extract<Expr, {kind: 'call'}>, target: string | null): void {
-		const fn = this.c.functions.get(call.callee)!;
-		const stack = this.scope.fnStack;
-		if (stack.includes(fn.name)) {
-			this.c.fail(call.pos, `recursive call ${[...stack.slice(stack.indexOf(fn.name)), fn.name].map(n => n + '()').join(' -> ')}: helpers are inlined at each call and may not recurse`);
-		}
-		if (call.args.length !== fn.params.length) {
-			this.c.fail(call.pos, `${fn.name}(${fn.params.join(', ')}) takes ${fn.params.length} argument${fn.params.length === 1 ? '' : 's'}, got ${call.args.length}`);
-		}
-		if (target !== null && !fn.returnsValue) this.c.fail(call.pos, `${fn.name}() is declared void and returns no value`);
-		const prefix = `${fn.name}.`;
-		const locals = this.c.helperLocals(fn);
-		const runtime = [...locals].map(l => prefix + l);
-		for (const l of runtime) this.helperLocals.add(l);
-		if (fn.params.length > 0) {
-			// Binding the arguments is the call's own step, at the call site.
-			const args = call.args.map(a => this.c.expr(a, this.scope));
-			const names = fn.params.map(p => prefix + p);
-			this.emit({
-				kind: 'stmt',
-				line: call.pos.line,
-				col: call.pos.col,
-				exec: env => {
-					const vals = args.map(a => a.ev(env));
-					names.forEach((n, i) => (env.locals[n] = vals[i]!));
-				},
-				next: this.out.length + 1,
-				local: args.every(a => a.pure),
-				text: `call ${exprText(call)}`,
-			});
-		}
-		const saved = {scope: this.scope, loops: this.loops, ret: this.ret, pending: this.pendingTemps};
-		this.scope = {
-			...this.scope,
-			locals,
-			prefix,
-			via: [...this.scope.via, {fn: fn.name, line: call.pos.line}],
-			fnStack: [...stack, fn.name],
-			labelPrefix: `${fn.name}#${this.instances++}:`,
-		};
-		this.loops = [];
-		this.pendingTemps = [];
-		const ret: Return = {fn, target, locals: runtime, jumps: []};
-		this.ret = ret;
-		this.block(fn.body);
-		// Falling off the end of the body returns at the closing brace.
-		this.emit({kind: 'stmt', line: fn.endLine, col: 1, exec: this.returner(ret, undefined), next: this.out.length + 1, local: true});
-		for (const j of ret.jumps) this.out[j]!.next = this.out.length;
-		this.scope = saved.scope;
-		this.loops = saved.loops;
-		this.ret = saved.ret;
-		this.pendingTemps = saved.pending;
-	}
-
-	/** Resolve gotos, fold jumps away, and renumber. */
-	finish(decl: CpuDecl | null): Instr[] {
-		const end = this.out.length;
-		for (const i of this.out) {
-			if (i.gotoLabel !== undefined) {
-				const target = this.labels.get(i.gotoLabel);
-				if (target === undefined) {
-					const prefix = i.gotoLabel.slice(0, i.gotoLabel.length - i.gotoShown!.length);
-					const known = [...this.labels.keys()].filter(k => k.startsWith(prefix) && !k.slice(prefix.length).includes(':')).map(k => k.slice(prefix.length));
-					const where = decl ? (prefix ? ' (a goto cannot leave its helper function)' : '') : ' (a goto cannot leave an atomic block)';
-					this.c.fail(i.gotoPos!, `goto to unknown label '${i.gotoShown}'${suggestion(i.gotoShown!, known)}${where}`);
-				}
-				i.next = target;
-			}
-		}
-		// A jump is folded into the statement before it, unless it carries a
-		// progress label (passing it must stay a step) or loops to itself.
-		// The first instruction is where the CPU starts (pc 0): it is never folded away.
-		const foldable = (i: Raw): boolean => Boolean(i.jump) && !i.progress && i !== this.out[0];
-		const resolve = (to: number): number => {
-			const seen = new Set<number>();
-			while (to >= 0 && to < end && foldable(this.out[to]!)) {
-				if (seen.has(to)) return to; // an empty infinite loop: leave the jump as a step
-				seen.add(to);
-				to = this.out[to]!.next;
-			}
-			return to >= end ? -1 : to;
-		};
-		const keep: number[] = [];
-		const newIndex = new Map<number, number>();
-		this.out.forEach((i, idx) => {
-			if (!foldable(i) || resolve(idx) === idx) {
-				newIndex.set(idx, keep.length);
-				keep.push(idx);
-			}
-		});
-		const map = (to: number): number => {
-			const r = resolve(to);
-			return r < 0 ? -1 : newIndex.get(r)!;
-		};
-		return keep.map(idx => {
-			const {jump, gotoLabel: _g, gotoShown: _s, gotoPos: _p, ...rest} = this.out[idx]!;
-			const instr: Instr = {...rest, next: rest.kind === 'return' ? -1 : map(rest.next)};
-			if (jump) instr.exec = () => {}; // a kept jump is a step that only moves the cursor
-			if (rest.alt !== undefined) instr.alt = map(rest.alt);
-			return instr;
-		});
-	}
-}
-
-function findHelperCall(e: Expr, functions: ReadonlyMap<string, FunctionDecl>): Extract<Expr, {kind: 'call'}> | undefined {
-	switch (e.kind) {
-		case 'call':
-			return functions.has(e.callee) ? e : e.args.map(a => findHelperCall(a, functions)).find(Boolean);
-		case 'unary':
-		case 'addr':
-			return findHelperCall(e.arg, functions);
-		case 'field':
-			return findHelperCall(e.object, functions);
-		case 'binary':
-			return findHelperCall(e.left, functions) ?? findHelperCall(e.right, functions);
-		case 'cond':
-			return findHelperCall(e.cond, functions) ?? findHelperCall(e.then, functions) ?? findHelperCall(e.else, functions);
-		default:
-			return undefined;
 	}
 }

@@ -7,7 +7,7 @@
 import type {CpuDecl, Expect, Expr, IrqDecl, MachineItem, ParamDecl, Pos, Scenario, VariantDecl} from './ast.js';
 import {suggestion} from './diagnostics.js';
 import {quoteText} from './lexer.js';
-import {DECL_PREFIX, LOCK_MACROS, TYPE_WORDS} from './ctypes.js';
+import {DECL_PREFIX, LOCK_MACROS, TYPE_SPELLINGS, TYPE_WORDS} from './ctypes.js';
 import {DeclParser} from './parse-decl.js';
 import {HEADERS, TOP_LEVEL_ONLY, TOP_LEVEL_WORDS} from './parse-stmt.js';
 import {at, posOf} from './token-cursor.js';
@@ -143,6 +143,12 @@ class Parser extends DeclParser {
 							sc.globals.push(d);
 						}
 						break;
+					}
+					// `atomic` is the language's keyword too: `atomic n;` is still a type another language spells so.
+					const kernel = (tok.kind === 'ident' || tok.kind === 'keyword') && Object.hasOwn(TYPE_SPELLINGS, tok.text) ? TYPE_SPELLINGS[tok.text] : undefined;
+					if (kernel) {
+						const name = this.peek(1).kind === 'ident' ? quoteText(this.peek(1).text) : 'name';
+						this.fail(posOf(tok), `unknown keyword '${quoteText(tok.text)}' at the top level (the kernel's type is '${kernel}': ${kernel} ${name};)`);
 					}
 					if (tok.kind === 'ident') {
 						this.fail(posOf(tok), `unknown keyword '${quoteText(tok.text)}' at the top level${suggestion(tok.text, [...TOP_LEVEL_WORDS, 'int', 'bool', 'atomic_t', 'spinlock_t', 'static'])}`);

@@ -16,7 +16,11 @@ import {type Ctx, note, rd, violate, wr} from './context.js';
 import type {CpuState} from './types.js';
 import {hex} from './values.js';
 
-export const pageKey = (ctx: Ctx, pfn: number): string => `${pfn}:${ctx.m.memmap[pfn]?.ram?.gen ?? 0}`;
+/** The page (pfn and allocation) a pfn holds now: it reads the page's allocation generation, which alloc_page writes. */
+export function pageKey(ctx: Ctx, pfn: number): string {
+	rd(ctx, `page:${pfn}`);
+	return `${pfn}:${ctx.m.memmap[pfn]?.ram?.gen ?? 0}`;
+}
 
 /**
  * The window is kept only for ordinary RAM pages: a ZONE_DEVICE pfn is never

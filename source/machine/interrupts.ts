@@ -20,6 +20,7 @@ export function takeInterrupt(ctx: Ctx): void {
 		// paging-structure caches "to avoid speculatively reading garbage".
 		wr(ctx, `lazy:${c.id}`);
 		wr(ctx, 'mm_cpumask');
+		wr(ctx, `tlb:${c.id}`);
 		c.tlb = {};
 		c.pwc = {};
 		c.lazy = false;

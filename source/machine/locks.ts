@@ -10,7 +10,7 @@ import {type Ctx, rd, violate, wr} from './context.js';
 import {closeWindow} from './gup-window.js';
 import {readerExit, isReader} from './rcu.js';
 import type {CpuState, Lock, LockKind, Machine, Wait} from './types.js';
-import {queuedWriters} from './waits.js';
+import {lockWaiters, queuedWriters} from './waits.js';
 
 export type LockMode = 'excl' | 'read';
 
@@ -28,17 +28,21 @@ export function lockOf(m: Machine, name: string, kind: LockKind): Lock {
 }
 
 /**
- * Whether a CPU may take the lock now. A new reader of an rwsem queues behind a
- * waiting writer (kernel/locking/rwsem.c: the read fast path fails once
- * RWSEM_FLAG_WAITERS is set, and the slow path does not steal a reader-owned
- * lock), so two readers and a writer can deadlock, as lockdep says.
+ * Whether a CPU may take the lock now. A new reader of a reader-held rwsem
+ * queues behind a waiting writer (kernel/locking/rwsem.c: the read fast path
+ * fails once RWSEM_FLAG_WAITERS is set, and rwsem_down_read_slowpath does not
+ * steal a lock other readers hold: `(owner & RWSEM_READER_OWNED) && rcnt > 1`
+ * -> queue), so two readers and a writer can deadlock, as lockdep says. A free
+ * one it may take even with writers queued: "Reader optimistic lock stealing",
+ * refused only once a waiter set RWSEM_FLAG_HANDOFF after RWSEM_WAIT_TIMEOUT,
+ * which needs time the model does not have.
  */
 export function available(m: Machine, name: string, mode: LockMode): boolean {
 	const l = m.locks[name];
 	if (!l) return true;
 	if (l.owner !== null) return false;
 	if (mode === 'excl') return l.readers.length === 0;
-	return queuedWriters(m, name).length === 0;
+	return l.readers.length === 0 || queuedWriters(m, name).length === 0;
 }
 
 /** The CPUs a CPU waiting for `name` in `mode` waits for: the holders in the way. */
@@ -128,10 +132,32 @@ export function take(ctx: Ctx, name: string, kind: LockKind, mode: LockMode): vo
 	else l.readers = [...l.readers, ctx.cpu].sort((a, b) => a - b);
 }
 
-/** Try to take the lock: true if taken. Reads the lock either way. */
+/**
+ * Whether a trylock succeeds now: stricter than available() for a spinlock or
+ * an rwsem, whose trylock fails on any queued waiter even when the lock is
+ * free (queued_spin_trylock: the lock word must be 0, and a waiter's pending
+ * or tail bits are in it; rwsem_write_trylock: cmpxchg from
+ * RWSEM_UNLOCKED_VALUE; __down_read_trylock: RWSEM_READ_FAILED_MASK includes
+ * RWSEM_FLAG_WAITERS). mutex_trylock takes a free mutex whatever waits
+ * (__mutex_trylock_common looks at the owner, not the waiters bit).
+ */
+export function tryAvailable(m: Machine, name: string, kind: LockKind, mode: LockMode): boolean {
+	if (!available(m, name, mode)) return false;
+	return kind === 'mutex' || lockWaiters(m, name).length === 0;
+}
+
+/** Take the lock if it is available (a blocking acquire's first try): true if taken. Reads the lock either way. */
 export function tryTake(ctx: Ctx, name: string, kind: LockKind, mode: LockMode): boolean {
 	rd(ctx, lockKey(name));
 	if (!available(ctx.m, name, mode)) return false;
+	take(ctx, name, kind, mode);
+	return true;
+}
+
+/** A trylock primitive's one attempt (tryAvailable's rule): true if taken. Reads the lock either way. */
+export function trylockTake(ctx: Ctx, name: string, kind: LockKind, mode: LockMode): boolean {
+	rd(ctx, lockKey(name));
+	if (!tryAvailable(ctx.m, name, kind, mode)) return false;
 	take(ctx, name, kind, mode);
 	return true;
 }

@@ -46,7 +46,8 @@ export type Ipi = {from: number; kind: 'flush' | 'sync'; range: VaRange | null; 
 export type DeviceIrq = {from: number; kind: 'device'; irq: string};
 
 /** What the second step of a blocking primitive does once its wait is over. */
-export type WaitAfter = {freeTable?: number; gatherFree?: boolean; gatherReset?: boolean; finish?: boolean};
+/** `putCpu`: the wait ran with preemption off (get_cpu() in flush_tlb_mm_range, smp_call_function), enabled again first. */
+export type WaitAfter = {freeTable?: number; gatherFree?: boolean; gatherReset?: boolean; finish?: boolean; putCpu?: boolean};
 
 /** Phase two of a blocking primitive: what the CPU is spinning or sleeping on. */
 export type Wait =

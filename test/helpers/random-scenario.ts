@@ -39,7 +39,14 @@ const STATEMENTS = [
 ] as const;
 
 /** Loops, for livelocks (the new property below). */
-const LOOPS = ['while (x == 1) x = 1;', 'while (!dax_alive(pmem0)) y = 1;', 'spin_lock(&a);', 'spin_unlock(&a);'] as const;
+const LOOPS = [
+	'while (x == 1) x = 1;',
+	'while (!dax_alive(pmem0)) y = 1;',
+	'spin_lock(&a);',
+	'spin_unlock(&a);',
+	// spinning on shared state, toggling it: cycles that other CPUs' steps enter and leave
+	'while (READ_ONCE(g) == 1) WRITE_ONCE(arr[0], 1 - READ_ONCE(arr[0]));',
+] as const;
 
 const cpuBody = fc.array(fc.constantFrom(...STATEMENTS), {minLength: 1, maxLength: 4});
 
@@ -53,6 +60,12 @@ const loopyBody = fc.array(fc.constantFrom(...STATEMENTS, ...LOOPS), {minLength:
 export const symmetricScenario = fc.oneof(
 	fc.record({cpus: fc.array(loopyBody, {minLength: 2, maxLength: 3}), irqsOffAround: fc.boolean(), copies: fc.constant(1)}),
 	fc.record({cpus: fc.array(loopyBody, {minLength: 2, maxLength: 2}), irqsOffAround: fc.boolean(), copies: fc.constantFrom(2, 3)}),
+	// copies that end in a loop, and a CPU that may set what they spin on: livelocks among copies
+	fc.record({
+		cpus: fc.tuple(fc.tuple(loopyBody, fc.constantFrom(...LOOPS)).map(([b, l]) => [...b, l]), fc.array(fc.constantFrom('g = 1;', 'x = 1;', 'WRITE_ONCE(g, 0);', ...STATEMENTS), {minLength: 1, maxLength: 3})).map(([a, b]) => [a, b]),
+		irqsOffAround: fc.boolean(),
+		copies: fc.constantFrom(2, 3),
+	}),
 );
 
 export type Shape = {cpus: string[][]; irqsOffAround: boolean; copies?: number};

@@ -7,6 +7,7 @@ import {findLeaf, index, installLeaf} from '../pagetable.js';
 import type {LeafEntry, Pgmap} from '../types.js';
 import {hex} from '../values.js';
 import {touchPage} from './page.js';
+import {writeEntry} from './pgtable.js';
 import {noteInstall} from '../gup-window.js';
 import {argInt, argPgmap, argSym, Oops, pgmapOp, type Primitive} from './spec.js';
 
@@ -18,6 +19,24 @@ export const VM_FAULT_SIGSEGV = 0x40;
  * writable as the vma allows; the shared zero page of read faults is not
  * modelled. Out of free pages: VM_FAULT_OOM is not modelled either (SIGBUS).
  */
+/**
+ * A write fault on a present read-only fs-dax PTE: handle_pte_fault ->
+ * do_wp_page -> wp_pfn_shared -> ->pfn_mkwrite (xfs_dax_fault / ext4_dax_fault
+ * -> dax_iomap_fault with write): VM_FAULT_SIGBUS once the dax device is dead
+ * or the filesystem shut down, else the PTE is made writable in place.
+ */
+function pfnMkwrite(ctx: Ctx, va: number, p: Pgmap, at: {entry: LeafEntry; table: number; level: number}): number {
+	rd(ctx, `dax:${p.name}`);
+	const fs = fsOn(ctx, p);
+	if (!p.daxAlive || !fs || fs.shutdown) {
+		note(ctx, `write fault at ${hex(va)} on a read-only DAX PTE: pfn_mkwrite fails (${!p.daxAlive ? 'dax device dead' : 'filesystem shut down'}): VM_FAULT_SIGBUS`);
+		return VM_FAULT_SIGBUS;
+	}
+	writeEntry(ctx, at.table, at.level, va, {...at.entry, write: true}, 'handle_mm_fault');
+	note(ctx, `write fault at ${hex(va)} on a read-only DAX PTE: dax_pfn_mkwrite makes it writable`);
+	return 0;
+}
+
 function anonFault(ctx: Ctx, va: number, write: boolean): number {
 	wr(ctx, 'buddy');
 	const pfns = Object.keys(ctx.m.memmap).map(Number).filter(p => ctx.m.memmap[p]!.ram?.free).sort((a, b) => a - b);
@@ -140,7 +159,7 @@ export const daxPrimitives: Primitive[] = [
 	{
 		name: 'handle_mm_fault',
 		kernel: 'mm/memory.c:handle_mm_fault -> handle_pte_fault; fs/dax.c:dax_iomap_fault / drivers/dax/device.c:dev_dax_huge_fault (G12, H2)',
-		effect: 'a fault at va (a read fault; with FAULT_FLAG_WRITE a write fault, which on fs-dax waits while the filesystem is frozen). A present PTE: only young/dirty are set, returns 0 (no new mapping; the G12 retry). No vma: VM_FAULT_SIGSEGV. An anonymous vma: a free RAM page is allocated and mapped. A DAX vma: fails with VM_FAULT_SIGBUS if the dax device is dead or the filesystem shut down (check_vma / iomap_begin), else installs the DAX PTE (devmap+special before v6.15; a refcounted PTE after) and returns 0; on fs-dax a read fault maps it read-only (writes go through pfn_mkwrite), on device-dax as the vma allows',
+		effect: 'a fault at va (a read fault; with FAULT_FLAG_WRITE a write fault, which on fs-dax waits while the filesystem is frozen). A present PTE: only young/dirty are set, returns 0 (no new mapping; the G12 retry), except a write fault on a read-only fs-dax PTE: do_wp_page -> pfn_mkwrite, VM_FAULT_SIGBUS if the dax device is dead or the filesystem shut down, else the PTE becomes writable (the COW of a read-only anonymous PTE is not modelled: write the steps of wp_page_copy). No vma: VM_FAULT_SIGSEGV. An anonymous vma: a free RAM page is allocated and mapped. A DAX vma: fails with VM_FAULT_SIGBUS if the dax device is dead or the filesystem shut down (check_vma / iomap_begin), else installs the DAX PTE (devmap+special before v6.15; a refcounted PTE after) and returns 0; on fs-dax a read fault maps it read-only (writes go through pfn_mkwrite), on device-dax as the vma allows',
 		args: [{name: 'va', kind: 'int'}, {name: 'flags', kind: 'sym', optional: true}],
 		returns: 'int',
 		guard(m, _cpu, [v, flags]) {
@@ -155,14 +174,20 @@ export const daxPrimitives: Primitive[] = [
 			rd(ctx, 'fs');
 			const va = argInt(v!, 'handle_mm_fault', 'a va');
 			rd(ctx, 'pt');
-			if (findLeaf(ctx.m.pt, va)) {
+			const write = flags !== undefined && flags !== null;
+			const present = findLeaf(ctx.m.pt, va);
+			if (present && write && !present.entry.write) {
+				rd(ctx, 'vmas');
+				const vma = ctx.m.vmas.find(x => va >= x.va && va < x.va + x.npages * 4096);
+				if (vma?.write && vma.pgmap !== null && ctx.m.pgmaps[vma.pgmap]!.type === 'fsdax') return pfnMkwrite(ctx, va, ctx.m.pgmaps[vma.pgmap]!, present);
+			}
+			if (present) {
 				note(ctx, `fault at ${hex(va)}: PTE present, only young/dirty updated`);
 				return 0;
 			}
 			rd(ctx, 'vmas');
 			const vma = ctx.m.vmas.find(x => va >= x.va && va < x.va + x.npages * 4096);
 			if (!vma) return VM_FAULT_SIGSEGV;
-			const write = flags !== undefined && flags !== null;
 			if (vma.pgmap === null) return anonFault(ctx, va, vma.write);
 			const p = ctx.m.pgmaps[vma.pgmap]!;
 			rd(ctx, `dax:${p.name}`);

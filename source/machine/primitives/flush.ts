@@ -5,6 +5,7 @@
 // flusher does once every target acked, and the checks made when it returns.
 
 import {type Ctx, note, rd, violate, wr} from '../context.js';
+import {preemptAdd} from '../locks.js';
 import {findLeaf, PMD_SIZE} from '../pagetable.js';
 import type {Value, VaRange, Wait, WaitAfter} from '../types.js';
 import {hex} from '../values.js';
@@ -75,7 +76,7 @@ export function startFlush(ctx: Ctx, prim: string, range: VaRange | null, freedT
 		ctx.m.cpus[t]!.ipis.push({from: ctx.cpu, kind: 'flush', range, freedTables});
 	}
 	note(ctx, `flush IPI (${what}) sent to ${targets.map(t => 'CPU' + t).join(', ')}; waiting for acks`);
-	return {wait: {kind: 'acks', prim, pending: targets, range, after, result}};
+	return {wait: {kind: 'acks', prim, pending: targets, range, after: spinsPreemptOff(ctx, after), result}};
 }
 
 /** An empty IPI to every other CPU, waited for (tlb_remove_table_sync_one, smp_call_function(wait=1)). */
@@ -87,7 +88,18 @@ export function startSyncIpi(ctx: Ctx, prim: string, after?: WaitAfter): PrimRes
 		ctx.m.cpus[t]!.ipis.push({from: ctx.cpu, kind: 'sync', range: null, freedTables: false});
 	}
 	note(ctx, `empty IPI sent to ${targets.map(t => 'CPU' + t).join(', ')}; waiting for acks`);
-	return {wait: {kind: 'acks', prim, pending: targets, range: null, after}};
+	return {wait: {kind: 'acks', prim, pending: targets, range: null, after: spinsPreemptOff(ctx, after)}};
+}
+
+/**
+ * The sender waits for the acks with preemption off: flush_tlb_mm_range holds
+ * get_cpu() from the local flush to the last ack, smp_call_function
+ * preempt_disable() (tlb_remove_table_sync_one). So it is an RCU reader
+ * meanwhile (v5.0+): a grace period cannot end under a CPU spinning on acks.
+ */
+function spinsPreemptOff(ctx: Ctx, after: WaitAfter | undefined): WaitAfter {
+	preemptAdd(ctx, 1);
+	return {...after, putCpu: true};
 }
 
 const FLUSHES = new Set(['flush_tlb_mm_range', 'flush_tlb_mm', 'flush_tlb_page', 'flush_tlb_range', 'ptep_clear_flush', 'pmdp_collapse_flush', 'tlb_flush_mmu_tlbonly', 'tlb_flush_mmu', 'tlb_finish_mmu']);
@@ -103,6 +115,7 @@ export function finishFlush(ctx: Ctx, w: Extract<Wait, {kind: 'acks'}>): Value {
 		checkTlbCoherence(ctx, w.range, w.prim);
 	}
 	const a = w.after;
+	if (a?.putCpu) preemptAdd(ctx, -1);
 	if (a?.freeTable !== undefined) freeTableNow(ctx, a.freeTable, 'after the sync IPI');
 	if (a?.gatherReset) gatherReset(ctx);
 	if (a?.gatherFree) gatherFree(ctx);

@@ -4,7 +4,7 @@
 // and for the _irq forms IRQs, off); its next step takes the lock.
 
 import type {Ctx} from '../context.js';
-import {irqsOff, irqsRestore, type LockMode, mightSleep, preemptAdd, queueOn, release, take, tryTake} from '../locks.js';
+import {irqsOff, irqsRestore, type LockMode, mightSleep, preemptAdd, queueOn, release, take, trylockTake, tryTake} from '../locks.js';
 import type {LockKind, Value} from '../types.js';
 import {argLock, type ArgSpec, type Primitive} from './spec.js';
 
@@ -96,14 +96,14 @@ function trylock(s: LockSpec): Primitive {
 	return {
 		name: s.name,
 		kernel: s.kernel,
-		effect: `one attempt to take the ${s.kind}${s.kind === 'rwsem' ? ` for ${s.mode === 'read' ? 'read' : 'write'}` : ''}: returns true if taken, false (and nothing changed) if not`,
+		effect: `one attempt to take the ${s.kind}${s.kind === 'rwsem' ? ` for ${s.mode === 'read' ? 'read' : 'write'}` : ''}: returns true if taken, false (and nothing changed) if not${s.kind === 'mutex' ? '' : '; it fails while another CPU is queued on the lock, even a free one (the waiters are in the lock word)'}`,
 		args: args(s),
 		returns: 'bool',
 		...fixedLock(s),
 		run(ctx: Ctx, a: Value[]) {
 			const name = lockName(s, a);
 			if (spin) preemptAdd(ctx, 1);
-			const ok = tryTake(ctx, name, s.kind, s.mode);
+			const ok = trylockTake(ctx, name, s.kind, s.mode);
 			if (!ok && spin) preemptAdd(ctx, -1);
 			return ok;
 		},

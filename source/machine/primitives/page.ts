@@ -100,14 +100,14 @@ export const pagePrimitives: Primitive[] = [
 	{
 		name: 'get_page',
 		kernel: 'include/linux/mm.h:get_page',
-		effect: 'adds a reference to struct page (S1 if its memmap is gone); on a RAM page whose refcount is 0 (free) it is the VM_BUG_ON of folio_get: a refcount violation',
+		effect: 'adds a reference to struct page (S1 if its memmap is gone); on a page whose refcount is 0 (a free RAM page, a ZONE_DEVICE page whose last reference went) it is the VM_BUG_ON of folio_get (page_ref_zero_or_close_to_overflow, any page): a refcount violation',
 		args: [{name: 'page', kind: 'page'}],
 		returns: 'void',
 		run(ctx, [pg]) {
 			const pfn = pfnOf(pg!, 'get_page');
 			const page = touchPage(ctx, pfn, 'get_page', true);
 			if (!page) return null;
-			if (page.ram && page.refcount <= 0) {
+			if (page.refcount <= 0) {
 				violate(ctx, 'refcount', 'S-ref', `get_page on ${pageName(pfn)} with refcount ${page.refcount} (VM_BUG_ON_FOLIO)`, [pageName(pfn)]);
 				return null;
 			}

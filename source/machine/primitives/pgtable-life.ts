@@ -7,6 +7,7 @@
 
 import {type Ctx, note, rd, violate, wr} from '../context.js';
 import {noteInstall} from '../gup-window.js';
+import {available, lockKey, preemptAdd, queueOn} from '../locks.js';
 import {index, isLeaf, pmdBase, tablePath} from '../pagetable.js';
 import type {LeafEntry, PmdValue, PteValue, Value} from '../types.js';
 import {hex} from '../values.js';
@@ -15,6 +16,7 @@ import {adjustRange, gatherOf} from './mmu-gather.js';
 import {readEntry, writeEntry} from './pgtable.js';
 import {argBool, argInt, argOf, Oops, pageName, type Primitive} from './spec.js';
 import {freeTableNow, tableArg} from './table-free.js';
+import {ptlName} from './ptl.js';
 
 /** Fake pfns of page-table pages, for pmd_val: T3 lives at pfn 0x80003. */
 const TABLE_PFN_BASE = 0x80000;
@@ -97,22 +99,36 @@ function pteTable(ctx: Ctx, va: number, tv: Value | undefined, who: string, allo
 
 const pure = (p: Omit<Primitive, 'pure'>): Primitive => ({...p, pure: true});
 
+/** pmd_install with the PMD lock free: lock, populate if still none, unlock, as one step. */
+function pmdInstall(ctx: Ctx, va: number): null {
+	const pmd = pmdTable(ctx, va, 'pte_alloc', true);
+	if (readEntry(ctx, pmd, 2, va, 'pte_alloc') === undefined) {
+		const t = newTable(ctx, 1);
+		writeEntry(ctx, pmd, 2, va, {table: t}, 'pte_alloc');
+		note(ctx, `pmd_populate: va ${hex(va)} -> new PTE page T${t}`);
+	}
+	return null;
+}
+
 export const pgtableLifePrimitives: Primitive[] = [
 	{
 		name: 'pte_alloc',
 		kernel: 'mm/memory.c:__pte_alloc -> pte_alloc_one; pmd_install (pmd_lock, if pmd_none: smp_wmb, pmd_populate; else pte_free)',
-		effect: 'makes sure a PTE page is under va\'s PMD: allocates the missing levels and, if the PMD is still none, a new PTE page hooked under it (one step: pmd_install holds the PMD lock)',
+		effect: 'makes sure a PTE page is under va\'s PMD: allocates the missing levels and, if the PMD is still none, a new PTE page hooked under it. pmd_install holds the PMD lock: while another CPU holds it (pmd_lock), this CPU spins on it (preemption off), and the install is one step once the lock is free',
 		args: [{name: 'va', kind: 'int'}],
 		returns: 'void',
+		blocks: true,
 		run(ctx, [v]) {
 			const va = argInt(v!, 'pte_alloc', 'a va');
-			const pmd = pmdTable(ctx, va, 'pte_alloc', true);
-			if (readEntry(ctx, pmd, 2, va, 'pte_alloc') === undefined) {
-				const t = newTable(ctx, 1);
-				writeEntry(ctx, pmd, 2, va, {table: t}, 'pte_alloc');
-				note(ctx, `pmd_populate: va ${hex(va)} -> new PTE page T${t}`);
-			}
-			return null;
+			const name = ptlName(pmdTable(ctx, va, 'pte_alloc', true));
+			rd(ctx, lockKey(name));
+			if (available(ctx.m, name, 'excl')) return pmdInstall(ctx, va);
+			preemptAdd(ctx, 1); // spin_lock: preemption goes off before the spin
+			return queueOn(ctx, 'pte_alloc', name, 'excl', [va]);
+		},
+		resume(ctx, w) {
+			preemptAdd(ctx, -1);
+			return pmdInstall(ctx, w.data![0]!);
 		},
 	},
 	{
@@ -274,6 +290,8 @@ export const pgtableLifePrimitives: Primitive[] = [
 			for (const [va, what] of [[from, 'old'], [to, 'new']] as const) {
 				if (pmdBase(va) !== pmdBase(va + (count - 1) * 4096)) throw new Oops(`move_ptes: the ${what} range ${hex(va)} + ${count} pages crosses a 2 MiB boundary (one page table per call)`);
 			}
+			// It walks both ranges' PMDs and the old PTEs it skips or looks ahead at: a move of nothing still read them.
+			rd(ctx, 'pt');
 			const leafAt = (va: number): boolean => {
 				const p = tablePath(ctx.m.pt, va).find(s => s.level === 1);
 				return p !== undefined && isLeaf(ctx.m.pt.tables[p.table]!.entries[index(va, 1)]);

@@ -7,6 +7,7 @@
 import {type Ctx, rd, violate} from '../context.js';
 import {available, heldBy, lockKey, lockLabel, preemptAdd, queueOn, rcuAdd, release, take} from '../locks.js';
 import {tableAt} from '../pagetable.js';
+import {lockWaiters} from '../waits.js';
 import type {LockValue, PmdValue} from '../types.js';
 import {hex} from '../values.js';
 import {readEntry} from './pgtable.js';
@@ -169,13 +170,14 @@ export const ptlPrimitives: Primitive[] = [
 		(name): Primitive => ({
 			name,
 			kernel: `include/linux/${name.startsWith('spin') ? 'spinlock.h' : name.startsWith('mutex') ? 'mutex.h' : 'rwsem.h'}:${name}`,
-			effect: 'whether any CPU holds the lock',
+			effect: name === 'mutex_is_locked' ? 'whether any CPU holds the mutex (__mutex_owner(lock) != NULL)' : `whether the lock word is nonzero: a CPU holds the lock, or one is queued on it (${name === 'spin_is_locked' ? 'queued_spin_is_locked: "Any !0 state indicates it is locked"' : 'rwsem_is_locked: count != RWSEM_UNLOCKED_VALUE, and RWSEM_FLAG_WAITERS is in the count'})`,
 			args: [{name: 'lock', kind: 'lock'}],
 			returns: 'bool',
 			run(ctx, [l]) {
 				const n = argLock(l!, name);
 				rd(ctx, lockKey(n));
-				return !available(ctx.m, n, 'excl');
+				if (!available(ctx.m, n, 'excl')) return true;
+				return name !== 'mutex_is_locked' && lockWaiters(ctx.m, n).length > 0;
 			},
 		}),
 	),

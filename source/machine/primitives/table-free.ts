@@ -78,7 +78,7 @@ export const tableFreePrimitives: Primitive[] = [
 	{
 		name: 'tlb_remove_table_sync_one',
 		kernel: 'mm/mmu_gather.c:tlb_remove_table_sync_one -> smp_call_function(tlb_remove_table_smp_sync, NULL, 1) (2ba99c5e0881; an empty stub without MMU_GATHER_RCU_TABLE_FREE)',
-		effect: 'TABLE_FREE=rcu: an empty IPI to every other CPU, then spins until all acked (a CPU with IRQs off, such as gup-fast, holds it up; "this isn\'t an RCU grace period"). TABLE_FREE=ipi or none: does nothing',
+		effect: 'TABLE_FREE=rcu: an empty IPI to every other CPU, then spins until all acked with preemption off (an RCU reader meanwhile; a CPU with IRQs off, such as gup-fast, holds it up; "this isn\'t an RCU grace period"). TABLE_FREE=ipi or none: does nothing',
 		args: [],
 		returns: 'void',
 		blocks: true,
