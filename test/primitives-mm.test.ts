@@ -330,6 +330,20 @@ describe('freeing page-table pages', () => {
 		const ipi = run({machine: RAM, cpus: [walker, `${unhook} tlb_remove_table_sync_one(); pte_free(t);`]}, '0 0 1 1 1 0 0');
 		expect(kinds(ipi)).toEqual(['freed-table-read']);
 	});
+	it('the PTE lock of a freed table is part of it: spin_lock on what pte_lockptr returned is S6, as pte_offset_map_lock is', () => {
+		// An rmap walker (page_vma_mapped_walk's map_pte): the lock of the table it read, locked with spin_lock.
+		const rmap = (lock: string) => `pmd = pmdp_get_lockless(VA); ptl = pte_lockptr(pmd); ${lock}; spin_unlock(ptl);`;
+		const r = run({machine: RAM, cpus: [rmap('spin_lock(ptl)'), `${unhook} pte_free(t);`]}, '0 0 1 1 0');
+		expect(r.violations.map(v => [v.kind, v.cpu])).toEqual([['freed-table-read', 0]]);
+		expect(r.violations[0]!.message).toMatch(/^spin_lock on the PTE lock of page-table page T\d+, which was freed/);
+		const tried = run({machine: RAM, cpus: [rmap('ok = spin_trylock(ptl)'), `${unhook} pte_free(t);`]}, '0 0 1 1 0');
+		expect(kinds(tried)).toEqual(['freed-table-read']);
+		// Freed while the walker spins on it (the holder unlocked, then freed): the step that takes it.
+		const spun = run({machine: RAM, cpus: [rmap('spin_lock(ptl)'), `pmd = pmdp_get_lockless(VA); l = pte_lockptr(pmd); spin_lock(l); ${unhook} spin_unlock(l); pte_free(t);`]}, '0 0 1 1 1 0 1 1 1 0');
+		expect(spun.violations.map(v => [v.kind, v.cpu, v.line])).toEqual([['freed-table-read', 0, 8]]);
+		// The table alive: nothing.
+		expect(kinds(run({machine: RAM, cpus: [rmap('spin_lock(ptl)')]}, '0 0 0 0'))).toEqual([]);
+	});
 	it('free_pgtables: TABLE_FREE=none frees at once', () => {
 		const r = run({machine: `table_free(none); ${RAM}`, cpus: [walker, 'ptep_get_and_clear(VA); ptep_get_and_clear(VA2); free_pgtables(VA);']}, '0 0 1 1 1 0 0');
 		expect(kinds(r)).toEqual(['freed-table-read']);
@@ -499,6 +513,20 @@ describe('TLB ranges, lazy CPUs and paging-structure caches', () => {
 		expect(kinds(ok)).toEqual([]);
 		expect(ok.flat.has('CPU2.tlb[0x7f000000]')).toBe(false);
 		expect(kinds(run({machine: RAM, cpus: ['switch_mm_irqs_off();']}, '0'))).toEqual(['oops']);
+	});
+	it('S5 at a flush\'s return leaves out a va another CPU zapped while it waited: that zap is its zapper\'s to flush', () => {
+		// mprotect write-protects and flushes; CPU2 acks and refills (read-only); reclaim (CPU1, not running the mm) then
+		// clears the PTE with its flush batched (TTU_BATCH_FLUSH). mprotect's flush began before that zap.
+		const machine = 'ram(0x200, 1); map(VA, 0x200, write); mm_cpumask(0, 2); tlb(2, VA);';
+		const cpus = ['ptep_set_wrprotect(VA); flush_tlb_range(VA, 1);', 'ptep_get_and_clear(VA);', 'access(VA);'];
+		const waiting = run({machine, cpus}, '0 0 i2 2 1');
+		expect(waiting.final.cpus[0]!.wait).toMatchObject({kind: 'acks', late: [0x7f000000]});
+		const r = run({machine, cpus}, '0 0 i2 2 1 0');
+		expect(r.flat.get('CPU2.tlb[0x7f000000]')).toMatch(/^pfn 0x200/);
+		expect(kinds(r)).toEqual([]);
+		// The same zap before the flush began is the flush's business (CPU2 acks it, so nothing is left).
+		expect(kinds(run({machine, cpus: ['x = 1; flush_tlb_range(VA, 1);', cpus[1]!, 'x = 1;']}, '1 0 0 i2 0'))).toEqual([]);
+		expect(run({machine, cpus: ['x = 1; flush_tlb_range(VA, 1);', cpus[1]!, 'x = 1;']}, '1 0 0').final.cpus[0]!.wait).not.toHaveProperty('late');
 	});
 	it('a RAM page freed while only a lazy CPU caches it is no S2 (x86 skips lazy CPUs on purpose); going back to the mm without catching up is', () => {
 		// MADV_DONTNEED of a page a lazy kthread CPU still caches: the flush frees no tables, so it skips CPU1.

@@ -43,6 +43,7 @@ export const SHAPE: Readonly<Record<string, FieldClass>> = {
 	'cpus[].wait.mode': 'data',
 	'cpus[].wait.data': 'data', // [table, va] of the page-table lock primitives
 	'cpus[].wait.range': 'data',
+	'cpus[].wait.late': 'data', // vas zapped while a flush waited (S5)
 	'cpus[].wait.result': 'data', // a Value kept for the call's return
 	'cpus[].irqFrames': 'list',
 	'cpus[].irqFrames[]': 'object',
@@ -54,6 +55,7 @@ export const SHAPE: Readonly<Record<string, FieldClass>> = {
 	'cpus[].irqFrames[].wait.pending': 'cpus',
 	'cpus[].irqFrames[].wait.readers': 'cpus',
 	'cpus[].irqFrames[].wait.range': 'data',
+	'cpus[].irqFrames[].wait.late': 'data',
 	'cpus[].irqFrames[].wait.after': 'data',
 	'cpus[].irqFrames[].wait.result': 'data',
 	'cpus[].irqFrames[].wait.lock': 'data',

@@ -152,7 +152,7 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 	{
 		name: 'map',
 		usage: 'map(va, pfn, flags...)   flags: write special devmap huge',
-		effect: 'a vma page at va mapping pfn, with its PTE present (a huge flag makes it a PMD leaf)',
+		effect: 'a vma page at va mapping pfn, with its PTE present (a huge flag makes it a PMD leaf). A fault there after a zap installs pfn again for a dev_pagemap page; over RAM the vma is anonymous, and the fault allocates a free RAM page instead (a file page that the fault maps again is written by hand)',
 		apply: (m, [va, pfn, ...flags]) => mapPages(m, int(va, 'a va'), int(pfn, 'a pfn'), 1, flags),
 	},
 	{

@@ -51,7 +51,8 @@ export type WaitAfter = {freeTable?: number; gatherFree?: boolean; gatherReset?:
 
 /** Phase two of a blocking primitive: what the CPU is spinning or sleeping on. */
 export type Wait =
-	| {kind: 'acks'; prim: string; pending: number[]; range: VaRange | null; after?: WaitAfter; result?: Value}
+	/** `late`: vas zapped (by another CPU) while this flush waited; it began before them, so S5 at its return leaves them to their zapper's flush. Absent until the first. */
+	| {kind: 'acks'; prim: string; pending: number[]; range: VaRange | null; after?: WaitAfter; result?: Value; late?: number[]}
 	| {kind: 'gp'; prim: string; readers: number[]}
 	/** Spinning or sleeping until `lock` can be taken in `mode`; `data`: what the primitive keeps meanwhile. */
 	| {kind: 'lock'; prim: string; lock: string; mode: 'excl' | 'read'; data?: number[]}

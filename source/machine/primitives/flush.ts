@@ -9,6 +9,7 @@ import {preemptAdd} from '../locks.js';
 import {findLeaf, PMD_SIZE} from '../pagetable.js';
 import type {Value, VaRange, Wait, WaitAfter} from '../types.js';
 import {hex} from '../values.js';
+import {waitsOf} from '../waits.js';
 import {gatherFinish, gatherFree, gatherReset} from './mmu-gather.js';
 import {freeTableNow} from './table-free.js';
 import type {PrimResult} from './spec.js';
@@ -75,6 +76,7 @@ export function startFlush(ctx: Ctx, prim: string, range: VaRange | null, freedT
 		wr(ctx, `ipi:${t}`);
 		ctx.m.cpus[t]!.ipis.push({from: ctx.cpu, kind: 'flush', range, freedTables});
 	}
+	wr(ctx, `flushwait:${ctx.cpu}`);
 	note(ctx, `flush IPI (${what}) sent to ${targets.map(t => 'CPU' + t).join(', ')}; waiting for acks`);
 	return {wait: {kind: 'acks', prim, pending: targets, range, after: spinsPreemptOff(ctx, after), result}};
 }
@@ -112,7 +114,8 @@ const FLUSHES = new Set(['flush_tlb_mm_range', 'flush_tlb_mm', 'flush_tlb_page',
  */
 export function finishFlush(ctx: Ctx, w: Extract<Wait, {kind: 'acks'}>): Value {
 	if (FLUSHES.has(w.prim)) {
-		checkTlbCoherence(ctx, w.range, w.prim);
+		rd(ctx, `flushwait:${ctx.cpu}`);
+		checkTlbCoherence(ctx, w.range, w.prim, w.late);
 	}
 	const a = w.after;
 	if (a?.putCpu) preemptAdd(ctx, -1);
@@ -121,6 +124,27 @@ export function finishFlush(ctx: Ctx, w: Extract<Wait, {kind: 'acks'}>): Value {
 	if (a?.gatherFree) gatherFree(ctx);
 	if (a?.finish) gatherFinish(ctx);
 	return w.result ?? null;
+}
+
+/**
+ * va's leaf was cleared: it is zapped, and S5 looks for it in the TLBs when a
+ * flush of it returns. A flush another CPU is waiting on began before this
+ * zap: what it promises is that the entries zapped before it are gone, not
+ * this one (mprotect's flush while reclaim clears a PTE it already changed is
+ * not mprotect's bug: reclaim flushes before it frees). Such a flush records
+ * the va as late and leaves it to this zapper's own flush.
+ */
+export function markZapped(ctx: Ctx, va: number): void {
+	if (!ctx.m.zapped.includes(va)) ctx.m.zapped.push(va);
+	for (const c of ctx.m.cpus) {
+		if (c.id === ctx.cpu) continue;
+		rd(ctx, `flushwait:${c.id}`);
+		for (const w of waitsOf(c)) {
+			if (w.kind !== 'acks' || !FLUSHES.has(w.prim) || !inRange(va, w.range) || w.late?.includes(va)) continue;
+			wr(ctx, `flushwait:${c.id}`);
+			w.late = [...(w.late ?? []), va];
+		}
+	}
 }
 
 /** The CPUs in mm_cpumask that are not lazy: who runs the mm's user code now. Reads what it skips too. */
@@ -137,13 +161,13 @@ export function runningCpus(ctx: Ctx): number[] {
  * zapped va in the range that flush covered. (A va outside it is not this
  * flush's business: S10 at the syscall's return asks whether anyone flushed it.)
  */
-export function checkTlbCoherence(ctx: Ctx, range: VaRange | null, prim = 'flush_tlb_mm_range'): void {
+export function checkTlbCoherence(ctx: Ctx, range: VaRange | null, prim = 'flush_tlb_mm_range', late?: number[]): void {
 	for (const id of runningCpus(ctx)) {
 		const c = ctx.m.cpus[id]!;
 		rd(ctx, `tlb:${id}`);
 		for (const key of Object.keys(c.tlb)) {
 			const va = Number(key);
-			if (!inRange(va, range)) continue;
+			if (!inRange(va, range) || late?.includes(va)) continue;
 			rd(ctx, 'pt');
 			if (ctx.m.zapped.includes(va) && !findLeaf(ctx.m.pt, va)) {
 				violate(ctx, 'tlb-incoherent', 'S5', `${prim} of ${rangeText(range)} returned but CPU${id} still caches zapped va ${hex(va)}`, [`tlb CPU${id}`, `va ${hex(va)}`]);

@@ -6,6 +6,7 @@
 import type {Ctx} from '../context.js';
 import {irqsOff, irqsRestore, type LockMode, mightSleep, preemptAdd, queueOn, release, take, trylockTake, tryTake} from '../locks.js';
 import type {LockKind, Value} from '../types.js';
+import {checkPtlTable} from './ptl.js';
 import {argLock, type ArgSpec, type Primitive} from './spec.js';
 
 type Irq = 'none' | 'disable' | 'save';
@@ -57,12 +58,14 @@ function acquire(s: LockSpec): Primitive {
 			if (spin) {
 				if (s.irq && s.irq !== 'none') irqsOff(ctx, s.irq === 'save');
 				preemptAdd(ctx, 1);
+				checkPtlTable(ctx, name, s.name);
 			} else {
 				mightSleep(ctx, s.name);
 			}
 			return tryTake(ctx, name, s.kind, s.mode) ? null : queueOn(ctx, s.name, name, s.mode);
 		},
 		resume(ctx, w) {
+			if (spin) checkPtlTable(ctx, (w as {lock: string}).lock, s.name);
 			take(ctx, (w as {lock: string}).lock, s.kind, s.mode);
 			return null;
 		},
@@ -80,6 +83,7 @@ function unlock(s: LockSpec): Primitive {
 		returns: 'void',
 		...fixedLock(s),
 		run(ctx, a) {
+			if (spin) checkPtlTable(ctx, lockName(s, a), s.name);
 			release(ctx, lockName(s, a), s.mode, s.name);
 			if (spin) {
 				if (s.irq && s.irq !== 'none') irqsRestore(ctx, s.irq === 'save');
@@ -102,7 +106,10 @@ function trylock(s: LockSpec): Primitive {
 		...fixedLock(s),
 		run(ctx: Ctx, a: Value[]) {
 			const name = lockName(s, a);
-			if (spin) preemptAdd(ctx, 1);
+			if (spin) {
+				preemptAdd(ctx, 1);
+				checkPtlTable(ctx, name, s.name);
+			}
 			const ok = trylockTake(ctx, name, s.kind, s.mode);
 			if (!ok && spin) preemptAdd(ctx, -1);
 			return ok;

@@ -11,7 +11,7 @@ import {available, lockKey, preemptAdd, queueOn} from '../locks.js';
 import {index, isLeaf, pmdBase, tablePath} from '../pagetable.js';
 import type {LeafEntry, PmdValue, PteValue, Value} from '../types.js';
 import {hex} from '../values.js';
-import {startFlush} from './flush.js';
+import {markZapped, startFlush} from './flush.js';
 import {adjustRange, gatherOf} from './mmu-gather.js';
 import {readEntry, writeEntry} from './pgtable.js';
 import {argBool, argInt, argOf, Oops, pageName, type Primitive} from './spec.js';
@@ -303,7 +303,7 @@ export const pgtableLifePrimitives: Primitive[] = [
 				const e = readEntry(ctx, path.table, 1, src, 'move_ptes');
 				if (!e || !isLeaf(e)) continue;
 				writeEntry(ctx, path.table, 1, src, undefined, 'move_ptes');
-				if (!ctx.m.zapped.includes(src)) ctx.m.zapped.push(src);
+				markZapped(ctx, src);
 				const dst = to + i * 4096;
 				writeEntry(ctx, pteTable(ctx, dst, undefined, 'move_ptes', true), 1, dst, e, 'move_ptes');
 				noteInstall(ctx, e.pfn);

@@ -9,7 +9,7 @@ import type {LeafEntry, PmdValue, PtEntry, PteValue, Value} from '../types.js';
 import {hex} from '../values.js';
 import {touchPage} from './page.js';
 import {argInt, argOf, argPgmap, Oops, type Primitive} from './spec.js';
-import {startFlush, startSyncIpi} from './flush.js';
+import {markZapped, startFlush, startSyncIpi} from './flush.js';
 import {freeTableNow, freeTableRcu, tableArg} from './table-free.js';
 
 /** Read one entry, checking S6 (a read of a freed page-table page). */
@@ -234,7 +234,7 @@ export const pgtablePrimitives: Primitive[] = [
 			if (!first) return null;
 			writeEntry(ctx, first.table, first.level, first.va, undefined);
 			dropMappingRef(ctx, first.entry.pfn, 'zap_pte_range');
-			if (!ctx.m.zapped.includes(first.va)) ctx.m.zapped.push(first.va);
+			markZapped(ctx, first.va);
 			note(ctx, `zap va ${hex(first.va)} (pfn ${hex(first.entry.pfn)})`);
 			return inRange.length > 1 ? {repeat: true} : null;
 		},
@@ -278,7 +278,7 @@ function getAndClear(ctx: Ctx, a: number, tv: Value | undefined, prim: string): 
 		const e = readEntry(ctx, id, 1, a, prim);
 		if (!e || !isLeaf(e)) return noneValue(a);
 		writeEntry(ctx, id, 1, a, undefined, prim);
-		if (!ctx.m.zapped.includes(a)) ctx.m.zapped.push(a);
+		markZapped(ctx, a);
 		return leafValue(a, e, false);
 	}
 	const old = walkLeaf(ctx, a, prim);
@@ -286,6 +286,6 @@ function getAndClear(ctx: Ctx, a: number, tv: Value | undefined, prim: string): 
 	const leaf = findLeaf(ctx.m.pt, a)!;
 	writeEntry(ctx, leaf.table, leaf.level, a, undefined);
 	dropMappingRef(ctx, old.pfn, 'zap_pte_range');
-	if (!ctx.m.zapped.includes(a)) ctx.m.zapped.push(a);
+	markZapped(ctx, a);
 	return old;
 }

@@ -14,6 +14,22 @@ import {readEntry} from './pgtable.js';
 import {argInt, argLock, argOf, KernelFault, Oops, type Primitive, type PrimResult} from './spec.js';
 
 export const ptlName = (table: number): string => `ptl:T${table}`;
+
+/**
+ * S6 for a page-table lock word touched after its table was freed: the split
+ * lock lives in the table's ptdesc, so spinning on it, taking it or releasing
+ * it reads and writes the freed page, whichever primitive names the lock
+ * (pte_offset_map_lock, or spin_lock on what pte_lockptr returned, as
+ * page_vma_mapped_walk's map_pte does). Any other lock: nothing.
+ */
+export function checkPtlTable(ctx: Ctx, name: string, prim: string): void {
+	if (!name.startsWith('ptl:T')) return;
+	const table = Number(name.slice(5));
+	rd(ctx, `table:${table}`);
+	if (ctx.m.pt.tables[table]?.freed) {
+		violate(ctx, 'freed-table-read', 'S6', `${prim} on the PTE lock of page-table page T${table}, which was freed (the lock lives in its ptdesc)`, [`table T${table}`]);
+	}
+}
 const lockValue = (name: string): LockValue => ({t: 'lock', name});
 
 function pteTableOf(pmd: PmdValue, prim: string): number {
@@ -201,10 +217,7 @@ function lockStep(ctx: Ctx, table: number, va?: number): PrimResult {
 	const name = ptlName(table);
 	preemptAdd(ctx, 1);
 	rd(ctx, lockKey(name));
-	rd(ctx, `table:${table}`);
-	if (ctx.m.pt.tables[table]?.freed) {
-		violate(ctx, 'freed-table-read', 'S6', `spin_lock on the PTE lock of page-table page T${table}, which was freed (the lock lives in its ptdesc)`, [`table T${table}`]);
-	}
+	checkPtlTable(ctx, name, 'spin_lock');
 	if (!available(ctx.m, name, 'excl')) return queueOn(ctx, PTL, name, 'excl', [table, va ?? -1]);
 	take(ctx, name, 'spinlock', 'excl');
 	return va === undefined ? lockValue(name) : recheck(ctx, table, va);
