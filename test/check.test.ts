@@ -151,6 +151,17 @@ describe('racewalk check', () => {
 		expect(row).toMatch(/lasso: 26 steps \+ a loop of 7, 3 switches/);
 	});
 
+	it("a violation row's length is the shortest, as explore prints it; a 'nothing else' row carries no other row's schedule", () => {
+		const rows = (JSON.parse(cli('check', 'kref-lookup', '--json').out) as {rows: {variant: string | null; expected: string; found: string; schedule?: string}[]}).rows;
+		const explored = JSON.parse(cli('explore', 'kref-lookup', '--variant', 'plain-get', '--json').out) as {kinds: {kind: string; length: number}[]};
+		const plain = rows.filter(r => r.variant === 'plain-get');
+		const assertRow = plain.find(r => r.expected === 'violation assert')!;
+		expect(assertRow.found).toBe(`reachable (${explored.kinds.find(k => k.kind === 'assert')!.length} steps)`);
+		const nothingElse = plain.find(r => r.expected === 'nothing else')!;
+		expect(nothingElse.found).toBe('safe');
+		expect(nothingElse.schedule).toBeUndefined();
+	});
+
 	it('--json gives the rows', () => {
 		const r = cli('check', 'devdax-unbind-irqs-on', '--json');
 		expect(r.code).toBe(0);

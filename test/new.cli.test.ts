@@ -53,6 +53,15 @@ describe('racewalk new', () => {
 	it('names a scenario from its file name', () => {
 		expect(['my race.race', '../a/b/x_y.race', '--.race', 'CVE-2018-18281.race'].map(scenarioNameFor)).toEqual(['my-race', 'x_y', 'my-race', 'CVE-2018-18281']);
 	});
+	it('a file named for a keyword or a malformed number still gets a name that parses (new cpu.race failed on its own text)', () => {
+		expect(['cpu.race', 'expect.race', '1abc.race', '2021.race'].map(scenarioNameFor)).toEqual(['cpu-race', 'expect-race', 'my-race', '2021']);
+		for (const name of ['cpu.race', '1abc.race']) {
+			const r = cli('new', name);
+			expect(r.err).toBe('');
+			expect(r.code).toBe(0);
+			expect(cli('check', name).err).not.toMatch(/:\d+:\d+:/);
+		}
+	});
 });
 
 describe('worked examples by name', () => {

@@ -3,6 +3,7 @@ import {describe, expect, it} from 'vitest';
 import type {BinaryOp, Expr} from '../source/lang/ast.js';
 import {Diagnostic} from '../source/lang/diagnostics.js';
 import {KEYWORDS, tokenize} from '../source/lang/lexer.js';
+import {exprText} from '../source/lang/operators.js';
 import {parseExpression, parseScenario} from '../source/lang/parser.js';
 import {splitLines} from '../source/lang/visible.js';
 import {EXAMPLE} from './helpers/example-scenario.js';
@@ -272,5 +273,20 @@ describe('(c) expressions survive printing and re-parsing', () => {
 			}),
 			{numRuns: 1500},
 		);
+	});
+
+	it("racewalk's own printer (the trace's and the messages' text) keeps the parentheses the tree needs", () => {
+		fc.assert(
+			fc.property(exprArb, (e) => {
+				expect(strip(parseExpression(exprText(e), 'e'))).toEqual(strip(e));
+			}),
+			{numRuns: 1500},
+		);
+		const text = (src: string) => exprText(parseExpression(src, 'e'));
+		expect(text('(x + 1) * 2 == 2')).toBe('(x + 1) * 2 == 2');
+		expect(text('x - (x - 1) == 0')).toBe('x - (x - 1) == 0');
+		expect(text('x - x - 1')).toBe('x - x - 1');
+		expect(text('-(-x)')).toBe('-(-x)');
+		expect(text('!(a && b) || (c ? d : e)')).toBe('!(a && b) || (c ? d : e)');
 	});
 });

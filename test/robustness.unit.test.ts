@@ -65,7 +65,7 @@ describe('writeUnique', () => {
 		const fallback = join(dir, 'state');
 		expect(writeUnique([join(blocked, 'sub'), fallback], 'a', '.json', 'x')).toBe(join(fallback, 'a.json'));
 		expect(() => writeUnique([join(blocked, 'one'), join(blocked, 'two')], 'a', '.json', 'x')).toThrow(WriteError);
-		expect(() => writeUnique([join(blocked, 'one')], 'a', '.json', 'x')).toThrow(`cannot write a.json (${join(blocked, 'one')}: ENOTDIR)`);
+		expect(() => writeUnique([join(blocked, 'one')], 'a', '.json', 'x')).toThrow(`cannot write a.json (${join(blocked, 'one')}: a part of the path is not a directory)`);
 	});
 
 	it('stateDir: $XDG_STATE_HOME/racewalk, ~/.local/state/racewalk by default, a relative XDG path ignored', () => {

@@ -78,7 +78,7 @@ describe('racewalk merge and explore --jobs', () => {
 		const junk = join(dir, 'junk.json');
 		writeFileSync(junk, '{"hello": 1}');
 		expect(cli('merge', junk).err.trim()).toBe(`racewalk: ${junk}: not a search report (expected the output of 'racewalk explore ... --shard I/N --json')`);
-		expect(cli('merge', join(dir, 'nope.json')).err).toMatch(/nope\.json: cannot read \(ENOENT\)/);
+		expect(cli('merge', join(dir, 'nope.json')).err).toMatch(/nope\.json: no such file\n$/);
 	});
 
 	it('explore flags: --shard needs --frontier, I must be below N, not with random', () => {

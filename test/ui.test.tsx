@@ -594,3 +594,46 @@ describe('TUI fixes from the newcomer trial', () => {
 		expect(r.frame()).toContain('─ state Tab');
 	});
 });
+
+describe('the command line refuses what would end the session by mistake', () => {
+	it(':q! with a word after it does not quit (it quit, unsaved); :q! alone does; :swap N is refused', async () => {
+		const saved: Session[] = [];
+		const r = app(fresh('1 1'), 120, 40, {autosave: s => (saved.push(s), '/abs/a.json')});
+		await settle();
+		for (const word of ['q!', 'quit!', 'q', 'quit']) {
+			expect(r.ctl.current!.exec(`${word} draft.json`) ?? null).toBeNull();
+			await r.press(':', `${word} draft.json\r`);
+			expect(r.frame()).toContain(`:${word} takes no argument (:save draft.json saves there, then :${word} quits)`);
+		}
+		expect(saved).toHaveLength(0);
+		await r.press(':', 'swap 1\r');
+		expect(r.frame()).toContain(':swap takes no argument');
+		expect(r.frame()).toContain('step 2 of 2');
+		expect(r.ctl.current!.exec('q!')).toBe('quit');
+		expect(saved).toHaveLength(0);
+	});
+});
+
+describe(':save! onto the scenario file', () => {
+	it('is refused: the .race file the session runs is not replaced by a recording', async () => {
+		const {mkdtempSync, readFileSync, rmSync, writeFileSync} = await import('node:fs');
+		const {tmpdir} = await import('node:os');
+		const {join} = await import('node:path');
+		const {saveService} = await import('../source/ui/services.js');
+		const dir = mkdtempSync(join(tmpdir(), 'racewalk-ui-self-'));
+		try {
+			const file = join(dir, 'mine.race');
+			const text = 'scenario mine\nexpect safe\nint a = 0;\ncpu 0 "a" {\n\ta = 1;\n}\n';
+			writeFileSync(file, text);
+			const r = app(createSession(openModel(file)), 220, 40, {save: saveService(dir, () => ({}))});
+			await settle();
+			await r.press(':', 'save! mine.race\r');
+			expect(r.frame()).toContain(`${file}: that is the scenario file of this session; saving there would replace it (:save another file)`);
+			expect(readFileSync(file, 'utf8')).toBe(text);
+			await r.press(':', 'save! mine.json\r');
+			expect(r.frame()).toContain(`recording saved to ${join(dir, 'mine.json')}`);
+		} finally {
+			rmSync(dir, {recursive: true, force: true});
+		}
+	});
+});

@@ -91,12 +91,13 @@ export function checkScenario(target: string, opts: {maxStates?: number; timeout
 		const p = model.program;
 		if (p.expects.length === 0) continue;
 		const liveness = p.expects.some(e => e.form === 'safe' || e.violation === 'livelock');
-		const r = explore(model, {strategy: 'bfs', reduce: opts.reduce ?? true, liveness, minimise: false, maxStates: opts.maxStates, timeoutMs: opts.timeoutMs});
+		const r = explore(model, {strategy: 'bfs', reduce: opts.reduce ?? true, liveness, minimise: true, maxStates: opts.maxStates, timeoutMs: opts.timeoutMs});
 		const params = Object.entries(p.params).map(([k, v]) => `${k}=${v}`).join(' ');
 		const where = `${target}${variant ? ` --variant ${variant}` : ''}`;
 		for (const e of p.expects) {
 			const {ok, found} = judge(e, r);
-			const kind = e.violation ?? (e.form === 'safe' ? [...r.kinds.keys()][0] : undefined);
+			// a `safe` row (and `nothing else`) shows the first kind it did not expect, not one a row above expects
+			const kind = e.violation ?? (e.form === 'safe' ? [...r.kinds.keys()].find(k => !e.except?.includes(k)) : undefined);
 			const f = kind === undefined ? undefined : r.kinds.get(kind);
 			const schedule = f ? formatSchedule(f.schedule) : undefined;
 			const command = schedule !== undefined ? `racewalk run ${where} -s "${schedule}"` : `racewalk explore ${where}`;

@@ -11,6 +11,7 @@ import {Model} from '../lang/interpreter.js';
 import {ScheduleError} from '../lang/schedule.js';
 import {visible} from '../lang/visible.js';
 import {parseSetList} from '../lang/sets.js';
+import {sameFile} from '../session/atomic.js';
 
 export const EXIT = {ok: 0, violation: 1, usage: 2, liveness: 3, bound: 4} as const;
 
@@ -49,6 +50,16 @@ export function openModel(nameOrPath: string, opts: ModelOptions = {}): Model {
 	} catch (err) {
 		throw asUsageError(err) ?? err;
 	}
+}
+
+/**
+ * An output file that is the command's own input (by any path or hard link):
+ * even with --force, `run mine.race --record mine.race` would replace the
+ * scenario with a recording, `export r.json --out r.json` the recording with
+ * its diagram. A typo, not a wish: refused.
+ */
+export function refuseOverInput(out: string | undefined, flag: string, input: string, what: string): void {
+	if (out !== undefined && sameFile(out, input)) throw new UsageError(`${flag} ${out}: that is ${what}; writing there would replace it (give another file)`);
 }
 
 /** Output channel: commands write through this so tests can capture it. */
@@ -119,7 +130,7 @@ export const RECORD_FLAGS = {
  * exit 2 (meow's own check prints two lines and exits by itself).
  */
 export function parseFlags<F extends Record<string, FlagSpec>>(help: string, argv: string[], flags: F, importMeta: ImportMeta) {
-	emptyValues(argv, flags);
+	argv = flagValues(argv, flags);
 	let cli: ReturnType<typeof meow>;
 	try {
 		cli = meow(help, {importMeta, argv, flags: flags as never, allowUnknownFlags: true, autoVersion: false});
@@ -158,26 +169,47 @@ export function parseFlags<F extends Record<string, FlagSpec>>(help: string, arg
 	return cli as unknown as {input: string[]; flags: {[K in keyof F]: F[K]['isMultiple'] extends true ? FlagValue<F[K]>[] : F[K] extends {default: unknown} ? FlagValue<F[K]> : FlagValue<F[K]> | undefined}};
 }
 
-/** `--max-states ""` or `--width=`: meow reads an empty number as 0; it is a missing value. */
-function emptyValues(argv: readonly string[], flags: Record<string, FlagSpec>): void {
+/**
+ * The values of flags, checked and made unambiguous before meow reads them.
+ * `--max-states ""` or `--width=`: meow reads an empty number as 0; it is a
+ * missing value. `--shard -1/2` or `--record -x.json`: meow takes a value that
+ * starts with a dash for flags of its own (`unknown flag --1`); a value that is
+ * no flag of the command is passed as `--shard=-1/2`, so the flag's own check
+ * names it. A value that starts with `--` stays a flag (`--record --forse` is
+ * an unknown flag, not a file name).
+ */
+function flagValues(argv: readonly string[], flags: Record<string, FlagSpec>): string[] {
 	const byName = new Map<string, string>();
+	const known = new Set(['-h', '--help']);
 	for (const [name, spec] of Object.entries(flags)) {
-		if (spec.type === 'boolean') continue;
 		const dashed = name.replace(/[A-Z]/g, c => '-' + c.toLowerCase());
+		known.add(`--${dashed}`);
+		if (spec.shortFlag) known.add(`-${spec.shortFlag}`);
+		if (spec.type === 'boolean') continue;
 		byName.set(`--${dashed}`, dashed);
 		if (spec.shortFlag) byName.set(`-${spec.shortFlag}`, dashed);
 	}
+	const out: string[] = [];
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i]!;
-		if (a === '--') break;
+		out.push(a);
+		if (a === '--') {
+			out.push(...argv.slice(i + 1));
+			break;
+		}
 		const eq = a.indexOf('=');
 		const flag = eq > 0 ? a.slice(0, eq) : a;
 		const dashed = byName.get(flag);
 		if (dashed === undefined) continue;
 		const value = eq > 0 ? a.slice(eq + 1) : argv[i + 1];
 		if (value === undefined || value.trim() === '') throw new UsageError(`--${dashed}: expected a value`);
-		if (eq < 0) i++;
+		if (eq > 0) continue;
+		if (known.has(value.split('=')[0]!)) throw new UsageError(`--${dashed}: expected a value, found the flag ${value.split('=')[0]}`);
+		if (value.startsWith('-') && !value.startsWith('--') && !known.has(value.split('=')[0]!)) out[out.length - 1] = `${flag}=${value}`;
+		else out.push(value);
+		i++;
 	}
+	return out;
 }
 
 type FlagValue<S extends FlagSpec> = S['type'] extends 'string' ? string : S['type'] extends 'number' ? number : boolean;

@@ -1,14 +1,18 @@
-import {existsSync} from 'node:fs';
+import {availableParallelism} from 'node:os';
 import {explore, type ExploreOptions, type ExploreResult, type Strategy} from '../explore/index.js';
 import {parseShard} from '../explore/shard.js';
 import type {Model} from '../lang/interpreter.js';
 import {formatSchedule} from '../lang/schedule.js';
 import type {Transition} from '../machine/types.js';
-import {type Command, EXIT, openModel, OUTPUT_FLAGS, parseFlags, parseSets, RECORD_FLAGS, SCENARIO_FLAGS, UsageError} from './common.js';
+import {type Command, EXIT, openModel, OUTPUT_FLAGS, parseFlags, parseSets, RECORD_FLAGS, refuseOverInput, SCENARIO_FLAGS, UsageError} from './common.js';
 import {runJobs} from './jobs.js';
+import {checkWritable, OverwriteError, WriteError} from '../session/atomic.js';
 import {exitCodeOf as exitCodeOfKinds, printReport, type Report, reportCode, reportOf} from './report.js';
 
 const PCT_MAX_DEPTH = 100;
+/** Each worker thread loads the bundle and the scenario (about 20 MB): `--jobs 999`, a typo for 9, would take minutes and gigabytes before a state is searched. */
+const MAX_JOBS = 64;
+const MAX_SEED = 2 ** 32 - 1;
 
 const HELP = `
 Usage
@@ -22,7 +26,8 @@ found its shortest schedule (fewest CPU switches among the shortest) as a trace.
 Options
   --strategy S      bfs (default) | dfs: exhaustive, with partial-order reduction
                     random | pct: sampling, for scenarios too big to exhaust
-  --seed N          random / pct: PRNG seed (default 1); same seed, same runs
+  --seed N          random / pct: PRNG seed, 0..4294967295 (default 1); same
+                    seed, same runs
   --depth D         pct: bug depth (default 3)
   --runs N          random / pct: number of runs (default 1000)
   --max-states N    stop after N distinct states
@@ -38,7 +43,8 @@ Options
   --frontier D      with --shard: depth (in steps) where the search is split
   --shard I/N       search only the I-th of N slices (I = 0..N-1) of the states
                     at depth D; write --json, then 'racewalk merge *.json'
-  --jobs N          run N shards on worker threads and merge them (bfs/dfs)
+  --jobs N          run N shards on worker threads and merge them (bfs/dfs;
+                    at most 64, one per core is fastest)
   --set k=v         override a param (repeatable)
   --variant NAME    apply one of the scenario's variants
   --json            machine-readable output
@@ -131,13 +137,22 @@ export const exploreCommand: Command = {
 		const target = cli.input[0];
 		if (!target) throw new UsageError('explore: which scenario? (racewalk explore <scenario|file.race>)');
 		// Refuse before a long search, not after it.
-		if (cli.flags.record !== undefined && !cli.flags.force && existsSync(cli.flags.record)) {
-			throw new UsageError(`${cli.flags.record}: already exists; not overwriting it (use --force to replace it)`);
+		if (cli.flags.record !== undefined) {
+			try {
+				checkWritable(cli.flags.record, {force: cli.flags.force});
+			} catch (err) {
+				// worded as the save after the search words it
+				if (err instanceof WriteError) throw new UsageError(`${cli.flags.record}: cannot write: ${err.reason ?? err.message}`);
+				if (err instanceof OverwriteError) throw new UsageError(err.message);
+				throw err;
+			}
 		}
 		if (cli.input.length > 1) throw new UsageError(`explore: unexpected argument '${cli.input[1]}'`);
 		const strategy = cli.flags.strategy as Strategy;
 		if (!STRATEGIES.includes(strategy)) throw new UsageError(`--strategy: expected one of ${STRATEGIES.join(', ')}, got '${cli.flags.strategy}'`);
 		const seed = positiveInt(cli.flags.seed, 'seed', 0);
+		// the PRNG keeps 32 bits of a seed: --seed 4294967297 ran the runs of --seed 1, a millisecond time stamp someone else's
+		if (seed !== undefined && seed > MAX_SEED) throw new UsageError(`--seed: expected an integer from 0 to ${MAX_SEED} (the PRNG's 32 bits), got ${seed}`);
 		const depth = positiveInt(cli.flags.depth, 'depth');
 		const runs = positiveInt(cli.flags.runs, 'runs');
 		const maxStates = positiveInt(cli.flags.maxStates, 'max-states');
@@ -150,10 +165,12 @@ export const exploreCommand: Command = {
 		// PCT's bug depth is the number of ordering constraints a bug needs: 1-3 finds most; each run costs O(depth) per step
 		if (depth !== undefined && depth > PCT_MAX_DEPTH) throw new UsageError(`--depth ${depth}: PCT's bug depth is at most ${PCT_MAX_DEPTH} (most races need 2 or 3)`);
 		const model = openModel(target, {set: cli.flags.set, variant: cli.flags.variant});
+		refuseOverInput(cli.flags.record, '--record', model.program.file, 'the scenario file');
 
 		const shardText = cli.flags.shard;
 		const frontier = positiveInt(cli.flags.frontier, 'frontier', 0);
 		const jobs = positiveInt(cli.flags.jobs, 'jobs');
+		if (jobs !== undefined && jobs > MAX_JOBS) throw new UsageError(`--jobs ${jobs}: at most ${MAX_JOBS} worker threads (one per core is fastest; this machine has ${availableParallelism()})`);
 		let shard: {frontier: number; index: number; count: number} | undefined;
 		if (shardText !== undefined) {
 			const sh = parseShard(shardText);
@@ -186,19 +203,27 @@ export const exploreCommand: Command = {
 				: undefined,
 		};
 		let report: Report;
+		let unsaved: UsageError | undefined;
 		if (jobs !== undefined) {
 			const {onProgress: _, ...plain} = options;
 			report = await runJobs(model, {target, set: cli.flags.set, variant: cli.flags.variant ?? null}, plain, jobs, frontier);
 		} else {
 			const r = explore(model, options);
 			if (showProgress) process.stderr.write('\r\x1b[K');
-			if (cli.flags.record !== undefined) await recordFindings(model, r, cli.flags.record, cli.flags.force, set);
-			report = reportOf(model, target, set, r, cli.flags.record ?? null);
+			// A save that fails after all (the folder went away, the disk filled) must not lose the search: its report is printed, then the error.
+			if (cli.flags.record !== undefined) {
+				try {
+					await recordFindings(model, r, cli.flags.record, cli.flags.force, set);
+				} catch (err) {
+					if (!(err instanceof UsageError)) throw err;
+					unsaved = err;
+				}
+			}
+			report = reportOf(model, target, set, r, unsaved ? null : (cli.flags.record ?? null));
 		}
-		if (cli.flags.json) {
-			io.out(JSON.stringify(report, null, 2));
-			return reportCode(report);
-		}
-		return printReport(io, model, report, {width: cli.flags.width ?? Math.max(80, io.columns), extra: {seed, depth}});
+		if (cli.flags.json) io.out(JSON.stringify(report, null, 2));
+		const code = cli.flags.json ? reportCode(report) : printReport(io, model, report, {width: cli.flags.width ?? Math.max(80, io.columns), extra: {seed, depth}});
+		if (unsaved) throw unsaved;
+		return code;
 	},
 };

@@ -1,7 +1,7 @@
 import {loopStart, pointsToSteps, renderDiagram} from '../render/diagram.js';
 import {visible} from '../lang/visible.js';
 import {renderMarkdown} from '../render/markdown.js';
-import {type Command, EXIT, parseFlags, UsageError} from './common.js';
+import {type Command, EXIT, parseFlags, refuseOverInput, UsageError} from './common.js';
 import {branchPoints, openRecording, traceJson, writeOut} from './recorded.js';
 
 const HELP = `
@@ -47,6 +47,7 @@ export const exportCommand: Command = {
 		if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`export: unknown format '${format}' (formats: ${FORMATS.join(', ')})`);
 		const width = cli.flags.width ?? 80;
 		if (width < 40 || width > 1000) throw new UsageError('--width: expected 40..1000');
+		refuseOverInput(cli.flags.out, '--out', file, 'the recording being exported');
 		const loaded = openRecording(file);
 		const {model, session, recording} = loaded;
 		const {name, points} = branchPoints(loaded, file, cli.flags.branch);

@@ -64,7 +64,17 @@ cpu 0 "incrementer" * 2 {
 export function scenarioNameFor(file: string): string {
 	const stem = basename(file).replace(/\.race$/, '');
 	const name = stem.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^[-_]+|[-_]+$/g, '').replace(/-{2,}/g, '-');
-	return /^[A-Za-z0-9]/.test(name) ? name : 'my-race';
+	// a keyword alone (cpu.race) or a malformed number (1abc.race) is no scenario name: the file's own text would not parse
+	const parses = (n: string): boolean => {
+		try {
+			parseScenario(`scenario ${n}\n`, 'name');
+			return true;
+		} catch {
+			return false;
+		}
+	};
+	if (!/^[A-Za-z0-9]/.test(name)) return 'my-race';
+	return [name, `${name}-race`].find(parses) ?? 'my-race';
 }
 
 /** `source` with the name after its `scenario` keyword (at `line`) replaced. */

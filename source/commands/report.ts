@@ -73,8 +73,28 @@ export function reportOf(model: Model, target: string, set: Record<string, strin
 
 export const reportCode = (r: Report): number => exitCodeOf(r.kinds.map(k => k.kind), r.complete, r.stats.livenessStates === undefined || r.livenessComplete);
 
-const sameSearch = (a: Report, b: Report): boolean =>
-	a.scenario === b.scenario && a.variant === b.variant && JSON.stringify(a.params) === JSON.stringify(b.params) && a.strategy === b.strategy && a.shard?.frontier === b.shard?.frontier && a.shard?.count === b.shard?.count;
+/** The first thing that makes two reports shards of different searches (undefined: the same search). */
+function differs(a: Report, b: Report): string | undefined {
+	const fields: [string, unknown, unknown][] = [
+		['scenario', a.scenario, b.scenario],
+		['variant', a.variant, b.variant],
+		['params', a.params, b.params],
+		['strategy', a.strategy, b.strategy],
+		['frontier', a.shard?.frontier, b.shard?.frontier],
+		['shard count', a.shard?.count, b.shard?.count],
+	];
+	for (const [what, x, y] of fields) {
+		if (JSON.stringify(x) === JSON.stringify(y)) continue;
+		if (what !== 'params') return `${what} ${String(y)}, not ${String(x)}`;
+		// only the params that differ: a scenario has many
+		const p = x as Report['params'];
+		const q = y as Report['params'];
+		const keys = [...new Set([...Object.keys(q), ...Object.keys(p)])].filter(k => p[k] !== q[k]);
+		const show = (o: Report['params']) => keys.map(k => `${k}=${o[k] ?? '(none)'}`).join(' ');
+		return `params ${keys.length ? show(q) : 'in another order'}, not ${keys.length ? show(p) : 'this one'}`;
+	}
+	return undefined;
+}
 
 /**
  * One verdict from the shards of one search: the union of the kinds, the
@@ -86,7 +106,8 @@ export function mergeReports(reports: readonly Report[], names: readonly string[
 	if (!first) throw new UsageError('merge: no reports to merge');
 	reports.forEach((r, i) => {
 		if (!r.shard) throw new UsageError(`${names[i]}: not a shard's report (run explore with --frontier D --shard I/N --json)`);
-		if (!sameSearch(first, r)) throw new UsageError(`${names[i]}: a shard of another search (scenario, variant, params, strategy, frontier or shard count differ from ${names[0]})`);
+		const other = differs(first, r);
+		if (other) throw new UsageError(`${names[i]}: a shard of another search (${other} as in ${names[0]})`);
 	});
 	const count = first.shard!.count;
 	const seen = new Map<number, string>();

@@ -5,7 +5,7 @@ import {irqsOffSince} from '../render/blocked.js';
 import {renderTrace, replaySteps, type TraceStep} from '../render/trace.js';
 import {RecordingError, saveRecording} from '../session/recording.js';
 import {createSession} from '../session/session.js';
-import {type Command, openModel, OUTPUT_FLAGS, parseFlags, parseSets, RECORD_FLAGS, SCENARIO_FLAGS, UsageError} from './common.js';
+import {type Command, openModel, OUTPUT_FLAGS, parseFlags, parseSets, RECORD_FLAGS, refuseOverInput, SCENARIO_FLAGS, UsageError} from './common.js';
 import {printHeader} from './header.js';
 import {printVerdict, traceJson, verdictOf} from './recorded.js';
 
@@ -59,6 +59,7 @@ export const runCommand: Command = {
 		if (cli.input.length > 1) throw new UsageError(`run: unexpected argument '${cli.input[1]}'`);
 		if (cli.flags.schedule === undefined) throw new UsageError('run: --schedule is required (e.g. --schedule "0 0 1 1")');
 		const model = openModel(target, {set: cli.flags.set, variant: cli.flags.variant});
+		refuseOverInput(cli.flags.record, '--record', model.program.file, 'the scenario file');
 		// a schedule belongs to a scenario: its errors name which
 		let schedule: Transition[];
 		try {

@@ -27,6 +27,20 @@ export type BinaryOp =
 	| '<<' | '>>'
 	| '+' | '-' | '*' | '/' | '%';
 
+/** C's binary operators by precedence, loosest first (all left-associative). */
+export const BINARY_LEVELS: readonly (readonly BinaryOp[])[] = [
+	['||'],
+	['&&'],
+	['|'],
+	['^'],
+	['&'],
+	['==', '!='],
+	['<', '<=', '>', '>='],
+	['<<', '>>'],
+	['+', '-'],
+	['*', '/', '%'],
+];
+
 export type Stmt =
 	/** `index`: the target is that element of the shared array `target`. */
 	| {kind: 'assign'; target: string; index?: Expr; value: Expr; pos: Pos}

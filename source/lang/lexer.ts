@@ -216,7 +216,14 @@ export class Lexer {
 			return make('punct');
 		}
 		const ch = String.fromCodePoint(t.codePointAt(offset)!);
-		const hint = ch === "'" ? ' (strings use double quotes)' : '';
+		const hint =
+			ch === "'"
+				? ' (strings use double quotes)'
+				: ch === '\uFFFD'
+					? ' (a byte that is not UTF-8: the file is in another encoding here)'
+					: /\p{L}/u.test(ch)
+						? ' (names are ASCII: letters a-z A-Z, digits and _)'
+						: '';
 		return this.fail({line, col}, `unexpected character ${describeChar(ch)}${hint}`);
 	}
 

@@ -59,6 +59,8 @@ export type LoadedSource = {file: string; source: string; ast: Scenario; builtin
 
 /** Read and parse a scenario by built-in name or path. Throws LoadError or Diagnostic. */
 export function loadScenario(nameOrPath: string): LoadedSource {
+	// '' resolves to the current folder ("is a directory"): an empty argument, usually an unset shell variable
+	if (nameOrPath.trim() === '') throw new LoadError(`an empty scenario name ('${nameOrPath}'): give a built-in or worked example ('racewalk list' shows them) or a .race file`);
 	// A path is never a built-in: it is read even without the package's scenarios/ folder.
 	const asPath = nameOrPath.includes('/') || nameOrPath.endsWith('.race');
 	const builtin = asPath ? '' : join(scenariosDir(), `${nameOrPath}.race`);

@@ -6,7 +6,7 @@ import type {Ctx} from '../machine/context.js';
 import {Oops} from '../machine/primitives/index.js';
 import type {Value} from '../machine/types.js';
 import {formatValue, truthy, typeName, valuesEqual} from '../machine/values.js';
-import type {Expr} from './ast.js';
+import {BINARY_LEVELS, type BinaryOp, type Expr} from './ast.js';
 import type {Eval} from './program.js';
 
 /** A compiled expression: its closure, whether it touches no machine state, its value if constant. */
@@ -88,6 +88,15 @@ export function binaryOp(op: string): (a: Value, b: Value) => Value {
 	throw new Error(`unknown operator ${op}`);
 }
 
+const LEVEL = new Map<BinaryOp, number>(BINARY_LEVELS.flatMap((ops, i) => ops.map(op => [op, i] as const)));
+
+/** A subexpression as written where operators of precedence `level` or looser need parentheses (unary operands: LEVEL.size). */
+function operand(e: Expr, level: number): string {
+	const loose = e.kind === 'cond' || (e.kind === 'binary' && LEVEL.get(e.op)! < level);
+	return loose ? `(${exprText(e)})` : exprText(e);
+}
+
+/** The expression as C source, with the parentheses its precedence needs (messages, the trace). */
 export function exprText(e: Expr): string {
 	switch (e.kind) {
 		case 'int':
@@ -99,17 +108,21 @@ export function exprText(e: Expr): string {
 		case 'name':
 			return e.name;
 		case 'unary':
-			return e.op + exprText(e.arg);
-		case 'binary':
-			return `${exprText(e.left)} ${e.op} ${exprText(e.right)}`;
+			// -(-x), not the --x C would read as a decrement
+			return e.op + (e.op === '-' && e.arg.kind === 'unary' && e.arg.op === '-' ? `(${exprText(e.arg)})` : operand(e.arg, LEVEL.size));
+		case 'binary': {
+			// Left-associative: a right operand of the same level keeps its parentheses, a - (b - c).
+			const level = LEVEL.get(e.op)!;
+			return `${operand(e.left, level)} ${e.op} ${operand(e.right, level + 1)}`;
+		}
 		case 'call':
 			return `${e.callee}(${e.args.map(exprText).join(', ')})`;
 		case 'field':
-			return `${exprText(e.object)}.${e.field}`;
+			return e.object.kind === 'unary' || e.object.kind === 'addr' ? `(${exprText(e.object)}).${e.field}` : `${operand(e.object, LEVEL.size)}.${e.field}`;
 		case 'cond':
-			return `${exprText(e.cond)} ? ${exprText(e.then)} : ${exprText(e.else)}`;
+			return `${operand(e.cond, 0)} ? ${exprText(e.then)} : ${exprText(e.else)}`;
 		case 'addr':
-			return `&${exprText(e.arg)}`;
+			return `&${operand(e.arg, LEVEL.size)}`;
 		case 'index':
 			return `${e.array}[${exprText(e.index)}]`;
 	}

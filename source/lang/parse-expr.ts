@@ -2,23 +2,11 @@
 // calls, field reads and `&`; the height of every tree is bounded so no input
 // can overflow the stack of a later pass.
 
-import type {BinaryOp, Expr} from './ast.js';
+import {BINARY_LEVELS, type BinaryOp, type Expr} from './ast.js';
 import {quoteText, type Token} from './lexer.js';
 import {at, MAX_NESTING, posOf, TokenCursor} from './token-cursor.js';
 
-/** Binary operators, loosest first. */
-const LEVELS: readonly (readonly BinaryOp[])[] = [
-	['||'],
-	['&&'],
-	['|'],
-	['^'],
-	['&'],
-	['==', '!='],
-	['<', '<=', '>', '>='],
-	['<<', '>>'],
-	['+', '-'],
-	['*', '/', '%'],
-];
+const LEVELS = BINARY_LEVELS;
 
 export class ExprParser extends TokenCursor {
 	/** Height of every expression node built, to bound the depth of the tree. */

@@ -14,6 +14,8 @@ export function parseSchedule(text: string): Transition[] {
 	const tokens = text.split(/[\s,]+/).filter(Boolean);
 	tokens.forEach((tok, i) => {
 		const m = /^(i?)(\d)(?:\*(\d{1,7}))?$/.exec(tok);
+		// a count of 8 digits or more is over the bound: said so, not that the token is malformed
+		if (!m && /^i?\d\*0*[1-9]\d{7,}$/.test(tok)) throw new ScheduleError(`schedule token ${i + 1} '${tok.slice(0, 20)}${tok.length > 20 ? '...' : ''}': the schedule would be longer than ${MAX_SCHEDULE.toLocaleString('en-US')} steps`);
 		if (!m) throw new ScheduleError(`schedule token ${i + 1} '${tok.slice(0, 20)}': expected a CPU digit (0-9), i + digit (take that CPU's pending interrupt), or either with *count (1*7: seven steps of CPU1)`);
 		const count = m[3] === undefined ? 1 : Number(m[3]);
 		if (count < 1) throw new ScheduleError(`schedule token ${i + 1} '${tok}': a repeat count is 1 or more`);

@@ -3,7 +3,7 @@
 // `force` an existing file is never replaced (link(2) fails with EEXIST, so
 // even a file that appears meanwhile is safe).
 
-import {closeSync, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync, existsSync} from 'node:fs';
+import {accessSync, closeSync, constants, existsSync, fsyncSync, linkSync, openSync, renameSync, statSync, unlinkSync, writeSync, type Stats} from 'node:fs';
 import {basename, dirname, join, resolve} from 'node:path';
 import {randomBytes} from 'node:crypto';
 
@@ -14,19 +14,69 @@ export class OverwriteError extends Error {
 	}
 }
 
-/** Writing failed (no such directory, permissions...): one line. */
-export class WriteError extends Error {}
+/** Writing failed (no such directory, permissions...): one line; `reason` alone, for messages that name the file first. */
+export class WriteError extends Error {
+	constructor(
+		message: string,
+		readonly reason?: string,
+	) {
+		super(message);
+	}
+}
+
+const cannotWrite = (path: string, why: string): WriteError => new WriteError(`cannot write ${path}: ${why}`, why);
+
+/**
+ * The refusals of `writeFileAtomic` that can be known before the text is
+ * (a directory, an existing file without `force`, a folder that is missing or
+ * not writable): a command checks them before a long search, whose result
+ * would otherwise be lost to a typo in the file name.
+ */
+export function checkWritable(path: string, opts: {force?: boolean} = {}): void {
+	const full = resolve(path);
+	if (existing(path, full) && !opts.force) throw new OverwriteError(path);
+	try {
+		accessSync(dirname(full), constants.W_OK);
+	} catch (err) {
+		throw cannotWrite(path, reason(err));
+	}
+}
+
+/** What is at `full` now (undefined: nothing); a directory is never written over, with or without force. */
+function existing(path: string, full: string): Stats | undefined {
+	let st: Stats;
+	try {
+		st = statSync(full);
+	} catch (err) {
+		if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+		throw cannotWrite(path, reason(err));
+	}
+	if (st.isDirectory()) throw cannotWrite(path, 'is a directory');
+	return st;
+}
+
+/** Whether two paths name one file (the same inode: by any path or hard link); false when either does not exist. */
+export function sameFile(a: string, b: string): boolean {
+	try {
+		const x = statSync(a);
+		const y = statSync(b);
+		return x.isFile() && x.dev === y.dev && x.ino === y.ino;
+	} catch {
+		return false;
+	}
+}
 
 export function writeFileAtomic(path: string, text: string, opts: {force?: boolean} = {}): void {
 	const full = resolve(path);
 	const dir = dirname(full);
-	if (!opts.force && existsSync(full)) throw new OverwriteError(path);
-	const tmp = join(dir, `.${basename(full)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+	if (existing(path, full) && !opts.force) throw new OverwriteError(path);
+	// the temporary name stays within NAME_MAX (255 bytes) when the final one is near it
+	const tmp = join(dir, `.${Buffer.from(basename(full)).subarray(0, 200).toString('utf8').replace(/\uFFFD+$/, '')}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 	let fd: number;
 	try {
 		fd = openSync(tmp, 'wx', 0o644);
 	} catch (err) {
-		throw new WriteError(`cannot write ${path}: ${reason(err)}`);
+		throw cannotWrite(path, reason(err));
 	}
 	try {
 		try {
@@ -56,7 +106,7 @@ export function writeFileAtomic(path: string, text: string, opts: {force?: boole
 			// already renamed or gone
 		}
 		if (err instanceof OverwriteError) throw err;
-		throw new WriteError(`cannot write ${path}: ${reason(err)}`);
+		throw cannotWrite(path, reason(err));
 	}
 	try {
 		unlinkSync(tmp);
@@ -75,10 +125,24 @@ export function writeFileAtomic(path: string, text: string, opts: {force?: boole
 	}
 }
 
-function reason(err: unknown): string {
-	const e = err as NodeJS.ErrnoException;
-	if (e?.code === 'ENOENT') return 'no such directory';
-	if (e?.code === 'EACCES' || e?.code === 'EPERM') return 'permission denied';
-	if (e?.code === 'EISDIR') return 'is a directory';
-	return e?.code ?? (err instanceof Error ? err.message : String(err));
+const REASONS: Record<string, string> = {
+	ENOENT: 'no such directory',
+	EACCES: 'permission denied',
+	EPERM: 'permission denied',
+	EISDIR: 'is a directory',
+	ENOTDIR: 'a part of the path is not a directory',
+	EROFS: 'read-only file system',
+	ENOSPC: 'no space left on the device',
+	EDQUOT: 'disk quota exceeded',
+	ENAMETOOLONG: 'file name too long',
+	ELOOP: 'too many levels of symbolic links',
+	EIO: 'input/output error',
+	// only mkdir meets it (a file is written by the no-clobber link): a file where the folder should be
+	EEXIST: 'a file of that name is in the way',
+};
+
+/** The reason a write failed, in words (not ENOTDIR). */
+export function reason(err: unknown): string {
+	const code = (err as NodeJS.ErrnoException)?.code;
+	return (code && REASONS[code]) ?? code ?? (err instanceof Error ? err.message : String(err));
 }

@@ -159,11 +159,12 @@ function jsonPath(path: readonly PropertyKey[]): string {
 	return out;
 }
 
-const EXPECTED: Record<string, string> = {string: 'a string', number: 'a number', int: 'an integer', object: 'an object', array: 'an array', boolean: 'a boolean', null: 'null'};
+const EXPECTED: Record<string, string> = {string: 'a string', number: 'a number', int: 'an integer', object: 'an object', array: 'an array', boolean: 'a boolean', null: 'null', record: 'an object'};
 
-function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
+/** A zod issue as one line: the JSON path and what is wrong there (`what` names the whole document). */
+export function describeIssue(issue: z.core.$ZodIssue, root: unknown, what = 'the recording'): string {
 	const at = jsonPath(issue.path);
-	const where = at || 'the recording';
+	const where = at || what;
 	const input = issue.path.reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<PropertyKey, unknown>)[k] : undefined), root);
 	switch (issue.code) {
 		case 'invalid_type':
@@ -251,7 +252,12 @@ export function parseRecording(data: Uint8Array | string, file: string): Recordi
 	}
 	if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail(`expected a JSON object at the top level, found ${typeOf(raw)}`);
 	const obj = raw as Record<string, unknown>;
-	if (!('format' in obj)) fail('not a racewalk recording (no "format" field)');
+	if (!('format' in obj)) {
+		// racewalk's other JSON outputs, which a user may well pass here
+		if ('kinds' in obj && 'stats' in obj) fail("not a racewalk recording: a search report (explore --json); 'racewalk explore ... --record FILE' writes a recording of its counterexamples");
+		if ('steps' in obj && 'hash' in obj) fail("not a racewalk recording: a trace (run --json or export --format json); 'racewalk run ... --record FILE' writes a recording");
+		fail('not a racewalk recording (no "format" field)');
+	}
 	const fmt = obj.format;
 	const m = typeof fmt === 'string' ? /^racewalk-recording\/(\d{1,9})$/.exec(fmt) : null;
 	if (!m) fail(`not a racewalk recording (format ${JSON.stringify(fmt)?.slice(0, 60)}, expected "${RECORDING_FORMAT}")`);

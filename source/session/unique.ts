@@ -8,7 +8,7 @@
 import {mkdirSync} from 'node:fs';
 import {homedir} from 'node:os';
 import {join} from 'node:path';
-import {OverwriteError, WriteError, writeFileAtomic} from './atomic.js';
+import {OverwriteError, reason, WriteError, writeFileAtomic} from './atomic.js';
 
 /** `$XDG_STATE_HOME/racewalk`, else `~/.local/state/racewalk` (the XDG Base Directory default); null without a home. */
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string | null {
@@ -40,7 +40,7 @@ export function writeUnique(dirs: readonly string[], base: string, ext: string, 
 		try {
 			mkdirSync(dir, {recursive: true});
 		} catch (err) {
-			failures.push(`${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+			failures.push(`${dir}: ${reason(err)}`);
 			continue;
 		}
 		let failed: string | null = null;
@@ -51,7 +51,7 @@ export function writeUnique(dirs: readonly string[], base: string, ext: string, 
 				return path;
 			} catch (err) {
 				if (err instanceof OverwriteError) continue;
-				failed = err instanceof WriteError ? err.message.replace(/^cannot write [^:]*: /, '') : String(err);
+				failed = err instanceof WriteError ? (err.reason ?? err.message) : String(err);
 			}
 		}
 		failures.push(`${dir}: ${failed ?? `${MAX_TRIES} files named ${base}* already`}`);

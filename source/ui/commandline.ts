@@ -61,6 +61,10 @@ export function execLine(c: Controller, line: string): KeyResult | void {
 			else saveRecording(c, rest || undefined, word.endsWith('!'));
 			break;
 		case 'swap': {
+			if (rest) {
+				c.say(`:swap takes no argument: it swaps the step at the cursor with the one before (:goto N first)`, 'warn');
+				break;
+			}
 			const r = s.swapWithPrevious();
 			if (r.ok) c.say(`swapped steps ${r.point.depth - 1} and ${r.point.depth}${r.newBranch ? `  → new branch ${r.newBranch}` : ''}`, 'ok');
 			else c.say(r.reason, 'warn');
@@ -131,10 +135,14 @@ export function execLine(c: Controller, line: string): KeyResult | void {
 			break;
 		case 'q':
 		case 'quit':
-			return c.quit();
 		case 'q!':
 		case 'quit!':
-			return c.quit(false);
+			// `:q! x` is no way to quit: a mistyped :w, or a word meant for another command; quitting would end (:q! unsaved) the session
+			if (rest) {
+				c.say(`:${word} takes no argument (:save ${rest} saves there, then :${word} quits)`, 'warn');
+				break;
+			}
+			return word.endsWith('!') ? c.quit(false) : c.quit();
 		case 'help':
 			c.overlay = 'help';
 			break;

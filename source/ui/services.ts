@@ -7,7 +7,8 @@ import {exploreAsync, LIVENESS_KINDS} from '../explore/index.js';
 import {visible} from '../lang/visible.js';
 import {renderMarkdown} from '../render/markdown.js';
 import {violationName} from '../render/verdict.js';
-import {recordingText, saveRecording} from '../session/recording.js';
+import {sameFile} from '../session/atomic.js';
+import {RecordingError, recordingText, saveRecording} from '../session/recording.js';
 import {stateDir, writeUnique} from '../session/unique.js';
 import {createSession, SessionImpl} from '../session/session.js';
 import type {Session} from '../session/types.js';
@@ -30,6 +31,8 @@ export function saveService(cwd: string, sets: () => Record<string, string> | un
 		// recordings, reports and auto-saves in one place: .racewalk/ (else the state directory)
 		if (!path) return writeUnique(autosaveDirs(cwd), `racewalk-${session.model.program.scenario.name}-${stamp()}`, '.json', recordingText(asImpl(session), join(cwd, '.racewalk'), {set: sets()}).text);
 		const target = resolve(cwd, path);
+		// :save! onto the .race file the session runs would replace the scenario with a recording
+		if (sameFile(target, resolve(cwd, session.model.program.file))) throw new RecordingError(target, 'that is the scenario file of this session; saving there would replace it (:save another file)');
 		saveTo(session, target, sets(), force);
 		return target;
 	};

@@ -60,6 +60,8 @@ export function badCorpus(): BadCase[] {
 		{name: 'not UTF-8', content: new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), message: f => `${f}: binary data, not a JSON recording (not UTF-8 text)`},
 		{name: 'JSON array', content: '[{"format": "racewalk-recording/1"}]', message: f => `${f}: expected a JSON object at the top level, found an array`},
 		{name: 'no format field', content: edit(r => delete r.format), message: f => `${f}: not a racewalk recording (no "format" field)`},
+		{name: 'a search report', content: JSON.stringify({scenario: 'x', stats: {}, kinds: []}), message: f => `${f}: not a racewalk recording: a search report (explore --json); 'racewalk explore ... --record FILE' writes a recording of its counterexamples`},
+		{name: 'a trace', content: JSON.stringify({scenario: 'x', steps: [], hash: '0'}), message: f => `${f}: not a racewalk recording: a trace (run --json or export --format json); 'racewalk run ... --record FILE' writes a recording`},
 		{name: 'wrong format tag', content: edit(r => (r.format = 'racewalk-session/1')), message: f => `${f}: not a racewalk recording (format "racewalk-session/1", expected "racewalk-recording/1")`},
 		{name: 'format not a string', content: edit(r => (r.format = 1)), message: f => `${f}: not a racewalk recording (format 1, expected "racewalk-recording/1")`},
 		{name: 'future version', content: edit(r => (r.format = 'racewalk-recording/2')), message: f => `${f}: written by a newer racewalk (format racewalk-recording/2); this racewalk reads racewalk-recording/1`},

@@ -1,20 +1,24 @@
 #!/usr/bin/env python3
 """An independent explicit-state checker for the xcheck scenarios.
 
-Written from docs/scenario-language.md, docs/grammar.md and docs/model.md
-alone, never from racewalk's source, so that agreement means something
-(test/xcheck.test.ts compares the two). Each scenario is
-hand-translated below into structured statements (S, If, IfWarn, While,
-DoWhile, For, Break, Continue, Return, Await, AtomicAwait, Lock, Unlock,
-TryLock, Assert, BugOn, WarnOn) that compile to flat
-instructions; one instruction is one statement, one atomic step. Jumps, labels,
-break and closing braces cost no step. Breadth-first search over (pcs, stopped,
-locals, shared memory, lock owners) without any reduction gives, for every
-violation kind reachable, the length in statements of the shortest schedule.
-Every edge is kept too, for the livelocks: the strongly connected components
-of the steps that neither finish a CPU nor report a violation (these scenarios
-have no progress labels), with some CPU moving inside, and weakly fair (every
-CPU that never moves inside is disabled in one of its states).
+Written from docs/scenario-language.md, docs/grammar.md, docs/model.md,
+docs/search.md and docs/primitives.md alone, never from racewalk's source, so
+that agreement means something (test/xcheck.test.ts compares the two). Each
+scenario is hand-translated below into structured statements (S, If, IfWarn,
+While, DoWhile, For, Break, Continue, Return, Await, AtomicAwait, Lock, Unlock,
+TryLock, Assert, BugOn, WarnOn, Call/HReturn for helpers, Label/Goto) that
+compile to flat instructions; one instruction is one statement, one atomic
+step. Jumps, labels, break and closing braces cost no step (but the closing
+brace of a helper does: it hands back). Breadth-first search over (per CPU:
+the process context and an interrupt handler's, each a pc, a stack of helper
+frames and the lock it waits for; BUG stop, IRQ flag and its save stack,
+preempt count; shared memory; lock owners and rwsem readers; pending IRQs)
+without any reduction gives, for every violation kind reachable, the length in
+statements of the shortest schedule. Every edge is kept too, for the
+livelocks: the strongly connected components of the steps that neither finish
+a CPU nor pass a `progress*` label (violating steps included), with some CPU
+moving inside, and weakly fair (every CPU that never moves inside is disabled
+in one of its states).
 
 The semantics taken from the docs:
 - a CPU at a false await cannot be stepped; the step that passes it is one
@@ -22,14 +26,35 @@ The semantics taken from the docs:
 - locks (docs/model.md "Locks"): an uncontended acquire is one step; a
   contended one is a step that leaves the CPU waiting on the lock, and its next
   step, once the lock is free, takes it (any waiter, or a newcomer, may win);
+  spin_lock raises the preempt count before it spins, spin_lock_irq(save)
+  turns IRQs off first; an rwsem held by readers admits no new reader while a
+  writer waits, a free one a new reader may take with a writer queued (reader
+  lock stealing); a spinlock or rwsem trylock fails while another CPU is
+  queued on it, even a free one, and spin_is_locked says locked then (model.md
+  since main's 35a3644: the checker follows); mutexes and rwsems are L3
+  (sleep-in-atomic) at the call with preemption or IRQs off;
 - assert: a violation if false, the CPU goes on; WARN_ON: a violation if true,
-  the CPU goes on; BUG_ON: a violation if true, the CPU stops there;
+  the CPU goes on; BUG_ON: a violation if true, the CPU stops there; an index
+  out of bounds at run time is an oops, and the CPU stops (as after an oops);
 - invariants are checked after every step;
-- deadlock: the step that closes a wait-for cycle of lock waiters, or several blocked
-  CPUs and none can move; hung-task: one CPU blocked while every other is done;
-  both reported on the step that reaches the state;
-- lock-held: a CPU finished holding a lock; bad-unlock: an unlock by a CPU
-  that does not hold the lock;
+- deadlock: the step that starts a lock wait closing a wait-for cycle (a
+  waiter waits for the holders, a reader also for the writers queued before
+  it); otherwise, after a step with nothing enabled and some CPU unfinished:
+  hung-task for one, deadlock for several;
+- lock-held: a CPU finished holding a lock, with preemption or IRQs off;
+  bad-unlock: an unlock by a CPU that does not hold the lock;
+- interrupts: raise_irq makes the handler pending on its CPU (each raise is
+  queued, as racewalk's traces show: raised twice, taken twice); the transition
+  `iN`, enabled while N's IRQs are on and it is in no handler (also while it
+  waits for a lock, or after it finished), enters the handler with IRQs off
+  and runs none of it; the handler's statements are then N's steps; its
+  `return` or closing brace is a step that resumes what it interrupted, with
+  IRQs on again (racewalk's traces show the brace as a step: the docs said
+  only that it resumes, and of CPU blocks that braces cost no step);
+- helpers are inlined: the call is a step binding the arguments (none without
+  parameters), each body statement a step, `return` or the closing brace a
+  step handing back the value and dropping the helper's locals; a call in a
+  condition runs first, into a temporary the condition's step reads;
 - search goes on past a violating step (every kind is collected);
 - `if (c) return;` is two steps (only `if (c) goto L;` is one); break and
   continue none; `for (;;)` has no test step; `atomic { await c; ... }` is one
@@ -37,8 +62,8 @@ The semantics taken from the docs:
 
 Prints a JSON object {scenario: {kind: length}} (livelock: a list of
 {moving, prefix: BFS distance of the nearest state, states}); `checker.py
-NAME` one scenario; `--replay NAME "0 1 1"` or `--replay-stdin` replays
-racewalk's schedules here, step by step.
+NAME` one scenario (a variant is NAME:VARIANT); `--replay NAME "0 i1 1"` or
+`--replay-stdin` replays racewalk's schedules here, step by step.
 """
 import json
 import sys
@@ -46,16 +71,19 @@ from collections import deque
 
 # ---- structured statements -------------------------------------------------
 
-def S(fn):            return ('S', fn)            # fn(g, l) -> None: a step
-def If(c, t, e=()):   return ('If', c, list(t), list(e))
+def S(fn):            return ('S', fn)            # fn(g, l, c) -> None: a step
+def If(c, t, e=(), warn=None): return ('If', c, list(t), list(e), warn)
 def While(c, b):      return ('While', c, list(b))
 def DoWhile(b, c):    return ('DoWhile', list(b), c)
 def For(init, c, nxt, b): return ('For', init, c, nxt, list(b))
 def Await(c):         return ('Await', c)
-def Lock(n):          return ('Lock', n)
-def Unlock(n):        return ('Unlock', n)
-def TryLock(n, var):  return ('TryLock', n, var)  # var = trylock(n), a local
-def Return():         return ('Return',)          # a step; the CPU finishes (only goto folds into its if)
+def Lock(n, mode='x', flavor=None): return ('Lock', n, mode, flavor)   # n: a name or fn(g, l, c)
+def Unlock(n, mode='x', flavor=None): return ('Unlock', n, mode, flavor)
+def TryLock(n, var, mode='x'):                    # var = trylock(n), a local: one step
+    def s(g, l, c):
+        l[var] = trylock(n, mode)
+    return ('S', s)
+def Return():         return ('Return',)          # a step; the CPU finishes (a handler returns)
 def Break():          return ('Break',)           # no step: a jump out of the innermost loop
 def Continue():       return ('Continue',)        # no step: a jump to its next test (for: its next)
 def IfWarn(c, t):     return ('If', c, list(t), [], 'warn')   # if (WARN_ON(c)) t: one step that may warn
@@ -63,14 +91,25 @@ def AtomicAwait(c, fn): return ('AtomicAwait', c, fn)  # atomic { await c; ... }
 def Assert(c):        return ('Assert', c)
 def BugOn(c):         return ('BugOn', c)
 def WarnOn(c):        return ('WarnOn', c)
+def Label(name):      return ('Label', name)      # no step; `progress*` marks progress
+def Goto(name):       return ('Goto', name)       # no step (folded into the statement before)
+def Call(args, body, dest=None):
+    """A helper inlined: args(g, l, c) -> the callee's frame (None: no parameters, no step);
+    dest(g, l, c, v) stores the value in the caller's frame (or a shared variable)."""
+    return ('Call', args, list(body), dest)
+def HReturn(val=None): return ('HReturn', val)    # return [val]; inside a helper: a step
 
 
 def compile_block(stmts):
-    """Flat instructions; ('J', target) jumps cost no step and are resolved away."""
-    code = []
+    """Flat instructions; ('J', target) jumps cost no step and are resolved away.
+    Each instruction also has the depth of its helper frame (0: the CPU's own locals)."""
+    code, depths = [], []
+    depth = [0]
+    returns, loops, calls, labels, gotos = [], [], [], {}, []
 
     def emit(ins):
         code.append(ins)
+        depths.append(depth[0])
         return len(code) - 1
 
     def block(ss):
@@ -80,7 +119,7 @@ def compile_block(stmts):
     def one(s):
         op = s[0]
         if op == 'If':
-            br = emit(['B', s[1], None, None, s[4] if len(s) > 4 else None])
+            br = emit(['B', s[1], None, None, s[4]])
             code[br][2] = len(code)
             block(s[2])
             if s[3]:
@@ -92,7 +131,7 @@ def compile_block(stmts):
                 code[br][3] = len(code)
         elif op == 'While':
             top = len(code)
-            br = emit(['B', s[1], None, None])
+            br = emit(['B', s[1], None, None, None])
             code[br][2] = len(code)
             loops.append(([], []))
             block(s[2])
@@ -104,7 +143,7 @@ def compile_block(stmts):
             loops.append(([], []))
             block(s[1])
             test = len(code)
-            br = emit(['B', s[2], top, None])
+            br = emit(['B', s[2], top, None, None])
             code[br][3] = len(code)
             close(test, len(code))
         elif op == 'For':
@@ -113,7 +152,7 @@ def compile_block(stmts):
             top = len(code)
             br = None
             if s[2] is not None:   # for (;;): no test, no step for it
-                br = emit(['B', s[2], None, None])
+                br = emit(['B', s[2], None, None, None])
                 code[br][2] = len(code)
             loops.append(([], []))
             block(s[4])
@@ -130,6 +169,25 @@ def compile_block(stmts):
             loops[-1][1].append(emit(['J', None]))
         elif op == 'Return':
             returns.append(emit(['R', None]))
+        elif op == 'Label':
+            labels[s[1]] = len(code)
+        elif op == 'Goto':
+            gotos.append((emit(['J', None]), s[1]))
+        elif op == 'Call':
+            if s[1] is not None:
+                emit(['Call', s[1]])
+            depth[0] += 1
+            calls.append((s[3], []))
+            block(s[2])
+            dest, rets = calls[-1]
+            rets.append(emit(['RetH', None, dest, None]))    # the closing brace
+            calls.pop()
+            depth[0] -= 1
+            for r in rets:
+                code[r][3] = len(code)
+        elif op == 'HReturn':
+            dest, rets = calls[-1]
+            rets.append(emit(['RetH', s[1], dest, None]))
         else:
             emit(list(s))
 
@@ -140,11 +198,12 @@ def compile_block(stmts):
         for c in conts:
             code[c][1] = cont
 
-    returns, loops = [], []
     block(stmts)
     end = len(code)
     for r in returns:
         code[r][1] = end
+    for j, name in gotos:
+        code[j][1] = labels[name]
 
     def resolve(t):
         seen = 0
@@ -157,177 +216,139 @@ def compile_block(stmts):
     for ins in code:
         if ins[0] == 'B':
             ins[2], ins[3] = resolve(ins[2]), resolve(ins[3])
-    nxt = [end if code[i][0] == 'R' else resolve(i + 1) for i in range(end)]
-    return code, nxt, resolve(0), end
+        if ins[0] == 'RetH':
+            ins[3] = resolve(ins[3])
+    nxt = [end if code[i][0] == 'R' else code[i][3] if code[i][0] == 'RetH' else resolve(i + 1)
+           for i in range(end)]
+    progress = {resolve(p) for name, p in labels.items() if name.startswith('progress')}
+    return code, nxt, resolve(0), end, depths, progress
 
 
-# ---- the search --------------------------------------------------------------
+# ---- the model and its primitives ------------------------------------------
 
 class Model:
-    def __init__(self, name, shared, cpus, locks=(), invariants=()):
+    def __init__(self, name, shared, cpus, locks=(), invariants=(), irqs=None):
+        """locks: names (a plain lock) or {name: 'spin' | 'mutex' | 'rwsem'};
+        irqs: {irq name: (cpu, statements)}, at most one per CPU."""
         self.name = name
         self.init_shared = dict(shared)
         self.progs = [compile_block(c) for c in cpus]
         self.locks = list(locks)
+        self.kind = dict(locks) if isinstance(locks, dict) else {n: 'plain' for n in locks}
         self.invariants = list(invariants)
+        self.irq_cpu = {}
+        self.hprogs = [None] * len(cpus)
+        for irq, (cpu, body) in (irqs or {}).items():
+            assert self.hprogs[cpu] is None, 'one irq per CPU'
+            self.irq_cpu[irq] = cpu
+            # the handler's closing brace is a step of its own: the return from the interrupt
+            self.hprogs[cpu] = compile_block(list(body) + [Return()])
+
+
+class Oops(Exception):
+    pass
+
+
+class Cur:
+    """What the primitives called from a statement's functions see: the step's CPU
+    and the parts of the state it may change (set by step(), read by enabled())."""
+    model = None
+    c = None
+    me = None        # the CPU's mutable slice (a dict)
+    locks = None     # {name: owner | (writer, readers: a sorted tuple, a CPU once per read hold)}
+    pending = None
+    kinds = None
+    waits = None     # {cpu: [(lock, mode), ...]} the other CPUs' lock waits
+
+
+CUR = Cur()
+
+
+def lock_free_for(name, mode, c):
+    v = CUR.locks[name]
+    if CUR.model.kind[name] != 'rwsem':
+        return v is None
+    writer, readers = v
+    if mode == 'w':
+        return writer is None and not readers
+    # held by readers, the rwsem admits no new reader while a writer waits; a free
+    # one a new reader may take even with a writer queued (reader lock stealing)
+    return writer is None and not (readers and any((name, 'w') in w for d, w in CUR.waits.items() if d != c))
+
+
+def queued(name, c):
+    """Whether a CPU other than c is queued on the lock."""
+    return any(w[0] == name for d, ws in CUR.waits.items() if d != c for w in ws)
+
+
+def take(name, mode, c):
+    if CUR.model.kind[name] != 'rwsem':
+        CUR.locks[name] = c
+    elif mode == 'w':
+        CUR.locks[name] = (c, ())
+    else:
+        writer, readers = CUR.locks[name]
+        CUR.locks[name] = (writer, tuple(sorted(readers + (c,))))   # a recursive read counts twice
+
+
+def trylock(name, mode='x'):
+    """spin_trylock, mutex_trylock, down_read_trylock ('r'), down_write_trylock ('w').
+    A spinlock or rwsem trylock fails while another CPU is queued on it, even a free one."""
+    if CUR.model.kind[name] in ('spin', 'rwsem') and queued(name, CUR.c):
+        return False
+    if lock_free_for(name, mode, CUR.c):
+        take(name, mode, CUR.c)
+        if CUR.model.kind[name] == 'spin':
+            CUR.me['preempt'] += 1
+        return True
+    return False
+
+
+def is_locked(name):
+    """spin_is_locked, rwsem_is_locked: held, or a CPU queued on it (the lock word is nonzero)."""
+    if CUR.model.kind[name] in ('spin', 'rwsem') and queued(name, None):
+        return True
+    v = CUR.locks[name]
+    if CUR.model.kind[name] == 'rwsem':
+        return v[0] is not None or bool(v[1])
+    return v is not None
+
+
+def raise_irq(irq):
+    CUR.pending[CUR.model.irq_cpu[irq]] += 1     # queued: raised twice, taken twice
+
+
+def irq_save():
+    CUR.me['irq_stack'] = CUR.me['irq_stack'] + (CUR.me['irq_on'],)
+    CUR.me['irq_on'] = False
+
+
+def irq_restore():
+    st = CUR.me['irq_stack']
+    CUR.me['irq_on'] = st[-1] if st else True
+    CUR.me['irq_stack'] = st[:-1]
+
+
+def irq_set(on):
+    CUR.me['irq_on'] = on
+
+
+def warn(cond):
+    """WARN_ON(c) as a value: a warn violation when c holds."""
+    if cond:
+        CUR.kinds.add('warn')
+    return bool(cond)
+
+
+def elem(name, i, n):
+    """The element name[i] of a shared array of n: an out-of-bounds index is an oops."""
+    if not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < n:
+        raise Oops()
+    return f'{name}{i}'
 
 
 def freeze(d):
     return tuple(sorted(d.items()))
-
-
-def run(model, schedule=None):
-    """BFS; with a schedule (a list of CPU ids, one per statement), also replay it:
-    the kinds each step reports and the BFS distance of each state it passes."""
-    n = len(model.progs)
-    ends = [p[3] for p in model.progs]
-    init = (tuple(p[2] for p in model.progs), (False,) * n,
-            tuple(freeze({'REPLICA': 0}) for _ in range(n)) if False else tuple(() for _ in range(n)),
-            freeze(model.init_shared), tuple(None for _ in model.locks), (False,) * n)
-    lock_ix = {name: i for i, name in enumerate(model.locks)}
-
-    def done(st, c):
-        return st[1][c] or st[0][c] >= ends[c]
-
-    def enabled(st, c):
-        if done(st, c):
-            return False
-        ins = model.progs[c][0][st[0][c]]
-        if ins[0] == 'Lock' and st[5][c]:
-            return st[4][lock_ix[ins[1]]] is None
-        if ins[0] in ('Await', 'AtomicAwait'):
-            return bool(ins[1](dict(st[3]), dict(st[2][c]), c))
-        return True
-
-    def step(st, c):
-        code, nxt, _, end = model.progs[c]
-        pcs, stopped, locs, g, owners = list(st[0]), list(st[1]), list(st[2]), dict(st[3]), list(st[4])
-        waiting = list(st[5])
-        l = dict(locs[c])
-        pc = pcs[c]
-        ins = code[pc]
-        op = ins[0]
-        kinds = set()
-        npc = nxt[pc]
-        if op == 'S':
-            ins[1](g, l, c)
-        elif op == 'B':
-            v = ins[1](g, l, c)
-            npc = ins[2] if v else ins[3]
-            if v and len(ins) > 4 and ins[4]:
-                kinds.add(ins[4])
-        elif op == 'AtomicAwait':
-            ins[2](g, l, c)
-        elif op in ('Await', 'R'):
-            pass
-        elif op == 'Lock':
-            i = lock_ix[ins[1]]
-            if owners[i] is None:
-                owners[i] = c
-                waiting[c] = False
-            else:
-                waiting[c] = True       # contended: wait, take it on a later step
-                npc = pc
-        elif op == 'Unlock':
-            i = lock_ix[ins[1]]
-            if owners[i] != c:
-                kinds.add('bad-unlock')
-            owners[i] = None
-        elif op == 'TryLock':
-            i = lock_ix[ins[1]]
-            ok = owners[i] is None
-            if ok:
-                owners[i] = c
-            l[ins[2]] = ok
-        elif op == 'Assert':
-            if not ins[1](g, l, c):
-                kinds.add('assert')
-        elif op == 'WarnOn':
-            if ins[1](g, l, c):
-                kinds.add('warn')
-        elif op == 'BugOn':
-            if ins[1](g, l, c):
-                kinds.add('bug')
-                stopped[c] = True
-        else:
-            raise ValueError(op)
-        pcs[c] = npc
-        locs[c] = freeze(l)
-        ns = (tuple(pcs), tuple(stopped), tuple(locs), freeze(g), tuple(owners), tuple(waiting))
-        for inv in model.invariants:
-            if not inv(g):
-                kinds.add('invariant')
-        if npc >= end and not stopped[c] and c in owners:
-            kinds.add('lock-held')
-        # liveness, on the step that reaches the state
-        blocked = [d for d in range(n) if not done(ns, d) and not enabled(ns, d)]
-        if blocked and not any(enabled(ns, d) for d in range(n)):
-            kinds.add('hung-task' if len(blocked) == 1 else 'deadlock')
-        else:
-            waits = {}
-            for d in blocked:
-                i2 = code_of(ns, d)
-                if i2[0] == 'Lock' and ns[5][d]:
-                    waits[d] = ns[4][lock_ix[i2[1]]]
-            for d in waits:
-                seen, e = set(), d
-                while e in waits and e not in seen:
-                    seen.add(e)
-                    e = waits[e]
-                if e == d:
-                    kinds.add('deadlock')
-        return ns, kinds
-
-    def code_of(st, c):
-        return model.progs[c][0][st[0][c]]
-
-    found = {}
-    dist = {init: 0}
-    edges = {}   # state -> [(cpu, successor)] of the steps that may lie on a livelock
-    q = deque([init])
-    while q:
-        st = q.popleft()
-        d = dist[st]
-        out = edges[st] = []
-        for c in range(n):
-            if not enabled(st, c):
-                continue
-            ns, kinds = step(st, c)
-            for k in kinds:
-                if k not in found or found[k] > d + 1:
-                    found[k] = d + 1
-            # progress is finishing a CPU (these scenarios have no progress labels);
-            # violating steps are not on a livelock either (docs/search.md)
-            if not kinds and not done(ns, c):
-                out.append((c, ns))
-            if ns not in dist:
-                dist[ns] = d + 1
-                q.append(ns)
-    livelocks, comps = [], []
-    for comp in sccs(edges):
-        inside = set(comp)
-        moving = {c for st in comp for c, ns in edges[st] if ns in inside}
-        if not moving:
-            continue  # a single state without a self-loop: no cycle
-        # weak fairness: every CPU that never moves in the component is disabled somewhere in it
-        idle = set(range(n)) - moving
-        if all(any(not enabled(st, c) for st in comp) for c in idle):
-            livelocks.append({'moving': sorted(moving), 'states': len(comp),
-                              'prefix': min(dist[st] for st in comp)})
-            comps.append(inside)
-    livelocks.sort(key=lambda x: (x['prefix'], x['moving']))
-    if schedule is None:
-        return found, len(dist), livelocks
-    trace, st = [], init
-    ids = {s: i for i, s in enumerate(dist)}
-    for c in schedule:
-        if not enabled(st, c):
-            trace.append({'cpu': c, 'error': 'not enabled'})
-            break
-        st, kinds = step(st, c)
-        trace.append({'cpu': c, 'kinds': sorted(kinds), 'dist': dist[st], 'id': ids[st],
-                      'component': next((i for i, x in enumerate(comps) if st in x), None)})
-    return found, len(dist), livelocks, trace
 
 
 def sccs(edges):
@@ -366,6 +387,295 @@ def sccs(edges):
                     out.append(comp)
     return out
 
+
+# ---- the search --------------------------------------------------------------
+#
+# A state is (cpus, shared, locks, pending): cpus[c] = (proc, hnd, stopped,
+# irq_on, irq_stack, preempt) with proc and hnd (None outside a handler) each
+# (pc, frames, wait): frames a tuple of frozen local dicts, one per helper
+# depth, wait the (lock, mode) it waits for or None.
+
+def run(model, schedule=None):
+    """BFS; with a schedule (a list of transitions (cpu, 'step' | 'irq')), also replay it:
+    the kinds each step reports and the BFS distance of each state it passes."""
+    n = len(model.progs)
+    lock_names = list(model.kind)
+    init_locks = tuple((None, ()) if model.kind[nm] == 'rwsem' else None for nm in lock_names)
+    init = (tuple(((p[2], (), None), None, False, True, (), 0) for p in model.progs),
+            freeze(model.init_shared), init_locks, (0,) * n)
+
+    def prog_of(cpu, c):
+        return model.hprogs[c] if cpu[1] is not None else model.progs[c]
+
+    def ctx_of(cpu):
+        return cpu[1] if cpu[1] is not None else cpu[0]
+
+    def unfinished(cpu, c):
+        return cpu[1] is not None or (not cpu[2] and cpu[0][0] < model.progs[c][3])
+
+    def frame(frames, depth):
+        return dict(frames[depth]) if depth < len(frames) else {}
+
+    def setup(st):
+        CUR.model = model
+        CUR.locks = dict(zip(lock_names, st[2]))
+        CUR.waits = {d: [x for x in (cpu[0][2], cpu[1][2] if cpu[1] else None) if x]
+                     for d, cpu in enumerate(st[0])}
+        # what each CPU waits for now: the wait of its current context (a handler's, if in one)
+        CUR.blocked_on = {d: ctx_of(cpu)[2] for d, cpu in enumerate(st[0]) if ctx_of(cpu)[2]}
+
+    def enabled_step(st, c):
+        cpu = st[0][c]
+        if not unfinished(cpu, c):
+            return False
+        code, _, _, end, depths, _ = prog_of(cpu, c)
+        pc, frames, wait = ctx_of(cpu)
+        ins = code[pc]
+        if wait is not None:
+            setup(st)
+            return lock_free_for(wait[0], wait[1], c)
+        if ins[0] in ('Await', 'AtomicAwait'):
+            setup(st)
+            CUR.c, CUR.me, CUR.kinds, CUR.pending = c, None, set(), list(st[3])
+            return bool(ins[1](dict(st[1]), frame(frames, depths[pc]), c))
+        return True
+
+    def enabled_irq(st, c):
+        cpu = st[0][c]
+        return st[3][c] > 0 and cpu[3] and cpu[1] is None and model.hprogs[c] is not None
+
+    def transitions(st):
+        out = []
+        for c in range(n):
+            if enabled_step(st, c):
+                out.append((c, 'step'))
+            if enabled_irq(st, c):
+                out.append((c, 'irq'))
+        return out
+
+    def step(st, c, kind):
+        setup(st)
+        cpus, g, pending = list(st[0]), dict(st[1]), list(st[3])
+        proc, hnd, stopped, irq_on, irq_stack, preempt = cpus[c]
+        me = {'irq_on': irq_on, 'irq_stack': irq_stack, 'preempt': preempt}
+        kinds = set()
+        CUR.c, CUR.me, CUR.pending, CUR.kinds = c, me, pending, kinds
+        progress = closed = False
+        if kind == 'irq':
+            pending[c] -= 1
+            hnd = (model.hprogs[c][2], (), None)
+            me['irq_on'] = False
+        else:
+            in_hnd = hnd is not None
+            code, nxt, _, end, depths, prog_pcs = prog_of(cpus[c], c)
+            pc, frames, wait = hnd if in_hnd else proc
+            frames = list(frames)
+            depth = depths[pc]
+            while len(frames) <= depth:
+                frames.append(())
+            frames = frames[:depth + 1]
+            l = dict(frames[depth])
+            ins = code[pc]
+            op = ins[0]
+            npc = nxt[pc]
+            try:
+                if op == 'S':
+                    ins[1](g, l, c)
+                elif op == 'B':
+                    v = ins[1](g, l, c)
+                    npc = ins[2] if v else ins[3]
+                    if v and ins[4]:
+                        kinds.add(ins[4])
+                    for k in [k for k in l if k.startswith('$')]:
+                        del l[k]        # a helper's value, read by this condition
+                elif op == 'AtomicAwait':
+                    ins[2](g, l, c)
+                elif op in ('Await', 'R'):
+                    pass
+                elif op == 'Call':
+                    frames.append(freeze(ins[1](g, l, c)))
+                elif op == 'RetH':
+                    v = ins[1](g, l, c) if ins[1] else None
+                    frames.pop()
+                    l = dict(frames[-1])
+                    if ins[2]:
+                        ins[2](g, l, c, v)
+                elif op == 'Lock':
+                    lk = wait[0] if wait else (ins[1] if isinstance(ins[1], str) else ins[1](g, l, c))
+                    mode, flavor, lkind = ins[2], ins[3], model.kind[lk]
+                    if wait is None:        # the call: IRQs and preemption first, then take or spin
+                        if flavor == 'irq':
+                            me['irq_on'] = False
+                        elif flavor == 'irqsave':
+                            irq_save()
+                        if lkind == 'spin':
+                            me['preempt'] += 1
+                        if lkind in ('mutex', 'rwsem') and (me['preempt'] > 0 or not me['irq_on']):
+                            kinds.add('sleep-in-atomic')
+                    if lock_free_for(lk, mode, c):
+                        take(lk, mode, c)
+                        wait = None
+                    else:
+                        started = wait is None
+                        wait = (lk, mode)
+                        npc = pc
+                        CUR.waits[c] = [w for w in CUR.waits[c] if w != wait] + [wait]
+                        CUR.blocked_on[c] = wait
+                        closed = started and in_cycle(c)
+                elif op == 'Unlock':
+                    lk = ins[1] if isinstance(ins[1], str) else ins[1](g, l, c)
+                    mode, flavor, lkind = ins[2], ins[3], model.kind[lk]
+                    v = CUR.locks[lk]
+                    if lkind != 'rwsem':
+                        if v != c:
+                            kinds.add('bad-unlock')
+                        CUR.locks[lk] = None
+                    elif mode == 'r':
+                        if c not in v[1]:
+                            kinds.add('bad-unlock')
+                        rs = list(v[1])
+                        rs.remove(c)
+                        CUR.locks[lk] = (v[0], tuple(rs))
+                    else:
+                        if v[0] != c:
+                            kinds.add('bad-unlock')
+                        CUR.locks[lk] = (None, v[1])
+                    if lkind == 'spin':
+                        me['preempt'] = max(0, me['preempt'] - 1)
+                    if flavor == 'irq':
+                        me['irq_on'] = True
+                    elif flavor == 'irqsave':
+                        irq_restore()
+                elif op == 'Assert':
+                    if not ins[1](g, l, c):
+                        kinds.add('assert')
+                elif op == 'WarnOn':
+                    if ins[1](g, l, c):
+                        kinds.add('warn')
+                elif op == 'BugOn':
+                    if ins[1](g, l, c):
+                        kinds.add('bug')
+                        stopped = True
+                else:
+                    raise ValueError(op)
+            except Oops:
+                kinds.add('oops')
+                stopped = True
+                npc = pc
+            if op == 'RetH':
+                frames[-1] = freeze(l)
+            else:
+                frames[depth] = freeze(l)
+            while frames and frames[-1] == ():
+                frames.pop()
+            if npc in prog_pcs or pc in prog_pcs:
+                progress = True
+            ctx = (npc, tuple(frames), wait)
+            if in_hnd:
+                hnd = ctx
+                if npc >= end:          # the handler returns: back to what it interrupted
+                    hnd = None
+                    me['irq_on'] = True
+            else:
+                proc = ctx
+                if npc >= end and not stopped:
+                    progress = True     # the CPU finishes
+                    owns = any(v == c if model.kind[k] != 'rwsem' else (v[0] == c or c in v[1])
+                               for k, v in CUR.locks.items())
+                    if owns or me['preempt'] > 0 or not me['irq_on']:
+                        kinds.add('lock-held')
+        cpus[c] = (proc, hnd, stopped, me['irq_on'], me['irq_stack'], me['preempt'])
+        ns = (tuple(cpus), freeze(g), tuple(CUR.locks[k] for k in lock_names), tuple(pending))
+        for inv in model.invariants:
+            if not inv(g):
+                kinds.add('invariant')
+        if closed:
+            kinds.add('deadlock')
+        else:
+            stuck = [d for d in range(n) if unfinished(ns[0][d], d)]
+            if stuck and not transitions(ns):
+                kinds.add('hung-task' if len(stuck) == 1 else 'deadlock')
+        return ns, kinds, progress
+
+    def in_cycle(c):
+        """Whether c, which just started to wait, now waits for itself (CUR is the new state)."""
+        def waits_for(d):
+            out = set()
+            if d in CUR.blocked_on:
+                lk, mode = CUR.blocked_on[d]
+                v = CUR.locks[lk]
+                if model.kind[lk] != 'rwsem':
+                    out |= {v} - {None}
+                else:
+                    out |= ({v[0]} - {None}) | set(v[1])
+                    if mode == 'r':
+                        out |= {e for e, w in CUR.waits.items() if e != d and (lk, 'w') in w}
+            return out
+        seen, todo = set(), [c]
+        while todo:
+            d = todo.pop()
+            for e in waits_for(d):
+                if e == c:
+                    return True
+                if e not in seen:
+                    seen.add(e)
+                    todo.append(e)
+        return False
+
+    found = {}
+    dist = {init: 0}
+    edges = {}   # state -> [(cpu, successor)] of the steps that may lie on a livelock
+    q = deque([init])
+    while q:
+        st = q.popleft()
+        d = dist[st]
+        out = edges[st] = []
+        for c, kind in transitions(st):
+            ns, kinds, progress = step(st, c, kind)
+            for k in kinds:
+                if k not in found or found[k] > d + 1:
+                    found[k] = d + 1
+            # progress is finishing a CPU or passing a progress label. A violating step
+            # may lie on a livelock (a WARN_ON in a retry loop, any step after an
+            # invariant broke): racewalk keeps them, docs/search.md said it did not
+            if not progress:
+                out.append((c, ns))
+            if ns not in dist:
+                dist[ns] = d + 1
+                q.append(ns)
+
+    def disabled(st, c):
+        return not enabled_step(st, c) and not enabled_irq(st, c)
+
+    livelocks, comps = [], []
+    for comp in sccs(edges):
+        inside = set(comp)
+        moving = {c for st in comp for c, ns in edges[st] if ns in inside}
+        if not moving:
+            continue  # a single state without a self-loop: no cycle
+        # weak fairness: every CPU that never moves in the component is disabled somewhere in it
+        idle = set(range(n)) - moving
+        if all(any(disabled(st, c) for st in comp) for c in idle):
+            livelocks.append({'moving': sorted(moving), 'states': len(comp),
+                              'prefix': min(dist[st] for st in comp)})
+            comps.append(inside)
+    livelocks.sort(key=lambda x: (x['prefix'], x['moving']))
+    if schedule is None:
+        return found, len(dist), livelocks
+    trace, st = [], init
+    ids = {s: i for i, s in enumerate(dist)}
+    for c, kind in schedule:
+        if (c, kind) not in transitions(st):
+            trace.append({'cpu': c, 'error': 'not enabled'})
+            break
+        st, kinds, _ = step(st, c, kind)
+        trace.append({'cpu': c, 'kinds': sorted(kinds), 'dist': dist[st], 'id': ids[st],
+                      'component': next((i for i, x in enumerate(comps) if st in x), None)})
+    return found, len(dist), livelocks, trace
+
+
+def parse_schedule(text):
+    return [(int(t[1:]), 'irq') if t.startswith('i') else (int(t), 'step') for t in text.split()]
 
 # ---- the scenarios, hand-translated from the .race files next to this one -------
 
@@ -504,8 +814,8 @@ def refcount_plain_get():
     def dec_branch(g, l, c):
         g['refs'] -= 1
         return g['refs'] == 0
-    look[3] = ('If', dec_branch, look[3][2], look[3][3])
-    owner[0] = ('If', dec_branch, owner[0][2], owner[0][3])
+    look[3] = If(dec_branch, look[3][2], look[3][3])
+    owner[0] = If(dec_branch, owner[0][2], owner[0][3])
     return Model('refcount-plain-get', {'refs': 1, 'freed': False}, [look, owner])
 
 
@@ -522,7 +832,8 @@ def slots():
 
 def mutex_trylock():
     a = [Lock('m1'), Lock('m2'), S(inc('cnt')), Unlock('m2'), Unlock('m1')]
-    b = [Lock('m2'), TryLock('m1', 'ok'), If(lambda g, l, c: l['ok'], [S(inc('cnt')), Unlock('m1')]), Unlock('m2')]
+    # if (mutex_trylock(&m1)) is one step: the attempt and the branch
+    b = [Lock('m2'), If(lambda g, l, c: trylock('m1'), [S(inc('cnt')), Unlock('m1')]), Unlock('m2')]
     return Model('mutex-trylock', {'cnt': 0}, [a, b], locks=['m1', 'm2'])
 
 
@@ -599,6 +910,432 @@ def await_lock_mix():
     return Model('await-lock-mix', {'flag': 0, 'x': 0}, [holder, waiter, setter, spoiler], locks=['m'])
 
 
+
+# ---- the second set: interrupts, helpers, rwsems, trylocks, atomics, replicas, variants ----
+
+K = lambda v: (lambda g, l, c: v)
+
+
+def atomic_dec_and_test(g, name):
+    g[name] -= 1
+    return g[name] == 0
+
+
+def cmpxchg(g, name, old, new):
+    prev = g[name]
+    if prev == old:
+        g[name] = new
+    return prev
+
+
+def irq_lock(variant=None):
+    fl = 'irqsave' if variant == 'irqsave' else None
+    hnd = [Lock('l'), S(setv('x', K(5))), Unlock('l')]
+    p = [Lock('l', flavor=fl), S(setv('x', K(1))), Unlock('l', flavor=fl)]
+    dev = [S(lambda g, l, c: raise_irq('dev'))]
+    return Model('irq-lock', {'x': 0}, [p, dev], locks={'l': 'spin'}, irqs={'dev': (0, hnd)})
+
+
+def irq_counter(variant=None):
+    off = variant == 'irqoff'
+    hnd = [S(inc('cnt')), S(inc('fin'))]
+    p = ([S(lambda g, l, c: irq_save())] if off else []) + \
+        [S(setl('t', lambda g, l, c: g['cnt'])), S(setv('cnt', lambda g, l, c: l['t'] + 1))] + \
+        ([S(lambda g, l, c: irq_restore())] if off else []) + [S(inc('fin'))]
+    timer = [S(lambda g, l, c: raise_irq('tick'))]
+    return Model('irq-counter', {'cnt': 0, 'fin': 0}, [p, timer], irqs={'tick': (0, hnd)},
+                 invariants=[lambda g: not (g['fin'] == 2 and g['cnt'] != 2)])
+
+
+def abba_irq():
+    hnd = [Lock('b'), S(setv('x', K(2))), Unlock('b')]
+    a = [Lock('a'), S(setv('x', K(1))), Unlock('a')]
+    ba = [Lock('b'), Lock('a'), S(setv('x', K(3))), Unlock('a'), Unlock('b')]
+    dev = [S(lambda g, l, c: raise_irq('dev'))]
+    return Model('abba-irq', {'x': 0}, [a, ba, dev], locks={'a': 'spin', 'b': 'spin'},
+                 irqs={'dev': (0, hnd)})
+
+
+def irq_spin(variant=None):
+    fl = 'irq' if variant == 'irq-off' else None
+    spinner = [Lock('a', flavor=fl), Unlock('a', flavor=fl)]
+    holder = [Lock('a'), S(lambda g, l, c: raise_irq('kick')), Await(lambda g, l, c: g['flag'] == 1), Unlock('a')]
+    return Model('irq-spin', {'flag': 0}, [spinner, holder], locks={'a': 'spin'},
+                 irqs={'kick': (0, [S(setv('flag', K(1)))])})
+
+
+def rwsem_recursive():
+    r = [Lock('sem', 'r'), Lock('sem', 'r'), S(setv('x', K(1))), Unlock('sem', 'r'), Unlock('sem', 'r')]
+    w = [Lock('sem', 'w'), S(setv('x', K(2))), Unlock('sem', 'w')]
+    busy = [S(setv('y', K(1))), S(setv('y', K(2)))]
+    return Model('rwsem-recursive', {'x': 0, 'y': 0}, [r, w, busy], locks={'sem': 'rwsem'})
+
+
+def rwsem_excl(variant=None):
+    wm = 'r' if variant == 'broken' else 'w'
+    reader = [If(lambda g, l, c: trylock('sem', 'r'), [S(inc('readers')), S(inc('readers', -1)), Unlock('sem', 'r')]),
+              Lock('sem', 'r'), S(inc('readers')), S(inc('readers', -1)), Unlock('sem', 'r')]
+    writer = [Lock('sem', wm), S(inc('writers')), S(inc('writers', -1)), Unlock('sem', wm)]
+    # the copy of CPU0 is CPU2, after the declared CPU1
+    return Model('rwsem-excl', {'readers': 0, 'writers': 0}, [reader, writer, reader], locks={'sem': 'rwsem'},
+                 invariants=[lambda g: g['writers'] == 0 or (g['writers'] == 1 and g['readers'] == 0)])
+
+
+def rw_starve(variant=None):
+    if variant == 'rwsem':
+        reader = [While(lambda g, l, c: not g['wdone'], [Lock('sem', 'r'), Unlock('sem', 'r')])]
+        writer = [Lock('sem', 'w'), S(setv('wdone', K(True))), Unlock('sem', 'w')]
+    else:
+        reader = [While(lambda g, l, c: not g['wdone'], [
+            Lock('lock'), S(inc('nr_readers')), Unlock('lock'),
+            Lock('lock'), S(inc('nr_readers', -1)), Unlock('lock')])]
+        writer = [For(None, None, None, [Lock('lock'), If(lambda g, l, c: g['nr_readers'] == 0, [Break()]),
+                                         Unlock('lock')]),
+                  S(setv('wdone', K(True))), Unlock('lock')]
+    return Model('rw-starve', {'nr_readers': 0, 'wdone': False}, [reader, writer, reader, reader],
+                 locks={'lock': 'spin', 'sem': 'rwsem'})
+
+
+def ring4(variant=None):
+    def phil(r):
+        code = [S(setl('first', K(r))), S(setl('second', K((r + 1) % 4)))]
+        if variant == 'ordered':
+            code.append(If(lambda g, l, c: l['second'] < l['first'],
+                           [S(setl('first', lambda g, l, c: l['second'])), S(setl('second', K(r)))]))
+        return code + [Lock(lambda g, l, c: elem('locks', l['first'], 4)),
+                       Lock(lambda g, l, c: elem('locks', l['second'], 4)), S(inc('done')),
+                       Unlock(lambda g, l, c: elem('locks', l['second'], 4)),
+                       Unlock(lambda g, l, c: elem('locks', l['first'], 4))]
+    return Model('ring4', {'done': 0}, [phil(r) for r in range(4)],
+                 locks={f'locks{i}': 'spin' for i in range(4)})
+
+
+def ring3_backoff():
+    def diner(r):
+        own, nxt = f'm{r}', f'm{(r + 1) % 3}'
+        return [DoWhile([Lock(own), S(setl('ok', lambda g, l, c: trylock(nxt))),
+                         If(lambda g, l, c: not l['ok'], [Unlock(own)])], lambda g, l, c: not l['ok']),
+                S(inc('eaten')), Unlock(nxt), Unlock(own)]
+    return Model('ring3-backoff', {'eaten': 0}, [diner(r) for r in range(3)],
+                 locks={f'm{i}': 'mutex' for i in range(3)})
+
+
+def chain3_backoff():
+    ab = [Lock('a'), Lock('b'), S(inc('n')), Unlock('b'), Unlock('a')]
+    bc = [Lock('b'), Lock('c'), S(inc('n')), Unlock('c'), Unlock('b')]
+    ca = [Label('retry'), Lock('c'), If(lambda g, l, c: not trylock('a'), [Unlock('c'), Goto('retry')]),
+          S(inc('n')), Unlock('a'), Unlock('c')]
+    return Model('chain3-backoff', {'n': 0}, [ab, bc, ca], locks={'a': 'mutex', 'b': 'mutex', 'c': 'mutex'})
+
+
+def lost_update4():
+    cpu = [S(setl('t', lambda g, l, c: g['cnt'])), S(setv('cnt', lambda g, l, c: l['t'] + 1)), S(inc('fin'))]
+    return Model('lost-update4', {'cnt': 0, 'fin': 0}, [cpu] * 4,
+                 invariants=[lambda g: not (g['fin'] == 4 and g['cnt'] != 4)])
+
+
+def percpu_oops():
+    def bump(g, l, c):
+        g[elem('cnt', c, 2)] = l['t'] + 1
+    counter = [S(setl('t', lambda g, l, c: g[elem('cnt', c, 2)])), S(bump)]
+    summer = [S(setl('s', lambda g, l, c: g['cnt0'])), S(setl('s', lambda g, l, c: l['s'] + g['cnt1'])),
+              Assert(lambda g, l, c: l['s'] <= 1)]
+    return Model('percpu-oops', {'cnt0': 0, 'cnt1': 0}, [counter, summer, counter, counter])
+
+
+def kref_helpers(variant=None):
+    def inc_not_zero(g, l, c):
+        if g['refs'] == 0:
+            return False
+        g['refs'] += 1
+        return True
+    if variant == 'plain-get':
+        get_body = [S(inc('refs')), HReturn(K(True))]
+    else:
+        get_body = [HReturn(inc_not_zero)]
+    put_body = [If(lambda g, l, c: not atomic_dec_and_test(g, 'refs'), [HReturn()]),
+                Lock('table_lock'), S(setv('linked', K(False))), Unlock('table_lock'),
+                Assert(lambda g, l, c: not g['freed']), S(setv('freed', K(True)))]
+
+    def put(who):
+        return Call(lambda g, l, c: {'who': who}, put_body)
+
+    def got(g, l, c, v):
+        l['got'] = v
+    lookup = [Lock('table_lock'), S(setl('got', K(False))),
+              If(lambda g, l, c: g['linked'], [Call(None, get_body, got)]), Unlock('table_lock'),
+              If(lambda g, l, c: l['got'], [Assert(lambda g, l, c: not g['freed']), put(1)])]
+    owner = [put(0)]
+    return Model('kref-helpers', {'refs': 1, 'linked': True, 'freed': False}, [lookup, owner, lookup],
+                 locks={'table_lock': 'spin'}, invariants=[lambda g: not (g['freed'] and g['linked'])])
+
+
+def sleep_atomic():
+    a = [Lock('lock'), Lock('m'), S(setv('x', K(1))), Unlock('m'), Unlock('lock')]
+    b = [S(lambda g, l, c: irq_save()), S(lambda g, l, c: irq_save()), S(setv('x', K(2))),
+         S(lambda g, l, c: irq_restore())]
+    return Model('sleep-atomic', {'x': 0}, [a, b], locks={'lock': 'spin', 'm': 'mutex'})
+
+
+def aba_stack(variant=None):
+    TAG = 4 if variant == 'tagged' else 0
+
+    def cas_fails(new):
+        def f(g, l, c):
+            return cmpxchg(g, 'top', l['old'], new(l)) != l['old']
+        return f
+    pop = [DoWhile([S(setl('old', lambda g, l, c: g['top'])), S(setl('node', lambda g, l, c: l['old'] & 3)),
+                    If(lambda g, l, c: l['node'] == 0, [HReturn(K(0))]),
+                    S(setl('nx', lambda g, l, c: g[elem('next', l['node'], 3)]))],
+                   cas_fails(lambda l: l['nx'] + ((l['old'] >> 2) + 1) * TAG)),
+           HReturn(lambda g, l, c: l['node'])]
+
+    def link(g, l, c):
+        g[elem('next', l['n'], 3)] = l['old'] & 3
+    push = [DoWhile([S(setl('old', lambda g, l, c: g['top'])), S(link)],
+                    cas_fails(lambda l: l['n'] + ((l['old'] >> 2) + 1) * TAG))]
+
+    def into(var):
+        def d(g, l, c, v):
+            l[var] = v
+        return d
+
+    def own(var, v):
+        def s(g, l, c):
+            g[elem('owned', l[var], 3)] = v
+        return s
+    popper = [Await(lambda g, l, c: g['ready'] == 1), Call(None, pop, into('p')),
+              If(lambda g, l, c: l['p'] != 0, [S(own('p', 1))])]
+    owner = [S(setv('next1', K(2))), S(setv('top', K(1))), S(setv('ready', K(1))),
+             Call(None, pop, into('a')), S(own('a', 1)), Call(None, pop, into('b')), S(own('b', 1)),
+             S(own('a', 0)), Call(lambda g, l, c: {'n': l['a']}, push)]
+    shared = {'top': 0, 'ready': 0, **{f'next{i}': 0 for i in range(3)}, **{f'owned{i}': 0 for i in range(3)}}
+    return Model('aba-stack', shared, [popper, owner],
+                 invariants=[lambda g: g['owned%d' % (g['top'] & 3)] == 0 or (g['top'] & 3) == 0])
+
+
+def seqcount_writers(variant=None):
+    ser = variant == 'serialised'
+    w = ([Lock('wlock')] if ser else []) + [S(inc('seq')), S(inc('a')), S(inc('b')), S(inc('seq'))] + \
+        ([Unlock('wlock')] if ser else [])
+    # s = read_seqcount_begin(&seq): waits while the count is odd, then reads it, one step
+    r = [DoWhile([AtomicAwait(lambda g, l, c: g['seq'] % 2 == 0, setl('s', lambda g, l, c: g['seq'])),
+                  S(setl('x', lambda g, l, c: g['a'])), S(setl('y', lambda g, l, c: g['b']))],
+                 lambda g, l, c: g['seq'] != l['s']),
+         Assert(lambda g, l, c: l['x'] == l['y'])]
+    return Model('seqcount-writers', {'seq': 0, 'a': 0, 'b': 0}, [w, r, w], locks={'wlock': 'spin'})
+
+
+def bitlock(variant=None):
+    def tas(g, l, c):
+        old = g['word'] & 1
+        g['word'] |= 1
+        return old != 0
+    if variant == 'broken':
+        take = [While(lambda g, l, c: g['word'] & 1, []), S(setv('word', lambda g, l, c: g['word'] | 1))]
+    else:
+        take = [While(tas, [S(lambda g, l, c: None)])]   # cpu_relax(): a statement, no memory
+    cpu = take + [S(inc('in_cs')), S(inc('in_cs', -1)), S(setv('word', lambda g, l, c: g['word'] & ~1))]
+    return Model('bitlock', {'word': 0, 'in_cs': 0}, [cpu] * 3, invariants=MUTEX)
+
+
+def add_unless(variant=None):
+    def add_unless_(g, l, c):
+        if g['users'] == 2:
+            return False
+        g['users'] += 1
+        return True
+    if variant == 'racy':
+        take = [S(setl('got', lambda g, l, c: g['users'] < 2)), If(lambda g, l, c: l['got'], [S(inc('users'))])]
+    else:
+        take = [S(setl('got', add_unless_))]
+    cpu = take + [If(lambda g, l, c: l['got'], [S(inc('users', -1))])]
+    return Model('add-unless', {'users': 0}, [cpu] * 3, invariants=[lambda g: g['users'] <= 2])
+
+
+def put_racy(variant=None):
+    if variant == 'split':
+        last = [S(inc('refs', -1)), S(setl('last', lambda g, l, c: g['refs'] == 0))]
+    else:
+        last = [S(setl('last', lambda g, l, c: atomic_dec_and_test(g, 'refs')))]
+    put = last + [If(lambda g, l, c: l['last'], [BugOn(lambda g, l, c: g['frees'] != 0), S(inc('frees'))])]
+    cpu = [Call(None, put)]
+    return Model('put-racy', {'refs': 3, 'frees': 0}, [cpu] * 3)
+
+
+def bug_held():
+    a = [Lock('m'), BugOn(lambda g, l, c: g['x'] == 1), Unlock('m')]
+    b = [S(setv('x', K(1)))]
+    w = [Lock('m'), Unlock('m')]
+    return Model('bug-held', {'x': 0}, [a, b, w], locks={'m': 'mutex'})
+
+
+def barrier_reuse(variant=None):
+    sense = variant == 'sense'
+
+    def arrive(g, l, c):
+        g['arrived'] += 1
+        return g['arrived'] == 3
+    last = [S(setv('arrived', K(0)))] + ([S(setv('gen', lambda g, l, c: l['i'] + 1))] if sense else [])
+    wait = [Await(lambda g, l, c: g['gen'] > l['i'])] if sense else [Await(lambda g, l, c: g['arrived'] == 0)]
+    cpu = [For(setl('i', K(0)), lambda g, l, c: l['i'] < 2, setl('i', lambda g, l, c: l['i'] + 1),
+               [If(arrive, last, wait)])]
+    return Model('barrier-reuse', {'arrived': 0, 'gen': 0}, [cpu] * 3)
+
+
+def cmpxchg_owner():
+    def release(g, l, c):
+        prev = g['owner']
+        g['owner'] = -1
+        return prev == l['me']
+    cpu = [S(setl('me', lambda g, l, c: c)),
+           DoWhile([S(setl('prev', lambda g, l, c: cmpxchg(g, 'owner', -1, l['me'])))],
+                   lambda g, l, c: l['prev'] != -1),
+           S(inc('in_cs')), S(inc('in_cs', -1)), Assert(release)]
+    return Model('cmpxchg-owner', {'owner': -1, 'in_cs': 0}, [cpu] * 3, invariants=MUTEX)
+
+
+def lost_update_check():
+    inc_ = [S(setl('t', lambda g, l, c: g['cnt'])), S(setv('cnt', lambda g, l, c: l['t'] + 1)), S(inc('fin'))]
+    check = [Await(lambda g, l, c: g['fin'] == 3), Assert(lambda g, l, c: g['cnt'] == 3)]
+    return Model('lost-update-check', {'cnt': 0, 'fin': 0}, [inc_, check, inc_, inc_])
+
+
+def double_lock(variant=None):
+    ordered = variant != 'unordered'
+    swap = [If(lambda g, l, c: l['a'] > l['b'], [S(setl('t', lambda g, l, c: l['a'])),
+                                                 S(setl('a', lambda g, l, c: l['b'])),
+                                                 S(setl('b', lambda g, l, c: l['t']))])] if ordered else []
+    rq = lambda v: (lambda g, l, c: elem('rq', l[v], 3))
+    dl = swap + [Lock(rq('a')), Lock(rq('b'))]
+    du = [Unlock(rq('a')), Unlock(rq('b'))]
+
+    def cpu(r):
+        args = lambda g, l, c: {'a': r, 'b': (r + 1) % 3}
+        return [Call(args, dl), S(inc('moved')), Call(args, du)]
+    return Model('double-lock', {'moved': 0}, [cpu(r) for r in range(3)], locks={f'rq{i}': 'spin' for i in range(3)})
+
+
+def sym_irq():
+    hnd = [Lock('l'), S(setv('x', K(5))), Unlock('l')]
+    w = [Lock('l'), S(inc('x')), Unlock('l')]
+    dev = [S(lambda g, l, c: raise_irq('dev'))]
+    return Model('sym-irq', {'x': 0}, [w, dev, w], locks={'l': 'spin'}, irqs={'dev': (2, hnd)})
+
+
+def progress(variant=None):
+    tick = [Label('progress_tick')] if variant != 'nolabel' else []
+    ticker = [For(None, None, None, tick + [S(setv('ticks', K(1))), S(setv('ticks', K(0)))])]
+    spinner = [While(lambda g, l, c: g['flag'] == 0, [])]
+    return Model('progress', {'ticks': 0, 'flag': 0}, [ticker, spinner])
+
+
+def irq_await(variant=None):
+    off = variant == 'irqs-off'
+    w = ([S(lambda g, l, c: irq_set(False))] if off else []) + \
+        [Await(lambda g, l, c: g['flag'] == 1), S(setv('x', K(1)))] + \
+        ([S(lambda g, l, c: irq_set(True))] if off else [])
+    dev = [S(lambda g, l, c: raise_irq('dev'))]
+    return Model('irq-await', {'flag': 0, 'x': 0}, [w, dev], irqs={'dev': (0, [S(setv('flag', K(1)))])})
+
+
+def bug_irq():
+    b = [BugOn(lambda g, l, c: g['x'] == 0), Await(lambda g, l, c: g['flag'] == 1)]
+    dev = [S(lambda g, l, c: raise_irq('dev')), Await(lambda g, l, c: g['y'] == 1), S(setv('flag', K(1)))]
+    return Model('bug-irq', {'x': 0, 'y': 0, 'flag': 0}, [b, dev], irqs={'dev': (0, [S(setv('y', K(1)))])})
+
+
+def misc_prims():
+    def preempt_disable(g, l, c):
+        CUR.me['preempt'] += 1
+    trier = [DoWhile([S(inc('tries')), If(lambda g, l, c: not trylock('l'), [Continue()]),
+                      S(setv('x', K(1))), S(setv('x', K(0))), Unlock('l')],
+                     lambda g, l, c: g['tries'] < 2)]
+    checker = [Assert(lambda g, l, c: CUR.locks['l'] == c), S(preempt_disable),
+               S(setv('x', K(2))), S(setv('x', K(0)))]
+    holder = [Lock('l'), Unlock('l')]
+    return Model('misc-prims', {'x': 0, 'tries': 0}, [trier, checker, holder], locks={'l': 'spin'},
+                 invariants=[lambda g: g['x'] == 0 or is_locked('l')])
+
+
+def rwsem_groups(variant=None):
+    reader = [Lock('sem', 'r'), S(inc('readers')), Assert(lambda g, l, c: g['writers'] == 0),
+              S(inc('readers', -1)), Unlock('sem', 'r')]
+    take = [S(lambda g, l, c: trylock('sem', 'w'))] if variant == 'ignore-trylock' else [Lock('sem', 'w')]
+    writer = take + [S(inc('writers')), Assert(lambda g, l, c: g['readers'] == 0 and g['writers'] == 1),
+                     S(inc('writers', -1)), Unlock('sem', 'w')]
+    # CPU0 and CPU1 are declared; their copies are CPU2 (a reader) and CPU3 (a writer)
+    return Model('rwsem-groups', {'readers': 0, 'writers': 0}, [reader, writer, reader, writer],
+                 locks={'sem': 'rwsem'})
+
+
+def irq_fair(variant=None):
+    def again(g, l, c):
+        raise_irq('dev')
+    hnd = [S(inc('n')), If(lambda g, l, c: g['n'] < 2, [S(again)], [S(setv('flag', K(1)))])]
+    if variant == 'irqs-off':
+        raiser = [Lock('l', flavor='irqsave'), S(again), Await(lambda g, l, c: g['flag'] == 1),
+                  Unlock('l', flavor='irqsave')]
+    else:
+        raiser = [Lock('l', flavor='irqsave'), Lock('l2', flavor='irqsave'), S(again),
+                  Unlock('l2', flavor='irqsave'), Unlock('l', flavor='irqsave')]
+    spinner = [While(lambda g, l, c: g['flag'] == 0, [])]
+    return Model('irq-fair', {'n': 0, 'flag': 0}, [raiser, spinner], locks={'l': 'spin', 'l2': 'spin'},
+                 irqs={'dev': (0, hnd)})
+
+
+def irq_twice():
+    dev = [S(lambda g, l, c: raise_irq('dev')), S(lambda g, l, c: raise_irq('dev'))]
+    return Model('irq-twice', {'n': 0}, [[Await(lambda g, l, c: g['n'] == 2)], dev],
+                 irqs={'dev': (0, [S(inc('n'))])})
+
+
+def consumers(variant=None):
+    if variant == 'check-outside':
+        take = [S(inc('items', -1))]
+    else:
+        take = [If(lambda g, l, c: g['items'] > 0, [S(inc('items', -1))])]
+    consumer = [Await(lambda g, l, c: g['items'] > 0), Lock('m')] + take + [Unlock('m')]
+    producer = [For(setl('i', K(0)), lambda g, l, c: l['i'] < 2, setl('i', lambda g, l, c: l['i'] + 1),
+                    [Lock('m'), S(inc('items')), Unlock('m')])]
+    return Model('consumers', {'items': 0}, [consumer, producer, consumer, consumer], locks={'m': 'mutex'},
+                 invariants=[lambda g: g['items'] >= 0])
+
+
+def local_loop():
+    spin = [S(setl('i', K(0))), For(None, None, None, [S(setl('i', lambda g, l, c: (l['i'] + 1) % 3))])]
+    worker = [S(setv('x', K(1))), S(setv('x', K(2)))]
+    return Model('local-loop', {'x': 0}, [spin, worker])
+
+
+def wakeup_helpers(variant=None):
+    def state(v):
+        def s(g, l, c):
+            g[elem('task_state', c, 3)] = v
+        return s
+    done = lambda g, l, c: g['done']
+    if variant == 'test-first':
+        body = [If(done, [Break()]), S(state(2))]
+    else:
+        body = [S(state(2)), If(done, [Break()])]
+    schedule_out = [Await(lambda g, l, c: g[elem('task_state', c, 3)] == 0)]
+    waiter = [For(None, None, None, body + [Call(None, schedule_out)]), S(state(0))]
+
+    def wake(t):
+        return Call(lambda g, l, c: {'t': t}, [
+            If(lambda g, l, c: g[elem('task_state', l['t'], 3)] != 0,
+               [S(lambda g, l, c: g.__setitem__(elem('task_state', l['t'], 3), 0))])])
+    waker = [S(setv('done', K(1))), wake(0), wake(2)]
+    return Model('wakeup-helpers', {'done': 0, **{f'task_state{i}': 0 for i in range(3)}},
+                 [waiter, waker, waiter])
+
+
+def warn_loop():
+    retry = [While(lambda g, l, c: g['flag'] == 0, [WarnOn(lambda g, l, c: g['y'] == 1)])]
+    return Model('warn-loop', {'flag': 0, 'y': 0}, [retry, [S(setv('y', K(1)))]],
+                 invariants=[lambda g: g['y'] == 0])
+
+
 SCENARIOS = {
     'aa-self': aa_self, 'abc-mutex': abc_mutex, 'cas-lock': cas_lock, 'tas-broken': tas_broken,
     'atomic-guard': atomic_guard, 'await-lock-mix': await_lock_mix,
@@ -609,12 +1346,43 @@ SCENARIOS = {
     'lost-wakeup': lost_wakeup, 'seqcount': lambda: seqcount(False),
     'seqcount-broken': lambda: seqcount(True), 'refcount-plain-get': refcount_plain_get,
     'slots': slots, 'mutex-trylock': mutex_trylock,
+    'irq-lock': irq_lock, 'irq-counter': irq_counter, 'abba-irq': abba_irq, 'irq-spin': irq_spin,
+    'rwsem-recursive': rwsem_recursive, 'rwsem-excl': rwsem_excl, 'rw-starve': rw_starve,
+    'ring4': ring4, 'ring3-backoff': ring3_backoff, 'chain3-backoff': chain3_backoff,
+    'lost-update4': lost_update4, 'percpu-oops': percpu_oops, 'kref-helpers': kref_helpers,
+    'sleep-atomic': sleep_atomic, 'aba-stack': aba_stack, 'seqcount-writers': seqcount_writers,
+    'bitlock': bitlock, 'add-unless': add_unless, 'put-racy': put_racy, 'bug-held': bug_held,
+    'barrier-reuse': barrier_reuse, 'cmpxchg-owner': cmpxchg_owner,
+    'lost-update-check': lost_update_check, 'double-lock': double_lock,
+    'sym-irq': sym_irq, 'progress': progress, 'irq-await': irq_await, 'bug-irq': bug_irq,
+    'misc-prims': misc_prims, 'rwsem-groups': rwsem_groups, 'irq-fair': irq_fair,
+    'irq-twice': irq_twice, 'consumers': consumers, 'local-loop': local_loop,
+    'wakeup-helpers': wakeup_helpers, 'warn-loop': warn_loop,
 }
+# the variants of the scenarios above (NAME:VARIANT), as the .race files name them
+VARIANTS = {
+    'irq-lock': ['irqsave'], 'irq-counter': ['irqoff'], 'irq-spin': ['irq-off'], 'rwsem-excl': ['broken'],
+    'rw-starve': ['rwsem'], 'ring4': ['ordered'], 'kref-helpers': ['plain-get'], 'aba-stack': ['tagged'],
+    'seqcount-writers': ['serialised'], 'bitlock': ['broken'], 'add-unless': ['racy'], 'put-racy': ['split'],
+    'barrier-reuse': ['sense'], 'double-lock': ['unordered'], 'progress': ['nolabel'],
+    'irq-await': ['irqs-off'], 'rwsem-groups': ['ignore-trylock'], 'irq-fair': ['irqs-off'],
+    'consumers': ['check-outside'], 'wakeup-helpers': ['test-first'],
+}
+
+def model_of(name):
+    """NAME or NAME:VARIANT."""
+    base, _, variant = name.partition(':')
+    return SCENARIOS[base](variant) if variant else SCENARIOS[base]()
+
+
+def all_names():
+    return list(SCENARIOS) + [f'{b}:{v}' for b, vs in VARIANTS.items() for v in vs]
+
 
 if __name__ == '__main__':
     if len(sys.argv) == 4 and sys.argv[1] == '--replay':
-        # checker.py --replay NAME "0 1 1": what each step of racewalk's schedule reports here
-        *_, trace = run(SCENARIOS[sys.argv[2]](), [int(t) for t in sys.argv[3].split()])
+        # checker.py --replay NAME "0 1 i1": what each step of racewalk's schedule reports here
+        *_, trace = run(model_of(sys.argv[2]), parse_schedule(sys.argv[3]))
         print(json.dumps(trace))
         sys.exit(0)
     if sys.argv[1:] == ['--replay-stdin']:
@@ -622,14 +1390,14 @@ if __name__ == '__main__':
         want = json.load(sys.stdin)
         out = {}
         for name, schedules in want.items():
-            model = SCENARIOS[name]()
-            out[name] = [run(model, [int(t) for t in sch.split()])[3] for sch in schedules]
+            model = model_of(name)
+            out[name] = [run(model, parse_schedule(sch))[3] for sch in schedules]
         print(json.dumps(out))
         sys.exit(0)
-    names = sys.argv[1:] or list(SCENARIOS)
+    names = sys.argv[1:] or all_names()
     out = {}
     for name in names:
-        found, states, livelocks = run(SCENARIOS[name]())
+        found, states, livelocks = run(model_of(name))
         if livelocks:
             found['livelock'] = livelocks
         out[name] = dict(sorted(found.items()))
