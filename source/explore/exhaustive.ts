@@ -36,7 +36,8 @@
 // The livelock graph (graph: true) uses merging only: fairness over a
 // quotient by symmetry needs more than the state graph (Emerson and Sistla).
 
-import type {CowTree, Model} from '../lang/interpreter.js';
+import type {CowTree} from '../lang/cow.js';
+import type {Model} from '../lang/interpreter.js';
 import {canonical} from '../machine/hash.js';
 import {conflicts, type Footprint} from '../machine/context.js';
 import type {Machine, Transition, Violation} from '../machine/types.js';

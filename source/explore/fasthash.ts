@@ -7,7 +7,7 @@
 // (about n²/2⁶⁵ for n states: ~3e-8 at a million states) and would make the
 // search skip a state; docs/search.md says so.
 
-import type {CowTree} from '../lang/interpreter.js';
+import type {CowTree} from '../lang/cow.js';
 
 /** Result of the last hash: two 32-bit lanes. */
 let r1 = 0;
