@@ -421,6 +421,13 @@ describe('interrupt handlers', () => {
 		expect(h.final.cpus[0]!.irqsOn).toBe(true);
 		expect(h.final.globals.events).toBe(1);
 		expect(h.notes.filter(n => n.startsWith('irq handler returns'))).toEqual([expect.stringMatching(/^irq handler returns: CPU0 resumes at line \d+$/)]);
+		// One pending interrupt per line: raised again before CPU0 takes it, the raises merge;
+		// raised again once the handler runs, it is pending anew (taken after the handler returns).
+		const twice = miniModel({...irq(false), cpus: ['x = 1;', 'raise_irq(dev_irq); raise_irq(dev_irq);']});
+		const merged = run(twice, '1 1');
+		expect(merged.final.cpus[0]!.ipis).toEqual([{from: 1, kind: 'device', irq: 'dev_irq'}]);
+		expect(merged.notes).toContain('dev_irq is already pending on CPU0: this raise merges with it');
+		expect(run(twice, '1 i0 1').final.cpus[0]!.ipis).toEqual([{from: 1, kind: 'device', irq: 'dev_irq'}]);
 	});
 	it('the lock taken in process context without disabling IRQs and again in the handler: AA deadlock on one CPU', () => {
 		const r = run(irq(false), '1 0 i0 0');

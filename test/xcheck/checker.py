@@ -43,8 +43,8 @@ The semantics taken from the docs:
   hung-task for one, deadlock for several;
 - lock-held: a CPU finished holding a lock, with preemption or IRQs off;
   bad-unlock: an unlock by a CPU that does not hold the lock;
-- interrupts: raise_irq makes the handler pending on its CPU (each raise is
-  queued, as racewalk's traces show: raised twice, taken twice); the transition
+- interrupts: raise_irq makes the handler pending on its CPU (one pending
+  interrupt per line: raised again before it is taken, the raises merge); the transition
   `iN`, enabled while N's IRQs are on and it is in no handler (also while it
   waits for a lock, or after it finished), enters the handler with IRQs off
   and runs none of it; the handler's statements are then N's steps; its
@@ -315,7 +315,7 @@ def is_locked(name):
 
 
 def raise_irq(irq):
-    CUR.pending[CUR.model.irq_cpu[irq]] += 1     # queued: raised twice, taken twice
+    CUR.pending[CUR.model.irq_cpu[irq]] = 1      # one pending interrupt per line: a second raise merges
 
 
 def irq_save():

@@ -3,7 +3,7 @@
 // reader, which is all gup-fast relies on (mm/gup.c: "disabling interrupts
 // ... blocks the TLB flush IPIs / RCU grace periods").
 
-import {wr} from '../context.js';
+import {note, wr} from '../context.js';
 import {mightSleep, setIrqs} from '../locks.js';
 import {currentReaders, isReader, readerExit} from '../rcu.js';
 import {Oops, type Primitive} from './spec.js';
@@ -104,13 +104,20 @@ export const irqPrimitives: Primitive[] = [
 	{
 		name: 'raise_irq',
 		kernel: 'hardware: the device asserts its interrupt line; kernel/irq/handle.c:handle_irq_event runs the handler with IRQs off',
-		effect: 'makes the interrupt pending on the CPU its `irq` block runs on; that CPU takes it (transition i<cpu>) when its IRQs are on: the handler runs there, statement by statement, with IRQs off, then returns to what it interrupted',
+		effect: 'makes the interrupt pending on the CPU its `irq` block runs on (raised again while it is still pending, the raises merge: one pending interrupt per line); that CPU takes it (transition i<cpu>) when its IRQs are on: the handler runs there, statement by statement, with IRQs off, then returns to what it interrupted',
 		args: [{name: 'irq', kind: 'irq'}],
 		returns: 'void',
 		run(ctx, [v]) {
 			if (v === null || typeof v !== 'object' || v.t !== 'irq') throw new Oops(`raise_irq: expected an irq, got ${String(v)}`);
 			wr(ctx, `ipi:${v.cpu}`);
-			ctx.m.cpus[v.cpu]!.ipis.push({from: ctx.cpu, kind: 'device', irq: v.name});
+			const target = ctx.m.cpus[v.cpu]!;
+			// One pending interrupt per line (the APIC's IRR bit, the edge flow's IRQS_PENDING):
+			// raised again before the CPU takes it, it merges with the pending one.
+			if (target.ipis.some(i => i.kind === 'device' && i.irq === v.name)) {
+				note(ctx, `${v.name} is already pending on CPU${v.cpu}: this raise merges with it`);
+				return null;
+			}
+			target.ipis.push({from: ctx.cpu, kind: 'device', irq: v.name});
 			return null;
 		},
 	},
