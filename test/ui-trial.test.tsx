@@ -210,6 +210,15 @@ describe('the state panes show what the scenario has', () => {
 		await m.press(KEYS.escape);
 		for (const t of ['─ page tables', '─ dev_pagemap', '─ memmap']) expect(m.frame()).toContain(t);
 	});
+
+	it('in the one-pane state overview (100 columns), such a race has no empty memmap table', async () => {
+		const r = app(fresh('0 1 0', COUNTER), 100, 30);
+		await r.press(KEYS.escape);
+		const state = pane(r.lines(), 'state Tab').join('\n');
+		expect(state).toContain('global.counter 1');
+		expect(state).not.toContain('memmap');
+		expect(state).not.toMatch(/pfn +map/);
+	});
 });
 
 describe('the footer names the keys that act', () => {

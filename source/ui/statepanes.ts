@@ -80,6 +80,8 @@ export function pgmapLines(m: Machine, changed: Set<string>): Line[] {
 
 export function memmapLines(m: Machine, changed: Set<string>): Line[] {
 	const pfns = [...new Set([...Object.keys(m.memmap), ...Object.keys(m.pfns)])].sort((a, b) => Number(a) - Number(b));
+	// a race with no memory (locks and shared variables only) has no memmap to head
+	if (pfns.length === 0) return [];
 	const w = Math.max(3, ...pfns.map(k => hex(Number(k)).length));
 	// short labels (map, pin) so that every value fits in 30 columns
 	const out: Line[] = [[seg(`${'pfn'.padEnd(w)} map     ref pin mem`, {dim: true})]];
