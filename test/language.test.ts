@@ -306,6 +306,10 @@ describe('helper functions', () => {
 		expect(r.globals.n).toBe(3);
 		expect(r.locals).toEqual({x: 2});
 	});
+	it('a helper call in an array index runs first too (x = slot[pick()])', () => {
+		const m = model('int slot[2];\nint pick(void)\n{\n\treturn 1;\n}\n', 'slot[1] = 7;\nx = slot[pick()];');
+		expect(runAll(m).locals).toEqual({x: 7});
+	});
 	it('locks and blocking calls inside helpers block the CPU at the helper line', () => {
 		const top = 'spinlock_t l;\nvoid take(void)\n{\n\tspin_lock(&l);\n}\n';
 		const text = `scenario t\n${top}\n${M}\ncpu 0 "a" {\ntake();\n}\ncpu 1 "b" {\ntake();\n}\n`;
@@ -325,6 +329,7 @@ describe('helper functions', () => {
 		['void f(void)\n{\n\tgoto out;\n}\n', 'out: x = 1;\nf();', "t.race:5:2: goto to unknown label 'out' (a goto cannot leave its helper function)"],
 		['void f(void)\n{\n\tbreak;\n}\n', 'while (on) f();', "t.race:5:2: 'break' outside a loop (in helper f)"],
 		['int f(void)\n{\n\treturn 1;\n}\n', 'await f();', 't.race:10:7: f() is a helper and cannot be called in an await condition (it is re-evaluated while the CPU waits); call it first: r = f(...);'],
+		['int a[2];\nint f(void)\n{\n\treturn 1;\n}\n', 'await a[f()] == 0;', 't.race:11:9: f() is a helper and cannot be called in an await condition (it is re-evaluated while the CPU waits); call it first: r = f(...);'],
 	])('%s', (top, cpu, want) => {
 		expect(message(src(top, cpu))).toBe(want);
 	});

@@ -212,8 +212,13 @@ const LANGUAGE_CALLS = new Set(['ATOMIC_INIT', 'smp_processor_id', 'raw_smp_proc
 
 type Call = Extract<Expr, {kind: 'call'}>;
 
-/** Every call in a statement, nested ones too. */
-function callsOf(s: Stmt): Call[] {
+/** Every call in an expression, nested ones too, each before its arguments. */
+export function callsIn(e: Expr): Call[] {
+	return callsOf(undefined, e);
+}
+
+/** Every call in a statement (or an expression), nested ones too. */
+function callsOf(s: Stmt | undefined, top?: Expr): Call[] {
 	const out: Call[] = [];
 	const expr = (e: Expr | undefined): void => {
 		if (!e) return;
@@ -274,6 +279,7 @@ function callsOf(s: Stmt): Call[] {
 		}
 	};
 	stmt(s);
+	expr(top);
 	return out;
 }
 

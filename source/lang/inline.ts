@@ -7,6 +7,7 @@
 import {writeGlobal} from '../machine/primitives/shared.js';
 import type {Value} from '../machine/types.js';
 import type {Expr, FunctionDecl, Stmt} from './ast.js';
+import {callsIn} from './calls.js';
 import {Emitter} from './emit.js';
 import {type Compiled, exprText} from './operators.js';
 import type {Env} from './program.js';
@@ -89,6 +90,8 @@ export abstract class Inliner extends Emitter {
 					return {...e, left: this.hoistIn(e.left)};
 				}
 				return {...e, left: this.hoistIn(e.left), right: this.hoistIn(e.right)};
+			case 'index':
+				return {...e, index: this.hoistIn(e.index)};
 			case 'cond':
 				this.noHelperCalls(e.then, "a branch of '?:' (it may not run)");
 				this.noHelperCalls(e.else, "a branch of '?:' (it may not run)");
@@ -99,7 +102,7 @@ export abstract class Inliner extends Emitter {
 	}
 
 	protected noHelperCalls(e: Expr, where: string): void {
-		const call = findHelperCall(e, this.c.functions);
+		const call = callsIn(e).find(c => this.c.functions.has(c.callee));
 		if (call) this.c.fail(call.pos, `${call.callee}() is a helper and cannot be called in ${where}; call it first: r = ${call.callee}(...);`);
 	}
 
@@ -156,23 +159,5 @@ export abstract class Inliner extends Emitter {
 		this.loops = saved.loops;
 		this.ret = saved.ret;
 		this.pendingTemps = saved.pending;
-	}
-}
-
-function findHelperCall(e: Expr, functions: ReadonlyMap<string, FunctionDecl>): Extract<Expr, {kind: 'call'}> | undefined {
-	switch (e.kind) {
-		case 'call':
-			return functions.has(e.callee) ? e : e.args.map(a => findHelperCall(a, functions)).find(Boolean);
-		case 'unary':
-		case 'addr':
-			return findHelperCall(e.arg, functions);
-		case 'field':
-			return findHelperCall(e.object, functions);
-		case 'binary':
-			return findHelperCall(e.left, functions) ?? findHelperCall(e.right, functions);
-		case 'cond':
-			return findHelperCall(e.cond, functions) ?? findHelperCall(e.then, functions) ?? findHelperCall(e.else, functions);
-		default:
-			return undefined;
 	}
 }
