@@ -495,6 +495,21 @@ describe('TLB ranges, lazy CPUs and paging-structure caches', () => {
 		const fixed = run({machine: `flush(broadcast); arch(arm64); ${RAM}`, cpus: [cpus[0]!, cpus[1]!.replace('512)', '512, true)')]}, '0 1 1 1 0 0');
 		expect(kinds(fixed)).toEqual([]);
 	});
+	it('x86: the page fault of a walk through a stale paging-structure cache entry drops it (Intel SDM 4.10.4.1); arm64 keeps it', () => {
+		// CPU0 caches VA's PTE page; CPU1 unhooks it with no flush and hooks a new one that maps VA + 8 KiB.
+		const cpus = ['access(VA); a = access(VA + 0x2000); b = access(VA + 0x2000);', 'pmdp_huge_get_and_clear(VA); pte_alloc(VA); set_pte_at(VA + 0x2000, mk_pte(pfn_to_page(0x203), true));'];
+		const x86 = run({machine: `walk_cache(on); ${RAM}`, cpus}, '0 1 1 1 0 0');
+		expect([locals(x86).a, locals(x86).b]).toEqual([false, true]);
+		expect(x86.notes).toContain("the page fault drops CPU0's paging-structure cache entry for va 0x7f002000 (x86)");
+		// the walk now went from the PGD: the cache holds the new page, not the unhooked one
+		expect(x86.flat.get('CPU0.pwc[0x7f000000]')).not.toBe(run({machine: `walk_cache(on); ${RAM}`, cpus}, '0').flat.get('CPU0.pwc[0x7f000000]'));
+		const arm64 = run({machine: `walk_cache(on); arch(arm64); ${RAM}`, cpus}, '0 1 1 1 0 0');
+		expect([locals(arm64).a, locals(arm64).b]).toEqual([false, false]);
+		// a fresh walk that faults leaves no entry behind on x86
+		const fresh = run({machine: `walk_cache(on); ram(0x200, 1); vma(VA, 1, write); pte_table(VA); mm_cpumask(0);`, cpus: ['a = access(VA);']}, '0');
+		expect(locals(fresh).a).toBe(false);
+		expect(fresh.flat.has('CPU0.pwc[0x7f000000]')).toBe(false);
+	});
 	prim('enter_lazy_tlb', () => {
 		const r = run({machine: RAM, cpus: ['access(VA); enter_lazy_tlb();', 'ptep_get_and_clear(VA); flush_tlb_range(VA, 1);']}, '0 0 1 1');
 		expect(r.notes).toContain('lazy CPU0 skipped (no tables freed)');

@@ -44,6 +44,26 @@ function hwWalk(ctx: Ctx, va: number, who: string): PteValue {
 	return leafValue(va, w.entry, w.level === 2);
 }
 
+/**
+ * x86: the page fault a not-present walk raises invalidates the
+ * paging-structure cache entries that would be used for the faulting address
+ * (Intel SDM vol. 3, 4.10.4.1, "these invalidations ensure that the
+ * page-fault exception will not recur ... if it would not be caused by the
+ * contents of the paging structures in memory"). So a cache entry to a PTE
+ * page unhooked without a flush costs one fault, not a fault for ever: the
+ * retried load walks from the PGD. arm64 has no such rule (a translation
+ * fault invalidates nothing): the entry stays until a TLBI.
+ */
+function dropFaultingPwc(ctx: Ctx, va: number, cachedBefore: boolean): void {
+	if (!peek(ctx.m, 'settings').walkCache || peek(ctx.m, 'settings').arch === 'arm64') return;
+	const base = pmdBase(va);
+	if (peek(ctx.m.cpus[ctx.cpu]!, 'pwc')[base] === undefined) return;
+	wr(ctx, `tlb:${ctx.cpu}`);
+	delete ctx.m.cpus[ctx.cpu]!.pwc[base];
+	// an entry this walk made and the fault unmade is no news; one from before is
+	if (cachedBefore) note(ctx, `the page fault drops CPU${ctx.cpu}'s paging-structure cache entry for va ${hex(va)} (x86)`);
+}
+
 /** Fill the TLB from a walked PTE (a RAM page's entry remembers which allocation it maps). */
 function fill(ctx: Ctx, va: number, pte: PteValue): void {
 	wr(ctx, `tlb:${ctx.cpu}`);
@@ -88,7 +108,7 @@ export const tlbPrimitives: Primitive[] = [
 	{
 		name: 'access',
 		kernel: 'hardware: TLB lookup, page walk on a miss (through the paging-structure cache), TLB fill, then the load (H1-H3)',
-		effect: 'one user load by the CPU: a TLB hit accesses the cached pfn; a miss walks the page table (a paging-structure cache entry first: one to a freed PTE page is S6h) and, if the PTE is present, fills the TLB and accesses the pfn. Returns false on a not-present PTE (a page fault is needed). Touching an unbacked or reassigned pfn, or a freed or reused RAM page, is S2',
+		effect: 'one user load by the CPU: a TLB hit accesses the cached pfn; a miss walks the page table (a paging-structure cache entry first: one to a freed PTE page is S6h) and, if the PTE is present, fills the TLB and accesses the pfn. Returns false on a not-present PTE (a page fault is needed); on x86 that fault also drops the paging-structure cache entry for va (Intel SDM 4.10.4.1), so a retried load walks from the PGD. Touching an unbacked or reassigned pfn, or a freed or reused RAM page, is S2',
 		args: [{name: 'va', kind: 'int'}],
 		returns: 'bool',
 		run(ctx, [v]) {
@@ -104,9 +124,11 @@ export const tlbPrimitives: Primitive[] = [
 				touchMemory(ctx, hit.pfn, hit.gen, 'loads (TLB hit)');
 				return true;
 			}
+			const cachedBefore = peek(cpu, 'pwc')[pmdBase(va)] !== undefined;
 			const pte = hwWalk(ctx, va, 'hardware walk');
 			if (!pte.present) {
 				note(ctx, `TLB miss: walk va ${hex(va)} -> not present: page fault`);
+				dropFaultingPwc(ctx, va, cachedBefore);
 				return false;
 			}
 			fill(ctx, va, pte);
