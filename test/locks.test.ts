@@ -157,6 +157,27 @@ describe('sleeping locks', () => {
 	prim('up_write', () => {
 		expect(kinds(run({header: G, cpus: ['down_read(&s); up_write(&s);']}, '0 0'))).toEqual(['bad-unlock', 'lock-held']);
 	});
+	prim('downgrade_write', () => {
+		// CPU0 writes, downgrades, and CPU1's reader, asleep on it, may now share it; a writer may not.
+		const model = miniModel({header: G, cpus: ['down_write(&s); downgrade_write(&s); x = 1; up_read(&s);', 'down_read(&s); up_read(&s);', 'down_write(&s); up_write(&s);']});
+		const r = run(model, '0 1 0');
+		expect(r.final.locks.s).toEqual({kind: 'rwsem', owner: null, readers: [0]});
+		expect(model.isEnabled(r.final, {cpu: 1, irq: false})).toBe(true);
+		expect(run(model, '0 1 0 1').final.locks.s).toEqual({kind: 'rwsem', owner: null, readers: [0, 1]});
+		expect(model.blockedReason(run(model, '0 0 2').final, 2)).toBe('sleeps on s in down_write, held for read by CPU0');
+		// a downgrade of a lock not held for write is L1, and changes nothing
+		const bad = run({header: G, cpus: ['down_read(&s); downgrade_write(&s); up_read(&s);']}, '0 0 0');
+		expect(kinds(bad)).toEqual(['bad-unlock']);
+		expect(bad.final.locks.s).toEqual({kind: 'rwsem', owner: null, readers: []});
+	});
+	prim('mmap_write_downgrade', () => {
+		// munmap since dd2283f2605e: the write lock becomes a read lock, so a page fault may run beside the zap
+		const model = miniModel({cpus: ['mmap_write_lock(mm); mmap_write_downgrade(mm); x = 1; mmap_read_unlock(mm);', 'mmap_read_lock(mm); mmap_read_unlock(mm);']});
+		expect(model.blockedReason(run(model, '0 1').final, 1)).toBe('sleeps waiting to read mmap_lock in mmap_read_lock, held by CPU0');
+		const r = run(model, '0 1 0 1');
+		expect(r.final.locks.mmap_lock).toEqual({kind: 'rwsem', owner: null, readers: [0, 1]});
+		expect(kinds(run(model, '0 1 0 1 0 0 1'))).toEqual([]);
+	});
 	prim('down_read_trylock', () => {
 		const r = run({header: G, cpus: ['down_write(&s); x = 1;', 'a = down_read_trylock(&s);']}, '0 1');
 		expect(r.final.cpus[1]!.locals.a).toBe(false);

@@ -190,6 +190,30 @@ export function release(ctx: Ctx, name: string, mode: LockMode, prim: string): b
 	return true;
 }
 
+/**
+ * downgrade_write: the writer becomes a reader in one step, with no moment
+ * between in which another writer could take the lock (kernel/locking/rwsem.c:
+ * __downgrade_write, an atomic add of -RWSEM_WRITER_LOCKED + RWSEM_READER_BIAS).
+ * Readers waiting for it may then share it, unless a writer waits too: the
+ * model keeps no queue order, and a reader-held rwsem with a writer queued
+ * admits no new reader (available); the kernel's rwsem_downgrade_wake wakes
+ * the readers at the head of the queue, none if a writer is first. L1 if this CPU does not
+ * hold it for write (DEBUG_RWSEMS_WARN_ON in __downgrade_write): nothing changes.
+ */
+export function downgrade(ctx: Ctx, name: string, prim: string): boolean {
+	wr(ctx, lockKey(name));
+	const l = ctx.m.locks[name];
+	const me = ctx.cpu;
+	if (l === undefined || l.owner !== me) {
+		const state = l ? describeHolders(ctx.m, name, me) : 'free';
+		violate(ctx, 'bad-unlock', 'L1', `CPU${me} ${prim}(${lockLabel(name)}) but it does not hold it for write: the lock is ${state === 'free' ? 'not held' : state}`, [lockLabel(name), `CPU${me}`]);
+		return false;
+	}
+	l.owner = null;
+	l.readers = [...l.readers, me].sort((a, b) => a - b);
+	return true;
+}
+
 /** A page-table lock that nobody holds leaves the state, so equal states stay equal. */
 function tidy(m: Machine, name: string): void {
 	const l = m.locks[name];

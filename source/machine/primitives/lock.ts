@@ -4,7 +4,7 @@
 // and for the _irq forms IRQs, off); its next step takes the lock.
 
 import type {Ctx} from '../context.js';
-import {irqsOff, irqsRestore, type LockMode, mightSleep, preemptAdd, queueOn, release, take, trylockTake, tryTake} from '../locks.js';
+import {downgrade, irqsOff, irqsRestore, type LockMode, mightSleep, preemptAdd, queueOn, release, take, trylockTake, tryTake} from '../locks.js';
 import type {LockKind, Value} from '../types.js';
 import {checkPtlTable} from './ptl.js';
 import {argLock, type ArgSpec, type Primitive} from './spec.js';
@@ -117,6 +117,23 @@ function trylock(s: LockSpec): Primitive {
 	};
 }
 
+/** downgrade_write, mmap_write_downgrade: the write hold becomes a read hold in one step. */
+function downgradeWrite(s: {name: string; kernel: string; fixed?: string; extra?: ArgSpec[]}): Primitive {
+	const spec: LockSpec = {...s, kind: 'rwsem', mode: 'excl'};
+	return {
+		name: s.name,
+		kernel: s.kernel,
+		effect: 'turns this CPU\'s write hold of the rw semaphore into a read hold in one step: no writer can come between, readers may share it from now on; L1 if this CPU does not hold it for write',
+		args: args(spec),
+		returns: 'void',
+		...fixedLock(spec),
+		run(ctx, a) {
+			downgrade(ctx, lockName(spec, a), s.name);
+			return null;
+		},
+	};
+}
+
 const SPIN = 'include/linux/spinlock_api_smp.h';
 const RWSEM = 'kernel/locking/rwsem.c';
 
@@ -139,6 +156,7 @@ export const lockPrimitives: Primitive[] = [
 	acquire({name: 'down_read_nested', kernel: `${RWSEM}:down_read_nested (down_read with a lockdep subclass)`, kind: 'rwsem', mode: 'read', extra: [SUBCLASS_ARG]}),
 	acquire({name: 'down_write_nested', kernel: `${RWSEM}:down_write_nested (down_write with a lockdep subclass)`, kind: 'rwsem', mode: 'excl', extra: [SUBCLASS_ARG]}),
 	unlock({name: 'up_write', kernel: `${RWSEM}:up_write`, kind: 'rwsem', mode: 'excl'}),
+	downgradeWrite({name: 'downgrade_write', kernel: `${RWSEM}:downgrade_write`}),
 	trylock({name: 'down_read_trylock', kernel: `${RWSEM}:down_read_trylock`, kind: 'rwsem', mode: 'read'}),
 	trylock({name: 'down_write_trylock', kernel: `${RWSEM}:down_write_trylock`, kind: 'rwsem', mode: 'excl'}),
 	...mmLocks(),
@@ -160,6 +178,7 @@ function mmLocks(): Primitive[] {
 		mm('mmap_write_lock', 'mmap_lock', 'lock', 'excl', `${MMAP}:mmap_write_lock (down_write(&mm->mmap_lock))`),
 		mm('mmap_write_unlock', 'mmap_lock', 'unlock', 'excl', `${MMAP}:mmap_write_unlock`),
 		mm('mmap_write_trylock', 'mmap_lock', 'trylock', 'excl', `${MMAP}:mmap_write_trylock`),
+		downgradeWrite({name: 'mmap_write_downgrade', kernel: `${MMAP}:mmap_write_downgrade (downgrade_write(&mm->mmap_lock)) (mm/mmap.c:do_vmi_align_munmap since dd2283f2605e)`, fixed: 'mmap_lock', extra: [MM_ARG]}),
 		mm('i_mmap_lock_read', 'i_mmap_rwsem', 'lock', 'read', 'include/linux/fs.h:i_mmap_lock_read (down_read(&mapping->i_mmap_rwsem))', mapping),
 		mm('i_mmap_unlock_read', 'i_mmap_rwsem', 'unlock', 'read', 'include/linux/fs.h:i_mmap_unlock_read', mapping),
 		mm('i_mmap_lock_write', 'i_mmap_rwsem', 'lock', 'excl', 'include/linux/fs.h:i_mmap_lock_write (down_write(&mapping->i_mmap_rwsem))', mapping),
