@@ -84,6 +84,10 @@ describe('ordinary RAM pages', () => {
 		const r = run({machine: RAM, cpus: ['a = try_get_page(pfn_to_page(0x200)); b = try_get_page(pfn_to_page(0x202));']}, '0 0');
 		expect(locals(r)).toMatchObject({a: true, b: false});
 		expect(r.final.memmap[0x200]!.refcount).toBe(2);
+		// the free page's failure is the WARN_ON_ONCE splat, not a quiet false (gup-fast's try_grab_page is the quiet one)
+		expect(kinds(r)).toEqual(['warn']);
+		expect(r.violations[0]!.message).toMatch(/^WARNING: try_get_page\(page 0x202\) with refcount 0/);
+		expect(kinds(run({machine: RAM, cpus: ['b = try_grab_page(pfn_to_page(0x202));']}, '0'))).toEqual([]);
 	});
 	for (const name of ['folio_try_get', 'folio_try_get_rcu']) {
 		prim(name, () => {

@@ -79,7 +79,7 @@ export const pagePrimitives: Primitive[] = [
 	{
 		name: 'try_grab_page',
 		kernel: 'mm/gup.c:try_grab_compound_head [try_grab_folio_fast] (G7)',
-		effect: 'reads struct page and adds a reference unless the refcount is zero (FOLL_GET, or FOLL_PIN adding GUP_PIN_COUNTING_BIAS); returns false if it could not. Reading a removed memmap is S1',
+		effect: 'gup-fast\'s grab: reads struct page and adds a reference unless the refcount is zero (FOLL_GET, or FOLL_PIN adding GUP_PIN_COUNTING_BIAS); returns false if it could not, quietly (a page being freed is normal without a lock). Reading a removed memmap is S1. The kernel\'s names moved: the fast grab was try_grab_compound_head, then try_grab_folio (v5.18-v6.9), now try_grab_folio_fast; the slow path\'s grab under the PTE lock (try_grab_page up to v6.9, try_grab_folio since v6.10) WARNs on a zero refcount: write try_get_page for that one',
 		args: [{name: 'page', kind: 'page'}, {name: 'flags', kind: 'sym', optional: true}],
 		returns: 'bool',
 		run(ctx, [pg, flags]) {

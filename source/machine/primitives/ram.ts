@@ -147,7 +147,7 @@ export const ramPrimitives: Primitive[] = [
 	{
 		name: 'try_get_page',
 		kernel: 'include/linux/mm.h:try_get_page',
-		effect: 'adds a reference; WARNs and fails (returns false) if the refcount is 0 or less',
+		effect: 'adds a reference; if the refcount is 0 or less it fails (returns false) with a WARNING splat, a warn violation: the slow path of GUP calls it under the PTE lock (follow_page_pte: try_grab_page up to v6.9, try_grab_folio since v6.10), where a mapped page cannot be free',
 		args: [{name: 'page', kind: 'page'}],
 		returns: 'bool',
 		run(ctx, [pg]) {
@@ -155,7 +155,8 @@ export const ramPrimitives: Primitive[] = [
 			const page = touchPage(ctx, pfn, 'try_get_page', true);
 			if (!page) return false;
 			if (page.refcount <= 0) {
-				note(ctx, `try_get_page: WARN_ON_ONCE, ${pageName(pfn)} refcount ${page.refcount}`);
+				// the WARN_ON_ONCE(page_ref_count(page) <= 0) is a splat, not a quiet failure: the caller held the PTL or a reference that should have kept the page
+				violate(ctx, 'warn', 'WARN', `WARNING: try_get_page(${pageName(pfn)}) with refcount ${page.refcount}: the page was freed under its caller`, [pageName(pfn), `CPU${ctx.cpu}`]);
 				return false;
 			}
 			page.refcount += 1;
