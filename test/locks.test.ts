@@ -259,6 +259,16 @@ describe('page-table locks', () => {
 		const r = run({cpus: ['pmd = pmdp_get_lockless(VA); ptl = pte_offset_map_lock(pmd, VA); pte = ptep_get(VA); pte_unmap_unlock(pte, ptl);']}, '0 0 0 0');
 		expect(r.final.cpus[0]!.preempt).toBe(0);
 		expect(r.final.locks).toEqual({});
+		// the kernel's leading pte is not evaluated: it need not be a local (pte_offset_map_lock returned the lock, not a pte pointer)
+		for (const unlock of ['pte_unmap_unlock(pte, ptl);', 'pte_unmap_unlock(ptl);']) {
+			const u = run({cpus: [`pmd = pmdp_get_lockless(VA); ptl = pte_offset_map_lock(pmd, VA); ${unlock}`]}, '0 0 0');
+			expect(u.final.locks).toEqual({});
+			expect(kinds(u)).toEqual([]);
+		}
+		// locking the table of a none PMD is the scenario's fault: the message says how a fault gets a table
+		const none = run({machine: 'ram(0x200, 1); vma(VA, 1, write); mm_cpumask(0);', cpus: ['pmd = pmdp_get_lockless(VA); ptl = pte_offset_map_lock(pmd, VA);']}, '0 0');
+		expect(none.violations[0]!.message).toMatch(/the PMD maps no page table \(none\); test it first \(pmd_none\), or make one with pte_alloc\(va\) as a fault does/);
+		expect(() => miniModel({cpus: ['pte_unmap_unlock();']})).toThrow(/pte_unmap_unlock\(ptl\) takes 1 argument, got 0 \(or with the kernel's leading pte: pte_unmap_unlock\(pte, ptl\)\)/);
 	});
 	prim('preempt_disable', () => {
 		expect(run({cpus: ['preempt_disable(); preempt_enable();']}, '0').final.cpus[0]!.preempt).toBe(1);

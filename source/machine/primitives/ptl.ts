@@ -33,7 +33,7 @@ export function checkPtlTable(ctx: Ctx, name: string, prim: string): void {
 const lockValue = (name: string): LockValue => ({t: 'lock', name});
 
 function pteTableOf(pmd: PmdValue, prim: string): number {
-	if (!pmd.present || pmd.leaf) throw new Oops(`${prim}: the PMD maps no page table (${pmd.present ? 'huge' : 'none'}); test it first`);
+	if (!pmd.present || pmd.leaf) throw new Oops(pmd.present ? `${prim}: the PMD maps no page table (huge); test it first (pmd_leaf)` : `${prim}: the PMD maps no page table (none); test it first (pmd_none), or make one with pte_alloc(va) as a fault does`);
 	return pmd.table;
 }
 
@@ -147,12 +147,12 @@ export const ptlPrimitives: Primitive[] = [
 		name: 'pte_unmap_unlock',
 		kernel: 'include/linux/mm.h:pte_unmap_unlock (spin_unlock; pte_unmap = rcu_read_unlock in v6.5+)',
 		effect: 'releases the PTE lock (preemption back on); in v6.5+ also leaves the RCU read-side section pte_offset_map_lock entered',
-		args: [{name: 'pte', kind: 'any', optional: true}, {name: 'ptl', kind: 'lock', optional: true}],
+		args: [{name: 'ptl', kind: 'lock'}],
+		// the kernel's pte is the pointer pte_offset_map_lock returned; here it returns the lock, and the pte has no use
+		kernelArgs: ['pte'],
 		returns: 'void',
-		run(ctx, a) {
-			const v = a.length === 2 ? a[1]! : a[0];
-			if (v === undefined) throw new Oops('pte_unmap_unlock: which lock? pass the ptl pte_offset_map_lock returned');
-			release(ctx, argLock(v, 'pte_unmap_unlock'), 'excl', 'pte_unmap_unlock');
+		run(ctx, [v]) {
+			release(ctx, argLock(v!, 'pte_unmap_unlock'), 'excl', 'pte_unmap_unlock');
 			preemptAdd(ctx, -1);
 			rd(ctx, 'settings');
 			if (ctx.m.settings.pteMap !== 'v6_4') rcuAdd(ctx, -1);
