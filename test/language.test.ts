@@ -196,6 +196,14 @@ describe('shared arrays', () => {
 		const r = run(model('int a[2];', 'i = 2;\na[i] = 1;'), '0 0');
 		expect(r.violations.map(v => [v.kind, v.message])).toEqual([['oops', 'CPU0 oops at line 7: a[2]: index out of bounds (0..1)']]);
 	});
+	it('an operator on a NULL names the operand, not only its type: a local is NULL until it is assigned', () => {
+		const r = run(model('int a[2];', 'n = n + 1;'), '0');
+		expect(r.violations.map(v => v.message)).toEqual(["CPU0 oops at line 6: operator + needs integers, but n is NULL (a local reads NULL until it is assigned)"]);
+		const p = run(model('int a[2];', 'p = pfn_to_page(1);\nx = 2 * p;'), '0 0');
+		expect(p.violations.map(v => v.message)).toEqual(['CPU0 oops at line 7: operator * needs integers, but p is page page(0x1)']);
+		const u = run(model('int a[2];', 'x = -q;\nq = 1;'), '0');
+		expect(u.violations.map(v => v.message)).toEqual(['CPU0 oops at line 6: operator - needs integers, but q is NULL (a local reads NULL until it is assigned)']);
+	});
 	it('each element is its own variable for the search: CPUs on different elements do not race', () => {
 		const top = 'int a[2];\nparam same = false';
 		const lost = (same: boolean) => {

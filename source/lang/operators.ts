@@ -22,16 +22,22 @@ export function fold(c: Compiled, allConstant: boolean): Compiled {
 	}
 }
 
-const asInt = (v: Value, op: string): number => {
+/** Which operand is wrong, by its source text: `n + 1` with n unassigned names n, not "NULL NULL". */
+function notAnInt(v: Value, op: string, text: string | undefined): Oops {
+	const what = v === null ? `NULL${text !== undefined && /^[A-Za-z_]\w*$/.test(text) ? ' (a local reads NULL until it is assigned)' : ''}` : `${typeName(v)} ${formatValue(v)}`;
+	return new Oops(`operator ${op} needs integers, ${text === undefined ? `got ${what}` : `but ${text} is ${what}`}`);
+}
+
+const asInt = (v: Value, op: string, text?: string): number => {
 	if (typeof v === 'number') return v;
 	if (typeof v === 'boolean') return v ? 1 : 0;
-	throw new Oops(`operator ${op} needs integers, got ${typeName(v)} ${formatValue(v)}`);
+	throw notAnInt(v, op, text);
 };
 
-export function unaryOp(op: '!' | '-' | '~'): (v: Value) => Value {
+export function unaryOp(op: '!' | '-' | '~', text?: string): (v: Value) => Value {
 	if (op === '!') return v => !truthy(v);
-	if (op === '-') return v => -asInt(v, '-');
-	return v => Number(~BigInt(asInt(v, '~')));
+	if (op === '-') return v => -asInt(v, '-', text);
+	return v => Number(~BigInt(asInt(v, '~', text)));
 }
 
 /** Integers are exact: a result outside +-2^53 is an oops, never a silent rounding. */
@@ -41,33 +47,39 @@ function exact(n: number | bigint, op: string): number {
 	return v;
 }
 
-export function binaryOp(op: string): (a: Value, b: Value) => Value {
-	const big = (f: (x: bigint, y: bigint) => bigint) => (a: Value, b: Value) => exact(f(BigInt(asInt(a, op)), BigInt(asInt(b, op))), op);
+/** The operator's closure; lt and rt, the operands' source text, only name the wrong one in an oops. */
+export function binaryOp(op: string, lt?: string, rt?: string): (a: Value, b: Value) => Value {
+	const asInt = (v: Value, _op: string, side: 'l' | 'r'): number => {
+		if (typeof v === 'number') return v;
+		if (typeof v === 'boolean') return v ? 1 : 0;
+		throw notAnInt(v, op, side === 'l' ? lt : rt);
+	};
+	const big = (f: (x: bigint, y: bigint) => bigint) => (a: Value, b: Value) => exact(f(BigInt(asInt(a, op, 'l')), BigInt(asInt(b, op, 'r'))), op);
 	switch (op) {
 		case '==':
 			return (a, b) => valuesEqual(a, b);
 		case '!=':
 			return (a, b) => !valuesEqual(a, b);
 		case '<':
-			return (a, b) => asInt(a, op) < asInt(b, op);
+			return (a, b) => asInt(a, op, 'l') < asInt(b, op, 'r');
 		case '<=':
-			return (a, b) => asInt(a, op) <= asInt(b, op);
+			return (a, b) => asInt(a, op, 'l') <= asInt(b, op, 'r');
 		case '>':
-			return (a, b) => asInt(a, op) > asInt(b, op);
+			return (a, b) => asInt(a, op, 'l') > asInt(b, op, 'r');
 		case '>=':
-			return (a, b) => asInt(a, op) >= asInt(b, op);
+			return (a, b) => asInt(a, op, 'l') >= asInt(b, op, 'r');
 		case '+':
-			return (a, b) => exact(asInt(a, op) + asInt(b, op), op);
+			return (a, b) => exact(asInt(a, op, 'l') + asInt(b, op, 'r'), op);
 		case '-':
-			return (a, b) => exact(asInt(a, op) - asInt(b, op), op);
+			return (a, b) => exact(asInt(a, op, 'l') - asInt(b, op, 'r'), op);
 		case '*':
-			return (a, b) => exact(asInt(a, op) * asInt(b, op), op);
+			return (a, b) => exact(asInt(a, op, 'l') * asInt(b, op, 'r'), op);
 		case '/':
 		case '%':
 			return (a, b) => {
-				const d = asInt(b, op);
+				const d = asInt(b, op, 'r');
 				if (d === 0) throw new Oops('division by zero');
-				const n = asInt(a, op);
+				const n = asInt(a, op, 'l');
 				return op === '/' ? Math.trunc(n / d) : n % d;
 			};
 		case '&':
@@ -79,9 +91,9 @@ export function binaryOp(op: string): (a: Value, b: Value) => Value {
 		case '<<':
 		case '>>':
 			return (a, b) => {
-				const n = asInt(b, op);
+				const n = asInt(b, op, 'r');
 				if (n < 0 || n > 64) throw new Oops(`shift count ${n} out of range (0..64)`);
-				const x = BigInt(asInt(a, op));
+				const x = BigInt(asInt(a, op, 'l'));
 				return exact(op === '<<' ? x << BigInt(n) : x >> BigInt(n), op);
 			};
 	}

@@ -145,7 +145,7 @@ export abstract class Resolver {
 			}
 			case 'unary': {
 				const a = this.expr(e.arg, scope);
-				const f = unaryOp(e.op);
+				const f = unaryOp(e.op, a.text);
 				const ev: Eval = env => f(a.ev(env));
 				return fold({ev, pure: a.pure, text}, a.constant !== undefined);
 			}
@@ -162,7 +162,7 @@ export abstract class Resolver {
 				if (e.op === '&&') ev = env => truthy(l.ev(env)) && truthy(r.ev(env));
 				else if (e.op === '||') ev = env => truthy(l.ev(env)) || truthy(r.ev(env));
 				else {
-					const f = binaryOp(e.op);
+					const f = binaryOp(e.op, l.text, r.text);
 					ev = env => f(l.ev(env), r.ev(env));
 				}
 				return fold({ev, pure: l.pure && r.pure, text}, l.constant !== undefined && r.constant !== undefined);
