@@ -270,6 +270,27 @@ describe('page-table locks', () => {
 		expect(none.violations[0]!.message).toMatch(/the PMD maps no page table \(none\); test it first \(pmd_none\), or make one with pte_alloc\(va\) as a fault does/);
 		expect(() => miniModel({cpus: ['pte_unmap_unlock();']})).toThrow(/pte_unmap_unlock\(ptl\) takes 1 argument, got 0 \(or with the kernel's leading pte: pte_unmap_unlock\(pte, ptl\)\)/);
 	});
+	prim('pte_offset_map_nolock', () => {
+		// v6.5: the lock of the table the PMD points to now, not taken, inside an RCU section pte_unmap ends
+		const cpus = ['pmd = pmdp_get_lockless(VA); ptl = pte_offset_map_nolock(pmd, VA); spin_lock(ptl); spin_unlock(ptl); pte_unmap(pte);'];
+		const r = run({machine: 'pte_offset_map(v6_5); ram(0x200, 1); map(VA, 0x200, write); mm_cpumask(0);', cpus}, '0 0');
+		expect(r.flat.get('CPU0.ptl')).toMatch(/^&ptl:T\d+$/);
+		expect(r.final.locks).toEqual({});
+		expect(r.final.cpus[0]!.rcuDepth).toBe(1);
+		const all = run({machine: 'pte_offset_map(v6_5); ram(0x200, 1); map(VA, 0x200, write); mm_cpumask(0);', cpus}, '0 0 0 0 0');
+		expect(all.final.cpus[0]!.rcuDepth).toBe(0);
+		expect(kinds(all)).toEqual([]);
+		// none since it was read: NULL, and no RCU section left open
+		const gone = run({machine: 'pte_offset_map(v6_5); ram(0x200, 1); map(VA, 0x200, write); mm_cpumask(0, 1);', cpus: ['pmd = pmdp_get_lockless(VA); ptl = pte_offset_map_nolock(pmd, VA);', 'pmd_clear(VA);']}, '0 1 0');
+		expect(gone.final.cpus[0]!.locals.ptl).toBe(null);
+		expect(gone.final.cpus[0]!.rcuDepth).toBe(0);
+		// v6.4: no RCU section
+		expect(run({machine: 'ram(0x200, 1); map(VA, 0x200, write); mm_cpumask(0);', cpus}, '0 0').final.cpus[0]!.rcuDepth).toBe(0);
+	});
+	prim('pte_unmap', () => {
+		expect(kinds(run({machine: 'pte_offset_map(v6_5); ram(0x200, 1); map(VA, 0x200, write); mm_cpumask(0);', cpus: ['pte_unmap(pte);']}, '0'))).toEqual(['oops']);
+		expect(kinds(run({cpus: ['pte_unmap();']}, '0'))).toEqual([]);
+	});
 	prim('preempt_disable', () => {
 		expect(run({cpus: ['preempt_disable(); preempt_enable();']}, '0').final.cpus[0]!.preempt).toBe(1);
 	});

@@ -144,6 +144,42 @@ export const ptlPrimitives: Primitive[] = [
 		},
 	},
 	{
+		name: 'pte_offset_map_nolock',
+		kernel: 'mm/pgtable-generic.c:pte_offset_map_nolock (v6.5+; pte_offset_map_ro_nolock / _rw_nolock since v6.12) (khugepaged, page_vma_mapped_walk, mm/pt_reclaim.c)',
+		effect: 'maps the PTE table the PMD at va points to now and returns its lock without taking it, for the caller to take (spin_lock) and to re-check the PMD under it, as the _rw_nolock callers must. In v6_5 (and its mutation) it enters an RCU read-side section first and returns NULL, leaving it, if the PMD is none or huge; pte_unmap leaves it. Under pte_offset_map(v6_4), the default, no RCU section: the table is whatever *pmd points to',
+		args: [{name: 'pmd', kind: 'pmd'}, {name: 'va', kind: 'int'}],
+		returns: 'lock',
+		run(ctx, [p, v]) {
+			argOf(p!, 'pmd', 'pte_offset_map_nolock');
+			const va = argInt(v!, 'pte_offset_map_nolock', 'a va');
+			rd(ctx, 'settings');
+			const rcu = ctx.m.settings.pteMap !== 'v6_4';
+			if (rcu) rcuAdd(ctx, 1);
+			const now = currentPmd(ctx, va, 'pte_offset_map_nolock');
+			if (!now.present || now.leaf) {
+				if (rcu) rcuAdd(ctx, -1);
+				ctx.notes.push(`pte_offset_map_nolock: the PMD is ${now.present ? 'huge' : 'none'}: returns NULL`);
+				return null;
+			}
+			return lockValue(ptlName(now.table));
+		},
+	},
+	{
+		name: 'pte_unmap',
+		kernel: 'include/linux/pgtable.h:pte_unmap (rcu_read_unlock in v6.5+; kunmap_local of a highmem table before)',
+		effect: 'leaves the RCU read-side section pte_offset_map_nolock entered (v6.5+); nothing under pte_offset_map(v6_4)',
+		args: [],
+		kernelArgs: ['pte'],
+		returns: 'void',
+		run(ctx) {
+			rd(ctx, 'settings');
+			if (ctx.m.settings.pteMap === 'v6_4') return null;
+			if (ctx.m.cpus[ctx.cpu]!.rcuDepth === 0) throw new Oops('pte_unmap without a pte_offset_map_nolock mapping it');
+			rcuAdd(ctx, -1);
+			return null;
+		},
+	},
+	{
 		name: 'pte_unmap_unlock',
 		kernel: 'include/linux/mm.h:pte_unmap_unlock (spin_unlock; pte_unmap = rcu_read_unlock in v6.5+)',
 		effect: 'releases the PTE lock (preemption back on); in v6.5+ also leaves the RCU read-side section pte_offset_map_lock entered',
