@@ -11,7 +11,7 @@
 // ("mm: fix TLB flush race between migration, and change_protection_range").
 
 import {type Ctx, note, rd, wr} from '../context.js';
-import {findLeaf, tableAt} from '../pagetable.js';
+import {findLeaf} from '../pagetable.js';
 import type {LeafEntry, PteValue, Value} from '../types.js';
 import {hex} from '../values.js';
 import {setPteAt} from './pgtable-life.js';
@@ -144,9 +144,8 @@ export const protnonePrimitives: Primitive[] = [
 		kernelArgs: ['vma'],
 		returns: 'void',
 		run(ctx, [v, , p]) {
-			const va = argInt(v!, 'ptep_modify_prot_commit', 'a va');
-			if (tableAt(ctx.m.pt, va, 1) === undefined) throw new Oops(`ptep_modify_prot_commit: no PTE page under va ${hex(va)}`);
-			setPteAt(ctx, va, pteArg(p, 'ptep_modify_prot_commit'), undefined, 'ptep_modify_prot_commit');
+			// the PTE page under va's PMD, read through the footprint (none: an oops of the scenario)
+			setPteAt(ctx, argInt(v!, 'ptep_modify_prot_commit', 'a va'), pteArg(p, 'ptep_modify_prot_commit'), undefined, 'ptep_modify_prot_commit');
 			return null;
 		},
 	},
