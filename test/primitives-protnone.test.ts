@@ -8,6 +8,7 @@
 
 import {describe, expect, it} from 'vitest';
 import {protnonePrimitives} from '../source/machine/primitives/protnone.js';
+import {pageTableTable} from '../source/render/state.js';
 import {formatValue, valuesEqual} from '../source/machine/values.js';
 import type {PteValue} from '../source/machine/types.js';
 import {kinds, miniModel, run} from './helpers/mini.js';
@@ -38,6 +39,8 @@ describe('a PROT_NONE PTE', () => {
 		expect(locals(r)).toMatchObject({a: true, b: false, c: false, v: 0x201 * 4096 + 0x100, w: 0x200 * 4096 + 1 + 2});
 		expect(r.flat.get('CPU0.p')).toBe('pte(pfn 0x201 PROT_NONE)');
 		expect(r.flat.get('pte[0x7f001000]')).toBe('pfn 0x201 PROT_NONE (T3)');
+		// The page-table pane and the exported state tables name it too.
+		expect(pageTableTable(r.final).rows.find(row => row[0]!.includes('va 0x7f001000'))).toEqual([expect.stringContaining('[1] va 0x7f001000'), 'pfn 0x201', 'PROT_NONE']);
 	});
 	it('compares unequal to the present PTE of the same page, both ways', () => {
 		const a: PteValue = {t: 'pte', va: 0, present: true, write: false, special: false, devmap: false, pfn: 1, huge: false};
