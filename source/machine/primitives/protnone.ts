@@ -152,7 +152,7 @@ export const protnonePrimitives: Primitive[] = [
 	{
 		name: 'set_tlb_flush_pending',
 		kernel: 'include/linux/mm_types.h:set_tlb_flush_pending (v3.13-v4.12: mm->tlb_flush_pending = true, a bool; 20841405940e) (mm/mprotect.c:change_protection_range)',
-		effect: 'mm->tlb_flush_pending = true: a plain store, not a count. Two threads that set and clear it (task_numa_work holds mmap_sem only for read) lose each other\'s pending flush: 16af97dc5a89 made it the atomic_t of inc_tlb_flush_pending',
+		effect: 'stores true in mm->tlb_flush_pending: a plain store, not a count. Two threads that set and clear it (task_numa_work holds mmap_sem only for read) lose each other\'s pending flush: 16af97dc5a89 made it the atomic_t of inc_tlb_flush_pending',
 		args: [],
 		kernelArgs: ['mm'],
 		returns: 'void',
@@ -165,7 +165,7 @@ export const protnonePrimitives: Primitive[] = [
 	{
 		name: 'clear_tlb_flush_pending',
 		kernel: 'include/linux/mm_types.h:clear_tlb_flush_pending (v3.13-v4.12: mm->tlb_flush_pending = false, after the flush) (mm/mprotect.c:change_protection_range)',
-		effect: 'mm->tlb_flush_pending = false, whoever else set it',
+		effect: 'stores false in mm->tlb_flush_pending, whoever else set it',
 		args: [],
 		kernelArgs: ['mm'],
 		returns: 'void',
