@@ -219,7 +219,8 @@ describe('the page-table life cycle', () => {
 	prim('set_pmd_at', () => {
 		const machine = 'ram(0x200, 2); vma(0x40000000, 512, write); mm_cpumask(0);';
 		const r = run({machine, cpus: ['h = alloc_page(); set_pmd_at(0x40000000, mk_huge_pmd(h, true)); pte = ptep_get(0x40001000);']}, '0 0 0');
-		expect(r.flat.get('CPU0.pte')).toBe('pte(pfn 0x200 WH)');
+		// the huge page's second subpage maps the second 4 KiB of the region (pmd_page(orig) + offset)
+		expect(r.flat.get('CPU0.pte')).toBe('pte(pfn 0x201 WH)');
 	});
 	prim('mk_huge_pmd', () => {
 		expect(run({machine: RAM, cpus: ['p = mk_huge_pmd(pfn_to_page(0x202), true);']}, '0').flat.get('CPU0.p')).toBe('pmd(huge pfn 0x202 W)');

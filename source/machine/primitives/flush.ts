@@ -6,7 +6,7 @@
 
 import {type Ctx, note, peek, rd, violate, wr} from '../context.js';
 import {preemptAdd} from '../locks.js';
-import {findLeaf, PMD_SIZE} from '../pagetable.js';
+import {findLeaf, PMD_SIZE, pmdBase} from '../pagetable.js';
 import type {Value, VaRange, Wait, WaitAfter} from '../types.js';
 import {hex} from '../values.js';
 import {waitsOf} from '../waits.js';
@@ -31,7 +31,8 @@ export function flushLocal(ctx: Ctx, cpu: number, range: VaRange | null, freedTa
 	wr(ctx, `tlb:${cpu}`);
 	const c = ctx.m.cpus[cpu]!;
 	// the keys read from the record as it is (no trap per key), the deletes made through the draft
-	for (const key of Object.keys(peek(c, 'tlb'))) if (inRange(Number(key), range)) delete c.tlb[key];
+	// A huge entry goes with any flush touching its 2 MiB (INVLPG of an address in a large page drops the whole entry).
+	for (const [key, e] of Object.entries(peek(c, 'tlb'))) if (inRange(Number(key), range) || (e.huge && regionIn(pmdBase(Number(key)), range))) delete c.tlb[key];
 	if (peek(ctx.m, 'settings').arch === 'arm64' && !freedTables) return;
 	for (const key of Object.keys(peek(c, 'pwc'))) if (regionIn(Number(key), range)) delete c.pwc[key];
 }
@@ -105,7 +106,7 @@ function spinsPreemptOff(ctx: Ctx, after: WaitAfter | undefined): WaitAfter {
 	return {...after, putCpu: true};
 }
 
-const FLUSHES = new Set(['flush_tlb_mm_range', 'flush_tlb_mm', 'flush_tlb_page', 'flush_tlb_range', 'ptep_clear_flush', 'pmdp_collapse_flush', 'tlb_flush_mmu_tlbonly', 'tlb_flush_mmu', 'tlb_finish_mmu']);
+const FLUSHES = new Set(['flush_tlb_mm_range', 'flush_tlb_mm', 'flush_tlb_page', 'flush_tlb_range', 'ptep_clear_flush', 'pmdp_collapse_flush', 'pmdp_invalidate', 'tlb_flush_mmu_tlbonly', 'tlb_flush_mmu', 'tlb_finish_mmu']);
 
 /**
  * The end of a blocking call whose wait is over (or that did not need to
