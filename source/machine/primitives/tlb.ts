@@ -70,6 +70,7 @@ function fill(ctx: Ctx, va: number, pte: PteValue): void {
  */
 function checkTlbSizes(ctx: Ctx, va: number, huge: boolean): void {
 	const c = ctx.m.cpus[ctx.cpu]!;
+	rd(ctx, `lazy:${ctx.cpu}`);
 	if (c.lazy) return;
 	const base = pmdBase(va);
 	for (const [key, e] of Object.entries(peek(c, 'tlb'))) {
