@@ -37,7 +37,7 @@ describe('compile errors', () => {
 		[wrap('x = pte.pfm;\npte = 1;'), "t.race:7:5: unknown field '.pfm' (did you mean 'pfn'?); PTE values have .pfn .present .write .special .devmap .huge"],
 		[wrap('check = 1;'), "t.race:6:1: local 'check' in cpu 0 shadows a param, const or built-in name; rename one of them"],
 		[wrap('broadcast = 1;'), "t.race:6:1: local 'broadcast' in cpu 0 shadows the value 'broadcast' of param mode; rename one of them"],
-		[wrap('x = 1;', 'expect violation use-after-fre'), "t.race:4:1: unknown violation kind 'use-after-fre' (did you mean 'use-after-free'?); kinds: use-after-free, stale-mapping, stale-access, freed-page-use, pin-across-removal, hung-task, deadlock, tlb-incoherent, freed-table-read, unstable-pmd, pwc-freed-table, gup-unmapped-page, collapse-lost-pin, stale-tlb-return, livelock, bad-unlock, lock-held, sleep-in-atomic, refcount, assert, bug, warn, invariant, oops"],
+		[wrap('x = 1;', 'expect violation use-after-fre'), "t.race:4:1: unknown violation kind 'use-after-fre' (did you mean 'use-after-free'?); kinds: use-after-free, stale-mapping, stale-access, freed-page-use, pin-across-removal, hung-task, deadlock, tlb-incoherent, freed-table-read, unstable-pmd, pwc-freed-table, gup-unmapped-page, collapse-lost-pin, stale-tlb-return, tlb-size-conflict, livelock, bad-unlock, lock-held, sleep-in-atomic, refcount, assert, bug, warn, invariant, oops"],
 		[wrap('x = 1;', 'variant v (chek = false) { expect safe }'), "t.race:4:12: variant v sets unknown param 'chek' (did you mean 'check'?)"],
 		[wrap('x = 1;', 'variant v (check = 3) { expect safe }'), 't.race:4:12: param check is a boolean (true or false)'],
 		[wrap('x = 1;', 'variant v (mode = rcu) { expect safe }'), 't.race:4:12: param mode is one of ipi | broadcast'],
