@@ -111,12 +111,15 @@ export type CpuState = {
 };
 
 /**
- * A leaf entry (PTE, or huge PMD). A missing entry is pte_none. `invalid`: a
+ * A leaf entry (PTE, or huge PMD). A missing entry is pte_none. `protnone`: a
+ * PROT_NONE / NUMA-hinting PTE (x86 _PAGE_PROTNONE set, _PAGE_PRESENT clear):
+ * present to Linux (pte_present), not to the hardware walker. `invalid`: a
  * huge PMD after pmdp_invalidate (x86 pmd_mkinvalid clears _PAGE_PRESENT and
  * _PAGE_PROTNONE and keeps _PAGE_PSE and the pfn): pmd_present and pmd_leaf
  * still say yes, the hardware walker and pmd_access_permitted say not present.
+ * Both absent, never false, so that states without one hash as before.
  */
-export type LeafEntry = {pfn: number; write: boolean; special: boolean; devmap: boolean; invalid?: true};
+export type LeafEntry = {pfn: number; write: boolean; special: boolean; devmap: boolean; protnone?: true; invalid?: true};
 /** An entry of an upper level pointing at the next table page. */
 export type TableEntry = {table: number};
 export type PtEntry = LeafEntry | TableEntry;
@@ -261,6 +264,8 @@ export type PteValue = {
 	devmap: boolean;
 	pfn: number;
 	huge: boolean;
+	/** A PROT_NONE / NUMA-hinting PTE (`present` stays true, as pte_present says); absent otherwise. */
+	protnone?: true;
 };
 
 /** `table`: the PTE page it points at, or for a leaf the PMD page holding it; `pfn`/`write` for a leaf (-1 / false otherwise); `invalid`: a leaf pmdp_invalidate left (present is still true, as x86 pmd_present says). */

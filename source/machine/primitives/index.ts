@@ -17,6 +17,7 @@ import {mmuGatherPrimitives} from './mmu-gather.js';
 import {lazyTlbPrimitives} from './lazy-tlb.js';
 import {seqcountPrimitives} from './seqcount.js';
 import {thpSplitPrimitives} from './thp-split.js';
+import {protnonePrimitives} from './protnone.js';
 
 export type {Primitive, PrimResult, ArgKind, ReturnKind} from './spec.js';
 export {KernelFault, Oops} from './spec.js';
@@ -29,6 +30,7 @@ export const PRIMITIVE_GROUPS: readonly {title: string; primitives: readonly Pri
 	{title: 'Shared variables and atomics', primitives: sharedPrimitives},
 	{title: 'Sequence counters', primitives: seqcountPrimitives},
 	{title: 'Page tables', primitives: pgtablePrimitives},
+	{title: 'PROT_NONE and NUMA-hinting PTEs', primitives: protnonePrimitives},
 	{title: 'The page-table life cycle', primitives: pgtableLifePrimitives},
 	{title: 'Splitting a huge PMD', primitives: thpSplitPrimitives},
 	{title: 'Freeing page-table pages', primitives: tableFreePrimitives},

@@ -126,6 +126,7 @@ export const thpSplitPrimitives: Primitive[] = [
 			const table = pteTable(ctx, va, t, 'set_ptes', false);
 			for (let i = 0; i < nr; i++) {
 				const leaf: LeafEntry = {pfn: pte.pfn + i, write: pte.write, special: pte.special, devmap: pte.devmap};
+				if (pte.protnone) leaf.protnone = true;
 				writeEntry(ctx, table, 1, va + i * 4096, leaf, 'set_ptes');
 				installed(ctx, leaf.pfn, 'set_ptes');
 			}
