@@ -119,6 +119,30 @@ const EXPECTED: Record<string, Record<string, number>> = {
 	'progress:nolabel': {},
 	'local-loop': {},
 	'warn-loop': {invariant: 1, warn: 3},
+	// the memory-management core: RAM pages, page tables, TLBs and flush IPIs, RCU
+	'mm-zap-free': {}, // the flush's IPI is acked before the page is freed
+	'mm-zap-free:no-flush': {'freed-page-use': 3}, // freed while CPU0's TLB maps it
+	'mm-zap-free:irqs-off': {}, // the flush waits for CPU0's IRQs
+	'mm-refs': {}, // folio_try_get fails on the free page, or takes the reused one
+	'mm-refs:plain-get': {refcount: 6}, // get_page on a free page: folio_get's VM_BUG_ON
+	'mm-refs:double-put': {refcount: 3},
+	'mm-table-free': {'freed-table-read': 8}, // pte_free under an RCU walker
+	'mm-table-free:sync': {},
+	'mm-table-free:defer': {}, // pte_free_defer: the callback runs when the reader leaves
+	'mm-pwc': {}, // x86: the flush of the region drops the walk cache
+	'mm-pwc:no-flush': {'pwc-freed-table': 5},
+	'mm-pwc:arm64': {'pwc-freed-table': 8}, // a leaf flush keeps the walk cache
+	'mm-ipi-lock': {deadlock: 4}, // the spinner has IRQs off: it cannot ack the flush of the lock holder
+	'mm-ipi-lock:plain': {},
+	'mm-ipi-lock:flushers': {deadlock: 4}, // two flushers with IRQs off
+	'mm-sync-rcu': {},
+	'mm-sync-rcu:nosync': {assert: 6},
+	'mm-sync-rcu:in-lock': {deadlock: 3, 'hung-task': 7, 'sleep-in-atomic': 3}, // the grace period waits for its caller
+	'mm-syscall-exit': {},
+	'mm-syscall-exit:no-flush': {'freed-page-use': 3, 'stale-tlb-return': 4},
+	'mm-lazy': {},
+	'mm-lazy:no-catch-up': {'freed-page-use': 6, 'tlb-incoherent': 5}, // fea4e317f9e7's shape: back from lazy while the flush waits
+	'mm-refill': {}, // S5 asks about the PTE at the return: a va installed again and cached anew is no stale entry
 };
 
 /**
