@@ -531,8 +531,10 @@ def pfn_of(page):
 
 
 def mapped_anywhere(mm, pfn, gen, lazy_too=False):
-    """A present PTE in a live table, or a TLB entry of a CPU running the mm (not lazy), of that allocation."""
-    for freed, ptes in mm['tables'].values():
+    """A present PTE reachable from the PMDs (a detached table's entries map nothing), or a TLB
+    entry of a CPU running the mm (not lazy), of that allocation."""
+    for tid in mm['pmd'].values():
+        freed, ptes = mm['tables'][tid]
         if not freed and any(e[0] == pfn and e[1] == gen for e in ptes.values()):
             return True
     return any(e[0] == pfn and e[1] == gen for d in range(len(mm['tlb']))
@@ -756,6 +758,8 @@ def rcu_read_lock():
 
 
 def rcu_read_unlock():
+    if CUR.mm['rcu'][CUR.c] == 0:
+        raise Oops()
     CUR.mm['rcu'][CUR.c] -= 1
 
 
@@ -765,8 +769,10 @@ def synchronize_rcu_start():
     if me['preempt'] > 0 or not me['irq_on'] or CUR.mm['rcu'][CUR.c] > 0:
         violation('sleep-in-atomic')
     rs = set(CUR.readers)
+    if not rs:
+        return False  # "a grace period begun with no reader ends at once": one step
     CUR.mm['gp'][CUR.c] = rs
-    return True       # DOC?: always a second step (the return), even with no reader
+    return True
 
 
 def synchronize_rcu_end():
@@ -859,8 +865,9 @@ def check_flushed(rng, late):
 
 
 def take_ipis(mm, d):
-    """CPU d's interrupt transition with flush IPIs pending: flush_tlb_func for each, and the acks."""
-    for sender, rng in mm['ipi'][d]:
+    """CPU d's interrupt transition with flush IPIs pending: flush_tlb_func for the oldest, and
+    its ack (one IPI per transition: racewalk's traces take two queued IPIs in two steps)."""
+    for sender, rng in mm['ipi'][d][:1]:
         if d in mm['lazy']:
             # a lazy CPU switches to init_mm: TLB and walk cache gone, out of mm_cpumask
             mm['tlb'][d], mm['pwc'][d] = {}, {}
@@ -869,7 +876,7 @@ def take_ipis(mm, d):
             drop_tlb(mm, d, rng)
         if mm['fw'][sender] is not None:
             mm['fw'][sender][0].discard(d)
-    mm['ipi'][d] = ()
+    mm['ipi'][d] = mm['ipi'][d][1:]
 
 
 def switch_mm_irqs_off(catch_up=True):
@@ -983,7 +990,7 @@ def run(model, schedule=None):
             return False
         if st[3][c] > 0 and model.hprogs[c] is not None:
             return True
-        # a pending flush IPI; DOC?: one transition takes every IPI queued on the CPU
+        # a pending flush IPI
         return model.mm is not None and bool(mmthaw(st[4])['ipi'][c])
 
     def transitions(st):
@@ -1065,7 +1072,8 @@ def run(model, schedule=None):
                             irq_save()
                         if lkind == 'spin':
                             me['preempt'] += 1
-                        if lkind in ('mutex', 'rwsem') and (me['preempt'] > 0 or not me['irq_on']):
+                        if lkind in ('mutex', 'rwsem') and (me['preempt'] > 0 or not me['irq_on'] or
+                                                            (CUR.mm is not None and CUR.mm['rcu'][c] > 0)):
                             kinds.add('sleep-in-atomic')
                     if lock_free_for(lk, mode, c):
                         take(lk, mode, c)
