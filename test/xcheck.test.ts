@@ -142,6 +142,8 @@ const EXPECTED: Record<string, Record<string, number>> = {
 	'mm-syscall-exit:no-flush': {'freed-page-use': 3, 'stale-tlb-return': 4},
 	'mm-lazy': {},
 	'mm-lazy:no-catch-up': {'freed-page-use': 6, 'tlb-incoherent': 5}, // fea4e317f9e7's shape: back from lazy while the flush waits
+	'mm-irq-ipi': {assert: 5}, // a flush IPI is served before a device interrupt raised earlier (the APIC's vector priority)
+	'mm-irq-ipi:lock': {deadlock: 5}, // the handler spins on the flusher's lock: it must start before the flush is sent
 	'mm-refill': {}, // S5 asks about the PTE at the return: a va installed again and cached anew is no stale entry
 };
 

@@ -2068,15 +2068,26 @@ def mm_refill():
     return Model('mm-refill', {}, [user, zap, fault], mm=MMSetup(ram=(P, 1), maps=[(VA, P, True)], mask={0, 1, 2}))
 
 
+def mm_irq_ipi(variant=None):
+    lock = variant == 'lock'
+    hnd = ([Lock('l')] if lock else []) + [S(setv('y', K(1)))] + ([Unlock('l')] if lock else [])
+    user = [do(lambda g, l, c: irq_set(False)), S(setl('r', lambda g, l, c: access(VA))), do(lambda g, l, c: irq_set(True))]
+    flusher = ([Lock('l')] if lock else []) + [do(lambda g, l, c: raise_irq('dev')), Flush(ONE)] + \
+        ([Unlock('l')] if lock else [Assert(lambda g, l, c: g['y'] == 1)])
+    return Model('mm-irq-ipi', {'y': 0}, [user, flusher], locks={'l': 'spin'}, irqs={'dev': (0, hnd)},
+                 mm=MMSetup(ram=(P, 1), maps=[(VA, P, True)], mask={0, 1}))
+
+
 MM_SCENARIOS = {
     'mm-zap-free': mm_zap_free, 'mm-refs': mm_refs, 'mm-table-free': mm_table_free, 'mm-pwc': mm_pwc,
     'mm-ipi-lock': mm_ipi_lock, 'mm-sync-rcu': mm_sync_rcu, 'mm-syscall-exit': mm_syscall_exit,
-    'mm-lazy': mm_lazy, 'mm-refill': mm_refill,
+    'mm-lazy': mm_lazy, 'mm-refill': mm_refill, 'mm-irq-ipi': mm_irq_ipi,
 }
 MM_VARIANTS = {
     'mm-zap-free': ['no-flush', 'irqs-off'], 'mm-refs': ['plain-get', 'double-put'],
     'mm-table-free': ['sync', 'defer'], 'mm-pwc': ['no-flush', 'arm64'], 'mm-ipi-lock': ['plain', 'flushers'],
     'mm-sync-rcu': ['nosync', 'in-lock'], 'mm-syscall-exit': ['no-flush'], 'mm-lazy': ['no-catch-up'],
+    'mm-irq-ipi': ['lock'],
 }
 
 SCENARIOS.update(MM_SCENARIOS)
