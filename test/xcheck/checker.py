@@ -250,6 +250,10 @@ class Oops(Exception):
     pass
 
 
+class Stop(Exception):
+    """The CPU stops here as after an oops, with the violation already reported (unstable-pmd)."""
+
+
 class Cur:
     """What the primitives called from a statement's functions see: the step's CPU
     and the parts of the state it may change (set by step(), read by enabled())."""
@@ -415,6 +419,10 @@ def sccs(edges):
 #   mask   {cpu}                        mm_cpumask
 #   lazy   {cpu}
 #   vma    {va: write}                  the anonymous vmas (a fault allocates)
+#   gup    [None | [vas, seen, held]]   gup-fast's IRQs-off window (S7): the vas it read, every
+#                                       (pfn, gen) mapped at one of them since, what it grabbed
+#   gather [None | [range, pages, tables, freed_tables]]  the CPU's mmu_gather
+#   pending mm->tlb_flush_pending
 # A range is None (the whole mm) or (va, npages).
 
 PAGE = 4096
@@ -435,7 +443,7 @@ class MMSetup:
         mm = {'pages': {}, 'pmd': {}, 'tables': {}, 'ntid': 1, 'tlb': [{} for _ in range(n)],
               'pwc': [{} for _ in range(n)], 'ipi': [() for _ in range(n)], 'fw': [None] * n,
               'gp': [None] * n, 'rcu': [0] * n, 'cbs': [], 'zapped': set(), 'mask': set(self.mask),
-              'lazy': set(self.lazy), 'vma': {}}
+              'lazy': set(self.lazy), 'vma': {}, 'gup': [None] * n, 'gather': [None] * n, 'pending': 0}
         first, npages = self.ram or (0, 0)
         for pfn in range(first, first + npages):
             mm['pages'][pfn] = [0, True, 0, 0]
@@ -563,6 +571,7 @@ def put_page(page):
     if pg[0] <= 0:
         violation('refcount')
         return
+    gup_hold(page, -1)
     pg[0] -= 1
     if pg[0] == 0:
         free_page(CUR.mm, pfn)
@@ -582,6 +591,7 @@ def folio_try_get(page):
     if pg[0] == 0:
         return False
     pg[0] += 1
+    gup_hold(page, 1)
     return True
 
 
@@ -590,6 +600,7 @@ def try_grab_page(page, flags='get'):
     if pg[0] == 0:
         return False
     pg[0] += GUP_PIN_COUNTING_BIAS if flags == FOLL_PIN else 1
+    gup_hold(page, 1)
     return True
 
 
@@ -623,7 +634,47 @@ def rmap(page, by):
 
 # -- page tables
 
+def gup_window():
+    """The CPU's gup-fast window: opened by a lockless read with IRQs off."""
+    mm, c = CUR.mm, CUR.c
+    if CUR.me is None or CUR.me['irq_on']:
+        return None
+    if mm['gup'][c] is None:
+        mm['gup'][c] = [set(), set(), []]
+    return mm['gup'][c]
+
+
+def gup_saw(mm, va, pte):
+    """A PTE present at va now: every window that read va saw its page."""
+    if pte is None:
+        return
+    for w in mm['gup']:
+        if w is not None and va in w[0]:
+            w[1].add((pte[0], pte[1]))
+
+
+def gup_hold(page, by):
+    w = CUR.mm['gup'][CUR.c]
+    if w is None:
+        return
+    pfn = pfn_of(page)
+    key = (pfn, CUR.mm['pages'][pfn][2])
+    if by > 0:
+        w[2].append(key)
+    elif key in w[2]:
+        w[2].remove(key)
+
+
+def gup_close(mm, c):
+    """IRQs back on: S7 for a page held that no PTE read by the window mapped (in that allocation)."""
+    w = mm['gup'][c]
+    mm['gup'][c] = None
+    if w is not None and any(k not in w[1] for k in w[2]):
+        violation('gup-unmapped-page')
+
+
 def pmdp_get_lockless(va):
+    gup_window()
     return ('pmd', CUR.mm['pmd'].get(va // REGION))
 
 
@@ -636,9 +687,15 @@ def read_table(tid):
 
 
 def ptep_get_lockless(pmd, va):
+    w = gup_window()
     if pmd[1] is None:
         return None
-    return read_table(pmd[1])[1].get(va)
+    pte = read_table(pmd[1])[1].get(va)
+    if w is not None:
+        w[0].add(va)
+        if pte is not None:
+            w[1].add((pte[0], pte[1]))
+    return pte
 
 
 def ptep_get(va):
@@ -708,6 +765,8 @@ def set_pte_at(va, pte, table=None):
     else:
         val = pte
     t[1][va] = val
+    if mm['pmd'].get(va // REGION) == tid:
+        gup_saw(mm, va, val)
 
 
 def pte_alloc(va):
@@ -730,12 +789,138 @@ def pmd_pgtable(pmd):
     return ('table', pmd[1])
 
 
+def pte_val(pte):
+    return 0 if pte is None else pte[0] << 12 | 1 | (2 if pte[2] else 0)
+
+
+def page_remove_rmap(page):
+    rmap(page, -1)
+
+
+def pte_offset_map_lock(pmd, va):
+    """v6.4 (the default): one step; reads the PMD at va again and takes the PTE lock of the table
+    it points to now; none since the caller read it is unstable-pmd (the CPU stops: an oops).
+    Returns the lock's name, for Lock/Unlock."""
+    tid = CUR.mm['pmd'].get(va // REGION)
+    if tid is None:
+        if pmd[1] is not None:
+            violation('unstable-pmd')
+            raise Stop()
+        raise Oops()
+    read_table(tid)
+    return f'ptl{tid}'
+
+
 def pte_free(table):
     CUR.mm['tables'][table[1]][0] = True
 
 
 def pte_free_defer(table):
     call_rcu(('free', table[1]))
+
+
+# -- mmu_gather
+
+def tlb_gather_mmu():
+    CUR.mm['gather'][CUR.c] = [None, [], [], False]
+    CUR.mm['pending'] += 1
+
+
+def grow(rng, va, npages=1):
+    lo, hi = va, va + npages * PAGE
+    if rng is not None:
+        lo, hi = min(lo, rng[0]), max(hi, rng[0] + rng[1] * PAGE)
+    return (lo, (hi - lo) // PAGE)
+
+
+def tlb_remove_tlb_entry(va):
+    g = CUR.mm['gather'][CUR.c]
+    g[0] = grow(g[0], va)
+
+
+def tlb_remove_page(page):
+    CUR.mm['gather'][CUR.c][1].append(pfn_of(page))
+    return False
+
+
+def tlb_remove_table(table):
+    mm = CUR.mm
+    if CUR.model.mm.table_free == 'none':
+        mm['tables'][table[1]][0] = True
+    else:
+        mm['gather'][CUR.c][2].append(table[1])
+
+
+def free_pte_range(va):
+    """pmd_clear, then the PTE page to the gather with freed_tables (DOC?: no range of its own)."""
+    mm = CUR.mm
+    tid = mm['pmd'].pop(va // REGION, None)
+    g = mm['gather'][CUR.c]
+    g[3] = True
+    if tid is not None:
+        tlb_remove_table(('table', tid))
+
+
+def gather_free():
+    """tlb_flush_mmu_free: the tables (call_rcu under TABLE_FREE=rcu, else now), then each page's reference."""
+    mm = CUR.mm
+    g = mm['gather'][CUR.c]
+    for tid in g[2]:
+        if CUR.model.mm.table_free == 'rcu':
+            call_rcu(('free', tid))
+        else:
+            mm['tables'][tid][0] = True
+    g[2] = []
+    pages, g[1] = g[1], []
+    for pfn in pages:
+        put_page(page_obj(pfn))
+
+
+def gather_flush_start(finish):
+    """tlb_flush_mmu_tlbonly / tlb_flush_mmu / tlb_finish_mmu, step 1. finish: also free (and, for
+    tlb_finish_mmu, end the gather) once the flush returned."""
+    mm, c = CUR.mm, CUR.c
+    g = mm['gather'][c]
+    if finish == 'finish' and mm['pending'] > 1:
+        g[0], g[3] = None, True      # nested: fullmm, freed_tables: the whole mm
+        rng, anything = None, True
+    else:
+        rng, anything = g[0], g[0] is not None or g[3]
+    CUR.gather_after = finish
+    if not anything:
+        gather_flush_end(finish, flushed=False)
+        return False
+    freed = g[3]
+    g[0], g[3] = None, False     # the range is reset after its flush
+    if flush_start(rng, freed):
+        mm['fw'][c].append(finish)
+        return True
+    gather_flush_end(finish, flushed=False)
+    return False
+
+
+def gather_flush_end(finish, flushed=True):
+    if flushed:
+        flush_end()
+    if finish in ('free', 'finish'):
+        gather_free()
+    if finish == 'finish':
+        CUR.mm['gather'][CUR.c] = None
+        CUR.mm['pending'] -= 1
+
+
+def GatherFlush(finish):
+    """tlb_flush_mmu_tlbonly ('tlbonly'), tlb_flush_mmu ('free'), tlb_finish_mmu ('finish')."""
+    return ('Blk', lambda g, l, c: gather_flush_start(finish), lambda g, l, c: gather_flush_end(finish))
+
+
+def tlb_flush_mmu_free():
+    gather_free()
+
+
+def dec_tlb_flush_pending():
+    CUR.mm['pending'] -= 1
+    CUR.mm['gather'][CUR.c] = None
 
 
 # -- RCU
@@ -849,7 +1034,7 @@ def flush_start(rng, freed_tables=False):
 
 def flush_end():
     mm, c = CUR.mm, CUR.c
-    _, rng, late = mm['fw'][c]
+    _, rng, late = mm['fw'][c][:3]
     mm['fw'][c] = None
     check_flushed(rng, late)
 
@@ -1125,6 +1310,9 @@ def run(model, schedule=None):
                 kinds.add('oops')
                 stopped = True
                 npc = pc
+            except Stop:
+                stopped = True
+                npc = pc
             if op == 'RetH':
                 frames[-1] = freeze(l)
             else:
@@ -1149,6 +1337,8 @@ def run(model, schedule=None):
                         kinds.add('lock-held')
         cpus[c] = (proc, hnd, stopped, me['irq_on'], me['irq_stack'], me['preempt'])
         mmf = None
+        if CUR.mm is not None and me['irq_on'] and not irq_on:
+            gup_close(CUR.mm, c)        # G11: IRQs back on
         if CUR.mm is not None:
             end_grace_periods(CUR.mm, readers_of(cpus, CUR.mm))
             mmf = mmfreeze(CUR.mm)
@@ -2078,16 +2268,79 @@ def mm_irq_ipi(variant=None):
                  mm=MMSetup(ram=(P, 1), maps=[(VA, P, True)], mask={0, 1}))
 
 
+def mm_gather(variant=None):
+    flush, table_free = {'broadcast-rcu': ('broadcast', 'rcu'), 'broadcast-no-rcu': ('broadcast', 'ipi'),
+                         'free-at-once': ('ipi', 'none')}.get(variant, ('ipi', 'ipi'))
+    gup = [do(lambda g, l, c: irq_save()), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+           If(lambda g, l, c: not pmd_present(l['pmd']), [Goto('out')]),
+           S(setl('pte', lambda g, l, c: ptep_get_lockless(l['pmd'], VA))),
+           If(lambda g, l, c: not pte_present(l['pte']), [Goto('out')]),
+           S(setl('page', lambda g, l, c: pte_page(l['pte']))),
+           If(lambda g, l, c: try_grab_page(l['page']), [do(lambda g, l, c: put_page(l['page']))]),
+           Label('out'), do(lambda g, l, c: irq_restore())]
+
+    def zap(g, l, c):       # atomic { ... } under the PTL: one step
+        l['pte'] = ptep_get_and_clear(VA)
+        tlb_remove_tlb_entry(VA)
+        page_remove_rmap(pte_page(l['pte']))
+        tlb_remove_page(pte_page(l['pte']))
+
+    def ptl(g, l, c):
+        l['ptl'] = pte_offset_map_lock(l['pmd'], VA)
+        return l['ptl']
+    if variant == 'free-first':
+        finish = [do(lambda g, l, c: tlb_flush_mmu_free()), GatherFlush('tlbonly'), do(lambda g, l, c: dec_tlb_flush_pending())]
+    else:
+        finish = [GatherFlush('finish')]
+    munmap = [Lock('mmap_lock', 'w'), do(lambda g, l, c: tlb_gather_mmu()),
+              S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))), Lock(ptl), S(zap), Unlock(lambda g, l, c: l['ptl']),
+              do(lambda g, l, c: free_pte_range(VA))] + finish + [Unlock('mmap_lock', 'w')]
+    return Model('mm-gather', {}, [gup, munmap], locks={'mmap_lock': 'rwsem', 'ptl1': 'spin'},
+                 mm=MMSetup(flush=flush, table_free=table_free, ram=(P, 1), maps=[(VA, P, True)], mask={0, 1},
+                            tlbs=[(0, VA)], walk_cache=True))
+
+
+def mm_gup_reuse(variant=None):
+    recheck = [If(lambda g, l, c: pte_val(l['pte']) != pte_val(ptep_get_lockless(l['pmd'], VA)),
+                  [do(lambda g, l, c: put_page(l['page']))])] if variant == 'recheck' else []
+    gup = [do(lambda g, l, c: irq_save()), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+           S(setl('pte', lambda g, l, c: ptep_get_lockless(l['pmd'], VA))),
+           If(lambda g, l, c: not pte_present(l['pte']), [Goto('out')]),
+           S(setl('page', lambda g, l, c: pte_page(l['pte']))),
+           If(lambda g, l, c: not try_grab_page(l['page']), [Goto('out')])] + recheck + \
+          [Label('out'), do(lambda g, l, c: irq_restore())]
+    unmap = [S(setl('pte', lambda g, l, c: ptep_get_and_clear(VA))), do(lambda g, l, c: put_page(pte_page(l['pte'])))]
+    alloc = [S(setl('q', lambda g, l, c: alloc_page(P)))]
+    return Model('mm-gup-reuse', {}, [gup, unmap, alloc], mm=MMSetup(ram=(P, 1), maps=[(VA, P, True)]))
+
+
+def mm_nested(variant=None):
+    if variant == 'no-nested':
+        finish = [GatherFlush('free'), do(lambda g, l, c: dec_tlb_flush_pending())]
+    else:
+        finish = [GatherFlush('finish')]
+    body = [do(lambda g, l, c: tlb_gather_mmu()), S(setl('pte', lambda g, l, c: ptep_get_and_clear(VA))),
+            If(lambda g, l, c: pte_present(l['pte']), [do(lambda g, l, c: tlb_remove_tlb_entry(VA)),
+                                                       do(lambda g, l, c: tlb_remove_page(pte_page(l['pte'])))])] + \
+        finish + [do(lambda g, l, c: syscall_exit(VA, 1))]
+    zapper = [Call(None, body)]
+    user = [S(setl('r', lambda g, l, c: access(VA)))]
+    return Model('mm-nested', {}, [zapper, zapper, user],
+                 mm=MMSetup(ram=(P, 1), maps=[(VA, P, True)], mask={0, 1, 2}, tlbs=[(2, VA)]))
+
+
 MM_SCENARIOS = {
     'mm-zap-free': mm_zap_free, 'mm-refs': mm_refs, 'mm-table-free': mm_table_free, 'mm-pwc': mm_pwc,
     'mm-ipi-lock': mm_ipi_lock, 'mm-sync-rcu': mm_sync_rcu, 'mm-syscall-exit': mm_syscall_exit,
     'mm-lazy': mm_lazy, 'mm-refill': mm_refill, 'mm-irq-ipi': mm_irq_ipi,
+    'mm-gather': mm_gather, 'mm-gup-reuse': mm_gup_reuse, 'mm-nested': mm_nested,
 }
 MM_VARIANTS = {
     'mm-zap-free': ['no-flush', 'irqs-off'], 'mm-refs': ['plain-get', 'double-put'],
     'mm-table-free': ['sync', 'defer'], 'mm-pwc': ['no-flush', 'arm64'], 'mm-ipi-lock': ['plain', 'flushers'],
     'mm-sync-rcu': ['nosync', 'in-lock'], 'mm-syscall-exit': ['no-flush'], 'mm-lazy': ['no-catch-up'],
-    'mm-irq-ipi': ['lock'],
+    'mm-irq-ipi': ['lock'], 'mm-gather': ['broadcast-rcu', 'broadcast-no-rcu', 'free-at-once', 'free-first'],
+    'mm-gup-reuse': ['recheck'], 'mm-nested': ['no-nested'],
 }
 
 SCENARIOS.update(MM_SCENARIOS)
