@@ -144,6 +144,18 @@ const EXPECTED: Record<string, Record<string, number>> = {
 	'mm-lazy:no-catch-up': {'freed-page-use': 6, 'tlb-incoherent': 5}, // fea4e317f9e7's shape: back from lazy while the flush waits
 	'mm-irq-ipi': {assert: 5}, // a flush IPI is served before a device interrupt raised earlier (the APIC's vector priority)
 	'mm-irq-ipi:lock': {deadlock: 5}, // the handler spins on the flusher's lock: it must start before the flush is sent
+	'mm-gather': {}, // unhook, flush, free: the IPI waits for gup-fast's IRQs-off window
+	'mm-gather:broadcast-rcu': {}, // the grace period waits for it instead
+	'mm-gather:broadcast-no-rcu': {'freed-table-read': 12},
+	'mm-gather:free-at-once': {'freed-table-read': 11},
+	'mm-gather:free-first': {'freed-page-use': 8, 'freed-table-read': 12}, // tlb_flush_mmu's halves swapped
+	'mm-gup-reuse': {'gup-unmapped-page': 10}, // the grab lands on the page allocated again
+	'mm-gup-reuse:recheck': {}, // G8
+	'mm-nested': {}, // tlb_finish_mmu flushes the whole mm when another zapper is in flight
+	'mm-nested:no-nested': {'stale-tlb-return': 8}, // 99baac21e458
+	'mm-gather-range': {}, // free_pte_range widens the gather's range by the page at va
+	'mm-gather-range:wide': {assert: 10},
+	'mm-gather-range:reset': {assert: 7}, // __tlb_reset_range loses the flush
 	'mm-refill': {}, // S5 asks about the PTE at the return: a va installed again and cached anew is no stale entry
 };
 

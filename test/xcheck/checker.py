@@ -852,13 +852,26 @@ def tlb_remove_table(table):
 
 
 def free_pte_range(va):
-    """pmd_clear, then the PTE page to the gather with freed_tables (DOC?: no range of its own)."""
+    """pmd_clear, then the PTE page to the gather with freed_tables, the range widened by the page
+    at va (pte_free_tlb: tlb_flush_pmd_range; racewalk does it, primitives.md did not say so)."""
     mm = CUR.mm
     tid = mm['pmd'].pop(va // REGION, None)
+    if tid is None:
+        raise Oops()
     g = mm['gather'][CUR.c]
     g[3] = True
-    if tid is not None:
-        tlb_remove_table(('table', tid))
+    g[0] = grow(g[0], va)
+    tlb_remove_table(('table', tid))
+
+
+def tlb_adjust_range(va, npages):
+    g = CUR.mm['gather'][CUR.c]
+    g[0] = grow(g[0], va, npages)
+
+
+def tlb_reset_range():
+    g = CUR.mm['gather'][CUR.c]
+    g[0], g[3] = None, False
 
 
 def gather_free():
@@ -2329,11 +2342,26 @@ def mm_nested(variant=None):
                  mm=MMSetup(ram=(P, 1), maps=[(VA, P, True)], mask={0, 1, 2}, tlbs=[(2, VA)]))
 
 
+def mm_gather_range(variant=None):
+    VB = VA + REGION
+    idle = [S(setl('x', K(1)))]
+    unmap = [do(lambda g, l, c: tlb_gather_mmu()), do(lambda g, l, c: free_pte_range(VA))] + \
+        ([do(lambda g, l, c: tlb_adjust_range(VB, 1))] if variant == 'wide' else []) + \
+        ([do(lambda g, l, c: tlb_reset_range())] if variant == 'reset' else []) + \
+        [GatherFlush('finish'), S(setl('a', lambda g, l, c: tlb_has(CUR.mm, 0, VA))),
+         S(setl('b', lambda g, l, c: tlb_has(CUR.mm, 0, VB))),
+         Assert(lambda g, l, c: not l['a']), Assert(lambda g, l, c: l['b'])]
+    return Model('mm-gather-range', {}, [idle, unmap],
+                 mm=MMSetup(ram=(P, 2), maps=[(VA, P, True), (VB, P + 1, True)], mask={0, 1},
+                            tlbs=[(0, VA), (0, VB)], walk_cache=True))
+
+
 MM_SCENARIOS = {
     'mm-zap-free': mm_zap_free, 'mm-refs': mm_refs, 'mm-table-free': mm_table_free, 'mm-pwc': mm_pwc,
     'mm-ipi-lock': mm_ipi_lock, 'mm-sync-rcu': mm_sync_rcu, 'mm-syscall-exit': mm_syscall_exit,
     'mm-lazy': mm_lazy, 'mm-refill': mm_refill, 'mm-irq-ipi': mm_irq_ipi,
     'mm-gather': mm_gather, 'mm-gup-reuse': mm_gup_reuse, 'mm-nested': mm_nested,
+    'mm-gather-range': mm_gather_range,
 }
 MM_VARIANTS = {
     'mm-zap-free': ['no-flush', 'irqs-off'], 'mm-refs': ['plain-get', 'double-put'],
@@ -2341,6 +2369,7 @@ MM_VARIANTS = {
     'mm-sync-rcu': ['nosync', 'in-lock'], 'mm-syscall-exit': ['no-flush'], 'mm-lazy': ['no-catch-up'],
     'mm-irq-ipi': ['lock'], 'mm-gather': ['broadcast-rcu', 'broadcast-no-rcu', 'free-at-once', 'free-first'],
     'mm-gup-reuse': ['recheck'], 'mm-nested': ['no-nested'],
+    'mm-gather-range': ['wide', 'reset'],
 }
 
 SCENARIOS.update(MM_SCENARIOS)
