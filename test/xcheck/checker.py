@@ -689,7 +689,7 @@ def read_table(tid):
 def ptep_get_lockless(pmd, va):
     w = gup_window()
     if pmd[1] is None:
-        return None
+        raise Oops()      # racewalk: "the PMD is not present (test pmd_present first)"
     pte = read_table(pmd[1])[1].get(va)
     if w is not None:
         w[0].add(va)
