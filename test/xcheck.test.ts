@@ -156,6 +156,12 @@ const EXPECTED: Record<string, Record<string, number>> = {
 	'mm-gather-range': {}, // free_pte_range widens the gather's range by the page at va
 	'mm-gather-range:wide': {assert: 10},
 	'mm-gather-range:reset': {assert: 7}, // __tlb_reset_range loses the flush
+	'mm-sync-one': {}, // tlb_remove_table_sync_one's empty IPI waits for gup-fast (TABLE_FREE=rcu)
+	'mm-sync-one:no-sync': {'freed-table-read': 8},
+	'mm-sync-one:stub': {'freed-table-read': 9}, // without RCU table free it is an empty stub
+	'mm-wrprotect': {},
+	'mm-wrprotect:no-flush': {'stale-tlb-return': 3}, // a writable entry over a read-only PTE
+	'mm-wrprotect:unmap': {}, // ptep_clear_flush
 	'mm-refill': {}, // S5 asks about the PTE at the return: a va installed again and cached anew is no stale entry
 };
 

@@ -732,7 +732,7 @@ def zap(va):
     mm = CUR.mm
     mm['zapped'].add(va)
     for d, w in enumerate(mm['fw']):
-        if d != CUR.c and w is not None and in_range(va, w[1]):
+        if d != CUR.c and w is not None and w[1] != 'sync' and in_range(va, w[1]):
             w[2].add(va)
 
 
@@ -1062,11 +1062,46 @@ def check_flushed(rng, late):
             violation('tlb-incoherent')
 
 
+def ptep_set_wrprotect(va):
+    t = table_under(CUR.mm, va)
+    if t is not None and va in t[1]:
+        pfn, gen, _ = t[1][va]
+        t[1][va] = (pfn, gen, False)
+
+
+def clear_flush_start(va, var):
+    """ptep_clear_flush: the old PTE into local var; a flush of the page if it was present."""
+    l = CUR.locals
+    l[var] = ptep_get_and_clear(va)
+    return l[var] is not None and flush_start((va, 1))
+
+
+def sync_one_start():
+    """tlb_remove_table_sync_one: TABLE_FREE=rcu, an empty IPI to every other CPU, waited for
+    (preemption off meanwhile: a reader); otherwise the empty stub."""
+    mm, c = CUR.mm, CUR.c
+    if CUR.model.mm.table_free != 'rcu':
+        return False
+    targets = {d for d in range(len(mm['tlb'])) if d != c}
+    if not targets:
+        return False
+    for d in targets:
+        mm['ipi'][d] = mm['ipi'][d] + ((c, 'sync'),)
+    mm['fw'][c] = [targets, 'sync', set()]
+    return True
+
+
+def sync_one_end():
+    CUR.mm['fw'][CUR.c] = None
+
+
 def take_ipis(mm, d):
     """CPU d's interrupt transition with flush IPIs pending: flush_tlb_func for the oldest, and
     its ack (one IPI per transition: racewalk's traces take two queued IPIs in two steps)."""
     for sender, rng in mm['ipi'][d][:1]:
-        if d in mm['lazy']:
+        if rng == 'sync':
+            pass                # the empty IPI: nothing but the ack
+        elif d in mm['lazy']:
             # a lazy CPU switches to init_mm: TLB and walk cache gone, out of mm_cpumask
             mm['tlb'][d], mm['pwc'][d] = {}, {}
             mm['mask'].discard(d)
@@ -1101,6 +1136,14 @@ def syscall_exit(va, npages):
             pte = pte_at(mm, v)
             if pte is None or pte[0] != e[0] or (e[2] and not pte[2]):
                 violation('stale-tlb-return')
+
+
+def ClearFlush(va, var):
+    return ('Blk', lambda g, l, c: clear_flush_start(va, var), lambda g, l, c: flush_end())
+
+
+def SyncOne():
+    return ('Blk', lambda g, l, c: sync_one_start(), lambda g, l, c: sync_one_end())
 
 
 def Flush(rng_fn, freed_tables=False):
@@ -1250,6 +1293,7 @@ def run(model, schedule=None):
                     if ins[2]:
                         ins[2](g, l, c, v)
                 elif op == 'Blk':     # a blocking mm primitive: act, wait, then a step that returns
+                    CUR.locals = l
                     if wait is None:
                         if ins[1](g, l, c):
                             wait = ('$blk', None)
@@ -2356,12 +2400,33 @@ def mm_gather_range(variant=None):
                             tlbs=[(0, VA), (0, VB)], walk_cache=True))
 
 
+def mm_sync_one(variant=None):
+    gup = [do(lambda g, l, c: irq_save()), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+           If(lambda g, l, c: not pmd_present(l['pmd']), [Goto('out')]),
+           S(setl('pte', lambda g, l, c: ptep_get_lockless(l['pmd'], VA))), Label('out'), do(lambda g, l, c: irq_restore())]
+    collapse = [S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))), do(lambda g, l, c: pmd_clear(VA)), Flush(ONE)] + \
+        ([SyncOne()] if variant != 'no-sync' else []) + [do(lambda g, l, c: pte_free(pmd_pgtable(l['pmd'])))]
+    return Model('mm-sync-one', {}, [gup, collapse],
+                 mm=MMSetup(flush='broadcast', table_free='ipi' if variant == 'stub' else 'rcu', ram=(P, 1),
+                            maps=[(VA, P, True)], mask={0, 1}, walk_cache=True))
+
+
+def mm_wrprotect(variant=None):
+    user = [S(setl('r', lambda g, l, c: access(VA)))]
+    if variant == 'unmap':
+        fork = [ClearFlush(VA, 'old'), If(lambda g, l, c: pte_present(l['old']), [do(lambda g, l, c: put_page(pte_page(l['old'])))])]
+    else:
+        fork = [do(lambda g, l, c: ptep_set_wrprotect(VA))] + ([Flush(ONE)] if variant != 'no-flush' else [])
+    fork.append(do(lambda g, l, c: syscall_exit(VA, 1)))
+    return Model('mm-wrprotect', {}, [user, fork], mm=MMSetup(ram=(P, 1), maps=[(VA, P, True)], mask={0, 1}))
+
+
 MM_SCENARIOS = {
     'mm-zap-free': mm_zap_free, 'mm-refs': mm_refs, 'mm-table-free': mm_table_free, 'mm-pwc': mm_pwc,
     'mm-ipi-lock': mm_ipi_lock, 'mm-sync-rcu': mm_sync_rcu, 'mm-syscall-exit': mm_syscall_exit,
     'mm-lazy': mm_lazy, 'mm-refill': mm_refill, 'mm-irq-ipi': mm_irq_ipi,
     'mm-gather': mm_gather, 'mm-gup-reuse': mm_gup_reuse, 'mm-nested': mm_nested,
-    'mm-gather-range': mm_gather_range,
+    'mm-gather-range': mm_gather_range, 'mm-sync-one': mm_sync_one, 'mm-wrprotect': mm_wrprotect,
 }
 MM_VARIANTS = {
     'mm-zap-free': ['no-flush', 'irqs-off'], 'mm-refs': ['plain-get', 'double-put'],
@@ -2369,7 +2434,7 @@ MM_VARIANTS = {
     'mm-sync-rcu': ['nosync', 'in-lock'], 'mm-syscall-exit': ['no-flush'], 'mm-lazy': ['no-catch-up'],
     'mm-irq-ipi': ['lock'], 'mm-gather': ['broadcast-rcu', 'broadcast-no-rcu', 'free-at-once', 'free-first'],
     'mm-gup-reuse': ['recheck'], 'mm-nested': ['no-nested'],
-    'mm-gather-range': ['wide', 'reset'],
+    'mm-gather-range': ['wide', 'reset'], 'mm-sync-one': ['no-sync', 'stub'], 'mm-wrprotect': ['no-flush', 'unmap'],
 }
 
 SCENARIOS.update(MM_SCENARIOS)
