@@ -1,4 +1,4 @@
-// An independent cross-check of the search. test/xcheck/checker.py is an
+// An independent cross-check of the search (test/xcheck/README.md). test/xcheck/checker.py is an
 // explicit-state model checker (Python, standard library only) written from
 // docs/scenario-language.md, docs/grammar.md, docs/model.md, docs/search.md
 // and docs/primitives.md alone, never from source/: each scenario in
@@ -6,7 +6,8 @@
 // statements, and a plain breadth-first search over (per CPU: the process
 // context and an interrupt handler's, each with its pc, helper frames and lock
 // wait; IRQ flag, preempt count; shared memory, lock owners and rwsem readers,
-// pending interrupts) gives every reachable violation kind with its shortest
+// pending interrupts; for the mm-* races also RAM pages, page tables, TLBs,
+// flush IPIs, gup-fast's window, mmu_gathers and RCU) gives every reachable violation kind with its shortest
 // length in statements, and the weakly fair non-progress components
 // (livelocks). EXPECTED and LIVELOCK below are what checker.py computed;
 // racewalk's search must find the same, with every reduction and without,
@@ -162,6 +163,8 @@ const EXPECTED: Record<string, Record<string, number>> = {
 	'mm-wrprotect': {},
 	'mm-wrprotect:no-flush': {'stale-tlb-return': 3}, // a writable entry over a read-only PTE
 	'mm-wrprotect:unmap': {}, // ptep_clear_flush
+	'mm-pmd-install': {}, // pmd_install's test and populate under the PMD lock
+	'mm-pmd-install:unlocked': {assert: 14}, // the second populate orphans the first PTE page
 	'mm-refill': {}, // S5 asks about the PTE at the return: a va installed again and cached anew is no stale entry
 };
 

@@ -60,6 +60,11 @@ The semantics taken from the docs:
   continue none; `for (;;)` has no test step; `atomic { await c; ... }` is one
   step, enabled when c holds.
 
+The memory-management core (RAM pages, page tables, TLBs and walk caches,
+flushes and their IPIs, gup-fast's window, mmu_gather, RCU) is its own
+section below, "the memory-management core"; test/xcheck/README.md lists
+what it covers and what the docs left open.
+
 Prints a JSON object {scenario: {kind: length}} (livelock: a list of
 {moving, prefix: BFS distance of the nearest state, states}); `checker.py
 NAME` one scenario (a variant is NAME:VARIANT); `--replay NAME "0 i1 1"` or
@@ -2421,12 +2426,32 @@ def mm_wrprotect(variant=None):
     return Model('mm-wrprotect', {}, [user, fork], mm=MMSetup(ram=(P, 1), maps=[(VA, P, True)], mask={0, 1}))
 
 
+def pmd_none(pmd):
+    return pmd[1] is None
+
+
+def mm_pmd_install(variant=None):
+    locked = variant != 'unlocked'
+    body = [S(setl('t', lambda g, l, c: pte_alloc_one()))] + ([Lock('pmd_lock')] if locked else []) + [
+        S(setl('pmd', lambda g, l, c: pmdp_get_lockless(l['va']))),
+        If(lambda g, l, c: pmd_none(l['pmd']), [do(lambda g, l, c: pmd_populate(l['va'], l['t']))],
+           [do(lambda g, l, c: pte_free(l['t'])), S(setl('t', lambda g, l, c: pmd_pgtable(l['pmd'])))])] + \
+        ([Unlock('pmd_lock')] if locked else []) + [
+        S(setl('q', lambda g, l, c: alloc_page())),
+        do(lambda g, l, c: set_pte_at(l['va'], mk_pte(l['q'], True), l['t'])),
+        S(setl('r', lambda g, l, c: access(l['va']))), Assert(lambda g, l, c: l['r'])]
+    cpus = [[Call(lambda g, l, c, va=va: {'va': va}, body)] for va in (VA, VA + PAGE)]
+    return Model('mm-pmd-install', {}, cpus, locks={'pmd_lock': 'spin'},
+                 mm=MMSetup(ram=(P, 2), mask={0, 1}, walk_cache=True))
+
+
 MM_SCENARIOS = {
     'mm-zap-free': mm_zap_free, 'mm-refs': mm_refs, 'mm-table-free': mm_table_free, 'mm-pwc': mm_pwc,
     'mm-ipi-lock': mm_ipi_lock, 'mm-sync-rcu': mm_sync_rcu, 'mm-syscall-exit': mm_syscall_exit,
     'mm-lazy': mm_lazy, 'mm-refill': mm_refill, 'mm-irq-ipi': mm_irq_ipi,
     'mm-gather': mm_gather, 'mm-gup-reuse': mm_gup_reuse, 'mm-nested': mm_nested,
     'mm-gather-range': mm_gather_range, 'mm-sync-one': mm_sync_one, 'mm-wrprotect': mm_wrprotect,
+    'mm-pmd-install': mm_pmd_install,
 }
 MM_VARIANTS = {
     'mm-zap-free': ['no-flush', 'irqs-off'], 'mm-refs': ['plain-get', 'double-put'],
@@ -2435,6 +2460,7 @@ MM_VARIANTS = {
     'mm-irq-ipi': ['lock'], 'mm-gather': ['broadcast-rcu', 'broadcast-no-rcu', 'free-at-once', 'free-first'],
     'mm-gup-reuse': ['recheck'], 'mm-nested': ['no-nested'],
     'mm-gather-range': ['wide', 'reset'], 'mm-sync-one': ['no-sync', 'stub'], 'mm-wrprotect': ['no-flush', 'unmap'],
+    'mm-pmd-install': ['unlocked'],
 }
 
 SCENARIOS.update(MM_SCENARIOS)
