@@ -165,6 +165,8 @@ const EXPECTED: Record<string, Record<string, number>> = {
 	'mm-wrprotect:unmap': {}, // ptep_clear_flush
 	'mm-pmd-install': {}, // pmd_install's test and populate under the PMD lock
 	'mm-pmd-install:unlocked': {assert: 14}, // the second populate orphans the first PTE page
+	'mm-lazy-walk': {}, // a freed_tables flush reaches the lazy CPU: it switches to init_mm
+	'mm-lazy-walk:no-freed-tables': {'pwc-freed-table': 7}, // its speculative walk through the cache
 	'mm-refill': {}, // S5 asks about the PTE at the return: a va installed again and cached anew is no stale entry
 };
 

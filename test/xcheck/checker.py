@@ -1027,6 +1027,22 @@ def access(va):
     return True
 
 
+def speculative_walk(va):
+    """A walk without a load, lazy CPUs too; nothing on a CPU that does not run the mm."""
+    mm, d = CUR.mm, CUR.c
+    if d not in mm['mask']:
+        return False
+    pte = walk(va, d)
+    if pte is None:
+        return False
+    mm['tlb'][d][va] = pte
+    return True
+
+
+def enter_lazy_tlb():
+    CUR.mm['lazy'].add(CUR.c)
+
+
 def tlb_has(mm, d, va):
     return va in mm['tlb'][d]
 
@@ -2447,13 +2463,23 @@ def mm_pmd_install(variant=None):
                  mm=MMSetup(ram=(P, 2), mask={0, 1}, walk_cache=True))
 
 
+def mm_lazy_walk(variant=None):
+    ft = variant != 'no-freed-tables'
+    munmap = [S(setl('pte', lambda g, l, c: ptep_get_and_clear(VA))), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+              do(lambda g, l, c: pmd_clear(VA)), Flush(ONE, freed_tables=ft),
+              do(lambda g, l, c: pte_free(pmd_pgtable(l['pmd']))), do(lambda g, l, c: put_page(pte_page(l['pte'])))]
+    kthread = [S(setl('r', lambda g, l, c: speculative_walk(VA))), S(setl('r', lambda g, l, c: speculative_walk(VA)))]
+    return Model('mm-lazy-walk', {}, [munmap, kthread],
+                 mm=MMSetup(ram=(P, 1), maps=[(VA, P, True)], mask={0, 1}, lazy={1}, walk_cache=True))
+
+
 MM_SCENARIOS = {
     'mm-zap-free': mm_zap_free, 'mm-refs': mm_refs, 'mm-table-free': mm_table_free, 'mm-pwc': mm_pwc,
     'mm-ipi-lock': mm_ipi_lock, 'mm-sync-rcu': mm_sync_rcu, 'mm-syscall-exit': mm_syscall_exit,
     'mm-lazy': mm_lazy, 'mm-refill': mm_refill, 'mm-irq-ipi': mm_irq_ipi,
     'mm-gather': mm_gather, 'mm-gup-reuse': mm_gup_reuse, 'mm-nested': mm_nested,
     'mm-gather-range': mm_gather_range, 'mm-sync-one': mm_sync_one, 'mm-wrprotect': mm_wrprotect,
-    'mm-pmd-install': mm_pmd_install,
+    'mm-pmd-install': mm_pmd_install, 'mm-lazy-walk': mm_lazy_walk,
 }
 MM_VARIANTS = {
     'mm-zap-free': ['no-flush', 'irqs-off'], 'mm-refs': ['plain-get', 'double-put'],
@@ -2462,7 +2488,7 @@ MM_VARIANTS = {
     'mm-irq-ipi': ['lock'], 'mm-gather': ['broadcast-rcu', 'broadcast-no-rcu', 'free-at-once', 'free-first'],
     'mm-gup-reuse': ['recheck'], 'mm-nested': ['no-nested'],
     'mm-gather-range': ['wide', 'reset'], 'mm-sync-one': ['no-sync', 'stub'], 'mm-wrprotect': ['no-flush', 'unmap'],
-    'mm-pmd-install': ['unlocked'],
+    'mm-pmd-install': ['unlocked'], 'mm-lazy-walk': ['no-freed-tables'],
 }
 
 SCENARIOS.update(MM_SCENARIOS)
