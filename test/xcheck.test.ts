@@ -167,6 +167,8 @@ const EXPECTED: Record<string, Record<string, number>> = {
 	'mm-pmd-install:unlocked': {assert: 14}, // the second populate orphans the first PTE page
 	'mm-lazy-walk': {}, // a freed_tables flush reaches the lazy CPU: it switches to init_mm
 	'mm-lazy-walk:no-freed-tables': {'pwc-freed-table': 7}, // its speculative walk through the cache
+	'mm-retry': {}, // a CPU spinning with a flush IPI pending takes it (weak fairness per interrupt too)
+	'mm-retry:nolabel': {},
 	'mm-refill': {}, // S5 asks about the PTE at the return: a va installed again and cached anew is no stale entry
 };
 
@@ -189,6 +191,8 @@ const LIVELOCK: Record<string, {moving: number[]; nearest: number}[]> = {
 	'progress:nolabel': [{moving: [0, 1], nearest: 0}],
 	'local-loop': [{moving: [0], nearest: 3}], // a loop of local statements only
 	'warn-loop': [{moving: [0], nearest: 1}], // every step of it reports a warn and the invariant
+	// the churn never ends: CPU0 retrying its load, or done and taking the flush IPIs
+	'mm-retry:nolabel': [{moving: [0, 1], nearest: 2}, {moving: [0, 1], nearest: 5}],
 };
 
 const NAMES = Object.keys(EXPECTED);

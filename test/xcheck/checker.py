@@ -1500,24 +1500,28 @@ def run(model, schedule=None):
             # may lie on a livelock (a WARN_ON in a retry loop, any step after an
             # invariant broke): racewalk keeps them, docs/search.md said it did not
             if not progress:
-                out.append((c, ns))
+                out.append(((c, kind), ns))
             if ns not in dist:
                 dist[ns] = d + 1
                 q.append(ns)
 
-    def disabled(st, c):
-        return not enabled_step(st, c) and not enabled_irq(st, c)
+    def disabled(st, unit):
+        c, kind = unit
+        return not (enabled_step(st, c) if kind == 'step' else enabled_irq(st, c))
 
     livelocks, comps = [], []
     for comp in sccs(edges):
         inside = set(comp)
-        moving = {c for st in comp for c, ns in edges[st] if ns in inside}
+        moving = {u for st in comp for u, ns in edges[st] if ns in inside}
         if not moving:
             continue  # a single state without a self-loop: no cycle
-        # weak fairness: every CPU that never moves in the component is disabled somewhere in it
-        idle = set(range(n)) - moving
-        if all(any(disabled(st, c) for st in comp) for c in idle):
-            livelocks.append({'moving': sorted(moving), 'states': len(comp),
+        # weak fairness per CPU and per CPU's interrupt (racewalk since the mm-retry race: a
+        # pending interrupt a CPU with IRQs on never takes is unfair, as its own statements
+        # are while only its interrupts run): every (cpu, step | irq) that never fires in the
+        # component is disabled somewhere in it
+        idle = {(c, k) for c in range(n) for k in ('step', 'irq')} - moving
+        if all(any(disabled(st, u) for st in comp) for u in idle):
+            livelocks.append({'moving': sorted({c for c, _ in moving}), 'states': len(comp),
                               'prefix': min(dist[st] for st in comp)})
             comps.append(inside)
     livelocks.sort(key=lambda x: (x['prefix'], x['moving']))
@@ -2473,6 +2477,14 @@ def mm_lazy_walk(variant=None):
                  mm=MMSetup(ram=(P, 1), maps=[(VA, P, True)], mask={0, 1}, lazy={1}, walk_cache=True))
 
 
+def mm_retry(variant=None):
+    retry = [For(None, None, None, [S(setl('r', lambda g, l, c: access(VA))), If(lambda g, l, c: l['r'], [Break()])])]
+    zap = S(setl('pte', lambda g, l, c: ptep_get_and_clear(VA)))
+    head = [Label('progress_churn'), zap] if variant != 'nolabel' else [zap]
+    churn = [For(None, None, None, head + [Flush(ONE), do(lambda g, l, c: set_pte_at(VA, l['pte']))])]
+    return Model('mm-retry', {}, [retry, churn], mm=MMSetup(ram=(P, 1), maps=[(VA, P, True)], mask={0, 1}))
+
+
 MM_SCENARIOS = {
     'mm-zap-free': mm_zap_free, 'mm-refs': mm_refs, 'mm-table-free': mm_table_free, 'mm-pwc': mm_pwc,
     'mm-ipi-lock': mm_ipi_lock, 'mm-sync-rcu': mm_sync_rcu, 'mm-syscall-exit': mm_syscall_exit,
@@ -2480,6 +2492,7 @@ MM_SCENARIOS = {
     'mm-gather': mm_gather, 'mm-gup-reuse': mm_gup_reuse, 'mm-nested': mm_nested,
     'mm-gather-range': mm_gather_range, 'mm-sync-one': mm_sync_one, 'mm-wrprotect': mm_wrprotect,
     'mm-pmd-install': mm_pmd_install, 'mm-lazy-walk': mm_lazy_walk,
+    'mm-retry': mm_retry,
 }
 MM_VARIANTS = {
     'mm-zap-free': ['no-flush', 'irqs-off'], 'mm-refs': ['plain-get', 'double-put'],
@@ -2489,6 +2502,7 @@ MM_VARIANTS = {
     'mm-gup-reuse': ['recheck'], 'mm-nested': ['no-nested'],
     'mm-gather-range': ['wide', 'reset'], 'mm-sync-one': ['no-sync', 'stub'], 'mm-wrprotect': ['no-flush', 'unmap'],
     'mm-pmd-install': ['unlocked'], 'mm-lazy-walk': ['no-freed-tables'],
+    'mm-retry': ['nolabel'],
 }
 
 SCENARIOS.update(MM_SCENARIOS)
