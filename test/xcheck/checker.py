@@ -17,8 +17,8 @@ without any reduction gives, for every violation kind reachable, the length in
 statements of the shortest schedule. Every edge is kept too, for the
 livelocks: the strongly connected components of the steps that neither finish
 a CPU nor pass a `progress*` label (violating steps included), with some CPU
-moving inside, and weakly fair (every CPU that never moves inside is disabled
-in one of its states).
+moving inside, and weakly fair (every CPU's statement and every CPU's
+interrupt that never fires inside is disabled in one of its states).
 
 The semantics taken from the docs:
 - a CPU at a false await cannot be stepped; the step that passes it is one
