@@ -377,7 +377,7 @@ export const pgtableLifePrimitives: Primitive[] = [
 	{
 		name: 'free_pte_range',
 		kernel: 'mm/memory.c:free_pgtables -> free_pgd_range -> free_pte_range (pmd_clear; pte_free_tlb)',
-		effect: 'the unhook step of free_pgtables for va\'s PTE page: clears the PMD entry and hands the page to this CPU\'s mmu_gather with freed_tables set; it is freed by the gather (tlb_finish_mmu) per TABLE_FREE. No PTL is taken',
+		effect: 'the unhook step of free_pgtables for va\'s PTE page: clears the PMD entry and hands the page to this CPU\'s mmu_gather with freed_tables set, widening its range by the page at va (pte_free_tlb\'s tlb_flush_pmd_range); it is freed by the gather (tlb_finish_mmu) per TABLE_FREE. No PTL is taken',
 		args: [{name: 'va', kind: 'int'}],
 		kernelArgs: ['tlb', 'pmd'],
 		returns: 'void',

@@ -153,7 +153,7 @@ export const pgtablePrimitives: Primitive[] = [
 	{
 		name: 'ptep_get_lockless',
 		kernel: 'include/linux/pgtable.h:ptep_get_lockless (mm/gup.c:gup_pte_range [gup_fast_pte_range], G3)',
-		effect: 'reads the PTE for va through the PMD value read before (pte_offset_map(&pmd)); for a huge PMD returns the PMD leaf; reading a freed table page is S6',
+		effect: 'reads the PTE for va through the PMD value read before (pte_offset_map(&pmd)); for a huge PMD returns the PMD leaf; a none PMD is an oops of the scenario (gup-fast tests pmd_present first); reading a freed table page is S6',
 		args: [{name: 'pmd', kind: 'pmd'}, {name: 'va', kind: 'int'}],
 		returns: 'pte',
 		run(ctx, [p, va]) {

@@ -168,7 +168,7 @@ export const tlbPrimitives: Primitive[] = [
 	{
 		name: 'flush_tlb_mm_range',
 		kernel: 'arch/x86/mm/tlb.c:flush_tlb_mm_range -> native_flush_tlb_multi -> on_each_cpu_cond_mask(should_flush_tlb, wait=1) (D3)',
-		effect: 'flushes one va (or the whole mm) from this CPU\'s TLB; FLUSH=ipi: queues a flush IPI to every other CPU in mm_cpumask (lazy ones skipped unless freed_tables), then spins until all acked (a separate step; preemption off meanwhile, get_cpu(), so the CPU is an RCU reader); FLUSH=broadcast: flushes every CPU\'s TLB at once. On return S5 checks no CPU still caches a va in the range zapped before the flush began (one another CPU zaps while it waits is that zapper\'s to flush)',
+		effect: 'flushes one va (or the whole mm) from this CPU\'s TLB; FLUSH=ipi: queues a flush IPI to every other CPU in mm_cpumask (lazy ones skipped unless freed_tables), then spins until all acked (a separate step; preemption off meanwhile, get_cpu(), so the CPU is an RCU reader; with no other CPU to reach it returns in the same step); FLUSH=broadcast: flushes every CPU\'s TLB at once. On return S5 checks no CPU still caches a va in the range zapped before the flush began (one another CPU zaps while it waits is that zapper\'s to flush)',
 		args: [{name: 'va', kind: 'int', optional: true}, {name: 'freed_tables', kind: 'bool', optional: true}],
 		returns: 'void',
 		blocks: true,
