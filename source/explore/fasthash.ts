@@ -350,12 +350,35 @@ function holds(keys: readonly PropertyKey[], n: number, k: PropertyKey): boolean
 
 const changedKeys: PropertyKey[] = [];
 
+/** Stands, among sharedHashReplacing's values, for the array whose elements' lanes hashRow was given last. */
+export const ROW: readonly unknown[] = Object.freeze([]);
+let rowA = 0;
+let rowB = 0;
+
+/**
+ * The lanes of an array whose i-th element hashes to (a[i], b[i]), for `ROW`:
+ * the same combination hashComposite makes of an array, from hashes computed
+ * without the elements being built (a renamed CPU: symmetry.ts).
+ */
+export function hashRow(a: Int32Array, b: Int32Array, length: number): void {
+	let x = 0x6a09e667 ^ length;
+	let y = 0xbb67ae85 + length;
+	for (let i = 0; i < length; i++) {
+		x = Math.imul(x ^ a[i]!, 0x01000193) + 0x7f4a7c15;
+		x = (x << 13) | (x >>> 19);
+		y = Math.imul(y ^ b[i]!, 0x5bd1e995) + 0x165667b1;
+		y = (y << 17) | (y >>> 15);
+	}
+	rowA = fmix(x);
+	rowB = fmix(y ^ 0x3c6ef372);
+}
+
 /**
  * sharedHash of `base` (hashed before) with `keys[i]` holding `values[i]`,
  * without building that object: a renamed machine is its original with five
- * fields replaced (explore/symmetry.ts). An array among the values is hashed
- * without being stamped (it may be a scratch array, refilled next time).
- * Result in `lanes`.
+ * fields replaced, a renamed CPU its original with up to four (explore/symmetry.ts). An array among the values is hashed
+ * without being stamped (it may be a scratch array, refilled next time);
+ * `ROW` stands for the array hashRow hashed. Result in `lanes`.
  */
 export function sharedHashReplacing(base: object, keys: readonly string[], values: readonly unknown[]): void {
 	hashCached(base);
@@ -376,7 +399,10 @@ export function sharedHashReplacing(base: object, keys: readonly string[], value
 			acc2 = (acc2 - fmix((kh.b ^ Math.imul(r2, 0x85ebca77)) + 0x27d4eb2f)) | 0;
 			n--;
 		}
-		if (Array.isArray(v)) {
+		if (v === ROW) {
+			r1 = rowA;
+			r2 = rowB;
+		} else if (Array.isArray(v)) {
 			if (!ArrayStamp.get(v)) hashComposite(v, hashCached);
 		} else hashCached(v);
 		acc1 = (acc1 + fmix(kh.a + Math.imul(r1, 0x9e3779b1))) | 0;

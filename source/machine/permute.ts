@@ -181,6 +181,21 @@ export function renameCpu(c: CpuState, perm: readonly number[]): CpuState {
 	return {...c, id: perm[c.id]!, wait: renameWait(c.wait, perm), ipis: renameIpis(c.ipis, perm), irqFrames: renameFrames(c.irqFrames, perm)};
 }
 
+/** The fields of a CPU slice that hold CPU ids (what renameCpu replaces), in the order renameCpuFields fills them. */
+export const CPU_ID_FIELDS = ['id', 'wait', 'ipis', 'irqFrames'] as const;
+
+/**
+ * What renameCpu would put at CPU_ID_FIELDS, into `out`, without building the
+ * slice (each the original value when renaming leaves it as it is): for
+ * hashing a renamed slice from its original's hash (explore/symmetry.ts).
+ */
+export function renameCpuFields(c: CpuState, perm: readonly number[], out: unknown[]): void {
+	out[0] = perm[c.id]!;
+	out[1] = renameWait(c.wait, perm);
+	out[2] = renameIpis(c.ipis, perm);
+	out[3] = renameFrames(c.irqFrames, perm);
+}
+
 /** The CPU's slice refers to no CPU that perm renames (so renaming it changes its id only). */
 export function onlyIdRenamed(c: CpuState, perm: readonly number[]): boolean {
 	return renameWait(c.wait, perm) === c.wait && renameIpis(c.ipis, perm) === c.ipis && renameFrames(c.irqFrames, perm) === c.irqFrames;
@@ -222,6 +237,11 @@ export const PERMUTED_FIELDS = ['cpus', 'mmCpumask', 'rcu', 'locks', 'memmap'] a
  */
 export function permuteFields(m: Machine, perm: readonly number[], rename: (c: CpuState, perm: readonly number[]) => CpuState, immutable: boolean, cpus: CpuState[]): Pick<Machine, 'mmCpumask' | 'rcu' | 'locks' | 'memmap'> {
 	for (const c of m.cpus) cpus[perm[c.id]!] = perm[c.id] === c.id && onlyIdRenamed(c, perm) ? c : rename(c, perm);
+	return permuteShared(m, perm, immutable);
+}
+
+/** permuteFields without the CPU slices: the machine-wide fields that hold CPU ids, renamed. */
+export function permuteShared(m: Machine, perm: readonly number[], immutable: boolean): Pick<Machine, 'mmCpumask' | 'rcu' | 'locks' | 'memmap'> {
 	let locks = m.locks;
 	for (const name in m.locks) {
 		const l = m.locks[name]!;
