@@ -115,7 +115,7 @@ export class Model {
 			// throwaway draft, so a frozen snapshot is not written (a TypeError) nor a search's copy changed.
 			let v: Value = null;
 			cowProduce(m, d => {
-				v = f({ctx: newCtx(d, cpu, null, false), locals: d.cpus[cpu]!.locals});
+				v = f({ctx: newCtx(d, cpu, null, false), locals: d.cpus[cpu]!.locals, cpu: null});
 			});
 			return v;
 		} catch (err) {
@@ -145,7 +145,7 @@ export class Model {
 		}
 	}
 
-	private readonly pureEnv: Env = {ctx: newCtx(EMPTY, 0, null, false), locals: NO_LOCALS};
+	private readonly pureEnv: Env = {ctx: newCtx(EMPTY, 0, null, false), locals: NO_LOCALS, cpu: null};
 
 	isEnabled(m: Machine, t: Transition): boolean {
 		const c = m.cpus[t.cpu];
@@ -448,7 +448,7 @@ export class Model {
 
 	/** Run one statement of the CPU. Returns whether it passed a progress label. */
 	private exec(ctx: Ctx, cpu: CpuState, instr: Instr): boolean {
-		const env: Env = {ctx, locals: cpu.locals};
+		const env: Env = {ctx, locals: peek(cpu, 'locals') as Record<string, Value>, cpu};
 		if (cpu.wait) {
 			// Phase two of a blocking primitive: the wait is over, the call returns.
 			const w = cpu.wait;
