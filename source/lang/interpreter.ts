@@ -45,6 +45,8 @@ export class Model {
 	/** stepMerged's statements run so far (reused: it is not reentrant) and each CPU's step transition. */
 	private readonly ran: number[] = [];
 	private readonly stepOf: Transition[] = [];
+	/** blocked()'s guard arguments, by arity. */
+	private readonly guardArgs: Value[][] = [];
 
 	constructor(readonly program: Program) {}
 
@@ -98,11 +100,15 @@ export class Model {
 			if (truthy(v)) return null;
 			return !explain ? '' : `blocked at line ${instr.line}: await ${instr.condText} is false`;
 		}
-		if (instr.blocking?.prim.guard) {
-			const args = instr.blocking.args.map(a => this.peek(m, cpu, a, instr.blocking!.pure));
-			const why = instr.blocking.prim.guard(m, cpu, args);
+		const b = instr.blocking;
+		if (b?.prim.guard) {
+			// one argument array per arity, refilled: a guard reads its arguments and keeps none
+			const n = b.args.length;
+			const args = (this.guardArgs[n] ??= new Array<Value>(n));
+			for (let i = 0; i < n; i++) args[i] = this.peek(m, cpu, b.args[i]!, b.pure);
+			const why = b.prim.guard(m, cpu, args);
 			if (!why) return null;
-			return !explain ? '' : `blocked in ${instr.blocking.prim.name}: ${why}`;
+			return !explain ? '' : `blocked in ${b.prim.name}: ${why}`;
 		}
 		return null;
 	}

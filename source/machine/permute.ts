@@ -12,6 +12,7 @@
 // forgot to rename shows up there. A list whose order carries meaning (a FIFO
 // of IPIs) keeps its order; only the ids inside are renamed.
 
+import {stampOf} from './stamp.js';
 import type {CpuState, Ipi, Lock, Machine, RcuCallback, Wait} from './types.js';
 
 export type FieldClass = 'cpu' | 'cpus' | 'data' | 'record' | 'list' | 'object';
@@ -271,21 +272,15 @@ export function permuteShared(m: Machine, perm: readonly number[], immutable: bo
 }
 
 /**
- * Some page of the memmap records the CPU that allocated it. The answer for
- * the last few memmaps asked about is kept (states share their memmap while
- * no page changes, and most scenarios have no page with an owner), so a
- * renaming does not walk the pages each time: only for callers whose
- * machines are never changed in place (`immutable`, the search).
+ * Some page of the memmap records the CPU that allocated it. The answer is
+ * kept on the memmap's stamp (machine/stamp.ts) when it has one (the search
+ * hashes every state it renames first, and its states are never changed in
+ * place), so a renaming walks the pages once per memmap, not each time: only
+ * for callers whose machines are never changed in place (`immutable`).
  */
-const ownersMemo: {memmap: Machine['memmap'] | null; owners: boolean}[] = [
-	{memmap: null, owners: false},
-	{memmap: null, owners: false},
-	{memmap: null, owners: false},
-	{memmap: null, owners: false},
-];
-let ownersNext = 0;
 function hasOwners(memmap: Machine['memmap']): boolean {
-	for (const e of ownersMemo) if (e.memmap === memmap) return e.owners;
+	const s = stampOf(memmap);
+	if (s !== undefined && s.owners !== null) return s.owners;
 	let owners = false;
 	for (const pfn in memmap) {
 		const o = memmap[pfn]!.ram?.owner;
@@ -294,10 +289,7 @@ function hasOwners(memmap: Machine['memmap']): boolean {
 			break;
 		}
 	}
-	const e = ownersMemo[ownersNext]!;
-	ownersNext = (ownersNext + 1) % ownersMemo.length;
-	e.memmap = memmap;
-	e.owners = owners;
+	if (s !== undefined) s.owners = owners;
 	return owners;
 }
 

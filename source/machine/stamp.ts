@@ -1,8 +1,9 @@
 // What the search keeps on the objects of its states (which are never changed
 // once stepped): one private field holding a record, read by property load
 // instead of a WeakMap lookup (~0.3 against ~1.2 us per new object). The
-// record holds the object's hash (explore/fasthash.ts fills it) and its
-// shape: the list of its keys, with a copier for it.
+// record holds the object's hash (explore/fasthash.ts fills it), its shape
+// (the list of its keys, with a copier for it) and, for a memmap, what CPU
+// renaming learnt of it (machine/permute.ts).
 //
 // Why a copier: V8 copies `{...o}` of a plain object by cloning its hidden
 // class (~20 ns for a CPU slice), but not of an object carrying a private
@@ -88,6 +89,8 @@ export class Stamp {
 		readonly n: number,
 		public shape: Copier | null,
 	) {}
+	/** Of a memmap: whether a page of it records the CPU that allocated it (machine/permute.ts; null: not asked yet). */
+	owners: boolean | null = null;
 }
 
 class ObjectStamp extends Stamped {
