@@ -148,7 +148,9 @@ export class Symmetry {
 		const fields = this.fields;
 		for (const c of m.cpus) {
 			renameCpuFields(c, p, fields);
-			sharedHashReplacing(c, CPU_ID_FIELDS, fields);
+			// a slice renaming leaves as it is (a CPU of no group that waits on none) is its own hash
+			if (fields[0] === c.id && fields[1] === c.wait && fields[2] === c.ipis && fields[3] === c.irqFrames) sharedHash(c);
+			else sharedHashReplacing(c, CPU_ID_FIELDS, fields);
 			rowA[p[c.id]!] = lanes.a;
 			rowB[p[c.id]!] = lanes.b;
 		}
