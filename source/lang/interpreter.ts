@@ -314,7 +314,10 @@ export class Model {
 	private run(ctx: Ctx, t: Transition): boolean {
 		const m = ctx.m;
 		const cpu = m.cpus[t.cpu]!;
-		const instr = t.irq ? undefined : this.instrAt(m, t.cpu);
+		const instrs = this.program.cpus[t.cpu]!.instrs;
+		// read through the CPU's draft once (instrAt would walk the machine's draft again)
+		const pc0 = t.irq ? -1 : cpu.pc;
+		const instr = pc0 < 0 ? undefined : instrs[pc0];
 		const line = t.irq ? null : (instr?.line ?? null);
 		ctx.line = line;
 		if (ctx.fp) wr(ctx, (PC_KEY[t.cpu] ??= `pc:${t.cpu}`));
@@ -330,8 +333,9 @@ export class Model {
 			cpu.pc = -1;
 			oops = true;
 		}
-		if (cpu.pc >= this.program.cpus[t.cpu]!.instrs.length) cpu.pc = -1;
-		if (!t.irq && cpu.pc < 0) {
+		let pc = cpu.pc;
+		if (pc >= instrs.length) cpu.pc = pc = -1;
+		if (!t.irq && pc < 0) {
 			progress = true;
 			// An iret back to a CPU that had finished is not a second finish.
 			if (!oops && instr?.kind !== 'iret') finishChecks(ctx, cpu);
