@@ -85,10 +85,12 @@ export function stateKey(m: object): string {
 // are not mutated after they were hashed (immer results, frozen snapshots):
 // random.ts and shortest.ts mutate private copies and use stateKey.
 
-// The cache is a pair of private fields stamped on the object itself (the
-// base-class constructor returning its argument adds them to any object):
-// invisible to for-in, Object.keys, spread, JSON and deep equality, not copied
-// by immer's shallow copies, and several times cheaper than a WeakMap.
+// The cache is a private field stamped on the object itself (the base-class
+// constructor returning its argument adds it to any object): invisible to
+// for-in, Object.keys, spread, JSON and deep equality, not copied by immer's
+// shallow copies, and several times cheaper than a WeakMap. An array's two
+// lanes are two fields of its own (ArrayStamp); an object's hash is a record,
+// its Stamp (machine/stamp.ts), which also holds its shape for copying it.
 
 class Stamped {
 	constructor(o: object) {
