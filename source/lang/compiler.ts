@@ -345,7 +345,7 @@ export function compile(ast: Scenario, opts: CompileOptions): Program {
 	}
 	const invariants = ast.invariants.map(inv => {
 		const ev = c.expr(inv.expr, NO_LOCALS).ev;
-		return {name: inv.name, line: inv.pos.line, check: (ctx: Ctx) => truthy(ev({ctx, locals: {}}))};
+		return {name: inv.name, line: inv.pos.line, check: (ctx: Ctx) => truthy(ev({ctx, locals: {}, cpu: null}))};
 	});
 	const initial = c.buildMachine(cpus.length, replicaOf);
 	if (!c.machineItems.some(i => i.name === 'walk_cache') && callsAny(ast, FREES_TABLES)) initial.settings.walkCache = true;
