@@ -99,6 +99,18 @@ describe('StepCache', () => {
 		expect(cache.stepMerged(m, 2, true)).toBe(full);
 	});
 
+	it('sealed, it serves what it kept and keeps nothing more', () => {
+		const cache = new StepCache(model);
+		const m = cloneMachine(model.initial, true);
+		sharedKey(m);
+		const kept = cache.stepMerged(m, 2, false);
+		cache.seal();
+		expect(cache.stepMerged(m, 2, false)).toBe(kept);
+		const next = cache.stepMerged(kept.state, 2, false);
+		expect(cache.size).toBe(1);
+		expect(cache.stepMerged(kept.state, 2, false)).not.toBe(next);
+	});
+
 	it('past its limit it keeps nothing and still steps', () => {
 		const cache = new StepCache(model, 3);
 		let m = cloneMachine(model.initial, true);

@@ -101,6 +101,8 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 			for (const [k, f] of g.kinds) if (!kinds.has(k) || kinds.get(k)!.schedule.length > f.schedule.length) kinds.set(k, f);
 			livenessComplete = g.complete;
 			if (!g.complete) stoppedBy ??= g.stoppedBy;
+			// the minimisations below come last: they look kept steps up, keeping none
+			steps?.seal();
 			livelocks = stats.livenessQuotient ? [] : findLivelocks(g.graph!, model.cpuCount);
 			// A shard also owns the cycles that lie wholly above its frontier (the same in every shard).
 			if (prefix?.result.graph) livelocks = [...findLivelocks(prefix.result.graph, model.cpuCount), ...livelocks].sort((a, b) => a.prefix.length + a.loop.length - (b.prefix.length + b.loop.length));
@@ -151,6 +153,7 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 		}
 
 		if (minimise && !minimised && !shared && kinds.size > 0 && !budget.expired()) {
+			steps?.seal();
 			const wanted = minimisable();
 			const slice = shard ? {at: shard.frontier, keep: (m: Machine) => ownerOf(m, shard.count) === shard.index} : undefined;
 			if (wanted.size) {

@@ -13,7 +13,8 @@
 //
 // Only small searches keep their steps (the kept successors are live
 // machines): past LIMIT kept steps the cache drops them all and steps on
-// (the search goes on as if it had never kept any).
+// (the search goes on as if it had never kept any). The last phase, the
+// minimisation, only looks steps up (`seal`): nothing comes after it.
 
 import type {CowTree} from '../lang/cow.js';
 import type {Model} from '../lang/interpreter.js';
@@ -35,8 +36,11 @@ export type KeptStep = {
 	tree: CowTree | null;
 };
 
-/** Kept steps, at most (~1 KB each: the objects a step copied and its footprint). */
-const LIMIT = 1 << 15;
+/**
+ * Kept steps, at most: 1-3 KB each (the objects a step copied, its footprint),
+ * so 4-11 MB. The built-ins keep 300-3,200 (the search's and the graph's).
+ */
+const LIMIT = 1 << 12;
 
 export class StepCache {
 	private ids: KeyTable | null = new KeyTable(1 << 10, false);
@@ -45,6 +49,7 @@ export class StepCache {
 	private single: (KeptStep | undefined)[] = [];
 	private readonly T: number;
 	private kept = 0;
+	private sealed = false;
 	/** Steps served from the cache, and taken (for the tests and the bench). */
 	hits = 0;
 	misses = 0;
@@ -102,11 +107,17 @@ export class StepCache {
 	}
 
 	private keep(into: (KeptStep | undefined)[], at: number, step: KeptStep, replaced: KeptStep | undefined): void {
+		if (this.sealed) return;
 		if (!replaced && ++this.kept > this.limit) {
 			this.drop();
 			return;
 		}
 		into[at] = step;
+	}
+
+	/** Keep no more steps (those kept are still served). */
+	seal(): void {
+		this.sealed = true;
 	}
 
 	/** Forget every step (the search is too big to keep them). */
