@@ -7,7 +7,7 @@
 // --semi-space-growth-factor whenever the young generation grows, so a factor
 // of 1 keeps it at the size it has. The command's start-up has grown it to
 // 2 MB semi-spaces (4 MB in all): what --max-semi-space-size=2 gives, measured
-// at no cost in time. Smaller (1 MB, never grown) costs ~8 % more time in
+// at no cost in time. Smaller (1 MB, never grown) costs 5-10 % more time in
 // scavenges on a large search, so a young generation still that small is left
 // to grow once first.
 
