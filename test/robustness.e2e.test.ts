@@ -138,7 +138,12 @@ describe('issue 13 in a pseudo-terminal', () => {
 			await new Promise(r => setTimeout(r, 50));
 		}
 		spawnSync('tmux', ['send-keys', '-t', name, '1']);
-		await new Promise(r => setTimeout(r, 300));
+		// wait for the step on screen (a fixed delay was too short under load): something to save
+		const t2 = Date.now();
+		while (!spawnSync('tmux', ['capture-pane', '-p', '-t', name], {encoding: 'utf8'}).stdout.includes('step 1 of 1')) {
+			if (Date.now() - t2 > 20_000) throw new Error('the step did not show in tmux');
+			await new Promise(r => setTimeout(r, 50));
+		}
 		spawnSync('tmux', ['kill-session', '-t', name]);
 		// the process saves and exits on its own once its terminal is gone
 		const t1 = Date.now();

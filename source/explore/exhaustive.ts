@@ -76,8 +76,8 @@ export type StateGraph = {
 	/** Breadth-first tree: parent id (-1 for a root) and the step code from it (types.ts stepCode). */
 	parent: IntList;
 	ptid: IntList;
-	/** Bit c set: CPU c has some enabled transition in this state. */
-	enabledCpus: IntList;
+	/** Bit tid set (2·cpu, +1 for the interrupt): that transition is enabled in this state. */
+	enabledTids: IntList;
 	/** Edges that neither pass a progress label nor report a violation (step codes in `tid`). */
 	from: IntList;
 	to: IntList;
@@ -227,7 +227,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 	const shared = opts.shared ?? null;
 	if (shared && (exact || opts.graph || (reduce && 2 * T + 1 > 31))) throw new Error('a shared visited set holds 31-bit values of fingerprinted states only');
 	const info: Visited = shared ? shared.table : exact ? new ExactTable() : new KeyTable(1 << 12, reduce && 2 * T + 1 > 31);
-	const graph: StateGraph | null = opts.graph ? {count: 0, parent: new IntList(), ptid: new IntList(), enabledCpus: new IntList(), from: new IntList(), to: new IntList(), tid: new IntList(), rootPath: new Map()} : null;
+	const graph: StateGraph | null = opts.graph ? {count: 0, parent: new IntList(), ptid: new IntList(), enabledTids: new IntList(), from: new IntList(), to: new IntList(), tid: new IntList(), rootPath: new Map()} : null;
 	let states = 0;
 	let transitions = 0;
 	let pruned = 0;
@@ -265,7 +265,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 			if (graph) {
 				graph.parent.push(parentId);
 				graph.ptid.push(s.code);
-				graph.enabledCpus.push(0);
+				graph.enabledTids.push(0);
 				graph.count = states;
 			}
 			if (depth > deepest) deepest = depth;
@@ -447,11 +447,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 			return;
 		}
 		const en = enabledMask(model, m);
-		if (graph) {
-			let cpus = 0;
-			for (let tid = 0; tid < T; tid++) if (en & bit(tid)) cpus |= 1 << (tid >> 1);
-			graph.enabledCpus.set(item.id, cpus);
-		}
+		if (graph) graph.enabledTids.set(item.id, en);
 		if (en === 0) return;
 		if (depth >= maxDepth) {
 			depthHit = true;

@@ -7,7 +7,7 @@
 import {type Ctx, note, peek, rd, violate, wr} from '../context.js';
 import {preemptAdd} from '../locks.js';
 import {findLeaf, PMD_SIZE} from '../pagetable.js';
-import type {Value, VaRange, Wait, WaitAfter} from '../types.js';
+import type {Ipi, Value, VaRange, Wait, WaitAfter} from '../types.js';
 import {hex} from '../values.js';
 import {waitsOf} from '../waits.js';
 import {gatherFinish, gatherFree, gatherReset} from './mmu-gather.js';
@@ -75,11 +75,28 @@ export function startFlush(ctx: Ctx, prim: string, range: VaRange | null, freedT
 	}
 	for (const t of targets) {
 		wr(ctx, `ipi:${t}`);
-		ctx.m.cpus[t]!.ipis.push({from: ctx.cpu, kind: 'flush', range, freedTables});
+		queueIpi(ctx, t, {from: ctx.cpu, kind: 'flush', range, freedTables});
 	}
 	wr(ctx, `flushwait:${ctx.cpu}`);
 	note(ctx, `flush IPI (${what}) sent to ${targets.map(t => 'CPU' + t).join(', ')}; waiting for acks`);
 	return {wait: {kind: 'acks', prim, pending: targets, range, after: spinsPreemptOff(ctx, after), result}};
+}
+
+/**
+ * Queue an IPI on `cpu` ahead of the device interrupts pending there: the
+ * local APIC serves the highest pending vector first, and the IPI vectors
+ * (CALL_FUNCTION_VECTOR 0xfc, arch/x86/include/asm/irq_vectors.h) sit above
+ * every device vector. So a CPU that turns IRQs on with both pending runs
+ * flush_tlb_func before the device's handler (the interrupt transition takes
+ * the head of the queue). Among IPIs, and among device interrupts, the order
+ * is the order sent.
+ */
+function queueIpi(ctx: Ctx, cpu: number, ipi: Ipi): void {
+	const c = ctx.m.cpus[cpu]!;
+	const queue = peek(c, 'ipis');
+	const at = queue.findIndex(i => i.kind === 'device');
+	if (at < 0) c.ipis.push(ipi);
+	else c.ipis = [...queue.slice(0, at), ipi, ...queue.slice(at)];
 }
 
 /** An empty IPI to every other CPU, waited for (tlb_remove_table_sync_one, smp_call_function(wait=1)). */
@@ -88,7 +105,7 @@ export function startSyncIpi(ctx: Ctx, prim: string, after?: WaitAfter): PrimRes
 	if (targets.length === 0) return finishFlush(ctx, {kind: 'acks', prim, pending: [], range: null, after});
 	for (const t of targets) {
 		wr(ctx, `ipi:${t}`);
-		ctx.m.cpus[t]!.ipis.push({from: ctx.cpu, kind: 'sync', range: null, freedTables: false});
+		queueIpi(ctx, t, {from: ctx.cpu, kind: 'sync', range: null, freedTables: false});
 	}
 	note(ctx, `empty IPI sent to ${targets.map(t => 'CPU' + t).join(', ')}; waiting for acks`);
 	return {wait: {kind: 'acks', prim, pending: targets, range: null, after: spinsPreemptOff(ctx, after)}};
