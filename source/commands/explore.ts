@@ -4,7 +4,7 @@ import {parseShard} from '../explore/shard.js';
 import type {Model} from '../lang/interpreter.js';
 import {formatSchedule} from '../lang/schedule.js';
 import type {Transition} from '../machine/types.js';
-import {type Command, EXIT, openModel, OUTPUT_FLAGS, parseFlags, parseSets, RECORD_FLAGS, refuseOverInput, SCENARIO_FLAGS, UsageError} from './common.js';
+import {type Command, EXIT, openModel, OUTPUT_FLAGS, parseFlags, parseSets, RECORD_FLAGS, refuseOverInput, SCENARIO_FLAGS, unexpectedArgument, UsageError} from './common.js';
 import {runJobs} from './jobs.js';
 import {capYoungGeneration} from './young.js';
 import {checkWritable, OverwriteError, WriteError} from '../session/atomic.js';
@@ -46,7 +46,7 @@ Options
                     at depth D; write --json, then 'racewalk merge *.json'
   --jobs N          run N shards on worker threads and merge them (bfs/dfs;
                     at most 64, one per core is fastest)
-  --set k=v         override a param (repeatable)
+  --set k=v ...     override params (--set a=1 b=2, or --set repeated)
   --variant NAME    apply one of the scenario's variants
   --json            machine-readable output
   --width N         wrap traces at N columns
@@ -63,7 +63,7 @@ Examples
   $ racewalk explore fsdax-unbind-2021 --variant noref
   $ racewalk explore devdax-unbind --strategy pct --seed 7 --depth 3 --runs 500
   $ racewalk explore devdax-unbind --set gups=2 --max-states 100000 --timeout 30
-  $ racewalk explore devdax-unbind --set gups=2 --set walkers=2 --strategy dfs
+  $ racewalk explore devdax-unbind --set gups=2 walkers=2 --strategy dfs
   $ racewalk explore devdax-unbind --set gups=2 --jobs 2
   $ racewalk explore devdax-unbind --frontier 6 --shard 0/4 --json
 `;
@@ -148,7 +148,7 @@ export const exploreCommand: Command = {
 				throw err;
 			}
 		}
-		if (cli.input.length > 1) throw new UsageError(`explore: unexpected argument '${cli.input[1]}'`);
+		if (cli.input.length > 1) throw unexpectedArgument('explore', cli.input[1]!);
 		const strategy = cli.flags.strategy as Strategy;
 		if (!STRATEGIES.includes(strategy)) throw new UsageError(`--strategy: expected one of ${STRATEGIES.join(', ')}, got '${cli.flags.strategy}'`);
 		const seed = positiveInt(cli.flags.seed, 'seed', 0);

@@ -23,7 +23,7 @@ to $XDG_STATE_HOME/racewalk/ when that cannot be written; q refuses to quit
 when the session cannot be saved anywhere: :quit! quits without saving).
 
 Options
-  --set k=v       override a param (repeatable)
+  --set k=v ...   override params (--set a=1 b=2, or --set repeated)
   --variant NAME  apply one of the scenario's variants
   --no-color      plain text, no colours
 
