@@ -3,7 +3,7 @@
 // opens what it finds as a branch). Functions over the controller, which
 // owns the UI state they report into (the message, busy, the loops found).
 
-import {formatSchedule} from '../lang/schedule.js';
+import {formatSchedule, formatTransition, parseSchedule} from '../lang/schedule.js';
 import {irqsOffSince as irqsOffNote} from '../render/blocked.js';
 import {sourceLine} from '../render/trace.js';
 import {count} from '../render/wrap.js';
@@ -39,6 +39,52 @@ export function stepCpu(c: Controller, cpu: number, irq: boolean): void {
 /** "; CPU0 has IRQs off since step 3" for every CPU a reason names as having IRQs off. */
 function irqsOffHint(c: Controller, reason: string): string {
 	return irqsOffNote(c.path().slice(0, c.session.cursor.depth + 1).map(p => p.state), reason);
+}
+
+/**
+ * `:play 1*7 2`: a schedule as `racewalk run -s` takes it, stepped from the
+ * cursor as the digit keys step (along the branch, on from its head, or a new
+ * branch where it leaves it). Checked whole first: a step that cannot be
+ * taken leaves the tree as it was.
+ */
+export function playSchedule(c: Controller, text: string): void {
+	const s = c.session;
+	const usage = ':play needs a schedule, as racewalk run -s takes it: :play 1*7 2 (CPU digits; i2 = CPU2 takes its pending interrupt)';
+	let ts;
+	try {
+		ts = parseSchedule(text);
+	} catch (err) {
+		c.say(`:play: ${err instanceof Error ? err.message : String(err)}`, 'warn');
+		return;
+	}
+	if (!ts.length) {
+		c.say(usage, 'warn');
+		return;
+	}
+	const start = s.cursor.depth;
+	let m = s.cursor.state;
+	for (let i = 0; i < ts.length; i++) {
+		const t = ts[i]!;
+		const why = t.cpu >= s.model.cpuCount ? `there is no CPU${t.cpu}: this scenario has CPU0-CPU${s.model.cpuCount - 1}` : s.model.isEnabled(m, t) ? null : s.model.whyNot(m, t);
+		if (why !== null) {
+			c.say(`:play: step ${start + i + 1} (${formatTransition(t)}, token ${i + 1}) cannot be taken: ${why}; nothing played`, 'warn');
+			return;
+		}
+		m = s.model.step(m, t).state;
+	}
+	let fork: string | null = null;
+	let first: {step: number; kind: string} | null = null;
+	for (const t of ts) {
+		const r = s.step(t);
+		if (!r.ok) {
+			c.say(`:play stopped at step ${s.cursor.depth}: ${r.reason}`, 'warn');
+			return;
+		}
+		fork ??= r.newBranch;
+		if (!first && r.point.violations.length) first = {step: r.point.depth, kind: r.point.violations[0]!.kind};
+	}
+	const found = first ? `; !! ${first.kind} at step ${first.step}` : '';
+	c.say(`played ${count(ts.length, 'step')}: steps ${start + 1}-${s.cursor.depth}${fork ? `  → new branch ${fork}` : ` on branch ${s.branch.name}`}${found}`, first ? 'error' : fork ? 'ok' : 'info');
 }
 
 export function runCpu(c: Controller, cpu: number): void {

@@ -5,7 +5,7 @@
 import type {Session} from '../session/types.js';
 import {mergeSetList} from '../lang/sets.js';
 import type {Controller, KeyResult} from './controller.js';
-import {breakAt, clearBreak, listBreaks, saveRecording} from './actions.js';
+import {breakAt, clearBreak, listBreaks, playSchedule, saveRecording} from './actions.js';
 import {diffCommand, lastCommand, renameCommand} from './inspect.js';
 
 export function execLine(c: Controller, line: string): KeyResult | void {
@@ -59,6 +59,10 @@ export function execLine(c: Controller, line: string): KeyResult | void {
 		case 'w!':
 			if (word.endsWith('!') && !rest) c.say(`:${word} needs a file name (:${word} FILE overwrites FILE)`, 'warn');
 			else saveRecording(c, rest || undefined, word.endsWith('!'));
+			break;
+		case 'play':
+		case 'run':
+			playSchedule(c, rest);
 			break;
 		case 'swap': {
 			if (rest) {
@@ -147,7 +151,7 @@ export function execLine(c: Controller, line: string): KeyResult | void {
 			c.overlay = 'help';
 			break;
 		default:
-			c.say(`unknown command :${word} (try :goto N, :break N, :clear N, :note text, :save [path], :save! path, :swap, :set k=v, :diff A [B], :last NAME, :rename NEW)`, 'warn');
+			c.say(`unknown command :${word} (try :goto N, :play SCHEDULE, :break N, :clear N, :note text, :save [path], :save! path, :swap, :set k=v, :diff A [B], :last NAME, :rename NEW)`, 'warn');
 	}
 }
 

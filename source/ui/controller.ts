@@ -249,14 +249,25 @@ export class Controller {
 				this.pending = cmd === 'irq' ? 'i' : 'r';
 				this.message = null;
 				break;
+			// the timeline runs down the screen: ↑ is back in time, ↓ forward (in the tree and the help they move and scroll)
 			case 'rewind':
+			case 'treeUp':
 				if (s.rewind(1)) this.say(`rewound to step ${s.cursor.depth}`);
 				else this.say('at step 0: nothing to rewind', 'warn');
 				break;
 			case 'redo':
+			case 'treeDown':
 				if (s.redo(1)) this.say(`step ${s.cursor.depth}: ${this.describe(s.cursor)}`);
 				else this.say(`at the head of branch ${s.branch.name}: step a CPU to go on`, 'warn');
 				break;
+			case 'first':
+			case 'last': {
+				const head = s.point(s.branch.head).depth;
+				const to = cmd === 'first' ? 0 : head;
+				if (s.cursor.depth === to) this.say(cmd === 'first' ? 'already at step 0' : `already at the last step of branch ${s.branch.name} (step ${head})`);
+				else if (s.goto(to)) this.say(`step ${to}${cmd === 'last' ? ` (the last of branch ${s.branch.name})` : ''}: ${this.describe(s.cursor)}`);
+				break;
+			}
 			case 'prevBranch':
 			case 'nextBranch': {
 				if (s.branches.length < 2) {
@@ -271,8 +282,6 @@ export class Controller {
 				this.overlay = 'tree';
 				this.treeCursor = s.branch.name;
 				break;
-			case 'treeUp':
-			case 'treeDown':
 			case 'treeSelect':
 			case 'close':
 				break; // only in the tree (Esc is handled before the table)

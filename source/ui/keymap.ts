@@ -10,6 +10,8 @@ export type CommandId =
 	| 'run'
 	| 'rewind'
 	| 'redo'
+	| 'first'
+	| 'last'
 	| 'prevBranch'
 	| 'nextBranch'
 	| 'tree'
@@ -45,11 +47,13 @@ export const KEYMAP: readonly Binding[] = [
 	{command: 'run', keys: ['r'], label: 'r <n>', description: 'run CPU n until it blocks, finishes or hits a breakpoint', footer: ['r#', 'run']},
 	{command: 'rewind', keys: ['left', 'h'], label: '←/h', description: 'rewind one step', footer: ['←→', 'back/fwd']},
 	{command: 'redo', keys: ['right', 'l'], label: '→/l', description: 'redo one step along the branch'},
+	{command: 'first', keys: ['home'], label: 'Home', description: 'go to step 0 (the initial state) of the branch'},
+	{command: 'last', keys: ['end'], label: 'End', description: 'go to the last step of the branch (its head)'},
 	{command: 'prevBranch', keys: ['['], label: '[', description: 'previous branch'},
 	{command: 'nextBranch', keys: [']'], label: ']', description: 'next branch', footer: ['[]', 'branch']},
 	{command: 'tree', keys: ['t'], label: 't', description: 'branch tree', footer: ['t', 'tree']},
-	{command: 'treeUp', keys: ['up', 'k'], label: '↑/k', description: 'in the branch tree: move the cursor up; in the help: scroll'},
-	{command: 'treeDown', keys: ['down', 'j'], label: '↓/j', description: 'in the branch tree: move the cursor down; in the help: scroll'},
+	{command: 'treeUp', keys: ['up', 'k'], label: '↑/k', description: 'back one step, as ← (time runs down the timeline); in the branch tree: move the cursor up; in the help: scroll'},
+	{command: 'treeDown', keys: ['down', 'j'], label: '↓/j', description: 'forward one step, as →; in the branch tree: move the cursor down; in the help: scroll'},
 	{command: 'treeSelect', keys: ['enter'], label: 'Enter', description: 'in the branch tree: switch to the branch under the cursor'},
 	{command: 'close', keys: ['escape'], label: 'Esc', description: 'close the tree, the help, a diff or a zoom; cancel a prompt or search'},
 	{command: 'statePane', keys: ['tab'], label: 'Tab', description: 'compact layout: cycle the state pane (all, memmap, dev_pagemap, page tables, other)', footer: ['Tab', 'state']},
@@ -59,7 +63,7 @@ export const KEYMAP: readonly Binding[] = [
 	{command: 'breakpoint', keys: ['b'], label: 'b', description: 'toggle a breakpoint on the line of the last-stepped CPU', footer: ['b', 'break']},
 	{command: 'save', keys: ['s'], label: 's', description: 'save a recording (to .racewalk/; :save path saves elsewhere)', footer: ['s', 'save']},
 	{command: 'export', keys: ['x'], label: 'x', description: 'export a Markdown report (to .racewalk/, as recordings and auto-saves)', footer: ['x', 'export']},
-	{command: 'commandLine', keys: [':'], label: ':', description: 'command line: set k=v, goto N, break N, clear N, note text, save path, save! path, swap, diff A B, last NAME, rename NEW', footer: [':', 'cmd']},
+	{command: 'commandLine', keys: [':'], label: ':', description: 'command line: set k=v, goto N, play SCHED, break N, clear N, note text, save path, save! path, swap, diff A B, last NAME, rename NEW', footer: [':', 'cmd']},
 	{command: 'help', keys: ['?'], label: '?', description: 'this help', footer: ['?', 'help']},
 	{command: 'quit', keys: ['q', 'ctrl+c'], label: 'q / ^C', description: 'quit (the session is auto-saved into .racewalk/ when something changed)', footer: ['q', 'quit']},
 ];
@@ -68,6 +72,7 @@ export const KEYMAP: readonly Binding[] = [
 export const COLON_COMMANDS: readonly {usage: string; description: string}[] = [
 	{usage: 'set k=v', description: 'open the scenario with a param changed, as another root (the tree of the old params is kept; :set back returns to it)'},
 	{usage: 'goto N', description: 'put the cursor at step N of the branch'},
+	{usage: 'play SCHED', description: 'step a schedule from the cursor, as racewalk run -s takes it (:play 1*7 2; i2 = CPU2 takes its interrupt): along the branch, or a new branch where it leaves it'},
 	{usage: 'break N', description: 'toggle a breakpoint on line N (cpu:N for one CPU); :break lists them'},
 	{usage: 'clear N', description: 'remove the breakpoint on line N (:break -N too; :clear alone removes all)'},
 	{usage: 'note text', description: 'attach a note to the current step'},
@@ -96,6 +101,8 @@ export function keyNames(input: string, key: Partial<Key>): KeyName[] {
 	if (key.tab) return ['tab'];
 	if (key.pageUp) return ['pageup'];
 	if (key.pageDown) return ['pagedown'];
+	if (key.home) return ['home'];
+	if (key.end) return ['end'];
 	// Esc typed quickly before a key arrives as meta+key: treat it as both
 	if (key.meta && !key.ctrl && input.length === 1) return ['escape', input];
 	if (key.ctrl || key.meta) return [];

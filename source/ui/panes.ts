@@ -41,7 +41,8 @@ export function headerLines(v: View, width: number): Line[] {
 	const beside = lineWidth(status) + 2 + lineWidth([label, ...params]) + params.length;
 	if (beside <= width) return [title, [...status, seg(' '), label, ...params.flatMap(x => [seg(' '), x])]];
 	if (!params.length) return [title, status];
-	return [title, status, ...flow([label, ...params], width)];
+	// continuation lines start under the first param, as the header's other lines start one cell in
+	return [title, status, ...flow([label, ...params], width - 8).map((l, i) => (i ? [seg('        '), ...l] : l))];
 }
 
 // ---------------------------------------------------------------- banner
@@ -127,7 +128,7 @@ export function diffLines(d: NonNullable<View['diff']>, width = 200): Line[] {
 
 // ---------------------------------------------------------------- footer
 
-const OVERLAY_SCROLL: [string, string][] = [['↑↓', 'scroll'], ['PgUp PgDn', 'page'], ['Esc q', 'close'], ['^C', 'quit']];
+const OVERLAY_SCROLL: [string, string][] = [['↑↓', 'scroll'], ['PgUp PgDn', 'page'], ['Home End', 'ends'], ['Esc q', 'close'], ['^C', 'quit']];
 const OVERLAY_TREE: [string, string][] = [['↑↓', 'move'], ['Enter', 'switch'], ['[]', 'branch'], ['Esc q', 'close'], ['^C', 'quit']];
 
 export function footerLine(v: View, width = 200): Line {

@@ -1,0 +1,82 @@
+// What a third newcomer's trial of the TUI found (tmux at 80x24, 120x40 and
+// 200x50): ↑↓ Home End did nothing on the main screen (the timeline runs down
+// it), a schedule from the README or from explore could not be played in
+// the TUI, and messages that did not say what to do next. Frames rendered
+// with Ink and asserted.
+
+import {describe, expect, it} from 'vitest';
+import {keyNames} from '../source/ui/keymap.js';
+import {KEYS} from '../source/ui/testing.js';
+import {fresh, mountApp as app} from './helpers/app.js';
+
+/** A command typed at the `:` prompt (the rest as one chunk, as a paste arrives). */
+const type = (text: string): string[] => [':', `${text}\r`];
+const HOME = '\x1b[H';
+const END = '\x1b[F';
+
+describe('moving along the timeline', () => {
+	it('Home and End reach Ink as keys of their own', () => {
+		expect(keyNames('', {home: true})).toEqual(['home']);
+		expect(keyNames('', {end: true})).toEqual(['end']);
+	});
+
+	it('↑ ↓ step back and forward as ← →; Home goes to step 0, End to the head of the branch', async () => {
+		const r = app(fresh('1 1 1 1 1'), 120, 40);
+		await r.press(KEYS.up, KEYS.up);
+		expect(r.frame()).toContain('step 3 of 5');
+		await r.press(KEYS.down);
+		expect(r.frame()).toContain('step 4 of 5');
+		await r.press(HOME);
+		expect(r.frame()).toContain('step 0 of 5');
+		await r.press(HOME);
+		expect(r.frame()).toContain('already at step 0');
+		await r.press(END);
+		expect(r.frame()).toContain('step 5 of 5');
+		expect(r.frame()).toContain('the last of branch main');
+		// in the branch tree ↑↓ still move its cursor, not the step
+		await r.press('t', KEYS.down);
+		expect(r.frame()).toContain('step 5 of 5');
+	});
+
+	it('the help scrolls to its ends with Home and End', async () => {
+		const r = app(fresh(), 120, 40);
+		await r.press('?', END);
+		expect(r.frame()).toContain('Esc or ? closes this help');
+		await r.press(HOME);
+		expect(r.frame()).toMatch(/lines 1-\d+ of/);
+	});
+});
+
+describe(':play steps a schedule as racewalk run -s takes it', () => {
+	it("plays the thread's race from the README (1*7 2) and says where the violation is", async () => {
+		const r = app(fresh(), 120, 40);
+		await r.press(...type('play 1*7 2'));
+		expect(r.frame()).toContain('step 8 of 8');
+		expect(r.frame()).toContain('played 8 steps: steps 1-8 on branch main; !! stale-mapping at step 7');
+		expect(r.frame()).toContain('stale-access (S2) at step 8, CPU2');
+	});
+
+	it('from a rewound cursor it follows the branch while it agrees and forks once where it leaves it', async () => {
+		const s = fresh('1 1 1');
+		const r = app(s, 120, 40);
+		await r.press(HOME, ...type('play 1 2 0'));
+		expect(r.frame()).toContain('steps 1-3  → new branch b1');
+		expect(s.branches.map(b => b.name)).toEqual(['main', 'b1']);
+		expect(s.point(s.branch.forkedFrom!).depth).toBe(1);
+	});
+
+	it('checks the whole schedule first: a step that cannot be taken plays nothing', async () => {
+		const s = fresh();
+		const r = app(s, 120, 40);
+		await r.press(...type('play 1 1 i0'));
+		expect(r.frame()).toContain(':play: step 3 (i0, token 3) cannot be taken: CPU0 has no pending interrupt; nothing played');
+		expect(r.frame()).toContain('step 0 of 0');
+		await r.press(...type('play 1 7'));
+		expect(r.frame()).toContain('there is no CPU7');
+		await r.press(...type('play 1 x'));
+		expect(r.frame()).toContain("schedule token 2 'x'");
+		await r.press(...type('play'));
+		expect(r.frame()).toContain(':play needs a schedule');
+		expect(s.cursor.depth).toBe(0);
+	});
+});
