@@ -80,3 +80,64 @@ describe(':play steps a schedule as racewalk run -s takes it', () => {
 		expect(s.cursor.depth).toBe(0);
 	});
 });
+
+describe('messages that say what to do next', () => {
+	it('a refused i<n> names the interrupts that can be taken (devdax-unbind: the flush IPI on CPU0 and CPU2)', async () => {
+		const r = app(fresh(), 120, 40);
+		await r.press('i', '0');
+		expect(r.frame()).toContain('CPU0 has no pending interrupt (no CPU has one pending)');
+		const s = fresh('', 'devdax-unbind-irqs-on');
+		const d = app(s, 120, 40);
+		// CPU1 zaps and sends the flush IPI to CPU0 and CPU2 (line 78 of the scenario)
+		await d.press(...type('play 1 1 1'));
+		await d.press('i', '1');
+		expect(d.frame()).toContain('(i0, i2 can be taken now)');
+	});
+
+	it('s says how to open the recording again (relative to the cwd when under it)', async () => {
+		const {join} = await import('node:path');
+		const inside = join(process.cwd(), '.racewalk', 'r.json');
+		const r = app(fresh('1'), 160, 40, {save: (_s, p) => p ?? inside});
+		await r.press('s');
+		expect(r.frame()).toContain(`recording saved to ${inside}  (open it again: racewalk .racewalk/r.json)`);
+		await r.press(...type('save /elsewhere/r.json'));
+		expect(r.frame()).toContain('(open it again: racewalk /elsewhere/r.json)');
+	});
+
+	it(':note alone on a step without a note says so instead of "note removed"', async () => {
+		const r = app(fresh('1'), 120, 40);
+		await r.press(...type('note'));
+		expect(r.frame()).toContain('no note on step 1 to remove');
+		await r.press(...type('note racy'), ...type('note'));
+		expect(r.frame()).toContain('note removed from step 1');
+	});
+});
+
+describe(':export diagram writes the race diagram alone, for a mail', () => {
+	it('writes the diagram racewalk export prints into .racewalk/ as .txt; x says the report holds it; bad formats are refused', async () => {
+		const {mkdtempSync, readFileSync, rmSync} = await import('node:fs');
+		const {tmpdir} = await import('node:os');
+		const {join} = await import('node:path');
+		const {exportService} = await import('../source/ui/services.js');
+		const {loopStart, pointsToSteps, renderDiagram} = await import('../source/render/diagram.js');
+		const dir = mkdtempSync(join(tmpdir(), 'racewalk-ui-export-'));
+		try {
+			const s = fresh('1 1 1 1 1 1 1 2');
+			const r = app(s, 160, 40, {exportReport: exportService(dir, () => ({}))});
+			await r.press(...type('export diagram'));
+			const m = /race diagram of branch main written to (\S+\.txt)/.exec(r.frame());
+			expect(m).not.toBeNull();
+			expect(m![1]!.startsWith(join(dir, '.racewalk'))).toBe(true);
+			const text = readFileSync(m![1]!, 'utf8');
+			const points = s.pathOf();
+			expect(text).toBe(renderDiagram(s.model, pointsToSteps(points), {loopFrom: loopStart(points)}) + '\n');
+			expect(text).toContain('^^^ stale-mapping');
+			await r.press('x');
+			expect(r.frame()).toMatch(/report written to \S+\.md \(Markdown: the race diagram/);
+			await r.press(...type('export pdf'));
+			expect(r.frame()).toContain(':export takes diagram or markdown');
+		} finally {
+			rmSync(dir, {recursive: true, force: true});
+		}
+	});
+});

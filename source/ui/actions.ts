@@ -3,6 +3,7 @@
 // opens what it finds as a branch). Functions over the controller, which
 // owns the UI state they report into (the message, busy, the loops found).
 
+import {isAbsolute, relative} from 'node:path';
 import {formatSchedule, formatTransition, parseSchedule} from '../lang/schedule.js';
 import {irqsOffSince as irqsOffNote} from '../render/blocked.js';
 import {sourceLine} from '../render/trace.js';
@@ -23,7 +24,7 @@ export function stepCpu(c: Controller, cpu: number, irq: boolean): void {
 	}
 	const t = {cpu, irq};
 	if (!s.model.isEnabled(s.cursor.state, t)) {
-		c.say(s.model.whyNot(s.cursor.state, t) + irqsOffHint(c, s.model.whyNot(s.cursor.state, t)), 'warn');
+		c.say(s.model.whyNot(s.cursor.state, t) + irqsOffHint(c, s.model.whyNot(s.cursor.state, t)) + (irq ? pendingHint(c) : ''), 'warn');
 		return;
 	}
 	const r = s.step(t);
@@ -34,6 +35,15 @@ export function stepCpu(c: Controller, cpu: number, irq: boolean): void {
 	const v = r.point.violations[0];
 	const text = `step ${r.point.depth}: ${c.describe(r.point)}${r.newBranch ? `  → new branch ${r.newBranch}` : ''}`;
 	c.say(v ? `${text}  !! ${v.kind}` : text, v ? 'error' : r.newBranch ? 'ok' : 'info');
+}
+
+/** After a refused `i<n>`: the interrupts that can be taken now, so the next key is not a guess. */
+function pendingHint(c: Controller): string {
+	const s = c.session;
+	const now = s.model.enabled(s.cursor.state).filter(t => t.irq);
+	if (now.length) return ` (${now.map(t => `i${t.cpu}`).join(', ')} can be taken now)`;
+	const waiting = s.cursor.state.cpus.filter(x => x.ipis.length).map(x => `CPU${x.id}`);
+	return waiting.length ? ` (${waiting.join(', ')} ${waiting.length === 1 ? 'has one' : 'have one'}, but cannot take it now)` : ' (no CPU has one pending)';
 }
 
 /** "; CPU0 has IRQs off since step 3" for every CPU a reason names as having IRQs off. */
@@ -164,7 +174,9 @@ export function saveRecording(c: Controller, path?: string, force = false): void
 		return;
 	}
 	try {
-		c.say(`recording saved to ${c.services.save(c.session, path, force)}`, 'ok');
+		const file = c.services.save(c.session, path, force);
+		const rel = relative(process.cwd(), file);
+		c.say(`recording saved to ${file}  (open it again: racewalk ${rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file})`, 'ok');
 	} catch (err) {
 		const text = err instanceof Error ? err.message : String(err);
 		// the file layer speaks CLI (--force); here it is :save!

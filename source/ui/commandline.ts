@@ -47,6 +47,10 @@ export function execLine(c: Controller, line: string): KeyResult | void {
 			break;
 		}
 		case 'note':
+			if (!rest && !s.cursor.userNote) {
+				c.say(`no note on step ${s.cursor.depth} to remove (:note text attaches one; :note alone removes it)`, 'warn');
+				break;
+			}
 			c.attempt(() => {
 				s.setNote(rest);
 				c.notesVersion++;
@@ -60,6 +64,13 @@ export function execLine(c: Controller, line: string): KeyResult | void {
 			if (word.endsWith('!') && !rest) c.say(`:${word} needs a file name (:${word} FILE overwrites FILE)`, 'warn');
 			else saveRecording(c, rest || undefined, word.endsWith('!'));
 			break;
+		case 'export':
+		case 'diagram': {
+			const format = word === 'diagram' ? 'diagram' : rest || 'markdown';
+			if ((word === 'diagram' && rest) || (format !== 'diagram' && format !== 'markdown')) c.say(`:export takes diagram or markdown (:export diagram: the race diagram alone, for a mail; :export markdown or x: the report)`, 'warn');
+			else c.exportBranch(format);
+			break;
+		}
 		case 'play':
 		case 'run':
 			playSchedule(c, rest);
@@ -151,7 +162,7 @@ export function execLine(c: Controller, line: string): KeyResult | void {
 			c.overlay = 'help';
 			break;
 		default:
-			c.say(`unknown command :${word} (try :goto N, :play SCHEDULE, :break N, :clear N, :note text, :save [path], :save! path, :swap, :set k=v, :diff A [B], :last NAME, :rename NEW)`, 'warn');
+			c.say(`unknown command :${word} (try :goto N, :play SCHEDULE, :export diagram, :break N, :clear N, :note text, :save [path], :save! path, :swap, :set k=v, :diff A [B], :last NAME, :rename NEW)`, 'warn');
 	}
 }
 

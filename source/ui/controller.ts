@@ -29,13 +29,15 @@ export type Services = {
 	save?: (s: Session, path?: string, force?: boolean) => string;
 	/** Auto-save the session (as on quit); returns the path written. */
 	autosave?: (s: Session) => string;
-	/** Export the Markdown report; returns the path written. */
-	exportReport?: (s: Session) => string;
+	/** Export the current branch as the Markdown report (`x`) or the race diagram alone (`:export diagram`, for a mail); returns the path written. */
+	exportReport?: (s: Session, format?: ExportFormat) => string;
 	/** Search for a violation from a point. */
 	search?: (s: Session, from: PointId, progress: (text: string) => void, signal?: AbortSignal) => Promise<SearchResult>;
 };
 
 export type KeyResult = 'quit' | null;
+
+export type ExportFormat = 'markdown' | 'diagram';
 
 export class Controller {
 	session: Session;
@@ -319,8 +321,7 @@ export class Controller {
 				saveRecording(this);
 				break;
 			case 'export':
-				if (!this.services.exportReport) this.say('export is not available in this build', 'warn');
-				else this.attempt(() => this.say(`report written to ${this.services.exportReport!(s)}`, 'ok'));
+				this.exportBranch('markdown');
 				break;
 			case 'commandLine':
 				this.prompt = '';
@@ -373,6 +374,18 @@ export class Controller {
 		} catch (err) {
 			this.say(err instanceof Error ? err.message : String(err), 'error');
 		}
+	}
+
+	/** `x` and `:export`: the current branch into .racewalk/, saying where and what is in it. */
+	exportBranch(format: ExportFormat): void {
+		if (!this.services.exportReport) {
+			this.say('export is not available in this build', 'warn');
+			return;
+		}
+		this.attempt(() => {
+			const path = this.services.exportReport!(this.session, format);
+			this.say(format === 'diagram' ? `race diagram of branch ${this.session.branch.name} written to ${path} (plain text, 80 columns: paste it into a mail)` : `report written to ${path} (Markdown: the race diagram, the violations, the objects' state, the command that reproduces it; :export diagram writes the diagram alone)`, 'ok');
+		});
 	}
 
 	describe(p: Point): string {

@@ -62,8 +62,8 @@ export const KEYMAP: readonly Binding[] = [
 	{command: 'continue', keys: ['c'], label: 'c', description: 'continue with a seeded random scheduler until a violation, a breakpoint, the end, or a state repeats without progress (a livelock)', footer: ['c', 'cont']},
 	{command: 'breakpoint', keys: ['b'], label: 'b', description: 'toggle a breakpoint on the line of the last-stepped CPU', footer: ['b', 'break']},
 	{command: 'save', keys: ['s'], label: 's', description: 'save a recording (to .racewalk/; :save path saves elsewhere)', footer: ['s', 'save']},
-	{command: 'export', keys: ['x'], label: 'x', description: 'export a Markdown report (to .racewalk/, as recordings and auto-saves)', footer: ['x', 'export']},
-	{command: 'commandLine', keys: [':'], label: ':', description: 'command line: set k=v, goto N, play SCHED, break N, clear N, note text, save path, save! path, swap, diff A B, last NAME, rename NEW', footer: [':', 'cmd']},
+	{command: 'export', keys: ['x'], label: 'x', description: 'export a Markdown report of the branch, its race diagram included (to .racewalk/, as recordings and auto-saves; :export diagram writes the diagram alone)', footer: ['x', 'export']},
+	{command: 'commandLine', keys: [':'], label: ':', description: 'command line: set k=v, goto N, play SCHED, export diagram, break N, clear N, note text, save path, save! path, swap, diff A B, last NAME, rename NEW', footer: [':', 'cmd']},
 	{command: 'help', keys: ['?'], label: '?', description: 'this help', footer: ['?', 'help']},
 	{command: 'quit', keys: ['q', 'ctrl+c'], label: 'q / ^C', description: 'quit (the session is auto-saved into .racewalk/ when something changed)', footer: ['q', 'quit']},
 ];
@@ -78,6 +78,7 @@ export const COLON_COMMANDS: readonly {usage: string; description: string}[] = [
 	{usage: 'note text', description: 'attach a note to the current step'},
 	{usage: 'save [path]', description: 'save a recording (never overwrites)'},
 	{usage: 'save! path', description: 'save a recording, overwriting path'},
+	{usage: 'export FMT', description: 'write the branch into .racewalk/: :export diagram the race diagram alone (plain text to paste into a mail), :export markdown the report (as x)'},
 	{usage: 'swap', description: 'swap the current step with the one before it (new branch)'},
 	{usage: 'diff A [B]', description: 'every value that differs from point A to point B (default: the cursor); a point is N (a step of this branch), a branch name (its head) or branch@N'},
 	{usage: 'last NAME', description: 'jump to the latest step at or before the cursor that changed the value NAME (as :diff names it: pmem0.ref, page[0x100].memmap, CPU2.tlb[0x7f000000]; part of a name will do when it names one value, or is the last part of one: ref for pmem0.ref)'},
