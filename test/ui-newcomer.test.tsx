@@ -141,3 +141,43 @@ describe(':export diagram writes the race diagram alone, for a mail', () => {
 		}
 	});
 });
+
+describe(':variant opens a variant of the scenario as another root', () => {
+	const reopen = async () => {
+		const {openModel} = await import('../source/commands/common.js');
+		const {createSession} = await import('../source/session/session.js');
+		return (sets: Record<string, string>, variant: string | null) => createSession(openModel('scenarios/examples/kref-lookup.race', {set: Object.entries(sets).map(([k, v]) => `${k}=${v}`), ...(variant ? {variant} : {})}));
+	};
+
+	it('lists the variants, opens one (the header names it), keeps the base tree; :variant - returns to it', async () => {
+		const {openModel} = await import('../source/commands/common.js');
+		const {createSession} = await import('../source/session/session.js');
+		const base = createSession(openModel('scenarios/examples/kref-lookup.race'));
+		base.step({cpu: 0, irq: false});
+		const r = app(base, 140, 40, {reopen: await reopen()});
+		await r.press(...type('variant'));
+		expect(r.frame()).toContain('variants: plain-get, abba (now: none, the base scenario)');
+		await r.press(...type('variant plain-get'));
+		expect(r.frame()).toContain('kref-lookup [plain-get]');
+		expect(r.frame()).toContain('restarted with variant plain-get');
+		expect(r.frame()).toContain('(:variant - returns to it');
+		expect(r.frame()).toContain('step 0 of 0');
+		await r.press(...type('variant plain-get'));
+		expect(r.frame()).toContain('already on variant plain-get');
+		await r.press(...type('variant -'));
+		expect(r.frame()).not.toContain('[plain-get]');
+		expect(r.frame()).toContain('back to the tree of (the defaults) (branch main, step 1)');
+		await r.press(...type('variant plain-gt'));
+		expect(r.frame()).toContain("unknown variant 'plain-gt' (did you mean 'plain-get'?)");
+	});
+
+	it('a search that finds nothing names the other variants', async () => {
+		const {openModel} = await import('../source/commands/common.js');
+		const {createSession} = await import('../source/session/session.js');
+		const {searchService} = await import('../source/ui/services.js');
+		const r = app(createSession(openModel('scenarios/examples/kref-lookup.race')), 160, 40, {search: searchService()});
+		await r.press('e');
+		for (let i = 0; i < 100 && !r.frame().includes('no violation or livelock'); i++) await new Promise(res => setTimeout(res, 50));
+		expect(r.frame()).toContain('complete); other variants: plain-get, abba (:variant NAME opens one)');
+	});
+});

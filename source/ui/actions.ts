@@ -201,7 +201,7 @@ export async function search(c: Controller): Promise<void> {
 			c.onChange();
 		}, c.searching.signal);
 		const existing = r.schedule ? existingPath(s, from, r.schedule) : null;
-		if (!r.schedule) c.say(r.summary, 'warn');
+		if (!r.schedule) c.say(r.summary + variantHint(c), 'warn');
 		else if (r.schedule.length === 0) c.say(`${r.summary}: the violation is already here`, 'warn');
 		else if (existing !== null && r.loop === undefined) {
 			// the tree already holds it: go there rather than add an equal branch
@@ -226,6 +226,13 @@ export async function search(c: Controller): Promise<void> {
 		c.searching = null;
 		c.onChange();
 	}
+}
+
+/** After a search found nothing: the scenario's other variants (the buggy code is often one of them). */
+function variantHint(c: Controller): string {
+	const p = c.session.model.program;
+	const others = p.scenario.variants.map(v => v.name).filter(n => n !== p.variant);
+	return others.length ? `; other variants: ${others.join(', ')} (:variant NAME opens one)` : '';
 }
 
 /**

@@ -101,41 +101,23 @@ export function execLine(c: Controller, line: string): KeyResult | void {
 				c.say(`params: ${Object.entries(s.model.program.params).map(([k, v]) => `${k}=${v}`).join(' ')}`);
 				break;
 			}
-			let fresh: Session;
-			try {
-				fresh = c.services.reopen(sets);
-			} catch (err) {
-				// the model layer speaks CLI (--set x=y: ...); here it is :set
-				c.say((err instanceof Error ? err.message : String(err)).replace(/^--set\b/, ':set'), 'error');
+			restart(c, sets, s.model.program.variant);
+			break;
+		}
+		case 'variant': {
+			const names = s.model.program.scenario.variants.map(v => v.name);
+			const now = s.model.program.variant;
+			if (!restWords.length) {
+				c.say(names.length ? `variants: ${names.join(', ')} (now: ${now ?? 'none, the base scenario'}); :variant NAME opens one, :variant - the base` : 'this scenario has no variants', names.length ? 'info' : 'warn');
 				break;
 			}
-			// the old session's branches and notes are not thrown away: saved first, as on quit
-			let saved = '';
-			if (c.services.autosave) {
-				try {
-					saved = `session saved to ${c.services.autosave(s)}; `;
-				} catch (err) {
-					// restarting would lose what was not saved: refused, as quitting is
-					c.say(`not restarted: the session could not be saved first (${err instanceof Error ? err.message : String(err)}); :save PATH, then :set again`, 'error');
-					break;
-				}
+			if (!c.services.reopen) {
+				c.say(':variant is not available here', 'warn');
+				break;
 			}
-			// each param set is a root of its own, kept with its tree: :set back to it returns there
-			const paramsOf = (x: Session): string => JSON.stringify(x.model.program.params);
-			if (!c.roots.some(r => r.session === s)) c.roots.push({sets: c.sets, session: s});
-			const known = c.roots.find(r => paramsOf(r.session) === paramsOf(fresh));
-			const old = Object.entries(c.sets).map(([k, v]) => `${k}=${v}`).join(' ') || '(the defaults)';
-			if (known) {
-				c.session = known.session;
-				c.sets = known.sets;
-			} else {
-				fresh.breakpoints = [...s.breakpoints];
-				c.roots.push({sets, session: fresh});
-				c.session = fresh;
-				c.sets = sets;
-			}
-			const now = Object.entries(sets).map(([k, v]) => `${k}=${v}`).join(' ');
-			c.say(`${saved}${known ? `back to the tree of ${now} (branch ${c.session.branch.name}, step ${c.session.cursor.depth})` : `restarted with ${now}`}; the tree of ${old} is kept (:set ${old === '(the defaults)' ? 'k=v' : old} returns to it; t lists the roots)`, 'ok');
+			const want = rest === '-' || rest === 'none' ? null : rest;
+			if (want === now) c.say(want ? `already on variant ${want}` : 'already on the base scenario (no variant)');
+			else restart(c, c.sets, want);
 			break;
 		}
 		case 'diff':
@@ -162,7 +144,57 @@ export function execLine(c: Controller, line: string): KeyResult | void {
 			c.overlay = 'help';
 			break;
 		default:
-			c.say(`unknown command :${word} (try :goto N, :play SCHEDULE, :export diagram, :break N, :clear N, :note text, :save [path], :save! path, :swap, :set k=v, :diff A [B], :last NAME, :rename NEW)`, 'warn');
+			c.say(`unknown command :${word} (try :goto N, :play SCHEDULE, :export diagram, :break N, :clear N, :note text, :save [path], :save! path, :swap, :set k=v, :variant NAME, :diff A [B], :last NAME, :rename NEW)`, 'warn');
 	}
 }
 
+/** Where a root's label says which params and variant it runs. */
+const rootLabel = (sets: Record<string, string>, variant: string | null): string => [variant ? `variant ${variant}` : '', Object.entries(sets).map(([k, v]) => `${k}=${v}`).join(' ')].filter(Boolean).join(' ') || '(the defaults)';
+
+/**
+ * `:set` and `:variant`: the scenario opened again with other params or
+ * another variant, as a root of its own kept with its tree (returning to the
+ * same params and variant returns to it). The session is saved first.
+ */
+function restart(c: Controller, sets: Record<string, string>, variant: string | null): void {
+	const s = c.session;
+	const cmd = variant === s.model.program.variant ? ':set' : ':variant';
+	let fresh: Session;
+	try {
+		fresh = c.services.reopen!(sets, variant);
+	} catch (err) {
+		// the model layer speaks CLI (--set x=y: ...); here it is :set
+		c.say((err instanceof Error ? err.message : String(err)).replace(/^--set\b/, ':set'), 'error');
+		return;
+	}
+	// the old session's branches and notes are not thrown away: saved first, as on quit
+	let saved = '';
+	if (c.services.autosave) {
+		try {
+			saved = `session saved to ${c.services.autosave(s)}; `;
+		} catch (err) {
+			// restarting would lose what was not saved: refused, as quitting is
+			c.say(`not restarted: the session could not be saved first (${err instanceof Error ? err.message : String(err)}); :save PATH, then ${cmd} again`, 'error');
+			return;
+		}
+	}
+	// each param set (and variant) is a root of its own, kept with its tree: going back to it returns there
+	const key = (x: Session): string => JSON.stringify([x.model.program.params, x.model.program.variant]);
+	if (!c.roots.some(r => r.session === s)) c.roots.push({sets: c.sets, session: s});
+	const known = c.roots.find(r => key(r.session) === key(fresh));
+	const oldVariant = s.model.program.variant;
+	const old = rootLabel(c.sets, oldVariant);
+	const oldSets = Object.entries(c.sets).map(([k, v]) => `${k}=${v}`).join(' ');
+	if (known) {
+		c.session = known.session;
+		c.sets = known.sets;
+	} else {
+		fresh.breakpoints = [...s.breakpoints];
+		c.roots.push({sets, session: fresh});
+		c.session = fresh;
+		c.sets = sets;
+	}
+	const now = rootLabel(sets, variant);
+	const back = variant !== oldVariant ? `:variant ${oldVariant ?? '-'}` : `:set ${oldSets || 'k=v'}`;
+	c.say(`${saved}${known ? `back to the tree of ${now} (branch ${c.session.branch.name}, step ${c.session.cursor.depth})` : `restarted with ${now}`}; the tree of ${old} is kept (${back} returns to it; t lists the roots)`, 'ok');
+}

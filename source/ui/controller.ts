@@ -23,8 +23,8 @@ export type SearchResult = {schedule: Transition[]; summary: string; loop?: numb
 
 /** What the App can do beyond the session; absent ones say so when used. */
 export type Services = {
-	/** `:set k=v`: a fresh session on the model with these params. */
-	reopen?: (sets: Record<string, string>) => Session;
+	/** `:set k=v`, `:variant NAME`: a fresh session on the scenario with these params and this variant (null: none). */
+	reopen?: (sets: Record<string, string>, variant: string | null) => Session;
 	/** Save a recording; returns the path written (absolute). `force` overwrites an existing file. */
 	save?: (s: Session, path?: string, force?: boolean) => string;
 	/** Auto-save the session (as on quit); returns the path written. */
