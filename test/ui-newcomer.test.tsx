@@ -181,3 +181,19 @@ describe(':variant opens a variant of the scenario as another root', () => {
 		expect(r.frame()).toContain('complete); other variants: plain-get, abba (:variant NAME opens one)');
 	});
 });
+
+describe('a leaf the step cleared stays in its slot of the page-table tree', () => {
+	it('unmap_mapping_range: "└[0] 0x7f000000 → none (cleared)" under PTE T3, where the mapping was (was appended unindented below the tree)', async () => {
+		const {pageTableLines} = await import('../source/ui/statepanes.js');
+		const {Controller} = await import('../source/ui/controller.js');
+		const {plain} = await import('../source/ui/text.js');
+		const v = new Controller(fresh('1 1', 'devdax-unbind-irqs-on')).view();
+		const lines = pageTableLines(v.state, v.changed, 200, false, v.prev).map(plain);
+		expect(lines).toEqual(['PGD T0', ' └[0] PUD T1', '  └[1] PMD T2', '   └[504] PTE T3', '    └[0] 0x7f000000 → none (cleared)']);
+		// the compact overview names its table, as it does for the live leaves
+		expect(pageTableLines(v.state, v.changed, 200, true, v.prev).map(plain)).toEqual(['T3 0x7f000000 → none (cleared)']);
+		// on screen, in the page tables pane
+		const r = app(fresh('1 1', 'devdax-unbind-irqs-on'), 120, 40);
+		expect(r.frame()).toContain('│    └[0] 0x7f000000 → none (cleared)');
+	});
+});
