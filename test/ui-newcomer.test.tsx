@@ -197,3 +197,20 @@ describe('a leaf the step cleared stays in its slot of the page-table tree', () 
 		expect(r.frame()).toContain('│    └[0] 0x7f000000 → none (cleared)');
 	});
 });
+
+describe('the zoomed state pane shows every section at 80x24', () => {
+	it('in two columns when one column is taller than the pane (the PTE leaf was cut off under ▾ +1 more)', async () => {
+		const {pane} = await import('./helpers/panes.js');
+		const r = app(fresh('1 1 1 1 1 1 1', 'fsdax-unbind-2021-noref'), 80, 24);
+		await r.press('z', 'z', 'z', 'z');
+		const p = pane(r.lines(), 'state  zoomed');
+		const text = p.join('\n');
+		for (const want of ['memmap', '0x100 REMOVED', 'dev_pagemap', 'fs xfs on pmem0', 'page tables', '└[0] 0x7f000000 → pfn 0x100 W S D']) expect(text).toContain(want);
+		expect(r.frame()).not.toContain('▾ +');
+		expect(p.find(l => l.startsWith('memmap'))).toMatch(/^memmap +page tables$/);
+		// at 120x40 there is room for one column: the sections stay one under the other
+		const wide = app(fresh('1 1 1 1 1 1 1', 'fsdax-unbind-2021-noref'), 120, 40);
+		await wide.press('z', 'z', 'z', 'z');
+		expect(pane(wide.lines(), 'state  zoomed').find(l => l.startsWith('memmap'))).toBe('memmap');
+	});
+});

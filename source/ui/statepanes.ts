@@ -186,8 +186,20 @@ export function statePanes(v: View, width: number, height: number, layout: 'row'
 	];
 	const pick = (v.statePane ?? 0) % STATE_PANES.length;
 	if (pick === 0 && v.zoom?.kind === 'state') {
-		// zoomed: every section whole, one under the other
-		const all = parts.filter(([, l]) => l.length).flatMap(([n, l]): Line[] => [[seg(n, {bold: true, color: 'blue'})], ...l]);
+		// zoomed: every section whole, one under the other, or in two columns when one is taller than the pane (80x24) and two fit side by side
+		const sections = parts.filter(([, l]) => l.length).map(([n, l]): Line[] => [[seg(n, {bold: true, color: 'blue'})], ...l]);
+		let all = sections.flat();
+		const colW = Math.floor((inner - 3) / 2);
+		if (all.length > height - 2 && sections.length > 1 && widest(all) <= colW) {
+			let best = Infinity;
+			for (let k = 1; k < sections.length; k++) {
+				const a = sections.slice(0, k).flat();
+				const b = sections.slice(k).flat();
+				if (Math.max(a.length, b.length) >= best) continue;
+				best = Math.max(a.length, b.length);
+				all = Array.from({length: best}, (_, i) => [...(a[i] ?? []), seg(' '.repeat(colW + 3 - lineWidth(a[i] ?? []))), ...(b[i] ?? [])]);
+			}
+		}
 		return [box(width, height, all, {title: [seg('state', {bold: true}), seg('  zoomed: z next pane, Esc closes', {dim: true})]})];
 	}
 	if (pick > 0) {
