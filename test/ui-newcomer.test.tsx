@@ -214,3 +214,51 @@ describe('the zoomed state pane shows every section at 80x24', () => {
 		expect(pane(wide.lines(), 'state  zoomed').find(l => l.startsWith('memmap'))).toBe('memmap');
 	});
 });
+
+describe('schedules that can be copied', () => {
+	it('compactSchedule folds runs and parses back to the same schedule', async () => {
+		const fc = (await import('fast-check')).default;
+		const {compactSchedule} = await import('../source/ui/actions.js');
+		const {parseSchedule, formatSchedule} = await import('../source/lang/schedule.js');
+		expect(compactSchedule(parseSchedule('1 1 1 1 1 1 1 2'))).toBe('1*7 2');
+		expect(compactSchedule(parseSchedule('0 0 1 i0 i0 i0 2'))).toBe('0 0 1 i0*3 2');
+		fc.assert(
+			fc.property(fc.array(fc.record({cpu: fc.integer({min: 0, max: 3}), irq: fc.boolean()}), {maxLength: 60}), ts => {
+				expect(formatSchedule(parseSchedule(compactSchedule(ts)))).toBe(formatSchedule(ts));
+			}),
+		);
+	});
+
+	it('e says the whole schedule it found, folded; the branch tree shows every branch\'s schedule from step 0', async () => {
+		const {searchService} = await import('../source/ui/services.js');
+		const r = app(fresh('', 'devdax-unbind-irqs-on'), 140, 40, {search: searchService()});
+		await r.press('e');
+		for (let i = 0; i < 200 && !r.frame().includes('→ branch'); i++) await new Promise(res => setTimeout(res, 50));
+		const m = /→ branch b1: schedule (\S.*\S)\s*$/m.exec(r.frame());
+		expect(m).not.toBeNull();
+		expect(m![1]).not.toContain('…');
+		const sched = m![1]!;
+		await r.press(HOME, ...type('goto 2'), '1', 't');
+		expect(r.frame()).toContain(`schedule ${sched}`);
+		expect(r.frame()).toMatch(/b2 .*forks at step 2, 3 steps[\s\S]*schedule 0 0 1/);
+	});
+});
+
+describe('the header and Tab at every size', () => {
+	it('params that do not fit beside the status wrap under the first param (60 columns), and fill a line when they can (120)', async () => {
+		const narrow = app(fresh('', 'devdax-unbind-irqs-on'), 60, 20);
+		const lines = narrow.lines();
+		const at = lines.findIndex(l => l.startsWith(' params '));
+		expect(at).toBeGreaterThan(0);
+		expect(lines[at + 1]).toMatch(/^ {8}\S/);
+		const wide = app(fresh('', 'devdax-unbind-irqs-on'), 120, 40);
+		expect(wide.lines()[2]!.trimEnd()).toBe(' params gup_pgmap_check=false gup_irqs_off=false refcount=e21 ref_atomic=false io_never_completes=false gups=1 pages=1');
+	});
+
+	it('Tab in the full layout says every section is already on screen, and changes nothing', async () => {
+		const r = app(fresh(), 120, 40);
+		await r.press('\t');
+		expect(r.frame()).toContain('every state section is on screen at this size');
+		expect(r.ctl.current!.statePane).toBe(0);
+	});
+});

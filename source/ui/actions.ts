@@ -4,7 +4,8 @@
 // owns the UI state they report into (the message, busy, the loops found).
 
 import {isAbsolute, relative} from 'node:path';
-import {formatSchedule, formatTransition, parseSchedule} from '../lang/schedule.js';
+import type {Transition} from '../machine/types.js';
+import {formatTransition, parseSchedule} from '../lang/schedule.js';
 import {irqsOffSince as irqsOffNote} from '../render/blocked.js';
 import {sourceLine} from '../render/trace.js';
 import {count} from '../render/wrap.js';
@@ -49,6 +50,19 @@ function pendingHint(c: Controller): string {
 /** "; CPU0 has IRQs off since step 3" for every CPU a reason names as having IRQs off. */
 function irqsOffHint(c: Controller, reason: string): string {
 	return irqsOffNote(c.path().slice(0, c.session.cursor.depth + 1).map(p => p.state), reason);
+}
+
+/** A schedule with runs of one CPU folded (`1 1 1 1 1 1 1 2` is `1*7 2`): what parseSchedule reads back. */
+export function compactSchedule(ts: readonly Transition[]): string {
+	const out: string[] = [];
+	for (let i = 0; i < ts.length; ) {
+		let j = i;
+		while (j < ts.length && ts[j]!.cpu === ts[i]!.cpu && ts[j]!.irq === ts[i]!.irq) j++;
+		const tok = formatTransition(ts[i]!);
+		out.push(j - i > 2 ? `${tok}*${j - i}` : Array.from({length: j - i}, () => tok).join(' '));
+		i = j;
+	}
+	return out.join(' ');
 }
 
 /**
@@ -210,14 +224,15 @@ export async function search(c: Controller): Promise<void> {
 		} else {
 			const b = existing !== null ? s.branchOf(existing) : s.addSchedule(r.schedule, {from});
 			if (existing !== null) s.gotoPoint(existing);
-			const sched = formatSchedule(r.schedule);
+			// whole and short (1*7 2), as racewalk run -s and :play take it: it can be copied from here
+			const sched = compactSchedule(r.schedule);
 			const at = s.point(from).depth;
 			if (r.loop !== undefined) {
 				const loop = {from: at + r.schedule.length - r.loop + 1, to: at + r.schedule.length};
 				c.loops.set(b.name, loop);
 				markLoop(c, loop);
-				c.say(`${r.summary} → branch ${b.name}: steps ${loop.from}-${loop.to} loop for ever (↻); schedule ${sched.length > 40 ? sched.slice(0, 39) + '…' : sched}`, 'error');
-			} else c.say(`${r.summary} → branch ${b.name}: ${sched.length > 40 ? sched.slice(0, 39) + '…' : sched}`, 'error');
+				c.say(`${r.summary} → branch ${b.name}: steps ${loop.from}-${loop.to} loop for ever (↻); schedule ${at ? `from step ${at}: ` : ''}${sched}`, 'error');
+			} else c.say(`${r.summary} → branch ${b.name}: ${at ? `from step ${at}: ` : 'schedule '}${sched}`, 'error');
 		}
 	} catch (err) {
 		c.say(`search failed: ${err instanceof Error ? err.message : String(err)}`, 'error');

@@ -9,7 +9,7 @@ import type {Transition} from '../machine/types.js';
 import {sourceLine, statementText} from '../render/trace.js';
 import {loopStart} from '../render/diagram.js';
 import type {Point, PointId, Session} from '../session/types.js';
-import {continueRun, runCpu, saveRecording, search, stepCpu, toggleBreak} from './actions.js';
+import {compactSchedule, continueRun, runCpu, saveRecording, search, stepCpu, toggleBreak} from './actions.js';
 import {execLine} from './commandline.js';
 import {commandFor, type CommandId, type KeyName} from './keymap.js';
 import {bodyRows, diffPage, helpPage, layoutKind, type Size, zoomOrder} from './layout.js';
@@ -288,10 +288,15 @@ export class Controller {
 			case 'close':
 				break; // only in the tree (Esc is handled before the table)
 			case 'statePane':
+				// the full layout shows every section: nothing to cycle, and a hidden choice would surprise after a resize
+				if (this.size && layoutKind(this.size) === 'full') {
+					this.say('every state section is on screen at this size: Tab picks one when the terminal is narrower than 100 columns or shorter than 35 rows; z zooms the state', 'warn');
+					break;
+				}
 				this.statePane = (this.statePane + 1) % STATE_PANES.length;
 				// the generic section only when there is something in it
 				if (STATE_PANES[this.statePane] === 'other' && !otherStateLines(s.cursor.state, new Set()).length) this.statePane = 0;
-				this.say(`state pane: ${STATE_PANES[this.statePane]} (Tab cycles; in the compact layout)`);
+				this.say(`state pane: ${STATE_PANES[this.statePane]} (Tab cycles)`);
 				break;
 			case 'help':
 				this.overlay = 'help';
@@ -435,7 +440,8 @@ export class Controller {
 			// the branch it left: the first (creation order) holding its fork point; only for the tree overlay
 			const owner = this.overlay === 'tree' && b.forkedFrom !== null ? s.branchOf(b.forkedFrom).name : null;
 			const parent = owner === b.name ? null : owner;
-			return {name: b.name, head: head.depth, forkedAt: b.forkedFrom === null ? null : s.point(b.forkedFrom).depth, parent, current: b.name === s.branch.name, headViolation: head.state.violations[0]?.kind ?? null};
+			const schedule = this.overlay === 'tree' ? {schedule: compactSchedule(s.pathOf(b.name).slice(1).map(p => p.transition!))} : {};
+			return {name: b.name, head: head.depth, forkedAt: b.forkedFrom === null ? null : s.point(b.forkedFrom).depth, parent, current: b.name === s.branch.name, headViolation: head.state.violations[0]?.kind ?? null, ...schedule};
 		});
 		return {
 			model: s.model,
