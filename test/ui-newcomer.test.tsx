@@ -262,3 +262,40 @@ describe('the header and Tab at every size', () => {
 		expect(r.ctl.current!.statePane).toBe(0);
 	});
 });
+
+describe(':reload reads an edited scenario again', () => {
+	it('replays the branch on the new code, keeps the cursor, reports a file that no longer compiles and keeps the session', async () => {
+		const {mkdtempSync, readFileSync, writeFileSync, rmSync} = await import('node:fs');
+		const {tmpdir} = await import('node:os');
+		const {join} = await import('node:path');
+		const {openModel} = await import('../source/commands/common.js');
+		const {createSession} = await import('../source/session/session.js');
+		const dir = mkdtempSync(join(tmpdir(), 'racewalk-ui-reload-'));
+		try {
+			const file = join(dir, 'mine.race');
+			// a newcomer's counter race
+			const text = readFileSync('test/scenarios/counter-lock.race', 'utf8');
+			writeFileSync(file, text);
+			const reopen = (sets: Record<string, string>, variant: string | null) => createSession(openModel(file, {set: Object.entries(sets).map(([k, v]) => `${k}=${v}`), ...(variant ? {variant} : {})}));
+			const s = reopen({}, null);
+			const r = app(s, 140, 40, {reopen});
+			await r.press('0', '1', '0', KEYS.left);
+			expect(r.frame()).toContain('step 2 of 3');
+			await r.press(...type('reload'));
+			expect(r.frame()).toContain('unchanged since it was opened');
+			// a syntax error: said with its position, nothing else changes
+			writeFileSync(file, text.replace('tmp = counter;', 'tmp = counter'));
+			await r.press(...type('reload'));
+			expect(r.frame().replace(/\n/g, " ")).toMatch(/:reload: \S*mine\.race:\d+:\d+: .*; the session is unchanged/);
+			expect(r.frame()).toContain('step 2 of 3');
+			// an edit that keeps the code: the branch replays whole, the cursor stays at step 2
+			writeFileSync(file, text + '\n// edited\n');
+			await r.press(...type('reload'));
+			expect(r.frame()).toContain("branch main's 3 steps replayed whole, as branch main of the new tree; cursor at step 2");
+			expect(r.frame()).toContain('step 2 of 3');
+			expect(r.ctl.current!.session).not.toBe(s);
+		} finally {
+			rmSync(dir, {recursive: true, force: true});
+		}
+	});
+});

@@ -4,6 +4,7 @@
 
 import type {Session} from '../session/types.js';
 import {mergeSetList} from '../lang/sets.js';
+import {count} from '../render/wrap.js';
 import type {Controller, KeyResult} from './controller.js';
 import {breakAt, clearBreak, listBreaks, playSchedule, saveRecording} from './actions.js';
 import {diffCommand, lastCommand, renameCommand} from './inspect.js';
@@ -120,6 +121,10 @@ export function execLine(c: Controller, line: string): KeyResult | void {
 			else restart(c, c.sets, want);
 			break;
 		}
+		case 'reload':
+		case 'e':
+			reload(c);
+			break;
 		case 'diff':
 			diffCommand(c, restWords);
 			break;
@@ -144,7 +149,7 @@ export function execLine(c: Controller, line: string): KeyResult | void {
 			c.overlay = 'help';
 			break;
 		default:
-			c.say(`unknown command :${word} (try :goto N, :play SCHEDULE, :export diagram, :break N, :clear N, :note text, :save [path], :save! path, :swap, :set k=v, :variant NAME, :diff A [B], :last NAME, :rename NEW)`, 'warn');
+			c.say(`unknown command :${word} (try :goto N, :play SCHEDULE, :export diagram, :break N, :clear N, :note text, :save [path], :save! path, :swap, :set k=v, :variant NAME, :reload, :diff A [B], :last NAME, :rename NEW)`, 'warn');
 	}
 }
 
@@ -197,4 +202,59 @@ function restart(c: Controller, sets: Record<string, string>, variant: string | 
 	const now = rootLabel(sets, variant);
 	const back = variant !== oldVariant ? `:variant ${oldVariant ?? '-'}` : `:set ${oldSets || 'k=v'}`;
 	c.say(`${saved}${known ? `back to the tree of ${now} (branch ${c.session.branch.name}, step ${c.session.cursor.depth})` : `restarted with ${now}`}; the tree of ${old} is kept (${back} returns to it; t lists the roots)`, 'ok');
+}
+
+/**
+ * `:reload`: the scenario file read again after an edit. The current
+ * branch's schedule is replayed on the new code as far as it still goes and
+ * the cursor put back at its step, so an edit is seen on the same
+ * interleaving. A file that no longer compiles is reported and the session
+ * kept as it was. The old session is saved first, as :set does.
+ */
+function reload(c: Controller): void {
+	const s = c.session;
+	if (!c.services.reopen) {
+		c.say(':reload is not available here', 'warn');
+		return;
+	}
+	let fresh: Session;
+	try {
+		fresh = c.services.reopen(c.sets, s.model.program.variant);
+	} catch (err) {
+		// the first line names file:line:col and what is wrong; the excerpt under it does not fit a message line
+		const text = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+		c.say(`:reload: ${text}; the session is unchanged (fix the file, then :reload again)`, 'error');
+		return;
+	}
+	if (fresh.model.program.source === s.model.program.source) {
+		c.say(`${s.model.program.file}: unchanged since it was opened (a recording keeps the text it was made with)`);
+		return;
+	}
+	let saved = '';
+	if (c.services.autosave) {
+		try {
+			saved = `session saved to ${c.services.autosave(s)}; `;
+		} catch (err) {
+			c.say(`not reloaded: the session could not be saved first (${err instanceof Error ? err.message : String(err)}); :save PATH, then :reload again`, 'error');
+			return;
+		}
+	}
+	const path = s.pathOf();
+	const depth = s.cursor.depth;
+	let replayed = 0;
+	let why = '';
+	for (const p of path.slice(1)) {
+		const r = fresh.step(p.transition!);
+		if (!r.ok) {
+			why = `; step ${replayed + 1} (${p.transition!.irq ? 'i' : ''}${p.transition!.cpu}) no longer runs: ${r.reason}`;
+			break;
+		}
+		replayed++;
+	}
+	fresh.goto(Math.min(depth, replayed));
+	fresh.breakpoints = s.breakpoints.filter(b => b.kind !== 'line' || fresh.model.program.cpus.some(p => (b.cpu === null || p.id === b.cpu) && p.instrs.some(i => i.line === b.line)));
+	// the trees of the old text are of another program: they are not kept as roots
+	c.roots = [];
+	c.session = fresh;
+	c.say(`${saved}reloaded ${s.model.program.file}: branch ${s.branch.name}'s ${count(path.length - 1, 'step')} replayed ${replayed === path.length - 1 ? 'whole' : `up to step ${replayed}${why}`}, as branch main of the new tree; cursor at step ${fresh.cursor.depth}`, replayed === path.length - 1 ? 'ok' : 'warn');
 }

@@ -63,7 +63,7 @@ export const KEYMAP: readonly Binding[] = [
 	{command: 'breakpoint', keys: ['b'], label: 'b', description: 'toggle a breakpoint on the line of the last-stepped CPU', footer: ['b', 'break']},
 	{command: 'save', keys: ['s'], label: 's', description: 'save a recording (to .racewalk/; :save path saves elsewhere)', footer: ['s', 'save']},
 	{command: 'export', keys: ['x'], label: 'x', description: 'export a Markdown report of the branch, its race diagram included (to .racewalk/, as recordings and auto-saves; :export diagram writes the diagram alone)', footer: ['x', 'export']},
-	{command: 'commandLine', keys: [':'], label: ':', description: 'command line: set k=v, variant V, goto N, play SCHED, export diagram, break N, clear N, note text, save path, save! path, swap, diff A B, last NAME, rename NEW', footer: [':', 'cmd']},
+	{command: 'commandLine', keys: [':'], label: ':', description: 'command line: set k=v, variant V, reload, goto N, play SCHED, export diagram, break N, clear N, note text, save path, save! path, swap, diff A B, last NAME, rename NEW', footer: [':', 'cmd']},
 	{command: 'help', keys: ['?'], label: '?', description: 'this help', footer: ['?', 'help']},
 	{command: 'quit', keys: ['q', 'ctrl+c'], label: 'q / ^C', description: 'quit (the session is auto-saved into .racewalk/ when something changed)', footer: ['q', 'quit']},
 ];
@@ -72,6 +72,7 @@ export const KEYMAP: readonly Binding[] = [
 export const COLON_COMMANDS: readonly {usage: string; description: string}[] = [
 	{usage: 'set k=v', description: 'open the scenario with a param changed, as another root (the tree of the old params is kept; :set back returns to it)'},
 	{usage: 'variant V', description: "open one of the scenario's variants (the bug, the fix...), as another root like :set (:variant alone lists them; :variant - the base scenario)"},
+	{usage: 'reload', description: 'read the scenario file again after an edit: the branch is replayed on the new code as far as it goes, the cursor kept at its step; a file that does not compile is reported and nothing changes'},
 	{usage: 'goto N', description: 'put the cursor at step N of the branch'},
 	{usage: 'play SCHED', description: 'step a schedule from the cursor, as racewalk run -s takes it (:play 1*7 2; i2 = CPU2 takes its interrupt): along the branch, or a new branch where it leaves it'},
 	{usage: 'break N', description: 'toggle a breakpoint on line N (cpu:N for one CPU); :break lists them'},
