@@ -66,6 +66,21 @@ describe('racewalk check', () => {
 		expect(e.out.replace(/\s+/g, ' ')).toContain('assertion failed: a DMA-pinned page is COW-shared with the child');
 	});
 
+	it('verifies the PROT_NONE example: migration\'s pte_accessible against change_prot_numa\'s deferred flush (20841405940e, 16af97dc5a89)', () => {
+		const r = cli('check', 'scenarios/examples/numa-migrate-flush.race');
+		expect(failRows(r.out)).toEqual([]);
+		expect(r.out).toMatch(/numa-migrate-flush\s+\(base\) flush_pending=none.*violation freed-page-use\s+reachable \(\d+ steps\).*OK/);
+		expect(r.out).toMatch(/numa-migrate-flush\s+fixed\s+safe\s+safe.*OK/);
+		expect(r.out).toMatch(/numa-migrate-flush\s+lost-pending\s+violation freed-page-use\s+reachable \(\d+ steps\).*OK/);
+		expect(r.out).toMatch(/numa-migrate-flush\s+counted\s+safe\s+safe.*OK/);
+		expect(r.code).toBe(0);
+		// The counterexample is the commit's diagram: the old page freed while thread C's TLB still maps it.
+		const e = cli('explore', 'scenarios/examples/numa-migrate-flush.race', '--variant', 'lost-pending');
+		expect(e.code).toBe(1);
+		expect(e.out.replace(/\s+/g, ' ')).toContain("put_page frees page 0x200 while CPU2's TLB still maps va 0x7f000000 to it");
+		expect(e.out).toContain('clear_tlb_flush_pending(mm);');
+	});
+
 	it('verifies the new built-ins against KERNEL.md §6.B1 and §6.B2', () => {
 		const r = cli('check', 'khugepaged-collapse', 'madv-dontneed-flush');
 		expect(failRows(r.out)).toEqual([]);

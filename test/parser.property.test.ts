@@ -97,9 +97,9 @@ describe('(a) arbitrary input only ever throws Diagnostic, and terminates', () =
 		);
 	});
 
-	it('huge inputs parse in linear time without overflowing the stack', () => {
+	// No timer here: a timed bound fails under load and proves nothing on a quiet machine (performance is npm run bench's).
+	it('huge inputs parse (or fail with a diagnostic) without overflowing the stack', () => {
 		const body = 'x = f(a, b.c) + 1;\n'.repeat(100_000);
-		const start = Date.now();
 		const sc = parseScenario(`scenario big\ncpu 0 {\n${body}}\n`, 'big');
 		expect(sc.cpus[0]!.body).toHaveLength(100_000);
 		expect(sc.cpus[0]!.endLine).toBe(100_003);
@@ -113,7 +113,6 @@ describe('(a) arbitrary input only ever throws Diagnostic, and terminates', () =
 		checkParse('scenario x\n/*' + ' '.repeat(1_000_000));
 		checkParse('scenario x\nconst C = ' + '9'.repeat(1_000_000));
 		checkParse('scenario x\n' + 'x'.repeat(1_000_000));
-		expect(Date.now() - start).toBeLessThan(8000);
 	});
 });
 

@@ -42,6 +42,7 @@ export const LOCK_CALLS: Record<LockKind, string> = {spinlock: 'spin_lock', mute
 const ENUM_WORDS = new Set([
 	'ipi', 'broadcast', 'rcu', 'fsdax', 'devdax', 'xfs', 'ext4', 'e21', 'v5_18', 'v6_15',
 	'percpu_ref', 'atomic_ref', 'write', 'special', 'devmap', 'huge', 'FOLL_GET', 'FOLL_PIN', 'FOLL_LONGTERM', 'MF_MEM_PRE_REMOVE', 'FAULT_FLAG_WRITE',
+	'protnone', 'PAGE_NONE', 'PAGE_READONLY', 'PAGE_COPY', 'PAGE_SHARED',
 ]);
 const BUILTIN_INTS: Record<string, number> = {VM_FAULT_SIGBUS: 2, VM_FAULT_SIGSEGV: 0x40, ...ERRNO, PAGE_SIZE: 4096, HPAGE_PMD_NR: 512, SINGLE_DEPTH_NESTING: 1};
 /** Elements of one shared array, at most: each is a variable of the machine, copied and hashed with the others by every step that writes one. */

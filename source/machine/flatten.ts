@@ -29,7 +29,7 @@ export function flatten(m: Machine): Map<string, string> {
 	}
 	for (const leaf of allLeaves(m.pt)) {
 		const e = leaf.entry;
-		const bits = [e.write && 'W', e.special && 'S', e.devmap && 'D', leaf.level === 2 && 'huge'].filter(Boolean).join(' ');
+		const bits = [e.write && 'W', e.special && 'S', e.devmap && 'D', e.protnone && 'PROT_NONE', leaf.level === 2 && 'huge'].filter(Boolean).join(' ');
 		out.set(`pte[${hex(leaf.va)}]`, `pfn ${hex(e.pfn)}${bits ? ' ' + bits : ''} (T${leaf.table})`);
 	}
 	for (const [id, t] of Object.entries(m.pt.tables)) if (t.freed) out.set(`table[T${id}]`, 'freed');

@@ -3,7 +3,7 @@
 // compiler turns the message into a diagnostic at the call's position.
 
 import {emptyTables, findLeaf, installLeaf, pmdBase, tablePath} from './pagetable.js';
-import type {Arch, CpuState, FlushMode, Machine, PteMapMode, RefcountMode, TableFreeMode, Value} from './types.js';
+import type {Arch, CpuState, FlushMode, LeafEntry, Machine, PteMapMode, RefcountMode, TableFreeMode, Value} from './types.js';
 import {hex} from './values.js';
 
 export class SetupError extends Error {}
@@ -28,7 +28,7 @@ const int = (v: Value | undefined, what: string): number => {
 	throw new SetupError(`expected ${what} (a non-negative integer)`);
 };
 
-const FLAGS = ['write', 'special', 'devmap', 'huge'];
+const FLAGS = ['write', 'special', 'devmap', 'huge', 'protnone'];
 
 function mapPages(m: Machine, va: number, pfn: number, n: number, flagArgs: Value[]): void {
 	const flags = new Set(flagArgs.map(f => sym(f, 'a PTE flag', FLAGS)));
@@ -39,8 +39,12 @@ function mapPages(m: Machine, va: number, pfn: number, n: number, flagArgs: Valu
 	if (!pg && !ram) throw new SetupError(`pfn ${hex(pfn)}..${hex(pfn + n - 1)} is neither inside a pgmap nor RAM declared (ram()) before this map()`);
 	const huge = flags.has('huge');
 	if (huge && va % 0x200000 !== 0) throw new SetupError(`va ${hex(va)} is not 2 MiB aligned, as a huge (PMD) mapping must be`);
+	const protnone = flags.has('protnone');
+	if (protnone && huge) throw new SetupError('a PROT_NONE huge PMD is not modelled (protnone is for PTEs)');
 	for (let i = 0; i < n; i++) {
-		const leaf = {pfn: pfn + i, write: flags.has('write'), special: flags.has('special'), devmap: flags.has('devmap')};
+		// A PROT_NONE PTE has no _PAGE_RW; the vma keeps its write permission (do_numa_page restores it).
+		const leaf: LeafEntry = {pfn: pfn + i, write: flags.has('write') && !protnone, special: flags.has('special'), devmap: flags.has('devmap')};
+		if (protnone) leaf.protnone = true;
 		try {
 			installLeaf(m.pt, va + i * 4096, leaf, huge);
 		} catch {
@@ -151,8 +155,8 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 	},
 	{
 		name: 'map',
-		usage: 'map(va, pfn, flags...)   flags: write special devmap huge',
-		effect: 'a vma page at va mapping pfn, with its PTE present (a huge flag makes it a PMD leaf). A fault there after a zap installs pfn again for a dev_pagemap page; over RAM the vma is anonymous, and the fault allocates a free RAM page instead (a file page that the fault maps again is written by hand)',
+		usage: 'map(va, pfn, flags...)   flags: write special devmap huge protnone',
+		effect: 'a vma page at va mapping pfn, with its PTE present (a huge flag makes it a PMD leaf; protnone makes the PTE PROT_NONE, a NUMA hint: present to Linux, not to the walker, with the vma still writable if write is given). A fault there after a zap installs pfn again for a dev_pagemap page; over RAM the vma is anonymous, and the fault allocates a free RAM page instead (a file page that the fault maps again is written by hand)',
 		apply: (m, [va, pfn, ...flags]) => mapPages(m, int(va, 'a va'), int(pfn, 'a pfn'), 1, flags),
 	},
 	{
@@ -191,6 +195,7 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 			const va = int(v, 'a va');
 			const leaf = findLeaf(m.pt, va);
 			if (!leaf) throw new SetupError(`va ${hex(va)} is not mapped (map it first)`);
+			if (leaf.entry.protnone) throw new SetupError(`va ${hex(va)} is PROT_NONE: the walker cannot have filled a TLB entry from it (map it present, and make it PROT_NONE in a CPU's code)`);
 			const ram = m.memmap[leaf.entry.pfn]?.ram;
 			cpu.tlb[va] = ram ? {pfn: leaf.entry.pfn, write: leaf.entry.write, gen: ram.gen} : {pfn: leaf.entry.pfn, write: leaf.entry.write};
 		},

@@ -102,8 +102,13 @@ export type CpuState = {
 	gup: GupWindow | null;
 };
 
-/** A leaf entry (PTE, or huge PMD). A missing entry is pte_none. */
-export type LeafEntry = {pfn: number; write: boolean; special: boolean; devmap: boolean};
+/**
+ * A leaf entry (PTE, or huge PMD). A missing entry is pte_none. `protnone`: a
+ * PROT_NONE / NUMA-hinting PTE (x86 _PAGE_PROTNONE set, _PAGE_PRESENT clear):
+ * present to Linux (pte_present), not to the hardware walker. Absent, never
+ * false, so that states without one hash as before.
+ */
+export type LeafEntry = {pfn: number; write: boolean; special: boolean; devmap: boolean; protnone?: true};
 /** An entry of an upper level pointing at the next table page. */
 export type TableEntry = {table: number};
 export type PtEntry = LeafEntry | TableEntry;
@@ -248,6 +253,8 @@ export type PteValue = {
 	devmap: boolean;
 	pfn: number;
 	huge: boolean;
+	/** A PROT_NONE / NUMA-hinting PTE (`present` stays true, as pte_present says); absent otherwise. */
+	protnone?: true;
 };
 
 /** `table`: the PTE page it points at, or for a leaf the PMD page holding it; `pfn`/`write` for a leaf (-1 / false otherwise). */

@@ -12,7 +12,7 @@ export function formatValue(v: Value): string {
 		case 'pte': {
 			if (!v.present) return `pte(none @${hex(v.va)})`;
 			const bits = [v.write && 'W', v.special && 'S', v.devmap && 'D', v.huge && 'H'].filter(Boolean).join('');
-			return `pte(pfn ${hex(v.pfn)}${bits ? ' ' + bits : ''})`;
+			return `pte(pfn ${hex(v.pfn)}${bits ? ' ' + bits : ''}${v.protnone ? ' PROT_NONE' : ''})`;
 		}
 		case 'pmd':
 			return v.present ? (v.leaf ? `pmd(huge pfn ${hex(v.pfn)}${v.write ? ' W' : ''})` : `pmd(table T${v.table})`) : 'pmd(none)';
@@ -39,6 +39,8 @@ export function valuesEqual(a: Value, b: Value): boolean {
 	if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
 	if (a.t !== b.t) return false;
 	const ak = Object.keys(a) as (keyof typeof a)[];
+	// an optional field (a PTE's protnone) present on one side only makes them differ
+	if (Object.keys(b).length !== ak.length) return false;
 	for (const k of ak) if ((a as any)[k] !== (b as any)[k]) return false;
 	return true;
 }

@@ -16,6 +16,7 @@ import {tableFreePrimitives} from './table-free.js';
 import {mmuGatherPrimitives} from './mmu-gather.js';
 import {lazyTlbPrimitives} from './lazy-tlb.js';
 import {seqcountPrimitives} from './seqcount.js';
+import {protnonePrimitives} from './protnone.js';
 
 export type {Primitive, PrimResult, ArgKind, ReturnKind} from './spec.js';
 export {KernelFault, Oops} from './spec.js';
@@ -28,6 +29,7 @@ export const PRIMITIVE_GROUPS: readonly {title: string; primitives: readonly Pri
 	{title: 'Shared variables and atomics', primitives: sharedPrimitives},
 	{title: 'Sequence counters', primitives: seqcountPrimitives},
 	{title: 'Page tables', primitives: pgtablePrimitives},
+	{title: 'PROT_NONE and NUMA-hinting PTEs', primitives: protnonePrimitives},
 	{title: 'The page-table life cycle', primitives: pgtableLifePrimitives},
 	{title: 'Freeing page-table pages', primitives: tableFreePrimitives},
 	{title: 'mmu_gather', primitives: mmuGatherPrimitives},

@@ -99,6 +99,15 @@ function pteTable(ctx: Ctx, va: number, tv: Value | undefined, who: string, allo
 
 const pure = (p: Omit<Primitive, 'pure'>): Primitive => ({...p, pure: true});
 
+/** One store of a PTE value (a PROT_NONE one stays PROT_NONE) into the PTE page given, or the one under va's PMD. */
+export function setPteAt(ctx: Ctx, va: number, pte: PteValue, tv: Value | undefined, who: string): void {
+	const table = pteTable(ctx, va, tv, who, false);
+	const leaf: LeafEntry = {pfn: pte.pfn, write: pte.write, special: pte.special, devmap: pte.devmap};
+	if (pte.protnone) leaf.protnone = true;
+	writeEntry(ctx, table, 1, va, pte.present ? leaf : undefined, who);
+	if (pte.present) installed(ctx, pte.pfn, who);
+}
+
 /** pmd_install with the PMD lock free: lock, populate if still none, unlock, as one step. */
 function pmdInstall(ctx: Ctx, va: number): null {
 	const pmd = pmdTable(ctx, va, 'pte_alloc', true);
@@ -266,11 +275,7 @@ export const pgtableLifePrimitives: Primitive[] = [
 		args: [{name: 'va', kind: 'int'}, {name: 'pte', kind: 'pte'}, {name: 'table', kind: 'any', optional: true}],
 		returns: 'void',
 		run(ctx, [v, p, t]) {
-			const va = argInt(v!, 'set_pte_at', 'a va');
-			const pte = argOf(p!, 'pte', 'set_pte_at');
-			const table = pteTable(ctx, va, t, 'set_pte_at', false);
-			writeEntry(ctx, table, 1, va, pte.present ? {pfn: pte.pfn, write: pte.write, special: pte.special, devmap: pte.devmap} : undefined, 'set_pte_at');
-			if (pte.present) installed(ctx, pte.pfn, 'set_pte_at');
+			setPteAt(ctx, argInt(v!, 'set_pte_at', 'a va'), argOf(p!, 'pte', 'set_pte_at'), t, 'set_pte_at');
 			return null;
 		},
 	},

@@ -11,6 +11,7 @@ import {touchPage} from './page.js';
 import {argInt, argOf, argPgmap, Oops, type Primitive} from './spec.js';
 import {markZapped, startFlush, startSyncIpi} from './flush.js';
 import {freeTableNow, freeTableRcu, tableArg} from './table-free.js';
+import {pteAccessible} from './protnone.js';
 
 /** Read one entry, checking S6 (a read of a freed page-table page). Entries are replaced whole, never changed in place. */
 export function readEntry(ctx: Ctx, table: number, level: number, va: number, who: string): PtEntry | undefined {
@@ -50,7 +51,11 @@ export function writeEntry(ctx: Ctx, table: number, level: number, va: number, e
 
 export const noneValue = (va: number): PteValue => ({t: 'pte', va, present: false, write: false, special: false, devmap: false, pfn: 0, huge: false});
 
-export const leafValue = (va: number, e: LeafEntry, huge: boolean): PteValue => ({t: 'pte', va, present: true, write: e.write, special: e.special, devmap: e.devmap, pfn: e.pfn, huge});
+export const leafValue = (va: number, e: LeafEntry, huge: boolean): PteValue => {
+	const v: PteValue = {t: 'pte', va, present: true, write: e.write, special: e.special, devmap: e.devmap, pfn: e.pfn, huge};
+	if (e.protnone) v.protnone = true;
+	return v;
+};
 
 /** Walk from the PGD; stop at a leaf or a hole. `toLevel` 2 stops at the PMD. */
 export function walk(ctx: Ctx, va: number, toLevel: number, who: string): {entry: ReturnType<typeof readEntry>; table: number; level: number} {
@@ -185,14 +190,14 @@ export const pgtablePrimitives: Primitive[] = [
 	{
 		name: 'pte_val',
 		kernel: 'arch/x86/include/asm/pgtable_types.h:pte_val',
-		effect: 'the raw PTE word (pfn << 12 | present | write | special | devmap bits), for comparisons',
+		effect: 'the raw PTE word (pfn << 12 | present | write | special | devmap bits; a PROT_NONE PTE has _PAGE_PROTNONE, 0x100, instead of _PAGE_PRESENT), for comparisons',
 		args: [{name: 'pte', kind: 'pte'}],
 		returns: 'int',
 		pure: true,
 		run(_ctx, [v]) {
 			const p = pte(v!, 'pte_val');
 			if (!p.present) return 0;
-			return p.pfn * 4096 + 1 + (p.write ? 2 : 0) + (p.special ? 0x200 : 0) + (p.devmap ? 0x400 : 0) + (p.huge ? 0x80 : 0);
+			return p.pfn * 4096 + (p.protnone ? 0x100 : 1) + (p.write ? 2 : 0) + (p.special ? 0x200 : 0) + (p.devmap ? 0x400 : 0) + (p.huge ? 0x80 : 0);
 		},
 	},
 	pmdPredicate('pmd_present', 'present', 'arch/x86/include/asm/pgtable.h:pmd_present', 'true if the PMD value is present (a table or a huge leaf)'),
@@ -207,15 +212,15 @@ export const pgtablePrimitives: Primitive[] = [
 	},
 	{
 		name: 'ptep_clear_flush',
-		kernel: 'mm/pgtable-generic.c:ptep_clear_flush (ptep_get_and_clear; if pte_accessible, flush_tlb_page) (try_to_unmap_one, wp_page_copy)',
-		effect: 'clears the PTE as ptep_get_and_clear, then, if it was present, flushes that page on every CPU running the mm as flush_tlb_mm_range does (FLUSH=ipi: waits for the acks, a separate step); returns the old PTE. S5 checks the page when the flush returns',
+		kernel: 'mm/pgtable-generic.c:ptep_clear_flush (ptep_get_and_clear; if pte_accessible(mm, pte), flush_tlb_page) (try_to_unmap_one [try_to_migrate_one], wp_page_copy)',
+		effect: 'clears the PTE as ptep_get_and_clear, then, if it was accessible (pte_accessible: present to the hardware, or PROT_NONE while mm->tlb_flush_pending, 20841405940e), flushes that page on every CPU running the mm as flush_tlb_mm_range does (FLUSH=ipi: waits for the acks, a separate step); returns the old PTE. S5 checks the page when the flush returns. For the v3.8-v3.12 pte_accessible (_PAGE_PRESENT only) write ptep_get_and_clear and the test',
 		args: [{name: 'va', kind: 'int'}, {name: 'table', kind: 'any', optional: true}],
 		returns: 'pte',
 		blocks: true,
 		run(ctx, [va, tv]) {
 			const a = argInt(va!, 'ptep_clear_flush', 'a va');
 			const old = getAndClear(ctx, a, tv, 'ptep_clear_flush');
-			return old.present ? startFlush(ctx, 'ptep_clear_flush', [a, a + 4096], false, undefined, old) : old;
+			return pteAccessible(ctx, old) ? startFlush(ctx, 'ptep_clear_flush', [a, a + 4096], false, undefined, old) : old;
 		},
 	},
 	wrprotect('ptep_set_wrprotect', 1, 'arch/x86/include/asm/pgtable.h:ptep_set_wrprotect (clear_bit(_PAGE_BIT_RW, &ptep->pte)) (mm/memory.c:copy_present_pte, fork\'s COW)'),

@@ -78,7 +78,7 @@ function checkZapReturn(ctx: Ctx, start: number, end: number): void {
 			const va = Number(key);
 			if (va < start || va >= end) continue;
 			const leaf = findLeaf(ctx.m.pt, va);
-			const why = !leaf ? 'no PTE' : leaf.entry.pfn !== e.pfn ? `a PTE to pfn ${hex(leaf.entry.pfn)}` : e.write && !leaf.entry.write ? 'a read-only PTE' : null;
+			const why = !leaf ? 'no PTE' : leaf.entry.pfn !== e.pfn ? `a PTE to pfn ${hex(leaf.entry.pfn)}` : leaf.entry.protnone ? 'a PROT_NONE PTE' : e.write && !leaf.entry.write ? 'a read-only PTE' : null;
 			if (why) violate(ctx, 'stale-tlb-return', 'S10', `the zap syscall returns while CPU${id}'s TLB maps va ${hex(va)} to pfn ${hex(e.pfn)}${e.write ? ' writable' : ''} over ${why}`, [`tlb CPU${id}`, `va ${hex(va)}`]);
 		}
 	}
@@ -88,7 +88,7 @@ export const tlbPrimitives: Primitive[] = [
 	{
 		name: 'access',
 		kernel: 'hardware: TLB lookup, page walk on a miss (through the paging-structure cache), TLB fill, then the load (H1-H3)',
-		effect: 'one user load by the CPU: a TLB hit accesses the cached pfn; a miss walks the page table (a paging-structure cache entry first: one to a freed PTE page is S6h) and, if the PTE is present, fills the TLB and accesses the pfn. Returns false on a not-present PTE (a page fault is needed). Touching an unbacked or reassigned pfn, or a freed or reused RAM page, is S2',
+		effect: 'one user load by the CPU: a TLB hit accesses the cached pfn (also after the PTE became PROT_NONE, until a flush); a miss walks the page table (a paging-structure cache entry first: one to a freed PTE page is S6h) and, if the PTE is present to the hardware, fills the TLB and accesses the pfn. Returns false on a not-present or PROT_NONE PTE (a page fault is needed). Touching an unbacked or reassigned pfn, or a freed or reused RAM page, is S2',
 		args: [{name: 'va', kind: 'int'}],
 		returns: 'bool',
 		run(ctx, [v]) {
@@ -105,8 +105,8 @@ export const tlbPrimitives: Primitive[] = [
 				return true;
 			}
 			const pte = hwWalk(ctx, va, 'hardware walk');
-			if (!pte.present) {
-				note(ctx, `TLB miss: walk va ${hex(va)} -> not present: page fault`);
+			if (!pte.present || pte.protnone) {
+				note(ctx, `TLB miss: walk va ${hex(va)} -> ${pte.protnone ? 'PROT_NONE (_PAGE_PRESENT clear)' : 'not present'}: page fault`);
 				return false;
 			}
 			fill(ctx, va, pte);
@@ -118,7 +118,7 @@ export const tlbPrimitives: Primitive[] = [
 	{
 		name: 'speculative_walk',
 		kernel: 'hardware: a speculative page walk (arch/x86/mm/tlb.c: lazy CPUs may walk "while doing a speculative memory access")',
-		effect: 'the walker of this CPU (lazy or not) walks va without a load: through its paging-structure cache if it has an entry (one to a freed PTE page is S6h), else from the PGD, filling the cache and, on a present PTE, the TLB. Returns whether the PTE was present; on a CPU that does not run the mm (or switched away to init_mm) it walks nothing of it and returns false',
+		effect: 'the walker of this CPU (lazy or not) walks va without a load: through its paging-structure cache if it has an entry (one to a freed PTE page is S6h), else from the PGD, filling the cache and, on a PTE present to the hardware (not PROT_NONE), the TLB. Returns whether it was; on a CPU that does not run the mm (or switched away to init_mm) it walks nothing of it and returns false',
 		args: [{name: 'va', kind: 'int'}],
 		returns: 'bool',
 		run(ctx, [v]) {
@@ -129,8 +129,10 @@ export const tlbPrimitives: Primitive[] = [
 				return false;
 			}
 			const pte = hwWalk(ctx, va, 'speculative walk');
-			if (pte.present) fill(ctx, va, pte);
-			return pte.present;
+			// a PROT_NONE PTE is not present to the walker: nothing to fill
+			const usable = pte.present && !pte.protnone;
+			if (usable) fill(ctx, va, pte);
+			return usable;
 		},
 	},
 	{
@@ -183,7 +185,7 @@ export const tlbPrimitives: Primitive[] = [
 	{
 		name: 'syscall_exit',
 		kernel: 'kernel/entry/common.c:syscall_exit_to_user_mode (the return of madvise / munmap / mprotect, B8)',
-		effect: 'the zap syscall over n pages from va returns to user space: S10 if a non-lazy CPU running the mm still holds a TLB entry in the range more permissive than its PTE',
+		effect: 'the zap syscall over n pages from va returns to user space: S10 if a non-lazy CPU running the mm still holds a TLB entry in the range more permissive than its PTE (none, another pfn, PROT_NONE, or read-only under a writable entry)',
 		args: [{name: 'va', kind: 'int'}, {name: 'npages', kind: 'int'}],
 		returns: 'void',
 		run(ctx, [v, n]) {
