@@ -52,24 +52,27 @@ const POOL = [
 ];
 const LAZY_POOL = ['switch_mm_irqs_off();', 'switch_mm_irqs_off(false);', 'speculative_walk(VA);', 'x = tlb_has(0, VA);'];
 
-function src(bodies: string[]): string {
+const MACHINE = 'machine { ram(0x200, 5); map(VA, 0x200, write); map(VA2, 0x201, write); vma(VA3, 1, write); mm_cpumask(0, 1, 2); tlb(0, VA); tlb(1, VA); tlb(2, VA); tlb(2, VA2); lazy(2); pte_table(VA5); pgmap(pmem0, devdax, 0x100, 1); map(0x7fc00000, 0x100, write, special, devmap); }';
+
+function src(bodies: string[], machine = MACHINE): string {
 	return [
 		'scenario fuzz', 'const VA = 0x7f000000', 'const VA2 = 0x7f001000', 'const VA3 = 0x7f002000', 'const VA4 = 0x7f400000',
-		'const VA5 = 0x7f800000', 'spinlock_t l;', 'struct rw_semaphore s;', 'struct mutex mu;', 'int g = 0;', 'seqcount_t sq;', 'atomic_t at = ATOMIC_INIT(1);',
-		'machine { ram(0x200, 5); map(VA, 0x200, write); map(VA2, 0x201, write); vma(VA3, 1, write); mm_cpumask(0, 1, 2); tlb(0, VA); tlb(1, VA); tlb(2, VA); tlb(2, VA2); lazy(2); pte_table(VA5); pgmap(pmem0, devdax, 0x100, 1); map(0x7fc00000, 0x100, write, special, devmap); }',
+		'const VA5 = 0x7f800000', 'const VA6 = 0x7fe00000', 'spinlock_t l;', 'struct rw_semaphore s;', 'struct mutex mu;', 'int g = 0;', 'seqcount_t sq;', 'atomic_t at = ATOMIC_INIT(1);',
+		machine,
 		...bodies.map((b, i) => `cpu ${i} "c${i}" {\n${b}\n}`),
 		'irq dev on cpu 1 "h" { x = READ_ONCE(g); spin_lock(&l); spin_unlock(&l); }',
 	].join('\n');
 }
 
-it('independent steps commute (random scenarios of the general machine)', () => {
-	const rng = mulberry32(4711);
+/** Random scenarios from the pools; every independent pair of steps met along random runs must commute. */
+function commuting(seed: number, scenarios: number, pool: readonly string[], lazyPool: readonly string[], machine?: string) {
+	const rng = mulberry32(seed);
 	const pick = <T,>(a: readonly T[]) => a[Math.floor(rng() * a.length)]!;
 	const problems = new Map<string, string>();
 	let compiled = 0, pairs = 0;
-	for (let n = 0; n < 300; n++) {
-		const bodies = [0, 1, 2].map(i => Array.from({length: 2 + Math.floor(rng() * 3)}, () => pick(i === 2 ? [...LAZY_POOL, ...POOL.slice(0, 3)] : POOL)).join('\n'));
-		const source = src(bodies);
+	for (let n = 0; n < scenarios; n++) {
+		const bodies = [0, 1, 2].map(i => Array.from({length: 2 + Math.floor(rng() * 3)}, () => pick(i === 2 ? lazyPool : pool)).join('\n'));
+		const source = src(bodies, machine);
 		let model: Model;
 		try {
 			model = new Model(compile(parseScenario(source, 'f.race'), {file: 'f.race', source}));
@@ -108,7 +111,31 @@ it('independent steps commute (random scenarios of the general machine)', () => 
 			}
 		}
 	}
+	return {compiled, pairs, problems: [...problems].map(([k, v]) => `${k}: ${v}`)};
+}
+
+it('independent steps commute (random scenarios of the general machine)', () => {
+	const {compiled, pairs, problems} = commuting(4711, 300, POOL, [...LAZY_POOL, ...POOL.slice(0, 3)]);
 	expect(compiled).toBeGreaterThan(250);
 	expect(pairs).toBeGreaterThan(10_000);
-	expect([...problems].map(([k, v]) => `${k}: ${v}`)).toEqual([]);
+	expect(problems).toEqual([]);
+}, 900_000);
+
+/** Splitting a huge PMD in place (thp-split.ts), with TLB entry sizes on: the walker, gup-fast's huge path and the split's steps. */
+const THP_POOL = [
+	'access(VA6);', 'access(VA6 + 0x1000);', 'old = pmdp_invalidate(VA6);', 'flush_tlb_range(VA6, 512);',
+	'p = pmdp_get_lockless(VA6); if (pmd_present(p) && pmd_leaf(p)) pmdp_establish(VA6, pmd_mkinvalid(p));',
+	'p = pmdp_get_lockless(VA6); if (pmd_present(p) && pmd_leaf(p)) { k = pmd_lock(p); spin_unlock(k); }',
+	't = pgtable_trans_huge_withdraw(VA6); if (t) { set_ptes(VA6, mk_pte(pfn_to_page(0x204), true), 2, t); pmd_populate(VA6, t); }',
+	'p = pmdp_get_lockless(VA6); if (pmd_present(p) && pmd_leaf(p) && pmd_access_permitted(p, true)) { ok = try_grab_page(pmd_page(p), FOLL_PIN); if (ok && pmd_val(p) != pmd_val(pmdp_get_lockless(VA6))) unpin_user_page(pmd_page(p)); }',
+	'r = handle_mm_fault(VA6 + 0x1000);', 'local_irq_save();', 'local_irq_restore();', 'syscall_exit(VA6, 2);',
+	'x = ptep_get(VA6);', 'ptep_get_and_clear(VA6 + 0x1000);',
+];
+
+it('independent steps commute (random scenarios of a huge PMD being split)', () => {
+	const machine = 'machine { ram(0x200, 5); map(VA6, 0x204, write, huge); mm_cpumask(0, 1, 2); tlb(2, VA6); lazy(2); }';
+	const {compiled, pairs, problems} = commuting(4712, 150, THP_POOL, ['speculative_walk(VA6);', 'speculative_walk(VA6 + 0x1000);', 'switch_mm_irqs_off();', ...THP_POOL.slice(0, 2)], machine);
+	expect(compiled).toBeGreaterThan(100);
+	expect(pairs).toBeGreaterThan(1_000);
+	expect(problems).toEqual([]);
 }, 900_000);

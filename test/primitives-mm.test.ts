@@ -219,7 +219,8 @@ describe('the page-table life cycle', () => {
 	prim('set_pmd_at', () => {
 		const machine = 'ram(0x200, 2); vma(0x40000000, 512, write); mm_cpumask(0);';
 		const r = run({machine, cpus: ['h = alloc_page(); set_pmd_at(0x40000000, mk_huge_pmd(h, true)); pte = ptep_get(0x40001000);']}, '0 0 0');
-		expect(r.flat.get('CPU0.pte')).toBe('pte(pfn 0x200 WH)');
+		// the huge page's second subpage maps the second 4 KiB of the region (pmd_page(orig) + offset)
+		expect(r.flat.get('CPU0.pte')).toBe('pte(pfn 0x201 WH)');
 	});
 	prim('mk_huge_pmd', () => {
 		expect(run({machine: RAM, cpus: ['p = mk_huge_pmd(pfn_to_page(0x202), true);']}, '0').flat.get('CPU0.p')).toBe('pmd(huge pfn 0x202 W)');
@@ -545,6 +546,18 @@ describe('TLB ranges, lazy CPUs and paging-structure caches', () => {
 		expect(kinds(busy)).toEqual([]);
 		const early = run({machine: 'flush(broadcast); ram(0x200, 1); map(VA, 0x200, write); mm_cpumask(0, 1); tlb(1, VA);', cpus: [`pte = ptep_get_and_clear(VA); put_page(${P});`, 'x = 1;']}, '0 0');
 		expect(kinds(early)).toEqual(['freed-page-use']);
+	});
+	it('a flush IPI is taken before a device interrupt pending since before it: the APIC serves the higher vector first', () => {
+		// CPU0 turns IRQs on with both pending; CALL_FUNCTION_VECTOR (0xfc) is above every device vector.
+		const header = 'int y = 0;\nirq dev on cpu 0 "device" {\n\ty = 1;\n}';
+		const cpus = ['local_irq_disable(); r = access(VA); local_irq_enable();', 'raise_irq(dev); flush_tlb_mm_range(VA); z = y;'];
+		const r = run({header, machine: RAM, cpus}, '0 1 1 0 0 i0 1 1');
+		expect(r.notes).toContain('flush_tlb_func: CPU0 flushes 0x7f000000 and acks CPU1');
+		expect(locals(r, 1).z).toBe(0); // the flush returned before the device's handler ran
+		expect(r.final.cpus[0]!.ipis).toEqual([{from: 1, kind: 'device', irq: 'dev'}]);
+		// A device interrupt raised after the IPI waits behind it as well; two IPIs keep their order.
+		const two = run({header, machine: `${RAM.replace('mm_cpumask(0, 1)', 'mm_cpumask(0, 1, 2)')}`, cpus: ['local_irq_disable(); local_irq_enable();', 'flush_tlb_mm_range(VA);', 'raise_irq(dev); flush_tlb_mm_range(VA2);']}, '0 2 1 2');
+		expect(two.final.cpus[0]!.ipis.map(i => `${i.kind}:${i.from}`)).toEqual(['flush:1', 'flush:2', 'device:2']);
 	});
 	prim('syscall_exit', () => {
 		const r = run({machine: `flush(broadcast); ${RAM}`, cpus: ['access(VA);', 'set_pte_at(VA, mk_pte(pfn_to_page(0x200))); syscall_exit(VA, 1);']}, '0 1 1');

@@ -6,6 +6,7 @@ import {PRIMITIVES} from '../source/machine/primitives/index.js';
 import {lockPrimitives} from '../source/machine/primitives/lock.js';
 import {protnonePrimitives} from '../source/machine/primitives/protnone.js';
 import {lazyTlbPrimitives} from '../source/machine/primitives/lazy-tlb.js';
+import {thpSplitPrimitives} from '../source/machine/primitives/thp-split.js';
 import {mmuGatherPrimitives} from '../source/machine/primitives/mmu-gather.js';
 import {pgtableLifePrimitives} from '../source/machine/primitives/pgtable-life.js';
 import {ptlPrimitives} from '../source/machine/primitives/ptl.js';
@@ -501,8 +502,8 @@ describe('sequence counters', () => {
 	});
 });
 
-it('every primitive has a test (locks and shared variables: test/locks.test.ts; the general machine: test/primitives-mm.test.ts; PROT_NONE PTEs: test/primitives-protnone.test.ts)', () => {
-	const general = [...ramPrimitives, ...pgtableLifePrimitives, ...tableFreePrimitives, ...mmuGatherPrimitives, ...lazyTlbPrimitives].map(p => p.name).concat(['speculative_walk', 'flush_tlb_range', 'syscall_exit']);
+it('every primitive has a test (locks and shared variables: test/locks.test.ts; the general machine: test/primitives-mm.test.ts; PROT_NONE PTEs: test/primitives-protnone.test.ts; splitting a huge PMD: test/thp-split.test.ts)', () => {
+	const general = [...ramPrimitives, ...pgtableLifePrimitives, ...tableFreePrimitives, ...mmuGatherPrimitives, ...lazyTlbPrimitives, ...thpSplitPrimitives].map(p => p.name).concat(['speculative_walk', 'flush_tlb_range', 'syscall_exit']);
 	const elsewhere = new Set([...lockPrimitives, ...ptlPrimitives, ...sharedPrimitives, ...protnonePrimitives].map(p => p.name).concat(general, 'raise_irq'));
 	expect([...PRIMITIVES.keys()].filter(p => !tested.has(p) && !elsewhere.has(p))).toEqual([]);
 });

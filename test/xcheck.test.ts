@@ -1,4 +1,4 @@
-// An independent cross-check of the search. test/xcheck/checker.py is an
+// An independent cross-check of the search (test/xcheck/README.md). test/xcheck/checker.py is an
 // explicit-state model checker (Python, standard library only) written from
 // docs/scenario-language.md, docs/grammar.md, docs/model.md, docs/search.md
 // and docs/primitives.md alone, never from source/: each scenario in
@@ -6,7 +6,8 @@
 // statements, and a plain breadth-first search over (per CPU: the process
 // context and an interrupt handler's, each with its pc, helper frames and lock
 // wait; IRQ flag, preempt count; shared memory, lock owners and rwsem readers,
-// pending interrupts) gives every reachable violation kind with its shortest
+// pending interrupts; for the mm-* races also RAM pages, page tables, TLBs,
+// flush IPIs, gup-fast's window, mmu_gathers and RCU) gives every reachable violation kind with its shortest
 // length in statements, and the weakly fair non-progress components
 // (livelocks). EXPECTED and LIVELOCK below are what checker.py computed;
 // racewalk's search must find the same, with every reduction and without,
@@ -119,6 +120,56 @@ const EXPECTED: Record<string, Record<string, number>> = {
 	'progress:nolabel': {},
 	'local-loop': {},
 	'warn-loop': {invariant: 1, warn: 3},
+	// the memory-management core: RAM pages, page tables, TLBs and flush IPIs, RCU
+	'mm-zap-free': {}, // the flush's IPI is acked before the page is freed
+	'mm-zap-free:no-flush': {'freed-page-use': 3}, // freed while CPU0's TLB maps it
+	'mm-zap-free:irqs-off': {}, // the flush waits for CPU0's IRQs
+	'mm-refs': {}, // folio_try_get fails on the free page, or takes the reused one
+	'mm-refs:plain-get': {refcount: 6}, // get_page on a free page: folio_get's VM_BUG_ON
+	'mm-refs:double-put': {refcount: 3},
+	'mm-table-free': {'freed-table-read': 8}, // pte_free under an RCU walker
+	'mm-table-free:sync': {},
+	'mm-table-free:defer': {}, // pte_free_defer: the callback runs when the reader leaves
+	'mm-pwc': {}, // x86: the flush of the region drops the walk cache
+	'mm-pwc:no-flush': {'pwc-freed-table': 5},
+	'mm-pwc:arm64': {'pwc-freed-table': 8}, // a leaf flush keeps the walk cache
+	'mm-ipi-lock': {deadlock: 4}, // the spinner has IRQs off: it cannot ack the flush of the lock holder
+	'mm-ipi-lock:plain': {},
+	'mm-ipi-lock:flushers': {deadlock: 4}, // two flushers with IRQs off
+	'mm-sync-rcu': {},
+	'mm-sync-rcu:nosync': {assert: 6},
+	'mm-sync-rcu:in-lock': {deadlock: 3, 'hung-task': 7, 'sleep-in-atomic': 3}, // the grace period waits for its caller
+	'mm-syscall-exit': {},
+	'mm-syscall-exit:no-flush': {'freed-page-use': 3, 'stale-tlb-return': 4},
+	'mm-lazy': {},
+	'mm-lazy:no-catch-up': {'freed-page-use': 6, 'tlb-incoherent': 5}, // fea4e317f9e7's shape: back from lazy while the flush waits
+	'mm-irq-ipi': {assert: 5}, // a flush IPI is served before a device interrupt raised earlier (the APIC's vector priority)
+	'mm-irq-ipi:lock': {deadlock: 5}, // the handler spins on the flusher's lock: it must start before the flush is sent
+	'mm-gather': {}, // unhook, flush, free: the IPI waits for gup-fast's IRQs-off window
+	'mm-gather:broadcast-rcu': {}, // the grace period waits for it instead
+	'mm-gather:broadcast-no-rcu': {'freed-table-read': 12},
+	'mm-gather:free-at-once': {'freed-table-read': 11},
+	'mm-gather:free-first': {'freed-page-use': 8, 'freed-table-read': 12}, // tlb_flush_mmu's halves swapped
+	'mm-gup-reuse': {'gup-unmapped-page': 10}, // the grab lands on the page allocated again
+	'mm-gup-reuse:recheck': {}, // G8
+	'mm-nested': {}, // tlb_finish_mmu flushes the whole mm when another zapper is in flight
+	'mm-nested:no-nested': {'stale-tlb-return': 8}, // 99baac21e458
+	'mm-gather-range': {}, // free_pte_range widens the gather's range by the page at va
+	'mm-gather-range:wide': {assert: 10},
+	'mm-gather-range:reset': {assert: 7}, // __tlb_reset_range loses the flush
+	'mm-sync-one': {}, // tlb_remove_table_sync_one's empty IPI waits for gup-fast (TABLE_FREE=rcu)
+	'mm-sync-one:no-sync': {'freed-table-read': 8},
+	'mm-sync-one:stub': {'freed-table-read': 9}, // without RCU table free it is an empty stub
+	'mm-wrprotect': {},
+	'mm-wrprotect:no-flush': {'stale-tlb-return': 3}, // a writable entry over a read-only PTE
+	'mm-wrprotect:unmap': {}, // ptep_clear_flush
+	'mm-pmd-install': {}, // pmd_install's test and populate under the PMD lock
+	'mm-pmd-install:unlocked': {assert: 14}, // the second populate orphans the first PTE page
+	'mm-lazy-walk': {}, // a freed_tables flush reaches the lazy CPU: it switches to init_mm
+	'mm-lazy-walk:no-freed-tables': {'pwc-freed-table': 7}, // its speculative walk through the cache
+	'mm-retry': {}, // a CPU spinning with a flush IPI pending takes it (weak fairness per interrupt too)
+	'mm-retry:nolabel': {},
+	'mm-refill': {}, // S5 asks about the PTE at the return: a va installed again and cached anew is no stale entry
 };
 
 /**
@@ -140,6 +191,8 @@ const LIVELOCK: Record<string, {moving: number[]; nearest: number}[]> = {
 	'progress:nolabel': [{moving: [0, 1], nearest: 0}],
 	'local-loop': [{moving: [0], nearest: 3}], // a loop of local statements only
 	'warn-loop': [{moving: [0], nearest: 1}], // every step of it reports a warn and the invariant
+	// the churn never ends: CPU0 retrying its load, or done and taking the flush IPIs
+	'mm-retry:nolabel': [{moving: [0, 1], nearest: 2}, {moving: [0, 1], nearest: 5}],
 };
 
 const NAMES = Object.keys(EXPECTED);

@@ -47,6 +47,7 @@ import {lanes, sharedHash, stampTree} from './fasthash.js';
 import {ExactTable, KeyTable, omissionChance, type SharedVisited, type Visited} from './keytable.js';
 import {countSwitches} from '../lang/schedule.js';
 import {IntList} from './intlist.js';
+import type {StepCache} from './stepcache.js';
 import {renameMask, Symmetry, unrenameMask} from './symmetry.js';
 import {type Found, type StopReason, expandCode, stepCode, tidOf} from './types.js';
 
@@ -75,8 +76,8 @@ export type StateGraph = {
 	/** Breadth-first tree: parent id (-1 for a root) and the step code from it (types.ts stepCode). */
 	parent: IntList;
 	ptid: IntList;
-	/** Bit c set: CPU c has some enabled transition in this state. */
-	enabledCpus: IntList;
+	/** Bit tid set (2·cpu, +1 for the interrupt): that transition is enabled in this state. */
+	enabledTids: IntList;
 	/** Edges that neither pass a progress label nor report a violation (step codes in `tid`). */
 	from: IntList;
 	to: IntList;
@@ -123,6 +124,8 @@ export type ExhaustiveOptions = {
 	 * when their own queue runs dry (instead of `roots`).
 	 */
 	shared?: {table: SharedVisited; roots: readonly Root[]};
+	/** The steps of the explore's other phases (stepcache.ts): taken once, kept for each other. */
+	steps?: StepCache;
 };
 
 export type ExhaustiveResult = {
@@ -154,8 +157,8 @@ type Succ = {
 	/** The renaming to the class representative (null: m is its own). */
 	perm: number[] | null;
 	hashed: boolean;
-	/** What the step changed (until hashed: the successor's hash is derived from the parent's). */
-	tree: CowTree | null;
+	/** What the step changed (until hashed: the successor's hash is derived from the parent's; then null, also for a kept step's other users). */
+	step: {tree: CowTree | null};
 	violations: Violation[];
 	progress: boolean;
 	fp: Footprint | null;
@@ -217,13 +220,14 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 	const maxDepth = opts.maxDepth ?? Infinity;
 	const phase = opts.phase ?? 'search';
 	const expandViolations = opts.expandViolations ?? true;
+	const steps = exact ? null : (opts.steps ?? null);
 	const kinds = new Map<string, Found>();
 	// reduce: key -> sleep + chosen * S + expanded * S² (masks in the representative's numbering); otherwise key -> state id.
 	// Values: sleep + chosen·S + S² < 2^(2T+1), or a state id: 32 bits up to 7 CPUs.
 	const shared = opts.shared ?? null;
 	if (shared && (exact || opts.graph || (reduce && 2 * T + 1 > 31))) throw new Error('a shared visited set holds 31-bit values of fingerprinted states only');
 	const info: Visited = shared ? shared.table : exact ? new ExactTable() : new KeyTable(1 << 12, reduce && 2 * T + 1 > 31);
-	const graph: StateGraph | null = opts.graph ? {count: 0, parent: new IntList(), ptid: new IntList(), enabledCpus: new IntList(), from: new IntList(), to: new IntList(), tid: new IntList(), rootPath: new Map()} : null;
+	const graph: StateGraph | null = opts.graph ? {count: 0, parent: new IntList(), ptid: new IntList(), enabledTids: new IntList(), from: new IntList(), to: new IntList(), tid: new IntList(), rootPath: new Map()} : null;
 	let states = 0;
 	let transitions = 0;
 	let pruned = 0;
@@ -261,7 +265,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 			if (graph) {
 				graph.parent.push(parentId);
 				graph.ptid.push(s.code);
-				graph.enabledCpus.push(0);
+				graph.enabledTids.push(0);
 				graph.count = states;
 			}
 			if (depth > deepest) deepest = depth;
@@ -296,7 +300,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 	const compute = (m: Machine, tid: number, fp: boolean): Succ => {
 		const t = {cpu: tid >> 1, irq: (tid & 1) === 1};
 		const fragile = !t.irq && fragileEnabledness(model, m, t.cpu);
-		const r: {state: Machine; violations: Violation[]; progress: boolean; footprint: Footprint | null; count?: number; tree: CowTree} = merge ? model.stepMerged(m, t, fp) : model.stepShared(m, t, fp);
+		const r: {state: Machine; violations: Violation[]; progress: boolean; footprint: Footprint | null; count?: number; tree: CowTree | null} = steps ? (merge ? steps.stepMerged(m, tid, fp) : steps.stepShared(m, tid, fp)) : merge ? model.stepMerged(m, t, fp) : model.stepShared(m, t, fp);
 		transitions++;
 		return {
 			tid,
@@ -308,7 +312,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 			ek: null,
 			perm: null,
 			hashed: false,
-			tree: r.tree,
+			step: r,
 			violations: r.violations,
 			progress: r.progress,
 			fp: r.footprint,
@@ -318,8 +322,11 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 
 	const hashOf = (s: Succ): Succ => {
 		if (!s.hashed) {
-			if (s.tree) stampTree(s.tree);
-			s.tree = null;
+			const st = s.step;
+			if (st.tree) {
+				stampTree(st.tree);
+				st.tree = null;
+			}
 			let rep = s.m;
 			if (sym) {
 				const k = sym.key(s.m, exact);
@@ -356,7 +363,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 
 	const visitRoot = (root: Root): void => {
 		const start = cloneMachine(root.m, true);
-		const s: Succ = {tid: -1, code: -1, m: start, ka: 0, kb: 0, ek: null, perm: null, hashed: false, tree: null, violations: [], progress: false, fp: null, allDep: false};
+		const s: Succ = {tid: -1, code: -1, m: start, ka: 0, kb: 0, ek: null, perm: null, hashed: false, step: {tree: null}, violations: [], progress: false, fp: null, allDep: false};
 		hashOf(s);
 		const before = states;
 		visit(s, nodeOf(root.path), root.path.length, reduce ? (root.sleep ?? 0) : 0, -1, null);
@@ -440,11 +447,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 			return;
 		}
 		const en = enabledMask(model, m);
-		if (graph) {
-			let cpus = 0;
-			for (let tid = 0; tid < T; tid++) if (en & bit(tid)) cpus |= 1 << (tid >> 1);
-			graph.enabledCpus.set(item.id, cpus);
-		}
+		if (graph) graph.enabledTids.set(item.id, en);
 		if (en === 0) return;
 		if (depth >= maxDepth) {
 			depthHit = true;

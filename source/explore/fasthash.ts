@@ -8,6 +8,7 @@
 // search skip a state; docs/search.md says so.
 
 import type {CowTree} from '../lang/cow.js';
+import {putStamp, Stamp, stampOf} from '../machine/stamp.js';
 
 /** Result of the last hash: two 32-bit lanes. */
 let r1 = 0;
@@ -84,10 +85,12 @@ export function stateKey(m: object): string {
 // are not mutated after they were hashed (immer results, frozen snapshots):
 // random.ts and shortest.ts mutate private copies and use stateKey.
 
-// The cache is a pair of private fields stamped on the object itself (the
-// base-class constructor returning its argument adds them to any object):
-// invisible to for-in, Object.keys, spread, JSON and deep equality, not copied
-// by immer's shallow copies, and several times cheaper than a WeakMap.
+// The cache is a private field stamped on the object itself (the base-class
+// constructor returning its argument adds it to any object): invisible to
+// for-in, Object.keys, spread, JSON and deep equality, not copied by immer's
+// shallow copies, and several times cheaper than a WeakMap. An array's two
+// lanes are two fields of its own (ArrayStamp); an object's hash is a record,
+// its Stamp (machine/stamp.ts), which also holds its shape for copying it.
 
 class Stamped {
 	constructor(o: object) {
@@ -173,48 +176,13 @@ class ArrayStamp extends Stamped {
 	}
 }
 
-/** An object's lanes and accumulators. */
-class HashRecord {
-	constructor(
-		readonly a: number,
-		readonly b: number,
-		readonly c1: number,
-		readonly c2: number,
-		readonly n: number,
-	) {}
-}
-
-/**
- * The hash of an object met before, with its accumulators: an object that
- * differs from it in a few fields (a copy-on-write copy, a CPU renamed) is
- * hashed from them by taking those fields' terms out and the new ones in.
- * One private field holding a record, not five: every field stamped on an
- * object makes copying it (`{...o}`, each copy-on-write step) slower, and
- * five of them made the copies twice as slow.
- */
-class ObjectStamp extends Stamped {
-	#h: HashRecord | null = null;
-	static put(o: object, acc1: number, acc2: number, n: number): void {
-		new ObjectStamp(o);
-		(o as ObjectStamp).#h = new HashRecord(r1, r2, acc1, acc2, n);
-	}
-	/** Sets r1, r2 and returns true if `o` was hashed before. */
-	static get(o: object): boolean {
-		if (!(#h in o)) return false;
-		const h = (o as ObjectStamp).#h!;
-		r1 = h.a;
-		r2 = h.b;
-		return true;
-	}
-	/** Sets c1, c2, cn to o's accumulators; false if it was not hashed. */
-	static acc(o: object): boolean {
-		if (!(#h in o)) return false;
-		const h = (o as ObjectStamp).#h!;
-		c1 = h.c1;
-		c2 = h.c2;
-		cn = h.n;
-		return true;
-	}
+/** An object's lanes, accumulators and shape: its stamp (machine/stamp.ts), one private field. */
+function objectLanes(o: object): boolean {
+	const s = stampOf(o);
+	if (s === undefined) return false;
+	r1 = s.a;
+	r2 = s.b;
+	return true;
 }
 
 function hashCached(v: unknown): void {
@@ -225,9 +193,9 @@ function hashCached(v: unknown): void {
 		ArrayStamp.put(v, r1, r2);
 		return;
 	}
-	if (ObjectStamp.get(v)) return;
+	if (objectLanes(v)) return;
 	hashComposite(v, hashCached);
-	ObjectStamp.put(v, c1, c2, cn);
+	putStamp(v, new Stamp(r1, r2, c1, c2, cn, null));
 }
 
 const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
@@ -239,11 +207,14 @@ const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnPropert
  * hashComposite makes (addition mod 2^32 is undone by subtraction), so the
  * same lanes. False, and nothing stamped, if base was never hashed.
  */
-function derive(copy: object, base: object, keys: readonly PropertyKey[], count = keys.length): boolean {
-	if (!ObjectStamp.acc(base)) return false;
-	let acc1 = c1;
-	let acc2 = c2;
-	let n = cn;
+function derive(copy: object, base: object, keys: readonly PropertyKey[], count = keys.length, keysKept = false): boolean {
+	const s = stampOf(base);
+	if (s === undefined) return false;
+	let acc1 = s.c1;
+	let acc2 = s.c2;
+	let n = s.n;
+	// the copy has base's keys in base's order (so base's shape) if none was deleted or added
+	let sameKeys = keysKept;
 	const b = base as Record<string, unknown>;
 	const o = copy as Record<string, unknown>;
 	for (let i = 0; i < count; i++) {
@@ -255,16 +226,16 @@ function derive(copy: object, base: object, keys: readonly PropertyKey[], count 
 			acc1 = (acc1 - fmix(kh.a + Math.imul(r1, 0x9e3779b1))) | 0;
 			acc2 = (acc2 - fmix((kh.b ^ Math.imul(r2, 0x85ebca77)) + 0x27d4eb2f)) | 0;
 			n--;
-		}
+		} else sameKeys = false;
 		if (hasOwn(o, k)) {
 			hashCached(o[k]);
 			acc1 = (acc1 + fmix(kh.a + Math.imul(r1, 0x9e3779b1))) | 0;
 			acc2 = (acc2 + fmix((kh.b ^ Math.imul(r2, 0x85ebca77)) + 0x27d4eb2f)) | 0;
 			n++;
-		}
+		} else sameKeys = false;
 	}
 	finish(acc1, acc2, n);
-	ObjectStamp.put(copy, acc1, acc2, n);
+	putStamp(copy, new Stamp(r1, r2, acc1, acc2, n, sameKeys ? s.shape : null));
 	return true;
 }
 
@@ -291,10 +262,10 @@ export function sharedKey(m: object): string {
  */
 export function sharedHashWithout(o: object, skip: string): void {
 	hashCached(o);
-	ObjectStamp.acc(o);
-	let acc1 = c1;
-	let acc2 = c2;
-	let n = cn;
+	const s = stampOf(o)!;
+	let acc1 = s.c1;
+	let acc2 = s.c2;
+	let n = s.n;
 	const v = o as Record<string, unknown>;
 	if (skip !== 'violations' && hasOwn(v, skip)) {
 		const kh = keyHash(skip);
@@ -314,7 +285,7 @@ export function sharedHashWithout(o: object, skip: string): void {
  * original with another id. Falls back to hashing it when base was not hashed.
  */
 export function stampDerived(copy: object, base: object, keys: readonly string[]): void {
-	if (Array.isArray(copy) || Array.isArray(base) || ObjectStamp.get(copy)) return;
+	if (Array.isArray(copy) || Array.isArray(base) || stampOf(copy) !== undefined) return;
 	hashCached(base);
 	derive(copy, base, keys);
 }
@@ -332,7 +303,7 @@ export function stampTree(node: CowTree): void {
 	if (copy === null) return;
 	// a kid whose key was written over is not in the result (its key is among `written`)
 	for (let kid = node.kid; kid !== null; kid = kid.next) if (kid.copy !== null && copy[kid.key] === kid.done) stampTree(kid);
-	if (Array.isArray(copy) || ObjectStamp.get(copy)) return;
+	if (Array.isArray(copy) || stampOf(copy) !== undefined) return;
 	// one buffer for every node (the kids are done, and derive calls no stampTree), filled up to
 	// `n`: emptying it (length = 0) would drop its store, and each push reallocate it
 	const keys = changedKeys;
@@ -340,7 +311,7 @@ export function stampTree(node: CowTree): void {
 	for (let kid = node.kid; kid !== null; kid = kid.next) if (kid.copy !== null && copy[kid.key] === kid.done) keys[n++] = kid.key;
 	if (node.written) for (const k of node.written) if (!holds(keys, n, k)) keys[n++] = k;
 	if (node.removed) for (const k of node.removed) if (!holds(keys, n, k)) keys[n++] = k;
-	derive(copy, node.base, keys, n);
+	derive(copy, node.base, keys, n, node.removed === null);
 }
 
 function holds(keys: readonly PropertyKey[], n: number, k: PropertyKey): boolean {
@@ -350,19 +321,42 @@ function holds(keys: readonly PropertyKey[], n: number, k: PropertyKey): boolean
 
 const changedKeys: PropertyKey[] = [];
 
+/** Stands, among sharedHashReplacing's values, for the array whose elements' lanes hashRow was given last. */
+export const ROW: readonly unknown[] = Object.freeze([]);
+let rowA = 0;
+let rowB = 0;
+
+/**
+ * The lanes of an array whose i-th element hashes to (a[i], b[i]), for `ROW`:
+ * the same combination hashComposite makes of an array, from hashes computed
+ * without the elements being built (a renamed CPU: symmetry.ts).
+ */
+export function hashRow(a: Int32Array, b: Int32Array, length: number): void {
+	let x = 0x6a09e667 ^ length;
+	let y = 0xbb67ae85 + length;
+	for (let i = 0; i < length; i++) {
+		x = Math.imul(x ^ a[i]!, 0x01000193) + 0x7f4a7c15;
+		x = (x << 13) | (x >>> 19);
+		y = Math.imul(y ^ b[i]!, 0x5bd1e995) + 0x165667b1;
+		y = (y << 17) | (y >>> 15);
+	}
+	rowA = fmix(x);
+	rowB = fmix(y ^ 0x3c6ef372);
+}
+
 /**
  * sharedHash of `base` (hashed before) with `keys[i]` holding `values[i]`,
  * without building that object: a renamed machine is its original with five
- * fields replaced (explore/symmetry.ts). An array among the values is hashed
- * without being stamped (it may be a scratch array, refilled next time).
- * Result in `lanes`.
+ * fields replaced, a renamed CPU its original with up to four (explore/symmetry.ts). An array among the values is hashed
+ * without being stamped (it may be a scratch array, refilled next time);
+ * `ROW` stands for the array hashRow hashed. Result in `lanes`.
  */
 export function sharedHashReplacing(base: object, keys: readonly string[], values: readonly unknown[]): void {
 	hashCached(base);
-	ObjectStamp.acc(base);
-	let acc1 = c1;
-	let acc2 = c2;
-	let n = cn;
+	const s = stampOf(base)!;
+	let acc1 = s.c1;
+	let acc2 = s.c2;
+	let n = s.n;
 	const b = base as Record<string, unknown>;
 	for (let i = 0; i < keys.length; i++) {
 		const k = keys[i]!;
@@ -376,7 +370,10 @@ export function sharedHashReplacing(base: object, keys: readonly string[], value
 			acc2 = (acc2 - fmix((kh.b ^ Math.imul(r2, 0x85ebca77)) + 0x27d4eb2f)) | 0;
 			n--;
 		}
-		if (Array.isArray(v)) {
+		if (v === ROW) {
+			r1 = rowA;
+			r2 = rowB;
+		} else if (Array.isArray(v)) {
 			if (!ArrayStamp.get(v)) hashComposite(v, hashCached);
 		} else hashCached(v);
 		acc1 = (acc1 + fmix(kh.a + Math.imul(r1, 0x9e3779b1))) | 0;
@@ -390,5 +387,5 @@ export function sharedHashReplacing(base: object, keys: readonly string[], value
 
 /** Whether an object's or array's hash is cached (for tests). */
 export function stamped(o: object): boolean {
-	return Array.isArray(o) ? ArrayStamp.get(o) : ObjectStamp.get(o);
+	return Array.isArray(o) ? ArrayStamp.get(o) : stampOf(o) !== undefined;
 }

@@ -4,15 +4,18 @@
 // to the non-progress, non-violating edges, by Tarjan's strongly connected
 // components algorithm (iterative: no recursion, any depth).
 //
-// Fairness: weak fairness per CPU. A CPU that is enabled in every state of a
-// component but never moves inside it would have to move eventually, so such
-// a component is not a livelock. A component is reported only if every CPU
-// that never moves inside it is disabled in at least one of its states; then
-// a cycle through all of its states and edges is a weakly fair run.
+// Fairness: weak fairness per CPU and per CPU's interrupt, two transitions of
+// their own. A CPU whose next statement is enabled in every state of a
+// component but never runs inside it would have to run eventually, and so
+// would a pending interrupt that a CPU with IRQs on never takes (the hardware
+// delivers it; a CPU flooded with IPIs still runs its code): such a component
+// is not a livelock. A component is reported only if every transition that
+// never fires inside it is disabled in at least one of its states; then a
+// cycle through all of its states and edges is a weakly fair run.
 
 import type {Transition, Violation} from '../machine/types.js';
 import type {StateGraph} from './exhaustive.js';
-import {codeCpu, expandCode, type Lasso} from './types.js';
+import {codeTid, expandCode, type Lasso} from './types.js';
 
 type Csr = {start: Int32Array; to: Int32Array; tid: Int32Array};
 
@@ -149,41 +152,39 @@ export function findLivelocks(g: StateGraph, cpuCount: number, limit = 8): Lasso
 	if (n === 0 || g.from.length === 0) return [];
 	const adj = csr(g);
 	const {comp, count} = tarjan(n, adj);
-	// Per component: size, CPUs moving on internal edges, CPUs disabled somewhere, first (lowest id = BFS-earliest) state.
+	// Per component: size, transitions (tids) firing on internal edges, tids disabled somewhere, first (lowest id = BFS-earliest) state.
 	const size = new Int32Array(count);
 	const moving = new Int32Array(count);
 	const disabledSomewhere = new Int32Array(count);
 	const first = new Int32Array(count).fill(-1);
-	const all = (1 << cpuCount) - 1;
+	const tids = 2 * cpuCount;
+	const all = (1 << tids) - 1;
 	for (let v = 0; v < n; v++) {
 		const c = comp[v]!;
 		size[c]!++;
-		disabledSomewhere[c]! |= all & ~g.enabledCpus.get(v);
+		disabledSomewhere[c]! |= all & ~g.enabledTids.get(v);
 		if (first[c] === -1) first[c] = v;
-		for (let e = adj.start[v]!; e < adj.start[v + 1]!; e++) if (comp[adj.to[e]!] === c) moving[c]! |= 1 << codeCpu(adj.tid[e]!);
+		for (let e = adj.start[v]!; e < adj.start[v + 1]!; e++) if (comp[adj.to[e]!] === c) moving[c]! |= 1 << codeTid(adj.tid[e]!);
 	}
 	const found: {c: number; entry: number}[] = [];
 	for (let c = 0; c < count; c++) {
 		if (moving[c] === 0) continue; // no internal edge: not a cycle
 		const idle = all & ~moving[c]!;
-		if ((idle & ~disabledSomewhere[c]!) !== 0) continue; // unfair: an always-enabled CPU never moves
+		if ((idle & ~disabledSomewhere[c]!) !== 0) continue; // unfair: an always-enabled statement or interrupt never fires
 		found.push({c, entry: first[c]!});
 	}
 	found.sort((a, b) => a.entry - b.entry);
 	const out: Lasso[] = [];
 	for (const {c, entry} of found.slice(0, limit)) {
-		// Loop: from the entry, take an edge of every moving CPU and visit a state where
-		// every idle CPU is disabled, then come back: a weakly fair cycle.
+		// Loop: from the entry, take an edge of every transition firing inside and visit a
+		// state where every other one is disabled, then come back: a weakly fair cycle.
 		const loop: number[] = [];
 		let at = entry;
 		const movingCpus: number[] = [];
-		for (let cpu = 0; cpu < cpuCount; cpu++) if (moving[c]! & (1 << cpu)) movingCpus.push(cpu);
+		for (let cpu = 0; cpu < cpuCount; cpu++) if (moving[c]! & (3 << (2 * cpu))) movingCpus.push(cpu);
 		const goals: ((v: number, tid: number) => boolean)[] = [];
-		for (const cpu of movingCpus) goals.push((_v, code) => codeCpu(code) === cpu);
-		for (let cpu = 0; cpu < cpuCount; cpu++) {
-			if (moving[c]! & (1 << cpu)) continue;
-			goals.push(v => (g.enabledCpus.get(v) & (1 << cpu)) === 0);
-		}
+		for (let tid = 0; tid < tids; tid++) if (moving[c]! & (1 << tid)) goals.push((_v, code) => codeTid(code) === tid);
+		for (let tid = 0; tid < tids; tid++) if (!(moving[c]! & (1 << tid))) goals.push(v => (g.enabledTids.get(v) & (1 << tid)) === 0);
 		let ok = true;
 		for (const goal of goals) {
 			if (goal(at, -1)) continue; // a state goal already met here

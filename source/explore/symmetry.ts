@@ -15,14 +15,15 @@
 // which costs states, never a finding.
 
 import type {CpuState, Machine} from '../machine/types.js';
-import {onlyIdRenamed, PERMUTED_FIELDS, permuteFields, permuteMachine, renameCpu} from '../machine/permute.js';
-import {lanes, sharedHash, sharedHashReplacing, sharedHashWithout, stampDerived} from './fasthash.js';
+import {CPU_ID_FIELDS, onlyIdRenamed, PERMUTED_FIELDS, permuteMachine, permuteShared, renameCpu, renameCpuFields} from '../machine/permute.js';
+import {hashRow, lanes, ROW, sharedHash, sharedHashReplacing, sharedHashWithout, stampDerived} from './fasthash.js';
 
-// A per-CPU-object cache, stamped on the (never mutated) slices as a private
-// field (see fasthash.ts for why not a WeakMap): its renamed copies by new id,
-// so a CPU that did not move since the parent state costs no new renamed
-// object. A slice's signature and a renamed copy's hash are derived from the
-// slice's own hash (fasthash.ts), without a pass over its fields.
+// A slice's signature and a renamed slice's hash are derived from the
+// slice's own hash (fasthash.ts), without a pass over its fields; the key of
+// a state builds no renamed slice. Only the representative `--exact` builds
+// (for its canonical text) has them, from a per-CPU-object cache stamped on
+// the (never mutated) slices as a private field (see fasthash.ts for why not
+// a WeakMap): their renamed copies by new id.
 class Stamped {
 	constructor(o: object) {
 		return o;
@@ -30,7 +31,7 @@ class Stamped {
 }
 
 /** The fields of a CPU slice renameCpu may replace. */
-const RENAMED = ['id', 'wait', 'ipis', 'irqFrames'];
+const RENAMED = CPU_ID_FIELDS as unknown as string[];
 
 class CpuCache extends Stamped {
 	#renamed: (CpuState | undefined)[] = [];
@@ -69,6 +70,8 @@ export class Symmetry {
 	) {
 		this.sigA = new Int32Array(cpuCount);
 		this.sigB = new Int32Array(cpuCount);
+		this.rowA = new Int32Array(cpuCount);
+		this.rowB = new Int32Array(cpuCount);
 		this.perm = Array.from({length: cpuCount}, (_, i) => i);
 		this.order = [];
 	}
@@ -77,8 +80,10 @@ export class Symmetry {
 		return this.groups.length > 0;
 	}
 
-	/** Scratch: the representative's CPU slices, and the values of its renamed fields. */
-	private readonly cpus: CpuState[] = [];
+	/** Scratch: the lanes of the representative's CPU slices, a slice's renamed fields, and the machine's. */
+	private readonly rowA: Int32Array;
+	private readonly rowB: Int32Array;
+	private readonly fields: unknown[] = [];
 	private readonly values: unknown[] = [];
 
 	/**
@@ -136,11 +141,23 @@ export class Symmetry {
 			sharedHash(rep);
 			return {perm: p, rep};
 		}
-		const cpus = this.cpus;
-		if (cpus.length !== m.cpus.length) cpus.length = m.cpus.length;
-		const f = permuteFields(m, p, CpuCache.rename, true, cpus);
+		// Each renamed slice hashed from its original's hash (the terms of the fields renaming
+		// changes swapped), at its new place: the representative's CPUs are never built.
+		const rowA = this.rowA;
+		const rowB = this.rowB;
+		const fields = this.fields;
+		for (const c of m.cpus) {
+			renameCpuFields(c, p, fields);
+			// a slice renaming leaves as it is (a CPU of no group that waits on none) is its own hash
+			if (fields[0] === c.id && fields[1] === c.wait && fields[2] === c.ipis && fields[3] === c.irqFrames) sharedHash(c);
+			else sharedHashReplacing(c, CPU_ID_FIELDS, fields);
+			rowA[p[c.id]!] = lanes.a;
+			rowB[p[c.id]!] = lanes.b;
+		}
+		hashRow(rowA, rowB, m.cpus.length);
+		const f = permuteShared(m, p, true);
 		const values = this.values;
-		values[0] = cpus;
+		values[0] = ROW;
 		values[1] = f.mmCpumask;
 		values[2] = f.rcu;
 		values[3] = f.locks;

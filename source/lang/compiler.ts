@@ -12,7 +12,8 @@ import {hashMachine} from '../machine/hash.js';
 import {permuteMachine} from '../machine/permute.js';
 import {lookupPrimitive} from '../machine/primitives/index.js';
 import {FREES_TABLES} from '../machine/primitives/table-free.js';
-import {emptyMachine, SETUP_BY_NAME, SETUP_CALLS, SetupError} from '../machine/setup.js';
+import {emptyMachine, enableHugeTlb, SETUP_BY_NAME, SETUP_CALLS, SetupError} from '../machine/setup.js';
+import {SPLITS_HUGE_PMD} from '../machine/primitives/thp-split.js';
 import type {LockKind, Machine, Value} from '../machine/types.js';
 import {formatValue, truthy, typeName} from '../machine/values.js';
 import type {CpuDecl, Expect, FunctionDecl, IrqDecl, MachineItem, Pos, Scenario, Stmt} from './ast.js';
@@ -344,10 +345,11 @@ export function compile(ast: Scenario, opts: CompileOptions): Program {
 	}
 	const invariants = ast.invariants.map(inv => {
 		const ev = c.expr(inv.expr, NO_LOCALS).ev;
-		return {name: inv.name, line: inv.pos.line, check: (ctx: Ctx) => truthy(ev({ctx, locals: {}}))};
+		return {name: inv.name, line: inv.pos.line, check: (ctx: Ctx) => truthy(ev({ctx, locals: {}, cpu: null}))};
 	});
 	const initial = c.buildMachine(cpus.length, replicaOf);
 	if (!c.machineItems.some(i => i.name === 'walk_cache') && callsAny(ast, FREES_TABLES)) initial.settings.walkCache = true;
+	if (!c.machineItems.some(i => i.name === 'huge_tlb') && callsAny(ast, SPLITS_HUGE_PMD)) enableHugeTlb(initial);
 	c.initGlobals(initial);
 	for (const cpu of empty) initial.cpus[cpu.id]!.pc = -1;
 	// An interrupt line bound to one CPU of a group sets that CPU apart from its copies.

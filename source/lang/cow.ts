@@ -2,6 +2,7 @@
 // and the peeks that may write), and the tree of what a step changed.
 
 import {PEEK, UNWRITTEN} from '../machine/context.js';
+import {copyObject} from '../machine/stamp.js';
 
 /**
  * The search's copy-on-write drafts: what immer does for step(), minus what
@@ -70,7 +71,7 @@ export class CowNode {
 
 	ensureCopy(): Obj {
 		if (this.copy === null) {
-			this.copy = Array.isArray(this.base) ? (this.base.slice() as unknown as Obj) : {...this.base};
+			this.copy = Array.isArray(this.base) ? (this.base.slice() as unknown as Obj) : copyObject(this.base);
 			this.parent?.ensureCopy();
 		}
 		return this.copy;

@@ -7,6 +7,7 @@ import type {CpuDecl, Pos} from './ast.js';
 import type {Compiler, Scope} from './compiler.js';
 import {suggestion} from './diagnostics.js';
 import type {Env, Instr} from './program.js';
+import {deleteLocal} from './locals.js';
 
 export type Raw = Instr & {jump?: boolean; gotoLabel?: string; gotoShown?: string; gotoPos?: Pos};
 
@@ -36,7 +37,7 @@ export class Emitter {
 		const temps = this.pendingTemps;
 		this.pendingTemps = [];
 		const forget = (env: Env): void => {
-			for (const t of temps) delete env.locals[t];
+			for (const t of temps) deleteLocal(env, t);
 		};
 		if (instr.exec) {
 			const exec = instr.exec;

@@ -9,6 +9,7 @@ import type {Value} from '../machine/types.js';
 import type {Expr, FunctionDecl, Stmt} from './ast.js';
 import {callsIn} from './calls.js';
 import {Emitter} from './emit.js';
+import {deleteLocal, setLocal} from './locals.js';
 import {type Compiled, exprText} from './operators.js';
 import type {Env} from './program.js';
 
@@ -50,10 +51,10 @@ export abstract class Inliner extends Emitter {
 		const ev = value?.ev;
 		return env => {
 			const v: Value = ev ? ev(env) : null;
-			for (const l of locals) delete env.locals[l];
+			for (const l of locals) deleteLocal(env, l);
 			if (target !== null) {
 				if (this.c.globals.has(target)) writeGlobal(env.ctx, target, v);
-				else env.locals[target] = v;
+				else setLocal(env, target, v);
 			}
 		};
 	}
@@ -131,7 +132,7 @@ export abstract class Inliner extends Emitter {
 				col: call.pos.col,
 				exec: env => {
 					const vals = args.map(a => a.ev(env));
-					names.forEach((n, i) => (env.locals[n] = vals[i]!));
+					names.forEach((n, i) => setLocal(env, n, vals[i]!));
 				},
 				next: this.out.length + 1,
 				local: args.every(a => a.pure),

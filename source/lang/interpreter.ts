@@ -45,6 +45,8 @@ export class Model {
 	/** stepMerged's statements run so far (reused: it is not reentrant) and each CPU's step transition. */
 	private readonly ran: number[] = [];
 	private readonly stepOf: Transition[] = [];
+	/** blocked()'s guard arguments, by arity. */
+	private readonly guardArgs: Value[][] = [];
 
 	constructor(readonly program: Program) {}
 
@@ -98,11 +100,15 @@ export class Model {
 			if (truthy(v)) return null;
 			return !explain ? '' : `blocked at line ${instr.line}: await ${instr.condText} is false`;
 		}
-		if (instr.blocking?.prim.guard) {
-			const args = instr.blocking.args.map(a => this.peek(m, cpu, a, instr.blocking!.pure));
-			const why = instr.blocking.prim.guard(m, cpu, args);
+		const b = instr.blocking;
+		if (b?.prim.guard) {
+			// one argument array per arity, refilled: a guard reads its arguments and keeps none
+			const n = b.args.length;
+			const args = (this.guardArgs[n] ??= new Array<Value>(n));
+			for (let i = 0; i < n; i++) args[i] = this.peek(m, cpu, b.args[i]!, b.pure);
+			const why = b.prim.guard(m, cpu, args);
 			if (!why) return null;
-			return !explain ? '' : `blocked in ${instr.blocking.prim.name}: ${why}`;
+			return !explain ? '' : `blocked in ${b.prim.name}: ${why}`;
 		}
 		return null;
 	}
@@ -115,7 +121,7 @@ export class Model {
 			// throwaway draft, so a frozen snapshot is not written (a TypeError) nor a search's copy changed.
 			let v: Value = null;
 			cowProduce(m, d => {
-				v = f({ctx: newCtx(d, cpu, null, false), locals: d.cpus[cpu]!.locals});
+				v = f({ctx: newCtx(d, cpu, null, false), locals: d.cpus[cpu]!.locals, cpu: null});
 			});
 			return v;
 		} catch (err) {
@@ -145,7 +151,7 @@ export class Model {
 		}
 	}
 
-	private readonly pureEnv: Env = {ctx: newCtx(EMPTY, 0, null, false), locals: NO_LOCALS};
+	private readonly pureEnv: Env = {ctx: newCtx(EMPTY, 0, null, false), locals: NO_LOCALS, cpu: null};
 
 	isEnabled(m: Machine, t: Transition): boolean {
 		const c = m.cpus[t.cpu];
@@ -308,7 +314,10 @@ export class Model {
 	private run(ctx: Ctx, t: Transition): boolean {
 		const m = ctx.m;
 		const cpu = m.cpus[t.cpu]!;
-		const instr = t.irq ? undefined : this.instrAt(m, t.cpu);
+		const instrs = this.program.cpus[t.cpu]!.instrs;
+		// read through the CPU's draft once (instrAt would walk the machine's draft again)
+		const pc0 = t.irq ? -1 : cpu.pc;
+		const instr = pc0 < 0 ? undefined : instrs[pc0];
 		const line = t.irq ? null : (instr?.line ?? null);
 		ctx.line = line;
 		if (ctx.fp) wr(ctx, (PC_KEY[t.cpu] ??= `pc:${t.cpu}`));
@@ -324,8 +333,9 @@ export class Model {
 			cpu.pc = -1;
 			oops = true;
 		}
-		if (cpu.pc >= this.program.cpus[t.cpu]!.instrs.length) cpu.pc = -1;
-		if (!t.irq && cpu.pc < 0) {
+		let pc = cpu.pc;
+		if (pc >= instrs.length) cpu.pc = pc = -1;
+		if (!t.irq && pc < 0) {
 			progress = true;
 			// An iret back to a CPU that had finished is not a second finish.
 			if (!oops && instr?.kind !== 'iret') finishChecks(ctx, cpu);
@@ -448,7 +458,7 @@ export class Model {
 
 	/** Run one statement of the CPU. Returns whether it passed a progress label. */
 	private exec(ctx: Ctx, cpu: CpuState, instr: Instr): boolean {
-		const env: Env = {ctx, locals: cpu.locals};
+		const env: Env = {ctx, locals: peek(cpu, 'locals') as Record<string, Value>, cpu};
 		if (cpu.wait) {
 			// Phase two of a blocking primitive: the wait is over, the call returns.
 			const w = cpu.wait;

@@ -9,6 +9,7 @@ import type {Expr, GlobalDecl, Pos, Stmt} from './ast.js';
 import {returnsNothing} from './calls.js';
 import {type Compiled, exprText} from './operators.js';
 import type {Eval} from './program.js';
+import {setLocal} from './locals.js';
 import {Inliner, isCall, type Loop} from './inline.js';
 
 export class Lowering extends Inliner {
@@ -119,7 +120,7 @@ export class Lowering extends Inliner {
 			this.emit({kind: 'stmt', ...at, exec: env => writeGlobal(env.ctx, target, ev(env)), next: this.out.length + 1, local: false});
 			return;
 		}
-		this.emit({kind: 'stmt', ...at, exec: env => void (env.locals[target] = ev(env)), next: this.out.length + 1, local: value.compiled!.pure});
+		this.emit({kind: 'stmt', ...at, exec: env => setLocal(env, target, ev(env)), next: this.out.length + 1, local: value.compiled!.pure});
 	}
 
 	/** `a[i] = v;`: a write of the element the index selects when the step runs. */

@@ -15,7 +15,7 @@ export type Compiled = {ev: Eval; pure: boolean; constant?: Value; text: string}
 export function fold(c: Compiled, allConstant: boolean): Compiled {
 	if (!allConstant || !c.pure) return c;
 	try {
-		const v = c.ev({ctx: null as unknown as Ctx, locals: {}});
+		const v = c.ev({ctx: null as unknown as Ctx, locals: {}, cpu: null});
 		return {...c, ev: () => v, constant: v};
 	} catch {
 		return c;

@@ -3,12 +3,19 @@
 // as JavaScript), the initial machine, and the invariants.
 
 import type {Ctx} from '../machine/context.js';
-import type {Machine, Value} from '../machine/types.js';
+import type {CpuState, Machine, Value} from '../machine/types.js';
 import type {Primitive} from '../machine/primitives/index.js';
 import type {Expect, Scenario} from './ast.js';
 
 /** What compiled expressions evaluate against. */
-export type Env = {ctx: Ctx; locals: Record<string, Value>};
+/**
+ * What compiled expressions evaluate against. `locals` is for reading; a
+ * write goes through setLocal/deleteLocal (locals.ts). While `cpu` is set,
+ * `locals` is that CPU's locals as the step found them, read without the
+ * search's draft (the statements of most steps only read them), and the
+ * first write turns `locals` into the CPU's own, writable, record.
+ */
+export type Env = {ctx: Ctx; locals: Record<string, Value>; cpu: CpuState | null};
 export type Eval = (env: Env) => Value;
 
 export type Instr = {

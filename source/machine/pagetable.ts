@@ -22,6 +22,13 @@ export const pmdBase = (va: number): number => va - (va % PMD_SIZE);
 
 export const isLeaf = (e: PtEntry | undefined): e is LeafEntry => e !== undefined && 'pfn' in e;
 
+/**
+ * The page a leaf maps at va: a PTE's pfn; for a huge PMD the subpage
+ * (pmd_page(orig) + ((addr & ~PMD_MASK) >> PAGE_SHIFT), as gup_fast_pmd_leaf
+ * and the hardware walker compute it).
+ */
+export const leafPfnAt = (e: LeafEntry, level: number, va: number): number => (level === 2 ? e.pfn + Math.floor((va % PMD_SIZE) / 4096) : e.pfn);
+
 export function emptyTables(): PageTables {
 	return {root: 0, tables: {'0': {level: 4, entries: {}, freed: false}}, nextTable: 1, deposited: {}};
 }

@@ -12,6 +12,7 @@
 // forgot to rename shows up there. A list whose order carries meaning (a FIFO
 // of IPIs) keeps its order; only the ids inside are renamed.
 
+import {stampOf} from './stamp.js';
 import type {CpuState, Ipi, Lock, Machine, RcuCallback, Wait} from './types.js';
 
 export type FieldClass = 'cpu' | 'cpus' | 'data' | 'record' | 'list' | 'object';
@@ -181,6 +182,21 @@ export function renameCpu(c: CpuState, perm: readonly number[]): CpuState {
 	return {...c, id: perm[c.id]!, wait: renameWait(c.wait, perm), ipis: renameIpis(c.ipis, perm), irqFrames: renameFrames(c.irqFrames, perm)};
 }
 
+/** The fields of a CPU slice that hold CPU ids (what renameCpu replaces), in the order renameCpuFields fills them. */
+export const CPU_ID_FIELDS = ['id', 'wait', 'ipis', 'irqFrames'] as const;
+
+/**
+ * What renameCpu would put at CPU_ID_FIELDS, into `out`, without building the
+ * slice (each the original value when renaming leaves it as it is): for
+ * hashing a renamed slice from its original's hash (explore/symmetry.ts).
+ */
+export function renameCpuFields(c: CpuState, perm: readonly number[], out: unknown[]): void {
+	out[0] = perm[c.id]!;
+	out[1] = renameWait(c.wait, perm);
+	out[2] = renameIpis(c.ipis, perm);
+	out[3] = renameFrames(c.irqFrames, perm);
+}
+
 /** The CPU's slice refers to no CPU that perm renames (so renaming it changes its id only). */
 export function onlyIdRenamed(c: CpuState, perm: readonly number[]): boolean {
 	return renameWait(c.wait, perm) === c.wait && renameIpis(c.ipis, perm) === c.ipis && renameFrames(c.irqFrames, perm) === c.irqFrames;
@@ -222,6 +238,11 @@ export const PERMUTED_FIELDS = ['cpus', 'mmCpumask', 'rcu', 'locks', 'memmap'] a
  */
 export function permuteFields(m: Machine, perm: readonly number[], rename: (c: CpuState, perm: readonly number[]) => CpuState, immutable: boolean, cpus: CpuState[]): Pick<Machine, 'mmCpumask' | 'rcu' | 'locks' | 'memmap'> {
 	for (const c of m.cpus) cpus[perm[c.id]!] = perm[c.id] === c.id && onlyIdRenamed(c, perm) ? c : rename(c, perm);
+	return permuteShared(m, perm, immutable);
+}
+
+/** permuteFields without the CPU slices: the machine-wide fields that hold CPU ids, renamed. */
+export function permuteShared(m: Machine, perm: readonly number[], immutable: boolean): Pick<Machine, 'mmCpumask' | 'rcu' | 'locks' | 'memmap'> {
 	let locks = m.locks;
 	for (const name in m.locks) {
 		const l = m.locks[name]!;
@@ -251,21 +272,15 @@ export function permuteFields(m: Machine, perm: readonly number[], rename: (c: C
 }
 
 /**
- * Some page of the memmap records the CPU that allocated it. The answer for
- * the last few memmaps asked about is kept (states share their memmap while
- * no page changes, and most scenarios have no page with an owner), so a
- * renaming does not walk the pages each time: only for callers whose
- * machines are never changed in place (`immutable`, the search).
+ * Some page of the memmap records the CPU that allocated it. The answer is
+ * kept on the memmap's stamp (machine/stamp.ts) when it has one (the search
+ * hashes every state it renames first, and its states are never changed in
+ * place), so a renaming walks the pages once per memmap, not each time: only
+ * for callers whose machines are never changed in place (`immutable`).
  */
-const ownersMemo: {memmap: Machine['memmap'] | null; owners: boolean}[] = [
-	{memmap: null, owners: false},
-	{memmap: null, owners: false},
-	{memmap: null, owners: false},
-	{memmap: null, owners: false},
-];
-let ownersNext = 0;
 function hasOwners(memmap: Machine['memmap']): boolean {
-	for (const e of ownersMemo) if (e.memmap === memmap) return e.owners;
+	const s = stampOf(memmap);
+	if (s !== undefined && s.owners !== null) return s.owners;
 	let owners = false;
 	for (const pfn in memmap) {
 		const o = memmap[pfn]!.ram?.owner;
@@ -274,10 +289,7 @@ function hasOwners(memmap: Machine['memmap']): boolean {
 			break;
 		}
 	}
-	const e = ownersMemo[ownersNext]!;
-	ownersNext = (ownersNext + 1) % ownersMemo.length;
-	e.memmap = memmap;
-	e.owners = owners;
+	if (s !== undefined) s.owners = owners;
 	return owners;
 }
 

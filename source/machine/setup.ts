@@ -2,8 +2,8 @@
 // set-up call is validated here with a message that names what is wrong; the
 // compiler turns the message into a diagnostic at the call's position.
 
-import {emptyTables, findLeaf, installLeaf, pmdBase, tablePath} from './pagetable.js';
-import type {Arch, CpuState, FlushMode, LeafEntry, Machine, PteMapMode, RefcountMode, TableFreeMode, Value} from './types.js';
+import {emptyTables, findLeaf, installLeaf, leafPfnAt, pmdBase, tablePath} from './pagetable.js';
+import type {Arch, CpuState, FlushMode, LeafEntry, Machine, PteMapMode, RefcountMode, TableFreeMode, TlbEntry, Value} from './types.js';
 import {hex} from './values.js';
 
 export class SetupError extends Error {}
@@ -30,6 +30,30 @@ const int = (v: Value | undefined, what: string): number => {
 
 const FLAGS = ['write', 'special', 'devmap', 'huge', 'protnone'];
 
+/** pgtable_trans_huge_deposit of a fresh, empty PTE page under the huge PMD at va. */
+function depositTable(m: Machine, va: number): void {
+	const id = m.pt.nextTable++;
+	m.pt.tables[id] = {level: 1, entries: {}, freed: false};
+	(m.pt.deposited[pmdBase(va)] ??= []).push(id);
+}
+
+/** Setup's TLB entry for va as a walk would fill it: the subpage of a huge leaf, a 2 MiB entry under huge_tlb. */
+export function tlbEntryFor(m: Machine, va: number): TlbEntry | null {
+	const leaf = findLeaf(m.pt, va);
+	if (!leaf || leaf.entry.invalid) return null;
+	const pfn = leafPfnAt(leaf.entry, leaf.level, va);
+	const ram = m.memmap[pfn]?.ram;
+	const e: TlbEntry = ram ? {pfn, write: leaf.entry.write, gen: ram.gen} : {pfn, write: leaf.entry.write};
+	if (m.settings.hugeTlb && leaf.level === 2) e.huge = true;
+	return e;
+}
+
+/** huge_tlb on: entries set up before now learn their size too. */
+export function enableHugeTlb(m: Machine): void {
+	m.settings.hugeTlb = true;
+	for (const c of m.cpus) for (const key of Object.keys(c.tlb)) if (findLeaf(m.pt, Number(key))?.level === 2) c.tlb[key]!.huge = true;
+}
+
 function mapPages(m: Machine, va: number, pfn: number, n: number, flagArgs: Value[]): void {
 	const flags = new Set(flagArgs.map(f => sym(f, 'a PTE flag', FLAGS)));
 	if (n < 1 || n > 4096) throw new SetupError('npages must be between 1 and 4096');
@@ -51,6 +75,8 @@ function mapPages(m: Machine, va: number, pfn: number, n: number, flagArgs: Valu
 			throw new SetupError(`va ${hex(va + i * 4096)} is already mapped by a huge mapping`);
 		}
 		const page = m.memmap[pfn + i]!;
+		// An anonymous THP (do_huge_pmd_anonymous_page) deposits a PTE page for its later split; DAX inserts deposit none on x86 (arch_needs_pgtable_deposit).
+		if (huge && page.ram) depositTable(m, va + i * 4096);
 		if (page.ram) {
 			// A mapped anonymous page: the mapping holds a reference and a mapcount.
 			if (page.ram.free) page.ram = {...page.ram, free: false, gen: page.ram.gen + 1};
@@ -88,6 +114,15 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 		usage: 'walk_cache(on | off)',
 		effect: 'whether hardware walks fill and use per-CPU paging-structure caches (S6h). Default: on when the scenario calls a primitive that frees page-table pages or sets up pwc(), off otherwise',
 		apply: (m, [a]) => void (m.settings.walkCache = sym(a, 'on or off', ['on', 'off']) === 'on'),
+	},
+	{
+		name: 'huge_tlb',
+		usage: 'huge_tlb(on | off)',
+		effect: 'whether TLB entries remember that a huge PMD filled them (a 2 MiB entry, dropped by any flush touching its region), so a small and a huge entry for one region on one CPU is S11. Default: on when the scenario calls pmdp_invalidate, pmdp_establish or pmd_mkinvalid, off otherwise',
+		apply: (m, [a]) => {
+			if (sym(a, 'on or off', ['on', 'off']) === 'on') enableHugeTlb(m);
+			else delete m.settings.hugeTlb;
+		},
 	},
 	{
 		name: 'ram',
@@ -179,7 +214,7 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 	{
 		name: 'mm_cpumask',
 		usage: 'mm_cpumask(cpu, ...)',
-		effect: 'the CPUs running the mm (flush IPIs go to them; only they may access() user memory)',
+		effect: 'the CPUs running the mm (flush IPIs go to them; only they may access() user memory: another CPU\'s access() is an oops of the scenario)',
 		apply(m, args) {
 			m.mmCpumask = [...new Set(args.map(a => int(a, 'a CPU id')))].sort((a, b) => a - b);
 			for (const c of m.mmCpumask) if (!m.cpus[c]) throw new SetupError(`mm_cpumask names CPU${c}, which has no cpu block`);
@@ -193,11 +228,10 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 			const cpu = m.cpus[int(c, 'a CPU id')];
 			if (!cpu) throw new SetupError('no such CPU');
 			const va = int(v, 'a va');
-			const leaf = findLeaf(m.pt, va);
-			if (!leaf) throw new SetupError(`va ${hex(va)} is not mapped (map it first)`);
-			if (leaf.entry.protnone) throw new SetupError(`va ${hex(va)} is PROT_NONE: the walker cannot have filled a TLB entry from it (map it present, and make it PROT_NONE in a CPU's code)`);
-			const ram = m.memmap[leaf.entry.pfn]?.ram;
-			cpu.tlb[va] = ram ? {pfn: leaf.entry.pfn, write: leaf.entry.write, gen: ram.gen} : {pfn: leaf.entry.pfn, write: leaf.entry.write};
+			if (findLeaf(m.pt, va)?.entry.protnone) throw new SetupError(`va ${hex(va)} is PROT_NONE: the walker cannot have filled a TLB entry from it (map it present, and make it PROT_NONE in a CPU's code)`);
+			const e = tlbEntryFor(m, va);
+			if (!e) throw new SetupError(`va ${hex(va)} is not mapped (map it first)`);
+			cpu.tlb[va] = e;
 		},
 	},
 	{

@@ -32,10 +32,18 @@ export type Settings = {
 	 * the caches could only split equal states.
 	 */
 	walkCache: boolean;
+	/**
+	 * TLB entries remember whether a huge PMD filled them (S11 compares the
+	 * sizes of one 2 MiB region's entries). On when the scenario can turn a
+	 * huge mapping into a table in place (pmdp_invalidate, pmdp_establish) or
+	 * says huge_tlb(on); absent otherwise, so other states hash as before.
+	 */
+	hugeTlb?: true;
 };
 
 /** `gen`: the allocation generation of a RAM page when the entry was filled (a later reuse has another). */
-export type TlbEntry = {pfn: number; write: boolean; gen?: number};
+/** `huge`: filled from a huge PMD, a 2 MiB entry (kept per va touched; only under settings.hugeTlb). */
+export type TlbEntry = {pfn: number; write: boolean; gen?: number; huge?: true};
 
 /** [start, end) of user addresses; null means the whole mm. */
 export type VaRange = [number, number];
@@ -105,10 +113,13 @@ export type CpuState = {
 /**
  * A leaf entry (PTE, or huge PMD). A missing entry is pte_none. `protnone`: a
  * PROT_NONE / NUMA-hinting PTE (x86 _PAGE_PROTNONE set, _PAGE_PRESENT clear):
- * present to Linux (pte_present), not to the hardware walker. Absent, never
- * false, so that states without one hash as before.
+ * present to Linux (pte_present), not to the hardware walker. `invalid`: a
+ * huge PMD after pmdp_invalidate (x86 pmd_mkinvalid clears _PAGE_PRESENT and
+ * _PAGE_PROTNONE and keeps _PAGE_PSE and the pfn): pmd_present and pmd_leaf
+ * still say yes, the hardware walker and pmd_access_permitted say not present.
+ * Both absent, never false, so that states without one hash as before.
  */
-export type LeafEntry = {pfn: number; write: boolean; special: boolean; devmap: boolean; protnone?: true};
+export type LeafEntry = {pfn: number; write: boolean; special: boolean; devmap: boolean; protnone?: true; invalid?: true};
 /** An entry of an upper level pointing at the next table page. */
 export type TableEntry = {table: number};
 export type PtEntry = LeafEntry | TableEntry;
@@ -257,8 +268,8 @@ export type PteValue = {
 	protnone?: true;
 };
 
-/** `table`: the PTE page it points at, or for a leaf the PMD page holding it; `pfn`/`write` for a leaf (-1 / false otherwise). */
-export type PmdValue = {t: 'pmd'; va: number; present: boolean; leaf: boolean; table: number; pfn: number; write: boolean};
+/** `table`: the PTE page it points at, or for a leaf the PMD page holding it; `pfn`/`write` for a leaf (-1 / false otherwise); `invalid`: a leaf pmdp_invalidate left (present is still true, as x86 pmd_present says). */
+export type PmdValue = {t: 'pmd'; va: number; present: boolean; leaf: boolean; table: number; pfn: number; write: boolean; invalid?: true};
 /** A page-table page (pgtable_t), e.g. what pgtable_trans_huge_withdraw returns. */
 export type TableValue = {t: 'table'; id: number};
 export type PageValue = {t: 'page'; pfn: number};

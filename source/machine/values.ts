@@ -10,12 +10,13 @@ export function formatValue(v: Value): string {
 	if (typeof v === 'number') return Math.abs(v) >= 256 ? hex(v) : String(v);
 	switch (v.t) {
 		case 'pte': {
-			if (!v.present) return `pte(none @${hex(v.va)})`;
+			// a huge leaf read while pmdp_invalidate left it not present keeps its pfn
+			if (!v.present) return v.huge ? `pte(pfn ${hex(v.pfn)} H invalid)` : `pte(none @${hex(v.va)})`;
 			const bits = [v.write && 'W', v.special && 'S', v.devmap && 'D', v.huge && 'H'].filter(Boolean).join('');
 			return `pte(pfn ${hex(v.pfn)}${bits ? ' ' + bits : ''}${v.protnone ? ' PROT_NONE' : ''})`;
 		}
 		case 'pmd':
-			return v.present ? (v.leaf ? `pmd(huge pfn ${hex(v.pfn)}${v.write ? ' W' : ''})` : `pmd(table T${v.table})`) : 'pmd(none)';
+			return v.present ? (v.leaf ? `pmd(huge pfn ${hex(v.pfn)}${v.write ? ' W' : ''}${v.invalid ? ' invalid' : ''})` : `pmd(table T${v.table})`) : 'pmd(none)';
 		case 'table':
 			return `T${v.id}`;
 		case 'page':

@@ -40,7 +40,7 @@ export function pageTableTable(m: Machine): Table {
 			return;
 		}
 		const e = s.entry;
-		const bits = [e.write && 'write', e.special && 'special', e.devmap && 'devmap', e.protnone && 'PROT_NONE', s.level === 2 && 'huge'].filter(Boolean).join(' ');
+		const bits = [e.write && 'write', e.special && 'special', e.devmap && 'devmap', e.protnone && 'PROT_NONE', s.level === 2 && 'huge', e.invalid && 'invalid'].filter(Boolean).join(' ');
 		rows.push([`${pad}  [${s.index}] va ${hex(s.va)}`, `pfn ${hex(e.pfn)}`, bits]);
 		keys.push([`pte ${hex(s.va)}`, `va ${hex(s.va)}`, `pfn ${hex(e.pfn)}`, `table T${s.table}`]);
 	});

@@ -24,7 +24,7 @@ export const LEGEND: readonly [string, string][] = [
 	['*', 'a state pane the last step changed'],
 	['+N', 'N more: violations on the path (header), locals or TLB entries not shown (z zooms)'],
 	['▾ +N more', 'lines below the edge of a pane (z zooms it)'],
-	['W S D', 'PTE bits: writable, special, devmap (huge: a PMD-level leaf; PROT_NONE: a NUMA-hinting PTE the walker faults on)'],
+	['W S D', 'PTE bits: writable, special, devmap (huge: a PMD-level leaf; PROT_NONE: a NUMA-hinting PTE the walker faults on; invalid: a huge PMD pmdp_invalidate left not present)'],
 	['T0 T1..', 'page-table pages: PGD T0, PUD T1, PMD T2, PTE T3...; └[i] is the slot'],
 	['global.x lock[l]', 'shared variables and locks (and any state without a pane of its own), in the state pane named for them'],
 	['map ref pin mem', "memmap columns: struct page present or REMOVED, refcount, pins, the pfn's memory (backed, UNBACKED, or who owns it now)"],

@@ -17,8 +17,8 @@ without any reduction gives, for every violation kind reachable, the length in
 statements of the shortest schedule. Every edge is kept too, for the
 livelocks: the strongly connected components of the steps that neither finish
 a CPU nor pass a `progress*` label (violating steps included), with some CPU
-moving inside, and weakly fair (every CPU that never moves inside is disabled
-in one of its states).
+moving inside, and weakly fair (every CPU's statement and every CPU's
+interrupt that never fires inside is disabled in one of its states).
 
 The semantics taken from the docs:
 - a CPU at a false await cannot be stepped; the step that passes it is one
@@ -59,6 +59,11 @@ The semantics taken from the docs:
 - `if (c) return;` is two steps (only `if (c) goto L;` is one); break and
   continue none; `for (;;)` has no test step; `atomic { await c; ... }` is one
   step, enabled when c holds.
+
+The memory-management core (RAM pages, page tables, TLBs and walk caches,
+flushes and their IPIs, gup-fast's window, mmu_gather, RCU) is its own
+section below, "the memory-management core"; test/xcheck/README.md lists
+what it covers and what the docs left open.
 
 Prints a JSON object {scenario: {kind: length}} (livelock: a list of
 {moving, prefix: BFS distance of the nearest state, states}); `checker.py
@@ -227,10 +232,11 @@ def compile_block(stmts):
 # ---- the model and its primitives ------------------------------------------
 
 class Model:
-    def __init__(self, name, shared, cpus, locks=(), invariants=(), irqs=None):
+    def __init__(self, name, shared, cpus, locks=(), invariants=(), irqs=None, mm=None):
         """locks: names (a plain lock) or {name: 'spin' | 'mutex' | 'rwsem'};
         irqs: {irq name: (cpu, statements)}, at most one per CPU."""
         self.name = name
+        self.mm = mm            # an MMSetup, or None: no memory-management core
         self.init_shared = dict(shared)
         self.progs = [compile_block(c) for c in cpus]
         self.locks = list(locks)
@@ -247,6 +253,10 @@ class Model:
 
 class Oops(Exception):
     pass
+
+
+class Stop(Exception):
+    """The CPU stops here as after an oops, with the violation already reported (unstable-pmd)."""
 
 
 class Cur:
@@ -388,6 +398,786 @@ def sccs(edges):
     return out
 
 
+# ---- the memory-management core ------------------------------------------------
+#
+# Written from docs/model.md ("State", "Steps", "Checks"), docs/primitives.md and
+# docs/scenario-language.md alone. One mm, x86-64: a PMD entry per 2 MiB region
+# (the levels above always exist), PTE pages with ids, ordinary RAM pages
+# (refcount, free, allocation generation, mapcount), a TLB and a
+# paging-structure cache per CPU, flush IPIs and their acks, RCU readers,
+# grace periods and call_rcu callbacks. What a docs reading left open is
+# marked DOC? where it is decided.
+#
+# The mutable form (CUR.mm, a dict) during a step:
+#   pages  {pfn: [ref, free, gen, mapcount]}
+#   pmd    {region: table id}           (absent: pmd_none)
+#   tables {tid: [freed, {va: pte}]}    pte = (pfn, gen, write): the allocation it maps
+#   ntid   the next table id
+#   tlb    [{va: (pfn, gen, write)}]    per CPU
+#   pwc    [{region: tid}]              per CPU, only with the walk cache on
+#   ipi    [((sender, range), ...)]     pending flush IPIs per CPU
+#   fw     [None | [targets, range, snapshot]]  a CPU waiting for its flush acks
+#   gp     [None | readers]             a CPU in synchronize_rcu: the readers it still waits for
+#   rcu    [nesting]                    rcu_read_lock depth per CPU
+#   cbs    [(readers, ('free', tid))]   pending RCU callbacks
+#   zapped {va}                         cleared PTEs not installed again
+#   mask   {cpu}                        mm_cpumask
+#   lazy   {cpu}
+#   vma    {va: write}                  the anonymous vmas (a fault allocates)
+#   gup    [None | [vas, seen, held]]   gup-fast's IRQs-off window (S7): the vas it read, every
+#                                       (pfn, gen) mapped at one of them since, what it grabbed
+#   gather [None | [range, pages, tables, freed_tables]]  the CPU's mmu_gather
+#   pending mm->tlb_flush_pending
+# A range is None (the whole mm) or (va, npages).
+
+PAGE = 4096
+REGION = 1 << 21
+FOLL_PIN = 'pin'
+GUP_PIN_COUNTING_BIAS = 1024
+
+
+class MMSetup:
+    """The machine { } block of an mm scenario."""
+    def __init__(self, flush='ipi', table_free='ipi', arch='x86', walk_cache=False, ram=(), maps=(),
+                 mask=(), tlbs=(), lazy=(), pte_tables=(), vmas=()):
+        self.flush, self.table_free, self.arch, self.walk_cache = flush, table_free, arch, walk_cache
+        self.ram, self.maps, self.mask, self.tlbs = ram, maps, mask, tlbs
+        self.lazy, self.pte_tables, self.vmas = lazy, pte_tables, vmas
+
+    def initial(self, n):
+        mm = {'pages': {}, 'pmd': {}, 'tables': {}, 'ntid': 1, 'tlb': [{} for _ in range(n)],
+              'pwc': [{} for _ in range(n)], 'ipi': [() for _ in range(n)], 'fw': [None] * n,
+              'gp': [None] * n, 'rcu': [0] * n, 'cbs': [], 'zapped': set(), 'mask': set(self.mask),
+              'lazy': set(self.lazy), 'vma': {}, 'gup': [None] * n, 'gather': [None] * n, 'pending': 0}
+        first, npages = self.ram or (0, 0)
+        for pfn in range(first, first + npages):
+            mm['pages'][pfn] = [0, True, 0, 0]
+        for va in self.pte_tables:
+            table_under(mm, va, create=True)
+        for va, pfn, write in self.maps:
+            pg = mm['pages'][pfn]
+            pg[0], pg[1], pg[2], pg[3] = 1, False, pg[2] + 1, 1
+            table_under(mm, va, create=True)[1][va] = (pfn, pg[2], write)
+            mm['vma'][va] = write
+        for va, write in self.vmas:
+            mm['vma'][va] = write
+        for cpu, va in self.tlbs:
+            pte = pte_at(mm, va)
+            if pte:
+                mm['tlb'][cpu][va] = pte
+        return mm
+
+
+def table_under(mm, va, create=False):
+    tid = mm['pmd'].get(va // REGION)
+    if tid is None and create:
+        tid = new_table(mm)
+        mm['pmd'][va // REGION] = tid
+    return mm['tables'][tid] if tid is not None else None
+
+
+def new_table(mm):
+    tid = mm['ntid']
+    mm['ntid'] += 1
+    mm['tables'][tid] = [False, {}]
+    return tid
+
+
+def pte_at(mm, va):
+    t = table_under(mm, va)
+    return t[1].get(va) if t and not t[0] else None
+
+
+def mmfreeze(x):
+    """A canonical, hashable form of the mm dict (dicts and sets sorted)."""
+    if isinstance(x, dict):
+        return ('d', tuple(sorted((k, mmfreeze(v)) for k, v in x.items())))
+    if isinstance(x, set):
+        return ('s', tuple(sorted(x, key=repr)))
+    if isinstance(x, list):
+        return ('l', tuple(mmfreeze(v) for v in x))
+    if isinstance(x, tuple):
+        return ('t', tuple(mmfreeze(v) for v in x))
+    return ('v', x)
+
+
+def mmthaw(x):
+    tag, v = x
+    if tag == 'd':
+        return {k: mmthaw(e) for k, e in v}
+    if tag == 's':
+        return set(v)
+    if tag == 'l':
+        return [mmthaw(e) for e in v]
+    if tag == 't':
+        return tuple(mmthaw(e) for e in v)
+    return v
+
+
+def in_range(va, rng):
+    return rng is None or rng[0] <= va < rng[0] + rng[1] * PAGE
+
+
+def drop_tlb(mm, d, rng):
+    """A flush of rng on CPU d: its TLB entries there and, on x86, the walk cache of those regions."""
+    mm['tlb'][d] = {va: e for va, e in mm['tlb'][d].items() if not in_range(va, rng)}
+    if CUR.model.mm.arch == 'x86':
+        if rng is None:
+            mm['pwc'][d] = {}
+        else:
+            lo, hi = rng[0] // REGION, (rng[0] + rng[1] * PAGE - 1) // REGION
+            mm['pwc'][d] = {r: t for r, t in mm['pwc'][d].items() if not lo <= r <= hi}
+
+
+def violation(kind):
+    CUR.kinds.add(kind)
+
+
+def page_obj(pfn):
+    return ('page', pfn)
+
+
+def pfn_of(page):
+    if not (isinstance(page, tuple) and page and page[0] == 'page'):
+        raise Oops()      # a NULL (or not a page) dereferenced
+    return page[1]
+
+
+def mapped_anywhere(mm, pfn, gen, lazy_too=False):
+    """A present PTE reachable from the PMDs (a detached table's entries map nothing), or a TLB
+    entry of a CPU running the mm (not lazy), of that allocation."""
+    for tid in mm['pmd'].values():
+        freed, ptes = mm['tables'][tid]
+        if not freed and any(e[0] == pfn and e[1] == gen for e in ptes.values()):
+            return True
+    return any(e[0] == pfn and e[1] == gen for d in range(len(mm['tlb']))
+               if lazy_too or d not in mm['lazy'] for e in mm['tlb'][d].values())
+
+
+def free_page(mm, pfn):
+    pg = mm['pages'][pfn]
+    pg[1] = True
+    if mapped_anywhere(mm, pfn, pg[2]):
+        violation('freed-page-use')
+
+
+# -- struct page and the page allocator
+
+def get_page(page):
+    pg = CUR.mm['pages'][pfn_of(page)]
+    if pg[0] <= 0:
+        violation('refcount')   # folio_get's VM_BUG_ON: no reference taken, the CPU goes on (racewalk)
+        return
+    pg[0] += 1
+
+
+def put_page(page):
+    pfn = pfn_of(page)
+    pg = CUR.mm['pages'][pfn]
+    if pg[0] <= 0:
+        violation('refcount')
+        return
+    gup_hold(page, -1)
+    pg[0] -= 1
+    if pg[0] == 0:
+        free_page(CUR.mm, pfn)
+
+
+def try_get_page(page):
+    pg = CUR.mm['pages'][pfn_of(page)]
+    if pg[0] <= 0:
+        return False        # its WARN_ON_ONCE is a note, not a warn violation (racewalk)
+    pg[0] += 1
+    return True
+
+
+def folio_try_get(page):
+    pg = CUR.mm['pages'][pfn_of(page)]
+    if pg[0] == 0:
+        return False
+    pg[0] += 1
+    gup_hold(page, 1)
+    return True
+
+
+def try_grab_page(page, flags='get'):
+    pg = CUR.mm['pages'][pfn_of(page)]
+    if pg[0] == 0:
+        return False
+    pg[0] += GUP_PIN_COUNTING_BIAS if flags == FOLL_PIN else 1
+    gup_hold(page, 1)
+    return True
+
+
+def page_count(page):
+    return CUR.mm['pages'][pfn_of(page)][0]
+
+
+def page_refcount(mm, pfn):
+    return mm['pages'][pfn][0] if pfn in mm['pages'] else -1
+
+
+def alloc_page(pfn=None):
+    pages = CUR.mm['pages']
+    free = sorted(p for p, pg in pages.items() if pg[1])
+    if pfn is not None:
+        free = [p for p in free if p == pfn]
+    if not free:
+        return None
+    pg = pages[free[0]]
+    pg[0], pg[1], pg[2], pg[3] = 1, False, pg[2] + 1, 0
+    return page_obj(free[0])
+
+
+def rmap(page, by):
+    pg = CUR.mm['pages'][pfn_of(page)]
+    if pg[3] + by < 0:
+        violation('refcount')
+        return
+    pg[3] += by
+
+
+# -- page tables
+
+def gup_window():
+    """The CPU's gup-fast window: opened by a lockless read with IRQs off."""
+    mm, c = CUR.mm, CUR.c
+    if CUR.me is None or CUR.me['irq_on']:
+        return None
+    if mm['gup'][c] is None:
+        mm['gup'][c] = [set(), set(), []]
+    return mm['gup'][c]
+
+
+def gup_saw(mm, va, pte):
+    """A PTE present at va now: every window that read va saw its page."""
+    if pte is None:
+        return
+    for w in mm['gup']:
+        if w is not None and va in w[0]:
+            w[1].add((pte[0], pte[1]))
+
+
+def gup_hold(page, by):
+    w = CUR.mm['gup'][CUR.c]
+    if w is None:
+        return
+    pfn = pfn_of(page)
+    key = (pfn, CUR.mm['pages'][pfn][2])
+    if by > 0:
+        w[2].append(key)
+    elif key in w[2]:
+        w[2].remove(key)
+
+
+def gup_close(mm, c):
+    """IRQs back on: S7 for a page held that no PTE read by the window mapped (in that allocation)."""
+    w = mm['gup'][c]
+    mm['gup'][c] = None
+    if w is not None and any(k not in w[1] for k in w[2]):
+        violation('gup-unmapped-page')
+
+
+def pmdp_get_lockless(va):
+    gup_window()
+    return ('pmd', CUR.mm['pmd'].get(va // REGION))
+
+
+def read_table(tid):
+    """The PTE page tid, read by a walker or written: S6 if it was freed."""
+    t = CUR.mm['tables'][tid]
+    if t[0]:
+        violation('freed-table-read')
+    return t
+
+
+def ptep_get_lockless(pmd, va):
+    w = gup_window()
+    if pmd[1] is None:
+        raise Oops()      # racewalk: "the PMD is not present (test pmd_present first)"
+    pte = read_table(pmd[1])[1].get(va)
+    if w is not None:
+        w[0].add(va)
+        if pte is not None:
+            w[1].add((pte[0], pte[1]))
+    return pte
+
+
+def ptep_get(va):
+    tid = CUR.mm['pmd'].get(va // REGION)
+    return None if tid is None else read_table(tid)[1].get(va)
+
+
+def pmd_present(pmd):
+    return pmd[1] is not None
+
+
+def pte_present(pte):
+    return pte is not None
+
+
+def pte_write(pte):
+    return bool(pte and pte[2])
+
+
+def pte_page(pte):
+    if pte is None:
+        return page_obj(0)      # DOC?: pte_page of a none PTE is pfn 0's page
+    return page_obj(pte[0])
+
+
+def mk_pte(page, write=False):
+    return ('mk', pfn_of(page), write)
+
+
+def zap(va):
+    """va's leaf was cleared: zapped for ever (S5 at a flush's return asks whether it is still
+    unmapped). A flush another CPU waits on began before this zap: it is that flush's late va,
+    left to this zapper's own flush (model.md S5)."""
+    mm = CUR.mm
+    mm['zapped'].add(va)
+    for d, w in enumerate(mm['fw']):
+        if d != CUR.c and w is not None and w[1] != 'sync' and in_range(va, w[1]):
+            w[2].add(va)
+
+
+def ptep_get_and_clear(va, table=None):
+    mm = CUR.mm
+    tid = table[1] if table is not None else mm['pmd'].get(va // REGION)
+    if tid is None:
+        return None
+    t = read_table(tid)
+    old = t[1].pop(va, None)
+    zap(va)
+    return old
+
+
+def set_pte_at(va, pte, table=None):
+    mm = CUR.mm
+    tid = table[1] if table is not None else mm['pmd'].get(va // REGION)
+    if tid is None:
+        raise Oops()            # DOC?: set_pte_at with no PTE page under the PMD
+    t = read_table(tid)
+    if pte is None:
+        t[1].pop(va, None)
+        zap(va)
+        return
+    if pte[0] == 'mk':
+        pg = mm['pages'][pte[1]]
+        val = (pte[1], pg[2], pte[2])
+        if pg[1]:
+            violation('freed-page-use')
+    else:
+        val = pte
+    t[1][va] = val
+    if mm['pmd'].get(va // REGION) == tid:
+        gup_saw(mm, va, val)
+
+
+def pte_alloc(va):
+    table_under(CUR.mm, va, create=True)
+
+
+def pte_alloc_one():
+    return ('table', new_table(CUR.mm))
+
+
+def pmd_populate(va, table):
+    CUR.mm['pmd'][va // REGION] = table[1]
+
+
+def pmd_clear(va):
+    CUR.mm['pmd'].pop(va // REGION, None)
+
+
+def pmd_pgtable(pmd):
+    return ('table', pmd[1])
+
+
+def pte_val(pte):
+    return 0 if pte is None else pte[0] << 12 | 1 | (2 if pte[2] else 0)
+
+
+def page_remove_rmap(page):
+    rmap(page, -1)
+
+
+def pte_offset_map_lock(pmd, va):
+    """v6.4 (the default): one step; reads the PMD at va again and takes the PTE lock of the table
+    it points to now; none since the caller read it is unstable-pmd (the CPU stops: an oops).
+    Returns the lock's name, for Lock/Unlock."""
+    tid = CUR.mm['pmd'].get(va // REGION)
+    if tid is None:
+        if pmd[1] is not None:
+            violation('unstable-pmd')
+            raise Stop()
+        raise Oops()
+    read_table(tid)
+    return f'ptl{tid}'
+
+
+def pte_free(table):
+    CUR.mm['tables'][table[1]][0] = True
+
+
+def pte_free_defer(table):
+    call_rcu(('free', table[1]))
+
+
+# -- mmu_gather
+
+def tlb_gather_mmu():
+    CUR.mm['gather'][CUR.c] = [None, [], [], False]
+    CUR.mm['pending'] += 1
+
+
+def grow(rng, va, npages=1):
+    lo, hi = va, va + npages * PAGE
+    if rng is not None:
+        lo, hi = min(lo, rng[0]), max(hi, rng[0] + rng[1] * PAGE)
+    return (lo, (hi - lo) // PAGE)
+
+
+def tlb_remove_tlb_entry(va):
+    g = CUR.mm['gather'][CUR.c]
+    g[0] = grow(g[0], va)
+
+
+def tlb_remove_page(page):
+    CUR.mm['gather'][CUR.c][1].append(pfn_of(page))
+    return False
+
+
+def tlb_remove_table(table):
+    mm = CUR.mm
+    if CUR.model.mm.table_free == 'none':
+        mm['tables'][table[1]][0] = True
+    else:
+        mm['gather'][CUR.c][2].append(table[1])
+
+
+def free_pte_range(va):
+    """pmd_clear, then the PTE page to the gather with freed_tables, the range widened by the page
+    at va (pte_free_tlb: tlb_flush_pmd_range; racewalk does it, primitives.md did not say so)."""
+    mm = CUR.mm
+    tid = mm['pmd'].pop(va // REGION, None)
+    if tid is None:
+        raise Oops()
+    g = mm['gather'][CUR.c]
+    g[3] = True
+    g[0] = grow(g[0], va)
+    tlb_remove_table(('table', tid))
+
+
+def tlb_adjust_range(va, npages):
+    g = CUR.mm['gather'][CUR.c]
+    g[0] = grow(g[0], va, npages)
+
+
+def tlb_reset_range():
+    g = CUR.mm['gather'][CUR.c]
+    g[0], g[3] = None, False
+
+
+def gather_free():
+    """tlb_flush_mmu_free: the tables (call_rcu under TABLE_FREE=rcu, else now), then each page's reference."""
+    mm = CUR.mm
+    g = mm['gather'][CUR.c]
+    for tid in g[2]:
+        if CUR.model.mm.table_free == 'rcu':
+            call_rcu(('free', tid))
+        else:
+            mm['tables'][tid][0] = True
+    g[2] = []
+    pages, g[1] = g[1], []
+    for pfn in pages:
+        put_page(page_obj(pfn))
+
+
+def gather_flush_start(finish):
+    """tlb_flush_mmu_tlbonly / tlb_flush_mmu / tlb_finish_mmu, step 1. finish: also free (and, for
+    tlb_finish_mmu, end the gather) once the flush returned."""
+    mm, c = CUR.mm, CUR.c
+    g = mm['gather'][c]
+    if finish == 'finish' and mm['pending'] > 1:
+        g[0], g[3] = None, True      # nested: fullmm, freed_tables: the whole mm
+        rng, anything = None, True
+    else:
+        rng, anything = g[0], g[0] is not None or g[3]
+    CUR.gather_after = finish
+    if not anything:
+        gather_flush_end(finish, flushed=False)
+        return False
+    freed = g[3]
+    g[0], g[3] = None, False     # the range is reset after its flush
+    if flush_start(rng, freed):
+        mm['fw'][c].append(finish)
+        return True
+    gather_flush_end(finish, flushed=False)
+    return False
+
+
+def gather_flush_end(finish, flushed=True):
+    if flushed:
+        flush_end()
+    if finish in ('free', 'finish'):
+        gather_free()
+    if finish == 'finish':
+        CUR.mm['gather'][CUR.c] = None
+        CUR.mm['pending'] -= 1
+
+
+def GatherFlush(finish):
+    """tlb_flush_mmu_tlbonly ('tlbonly'), tlb_flush_mmu ('free'), tlb_finish_mmu ('finish')."""
+    return ('Blk', lambda g, l, c: gather_flush_start(finish), lambda g, l, c: gather_flush_end(finish))
+
+
+def tlb_flush_mmu_free():
+    gather_free()
+
+
+def dec_tlb_flush_pending():
+    CUR.mm['pending'] -= 1
+    CUR.mm['gather'][CUR.c] = None
+
+
+# -- RCU
+
+def is_reader(mm, d, cpu_irq_on, cpu_preempt):
+    return not cpu_irq_on or cpu_preempt > 0 or mm['rcu'][d] > 0 or mm['fw'][d] is not None
+
+
+def call_rcu(cb):
+    CUR.mm['cbs'].append((frozenset(CUR.readers), cb))
+
+
+def run_cb(mm, cb):
+    if cb[0] == 'free':
+        mm['tables'][cb[1]][0] = True
+
+
+def rcu_read_lock():
+    CUR.mm['rcu'][CUR.c] += 1
+
+
+def rcu_read_unlock():
+    if CUR.mm['rcu'][CUR.c] == 0:
+        raise Oops()
+    CUR.mm['rcu'][CUR.c] -= 1
+
+
+def synchronize_rcu_start():
+    """synchronize_rcu: L3 with preemption or IRQs off; waits for the readers at the call."""
+    me = CUR.me
+    if me['preempt'] > 0 or not me['irq_on'] or CUR.mm['rcu'][CUR.c] > 0:
+        violation('sleep-in-atomic')
+    rs = set(CUR.readers)
+    if not rs:
+        return False  # "a grace period begun with no reader ends at once": one step
+    CUR.mm['gp'][CUR.c] = rs
+    return True
+
+
+def synchronize_rcu_end():
+    CUR.mm['gp'][CUR.c] = None
+
+
+# -- TLBs, the walker, flushes
+
+def walk(va, d):
+    """A hardware walk of CPU d: the walk cache first, else from the PMD. The PTE or None."""
+    mm = CUR.mm
+    region = va // REGION
+    tid = mm['pwc'][d].get(region) if CUR.model.mm.walk_cache else None
+    if tid is not None:
+        if mm['tables'][tid][0]:
+            violation('pwc-freed-table')
+            return None
+    else:
+        tid = mm['pmd'].get(region)
+        if tid is None:
+            return None
+        if mm['tables'][tid][0]:
+            violation('freed-table-read')
+            return None
+    if CUR.model.mm.walk_cache:
+        mm['pwc'][d][region] = tid
+    return mm['tables'][tid][1].get(va)
+
+
+def touch(pfn, gen):
+    pg = CUR.mm['pages'].get(pfn)
+    if pg is not None and (pg[1] or pg[2] != gen):
+        violation('freed-page-use')
+
+
+def access(va):
+    mm, d = CUR.mm, CUR.c
+    if d not in mm['mask']:
+        raise Oops()        # only the CPUs running the mm load user memory
+    e = mm['tlb'][d].get(va)
+    if e is not None:
+        touch(e[0], e[1])
+        return True
+    pte = walk(va, d)
+    if pte is None:
+        return False
+    mm['tlb'][d][va] = pte
+    touch(pte[0], pte[1])
+    return True
+
+
+def speculative_walk(va):
+    """A walk without a load, lazy CPUs too; nothing on a CPU that does not run the mm."""
+    mm, d = CUR.mm, CUR.c
+    if d not in mm['mask']:
+        return False
+    pte = walk(va, d)
+    if pte is None:
+        return False
+    mm['tlb'][d][va] = pte
+    return True
+
+
+def enter_lazy_tlb():
+    CUR.mm['lazy'].add(CUR.c)
+
+
+def tlb_has(mm, d, va):
+    return va in mm['tlb'][d]
+
+
+def flush_start(rng, freed_tables=False):
+    """flush_tlb_mm_range step 1: the local flush; FLUSH=ipi: an IPI to every other CPU of the
+    mask (lazy ones only with freed_tables), and a wait for their acks."""
+    mm, c = CUR.mm, CUR.c
+    drop_tlb(mm, c, rng)
+    if CUR.model.mm.flush == 'broadcast':
+        for d in sorted(mm['mask']):
+            drop_tlb(mm, d, rng)
+        check_flushed(rng, set())
+        return False
+    targets = {d for d in mm['mask'] if d != c and (d not in mm['lazy'] or freed_tables)}
+    if not targets:
+        # one step: no IPI to wait for (racewalk; model.md said "two steps under FLUSH=ipi")
+        check_flushed(rng, set())
+        return False
+    for d in targets:
+        mm['ipi'][d] = mm['ipi'][d] + ((c, rng),)
+    mm['fw'][c] = [targets, rng, set()]
+    return True
+
+
+def flush_end():
+    mm, c = CUR.mm, CUR.c
+    _, rng, late = mm['fw'][c][:3]
+    mm['fw'][c] = None
+    check_flushed(rng, late)
+
+
+def check_flushed(rng, late):
+    """S5: a CPU running the mm still caches a va of the range that was zapped and still has
+    no PTE (a va installed again and cached anew is a valid entry), unless it was zapped late."""
+    mm = CUR.mm
+    for d in mm['mask']:
+        if d not in mm['lazy'] and any(in_range(va, rng) and va in mm['zapped'] and va not in late
+                                       and pte_at(mm, va) is None for va in mm['tlb'][d]):
+            violation('tlb-incoherent')
+
+
+def ptep_set_wrprotect(va):
+    t = table_under(CUR.mm, va)
+    if t is not None and va in t[1]:
+        pfn, gen, _ = t[1][va]
+        t[1][va] = (pfn, gen, False)
+
+
+def clear_flush_start(va, var):
+    """ptep_clear_flush: the old PTE into local var; a flush of the page if it was present."""
+    l = CUR.locals
+    l[var] = ptep_get_and_clear(va)
+    return l[var] is not None and flush_start((va, 1))
+
+
+def sync_one_start():
+    """tlb_remove_table_sync_one: TABLE_FREE=rcu, an empty IPI to every other CPU, waited for
+    (preemption off meanwhile: a reader); otherwise the empty stub."""
+    mm, c = CUR.mm, CUR.c
+    if CUR.model.mm.table_free != 'rcu':
+        return False
+    targets = {d for d in range(len(mm['tlb'])) if d != c}
+    if not targets:
+        return False
+    for d in targets:
+        mm['ipi'][d] = mm['ipi'][d] + ((c, 'sync'),)
+    mm['fw'][c] = [targets, 'sync', set()]
+    return True
+
+
+def sync_one_end():
+    CUR.mm['fw'][CUR.c] = None
+
+
+def take_ipis(mm, d):
+    """CPU d's interrupt transition with flush IPIs pending: flush_tlb_func for the oldest, and
+    its ack (one IPI per transition: racewalk's traces take two queued IPIs in two steps)."""
+    for sender, rng in mm['ipi'][d][:1]:
+        if rng == 'sync':
+            pass                # the empty IPI: nothing but the ack
+        elif d in mm['lazy']:
+            # a lazy CPU switches to init_mm: TLB and walk cache gone, out of mm_cpumask
+            mm['tlb'][d], mm['pwc'][d] = {}, {}
+            mm['mask'].discard(d)
+        else:
+            drop_tlb(mm, d, rng)
+        if mm['fw'][sender] is not None:
+            mm['fw'][sender][0].discard(d)
+    mm['ipi'][d] = mm['ipi'][d][1:]
+
+
+def switch_mm_irqs_off(catch_up=True):
+    mm, d = CUR.mm, CUR.c
+    mm['lazy'].discard(d)
+    mm['mask'].add(d)
+    if catch_up:
+        mm['tlb'][d], mm['pwc'][d] = {}, {}
+    else:
+        for va, e in mm['tlb'][d].items():
+            pg = mm['pages'].get(e[0])
+            if pg is not None and (pg[1] or pg[2] != e[1]):
+                violation('freed-page-use')
+
+
+def syscall_exit(va, npages):
+    mm = CUR.mm
+    for d in mm['mask']:
+        if d in mm['lazy']:
+            continue
+        for v, e in mm['tlb'][d].items():
+            if not in_range(v, (va, npages)):
+                continue
+            pte = pte_at(mm, v)
+            if pte is None or pte[0] != e[0] or (e[2] and not pte[2]):
+                violation('stale-tlb-return')
+
+
+def ClearFlush(va, var):
+    return ('Blk', lambda g, l, c: clear_flush_start(va, var), lambda g, l, c: flush_end())
+
+
+def SyncOne():
+    return ('Blk', lambda g, l, c: sync_one_start(), lambda g, l, c: sync_one_end())
+
+
+def Flush(rng_fn, freed_tables=False):
+    """A flush statement: flush_tlb_mm_range / flush_tlb_page / flush_tlb_range."""
+    return ('Blk', lambda g, l, c: flush_start(rng_fn(g, l, c), freed_tables), lambda g, l, c: flush_end())
+
+
+def SyncRcu():
+    return ('Blk', lambda g, l, c: synchronize_rcu_start(), lambda g, l, c: synchronize_rcu_end())
+
+
 # ---- the search --------------------------------------------------------------
 #
 # A state is (cpus, shared, locks, pending): cpus[c] = (proc, hnd, stopped,
@@ -402,7 +1192,8 @@ def run(model, schedule=None):
     lock_names = list(model.kind)
     init_locks = tuple((None, ()) if model.kind[nm] == 'rwsem' else None for nm in lock_names)
     init = (tuple(((p[2], (), None), None, False, True, (), 0) for p in model.progs),
-            freeze(model.init_shared), init_locks, (0,) * n)
+            freeze(model.init_shared), init_locks, (0,) * n,
+            mmfreeze(model.mm.initial(n)) if model.mm else None)
 
     def prog_of(cpu, c):
         return model.hprogs[c] if cpu[1] is not None else model.progs[c]
@@ -423,6 +1214,21 @@ def run(model, schedule=None):
                      for d, cpu in enumerate(st[0])}
         # what each CPU waits for now: the wait of its current context (a handler's, if in one)
         CUR.blocked_on = {d: ctx_of(cpu)[2] for d, cpu in enumerate(st[0]) if ctx_of(cpu)[2]}
+        CUR.mm = mmthaw(st[4]) if model.mm else None
+        CUR.cpu_irq = [cpu[3] for cpu in st[0]]
+        CUR.readers = readers_of(st[0], CUR.mm)
+
+    def readers_of(cpus, mm):
+        if mm is None:
+            return set()
+        return {d for d, cpu in enumerate(cpus) if is_reader(mm, d, cpu[3], cpu[5])}
+
+    def blk_done(mm, c):
+        if mm['fw'][c] is not None:
+            return not mm['fw'][c][0]
+        if mm['gp'][c] is not None:
+            return not mm['gp'][c]
+        return True
 
     def enabled_step(st, c):
         cpu = st[0][c]
@@ -433,6 +1239,8 @@ def run(model, schedule=None):
         ins = code[pc]
         if wait is not None:
             setup(st)
+            if wait[0] == '$blk':
+                return blk_done(CUR.mm, c)
             return lock_free_for(wait[0], wait[1], c)
         if ins[0] in ('Await', 'AtomicAwait'):
             setup(st)
@@ -442,7 +1250,12 @@ def run(model, schedule=None):
 
     def enabled_irq(st, c):
         cpu = st[0][c]
-        return st[3][c] > 0 and cpu[3] and cpu[1] is None and model.hprogs[c] is not None
+        if not cpu[3] or cpu[1] is not None:
+            return False
+        if st[3][c] > 0 and model.hprogs[c] is not None:
+            return True
+        # a pending flush IPI
+        return model.mm is not None and bool(mmthaw(st[4])['ipi'][c])
 
     def transitions(st):
         out = []
@@ -461,7 +1274,9 @@ def run(model, schedule=None):
         kinds = set()
         CUR.c, CUR.me, CUR.pending, CUR.kinds = c, me, pending, kinds
         progress = closed = False
-        if kind == 'irq':
+        if kind == 'irq' and CUR.mm is not None and CUR.mm['ipi'][c]:
+            take_ipis(CUR.mm, c)      # DOC?: flush IPIs before a pending device interrupt
+        elif kind == 'irq':
             pending[c] -= 1
             hnd = (model.hprogs[c][2], (), None)
             me['irq_on'] = False
@@ -500,6 +1315,18 @@ def run(model, schedule=None):
                     l = dict(frames[-1])
                     if ins[2]:
                         ins[2](g, l, c, v)
+                elif op == 'Blk':     # a blocking mm primitive: act, wait, then a step that returns
+                    CUR.locals = l
+                    if wait is None:
+                        if ins[1](g, l, c):
+                            wait = ('$blk', None)
+                            npc = pc
+                            CUR.waits[c] = CUR.waits[c] + [wait]
+                            CUR.blocked_on[c] = wait
+                            closed = in_cycle(c)
+                    else:
+                        ins[2](g, l, c)
+                        wait = None
                 elif op == 'Lock':
                     lk = wait[0] if wait else (ins[1] if isinstance(ins[1], str) else ins[1](g, l, c))
                     mode, flavor, lkind = ins[2], ins[3], model.kind[lk]
@@ -510,7 +1337,8 @@ def run(model, schedule=None):
                             irq_save()
                         if lkind == 'spin':
                             me['preempt'] += 1
-                        if lkind in ('mutex', 'rwsem') and (me['preempt'] > 0 or not me['irq_on']):
+                        if lkind in ('mutex', 'rwsem') and (me['preempt'] > 0 or not me['irq_on'] or
+                                                            (CUR.mm is not None and CUR.mm['rcu'][c] > 0)):
                             kinds.add('sleep-in-atomic')
                     if lock_free_for(lk, mode, c):
                         take(lk, mode, c)
@@ -562,6 +1390,9 @@ def run(model, schedule=None):
                 kinds.add('oops')
                 stopped = True
                 npc = pc
+            except Stop:
+                stopped = True
+                npc = pc
             if op == 'RetH':
                 frames[-1] = freeze(l)
             else:
@@ -582,10 +1413,16 @@ def run(model, schedule=None):
                     progress = True     # the CPU finishes
                     owns = any(v == c if model.kind[k] != 'rwsem' else (v[0] == c or c in v[1])
                                for k, v in CUR.locks.items())
-                    if owns or me['preempt'] > 0 or not me['irq_on']:
+                    if owns or me['preempt'] > 0 or not me['irq_on'] or (CUR.mm and CUR.mm['rcu'][c] > 0):
                         kinds.add('lock-held')
         cpus[c] = (proc, hnd, stopped, me['irq_on'], me['irq_stack'], me['preempt'])
-        ns = (tuple(cpus), freeze(g), tuple(CUR.locks[k] for k in lock_names), tuple(pending))
+        mmf = None
+        if CUR.mm is not None and me['irq_on'] and not irq_on:
+            gup_close(CUR.mm, c)        # G11: IRQs back on
+        if CUR.mm is not None:
+            end_grace_periods(CUR.mm, readers_of(cpus, CUR.mm))
+            mmf = mmfreeze(CUR.mm)
+        ns = (tuple(cpus), freeze(g), tuple(CUR.locks[k] for k in lock_names), tuple(pending), mmf)
         for inv in model.invariants:
             if not inv(g):
                 kinds.add('invariant')
@@ -597,11 +1434,35 @@ def run(model, schedule=None):
                 kinds.add('hung-task' if len(stuck) == 1 else 'deadlock')
         return ns, kinds, progress
 
+    def end_grace_periods(mm, readers):
+        """After every step: a reader that is no longer one has left its section; a callback
+        whose readers all left runs in this step."""
+        for d in range(n):
+            if mm['gp'][d] is not None:
+                mm['gp'][d] &= readers
+        left = []
+        for rs, cb in mm['cbs']:
+            rs = rs & readers
+            if rs:
+                left.append((rs, cb))
+            else:
+                run_cb(mm, cb)
+        mm['cbs'] = left
+
+    def irqs_on_now(d):
+        return CUR.me['irq_on'] if d == CUR.c else CUR.cpu_irq[d]
+
     def in_cycle(c):
         """Whether c, which just started to wait, now waits for itself (CUR is the new state)."""
         def waits_for(d):
             out = set()
-            if d in CUR.blocked_on:
+            if d in CUR.blocked_on and CUR.blocked_on[d][0] == '$blk':
+                mm = CUR.mm
+                if mm['fw'][d] is not None:   # the acks of CPUs that cannot take the IPI
+                    out |= {t for t in mm['fw'][d][0] if not irqs_on_now(t)}
+                if mm['gp'][d] is not None:
+                    out |= set(mm['gp'][d])
+            elif d in CUR.blocked_on:
                 lk, mode = CUR.blocked_on[d]
                 v = CUR.locks[lk]
                 if model.kind[lk] != 'rwsem':
@@ -639,24 +1500,28 @@ def run(model, schedule=None):
             # may lie on a livelock (a WARN_ON in a retry loop, any step after an
             # invariant broke): racewalk keeps them, docs/search.md said it did not
             if not progress:
-                out.append((c, ns))
+                out.append(((c, kind), ns))
             if ns not in dist:
                 dist[ns] = d + 1
                 q.append(ns)
 
-    def disabled(st, c):
-        return not enabled_step(st, c) and not enabled_irq(st, c)
+    def disabled(st, unit):
+        c, kind = unit
+        return not (enabled_step(st, c) if kind == 'step' else enabled_irq(st, c))
 
     livelocks, comps = [], []
     for comp in sccs(edges):
         inside = set(comp)
-        moving = {c for st in comp for c, ns in edges[st] if ns in inside}
+        moving = {u for st in comp for u, ns in edges[st] if ns in inside}
         if not moving:
             continue  # a single state without a self-loop: no cycle
-        # weak fairness: every CPU that never moves in the component is disabled somewhere in it
-        idle = set(range(n)) - moving
-        if all(any(disabled(st, c) for st in comp) for c in idle):
-            livelocks.append({'moving': sorted(moving), 'states': len(comp),
+        # weak fairness per CPU and per CPU's interrupt (racewalk since the mm-retry race: a
+        # pending interrupt a CPU with IRQs on never takes is unfair, as its own statements
+        # are while only its interrupts run): every (cpu, step | irq) that never fires in the
+        # component is disabled somewhere in it
+        idle = {(c, k) for c in range(n) for k in ('step', 'irq')} - moving
+        if all(any(disabled(st, u) for st in comp) for u in idle):
+            livelocks.append({'moving': sorted({c for c, _ in moving}), 'states': len(comp),
                               'prefix': min(dist[st] for st in comp)})
             comps.append(inside)
     livelocks.sort(key=lambda x: (x['prefix'], x['moving']))
@@ -1368,6 +2233,280 @@ VARIANTS = {
     'irq-await': ['irqs-off'], 'rwsem-groups': ['ignore-trylock'], 'irq-fair': ['irqs-off'],
     'consumers': ['check-outside'], 'wakeup-helpers': ['test-first'],
 }
+
+
+# ---- the third set: the memory-management core (mm-*.race) ----------------------
+
+VA = 0x7f000000
+P = 0x200
+ONE = K((VA, 1))        # flush_tlb_mm_range(VA): the page at VA
+ALL = K(None)           # flush_tlb_mm_range(): the whole mm
+
+
+def do(fn):
+    """A statement calling fn(g, l, c) for its effect."""
+    return S(lambda g, l, c: (fn(g, l, c), None)[1])
+
+
+def mm_zap_free(variant=None):
+    flush_first, off = variant != 'no-flush', variant == 'irqs-off'
+    user = ([do(lambda g, l, c: irq_set(False))] if off else []) + \
+        [S(setl('r', lambda g, l, c: access(VA))), S(setl('r', lambda g, l, c: access(VA)))] + \
+        ([do(lambda g, l, c: irq_set(True))] if off else [])
+    zap = [S(setl('pte', lambda g, l, c: ptep_get_and_clear(VA)))] + ([Flush(ONE)] if flush_first else []) + \
+        [do(lambda g, l, c: put_page(pte_page(l['pte'])))]
+    return Model('mm-zap-free', {}, [user, zap], mm=MMSetup(ram=(P, 1), maps=[(VA, P, True)], mask={0, 1}))
+
+
+def mm_refs(variant=None):
+    page = lambda g, l, c: l['page']
+    if variant == 'plain-get':
+        get = [do(lambda g, l, c: get_page(l['page']))]
+    else:
+        get = [If(lambda g, l, c: not folio_try_get(l['page']), [Return()])]
+    lookup = [S(setl('pte', lambda g, l, c: ptep_get(VA))), If(lambda g, l, c: not pte_present(l['pte']), [Return()]),
+              S(setl('page', lambda g, l, c: pte_page(l['pte'])))] + get + \
+             [S(setl('n', lambda g, l, c: page_count(l['page']))), do(lambda g, l, c: put_page(page(g, l, c)))]
+    put = do(lambda g, l, c: put_page(pte_page(l['pte'])))
+    owner = [S(setl('pte', lambda g, l, c: ptep_get_and_clear(VA))), put] + ([put] if variant == 'double-put' else []) + \
+            [S(setl('q', lambda g, l, c: alloc_page(P))), If(lambda g, l, c: l['q'], [do(lambda g, l, c: put_page(l['q']))])]
+    return Model('mm-refs', {}, [lookup, owner], mm=MMSetup(ram=(P, 2), maps=[(VA, P, True)]))
+
+
+def mm_table_free(variant=None):
+    walker = [do(lambda g, l, c: rcu_read_lock()), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+              If(lambda g, l, c: not pmd_present(l['pmd']), [Goto('out')]),
+              S(setl('pte', lambda g, l, c: ptep_get_lockless(l['pmd'], VA))),
+              Label('out'), do(lambda g, l, c: rcu_read_unlock())]
+    if variant == 'defer':
+        free = [do(lambda g, l, c: pte_free_defer(pmd_pgtable(l['pmd'])))]
+    else:
+        free = ([SyncRcu()] if variant == 'sync' else []) + [do(lambda g, l, c: pte_free(pmd_pgtable(l['pmd'])))]
+    unmap = [Lock('mmap_lock', 'w'), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+             do(lambda g, l, c: pmd_clear(VA))] + free + [Unlock('mmap_lock', 'w')]
+    return Model('mm-table-free', {}, [walker, unmap], locks={'mmap_lock': 'rwsem'},
+                 mm=MMSetup(ram=(P, 1), maps=[(VA, P, True)], mask={0, 1}, walk_cache=True))
+
+
+def mm_pwc(variant=None):
+    user = [S(setl('r', lambda g, l, c: access(VA))), S(setl('r', lambda g, l, c: access(VA)))]
+    free = [S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))), do(lambda g, l, c: pmd_clear(VA))] + \
+        ([Flush(ONE)] if variant != 'no-flush' else []) + [do(lambda g, l, c: pte_free(pmd_pgtable(l['pmd'])))]
+    return Model('mm-pwc', {}, [user, free], mm=MMSetup(arch='arm64' if variant == 'arm64' else 'x86',
+                                                         pte_tables=[VA], mask={0, 1}, walk_cache=True))
+
+
+def mm_ipi_lock(variant=None):
+    if variant == 'flushers':
+        both = [do(lambda g, l, c: irq_set(False)), Flush(ALL), do(lambda g, l, c: irq_set(True))]
+        cpus = [both, both]
+    else:
+        fl = None if variant == 'plain' else 'irq'
+        spinner = [Lock('l', flavor=fl), S(setv('x', K(1))), Unlock('l', flavor=fl)]
+        flusher = [Lock('l'), S(setl('pte', lambda g, l, c: ptep_get_and_clear(VA))), Flush(ONE), Unlock('l')]
+        cpus = [spinner, flusher]
+    return Model('mm-ipi-lock', {'x': 0}, cpus, locks={'l': 'spin'},
+                 mm=MMSetup(ram=(P, 1), maps=[(VA, P, True)], mask={0, 1}))
+
+
+def mm_sync_rcu(variant=None):
+    in_lock = variant == 'in-lock'
+    reader = [do(lambda g, l, c: rcu_read_lock()), S(setl('r', lambda g, l, c: g['ptr'])),
+              If(lambda g, l, c: l['r'], [Assert(lambda g, l, c: not g['freed'])]), do(lambda g, l, c: rcu_read_unlock())]
+    updater = ([Lock('l')] if in_lock else []) + [S(setv('ptr', K(0)))] + \
+        ([SyncRcu()] if variant != 'nosync' else []) + [S(setv('freed', K(True)))] + ([Unlock('l')] if in_lock else [])
+    return Model('mm-sync-rcu', {'ptr': 1, 'freed': False}, [reader, updater], locks={'l': 'spin'}, mm=MMSetup())
+
+
+def mm_syscall_exit(variant=None):
+    user = [S(setl('r', lambda g, l, c: access(VA)))]
+    madv = [S(setl('pte', lambda g, l, c: ptep_get_and_clear(VA)))] + ([Flush(ONE)] if variant != 'no-flush' else []) + \
+        [do(lambda g, l, c: put_page(pte_page(l['pte']))), do(lambda g, l, c: syscall_exit(VA, 1))]
+    return Model('mm-syscall-exit', {}, [user, madv], mm=MMSetup(ram=(P, 1), maps=[(VA, P, True)], mask={0, 1}))
+
+
+def mm_lazy(variant=None):
+    catch = variant != 'no-catch-up'
+    lazy = [do(lambda g, l, c: switch_mm_irqs_off(catch)), S(setl('r', lambda g, l, c: access(VA)))]
+    zap = [S(setl('pte', lambda g, l, c: ptep_get_and_clear(VA))), Flush(ONE), do(lambda g, l, c: put_page(pte_page(l['pte'])))]
+    user = [do(lambda g, l, c: irq_set(False)), S(setl('r', lambda g, l, c: access(VA))), do(lambda g, l, c: irq_set(True))]
+    return Model('mm-lazy', {}, [lazy, zap, user], mm=MMSetup(ram=(P, 1), maps=[(VA, P, True)], mask={0, 1, 2},
+                                                        tlbs=[(0, VA)], lazy={0}))
+
+
+def mm_refill():
+    user = [S(setl('r', lambda g, l, c: access(VA)))]
+    zap = [S(setl('pte', lambda g, l, c: ptep_get_and_clear(VA))), Flush(ONE)]
+    fault = [Await(lambda g, l, c: not pte_present(ptep_get(VA))),
+             do(lambda g, l, c: set_pte_at(VA, mk_pte(page_obj(P), True)))]
+    return Model('mm-refill', {}, [user, zap, fault], mm=MMSetup(ram=(P, 1), maps=[(VA, P, True)], mask={0, 1, 2}))
+
+
+def mm_irq_ipi(variant=None):
+    lock = variant == 'lock'
+    hnd = ([Lock('l')] if lock else []) + [S(setv('y', K(1)))] + ([Unlock('l')] if lock else [])
+    user = [do(lambda g, l, c: irq_set(False)), S(setl('r', lambda g, l, c: access(VA))), do(lambda g, l, c: irq_set(True))]
+    flusher = ([Lock('l')] if lock else []) + [do(lambda g, l, c: raise_irq('dev')), Flush(ONE)] + \
+        ([Unlock('l')] if lock else [Assert(lambda g, l, c: g['y'] == 1)])
+    return Model('mm-irq-ipi', {'y': 0}, [user, flusher], locks={'l': 'spin'}, irqs={'dev': (0, hnd)},
+                 mm=MMSetup(ram=(P, 1), maps=[(VA, P, True)], mask={0, 1}))
+
+
+def mm_gather(variant=None):
+    flush, table_free = {'broadcast-rcu': ('broadcast', 'rcu'), 'broadcast-no-rcu': ('broadcast', 'ipi'),
+                         'free-at-once': ('ipi', 'none')}.get(variant, ('ipi', 'ipi'))
+    gup = [do(lambda g, l, c: irq_save()), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+           If(lambda g, l, c: not pmd_present(l['pmd']), [Goto('out')]),
+           S(setl('pte', lambda g, l, c: ptep_get_lockless(l['pmd'], VA))),
+           If(lambda g, l, c: not pte_present(l['pte']), [Goto('out')]),
+           S(setl('page', lambda g, l, c: pte_page(l['pte']))),
+           If(lambda g, l, c: try_grab_page(l['page']), [do(lambda g, l, c: put_page(l['page']))]),
+           Label('out'), do(lambda g, l, c: irq_restore())]
+
+    def zap(g, l, c):       # atomic { ... } under the PTL: one step
+        l['pte'] = ptep_get_and_clear(VA)
+        tlb_remove_tlb_entry(VA)
+        page_remove_rmap(pte_page(l['pte']))
+        tlb_remove_page(pte_page(l['pte']))
+
+    def ptl(g, l, c):
+        l['ptl'] = pte_offset_map_lock(l['pmd'], VA)
+        return l['ptl']
+    if variant == 'free-first':
+        finish = [do(lambda g, l, c: tlb_flush_mmu_free()), GatherFlush('tlbonly'), do(lambda g, l, c: dec_tlb_flush_pending())]
+    else:
+        finish = [GatherFlush('finish')]
+    munmap = [Lock('mmap_lock', 'w'), do(lambda g, l, c: tlb_gather_mmu()),
+              S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))), Lock(ptl), S(zap), Unlock(lambda g, l, c: l['ptl']),
+              do(lambda g, l, c: free_pte_range(VA))] + finish + [Unlock('mmap_lock', 'w')]
+    return Model('mm-gather', {}, [gup, munmap], locks={'mmap_lock': 'rwsem', 'ptl1': 'spin'},
+                 mm=MMSetup(flush=flush, table_free=table_free, ram=(P, 1), maps=[(VA, P, True)], mask={0, 1},
+                            tlbs=[(0, VA)], walk_cache=True))
+
+
+def mm_gup_reuse(variant=None):
+    recheck = [If(lambda g, l, c: pte_val(l['pte']) != pte_val(ptep_get_lockless(l['pmd'], VA)),
+                  [do(lambda g, l, c: put_page(l['page']))])] if variant == 'recheck' else []
+    gup = [do(lambda g, l, c: irq_save()), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+           S(setl('pte', lambda g, l, c: ptep_get_lockless(l['pmd'], VA))),
+           If(lambda g, l, c: not pte_present(l['pte']), [Goto('out')]),
+           S(setl('page', lambda g, l, c: pte_page(l['pte']))),
+           If(lambda g, l, c: not try_grab_page(l['page']), [Goto('out')])] + recheck + \
+          [Label('out'), do(lambda g, l, c: irq_restore())]
+    unmap = [S(setl('pte', lambda g, l, c: ptep_get_and_clear(VA))), do(lambda g, l, c: put_page(pte_page(l['pte'])))]
+    alloc = [S(setl('q', lambda g, l, c: alloc_page(P)))]
+    return Model('mm-gup-reuse', {}, [gup, unmap, alloc], mm=MMSetup(ram=(P, 1), maps=[(VA, P, True)]))
+
+
+def mm_nested(variant=None):
+    if variant == 'no-nested':
+        finish = [GatherFlush('free'), do(lambda g, l, c: dec_tlb_flush_pending())]
+    else:
+        finish = [GatherFlush('finish')]
+    body = [do(lambda g, l, c: tlb_gather_mmu()), S(setl('pte', lambda g, l, c: ptep_get_and_clear(VA))),
+            If(lambda g, l, c: pte_present(l['pte']), [do(lambda g, l, c: tlb_remove_tlb_entry(VA)),
+                                                       do(lambda g, l, c: tlb_remove_page(pte_page(l['pte'])))])] + \
+        finish + [do(lambda g, l, c: syscall_exit(VA, 1))]
+    zapper = [Call(None, body)]
+    user = [S(setl('r', lambda g, l, c: access(VA)))]
+    return Model('mm-nested', {}, [zapper, zapper, user],
+                 mm=MMSetup(ram=(P, 1), maps=[(VA, P, True)], mask={0, 1, 2}, tlbs=[(2, VA)]))
+
+
+def mm_gather_range(variant=None):
+    VB = VA + REGION
+    idle = [S(setl('x', K(1)))]
+    unmap = [do(lambda g, l, c: tlb_gather_mmu()), do(lambda g, l, c: free_pte_range(VA))] + \
+        ([do(lambda g, l, c: tlb_adjust_range(VB, 1))] if variant == 'wide' else []) + \
+        ([do(lambda g, l, c: tlb_reset_range())] if variant == 'reset' else []) + \
+        [GatherFlush('finish'), S(setl('a', lambda g, l, c: tlb_has(CUR.mm, 0, VA))),
+         S(setl('b', lambda g, l, c: tlb_has(CUR.mm, 0, VB))),
+         Assert(lambda g, l, c: not l['a']), Assert(lambda g, l, c: l['b'])]
+    return Model('mm-gather-range', {}, [idle, unmap],
+                 mm=MMSetup(ram=(P, 2), maps=[(VA, P, True), (VB, P + 1, True)], mask={0, 1},
+                            tlbs=[(0, VA), (0, VB)], walk_cache=True))
+
+
+def mm_sync_one(variant=None):
+    gup = [do(lambda g, l, c: irq_save()), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+           If(lambda g, l, c: not pmd_present(l['pmd']), [Goto('out')]),
+           S(setl('pte', lambda g, l, c: ptep_get_lockless(l['pmd'], VA))), Label('out'), do(lambda g, l, c: irq_restore())]
+    collapse = [S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))), do(lambda g, l, c: pmd_clear(VA)), Flush(ONE)] + \
+        ([SyncOne()] if variant != 'no-sync' else []) + [do(lambda g, l, c: pte_free(pmd_pgtable(l['pmd'])))]
+    return Model('mm-sync-one', {}, [gup, collapse],
+                 mm=MMSetup(flush='broadcast', table_free='ipi' if variant == 'stub' else 'rcu', ram=(P, 1),
+                            maps=[(VA, P, True)], mask={0, 1}, walk_cache=True))
+
+
+def mm_wrprotect(variant=None):
+    user = [S(setl('r', lambda g, l, c: access(VA)))]
+    if variant == 'unmap':
+        fork = [ClearFlush(VA, 'old'), If(lambda g, l, c: pte_present(l['old']), [do(lambda g, l, c: put_page(pte_page(l['old'])))])]
+    else:
+        fork = [do(lambda g, l, c: ptep_set_wrprotect(VA))] + ([Flush(ONE)] if variant != 'no-flush' else [])
+    fork.append(do(lambda g, l, c: syscall_exit(VA, 1)))
+    return Model('mm-wrprotect', {}, [user, fork], mm=MMSetup(ram=(P, 1), maps=[(VA, P, True)], mask={0, 1}))
+
+
+def pmd_none(pmd):
+    return pmd[1] is None
+
+
+def mm_pmd_install(variant=None):
+    locked = variant != 'unlocked'
+    body = [S(setl('t', lambda g, l, c: pte_alloc_one()))] + ([Lock('pmd_lock')] if locked else []) + [
+        S(setl('pmd', lambda g, l, c: pmdp_get_lockless(l['va']))),
+        If(lambda g, l, c: pmd_none(l['pmd']), [do(lambda g, l, c: pmd_populate(l['va'], l['t']))],
+           [do(lambda g, l, c: pte_free(l['t'])), S(setl('t', lambda g, l, c: pmd_pgtable(l['pmd'])))])] + \
+        ([Unlock('pmd_lock')] if locked else []) + [
+        S(setl('q', lambda g, l, c: alloc_page())),
+        do(lambda g, l, c: set_pte_at(l['va'], mk_pte(l['q'], True), l['t'])),
+        S(setl('r', lambda g, l, c: access(l['va']))), Assert(lambda g, l, c: l['r'])]
+    cpus = [[Call(lambda g, l, c, va=va: {'va': va}, body)] for va in (VA, VA + PAGE)]
+    return Model('mm-pmd-install', {}, cpus, locks={'pmd_lock': 'spin'},
+                 mm=MMSetup(ram=(P, 2), mask={0, 1}, walk_cache=True))
+
+
+def mm_lazy_walk(variant=None):
+    ft = variant != 'no-freed-tables'
+    munmap = [S(setl('pte', lambda g, l, c: ptep_get_and_clear(VA))), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+              do(lambda g, l, c: pmd_clear(VA)), Flush(ONE, freed_tables=ft),
+              do(lambda g, l, c: pte_free(pmd_pgtable(l['pmd']))), do(lambda g, l, c: put_page(pte_page(l['pte'])))]
+    kthread = [S(setl('r', lambda g, l, c: speculative_walk(VA))), S(setl('r', lambda g, l, c: speculative_walk(VA)))]
+    return Model('mm-lazy-walk', {}, [munmap, kthread],
+                 mm=MMSetup(ram=(P, 1), maps=[(VA, P, True)], mask={0, 1}, lazy={1}, walk_cache=True))
+
+
+def mm_retry(variant=None):
+    retry = [For(None, None, None, [S(setl('r', lambda g, l, c: access(VA))), If(lambda g, l, c: l['r'], [Break()])])]
+    zap = S(setl('pte', lambda g, l, c: ptep_get_and_clear(VA)))
+    head = [Label('progress_churn'), zap] if variant != 'nolabel' else [zap]
+    churn = [For(None, None, None, head + [Flush(ONE), do(lambda g, l, c: set_pte_at(VA, l['pte']))])]
+    return Model('mm-retry', {}, [retry, churn], mm=MMSetup(ram=(P, 1), maps=[(VA, P, True)], mask={0, 1}))
+
+
+MM_SCENARIOS = {
+    'mm-zap-free': mm_zap_free, 'mm-refs': mm_refs, 'mm-table-free': mm_table_free, 'mm-pwc': mm_pwc,
+    'mm-ipi-lock': mm_ipi_lock, 'mm-sync-rcu': mm_sync_rcu, 'mm-syscall-exit': mm_syscall_exit,
+    'mm-lazy': mm_lazy, 'mm-refill': mm_refill, 'mm-irq-ipi': mm_irq_ipi,
+    'mm-gather': mm_gather, 'mm-gup-reuse': mm_gup_reuse, 'mm-nested': mm_nested,
+    'mm-gather-range': mm_gather_range, 'mm-sync-one': mm_sync_one, 'mm-wrprotect': mm_wrprotect,
+    'mm-pmd-install': mm_pmd_install, 'mm-lazy-walk': mm_lazy_walk,
+    'mm-retry': mm_retry,
+}
+MM_VARIANTS = {
+    'mm-zap-free': ['no-flush', 'irqs-off'], 'mm-refs': ['plain-get', 'double-put'],
+    'mm-table-free': ['sync', 'defer'], 'mm-pwc': ['no-flush', 'arm64'], 'mm-ipi-lock': ['plain', 'flushers'],
+    'mm-sync-rcu': ['nosync', 'in-lock'], 'mm-syscall-exit': ['no-flush'], 'mm-lazy': ['no-catch-up'],
+    'mm-irq-ipi': ['lock'], 'mm-gather': ['broadcast-rcu', 'broadcast-no-rcu', 'free-at-once', 'free-first'],
+    'mm-gup-reuse': ['recheck'], 'mm-nested': ['no-nested'],
+    'mm-gather-range': ['wide', 'reset'], 'mm-sync-one': ['no-sync', 'stub'], 'mm-wrprotect': ['no-flush', 'unmap'],
+    'mm-pmd-install': ['unlocked'], 'mm-lazy-walk': ['no-freed-tables'],
+    'mm-retry': ['nolabel'],
+}
+
+SCENARIOS.update(MM_SCENARIOS)
+VARIANTS.update(MM_VARIANTS)
 
 def model_of(name):
     """NAME or NAME:VARIANT."""

@@ -10,7 +10,14 @@ racewalk explores the file (the given modes), checker.py the model; any
 difference in the violation kinds, their shortest lengths or the livelocks'
 moving CPUs is printed with the file kept in the output folder.
 
-    python3 test/xcheck/fuzz.py --runs 100 --seed 1 [--modes default,--no-reduce] [--sym] [--out DIR]
+    python3 test/xcheck/fuzz.py --runs 100 --seed 1 [--modes default,--no-reduce] [--sym] [--mm] [--out DIR]
+
+--mm draws from the memory-management core instead (MMGen): two RAM pages
+mapped at VA and VA2 in one PTE page, every CPU running the mm, a random
+FLUSH and TABLE_FREE; loads, zaps, flushes (with IPIs), put_page and
+alloc_page + set_pte_at, gup-fast-like lockless reads and grabs, IRQs-off
+and rcu_read_lock sections, synchronize_rcu, a PTE page unhooked and freed
+through RCU, syscall_exit.
 
 Not part of the test suite (it spawns racewalk per case): a tool to run when
 the search or the checker changes. Needs dist/cli.js (node scripts/build.mjs).
@@ -135,6 +142,110 @@ class Gen:
         return [f'{lockf}(&{lk});'] + bc + [f'{unlockf}(&{lk});'], [C.Lock(lk)] + bp + [C.Unlock(lk)]
 
 
+VAS = {'VA': 0x7f000000, 'VA2': 0x7f001000}
+MM_LOCALS = ['pte', 'q', 'g', 'r']
+
+
+class MMGen:
+    """Random statements over the mm core, each as (C lines, checker statements)."""
+
+    def __init__(self, rnd, ncpu):
+        self.r = rnd
+        self.ncpu = ncpu
+        self.assigned = set()   # the locals assigned so far in this CPU's text (racewalk refuses others)
+
+    def block(self, depth, n):
+        out_c, out_p = [], []
+        for _ in range(n):
+            c, p = self.stmt(depth)
+            out_c += c
+            out_p += p
+        return out_c, out_p
+
+    def stmt(self, depth):
+        r = self.r
+        va = r.choice(list(VAS))
+        v = VAS[va]
+        choices = ['access', 'access', 'zap', 'put', 'flush', 'flush', 'alloc', 'install', 'gup', 'exit']
+        if depth == 0:
+            choices += ['irqoff', 'rcu', 'sync', 'unhook', 'lock']
+        needs = {'put': 'pte', 'install': 'q'}
+        k = r.choice([x for x in choices if needs.get(x, 'r') in self.assigned | {'r'}])
+        self.assigned |= {'access': {'r'}, 'zap': {'pte'}, 'alloc': {'q'}}.get(k, set())
+        do = C.do
+        if k == 'access':
+            return [f'r = access({va});'], [C.S(C.setl('r', lambda g, l, c, v=v: C.access(v)))]
+        if k == 'zap':
+            return [f'pte = ptep_get_and_clear({va});'], [C.S(C.setl('pte', lambda g, l, c, v=v: C.ptep_get_and_clear(v)))]
+        if k == 'put':
+            return ['if (pte_present(pte))', '\tput_page(pte_page(pte));'], \
+                [C.If(lambda g, l, c: C.pte_present(l.get('pte')), [do(lambda g, l, c: C.put_page(C.pte_page(l['pte'])))])]
+        if k == 'flush':
+            if r.random() < 0.3:
+                return ['flush_tlb_mm_range();'], [C.Flush(C.ALL)]
+            return [f'flush_tlb_mm_range({va});'], [C.Flush(lambda g, l, c, v=v: (v, 1))]
+        if k == 'alloc':
+            return ['q = alloc_page();'], [C.S(C.setl('q', lambda g, l, c: C.alloc_page()))]
+        if k == 'install':
+            return ['if (q)', f'\tset_pte_at({va}, mk_pte(q, true));'], \
+                [C.If(lambda g, l, c: l.get('q'), [do(lambda g, l, c, v=v: C.set_pte_at(v, C.mk_pte(l['q'], True)))])]
+        if k == 'gup':
+            return ['pm = pmdp_get_lockless(VA);', 'if (pmd_present(pm)) {', f'\tg = ptep_get_lockless(pm, {va});',
+                    '\tif (pte_present(g) && try_grab_page(pte_page(g)))', '\t\tput_page(pte_page(g));', '}'], \
+                [C.S(C.setl('pm', lambda g, l, c: C.pmdp_get_lockless(VAS['VA']))),
+                 C.If(lambda g, l, c: C.pmd_present(l['pm']), [
+                     C.S(C.setl('g', lambda g, l, c, v=v: C.ptep_get_lockless(l['pm'], v))),
+                     C.If(lambda g, l, c: C.pte_present(l.get('g')) and C.try_grab_page(C.pte_page(l['g'])),
+                          [do(lambda g, l, c: C.put_page(C.pte_page(l['g'])))])])]
+        if k == 'exit':
+            return [f'syscall_exit({va}, 1);'], [do(lambda g, l, c, v=v: C.syscall_exit(v, 1))]
+        if k == 'sync':
+            return ['synchronize_rcu();'], [C.SyncRcu()]
+        if k == 'unhook':
+            return ['t = pmdp_get_lockless(VA);', 'if (pmd_present(t)) {', '\tpmd_clear(VA);',
+                    '\tpte_free_defer(pmd_pgtable(t));', '}'], \
+                [C.S(C.setl('t', lambda g, l, c: C.pmdp_get_lockless(VAS['VA']))),
+                 C.If(lambda g, l, c: C.pmd_present(l['t']), [do(lambda g, l, c: C.pmd_clear(VAS['VA'])),
+                                                               do(lambda g, l, c: C.pte_free_defer(C.pmd_pgtable(l['t'])))])]
+        bc, bp = self.block(depth + 1, r.randint(1, 2))
+        if k == 'irqoff':
+            return ['local_irq_disable();'] + bc + ['local_irq_enable();'], \
+                [do(lambda g, l, c: C.irq_set(False))] + bp + [do(lambda g, l, c: C.irq_set(True))]
+        if k == 'rcu':
+            return ['rcu_read_lock();'] + bc + ['rcu_read_unlock();'], \
+                [do(lambda g, l, c: C.rcu_read_lock())] + bp + [do(lambda g, l, c: C.rcu_read_unlock())]
+        fl = r.choice([None, 'irq'])
+        return [f'spin_lock{"_irq" if fl else ""}(&a);'] + bc + [f'spin_unlock{"_irq" if fl else ""}(&a);'], \
+            [C.Lock('a', flavor=fl)] + bp + [C.Unlock('a', flavor=fl)]
+
+
+def mm_case(seed):
+    r = random.Random(seed)
+    ncpu = r.randint(2, 3)
+    flush = r.choice(['ipi', 'ipi', 'broadcast'])
+    table_free = r.choice(['ipi', 'rcu'])
+    g = MMGen(r, ncpu)
+    cpus_c, cpus_p = [], []
+    for c in range(ncpu):
+        g.assigned = set()
+        bc, bp = g.block(0, r.randint(2, 3))
+        cpus_c.append(bc)
+        cpus_p.append(bp)
+    lines = [f'scenario fuzz-mm-{seed}', 'const VA = 0x7f000000', 'const VA2 = 0x7f001000', 'spinlock_t a;',
+             'machine {', f'\tflush({flush});', f'\ttable_free({table_free});', '\tram(0x200, 3);',
+             '\tmap(VA, 0x200, write);', '\tmap(VA2, 0x201, write);',
+             f'\tmm_cpumask({", ".join(map(str, range(ncpu)))});', '}']
+    for c, body in enumerate(cpus_c):
+        lines += [f'cpu {c} "c{c}" {{'] + ['\t' + x for x in body] + ['}']
+    text = '\n'.join(lines) + '\n'
+    walk = 'pte_free_defer' in text      # racewalk's walk cache is on where a table can be freed
+    model = C.Model(f'fuzz-mm-{seed}', {}, cpus_p, locks={'a': 'spin'},
+                    mm=C.MMSetup(flush=flush, table_free=table_free, ram=(0x200, 3),
+                                 maps=[(VAS['VA'], 0x200, True), (VAS['VA2'], 0x201, True)],
+                                 mask=set(range(ncpu)), walk_cache=walk))
+    return text, model
+
+
 def case(seed, sym=False):
     """sym: always two CPUs, the second replicated (a symmetry group), and more spins."""
     r = random.Random(seed)
@@ -182,12 +293,13 @@ def main():
     ap.add_argument('--out', default='/tmp/racewalk-fuzz')
     ap.add_argument('--max-states', type=int, default=60000)
     ap.add_argument('--sym', action='store_true', help='every case with a replicated CPU, more spins')
+    ap.add_argument('--mm', action='store_true', help='races over the memory-management core')
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     bad = done = 0
     for seed in range(a.seed, a.seed + a.runs):
-        built = case(seed, a.sym)
+        built = mm_case(seed) if a.mm else case(seed, a.sym)
         if built is None:
             continue
         text, model = built

@@ -160,7 +160,7 @@ export const daxPrimitives: Primitive[] = [
 	{
 		name: 'handle_mm_fault',
 		kernel: 'mm/memory.c:handle_mm_fault -> handle_pte_fault (pte_protnone -> do_numa_page); fs/dax.c:dax_iomap_fault / drivers/dax/device.c:dev_dax_huge_fault (G12, H2)',
-		effect: 'a fault at va (a read fault; with FAULT_FLAG_WRITE a write fault, which on fs-dax waits while the filesystem is frozen). A present PTE: only young/dirty are set, returns 0 (no new mapping; the G12 retry), except a write fault on a read-only fs-dax PTE: do_wp_page -> pfn_mkwrite, VM_FAULT_SIGBUS if the dax device is dead or the filesystem shut down, else the PTE becomes writable (the COW of a read-only anonymous PTE is not modelled: write the steps of wp_page_copy). A PROT_NONE PTE: the NUMA hinting fault, do_numa_page without migration: the PTE is present again with the vma\'s protection, returns 0 (the vma counts as accessible: vmas keep their protection, so mprotect(PROT_NONE)\'s SIGSEGV is not modelled; a migration is written as the scenario\'s steps). No vma: VM_FAULT_SIGSEGV. An anonymous vma: a free RAM page is allocated and mapped. A DAX vma: fails with VM_FAULT_SIGBUS if the dax device is dead or the filesystem shut down (check_vma / iomap_begin), else installs the DAX PTE (devmap+special before v6.15; a refcounted PTE after) and returns 0; on fs-dax a read fault maps it read-only (writes go through pfn_mkwrite), on device-dax as the vma allows',
+		effect: 'a fault at va (a read fault; with FAULT_FLAG_WRITE a write fault, which on fs-dax waits while the filesystem is frozen). A huge PMD pmdp_invalidate left (a split in progress): returns 0 and installs nothing, as huge_pmd_set_accessed does once it has the PMD lock and sees the PMD changed (its spin on that lock, an RCU reader meanwhile, is not modelled). A present PTE: only young/dirty are set, returns 0 (no new mapping; the G12 retry), except a write fault on a read-only fs-dax PTE: do_wp_page -> pfn_mkwrite, VM_FAULT_SIGBUS if the dax device is dead or the filesystem shut down, else the PTE becomes writable (the COW of a read-only anonymous PTE is not modelled: write the steps of wp_page_copy). A PROT_NONE PTE: the NUMA hinting fault, do_numa_page without migration: the PTE is present again with the vma\'s protection, returns 0 (the vma counts as accessible: vmas keep their protection, so mprotect(PROT_NONE)\'s SIGSEGV is not modelled; a migration is written as the scenario\'s steps). No vma: VM_FAULT_SIGSEGV. An anonymous vma: a free RAM page is allocated and mapped. A DAX vma: fails with VM_FAULT_SIGBUS if the dax device is dead or the filesystem shut down (check_vma / iomap_begin), else installs the DAX PTE (devmap+special before v6.15; a refcounted PTE after) and returns 0; on fs-dax a read fault maps it read-only (writes go through pfn_mkwrite), on device-dax as the vma allows',
 		args: [{name: 'va', kind: 'int'}, {name: 'flags', kind: 'sym', optional: true}],
 		returns: 'int',
 		guard(m, _cpu, [v, flags]) {
@@ -177,6 +177,11 @@ export const daxPrimitives: Primitive[] = [
 			rd(ctx, 'pt');
 			const write = flags !== undefined && flags !== null;
 			const present = findLeaf(ctx.m.pt, va);
+			if (present?.entry.invalid) {
+				// __handle_mm_fault: pmd_trans_huge(orig_pmd) -> huge_pmd_set_accessed (or do_huge_pmd_wp_page): pmd_lock, !pmd_same once the split is done, return 0.
+				note(ctx, `fault at ${hex(va)}: the huge PMD is being split (pmdp_invalidate left it not present): huge_pmd_set_accessed finds it changed under the PMD lock and returns 0 (the access is retried)`);
+				return 0;
+			}
 			if (present?.entry.protnone && present.level === 1) {
 				rd(ctx, 'vmas');
 				return numaHintingFault(ctx, va, present, peek(ctx.m, 'vmas').find(x => va >= x.va && va < x.va + x.npages * 4096)?.write ?? false);

@@ -6,8 +6,8 @@
 
 import {type Ctx, note, peek, rd, violate, wr} from '../context.js';
 import {preemptAdd} from '../locks.js';
-import {findLeaf, PMD_SIZE} from '../pagetable.js';
-import type {Value, VaRange, Wait, WaitAfter} from '../types.js';
+import {findLeaf, PMD_SIZE, pmdBase} from '../pagetable.js';
+import type {Ipi, Value, VaRange, Wait, WaitAfter} from '../types.js';
 import {hex} from '../values.js';
 import {waitsOf} from '../waits.js';
 import {gatherFinish, gatherFree, gatherReset} from './mmu-gather.js';
@@ -31,7 +31,8 @@ export function flushLocal(ctx: Ctx, cpu: number, range: VaRange | null, freedTa
 	wr(ctx, `tlb:${cpu}`);
 	const c = ctx.m.cpus[cpu]!;
 	// the keys read from the record as it is (no trap per key), the deletes made through the draft
-	for (const key of Object.keys(peek(c, 'tlb'))) if (inRange(Number(key), range)) delete c.tlb[key];
+	// A huge entry goes with any flush touching its 2 MiB (INVLPG of an address in a large page drops the whole entry).
+	for (const [key, e] of Object.entries(peek(c, 'tlb'))) if (inRange(Number(key), range) || (e.huge && regionIn(pmdBase(Number(key)), range))) delete c.tlb[key];
 	if (peek(ctx.m, 'settings').arch === 'arm64' && !freedTables) return;
 	for (const key of Object.keys(peek(c, 'pwc'))) if (regionIn(Number(key), range)) delete c.pwc[key];
 }
@@ -75,11 +76,28 @@ export function startFlush(ctx: Ctx, prim: string, range: VaRange | null, freedT
 	}
 	for (const t of targets) {
 		wr(ctx, `ipi:${t}`);
-		ctx.m.cpus[t]!.ipis.push({from: ctx.cpu, kind: 'flush', range, freedTables});
+		queueIpi(ctx, t, {from: ctx.cpu, kind: 'flush', range, freedTables});
 	}
 	wr(ctx, `flushwait:${ctx.cpu}`);
 	note(ctx, `flush IPI (${what}) sent to ${targets.map(t => 'CPU' + t).join(', ')}; waiting for acks`);
 	return {wait: {kind: 'acks', prim, pending: targets, range, after: spinsPreemptOff(ctx, after), result}};
+}
+
+/**
+ * Queue an IPI on `cpu` ahead of the device interrupts pending there: the
+ * local APIC serves the highest pending vector first, and the IPI vectors
+ * (CALL_FUNCTION_VECTOR 0xfc, arch/x86/include/asm/irq_vectors.h) sit above
+ * every device vector. So a CPU that turns IRQs on with both pending runs
+ * flush_tlb_func before the device's handler (the interrupt transition takes
+ * the head of the queue). Among IPIs, and among device interrupts, the order
+ * is the order sent.
+ */
+function queueIpi(ctx: Ctx, cpu: number, ipi: Ipi): void {
+	const c = ctx.m.cpus[cpu]!;
+	const queue = peek(c, 'ipis');
+	const at = queue.findIndex(i => i.kind === 'device');
+	if (at < 0) c.ipis.push(ipi);
+	else c.ipis = [...queue.slice(0, at), ipi, ...queue.slice(at)];
 }
 
 /** An empty IPI to every other CPU, waited for (tlb_remove_table_sync_one, smp_call_function(wait=1)). */
@@ -88,7 +106,7 @@ export function startSyncIpi(ctx: Ctx, prim: string, after?: WaitAfter): PrimRes
 	if (targets.length === 0) return finishFlush(ctx, {kind: 'acks', prim, pending: [], range: null, after});
 	for (const t of targets) {
 		wr(ctx, `ipi:${t}`);
-		ctx.m.cpus[t]!.ipis.push({from: ctx.cpu, kind: 'sync', range: null, freedTables: false});
+		queueIpi(ctx, t, {from: ctx.cpu, kind: 'sync', range: null, freedTables: false});
 	}
 	note(ctx, `empty IPI sent to ${targets.map(t => 'CPU' + t).join(', ')}; waiting for acks`);
 	return {wait: {kind: 'acks', prim, pending: targets, range: null, after: spinsPreemptOff(ctx, after)}};
@@ -105,7 +123,7 @@ function spinsPreemptOff(ctx: Ctx, after: WaitAfter | undefined): WaitAfter {
 	return {...after, putCpu: true};
 }
 
-const FLUSHES = new Set(['flush_tlb_mm_range', 'flush_tlb_mm', 'flush_tlb_page', 'flush_tlb_range', 'ptep_clear_flush', 'pmdp_collapse_flush', 'tlb_flush_mmu_tlbonly', 'tlb_flush_mmu', 'tlb_finish_mmu']);
+const FLUSHES = new Set(['flush_tlb_mm_range', 'flush_tlb_mm', 'flush_tlb_page', 'flush_tlb_range', 'ptep_clear_flush', 'pmdp_collapse_flush', 'pmdp_invalidate', 'tlb_flush_mmu_tlbonly', 'tlb_flush_mmu', 'tlb_finish_mmu']);
 
 /**
  * The end of a blocking call whose wait is over (or that did not need to

@@ -16,6 +16,7 @@ import {tableFreePrimitives} from './table-free.js';
 import {mmuGatherPrimitives} from './mmu-gather.js';
 import {lazyTlbPrimitives} from './lazy-tlb.js';
 import {seqcountPrimitives} from './seqcount.js';
+import {thpSplitPrimitives} from './thp-split.js';
 import {protnonePrimitives} from './protnone.js';
 
 export type {Primitive, PrimResult, ArgKind, ReturnKind} from './spec.js';
@@ -31,6 +32,7 @@ export const PRIMITIVE_GROUPS: readonly {title: string; primitives: readonly Pri
 	{title: 'Page tables', primitives: pgtablePrimitives},
 	{title: 'PROT_NONE and NUMA-hinting PTEs', primitives: protnonePrimitives},
 	{title: 'The page-table life cycle', primitives: pgtableLifePrimitives},
+	{title: 'Splitting a huge PMD', primitives: thpSplitPrimitives},
 	{title: 'Freeing page-table pages', primitives: tableFreePrimitives},
 	{title: 'mmu_gather', primitives: mmuGatherPrimitives},
 	{title: 'TLBs and the hardware walker', primitives: tlbPrimitives},

@@ -48,7 +48,7 @@ function acquire(s: LockSpec): Primitive {
 		kernel: s.kernel,
 		effect: spin
 			? `${s.irq === 'save' ? 'saves the IRQ flag and disables IRQs, ' : s.irq === 'disable' ? 'disables IRQs, ' : ''}disables preemption (an RCU reader from here), then takes the spinlock or spins on it`
-			: `${s.mode === 'read' ? 'takes the rw semaphore for read (shared with other readers)' : `takes the ${s.kind === 'mutex' ? 'mutex' : 'rw semaphore for write'}`}, or sleeps until it can; may sleep, so calling it with a spinlock held or IRQs off is L3`,
+			: `${s.mode === 'read' ? 'takes the rw semaphore for read (shared with other readers)' : `takes the ${s.kind === 'mutex' ? 'mutex' : 'rw semaphore for write'}`}, or sleeps until it can; may sleep, so calling it with a spinlock held, IRQs off or inside rcu_read_lock is L3`,
 		args: args(s),
 		returns: 'void',
 		blocks: true,

@@ -100,7 +100,7 @@ export const pagePrimitives: Primitive[] = [
 	{
 		name: 'get_page',
 		kernel: 'include/linux/mm.h:get_page',
-		effect: 'adds a reference to struct page (S1 if its memmap is gone); on a page whose refcount is 0 (a free RAM page, a ZONE_DEVICE page whose last reference went) it is the VM_BUG_ON of folio_get (page_ref_zero_or_close_to_overflow, any page): a refcount violation',
+		effect: 'adds a reference to struct page (S1 if its memmap is gone); on a page whose refcount is 0 (a free RAM page, a ZONE_DEVICE page whose last reference went) it is the VM_BUG_ON of folio_get (page_ref_zero_or_close_to_overflow, any page): a refcount violation, the reference not taken, and the CPU goes on',
 		args: [{name: 'page', kind: 'page'}],
 		returns: 'void',
 		run(ctx, [pg]) {

@@ -22,7 +22,7 @@ import {ptlName} from './ptl.js';
 const TABLE_PFN_BASE = 0x80000;
 
 /** The PMD page covering va (reading the PGD and PUD entries on the way); with `alloc`, the missing levels are allocated. */
-function pmdTable(ctx: Ctx, va: number, who: string, alloc: boolean): number {
+export function pmdTable(ctx: Ctx, va: number, who: string, alloc: boolean): number {
 	let id = ctx.m.pt.root;
 	for (let level = 4; level > 2; level--) {
 		const e = readEntry(ctx, id, level, va, who);
@@ -48,14 +48,23 @@ function newTable(ctx: Ctx, level: number): number {
 export function pmdValueOf(va: number, pmdTableId: number, e: ReturnType<typeof readEntry>): PmdValue {
 	const v: PmdValue = {t: 'pmd', va, present: false, leaf: false, table: -1, pfn: -1, write: false};
 	if (e === undefined) return v;
-	if (isLeaf(e)) return {...v, present: true, leaf: true, table: pmdTableId, pfn: e.pfn, write: e.write};
+	if (isLeaf(e)) {
+		const leaf: PmdValue = {...v, present: true, leaf: true, table: pmdTableId, pfn: e.pfn, write: e.write};
+		if (e.invalid) leaf.invalid = true;
+		return leaf;
+	}
 	return {...v, present: true, table: e.table};
 }
 
-const pmdVal = (p: PmdValue): number => (!p.present ? 0 : p.leaf ? p.pfn * 4096 + 0x81 + (p.write ? 2 : 0) : (TABLE_PFN_BASE + p.table) * 4096 + 0x63);
+/**
+ * The raw word: _PAGE_PSE (0x80) on a leaf, _PAGE_PRESENT (0x1) unless
+ * pmdp_invalidate cleared it (x86 also inverts the pfn bits of a non-present
+ * entry, L1TF's protnone_mask: any word distinct from the valid one will do).
+ */
+const pmdVal = (p: PmdValue): number => (!p.present ? 0 : p.leaf ? p.pfn * 4096 + 0x80 + (p.invalid ? 0 : 1) + (p.write ? 2 : 0) : (TABLE_PFN_BASE + p.table) * 4096 + 0x63);
 
 /** A leaf now maps pfn: it counts as mapped for open gup-fast windows; mapping a freed RAM page is S2. */
-function installed(ctx: Ctx, pfn: number, who: string): void {
+export function installed(ctx: Ctx, pfn: number, who: string): void {
 	const ram = ctx.m.memmap[pfn]?.ram;
 	if (ram) {
 		rd(ctx, `page:${pfn}`);
@@ -74,7 +83,7 @@ function populate(ctx: Ctx, va: number, table: number, who: string): void {
 }
 
 /** The xchg(*pmd, 0) of pmdp_huge_get_and_clear. */
-function pmdGetAndClear(ctx: Ctx, va: number, who: string): PmdValue {
+export function pmdGetAndClear(ctx: Ctx, va: number, who: string): PmdValue {
 	const pmd = pmdTable(ctx, va, who, false);
 	const e = readEntry(ctx, pmd, 2, va, who);
 	const old = pmdValueOf(va, pmd, e);
@@ -83,7 +92,7 @@ function pmdGetAndClear(ctx: Ctx, va: number, who: string): PmdValue {
 }
 
 /** The PTE page a set_pte_at or move writes into: the one given, or the one under va (allocated if `alloc`). */
-function pteTable(ctx: Ctx, va: number, tv: Value | undefined, who: string, alloc: boolean): number {
+export function pteTable(ctx: Ctx, va: number, tv: Value | undefined, who: string, alloc: boolean): number {
 	if (tv !== undefined && tv !== null) return tableArg(tv, who);
 	const pmd = pmdTable(ctx, va, who, alloc);
 	const e = readEntry(ctx, pmd, 2, va, who);
@@ -195,7 +204,7 @@ export const pgtableLifePrimitives: Primitive[] = [
 	{
 		name: 'set_pmd_at',
 		kernel: 'arch/x86/include/asm/pgtable.h:set_pmd_at -> native_set_pmd (one store) (khugepaged K10)',
-		effect: 'stores a PMD value at va\'s PMD: a huge leaf (mk_huge_pmd) or a table pointer',
+		effect: 'stores a PMD value at va\'s PMD: a huge leaf (mk_huge_pmd; one pmd_mkinvalid made stays invalid) or a table pointer',
 		args: [{name: 'va', kind: 'int'}, {name: 'pmd', kind: 'pmd'}],
 		returns: 'void',
 		run(ctx, [v, p]) {
@@ -211,6 +220,7 @@ export const pgtableLifePrimitives: Primitive[] = [
 			}
 			const table = pmdTable(ctx, va, 'set_pmd_at', true);
 			const leaf: LeafEntry = {pfn: pmd.pfn, write: pmd.write, special: false, devmap: false};
+			if (pmd.invalid) leaf.invalid = true;
 			writeEntry(ctx, table, 2, va, leaf, 'set_pmd_at');
 			installed(ctx, pmd.pfn, 'set_pmd_at');
 			return null;
@@ -227,7 +237,7 @@ export const pgtableLifePrimitives: Primitive[] = [
 	pure({
 		name: 'pmd_val',
 		kernel: 'arch/x86/include/asm/pgtable_types.h:pmd_val',
-		effect: 'the raw PMD word, for comparisons (70cbc3cc78a9\'s re-check compares pmd_val(pmd) with pmd_val(*pmdp))',
+		effect: 'the raw PMD word, for comparisons (70cbc3cc78a9\'s re-check compares pmd_val(pmd) with pmd_val(*pmdp)); an invalidated huge PMD has a word of its own, neither the huge one nor none',
 		args: [{name: 'pmd', kind: 'pmd'}],
 		returns: 'int',
 		run: (_ctx, [p]) => pmdVal(argOf(p!, 'pmd', 'pmd_val')),
@@ -367,7 +377,7 @@ export const pgtableLifePrimitives: Primitive[] = [
 	{
 		name: 'free_pte_range',
 		kernel: 'mm/memory.c:free_pgtables -> free_pgd_range -> free_pte_range (pmd_clear; pte_free_tlb)',
-		effect: 'the unhook step of free_pgtables for va\'s PTE page: clears the PMD entry and hands the page to this CPU\'s mmu_gather with freed_tables set; it is freed by the gather (tlb_finish_mmu) per TABLE_FREE. No PTL is taken',
+		effect: 'the unhook step of free_pgtables for va\'s PTE page: clears the PMD entry and hands the page to this CPU\'s mmu_gather with freed_tables set, widening its range by the page at va (pte_free_tlb\'s tlb_flush_pmd_range); it is freed by the gather (tlb_finish_mmu) per TABLE_FREE. No PTL is taken',
 		args: [{name: 'va', kind: 'int'}],
 		kernelArgs: ['tlb', 'pmd'],
 		returns: 'void',

@@ -3,7 +3,7 @@
 // zapping (mm/memory.c) and page-table freeing (mm/mmu_gather.c).
 
 import {type Ctx, note, rd, unwritten, violate, wr} from '../context.js';
-import {findLeaf, index, isLeaf, LEVEL_NAME, allLeaves, tablePath} from '../pagetable.js';
+import {findLeaf, index, isLeaf, leafPfnAt, LEVEL_NAME, allLeaves, tablePath} from '../pagetable.js';
 import {noteRead} from '../gup-window.js';
 import type {LeafEntry, PmdValue, PtEntry, PteValue, Value} from '../types.js';
 import {hex} from '../values.js';
@@ -51,8 +51,14 @@ export function writeEntry(ctx: Ctx, table: number, level: number, va: number, e
 
 export const noneValue = (va: number): PteValue => ({t: 'pte', va, present: false, write: false, special: false, devmap: false, pfn: 0, huge: false});
 
+/**
+ * A leaf as a PTE value at va (a huge PMD: its subpage there). An invalidated
+ * huge PMD is not present to pte_present (x86: neither _PAGE_PRESENT nor
+ * _PAGE_PROTNONE), nor to the hardware walker; a PROT_NONE one is present to
+ * pte_present, not to the walker.
+ */
 export const leafValue = (va: number, e: LeafEntry, huge: boolean): PteValue => {
-	const v: PteValue = {t: 'pte', va, present: true, write: e.write, special: e.special, devmap: e.devmap, pfn: e.pfn, huge};
+	const v: PteValue = {t: 'pte', va, present: !e.invalid, write: e.write, special: e.special, devmap: e.devmap, pfn: leafPfnAt(e, huge ? 2 : 1, va), huge};
 	if (e.protnone) v.protnone = true;
 	return v;
 };
@@ -126,7 +132,7 @@ export const pgtablePrimitives: Primitive[] = [
 	{
 		name: 'pmdp_get_lockless',
 		kernel: 'include/linux/pgtable.h:pmdp_get_lockless (mm/gup.c:gup_pmd_range, G2)',
-		effect: 'walks PGD -> PUD -> PMD without locks and returns the PMD entry (a table pointer or a huge leaf); reading a freed table page is S6',
+		effect: 'walks PGD -> PUD -> PMD without locks and returns the PMD entry (a table pointer or a huge leaf, also one pmdp_invalidate left: pmd_present still true); reading a freed table page is S6',
 		args: [{name: 'va', kind: 'int'}],
 		returns: 'pmd',
 		run(ctx, [va]) {
@@ -135,8 +141,11 @@ export const pgtablePrimitives: Primitive[] = [
 			const value: PmdValue = {t: 'pmd', va: a, present: false, leaf: false, table: -1, pfn: -1, write: false};
 			if (w.level !== 2 || w.entry === undefined) return value;
 			if (isLeaf(w.entry)) {
-				noteRead(ctx, w.entry.pfn);
-				return {...value, present: true, leaf: true, table: w.table, pfn: w.entry.pfn, write: w.entry.write};
+				// an invalidated PMD still maps the page (the split is in place): it counts as mapped for S7
+				noteRead(ctx, leafPfnAt(w.entry, 2, a));
+				const leaf: PmdValue = {...value, present: true, leaf: true, table: w.table, pfn: w.entry.pfn, write: w.entry.write};
+				if (w.entry.invalid) leaf.invalid = true;
+				return leaf;
 			}
 			return {...value, present: true, table: w.entry.table};
 		},
@@ -144,7 +153,7 @@ export const pgtablePrimitives: Primitive[] = [
 	{
 		name: 'ptep_get_lockless',
 		kernel: 'include/linux/pgtable.h:ptep_get_lockless (mm/gup.c:gup_pte_range [gup_fast_pte_range], G3)',
-		effect: 'reads the PTE for va through the PMD value read before (pte_offset_map(&pmd)); for a huge PMD returns the PMD leaf; reading a freed table page is S6',
+		effect: 'reads the PTE for va through the PMD value read before (pte_offset_map(&pmd)); for a huge PMD returns the PMD leaf; a none PMD is an oops of the scenario (gup-fast tests pmd_present first); reading a freed table page is S6',
 		args: [{name: 'pmd', kind: 'pmd'}, {name: 'va', kind: 'int'}],
 		returns: 'pte',
 		run(ctx, [p, va]) {
@@ -153,7 +162,7 @@ export const pgtablePrimitives: Primitive[] = [
 			if (!pmd.present) throw new Oops('ptep_get_lockless: the PMD is not present (test pmd_present first)');
 			const e = readEntry(ctx, pmd.table, pmd.leaf ? 2 : 1, a, 'ptep_get_lockless');
 			if (!e || !isLeaf(e)) return noneValue(a);
-			noteRead(ctx, e.pfn);
+			noteRead(ctx, leafPfnAt(e, pmd.leaf ? 2 : 1, a));
 			return leafValue(a, e, pmd.leaf);
 		},
 	},
@@ -200,8 +209,8 @@ export const pgtablePrimitives: Primitive[] = [
 			return p.pfn * 4096 + (p.protnone ? 0x100 : 1) + (p.write ? 2 : 0) + (p.special ? 0x200 : 0) + (p.devmap ? 0x400 : 0) + (p.huge ? 0x80 : 0);
 		},
 	},
-	pmdPredicate('pmd_present', 'present', 'arch/x86/include/asm/pgtable.h:pmd_present', 'true if the PMD value is present (a table or a huge leaf)'),
-	pmdPredicate('pmd_leaf', 'leaf', 'arch/x86/include/asm/pgtable.h:pmd_leaf (pmd_trans_huge / pmd_devmap)', 'true if the PMD maps a huge page directly'),
+	pmdPredicate('pmd_present', 'present', 'arch/x86/include/asm/pgtable.h:pmd_present (_PAGE_PRESENT | _PAGE_PROTNONE | _PAGE_PSE)', 'true if the PMD value is present (a table or a huge leaf, also one pmdp_invalidate left: x86 tests _PAGE_PSE too, "split_huge_page will temporarily clear the present bit")'),
+	pmdPredicate('pmd_leaf', 'leaf', 'arch/x86/include/asm/pgtable.h:pmd_leaf (pmd_trans_huge / pmd_devmap)', 'true if the PMD maps a huge page directly (_PAGE_PSE: also while pmdp_invalidate left it not present)'),
 	{
 		name: 'ptep_get_and_clear',
 		kernel: 'arch/x86/include/asm/pgtable_64.h:native_ptep_get_and_clear (xchg) (mm/memory.c:zap_pte_range, D2, one PTE; ptep_clear in khugepaged K9)',

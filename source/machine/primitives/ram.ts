@@ -147,7 +147,7 @@ export const ramPrimitives: Primitive[] = [
 	{
 		name: 'try_get_page',
 		kernel: 'include/linux/mm.h:try_get_page',
-		effect: 'adds a reference; WARNs and fails (returns false) if the refcount is 0 or less',
+		effect: 'adds a reference; WARNs and fails (returns false) if the refcount is 0 or less (the WARN_ON_ONCE is noted in the trace, not a warn violation: those are the scenario\'s own)',
 		args: [{name: 'page', kind: 'page'}],
 		returns: 'bool',
 		run(ctx, [pg]) {

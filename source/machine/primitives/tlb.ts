@@ -5,8 +5,8 @@
 // AMD INVLPGB, paravirt) completes without the targets taking part.
 
 import {type Ctx, note, peek, rd, violate, wr} from '../context.js';
-import {findLeaf, index, isLeaf, pmdBase} from '../pagetable.js';
-import type {PteValue} from '../types.js';
+import {findLeaf, index, isLeaf, leafPfnAt, pmdBase} from '../pagetable.js';
+import type {PteValue, TlbEntry} from '../types.js';
 import {hex} from '../values.js';
 import {startFlush, runningCpus} from './flush.js';
 import {leafValue, noneValue, walk} from './pgtable.js';
@@ -50,7 +50,36 @@ function fill(ctx: Ctx, va: number, pte: PteValue): void {
 	const ram = ctx.m.memmap[pte.pfn]?.ram;
 	// The entry remembers the page's allocation: reading it orders this fill against an alloc_page of that pfn.
 	if (ram) rd(ctx, `page:${pte.pfn}`);
-	ctx.m.cpus[ctx.cpu]!.tlb[va] = ram ? {pfn: pte.pfn, write: pte.write, gen: ram.gen} : {pfn: pte.pfn, write: pte.write};
+	const entry: TlbEntry = ram ? {pfn: pte.pfn, write: pte.write, gen: ram.gen} : {pfn: pte.pfn, write: pte.write};
+	if (peek(ctx.m, 'settings').hugeTlb) {
+		if (pte.huge) entry.huge = true;
+		checkTlbSizes(ctx, va, pte.huge);
+	}
+	ctx.m.cpus[ctx.cpu]!.tlb[va] = entry;
+}
+
+/**
+ * S11: a CPU must never cache a small and a huge translation for the same
+ * va at once: mm/huge_memory.c:__split_huge_pmd_locked invalidates the PMD
+ * and flushes before pmd_populate because "it is generally safer to never
+ * allow small and huge TLB entries for the same virtual address to be
+ * loaded simultaneously" (AMD erratum 383; Intel: only if the two agree).
+ * Checked at the fill that makes the second size. A lazy CPU's speculative
+ * fill is exempt: the flush skipped it on purpose and it catches up at its
+ * next switch_mm (as S2 exempts it).
+ */
+function checkTlbSizes(ctx: Ctx, va: number, huge: boolean): void {
+	const c = ctx.m.cpus[ctx.cpu]!;
+	rd(ctx, `lazy:${ctx.cpu}`);
+	if (c.lazy) return;
+	const base = pmdBase(va);
+	for (const [key, e] of Object.entries(peek(c, 'tlb'))) {
+		const other = Number(key);
+		if (other === va || pmdBase(other) !== base || (e.huge === true) === huge) continue;
+		const [small, big] = huge ? [other, va] : [va, other];
+		violate(ctx, 'tlb-size-conflict', 'S11', `CPU${ctx.cpu} caches va ${hex(small)} with a 4 KiB entry while a 2 MiB entry (filled through va ${hex(big)}) still covers region ${hex(base)}: a small and a huge TLB entry for the same virtual address (the PMD changed size without the invalidate-and-flush of __split_huge_pmd_locked)`, [`tlb CPU${ctx.cpu}`, `va ${hex(base)}`]);
+		return;
+	}
 }
 
 /** Touch memory at pfn: S2 if the pfn is no longer backed or was reassigned, or is a freed or reused RAM page. */
@@ -78,7 +107,8 @@ function checkZapReturn(ctx: Ctx, start: number, end: number): void {
 			const va = Number(key);
 			if (va < start || va >= end) continue;
 			const leaf = findLeaf(ctx.m.pt, va);
-			const why = !leaf ? 'no PTE' : leaf.entry.pfn !== e.pfn ? `a PTE to pfn ${hex(leaf.entry.pfn)}` : leaf.entry.protnone ? 'a PROT_NONE PTE' : e.write && !leaf.entry.write ? 'a read-only PTE' : null;
+			const pfn = leaf && leafPfnAt(leaf.entry, leaf.level, va);
+			const why = !leaf ? 'no PTE' : leaf.entry.invalid ? 'a huge PMD pmdp_invalidate left (not present)' : pfn !== e.pfn ? `a PTE to pfn ${hex(pfn!)}` : leaf.entry.protnone ? 'a PROT_NONE PTE' : e.write && !leaf.entry.write ? 'a read-only PTE' : null;
 			if (why) violate(ctx, 'stale-tlb-return', 'S10', `the zap syscall returns while CPU${id}'s TLB maps va ${hex(va)} to pfn ${hex(e.pfn)}${e.write ? ' writable' : ''} over ${why}`, [`tlb CPU${id}`, `va ${hex(va)}`]);
 		}
 	}
@@ -88,7 +118,7 @@ export const tlbPrimitives: Primitive[] = [
 	{
 		name: 'access',
 		kernel: 'hardware: TLB lookup, page walk on a miss (through the paging-structure cache), TLB fill, then the load (H1-H3)',
-		effect: 'one user load by the CPU: a TLB hit accesses the cached pfn (also after the PTE became PROT_NONE, until a flush); a miss walks the page table (a paging-structure cache entry first: one to a freed PTE page is S6h) and, if the PTE is present to the hardware, fills the TLB and accesses the pfn. Returns false on a not-present or PROT_NONE PTE (a page fault is needed). Touching an unbacked or reassigned pfn, or a freed or reused RAM page, is S2',
+		effect: 'one user load by the CPU: a TLB hit accesses the cached pfn (also after the PTE became PROT_NONE, until a flush); a miss walks the page table (a paging-structure cache entry first: one to a freed PTE page is S6h) and, if the PTE is present to the hardware, fills the TLB and accesses the pfn (a huge PMD: its subpage at va; a 2 MiB entry under huge_tlb, where filling a small and a huge entry for one region is S11). Returns false on a not-present or PROT_NONE PTE, or a huge PMD pmdp_invalidate left (a page fault is needed). Touching an unbacked or reassigned pfn, or a freed or reused RAM page, is S2',
 		args: [{name: 'va', kind: 'int'}],
 		returns: 'bool',
 		run(ctx, [v]) {
@@ -138,7 +168,7 @@ export const tlbPrimitives: Primitive[] = [
 	{
 		name: 'flush_tlb_mm_range',
 		kernel: 'arch/x86/mm/tlb.c:flush_tlb_mm_range -> native_flush_tlb_multi -> on_each_cpu_cond_mask(should_flush_tlb, wait=1) (D3)',
-		effect: 'flushes one va (or the whole mm) from this CPU\'s TLB; FLUSH=ipi: queues a flush IPI to every other CPU in mm_cpumask (lazy ones skipped unless freed_tables), then spins until all acked (a separate step; preemption off meanwhile, get_cpu(), so the CPU is an RCU reader); FLUSH=broadcast: flushes every CPU\'s TLB at once. On return S5 checks no CPU still caches a va in the range zapped before the flush began (one another CPU zaps while it waits is that zapper\'s to flush)',
+		effect: 'flushes one va (or the whole mm) from this CPU\'s TLB; FLUSH=ipi: queues a flush IPI to every other CPU in mm_cpumask (lazy ones skipped unless freed_tables), then spins until all acked (a separate step; preemption off meanwhile, get_cpu(), so the CPU is an RCU reader; with no other CPU to reach it returns in the same step); FLUSH=broadcast: flushes every CPU\'s TLB at once. On return S5 checks no CPU still caches a va in the range zapped before the flush began (one another CPU zaps while it waits is that zapper\'s to flush)',
 		args: [{name: 'va', kind: 'int', optional: true}, {name: 'freed_tables', kind: 'bool', optional: true}],
 		returns: 'void',
 		blocks: true,
