@@ -114,7 +114,7 @@ export const tuiCommand: Command = {
 			const n = prefill(session, cli.flags.prefill);
 			initialMessage = `prefilled ${count(n, 'step')}`;
 		}
-		const reopen = (s: Record<string, string>): Session => createSession(openModel(target, {set: Object.entries(s).map(([k, v]) => `${k}=${v}`), variant}));
+		const reopen = (s: Record<string, string>, v: string | null): Session => createSession(openModel(target, {set: Object.entries(s).map(([k, val]) => `${k}=${val}`), ...(v ? {variant: v} : {})}));
 		return runTui(session, {reopen, sets, initialMessage, io});
 	},
 };
