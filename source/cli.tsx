@@ -57,7 +57,10 @@ export async function main(argv: string[]): Promise<number> {
 			const scenarios = [...builtinNames(), ...exampleShortNames()];
 			if (!scenarios.includes(first)) {
 				const near = suggestion(first, [...commands.keys(), ...scenarios]);
-				throw new UsageError(`'${first}' is neither a command nor a scenario${near} (commands: ${COMMANDS.map(c => c.name).join(', ')}; scenarios: racewalk list)`);
+				// `racewalk open race.json`: the file is opened by naming it, with no verb
+				const file = rest.find(a => !a.startsWith('-') && existsSync(a));
+				const open = file ? `; to open ${file} in the debugger: racewalk ${file}` : '';
+				throw new UsageError(`'${first}' is neither a command nor a scenario${near} (commands: ${COMMANDS.map(c => c.name).join(', ')}; scenarios: racewalk list)${open}`);
 			}
 		}
 		const tui = commands.get('tui');

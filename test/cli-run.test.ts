@@ -34,6 +34,8 @@ describe('the command line says what it can', () => {
 		expect(r.code).toBe(2);
 		expect(r.err).toBe("racewalk: 'frobnicate' is neither a command nor a scenario (commands: list, run, replay, export, tui, explore, merge, check, new; scenarios: racewalk list)\n");
 		expect(cli('explor').err).toContain("(did you mean 'explore'?)");
+		// `racewalk open FILE`, as other tools have it: the way to open the file is named
+		expect(cli('open', 'package.json').err).toMatch(/'open' is neither a command nor a scenario .*; to open package\.json in the debugger: racewalk package\.json\n$/);
 		expect(cli('lost-wakeu').err).toContain("(did you mean 'lost-wakeup'?)");
 	});
 

@@ -45,6 +45,16 @@ describe('flag values', () => {
 		refused(cli(['run', S, '-s', '1', '--record', '--forse']), "racewalk: unknown flag --forse (did you mean '--force'?)");
 	});
 
+	it('--set gups=2 walkers=1 (as issue 9 writes it) sets both params; a k=v word after another flag is still refused', () => {
+		const both = cli(['run', 'devdax-unbind', '--set', 'gups=2', 'walkers=1', '-s', '0']);
+		expect(both.err).toBe('');
+		expect(both.out).toContain('gups=2 pages=1 walkers=1');
+		expect(both.out).toContain('CPU3 gup-fast #2');
+		const apart = cli(['run', 'devdax-unbind', '--set', 'gups=2', '--set', 'walkers=1', '-s', '0']);
+		expect(apart.out).toBe(both.out);
+		refused(cli(['run', 'devdax-unbind', '-s', '0', 'walkers=1']), "racewalk: run: unexpected argument 'walkers=1' (a param is set with --set walkers=1)");
+	});
+
 	it('--jobs 999 is refused before 999 worker threads start (it took minutes and gigabytes)', () => {
 		const r = cli(['explore', S, '--jobs', '999'], {timeout: 20_000});
 		expect(r.signal).toBeNull();

@@ -93,6 +93,11 @@ describe('race diagram', () => {
 		expect(shortenCalls('if (pte_val(pte) != pte_val(ptep_get_lockless(pmd, VA)))')).toBe('if (pte_val(pte) != pte_val(ptep_get_lockless(...)))');
 		expect(wrap('if (!pte_present(pte) || !pte_write(pte)) goto slow', 25)).toEqual(['if (!pte_present(pte) ||', '  !pte_write(pte)) goto', '  slow']);
 		expect(wrap('wait_for_completion(pmem0)', 20)).toEqual(['wait_for_completion(', '  pmem0)']);
+		// a kernel name is not broken at its underscores while a break after "(" will do (was put_dev_ / pagemap(pmem0))
+		expect(wrap('-> page 0x100 refcount 1 -> 0: put_dev_pagemap(pmem0)', 23, 3)).toEqual(['-> page 0x100 refcount', '   1 -> 0:', '   put_dev_pagemap(', '   pmem0)']);
+		expect(wrap('pgmap = get_dev_pagemap(pte_pfn(pte))', 28)).toEqual(['pgmap = get_dev_pagemap(', '  pte_pfn(pte))']);
+		// a name longer than a line still breaks at an underscore before anywhere else
+		expect(wrap('dev_pagemap_percpu_release_completes', 20)).toEqual(['dev_pagemap_percpu_', '  release_completes']);
 		fc.assert(
 			fc.property(fc.string({maxLength: 120}), fc.integer({min: 10, max: 60}), (s, w) => {
 				const lines = wrap(s, w);

@@ -480,8 +480,11 @@ describe('TUI fixes from the newcomer trial', () => {
 			// relative: against the cwd, shown absolute
 			await r.press(':', 'save rel.json\r');
 			expect(r.frame()).toContain(`recording saved to ${join(other, 'rel.json')}`);
+			// the help documents it (on its first or second page: the keys come first)
 			await r.press('?');
-			expect(r.frame()).toContain(':save! path');
+			const first = r.frame();
+			await r.press('\x1b[6~');
+			expect(first + r.frame()).toContain(':save! path');
 		} finally {
 			rmSync(dir, {recursive: true, force: true});
 			rmSync(other, {recursive: true, force: true});

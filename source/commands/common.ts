@@ -25,6 +25,12 @@ export class UsageError extends Error {
 	}
 }
 
+/** A word after the scenario: a `k=v` one was meant as a param. */
+export function unexpectedArgument(cmd: string, word: string): UsageError {
+	const param = /^[A-Za-z_][A-Za-z0-9_]*=/.test(word) ? ` (a param is set with --set ${word})` : '';
+	return new UsageError(`${cmd}: unexpected argument '${word}'${param}`);
+}
+
 export function parseSets(list: readonly string[] | undefined): Record<string, string> {
 	try {
 		return parseSetList(list);
@@ -130,6 +136,7 @@ export const RECORD_FLAGS = {
  * exit 2 (meow's own check prints two lines and exits by itself).
  */
 export function parseFlags<F extends Record<string, FlagSpec>>(help: string, argv: string[], flags: F, importMeta: ImportMeta) {
+	if ('set' in flags) argv = setRuns(argv);
 	argv = flagValues(argv, flags);
 	let cli: ReturnType<typeof meow>;
 	try {
@@ -167,6 +174,25 @@ export function parseFlags<F extends Record<string, FlagSpec>>(help: string, arg
 		throw new UsageError(`--width: expected a whole number of columns from 40 to 1000, got ${width}`);
 	}
 	return cli as unknown as {input: string[]; flags: {[K in keyof F]: F[K]['isMultiple'] extends true ? FlagValue<F[K]>[] : F[K] extends {default: unknown} ? FlagValue<F[K]> : FlagValue<F[K]> | undefined}};
+}
+
+/**
+ * `--set gups=3 pages=2 walkers=2` (as issue 9 and users write it): the
+ * assignments that follow a `--set` value are more `--set`s. meow takes one
+ * value per flag, and the rest were refused as unexpected arguments.
+ */
+function setRuns(argv: string[]): string[] {
+	const out: string[] = [];
+	let afterSet = false;
+	for (const a of argv) {
+		if (afterSet && /^[A-Za-z_][A-Za-z0-9_]*=/.test(a)) {
+			out.push('--set', a);
+			continue;
+		}
+		out.push(a);
+		afterSet = a.startsWith('--set=') || (out.length >= 2 && out[out.length - 2] === '--set' && !a.startsWith('-'));
+	}
+	return out;
 }
 
 /**

@@ -4,8 +4,9 @@ import {parseShard} from '../explore/shard.js';
 import type {Model} from '../lang/interpreter.js';
 import {formatSchedule} from '../lang/schedule.js';
 import type {Transition} from '../machine/types.js';
-import {type Command, EXIT, openModel, OUTPUT_FLAGS, parseFlags, parseSets, RECORD_FLAGS, refuseOverInput, SCENARIO_FLAGS, UsageError} from './common.js';
+import {type Command, EXIT, openModel, OUTPUT_FLAGS, parseFlags, parseSets, RECORD_FLAGS, refuseOverInput, SCENARIO_FLAGS, unexpectedArgument, UsageError} from './common.js';
 import {runJobs} from './jobs.js';
+import {capYoungGeneration} from './young.js';
 import {checkWritable, OverwriteError, WriteError} from '../session/atomic.js';
 import {exitCodeOf as exitCodeOfKinds, printReport, type Report, reportCode, reportOf} from './report.js';
 
@@ -45,7 +46,7 @@ Options
                     at depth D; write --json, then 'racewalk merge *.json'
   --jobs N          run N shards on worker threads and merge them (bfs/dfs;
                     at most 64, one per core is fastest)
-  --set k=v         override a param (repeatable)
+  --set k=v ...     override params (--set a=1 b=2, or --set repeated)
   --variant NAME    apply one of the scenario's variants
   --json            machine-readable output
   --width N         wrap traces at N columns
@@ -62,7 +63,7 @@ Examples
   $ racewalk explore fsdax-unbind-2021 --variant noref
   $ racewalk explore devdax-unbind --strategy pct --seed 7 --depth 3 --runs 500
   $ racewalk explore devdax-unbind --set gups=2 --max-states 100000 --timeout 30
-  $ racewalk explore devdax-unbind --set gups=2 --set walkers=2 --strategy dfs
+  $ racewalk explore devdax-unbind --set gups=2 walkers=2 --strategy dfs
   $ racewalk explore devdax-unbind --set gups=2 --jobs 2
   $ racewalk explore devdax-unbind --frontier 6 --shard 0/4 --json
 `;
@@ -147,7 +148,7 @@ export const exploreCommand: Command = {
 				throw err;
 			}
 		}
-		if (cli.input.length > 1) throw new UsageError(`explore: unexpected argument '${cli.input[1]}'`);
+		if (cli.input.length > 1) throw unexpectedArgument('explore', cli.input[1]!);
 		const strategy = cli.flags.strategy as Strategy;
 		if (!STRATEGIES.includes(strategy)) throw new UsageError(`--strategy: expected one of ${STRATEGIES.join(', ')}, got '${cli.flags.strategy}'`);
 		const seed = positiveInt(cli.flags.seed, 'seed', 0);
@@ -184,6 +185,8 @@ export const exploreCommand: Command = {
 		const set = parseSets(cli.flags.set);
 
 		const showProgress = Boolean(process.stderr.isTTY) && !cli.flags.json;
+		// young.ts: a large search's RSS without 30 MB of young generation (if it is not 2 MB semi-spaces yet, once it is)
+		let young = capYoungGeneration();
 		const options: ExploreOptions = {
 			strategy,
 			seed,
@@ -198,9 +201,13 @@ export const exploreCommand: Command = {
 			exact: cli.flags.exact,
 			liveness: cli.flags.liveness && !sampling,
 			shard,
-			onProgress: showProgress
-				? p => process.stderr.write(`\r\x1b[K${p.phase}: ${p.states} states, ${p.transitions} transitions, depth ${p.depth}, ${p.statesPerSec} states/s`)
-				: undefined,
+			onProgress:
+				showProgress || !young
+					? p => {
+							young ||= capYoungGeneration();
+							if (showProgress) process.stderr.write(`\r\x1b[K${p.phase}: ${p.states} states, ${p.transitions} transitions, depth ${p.depth}, ${p.statesPerSec} states/s`);
+						}
+					: undefined,
 		};
 		let report: Report;
 		let unsaved: UsageError | undefined;

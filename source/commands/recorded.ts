@@ -31,9 +31,9 @@ export async function recordingTui(file: string, loaded: Loaded, io: Io): Promis
 	productionReact();
 	const {runTui} = await import('../ui/run.js');
 	const sc = recording.scenario;
-	const reopen = (set: Record<string, string>): Session => {
+	const reopen = (set: Record<string, string>, variant: string | null): Session => {
 		try {
-			return createSession(modelFromSource(sc.file, sc.source, {set, variant: recording.params.variant}));
+			return createSession(modelFromSource(sc.file, sc.source, {set, variant}));
 		} catch (err) {
 			throw asUsageError(err) ?? err;
 		}

@@ -5,7 +5,7 @@ import {irqsOffSince} from '../render/blocked.js';
 import {renderTrace, replaySteps, type TraceStep} from '../render/trace.js';
 import {RecordingError, saveRecording} from '../session/recording.js';
 import {createSession} from '../session/session.js';
-import {type Command, openModel, OUTPUT_FLAGS, parseFlags, parseSets, RECORD_FLAGS, refuseOverInput, SCENARIO_FLAGS, UsageError} from './common.js';
+import {type Command, openModel, OUTPUT_FLAGS, parseFlags, parseSets, RECORD_FLAGS, refuseOverInput, SCENARIO_FLAGS, unexpectedArgument, UsageError} from './common.js';
 import {printHeader} from './header.js';
 import {printVerdict, traceJson, verdictOf} from './recorded.js';
 
@@ -21,7 +21,7 @@ Schedule: CPU digits; i<digit> = that CPU takes its pending interrupt;
 
 Options
   --schedule, -s  the interleaving to replay (required)
-  --set k=v       override a param (repeatable)
+  --set k=v ...   override params (--set a=1 b=2, or --set repeated)
   --variant NAME  apply one of the scenario's variants
   --json          machine-readable output
   --record FILE   save the run as a recording (one branch, 'main'); see 'racewalk replay'
@@ -56,7 +56,7 @@ export const runCommand: Command = {
 		}, import.meta);
 		const target = cli.input[0];
 		if (!target) throw new UsageError('run: which scenario? (racewalk run <scenario|file.race> --schedule "...")');
-		if (cli.input.length > 1) throw new UsageError(`run: unexpected argument '${cli.input[1]}'`);
+		if (cli.input.length > 1) throw unexpectedArgument('run', cli.input[1]!);
 		if (cli.flags.schedule === undefined) throw new UsageError('run: --schedule is required (e.g. --schedule "0 0 1 1")');
 		const model = openModel(target, {set: cli.flags.set, variant: cli.flags.variant});
 		refuseOverInput(cli.flags.record, '--record', model.program.file, 'the scenario file');

@@ -23,7 +23,7 @@ to $XDG_STATE_HOME/racewalk/ when that cannot be written; q refuses to quit
 when the session cannot be saved anywhere: :quit! quits without saving).
 
 Options
-  --set k=v       override a param (repeatable)
+  --set k=v ...   override params (--set a=1 b=2, or --set repeated)
   --variant NAME  apply one of the scenario's variants
   --no-color      plain text, no colours
 
@@ -114,7 +114,7 @@ export const tuiCommand: Command = {
 			const n = prefill(session, cli.flags.prefill);
 			initialMessage = `prefilled ${count(n, 'step')}`;
 		}
-		const reopen = (s: Record<string, string>): Session => createSession(openModel(target, {set: Object.entries(s).map(([k, v]) => `${k}=${v}`), variant}));
+		const reopen = (s: Record<string, string>, v: string | null): Session => createSession(openModel(target, {set: Object.entries(s).map(([k, val]) => `${k}=${val}`), ...(v ? {variant: v} : {})}));
 		return runTui(session, {reopen, sets, initialMessage, io});
 	},
 };

@@ -47,6 +47,7 @@ import {lanes, sharedHash, stampTree} from './fasthash.js';
 import {ExactTable, KeyTable, omissionChance, type SharedVisited, type Visited} from './keytable.js';
 import {countSwitches} from '../lang/schedule.js';
 import {IntList} from './intlist.js';
+import type {StepCache} from './stepcache.js';
 import {renameMask, Symmetry, unrenameMask} from './symmetry.js';
 import {type Found, type StopReason, expandCode, stepCode, tidOf} from './types.js';
 
@@ -123,6 +124,8 @@ export type ExhaustiveOptions = {
 	 * when their own queue runs dry (instead of `roots`).
 	 */
 	shared?: {table: SharedVisited; roots: readonly Root[]};
+	/** The steps of the explore's other phases (stepcache.ts): taken once, kept for each other. */
+	steps?: StepCache;
 };
 
 export type ExhaustiveResult = {
@@ -154,8 +157,8 @@ type Succ = {
 	/** The renaming to the class representative (null: m is its own). */
 	perm: number[] | null;
 	hashed: boolean;
-	/** What the step changed (until hashed: the successor's hash is derived from the parent's). */
-	tree: CowTree | null;
+	/** What the step changed (until hashed: the successor's hash is derived from the parent's; then null, also for a kept step's other users). */
+	step: {tree: CowTree | null};
 	violations: Violation[];
 	progress: boolean;
 	fp: Footprint | null;
@@ -217,6 +220,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 	const maxDepth = opts.maxDepth ?? Infinity;
 	const phase = opts.phase ?? 'search';
 	const expandViolations = opts.expandViolations ?? true;
+	const steps = exact ? null : (opts.steps ?? null);
 	const kinds = new Map<string, Found>();
 	// reduce: key -> sleep + chosen * S + expanded * S² (masks in the representative's numbering); otherwise key -> state id.
 	// Values: sleep + chosen·S + S² < 2^(2T+1), or a state id: 32 bits up to 7 CPUs.
@@ -296,7 +300,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 	const compute = (m: Machine, tid: number, fp: boolean): Succ => {
 		const t = {cpu: tid >> 1, irq: (tid & 1) === 1};
 		const fragile = !t.irq && fragileEnabledness(model, m, t.cpu);
-		const r: {state: Machine; violations: Violation[]; progress: boolean; footprint: Footprint | null; count?: number; tree: CowTree} = merge ? model.stepMerged(m, t, fp) : model.stepShared(m, t, fp);
+		const r: {state: Machine; violations: Violation[]; progress: boolean; footprint: Footprint | null; count?: number; tree: CowTree | null} = steps ? (merge ? steps.stepMerged(m, tid, fp) : steps.stepShared(m, tid, fp)) : merge ? model.stepMerged(m, t, fp) : model.stepShared(m, t, fp);
 		transitions++;
 		return {
 			tid,
@@ -308,7 +312,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 			ek: null,
 			perm: null,
 			hashed: false,
-			tree: r.tree,
+			step: r,
 			violations: r.violations,
 			progress: r.progress,
 			fp: r.footprint,
@@ -318,8 +322,11 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 
 	const hashOf = (s: Succ): Succ => {
 		if (!s.hashed) {
-			if (s.tree) stampTree(s.tree);
-			s.tree = null;
+			const st = s.step;
+			if (st.tree) {
+				stampTree(st.tree);
+				st.tree = null;
+			}
 			let rep = s.m;
 			if (sym) {
 				const k = sym.key(s.m, exact);
@@ -356,7 +363,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 
 	const visitRoot = (root: Root): void => {
 		const start = cloneMachine(root.m, true);
-		const s: Succ = {tid: -1, code: -1, m: start, ka: 0, kb: 0, ek: null, perm: null, hashed: false, tree: null, violations: [], progress: false, fp: null, allDep: false};
+		const s: Succ = {tid: -1, code: -1, m: start, ka: 0, kb: 0, ek: null, perm: null, hashed: false, step: {tree: null}, violations: [], progress: false, fp: null, allDep: false};
 		hashOf(s);
 		const before = states;
 		visit(s, nodeOf(root.path), root.path.length, reduce ? (root.sleep ?? 0) : 0, -1, null);

@@ -19,6 +19,7 @@ import {sharedKey} from './fasthash.js';
 import {GOAL, shortestGen} from './shortest.js';
 import {ownerOf, type Prefix, prefixGen} from './shard.js';
 import {SharedKeyTable} from './sharedtable.js';
+import {StepCache} from './stepcache.js';
 import type {Machine, Transition} from '../machine/types.js';
 import type {ExploreOptions, ExploreResult, Found, Lasso, Stats, StopReason} from './types.js';
 
@@ -69,6 +70,9 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 		if (shard && safetyPrefix) shardInfo = {...shard, frontierStates: safetyPrefix.frontierStates, roots: safetyPrefix.roots.length, prefixStates: safetyPrefix.result.states};
 		const roots = prefix ? prefix.roots : undefined;
 		const minimise = opts.minimise ?? true;
+		// The phases below re-take each other's steps: each is taken once (stepcache.ts). Not with
+		// --exact (the steps are kept by fingerprint), nor in a shard or a worker (their phases differ).
+		const steps = (opts.shareSteps ?? true) && !shard && !opts.exact && (liveness || minimise) ? new StepCache(model) : undefined;
 		/** Kinds the minimisation shortens: all but the livelock (its lasso is shortened on its own). */
 		const minimisable = (): Set<string> => new Set([...kinds.keys()].filter(k => k !== 'livelock'));
 		/** The minimisation's bound: the longest schedule found so far. */
@@ -77,7 +81,7 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 		const stoppedAbove = (p: Prefix | null) => (p && p.result.stoppedBy !== 'max-depth' ? p.result.stoppedBy : null);
 		const prefixStopped = stoppedAbove(reducedPrefix) ?? stoppedAbove(prefix);
 		const shared = reducedPrefix ? {table: new SharedKeyTable(opts.sharedTable!), roots: reducedPrefix.all} : undefined;
-		const r = yield* exhaustive(model, {order: strategy, reduce: opts.reduce ?? true, graph: false, from: opts.from, roots: shared ? undefined : roots, shared, maxStates: opts.maxStates, maxDepth: opts.maxDepth, stopAtFirst: opts.stopAtFirst, expandViolations: opts.expandViolations, ...reductions}, budget);
+		const r = yield* exhaustive(model, {order: strategy, reduce: opts.reduce ?? true, graph: false, from: opts.from, roots: shared ? undefined : roots, shared, maxStates: opts.maxStates, maxDepth: opts.maxDepth, stopAtFirst: opts.stopAtFirst, expandViolations: opts.expandViolations, steps, ...reductions}, budget);
 		for (const [k, f] of r.kinds) if (!kinds.has(k) || kinds.get(k)!.schedule.length > f.schedule.length) kinds.set(k, f);
 		if (shared) Object.assign(shardInfo!, {roots: r.rootsDrawn, shared: true});
 		complete = r.complete && !prefixStopped;
@@ -86,7 +90,7 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 		searchMs = budget.elapsed();
 
 		if (liveness && !budget.expired()) {
-			const graphOpts = {order: strategy, reduce: false, graph: true, from: opts.from, roots, maxStates: opts.maxStates, maxDepth: opts.maxDepth, expandViolations: opts.expandViolations, phase: 'liveness', ...reductions} as const;
+			const graphOpts = {order: strategy, reduce: false, graph: true, from: opts.from, roots, maxStates: opts.maxStates, maxDepth: opts.maxDepth, expandViolations: opts.expandViolations, phase: 'liveness', steps, ...reductions} as const;
 			// Fairness needs the full graph, but whether there is any non-progress cycle at all
 			// the quotient by symmetry tells (livelock.ts hasCycle), at a fraction of its size.
 			let g = opts.symmetry !== false && model.program.symmetry.length > 0 ? yield* exhaustive(model, {...graphOpts, quotient: true}, budget) : null;
@@ -97,6 +101,8 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 			for (const [k, f] of g.kinds) if (!kinds.has(k) || kinds.get(k)!.schedule.length > f.schedule.length) kinds.set(k, f);
 			livenessComplete = g.complete;
 			if (!g.complete) stoppedBy ??= g.stoppedBy;
+			// the minimisations below come last: they look kept steps up, keeping none
+			steps?.seal();
 			livelocks = stats.livenessQuotient ? [] : findLivelocks(g.graph!, model.cpuCount);
 			// A shard also owns the cycles that lie wholly above its frontier (the same in every shard).
 			if (prefix?.result.graph) livelocks = [...findLivelocks(prefix.result.graph, model.cpuCount), ...livelocks].sort((a, b) => a.prefix.length + a.loop.length - (b.prefix.length + b.loop.length));
@@ -121,7 +127,7 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 					// start: one search serves both, each goal within its own bound (not in a shard,
 					// whose minimisation keeps only its slice of a layer).
 					const wanted = minimise && !shard ? minimisable() : new Set<string>();
-					const s = yield* shortestGen(model, new Set([...wanted, GOAL]), {from: opts.from, maxLen: wanted.size ? longest(wanted) : first.prefix.length, goalMaxLen: first.prefix.length, maxStates: opts.maxStates, expandViolations: opts.expandViolations, goalKeys: new Set(keys)}, budget);
+					const s = yield* shortestGen(model, new Set([...wanted, GOAL]), {from: opts.from, maxLen: wanted.size ? longest(wanted) : first.prefix.length, goalMaxLen: first.prefix.length, maxStates: opts.maxStates, expandViolations: opts.expandViolations, goalKeys: new Set(keys), steps}, budget);
 					better = s.found.get(GOAL);
 					if (wanted.size) {
 						for (const [k, f] of s.found) if (k !== GOAL) kinds.set(k, f);
@@ -147,10 +153,11 @@ export function* exploreGen(model: Model, opts: ExploreOptions = {}): Generator<
 		}
 
 		if (minimise && !minimised && !shared && kinds.size > 0 && !budget.expired()) {
+			steps?.seal();
 			const wanted = minimisable();
 			const slice = shard ? {at: shard.frontier, keep: (m: Machine) => ownerOf(m, shard.count) === shard.index} : undefined;
 			if (wanted.size) {
-				const s = yield* shortestGen(model, wanted, {from: opts.from, maxLen: longest(wanted), maxStates: opts.maxStates, expandViolations: opts.expandViolations, slice}, budget);
+				const s = yield* shortestGen(model, wanted, {from: opts.from, maxLen: longest(wanted), maxStates: opts.maxStates, expandViolations: opts.expandViolations, slice, steps}, budget);
 				for (const [k, f] of s.found) kinds.set(k, f);
 			}
 		}

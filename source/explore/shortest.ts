@@ -17,7 +17,7 @@
 // loop entry): the layers, and so every tie-break, are the same whatever is
 // looked for.
 
-import type {Model, StepResult} from '../lang/interpreter.js';
+import type {Model} from '../lang/interpreter.js';
 import {countSwitches} from '../lang/schedule.js';
 import type {Machine, Violation} from '../machine/types.js';
 import {Budget, CHECK_EVERY} from './budget.js';
@@ -25,13 +25,17 @@ import {cloneMachine} from './clone.js';
 import {enabledMask} from './exhaustive.js';
 import {lanes, sharedHash} from './fasthash.js';
 import {KeyTable} from './keytable.js';
+import type {StepCache} from './stepcache.js';
 import {type Bounds, type Found, type StopReason, transitionOf} from './types.js';
 
 /** A (state, last CPU) node; `state` numbers the state (its 64-bit key) in order of discovery. */
 type LNode = {m: Machine | null; state: number; last: number; sw: number; tid: number; up: LNode | null};
 
+/** What the search needs of a step. */
+type Step = {state: Machine; violations: Violation[]};
+
 /** A state's successors, stepped for the first of its nodes in a layer and kept for the others. */
-type Succs = {en: number; steps: (StepResult | undefined)[]; nodesLeft: number};
+type Succs = {en: number; steps: (Step | undefined)[]; nodesLeft: number};
 
 /** The two 32-bit lanes of a sharedKey (16 hex digits), as fasthash's `lanes` holds them. */
 function lanesOf(key: string): [number, number] {
@@ -53,6 +57,8 @@ export type ShortestOptions = {
 	goalKeys?: ReadonlySet<string>;
 	/** Look for the goal state within this many steps (default maxLen). */
 	goalMaxLen?: number;
+	/** The steps of the explore's other phases (stepcache.ts): taken once, kept for each other. */
+	steps?: StepCache;
 };
 
 /** The kind under which a path to `goalKey` is found. */
@@ -80,6 +86,7 @@ export function* shortestGen(model: Model, wanted: ReadonlySet<string> | null, o
 	const horizon = lookForGoal ? Math.max(maxLen, goalMaxLen) : maxLen;
 	const maxStates = opts.maxStates ?? Infinity;
 	const found = new Map<string, Found>();
+	const cache = opts.steps;
 	const remaining = wanted ? new Set(wanted) : null;
 	const goals = new KeyTable(16, false);
 	for (const k of [...(opts.goalKey !== undefined ? [opts.goalKey] : []), ...(opts.goalKeys ?? [])]) goals.set(...lanesOf(k), 0);
@@ -135,7 +142,7 @@ export function* shortestGen(model: Model, wanted: ReadonlySet<string> | null, o
 				}
 				let r = succs?.steps[tid];
 				if (!r) {
-					r = model.stepShared(m, transitionOf(tid), false);
+					r = cache ? cache.stepShared(m, tid, false) : model.stepShared(m, transitionOf(tid), false);
 					transitions++;
 					if (succs) succs.steps[tid] = r;
 				}

@@ -63,6 +63,8 @@ export type ExploreOptions = Bounds & {
 	liveness?: boolean;
 	/** Replace each kind's schedule by the shortest one with the fewest preemptions (bfs/dfs). Default true. */
 	minimise?: boolean;
+	/** bfs/dfs: the phases (search, livelock graph, minimisation) take each step once and keep it for the others (stepcache.ts). Default true; the results are the same either way. */
+	shareSteps?: boolean;
 	/** bfs/dfs: be one shard of a search split across processes (shard.ts). */
 	shard?: {frontier: number; index: number; count: number};
 	/**

@@ -2,8 +2,9 @@
 
 /**
  * Wrap text to `width` at spaces, after `(` and after `, `; continuation
- * lines get `indent` spaces. A word longer than a line is split only as a
- * last resort (nothing is ever dropped).
+ * lines get `indent` spaces. A word longer than a line is split after `(`
+ * or `,`, after `_` only when a name alone is longer than a line, and
+ * anywhere only as a last resort (nothing is ever dropped).
  */
 export function wrap(text: string, width: number, indent = 2): string[] {
 	const lines: string[] = [];
@@ -31,8 +32,9 @@ export function wrap(text: string, width: number, indent = 2): string[] {
 			add(word, ' ');
 			continue;
 		}
-		// A long word: break it after "(", "," or "_".
-		const parts = word.match(/[^(,_]*[(,_]|[^(,_]+$/g) ?? [word];
+		// A long word: break it after "(" or ","; after "_" only inside a piece
+		// still longer than a line (put_dev_pagemap( is one name: never put_dev_ / pagemap().
+		const parts = (word.match(/[^(,]*[(,]|[^(,]+$/g) ?? [word]).flatMap(p => (p.length <= width - indent ? [p] : (p.match(/[^_]*_|[^_]+$/g) ?? [p])));
 		parts.forEach((part, i) => add(part, i === 0 ? ' ' : ''));
 	}
 	if (cur || lines.length === 0) push();

@@ -3,7 +3,9 @@
 // opens what it finds as a branch). Functions over the controller, which
 // owns the UI state they report into (the message, busy, the loops found).
 
-import {formatSchedule} from '../lang/schedule.js';
+import {isAbsolute, relative} from 'node:path';
+import type {Transition} from '../machine/types.js';
+import {formatTransition, parseSchedule} from '../lang/schedule.js';
 import {irqsOffSince as irqsOffNote} from '../render/blocked.js';
 import {sourceLine} from '../render/trace.js';
 import {count} from '../render/wrap.js';
@@ -23,7 +25,7 @@ export function stepCpu(c: Controller, cpu: number, irq: boolean): void {
 	}
 	const t = {cpu, irq};
 	if (!s.model.isEnabled(s.cursor.state, t)) {
-		c.say(s.model.whyNot(s.cursor.state, t) + irqsOffHint(c, s.model.whyNot(s.cursor.state, t)), 'warn');
+		c.say(s.model.whyNot(s.cursor.state, t) + irqsOffHint(c, s.model.whyNot(s.cursor.state, t)) + (irq ? pendingHint(c) : ''), 'warn');
 		return;
 	}
 	const r = s.step(t);
@@ -36,9 +38,77 @@ export function stepCpu(c: Controller, cpu: number, irq: boolean): void {
 	c.say(v ? `${text}  !! ${v.kind}` : text, v ? 'error' : r.newBranch ? 'ok' : 'info');
 }
 
+/** After a refused `i<n>`: the interrupts that can be taken now, so the next key is not a guess. */
+function pendingHint(c: Controller): string {
+	const s = c.session;
+	const now = s.model.enabled(s.cursor.state).filter(t => t.irq);
+	if (now.length) return ` (${now.map(t => `i${t.cpu}`).join(', ')} can be taken now)`;
+	const waiting = s.cursor.state.cpus.filter(x => x.ipis.length).map(x => `CPU${x.id}`);
+	return waiting.length ? ` (${waiting.join(', ')} ${waiting.length === 1 ? 'has one' : 'have one'}, but cannot take it now)` : ' (no CPU has one pending)';
+}
+
 /** "; CPU0 has IRQs off since step 3" for every CPU a reason names as having IRQs off. */
 function irqsOffHint(c: Controller, reason: string): string {
 	return irqsOffNote(c.path().slice(0, c.session.cursor.depth + 1).map(p => p.state), reason);
+}
+
+/** A schedule with runs of one CPU folded (`1 1 1 1 1 1 1 2` is `1*7 2`): what parseSchedule reads back. */
+export function compactSchedule(ts: readonly Transition[]): string {
+	const out: string[] = [];
+	for (let i = 0; i < ts.length; ) {
+		let j = i;
+		while (j < ts.length && ts[j]!.cpu === ts[i]!.cpu && ts[j]!.irq === ts[i]!.irq) j++;
+		const tok = formatTransition(ts[i]!);
+		out.push(j - i > 2 ? `${tok}*${j - i}` : Array.from({length: j - i}, () => tok).join(' '));
+		i = j;
+	}
+	return out.join(' ');
+}
+
+/**
+ * `:play 1*7 2`: a schedule as `racewalk run -s` takes it, stepped from the
+ * cursor as the digit keys step (along the branch, on from its head, or a new
+ * branch where it leaves it). Checked whole first: a step that cannot be
+ * taken leaves the tree as it was.
+ */
+export function playSchedule(c: Controller, text: string): void {
+	const s = c.session;
+	const usage = ':play needs a schedule, as racewalk run -s takes it: :play 1*7 2 (CPU digits; i2 = CPU2 takes its pending interrupt)';
+	let ts;
+	try {
+		ts = parseSchedule(text);
+	} catch (err) {
+		c.say(`:play: ${err instanceof Error ? err.message : String(err)}`, 'warn');
+		return;
+	}
+	if (!ts.length) {
+		c.say(usage, 'warn');
+		return;
+	}
+	const start = s.cursor.depth;
+	let m = s.cursor.state;
+	for (let i = 0; i < ts.length; i++) {
+		const t = ts[i]!;
+		const why = t.cpu >= s.model.cpuCount ? `there is no CPU${t.cpu}: this scenario has CPU0-CPU${s.model.cpuCount - 1}` : s.model.isEnabled(m, t) ? null : s.model.whyNot(m, t);
+		if (why !== null) {
+			c.say(`:play: step ${start + i + 1} (${formatTransition(t)}, token ${i + 1}) cannot be taken: ${why}; nothing played`, 'warn');
+			return;
+		}
+		m = s.model.step(m, t).state;
+	}
+	let fork: string | null = null;
+	let first: {step: number; kind: string} | null = null;
+	for (const t of ts) {
+		const r = s.step(t);
+		if (!r.ok) {
+			c.say(`:play stopped at step ${s.cursor.depth}: ${r.reason}`, 'warn');
+			return;
+		}
+		fork ??= r.newBranch;
+		if (!first && r.point.violations.length) first = {step: r.point.depth, kind: r.point.violations[0]!.kind};
+	}
+	const found = first ? `; !! ${first.kind} at step ${first.step}` : '';
+	c.say(`played ${count(ts.length, 'step')}: steps ${start + 1}-${s.cursor.depth}${fork ? `  → new branch ${fork}` : ` on branch ${s.branch.name}`}${found}`, first ? 'error' : fork ? 'ok' : 'info');
 }
 
 export function runCpu(c: Controller, cpu: number): void {
@@ -118,7 +188,9 @@ export function saveRecording(c: Controller, path?: string, force = false): void
 		return;
 	}
 	try {
-		c.say(`recording saved to ${c.services.save(c.session, path, force)}`, 'ok');
+		const file = c.services.save(c.session, path, force);
+		const rel = relative(process.cwd(), file);
+		c.say(`recording saved to ${file}  (open it again: racewalk ${rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file})`, 'ok');
 	} catch (err) {
 		const text = err instanceof Error ? err.message : String(err);
 		// the file layer speaks CLI (--force); here it is :save!
@@ -143,7 +215,7 @@ export async function search(c: Controller): Promise<void> {
 			c.onChange();
 		}, c.searching.signal);
 		const existing = r.schedule ? existingPath(s, from, r.schedule) : null;
-		if (!r.schedule) c.say(r.summary, 'warn');
+		if (!r.schedule) c.say(r.summary + variantHint(c), 'warn');
 		else if (r.schedule.length === 0) c.say(`${r.summary}: the violation is already here`, 'warn');
 		else if (existing !== null && r.loop === undefined) {
 			// the tree already holds it: go there rather than add an equal branch
@@ -152,14 +224,15 @@ export async function search(c: Controller): Promise<void> {
 		} else {
 			const b = existing !== null ? s.branchOf(existing) : s.addSchedule(r.schedule, {from});
 			if (existing !== null) s.gotoPoint(existing);
-			const sched = formatSchedule(r.schedule);
+			// whole and short (1*7 2), as racewalk run -s and :play take it: it can be copied from here
+			const sched = compactSchedule(r.schedule);
 			const at = s.point(from).depth;
 			if (r.loop !== undefined) {
 				const loop = {from: at + r.schedule.length - r.loop + 1, to: at + r.schedule.length};
 				c.loops.set(b.name, loop);
 				markLoop(c, loop);
-				c.say(`${r.summary} → branch ${b.name}: steps ${loop.from}-${loop.to} loop for ever (↻); schedule ${sched.length > 40 ? sched.slice(0, 39) + '…' : sched}`, 'error');
-			} else c.say(`${r.summary} → branch ${b.name}: ${sched.length > 40 ? sched.slice(0, 39) + '…' : sched}`, 'error');
+				c.say(`${r.summary} → branch ${b.name}: steps ${loop.from}-${loop.to} loop for ever (↻); schedule ${at ? `from step ${at}: ` : ''}${sched}`, 'error');
+			} else c.say(`${r.summary} → branch ${b.name}: ${at ? `from step ${at}: ` : 'schedule '}${sched}`, 'error');
 		}
 	} catch (err) {
 		c.say(`search failed: ${err instanceof Error ? err.message : String(err)}`, 'error');
@@ -168,6 +241,13 @@ export async function search(c: Controller): Promise<void> {
 		c.searching = null;
 		c.onChange();
 	}
+}
+
+/** After a search found nothing: the scenario's other variants (the buggy code is often one of them). */
+function variantHint(c: Controller): string {
+	const p = c.session.model.program;
+	const others = p.scenario.variants.map(v => v.name).filter(n => n !== p.variant);
+	return others.length ? `; other variants: ${others.join(', ')} (:variant NAME opens one)` : '';
 }
 
 /**

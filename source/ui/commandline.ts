@@ -4,8 +4,9 @@
 
 import type {Session} from '../session/types.js';
 import {mergeSetList} from '../lang/sets.js';
+import {count} from '../render/wrap.js';
 import type {Controller, KeyResult} from './controller.js';
-import {breakAt, clearBreak, listBreaks, saveRecording} from './actions.js';
+import {breakAt, clearBreak, listBreaks, playSchedule, saveRecording} from './actions.js';
 import {diffCommand, lastCommand, renameCommand} from './inspect.js';
 
 export function execLine(c: Controller, line: string): KeyResult | void {
@@ -47,6 +48,10 @@ export function execLine(c: Controller, line: string): KeyResult | void {
 			break;
 		}
 		case 'note':
+			if (!rest && !s.cursor.userNote) {
+				c.say(`no note on step ${s.cursor.depth} to remove (:note text attaches one; :note alone removes it)`, 'warn');
+				break;
+			}
 			c.attempt(() => {
 				s.setNote(rest);
 				c.notesVersion++;
@@ -59,6 +64,17 @@ export function execLine(c: Controller, line: string): KeyResult | void {
 		case 'w!':
 			if (word.endsWith('!') && !rest) c.say(`:${word} needs a file name (:${word} FILE overwrites FILE)`, 'warn');
 			else saveRecording(c, rest || undefined, word.endsWith('!'));
+			break;
+		case 'export':
+		case 'diagram': {
+			const format = word === 'diagram' ? 'diagram' : rest || 'markdown';
+			if ((word === 'diagram' && rest) || (format !== 'diagram' && format !== 'markdown')) c.say(`:export takes diagram or markdown (:export diagram: the race diagram alone, for a mail; :export markdown or x: the report)`, 'warn');
+			else c.exportBranch(format);
+			break;
+		}
+		case 'play':
+		case 'run':
+			playSchedule(c, rest);
 			break;
 		case 'swap': {
 			if (rest) {
@@ -86,43 +102,29 @@ export function execLine(c: Controller, line: string): KeyResult | void {
 				c.say(`params: ${Object.entries(s.model.program.params).map(([k, v]) => `${k}=${v}`).join(' ')}`);
 				break;
 			}
-			let fresh: Session;
-			try {
-				fresh = c.services.reopen(sets);
-			} catch (err) {
-				// the model layer speaks CLI (--set x=y: ...); here it is :set
-				c.say((err instanceof Error ? err.message : String(err)).replace(/^--set\b/, ':set'), 'error');
-				break;
-			}
-			// the old session's branches and notes are not thrown away: saved first, as on quit
-			let saved = '';
-			if (c.services.autosave) {
-				try {
-					saved = `session saved to ${c.services.autosave(s)}; `;
-				} catch (err) {
-					// restarting would lose what was not saved: refused, as quitting is
-					c.say(`not restarted: the session could not be saved first (${err instanceof Error ? err.message : String(err)}); :save PATH, then :set again`, 'error');
-					break;
-				}
-			}
-			// each param set is a root of its own, kept with its tree: :set back to it returns there
-			const paramsOf = (x: Session): string => JSON.stringify(x.model.program.params);
-			if (!c.roots.some(r => r.session === s)) c.roots.push({sets: c.sets, session: s});
-			const known = c.roots.find(r => paramsOf(r.session) === paramsOf(fresh));
-			const old = Object.entries(c.sets).map(([k, v]) => `${k}=${v}`).join(' ') || '(the defaults)';
-			if (known) {
-				c.session = known.session;
-				c.sets = known.sets;
-			} else {
-				fresh.breakpoints = [...s.breakpoints];
-				c.roots.push({sets, session: fresh});
-				c.session = fresh;
-				c.sets = sets;
-			}
-			const now = Object.entries(sets).map(([k, v]) => `${k}=${v}`).join(' ');
-			c.say(`${saved}${known ? `back to the tree of ${now} (branch ${c.session.branch.name}, step ${c.session.cursor.depth})` : `restarted with ${now}`}; the tree of ${old} is kept (:set ${old === '(the defaults)' ? 'k=v' : old} returns to it; t lists the roots)`, 'ok');
+			restart(c, sets, s.model.program.variant);
 			break;
 		}
+		case 'variant': {
+			const names = s.model.program.scenario.variants.map(v => v.name);
+			const now = s.model.program.variant;
+			if (!restWords.length) {
+				c.say(names.length ? `variants: ${names.join(', ')} (now: ${now ?? 'none, the base scenario'}); :variant NAME opens one, :variant - the base` : 'this scenario has no variants', names.length ? 'info' : 'warn');
+				break;
+			}
+			if (!c.services.reopen) {
+				c.say(':variant is not available here', 'warn');
+				break;
+			}
+			const want = rest === '-' || rest === 'none' ? null : rest;
+			if (want === now) c.say(want ? `already on variant ${want}` : 'already on the base scenario (no variant)');
+			else restart(c, c.sets, want);
+			break;
+		}
+		case 'reload':
+		case 'e':
+			reload(c);
+			break;
 		case 'diff':
 			diffCommand(c, restWords);
 			break;
@@ -147,7 +149,112 @@ export function execLine(c: Controller, line: string): KeyResult | void {
 			c.overlay = 'help';
 			break;
 		default:
-			c.say(`unknown command :${word} (try :goto N, :break N, :clear N, :note text, :save [path], :save! path, :swap, :set k=v, :diff A [B], :last NAME, :rename NEW)`, 'warn');
+			c.say(`unknown command :${word} (try :goto N, :play SCHEDULE, :export diagram, :break N, :clear N, :note text, :save [path], :save! path, :swap, :set k=v, :variant NAME, :reload, :diff A [B], :last NAME, :rename NEW)`, 'warn');
 	}
 }
 
+/** Where a root's label says which params and variant it runs. */
+const rootLabel = (sets: Record<string, string>, variant: string | null): string => [variant ? `variant ${variant}` : '', Object.entries(sets).map(([k, v]) => `${k}=${v}`).join(' ')].filter(Boolean).join(' ') || '(the defaults)';
+
+/**
+ * `:set` and `:variant`: the scenario opened again with other params or
+ * another variant, as a root of its own kept with its tree (returning to the
+ * same params and variant returns to it). The session is saved first.
+ */
+function restart(c: Controller, sets: Record<string, string>, variant: string | null): void {
+	const s = c.session;
+	const cmd = variant === s.model.program.variant ? ':set' : ':variant';
+	let fresh: Session;
+	try {
+		fresh = c.services.reopen!(sets, variant);
+	} catch (err) {
+		// the model layer speaks CLI (--set x=y: ...); here it is :set
+		c.say((err instanceof Error ? err.message : String(err)).replace(/^--set\b/, ':set'), 'error');
+		return;
+	}
+	// the old session's branches and notes are not thrown away: saved first, as on quit
+	let saved = '';
+	if (c.services.autosave) {
+		try {
+			saved = `session saved to ${c.services.autosave(s)}; `;
+		} catch (err) {
+			// restarting would lose what was not saved: refused, as quitting is
+			c.say(`not restarted: the session could not be saved first (${err instanceof Error ? err.message : String(err)}); :save PATH, then ${cmd} again`, 'error');
+			return;
+		}
+	}
+	// each param set (and variant) is a root of its own, kept with its tree: going back to it returns there
+	const key = (x: Session): string => JSON.stringify([x.model.program.params, x.model.program.variant]);
+	if (!c.roots.some(r => r.session === s)) c.roots.push({sets: c.sets, session: s});
+	const known = c.roots.find(r => key(r.session) === key(fresh));
+	const oldVariant = s.model.program.variant;
+	const old = rootLabel(c.sets, oldVariant);
+	const oldSets = Object.entries(c.sets).map(([k, v]) => `${k}=${v}`).join(' ');
+	if (known) {
+		c.session = known.session;
+		c.sets = known.sets;
+	} else {
+		fresh.breakpoints = [...s.breakpoints];
+		c.roots.push({sets, session: fresh});
+		c.session = fresh;
+		c.sets = sets;
+	}
+	const now = rootLabel(sets, variant);
+	const back = variant !== oldVariant ? `:variant ${oldVariant ?? '-'}` : `:set ${oldSets || 'k=v'}`;
+	c.say(`${saved}${known ? `back to the tree of ${now} (branch ${c.session.branch.name}, step ${c.session.cursor.depth})` : `restarted with ${now}`}; the tree of ${old} is kept (${back} returns to it; t lists the roots)`, 'ok');
+}
+
+/**
+ * `:reload`: the scenario file read again after an edit. The current
+ * branch's schedule is replayed on the new code as far as it still goes and
+ * the cursor put back at its step, so an edit is seen on the same
+ * interleaving. A file that no longer compiles is reported and the session
+ * kept as it was. The old session is saved first, as :set does.
+ */
+function reload(c: Controller): void {
+	const s = c.session;
+	if (!c.services.reopen) {
+		c.say(':reload is not available here', 'warn');
+		return;
+	}
+	let fresh: Session;
+	try {
+		fresh = c.services.reopen(c.sets, s.model.program.variant);
+	} catch (err) {
+		// the first line names file:line:col and what is wrong; the excerpt under it does not fit a message line
+		const text = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+		c.say(`:reload: ${text}; the session is unchanged (fix the file, then :reload again)`, 'error');
+		return;
+	}
+	if (fresh.model.program.source === s.model.program.source) {
+		c.say(`${s.model.program.file}: unchanged since it was opened (a recording keeps the text it was made with)`);
+		return;
+	}
+	let saved = '';
+	if (c.services.autosave) {
+		try {
+			saved = `session saved to ${c.services.autosave(s)}; `;
+		} catch (err) {
+			c.say(`not reloaded: the session could not be saved first (${err instanceof Error ? err.message : String(err)}); :save PATH, then :reload again`, 'error');
+			return;
+		}
+	}
+	const path = s.pathOf();
+	const depth = s.cursor.depth;
+	let replayed = 0;
+	let why = '';
+	for (const p of path.slice(1)) {
+		const r = fresh.step(p.transition!);
+		if (!r.ok) {
+			why = `; step ${replayed + 1} (${p.transition!.irq ? 'i' : ''}${p.transition!.cpu}) no longer runs: ${r.reason}`;
+			break;
+		}
+		replayed++;
+	}
+	fresh.goto(Math.min(depth, replayed));
+	fresh.breakpoints = s.breakpoints.filter(b => b.kind !== 'line' || fresh.model.program.cpus.some(p => (b.cpu === null || p.id === b.cpu) && p.instrs.some(i => i.line === b.line)));
+	// the trees of the old text are of another program: they are not kept as roots
+	c.roots = [];
+	c.session = fresh;
+	c.say(`${saved}reloaded ${s.model.program.file}: branch ${s.branch.name}'s ${count(path.length - 1, 'step')} replayed ${replayed === path.length - 1 ? 'whole' : `up to step ${replayed}${why}`}, as branch main of the new tree; cursor at step ${fresh.cursor.depth}`, replayed === path.length - 1 ? 'ok' : 'warn');
+}

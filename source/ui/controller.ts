@@ -9,7 +9,7 @@ import type {Transition} from '../machine/types.js';
 import {sourceLine, statementText} from '../render/trace.js';
 import {loopStart} from '../render/diagram.js';
 import type {Point, PointId, Session} from '../session/types.js';
-import {continueRun, runCpu, saveRecording, search, stepCpu, toggleBreak} from './actions.js';
+import {compactSchedule, continueRun, runCpu, saveRecording, search, stepCpu, toggleBreak} from './actions.js';
 import {execLine} from './commandline.js';
 import {commandFor, type CommandId, type KeyName} from './keymap.js';
 import {bodyRows, diffPage, helpPage, layoutKind, type Size, zoomOrder} from './layout.js';
@@ -23,19 +23,21 @@ export type SearchResult = {schedule: Transition[]; summary: string; loop?: numb
 
 /** What the App can do beyond the session; absent ones say so when used. */
 export type Services = {
-	/** `:set k=v`: a fresh session on the model with these params. */
-	reopen?: (sets: Record<string, string>) => Session;
+	/** `:set k=v`, `:variant NAME`: a fresh session on the scenario with these params and this variant (null: none). */
+	reopen?: (sets: Record<string, string>, variant: string | null) => Session;
 	/** Save a recording; returns the path written (absolute). `force` overwrites an existing file. */
 	save?: (s: Session, path?: string, force?: boolean) => string;
 	/** Auto-save the session (as on quit); returns the path written. */
 	autosave?: (s: Session) => string;
-	/** Export the Markdown report; returns the path written. */
-	exportReport?: (s: Session) => string;
+	/** Export the current branch as the Markdown report (`x`) or the race diagram alone (`:export diagram`, for a mail); returns the path written. */
+	exportReport?: (s: Session, format?: ExportFormat) => string;
 	/** Search for a violation from a point. */
 	search?: (s: Session, from: PointId, progress: (text: string) => void, signal?: AbortSignal) => Promise<SearchResult>;
 };
 
 export type KeyResult = 'quit' | null;
+
+export type ExportFormat = 'markdown' | 'diagram';
 
 export class Controller {
 	session: Session;
@@ -249,14 +251,25 @@ export class Controller {
 				this.pending = cmd === 'irq' ? 'i' : 'r';
 				this.message = null;
 				break;
+			// the timeline runs down the screen: ↑ is back in time, ↓ forward (in the tree and the help they move and scroll)
 			case 'rewind':
+			case 'treeUp':
 				if (s.rewind(1)) this.say(`rewound to step ${s.cursor.depth}`);
 				else this.say('at step 0: nothing to rewind', 'warn');
 				break;
 			case 'redo':
+			case 'treeDown':
 				if (s.redo(1)) this.say(`step ${s.cursor.depth}: ${this.describe(s.cursor)}`);
 				else this.say(`at the head of branch ${s.branch.name}: step a CPU to go on`, 'warn');
 				break;
+			case 'first':
+			case 'last': {
+				const head = s.point(s.branch.head).depth;
+				const to = cmd === 'first' ? 0 : head;
+				if (s.cursor.depth === to) this.say(cmd === 'first' ? 'already at step 0' : `already at the last step of branch ${s.branch.name} (step ${head})`);
+				else if (s.goto(to)) this.say(`step ${to}${cmd === 'last' ? ` (the last of branch ${s.branch.name})` : ''}: ${this.describe(s.cursor)}`);
+				break;
+			}
 			case 'prevBranch':
 			case 'nextBranch': {
 				if (s.branches.length < 2) {
@@ -271,16 +284,19 @@ export class Controller {
 				this.overlay = 'tree';
 				this.treeCursor = s.branch.name;
 				break;
-			case 'treeUp':
-			case 'treeDown':
 			case 'treeSelect':
 			case 'close':
 				break; // only in the tree (Esc is handled before the table)
 			case 'statePane':
+				// the full layout shows every section: nothing to cycle, and a hidden choice would surprise after a resize
+				if (this.size && layoutKind(this.size) === 'full') {
+					this.say('every state section is on screen at this size: Tab picks one when the terminal is narrower than 100 columns or shorter than 35 rows; z zooms the state', 'warn');
+					break;
+				}
 				this.statePane = (this.statePane + 1) % STATE_PANES.length;
 				// the generic section only when there is something in it
 				if (STATE_PANES[this.statePane] === 'other' && !otherStateLines(s.cursor.state, new Set()).length) this.statePane = 0;
-				this.say(`state pane: ${STATE_PANES[this.statePane]} (Tab cycles; in the compact layout)`);
+				this.say(`state pane: ${STATE_PANES[this.statePane]} (Tab cycles)`);
 				break;
 			case 'help':
 				this.overlay = 'help';
@@ -310,8 +326,7 @@ export class Controller {
 				saveRecording(this);
 				break;
 			case 'export':
-				if (!this.services.exportReport) this.say('export is not available in this build', 'warn');
-				else this.attempt(() => this.say(`report written to ${this.services.exportReport!(s)}`, 'ok'));
+				this.exportBranch('markdown');
 				break;
 			case 'commandLine':
 				this.prompt = '';
@@ -366,6 +381,18 @@ export class Controller {
 		}
 	}
 
+	/** `x` and `:export`: the current branch into .racewalk/, saying where and what is in it. */
+	exportBranch(format: ExportFormat): void {
+		if (!this.services.exportReport) {
+			this.say('export is not available in this build', 'warn');
+			return;
+		}
+		this.attempt(() => {
+			const path = this.services.exportReport!(this.session, format);
+			this.say(format === 'diagram' ? `race diagram of branch ${this.session.branch.name} written to ${path} (plain text, 80 columns: paste it into a mail)` : `report written to ${path} (Markdown: the race diagram, the violations, the objects' state, the command that reproduces it; :export diagram writes the diagram alone)`, 'ok');
+		});
+	}
+
 	describe(p: Point): string {
 		const t = p.transition;
 		if (!t) return 'initial state';
@@ -413,7 +440,8 @@ export class Controller {
 			// the branch it left: the first (creation order) holding its fork point; only for the tree overlay
 			const owner = this.overlay === 'tree' && b.forkedFrom !== null ? s.branchOf(b.forkedFrom).name : null;
 			const parent = owner === b.name ? null : owner;
-			return {name: b.name, head: head.depth, forkedAt: b.forkedFrom === null ? null : s.point(b.forkedFrom).depth, parent, current: b.name === s.branch.name, headViolation: head.state.violations[0]?.kind ?? null};
+			const schedule = this.overlay === 'tree' ? {schedule: compactSchedule(s.pathOf(b.name).slice(1).map(p => p.transition!))} : {};
+			return {name: b.name, head: head.depth, forkedAt: b.forkedFrom === null ? null : s.point(b.forkedFrom).depth, parent, current: b.name === s.branch.name, headViolation: head.state.violations[0]?.kind ?? null, ...schedule};
 		});
 		return {
 			model: s.model,

@@ -127,7 +127,7 @@ export function cpuPane(v: View, cpu: number, o: CpuOpts): Block {
 	const order = model.program.cpus[cpu]!.locals;
 	const names = [...order.filter(n => n in c.locals), ...Object.keys(c.locals).filter(n => !order.includes(n))];
 	const localSegs = names.map(n => seg(`${n}=${formatValue(c.locals[n]!)}`, hi(changed, `CPU${cpu}.${n}`)));
-	const locals = localSegs.length ? flow(localSegs, inner) : [[seg('no locals yet', {dim: true})]];
+	const locals = localSegs.length ? flow(localSegs, inner) : [[seg(c.pc < 0 ? 'no locals' : 'no locals yet', {dim: true})]];
 
 	// budget: status + irq + tlb fixed, then what it said, locals up to 2-3, the rest is source
 	const fixed = status.length + 1 + tlb.length;

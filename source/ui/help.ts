@@ -30,7 +30,7 @@ export const LEGEND: readonly [string, string][] = [
 	['map ref pin mem', "memmap columns: struct page present or REMOVED, refcount, pins, the pfn's memory (backed, UNBACKED, or who owns it now)"],
 	['E21 E25 NOW', 'the kernel era modelled: E21 = v5.11-v5.15, E25 = v6.10-v6.16, NOW = after devmap left GUP'],
 	['S1..S10', 'the checks: S1 memmap use-after-free, S2 stale mapping, S3 pin across removal, S4 hung task or deadlock, S5 TLB coherence, S6 freed page table read, S7 gup page not mapped in its window, S8 livelock, S9 pin after the pin check, S10 TLB entry after a zap'],
-	['G1 MU2 D1 F1 K3..', "step labels in the scenario's comments: the kernel's atomic steps as KERNEL.md numbers them (G gup-fast, MU memunmap_pages, D device-dax unbind, F fs-dax unbind, K khugepaged, R zap...)"],
+	['G1 MU2 D1 F1 K3..', "step labels in the scenario's comments: the kernel's atomic steps (G gup-fast, MU memunmap_pages, D device-dax unbind, F fs-dax unbind, K khugepaged, R zap...); docs/model.md lists them"],
 	['✱', 'a verdict the model derives (or a hypothesis), not a known kernel fact'],
 ];
 
@@ -50,6 +50,6 @@ export function helpLines(width = 200): Line[] {
 	out.push([seg('On the screen', {bold: true, color: 'blue'})]);
 	out.push([seg('  '), seg('highlighted', CHANGED), seg(': what the last step changed')]);
 	for (const [g, text] of LEGEND) out.push(...entry(g, text, 10, 'magenta'));
-	out.push([seg('Esc or ? closes this help; ↑↓ PgUp PgDn scroll it.', {dim: true})]);
+	out.push([seg('Esc or ? closes this help; ↑↓ PgUp PgDn Home End scroll it.', {dim: true})]);
 	return out;
 }

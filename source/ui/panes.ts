@@ -41,7 +41,10 @@ export function headerLines(v: View, width: number): Line[] {
 	const beside = lineWidth(status) + 2 + lineWidth([label, ...params]) + params.length;
 	if (beside <= width) return [title, [...status, seg(' '), label, ...params.flatMap(x => [seg(' '), x])]];
 	if (!params.length) return [title, status];
-	return [title, status, ...flow([label, ...params], width)];
+	// continuation lines start under the first param, as the header's other lines start one cell in
+	const line1 = flow([label, ...params], width)[0]!;
+	const rest = params.slice(line1.filter(x => params.includes(x)).length);
+	return [title, status, line1, ...flow(rest, width - 8).map(l => [seg('        '), ...l])];
 }
 
 // ---------------------------------------------------------------- banner
@@ -87,7 +90,7 @@ function treeRows(branches: readonly BranchInfo[]): TreeRow[] {
 export const treeOrder = (branches: readonly BranchInfo[]): BranchInfo[] => treeRows(branches).map(r => r.b);
 
 export function treeLines(v: View, width = 200): Line[] {
-	const out: Line[] = wrap('Branches: each under the branch it left, with the step it forks at (↑↓ move, Enter switches, Esc closes)', Math.max(20, width)).map(t => [seg(t, {bold: true, color: 'blue'})]);
+	const out: Line[] = wrap('Branches: each under the branch it left, with the step it forks at and its schedule from step 0 (↑↓ move, Enter switches, Esc closes)', Math.max(20, width)).map(t => [seg(t, {bold: true, color: 'blue'})]);
 	const cursor = v.treeCursor ?? v.branch;
 	for (const {b, prefix, last, root} of treeRows(v.branches)) {
 		const i = v.branches.indexOf(b);
@@ -103,6 +106,11 @@ export function treeLines(v: View, width = 200): Line[] {
 			seg(b.headViolation ? `  !! ${b.headViolation}` : '', {color: 'red'}),
 			seg(b.current && here ? '  (current)' : b.current ? '  ◂ current' : '', {dim: true}),
 		]);
+		// the schedule, as racewalk run -s and :play take it: the way to reproduce the branch elsewhere
+		if (b.schedule) {
+			const pad = ' '.repeat(2 + (root ? 0 : prefix.length + 3) + 2);
+			for (const t of wrap(`schedule ${b.schedule}`, Math.max(10, width - pad.length))) out.push([seg(pad), seg(t, {dim: true})]);
+		}
 	}
 	if (v.roots?.length) {
 		out.push([seg('')], [seg('Roots: one tree per param set (:set k=v opens or returns to one)', {bold: true, color: 'blue'})]);
@@ -127,7 +135,7 @@ export function diffLines(d: NonNullable<View['diff']>, width = 200): Line[] {
 
 // ---------------------------------------------------------------- footer
 
-const OVERLAY_SCROLL: [string, string][] = [['↑↓', 'scroll'], ['PgUp PgDn', 'page'], ['Esc q', 'close'], ['^C', 'quit']];
+const OVERLAY_SCROLL: [string, string][] = [['↑↓', 'scroll'], ['PgUp PgDn', 'page'], ['Home End', 'ends'], ['Esc q', 'close'], ['^C', 'quit']];
 const OVERLAY_TREE: [string, string][] = [['↑↓', 'move'], ['Enter', 'switch'], ['[]', 'branch'], ['Esc q', 'close'], ['^C', 'quit']];
 
 export function footerLine(v: View, width = 200): Line {

@@ -5,6 +5,7 @@
 import {join, resolve} from 'node:path';
 import {exploreAsync, LIVENESS_KINDS} from '../explore/index.js';
 import {visible} from '../lang/visible.js';
+import {loopStart, pointsToSteps, renderDiagram} from '../render/diagram.js';
 import {renderMarkdown} from '../render/markdown.js';
 import {violationName} from '../render/verdict.js';
 import {sameFile} from '../session/atomic.js';
@@ -54,11 +55,12 @@ export {prefill} from './prefill.js';
 
 export {createSession};
 
-/** Write the Markdown report of the current branch to .racewalk/. */
+/** Write the Markdown report (or the race diagram alone, as `racewalk export --format diagram` prints it) of the current branch to .racewalk/. */
 export function exportService(cwd: string, sets: () => Record<string, string> | undefined): NonNullable<Services['exportReport']> {
-	return session => {
-		const text = visible(renderMarkdown({model: session.model, points: session.pathOf(), branch: session.branch.name, set: sets() ?? {}}), {lines: true});
-		return writeUnique(autosaveDirs(cwd), `racewalk-${session.model.program.scenario.name}-${session.branch.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${stamp()}`, '.md', text);
+	return (session, format = 'markdown') => {
+		const points = session.pathOf();
+		const text = format === 'diagram' ? visible(renderDiagram(session.model, pointsToSteps(points), {loopFrom: loopStart(points)}), {lines: true}) + '\n' : visible(renderMarkdown({model: session.model, points, branch: session.branch.name, set: sets() ?? {}}), {lines: true});
+		return writeUnique(autosaveDirs(cwd), `racewalk-${session.model.program.scenario.name}-${session.branch.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${stamp()}`, format === 'diagram' ? '.txt' : '.md', text);
 	};
 }
 

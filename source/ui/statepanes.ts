@@ -18,10 +18,12 @@ const hi = (changed: Set<string>, path: string, base: Style = {}): Style => (cha
  * compact layout's overview) keeps what matters there: the leaves (va → pfn),
  * cleared leaves and freed or unhooked tables; the tree is one Tab away.
  */
-export function pageTableLines(m: Machine, changed: Set<string>, width = 200, leavesOnly = false): Line[] {
+export function pageTableLines(m: Machine, changed: Set<string>, width = 200, leavesOnly = false, prev: Machine | null = null): Line[] {
 	const out: Line[] = [];
 	const pt = m.pt;
 	const seen = new Set<string>();
+	// where each table's line and leaves are, so a leaf the step cleared goes back into its slot of the tree
+	const rows: {table: number; index: number | null; at: number; lead: string}[] = [];
 	walkTree(pt, s => {
 		if (s.kind === 'table') {
 			if (leavesOnly && !s.table.freed && !changed.has(`table[T${s.id}]`)) {
@@ -31,6 +33,7 @@ export function pageTableLines(m: Machine, changed: Set<string>, width = 200, le
 			const t = s.table;
 			seen.add(String(s.id));
 			const via = s.index === null ? '' : `└[${s.index}] `;
+			rows.push({table: s.id, index: null, at: out.length, lead: ' '.repeat(s.depth)});
 			out.push([seg(`${' '.repeat(s.depth)}${via}${LEVEL_NAME[t.level] ?? 'L' + t.level} T${s.id}`, hi(changed, `table[T${s.id}]`, t.freed ? {color: 'red'} : {dim: false})), seg(t.freed ? ' freed' : '', {color: 'red', bold: true})]);
 			return;
 		}
@@ -39,13 +42,34 @@ export function pageTableLines(m: Machine, changed: Set<string>, width = 200, le
 		const value = `${hex(s.va)} → pfn ${hex(e.pfn)}${bits ? ' ' + bits : ''}`;
 		// the value whole: the indentation and then the slot index give way first
 		const lead = leavesOnly ? `T${s.table} ` : ([`${' '.repeat(s.depth)} └[${s.index}] `, `└[${s.index}] `, '└'].find(l => l.length + value.length <= width) ?? '');
+		rows.push({table: s.table, index: s.index, at: out.length, lead: ' '.repeat(s.depth)});
 		out.push([seg(lead, {dim: true}), seg(value, hi(changed, `pte[${hex(s.va)}]`, {color: 'green'}))]);
 	});
-	// cleared leaves: the step removed them
+	// cleared leaves: the step removed them; shown in the slot they had (from the state before), under their table
+	const slotBefore = new Map<number, {table: number; index: number}>();
+	if (prev && prev.pt !== m.pt)
+		walkTree(prev.pt, x => {
+			if (x.kind === 'leaf') slotBefore.set(x.va, {table: x.table, index: x.index});
+		});
+	const cleared: Line[] = [];
 	for (const p of changed) {
 		const mm = /^pte\[(0x[0-9a-f]+)\]$/.exec(p);
-		if (mm && !out.some(l => l.some(s => s.text.startsWith(mm[1]! + ' ')))) out.push([seg(`${mm[1]} → none (cleared)`, CHANGED)]);
+		if (!mm || out.some(l => l.some(s => s.text.startsWith(mm[1]! + ' ')))) continue;
+		const value = `${mm[1]} → none (cleared)`;
+		const slot = slotBefore.get(Number(mm[1]));
+		const table = slot ? rows.find(r => r.table === slot.table && r.index === null) : undefined;
+		if (!slot || !table) {
+			cleared.push([seg(slot && leavesOnly ? `T${slot.table} ` : '', {dim: true}), seg(value, CHANGED)]);
+			continue;
+		}
+		// after the table's line and its leaves in lower slots
+		const before = rows.filter(r => r.table === slot.table && r.index !== null && r.index < slot.index).pop() ?? table;
+		const lead = [`${table.lead} └[${slot.index}] `, `└[${slot.index}] `, '└'].find(l => l.length + value.length <= width) ?? '';
+		const at = before.at + 1;
+		out.splice(at, 0, [seg(lead, {dim: true}), seg(value, CHANGED)]);
+		for (const r of rows) if (r.at >= at) r.at++;
 	}
+	out.push(...cleared);
 	for (const [id, t] of Object.entries(pt.tables)) {
 		if (seen.has(id)) continue;
 		if (t.freed || changed.has(`table[T${id}]`)) out.push([seg(`${LEVEL_NAME[t.level]} T${id} `, {dim: true}), seg(t.freed ? 'freed' : 'unhooked', hi(changed, `table[T${id}]`, {color: 'red'}))]);
@@ -126,7 +150,7 @@ export function otherStateLines(m: Machine, changed: Set<string>): Line[] {
 
 /** Lines the tallest state pane needs (row layout). */
 export function stateRowNeed(v: View): number {
-	return Math.max(pageTableLines(v.state, v.changed).length, pgmapLines(v.state, v.changed).length + otherStateLines(v.state, v.changed).length, memmapLines(v.state, v.changed).length);
+	return Math.max(pageTableLines(v.state, v.changed, 200, false, v.prev).length, pgmapLines(v.state, v.changed).length + otherStateLines(v.state, v.changed).length, memmapLines(v.state, v.changed).length);
 }
 
 const hasChange = (lines: Line[]): boolean => lines.some(l => l.some(s => s.bg === CHANGED.bg));
@@ -144,7 +168,7 @@ export function statePanes(v: View, width: number, height: number, layout: 'row'
 		const bare = !Object.keys(v.state.memmap).length && !Object.keys(v.state.pfns).length && pageTableLines(v.state, v.changed).length <= 1 && (other.length > 0 || !pgmapLines(v.state, v.changed).length);
 		const [a, b] = bare ? [0, width] : [Math.floor(width * 0.36), Math.floor(width * 0.34)];
 		const c = width - a - b;
-		const pt = pageTableLines(v.state, v.changed, a - 2);
+		const pt = pageTableLines(v.state, v.changed, a - 2, false, v.prev);
 		const pg = [...pgmapLines(v.state, v.changed), ...other];
 		const mm = memmapLines(v.state, v.changed);
 		// named for what it holds: dev_pagemap, then the kinds of the other entries (global, lock...)
@@ -157,13 +181,25 @@ export function statePanes(v: View, width: number, height: number, layout: 'row'
 	const parts: [string, Line[]][] = [
 		['memmap', memmapLines(v.state, v.changed)],
 		['dev_pagemap', pgmapLines(v.state, v.changed)],
-		['page tables', pageTableLines(v.state, v.changed, inner)],
+		['page tables', pageTableLines(v.state, v.changed, inner, false, v.prev)],
 		['other', other],
 	];
 	const pick = (v.statePane ?? 0) % STATE_PANES.length;
 	if (pick === 0 && v.zoom?.kind === 'state') {
-		// zoomed: every section whole, one under the other
-		const all = parts.filter(([, l]) => l.length).flatMap(([n, l]): Line[] => [[seg(n, {bold: true, color: 'blue'})], ...l]);
+		// zoomed: every section whole, one under the other, or in two columns when one is taller than the pane (80x24) and two fit side by side
+		const sections = parts.filter(([, l]) => l.length).map(([n, l]): Line[] => [[seg(n, {bold: true, color: 'blue'})], ...l]);
+		let all = sections.flat();
+		const colW = Math.floor((inner - 3) / 2);
+		if (all.length > height - 2 && sections.length > 1 && widest(all) <= colW) {
+			let best = Infinity;
+			for (let k = 1; k < sections.length; k++) {
+				const a = sections.slice(0, k).flat();
+				const b = sections.slice(k).flat();
+				if (Math.max(a.length, b.length) >= best) continue;
+				best = Math.max(a.length, b.length);
+				all = Array.from({length: best}, (_, i) => [...(a[i] ?? []), seg(' '.repeat(colW + 3 - lineWidth(a[i] ?? []))), ...(b[i] ?? [])]);
+			}
+		}
 		return [box(width, height, all, {title: [seg('state', {bold: true}), seg('  zoomed: z next pane, Esc closes', {dim: true})]})];
 	}
 	if (pick > 0) {
@@ -172,7 +208,7 @@ export function statePanes(v: View, width: number, height: number, layout: 'row'
 		return [box(width, height, lines.length ? lines : [[seg('(nothing)', {dim: true})]], {title})];
 	}
 	// the overview: memmap, the leaves, dev_pagemap, the rest; changed sections first so the highlight is visible
-	const overview: [string, Line[]][] = [parts[0]!, ['page tables', pageTableLines(v.state, v.changed, inner, true)], parts[1]!, parts[3]!];
+	const overview: [string, Line[]][] = [parts[0]!, ['page tables', pageTableLines(v.state, v.changed, inner, true, v.prev)], parts[1]!, parts[3]!];
 	const changedFirst = overview.filter(([, l]) => l.length).sort((x, y) => Number(hasChange(y[1])) - Number(hasChange(x[1])));
 	const body = changedFirst.flatMap(([n, l]): Line[] => [[seg(n, {bold: true, color: 'blue'})], ...l]);
 	return [box(width, height, body, {title: [seg('state', {bold: true}), seg(' Tab: one at a time', {dim: true})]})];

@@ -37,6 +37,8 @@ export type BranchInfo = {
 	parent?: string | null;
 	current: boolean;
 	headViolation: string | null;
+	/** Its schedule from step 0, folded (1*7 2); only for the tree overlay. */
+	schedule?: string;
 };
 
 export type MessageKind = 'info' | 'warn' | 'error' | 'ok';
