@@ -173,16 +173,8 @@ function restart(c: Controller, sets: Record<string, string>, variant: string | 
 		return;
 	}
 	// the old session's branches and notes are not thrown away: saved first, as on quit
-	let saved = '';
-	if (c.services.autosave) {
-		try {
-			saved = `session saved to ${c.services.autosave(s)}; `;
-		} catch (err) {
-			// restarting would lose what was not saved: refused, as quitting is
-			c.say(`not restarted: the session could not be saved first (${err instanceof Error ? err.message : String(err)}); :save PATH, then ${cmd} again`, 'error');
-			return;
-		}
-	}
+	const saved = saveFirst(c, 'restarted', cmd);
+	if (saved === null) return;
 	// each param set (and variant) is a root of its own, kept with its tree: going back to it returns there
 	const key = (x: Session): string => JSON.stringify([x.model.program.params, x.model.program.variant]);
 	if (!c.roots.some(r => r.session === s)) c.roots.push({sets: c.sets, session: s});
@@ -202,6 +194,21 @@ function restart(c: Controller, sets: Record<string, string>, variant: string | 
 	const now = rootLabel(sets, variant);
 	const back = variant !== oldVariant ? `:variant ${oldVariant ?? '-'}` : `:set ${oldSets || 'k=v'}`;
 	c.say(`${saved}${known ? `back to the tree of ${now} (branch ${c.session.branch.name}, step ${c.session.cursor.depth})` : `restarted with ${now}`}; the tree of ${old} is kept (${back} returns to it; t lists the roots)`, 'ok');
+}
+
+/**
+ * The session auto-saved before it is replaced: the words to start the
+ * message with, or null when it could not be saved (then replacing it would
+ * lose what was not saved, so it is refused, as quitting is).
+ */
+function saveFirst(c: Controller, done: string, cmd: string): string | null {
+	if (!c.services.autosave) return '';
+	try {
+		return `session saved to ${c.services.autosave(c.session)}; `;
+	} catch (err) {
+		c.say(`not ${done}: the session could not be saved first (${err instanceof Error ? err.message : String(err)}); :save PATH, then ${cmd} again`, 'error');
+		return null;
+	}
 }
 
 /**
@@ -230,15 +237,8 @@ function reload(c: Controller): void {
 		c.say(`${s.model.program.file}: unchanged since it was opened (a recording keeps the text it was made with)`);
 		return;
 	}
-	let saved = '';
-	if (c.services.autosave) {
-		try {
-			saved = `session saved to ${c.services.autosave(s)}; `;
-		} catch (err) {
-			c.say(`not reloaded: the session could not be saved first (${err instanceof Error ? err.message : String(err)}); :save PATH, then :reload again`, 'error');
-			return;
-		}
-	}
+	const saved = saveFirst(c, 'reloaded', ':reload');
+	if (saved === null) return;
 	const path = s.pathOf();
 	const depth = s.cursor.depth;
 	let replayed = 0;
