@@ -9,6 +9,7 @@ import {mmuGatherPrimitives} from '../source/machine/primitives/mmu-gather.js';
 import {pgtableLifePrimitives} from '../source/machine/primitives/pgtable-life.js';
 import {ramPrimitives} from '../source/machine/primitives/ram.js';
 import {tableFreePrimitives} from '../source/machine/primitives/table-free.js';
+import {explore} from '../source/explore/index.js';
 import {kinds, miniModel, run} from './helpers/mini.js';
 
 /** The TLB primitives of the general machine, tested here rather than in primitives.test.ts. */
@@ -59,6 +60,23 @@ describe('ordinary RAM pages', () => {
 		// A pfn that is no RAM page is a mistake of the scenario, not "not free".
 		const wrong = run({machine: RAM, cpus: ['a = alloc_page(0x300);']}, '0');
 		expect(wrong.violations.map(v => [v.kind, v.message])).toEqual([['oops', 'CPU0 oops at line 8: alloc_page: pfn 0x300 is not an ordinary RAM page (declare it with ram() in machine { })']]);
+	});
+	it('an allocation takes the smallest number nobody remembers (not the last one), so an alloc/free loop repeats its states', () => {
+		// 0x202 is free: allocated (1), freed, allocated (2), freed, allocated again
+		const cycle = `a = alloc_page(0x202); put_page(a); a = alloc_page(0x202); put_page(a); a = alloc_page(0x202);`;
+		const free = run({machine: RAM, cpus: [cycle]}, '0 0 0 0 0');
+		expect(free.final.memmap[0x202]!.ram!.gen).toBe(1); // 1 is remembered by no one: taken again
+		expect(free.notes).toContain('alloc_page: page 0x202 reused (allocation 1)');
+		// a TLB entry still holds allocation 1 (filled before the zap, never flushed): 1 stays taken, so the third is 3
+		const m = {machine: 'ram(0x200, 4); map(VA, 0x202, write); mm_cpumask(0, 1);', cpus: [`access(VA); a = pfn_to_page(0x202); ptep_get_and_clear(VA); put_page(a); a = alloc_page(0x202); put_page(a); a = alloc_page(0x202);`]};
+		const remembered = run(m, '0 0 0 0 0 0 0');
+		expect(remembered.final.cpus[0]!.tlb[0x7f000000]).toMatchObject({pfn: 0x202});
+		expect(remembered.final.memmap[0x202]!.ram!.gen).toBe(3);
+		// the search of a loop that allocates and frees on each pass ends
+		const loop = miniModel({machine: RAM, header: 'int done = 0;', cpus: ['while (!done) { a = alloc_page(0x202); put_page(a); }', 'done = 1;']});
+		const r = explore(loop, {maxStates: 5000});
+		expect(r.complete).toBe(true);
+		expect(r.stats.states).toBeLessThan(100);
 	});
 	it('put_page: at zero a RAM page goes back to the allocator; a PTE or TLB entry still mapping it is S2', () => {
 		const clean = run({machine: RAM, cpus: [`ptep_get_and_clear(VA); put_page(${P});`]}, '0 0');

@@ -10,6 +10,7 @@ import {touchPage} from './page.js';
 import {writeEntry} from './pgtable.js';
 import {noteInstall} from '../gup-window.js';
 import {numaHintingFault} from './protnone.js';
+import {freshGen} from './ram.js';
 import {argInt, argPgmap, argSym, Oops, pgmapOp, type Primitive} from './spec.js';
 
 export const VM_FAULT_SIGBUS = 2;
@@ -49,7 +50,7 @@ function anonFault(ctx: Ctx, va: number, write: boolean): number {
 	wr(ctx, `page:${pfn}`);
 	const page = ctx.m.memmap[pfn]!;
 	page.refcount = 1;
-	page.ram = {free: false, gen: page.ram!.gen + 1, owner: ctx.cpu, mapcount: 1, collapse: null, lateRefs: 0};
+	page.ram = {free: false, gen: freshGen(ctx, pfn, page.ram!.gen), owner: ctx.cpu, mapcount: 1, collapse: null, lateRefs: 0};
 	const at = installLeaf(ctx.m.pt, va, {pfn, write, special: false, devmap: false}, false);
 	wr(ctx, 'pt');
 	wr(ctx, `e:${at.table}:${index(va, at.level)}`);

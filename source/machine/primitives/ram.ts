@@ -6,7 +6,7 @@
 // ordinary memory (`freed-page-use`). Speculative references (folio_try_get)
 // may land on a reused page; only a re-check of the PTE saves the walker.
 
-import {type Ctx, note, rd, violate, wr} from '../context.js';
+import {type Ctx, note, peek, rd, violate, wr} from '../context.js';
 import {allLeaves} from '../pagetable.js';
 import type {PageStruct, RamPage, Value} from '../types.js';
 import {hex} from '../values.js';
@@ -69,6 +69,41 @@ export function staleRamEntries(ctx: Ctx, cpu: number, who: string): void {
 }
 
 /** A load or store reaching a RAM page through an entry filled from allocation `gen`. */
+/**
+ * The number of a new allocation of pfn: the smallest from 1 on, other than
+ * the last one's, that no TLB entry and no gup window remembers. Allocations
+ * are only ever compared for equality (a reuse is another page to whoever
+ * remembers the old one), and one nobody remembers cannot be told apart, so
+ * numbers are reused: a loop that allocates and frees on each pass comes back
+ * to a state it has been in, and its search ends. The footprint names the
+ * CPUs whose TLB or window holds pfn now: another CPU can change the answer
+ * only by filling or opening on pfn, and those read page:pfn, which an
+ * allocation writes.
+ */
+export function freshGen(ctx: Ctx, pfn: number, last: number): number {
+	const used = [last];
+	const prefix = `${pfn}:`;
+	for (const c of ctx.m.cpus) {
+		const tlb = peek(c, 'tlb');
+		for (const va in tlb) {
+			const e = tlb[va]!;
+			if (e.pfn !== pfn || e.gen === undefined) continue;
+			rd(ctx, `tlb:${c.id}`);
+			used.push(e.gen);
+		}
+		const gup = peek(c, 'gup');
+		if (gup === null) continue;
+		for (const k of gup.mapped) {
+			if (!k.startsWith(prefix)) continue;
+			rd(ctx, `gup:${c.id}`);
+			used.push(Number(k.slice(prefix.length)));
+		}
+	}
+	let gen = 1;
+	while (used.includes(gen)) gen++;
+	return gen;
+}
+
 export function checkRamAccess(ctx: Ctx, pfn: number, gen: number | undefined, how: string): void {
 	const ram = ctx.m.memmap[pfn]?.ram;
 	if (!ram) return;
@@ -137,10 +172,11 @@ export const ramPrimitives: Primitive[] = [
 			wr(ctx, 'buddy');
 			wr(ctx, `page:${pfn}`);
 			const page = ctx.m.memmap[pfn]!;
-			const gen = page.ram!.gen + 1;
+			const last = page.ram!.gen;
+			const gen = freshGen(ctx, pfn, last);
 			page.refcount = 1;
 			page.ram = {free: false, gen, owner: ctx.cpu, mapcount: 0, collapse: null, lateRefs: 0};
-			note(ctx, `alloc_page: ${pageName(pfn)}${gen > 1 ? ` reused (allocation ${gen})` : ''}`);
+			note(ctx, `alloc_page: ${pageName(pfn)}${last > 0 ? ` reused (allocation ${gen})` : ''}`);
 			return {t: 'page', pfn};
 		},
 	},
