@@ -65,6 +65,19 @@ describe('steps whose order matters have conflicting footprints', () => {
 		expect(r.conflict).toBe(true);
 	});
 
+	it('a flush IPI dropping a TLB entry of a freed page, and alloc_page of that pfn (it takes a number no entry remembers)', () => {
+		// CPU2 caches allocation 1; the page is freed, taken (2) and freed again: the next is 3 while CPU2 remembers 1, 1 once it forgot
+		const r = pair({
+			machine: 'ram(0x200, 2); map(VA, 0x200, write); mm_cpumask(0, 1, 2); tlb(2, VA);',
+			cpus: ['flush_tlb_mm_range(VA, false);', 'ptep_get_and_clear(VA); put_page(pfn_to_page(0x200)); a = alloc_page(0x200); put_page(a); a = alloc_page(0x200);', 'x = 1;'],
+			prefix: '1 1 1 1 0',
+			t: irq(2),
+			u: step(1),
+		});
+		expect(r.differ).toBe(true);
+		expect(r.conflict).toBe(true);
+	});
+
 	it('move_ptes finding no PTE page at the old va, and a fault that installs one there', () => {
 		const r = pair({
 			machine: 'ram(0x200, 2); vma(0x7f600000, 1, write); map(VA, 0x201, write); mm_cpumask(0, 1);',
