@@ -38,13 +38,14 @@
 
 import type {CowTree} from '../lang/cow.js';
 import type {Model} from '../lang/interpreter.js';
-import {canonical} from '../machine/hash.js';
+import {layoutOf} from '../lang/bounds.js';
 import {conflicts, type Footprint} from '../machine/context.js';
 import type {Machine, Transition, Violation} from '../machine/types.js';
 import {Budget, CHECK_EVERY} from './budget.js';
 import {cloneMachine} from './clone.js';
 import {lanes, sharedHash, stampTree} from './fasthash.js';
-import {ExactTable, KeyTable, omissionChance, type SharedVisited, type Visited} from './keytable.js';
+import {KeyTable, omissionChance, type ExactKey, type SharedVisited, type Visited} from './keytable.js';
+import {VectorPacker, VectorTable} from './exact-table.js';
 import {countSwitches} from '../lang/schedule.js';
 import {IntList} from './intlist.js';
 import type {StepCache} from './stepcache.js';
@@ -153,7 +154,7 @@ type Succ = {
 	/** 64-bit state key (two lanes), once `hashed`; ek: the full text in exact mode. */
 	ka: number;
 	kb: number;
-	ek: string | null;
+	ek: ExactKey | null;
 	/** The renaming to the class representative (null: m is its own). */
 	perm: number[] | null;
 	hashed: boolean;
@@ -174,7 +175,7 @@ type Succ = {
  */
 type Sleeper = {tid: number; allDep: boolean; fp: Footprint | null};
 
-type Item = {m: Machine; ka: number; kb: number; ek: string | null; perm: number[] | null; node: PathNode | null; depth: number; id: number; redo: number; sleepers: (Sleeper | undefined)[] | null};
+type Item = {m: Machine; ka: number; kb: number; ek: ExactKey | null; perm: number[] | null; node: PathNode | null; depth: number; id: number; redo: number; sleepers: (Sleeper | undefined)[] | null};
 
 const bit = (tid: number): number => 1 << tid;
 
@@ -226,7 +227,9 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 	// Values: sleep + chosen·S + S² < 2^(2T+1), or a state id: 32 bits up to 7 CPUs.
 	const shared = opts.shared ?? null;
 	if (shared && (exact || opts.graph || (reduce && 2 * T + 1 > 31))) throw new Error('a shared visited set holds 31-bit values of fingerprinted states only');
-	const info: Visited = shared ? shared.table : exact ? new ExactTable() : new KeyTable(1 << 12, reduce && 2 * T + 1 > 31);
+	const info: Visited = shared ? shared.table : exact ? new VectorTable() : new KeyTable(1 << 12, reduce && 2 * T + 1 > 31);
+	// --exact keeps each state's vector under the scenario's layout (docs/state-vector.md)
+	const packer = exact ? new VectorPacker(layoutOf(model.program)) : null;
 	const graph: StateGraph | null = opts.graph ? {count: 0, parent: new IntList(), ptid: new IntList(), enabledTids: new IntList(), from: new IntList(), to: new IntList(), tid: new IntList(), rootPath: new Map()} : null;
 	let states = 0;
 	let transitions = 0;
@@ -237,7 +240,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 
 	let queue: Item[] = [];
 	/** The keys of the states pushed on opts.collect (for their final sleep sets). */
-	const collected: {ka: number; kb: number; ek: string | null; perm: number[] | null}[] = [];
+	const collected: {ka: number; kb: number; ek: ExactKey | null; perm: number[] | null}[] = [];
 	let head = 0;
 	const take = (): Item | undefined => {
 		if (opts.order === 'dfs') return queue.pop();
@@ -337,7 +340,7 @@ export function* exhaustive(model: Model, opts: ExhaustiveOptions, budget: Budge
 			} else sharedHash(s.m);
 			s.ka = lanes.a;
 			s.kb = lanes.b;
-			if (exact) s.ek = canonical(rep);
+			if (packer) s.ek = packer.key(rep);
 			s.hashed = true;
 		}
 		return s;

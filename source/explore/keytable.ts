@@ -75,17 +75,17 @@ export class KeyTable {
 	}
 
 	/** The value stored under (a, b), or -1 (values are never negative). */
-	get(a: number, b: number, _key?: string | null): number {
+	get(a: number, b: number, _key?: unknown): number {
 		const i = this.slot(a, b);
 		return this.vals[this.seg]![i]! - 1;
 	}
 
-	has(a: number, b: number, _key?: string | null): boolean {
+	has(a: number, b: number, _key?: unknown): boolean {
 		const i = this.slot(a, b);
 		return this.vals[this.seg]![i] !== 0;
 	}
 
-	set(a: number, b: number, v: number, _key?: string | null): void {
+	set(a: number, b: number, v: number, _key?: unknown): void {
 		const i = this.slot(a, b);
 		const s = this.seg;
 		const vals = this.vals[s]!;
@@ -102,7 +102,7 @@ export class KeyTable {
 		vals[i] = v + 1;
 	}
 
-	insert(a: number, b: number, v: number, _key?: string | null): number {
+	insert(a: number, b: number, v: number, _key?: unknown): number {
 		const i = this.slot(a, b);
 		const old = this.vals[this.seg]![i]!;
 		if (old !== 0) return old - 1;
@@ -110,7 +110,7 @@ export class KeyTable {
 		return -1;
 	}
 
-	cas(a: number, b: number, old: number, v: number, _key?: string | null): boolean {
+	cas(a: number, b: number, old: number, v: number, _key?: unknown): boolean {
 		if (this.get(a, b) !== old) return false;
 		this.set(a, b, v);
 		return true;
@@ -148,51 +148,23 @@ export class KeyTable {
 	}
 }
 
-/**
- * The visited set of `--exact`: every state stored in full (the canonical
- * text of machine/hash.ts), so no two states can be taken for one. Several
- * times the memory of the fingerprint table.
- */
-export class ExactTable {
-	private readonly map = new Map<string, number>();
-	get size(): number {
-		return this.map.size;
-	}
-	get(_a: number, _b: number, key: string | null): number {
-		return this.map.get(key!) ?? -1;
-	}
-	has(_a: number, _b: number, key: string | null): boolean {
-		return this.map.has(key!);
-	}
-	insert(_a: number, _b: number, v: number, key: string | null): number {
-		const old = this.map.get(key!);
-		if (old !== undefined) return old;
-		this.map.set(key!, v);
-		return -1;
-	}
-	cas(_a: number, _b: number, old: number, v: number, key: string | null): boolean {
-		if (this.map.get(key!) !== old) return false;
-		this.map.set(key!, v);
-		return true;
-	}
-	enter(): void {}
-	leave(): void {}
-}
+/** What `--exact` keys a state by (explore/exact-table.ts): its packed state vector, or its canonical text beyond the layout's bounds. */
+export type ExactKey = Uint8Array | string;
 
 /**
- * The visited sets' common interface: the 64-bit key, and the full text in
+ * The visited sets' common interface: the 64-bit key, and the full state in
  * exact mode. `insert` and `cas` are the read-modify-writes the search makes,
  * so a table shared by worker threads (sharedtable.ts) can make them atomic;
  * `enter`/`leave` bracket each expansion (the shared table grows between).
  */
 export type Visited = {
 	readonly size: number;
-	get(a: number, b: number, key: string | null): number;
-	has(a: number, b: number, key: string | null): boolean;
+	get(a: number, b: number, key: ExactKey | null): number;
+	has(a: number, b: number, key: ExactKey | null): boolean;
 	/** Store v unless the key has a value: -1 if stored, else the value found. */
-	insert(a: number, b: number, v: number, key: string | null): number;
+	insert(a: number, b: number, v: number, key: ExactKey | null): number;
 	/** Replace the value if it is still `old`. */
-	cas(a: number, b: number, old: number, v: number, key: string | null): boolean;
+	cas(a: number, b: number, old: number, v: number, key: ExactKey | null): boolean;
 	enter(): void;
 	leave(): void;
 };

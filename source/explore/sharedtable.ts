@@ -95,12 +95,12 @@ export class SharedKeyTable {
 		}
 	}
 
-	get(a: number, b: number, _key?: string | null): number {
+	get(a: number, b: number, _key?: unknown): number {
 		const i = this.find(a, b);
 		return i < 0 ? -1 : Atomics.load(this.words, SLOT * i + 2) - 1;
 	}
 
-	has(a: number, b: number, _key?: string | null): boolean {
+	has(a: number, b: number, _key?: unknown): boolean {
 		return this.find(a, b) >= 0;
 	}
 
@@ -109,7 +109,7 @@ export class SharedKeyTable {
 	 * A table at its size limit and 90 % full stores nothing more: it stops the search and answers
 	 * 0 (seen, nothing asleep), so probing always meets an empty slot.
 	 */
-	insert(a: number, b: number, v: number, _key?: string | null): number {
+	insert(a: number, b: number, v: number, _key?: unknown): number {
 		const w = this.words;
 		for (;;) {
 			const i = this.find(a, b);
@@ -129,7 +129,7 @@ export class SharedKeyTable {
 	}
 
 	/** Replace the value of a stored key if it is still `old`. */
-	cas(a: number, b: number, old: number, v: number, _key?: string | null): boolean {
+	cas(a: number, b: number, old: number, v: number, _key?: unknown): boolean {
 		const i = this.find(a, b);
 		if (i < 0) return false;
 		return Atomics.compareExchange(this.words, SLOT * i + 2, old + 1, v + 1) === old + 1;
