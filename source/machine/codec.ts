@@ -164,6 +164,7 @@ export const field = <T>(key: string, codec: Codec<T>, optional = false): Field 
 /** A plain object with these fields (a union of shapes is one struct of all their fields, the ones not in every shape optional). */
 export function struct<T>(fields: readonly Field[]): Codec<T> {
 	const offsets: number[] = [];
+	const keys = new Set(fields.map(f => f.key));
 	let width = 0;
 	for (const f of fields) {
 		offsets.push(width);
@@ -180,19 +181,19 @@ export function struct<T>(fields: readonly Field[]): Codec<T> {
 		},
 		enc(x, v, at) {
 			const o = x as Record<string, unknown>;
-			for (const k in o) if (!fields.some(f => f.key === k)) fail(`struct: a field '${k}' the layout does not have`);
-			fields.forEach((f, i) => {
+			for (const k in o) if (!keys.has(k)) fail(`struct: a field '${k}' the layout does not have`);
+			for (let i = 0; i < fields.length; i++) {
+				const f = fields[i]!;
 				let a = at + offsets[i]!;
-				const val = o[f.key];
 				if (f.optional) {
 					if (!(f.key in o)) {
 						v[a] = 0;
-						return;
+						continue;
 					}
 					v[a++] = 1;
 				} else if (!(f.key in o)) fail(`struct: field '${f.key}' missing`);
-				f.codec.enc(val, v, a);
-			});
+				f.codec.enc(o[f.key], v, a);
+			}
 		},
 		dec(v, at) {
 			const o: Record<string, unknown> = {};
