@@ -85,7 +85,10 @@ function layoutShape(layout: Layout, model: Model): void {
 
 const cases: {name: string; variant: string | null; set?: Record<string, string>}[] = [
 	...builtinNames().flatMap(name => [{name, variant: null}, ...loadScenario(name).ast.variants.map(v => ({name, variant: v.name}))]),
-	...readdirSync('scenarios/examples').map(f => ({name: `scenarios/examples/${f}`, variant: null})),
+	...readdirSync('scenarios/examples').flatMap(f => {
+		const name = `scenarios/examples/${f}`;
+		return [{name, variant: null}, ...loadScenario(name).ast.variants.map(v => ({name, variant: v.name}))];
+	}),
 	{name: 'devdax-unbind', variant: null, set: {gups: '2', pages: '2', walkers: '2'}},
 ];
 
