@@ -352,14 +352,6 @@ export function value(t: ValueTables): Codec<Value | undefined> {
 const PTE_KEYS = new Set(['t', 'va', 'present', 'write', 'special', 'devmap', 'pfn', 'huge', 'protnone']);
 const PMD_KEYS = new Set(['t', 'va', 'present', 'leaf', 'table', 'pfn', 'write', 'invalid']);
 
-/** A field `?: true` (absent, never false, so states without it hash as before): an optional field's presence slot is all it needs. */
-export const flag: Codec<true> = {
-	width: 0,
-	slots: () => {},
-	enc: x => void (x !== true && fail(`flag: ${String(x)} where only true is kept`)),
-	dec: () => true,
-};
-
 /** A codec over another representation (a "pfn:gen" key as two ints). */
 export function mapped<A, B>(c: Codec<B>, to: (a: A) => B, from: (b: B) => A): Codec<A> {
 	return {width: c.width, slots: c.slots, enc: (x, v, at) => c.enc(to(x), v, at), dec: (v, at) => from(c.dec(v, at))};

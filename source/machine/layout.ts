@@ -8,7 +8,7 @@
 // LayoutBoundError naming it, so a test walking the reachable states proves
 // the bounds on the real scenarios.
 
-import {bool, cpu, cpuOrNull, cpuset, field, flag, int, LayoutBoundError, list, mapped, nullable, oneOf, record, struct, value, wide} from './codec.js';
+import {bool, cpu, cpuOrNull, cpuset, field, int, LayoutBoundError, list, mapped, nullable, oneOf, record, struct, value, wide} from './codec.js';
 import type {Codec, Slot} from './codec.js';
 import {index, pmdBase} from './pagetable.js';
 import {PRIMITIVES} from './primitives/index.js';
@@ -132,9 +132,6 @@ function sparse<T>(keys: readonly string[], c: Codec<T | undefined>, what: strin
 	};
 }
 
-/** An index into the fixed list of vas or table ids, as a number. */
-const indexOf = (xs: readonly number[], kind: 'va' | 'table', what: string): Codec<number> => oneOf(xs, kind, what);
-
 export function buildLayout(input: LayoutInput): Layout {
 	const m0 = input.initial;
 	const n = m0.cpus.length;
@@ -194,7 +191,7 @@ export function buildLayout(input: LayoutInput): Layout {
 	// ---- shared codecs ----
 	const val = value({vas, names});
 	const name = oneOf(names, 'name', 'a name');
-	const va = indexOf(vas, 'va', 'a va');
+	const va = oneOf(vas, 'va', 'a va');
 	const table = int('table');
 	const pfn = int('pfn');
 
