@@ -151,7 +151,7 @@ type Succ = {
 	/** tid and the number of statements (stepCode). */
 	code: number;
 	m: Machine;
-	/** 64-bit state key (two lanes), once `hashed`; ek: the full text in exact mode. */
+	/** 64-bit state key (two lanes), once `hashed`; ek: the packed state vector in exact mode (exact-table.ts). */
 	ka: number;
 	kb: number;
 	ek: ExactKey | null;
