@@ -90,6 +90,17 @@ describe('page tables', () => {
 		expect(r.final.cpus[0]!.locals.a).toBe(0x100 * 4096 + 1 + 2 + 0x200 + 0x400);
 		expect(r.final.cpus[0]!.locals.b).toBe(0);
 	});
+	prim('pte_same', () => {
+		// the word, not where it was read: a PTE mk_pte made equals the one stored from it, as == says too
+		const machine = 'ram(0x200, 2); map(VA, 0x200, write); map(VA2, 0x201); mm_cpumask(0);';
+		const r = run({machine, cpus: ['a = pte_same(ptep_get(VA), ptep_get(VA)); b = pte_same(ptep_get(VA), ptep_get(VA2)); c = pte_same(ptep_get(0x40000000), ptep_get(0x40001000)); d = ptep_get(VA) == mk_pte(pfn_to_page(0x200), true); e = pte_same(ptep_get(VA), mk_pte(pfn_to_page(0x200)));']}, '0 0 0 0 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({a: true, b: false, c: true, d: true, e: false});
+	});
+	prim('pte_wrprotect', () => {
+		const r = run({cpus: ['p = pte_wrprotect(ptep_get(VA2)); w = pte_write(p); f = pte_pfn(p); n = pte_present(pte_wrprotect(ptep_get(0x40000000)));']}, '0 0 0 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({w: false, f: 0x101, n: false});
+		expect(run({cpus: ['x = pte_write(ptep_get(VA2));']}, '0').final.cpus[0]!.locals.x).toBe(true); // it was writable: the value is changed, not the PTE
+	});
 	prim('pmd_present', () => {
 		expect(run({cpus: ['x = pmd_present(pmdp_get_lockless(VA));']}, '0').final.cpus[0]!.locals.x).toBe(true);
 	});
