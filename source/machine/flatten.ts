@@ -42,6 +42,7 @@ export function flatten(m: Machine): Map<string, string> {
 		if (p.ram) {
 			out.set(`${k}.alloc`, p.ram.free ? `free (allocation ${p.ram.gen} ended)` : `allocation ${p.ram.gen}${p.ram.owner !== null ? ` by CPU${p.ram.owner}` : ''}`);
 			if (p.ram.mapcount > 0) out.set(`${k}.mapcount`, String(p.ram.mapcount));
+			if (p.ram.head !== undefined) out.set(`${k}.compound_head`, hex(p.ram.head));
 			if (p.ram.collapse) out.set(`${k}.collapse`, `${p.ram.collapse}${p.ram.lateRefs > 0 ? `, ${p.ram.lateRefs} late GUP ref` : ''}`);
 		}
 	}

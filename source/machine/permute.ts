@@ -99,6 +99,7 @@ export const SHAPE: Readonly<Record<string, FieldClass>> = {
 	'memmap{}.ram.mapcount': 'data',
 	'memmap{}.ram.collapse': 'data',
 	'memmap{}.ram.lateRefs': 'data',
+	'memmap{}.ram.head': 'data', // a pfn
 	pfns: 'data',
 	pgmaps: 'data',
 	fs: 'data',

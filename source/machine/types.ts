@@ -152,6 +152,12 @@ export type RamPage = {
 	collapse: 'checked' | 'discarded' | null;
 	/** References gup-fast took after that pin check and returned with (its window closed holding them). */
 	lateRefs: number;
+	/**
+	 * A tail page of a compound page (a THP folio): the pfn of its head, as page->compound_head
+	 * says. Its own refcount stays 0; get_page, put_page, gup's grabs and page_count act on the
+	 * head's (the folio's). Absent for a head and for an order-0 page.
+	 */
+	head?: number;
 };
 
 /** struct page. `idle` is the refcount an unused page has under the era's rules. */

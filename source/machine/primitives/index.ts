@@ -58,6 +58,11 @@ export const ALIASES: ReadonlyMap<string, string> = new Map([
 	['folio_put', 'put_page'],
 	['folio_get', 'get_page'],
 	['folio_maybe_dma_pinned', 'page_maybe_dma_pinned'],
+	['compound_head', 'page_folio'],
+	['page_cache_add_speculative', 'folio_ref_try_add_rcu'],
+	['folio_ref_freeze', 'page_ref_freeze'],
+	['folio_ref_unfreeze', 'page_ref_unfreeze'],
+	['folio_ref_count', 'page_count'],
 	['__tlb_remove_page', 'tlb_remove_page'],
 	// atomic_long_t has the same operations under atomic_long_* names.
 	...['read', 'set', 'inc', 'dec', 'add', 'sub', 'inc_return', 'dec_return', 'dec_and_test', 'inc_not_zero', 'add_unless', 'cmpxchg', 'xchg'].map(op => [`atomic_long_${op}`, `atomic_${op}`] as [string, string]),
