@@ -158,3 +158,18 @@ it('independent steps commute (random scenarios of a compound page being split)'
 	expect(pairs).toBeGreaterThan(1_000);
 	expect(problems).toEqual([]);
 }, 900_000);
+
+const DIRTY_POOL = [
+	'a = store(VA);', 'a = store(VA2);', 'a = access(VA);', 'pte = ptep_get_and_clear(VA); if (pte_dirty(pte)) set_page_dirty(pte_page(pte));',
+	'w = TestClearPageDirty(pfn_to_page(0x200));', 'set_page_dirty(pfn_to_page(0x200));', 'd = PageDirty(pfn_to_page(0x201));',
+	'p = ptep_get(VA2); if (pte_present(p)) { e = ptep_clear_flush(VA2); set_pte_at(VA2, pte_mkclean(pte_wrprotect(e))); }',
+	'flush_tlb_mm_range(VA);', 'local_irq_save();', 'local_irq_restore();', 'put_page(pfn_to_page(0x200));', 'n = alloc_page();',
+];
+
+it('independent steps commute (random scenarios of dirty bits and writeback)', () => {
+	const machine = 'machine { ram(0x200, 3); map(VA, 0x200, write, dirty); map(VA2, 0x201, write); mm_cpumask(0, 1, 2); tlb(1, VA); tlb(0, VA2); lazy(2); }';
+	const {compiled, pairs, problems} = commuting(4714, 150, DIRTY_POOL, ['speculative_walk(VA);', 'switch_mm_irqs_off();', ...DIRTY_POOL.slice(0, 3)], machine);
+	expect(compiled).toBeGreaterThan(100);
+	expect(pairs).toBeGreaterThan(1_000);
+	expect(problems).toEqual([]);
+}, 900_000);

@@ -112,4 +112,13 @@ describe('steps whose order matters have conflicting footprints', () => {
 		expect(r.differ).toBe(true);
 		expect(r.conflict).toBe(true);
 	});
+
+	it('a store (the walker sets the PTE\'s dirty bit) and ptep_get_and_clear of that PTE', () => {
+		// store first: the zap returns a dirty PTE; the zap first: the store faults on the none PTE
+		const r = pair({machine: 'ram(0x200, 1); map(VA, 0x200, write); mm_cpumask(0, 1);', cpus: ['a = store(VA);', 'pte = ptep_get_and_clear(VA);'], prefix: '', t: step(0), u: step(1)});
+		expect(r.differ).toBe(true);
+		expect(r.conflict).toBe(true);
+	});
 });
+
+

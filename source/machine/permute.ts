@@ -100,6 +100,8 @@ export const SHAPE: Readonly<Record<string, FieldClass>> = {
 	'memmap{}.ram.collapse': 'data',
 	'memmap{}.ram.lateRefs': 'data',
 	'memmap{}.ram.head': 'data', // a pfn
+	'memmap{}.ram.pgDirty': 'data',
+	'memmap{}.ram.writtenBack': 'data',
 	pfns: 'data',
 	pgmaps: 'data',
 	fs: 'data',

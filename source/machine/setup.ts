@@ -28,7 +28,7 @@ const int = (v: Value | undefined, what: string): number => {
 	throw new SetupError(`expected ${what} (a non-negative integer)`);
 };
 
-const FLAGS = ['write', 'special', 'devmap', 'huge', 'protnone'];
+const FLAGS = ['write', 'special', 'devmap', 'huge', 'protnone', 'dirty'];
 
 /** pgtable_trans_huge_deposit of a fresh, empty PTE page under the huge PMD at va. */
 function depositTable(m: Machine, va: number): void {
@@ -45,6 +45,7 @@ export function tlbEntryFor(m: Machine, va: number): TlbEntry | null {
 	const ram = m.memmap[pfn]?.ram;
 	const e: TlbEntry = ram ? {pfn, write: leaf.entry.write, gen: ram.gen} : {pfn, write: leaf.entry.write};
 	if (m.settings.hugeTlb && leaf.level === 2) e.huge = true;
+	if (leaf.entry.dirty) e.dirty = true;
 	return e;
 }
 
@@ -93,6 +94,7 @@ function mapPages(m: Machine, va: number, pfn: number, n: number, flagArgs: Valu
 		// A PROT_NONE PTE has no _PAGE_RW; the vma keeps its write permission (do_numa_page restores it).
 		const leaf: LeafEntry = {pfn: pfn + i, write: flags.has('write') && !protnone, special: flags.has('special'), devmap: flags.has('devmap')};
 		if (protnone) leaf.protnone = true;
+		if (flags.has('dirty')) leaf.dirty = true;
 		try {
 			installLeaf(m.pt, va + i * 4096, leaf, huge);
 		} catch {
@@ -220,8 +222,8 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 	},
 	{
 		name: 'map',
-		usage: 'map(va, pfn, flags...)   flags: write special devmap huge protnone',
-		effect: 'a vma page at va mapping pfn, with its PTE present (a huge flag makes it a PMD leaf; protnone makes the PTE PROT_NONE, a NUMA hint: present to Linux, not to the walker, with the vma still writable if write is given). A fault there after a zap installs pfn again for a dev_pagemap page; over RAM the vma is anonymous, and the fault allocates a free RAM page instead (a file page that the fault maps again is written by hand)',
+		usage: 'map(va, pfn, flags...)   flags: write special devmap huge protnone dirty',
+		effect: 'a vma page at va mapping pfn, with its PTE present (a huge flag makes it a PMD leaf; protnone makes the PTE PROT_NONE, a NUMA hint: present to Linux, not to the walker, with the vma still writable if write is given; dirty sets the PTE\'s dirty bit, as a store through it did). A fault there after a zap installs pfn again for a dev_pagemap page; over RAM the vma is anonymous, and the fault allocates a free RAM page instead (a file page that the fault maps again is written by hand)',
 		apply: (m, [va, pfn, ...flags]) => mapPages(m, int(va, 'a va'), int(pfn, 'a pfn'), 1, flags),
 	},
 	{

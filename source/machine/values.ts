@@ -13,7 +13,7 @@ export function formatValue(v: Value): string {
 			// a huge leaf read while pmdp_invalidate left it not present keeps its pfn
 			if (!v.present) return v.huge ? `pte(pfn ${hex(v.pfn)} H invalid)` : `pte(none @${hex(v.va)})`;
 			const bits = [v.write && 'W', v.special && 'S', v.devmap && 'D', v.huge && 'H'].filter(Boolean).join('');
-			return `pte(pfn ${hex(v.pfn)}${bits ? ' ' + bits : ''}${v.protnone ? ' PROT_NONE' : ''})`;
+			return `pte(pfn ${hex(v.pfn)}${bits ? ' ' + bits : ''}${v.protnone ? ' PROT_NONE' : ''}${v.dirty ? ' dirty' : ''})`;
 		}
 		case 'pmd':
 			return v.present ? (v.leaf ? `pmd(huge pfn ${hex(v.pfn)}${v.write ? ' W' : ''}${v.invalid ? ' invalid' : ''})` : `pmd(table T${v.table})`) : 'pmd(none)';
@@ -36,11 +36,11 @@ export function formatValue(v: Value): string {
 
 /**
  * pte_val: pfn << 12 | _PAGE_PRESENT (or _PAGE_PROTNONE, 0x100, for a PROT_NONE PTE) | _PAGE_RW |
- * _PAGE_SPECIAL (0x200) | _PAGE_DEVMAP (0x400) | _PAGE_PSE (0x80); a none PTE is 0.
+ * _PAGE_SPECIAL (0x200) | _PAGE_DEVMAP (0x400) | _PAGE_PSE (0x80) | _PAGE_DIRTY (0x40); a none PTE is 0.
  */
 export function pteWord(p: PteValue): number {
 	if (!p.present) return 0;
-	return p.pfn * 4096 + (p.protnone ? 0x100 : 1) + (p.write ? 2 : 0) + (p.special ? 0x200 : 0) + (p.devmap ? 0x400 : 0) + (p.huge ? 0x80 : 0);
+	return p.pfn * 4096 + (p.protnone ? 0x100 : 1) + (p.write ? 2 : 0) + (p.special ? 0x200 : 0) + (p.devmap ? 0x400 : 0) + (p.huge ? 0x80 : 0) + (p.dirty ? 0x40 : 0);
 }
 
 /**

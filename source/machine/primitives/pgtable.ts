@@ -60,6 +60,7 @@ export const noneValue = (va: number): PteValue => ({t: 'pte', va, present: fals
 export const leafValue = (va: number, e: LeafEntry, huge: boolean): PteValue => {
 	const v: PteValue = {t: 'pte', va, present: !e.invalid, write: e.write, special: e.special, devmap: e.devmap, pfn: leafPfnAt(e, huge ? 2 : 1, va), huge};
 	if (e.protnone) v.protnone = true;
+	if (e.dirty) v.dirty = true;
 	return v;
 };
 
@@ -199,7 +200,7 @@ export const pgtablePrimitives: Primitive[] = [
 	{
 		name: 'pte_val',
 		kernel: 'arch/x86/include/asm/pgtable_types.h:pte_val',
-		effect: 'the raw PTE word (pfn << 12 | present | write | special | devmap bits; a PROT_NONE PTE has _PAGE_PROTNONE, 0x100, instead of _PAGE_PRESENT), for comparisons',
+		effect: 'the raw PTE word (pfn << 12 | present | write | special | devmap | dirty (0x40) bits; a PROT_NONE PTE has _PAGE_PROTNONE, 0x100, instead of _PAGE_PRESENT), for comparisons',
 		args: [{name: 'pte', kind: 'pte'}],
 		returns: 'int',
 		pure: true,

@@ -50,6 +50,9 @@ function freeOne(ctx: Ctx, pfn: number, who: string): void {
 	wr(ctx, 'buddy');
 	ram.free = true;
 	ram.owner = null;
+	// free_pages_prepare: a page goes back with no flags (a dirty one is a bug the model does not check)
+	delete ram.pgDirty;
+	delete ram.writtenBack;
 	note(ctx, `${pageName(pfn)} refcount -> 0: freed to the page allocator (${who})`);
 	rd(ctx, 'pt');
 	for (const leaf of allLeaves(ctx.m.pt)) {
