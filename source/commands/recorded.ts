@@ -40,7 +40,7 @@ export async function recordingTui(file: string, loaded: Loaded, io: Io): Promis
 	};
 	const n = session.branches.length;
 	const edited = editedBuiltinNote(loaded.model) ? ` (its scenario text differs from the built-in '${sc.name}')` : '';
-	return runTui(session, {reopen, sets: recording.params.set, initialMessage: `${file}: ${n} branch${n === 1 ? '' : 'es'} replayed and verified${edited}`, io});
+	return runTui(session, {reopen, recording: file, sets: recording.params.set, initialMessage: `${file}: ${n} branch${n === 1 ? '' : 'es'} replayed and verified${edited}`, io});
 }
 
 /** The points root..(step N of) a branch: the cursor's branch by default. */

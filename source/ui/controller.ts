@@ -25,6 +25,8 @@ export type SearchResult = {schedule: Transition[]; summary: string; loop?: numb
 export type Services = {
 	/** `:set k=v`, `:variant NAME`: a fresh session on the scenario with these params and this variant (null: none). */
 	reopen?: (sets: Record<string, string>, variant: string | null) => Session;
+	/** The session came from this recording: `reopen` reads the text recorded in it, not the file on disk. */
+	recording?: string;
 	/** Save a recording; returns the path written (absolute). `force` overwrites an existing file. */
 	save?: (s: Session, path?: string, force?: boolean) => string;
 	/** Auto-save the session (as on quit); returns the path written. */

@@ -1,0 +1,68 @@
+// What a fourth newcomer's trial of the TUI found (tmux at 80x24 and
+// 120x40, from the README alone): after :set, :variant or :reload at 80
+// columns the message began with the auto-save's long path and the news
+// itself ("restarted with ...") was cut off; :reload of an unchanged file
+// spoke of recordings, and :reload in a recording did not say that it never
+// reads the edited file. Frames rendered with Ink and asserted.
+
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {describe, expect, it} from 'vitest';
+import {openModel} from '../source/commands/common.js';
+import {modelFromSource} from '../source/lang/load.js';
+import {createSession} from '../source/session/session.js';
+import type {Session} from '../source/session/types.js';
+import {fresh, mountApp as app} from './helpers/app.js';
+
+const type = (text: string): string[] => [':', `${text}\r`];
+/** The frame's lines joined, so a message wrapped over two lines reads as one. */
+const flat = (frame: string): string => frame.replace(/\s*\n\s*/g, ' ');
+const LONG = '/home/someone/work/linux/mm-races/.racewalk/autosave-fsdax-unbind-2021-2026-12-01T21-36-15.json';
+
+describe('messages after :set, :variant and :reload lead with what happened', () => {
+	it(':set at 80 columns: "restarted with" is on screen, the saved path after it', async () => {
+		const reopen = (sets: Record<string, string>, variant: string | null): Session =>
+			createSession(openModel('fsdax-unbind-2021', {set: Object.entries(sets).map(([k, v]) => `${k}=${v}`), ...(variant ? {variant} : {})}));
+		const r = app(fresh('1 1'), 80, 24, {reopen, autosave: () => LONG});
+		await r.press(...type('set gup_pgmap_check=false'));
+		const text = flat(r.frame());
+		expect(text).toContain('restarted with gup_pgmap_check=false');
+		expect(text.indexOf('restarted with')).toBeLessThan(text.indexOf('saved to'));
+		expect(r.frame()).toContain('step 0 of 0');
+	});
+
+	it(':variant at 80 columns names the variant it opened before the saved path', async () => {
+		const reopen = (sets: Record<string, string>, variant: string | null): Session =>
+			createSession(openModel('kref-lookup', {set: Object.entries(sets).map(([k, v]) => `${k}=${v}`), ...(variant ? {variant} : {})}));
+		const r = app(createSession(openModel('kref-lookup')), 80, 24, {reopen, autosave: () => LONG});
+		await r.press('0');
+		await r.press(...type('variant plain-get'));
+		expect(flat(r.frame())).toContain('restarted with variant plain-get');
+	});
+});
+
+describe(':reload says what it reads', () => {
+	it('an unchanged scenario file: no word about recordings', async () => {
+		const dir = mkdtempSync(join(tmpdir(), 'racewalk-ui-t4-'));
+		try {
+			const file = join(dir, 'mine.race');
+			writeFileSync(file, readFileSync('test/scenarios/counter-lock.race', 'utf8'));
+			const reopen = (): Session => createSession(openModel(file));
+			const r = app(reopen(), 120, 40, {reopen});
+			await r.press(...type('reload'));
+			expect(flat(r.frame())).toContain('mine.race: unchanged since it was opened');
+			expect(r.frame()).not.toContain('recording');
+		} finally {
+			rmSync(dir, {recursive: true, force: true});
+		}
+	});
+
+	it('a recording: it keeps its own text; the message says how to open the edited file', async () => {
+		const source = readFileSync('test/scenarios/counter-lock.race', 'utf8');
+		const reopen = (): Session => createSession(modelFromSource('mine.race', source));
+		const r = app(reopen(), 140, 40, {reopen, recording: 'race.json'});
+		await r.press(...type('reload'));
+		expect(flat(r.frame())).toContain('race.json keeps the text of mine.race it was recorded with, so :reload finds no change; to step your edited file, open it: racewalk mine.race');
+	});
+});
