@@ -278,3 +278,54 @@ describe('worked examples in reports', () => {
 		expect(runCommandLine(edited, steps)).toBe('racewalk run scenarios/examples/irq-lock.race --schedule "0 1 i0"');
 	});
 });
+
+describe('what a newcomer reads in a diagram and a trace (the fourth trial)', () => {
+	const counter = readFileSync(new URL('scenarios/counter-lock.race', import.meta.url), 'utf8');
+	// the lost update: CPU1's `counter = tmp + 1` writes 1 over 1
+	const LOST = '0 1 0 1';
+
+	it('a store of the value already there is shown as unchanged, in the trace and the diagram', () => {
+		const model = modelFromSource('counter-lock.race', counter);
+		const {steps} = replaySteps(model, parseSchedule(LOST));
+		const trace = renderTrace(model, steps).split('\n');
+		const at4 = trace.findIndex(l => /^ {3}4 {2}CPU1 /.test(l));
+		expect(trace[at4]).toContain('counter = tmp + 1;');
+		expect(trace[at4 + 1]!.trim()).toBe('global.counter = 1 (unchanged)');
+		const d = renderDiagram(model, steps).split('\n');
+		const second = d.map((l, i) => [l, i] as const).filter(([l]) => l.trim() === 'counter = tmp + 1')[1]![1];
+		expect(d[second + 1]!.trim()).toBe('-> global.counter = 1 (unchanged)');
+		// a store that changes the value is a change, not "unchanged"
+		expect(trace.join('\n')).toContain('global.counter: 0 -> 1');
+		expect(trace.filter(l => l.includes('(unchanged)'))).toHaveLength(1);
+	});
+
+	it('a failed atomic is not a store: atomic_inc_not_zero on 0 shows no "unchanged" line', () => {
+		const src = 'scenario z\natomic_t refs = ATOMIC_INIT(0);\ncpu 0 "get" {\n\tok = atomic_inc_not_zero(&refs);\n}\n';
+		const model = modelFromSource('z.race', src);
+		const {steps} = replaySteps(model, parseSchedule('0'));
+		expect(renderTrace(model, steps)).not.toContain('unchanged');
+	});
+
+	it("a test's outcome is a sub-line of the diagram, as a value is", () => {
+		const model = loadModel('fsdax-unbind-2021', {variant: 'noref'});
+		const d = renderDiagram(model, replaySteps(model, parseSchedule('1 1 1 1 1 1 1 0 0 0 0 0 0 0 0')).steps).split('\n');
+		const devmap = d.findIndex(l => l.trim() === 'if (pte_devmap(pte))');
+		expect(d[devmap + 1]!.trim()).toBe('-> true');
+		const pmd = d.findIndex(l => l.trim() === 'if (!pmd_present(pmd)) goto slow');
+		expect(d[pmd + 1]!.trim()).toBe('-> false');
+	});
+
+	it("a step's :note is a C comment after its statement in the diagram (the livelock's own note is not)", () => {
+		const model = loadModel('fsdax-unbind-2021');
+		const s = createSession(model);
+		s.addSchedule(parseSchedule('1 1 1 1 1 1 1 2'), {name: 'race'});
+		s.goto(1);
+		s.setNote('no zap */ here');
+		s.goto(2);
+		s.setNote('livelock: steps 3-8 repeat');
+		const d = renderDiagram(model, pointsToSteps(s.pathOf('race')));
+		expect(d).toContain('kill_dax(pmem0) /* no zap * / here */');
+		expect(d).not.toContain('livelock: steps');
+		expect(renderMarkdown({model, points: s.pathOf('race'), branch: 'race'})).toContain('kill_dax(pmem0) /* no zap * / here */');
+	});
+});

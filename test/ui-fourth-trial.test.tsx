@@ -13,6 +13,7 @@ import {openModel} from '../source/commands/common.js';
 import {modelFromSource} from '../source/lang/load.js';
 import {createSession} from '../source/session/session.js';
 import type {Session} from '../source/session/types.js';
+import {KEYS} from '../source/ui/testing.js';
 import {fresh, mountApp as app} from './helpers/app.js';
 
 const type = (text: string): string[] => [':', `${text}\r`];
@@ -64,5 +65,17 @@ describe(':reload says what it reads', () => {
 		const r = app(reopen(), 140, 40, {reopen, recording: 'race.json'});
 		await r.press(...type('reload'));
 		expect(flat(r.frame())).toContain('race.json keeps the text of mine.race it was recorded with, so :reload finds no change; to step your edited file, open it: racewalk mine.race');
+	});
+});
+
+describe('the timeline shows a store that changed nothing', () => {
+	it("the lost update's second `counter = tmp + 1` says global.counter = 1 (unchanged) under the cursor", async () => {
+		const r = app(fresh('0 1 0 1', 'test/scenarios/counter-lock.race'), 120, 40);
+		// back and forth: the effects are those of the step the cursor is on
+		await r.press(KEYS.left);
+		expect(r.frame()).not.toContain('(unchanged)');
+		await r.press(KEYS.right);
+		expect(r.frame()).toContain('step 4 of 4');
+		expect(r.frame()).toContain('↳ global.counter = 1 (unchanged)');
 	});
 });

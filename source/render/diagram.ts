@@ -7,7 +7,7 @@
 import type {Model} from '../lang/interpreter.js';
 import type {Point} from '../session/types.js';
 import {changes, type Change} from '../machine/flatten.js';
-import {cpuLabel, statementText, type TraceStep} from './trace.js';
+import {conditionValue, cpuLabel, sameValueStores, statementText, type TraceStep} from './trace.js';
 import {hex} from '../machine/values.js';
 import {wrap} from './wrap.js';
 
@@ -18,7 +18,7 @@ export function pointsToSteps(points: readonly Point[]): TraceStep[] {
 	const out: TraceStep[] = [];
 	for (let i = 1; i < points.length; i++) {
 		const p = points[i]!;
-		out.push({n: p.depth, transition: p.transition!, line: p.line, before: points[i - 1]!.state, after: p.state, notes: p.notes, violations: p.violations});
+		out.push({n: p.depth, transition: p.transition!, line: p.line, before: points[i - 1]!.state, after: p.state, notes: p.notes, violations: p.violations, ...(p.userNote !== undefined ? {userNote: p.userNote} : {})});
 	}
 	return out;
 }
@@ -67,6 +67,13 @@ const IRQS = /^CPU(\d+)\.irqs$/;
 
 /** The effects of a step worth a sub-line: the primitive's notes, else the state changes. */
 function effects(model: Model, s: TraceStep, what: string): string[] {
+	// which way a test went: the next line of the column does not always tell (a goto out of sight, a loop's exit)
+	const cond = conditionValue(model, s);
+	if (cond !== null) return [cond, ...effectsOf(model, s, what)];
+	return effectsOf(model, s, what);
+}
+
+function effectsOf(model: Model, s: TraceStep, what: string): string[] {
 	if (s.notes.length > 0) return s.notes.flatMap(n => n.split('; '));
 	const literal = /^[a-z_][a-z0-9_]* = (-?\d+|0x[0-9a-f]+|true|false|NULL)$/i.test(what);
 	const target = literal ? undefined : /^([a-z_][a-z0-9_]*) = /i.exec(what)?.[1];
@@ -88,7 +95,8 @@ function effects(model: Model, s: TraceStep, what: string): string[] {
 		else if (c.before === '-') out.push(`${c.path} = ${c.after}`);
 		else out.push(`${c.path}: ${c.before} -> ${c.after}`);
 	}
-	void model;
+	// the lost update's second store writes the value already there: the race is in that line
+	out.push(...sameValueStores(model, s));
 	return out;
 }
 
@@ -169,6 +177,9 @@ export function renderDiagram(model: Model, steps: readonly TraceStep[], opts: D
 		const wait = s.before.cpus[cpu]?.wait;
 		let what = wait ? `${wait.prim}() returns` : abbreviate(statementText(model, s.before, s.transition, s.line));
 		if (what.length > share * 2) what = shortenCalls(what);
+		// the user's :note, as a commit message's diagram comments a step (the livelock's own note is the loop rule below)
+		const userNote = s.userNote?.replace(/\s+/g, ' ').trim();
+		if (userNote && !userNote.startsWith('livelock:')) what += ` /* ${userNote.replace(/\*\//g, '* /')} */`;
 		const pieces: Piece[] = [{text: what, indent: 2}];
 		const fx = effects(model, s, what);
 		const shown = fx.length > maxEffects ? [...fx.slice(0, maxEffects - 1), `(+${fx.length - maxEffects + 1} more)`] : fx;

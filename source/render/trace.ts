@@ -6,6 +6,7 @@ import type {Model} from '../lang/interpreter.js';
 import {splitLines} from '../lang/visible.js';
 import type {Machine, Transition, Violation} from '../machine/types.js';
 import {changes, formatChange} from '../machine/flatten.js';
+import {formatValue} from '../machine/values.js';
 import {violationName} from './verdict.js';
 import {wrap} from './wrap.js';
 
@@ -17,6 +18,8 @@ export type TraceStep = {
 	after: Machine;
 	notes: string[];
 	violations: Violation[];
+	/** The user's note on the step (`:note`): the diagram shows it as a C comment after the statement. */
+	userNote?: string;
 };
 
 export function sourceLine(model: Model, line: number | null, col = 1): string {
@@ -74,13 +77,18 @@ export function callSites(model: Model, before: Machine, t: Transition): string 
 		.join('');
 }
 
-/** A condition's outcome, read off where the CPU went: `  → true` / `  → false`. */
-function branchTaken(model: Model, s: TraceStep): string {
-	if (s.transition.irq) return '';
+/** A condition's outcome, read off where the CPU went: `true` / `false` (null: not a branch). */
+export function conditionValue(model: Model, s: Pick<TraceStep, 'transition' | 'before' | 'after'>): 'true' | 'false' | null {
+	if (s.transition.irq) return null;
 	const instr = model.instrAt(s.before, s.transition.cpu);
-	if (instr?.kind !== 'branch' || instr.next === instr.alt) return '';
+	if (instr?.kind !== 'branch' || instr.next === instr.alt) return null;
 	const pc = s.after.cpus[s.transition.cpu]!.pc;
-	return pc === instr.next ? '  → true' : pc === instr.alt ? '  → false' : '';
+	return pc === instr.next ? 'true' : pc === instr.alt ? 'false' : null;
+}
+
+function branchTaken(model: Model, s: TraceStep): string {
+	const v = conditionValue(model, s);
+	return v === null ? '' : `  → ${v}`;
 }
 
 /** What the step did, in words: its statement (or the interrupt) and its effects. */
@@ -103,7 +111,37 @@ export function stepSummary(model: Model, s: TraceStep): {what: string; effects:
  * `run`, `replay` and the TUI's timeline show the same lines.
  */
 export function effectLines(model: Model, s: Pick<TraceStep, 'transition' | 'line' | 'before' | 'after' | 'notes'>): string[] {
-	return s.notes.concat(stepSummary(model, s as TraceStep).effects);
+	return s.notes.concat(stepSummary(model, s as TraceStep).effects, sameValueStores(model, s));
+}
+
+/** The shared variable a plain store writes: `cnt = ...`, `slot[i] += ...`, `cnt++`, `WRITE_ONCE(cnt, ...)`. */
+const STORE = /^(?:(?:WRITE_ONCE|smp_store_release)\(\s*&?\s*([A-Za-z_]\w*)|(?:\+\+|--)\s*([A-Za-z_]\w*)|([A-Za-z_]\w*)\s*(?:\[[^\]]*\]\s*)?(?:\+\+|--|(?:[-+*/%&|^]|<<|>>)?=(?!=)))/;
+
+/**
+ * A plain store to a shared variable that leaves its value as it was: the
+ * lost update's second `cnt = t + 1` writes 1 over 1, which no change lists,
+ * yet it is the step the race is about. `global.cnt = 1 (unchanged)`, from
+ * the step's footprint (what it wrote) and its statement (a store, not an
+ * atomic that fails, which also counts as a write for the reduction).
+ */
+export function sameValueStores(model: Model, s: Pick<TraceStep, 'transition' | 'before' | 'after'>): string[] {
+	if (s.transition.irq) return [];
+	const instr = model.instrAt(s.before, s.transition.cpu);
+	if (instr?.kind !== 'stmt' || s.before.cpus[s.transition.cpu]?.wait) return [];
+	const m = STORE.exec(statementText(model, s.before, s.transition, instr.line));
+	const target = m?.[1] ?? m?.[2] ?? m?.[3];
+	if (target === undefined || !Object.hasOwn(s.before.globals, target) && !Object.keys(s.before.globals).some(k => k.startsWith(`${target}[`))) return [];
+	const writes = model.step(s.before, s.transition, {footprint: true}).footprint?.writes ?? [];
+	const out: string[] = [];
+	for (const key of writes) {
+		if (!key.startsWith('g:')) continue;
+		const name = key.slice(2);
+		if (name !== target && !name.startsWith(`${target}[`)) continue;
+		const was = s.before.globals[name];
+		if (was === undefined || JSON.stringify(was) !== JSON.stringify(s.after.globals[name])) continue;
+		out.push(`global.${name} = ${formatValue(was)} (unchanged)`);
+	}
+	return out;
 }
 
 /**
