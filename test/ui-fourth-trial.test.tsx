@@ -79,3 +79,16 @@ describe('the timeline shows a store that changed nothing', () => {
 		expect(r.frame()).toContain('↳ global.counter = 1 (unchanged)');
 	});
 });
+
+describe('e from a state where every CPU has finished', () => {
+	it('counts one state as "1 state" (it said "1 states")', async () => {
+		const {searchService} = await import('../source/ui/services.js');
+		const s = createSession(openModel('test/scenarios/counter-lock.race', {variant: 'fixed'}));
+		const r = app(s, 140, 40, {search: searchService()});
+		await r.press('c');
+		expect(flat(r.frame())).toContain('end: every CPU finished');
+		await r.press('e');
+		for (let i = 0; i < 100 && !r.frame().includes('no violation or livelock'); i++) await new Promise(res => setTimeout(res, 50));
+		expect(flat(r.frame())).toContain('(1 state in ');
+	});
+});
