@@ -347,6 +347,7 @@ describe('C habits get a message that says what to write', () => {
 	it.each([
 		['pte_t pte = ptep_get(0x7f000000);', 't.race:6:1: locals need no type: declare a local by assigning it: pte = ...;'],
 		['int i;', 't.race:6:1: locals need no declaration: assign it where it gets its value (i = ...;); shared variables are declared at the top level'],
+		['for (int i = 0; i < 2; i++) x++;', 't.race:6:6: locals need no type: declare a local by assigning it: i = ...;'],
 		['struct page *page = NULL;', 't.race:6:1: locals need no type: declare a local by assigning it: page = ...;'],
 		['x = *p;', "t.race:6:5: values have no pointers here: drop the '*' (READ_ONCE(x) reads a shared variable, ptep_get(va) reads a PTE again)"],
 		['x = y++;', "t.race:6:6: '++' is a statement of its own here, not part of an expression: x = y; y++;"],
