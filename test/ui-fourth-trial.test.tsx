@@ -92,3 +92,15 @@ describe('e from a state where every CPU has finished', () => {
 		expect(flat(r.frame())).toContain('(1 state in ');
 	});
 });
+
+describe('the header names a param set over the variant', () => {
+	it(':set locked=false on the variant fixed (locked = true) shows [fixed + locked=false]', async () => {
+		const reopen = (sets: Record<string, string>, variant: string | null): Session =>
+			createSession(openModel('test/scenarios/counter-lock.race', {set: Object.entries(sets).map(([k, v]) => `${k}=${v}`), ...(variant ? {variant} : {})}));
+		const r = app(reopen({}, 'fixed'), 120, 40, {reopen});
+		expect(r.frame()).toContain('counter-lock [fixed]  ');
+		await r.press(...type('set locked=false'));
+		expect(r.frame()).toContain('counter-lock [fixed + locked=false]');
+		expect(r.frame()).toContain('params locked=false');
+	});
+});

@@ -16,7 +16,8 @@ export function headerLines(v: View, width: number): Line[] {
 		seg(' racewalk ', {bg: 'blue', color: 'white', bold: true}),
 		seg(' '),
 		seg(sc.name, {bold: true}),
-		seg(p.variant ? ` [${p.variant}]` : '', {color: 'magenta'}),
+		// a param :set over the variant's own value is named with it: [fixed + locked=false], not a header that contradicts its params
+		seg(p.variant ? ` [${p.variant}${p.overVariant?.length ? ` + ${p.overVariant.map(k => `${k}=${p.params[k]}`).join(' ')}` : ''}]` : '', {color: 'magenta'}),
 		seg(sc.title ? `  ${sc.title}` : ''),
 		seg(sc.era ? `  (${sc.era})` : '', {dim: true}),
 	];
