@@ -315,6 +315,15 @@ describe('what a newcomer reads in a diagram and a trace (the fourth trial)', ()
 		expect(d[pmd + 1]!.trim()).toBe('-> false');
 	});
 
+	it('a lock step shows its new holder, not the preempt count it raises; preempt_disable() alone shows the count, 0 when it drops', () => {
+		const model = loadModel('kref-lookup', {variant: 'plain-get'});
+		const d = renderDiagram(model, replaySteps(model, parseSchedule('1*6 0*17 1*4')).steps);
+		expect(d).toContain('-> lock[table_lock]: free -> CPU1');
+		expect(d).not.toContain('preempt');
+		const p = modelFromSource('p.race', 'scenario p\ncpu 0 "a" {\n\tpreempt_disable();\n\tpreempt_enable();\n}\n');
+		expect(renderDiagram(p, replaySteps(p, parseSchedule('0 0')).steps).split('\n').map(l => l.trim())).toEqual(['CPU0 a', 'preempt_disable()', '-> preempt = 1', 'preempt_enable()', '-> preempt = 0']);
+	});
+
 	it("a step's :note is a C comment after its statement in the diagram (the livelock's own note is not)", () => {
 		const model = loadModel('fsdax-unbind-2021');
 		const s = createSession(model);

@@ -78,7 +78,10 @@ function effectsOf(model: Model, s: TraceStep, what: string): string[] {
 	const literal = /^[a-z_][a-z0-9_]* = (-?\d+|0x[0-9a-f]+|true|false|NULL)$/i.test(what);
 	const target = literal ? undefined : /^([a-z_][a-z0-9_]*) = /i.exec(what)?.[1];
 	const out: string[] = [];
-	const cs: Change[] = changes(s.before, s.after).filter(c => c.path !== `CPU${s.transition.cpu}.wait`);
+	let cs: Change[] = changes(s.before, s.after).filter(c => c.path !== `CPU${s.transition.cpu}.wait`);
+	// the preempt count beside a lock's new holder is the lock again (spin_lock raises it): a line for preempt_disable() alone
+	const preempt = `CPU${s.transition.cpu}.preempt`;
+	if (cs.some(c => c.path !== preempt)) cs = cs.filter(c => c.path !== preempt);
 	for (const c of cs) {
 		const irq = IRQS.exec(c.path);
 		if (irq) {
@@ -88,7 +91,9 @@ function effectsOf(model: Model, s: TraceStep, what: string): string[] {
 		const local = /^CPU(\d+)\.([a-z_][a-z0-9_]*)$/i.exec(c.path);
 		if (local && Number(local[1]) === s.transition.cpu && !['ipis', 'rcu_read_lock'].includes(local[2]!)) {
 			if (literal) continue;
-			out.push(local[2] === target ? `-> ${c.after}` : `${local[2]} = ${c.after}`);
+			// the state drops a preempt count of 0: the diagram says 0, not "-"
+			const after = local[2] === 'preempt' && c.after === '-' ? '0' : c.after;
+			out.push(local[2] === target ? `-> ${after}` : `${local[2]} = ${after}`);
 			continue;
 		}
 		if (c.after === '-') out.push(`${c.path} gone`);
