@@ -324,6 +324,16 @@ describe('what a newcomer reads in a diagram and a trace (the fourth trial)', ()
 		expect(renderDiagram(p, replaySteps(p, parseSchedule('0 0')).steps).split('\n').map(l => l.trim())).toEqual(['CPU0 a', 'preempt_disable()', '-> preempt = 1', 'preempt_enable()', '-> preempt = 0']);
 	});
 
+	it('a test on a line with braces shows its head, not the statements after it (one-line if/else, a loop body in braces)', () => {
+		const src = 'scenario t\nint cnt = 0;\nbool done;\ncpu 0 "a" {\n\tif (cnt == 0) { cnt = 1; } else { cnt = 2; }\n\twhile (1) { if (done) break; }\n\tif (cnt) return;\n}\ncpu 1 "b" {\n\tdone = true;\n}\n';
+		const model = modelFromSource('t.race', src);
+		const trace = renderTrace(model, replaySteps(model, parseSchedule('0 0 1 0 0')).steps).split('\n');
+		expect(trace[0]).toMatch(/L5 {4}if \(cnt == 0\) \{ +→ true$/);
+		expect(trace.find(l => / {2}CPU0 {2}L6 /.test(l))).toMatch(/if \(done\) break; +→ true$/);
+		// a single statement after the test stays: it says what the test guards
+		expect(trace.at(-1)).toMatch(/L7 {4}if \(cnt\) return; +→ true$/);
+	});
+
 	it("a step's :note is a C comment after its statement in the diagram (the livelock's own note is not)", () => {
 		const model = loadModel('fsdax-unbind-2021');
 		const s = createSession(model);

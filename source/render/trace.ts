@@ -47,7 +47,38 @@ export function statementText(model: Model, before: Machine, t: Transition, line
 		const inner = instr.body.map(i => firstStatement(sourceLine(model, i.line, i.col)));
 		return `atomic { ${instr.condText ? `await(${instr.condText}); ` : ''}${inner.join(' ')} }`;
 	}
+	if (instr.kind === 'branch') return testText(text);
 	return instr.kind === 'stmt' || instr.kind === 'return' || instr.kind === 'assert' || instr.kind === 'await' ? firstStatement(text) : text;
+}
+
+/**
+ * A test as its step ran it: on a line with braces or an `else`, the
+ * `if (c)` / `while (c)` / `for (...)` head with what the step folds in
+ * (`goto L;`, `break;`, `continue;`) or the `{` it opens, not the statements
+ * after it, which are steps of their own (`if (x) { y = 1; } else { y = 2; }`
+ * showed the whole line, braces and all).
+ */
+function testText(text: string): string {
+	const m = /^(?:if|while|for)\s*\(/.exec(text);
+	if (!m) return text;
+	let depth = 0;
+	let quoted = false;
+	for (let i = m[0].length - 1; i < text.length; i++) {
+		const c = text[i]!;
+		if (c === '"' && text[i - 1] !== '\\') quoted = !quoted;
+		else if (quoted) continue;
+		else if (c === '(') depth++;
+		else if (c === ')' && --depth === 0) {
+			const head = text.slice(0, i + 1);
+			const rest = text.slice(i + 1).trim();
+			// one plain statement after the test says what it guards (`if (r != 0) return;`): kept
+			if (!/[{}]|\belse\b/.test(rest)) return text;
+			if (rest.startsWith('{')) return `${head} {`;
+			const folded = /^(?:goto\s+[A-Za-z_]\w*|break|continue)\s*;/.exec(rest);
+			return folded ? `${head} ${folded[0]}` : head;
+		}
+	}
+	return text;
 }
 
 /** Up to the first `;` outside parentheses and strings: `x = 1; y = 2;` shows `x = 1;`. */
