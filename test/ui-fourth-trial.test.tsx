@@ -104,3 +104,14 @@ describe('the header names a param set over the variant', () => {
 		expect(r.frame()).toContain('params locked=false');
 	});
 });
+
+describe('the header of a scenario without params', () => {
+	it('has no "params" label with nothing after it', async () => {
+		const src = 'scenario abba\ntitle "ABBA"\nspinlock_t a;\nspinlock_t b;\ncpu 0 "ab" {\n\tspin_lock(&a);\n\tspin_lock(&b);\n}\ncpu 1 "ba" {\n\tspin_lock(&b);\n\tspin_lock(&a);\n}\n';
+		const r = app(createSession(modelFromSource('abba.race', src)), 80, 24);
+		await r.press('0', '1', '0', '1');
+		const status = r.lines().find(l => l.startsWith(' branch main'))!;
+		expect(status).toContain('VIOLATION deadlock @4');
+		expect(status).not.toContain('params');
+	});
+});
