@@ -115,3 +115,21 @@ describe('the header of a scenario without params', () => {
 		expect(status).not.toContain('params');
 	});
 });
+
+describe('keys pressed while e searches', () => {
+	it('the progress line says that other keys do nothing until it ends (the "busy" refusal was overwritten at once)', async () => {
+		const {searchService} = await import('../source/ui/services.js');
+		const s = createSession(openModel('devdax-unbind', {set: ['gups=3', 'walkers=2']}));
+		const r = app(s, 140, 40, {search: searchService()});
+		await r.press('e');
+		expect(flat(r.frame())).toContain('(Esc cancels)');
+		await r.press('0');
+		// the next progress report (every 200 ms) keeps the reason
+		for (let i = 0; i < 100 && !flat(r.frame()).includes('other keys do nothing until it ends'); i++) await new Promise(res => setTimeout(res, 50));
+		expect(flat(r.frame())).toMatch(/searching from step 0: .* states.*\(Esc cancels; other keys do nothing until it ends\)/);
+		expect(r.frame()).toContain('step 0 of 0');
+		await r.press('\x1b');
+		for (let i = 0; i < 100 && !flat(r.frame()).includes('search cancelled'); i++) await new Promise(res => setTimeout(res, 50));
+		expect(flat(r.frame())).toContain('search cancelled');
+	});
+});

@@ -54,6 +54,8 @@ export class Controller {
 	statePane = 0;
 	sets: Record<string, string>;
 	busy = false;
+	/** A key was refused during the running search: its progress line says why keys do nothing (the refusal itself is overwritten by the next progress). */
+	busyRefused = false;
 	/** The pane shown at full size (`z`), or none. */
 	zoom: Zoom | null = null;
 	/** First line of the help shown. */
@@ -240,6 +242,7 @@ export class Controller {
 
 	command(cmd: CommandId, name: KeyName): KeyResult {
 		if (this.busy && cmd !== 'quit' && cmd !== 'help') {
+			this.busyRefused = true;
 			this.say('busy: a search is running', 'warn');
 			return null;
 		}
