@@ -334,6 +334,21 @@ describe('what a newcomer reads in a diagram and a trace (the fourth trial)', ()
 		expect(trace.at(-1)).toMatch(/L7 {4}if \(cnt\) return; +→ true$/);
 	});
 
+	it("a helper's statements stand under its name, indented as the call nests", () => {
+		const model = loadModel('kref-lookup', {variant: 'plain-get'});
+		const d = renderDiagram(model, replaySteps(model, parseSchedule('1*6 0*17 1*4')).steps).split('\n');
+		const put = d.indexOf('obj_put()');
+		expect(put).toBeGreaterThan(0);
+		expect(d[put + 1]).toBe('  if (!atomic_dec_and_test(&refs))');
+		// CPU0's column (at 41): obj_get() with its body two cells in, then back out for the lookup's own if (got)
+		const get = d.findIndex(l => l.trim() === 'obj_get()');
+		const col = d[get]!.indexOf('obj_get()');
+		expect(d[get + 1]!.indexOf('atomic_inc(&refs)')).toBe(col + 2);
+		const after = d.slice(get).findIndex(l => l.trim() === 'if (got)');
+		expect(d[get + after]!.indexOf('if (got)')).toBe(col);
+		for (const line of d) expect(line.length).toBeLessThanOrEqual(80);
+	});
+
 	it("a step's :note is a C comment after its statement in the diagram (the livelock's own note is not)", () => {
 		const model = loadModel('fsdax-unbind-2021');
 		const s = createSession(model);

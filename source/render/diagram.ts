@@ -106,7 +106,7 @@ function effectsOf(model: Model, s: TraceStep, what: string): string[] {
 }
 
 /** A piece of an entry, wrapped once the column widths are known (continuation indent). */
-type Piece = {text: string; indent: number};
+type Piece = {text: string; indent: number; lead?: number};
 type Entry = {cpu: number; n: number; pieces: Piece[]};
 
 function ipiEntry(run: TraceStep[]): Piece[] {
@@ -124,7 +124,7 @@ function ipiEntry(run: TraceStep[]): Piece[] {
 }
 
 /** The longest piece wrap() will not split (it breaks at spaces, after `(` and after `, `). */
-const longestWord = (p: Piece): number => Math.max(0, ...p.text.split(/\s+|(?<=\()|(?<=, )/).map(w => w.length)) + p.indent;
+const longestWord = (p: Piece): number => Math.max(0, ...p.text.split(/\s+|(?<=\()|(?<=, )/).map(w => w.length)) + p.indent + (p.lead ?? 0);
 
 /**
  * Column widths: an even share of `width`, except that a column is never
@@ -170,6 +170,8 @@ export function renderDiagram(model: Model, steps: readonly TraceStep[], opts: D
 	if (cpus.length === 0) return '(no steps)';
 	const share = Math.max(16, Math.floor((width - gap * (cpus.length - 1)) / cpus.length));
 	const entries: Entry[] = [];
+	// the helper calls each CPU is inside (outermost first), as of its last step in the diagram
+	const inside = new Map<number, string[]>();
 	for (let i = 0; i < steps.length; i++) {
 		const s = steps[i]!;
 		const cpu = s.transition.cpu;
@@ -185,11 +187,21 @@ export function renderDiagram(model: Model, steps: readonly TraceStep[], opts: D
 		// the user's :note, as a commit message's diagram comments a step (the livelock's own note is the loop rule below)
 		const userNote = s.userNote?.replace(/\s+/g, ' ').trim();
 		if (userNote && !userNote.startsWith('livelock:')) what += ` /* ${userNote.replace(/\*\//g, '* /')} */`;
-		const pieces: Piece[] = [{text: what, indent: 2}];
+		// a helper's statements under its name, indented as a call nests (`obj_put()` / `  if (!atomic_dec_and_test(&refs))`):
+		// without it a body line did not say whose it was
+		const via = model.instrAt(s.before, cpu)?.via ?? [];
+		const calls = via.map(v => `${v.fn}@${v.line}`);
+		const was = inside.get(cpu) ?? [];
+		let same = 0;
+		while (same < calls.length && same < was.length && calls[same] === was[same]) same++;
+		inside.set(cpu, calls);
+		const pieces: Piece[] = via.slice(same).map((v, k) => ({text: `${v.fn}()`, indent: 2, lead: 2 * (same + k)}));
+		const lead = 2 * via.length;
+		pieces.push({text: what, indent: 2, lead});
 		const fx = effects(model, s, what);
 		const shown = fx.length > maxEffects ? [...fx.slice(0, maxEffects - 1), `(+${fx.length - maxEffects + 1} more)`] : fx;
-		for (const e of shown) pieces.push({text: e.startsWith('-> ') ? e : `-> ${e}`, indent: 3});
-		for (const v of s.violations) pieces.push({text: `^^^ ${v.kind}: ${v.message}`, indent: 4});
+		for (const e of shown) pieces.push({text: e.startsWith('-> ') ? e : `-> ${e}`, indent: 3, lead});
+		for (const v of s.violations) pieces.push({text: `^^^ ${v.kind}: ${v.message}`, indent: 4, lead});
 		entries.push({cpu, n: s.n, pieces});
 	}
 	// what each CPU starts with in its TLB (a set-up call may fill it): the race may hinge on it
@@ -228,7 +240,10 @@ export function renderDiagram(model: Model, steps: readonly TraceStep[], opts: D
 			rows.push(rule('loop: from here the steps repeat for ever'));
 		}
 		const col = cpus.indexOf(e.cpu);
-		for (const p of e.pieces) for (const l of wrap(p.text, widths[col]!, p.indent)) emit(col, l);
+		for (const p of e.pieces) {
+			const lead = p.lead ?? 0;
+			for (const l of wrap(p.text, Math.max(8, widths[col]! - lead), p.indent)) emit(col, ' '.repeat(lead) + l);
+		}
 	}
 	if (inLoop) rows.push(rule('back to the start of the loop: it repeats for ever, without progress'));
 	return rows.join('\n');
