@@ -349,6 +349,15 @@ describe('what a newcomer reads in a diagram and a trace (the fourth trial)', ()
 		for (const line of d) expect(line.length).toBeLessThanOrEqual(80);
 	});
 
+	it('a CPU that starts to wait on a held lock reads as the lock with its waiter, not "CPU1 -> CPU1 (waiters: CPU0)"', () => {
+		const src = 'scenario abba\nspinlock_t a;\nspinlock_t b;\ncpu 0 "ab" {\n\tspin_lock(&a);\n\tspin_lock(&b);\n}\ncpu 1 "ba" {\n\tspin_lock(&b);\n\tspin_lock(&a);\n}\n';
+		const model = modelFromSource('abba.race', src);
+		const d = renderDiagram(model, replaySteps(model, parseSchedule('0 1 0 1')).steps);
+		expect(d).toContain('-> lock[b]: CPU1 (waiters: CPU0)');
+		expect(d).toContain('-> lock[a]: CPU0 (waiters: CPU1)');
+		expect(d).not.toMatch(/CPU\d -> CPU\d \(waiters/);
+	});
+
 	it("a step's :note is a C comment after its statement in the diagram (the livelock's own note is not)", () => {
 		const model = loadModel('fsdax-unbind-2021');
 		const s = createSession(model);

@@ -98,6 +98,8 @@ function effectsOf(model: Model, s: TraceStep, what: string): string[] {
 		}
 		if (c.after === '-') out.push(`${c.path} gone`);
 		else if (c.before === '-') out.push(`${c.path} = ${c.after}`);
+		// a waiter queued on a held lock: `lock[b]: CPU1 (waiters: CPU0)`, not `CPU1 -> CPU1 (waiters: CPU0)`
+		else if (c.after.startsWith(`${c.before} (`)) out.push(`${c.path}: ${c.after}`);
 		else out.push(`${c.path}: ${c.before} -> ${c.after}`);
 	}
 	// the lost update's second store writes the value already there: the race is in that line
