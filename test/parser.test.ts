@@ -365,7 +365,7 @@ const MALFORMED: [string, string][] = [
 	[H + 'cpu 0 {\n\tfor i = 0; i < 2; i++) a();\n}', "f:3:6: expected '(' after 'for', found 'i'"],
 	[H + 'cpu 0 {\n\tfor (;; i++ a();\n}', "f:3:14: expected ')' to close the for loop opened at 3:6, found 'a'"],
 	[H + 'cpu 0 {\n\tx = c ? 1;\n}', "f:3:11: expected ':' of the '?' at 3:8, found ';'"],
-	[H + 'cpu 0 {\n\tx = y++;\n}', "f:3:7: expected ';' after the statement, found '++'"],
+	[H + 'cpu 0 {\n\tx = y++;\n}', "f:3:7: '++' is a statement of its own here, not part of an expression: x = y; y++;"],
 	[H + 'cpu 0 {\n\tx = ++y;\n}', "f:3:6: '++' is a statement of its own here (x++;), not part of an expression"],
 	[H + 'cpu 0 {\n\t3++;\n}', "f:3:3: '++' applies to a variable name only"],
 	[H + 'cpu 0 {\n\t++;\n}', "f:3:4: expected a variable name after '++', found ';'"],
