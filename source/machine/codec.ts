@@ -250,6 +250,15 @@ export type ValueTables = {vas: readonly number[]; names: readonly string[]};
 export function value(t: ValueTables): Codec<Value | undefined> {
 	const num = wide();
 	const va = oneOf(t.vas, 'va', 'a value\'s va');
+	// A value's va: its index + 1, or 0 for va 0 (what mk_pte's value carries: no va read it).
+	const vaOrZero = (x: number, v: Int32Array, at: number): void => {
+		if (x === 0) v[at] = 0;
+		else {
+			va.enc(x, v, at);
+			v[at] = v[at]! + 1;
+		}
+	};
+	const vaOf = (i: number): number => (i === 0 ? 0 : t.vas[i - 1]!);
 	const name = oneOf(t.names, 'name', 'a value\'s name');
 	return {
 		width: 3,
@@ -270,10 +279,10 @@ export function value(t: ValueTables): Codec<Value | undefined> {
 			} else
 				switch (x.t) {
 					case 'pte': {
-						const bits = (x.present ? 1 : 0) | (x.write ? 2 : 0) | (x.special ? 4 : 0) | (x.devmap ? 8 : 0) | (x.huge ? 16 : 0) | (x.protnone ? 32 : 0);
+						const bits = (x.present ? 1 : 0) | (x.write ? 2 : 0) | (x.special ? 4 : 0) | (x.devmap ? 8 : 0) | (x.huge ? 16 : 0) | (x.protnone ? 32 : 0) | (x.dirty ? 64 : 0);
 						for (const k in x) if (!PTE_KEYS.has(k)) fail(`value: a pte field '${k}' the layout does not have`);
 						v[at] = TAG.pte | (bits << 8);
-						va.enc(x.va, v, at + 1);
+						vaOrZero(x.va, v, at + 1);
 						v[at + 2] = int32(x.pfn, 'pte pfn');
 						break;
 					}
@@ -282,8 +291,8 @@ export function value(t: ValueTables): Codec<Value | undefined> {
 						for (const k in x) if (!PMD_KEYS.has(k)) fail(`value: a pmd field '${k}' the layout does not have`);
 						if (x.table < -1 || x.table > 0xfffe) fail(`value: pmd table T${x.table} beyond 16 bits`);
 						v[at] = TAG.pmd | (bits << 8);
-						va.enc(x.va, v, at + 1);
-						if (v[at + 1]! > 0xffff) fail('value: more than 65536 vas');
+						vaOrZero(x.va, v, at + 1);
+						if (v[at + 1]! > 0xffff) fail('value: more than 65535 vas');
 						v[at + 1] = v[at + 1]! | ((x.table + 1) << 16);
 						v[at + 2] = int32(x.pfn, 'pmd pfn');
 						break;
@@ -319,13 +328,14 @@ export function value(t: ValueTables): Codec<Value | undefined> {
 				case TAG.int:
 					return num.dec(v, at + 1);
 				case TAG.pte: {
-					const x: Value = {t: 'pte', va: va.dec(v, at + 1), present: (bits & 1) !== 0, write: (bits & 2) !== 0, special: (bits & 4) !== 0, devmap: (bits & 8) !== 0, pfn: v[at + 2]!, huge: (bits & 16) !== 0};
+					const x: Value = {t: 'pte', va: vaOf(v[at + 1]!), present: (bits & 1) !== 0, write: (bits & 2) !== 0, special: (bits & 4) !== 0, devmap: (bits & 8) !== 0, pfn: v[at + 2]!, huge: (bits & 16) !== 0};
 					if (bits & 32) x.protnone = true;
+					if (bits & 64) x.dirty = true;
 					return x;
 				}
 				case TAG.pmd: {
 					const w = v[at + 1]!;
-					const x: Value = {t: 'pmd', va: t.vas[w & 0xffff]!, present: (bits & 1) !== 0, leaf: (bits & 2) !== 0, table: (w >>> 16) - 1, pfn: v[at + 2]!, write: (bits & 4) !== 0};
+					const x: Value = {t: 'pmd', va: vaOf(w & 0xffff), present: (bits & 1) !== 0, leaf: (bits & 2) !== 0, table: (w >>> 16) - 1, pfn: v[at + 2]!, write: (bits & 4) !== 0};
 					if (bits & 8) x.invalid = true;
 					return x;
 				}
@@ -349,8 +359,16 @@ export function value(t: ValueTables): Codec<Value | undefined> {
 	};
 }
 
-const PTE_KEYS = new Set(['t', 'va', 'present', 'write', 'special', 'devmap', 'pfn', 'huge', 'protnone']);
+const PTE_KEYS = new Set(['t', 'va', 'present', 'write', 'special', 'devmap', 'pfn', 'huge', 'protnone', 'dirty']);
 const PMD_KEYS = new Set(['t', 'va', 'present', 'leaf', 'table', 'pfn', 'write', 'invalid']);
+
+/** A field `?: true` (absent, never false, so states without it hash as before): an optional field's presence slot is all it needs. */
+export const flag: Codec<true> = {
+	width: 0,
+	slots: () => {},
+	enc: x => void (x !== true && fail(`flag: ${String(x)} where only true is kept`)),
+	dec: () => true,
+};
 
 /** A codec over another representation (a "pfn:gen" key as two ints). */
 export function mapped<A, B>(c: Codec<B>, to: (a: A) => B, from: (b: B) => A): Codec<A> {

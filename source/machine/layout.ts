@@ -8,7 +8,7 @@
 // LayoutBoundError naming it, so a test walking the reachable states proves
 // the bounds on the real scenarios.
 
-import {bool, cpu, cpuOrNull, cpuset, field, int, LayoutBoundError, list, mapped, nullable, oneOf, record, struct, value, wide} from './codec.js';
+import {bool, cpu, cpuOrNull, cpuset, field, flag, int, LayoutBoundError, list, mapped, nullable, oneOf, record, struct, value, wide} from './codec.js';
 import type {Codec, Slot} from './codec.js';
 import {index, pmdBase} from './pagetable.js';
 import {PRIMITIVES} from './primitives/index.js';
@@ -75,7 +75,7 @@ const range: Codec<VaRange> = mapped(
 	o => [o.s, o.e] as VaRange,
 );
 
-/** A page-table entry in two slots: 0 none, 1 a table (its id), 2 a leaf with its bits (its pfn). */
+/** A page-table entry in two slots: 0 none, 1 a table (its id), 2 a leaf with its bits (write 4, special 8, devmap 16, protnone 32, invalid 64, dirty 128), and its pfn. */
 const ptEntry: Codec<PtEntry | undefined> = {
 	width: 2,
 	slots: (p, out) => void out.push({name: p, kind: 'tag'}, {name: `${p}.pfn`, kind: 'int'}),
@@ -89,7 +89,7 @@ const ptEntry: Codec<PtEntry | undefined> = {
 			v[at + 1] = e.table;
 		} else {
 			for (const k in e) if (!LEAF_KEYS.has(k)) throw new LayoutBoundError(`a leaf entry field '${k}' the layout does not have`);
-			v[at] = 2 | (e.write ? 4 : 0) | (e.special ? 8 : 0) | (e.devmap ? 16 : 0) | (e.protnone ? 32 : 0) | (e.invalid ? 64 : 0);
+			v[at] = 2 | (e.write ? 4 : 0) | (e.special ? 8 : 0) | (e.devmap ? 16 : 0) | (e.protnone ? 32 : 0) | (e.invalid ? 64 : 0) | (e.dirty ? 128 : 0);
 			v[at + 1] = e.pfn;
 		}
 	},
@@ -100,10 +100,11 @@ const ptEntry: Codec<PtEntry | undefined> = {
 		const e: PtEntry = {pfn: v[at + 1]!, write: (t & 4) !== 0, special: (t & 8) !== 0, devmap: (t & 16) !== 0};
 		if (t & 32) e.protnone = true;
 		if (t & 64) e.invalid = true;
+		if (t & 128) e.dirty = true;
 		return e;
 	},
 };
-const LEAF_KEYS = new Set(['pfn', 'write', 'special', 'devmap', 'protnone', 'invalid']);
+const LEAF_KEYS = new Set(['pfn', 'write', 'special', 'devmap', 'protnone', 'invalid', 'dirty']);
 
 /** Records whose entries are absent when their first slot is 0 (entries, locals, globals): no presence slot. */
 function sparse<T>(keys: readonly string[], c: Codec<T | undefined>, what: string, label: (k: string) => string = k => k): Codec<Record<string, T>> {
@@ -298,7 +299,17 @@ export function buildLayout(input: LayoutInput): Layout {
 		(x: 'checked' | 'discarded' | null) => x ?? '',
 		s => (s === '' ? null : s) as 'checked' | 'discarded' | null,
 	);
-	const ram = struct<NonNullable<PageStruct['ram']>>([field('free', bool), field('gen', int()), field('owner', cpuOrNull), field('mapcount', int('count')), field('collapse', collapse), field('lateRefs', int('count'))]);
+	const ram = struct<NonNullable<PageStruct['ram']>>([
+		field('free', bool),
+		field('gen', int()),
+		field('owner', cpuOrNull),
+		field('mapcount', int('count')),
+		field('collapse', collapse),
+		field('lateRefs', int('count')),
+		field('head', pfn, true),
+		field('pgDirty', flag, true),
+		field('writtenBack', flag, true),
+	]);
 	const page = struct<PageStruct>([field('exists', bool), field('refcount', int('count')), field('pins', int('count')), field('idle', int('count')), field('pgmap', nullable(name)), field('ram', ram, true)]);
 	const pgmapCodec = struct<Machine['pgmaps'][string]>([
 		field('name', name),
@@ -422,7 +433,7 @@ function ipiCodec(name: Codec<string>): Codec<Ipi> {
 	};
 }
 
-/** A CPU's TLB in three slots per va: flags (1 present, 2 write, 4 a generation, 8 huge), the pfn, the generation. */
+/** A CPU's TLB in three slots per va: flags (1 present, 2 write, 4 a generation, 8 huge, 16 dirty), the pfn, the generation. */
 function compactTlb(vaKeys: readonly string[], label: (k: string) => string): Codec<Record<string, TlbEntry>> {
 	const at = new Map(vaKeys.map((k, i) => [k, i]));
 	return {
@@ -436,10 +447,10 @@ function compactTlb(vaKeys: readonly string[], label: (k: string) => string): Co
 				const i = at.get(k);
 				if (i === undefined) throw new LayoutBoundError(`a TLB entry for ${label(k)}, not among the ${vaKeys.length} vas the layout holds`);
 				const e = x[k]!;
-				for (const f in e) if (f !== 'pfn' && f !== 'write' && f !== 'gen' && f !== 'huge') throw new LayoutBoundError(`a TLB entry field '${f}' the layout does not have`);
-				if (e.huge !== undefined && e.huge !== true) throw new LayoutBoundError('a TLB entry with huge: false');
+				for (const f in e) if (f !== 'pfn' && f !== 'write' && f !== 'gen' && f !== 'huge' && f !== 'dirty') throw new LayoutBoundError(`a TLB entry field '${f}' the layout does not have`);
+				if ((e.huge !== undefined && e.huge !== true) || (e.dirty !== undefined && e.dirty !== true)) throw new LayoutBoundError('a TLB entry with a flag false, not absent');
 				const a = off + 3 * i!;
-				v[a] = 1 | (e.write ? 2 : 0) | ('gen' in e ? 4 : 0) | (e.huge ? 8 : 0);
+				v[a] = 1 | (e.write ? 2 : 0) | ('gen' in e ? 4 : 0) | (e.huge ? 8 : 0) | (e.dirty ? 16 : 0);
 				v[a + 1] = e.pfn;
 				v[a + 2] = e.gen ?? 0;
 			}
@@ -453,6 +464,7 @@ function compactTlb(vaKeys: readonly string[], label: (k: string) => string): Co
 				const e: TlbEntry = {pfn: v[a + 1]!, write: (f & 2) !== 0};
 				if (f & 4) e.gen = v[a + 2]!;
 				if (f & 8) e.huge = true;
+				if (f & 16) e.dirty = true;
 				o[vaKeys[i]!] = e;
 			}
 			return o;
