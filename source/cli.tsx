@@ -90,6 +90,7 @@ export async function main(argv: string[]): Promise<number> {
 function exploreScript(): ((argv: string[]) => Promise<number>) | null {
 	if (typeof RACEWALK_EXPLORE_SCRIPT !== 'string') return null;
 	const filename = fileURLToPath(new URL(RACEWALK_EXPLORE_SCRIPT, import.meta.url));
+	if (!existsSync(filename)) return null;
 	let cachedData: Buffer | undefined;
 	try {
 		cachedData = readFileSync(`${filename}.cache`);
