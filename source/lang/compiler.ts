@@ -37,7 +37,7 @@ export type CompileOptions = {
 };
 
 export class Compiler extends CallCompiler {
-	readonly machineItems: {name: string; args: Value[]; pos: Pos}[] = [];
+	readonly machineItems: {name: string; args: Value[]; argPos: Pos[]; pos: Pos}[] = [];
 
 	// ---- params, consts, machine ----
 
@@ -118,7 +118,7 @@ export class Compiler extends CallCompiler {
 				const n = args[0];
 				if (n !== null && typeof n === 'object' && n.t === 'sym') this.pgmapNames.add(n.name);
 			}
-			this.machineItems.push({name: item.call, args, pos: item.pos});
+			this.machineItems.push({name: item.call, args, argPos: item.args.map(a => a.pos), pos: item.pos});
 		}
 	}
 
@@ -129,13 +129,24 @@ export class Compiler extends CallCompiler {
 			try {
 				SETUP_BY_NAME.get(item.name)!.apply(m, item.args);
 			} catch (err) {
-				if (err instanceof SetupError) this.fail(item.pos, `${item.name}(): ${err.message}`);
+				if (err instanceof SetupError) this.failSetup(item, err);
 				throw err;
 			}
 		}
 		// A copy of a CPU block runs the same task, so it runs the mm if the original does.
 		for (const [copy, origin] of replicaOf) if (m.mmCpumask.includes(origin) && !m.mmCpumask.includes(copy)) m.mmCpumask.push(copy);
 		return m;
+	}
+
+	/** A set-up call's mistake, at the argument at fault when it is known, with the nearest name for a misspelt one. */
+	private failSetup(item: {name: string; args: Value[]; argPos: Pos[]; pos: Pos}, err: SetupError): never {
+		const v = err.value;
+		const i = v !== null && typeof v === 'object' ? item.args.indexOf(v) : -1;
+		let hint = '';
+		if (v !== null && typeof v === 'object' && v.t === 'sym') {
+			hint = suggestion(v.name, err.allowed ?? [...Object.keys(this.params), ...this.consts.keys()]);
+		}
+		return this.fail(i >= 0 ? item.argPos[i]! : item.pos, `${item.name}(): ${err.message}${hint}`);
 	}
 
 	// ---- CPU code ----
