@@ -73,7 +73,7 @@ describe('--set and variants', () => {
 		[{set: {check: 'maybe'}}, '--set check=maybe: check is a boolean; use true or false'],
 		[{set: {n: 'x'}}, '--set n=x: n is an integer in 1..4'],
 		[{set: {n: '9'}}, '--set n=9: n must be in 1..4'],
-		[{set: {n: '99999999999999999999'}}, '--set n=99999999999999999999: number too large'],
+		[{set: {n: '99999999999999999999'}}, '--set n=99999999999999999999: number too large (the largest is 2^53 - 1, 0x1fffffffffffff)'],
 		[{set: {mode: 'broadcst'}}, "--set mode=broadcst: mode is one of ipi | broadcast (did you mean 'broadcast'?)"],
 		[{variant: 'w'}, "unknown variant 'w' (did you mean 'v'?); this scenario has: v"],
 	])('%#', (opts, want) => {

@@ -275,7 +275,7 @@ export function parseParamText(decl: Scenario['params'][number], raw: string): P
 		const range = decl.range ? ` in ${decl.range[0]}..${decl.range[1]}` : '';
 		if (!/^-?(0x[0-9a-fA-F]+|\d+)$/.test(raw)) throw new ParamError(`${at}: ${decl.name} is an integer${range}`);
 		const n = raw.startsWith('-') ? -Number(raw.slice(1)) : Number(raw);
-		if (!Number.isSafeInteger(n)) throw new ParamError(`${at}: number too large`);
+		if (!Number.isSafeInteger(n)) throw new ParamError(`${at}: number too large (the largest is 2^53 - 1, 0x1fffffffffffff)`);
 		if (decl.range && (n < decl.range[0] || n > decl.range[1])) throw new ParamError(`${at}: ${decl.name} must be${range}`);
 		return n;
 	}
