@@ -439,16 +439,19 @@ GUP_PIN_COUNTING_BIAS = 1024
 class MMSetup:
     """The machine { } block of an mm scenario."""
     def __init__(self, flush='ipi', table_free='ipi', arch='x86', walk_cache=False, ram=(), maps=(),
-                 mask=(), tlbs=(), lazy=(), pte_tables=(), vmas=()):
+                 mask=(), tlbs=(), lazy=(), pte_tables=(), vmas=(), huge_maps=(), pwcs=(), huge_tlb=False,
+                 protnone=()):
         self.flush, self.table_free, self.arch, self.walk_cache = flush, table_free, arch, walk_cache
         self.ram, self.maps, self.mask, self.tlbs = ram, maps, mask, tlbs
         self.lazy, self.pte_tables, self.vmas = lazy, pte_tables, vmas
+        self.huge_maps, self.pwcs, self.huge_tlb, self.protnone = huge_maps, pwcs, huge_tlb, set(protnone)
 
     def initial(self, n):
         mm = {'pages': {}, 'pmd': {}, 'tables': {}, 'ntid': 1, 'tlb': [{} for _ in range(n)],
               'pwc': [{} for _ in range(n)], 'ipi': [() for _ in range(n)], 'fw': [None] * n,
               'gp': [None] * n, 'rcu': [0] * n, 'cbs': [], 'zapped': set(), 'mask': set(self.mask),
-              'lazy': set(self.lazy), 'vma': {}, 'gup': [None] * n, 'gather': [None] * n, 'pending': 0}
+              'lazy': set(self.lazy), 'vma': {}, 'gup': [None] * n, 'gather': [None] * n, 'pending': 0,
+              'deposit': {}, 'pin': {}}
         first, npages = self.ram or (0, 0)
         for pfn in range(first, first + npages):
             mm['pages'][pfn] = [0, True, 0, 0]
@@ -457,19 +460,34 @@ class MMSetup:
         for va, pfn, write in self.maps:
             pg = mm['pages'][pfn]
             pg[0], pg[1], pg[2], pg[3] = 1, False, pg[2] + 1, 1
-            table_under(mm, va, create=True)[1][va] = (pfn, pg[2], write)
+            table_under(mm, va, create=True)[1][va] = (pfn, pg[2], write, 'N') if va in self.protnone \
+                else (pfn, pg[2], write)
+            mm['vma'][va] = write
+        for va, pfn, write in self.huge_maps:
+            # an anonymous THP over RAM: a huge leaf, with an empty PTE page deposited
+            pg = mm['pages'][pfn]
+            pg[0], pg[1], pg[2], pg[3] = 1, False, pg[2] + 1, 1
+            mm['pmd'][va // REGION] = ('huge', pfn, pg[2], write, False)
+            mm['deposit'][va // REGION] = [new_table(mm)]
             mm['vma'][va] = write
         for va, write in self.vmas:
             mm['vma'][va] = write
         for cpu, va in self.tlbs:
             pte = pte_at(mm, va)
             if pte:
-                mm['tlb'][cpu][va] = pte
+                mm['tlb'][cpu][va] = pte[:3]
+        for cpu, va in self.pwcs:
+            mm['pwc'][cpu][va // REGION] = mm['pmd'][va // REGION]
         return mm
 
 
+def tid_of(entry):
+    """A PMD entry: a table id (int), a huge leaf ('huge', pfn, gen, write, invalid), or None."""
+    return entry if isinstance(entry, int) else None
+
+
 def table_under(mm, va, create=False):
-    tid = mm['pmd'].get(va // REGION)
+    tid = tid_of(mm['pmd'].get(va // REGION))
     if tid is None and create:
         tid = new_table(mm)
         mm['pmd'][va // REGION] = tid
@@ -484,8 +502,20 @@ def new_table(mm):
 
 
 def pte_at(mm, va):
+    e = mm['pmd'].get(va // REGION)
+    if isinstance(e, tuple):
+        return huge_leaf(e, va)
     t = table_under(mm, va)
     return t[1].get(va) if t and not t[0] else None
+
+
+def huge_leaf(e, va):
+    """A huge PMD leaf seen as the PTE for va: its subpage there (kind 'H', or 'I' once invalidated)."""
+    return (e[1] + (va % REGION) // PAGE, e[2], e[3], 'I' if e[4] else 'H')
+
+
+def pkind(pte):
+    return pte[3] if pte is not None and len(pte) > 3 else None
 
 
 def mmfreeze(x):
@@ -520,13 +550,22 @@ def in_range(va, rng):
 
 def drop_tlb(mm, d, rng):
     """A flush of rng on CPU d: its TLB entries there and, on x86, the walk cache of those regions."""
-    mm['tlb'][d] = {va: e for va, e in mm['tlb'][d].items() if not in_range(va, rng)}
+    mm['tlb'][d] = {va: e for va, e in mm['tlb'][d].items()
+                    if not (in_range(va, rng) or (pkind(e) == '2M' and region_touched(va, rng)))}
     if CUR.model.mm.arch == 'x86':
         if rng is None:
             mm['pwc'][d] = {}
         else:
             lo, hi = rng[0] // REGION, (rng[0] + rng[1] * PAGE - 1) // REGION
             mm['pwc'][d] = {r: t for r, t in mm['pwc'][d].items() if not lo <= r <= hi}
+
+
+def region_touched(va, rng):
+    """Whether a flush of rng touches va's 2 MiB region (INVLPG inside a large page drops it)."""
+    if rng is None:
+        return True
+    lo, hi = rng[0] // REGION, (rng[0] + rng[1] * PAGE - 1) // REGION
+    return lo <= va // REGION <= hi
 
 
 def violation(kind):
@@ -546,8 +585,12 @@ def pfn_of(page):
 def mapped_anywhere(mm, pfn, gen, lazy_too=False):
     """A present PTE reachable from the PMDs (a detached table's entries map nothing), or a TLB
     entry of a CPU running the mm (not lazy), of that allocation."""
-    for tid in mm['pmd'].values():
-        freed, ptes = mm['tables'][tid]
+    for ent in mm['pmd'].values():
+        if isinstance(ent, tuple):
+            if ent[1] == pfn and ent[2] == gen:
+                return True
+            continue
+        freed, ptes = mm['tables'][ent]
         if not freed and any(e[0] == pfn and e[1] == gen for e in ptes.values()):
             return True
     return any(e[0] == pfn and e[1] == gen for d in range(len(mm['tlb']))
@@ -646,7 +689,7 @@ def gup_window():
     if CUR.me is None or CUR.me['irq_on']:
         return None
     if mm['gup'][c] is None:
-        mm['gup'][c] = [set(), set(), []]
+        mm['gup'][c] = [set(), set(), [], []]    # vas read, pages seen, held, held since a pin check
     return mm['gup'][c]
 
 
@@ -667,8 +710,12 @@ def gup_hold(page, by):
     key = (pfn, CUR.mm['pages'][pfn][2])
     if by > 0:
         w[2].append(key)
+        if CUR.mm['pin'].get(pfn, [False])[0]:
+            w[3].append(key)        # taken after khugepaged's pin check passed (S9)
     elif key in w[2]:
         w[2].remove(key)
+        if key in w[3]:
+            w[3].remove(key)
 
 
 def gup_close(mm, c):
@@ -677,11 +724,21 @@ def gup_close(mm, c):
     mm['gup'][c] = None
     if w is not None and any(k not in w[1] for k in w[2]):
         violation('gup-unmapped-page')
+    for pfn, gen in (w[3] if w is not None else ()):
+        mark = mm['pin'][pfn]
+        if mark[2]:
+            violation('collapse-lost-pin')     # returns with a page the collapse already discarded
+        mark[1] += 1                            # returned with a reference the pin check never saw
 
 
 def pmdp_get_lockless(va):
-    gup_window()
-    return ('pmd', CUR.mm['pmd'].get(va // REGION))
+    w = gup_window()
+    e = CUR.mm['pmd'].get(va // REGION)
+    if isinstance(e, tuple) and w is not None:
+        # a huge leaf read: the window read va, and saw the page it maps there
+        w[0].add(va)
+        w[1].add(huge_leaf(e, va)[:2])
+    return ('pmd', e, va)
 
 
 def read_table(tid):
@@ -696,6 +753,8 @@ def ptep_get_lockless(pmd, va):
     w = gup_window()
     if pmd[1] is None:
         raise Oops()      # racewalk: "the PMD is not present (test pmd_present first)"
+    if isinstance(pmd[1], tuple):
+        return huge_leaf(pmd[1], va)    # through a huge PMD: the leaf itself (no memory read)
     pte = read_table(pmd[1])[1].get(va)
     if w is not None:
         w[0].add(va)
@@ -705,8 +764,10 @@ def ptep_get_lockless(pmd, va):
 
 
 def ptep_get(va):
-    tid = CUR.mm['pmd'].get(va // REGION)
-    return None if tid is None else read_table(tid)[1].get(va)
+    e = CUR.mm['pmd'].get(va // REGION)
+    if isinstance(e, tuple):
+        return huge_leaf(e, va)
+    return None if e is None else read_table(e)[1].get(va)
 
 
 def pmd_present(pmd):
@@ -714,11 +775,11 @@ def pmd_present(pmd):
 
 
 def pte_present(pte):
-    return pte is not None
+    return pte is not None and pkind(pte) != 'I'     # PROT_NONE is present to Linux
 
 
 def pte_write(pte):
-    return bool(pte and pte[2])
+    return bool(pte and pte[2] and pkind(pte) != 'I')
 
 
 def pte_page(pte):
@@ -744,7 +805,7 @@ def zap(va):
 
 def ptep_get_and_clear(va, table=None):
     mm = CUR.mm
-    tid = table[1] if table is not None else mm['pmd'].get(va // REGION)
+    tid = table[1] if table is not None else tid_of(mm['pmd'].get(va // REGION))
     if tid is None:
         return None
     t = read_table(tid)
@@ -755,7 +816,7 @@ def ptep_get_and_clear(va, table=None):
 
 def set_pte_at(va, pte, table=None):
     mm = CUR.mm
-    tid = table[1] if table is not None else mm['pmd'].get(va // REGION)
+    tid = table[1] if table is not None else tid_of(mm['pmd'].get(va // REGION))
     if tid is None:
         raise Oops()            # DOC?: set_pte_at with no PTE page under the PMD
     t = read_table(tid)
@@ -764,9 +825,9 @@ def set_pte_at(va, pte, table=None):
         zap(va)
         return
     if pte[0] == 'mk':
-        pg = mm['pages'][pte[1]]
-        val = (pte[1], pg[2], pte[2])
-        if pg[1]:
+        pg = mm['pages'].get(pte[1])
+        val = (pte[1], pg[2] if pg else 0, pte[2]) + (('N',) if len(pte) > 3 and pte[3] == 'N' else ())
+        if pg and pg[1]:
             violation('freed-page-use')
     else:
         val = pte
@@ -784,7 +845,10 @@ def pte_alloc_one():
 
 
 def pmd_populate(va, table):
-    CUR.mm['pmd'][va // REGION] = table[1]
+    mm = CUR.mm
+    mm['pmd'][va // REGION] = table[1]
+    for v, pte in mm['tables'][table[1]][1].items():
+        gup_saw(mm, v, pte)      # its PTEs are live again: installed at the vas they map
 
 
 def pmd_clear(va):
@@ -792,11 +856,17 @@ def pmd_clear(va):
 
 
 def pmd_pgtable(pmd):
+    if not isinstance(pmd[1], int):
+        raise Oops()
     return ('table', pmd[1])
 
 
 def pte_val(pte):
-    return 0 if pte is None else pte[0] << 12 | 1 | (2 if pte[2] else 0)
+    if pte is None:
+        return 0
+    k = pkind(pte)
+    flags = {None: 1, 'N': 0x100, 'H': 0x81, 'I': 0x80}[k]     # present, PROT_NONE, PSE
+    return pte[0] << 12 | flags | (2 if pte[2] else 0)
 
 
 def page_remove_rmap(page):
@@ -823,6 +893,208 @@ def pte_free(table):
 
 def pte_free_defer(table):
     call_rcu(('free', table[1]))
+
+
+# -- huge PMDs, the THP split, khugepaged's collapse, move_ptes, PROT_NONE
+#
+# From model.md ("A huge PMD being split", the pt row, S9, S11) and primitives.md. A PMD entry
+# is a table id or a huge leaf ('huge', pfn, gen, write, invalid); a PMD value read is
+# ('pmd', entry, va): pmd_page gives the subpage at the va it was read for.
+
+def pmd_leaf(pmd):
+    return isinstance(pmd[1], tuple)
+
+
+def pmd_val(pmd):
+    e = pmd[1]
+    if e is None:
+        return 0
+    if isinstance(e, int):
+        return (1 << 40) + e * PAGE | 0x67          # a table pointer
+    if e[0] == 'mkh':
+        raise Oops()
+    return e[1] << 12 | 0x80 | (0 if e[4] else 1) | (2 if e[3] else 0)   # PSE, present unless invalid
+
+
+def pmd_same(a, b):
+    return pmd_val(a) == pmd_val(b)
+
+
+def pmd_access_permitted(pmd, write=False):
+    e = pmd[1]
+    return isinstance(e, tuple) and not e[4] and (e[3] or not write)
+
+
+def pmd_page(pmd):
+    e = pmd[1]
+    if not isinstance(e, tuple):
+        raise Oops()
+    return page_obj(e[1] + ((pmd[2] or 0) % REGION) // PAGE)
+
+
+def pmd_write(pmd):
+    e = pmd[1]
+    return isinstance(e, tuple) and bool(e[3])
+
+
+def mk_huge_pmd(page, write=False):
+    return ('pmd', ('mkh', pfn_of(page), write, False), None)
+
+
+def pmd_mkinvalid(pmd):
+    e = pmd[1]
+    if not isinstance(e, tuple):
+        raise Oops()
+    return ('pmd', e[:4] + (True,), pmd[2])
+
+
+def store_pmd(va, pmd):
+    """A PMD value stored at va's PMD (mk_huge_pmd's allocation resolved now)."""
+    mm = CUR.mm
+    e = pmd[1]
+    if isinstance(e, tuple) and e[0] == 'mkh':
+        pg = mm['pages'].get(e[1])
+        e = ('huge', e[1], pg[2] if pg else 0, e[2], e[3])
+    if e is None:
+        mm['pmd'].pop(va // REGION, None)
+    else:
+        mm['pmd'][va // REGION] = e
+    if isinstance(e, tuple):
+        for w in mm['gup']:
+            if w is not None:
+                for v in w[0]:
+                    if v // REGION == va // REGION:
+                        w[1].add(huge_leaf(e, v)[:2])
+    elif isinstance(e, int):
+        for v, pte in mm['tables'][e][1].items():
+            gup_saw(mm, v, pte)
+
+
+def set_pmd_at(va, pmd):
+    store_pmd(va, pmd)
+
+
+def pmdp_establish(va, pmd):
+    old = CUR.mm['pmd'].get(va // REGION)
+    if not isinstance(old, tuple):
+        raise Oops()
+    store_pmd(va, pmd)
+    return ('pmd', old, va)
+
+
+def pmdp_huge_get_and_clear(va):
+    old = CUR.mm['pmd'].pop(va // REGION, None)
+    return ('pmd', old, va)
+
+
+def pgtable_trans_huge_deposit(va, table):
+    dep = CUR.mm['deposit']
+    dep[va // REGION] = dep.get(va // REGION, []) + [table[1]]
+
+
+def pgtable_trans_huge_withdraw(va):
+    dep = CUR.mm['deposit'].get(va // REGION)
+    if not dep:
+        return None
+    tid = dep.pop()
+    if not dep:
+        del CUR.mm['deposit'][va // REGION]
+    return ('table', tid)
+
+
+def zap_deposited_table(va):
+    t = pgtable_trans_huge_withdraw(va)
+    if t is not None:
+        pte_free(t)
+
+
+def set_ptes(va, pte, nr, table=None):
+    """nr PTEs from va, the pfn advancing a page each; one step."""
+    for i in range(nr):
+        set_pte_at(va + i * PAGE, None if pte is None else (pte[0], pte[1] + i) + pte[2:], table)
+
+
+def flush_region(va):
+    return (va - va % REGION, REGION // PAGE)
+
+
+def pmdp_invalidate_start(va, var, freed_tables=False):
+    """pmdp_invalidate: pmdp_establish(pmd_mkinvalid(*pmdp)), then flush the 2 MiB."""
+    old = CUR.mm['pmd'].get(va // REGION)
+    if not isinstance(old, tuple):
+        raise Oops()
+    CUR.locals[var] = pmdp_establish(va, ('pmd', old[:4] + (True,), va))
+    return flush_start(flush_region(va), freed_tables)
+
+
+def collapse_flush_start(va, var, freed_tables=False):
+    """pmdp_collapse_flush: pmdp_huge_get_and_clear, then flush_tlb_range of the 2 MiB."""
+    CUR.locals[var] = pmdp_huge_get_and_clear(va)
+    return flush_start(flush_region(va), freed_tables)
+
+
+def PmdInvalidate(va, var, freed_tables=False):
+    return ('Blk', lambda g, l, c: pmdp_invalidate_start(va, var, freed_tables), lambda g, l, c: flush_end())
+
+
+def CollapseFlush(va, var, freed_tables=False):
+    return ('Blk', lambda g, l, c: collapse_flush_start(va, var, freed_tables), lambda g, l, c: flush_end())
+
+
+def unpin_user_page(page):
+    pfn = pfn_of(page)
+    pg = CUR.mm['pages'][pfn]
+    if pg[0] < GUP_PIN_COUNTING_BIAS:
+        violation('refcount')
+        return
+    gup_hold(page, -1)
+    pg[0] -= GUP_PIN_COUNTING_BIAS
+    if pg[0] == 0:
+        free_page(CUR.mm, pfn)
+
+
+def is_refcount_suitable(page):
+    """K8: nobody but the mappings holds a reference; a pass marks the page (S9)."""
+    pfn = pfn_of(page)
+    pg = CUR.mm['pages'][pfn]
+    ok = pg[0] == pg[3]
+    if ok:
+        CUR.mm['pin'][pfn] = [True, 0, False]     # checked, late references returned, discarded
+    return ok
+
+
+def free_page_and_swap_cache(page):
+    pfn = pfn_of(page)
+    mark = CUR.mm['pin'].get(pfn)
+    if mark is not None and mark[0]:
+        mark[2] = True
+        if mark[1] > 0:
+            violation('collapse-lost-pin')
+    put_page(page)
+
+
+def pte_lockptr(pmd):
+    if not isinstance(pmd[1], int):
+        raise Oops()
+    return f'ptl{pmd[1]}'
+
+
+PMD_LOCK = 'pmdl'       # pmd_lock: the split lock of the one PMD table
+
+
+def ptl_touch(lk):
+    """A PTE lock lives in its table's ptdesc: taking, spinning on or releasing it reads the table."""
+    if CUR.mm is not None and lk.startswith('ptl') and lk[3:].isdigit():
+        t = CUR.mm['tables'].get(int(lk[3:]))
+        if t is not None and t[0]:
+            violation('freed-table-read')
+
+
+def move_pte(old, new):
+    """One PTE of move_ptes: ptep_get_and_clear(old) (zapped), set_pte_at(new)."""
+    pte = ptep_get_and_clear(old)
+    if pte is not None:
+        set_pte_at(new, pte)
 
 
 # -- mmu_gather
@@ -986,7 +1258,8 @@ def synchronize_rcu_end():
 # -- TLBs, the walker, flushes
 
 def walk(va, d):
-    """A hardware walk of CPU d: the walk cache first, else from the PMD. The PTE or None."""
+    """A hardware walk of CPU d: the walk cache first, else from the PMD. The PTE or None
+    (a huge leaf: its subpage at va, kind 'H', or 'I' once invalidated)."""
     mm = CUR.mm
     region = va // REGION
     tid = mm['pwc'][d].get(region) if CUR.model.mm.walk_cache else None
@@ -998,6 +1271,8 @@ def walk(va, d):
         tid = mm['pmd'].get(region)
         if tid is None:
             return None
+        if isinstance(tid, tuple):
+            return huge_leaf(tid, va)       # no PTE page to cache
         if mm['tables'][tid][0]:
             violation('freed-table-read')
             return None
@@ -1021,14 +1296,28 @@ def access(va):
         touch(e[0], e[1])
         return True
     pte = walk(va, d)
-    if pte is None:
+    if pte is None or pkind(pte) in ('N', 'I'):
+        # not present to the hardware (none, PROT_NONE, an invalidated huge PMD): a fault
         if CUR.model.mm.arch == 'x86':
             # the page fault drops the walk cache entries for the address (Intel SDM 4.10.4.1)
             mm['pwc'][d].pop(va // REGION, None)
         return False
-    mm['tlb'][d][va] = pte
+    fill(mm, d, va, pte)
     touch(pte[0], pte[1])
     return True
+
+
+def fill(mm, d, va, pte):
+    """A TLB fill; under huge_tlb an entry from a huge leaf is a 2 MiB one, and a small and a huge
+    entry for one region on a non-lazy CPU is S11."""
+    if CUR.model.mm.huge_tlb:
+        size = '2M' if pkind(pte) == 'H' else None
+        if d not in mm['lazy'] and any(v // REGION == va // REGION and v != va and pkind(e) != size
+                                       for v, e in mm['tlb'][d].items()):
+            violation('tlb-size-conflict')
+        mm['tlb'][d][va] = pte[:3] + (('2M',) if size else ())
+    else:
+        mm['tlb'][d][va] = pte[:3]
 
 
 def speculative_walk(va):
@@ -1037,9 +1326,9 @@ def speculative_walk(va):
     if d not in mm['mask']:
         return False
     pte = walk(va, d)
-    if pte is None:
+    if pte is None or pkind(pte) in ('N', 'I'):
         return False
-    mm['tlb'][d][va] = pte
+    fill(mm, d, va, pte)
     return True
 
 
@@ -1161,7 +1450,7 @@ def syscall_exit(va, npages):
             if not in_range(v, (va, npages)):
                 continue
             pte = pte_at(mm, v)
-            if pte is None or pte[0] != e[0] or (e[2] and not pte[2]):
+            if pte is None or pkind(pte) in ('N', 'I') or pte[0] != e[0] or (e[2] and not pte[2]):
                 violation('stale-tlb-return')
 
 
@@ -1334,6 +1623,7 @@ def run(model, schedule=None):
                 elif op == 'Lock':
                     lk = wait[0] if wait else (ins[1] if isinstance(ins[1], str) else ins[1](g, l, c))
                     mode, flavor, lkind = ins[2], ins[3], model.kind[lk]
+                    ptl_touch(lk)
                     if wait is None:        # the call: IRQs and preemption first, then take or spin
                         if flavor == 'irq':
                             me['irq_on'] = False
@@ -1357,6 +1647,7 @@ def run(model, schedule=None):
                 elif op == 'Unlock':
                     lk = ins[1] if isinstance(ins[1], str) else ins[1](g, l, c)
                     mode, flavor, lkind = ins[2], ins[3], model.kind[lk]
+                    ptl_touch(lk)
                     v = CUR.locks[lk]
                     if lkind != 'rwsem':
                         if v != c:
@@ -2491,6 +2782,192 @@ def mm_retry(variant=None):
     return Model('mm-retry', {}, [retry, churn], mm=MMSetup(ram=(P, 1), maps=[(VA, P, True)], mask={0, 1}))
 
 
+# ---- the built-in scenarios and worked examples over huge PMDs, move_ptes, PROT_NONE -----
+# Hand-translated from scenarios/*.race and scenarios/examples/*.race (the test finds them
+# there): params become Python conditions, folded as the compiler folds them.
+
+def LockAs(var, fn, mode='x', flavor=None):
+    """var = pmd_lock(pmd) / pte_offset_map_lock(pmd, va): the lock taken, its name kept in var."""
+    def name(g, l, c):
+        l[var] = fn(g, l, c)
+        return l[var]
+    return Lock(name, mode, flavor)
+
+
+def lk(var):
+    return lambda g, l, c: l[var]
+
+
+def zap_one(va):
+    """zap_pte_range of one present PTE, under the PTL: one atomic { } step."""
+    def s(g, l, c):
+        l['pte'] = ptep_get_and_clear(va)
+        tlb_remove_tlb_entry(va)
+        page_remove_rmap(pte_page(l['pte']))
+        tlb_remove_page(pte_page(l['pte']))
+    return S(s)
+
+
+def mremap_move(variant=None):
+    flush = {'dirty': 'after_new_ptl', 'fixed': 'before_new_ptl'}.get(variant, 'after_ptls')
+    OLD, NEW = 0x7f000000, 0x7f400000
+    fl = lambda at: [Flush(K((OLD, 1)))] if flush == at else []
+    mremap = [Lock('mmap_lock', 'w'), S(setl('opmd', lambda g, l, c: pmdp_get_lockless(OLD))),
+              S(setl('npmd', lambda g, l, c: pmdp_get_lockless(NEW))),
+              LockAs('old_ptl', lambda g, l, c: pte_offset_map_lock(l['opmd'], OLD)),
+              S(setl('new_ptl', lambda g, l, c: pte_lockptr(l['npmd']))), Lock(lk('new_ptl')),
+              do(lambda g, l, c: move_pte(OLD, NEW))] + fl('before_new_ptl') + [Unlock(lk('new_ptl'))] + \
+        fl('after_new_ptl') + [Unlock(lk('old_ptl'))] + fl('after_ptls') + [Unlock('mmap_lock', 'w')]
+
+    def zap(g, l, c):
+        l['pte'] = ptep_get_and_clear(NEW)
+        if pte_present(l['pte']):
+            tlb_remove_tlb_entry(NEW)
+            page_remove_rmap(pte_page(l['pte']))
+            tlb_remove_page(pte_page(l['pte']))
+    truncate = [Lock('i_mmap_rwsem', 'r'), do(lambda g, l, c: tlb_gather_mmu()),
+                S(setl('pmd', lambda g, l, c: pmdp_get_lockless(NEW))),
+                LockAs('ptl', lambda g, l, c: pte_offset_map_lock(l['pmd'], NEW)), S(zap), Unlock(lk('ptl')),
+                GatherFlush('finish'), Unlock('i_mmap_rwsem', 'r')]
+    thread = [S(setl('r', lambda g, l, c: access(OLD)))]
+    return Model('mremap-move', {}, [mremap, truncate, thread],
+                 locks={'mmap_lock': 'rwsem', 'i_mmap_rwsem': 'rwsem', 'ptl1': 'spin', 'ptl2': 'spin'},
+                 mm=MMSetup(ram=(P, 1), maps=[(OLD, P, True)], pte_tables=[NEW], mask={0, 2}, tlbs=[(2, OLD)]))
+
+
+def khugepaged_collapse(variant=None):
+    o = {'path': 'anon', 'flush': 'ipi', 'pmd_recheck': False, 'sync_ipi': False, 'retract': 'v5_17',
+         'later_zap': False, 'lazy_pwc': False, 'freed_tables': False}
+    o.update({
+        'broadcast': {'flush': 'broadcast'},
+        'broadcast-recheck': {'flush': 'broadcast', 'pmd_recheck': True},
+        'broadcast-sync': {'flush': 'broadcast', 'sync_ipi': True},
+        'file': {'path': 'file'},
+        'file-broadcast': {'path': 'file', 'flush': 'broadcast'},
+        'file-broadcast-recheck': {'path': 'file', 'flush': 'broadcast', 'pmd_recheck': True},
+        'file-broadcast-sync': {'path': 'file', 'flush': 'broadcast', 'sync_ipi': True},
+        'file-v6_6': {'path': 'file', 'flush': 'broadcast', 'retract': 'v6_6'},
+        'file-v6_6-free-now': {'path': 'file', 'flush': 'broadcast', 'retract': 'v6_6_free_now'},
+        'file-v6_6-free-now-ipi': {'path': 'file', 'retract': 'v6_6_free_now'},
+        'anon-zap': {'flush': 'broadcast', 'pmd_recheck': True, 'later_zap': True},
+        'anon-zap-sync': {'flush': 'broadcast', 'pmd_recheck': True, 'later_zap': True, 'sync_ipi': True},
+        'anon-zap-ipi': {'pmd_recheck': True, 'later_zap': True},
+        'lazy-pwc': {'path': 'file', 'lazy_pwc': True},
+        'lazy-pwc-fixed': {'path': 'file', 'lazy_pwc': True, 'freed_tables': True},
+    }.get(variant, {}))
+    VA, P_, H = 0x40000000, 0x200, 0x201
+    ft = o['freed_tables']
+
+    def recheck(g, l, c):
+        return (o['pmd_recheck'] and pmd_val(l['pmd']) != pmd_val(pmdp_get_lockless(VA))) or \
+            pte_val(l['pte']) != pte_val(ptep_get_lockless(l['pmd'], VA))
+    gup = [do(lambda g, l, c: irq_save()), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+           If(lambda g, l, c: not pmd_present(l['pmd']), [Goto('bail')]),
+           S(setl('pte', lambda g, l, c: ptep_get_lockless(l['pmd'], VA))),
+           If(lambda g, l, c: not pte_present(l['pte']) or not pte_write(l['pte']), [Goto('bail')]),
+           S(setl('page', lambda g, l, c: pte_page(l['pte']))),
+           If(lambda g, l, c: not try_grab_page(l['page'], FOLL_PIN), [Goto('bail')]),
+           If(recheck, [do(lambda g, l, c: unpin_user_page(l['page'])), Goto('bail')]),
+           do(lambda g, l, c: irq_restore()), Return(), Label('bail'), do(lambda g, l, c: irq_restore())]
+    sync = [SyncOne()] if o['sync_ipi'] else []
+    hp = [S(setl('hpage', lambda g, l, c: alloc_page(H)))]
+    if o['path'] == 'anon':
+        page_p = lambda: page_obj(P_)
+
+        def clear(g, l, c):
+            ptep_get_and_clear(VA, pmd_pgtable(l['_pmd']))
+        khd = hp + [Lock('mmap_lock', 'w'), Lock('anon_vma', 'w'), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+                    LockAs('pmd_ptl', K(PMD_LOCK)), CollapseFlush(VA, '_pmd', ft), Unlock(lk('pmd_ptl'))] + sync + [
+            S(setl('pte_ptl', lambda g, l, c: pte_lockptr(l['_pmd']))), Lock(lk('pte_ptl')),
+            If(lambda g, l, c: not is_refcount_suitable(page_p()), [
+                Unlock(lk('pte_ptl')), LockAs('pmd_ptl', K(PMD_LOCK)),
+                do(lambda g, l, c: pmd_populate(VA, pmd_pgtable(l['_pmd']))), Unlock(lk('pmd_ptl')),
+                Unlock('anon_vma', 'w'), Unlock('mmap_lock', 'w'), do(lambda g, l, c: put_page(l['hpage'])), Return()]),
+            Unlock(lk('pte_ptl')), Unlock('anon_vma', 'w'),
+            Lock(lk('pte_ptl')), do(clear), do(lambda g, l, c: page_remove_rmap(page_p())), Unlock(lk('pte_ptl')),
+            do(lambda g, l, c: free_page_and_swap_cache(page_p())),
+            LockAs('pmd_ptl', K(PMD_LOCK)), do(lambda g, l, c: rmap(l['hpage'], 1)),
+            do(lambda g, l, c: pgtable_trans_huge_deposit(VA, pmd_pgtable(l['_pmd']))),
+            do(lambda g, l, c: set_pmd_at(VA, mk_huge_pmd(l['hpage'], True))), Unlock(lk('pmd_ptl')),
+            Unlock('mmap_lock', 'w')]
+        if o['later_zap']:
+            khd += [Lock('mmap_lock', 'r'), LockAs('pmd_ptl', K(PMD_LOCK)),
+                    S(setl('old', lambda g, l, c: pmdp_huge_get_and_clear(VA))),
+                    do(lambda g, l, c: zap_deposited_table(VA)), Unlock(lk('pmd_ptl')), Unlock('mmap_lock', 'r'), Return()]
+        else:
+            khd += [Return()]
+    else:
+        v517 = o['retract'] == 'v5_17'
+        khd = hp + ([Lock('i_mmap_rwsem', 'w'), Lock('mmap_lock', 'w')] if v517 else [Lock('i_mmap_rwsem', 'r')]) + [
+            S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))), LockAs('pmd_ptl', K(PMD_LOCK))] + \
+            ([] if v517 else [S(setl('ptl', lambda g, l, c: pte_lockptr(l['pmd']))), Lock(lk('ptl'))]) + \
+            [CollapseFlush(VA, '_pmd', ft)] + ([] if v517 else [Unlock(lk('ptl'))]) + [Unlock(lk('pmd_ptl'))] + sync + \
+            [do(lambda g, l, c: (pte_free_defer if o['retract'] == 'v6_6' else pte_free)(pmd_pgtable(l['_pmd'])))] + \
+            ([Unlock('mmap_lock', 'w'), Unlock('i_mmap_rwsem', 'w')] if v517 else [Unlock('i_mmap_rwsem', 'r')])
+    kthread = [S(lambda g, l, c: speculative_walk(VA))]
+    broadcast = o['flush'] == 'broadcast'
+    return Model('khugepaged-collapse', {}, [gup, khd, kthread],
+                 locks={'mmap_lock': 'rwsem', 'anon_vma': 'rwsem', 'i_mmap_rwsem': 'rwsem', PMD_LOCK: 'spin',
+                        'ptl1': 'spin'},
+                 mm=MMSetup(flush=o['flush'], table_free='rcu' if broadcast else 'ipi', ram=(P_, 2),
+                            maps=[(VA, P_, True)] if o['path'] == 'anon' else [],
+                            pte_tables=[VA] if o['path'] == 'file' else [],
+                            mask={0, 1, 2} if o['lazy_pwc'] else {0, 1}, lazy={2} if o['lazy_pwc'] else (),
+                            pwcs=[(2, VA)] if o['lazy_pwc'] else [], walk_cache=True))
+
+
+def thp_split_gup(variant=None):
+    o = {'flush': 'ipi', 'pmd_recheck': True, 'split': 'invalidate'}
+    o.update({'no-recheck': {'pmd_recheck': False}, 'broadcast-no-recheck': {'flush': 'broadcast', 'pmd_recheck': False},
+              'broadcast': {'flush': 'broadcast'}, 'populate-first': {'split': 'populate_first'},
+              'no-flush': {'split': 'no_flush'}}.get(variant, {}))
+    VA, H = 0x40000000, 0x200
+    unpin_bail = [do(lambda g, l, c: unpin_user_page(l['page'])), Goto('bail')]
+    leaf = [If(lambda g, l, c: not pmd_access_permitted(l['pmd'], True), [Goto('bail')]),
+            S(setl('page', lambda g, l, c: pmd_page(l['pmd']))),
+            If(lambda g, l, c: not try_grab_page(l['page'], FOLL_PIN), [Goto('bail')])] + \
+        ([If(lambda g, l, c: pmd_val(l['pmd']) != pmd_val(pmdp_get_lockless(VA)), unpin_bail)] if o['pmd_recheck'] else [])
+    table = [S(setl('pte', lambda g, l, c: ptep_get_lockless(l['pmd'], VA))),
+             If(lambda g, l, c: not pte_present(l['pte']) or not pte_write(l['pte']), [Goto('bail')]),
+             S(setl('page', lambda g, l, c: pte_page(l['pte']))),
+             If(lambda g, l, c: not try_grab_page(l['page'], FOLL_PIN), [Goto('bail')]),
+             If(lambda g, l, c: pmd_val(l['pmd']) != pmd_val(pmdp_get_lockless(VA)) or
+                pte_val(l['pte']) != pte_val(ptep_get_lockless(l['pmd'], VA)), unpin_bail)]
+    gup = [do(lambda g, l, c: irq_save()), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+           If(lambda g, l, c: not pmd_present(l['pmd']), [Goto('bail')]),
+           If(lambda g, l, c: pmd_leaf(l['pmd']), leaf, table),
+           do(lambda g, l, c: irq_restore()), Return(), Label('bail'), do(lambda g, l, c: irq_restore())]
+    ptes = [S(setl('pgtable', lambda g, l, c: pgtable_trans_huge_withdraw(VA))),
+            do(lambda g, l, c: set_ptes(VA, mk_pte(pmd_page(l['old']), pmd_write(l['old'])), 2, l['pgtable']))]
+    populate = do(lambda g, l, c: pmd_populate(VA, l['pgtable']))
+    if o['split'] == 'populate_first':
+        split = [S(setl('old', lambda g, l, c: pmdp_get_lockless(VA)))] + ptes + [populate, Flush(K((VA, 512)))]
+    elif o['split'] == 'invalidate':
+        split = [PmdInvalidate(VA, 'old')] + ptes + [populate]
+    else:
+        split = [S(setl('old', lambda g, l, c: pmdp_establish(VA, pmd_mkinvalid(pmdp_get_lockless(VA)))))] + ptes + [populate]
+    madv = [Lock('mmap_lock', 'r'), do(lambda g, l, c: tlb_gather_mmu()), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+            LockAs('ptl', K(PMD_LOCK))] + split + [Unlock(lk('ptl')),
+            LockAs('pte_ptl', lambda g, l, c: pte_offset_map_lock(pmdp_get_lockless(VA), VA)), zap_one(VA),
+            Unlock(lk('pte_ptl')), GatherFlush('finish'), Unlock('mmap_lock', 'r'), do(lambda g, l, c: alloc_page(H))]
+    thread = [S(lambda g, l, c: access(VA)), S(lambda g, l, c: access(VA + 0x1000))]
+    return Model('thp-split-gup', {}, [gup, madv, thread],
+                 locks={'mmap_lock': 'rwsem', PMD_LOCK: 'spin', 'ptl1': 'spin'},
+                 mm=MMSetup(flush=o['flush'], ram=(H, 1), huge_maps=[(VA, H, True)], mask={0, 1, 2}, huge_tlb=True))
+
+
+BUILTIN_SCENARIOS = {'mremap-move': mremap_move, 'khugepaged-collapse': khugepaged_collapse,
+                     'thp-split-gup': thp_split_gup}
+BUILTIN_VARIANTS = {
+    'mremap-move': ['dirty', 'fixed'],
+    'khugepaged-collapse': ['broadcast', 'broadcast-recheck', 'broadcast-sync', 'file', 'file-broadcast',
+                            'file-broadcast-recheck', 'file-broadcast-sync', 'file-v6_6', 'file-v6_6-free-now',
+                            'file-v6_6-free-now-ipi', 'anon-zap', 'anon-zap-sync', 'anon-zap-ipi', 'lazy-pwc',
+                            'lazy-pwc-fixed'],
+    'thp-split-gup': ['no-recheck', 'broadcast-no-recheck', 'broadcast', 'populate-first', 'no-flush'],
+}
+
+
 MM_SCENARIOS = {
     'mm-zap-free': mm_zap_free, 'mm-refs': mm_refs, 'mm-table-free': mm_table_free, 'mm-pwc': mm_pwc,
     'mm-ipi-lock': mm_ipi_lock, 'mm-sync-rcu': mm_sync_rcu, 'mm-syscall-exit': mm_syscall_exit,
@@ -2513,6 +2990,8 @@ MM_VARIANTS = {
 
 SCENARIOS.update(MM_SCENARIOS)
 VARIANTS.update(MM_VARIANTS)
+SCENARIOS.update(BUILTIN_SCENARIOS)
+VARIANTS.update(BUILTIN_VARIANTS)
 
 def model_of(name):
     """NAME or NAME:VARIANT."""
