@@ -830,7 +830,7 @@ def set_pte_at(va, pte, table=None):
         if pg and pg[1]:
             violation('freed-page-use')
     else:
-        val = pte
+        val = pte[:3] + (('N',) if pkind(pte) == 'N' else ())
     t[1][va] = val
     if mm['pmd'].get(va // REGION) == tid:
         gup_saw(mm, va, val)
@@ -1080,6 +1080,59 @@ def pte_lockptr(pmd):
 
 
 PMD_LOCK = 'pmdl'       # pmd_lock: the split lock of the one PMD table
+
+
+PAGE_NONE, PAGE_READONLY, PAGE_COPY, PAGE_SHARED = 'none', 'readonly', 'copy', 'shared'
+
+
+def pte_protnone(pte):
+    return pkind(pte) == 'N'
+
+
+def pte_accessible(pte):
+    """A TLB may hold it: present to the hardware, or PROT_NONE while a flush is pending (20841405940e)."""
+    if pte is None or pkind(pte) == 'I':
+        return False
+    return pkind(pte) != 'N' or CUR.mm['pending'] > 0
+
+
+def pte_access_permitted(pte, write=False):
+    return pte is not None and pkind(pte) in (None, 'H') and (pte[2] or not write)
+
+
+def pte_modify(pte, prot):
+    if pte is None:
+        raise Oops()        # a none PTE is a mistake of the scenario
+    if pte[0] == 'mk':
+        return ('mk', pte[1], prot == PAGE_SHARED) + (('N',) if prot == PAGE_NONE else ())
+    return (pte[0], pte[1], prot == PAGE_SHARED) + (('N',) if prot == PAGE_NONE else ())
+
+
+def pte_mkwrite(pte):
+    if pte is None:
+        raise Oops()
+    return (pte[0], pte[1], True) + pte[3:]
+
+
+def ptep_modify_prot_start(va):
+    """The PTE read and left none until the commit; not a zap."""
+    mm = CUR.mm
+    tid = tid_of(mm['pmd'].get(va // REGION))
+    if tid is None:
+        return None
+    return read_table(tid)[1].pop(va, None)
+
+
+def ptep_modify_prot_commit(va, old, pte):
+    set_pte_at(va, pte)
+
+
+def set_tlb_flush_pending():
+    CUR.mm['pending'] = 1
+
+
+def clear_tlb_flush_pending():
+    CUR.mm['pending'] = 0
 
 
 def ptl_touch(lk):
@@ -1389,7 +1442,7 @@ def clear_flush_start(va, var):
     """ptep_clear_flush: the old PTE into local var; a flush of the page if it was present."""
     l = CUR.locals
     l[var] = ptep_get_and_clear(va)
-    return l[var] is not None and flush_start((va, 1))
+    return pte_accessible(l[var]) and flush_start((va, 1))
 
 
 def sync_one_start():
@@ -2956,10 +3009,55 @@ def thp_split_gup(variant=None):
                  mm=MMSetup(flush=o['flush'], ram=(H, 1), huge_maps=[(VA, H, True)], mask={0, 1, 2}, huge_tlb=True))
 
 
-BUILTIN_SCENARIOS = {'mremap-move': mremap_move, 'khugepaged-collapse': khugepaged_collapse,
+def numa_migrate_flush(variant=None):
+    fp, second = {'fixed': ('set_clear', False), 'lost-pending': ('set_clear', True),
+                  'counted': ('inc_dec', True)}.get(variant, ('none', False))
+    VA, VA2, P_, Q = 0x7f000000, 0x7f001000, 0x200, 0x202
+
+    def pending_on():
+        return [do(lambda g, l, c: set_tlb_flush_pending())] if fp == 'set_clear' else \
+            [do(lambda g, l, c: CUR.mm.__setitem__('pending', CUR.mm['pending'] + 1))] if fp == 'inc_dec' else []
+
+    def pending_off():
+        return [do(lambda g, l, c: clear_tlb_flush_pending())] if fp == 'set_clear' else \
+            [do(lambda g, l, c: dec_tlb_flush_pending())] if fp == 'inc_dec' else []
+
+    def protnone(va, old):
+        return [S(setl(old, lambda g, l, c: ptep_modify_prot_start(va))),
+                do(lambda g, l, c: ptep_modify_prot_commit(va, l[old], pte_modify(l[old], PAGE_NONE)))]
+    scan = pending_on() + [S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+                           LockAs('ptl', lambda g, l, c: pte_offset_map_lock(l['pmd'], VA)),
+                           S(setl('pages', K(0))), S(setl('pte', lambda g, l, c: ptep_get(VA))),
+                           If(lambda g, l, c: pte_present(l['pte']) and not pte_protnone(l['pte']),
+                              protnone(VA, 'old') + [S(setl('pages', K(1)))]),
+                           Unlock(lk('ptl')), If(lambda g, l, c: l['pages'], [Flush(K((VA, 1)))])] + pending_off()
+    ptl = lambda: LockAs('ptl', lambda g, l, c: pte_offset_map_lock(l['pmd'], VA))
+    if fp == 'none':
+        clear = [S(setl('pte', lambda g, l, c: ptep_get_and_clear(VA))),
+                 If(lambda g, l, c: pte_present(l['pte']) and not pte_protnone(l['pte']), [Flush(K((VA, 1)))])]
+    else:
+        clear = [ClearFlush(VA, 'pte')]
+    fault = [If(lambda g, l, c: access(VA), [Return()]), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))), ptl(),
+             S(setl('pte', lambda g, l, c: ptep_get(VA))),
+             If(lambda g, l, c: not pte_protnone(l['pte']), [Unlock(lk('ptl')), Return()]),
+             S(setl('folio', lambda g, l, c: pte_page(l['pte']))), do(lambda g, l, c: get_page(l['folio'])),
+             Unlock(lk('ptl')), S(setl('new', lambda g, l, c: alloc_page(Q))), ptl()] + clear + [
+             do(lambda g, l, c: page_remove_rmap(l['folio'])), Unlock(lk('ptl')), do(lambda g, l, c: put_page(l['folio'])),
+             ptl(), do(lambda g, l, c: set_pte_at(VA, mk_pte(l['new']))), do(lambda g, l, c: rmap(l['new'], 1)),
+             Unlock(lk('ptl')), do(lambda g, l, c: put_page(l['folio']))]
+    other = []
+    if second:
+        other = pending_on() + [S(setl('pmd2', lambda g, l, c: pmdp_get_lockless(VA2))),
+                                LockAs('ptl2', lambda g, l, c: pte_offset_map_lock(l['pmd2'], VA2))] + \
+            protnone(VA2, 'old2') + [Unlock(lk('ptl2')), Flush(K((VA2, 1)))] + pending_off()
+    return Model('numa-migrate-flush', {}, [scan, fault, other], locks={'ptl1': 'spin'},
+                 mm=MMSetup(ram=(P_, 3), maps=[(VA, P_, True), (VA2, P_ + 1, True)], mask={0, 1, 2}, tlbs=[(2, VA)]))
+
+
+BUILTIN_SCENARIOS = {'numa-migrate-flush': numa_migrate_flush, 'mremap-move': mremap_move, 'khugepaged-collapse': khugepaged_collapse,
                      'thp-split-gup': thp_split_gup}
 BUILTIN_VARIANTS = {
-    'mremap-move': ['dirty', 'fixed'],
+    'mremap-move': ['dirty', 'fixed'], 'numa-migrate-flush': ['fixed', 'lost-pending', 'counted'],
     'khugepaged-collapse': ['broadcast', 'broadcast-recheck', 'broadcast-sync', 'file', 'file-broadcast',
                             'file-broadcast-recheck', 'file-broadcast-sync', 'file-v6_6', 'file-v6_6-free-now',
                             'file-v6_6-free-now-ipi', 'anon-zap', 'anon-zap-sync', 'anon-zap-ipi', 'lazy-pwc',
