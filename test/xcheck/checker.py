@@ -440,18 +440,29 @@ class MMSetup:
     """The machine { } block of an mm scenario."""
     def __init__(self, flush='ipi', table_free='ipi', arch='x86', walk_cache=False, ram=(), maps=(),
                  mask=(), tlbs=(), lazy=(), pte_tables=(), vmas=(), huge_maps=(), pwcs=(), huge_tlb=False,
-                 protnone=()):
+                 protnone=(), pgmaps=(), dax_maps=(), refcount='e21'):
         self.flush, self.table_free, self.arch, self.walk_cache = flush, table_free, arch, walk_cache
         self.ram, self.maps, self.mask, self.tlbs = ram, maps, mask, tlbs
         self.lazy, self.pte_tables, self.vmas = lazy, pte_tables, vmas
         self.huge_maps, self.pwcs, self.huge_tlb, self.protnone = huge_maps, pwcs, huge_tlb, set(protnone)
+        self.pgmaps, self.dax_maps, self.refcount = pgmaps, dax_maps, refcount   # dev_pagemaps, DAX PTEs
 
     def initial(self, n):
         mm = {'pages': {}, 'pmd': {}, 'tables': {}, 'ntid': 1, 'tlb': [{} for _ in range(n)],
               'pwc': [{} for _ in range(n)], 'ipi': [() for _ in range(n)], 'fw': [None] * n,
               'gp': [None] * n, 'rcu': [0] * n, 'cbs': [], 'zapped': set(), 'mask': set(self.mask),
               'lazy': set(self.lazy), 'vma': {}, 'gup': [None] * n, 'gather': [None] * n, 'pending': 0,
-              'deposit': {}, 'pin': {}}
+              'deposit': {}, 'pin': {}, 'dev': {}, 'pgmaps': {}, 'dvma': {}}
+        for name, typ, first, npages, mode in self.pgmaps:
+            # memremap_pages: memmap present, memory backed, the ref live with 1 + npages references
+            mm['pgmaps'][name] = {'type': typ, 'first': first, 'n': npages, 'ref': 1 + npages, 'state': 'live',
+                                  'mode': mode, 'indexed': True, 'alive': True, 'done': False}
+            for pfn in range(first, first + npages):
+                mm['dev'][pfn] = {'ref': 1, 'exists': True, 'backed': True, 'idle': 1, 'pgmap': name}
+        for va, pfn, npages, write, kind in self.dax_maps:
+            for i in range(npages):
+                table_under(mm, va + i * PAGE, create=True)[1][va + i * PAGE] = (pfn + i, 0, write, kind)
+                mm['dvma'][va + i * PAGE] = (pfn + i, write, kind)
         first, npages = self.ram or (0, 0)
         for pfn in range(first, first + npages):
             mm['pages'][pfn] = [0, True, 0, 0]
@@ -607,6 +618,15 @@ def free_page(mm, pfn):
 # -- struct page and the page allocator
 
 def get_page(page):
+    dp = dev_page(page)
+    if dp is not None:
+        if dp.get('gone'):
+            return
+        if dp['ref'] <= 0:
+            violation('refcount')
+        else:
+            dp['ref'] += 1
+        return
     pg = CUR.mm['pages'][pfn_of(page)]
     if pg[0] <= 0:
         violation('refcount')   # folio_get's VM_BUG_ON: no reference taken, the CPU goes on (racewalk)
@@ -615,6 +635,10 @@ def get_page(page):
 
 
 def put_page(page):
+    dp = dev_page(page)
+    if dp is not None:
+        dev_put(dp, 1)
+        return
     pfn = pfn_of(page)
     pg = CUR.mm['pages'][pfn]
     if pg[0] <= 0:
@@ -645,6 +669,12 @@ def folio_try_get(page):
 
 
 def try_grab_page(page, flags='get'):
+    dp = dev_page(page)
+    if dp is not None:
+        if dp.get('gone') or dp['ref'] == 0:
+            return False        # DOC?: a grab reading a removed memmap (S1, reported) takes nothing
+        dp['ref'] += GUP_PIN_COUNTING_BIAS if flags == FOLL_PIN else 1
+        return True
     pg = CUR.mm['pages'][pfn_of(page)]
     if pg[0] == 0:
         return False
@@ -830,7 +860,7 @@ def set_pte_at(va, pte, table=None):
         if pg and pg[1]:
             violation('freed-page-use')
     else:
-        val = pte[:3] + (('N',) if pkind(pte) == 'N' else ())
+        val = pte[:3] + ((pkind(pte),) if pkind(pte) in ('N', 'D', 'S') else ())
     t[1][va] = val
     if mm['pmd'].get(va // REGION) == tid:
         gup_saw(mm, va, val)
@@ -865,7 +895,7 @@ def pte_val(pte):
     if pte is None:
         return 0
     k = pkind(pte)
-    flags = {None: 1, 'N': 0x100, 'H': 0x81, 'I': 0x80}[k]     # present, PROT_NONE, PSE
+    flags = {None: 1, 'N': 0x100, 'H': 0x81, 'I': 0x80, 'S': 0x201, 'D': 0x201 | 1 << 58}[k]  # present, PROT_NONE, PSE, special, devmap
     return pte[0] << 12 | flags | (2 if pte[2] else 0)
 
 
@@ -1042,6 +1072,10 @@ def CollapseFlush(va, var, freed_tables=False):
 
 
 def unpin_user_page(page):
+    dp = dev_page(page)
+    if dp is not None:
+        dev_put(dp, GUP_PIN_COUNTING_BIAS)
+        return
     pfn = pfn_of(page)
     pg = CUR.mm['pages'][pfn]
     if pg[0] < GUP_PIN_COUNTING_BIAS:
@@ -1148,6 +1182,201 @@ def move_pte(old, new):
     pte = ptep_get_and_clear(old)
     if pte is not None:
         set_pte_at(new, pte)
+
+
+# -- dev_pagemaps, their percpu_refs, memunmap_pages, device-dax (model.md "Refcount eras", S1-S3)
+#
+# mm['dev'][pfn]: the struct page of a ZONE_DEVICE pfn (ref, exists, backed, idle: the count
+# an idle page has, 1 under e21 / v5_18 until memunmap_put_pages drops it); mm['pgmaps'][name]:
+# the percpu_ref (ref, state live | dead | exited, mode percpu | atomic, done), indexed in
+# pgmap_array, DAXDEV_ALIVE; mm['dvma'][va]: the DAX vma a fault installs from.
+
+VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV, FAULT_FLAG_WRITE = 2, 0x40, 'write'
+
+
+def dev_page(page):
+    """The struct page of a ZONE_DEVICE pfn, or None for RAM; S1 if its memmap was removed."""
+    dp = CUR.mm['dev'].get(pfn_of(page))
+    if dp is not None and not dp['exists']:
+        violation('use-after-free')
+        return {'gone': True, 'ref': 0}         # a scratch page: nothing is changed
+    return dp
+
+
+def dev_put(dp, k):
+    if dp.get('gone'):
+        return
+    if dp['ref'] < k:
+        violation('refcount')
+        return
+    dp['ref'] -= k
+    if dp['ref'] == 0 and CUR.model.mm.refcount == 'e21':
+        pgmap_put(dp['pgmap'], 1)       # E21: 1 -> 0 drops a pgmap reference
+
+
+def pgmap_put(name, k):
+    pm = CUR.mm['pgmaps'][name]
+    if pm['state'] == 'exited' or pm['ref'] < k:
+        violation('refcount')
+        return
+    pm['ref'] -= k
+    if pm['ref'] == 0 and pm['mode'] == 'atomic':
+        pm['done'] = True               # dev_pagemap_percpu_release: complete(&pgmap->done)
+
+
+def pgmap_name(pgmap):
+    if not (isinstance(pgmap, tuple) and pgmap[0] == 'pgmap'):
+        raise Oops()
+    return pgmap[1]
+
+
+def get_dev_pagemap(pfn):
+    for name, pm in sorted(CUR.mm['pgmaps'].items()):
+        if pm['indexed'] and pm['first'] <= pfn < pm['first'] + pm['n']:
+            # a dead or exited ref: percpu_ref_exit leaves __PERCPU_REF_ATOMIC_DEAD, so tryget_live
+            # fails on the flag without touching the count (racewalk agrees; 1e57ffb6e3fd's race
+            # lies inside percpu_ref_exit's one step)
+            if pm['state'] != 'live':
+                return None
+            pm['ref'] += 1
+            return ('pgmap', name)
+    return None
+
+
+def put_dev_pagemap(pgmap):
+    if pgmap is None:
+        return
+    pgmap_put(pgmap_name(pgmap), 1)
+
+
+def percpu_ref_kill(pgmap):
+    name = pgmap_name(pgmap)
+    pm = CUR.mm['pgmaps'][name]
+    if pm['state'] != 'live':
+        violation('refcount')
+        return
+    pm['state'] = 'dead'
+    if pm['mode'] == 'atomic':
+        pgmap_put(name, 1)
+    else:
+        pm['ref'] -= 1                  # percpu mode: zero is not seen until the switch
+        call_rcu(('atomic', name))
+
+
+def memunmap_put_pages(pgmap):
+    name = pgmap_name(pgmap)
+    pm = CUR.mm['pgmaps'][name]
+    for pfn in range(pm['first'], pm['first'] + pm['n']):
+        dp = dev_page(page_obj(pfn))
+        if dp.get('gone'):
+            continue
+        dp['idle'] = 0
+        dev_put(dp, 1)
+
+
+def percpu_ref_put_many(pgmap):
+    name = pgmap_name(pgmap)
+    pgmap_put(name, CUR.mm['pgmaps'][name]['n'])
+
+
+def WaitForCompletion(pgmap_fn):
+    """MU3: the CPU cannot be stepped until pgmap->done, then one step (as an await; racewalk's
+    hung-task in devdax-unbind:longterm comes at the step before it, with nothing enabled)."""
+    return Await(lambda g, l, c: CUR.mm['pgmaps'][pgmap_name(pgmap_fn(g, l, c))]['done'])
+
+
+def arch_remove_memory(pgmap):
+    """MU4: S2 for a PTE or TLB entry still mapping the range, S3 for a page still referenced."""
+    mm = CUR.mm
+    pm = mm['pgmaps'][pgmap_name(pgmap)]
+    rng = range(pm['first'], pm['first'] + pm['n'])
+    ptes = [e for ent in mm['pmd'].values() if isinstance(ent, int) and not mm['tables'][ent][0]
+            for e in mm['tables'][ent][1].values()]
+    if any(e[0] in rng for e in ptes) or any(e[0] in rng for t in mm['tlb'] for e in t.values()):
+        violation('stale-mapping')
+    for pfn in rng:
+        dp = mm['dev'][pfn]
+        if dp['exists'] and dp['ref'] > dp['idle']:
+            violation('pin-across-removal')
+        dp['exists'] = dp['backed'] = False
+
+
+def pgmap_array_delete(pgmap):
+    CUR.mm['pgmaps'][pgmap_name(pgmap)]['indexed'] = False
+
+
+def percpu_ref_exit(pgmap):
+    CUR.mm['pgmaps'][pgmap_name(pgmap)]['state'] = 'exited'
+
+
+def kill_dax(pgmap):
+    CUR.mm['pgmaps'][pgmap_name(pgmap)]['alive'] = False
+
+
+def dax_alive(pgmap):
+    return CUR.mm['pgmaps'][pgmap_name(pgmap)]['alive']
+
+
+def unmap_one(pgmap):
+    """unmap_mapping_range: zaps the lowest va mapping a pfn of the pgmap; True while more remain."""
+    mm = CUR.mm
+    pm = mm['pgmaps'][pgmap_name(pgmap)]
+    rng = range(pm['first'], pm['first'] + pm['n'])
+
+    def left():
+        return sorted(va for ent in mm['pmd'].values() if isinstance(ent, int) and not mm['tables'][ent][0]
+                      for va, e in mm['tables'][ent][1].items() if e[0] in rng)
+    vas = left()
+    if vas:
+        ptep_get_and_clear(vas[0])
+    return bool(left())
+
+
+def UnmapMappingRange(pgmap_fn):
+    return ('Rep', lambda g, l, c: unmap_one(pgmap_fn(g, l, c)))
+
+
+def pte_devmap(pte):
+    return pkind(pte) == 'D'
+
+
+def pte_special(pte):
+    return pkind(pte) in ('D', 'S')
+
+
+def pte_pfn(pte):
+    return 0 if pte is None else pte[0]
+
+
+def pfn_to_page(pfn):
+    return page_obj(pfn)
+
+
+def handle_mm_fault(va, flags=None):
+    """A read fault (a write one with FAULT_FLAG_WRITE), for device-dax and anonymous vmas."""
+    mm = CUR.mm
+    pte = pte_at(mm, va)
+    if pkind(pte) == 'I':
+        return 0
+    if pte is not None:
+        if pkind(pte) == 'N':       # the NUMA hinting fault: present again with the vma's protection
+            set_pte_at(va, (pte[0], pte[1], mm['vma'].get(va, pte[2])))
+        return 0
+    if va in mm['dvma']:
+        pfn, write, kind = mm['dvma'][va]
+        name = mm['dev'][pfn]['pgmap']
+        if not mm['pgmaps'][name]['alive']:
+            return VM_FAULT_SIGBUS
+        set_pte_at(va, (pfn, 0, write, kind))
+        return 0
+    if va in mm['vma']:
+        page = alloc_page()
+        if page is None:
+            return VM_FAULT_SIGBUS      # DOC?: no free RAM page
+        rmap(page, 1)
+        set_pte_at(va, mk_pte(page, mm['vma'][va]))
+        return 0
+    return VM_FAULT_SIGSEGV
 
 
 # -- mmu_gather
@@ -1280,6 +1509,11 @@ def call_rcu(cb):
 def run_cb(mm, cb):
     if cb[0] == 'free':
         mm['tables'][cb[1]][0] = True
+    elif cb[0] == 'atomic':       # percpu_ref_kill's switch to atomic mode, after its grace period
+        pm = mm['pgmaps'][cb[1]]
+        pm['mode'] = 'atomic'
+        if pm['ref'] == 0:
+            pm['done'] = True
 
 
 def rcu_read_lock():
@@ -1335,6 +1569,9 @@ def walk(va, d):
 
 
 def touch(pfn, gen):
+    dp = CUR.mm['dev'].get(pfn)
+    if dp is not None and not dp['backed']:
+        violation('stale-access')       # S2: a load reaches removed device memory
     pg = CUR.mm['pages'].get(pfn)
     if pg is not None and (pg[1] or pg[2] != gen):
         violation('freed-page-use')
@@ -1661,6 +1898,9 @@ def run(model, schedule=None):
                     l = dict(frames[-1])
                     if ins[2]:
                         ins[2](g, l, c, v)
+                elif op == 'Rep':     # a primitive that stays on its statement while fn says more is left
+                    if ins[1](g, l, c):
+                        npc = pc
                 elif op == 'Blk':     # a blocking mm primitive: act, wait, then a step that returns
                     CUR.locals = l
                     if wait is None:
@@ -3054,9 +3294,81 @@ def numa_migrate_flush(variant=None):
                  mm=MMSetup(ram=(P_, 3), maps=[(VA, P_, True), (VA2, P_ + 1, True)], mask={0, 1, 2}, tlbs=[(2, VA)]))
 
 
-BUILTIN_SCENARIOS = {'numa-migrate-flush': numa_migrate_flush, 'mremap-move': mremap_move, 'khugepaged-collapse': khugepaged_collapse,
+def devdax_gup(o, VA, PFN, pages):
+    """cpu 0 "gup-fast" of devdax-unbind(-irqs-on): params folded as the compiler folds them."""
+    irqs, check, longterm = o['gup_irqs_off'], o['gup_pgmap_check'], o.get('longterm', False)
+    va = lambda g, l, c: l['va']
+    put_pgmap = do(lambda g, l, c: put_dev_pagemap(l.get('pgmap')))
+    if longterm:
+        devmap = [Goto('slow')]
+    elif check:
+        devmap = [S(setl('pgmap', lambda g, l, c: get_dev_pagemap(pte_pfn(l['pte'])))),
+                  If(lambda g, l, c: not l['pgmap'], [Goto('slow')])]
+    else:
+        devmap = []
+    code = [S(setl('n', K(0)))] + ([do(lambda g, l, c: irq_save())] if irqs else []) + [
+        Label('next'), S(setl('va', lambda g, l, c: VA + l['n'] * PAGE)),
+        S(setl('pmd', lambda g, l, c: pmdp_get_lockless(l['va']))),
+        If(lambda g, l, c: not pmd_present(l['pmd']), [Goto('slow')]),
+        S(setl('pte', lambda g, l, c: ptep_get_lockless(l['pmd'], l['va']))),
+        If(lambda g, l, c: not pte_present(l['pte']) or not pte_write(l['pte']), [Goto('slow')]),
+        If(lambda g, l, c: pte_devmap(l['pte']), devmap, [If(lambda g, l, c: pte_special(l['pte']), [Goto('slow')])]),
+        S(setl('page', lambda g, l, c: pte_page(l['pte']))),
+        If(lambda g, l, c: not try_grab_page(l['page']), [Goto('slow')]),
+        If(lambda g, l, c: pte_val(l['pte']) != pte_val(ptep_get_lockless(l['pmd'], l['va'])),
+           [do(lambda g, l, c: put_page(l['page'])), Goto('slow')]),
+        put_pgmap, S(setl('pgmap', K(None))), S(setl('n', lambda g, l, c: l['n'] + 1)),
+        If(lambda g, l, c: l['n'] < pages, [Goto('next')])] + \
+        ([do(lambda g, l, c: irq_restore())] if irqs else []) + [Goto('io'),
+        Label('slow'), put_pgmap] + ([do(lambda g, l, c: irq_restore())] if irqs else []) + \
+        ([Goto('pin')] if longterm else [S(setl('r', lambda g, l, c: handle_mm_fault(l['va'])))]) + [
+        Label('io')] + ([Return()] if o.get('io_never_completes') else []) + [
+        While(lambda g, l, c: l['n'] > 0, [S(setl('n', lambda g, l, c: l['n'] - 1)),
+                                            do(lambda g, l, c: put_page(pfn_to_page(PFN + l['n'])))])]
+    if longterm:
+        code += [Label('pin'), S(setl('va', lambda g, l, c: VA + l['n'] * PAGE)),
+                 S(setl('pte', lambda g, l, c: ptep_get(l['va']))),
+                 If(lambda g, l, c: not pte_present(l['pte']), [
+                     S(setl('r', lambda g, l, c: handle_mm_fault(l['va'], FAULT_FLAG_WRITE))),
+                     If(lambda g, l, c: l['r'] != 0, [Return()]), Goto('pin')]),
+                 S(setl('pgmap', lambda g, l, c: get_dev_pagemap(pte_pfn(l['pte'])))),
+                 If(lambda g, l, c: not l['pgmap'], [Return()]),
+                 If(lambda g, l, c: try_grab_page(pte_page(l['pte']), FOLL_PIN), [S(setl('n', lambda g, l, c: l['n'] + 1))]),
+                 put_pgmap, S(setl('pgmap', K(None))), If(lambda g, l, c: l['n'] < pages, [Goto('pin')])]
+    return code
+
+
+def devdax_unbind_cpu(o):
+    dax0 = K(('pgmap', 'dax0'))
+    e21 = o['refcount'] == 'e21'
+    return [do(lambda g, l, c: kill_dax(dax0(g, l, c))), UnmapMappingRange(dax0), Flush(ALL),
+            do(lambda g, l, c: percpu_ref_kill(dax0(g, l, c))),
+            do(lambda g, l, c: (memunmap_put_pages if e21 else percpu_ref_put_many)(dax0(g, l, c))),
+            WaitForCompletion(dax0)] + ([do(lambda g, l, c: percpu_ref_exit(dax0(g, l, c)))] if e21 else []) + \
+        [do(lambda g, l, c: arch_remove_memory(dax0(g, l, c))), do(lambda g, l, c: pgmap_array_delete(dax0(g, l, c)))] + \
+        ([] if e21 else [do(lambda g, l, c: percpu_ref_exit(dax0(g, l, c)))])
+
+
+def devdax_unbind(variant=None, irqs_on=False):
+    VA, PFN, pages = 0x7f000000, 0x100, 1
+    o = {'gup_pgmap_check': False, 'gup_irqs_off': not irqs_on, 'refcount': 'e21', 'ref_atomic': False,
+         'longterm': False, 'io_never_completes': False}
+    o.update({'longterm': {'longterm': True}, 'real-gup': {'gup_pgmap_check': True},
+              'ref-atomic': {'ref_atomic': True}, 'v5_18': {'refcount': 'v5_18', 'gup_pgmap_check': True},
+              'ref': {'gup_pgmap_check': True}}.get(variant, {}))
+    walker = [If(lambda g, l, c: not access(VA), [S(setl('r', lambda g, l, c: handle_mm_fault(VA)))])]
+    return Model('devdax-unbind-irqs-on' if irqs_on else 'devdax-unbind', {},
+                 [devdax_gup(o, VA, PFN, pages), devdax_unbind_cpu(o), walker],
+                 mm=MMSetup(refcount=o['refcount'], pgmaps=[('dax0', 'devdax', PFN, pages,
+                                                            'atomic' if o['ref_atomic'] else 'percpu')],
+                            dax_maps=[(VA, PFN, pages, True, 'D')], mask={0, 2}))
+
+
+BUILTIN_SCENARIOS = {'devdax-unbind': devdax_unbind, 'devdax-unbind-irqs-on': lambda v=None: devdax_unbind(v, True),
+                     'numa-migrate-flush': numa_migrate_flush, 'mremap-move': mremap_move, 'khugepaged-collapse': khugepaged_collapse,
                      'thp-split-gup': thp_split_gup}
 BUILTIN_VARIANTS = {
+    'devdax-unbind': ['longterm', 'real-gup', 'ref-atomic', 'v5_18'], 'devdax-unbind-irqs-on': ['ref'],
     'mremap-move': ['dirty', 'fixed'], 'numa-migrate-flush': ['fixed', 'lost-pending', 'counted'],
     'khugepaged-collapse': ['broadcast', 'broadcast-recheck', 'broadcast-sync', 'file', 'file-broadcast',
                             'file-broadcast-recheck', 'file-broadcast-sync', 'file-v6_6', 'file-v6_6-free-now',
