@@ -3349,6 +3349,54 @@ def devdax_unbind_cpu(o):
         ([] if e21 else [do(lambda g, l, c: percpu_ref_exit(dax0(g, l, c)))])
 
 
+def free_pgtables_start(va):
+    """free_pgtables without a gather: unhook the PTE page, then free it per TABLE_FREE (rcu: call_rcu,
+    one step; ipi: an empty IPI to every other CPU, freed once all acked; none: at once)."""
+    mm, c = CUR.mm, CUR.c
+    tid = tid_of(mm['pmd'].pop(va // REGION, None))
+    if tid is None:
+        raise Oops()
+    how = CUR.model.mm.table_free
+    if how == 'rcu':
+        call_rcu(('free', tid))
+        return False
+    targets = {d for d in range(len(mm['tlb'])) if d != c}
+    if how == 'none' or not targets:
+        mm['tables'][tid][0] = True
+        return False
+    for d in targets:
+        mm['ipi'][d] = mm['ipi'][d] + ((c, 'sync'),)
+    mm['fw'][c] = [targets, 'sync', set(), tid]
+    return True
+
+
+def free_pgtables_end():
+    mm = CUR.mm
+    tid = mm['fw'][CUR.c][3]
+    mm['fw'][CUR.c] = None
+    mm['tables'][tid][0] = True
+
+
+def FreePgtables(va):
+    return ('Blk', lambda g, l, c: free_pgtables_start(va), lambda g, l, c: free_pgtables_end())
+
+
+def broadcast_flush_rcu(variant=None):
+    VA_, PFN, pages = 0x7f000000, 0x100, 1
+    o = {'gup_pgmap_check': False, 'gup_irqs_off': True, 'refcount': 'e21', 'ref_atomic': False,
+         'io_never_completes': False, 'free_tables': False}
+    o.update({'ref-atomic': {'ref_atomic': True}, 'free-tables': {'free_tables': True},
+              'v5_18': {'refcount': 'v5_18'}}.get(variant, {}))
+    unbind = devdax_unbind_cpu(o)
+    if o['free_tables']:
+        unbind = unbind[:3] + [FreePgtables(VA_)] + unbind[3:]
+    walker = [If(lambda g, l, c: not access(VA_), [S(setl('r', lambda g, l, c: handle_mm_fault(VA_)))])]
+    return Model('broadcast-flush-rcu', {}, [devdax_gup(o, VA_, PFN, pages), unbind, walker],
+                 mm=MMSetup(flush='broadcast', table_free='rcu', refcount=o['refcount'],
+                            pgmaps=[('dax0', 'devdax', PFN, pages, 'atomic' if o['ref_atomic'] else 'percpu')],
+                            dax_maps=[(VA_, PFN, pages, True, 'D')], mask={0, 2}, walk_cache=True))
+
+
 def devdax_unbind(variant=None, irqs_on=False):
     VA, PFN, pages = 0x7f000000, 0x100, 1
     o = {'gup_pgmap_check': False, 'gup_irqs_off': not irqs_on, 'refcount': 'e21', 'ref_atomic': False,
@@ -3364,10 +3412,40 @@ def devdax_unbind(variant=None, irqs_on=False):
                             dax_maps=[(VA, PFN, pages, True, 'D')], mask={0, 2}))
 
 
-BUILTIN_SCENARIOS = {'devdax-unbind': devdax_unbind, 'devdax-unbind-irqs-on': lambda v=None: devdax_unbind(v, True),
+def madv_dontneed_flush(variant=None):
+    o = {'fix': 'pre', 'second_zapper': True, 'free_before_flush': False}
+    o.update({'fixed': {'fix': 'v4_13'}, 'today': {'fix': 'v5_2'},
+              'free-before-flush': {'free_before_flush': True, 'second_zapper': False}}.get(variant, {}))
+    VA_ = 0x7f000000
+
+    def zap(g, l, c):
+        l['pte'] = ptep_get_and_clear(VA_)
+        if pte_present(l['pte']):
+            tlb_remove_tlb_entry(VA_)
+            page_remove_rmap(pte_page(l['pte']))
+            tlb_remove_page(pte_page(l['pte']))
+    if o['free_before_flush']:
+        finish = [do(lambda g, l, c: tlb_flush_mmu_free()), GatherFlush('tlbonly'), do(lambda g, l, c: dec_tlb_flush_pending())]
+    elif o['fix'] == 'v5_2':
+        finish = [GatherFlush('finish')]
+    else:
+        finish = ([If(lambda g, l, c: CUR.mm['pending'] > 1, [do(lambda g, l, c: tlb_adjust_range(VA_, 1))])]
+                  if o['fix'] == 'v4_13' else []) + [GatherFlush('free'), do(lambda g, l, c: dec_tlb_flush_pending())]
+    body = [do(lambda g, l, c: tlb_gather_mmu()), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA_))),
+            LockAs('ptl', lambda g, l, c: pte_offset_map_lock(l['pmd'], VA_)), S(zap), Unlock(lk('ptl'))] + finish
+    madvise = [Lock('mmap_lock', 'r'), Call(None, body), Unlock('mmap_lock', 'r'), do(lambda g, l, c: syscall_exit(VA_, 1))]
+    b = madvise if o['second_zapper'] else [Return()]
+    return Model('madv-dontneed-flush', {}, [madvise, b, [S(lambda g, l, c: access(VA_))]],
+                 locks={'mmap_lock': 'rwsem', 'ptl1': 'spin'},
+                 mm=MMSetup(ram=(P, 1), maps=[(VA_, P, True)], mask={0, 1, 2}, tlbs=[(2, VA_)]))
+
+
+BUILTIN_SCENARIOS = {'broadcast-flush-rcu': broadcast_flush_rcu, 'madv-dontneed-flush': madv_dontneed_flush, 'devdax-unbind': devdax_unbind, 'devdax-unbind-irqs-on': lambda v=None: devdax_unbind(v, True),
                      'numa-migrate-flush': numa_migrate_flush, 'mremap-move': mremap_move, 'khugepaged-collapse': khugepaged_collapse,
                      'thp-split-gup': thp_split_gup}
 BUILTIN_VARIANTS = {
+    'broadcast-flush-rcu': ['ref-atomic', 'free-tables', 'v5_18'],
+    'madv-dontneed-flush': ['fixed', 'today', 'free-before-flush'],
     'devdax-unbind': ['longterm', 'real-gup', 'ref-atomic', 'v5_18'], 'devdax-unbind-irqs-on': ['ref'],
     'mremap-move': ['dirty', 'fixed'], 'numa-migrate-flush': ['fixed', 'lost-pending', 'counted'],
     'khugepaged-collapse': ['broadcast', 'broadcast-recheck', 'broadcast-sync', 'file', 'file-broadcast',
