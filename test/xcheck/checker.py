@@ -440,19 +440,21 @@ class MMSetup:
     """The machine { } block of an mm scenario."""
     def __init__(self, flush='ipi', table_free='ipi', arch='x86', walk_cache=False, ram=(), maps=(),
                  mask=(), tlbs=(), lazy=(), pte_tables=(), vmas=(), huge_maps=(), pwcs=(), huge_tlb=False,
-                 protnone=(), pgmaps=(), dax_maps=(), refcount='e21'):
+                 protnone=(), pgmaps=(), dax_maps=(), refcount='e21', fs=None):
         self.flush, self.table_free, self.arch, self.walk_cache = flush, table_free, arch, walk_cache
         self.ram, self.maps, self.mask, self.tlbs = ram, maps, mask, tlbs
         self.lazy, self.pte_tables, self.vmas = lazy, pte_tables, vmas
         self.huge_maps, self.pwcs, self.huge_tlb, self.protnone = huge_maps, pwcs, huge_tlb, set(protnone)
         self.pgmaps, self.dax_maps, self.refcount = pgmaps, dax_maps, refcount   # dev_pagemaps, DAX PTEs
+        self.fs = fs        # {'type': xfs | ext4, 'pgmap', 'frozen', 'shutdown'}
 
     def initial(self, n):
         mm = {'pages': {}, 'pmd': {}, 'tables': {}, 'ntid': 1, 'tlb': [{} for _ in range(n)],
               'pwc': [{} for _ in range(n)], 'ipi': [() for _ in range(n)], 'fw': [None] * n,
               'gp': [None] * n, 'rcu': [0] * n, 'cbs': [], 'zapped': set(), 'mask': set(self.mask),
               'lazy': set(self.lazy), 'vma': {}, 'gup': [None] * n, 'gather': [None] * n, 'pending': 0,
-              'deposit': {}, 'pin': {}, 'dev': {}, 'pgmaps': {}, 'dvma': {}}
+              'deposit': {}, 'pin': {}, 'dev': {}, 'pgmaps': {}, 'dvma': {}, 'fs': dict(self.fs or {}),
+              'sigkill': False}
         for name, typ, first, npages, mode in self.pgmaps:
             # memremap_pages: memmap present, memory backed, the ref live with 1 + npages references
             mm['pgmaps'][name] = {'type': typ, 'first': first, 'n': npages, 'ref': 1 + npages, 'state': 'live',
@@ -460,6 +462,9 @@ class MMSetup:
             for pfn in range(first, first + npages):
                 mm['dev'][pfn] = {'ref': 1, 'exists': True, 'backed': True, 'idle': 1, 'pgmap': name}
         for va, pfn, npages, write, kind in self.dax_maps:
+            if kind == 'huge':       # a huge DAX PMD: no PTE page deposited (x86 arch_needs_pgtable_deposit)
+                mm['pmd'][va // REGION] = ('huge', pfn, 0, write, False, True)
+                continue
             for i in range(npages):
                 table_under(mm, va + i * PAGE, create=True)[1][va + i * PAGE] = (pfn + i, 0, write, kind)
                 mm['dvma'][va + i * PAGE] = (pfn + i, write, kind)
@@ -521,8 +526,9 @@ def pte_at(mm, va):
 
 
 def huge_leaf(e, va):
-    """A huge PMD leaf seen as the PTE for va: its subpage there (kind 'H', or 'I' once invalidated)."""
-    return (e[1] + (va % REGION) // PAGE, e[2], e[3], 'I' if e[4] else 'H')
+    """A huge PMD leaf seen as the PTE for va: its subpage there (kind 'H', or 'I' once invalidated;
+    a DAX one carries a fifth field, devmap and special)."""
+    return (e[1] + (va % REGION) // PAGE, e[2], e[3], 'I' if e[4] else 'H') + (('dax',) if len(e) > 5 and e[5] else ())
 
 
 def pkind(pte):
@@ -896,7 +902,7 @@ def pte_val(pte):
         return 0
     k = pkind(pte)
     flags = {None: 1, 'N': 0x100, 'H': 0x81, 'I': 0x80, 'S': 0x201, 'D': 0x201 | 1 << 58}[k]  # present, PROT_NONE, PSE, special, devmap
-    return pte[0] << 12 | flags | (2 if pte[2] else 0)
+    return pte[0] << 12 | flags | (2 if pte[2] else 0) | (0x201 | 1 << 58 if len(pte) > 4 else 0)
 
 
 def page_remove_rmap(page):
@@ -1292,7 +1298,9 @@ def arch_remove_memory(pgmap):
     rng = range(pm['first'], pm['first'] + pm['n'])
     ptes = [e for ent in mm['pmd'].values() if isinstance(ent, int) and not mm['tables'][ent][0]
             for e in mm['tables'][ent][1].values()]
-    if any(e[0] in rng for e in ptes) or any(e[0] in rng for t in mm['tlb'] for e in t.values()):
+    huge = any(isinstance(ent, tuple) and ent[1] < rng.stop and rng.start < ent[1] + REGION // PAGE
+               for ent in mm['pmd'].values())
+    if huge or any(e[0] in rng for e in ptes) or any(e[0] in rng for t in mm['tlb'] for e in t.values()):
         violation('stale-mapping')
     for pfn in rng:
         dp = mm['dev'][pfn]
@@ -1337,15 +1345,27 @@ def UnmapMappingRange(pgmap_fn):
 
 
 def pte_devmap(pte):
-    return pkind(pte) == 'D'
+    return pkind(pte) == 'D' or (pte is not None and len(pte) > 4)
 
 
 def pte_special(pte):
-    return pkind(pte) in ('D', 'S')
+    return pkind(pte) in ('D', 'S') or (pte is not None and len(pte) > 4)
 
 
 def pte_pfn(pte):
     return 0 if pte is None else pte[0]
+
+
+def del_gendisk(pgmap):
+    pass            # E21: syncs and invalidates the bdev; the fs is not shut down, nothing is zapped
+
+
+def fatal_signal_pending():
+    return CUR.mm['sigkill']
+
+
+def send_sigkill():
+    CUR.mm['sigkill'] = True
 
 
 def pfn_to_page(pfn):
@@ -3440,10 +3460,53 @@ def madv_dontneed_flush(variant=None):
                  mm=MMSetup(ram=(P, 1), maps=[(VA_, P, True)], mask={0, 1, 2}, tlbs=[(2, VA_)]))
 
 
-BUILTIN_SCENARIOS = {'broadcast-flush-rcu': broadcast_flush_rcu, 'madv-dontneed-flush': madv_dontneed_flush, 'devdax-unbind': devdax_unbind, 'devdax-unbind-irqs-on': lambda v=None: devdax_unbind(v, True),
+def fsdax_unbind_2021(variant=None, noref=False):
+    o = {'gup_pgmap_check': not noref, 'gup_irqs_off': True, 'mapping': 'pte'}
+    o.update({'noref': {'gup_pgmap_check': False}, 'ref': {'gup_pgmap_check': True},
+              'pmd': {'mapping': 'pmd'}}.get(variant, {}))
+    VA_, PFN = 0x7f000000, 0x100
+    irqs = o['gup_irqs_off']
+    devmap = [S(setl('pgmap', lambda g, l, c: get_dev_pagemap(pte_pfn(l['pte'])))),
+              If(lambda g, l, c: not l['pgmap'], [Goto('slow')])] if o['gup_pgmap_check'] else []
+    put_pgmap = do(lambda g, l, c: put_dev_pagemap(l.get('pgmap')))
+    restore = [do(lambda g, l, c: irq_restore())] if irqs else []
+    gup = ([do(lambda g, l, c: irq_save())] if irqs else []) + [
+        S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA_))), If(lambda g, l, c: not pmd_present(l['pmd']), [Goto('slow')]),
+        S(setl('pte', lambda g, l, c: ptep_get_lockless(l['pmd'], VA_))),
+        If(lambda g, l, c: not pte_present(l['pte']) or not pte_write(l['pte']), [Goto('slow')]),
+        If(lambda g, l, c: pte_devmap(l['pte']), devmap, [If(lambda g, l, c: pte_special(l['pte']), [Goto('slow')])]),
+        S(setl('page', lambda g, l, c: pte_page(l['pte']))), If(lambda g, l, c: not try_grab_page(l['page']), [Goto('slow')]),
+        If(lambda g, l, c: pte_val(l['pte']) != pte_val(ptep_get_lockless(l['pmd'], VA_)),
+           [do(lambda g, l, c: put_page(l['page'])), Goto('slow')]),
+        put_pgmap] + restore + [do(lambda g, l, c: put_page(l['page'])), Return(),
+        Label('slow'), put_pgmap] + restore + [
+        Label('retry'), If(lambda g, l, c: fatal_signal_pending(), [Return()]),
+        S(setl('pte', lambda g, l, c: ptep_get(VA_))),
+        If(lambda g, l, c: pte_present(l['pte']) and pte_devmap(l['pte']), [
+            S(setl('pgmap', lambda g, l, c: get_dev_pagemap(pte_pfn(l['pte'])))),
+            If(lambda g, l, c: l['pgmap'], [
+                S(setl('page', lambda g, l, c: pte_page(l['pte']))),
+                If(lambda g, l, c: try_grab_page(l['page']), [put_pgmap, do(lambda g, l, c: put_page(l['page'])), Return()])])] +
+            ([Return()] if o['mapping'] == 'pmd' else [])),
+        S(setl('r', lambda g, l, c: handle_mm_fault(VA_))), If(lambda g, l, c: l['r'] != 0, [Return()]), Goto('retry')]
+    pm = K(('pgmap', 'pmem0'))
+    unbind = [do(lambda g, l, c: kill_dax(pm(g, l, c))), do(lambda g, l, c: del_gendisk(pm(g, l, c))),
+              do(lambda g, l, c: percpu_ref_kill(pm(g, l, c))), do(lambda g, l, c: memunmap_put_pages(pm(g, l, c))),
+              WaitForCompletion(pm), do(lambda g, l, c: percpu_ref_exit(pm(g, l, c))),
+              do(lambda g, l, c: arch_remove_memory(pm(g, l, c))), do(lambda g, l, c: pgmap_array_delete(pm(g, l, c)))]
+    user = [S(lambda g, l, c: access(VA_)), S(lambda g, l, c: access(VA_))]
+    return Model('fsdax-unbind-2021-noref' if noref else 'fsdax-unbind-2021', {}, [gup, unbind, user],
+                 mm=MMSetup(pgmaps=[('pmem0', 'fsdax', PFN, 1, 'percpu')],
+                            dax_maps=[(VA_, PFN, 1, True, 'huge' if o['mapping'] == 'pmd' else 'D')], mask={0, 2},
+                            fs={'type': 'xfs', 'pgmap': 'pmem0', 'frozen': False, 'shutdown': False}))
+
+
+BUILTIN_SCENARIOS = {'fsdax-unbind-2021': fsdax_unbind_2021,
+                     'fsdax-unbind-2021-noref': lambda v=None: fsdax_unbind_2021(v, True), 'broadcast-flush-rcu': broadcast_flush_rcu, 'madv-dontneed-flush': madv_dontneed_flush, 'devdax-unbind': devdax_unbind, 'devdax-unbind-irqs-on': lambda v=None: devdax_unbind(v, True),
                      'numa-migrate-flush': numa_migrate_flush, 'mremap-move': mremap_move, 'khugepaged-collapse': khugepaged_collapse,
                      'thp-split-gup': thp_split_gup}
 BUILTIN_VARIANTS = {
+    'fsdax-unbind-2021': ['noref', 'pmd'], 'fsdax-unbind-2021-noref': ['ref', 'pmd'],
     'broadcast-flush-rcu': ['ref-atomic', 'free-tables', 'v5_18'],
     'madv-dontneed-flush': ['fixed', 'today', 'free-before-flush'],
     'devdax-unbind': ['longterm', 'real-gup', 'ref-atomic', 'v5_18'], 'devdax-unbind-irqs-on': ['ref'],
