@@ -1356,6 +1356,38 @@ def pte_pfn(pte):
     return 0 if pte is None else pte[0]
 
 
+def dax_holder(pgmap):
+    return CUR.mm['fs'].get('pgmap') == pgmap_name(pgmap) and CUR.mm['fs']['type'] == 'xfs'
+
+
+def freeze_super(pgmap):
+    CUR.mm['fs']['frozen'] = True
+
+
+def thaw_super(pgmap):
+    CUR.mm['fs']['frozen'] = False
+
+
+def xfs_force_shutdown(pgmap):
+    CUR.mm['fs']['shutdown'] = True
+
+
+def mf_dax_kill_procs(pgmap):
+    pass            # SIGBUS: not a fatal signal (fatal_signal_pending stays false); the unmap is separate
+
+
+def Fault(var, va_fn, flags=None):
+    """var = handle_mm_fault(va, [flags]): a write fault on a frozen fs-dax vma waits for the thaw
+    (sb_start_pagefault), as an await, then faults in one step."""
+    def ok(g, l, c):
+        mm = CUR.mm
+        return not (flags == FAULT_FLAG_WRITE and va_fn(g, l, c) in mm['dvma'] and mm['fs'].get('frozen'))
+
+    def fault(g, l, c):
+        l[var] = handle_mm_fault(va_fn(g, l, c), flags)
+    return AtomicAwait(ok, fault)
+
+
 def del_gendisk(pgmap):
     pass            # E21: syncs and invalidates the bdev; the fs is not shut down, nothing is zapped
 
@@ -1381,13 +1413,21 @@ def handle_mm_fault(va, flags=None):
     if pte is not None:
         if pkind(pte) == 'N':       # the NUMA hinting fault: present again with the vma's protection
             set_pte_at(va, (pte[0], pte[1], mm['vma'].get(va, pte[2])))
+        elif flags == FAULT_FLAG_WRITE and not pte[2] and va in mm['dvma'] and mm['dvma'][va][1] and mm['fs']:
+            # do_wp_page -> pfn_mkwrite on a read-only fs-dax PTE
+            name = mm['dev'][pte[0]]['pgmap']
+            if not mm['pgmaps'][name]['alive'] or mm['fs']['shutdown']:
+                return VM_FAULT_SIGBUS
+            set_pte_at(va, (pte[0], pte[1], True) + pte[3:])
         return 0
     if va in mm['dvma']:
         pfn, write, kind = mm['dvma'][va]
         name = mm['dev'][pfn]['pgmap']
-        if not mm['pgmaps'][name]['alive']:
+        fs = mm['fs'] if mm['fs'].get('pgmap') == name else None
+        if not mm['pgmaps'][name]['alive'] or (fs and fs['shutdown']):
             return VM_FAULT_SIGBUS
-        set_pte_at(va, (pfn, 0, write, kind))
+        # fs-dax: a read fault maps read-only (->pfn_mkwrite write-notifies); device-dax as the vma allows
+        set_pte_at(va, (pfn, 0, write and (fs is None or flags == FAULT_FLAG_WRITE), kind))
         return 0
     if va in mm['vma']:
         page = alloc_page()
@@ -3501,12 +3541,64 @@ def fsdax_unbind_2021(variant=None, noref=False):
                             fs={'type': 'xfs', 'pgmap': 'pmem0', 'frozen': False, 'shutdown': False}))
 
 
-BUILTIN_SCENARIOS = {'fsdax-unbind-2021': fsdax_unbind_2021,
+def dax_gup_now(o, VA_):
+    """gup-fast of ext4-dax-unbind-now and xfs-pre-remove: FOLL_PIN, the PMD and PTE re-checked."""
+    devmap = [S(setl('pgmap', lambda g, l, c: get_dev_pagemap(pte_pfn(l['pte'])))),
+              If(lambda g, l, c: not l['pgmap'], [Goto('slow')])] if o.get('gup_pgmap_check') else []
+    put_pgmap = [do(lambda g, l, c: put_dev_pagemap(l.get('pgmap')))] if o['devmap_branch'] else []
+    special = If(lambda g, l, c: pte_special(l['pte']), [Goto('slow')])
+    return [do(lambda g, l, c: irq_save()), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA_))),
+            If(lambda g, l, c: not pmd_present(l['pmd']), [Goto('slow')]),
+            S(setl('pte', lambda g, l, c: ptep_get_lockless(l['pmd'], VA_))),
+            If(lambda g, l, c: not pte_present(l['pte']) or not pte_write(l['pte']), [Goto('slow')]),
+            If(lambda g, l, c: pte_devmap(l['pte']), devmap, [special]) if o['devmap_branch'] else special,
+            S(setl('page', lambda g, l, c: pte_page(l['pte']))),
+            If(lambda g, l, c: not try_grab_page(l['page'], FOLL_PIN), [Goto('slow')]),
+            If(lambda g, l, c: l['pmd'] != pmdp_get_lockless(VA_) or pte_val(l['pte']) != pte_val(ptep_get_lockless(l['pmd'], VA_)),
+               [do(lambda g, l, c: unpin_user_page(l['page'])), Goto('slow')])] + put_pgmap + [
+            do(lambda g, l, c: irq_restore()), do(lambda g, l, c: unpin_user_page(l['page'])), Return(),
+            Label('slow')] + put_pgmap + [do(lambda g, l, c: irq_restore())] + \
+        ([Fault('r', K(VA_), FAULT_FLAG_WRITE)] if o['devmap_branch'] else [])
+
+
+def pre_remove_unbind(pm, xfs):
+    call = lambda f: do(lambda g, l, c: f(pm(g, l, c)))
+    holder = [call(freeze_super), UnmapMappingRange(pm), Flush(ALL)] + ([call(mf_dax_kill_procs)] if xfs else []) + \
+        [call(xfs_force_shutdown), call(thaw_super)]
+    return [If(lambda g, l, c: dax_holder(pm(g, l, c)), holder), call(kill_dax), call(del_gendisk), call(percpu_ref_kill),
+            call(percpu_ref_put_many), WaitForCompletion(pm), call(arch_remove_memory), call(pgmap_array_delete),
+            call(percpu_ref_exit)]
+
+
+def ext4_dax_unbind_now(variant=None):
+    VA_, PFN = 0x7f000000, 0x100
+    pm = K(('pgmap', 'pmem0'))
+    return Model('ext4-dax-unbind-now', {}, [dax_gup_now({'devmap_branch': False}, VA_), pre_remove_unbind(pm, False),
+                                             [S(lambda g, l, c: access(VA_))]],
+                 mm=MMSetup(refcount='v6_15', pgmaps=[('pmem0', 'fsdax', PFN, 1, 'percpu')],
+                            dax_maps=[(VA_, PFN, 1, True, None)], mask={0, 2},
+                            fs={'type': 'ext4', 'pgmap': 'pmem0', 'frozen': False, 'shutdown': False}))
+
+
+def xfs_pre_remove(variant=None):
+    VA_, PFN = 0x7f000000, 0x100
+    o = {'devmap_branch': True, 'gup_pgmap_check': True, 'user_faults': variant != 'without-refault'}
+    pm = K(('pgmap', 'pmem0'))
+    uf = o['user_faults']
+    user = [If(lambda g, l, c: not access(VA_) and uf, [Fault('r', K(VA_)), If(lambda g, l, c: l['r'] == 0, [
+        S(lambda g, l, c: access(VA_))])])]
+    return Model('xfs-pre-remove', {}, [dax_gup_now(o, VA_), pre_remove_unbind(pm, True), user],
+                 mm=MMSetup(refcount='v5_18', pgmaps=[('pmem0', 'fsdax', PFN, 1, 'percpu')],
+                            dax_maps=[(VA_, PFN, 1, True, 'D')], mask={0, 2},
+                            fs={'type': 'xfs', 'pgmap': 'pmem0', 'frozen': False, 'shutdown': False}))
+
+
+BUILTIN_SCENARIOS = {'ext4-dax-unbind-now': ext4_dax_unbind_now, 'xfs-pre-remove': xfs_pre_remove, 'fsdax-unbind-2021': fsdax_unbind_2021,
                      'fsdax-unbind-2021-noref': lambda v=None: fsdax_unbind_2021(v, True), 'broadcast-flush-rcu': broadcast_flush_rcu, 'madv-dontneed-flush': madv_dontneed_flush, 'devdax-unbind': devdax_unbind, 'devdax-unbind-irqs-on': lambda v=None: devdax_unbind(v, True),
                      'numa-migrate-flush': numa_migrate_flush, 'mremap-move': mremap_move, 'khugepaged-collapse': khugepaged_collapse,
                      'thp-split-gup': thp_split_gup}
 BUILTIN_VARIANTS = {
-    'fsdax-unbind-2021': ['noref', 'pmd'], 'fsdax-unbind-2021-noref': ['ref', 'pmd'],
+    'xfs-pre-remove': ['without-refault'], 'fsdax-unbind-2021': ['noref', 'pmd'], 'fsdax-unbind-2021-noref': ['ref', 'pmd'],
     'broadcast-flush-rcu': ['ref-atomic', 'free-tables', 'v5_18'],
     'madv-dontneed-flush': ['fixed', 'today', 'free-before-flush'],
     'devdax-unbind': ['longterm', 'real-gup', 'ref-atomic', 'v5_18'], 'devdax-unbind-irqs-on': ['ref'],
