@@ -210,6 +210,23 @@ const EXPECTED: Record<string, Record<string, number>> = {
 	'devdax-unbind:v5_18': {'pin-across-removal': 28, 'use-after-free': 31},
 	'devdax-unbind-irqs-on': {'use-after-free': 20},
 	'devdax-unbind-irqs-on:ref': {},
+	'broadcast-flush-rcu': {}, // only MU1's grace period waits for gup-fast's IRQs-off section
+	'broadcast-flush-rcu:ref-atomic': {'use-after-free': 18},
+	'broadcast-flush-rcu:free-tables': {},
+	'broadcast-flush-rcu:v5_18': {'pin-across-removal': 23, 'use-after-free': 26},
+	'fsdax-unbind-2021': {'stale-access': 8, 'stale-mapping': 7}, // no zap: the load reaches removed memory
+	'fsdax-unbind-2021:noref': {'stale-access': 8, 'stale-mapping': 7, 'use-after-free': 15},
+	'fsdax-unbind-2021:pmd': {'stale-access': 8, 'stale-mapping': 7},
+	'fsdax-unbind-2021-noref': {'stale-access': 8, 'stale-mapping': 7, 'use-after-free': 15},
+	'fsdax-unbind-2021-noref:ref': {'stale-access': 8, 'stale-mapping': 7},
+	'fsdax-unbind-2021-noref:pmd': {'stale-access': 8, 'stale-mapping': 7, 'use-after-free': 15},
+	'ext4-dax-unbind-now': {'pin-across-removal': 15, 'stale-access': 8, 'stale-mapping': 7, 'use-after-free': 15},
+	'xfs-pre-remove': {'pin-across-removal': 29, 'stale-access': 20, 'stale-mapping': 18, 'use-after-free': 30},
+	'xfs-pre-remove:without-refault': {'pin-across-removal': 29, 'use-after-free': 30},
+	'madv-dontneed-flush': {'stale-tlb-return': 17}, // 99baac21e458
+	'madv-dontneed-flush:fixed': {},
+	'madv-dontneed-flush:today': {},
+	'madv-dontneed-flush:free-before-flush': {'freed-page-use': 7},
 };
 
 /**
@@ -233,6 +250,12 @@ const LIVELOCK: Record<string, {moving: number[]; nearest: number}[]> = {
 	'warn-loop': [{moving: [0], nearest: 1}], // every step of it reports a warn and the invariant
 	// the churn never ends: CPU0 retrying its load, or done and taking the flush IPIs
 	'mm-retry:nolabel': [{moving: [0, 1], nearest: 2}, {moving: [0, 1], nearest: 5}],
+	// G12: the slow path retries for ever on the present PTE of a dead pgmap (two ways into it:
+	// gup-fast bailing on the dead ref, or its try_grab on the removed memmap)
+	'fsdax-unbind-2021': [{moving: [0], nearest: 26}, {moving: [0], nearest: 28}],
+	'fsdax-unbind-2021:noref': [{moving: [0], nearest: 26}],
+	'fsdax-unbind-2021-noref': [{moving: [0], nearest: 26}],
+	'fsdax-unbind-2021-noref:ref': [{moving: [0], nearest: 26}, {moving: [0], nearest: 28}],
 };
 
 const NAMES = Object.keys(EXPECTED);
