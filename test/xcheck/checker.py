@@ -62,8 +62,11 @@ The semantics taken from the docs:
 
 The memory-management core (RAM pages, page tables, TLBs and walk caches,
 flushes and their IPIs, gup-fast's window, mmu_gather, RCU) is its own
-section below, "the memory-management core"; test/xcheck/README.md lists
-what it covers and what the docs left open.
+section below, "the memory-management core", with huge PMDs, the THP split,
+khugepaged's collapse, move_ptes, PROT_NONE, dev_pagemaps and DAX after it;
+the built-in scenarios and worked examples that use them are translated at
+the end. test/xcheck/README.md lists what it covers and what the docs left
+open.
 
 Prints a JSON object {scenario: {kind: length}} (livelock: a list of
 {moving, prefix: BFS distance of the nearest state, states}); `checker.py
@@ -3457,19 +3460,42 @@ def broadcast_flush_rcu(variant=None):
                             dax_maps=[(VA_, PFN, pages, True, 'D')], mask={0, 2}, walk_cache=True))
 
 
+def sizes(variant, **defaults):
+    """NAME:VARIANT where VARIANT may also set the size params (--set): 'v5_18', 'pages=2', 'v5_18,gups=2'."""
+    name, out = None, dict(defaults)
+    for part in (variant or '').split(','):
+        if '=' in part:
+            k, v = part.split('=')
+            assert k in out, k
+            out[k] = int(v)
+        elif part:
+            name = part
+    return name, out
+
+
 def devdax_unbind(variant=None, irqs_on=False):
-    VA, PFN, pages = 0x7f000000, 0x100, 1
+    VA, PFN = 0x7f000000, 0x100
+    variant, n = sizes(variant, gups=1, pages=1, **({} if irqs_on else {'walkers': 1}))
+    pages = n['pages']
     o = {'gup_pgmap_check': False, 'gup_irqs_off': not irqs_on, 'refcount': 'e21', 'ref_atomic': False,
          'longterm': False, 'io_never_completes': False}
     o.update({'longterm': {'longterm': True}, 'real-gup': {'gup_pgmap_check': True},
               'ref-atomic': {'ref_atomic': True}, 'v5_18': {'refcount': 'v5_18', 'gup_pgmap_check': True},
               'ref': {'gup_pgmap_check': True}}.get(variant, {}))
-    walker = [If(lambda g, l, c: not access(VA), [S(setl('r', lambda g, l, c: handle_mm_fault(VA)))])]
-    return Model('devdax-unbind-irqs-on' if irqs_on else 'devdax-unbind', {},
-                 [devdax_gup(o, VA, PFN, pages), devdax_unbind_cpu(o), walker],
+
+    def walker(rep):
+        va = VA if irqs_on else VA + rep % pages * PAGE       # walker w loads page w (mod pages)
+        return [If(lambda g, l, c: not access(va), [S(setl('r', lambda g, l, c: handle_mm_fault(va)))])]
+    gup = devdax_gup(o, VA, PFN, pages)
+    # the copies of a `* n` block take the ids after the declared CPUs, block by block
+    cpus = [gup, devdax_unbind_cpu(o), walker(0)] + [gup] * (n['gups'] - 1) + \
+        [walker(w) for w in range(1, n.get('walkers', 1))]
+    first_walker_copy = 3 + n['gups'] - 1
+    mask = {0, 2} | set(range(3, 3 + n['gups'] - 1)) | set(range(first_walker_copy, len(cpus)))
+    return Model('devdax-unbind-irqs-on' if irqs_on else 'devdax-unbind', {}, cpus,
                  mm=MMSetup(refcount=o['refcount'], pgmaps=[('dax0', 'devdax', PFN, pages,
                                                             'atomic' if o['ref_atomic'] else 'percpu')],
-                            dax_maps=[(VA, PFN, pages, True, 'D')], mask={0, 2}))
+                            dax_maps=[(VA, PFN, pages, True, 'D')], mask=mask))
 
 
 def madv_dontneed_flush(variant=None):
