@@ -1268,7 +1268,10 @@ def percpu_ref_kill(pgmap):
     if pm['mode'] == 'atomic':
         pgmap_put(name, 1)
     else:
-        pm['ref'] -= 1                  # percpu mode: zero is not seen until the switch
+        # percpu mode: the base reference goes with the switch to atomic mode, after a grace period
+        # (the counts carry PERCPU_COUNT_BIAS until percpu_ref_switch_to_atomic_rcu sums them; its
+        # confirm callback puts the switch's own reference): a percpu_ref_exit before it is a put
+        # after exit (racewalk; primitives.md said the base reference went at the kill)
         call_rcu(('atomic', name))
 
 
@@ -1573,10 +1576,8 @@ def run_cb(mm, cb):
     if cb[0] == 'free':
         mm['tables'][cb[1]][0] = True
     elif cb[0] == 'atomic':       # percpu_ref_kill's switch to atomic mode, after its grace period
-        pm = mm['pgmaps'][cb[1]]
-        pm['mode'] = 'atomic'
-        if pm['ref'] == 0:
-            pm['done'] = True
+        mm['pgmaps'][cb[1]]['mode'] = 'atomic'
+        pgmap_put(cb[1], 1)     # the base reference
 
 
 def rcu_read_lock():

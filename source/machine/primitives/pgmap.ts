@@ -62,7 +62,7 @@ export const pgmapPrimitives: Primitive[] = [
 	pgmapOp(
 		'percpu_ref_kill',
 		'lib/percpu-refcount.c:percpu_ref_kill -> __percpu_ref_switch_to_atomic (call_rcu) (MU1)',
-		'marks the ref dead (every tryget_live fails from now on) and drops the base reference; in percpu mode the switch to atomic, and so any reaching of zero, waits for an RCU grace period behind the current readers',
+		'marks the ref dead (every tryget_live fails from now on) and drops the base reference; in percpu mode that drop, the switch to atomic and so any reaching of zero come with the RCU callback, after a grace period behind the current readers (the kernel\'s count keeps PERCPU_COUNT_BIAS until percpu_ref_switch_to_atomic_rcu, whose confirmation puts the switch\'s own reference): a percpu_ref_exit before it makes that a put after exit',
 		(ctx, p) => {
 			wr(ctx, `pgmap:${p.name}`);
 			if (p.ref.state !== 'live') {
