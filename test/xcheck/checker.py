@@ -849,7 +849,8 @@ def ptep_get_and_clear(va, table=None):
         return None
     t = read_table(tid)
     old = t[1].pop(va, None)
-    zap(va)
+    if old is not None:
+        zap(va)         # clearing a none PTE zaps nothing: no va left to another CPU's flush (racewalk)
     return old
 
 
