@@ -352,7 +352,7 @@ describe('explore --jobs 2 finds the same kinds and lengths', () => {
 			for (const k of out.kinds) expect(k.schedule.split(' ').length, name).toBe(k.length);
 			expect(movingSets(out.livelocks), name).toEqual(movingSets(LIVELOCK[name] ?? []));
 		}
-	}, 300_000);
+	}, 900_000);
 });
 
 const python = spawnSync('python3', ['--version'], {encoding: 'utf8'}).status === 0;
@@ -360,7 +360,7 @@ const python = spawnSync('python3', ['--version'], {encoding: 'utf8'}).status ==
 describe.skipIf(!python)('the independent checker (python3 test/xcheck/checker.py)', () => {
 	type Step = {cpu: number; kinds?: string[]; dist?: number; id?: number; component?: number | null; error?: string};
 	const checker = (args: string[], input?: string) => {
-		const r = spawnSync('python3', [join(DIR, 'checker.py'), ...args], {encoding: 'utf8', input, timeout: 600_000});
+		const r = spawnSync('python3', [join(DIR, 'checker.py'), ...args], {encoding: 'utf8', input, timeout: 1_200_000});
 		expect(r.status, r.stderr).toBe(0);
 		return JSON.parse(r.stdout) as unknown;
 	};
@@ -374,7 +374,7 @@ describe.skipIf(!python)('the independent checker (python3 test/xcheck/checker.p
 			const ll = (livelock ?? []) as {moving: number[]; prefix: number}[];
 			expect(ll.map(l => ({moving: l.moving, nearest: l.prefix})), name).toEqual(LIVELOCK[name] ?? []);
 		}
-	}, 600_000);
+	}, 1_200_000);
 
 	it("replays racewalk's schedules to the same kinds in the independent model", () => {
 		const want: Record<string, string[]> = {};
@@ -412,5 +412,5 @@ describe.skipIf(!python)('the independent checker (python3 test/xcheck/checker.p
 				expect(loop.at(-1)!.id, name).toBe(start.id);
 			});
 		}
-	}, 600_000);
+	}, 1_200_000);
 });
