@@ -324,6 +324,17 @@ describe('what a newcomer reads in a diagram and a trace (the fourth trial)', ()
 		expect(renderDiagram(p, replaySteps(p, parseSchedule('0 0')).steps).split('\n').map(l => l.trim())).toEqual(['CPU0 a', 'preempt_disable()', '-> preempt = 1', 'preempt_enable()', '-> preempt = 0']);
 	});
 
+	it('the trace shows a count dropping to 0 as 1 -> 0 and a waiter queued on a held lock without a move of its holder', () => {
+		const src = 'scenario ab\nspinlock_t a;\nspinlock_t b;\ncpu 0 "x" {\n\tspin_lock(a);\n\tspin_lock(b);\n\tspin_unlock(b);\n\tspin_unlock(a);\n}\ncpu 1 "y" {\n\tspin_lock(b);\n\tspin_lock(a);\n}\n';
+		const model = modelFromSource('ab.race', src);
+		const trace = renderTrace(model, replaySteps(model, parseSchedule('0 1 0 1')).steps).split('\n').map(l => l.trim());
+		expect(trace).toContain('CPU0.preempt: 0 -> 1');
+		expect(trace).toContain('lock[b]: CPU1 (waiters: CPU0)');
+		expect(trace.join('\n')).not.toMatch(/preempt gone|CPU1 -> CPU1/);
+		const done = renderTrace(model, replaySteps(model, parseSchedule('0 0 0 0')).steps);
+		expect(done).toContain('CPU0.preempt: 1 -> 0');
+	});
+
 	it('a test on a line with braces shows its head, not the statements after it (one-line if/else, a loop body in braces)', () => {
 		const src = 'scenario t\nint cnt = 0;\nbool done;\ncpu 0 "a" {\n\tif (cnt == 0) { cnt = 1; } else { cnt = 2; }\n\twhile (1) { if (done) break; }\n\tif (cnt) return;\n}\ncpu 1 "b" {\n\tdone = true;\n}\n';
 		const model = modelFromSource('t.race', src);

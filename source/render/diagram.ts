@@ -91,9 +91,7 @@ function effectsOf(model: Model, s: TraceStep, what: string): string[] {
 		const local = /^CPU(\d+)\.([a-z_][a-z0-9_]*)$/i.exec(c.path);
 		if (local && Number(local[1]) === s.transition.cpu && !['ipis', 'rcu_read_lock'].includes(local[2]!)) {
 			if (literal) continue;
-			// the state drops a preempt count of 0: the diagram says 0, not "-"
-			const after = local[2] === 'preempt' && c.after === '-' ? '0' : c.after;
-			out.push(local[2] === target ? `-> ${after}` : `${local[2]} = ${after}`);
+			out.push(local[2] === target ? `-> ${c.after}` : `${local[2]} = ${c.after}`);
 			continue;
 		}
 		if (c.after === '-') out.push(`${c.path} gone`);
