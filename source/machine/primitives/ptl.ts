@@ -67,6 +67,7 @@ const PTL = 'pte_offset_map_lock';
 export const ptlPrimitives: Primitive[] = [
 	{
 		name: 'pte_lockptr',
+		kernelArgs: ['mm'],
 		kernel: 'include/linux/mm.h:pte_lockptr (split PTE lock in the table\'s ptdesc)',
 		effect: 'the PTE lock of the page table the PMD value points to (no step of its own)',
 		args: [{name: 'pmd', kind: 'pmd'}],
@@ -76,6 +77,7 @@ export const ptlPrimitives: Primitive[] = [
 	},
 	{
 		name: 'pmd_lockptr',
+		kernelArgs: ['mm'],
 		kernel: 'include/linux/mm.h:pmd_lockptr (split PMD lock, ARCH_ENABLE_SPLIT_PMD_PTLOCK)',
 		effect: 'the lock of the PMD table holding this PMD entry',
 		args: [{name: 'pmd', kind: 'pmd'}],
@@ -84,6 +86,7 @@ export const ptlPrimitives: Primitive[] = [
 	},
 	{
 		name: 'pmd_lock',
+		kernelArgs: ['mm'],
 		kernel: 'include/linux/mm.h:pmd_lock (spin_lock(pmd_lockptr(mm, pmd)))',
 		effect: 'takes the PMD lock (a spinlock: preemption off) and returns it, for spin_unlock',
 		args: [{name: 'pmd', kind: 'pmd'}],
