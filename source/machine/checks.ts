@@ -14,7 +14,7 @@ export const KINDS: readonly Kind[] = [
 	{name: 'deadlock', check: 'S4', what: 'CPUs that wait for each other in a cycle (locks, flush acks, grace periods), or several blocked CPUs none of which can move', liveness: true},
 	{name: 'tlb-incoherent', check: 'S5', what: 'a TLB flush returned while a CPU running the mm still caches a zapped va'},
 	{name: 'freed-table-read', check: 'S6', what: 'a read (or write) of a page-table page that was freed, by any walker'},
-	{name: 'unstable-pmd', check: 'S6', what: 'pte_offset_map_lock before v6.5 dereferences a PMD that changed to none or huge since it was read: it would lock and map a bogus page table'},
+	{name: 'unstable-pmd', check: 'S6', what: 'a PMD that is none or huge taken for a page table: pte_offset_map_lock before v6.5 dereferences one that changed since it was read, or pmd_pgtable of such a value: the kernel would lock, map or install a bogus page table'},
 	{name: 'pwc-freed-table', check: 'S6h', what: 'a hardware walk (lazy or speculative too) goes through a paging-structure cache entry to a freed page-table page'},
 	{name: 'gup-unmapped-page', check: 'S7', what: 'gup-fast returns a page that was not mapped at any instant of its IRQs-off window (G1-G11)'},
 	{name: 'collapse-lost-pin', check: 'S9', what: 'a collapse discards a page while gup-fast returned with a reference it took after the collapse\'s pin check'},
