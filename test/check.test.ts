@@ -214,6 +214,15 @@ describe('racewalk check', () => {
 });
 
 describe('racewalk explore', () => {
+	it('says why symmetry is off when a group of copies could not be reduced', () => {
+		const file = join(tmp, 'apart.race');
+		writeFileSync(file, 'scenario apart\nconst VA = 0x7f000000\nmachine { ram(0x200, 1); map(VA, 0x200, write); mm_cpumask(0, 1, 2); tlb(1, VA); }\ncpu 0 "reader" * 3 { access(VA); }\n');
+		const r = cli('explore', file);
+		expect(r.out).toContain('symmetry off (CPU0=CPU1=CPU2 start unlike: machine { } gives one a TLB or walk-cache entry, lazy mode or an mm_cpumask bit the others lack)');
+		writeFileSync(file, 'scenario apart\nconst VA = 0x7f000000\nmachine { ram(0x200, 1); map(VA, 0x200, write); mm_cpumask(0, 1, 2); }\ncpu 0 "reader" * 3 { access(VA); }\n');
+		expect(cli('explore', file).out).toContain('symmetry on (CPU0=CPU1=CPU2)');
+	});
+
 	it('finds the stale mapping and the livelock of the default scenario (exit 1), with traces', () => {
 		const r = cli('explore', 'fsdax-unbind-2021', '--width', '100');
 		expect(r.code).toBe(1);
