@@ -351,6 +351,9 @@ export function compile(ast: Scenario, opts: CompileOptions): Program {
 		return {name: inv.name, line: inv.pos.line, check: (ctx: Ctx) => truthy(ev({ctx, locals: {}, cpu: null}))};
 	});
 	const initial = c.buildMachine(cpus.length, replicaOf);
+	// an expectation of a check that is off could only ever hold or fail by default
+	const order = expects.find(e => e.form === 'violation' && e.violation === 'lock-order');
+	if (order && initial.lockOrder === undefined) c.fail(order.pos, "expect violation lock-order: the lock-order check is off; write lock_order(on) in machine { } (it is off by default: the orders become part of the state)");
 	if (!c.machineItems.some(i => i.name === 'walk_cache') && callsAny(ast, FREES_TABLES)) initial.settings.walkCache = true;
 	if (!c.machineItems.some(i => i.name === 'huge_tlb') && callsAny(ast, SPLITS_HUGE_PMD)) enableHugeTlb(initial);
 	c.initGlobals(initial);

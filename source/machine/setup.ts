@@ -125,6 +125,15 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 		},
 	},
 	{
+		name: 'lock_order',
+		usage: 'lock_order(on | off)',
+		effect: 'lockdep\'s order check (kind lock-order, L4): each blocking acquisition records held -> taken for the locks the CPU holds, and one that closes a cycle of recorded orders is reported even when no deadlock is reachable. By lock, not by class; a trylock records nothing for the lock it tries. Off by default: the orders are part of the state, which makes searches larger',
+		apply(m, [a]) {
+			if (sym(a, 'on or off', ['on', 'off']) === 'on') m.lockOrder = [];
+			else delete m.lockOrder;
+		},
+	},
+	{
 		name: 'ram',
 		usage: 'ram(first_pfn, npages)',
 		effect: 'ordinary RAM pages [first_pfn, first_pfn + npages), free in the page allocator (refcount 0); map() of one allocates it for the mapping (refcount 1, mapcount 1)',

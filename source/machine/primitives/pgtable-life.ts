@@ -7,6 +7,7 @@
 
 import {type Ctx, note, rd, violate, wr} from '../context.js';
 import {noteInstall} from '../gup-window.js';
+import {noteAcquire} from '../lock-order.js';
 import {available, lockKey, preemptAdd, queueOn} from '../locks.js';
 import {index, isLeaf, pmdBase, tablePath} from '../pagetable.js';
 import type {LeafEntry, PmdValue, PteValue, Value} from '../types.js';
@@ -140,6 +141,7 @@ export const pgtableLifePrimitives: Primitive[] = [
 			const va = argInt(v!, 'pte_alloc', 'a va');
 			const name = ptlName(pmdTable(ctx, va, 'pte_alloc', true));
 			rd(ctx, lockKey(name));
+			noteAcquire(ctx, name, 'pte_alloc');
 			if (available(ctx.m, name, 'excl')) return pmdInstall(ctx, va);
 			preemptAdd(ctx, 1); // spin_lock: preemption goes off before the spin
 			return queueOn(ctx, 'pte_alloc', name, 'excl', [va]);

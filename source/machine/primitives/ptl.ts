@@ -5,6 +5,7 @@
 // PMD and retry if it changed). Also the lock queries and preempt_disable.
 
 import {type Ctx, rd, violate} from '../context.js';
+import {noteAcquire} from '../lock-order.js';
 import {available, heldBy, lockKey, lockLabel, preemptAdd, queueOn, rcuAdd, release, take} from '../locks.js';
 import {tableAt} from '../pagetable.js';
 import {lockWaiters} from '../waits.js';
@@ -96,6 +97,7 @@ export const ptlPrimitives: Primitive[] = [
 			const name = ptlName(pmdTableOf(ctx, argOf(p!, 'pmd', 'pmd_lock'), 'pmd_lock'));
 			preemptAdd(ctx, 1);
 			rd(ctx, lockKey(name));
+			noteAcquire(ctx, name, 'pmd_lock');
 			if (!available(ctx.m, name, 'excl')) return queueOn(ctx, 'pmd_lock', name, 'excl');
 			take(ctx, name, 'spinlock', 'excl');
 			return lockValue(name);
@@ -257,6 +259,7 @@ function lockStep(ctx: Ctx, table: number, va?: number): PrimResult {
 	preemptAdd(ctx, 1);
 	rd(ctx, lockKey(name));
 	checkPtlTable(ctx, name, 'spin_lock');
+	noteAcquire(ctx, name, PTL);
 	if (!available(ctx.m, name, 'excl')) return queueOn(ctx, PTL, name, 'excl', [table, va ?? -1]);
 	take(ctx, name, 'spinlock', 'excl');
 	return va === undefined ? lockValue(name) : recheck(ctx, table, va);
