@@ -81,7 +81,40 @@ describe('racewalk check', () => {
 		expect(e.out).toContain('clear_tlb_flush_pending(mm);');
 	});
 
-	it('verifies the worked examples from a fourth trial: move_normal_pmd against reclaim (97113eb39fa7) and against retract_page_tables, munmap beside MADV_DONTNEED (7a30df49f63a)', () => {
+	it('verifies the worked examples from a fourth trial: zap_pte_range\'s dirty shared PTE vs page_mkclean, split_huge_page vs gup-fast\'s grab of a tail, oom_reaper vs exit_mmap', () => {
+		const r = cli('check', 'scenarios/examples/zap-dirty-flush.race', 'scenarios/examples/thp-split-grab.race', 'scenarios/examples/oom-reap-exit.race');
+		expect(failRows(r.out)).toEqual([]);
+		// 1cf35d47712d closed the race while the page stays mapped elsewhere; only 5df397dec7c4 closed it for the last mapping
+		expect(r.out).toMatch(/zap-dirty-flush\s+\(base\).*violation lost-write\s+reachable \(\d+ steps\).*OK/);
+		expect(r.out).toMatch(/zap-dirty-flush\s+force-flush\s+safe\s+safe.*OK/);
+		expect(r.out).toMatch(/zap-dirty-flush\s+force-flush-last\s+violation lost-write\s+reachable.*OK/);
+		expect(r.out).toMatch(/zap-dirty-flush\s+delay-rmap\s+safe\s+safe.*OK/);
+		// a clean PTE's stale entry faults on its next store: no flush under the lock is owed
+		expect(r.out).toMatch(/zap-dirty-flush\s+clean\s+safe\s+safe.*OK/);
+		expect(r.out).toMatch(/thp-split-grab\s+no-head-recheck\s+violation freed-page-use\s+reachable \(\d+ steps\).*OK/);
+		expect(r.out).toMatch(/thp-split-grab\s+broadcast\s+safe\s+safe.*OK/);
+		expect(r.out).toMatch(/oom-reap-exit\s+no-lock-cycle\s+violation freed-table-read\s+reachable.*OK/);
+		expect(r.out).toMatch(/oom-reap-exit\s+v6-0\s+safe\s+safe.*OK/);
+		expect(r.code).toBe(0);
+		// c24d37322548's race: the reference lands on the old head, the PTE re-check passes, the tail is freed mapped
+		const e = cli('explore', 'scenarios/examples/thp-split-grab.race', '--variant', 'no-head-recheck');
+		expect(e.code).toBe(1);
+		const flat = e.out.replace(/\s+/g, ' ');
+		expect(flat).toContain('clear_compound_head(tail);');
+		expect(flat).toContain('put_page frees page 0x201 while the PTE for va 0x7f001000 still maps it');
+	});
+
+	it('verifies two more races of that trial: KSM\'s write_protect_page vs O_DIRECT, change_huge_pmd(prot_numa) vs MADV_DONTNEED (ced108037c2a)', () => {
+		const r = cli('check', 'test/scenarios/ksm-wrprotect.race', 'test/scenarios/numa-pmd-dontneed.race');
+		expect(failRows(r.out)).toEqual([]);
+		expect(r.out).toMatch(/ksm-wrprotect\s+\(base\).*safe\s+safe.*OK/);
+		expect(r.out).toMatch(/ksm-wrprotect\s+before-flush\s+violation assert\s+reachable.*OK/);
+		expect(r.out).toMatch(/ksm-wrprotect\s+broadcast-no-recheck\s+violation assert\s+reachable.*OK/);
+		expect(r.out).toMatch(/numa-pmd-dontneed\s+clear\s+violation assert\s+reachable.*OK/);
+		expect(r.code).toBe(0);
+	});
+
+	it('verifies the worked examples from a fifth trial: move_normal_pmd against reclaim (97113eb39fa7) and against retract_page_tables, munmap beside MADV_DONTNEED (7a30df49f63a)', () => {
 		const r = cli('check', 'scenarios/examples/mremap-pmd.race', 'scenarios/examples/mremap-retract.race', 'scenarios/examples/munmap-madv-walkcache.race');
 		expect(failRows(r.out)).toEqual([]);
 		expect(r.out).toMatch(/mremap-pmd\s+\(base\).*violation freed-page-use\s+reachable \(22 steps\).*OK/);

@@ -139,3 +139,37 @@ it('independent steps commute (random scenarios of a huge PMD being split)', () 
 	expect(pairs).toBeGreaterThan(1_000);
 	expect(problems).toEqual([]);
 }, 900_000);
+
+/** A PTE-mapped compound page (a THP folio of 0x200 and its tail 0x201) being split: folio operations on the tail, the split's steps, its free. */
+const FOLIO_POOL = [
+	'f = page_folio(pfn_to_page(0x201));', 'get_page(pfn_to_page(0x201));', 'put_page(pfn_to_page(0x201));', 'put_page(pfn_to_page(0x200));',
+	'ok = folio_ref_try_add_rcu(pfn_to_page(0x200), 1);', 'ok = folio_try_get(pfn_to_page(0x201));', 'x = page_count(pfn_to_page(0x201));',
+	'clear_compound_head(pfn_to_page(0x201));', 'page_ref_unfreeze(pfn_to_page(0x201), 1);', 'ok = folio_ref_freeze(pfn_to_page(0x200), 2);',
+	'page_ref_unfreeze(pfn_to_page(0x200), 2);', 'set_page_count(pfn_to_page(0x200), 1);', 'ptep_get_and_clear(VA2);', 'ptep_get_and_clear(VA);',
+	'access(VA2);', 'a = alloc_page();', 'local_irq_save();', 'local_irq_restore();',
+	'pmd = pmdp_get_lockless(VA2); if (pmd_present(pmd)) { pte = ptep_get_lockless(pmd, VA2); if (pte_present(pte)) { ok = try_grab_page(pte_page(pte)); if (ok) put_page(pte_page(pte)); } }',
+	'x = page_maybe_dma_pinned(pfn_to_page(0x201));', 'x = page_mapcount(pfn_to_page(0x201));', 'page_remove_rmap(pfn_to_page(0x201));',
+];
+
+it('independent steps commute (random scenarios of a compound page being split)', () => {
+	const machine = 'machine { ram(0x200, 4); map_range(VA, 0x200, 2, write); compound(0x200, 2); mm_cpumask(0, 1, 2); tlb(1, VA2); lazy(2); }';
+	const {compiled, pairs, problems} = commuting(4713, 150, FOLIO_POOL, ['speculative_walk(VA2);', 'switch_mm_irqs_off();', ...FOLIO_POOL.slice(0, 4)], machine);
+	expect(compiled).toBeGreaterThan(100);
+	expect(pairs).toBeGreaterThan(1_000);
+	expect(problems).toEqual([]);
+}, 900_000);
+
+const DIRTY_POOL = [
+	'a = store(VA);', 'a = store(VA2);', 'a = access(VA);', 'pte = ptep_get_and_clear(VA); if (pte_dirty(pte)) set_page_dirty(pte_page(pte));',
+	'w = TestClearPageDirty(pfn_to_page(0x200));', 'set_page_dirty(pfn_to_page(0x200));', 'd = PageDirty(pfn_to_page(0x201));',
+	'p = ptep_get(VA2); if (pte_present(p)) { e = ptep_clear_flush(VA2); set_pte_at(VA2, pte_mkclean(pte_wrprotect(e))); }',
+	'flush_tlb_mm_range(VA);', 'local_irq_save();', 'local_irq_restore();', 'put_page(pfn_to_page(0x200));', 'n = alloc_page();',
+];
+
+it('independent steps commute (random scenarios of dirty bits and writeback)', () => {
+	const machine = 'machine { ram(0x200, 3); map(VA, 0x200, write, dirty); map(VA2, 0x201, write); mm_cpumask(0, 1, 2); tlb(1, VA); tlb(0, VA2); lazy(2); }';
+	const {compiled, pairs, problems} = commuting(4714, 150, DIRTY_POOL, ['speculative_walk(VA);', 'switch_mm_irqs_off();', ...DIRTY_POOL.slice(0, 3)], machine);
+	expect(compiled).toBeGreaterThan(100);
+	expect(pairs).toBeGreaterThan(1_000);
+	expect(problems).toEqual([]);
+}, 900_000);

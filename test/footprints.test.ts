@@ -89,4 +89,36 @@ describe('steps whose order matters have conflicting footprints', () => {
 		expect(r.differ).toBe(true);
 		expect(r.conflict).toBe(true);
 	});
+
+	// A compound page's tail: page_folio and every folio operation read the tail's compound_head,
+	// which the split's clear_compound_head writes; the folio's free takes its tails with it.
+	const THP = 'ram(0x200, 3); map_range(VA, 0x200, 2, write); compound(0x200, 2); mm_cpumask(0, 1);';
+	for (const [what, body] of [['page_folio', 'f = page_folio(pfn_to_page(0x201));'], ['get_page', 'get_page(pfn_to_page(0x201));'], ['folio_try_get', 'g = folio_try_get(pfn_to_page(0x201));']]) {
+		it(`${what} of a tail page and clear_compound_head of it`, () => {
+			const r = pair({machine: THP, cpus: [body!, 'clear_compound_head(pfn_to_page(0x201)); page_ref_unfreeze(pfn_to_page(0x201), 1);'], prefix: '', t: step(0), u: step(1)});
+			expect(r.differ).toBe(true);
+			expect(r.conflict).toBe(true);
+		});
+	}
+
+	it('the folio\'s last put (it frees the tails too) and clear_compound_head of a tail', () => {
+		const r = pair({
+			machine: 'ram(0x200, 2); map(0x40000000, 0x200, write, huge); mm_cpumask(0, 1);',
+			cpus: ['x = pmdp_huge_get_and_clear(0x40000000); put_page(pfn_to_page(0x200));', 'clear_compound_head(pfn_to_page(0x201));'],
+			prefix: '0',
+			t: step(0),
+			u: step(1),
+		});
+		expect(r.differ).toBe(true);
+		expect(r.conflict).toBe(true);
+	});
+
+	it('a store (the walker sets the PTE\'s dirty bit) and ptep_get_and_clear of that PTE', () => {
+		// store first: the zap returns a dirty PTE; the zap first: the store faults on the none PTE
+		const r = pair({machine: 'ram(0x200, 1); map(VA, 0x200, write); mm_cpumask(0, 1);', cpus: ['a = store(VA);', 'pte = ptep_get_and_clear(VA);'], prefix: '', t: step(0), u: step(1)});
+		expect(r.differ).toBe(true);
+		expect(r.conflict).toBe(true);
+	});
 });
+
+

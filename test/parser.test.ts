@@ -306,6 +306,7 @@ const MALFORMED: [string, string][] = [
 	['scenario x\ntitle 3', "f:2:7: expected a string after 'title', found a number"],
 	['scenario x\nscenario y', "f:2:1: duplicate 'scenario' (first at 1:1)"],
 	[H + 'param = 3', "f:2:7: expected a parameter name after 'param', found '='"],
+	[H + 'param era = v4 | v6', "f:2:7: expected a parameter name after 'param', found 'era': 'era' is a keyword of the language (docs/grammar.md lists them), choose another name"],
 	[H + 'param x 3', "f:2:9: expected '=' after the parameter name 'x', found a number"],
 	[H + 'param x = -1', "f:2:11: expected a value for parameter 'x' (true, false, a number or a name), found '-'"],
 	[H + 'param x = 9 in 1..8', "f:2:11: parameter 'x' is 9, outside its range 1..8"],

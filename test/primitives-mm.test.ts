@@ -128,6 +128,11 @@ describe('ordinary RAM pages', () => {
 		expect(r.final.memmap[0x200]!.refcount).toBe(1);
 		expect(kinds(run({machine: RAM, cpus: [`page_ref_unfreeze(${P}, 1);`]}, '0'))).toEqual(['oops']);
 	});
+	prim('set_page_count', () => {
+		// a plain store: a reference taken between a read of the count and the store is lost
+		const r = run({machine: RAM, cpus: [`n = page_count(${P}); set_page_count(${P}, n);`, `get_page(${P});`]}, '0 1 0');
+		expect(r.final.memmap[0x200]!.refcount).toBe(1);
+	});
 	prim('page_count', () => {
 		expect(locals(run({machine: RAM, cpus: [`get_page(${P}); n = page_count(${P});`]}, '0 0')).n).toBe(2);
 	});
@@ -610,6 +615,71 @@ describe('TLB ranges, lazy CPUs and paging-structure caches', () => {
 		const r = run({machine: `flush(broadcast); ${RAM}`, cpus: ['access(VA);', 'set_pte_at(VA, mk_pte(pfn_to_page(0x200))); syscall_exit(VA, 1);']}, '0 1 1');
 		expect(kinds(r)).toEqual(['stale-tlb-return']);
 		expect(r.violations[0]!.message).toMatch(/writable over a read-only PTE/);
+	});
+});
+
+describe('compound pages (a THP folio)', () => {
+	/** A PTE-mapped THP of two pages at VA and VA2: its PTEs' references are the head's. */
+	const THP = 'ram(0x200, 4); map_range(VA, 0x200, 2, write); compound(0x200, 2); mm_cpumask(0, 1);';
+	const H = 'pfn_to_page(0x200)';
+	const T = 'pfn_to_page(0x201)';
+
+	it('compound() moves the tails\' references to the head; a tail is no page of the allocator', () => {
+		const r = run({machine: THP, cpus: ['a = alloc_page(0x201);']}, '0');
+		expect(r.final.memmap[0x200]!.refcount).toBe(2);
+		expect(r.final.memmap[0x201]!.refcount).toBe(0);
+		expect(r.final.memmap[0x201]!.ram).toMatchObject({free: false, head: 0x200, mapcount: 1});
+		expect(r.final.cpus[0]!.locals.a).toBe(null);
+		expect(r.flat.get('page[0x201].compound_head')).toBe('0x200');
+	});
+	it('map(va, pfn, huge) over RAM makes the free RAM pages declared after pfn its tails', () => {
+		const r = run({machine: 'ram(0x200, 3); map(0x40000000, 0x200, write, huge); mm_cpumask(0);', cpus: ['local_irq_save(); p = pmdp_get_lockless(0x40001000); ok = try_grab_page(pmd_page(p)); local_irq_restore(); x = access(0x40002000);']}, '0 0 0 0 0');
+		expect(r.final.memmap[0x201]!.ram!.head).toBe(0x200);
+		expect(r.final.memmap[0x202]!.ram!.head).toBe(0x200);
+		expect(r.final.cpus[0]!.locals.ok).toBe(true); // gup-fast on a tail va grabs the folio
+		expect(r.final.memmap[0x200]!.refcount).toBe(2);
+		expect(kinds(r)).toEqual([]); // a load of a tail is no use of a free page
+	});
+	it('get_page, put_page, try_grab_page, unpin_user_page, folio_try_get, try_get_page, page_count and page_maybe_dma_pinned of a tail act on the folio', () => {
+		const r = run({machine: THP, cpus: [`get_page(${T}); a = page_count(${T}); local_irq_save(); pte = ptep_get_lockless(pmdp_get_lockless(VA2), VA2); ok = try_grab_page(pte_page(pte), FOLL_PIN); local_irq_restore(); p = page_maybe_dma_pinned(${T}); unpin_user_page(${T}); g = folio_try_get(${T}); w = try_get_page(${T}); put_page(${T}); b = page_count(${H});`]}, '0 0 0 0 0 0 0 0 0 0 0 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({a: 3, ok: true, p: true, g: true, w: true, b: 4});
+		expect(r.final.memmap[0x201]!.refcount).toBe(0);
+		expect(kinds(r)).toEqual([]);
+	});
+	it('the folio\'s last put frees the head and every tail, and a PTE still mapping a tail is S2', () => {
+		const r = run({machine: THP, cpus: [`ptep_get_and_clear(VA); put_page(${H}); put_page(${T});`]}, '0 0 0');
+		expect(r.final.memmap[0x200]!.ram!.free).toBe(true);
+		expect(r.final.memmap[0x201]!.ram!.free).toBe(true);
+		expect(r.final.memmap[0x201]!.ram!.head).toBeUndefined();
+		expect(r.violations.map(v => v.message)).toEqual(['put_page frees page 0x201 while the PTE for va 0x7f001000 still maps it']);
+	});
+	it('compound() is refused for a free head, an undeclared tail, or a page already a tail', () => {
+		expect(() => miniModel({machine: 'ram(0x200, 2); compound(0x200, 2); mm_cpumask(0);', cpus: ['x = 1;']})).toThrow(/pfn 0x200 is free: map it first/);
+		expect(() => miniModel({machine: 'ram(0x200, 1); map(VA, 0x200); compound(0x200, 2); mm_cpumask(0);', cpus: ['x = 1;']})).toThrow(/pfn 0x201 is not a RAM page declared with ram\(\)/);
+		expect(() => miniModel({machine: THP.replace('mm_cpumask', 'compound(0x200, 2); mm_cpumask'), cpus: ['x = 1;']})).toThrow(/already a tail page of 0x200/);
+	});
+	prim('page_folio', () => {
+		const r = run({machine: THP, cpus: [`f = page_folio(${T}); h = page_folio(${H}); c = compound_head(${T});`]}, '0 0 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({f: {t: 'page', pfn: 0x200}, h: {t: 'page', pfn: 0x200}, c: {t: 'page', pfn: 0x200}});
+	});
+	prim('folio_ref_try_add_rcu', () => {
+		const r = run({machine: THP, cpus: [`a = folio_ref_try_add_rcu(${H}, 2); b = folio_ref_try_add_rcu(${T}, 1); folio_ref_freeze(${H}, 4); c = page_cache_add_speculative(${H}, 1);`]}, '0 0 0 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({a: true, b: false, c: false});
+		expect(r.notes).toContain('page 0x201 refcount is 0 (a tail page): folio_ref_try_add_rcu fails');
+		expect(r.notes).toContain('page 0x200 refcount is 0 (frozen): folio_ref_try_add_rcu fails');
+	});
+	prim('page_cache_get_speculative', () => {
+		const r = run({machine: THP, cpus: [`a = page_cache_get_speculative(${H}); b = page_cache_get_speculative(${T}); c = page_cache_get_speculative(pfn_to_page(0x203));`]}, '0 0 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({a: true, b: false, c: false});
+		expect(r.final.memmap[0x200]!.refcount).toBe(3);
+	});
+	prim('clear_compound_head', () => {
+		// c24d37322548: the head page_folio returned before the split is no longer the tail's folio
+		const r = run({machine: THP, cpus: [`f = page_folio(${T}); clear_compound_head(${T}); page_ref_unfreeze(${T}, 1); g = page_folio(${T}); get_page(${T}); put_page(f);`]}, '0 0 0 0 0 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({f: {t: 'page', pfn: 0x200}, g: {t: 'page', pfn: 0x201}});
+		expect(r.final.memmap[0x201]!.refcount).toBe(2);
+		expect(r.final.memmap[0x200]!.refcount).toBe(1);
+		expect(kinds(run({machine: THP, cpus: [`clear_compound_head(${H});`]}, '0'))).toEqual(['oops']);
 	});
 });
 

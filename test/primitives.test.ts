@@ -5,6 +5,7 @@ import {describe, expect, it} from 'vitest';
 import {PRIMITIVES} from '../source/machine/primitives/index.js';
 import {lockPrimitives} from '../source/machine/primitives/lock.js';
 import {protnonePrimitives} from '../source/machine/primitives/protnone.js';
+import {dirtyPrimitives} from '../source/machine/primitives/dirty.js';
 import {lazyTlbPrimitives} from '../source/machine/primitives/lazy-tlb.js';
 import {thpSplitPrimitives} from '../source/machine/primitives/thp-split.js';
 import {mmuGatherPrimitives} from '../source/machine/primitives/mmu-gather.js';
@@ -89,6 +90,17 @@ describe('page tables', () => {
 		const r = run({cpus: ['a = pte_val(ptep_get(VA)); b = pte_val(ptep_get(0x40000000));']}, '0 0');
 		expect(r.final.cpus[0]!.locals.a).toBe(0x100 * 4096 + 1 + 2 + 0x200 + 0x400);
 		expect(r.final.cpus[0]!.locals.b).toBe(0);
+	});
+	prim('pte_same', () => {
+		// the word, not where it was read: a PTE mk_pte made equals the one stored from it, as == says too
+		const machine = 'ram(0x200, 2); map(VA, 0x200, write); map(VA2, 0x201); mm_cpumask(0);';
+		const r = run({machine, cpus: ['a = pte_same(ptep_get(VA), ptep_get(VA)); b = pte_same(ptep_get(VA), ptep_get(VA2)); c = pte_same(ptep_get(0x40000000), ptep_get(0x40001000)); d = ptep_get(VA) == mk_pte(pfn_to_page(0x200), true); e = pte_same(ptep_get(VA), mk_pte(pfn_to_page(0x200)));']}, '0 0 0 0 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({a: true, b: false, c: true, d: true, e: false});
+	});
+	prim('pte_wrprotect', () => {
+		const r = run({cpus: ['p = pte_wrprotect(ptep_get(VA2)); w = pte_write(p); f = pte_pfn(p); n = pte_present(pte_wrprotect(ptep_get(0x40000000)));']}, '0 0 0 0');
+		expect(r.final.cpus[0]!.locals).toMatchObject({w: false, f: 0x101, n: false});
+		expect(run({cpus: ['x = pte_write(ptep_get(VA2));']}, '0').final.cpus[0]!.locals.x).toBe(true); // it was writable: the value is changed, not the PTE
 	});
 	prim('pmd_present', () => {
 		expect(run({cpus: ['x = pmd_present(pmdp_get_lockless(VA));']}, '0').final.cpus[0]!.locals.x).toBe(true);
@@ -502,8 +514,8 @@ describe('sequence counters', () => {
 	});
 });
 
-it('every primitive has a test (locks and shared variables: test/locks.test.ts; the general machine: test/primitives-mm.test.ts; PROT_NONE PTEs: test/primitives-protnone.test.ts; splitting a huge PMD: test/thp-split.test.ts)', () => {
+it('every primitive has a test (locks and shared variables: test/locks.test.ts; the general machine: test/primitives-mm.test.ts; PROT_NONE PTEs: test/primitives-protnone.test.ts; splitting a huge PMD: test/thp-split.test.ts; dirty bits: test/dirty.test.ts)', () => {
 	const general = [...ramPrimitives, ...pgtableLifePrimitives, ...tableFreePrimitives, ...mmuGatherPrimitives, ...lazyTlbPrimitives, ...thpSplitPrimitives].map(p => p.name).concat(['speculative_walk', 'flush_tlb_range', 'syscall_exit']);
-	const elsewhere = new Set([...lockPrimitives, ...ptlPrimitives, ...sharedPrimitives, ...protnonePrimitives].map(p => p.name).concat(general, 'raise_irq'));
+	const elsewhere = new Set([...lockPrimitives, ...ptlPrimitives, ...sharedPrimitives, ...protnonePrimitives, ...dirtyPrimitives].map(p => p.name).concat(general, 'raise_irq'));
 	expect([...PRIMITIVES.keys()].filter(p => !tested.has(p) && !elsewhere.has(p))).toEqual([]);
 });

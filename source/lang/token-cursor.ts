@@ -99,7 +99,9 @@ export class TokenCursor {
 	protected expectedHere(what: string, hint = ''): never {
 		const found = this.peek();
 		if (found.kind === 'eof') this.expectedAfter(what);
-		this.fail(posOf(found), `expected ${what}, found ${describe(found)}${hint}`);
+		// `param era = ...`: a word of the language where a name is due reads as a syntax error otherwise
+		const keyword = !hint && found.kind === 'keyword' && / name\b/.test(what) ? `: '${found.text}' is a keyword of the language (docs/grammar.md lists them), choose another name` : '';
+		this.fail(posOf(found), `expected ${what}, found ${describe(found)}${keyword}${hint}`);
 	}
 
 	protected expectPunct(p: string, what: string, hint = ''): Token {

@@ -20,6 +20,7 @@ export const KINDS: readonly Kind[] = [
 	{name: 'collapse-lost-pin', check: 'S9', what: 'a collapse discards a page while gup-fast returned with a reference it took after the collapse\'s pin check'},
 	{name: 'stale-tlb-return', check: 'S10', what: 'a zap syscall returns while a non-lazy CPU running the mm holds a TLB entry in its range more permissive than the PTE'},
 	{name: 'tlb-size-conflict', check: 'S11', what: 'a CPU caches a 4 KiB and a 2 MiB TLB entry for the same va (a huge PMD became a page table, or back, without the invalidate-and-flush between)'},
+	{name: 'lost-write', check: 'S12', what: 'a store through a stale TLB entry that caches the dirty bit reaches a page writeback cleaned, and no PTE records it: the write is lost (S12 ✱: racewalk\'s number)'},
 	{name: 'livelock', check: 'S8', what: 'a cycle of states in which some CPU keeps moving but no progress label is passed (weak fairness)', liveness: true},
 	{name: 'bad-unlock', check: 'L1', what: 'a lock released by a CPU that does not hold it (not held, or held by another CPU)'},
 	{name: 'lock-held', check: 'L2', what: 'a CPU finished (returned to user space) holding a lock, inside rcu_read_lock, with IRQs off or with preemption disabled'},

@@ -21,7 +21,7 @@ export function flatten(m: Machine): Map<string, string> {
 		if (c.preempt > 0) out.set(`CPU${c.id}.preempt`, String(c.preempt));
 		if (c.irqFrames.length > 0) out.set(`CPU${c.id}.in_irq`, `handler running (interrupted ${c.irqFrames.length === 1 ? 'once' : c.irqFrames.length + ' times'})`);
 		if (c.wait) out.set(`CPU${c.id}.wait`, describeWait(c.wait));
-		for (const [va, e] of Object.entries(c.tlb)) out.set(`CPU${c.id}.tlb[${hex(Number(va))}]`, `pfn ${hex(e.pfn)}${e.write ? ' W' : ''}${e.huge ? ' 2M' : ''}${e.gen !== undefined ? ` (alloc ${e.gen})` : ''}`);
+		for (const [va, e] of Object.entries(c.tlb)) out.set(`CPU${c.id}.tlb[${hex(Number(va))}]`, `pfn ${hex(e.pfn)}${e.write ? ' W' : ''}${e.huge ? ' 2M' : ''}${e.dirty ? ' dirty' : ''}${e.gen !== undefined ? ` (alloc ${e.gen})` : ''}`);
 		for (const [va, t] of Object.entries(c.pwc)) out.set(`CPU${c.id}.pwc[${hex(Number(va))}]`, `T${t}`);
 		if (c.lazy) out.set(`CPU${c.id}.lazy`, 'lazy TLB');
 		if (c.gather) out.set(`CPU${c.id}.mmu_gather`, gatherText(c.gather));
@@ -29,7 +29,7 @@ export function flatten(m: Machine): Map<string, string> {
 	}
 	for (const leaf of allLeaves(m.pt)) {
 		const e = leaf.entry;
-		const bits = [e.write && 'W', e.special && 'S', e.devmap && 'D', e.protnone && 'PROT_NONE', leaf.level === 2 && 'huge', e.invalid && 'invalid'].filter(Boolean).join(' ');
+		const bits = [e.write && 'W', e.special && 'S', e.devmap && 'D', e.protnone && 'PROT_NONE', leaf.level === 2 && 'huge', e.invalid && 'invalid', e.dirty && 'dirty'].filter(Boolean).join(' ');
 		out.set(`pte[${hex(leaf.va)}]`, `pfn ${hex(e.pfn)}${bits ? ' ' + bits : ''} (T${leaf.table})`);
 	}
 	for (const [id, t] of Object.entries(m.pt.tables)) if (t.freed) out.set(`table[T${id}]`, 'freed');
@@ -42,6 +42,9 @@ export function flatten(m: Machine): Map<string, string> {
 		if (p.ram) {
 			out.set(`${k}.alloc`, p.ram.free ? `free (allocation ${p.ram.gen} ended)` : `allocation ${p.ram.gen}${p.ram.owner !== null ? ` by CPU${p.ram.owner}` : ''}`);
 			if (p.ram.mapcount > 0) out.set(`${k}.mapcount`, String(p.ram.mapcount));
+			if (p.ram.head !== undefined) out.set(`${k}.compound_head`, hex(p.ram.head));
+			if (p.ram.pgDirty) out.set(`${k}.PG_dirty`, 'set');
+			if (p.ram.writtenBack) out.set(`${k}.writeback`, 'cleaned');
 			if (p.ram.collapse) out.set(`${k}.collapse`, `${p.ram.collapse}${p.ram.lateRefs > 0 ? `, ${p.ram.lateRefs} late GUP ref` : ''}`);
 		}
 	}

@@ -99,6 +99,9 @@ export const SHAPE: Readonly<Record<string, FieldClass>> = {
 	'memmap{}.ram.mapcount': 'data',
 	'memmap{}.ram.collapse': 'data',
 	'memmap{}.ram.lateRefs': 'data',
+	'memmap{}.ram.head': 'data', // a pfn
+	'memmap{}.ram.pgDirty': 'data',
+	'memmap{}.ram.writtenBack': 'data',
 	pfns: 'data',
 	pgmaps: 'data',
 	fs: 'data',

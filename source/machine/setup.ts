@@ -28,7 +28,7 @@ const int = (v: Value | undefined, what: string): number => {
 	throw new SetupError(`expected ${what} (a non-negative integer)`);
 };
 
-const FLAGS = ['write', 'special', 'devmap', 'huge', 'protnone'];
+const FLAGS = ['write', 'special', 'devmap', 'huge', 'protnone', 'dirty'];
 
 /** pgtable_trans_huge_deposit of a fresh, empty PTE page under the huge PMD at va. */
 function depositTable(m: Machine, va: number): void {
@@ -45,6 +45,7 @@ export function tlbEntryFor(m: Machine, va: number): TlbEntry | null {
 	const ram = m.memmap[pfn]?.ram;
 	const e: TlbEntry = ram ? {pfn, write: leaf.entry.write, gen: ram.gen} : {pfn, write: leaf.entry.write};
 	if (m.settings.hugeTlb && leaf.level === 2) e.huge = true;
+	if (leaf.entry.dirty) e.dirty = true;
 	return e;
 }
 
@@ -52,6 +53,30 @@ export function tlbEntryFor(m: Machine, va: number): TlbEntry | null {
 export function enableHugeTlb(m: Machine): void {
 	m.settings.hugeTlb = true;
 	for (const c of m.cpus) for (const key of Object.keys(c.tlb)) if (findLeaf(m.pt, Number(key))?.level === 2) c.tlb[key]!.huge = true;
+}
+
+/**
+ * prep_compound_page: the RAM pages after head become its tails. A tail is allocated with the
+ * head (never free on its own), its compound_head names the head, and its references (a PTE
+ * mapping's: a PTE-mapped THP's PTEs each hold one on the folio) move to the head's count.
+ */
+function makeCompound(m: Machine, head: number, n: number): void {
+	const h = m.memmap[head];
+	if (!h?.ram) throw new SetupError(`pfn ${hex(head)} is not a RAM page declared with ram()`);
+	if (h.ram.head !== undefined) throw new SetupError(`pfn ${hex(head)} is a tail page of ${hex(h.ram.head)}`);
+	if (h.ram.free) throw new SetupError(`pfn ${hex(head)} is free: map it first (map, map_range), then make it a compound page`);
+	for (let pfn = head + 1; pfn < head + n; pfn++) {
+		const t = m.memmap[pfn];
+		if (!t?.ram) throw new SetupError(`pfn ${hex(pfn)} is not a RAM page declared with ram(): a compound page's pages are declared RAM`);
+		if (t.ram.head !== undefined) throw new SetupError(`pfn ${hex(pfn)} is already a tail page of ${hex(t.ram.head)}`);
+		if (Object.values(m.memmap).some(p => p.ram?.head === pfn)) throw new SetupError(`pfn ${hex(pfn)} is the head of another compound page`);
+		if (t.ram.free) t.ram = {...t.ram, free: false, gen: t.ram.gen + 1};
+		h.refcount += t.refcount;
+		h.pins += t.pins;
+		t.refcount = 0;
+		t.pins = 0;
+		t.ram.head = head;
+	}
 }
 
 function mapPages(m: Machine, va: number, pfn: number, n: number, flagArgs: Value[]): void {
@@ -69,6 +94,7 @@ function mapPages(m: Machine, va: number, pfn: number, n: number, flagArgs: Valu
 		// A PROT_NONE PTE has no _PAGE_RW; the vma keeps its write permission (do_numa_page restores it).
 		const leaf: LeafEntry = {pfn: pfn + i, write: flags.has('write') && !protnone, special: flags.has('special'), devmap: flags.has('devmap')};
 		if (protnone) leaf.protnone = true;
+		if (flags.has('dirty')) leaf.dirty = true;
 		try {
 			installLeaf(m.pt, va + i * 4096, leaf, huge);
 		} catch {
@@ -88,6 +114,12 @@ function mapPages(m: Machine, va: number, pfn: number, n: number, flagArgs: Valu
 		}
 	}
 	m.vmas.push({va, npages: n, pfn, pgmap: pg ? pg.name : null, write: flags.has('write'), huge});
+	// do_huge_pmd_anonymous_page maps a compound page: the declared RAM pages after pfn are its tails
+	if (huge && ram && n === 1) {
+		let tails = 0;
+		while (tails < 511 && m.memmap[pfn + 1 + tails]?.ram && m.memmap[pfn + 1 + tails]!.ram!.free) tails++;
+		if (tails > 0) makeCompound(m, pfn, 1 + tails);
+	}
 }
 
 export const SETUP_CALLS: readonly SetupCall[] = [
@@ -199,8 +231,8 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 	},
 	{
 		name: 'map',
-		usage: 'map(va, pfn, flags...)   flags: write special devmap huge protnone',
-		effect: 'a vma page at va mapping pfn, with its PTE present (a huge flag makes it a PMD leaf; protnone makes the PTE PROT_NONE, a NUMA hint: present to Linux, not to the walker, with the vma still writable if write is given). A fault there after a zap installs pfn again for a dev_pagemap page; over RAM the vma is anonymous, and the fault allocates a free RAM page instead (a file page that the fault maps again is written by hand)',
+		usage: 'map(va, pfn, flags...)   flags: write special devmap huge protnone dirty',
+		effect: 'a vma page at va mapping pfn, with its PTE present (a huge flag makes it a PMD leaf; protnone makes the PTE PROT_NONE, a NUMA hint: present to Linux, not to the walker, with the vma still writable if write is given; dirty sets the PTE\'s dirty bit, as a store through it did). A fault there after a zap installs pfn again for a dev_pagemap page; over RAM the vma is anonymous, and the fault allocates a free RAM page instead (a file page that the fault maps again is written by hand)',
 		apply: (m, [va, pfn, ...flags]) => mapPages(m, int(va, 'a va'), int(pfn, 'a pfn'), 1, flags),
 	},
 	{
@@ -208,6 +240,18 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 		usage: 'map_range(va, pfn, npages, flags...)',
 		effect: 'npages consecutive pages mapped from va to pfn..',
 		apply: (m, [va, pfn, n, ...flags]) => mapPages(m, int(va, 'a va'), int(pfn, 'a pfn'), int(n, 'the number of pages'), flags),
+	},
+	{
+		name: 'compound',
+		usage: 'compound(first_pfn, npages)',
+		effect: 'the RAM pages [first_pfn, first_pfn + npages) are one compound page (a THP folio) with head first_pfn, as a PTE-mapped THP (map_range first, then compound): each tail\'s references move to the head, whose refcount is the folio\'s; page_folio of a tail is the head until clear_compound_head. map(va, pfn, huge) over RAM does this by itself for the free RAM pages declared right after pfn (at most 511)',
+		apply(m, args) {
+			if (args.length !== 2) throw new SetupError('compound(first_pfn, npages) takes 2 arguments');
+			const head = int(args[0], 'the head pfn');
+			const n = int(args[1], 'the number of pages');
+			if (n < 2 || n > 512) throw new SetupError('npages must be between 2 and 512 (a THP has at most HPAGE_PMD_NR pages)');
+			makeCompound(m, head, n);
+		},
 	},
 	{
 		name: 'vma',

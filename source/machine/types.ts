@@ -43,7 +43,8 @@ export type Settings = {
 
 /** `gen`: the allocation generation of a RAM page when the entry was filled (a later reuse has another). */
 /** `huge`: filled from a huge PMD, a 2 MiB entry (kept per va touched; only under settings.hugeTlb). */
-export type TlbEntry = {pfn: number; write: boolean; gen?: number; huge?: true};
+/** `dirty`: the entry caches the PTE's dirty bit set (a store through it touches no PTE). */
+export type TlbEntry = {pfn: number; write: boolean; gen?: number; huge?: true; dirty?: true};
 
 /** [start, end) of user addresses; null means the whole mm. */
 export type VaRange = [number, number];
@@ -119,7 +120,8 @@ export type CpuState = {
  * still say yes, the hardware walker and pmd_access_permitted say not present.
  * Both absent, never false, so that states without one hash as before.
  */
-export type LeafEntry = {pfn: number; write: boolean; special: boolean; devmap: boolean; protnone?: true; invalid?: true};
+/** `dirty`: _PAGE_DIRTY, set by the hardware on a store (or by the kernel: pte_mkdirty); absent when clear. */
+export type LeafEntry = {pfn: number; write: boolean; special: boolean; devmap: boolean; protnone?: true; invalid?: true; dirty?: true};
 /** An entry of an upper level pointing at the next table page. */
 export type TableEntry = {table: number};
 export type PtEntry = LeafEntry | TableEntry;
@@ -152,6 +154,16 @@ export type RamPage = {
 	collapse: 'checked' | 'discarded' | null;
 	/** References gup-fast took after that pin check and returned with (its window closed holding them). */
 	lateRefs: number;
+	/**
+	 * A tail page of a compound page (a THP folio): the pfn of its head, as page->compound_head
+	 * says. Its own refcount stays 0; get_page, put_page, gup's grabs and page_count act on the
+	 * head's (the folio's). Absent for a head and for an order-0 page.
+	 */
+	head?: number;
+	/** PG_dirty (set_page_dirty); absent when clear. */
+	pgDirty?: true;
+	/** Writeback cleaned the page (TestClearPageDirty) and nothing dirtied it since: a store no PTE records is lost. */
+	writtenBack?: true;
 };
 
 /** struct page. `idle` is the refcount an unused page has under the era's rules. */
@@ -272,6 +284,8 @@ export type PteValue = {
 	huge: boolean;
 	/** A PROT_NONE / NUMA-hinting PTE (`present` stays true, as pte_present says); absent otherwise. */
 	protnone?: true;
+	/** _PAGE_DIRTY; absent when clear. */
+	dirty?: true;
 };
 
 /** `table`: the PTE page it points at, or for a leaf the PMD page holding it; `pfn`/`write` for a leaf (-1 / false otherwise); `invalid`: a leaf pmdp_invalidate left (present is still true, as x86 pmd_present says). */

@@ -18,6 +18,7 @@ import {lazyTlbPrimitives} from './lazy-tlb.js';
 import {seqcountPrimitives} from './seqcount.js';
 import {thpSplitPrimitives} from './thp-split.js';
 import {protnonePrimitives} from './protnone.js';
+import {dirtyPrimitives} from './dirty.js';
 
 export type {Primitive, PrimResult, ArgKind, ReturnKind} from './spec.js';
 export {KernelFault, Oops} from './spec.js';
@@ -36,6 +37,7 @@ export const PRIMITIVE_GROUPS: readonly {title: string; primitives: readonly Pri
 	{title: 'Freeing page-table pages', primitives: tableFreePrimitives},
 	{title: 'mmu_gather', primitives: mmuGatherPrimitives},
 	{title: 'TLBs and the hardware walker', primitives: tlbPrimitives},
+	{title: 'Dirty bits and writeback', primitives: dirtyPrimitives},
 	{title: 'Lazy TLB', primitives: lazyTlbPrimitives},
 	{title: 'struct page', primitives: pagePrimitives},
 	{title: 'Ordinary RAM pages', primitives: ramPrimitives},
@@ -58,6 +60,16 @@ export const ALIASES: ReadonlyMap<string, string> = new Map([
 	['folio_put', 'put_page'],
 	['folio_get', 'get_page'],
 	['folio_maybe_dma_pinned', 'page_maybe_dma_pinned'],
+	['compound_head', 'page_folio'],
+	['page_cache_add_speculative', 'folio_ref_try_add_rcu'],
+	['folio_ref_freeze', 'page_ref_freeze'],
+	['folio_ref_unfreeze', 'page_ref_unfreeze'],
+	['folio_ref_count', 'page_count'],
+	['folio_mark_dirty', 'set_page_dirty'],
+	['set_page_dirty_lock', 'set_page_dirty'],
+	['SetPageDirty', 'set_page_dirty'],
+	['folio_test_clear_dirty', 'TestClearPageDirty'],
+	['folio_test_dirty', 'PageDirty'],
 	['__tlb_remove_page', 'tlb_remove_page'],
 	// atomic_long_t has the same operations under atomic_long_* names.
 	...['read', 'set', 'inc', 'dec', 'add', 'sub', 'inc_return', 'dec_return', 'dec_and_test', 'inc_not_zero', 'add_unless', 'cmpxchg', 'xchg'].map(op => [`atomic_long_${op}`, `atomic_${op}`] as [string, string]),

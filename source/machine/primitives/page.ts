@@ -28,19 +28,31 @@ export function touchPage(ctx: Ctx, pfn: number, who: string, write: boolean): P
 }
 
 /**
+ * The pfn whose refcount a folio operation on pfn changes: the head of its compound page
+ * (page_folio reads page->compound_head), or pfn itself. It reads the page's struct page: a
+ * split's clear_compound_head writes it, so the two steps conflict.
+ */
+export function folioPfn(ctx: Ctx, pfn: number): number {
+	rd(ctx, `page:${pfn}`);
+	return ctx.m.memmap[pfn]?.ram?.head ?? pfn;
+}
+
+/**
  * put_page() body, shared with memunmap_pages' loop and unpin_user_page
  * (which drops GUP_PIN_COUNTING_BIAS references at once: in v5.11
  * __unpin_devmap_managed_user_page applies the same ZONE_DEVICE rules).
  */
-export function putPage(ctx: Ctx, pfn: number, who: string, refs = 1): void {
+export function putPage(ctx: Ctx, given: number, who: string, refs = 1): void {
+	// folio_put(page_folio(page)): a tail page's reference is its folio's
+	const pfn = folioPfn(ctx, given);
 	const page = touchPage(ctx, pfn, who, true);
 	if (!page) return;
 	if (page.refcount < refs) {
-		violate(ctx, 'refcount', 'S-ref', `${who}: refcount underflow on ${pageName(pfn)} (${page.refcount} - ${refs})`, [pageName(pfn)]);
+		violate(ctx, 'refcount', 'S-ref', `${who}: refcount underflow on ${pageName(pfn)}${pfn !== given ? ` (the folio of ${pageName(given)})` : ''} (${page.refcount} - ${refs})`, [pageName(pfn)]);
 		return;
 	}
 	page.refcount -= refs;
-	notePut(ctx, pfn);
+	notePut(ctx, given);
 	if (page.ram) {
 		if (page.refcount === 0) releaseRamPage(ctx, pfn, who);
 		return;
@@ -79,12 +91,14 @@ export const pagePrimitives: Primitive[] = [
 	{
 		name: 'try_grab_page',
 		kernel: 'mm/gup.c:try_grab_compound_head [try_grab_folio_fast] (G7)',
-		effect: 'gup-fast\'s grab: reads struct page and adds a reference unless the refcount is zero (FOLL_GET, or FOLL_PIN adding GUP_PIN_COUNTING_BIAS); returns false if it could not, quietly (a page being freed is normal without a lock). Reading a removed memmap is S1. The kernel\'s names moved: the fast grab was try_grab_compound_head, then try_grab_folio (v5.18-v6.9), now try_grab_folio_fast; the slow path\'s grab under the PTE lock (try_grab_page up to v6.9, try_grab_folio since v6.10) WARNs on a zero refcount: write try_get_page for that one',
+		effect: 'gup-fast\'s grab: reads struct page and adds a reference unless the refcount is zero (FOLL_GET, or FOLL_PIN adding GUP_PIN_COUNTING_BIAS); returns false if it could not, quietly (a page being freed is normal without a lock). Reading a removed memmap is S1. On a tail page of a compound page it grabs the folio (the head\'s refcount) in one step, as try_get_folio does with its re-check that the page is still in that folio (c24d37322548); write page_folio and folio_ref_try_add_rcu for the steps apart. The kernel\'s names moved: the fast grab was try_grab_compound_head, then try_grab_folio (v5.18-v6.9), now try_grab_folio_fast; the slow path\'s grab under the PTE lock (try_grab_page up to v6.9, try_grab_folio since v6.10) WARNs on a zero refcount: write try_get_page for that one',
 		args: [{name: 'page', kind: 'page'}, {name: 'flags', kind: 'sym', optional: true}],
 		returns: 'bool',
 		run(ctx, [pg, flags]) {
-			const pfn = pfnOf(pg!, 'try_grab_page');
+			const given = pfnOf(pg!, 'try_grab_page');
 			const pin = flags !== undefined && flags !== null && argSym(flags, 'try_grab_page', ['FOLL_GET', 'FOLL_PIN']) === 'FOLL_PIN';
+			// try_get_folio: page_folio, the add, and the re-check that the page is still in that folio, as one step
+			const pfn = folioPfn(ctx, given);
 			const page = touchPage(ctx, pfn, 'try_grab_page', true);
 			if (!page) return false;
 			if (page.refcount === 0) {
@@ -93,18 +107,18 @@ export const pagePrimitives: Primitive[] = [
 			}
 			page.refcount += pin ? GUP_PIN_COUNTING_BIAS : 1;
 			if (pin) page.pins += 1;
-			noteGrab(ctx, pfn);
+			noteGrab(ctx, given);
 			return true;
 		},
 	},
 	{
 		name: 'get_page',
 		kernel: 'include/linux/mm.h:get_page',
-		effect: 'adds a reference to struct page (S1 if its memmap is gone); on a page whose refcount is 0 (a free RAM page, a ZONE_DEVICE page whose last reference went) it is the VM_BUG_ON of folio_get (page_ref_zero_or_close_to_overflow, any page): a refcount violation, the reference not taken, and the CPU goes on',
+		effect: 'adds a reference to struct page (S1 if its memmap is gone), to its folio\'s (the head\'s) for a tail page; on a page whose refcount is 0 (a free RAM page, a ZONE_DEVICE page whose last reference went) it is the VM_BUG_ON of folio_get (page_ref_zero_or_close_to_overflow, any page): a refcount violation, the reference not taken, and the CPU goes on',
 		args: [{name: 'page', kind: 'page'}],
 		returns: 'void',
 		run(ctx, [pg]) {
-			const pfn = pfnOf(pg!, 'get_page');
+			const pfn = folioPfn(ctx, pfnOf(pg!, 'get_page'));
 			const page = touchPage(ctx, pfn, 'get_page', true);
 			if (!page) return null;
 			if (page.refcount <= 0) {
@@ -118,7 +132,7 @@ export const pagePrimitives: Primitive[] = [
 	{
 		name: 'put_page',
 		kernel: 'include/linux/mm.h:put_page -> mm/swap.c:__put_page / mm/memremap.c:__put_devmap_managed_page (G8 undo, G13)',
-		effect: 'drops a reference (S1 if the memmap is gone; underflow is a refcount violation); a RAM page at 0 goes back to the page allocator (a PTE or TLB entry still pointing at it is S2); under E21 rules 1 -> 0 on a ZONE_DEVICE page drops one pgmap reference',
+		effect: 'drops a reference (S1 if the memmap is gone; underflow is a refcount violation), its folio\'s for a tail page; a RAM page at 0 goes back to the page allocator (a compound page with all its tails) (a PTE or TLB entry still pointing at it is S2); under E21 rules 1 -> 0 on a ZONE_DEVICE page drops one pgmap reference',
 		args: [{name: 'page', kind: 'page'}],
 		returns: 'void',
 		run(ctx, [pg]) {
@@ -129,11 +143,12 @@ export const pagePrimitives: Primitive[] = [
 	{
 		name: 'unpin_user_page',
 		kernel: 'mm/gup.c:unpin_user_page (G13 for FOLL_PIN)',
-		effect: 'drops a FOLL_PIN pin: GUP_PIN_COUNTING_BIAS references (S1 if the memmap is gone)',
+		effect: 'drops a FOLL_PIN pin: GUP_PIN_COUNTING_BIAS references (S1 if the memmap is gone), of its folio for a tail page',
 		args: [{name: 'page', kind: 'page'}],
 		returns: 'void',
 		run(ctx, [pg]) {
-			const pfn = pfnOf(pg!, 'unpin_user_page');
+			const given = pfnOf(pg!, 'unpin_user_page');
+			const pfn = folioPfn(ctx, given);
 			const page = touchPage(ctx, pfn, 'unpin_user_page', true);
 			if (!page) return null;
 			if (page.pins <= 0) {
@@ -141,7 +156,7 @@ export const pagePrimitives: Primitive[] = [
 				return null;
 			}
 			page.pins -= 1;
-			putPage(ctx, pfn, 'unpin_user_page', GUP_PIN_COUNTING_BIAS);
+			putPage(ctx, given, 'unpin_user_page', GUP_PIN_COUNTING_BIAS);
 			return null;
 		},
 	},
@@ -152,7 +167,7 @@ export const pagePrimitives: Primitive[] = [
 		args: [{name: 'page', kind: 'page'}],
 		returns: 'bool',
 		run(ctx, [pg]) {
-			const page = touchPage(ctx, pfnOf(pg!, 'page_maybe_dma_pinned'), 'page_maybe_dma_pinned', false);
+			const page = touchPage(ctx, folioPfn(ctx, pfnOf(pg!, 'page_maybe_dma_pinned')), 'page_maybe_dma_pinned', false);
 			return page ? page.refcount >= GUP_PIN_COUNTING_BIAS : false;
 		},
 	},

@@ -114,6 +114,7 @@ export function setPteAt(ctx: Ctx, va: number, pte: PteValue, tv: Value | undefi
 	const table = pteTable(ctx, va, tv, who, false);
 	const leaf: LeafEntry = {pfn: pte.pfn, write: pte.write, special: pte.special, devmap: pte.devmap};
 	if (pte.protnone) leaf.protnone = true;
+	if (pte.dirty) leaf.dirty = true;
 	writeEntry(ctx, table, 1, va, pte.present ? leaf : undefined, who);
 	if (pte.present) installed(ctx, pte.pfn, who);
 }

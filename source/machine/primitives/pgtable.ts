@@ -6,7 +6,7 @@ import {type Ctx, note, rd, unwritten, violate, wr} from '../context.js';
 import {findLeaf, index, isLeaf, leafPfnAt, LEVEL_NAME, allLeaves, tablePath} from '../pagetable.js';
 import {noteRead} from '../gup-window.js';
 import type {LeafEntry, PmdValue, PtEntry, PteValue, Value} from '../types.js';
-import {hex} from '../values.js';
+import {hex, pteWord} from '../values.js';
 import {touchPage} from './page.js';
 import {argInt, argOf, argPgmap, Oops, type Primitive} from './spec.js';
 import {markZapped, startFlush, startSyncIpi} from './flush.js';
@@ -60,6 +60,7 @@ export const noneValue = (va: number): PteValue => ({t: 'pte', va, present: fals
 export const leafValue = (va: number, e: LeafEntry, huge: boolean): PteValue => {
 	const v: PteValue = {t: 'pte', va, present: !e.invalid, write: e.write, special: e.special, devmap: e.devmap, pfn: leafPfnAt(e, huge ? 2 : 1, va), huge};
 	if (e.protnone) v.protnone = true;
+	if (e.dirty) v.dirty = true;
 	return v;
 };
 
@@ -199,15 +200,29 @@ export const pgtablePrimitives: Primitive[] = [
 	{
 		name: 'pte_val',
 		kernel: 'arch/x86/include/asm/pgtable_types.h:pte_val',
-		effect: 'the raw PTE word (pfn << 12 | present | write | special | devmap bits; a PROT_NONE PTE has _PAGE_PROTNONE, 0x100, instead of _PAGE_PRESENT), for comparisons',
+		effect: 'the raw PTE word (pfn << 12 | present | write | special | devmap | dirty (0x40) bits; a PROT_NONE PTE has _PAGE_PROTNONE, 0x100, instead of _PAGE_PRESENT), for comparisons',
 		args: [{name: 'pte', kind: 'pte'}],
 		returns: 'int',
 		pure: true,
-		run(_ctx, [v]) {
-			const p = pte(v!, 'pte_val');
-			if (!p.present) return 0;
-			return p.pfn * 4096 + (p.protnone ? 0x100 : 1) + (p.write ? 2 : 0) + (p.special ? 0x200 : 0) + (p.devmap ? 0x400 : 0) + (p.huge ? 0x80 : 0);
-		},
+		run: (_ctx, [v]) => pteWord(pte(v!, 'pte_val')),
+	},
+	{
+		name: 'pte_same',
+		kernel: 'include/linux/pgtable.h:pte_same (pte_val(a) == pte_val(b))',
+		effect: 'true if two PTE values are the same word (as == on PTE values: where each was read does not count)',
+		args: [{name: 'a', kind: 'pte'}, {name: 'b', kind: 'pte'}],
+		returns: 'bool',
+		pure: true,
+		run: (_ctx, [a, b]) => pteWord(pte(a!, 'pte_same')) === pteWord(pte(b!, 'pte_same')),
+	},
+	{
+		name: 'pte_wrprotect',
+		kernel: 'arch/x86/include/asm/pgtable.h:pte_wrprotect (clears _PAGE_RW) (mm/ksm.c:write_protect_page, mm/rmap.c:page_mkclean_one)',
+		effect: 'the PTE value without the write bit (arithmetic only; a none PTE stays none)',
+		args: [{name: 'pte', kind: 'pte'}],
+		returns: 'pte',
+		pure: true,
+		run: (_ctx, [v]) => ({...pte(v!, 'pte_wrprotect'), write: false}),
 	},
 	pmdPredicate('pmd_present', 'present', 'arch/x86/include/asm/pgtable.h:pmd_present (_PAGE_PRESENT | _PAGE_PROTNONE | _PAGE_PSE)', 'true if the PMD value is present (a table or a huge leaf, also one pmdp_invalidate left: x86 tests _PAGE_PSE too, "split_huge_page will temporarily clear the present bit")'),
 	pmdPredicate('pmd_leaf', 'leaf', 'arch/x86/include/asm/pgtable.h:pmd_leaf (pmd_trans_huge / pmd_devmap)', 'true if the PMD maps a huge page directly (_PAGE_PSE: also while pmdp_invalidate left it not present)'),

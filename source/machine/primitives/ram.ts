@@ -10,7 +10,7 @@ import {type Ctx, note, peek, rd, violate, wr} from '../context.js';
 import {allLeaves} from '../pagetable.js';
 import type {PageStruct, RamPage, Value} from '../types.js';
 import {hex} from '../values.js';
-import {putPage, touchPage} from './page.js';
+import {folioPfn, putPage, touchPage} from './page.js';
 import {argInt, argOf, Oops, pageName, type Primitive} from './spec.js';
 
 const pfnOf = (v: Value, prim: string): number => argOf(v, 'page', prim).pfn;
@@ -33,11 +33,26 @@ function ramPage(ctx: Ctx, pfn: number, who: string, write: boolean): (PageStruc
  * (staleRamEntries) or loads through the entry.
  */
 export function releaseRamPage(ctx: Ctx, pfn: number, who: string): void {
+	freeOne(ctx, pfn, who);
+	// free_compound_page: the tails go back with the head, each a page of its own again
+	for (const key of Object.keys(ctx.m.memmap)) {
+		const tail = Number(key);
+		if (peek(ctx.m.memmap[tail]!, 'ram')?.head !== pfn) continue;
+		wr(ctx, `page:${tail}`);
+		delete ctx.m.memmap[tail]!.ram!.head;
+		freeOne(ctx, tail, who);
+	}
+}
+
+function freeOne(ctx: Ctx, pfn: number, who: string): void {
 	const page = ctx.m.memmap[pfn]!;
 	const ram = page.ram!;
 	wr(ctx, 'buddy');
 	ram.free = true;
 	ram.owner = null;
+	// free_pages_prepare: a page goes back with no flags (a dirty one is a bug the model does not check)
+	delete ram.pgDirty;
+	delete ram.writtenBack;
 	note(ctx, `${pageName(pfn)} refcount -> 0: freed to the page allocator (${who})`);
 	rd(ctx, 'pt');
 	for (const leaf of allLeaves(ctx.m.pt)) {
@@ -112,22 +127,25 @@ export function checkRamAccess(ctx: Ctx, pfn: number, gen: number | undefined, h
 	else if (gen !== undefined && gen !== ram.gen) violate(ctx, 'freed-page-use', 'S2', `CPU${ctx.cpu} ${how} ${pageName(pfn)}, which was freed and reused by another allocation since the entry was filled`, [pageName(pfn)]);
 }
 
-/** folio_try_get: add a reference unless the count is zero (free, or frozen). */
-function tryGet(ctx: Ctx, pfn: number, who: string): boolean {
+/** Add refs to the page's own refcount unless it is zero (free, frozen, or a tail page's, which is 0). */
+function tryAdd(ctx: Ctx, pfn: number, refs: number, who: string): boolean {
 	const page = ramPage(ctx, pfn, who, true);
 	if (!page) return false;
 	if (page.refcount <= 0) {
-		note(ctx, `${pageName(pfn)} refcount is 0 (${page.ram.free ? 'free' : 'frozen'}): ${who} fails`);
+		note(ctx, `${pageName(pfn)} refcount is 0 (${page.ram.free ? 'free' : page.ram.head !== undefined ? 'a tail page' : 'frozen'}): ${who} fails`);
 		return false;
 	}
-	page.refcount += 1;
+	page.refcount += refs;
 	return true;
 }
+
+/** folio_try_get: add a reference to the folio unless its count is zero (free, or frozen). */
+const tryGet = (ctx: Ctx, pfn: number, who: string): boolean => tryAdd(ctx, folioPfn(ctx, pfn), 1, who);
 
 const speculative = (name: string, kernel: string): Primitive => ({
 	name,
 	kernel,
-	effect: 'a speculative reference: adds one unless the refcount is 0 (the page is free, or frozen by page_ref_freeze); returns false then. It may succeed on a page freed and reused since the caller found it',
+	effect: 'a speculative reference: adds one to the folio (a tail page\'s head) unless the refcount is 0 (the page is free, or frozen by page_ref_freeze); returns false then. It may succeed on a page freed and reused since the caller found it',
 	args: [{name: 'page', kind: 'page'}],
 	returns: 'bool',
 	run: (ctx, [pg]) => tryGet(ctx, pfnOf(pg!, name), name),
@@ -187,7 +205,7 @@ export const ramPrimitives: Primitive[] = [
 		args: [{name: 'page', kind: 'page'}],
 		returns: 'bool',
 		run(ctx, [pg]) {
-			const pfn = pfnOf(pg!, 'try_get_page');
+			const pfn = folioPfn(ctx, pfnOf(pg!, 'try_get_page'));
 			const page = touchPage(ctx, pfn, 'try_get_page', true);
 			if (!page) return false;
 			if (page.refcount <= 0) {
@@ -219,7 +237,7 @@ export const ramPrimitives: Primitive[] = [
 	{
 		name: 'page_ref_unfreeze',
 		kernel: 'include/linux/page_ref.h:page_ref_unfreeze = atomic_set_release(&page->_refcount, count)',
-		effect: 'sets the refcount of a frozen page back to count',
+		effect: 'sets the refcount of a frozen page back to count (a tail page\'s own count, 0, counts as frozen: __split_huge_page_tail unfreezes it)',
 		args: [{name: 'page', kind: 'page'}, {name: 'count', kind: 'int'}],
 		returns: 'void',
 		run(ctx, [pg, n]) {
@@ -234,12 +252,74 @@ export const ramPrimitives: Primitive[] = [
 	{
 		name: 'page_count',
 		kernel: 'include/linux/mm.h:page_count (folio_ref_count)',
-		effect: 'reads the refcount of the page',
+		effect: 'reads the refcount of the page, its folio\'s (the head\'s) for a tail page',
 		args: [{name: 'page', kind: 'page'}],
 		returns: 'int',
 		run(ctx, [pg]) {
-			const page = touchPage(ctx, pfnOf(pg!, 'page_count'), 'page_count', false);
+			const page = touchPage(ctx, folioPfn(ctx, pfnOf(pg!, 'page_count')), 'page_count', false);
 			return page ? page.refcount : 0;
+		},
+	},
+	{
+		name: 'set_page_count',
+		kernel: 'include/linux/page_ref.h:set_page_count = atomic_set(&page->_refcount, v)',
+		effect: 'stores v in the page\'s own refcount, whatever it was: a reference another CPU added meanwhile is lost (the reason a split freezes the count with a cmpxchg, page_ref_freeze, instead of reading it and setting it)',
+		args: [{name: 'page', kind: 'page'}, {name: 'v', kind: 'int'}],
+		returns: 'void',
+		run(ctx, [pg, n]) {
+			const page = ramPage(ctx, pfnOf(pg!, 'set_page_count'), 'set_page_count', true);
+			if (page) page.refcount = argInt(n!, 'set_page_count', 'a count');
+			return null;
+		},
+	},
+	{
+		name: 'page_folio',
+		kernel: 'include/linux/page-flags.h:page_folio -> _compound_head (READ_ONCE(page->compound_head))',
+		effect: 'reads the page\'s struct page and returns its folio: the head page of its compound page, or the page itself. A split may clear the tail\'s compound_head right after (clear_compound_head): a reference then taken on the returned head is on a page that no longer holds this one (c24d37322548)',
+		args: [{name: 'page', kind: 'page'}],
+		returns: 'page',
+		run(ctx, [pg]) {
+			const pfn = pfnOf(pg!, 'page_folio');
+			touchPage(ctx, pfn, 'page_folio', false);
+			return {t: 'page', pfn: folioPfn(ctx, pfn)};
+		},
+	},
+	{
+		name: 'folio_ref_try_add_rcu',
+		kernel: 'include/linux/page_ref.h:folio_ref_try_add_rcu = folio_ref_add_unless(folio, count, 0) on SMP (mm/gup.c:try_get_folio; page_cache_add_speculative before v5.17)',
+		effect: 'adds count references to the page\'s own refcount unless it is 0 (free, frozen by page_ref_freeze, or a tail page, whose own count is 0): returns false then. The caller passes the folio (page_folio\'s result): the add lands on whatever that page is now',
+		args: [{name: 'folio', kind: 'page'}, {name: 'count', kind: 'int'}],
+		returns: 'bool',
+		run(ctx, [pg, n]) {
+			const count = argInt(n!, 'folio_ref_try_add_rcu', 'a count');
+			if (count < 1) throw new Oops(`folio_ref_try_add_rcu: count ${count}: it adds at least one reference`);
+			return tryAdd(ctx, pfnOf(pg!, 'folio_ref_try_add_rcu'), count, 'folio_ref_try_add_rcu');
+		},
+	},
+	{
+		name: 'page_cache_get_speculative',
+		kernel: 'include/linux/pagemap.h:page_cache_get_speculative (v2.6.27-v5.16: get_page_unless_zero of a head page; mm/gup.c gup_pte_range, filemap lookups)',
+		effect: 'adds one reference to the page\'s own refcount unless it is 0 (free, frozen, or a tail page): returns false then',
+		args: [{name: 'page', kind: 'page'}],
+		returns: 'bool',
+		run: (ctx, [pg]) => tryAdd(ctx, pfnOf(pg!, 'page_cache_get_speculative'), 1, 'page_cache_get_speculative'),
+	},
+	{
+		name: 'clear_compound_head',
+		kernel: 'include/linux/page-flags.h:clear_compound_head (WRITE_ONCE(page->compound_head, 0)) (mm/huge_memory.c:__split_huge_page_tail)',
+		effect: 'the tail page leaves its compound page: from now on it is a folio of its own, with its own refcount (0 until the split sets it: page_ref_unfreeze), and a reference taken on the old head is no longer one on this page',
+		args: [{name: 'page', kind: 'page'}],
+		returns: 'void',
+		run(ctx, [pg]) {
+			const pfn = pfnOf(pg!, 'clear_compound_head');
+			const page = ramPage(ctx, pfn, 'clear_compound_head', true);
+			if (!page) return null;
+			const head = page.ram.head;
+			if (head === undefined) throw new Oops(`clear_compound_head: ${pageName(pfn)} is not a tail page`);
+			// the head's compound page shrinks: its free (free_compound_page) no longer takes this page
+			wr(ctx, `page:${head}`);
+			delete page.ram.head;
+			return null;
 		},
 	},
 	rmap('page_add_anon_rmap', 'mm/rmap.c:page_add_anon_rmap [folio_add_anon_rmap_pte]', 1),

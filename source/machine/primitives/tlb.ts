@@ -19,7 +19,7 @@ import {argBool, argInt, Oops, type Primitive} from './spec.js';
  * if that page was freed since, S6h. Otherwise it walks from the PGD (a freed
  * table on the way is S6) and caches the PTE page it went through.
  */
-function hwWalk(ctx: Ctx, va: number, who: string): PteValue {
+export function hwWalk(ctx: Ctx, va: number, who: string): PteValue {
 	const c = ctx.m.cpus[ctx.cpu]!;
 	const base = pmdBase(va);
 	rd(ctx, `tlb:${ctx.cpu}`);
@@ -54,7 +54,7 @@ function hwWalk(ctx: Ctx, va: number, who: string): PteValue {
  * retried load walks from the PGD. arm64 has no such rule (a translation
  * fault invalidates nothing): the entry stays until a TLBI.
  */
-function dropFaultingPwc(ctx: Ctx, va: number, cachedBefore: boolean): void {
+export function dropFaultingPwc(ctx: Ctx, va: number, cachedBefore: boolean): void {
 	if (!peek(ctx.m, 'settings').walkCache || peek(ctx.m, 'settings').arch === 'arm64') return;
 	const base = pmdBase(va);
 	if (peek(ctx.m.cpus[ctx.cpu]!, 'pwc')[base] === undefined) return;
@@ -65,12 +65,13 @@ function dropFaultingPwc(ctx: Ctx, va: number, cachedBefore: boolean): void {
 }
 
 /** Fill the TLB from a walked PTE (a RAM page's entry remembers which allocation it maps). */
-function fill(ctx: Ctx, va: number, pte: PteValue): void {
+export function fill(ctx: Ctx, va: number, pte: PteValue): void {
 	wr(ctx, `tlb:${ctx.cpu}`);
 	const ram = ctx.m.memmap[pte.pfn]?.ram;
 	// The entry remembers the page's allocation: reading it orders this fill against an alloc_page of that pfn.
 	if (ram) rd(ctx, `page:${pte.pfn}`);
 	const entry: TlbEntry = ram ? {pfn: pte.pfn, write: pte.write, gen: ram.gen} : {pfn: pte.pfn, write: pte.write};
+	if (pte.dirty) entry.dirty = true;
 	if (peek(ctx.m, 'settings').hugeTlb) {
 		if (pte.huge) entry.huge = true;
 		checkTlbSizes(ctx, va, pte.huge);
@@ -103,7 +104,7 @@ function checkTlbSizes(ctx: Ctx, va: number, huge: boolean): void {
 }
 
 /** Touch memory at pfn: S2 if the pfn is no longer backed or was reassigned, or is a freed or reused RAM page. */
-function touchMemory(ctx: Ctx, pfn: number, gen: number | undefined, how: string): void {
+export function touchMemory(ctx: Ctx, pfn: number, gen: number | undefined, how: string): void {
 	rd(ctx, `mem:${pfn}`);
 	const m = ctx.m.pfns[pfn];
 	if (m && (!m.backed || m.owner === 'reassigned')) {
