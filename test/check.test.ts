@@ -218,6 +218,15 @@ describe('racewalk check', () => {
 		expect(r.err).toContain('  2 | expect bogus-kind\n    |        ^');
 	});
 
+	it('with a good and a broken file, the summary line counts the one not checked (it said "all 2 expectations hold" above an exit of 2)', () => {
+		const broken = join(tmp, 'broken2.race');
+		writeFileSync(broken, readFileSync('test/scenarios/counter-lock.race', 'utf8').replace('tmp = counter;', 'tmp = counter'));
+		const r = cli('check', 'test/scenarios/counter-lock.race', broken);
+		expect(r.code).toBe(2);
+		expect(r.out).toMatch(/^all 2 expectations hold; 1 scenario not checked \(below\)$/m);
+		expect(r.err).toContain(`${broken}:`);
+	});
+
 	it('a livelock is reported as a lasso: the shortest prefix with the fewest switches, and its loop', () => {
 		const r = cli('check', 'fsdax-unbind-2021');
 		expect(r.code).toBe(0);

@@ -115,6 +115,10 @@ describe('racewalk run', () => {
 		[['run', 'fsdax-unbind-2021', '-s', '0 x1'], "racewalk: fsdax-unbind-2021: schedule token 2 'x1': expected a CPU digit (0-9), i + digit (take that CPU's pending interrupt), or either with *count (1*7: seven steps of CPU1)"],
 		[['run', 'fsdax-unbind-2021', '-s', 'i0'], 'racewalk: fsdax-unbind-2021: step 1 (i0): CPU0 has no pending interrupt; possible there: 0 1 2'],
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--sched', '1'], "racewalk: unknown flag --sched (did you mean '--schedule'?)"],
+		// a flag of another command, named as typed and with the command it belongs to (said "unknown flag --s")
+		[['fsdax-unbind-2021', '-s', '1 1'], 'racewalk: unknown flag -s: -s is a flag of \'racewalk run\' (racewalk run fsdax-unbind-2021 -s "0 1 ...")'],
+		[['run', 'fsdax-unbind-2021', '-s', '0', '--strategy', 'dfs'], "racewalk: unknown flag --strategy: --strategy is a flag of 'racewalk explore' (racewalk explore fsdax-unbind-2021 --strategy dfs)"],
+		[['replay', 'race.json', '--format', 'diagram'], "racewalk: unknown flag --format: --format is a flag of 'racewalk export' (racewalk export race.json --format diagram)"],
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--set', 'gup_pgmap_check=maybe'], 'racewalk: --set gup_pgmap_check=maybe: gup_pgmap_check is a boolean; use true or false'],
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--set', 'nothing'], 'racewalk: --set nothing: expected name=value'],
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--variant', 'nref'], "racewalk: unknown variant 'nref' (did you mean 'noref'?); this scenario has: noref, pmd"],

@@ -46,7 +46,11 @@ describe('compile errors', () => {
 		['scenario t\nmachine { ram(0x200, 1); map_range(0x7f000000, 0x200, 1000000000, write); }\ncpu 0 { x = 1; }', 't.race:2:26: map_range(): npages must be between 1 and 4096'],
 		['scenario t\nmachine { pgmap(p, fsdax, 1, 1); mapp(1, 1); }\ncpu 0 { x = 1; }', "t.race:2:34: unknown set-up call 'mapp' (did you mean 'map'?); machine { } takes: flush, table_free, arch, walk_cache, huge_tlb, lock_order, ram, pte_offset_map, refcount, pgmap, fs, map, map_range, compound, vma, mm_cpumask, tlb, pte_table, pwc, lazy"],
 		['scenario t\nmachine { kill_dax(p); }\ncpu 0 { x = 1; }', "t.race:2:11: 'kill_dax' is a CPU primitive; machine { } takes set-up calls: flush, table_free, arch, walk_cache, huge_tlb, lock_order, ram, pte_offset_map, refcount, pgmap, fs, map, map_range, compound, vma, mm_cpumask, tlb, pte_table, pwc, lazy"],
-		['scenario t\nmachine { flush(ipii); }\ncpu 0 { x = 1; }', 't.race:2:11: flush(): expected a flush mode (ipi | broadcast)'],
+		['scenario t\nmachine { flush(ipii); }\ncpu 0 { x = 1; }', "t.race:2:17: flush(): 'ipii' is not a flush mode; one of: ipi | broadcast (did you mean 'ipi'?)"],
+		// the argument at fault is pointed at; a misspelt flag gets the nearest one, an undeclared name the nearest const
+		['scenario t\nmachine { pgmap(p, fsdax, 1, 1); map(0x1000, 1, writ); }\ncpu 0 { x = 1; }', "t.race:2:49: map(): 'writ' is not a PTE flag; one of: write | special | devmap | huge | protnone | dirty (did you mean 'write'?)"],
+		['scenario t\nconst PFN = 0x200\nmachine { ram(PFN0, 1); }\ncpu 0 { x = 1; }', "t.race:3:15: ram(): expected the first pfn (a non-negative integer), found 'PFN0', which is not a const or param (did you mean 'PFN'?)"],
+		['scenario t\nmachine { ram(0x200, 1); map(0x1000, 0x200, 1); }\ncpu 0 { x = 1; }', 't.race:2:26: map(): expected a PTE flag (write | special | devmap | huge | protnone | dirty)'],
 		[wrap('if (pte_young(ptep_get(1))) x = 1;'), "t.race:7:5: 'pte_young': the accessed bits are not modelled (docs/model.md, Not modelled): a load or store leaves no trace in the PTE but the dirty bit (store)"],
 		[wrap('page_mkclean(pfn_to_page(0x100));'), "t.race:7:1: 'page_mkclean': it is the rmap walk of page_mkclean, several steps: write them (for each PTE mapping the page, under its PTE lock: ptep_clear_flush, set_page_dirty if pte_dirty, set_pte_at(va, pte_mkclean(pte_wrprotect(pte)))), then TestClearPageDirty (scenarios/examples/zap-dirty-flush.race)"],
 		['scenario t\nmachine { pgmap(p, fsdax, 1, 1); map(0x1000, 5, write); }\ncpu 0 { x = 1; }', 't.race:2:34: map(): pfn 0x5..0x5 is neither inside a pgmap nor RAM declared (ram()) before this map()'],
@@ -69,7 +73,7 @@ describe('--set and variants', () => {
 		[{set: {check: 'maybe'}}, '--set check=maybe: check is a boolean; use true or false'],
 		[{set: {n: 'x'}}, '--set n=x: n is an integer in 1..4'],
 		[{set: {n: '9'}}, '--set n=9: n must be in 1..4'],
-		[{set: {n: '99999999999999999999'}}, '--set n=99999999999999999999: number too large'],
+		[{set: {n: '99999999999999999999'}}, '--set n=99999999999999999999: number too large (the largest is 2^53 - 1, 0x1fffffffffffff)'],
 		[{set: {mode: 'broadcst'}}, "--set mode=broadcst: mode is one of ipi | broadcast (did you mean 'broadcast'?)"],
 		[{variant: 'w'}, "unknown variant 'w' (did you mean 'v'?); this scenario has: v"],
 	])('%#', (opts, want) => {

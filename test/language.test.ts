@@ -347,9 +347,11 @@ describe('C habits get a message that says what to write', () => {
 	it.each([
 		['pte_t pte = ptep_get(0x7f000000);', 't.race:6:1: locals need no type: declare a local by assigning it: pte = ...;'],
 		['int i;', 't.race:6:1: locals need no declaration: assign it where it gets its value (i = ...;); shared variables are declared at the top level'],
+		['for (int i = 0; i < 2; i++) x++;', 't.race:6:6: locals need no type: declare a local by assigning it: i = ...;'],
 		['struct page *page = NULL;', 't.race:6:1: locals need no type: declare a local by assigning it: page = ...;'],
 		['x = *p;', "t.race:6:5: values have no pointers here: drop the '*' (READ_ONCE(x) reads a shared variable, ptep_get(va) reads a PTE again)"],
-		['x = y++;', "t.race:6:6: expected ';' after the statement, found '++'"],
+		['x = y++;', "t.race:6:6: '++' is a statement of its own here, not part of an expression: x = y; y++;"],
+		['f(i--);', "t.race:6:4: '--' is a statement of its own here, not part of an expression: x = i; i--;"],
 		['mutex_lock_killable(&m);', "t.race:6:1: unknown primitive 'mutex_lock_killable'; the mutex_lock* primitives are: mutex_lock, mutex_lock_nested (docs/primitives.md lists them all)"],
 		['switch (x) {\ncase 1: y = 2;\n}', "t.race:6:1: the language has no 'switch': write if (x == A) ... else if (x == B) ... else ..."],
 		['flush_tlb_range(vma, 0x7f000000, 0x7f001000);', "t.race:6:17: unknown name 'vma': flush_tlb_range(va, npages, [freed_tables]) takes va here (docs/primitives.md)"],

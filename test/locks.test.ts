@@ -493,7 +493,7 @@ describe('interrupt handlers', () => {
 	});
 	it('the lock taken in process context without disabling IRQs and again in the handler: AA deadlock on one CPU', () => {
 		const r = run(irq(false), '1 0 i0 0');
-		expect(r.violations.map(v => v.message)).toEqual(['deadlock: CPU0 (in an irq handler) holds l and spins on l in spin_lock, held by itself']);
+		expect(r.violations.map(v => v.message)).toEqual(['deadlock: CPU0 holds l and, in an irq handler, spins on l in spin_lock, held by itself']);
 	});
 	it('with spin_lock_irqsave the interrupt waits for the unlock', () => {
 		const model = miniModel(irq(true));

@@ -187,3 +187,15 @@ describe('merge reads a shard report as a recording is read', () => {
 		expect(cli(['merge', ...shards]).code).toBe(1);
 	});
 });
+
+describe('a scenario given where a recording is expected (the fourth trial)', () => {
+	it('replay and export of a .race say it is a scenario and which commands take one', () => {
+		writeFileSync(join(dir, 'mine.race'), '// my race\nscenario mine\ncpu 0 {\n\tx = 1;\n}\n');
+		const tail = "; it is a scenario: step it with 'racewalk mine.race', replay a schedule with 'racewalk run mine.race -s \"...\"', or record one with --record";
+		refused(cli(['replay', 'mine.race']), `racewalk: mine.race: not JSON: a recording starts with '{', this file starts with "// my race\\ns"${tail}`);
+		refused(cli(['export', 'mine.race', '--format', 'diagram']), `racewalk: mine.race: not JSON: a recording starts with '{', this file starts with "// my race\\ns"${tail}`);
+		// a file that is neither keeps the plain reason
+		writeFileSync(join(dir, 'notes.txt'), 'hello\n');
+		refused(cli(['replay', 'notes.txt']), `racewalk: notes.txt: not JSON: a recording starts with '{', this file starts with "hello\\n"`);
+	});
+});

@@ -278,3 +278,108 @@ describe('worked examples in reports', () => {
 		expect(runCommandLine(edited, steps)).toBe('racewalk run scenarios/examples/irq-lock.race --schedule "0 1 i0"');
 	});
 });
+
+describe('what a newcomer reads in a diagram and a trace (the fourth trial)', () => {
+	const counter = readFileSync(new URL('scenarios/counter-lock.race', import.meta.url), 'utf8');
+	// the lost update: CPU1's `counter = tmp + 1` writes 1 over 1
+	const LOST = '0 1 0 1';
+
+	it('a store of the value already there is shown as unchanged, in the trace and the diagram', () => {
+		const model = modelFromSource('counter-lock.race', counter);
+		const {steps} = replaySteps(model, parseSchedule(LOST));
+		const trace = renderTrace(model, steps).split('\n');
+		const at4 = trace.findIndex(l => /^ {3}4 {2}CPU1 /.test(l));
+		expect(trace[at4]).toContain('counter = tmp + 1;');
+		expect(trace[at4 + 1]!.trim()).toBe('global.counter = 1 (unchanged)');
+		const d = renderDiagram(model, steps).split('\n');
+		const second = d.map((l, i) => [l, i] as const).filter(([l]) => l.trim() === 'counter = tmp + 1')[1]![1];
+		expect(d[second + 1]!.trim()).toBe('-> global.counter = 1 (unchanged)');
+		// a store that changes the value is a change, not "unchanged"
+		expect(trace.join('\n')).toContain('global.counter: 0 -> 1');
+		expect(trace.filter(l => l.includes('(unchanged)'))).toHaveLength(1);
+	});
+
+	it('a failed atomic is not a store: atomic_inc_not_zero on 0 shows no "unchanged" line', () => {
+		const src = 'scenario z\natomic_t refs = ATOMIC_INIT(0);\ncpu 0 "get" {\n\tok = atomic_inc_not_zero(&refs);\n}\n';
+		const model = modelFromSource('z.race', src);
+		const {steps} = replaySteps(model, parseSchedule('0'));
+		expect(renderTrace(model, steps)).not.toContain('unchanged');
+	});
+
+	it("a test's outcome is a sub-line of the diagram, as a value is", () => {
+		const model = loadModel('fsdax-unbind-2021', {variant: 'noref'});
+		const d = renderDiagram(model, replaySteps(model, parseSchedule('1 1 1 1 1 1 1 0 0 0 0 0 0 0 0')).steps).split('\n');
+		const devmap = d.findIndex(l => l.trim() === 'if (pte_devmap(pte))');
+		expect(d[devmap + 1]!.trim()).toBe('-> true');
+		const pmd = d.findIndex(l => l.trim() === 'if (!pmd_present(pmd)) goto slow');
+		expect(d[pmd + 1]!.trim()).toBe('-> false');
+	});
+
+	it('a lock step shows its new holder, not the preempt count it raises; preempt_disable() alone shows the count, 0 when it drops', () => {
+		const model = loadModel('kref-lookup', {variant: 'plain-get'});
+		const d = renderDiagram(model, replaySteps(model, parseSchedule('1*6 0*17 1*4')).steps);
+		expect(d).toContain('-> lock[table_lock]: free -> CPU1');
+		expect(d).not.toContain('preempt');
+		const p = modelFromSource('p.race', 'scenario p\ncpu 0 "a" {\n\tpreempt_disable();\n\tpreempt_enable();\n}\n');
+		expect(renderDiagram(p, replaySteps(p, parseSchedule('0 0')).steps).split('\n').map(l => l.trim())).toEqual(['CPU0 a', 'preempt_disable()', '-> preempt = 1', 'preempt_enable()', '-> preempt = 0']);
+	});
+
+	it('the trace shows a count dropping to 0 as 1 -> 0 and a waiter queued on a held lock without a move of its holder', () => {
+		const src = 'scenario ab\nspinlock_t a;\nspinlock_t b;\ncpu 0 "x" {\n\tspin_lock(a);\n\tspin_lock(b);\n\tspin_unlock(b);\n\tspin_unlock(a);\n}\ncpu 1 "y" {\n\tspin_lock(b);\n\tspin_lock(a);\n}\n';
+		const model = modelFromSource('ab.race', src);
+		const trace = renderTrace(model, replaySteps(model, parseSchedule('0 1 0 1')).steps).split('\n').map(l => l.trim());
+		expect(trace).toContain('CPU0.preempt: 0 -> 1');
+		expect(trace).toContain('lock[b]: CPU1 (waiters: CPU0)');
+		expect(trace.join('\n')).not.toMatch(/preempt gone|CPU1 -> CPU1/);
+		const done = renderTrace(model, replaySteps(model, parseSchedule('0 0 0 0')).steps);
+		expect(done).toContain('CPU0.preempt: 1 -> 0');
+	});
+
+	it('a test on a line with braces shows its head, not the statements after it (one-line if/else, a loop body in braces)', () => {
+		const src = 'scenario t\nint cnt = 0;\nbool done;\ncpu 0 "a" {\n\tif (cnt == 0) { cnt = 1; } else { cnt = 2; }\n\twhile (1) { if (done) break; }\n\tif (cnt) return;\n}\ncpu 1 "b" {\n\tdone = true;\n}\n';
+		const model = modelFromSource('t.race', src);
+		const trace = renderTrace(model, replaySteps(model, parseSchedule('0 0 1 0 0')).steps).split('\n');
+		expect(trace[0]).toMatch(/L5 {4}if \(cnt == 0\) \{ +→ true$/);
+		expect(trace.find(l => / {2}CPU0 {2}L6 /.test(l))).toMatch(/if \(done\) break; +→ true$/);
+		// a single statement after the test stays: it says what the test guards
+		expect(trace.at(-1)).toMatch(/L7 {4}if \(cnt\) return; +→ true$/);
+	});
+
+	it("a helper's statements stand under its name, indented as the call nests", () => {
+		const model = loadModel('kref-lookup', {variant: 'plain-get'});
+		const d = renderDiagram(model, replaySteps(model, parseSchedule('1*6 0*17 1*4')).steps).split('\n');
+		const put = d.indexOf('obj_put()');
+		expect(put).toBeGreaterThan(0);
+		expect(d[put + 1]).toBe('  if (!atomic_dec_and_test(&refs))');
+		// CPU0's column (at 41): obj_get() with its body two cells in, then back out for the lookup's own if (got)
+		const get = d.findIndex(l => l.trim() === 'obj_get()');
+		const col = d[get]!.indexOf('obj_get()');
+		expect(d[get + 1]!.indexOf('atomic_inc(&refs)')).toBe(col + 2);
+		const after = d.slice(get).findIndex(l => l.trim() === 'if (got)');
+		expect(d[get + after]!.indexOf('if (got)')).toBe(col);
+		for (const line of d) expect(line.length).toBeLessThanOrEqual(80);
+	});
+
+	it('a CPU that starts to wait on a held lock reads as the lock with its waiter, not "CPU1 -> CPU1 (waiters: CPU0)"', () => {
+		const src = 'scenario abba\nspinlock_t a;\nspinlock_t b;\ncpu 0 "ab" {\n\tspin_lock(&a);\n\tspin_lock(&b);\n}\ncpu 1 "ba" {\n\tspin_lock(&b);\n\tspin_lock(&a);\n}\n';
+		const model = modelFromSource('abba.race', src);
+		const d = renderDiagram(model, replaySteps(model, parseSchedule('0 1 0 1')).steps);
+		expect(d).toContain('-> lock[b]: CPU1 (waiters: CPU0)');
+		expect(d).toContain('-> lock[a]: CPU0 (waiters: CPU1)');
+		expect(d).not.toMatch(/CPU\d -> CPU\d \(waiters/);
+	});
+
+	it("a step's :note is a C comment after its statement in the diagram (the livelock's own note is not)", () => {
+		const model = loadModel('fsdax-unbind-2021');
+		const s = createSession(model);
+		s.addSchedule(parseSchedule('1 1 1 1 1 1 1 2'), {name: 'race'});
+		s.goto(1);
+		s.setNote('no zap */ here');
+		s.goto(2);
+		s.setNote('livelock: steps 3-8 repeat');
+		const d = renderDiagram(model, pointsToSteps(s.pathOf('race')));
+		expect(d).toContain('kill_dax(pmem0) /* no zap * / here */');
+		expect(d).not.toContain('livelock: steps');
+		expect(renderMarkdown({model, points: s.pathOf('race'), branch: 'race'})).toContain('kill_dax(pmem0) /* no zap * / here */');
+	});
+});

@@ -157,7 +157,10 @@ export function parseFlags<F extends Record<string, FlagSpec>>(help: string, arg
 		if (!known.has(key)) {
 			const dashed = key.replace(/[A-Z]/g, c => '-' + c.toLowerCase());
 			const names = Object.keys(flags).map(n => n.replace(/[A-Z]/g, c => '-' + c.toLowerCase()));
-			throw new UsageError(`unknown flag --${dashed}${suggestion(dashed, names).replace(/'([^']+)'/, "'--$1'")}`);
+			// named as it was typed: `-s`, not `--s`
+			const typed = dashed.length === 1 ? `-${dashed}` : `--${dashed}`;
+			const near = suggestion(dashed, names).replace(/'([^']+)'/, "'--$1'");
+			throw new UsageError(`unknown flag ${typed}${near || elsewhere(dashed, typed, help, cli.input[0])}`);
 		}
 	}
 	for (const [name, spec] of Object.entries(flags)) {
@@ -175,6 +178,30 @@ export function parseFlags<F extends Record<string, FlagSpec>>(help: string, arg
 	}
 	return cli as unknown as {input: string[]; flags: {[K in keyof F]: F[K]['isMultiple'] extends true ? FlagValue<F[K]>[] : F[K] extends {default: unknown} ? FlagValue<F[K]> : FlagValue<F[K]> | undefined}};
 }
+
+/** The command a flag belongs to, when it is not this one's: `racewalk my.race -s "0 1"` meant `racewalk run`. */
+const FLAG_HOME: Record<string, {cmd: string; example: string}> = {
+	s: {cmd: 'run', example: '-s "0 1 ..."'},
+	schedule: {cmd: 'run', example: '--schedule "0 1 ..."'},
+	strategy: {cmd: 'explore', example: '--strategy dfs'},
+	'max-states': {cmd: 'explore', example: '--max-states N'},
+	'max-depth': {cmd: 'explore', example: '--max-depth N'},
+	seed: {cmd: 'explore', example: '--strategy random --seed N'},
+	jobs: {cmd: 'explore', example: '--jobs 2'},
+	format: {cmd: 'export', example: '--format diagram'},
+	from: {cmd: 'new', example: '--from pt-free-walker'},
+};
+
+function elsewhere(dashed: string, typed: string, help: string, target: string | undefined): string {
+	const home = FLAG_HOME[dashed];
+	// this command's name, from its usage line (the TUI's reads `$ racewalk [scenario|...]`)
+	const self = /\$ racewalk ([a-z]+)/.exec(help)?.[1];
+	if (!home || home.cmd === self) return '';
+	const arg = home.cmd === 'export' ? (target && /\.json$/i.test(target) ? target : '<recording.json>') : home.cmd === 'new' ? (target ?? '<file.race>') : (target ?? '<scenario>');
+	return `: ${typed} is a flag of 'racewalk ${home.cmd}' (racewalk ${home.cmd} ${shellArg(arg)} ${home.example})`;
+}
+
+const shellArg = (s: string): string => (/^[A-Za-z0-9_.,/:=@%+<>|-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 /**
  * `--set gups=3 pages=2 walkers=2` (as issue 9 and users write it): the

@@ -2,6 +2,7 @@
 // turned into a one-line UsageError, picking a branch, the verdict lines of a
 // printed trace, and the JSON form of a trace.
 
+import {closeSync, openSync, readSync, statSync} from 'node:fs';
 import type {Model} from '../lang/interpreter.js';
 import {formatSchedule} from '../lang/schedule.js';
 import {editedBuiltinNote} from '../render/markdown.js';
@@ -20,8 +21,26 @@ export function openRecording(path: string): Loaded {
 	try {
 		return loadRecording(path);
 	} catch (err) {
-		if (err instanceof RecordingError) throw new UsageError(err.message);
-		throw err;
+		if (!(err instanceof RecordingError)) throw err;
+		// `racewalk replay my-race.race`: a scenario, not a recording; say which commands take one
+		const scenario = /^\s*(\/\/[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*scenario\b/.test(readHead(path)) || /\.race$/i.test(path);
+		throw new UsageError(scenario && /not JSON/.test(err.message) ? `${err.message}; it is a scenario: step it with 'racewalk ${path}', replay a schedule with 'racewalk run ${path} -s "..."', or record one with --record` : err.message);
+	}
+}
+
+/** The first KiB of a regular file ('' for anything else): enough to tell a scenario from a recording. */
+function readHead(path: string): string {
+	try {
+		if (!statSync(path).isFile()) return '';
+		const fd = openSync(path, 'r');
+		try {
+			const buf = Buffer.alloc(1024);
+			return buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+		} finally {
+			closeSync(fd);
+		}
+	} catch {
+		return '';
 	}
 }
 
@@ -40,7 +59,7 @@ export async function recordingTui(file: string, loaded: Loaded, io: Io): Promis
 	};
 	const n = session.branches.length;
 	const edited = editedBuiltinNote(loaded.model) ? ` (its scenario text differs from the built-in '${sc.name}')` : '';
-	return runTui(session, {reopen, sets: recording.params.set, initialMessage: `${file}: ${n} branch${n === 1 ? '' : 'es'} replayed and verified${edited}`, io});
+	return runTui(session, {reopen, recording: file, sets: recording.params.set, initialMessage: `${file}: ${n} branch${n === 1 ? '' : 'es'} replayed and verified${edited}`, io});
 }
 
 /** The points root..(step N of) a branch: the cursor's branch by default. */

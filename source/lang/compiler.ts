@@ -37,7 +37,7 @@ export type CompileOptions = {
 };
 
 export class Compiler extends CallCompiler {
-	readonly machineItems: {name: string; args: Value[]; pos: Pos}[] = [];
+	readonly machineItems: {name: string; args: Value[]; argPos: Pos[]; pos: Pos}[] = [];
 
 	// ---- params, consts, machine ----
 
@@ -118,7 +118,7 @@ export class Compiler extends CallCompiler {
 				const n = args[0];
 				if (n !== null && typeof n === 'object' && n.t === 'sym') this.pgmapNames.add(n.name);
 			}
-			this.machineItems.push({name: item.call, args, pos: item.pos});
+			this.machineItems.push({name: item.call, args, argPos: item.args.map(a => a.pos), pos: item.pos});
 		}
 	}
 
@@ -129,13 +129,24 @@ export class Compiler extends CallCompiler {
 			try {
 				SETUP_BY_NAME.get(item.name)!.apply(m, item.args);
 			} catch (err) {
-				if (err instanceof SetupError) this.fail(item.pos, `${item.name}(): ${err.message}`);
+				if (err instanceof SetupError) this.failSetup(item, err);
 				throw err;
 			}
 		}
 		// A copy of a CPU block runs the same task, so it runs the mm if the original does.
 		for (const [copy, origin] of replicaOf) if (m.mmCpumask.includes(origin) && !m.mmCpumask.includes(copy)) m.mmCpumask.push(copy);
 		return m;
+	}
+
+	/** A set-up call's mistake, at the argument at fault when it is known, with the nearest name for a misspelt one. */
+	private failSetup(item: {name: string; args: Value[]; argPos: Pos[]; pos: Pos}, err: SetupError): never {
+		const v = err.value;
+		const i = v !== null && typeof v === 'object' ? item.args.indexOf(v) : -1;
+		let hint = '';
+		if (v !== null && typeof v === 'object' && v.t === 'sym') {
+			hint = suggestion(v.name, err.allowed ?? [...Object.keys(this.params), ...this.consts.keys()]);
+		}
+		return this.fail(i >= 0 ? item.argPos[i]! : item.pos, `${item.name}(): ${err.message}${hint}`);
 	}
 
 	// ---- CPU code ----
@@ -264,7 +275,7 @@ export function parseParamText(decl: Scenario['params'][number], raw: string): P
 		const range = decl.range ? ` in ${decl.range[0]}..${decl.range[1]}` : '';
 		if (!/^-?(0x[0-9a-fA-F]+|\d+)$/.test(raw)) throw new ParamError(`${at}: ${decl.name} is an integer${range}`);
 		const n = raw.startsWith('-') ? -Number(raw.slice(1)) : Number(raw);
-		if (!Number.isSafeInteger(n)) throw new ParamError(`${at}: number too large`);
+		if (!Number.isSafeInteger(n)) throw new ParamError(`${at}: number too large (the largest is 2^53 - 1, 0x1fffffffffffff)`);
 		if (decl.range && (n < decl.range[0] || n > decl.range[1])) throw new ParamError(`${at}: ${decl.name} must be${range}`);
 		return n;
 	}

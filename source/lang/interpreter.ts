@@ -399,8 +399,11 @@ export class Model {
 		const cycle = [...found.slice(start), ...found.slice(0, start)];
 		const parts = cycle.map(x => {
 			const held = heldBy(m, x).map(lockLabel);
-			const where = m.cpus[x]!.irqFrames.length > 0 ? ' (in an irq handler)' : '';
-			return `CPU${x}${where}${held.length ? ` holds ${held.join(', ')} and` : ''} ${this.blockedReason(m, x)!.replace(/^blocked in /, 'waits in ')}`;
+			// The lock's owner is the CPU, not the context: what an irq handler waits for may be held by the code it interrupted.
+			const where = m.cpus[x]!.irqFrames.length > 0 ? ' in an irq handler' : '';
+			const waits = this.blockedReason(m, x)!.replace(/^blocked in /, 'waits in ');
+			if (!held.length) return `CPU${x}${where} ${waits}`;
+			return `CPU${x} holds ${held.join(', ')} and${where ? `,${where},` : ''} ${waits}`;
 		});
 		const locks = cycle.flatMap(x => heldBy(m, x).map(lockLabel));
 		return {kind: 'deadlock', check: 'S4', message: `deadlock: ${parts.join('; ')}`, cpu, line: this.lineOf(m, cpu), objects: [...cycle.map(x => `CPU${x}`), ...locks]};

@@ -95,9 +95,9 @@ function numberValue(text: string): number | {error: string} {
 		clean += digits[i];
 	}
 	const significant = clean.replace(/^0+/, '');
-	if (significant.length > 20) return {error: 'number too large'};
+	if (significant.length > 20) return {error: 'number too large (the largest is 2^53 - 1, 0x1fffffffffffff)'};
 	const big = BigInt((hex ? '0x' : '') + (significant || '0'));
-	if (big > MAX_SAFE) return {error: 'number too large'};
+	if (big > MAX_SAFE) return {error: 'number too large (the largest is 2^53 - 1, 0x1fffffffffffff)'};
 	return Number(big);
 }
 

@@ -233,6 +233,8 @@ export class StmtParser extends ExprParser {
 			case 'for': {
 				this.advance();
 				const open = this.expectPunct('(', "'(' after 'for'");
+				// `for (int i = 0; ...)`: the loop variable is a local, untyped here as everywhere
+				if (this.peek().kind === 'ident' && this.isCDeclaration()) this.cDeclarationHabit(this.peek());
 				const init = this.isPunct(';') ? undefined : this.simple();
 				this.expectPunct(';', "';' after the initialisation of the for loop", this.isPunct(',') ? ' (one initialisation only)' : '');
 				const cond = this.isPunct(';') ? undefined : this.expr();

@@ -92,6 +92,11 @@ export class TokenCursor {
 		const usePrev = prev !== undefined && (found.kind === 'eof' || found.line > prev.line);
 		const pos = usePrev ? {line: prev.line, col: prev.endCol} : posOf(found);
 		if (found.kind === 'eof') this.fail(pos, `unexpected end of file: expected ${what}`);
+		// `x = y++;`, `f(i++)`: C's postfix increment inside an expression (docs/scenario-language.md, "What C habits become")
+		if (found.kind === 'punct' && (found.text === '++' || found.text === '--') && !usePrev && prev !== undefined && (prev.kind === 'ident' || prev.text === ']')) {
+			const v = prev.kind === 'ident' ? prev.text : 'y';
+			this.fail(posOf(found), `'${found.text}' is a statement of its own here, not part of an expression: x = ${v}; ${v}${found.text};`);
+		}
 		this.fail(pos, `expected ${what}, found ${describe(found)}${hint}`);
 	}
 

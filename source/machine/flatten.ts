@@ -90,13 +90,17 @@ export type Change = {path: string; before: string; after: string};
 
 const ABSENT = '-';
 
+/** Counts the flat form leaves out at 0: a change from or to 0 reads `1 -> 0`, not `gone`. */
+const COUNTER = /^CPU\d+\.(preempt|rcu_read_lock)$/;
+const absent = (path: string): string => (COUNTER.test(path) ? '0' : ABSENT);
+
 export function changes(before: Machine, after: Machine): Change[] {
 	if (before === after) return [];
 	const a = flatten(before);
 	const b = flatten(after);
 	const out: Change[] = [];
-	for (const [k, v] of b) if (a.get(k) !== v) out.push({path: k, before: a.get(k) ?? ABSENT, after: v});
-	for (const [k, v] of a) if (!b.has(k)) out.push({path: k, before: v, after: ABSENT});
+	for (const [k, v] of b) if (a.get(k) !== v) out.push({path: k, before: a.get(k) ?? absent(k), after: v});
+	for (const [k, v] of a) if (!b.has(k)) out.push({path: k, before: v, after: absent(k)});
 	return out;
 }
 
@@ -105,5 +109,7 @@ export function formatChange(c: Change): string {
 	if (/^CPU\d+\.[a-z_][a-z0-9_.]*$/i.test(c.path) && !/\.(irqs|ipis|wait|rcu_read_lock|preempt|in_irq|lazy|mmu_gather)$/.test(c.path)) return `${c.path.slice(c.path.indexOf('.') + 1)} = ${c.after}`;
 	if (c.after === ABSENT) return `${c.path} gone`;
 	if (c.before === ABSENT) return `${c.path} = ${c.after}`;
+	// a waiter queued on a held lock: `lock[b]: CPU1 (waiters: CPU0)`, not `CPU1 -> CPU1 (waiters: CPU0)`
+	if (c.after.startsWith(`${c.before} (`)) return `${c.path}: ${c.after}`;
 	return `${c.path}: ${c.before} -> ${c.after}`;
 }

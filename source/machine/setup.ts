@@ -6,7 +6,22 @@ import {emptyTables, findLeaf, installLeaf, leafPfnAt, pmdBase, tablePath} from 
 import type {Arch, CpuState, FlushMode, LeafEntry, Machine, PteMapMode, RefcountMode, TableFreeMode, TlbEntry, Value} from './types.js';
 import {hex} from './values.js';
 
-export class SetupError extends Error {}
+/**
+ * A set-up call's mistake. `value`: the argument at fault, so the compiler can point at it and,
+ * for a name, suggest the nearest of `allowed` (or of the consts and params, when a number was
+ * expected and a name nobody declared was given).
+ */
+export class SetupError extends Error {
+	constructor(
+		message: string,
+		readonly value?: Value,
+		readonly allowed?: readonly string[],
+	) {
+		super(message);
+	}
+}
+
+const isSym = (v: Value | undefined): v is {t: 'sym'; name: string} => v !== null && typeof v === 'object' && v.t === 'sym';
 
 export type SetupCall = {
 	name: string;
@@ -16,8 +31,9 @@ export type SetupCall = {
 };
 
 const sym = (v: Value | undefined, what: string, allowed: string[]): string => {
-	if (v !== null && typeof v === 'object' && v.t === 'sym' && allowed.includes(v.name)) return v.name;
-	throw new SetupError(`expected ${what} (${allowed.join(' | ')})`);
+	if (isSym(v) && allowed.includes(v.name)) return v.name;
+	if (isSym(v)) throw new SetupError(`'${v.name}' is not ${what}; one of: ${allowed.join(' | ')}`, v, allowed);
+	throw new SetupError(`expected ${what} (${allowed.join(' | ')})`, v);
 };
 const word = (v: Value | undefined, what: string): string => {
 	if (v !== null && typeof v === 'object' && (v.t === 'sym' || v.t === 'pgmap')) return v.name;
@@ -25,7 +41,8 @@ const word = (v: Value | undefined, what: string): string => {
 };
 const int = (v: Value | undefined, what: string): number => {
 	if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
-	throw new SetupError(`expected ${what} (a non-negative integer)`);
+	if (isSym(v)) throw new SetupError(`expected ${what} (a non-negative integer), found '${v.name}', which is not a const or param`, v);
+	throw new SetupError(`expected ${what} (a non-negative integer)`, v);
 };
 
 const FLAGS = ['write', 'special', 'devmap', 'huge', 'protnone', 'dirty'];

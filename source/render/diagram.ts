@@ -7,7 +7,7 @@
 import type {Model} from '../lang/interpreter.js';
 import type {Point} from '../session/types.js';
 import {changes, type Change} from '../machine/flatten.js';
-import {cpuLabel, statementText, type TraceStep} from './trace.js';
+import {conditionValue, cpuLabel, sameValueStores, statementText, type TraceStep} from './trace.js';
 import {hex} from '../machine/values.js';
 import {wrap} from './wrap.js';
 
@@ -18,7 +18,7 @@ export function pointsToSteps(points: readonly Point[]): TraceStep[] {
 	const out: TraceStep[] = [];
 	for (let i = 1; i < points.length; i++) {
 		const p = points[i]!;
-		out.push({n: p.depth, transition: p.transition!, line: p.line, before: points[i - 1]!.state, after: p.state, notes: p.notes, violations: p.violations});
+		out.push({n: p.depth, transition: p.transition!, line: p.line, before: points[i - 1]!.state, after: p.state, notes: p.notes, violations: p.violations, ...(p.userNote !== undefined ? {userNote: p.userNote} : {})});
 	}
 	return out;
 }
@@ -67,11 +67,21 @@ const IRQS = /^CPU(\d+)\.irqs$/;
 
 /** The effects of a step worth a sub-line: the primitive's notes, else the state changes. */
 function effects(model: Model, s: TraceStep, what: string): string[] {
+	// which way a test went: the next line of the column does not always tell (a goto out of sight, a loop's exit)
+	const cond = conditionValue(model, s);
+	if (cond !== null) return [cond, ...effectsOf(model, s, what)];
+	return effectsOf(model, s, what);
+}
+
+function effectsOf(model: Model, s: TraceStep, what: string): string[] {
 	if (s.notes.length > 0) return s.notes.flatMap(n => n.split('; '));
 	const literal = /^[a-z_][a-z0-9_]* = (-?\d+|0x[0-9a-f]+|true|false|NULL)$/i.test(what);
 	const target = literal ? undefined : /^([a-z_][a-z0-9_]*) = /i.exec(what)?.[1];
 	const out: string[] = [];
-	const cs: Change[] = changes(s.before, s.after).filter(c => c.path !== `CPU${s.transition.cpu}.wait`);
+	let cs: Change[] = changes(s.before, s.after).filter(c => c.path !== `CPU${s.transition.cpu}.wait`);
+	// the preempt count beside a lock's new holder is the lock again (spin_lock raises it): a line for preempt_disable() alone
+	const preempt = `CPU${s.transition.cpu}.preempt`;
+	if (cs.some(c => c.path !== preempt)) cs = cs.filter(c => c.path !== preempt);
 	for (const c of cs) {
 		const irq = IRQS.exec(c.path);
 		if (irq) {
@@ -86,14 +96,17 @@ function effects(model: Model, s: TraceStep, what: string): string[] {
 		}
 		if (c.after === '-') out.push(`${c.path} gone`);
 		else if (c.before === '-') out.push(`${c.path} = ${c.after}`);
+		// a waiter queued on a held lock: `lock[b]: CPU1 (waiters: CPU0)`, not `CPU1 -> CPU1 (waiters: CPU0)`
+		else if (c.after.startsWith(`${c.before} (`)) out.push(`${c.path}: ${c.after}`);
 		else out.push(`${c.path}: ${c.before} -> ${c.after}`);
 	}
-	void model;
+	// the lost update's second store writes the value already there: the race is in that line
+	out.push(...sameValueStores(model, s));
 	return out;
 }
 
 /** A piece of an entry, wrapped once the column widths are known (continuation indent). */
-type Piece = {text: string; indent: number};
+type Piece = {text: string; indent: number; lead?: number};
 type Entry = {cpu: number; n: number; pieces: Piece[]};
 
 function ipiEntry(run: TraceStep[]): Piece[] {
@@ -111,7 +124,7 @@ function ipiEntry(run: TraceStep[]): Piece[] {
 }
 
 /** The longest piece wrap() will not split (it breaks at spaces, after `(` and after `, `). */
-const longestWord = (p: Piece): number => Math.max(0, ...p.text.split(/\s+|(?<=\()|(?<=, )/).map(w => w.length)) + p.indent;
+const longestWord = (p: Piece): number => Math.max(0, ...p.text.split(/\s+|(?<=\()|(?<=, )/).map(w => w.length)) + p.indent + (p.lead ?? 0);
 
 /**
  * Column widths: an even share of `width`, except that a column is never
@@ -157,6 +170,8 @@ export function renderDiagram(model: Model, steps: readonly TraceStep[], opts: D
 	if (cpus.length === 0) return '(no steps)';
 	const share = Math.max(16, Math.floor((width - gap * (cpus.length - 1)) / cpus.length));
 	const entries: Entry[] = [];
+	// the helper calls each CPU is inside (outermost first), as of its last step in the diagram
+	const inside = new Map<number, string[]>();
 	for (let i = 0; i < steps.length; i++) {
 		const s = steps[i]!;
 		const cpu = s.transition.cpu;
@@ -169,11 +184,24 @@ export function renderDiagram(model: Model, steps: readonly TraceStep[], opts: D
 		const wait = s.before.cpus[cpu]?.wait;
 		let what = wait ? `${wait.prim}() returns` : abbreviate(statementText(model, s.before, s.transition, s.line));
 		if (what.length > share * 2) what = shortenCalls(what);
-		const pieces: Piece[] = [{text: what, indent: 2}];
+		// the user's :note, as a commit message's diagram comments a step (the livelock's own note is the loop rule below)
+		const userNote = s.userNote?.replace(/\s+/g, ' ').trim();
+		if (userNote && !userNote.startsWith('livelock:')) what += ` /* ${userNote.replace(/\*\//g, '* /')} */`;
+		// a helper's statements under its name, indented as a call nests (`obj_put()` / `  if (!atomic_dec_and_test(&refs))`):
+		// without it a body line did not say whose it was
+		const via = model.instrAt(s.before, cpu)?.via ?? [];
+		const calls = via.map(v => `${v.fn}@${v.line}`);
+		const was = inside.get(cpu) ?? [];
+		let same = 0;
+		while (same < calls.length && same < was.length && calls[same] === was[same]) same++;
+		inside.set(cpu, calls);
+		const pieces: Piece[] = via.slice(same).map((v, k) => ({text: `${v.fn}()`, indent: 2, lead: 2 * (same + k)}));
+		const lead = 2 * via.length;
+		pieces.push({text: what, indent: 2, lead});
 		const fx = effects(model, s, what);
 		const shown = fx.length > maxEffects ? [...fx.slice(0, maxEffects - 1), `(+${fx.length - maxEffects + 1} more)`] : fx;
-		for (const e of shown) pieces.push({text: e.startsWith('-> ') ? e : `-> ${e}`, indent: 3});
-		for (const v of s.violations) pieces.push({text: `^^^ ${v.kind}: ${v.message}`, indent: 4});
+		for (const e of shown) pieces.push({text: e.startsWith('-> ') ? e : `-> ${e}`, indent: 3, lead});
+		for (const v of s.violations) pieces.push({text: `^^^ ${v.kind}: ${v.message}`, indent: 4, lead});
 		entries.push({cpu, n: s.n, pieces});
 	}
 	// what each CPU starts with in its TLB (a set-up call may fill it): the race may hinge on it
@@ -212,7 +240,10 @@ export function renderDiagram(model: Model, steps: readonly TraceStep[], opts: D
 			rows.push(rule('loop: from here the steps repeat for ever'));
 		}
 		const col = cpus.indexOf(e.cpu);
-		for (const p of e.pieces) for (const l of wrap(p.text, widths[col]!, p.indent)) emit(col, l);
+		for (const p of e.pieces) {
+			const lead = p.lead ?? 0;
+			for (const l of wrap(p.text, Math.max(8, widths[col]! - lead), p.indent)) emit(col, ' '.repeat(lead) + l);
+		}
 	}
 	if (inLoop) rows.push(rule('back to the start of the loop: it repeats for ever, without progress'));
 	return rows.join('\n');

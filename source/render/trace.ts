@@ -6,6 +6,7 @@ import type {Model} from '../lang/interpreter.js';
 import {splitLines} from '../lang/visible.js';
 import type {Machine, Transition, Violation} from '../machine/types.js';
 import {changes, formatChange} from '../machine/flatten.js';
+import {formatValue} from '../machine/values.js';
 import {violationName} from './verdict.js';
 import {wrap} from './wrap.js';
 
@@ -17,6 +18,8 @@ export type TraceStep = {
 	after: Machine;
 	notes: string[];
 	violations: Violation[];
+	/** The user's note on the step (`:note`): the diagram shows it as a C comment after the statement. */
+	userNote?: string;
 };
 
 export function sourceLine(model: Model, line: number | null, col = 1): string {
@@ -44,7 +47,38 @@ export function statementText(model: Model, before: Machine, t: Transition, line
 		const inner = instr.body.map(i => firstStatement(sourceLine(model, i.line, i.col)));
 		return `atomic { ${instr.condText ? `await(${instr.condText}); ` : ''}${inner.join(' ')} }`;
 	}
+	if (instr.kind === 'branch') return testText(text);
 	return instr.kind === 'stmt' || instr.kind === 'return' || instr.kind === 'assert' || instr.kind === 'await' ? firstStatement(text) : text;
+}
+
+/**
+ * A test as its step ran it: on a line with braces or an `else`, the
+ * `if (c)` / `while (c)` / `for (...)` head with what the step folds in
+ * (`goto L;`, `break;`, `continue;`) or the `{` it opens, not the statements
+ * after it, which are steps of their own (`if (x) { y = 1; } else { y = 2; }`
+ * showed the whole line, braces and all).
+ */
+function testText(text: string): string {
+	const m = /^(?:if|while|for)\s*\(/.exec(text);
+	if (!m) return text;
+	let depth = 0;
+	let quoted = false;
+	for (let i = m[0].length - 1; i < text.length; i++) {
+		const c = text[i]!;
+		if (c === '"' && text[i - 1] !== '\\') quoted = !quoted;
+		else if (quoted) continue;
+		else if (c === '(') depth++;
+		else if (c === ')' && --depth === 0) {
+			const head = text.slice(0, i + 1);
+			const rest = text.slice(i + 1).trim();
+			// one plain statement after the test says what it guards (`if (r != 0) return;`): kept
+			if (!/[{}]|\belse\b/.test(rest)) return text;
+			if (rest.startsWith('{')) return `${head} {`;
+			const folded = /^(?:goto\s+[A-Za-z_]\w*|break|continue)\s*;/.exec(rest);
+			return folded ? `${head} ${folded[0]}` : head;
+		}
+	}
+	return text;
 }
 
 /** Up to the first `;` outside parentheses and strings: `x = 1; y = 2;` shows `x = 1;`. */
@@ -74,13 +108,18 @@ export function callSites(model: Model, before: Machine, t: Transition): string 
 		.join('');
 }
 
-/** A condition's outcome, read off where the CPU went: `  → true` / `  → false`. */
-function branchTaken(model: Model, s: TraceStep): string {
-	if (s.transition.irq) return '';
+/** A condition's outcome, read off where the CPU went: `true` / `false` (null: not a branch). */
+export function conditionValue(model: Model, s: Pick<TraceStep, 'transition' | 'before' | 'after'>): 'true' | 'false' | null {
+	if (s.transition.irq) return null;
 	const instr = model.instrAt(s.before, s.transition.cpu);
-	if (instr?.kind !== 'branch' || instr.next === instr.alt) return '';
+	if (instr?.kind !== 'branch' || instr.next === instr.alt) return null;
 	const pc = s.after.cpus[s.transition.cpu]!.pc;
-	return pc === instr.next ? '  → true' : pc === instr.alt ? '  → false' : '';
+	return pc === instr.next ? 'true' : pc === instr.alt ? 'false' : null;
+}
+
+function branchTaken(model: Model, s: TraceStep): string {
+	const v = conditionValue(model, s);
+	return v === null ? '' : `  → ${v}`;
 }
 
 /** What the step did, in words: its statement (or the interrupt) and its effects. */
@@ -103,7 +142,37 @@ export function stepSummary(model: Model, s: TraceStep): {what: string; effects:
  * `run`, `replay` and the TUI's timeline show the same lines.
  */
 export function effectLines(model: Model, s: Pick<TraceStep, 'transition' | 'line' | 'before' | 'after' | 'notes'>): string[] {
-	return s.notes.concat(stepSummary(model, s as TraceStep).effects);
+	return s.notes.concat(stepSummary(model, s as TraceStep).effects, sameValueStores(model, s));
+}
+
+/** The shared variable a plain store writes: `cnt = ...`, `slot[i] += ...`, `cnt++`, `WRITE_ONCE(cnt, ...)`. */
+const STORE = /^(?:(?:WRITE_ONCE|smp_store_release)\(\s*&?\s*([A-Za-z_]\w*)|(?:\+\+|--)\s*([A-Za-z_]\w*)|([A-Za-z_]\w*)\s*(?:\[[^\]]*\]\s*)?(?:\+\+|--|(?:[-+*/%&|^]|<<|>>)?=(?!=)))/;
+
+/**
+ * A plain store to a shared variable that leaves its value as it was: the
+ * lost update's second `cnt = t + 1` writes 1 over 1, which no change lists,
+ * yet it is the step the race is about. `global.cnt = 1 (unchanged)`, from
+ * the step's footprint (what it wrote) and its statement (a store, not an
+ * atomic that fails, which also counts as a write for the reduction).
+ */
+export function sameValueStores(model: Model, s: Pick<TraceStep, 'transition' | 'before' | 'after'>): string[] {
+	if (s.transition.irq) return [];
+	const instr = model.instrAt(s.before, s.transition.cpu);
+	if (instr?.kind !== 'stmt' || s.before.cpus[s.transition.cpu]?.wait) return [];
+	const m = STORE.exec(statementText(model, s.before, s.transition, instr.line));
+	const target = m?.[1] ?? m?.[2] ?? m?.[3];
+	if (target === undefined || !Object.hasOwn(s.before.globals, target) && !Object.keys(s.before.globals).some(k => k.startsWith(`${target}[`))) return [];
+	const writes = model.step(s.before, s.transition, {footprint: true}).footprint?.writes ?? [];
+	const out: string[] = [];
+	for (const key of writes) {
+		if (!key.startsWith('g:')) continue;
+		const name = key.slice(2);
+		if (name !== target && !name.startsWith(`${target}[`)) continue;
+		const was = s.before.globals[name];
+		if (was === undefined || JSON.stringify(was) !== JSON.stringify(s.after.globals[name])) continue;
+		out.push(`global.${name} = ${formatValue(was)} (unchanged)`);
+	}
+	return out;
 }
 
 /**

@@ -211,7 +211,7 @@ export async function search(c: Controller): Promise<void> {
 	c.onChange();
 	try {
 		const r = await c.services.search(s, from, text => {
-			c.say(`searching from step ${s.point(from).depth}: ${text}  (Esc cancels)`);
+			c.say(`searching from step ${s.point(from).depth}: ${text}  (Esc cancels${c.busyRefused ? '; other keys do nothing until it ends' : ''})`);
 			c.onChange();
 		}, c.searching.signal);
 		const existing = r.schedule ? existingPath(s, from, r.schedule) : null;
@@ -238,6 +238,7 @@ export async function search(c: Controller): Promise<void> {
 		c.say(`search failed: ${err instanceof Error ? err.message : String(err)}`, 'error');
 	} finally {
 		c.busy = false;
+		c.busyRefused = false;
 		c.searching = null;
 		c.onChange();
 	}

@@ -193,18 +193,19 @@ function restart(c: Controller, sets: Record<string, string>, variant: string | 
 	}
 	const now = rootLabel(sets, variant);
 	const back = variant !== oldVariant ? `:variant ${oldVariant ?? '-'}` : `:set ${oldSets || 'k=v'}`;
-	c.say(`${saved}${known ? `back to the tree of ${now} (branch ${c.session.branch.name}, step ${c.session.cursor.depth})` : `restarted with ${now}`}; the tree of ${old} is kept (${back} returns to it; t lists the roots)`, 'ok');
+	c.say(`${known ? `back to the tree of ${now} (branch ${c.session.branch.name}, step ${c.session.cursor.depth})` : `restarted with ${now}`}; the tree of ${old} is kept (${back} returns to it; t lists the roots)${saved}`, 'ok');
 }
 
 /**
- * The session auto-saved before it is replaced: the words to start the
- * message with, or null when it could not be saved (then replacing it would
- * lose what was not saved, so it is refused, as quitting is).
+ * The session auto-saved before it is replaced: the words to end the
+ * message with (after what happened: at 80 columns a long path first left
+ * no room for the news), or null when it could not be saved (then replacing
+ * it would lose what was not saved, so it is refused, as quitting is).
  */
 function saveFirst(c: Controller, done: string, cmd: string): string | null {
 	if (!c.services.autosave) return '';
 	try {
-		return `session saved to ${c.services.autosave(c.session)}; `;
+		return `; the session before it saved to ${c.services.autosave(c.session)}`;
 	} catch (err) {
 		c.say(`not ${done}: the session could not be saved first (${err instanceof Error ? err.message : String(err)}); :save PATH, then ${cmd} again`, 'error');
 		return null;
@@ -234,7 +235,11 @@ function reload(c: Controller): void {
 		return;
 	}
 	if (fresh.model.program.source === s.model.program.source) {
-		c.say(`${s.model.program.file}: unchanged since it was opened (a recording keeps the text it was made with)`);
+		// a recording reopens the text it carries (a bug report's file may not exist here): say how to read the edited file
+		const rec = c.services.recording;
+		c.say(rec !== undefined
+			? `${rec} keeps the text of ${s.model.program.file} it was recorded with, so :reload finds no change; to step your edited file, open it: racewalk ${s.model.program.file}`
+			: `${s.model.program.file}: unchanged since it was opened`);
 		return;
 	}
 	const saved = saveFirst(c, 'reloaded', ':reload');
@@ -256,5 +261,5 @@ function reload(c: Controller): void {
 	// the trees of the old text are of another program: they are not kept as roots
 	c.roots = [];
 	c.session = fresh;
-	c.say(`${saved}reloaded ${s.model.program.file}: branch ${s.branch.name}'s ${count(path.length - 1, 'step')} replayed ${replayed === path.length - 1 ? 'whole' : `up to step ${replayed}${why}`}, as branch main of the new tree; cursor at step ${fresh.cursor.depth}`, replayed === path.length - 1 ? 'ok' : 'warn');
+	c.say(`reloaded ${s.model.program.file}: branch ${s.branch.name}'s ${count(path.length - 1, 'step')} replayed ${replayed === path.length - 1 ? 'whole' : `up to step ${replayed}${why}`}, as branch main of the new tree; cursor at step ${fresh.cursor.depth}${saved}`, replayed === path.length - 1 ? 'ok' : 'warn');
 }

@@ -25,6 +25,8 @@ export type SearchResult = {schedule: Transition[]; summary: string; loop?: numb
 export type Services = {
 	/** `:set k=v`, `:variant NAME`: a fresh session on the scenario with these params and this variant (null: none). */
 	reopen?: (sets: Record<string, string>, variant: string | null) => Session;
+	/** The session came from this recording: `reopen` reads the text recorded in it, not the file on disk. */
+	recording?: string;
 	/** Save a recording; returns the path written (absolute). `force` overwrites an existing file. */
 	save?: (s: Session, path?: string, force?: boolean) => string;
 	/** Auto-save the session (as on quit); returns the path written. */
@@ -52,6 +54,8 @@ export class Controller {
 	statePane = 0;
 	sets: Record<string, string>;
 	busy = false;
+	/** A key was refused during the running search: its progress line says why keys do nothing (the refusal itself is overwritten by the next progress). */
+	busyRefused = false;
 	/** The pane shown at full size (`z`), or none. */
 	zoom: Zoom | null = null;
 	/** First line of the help shown. */
@@ -238,6 +242,7 @@ export class Controller {
 
 	command(cmd: CommandId, name: KeyName): KeyResult {
 		if (this.busy && cmd !== 'quit' && cmd !== 'help') {
+			this.busyRefused = true;
 			this.say('busy: a search is running', 'warn');
 			return null;
 		}

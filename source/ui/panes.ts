@@ -16,7 +16,8 @@ export function headerLines(v: View, width: number): Line[] {
 		seg(' racewalk ', {bg: 'blue', color: 'white', bold: true}),
 		seg(' '),
 		seg(sc.name, {bold: true}),
-		seg(p.variant ? ` [${p.variant}]` : '', {color: 'magenta'}),
+		// a param :set over the variant's own value is named with it: [fixed + locked=false], not a header that contradicts its params
+		seg(p.variant ? ` [${p.variant}${p.overVariant?.length ? ` + ${p.overVariant.map(k => `${k}=${p.params[k]}`).join(' ')}` : ''}]` : '', {color: 'magenta'}),
 		seg(sc.title ? `  ${sc.title}` : ''),
 		seg(sc.era ? `  (${sc.era})` : '', {dim: true}),
 	];
@@ -38,9 +39,10 @@ export function headerLines(v: View, width: number): Line[] {
 	// params are values: never cut; on a line of their own when they do not fit beside the status
 	const params = Object.entries(p.params).map(([k, val]) => seg(`${k}=${val}`));
 	const label = seg(' params', {dim: true});
+	// a scenario without params shows no "params" label with nothing after it
+	if (!params.length) return [title, status];
 	const beside = lineWidth(status) + 2 + lineWidth([label, ...params]) + params.length;
 	if (beside <= width) return [title, [...status, seg(' '), label, ...params.flatMap(x => [seg(' '), x])]];
-	if (!params.length) return [title, status];
 	// continuation lines start under the first param, as the header's other lines start one cell in
 	const line1 = flow([label, ...params], width)[0]!;
 	const rest = params.slice(line1.filter(x => params.includes(x)).length);

@@ -21,13 +21,13 @@ export const ALT_OFF = '\x1b[?7h\x1b[?25h\x1b[?1049l';
 const SIGNALS = {SIGTERM: 15, SIGHUP: 1, SIGINT: 2, SIGQUIT: 3} as const;
 
 /** Where the auto-save line goes once the terminal is back (the command's Io fits). */
-export type RunOpts = {reopen: Services['reopen']; sets: Record<string, string>; initialMessage: string; io: {out: (text: string) => void}};
+export type RunOpts = {reopen: Services['reopen']; recording?: string; sets: Record<string, string>; initialMessage: string; io: {out: (text: string) => void}};
 
 export async function runTui(session: Session, o: RunOpts): Promise<number> {
 	const cwd = process.cwd();
 	const out = process.stdout;
 	// save / export / search are filled in once services.js is loaded (before any key is handled)
-	const services: Services = {reopen: o.reopen};
+	const services: Services = {reopen: o.reopen, ...(o.recording !== undefined ? {recording: o.recording} : {})};
 	const c = new Controller(session, services, o.sets);
 	c.message = {text: o.initialMessage, kind: 'info'};
 	const svc = import('./services.js');

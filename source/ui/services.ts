@@ -85,7 +85,7 @@ export function searchService(opts: {timeoutMs?: number; maxStates?: number} = {
 		});
 		const found = [...r.kinds.values()];
 		const best = found.find(f => !LIVENESS_KINDS.has(f.kind)) ?? found[0];
-		const stats = `${r.stats.states.toLocaleString('en')} states in ${(r.stats.timeMs / 1000).toFixed(1)} s`;
+		const stats = `${r.stats.states.toLocaleString('en')} ${r.stats.states === 1 ? 'state' : 'states'} in ${(r.stats.timeMs / 1000).toFixed(1)} s`;
 		if (!best && r.stoppedBy === 'aborted') return {schedule: null, summary: `search cancelled after ${stats}`};
 		const complete = r.complete && r.livenessComplete;
 		if (!best) return {schedule: null, summary: complete ? `no violation or livelock reachable from step ${start.depth} (${stats}, complete)` : `nothing found from step ${start.depth} (${stats}, stopped: ${r.stoppedBy ?? 'bound'})`};
