@@ -3,11 +3,12 @@
 // source/commands/ and parses its own flags with meow. User mistakes end as
 // one line on stderr with exit code 2, never a stack trace.
 
-import {existsSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
+import {createRequire} from 'node:module';
+import {fileURLToPath} from 'node:url';
+import {Script} from 'node:vm';
 import {isMainThread, workerData} from 'node:worker_threads';
-import {asUsageError, EXIT, processIo, UsageError} from './commands/common.js';
 import type {CommandEntry} from './commands/index.js';
-import {visible} from './lang/visible.js';
 
 const HELP = `racewalk - a multi-CPU stepping debugger for races in Linux mm code
 
@@ -26,18 +27,27 @@ Examples
   $ racewalk run fsdax-unbind-2021 --variant noref --schedule "1 1 1 1 1 1 1 0 0 0 0 0 0 0 0"
 `;
 
+/** explore's script, from dist/ (the build defines it; under tsx it is not defined). */
+declare const RACEWALK_EXPLORE_SCRIPT: string | undefined;
+
 export async function main(argv: string[]): Promise<number> {
-	const io = processIo();
 	const [first, ...rest] = argv;
+	if (first === 'explore') {
+		const run = exploreScript();
+		if (run) return run(rest);
+	}
 	// Start-up: the TUI without a scenario word (no argument, only flags, or a
 	// file path) cannot be another command: load only its module, not every
-	// command's (zod, the explorer, the renderers).
+	// command's (zod, the explorer, the renderers). Nothing of ours is imported
+	// statically: explore's own script (above) has all it needs.
 	const tuiOnly = first === undefined || (first.startsWith('-') && !['--help', '-h', '--version'].includes(first)) || /[./]/.test(first);
 	if (tuiOnly) {
-		const {tuiCommand} = await import('./commands/tui.js');
+		const [{processIo, usageErrors}, {tuiCommand}] = await Promise.all([import('./commands/common.js'), import('./commands/tui.js')]);
+		const io = processIo();
 		return usageErrors(io, () => tuiCommand.run(argv, io));
 	}
-	const {COMMANDS} = await import('./commands/index.js');
+	const [{EXIT, processIo, UsageError, usageErrors}, {COMMANDS}] = await Promise.all([import('./commands/common.js'), import('./commands/index.js')]);
+	const io = processIo();
 	const commands = new Map<string, CommandEntry>(COMMANDS.map(c => [c.name, c]));
 	if (first === '--help' || first === '-h' || first === 'help') {
 		io.out(HELP.replace('{commands}', COMMANDS.map(c => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')));
@@ -69,17 +79,28 @@ export async function main(argv: string[]): Promise<number> {
 	});
 }
 
-/** User mistakes end as one line on stderr with exit code 2. */
-async function usageErrors(io: ReturnType<typeof processIo>, run: () => Promise<number>): Promise<number> {
+/**
+ * `racewalk explore` from its own script, dist/chunks/explore-HASH.cjs,
+ * compiled from V8's code cache of it (its name + .cache, written by the
+ * build after a run of two built-ins): a small explore spent a fifth of its
+ * main thread's time loading, parsing and compiling its modules. A cache V8
+ * does not take (another Node, other V8 flags) is compiled as usual; from
+ * source/ (no build) the command table's module runs instead.
+ */
+function exploreScript(): ((argv: string[]) => Promise<number>) | null {
+	if (typeof RACEWALK_EXPLORE_SCRIPT !== 'string') return null;
+	const filename = fileURLToPath(new URL(RACEWALK_EXPLORE_SCRIPT, import.meta.url));
+	if (!existsSync(filename)) return null;
+	let cachedData: Buffer | undefined;
 	try {
-		return await run();
-	} catch (err) {
-		const usage = asUsageError(err);
-		if (!usage) throw err;
-		// one line (a diagnostic adds its own excerpt): a newline from a file is spelled out
-		io.err(`racewalk: ${usage.detail ?? visible(usage.message)}`);
-		return EXIT.usage;
+		cachedData = readFileSync(`${filename}.cache`);
+	} catch {
+		cachedData = undefined;
 	}
+	const script = new Script(readFileSync(filename, 'utf8'), {filename, cachedData});
+	const module = {exports: {} as {run?: (argv: string[]) => Promise<number>}};
+	(script.runInThisContext() as (require: NodeJS.Require, module: object, filename: string) => void)(createRequire(filename), module, filename);
+	return module.exports.run ?? null;
 }
 
 // The bundle is also the worker of `explore --jobs` (commands/jobs.ts): one file to ship.

@@ -47,6 +47,19 @@ export function asUsageError(err: unknown): UsageError | undefined {
 	return undefined;
 }
 
+/** Runs a command: user mistakes end as one line on stderr with exit code 2. */
+export async function usageErrors(io: Io, run: () => Promise<number>): Promise<number> {
+	try {
+		return await run();
+	} catch (err) {
+		const usage = asUsageError(err);
+		if (!usage) throw err;
+		// one line (a diagnostic adds its own excerpt): a newline from a file is spelled out
+		io.err(`racewalk: ${usage.detail ?? visible(usage.message)}`);
+		return EXIT.usage;
+	}
+}
+
 export type ModelOptions = {set?: readonly string[]; variant?: string | null};
 
 export function openModel(nameOrPath: string, opts: ModelOptions = {}): Model {

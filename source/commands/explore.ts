@@ -6,6 +6,7 @@ import {formatSchedule} from '../lang/schedule.js';
 import type {Transition} from '../machine/types.js';
 import {type Command, EXIT, openModel, OUTPUT_FLAGS, parseFlags, parseSets, RECORD_FLAGS, refuseOverInput, SCENARIO_FLAGS, unexpectedArgument, UsageError} from './common.js';
 import {runJobs} from './jobs.js';
+import {BIG, deferOptimization, optimizationDeferred, restoreOptimization} from './tiering.js';
 import {capYoungGeneration} from './young.js';
 import {checkWritable, OverwriteError, WriteError} from '../session/atomic.js';
 import {exitCodeOf as exitCodeOfKinds, printReport, type Report, reportCode, reportOf} from './report.js';
@@ -187,50 +188,57 @@ export const exploreCommand: Command = {
 		const showProgress = Boolean(process.stderr.isTTY) && !cli.flags.json;
 		// young.ts: a large search's RSS without 30 MB of young generation (if it is not 2 MB semi-spaces yet, once it is)
 		let young = capYoungGeneration();
-		const options: ExploreOptions = {
-			strategy,
-			seed,
-			pctDepth: depth,
-			runs,
-			maxStates,
-			maxDepth,
-			timeoutMs: timeout !== undefined ? timeout * 1000 : undefined,
-			reduce: cli.flags.reduce,
-			merge: cli.flags.merge,
-			symmetry: cli.flags.symmetry,
-			exact: cli.flags.exact,
-			liveness: cli.flags.liveness && !sampling,
-			shard,
-			onProgress:
-				showProgress || !young
-					? p => {
-							young ||= capYoungGeneration();
-							if (showProgress) process.stderr.write(`\r\x1b[K${p.phase}: ${p.states} states, ${p.transitions} transitions, depth ${p.depth}, ${p.statesPerSec} states/s`);
-						}
-					: undefined,
-		};
-		let report: Report;
-		let unsaved: UsageError | undefined;
-		if (jobs !== undefined) {
-			const {onProgress: _, ...plain} = options;
-			report = await runJobs(model, {target, set: cli.flags.set, variant: cli.flags.variant ?? null}, plain, jobs, frontier);
-		} else {
-			const r = explore(model, options);
-			if (showProgress) process.stderr.write('\r\x1b[K');
-			// A save that fails after all (the folder went away, the disk filled) must not lose the search: its report is printed, then the error.
-			if (cli.flags.record !== undefined) {
-				try {
-					await recordFindings(model, r, cli.flags.record, cli.flags.force, set);
-				} catch (err) {
-					if (!(err instanceof UsageError)) throw err;
-					unsaved = err;
+		// tiering.ts: a small search's code is not worth TurboFan's time; a big one gets V8's default back (--jobs is big)
+		if (jobs === undefined) deferOptimization();
+		try {
+			const options: ExploreOptions = {
+				strategy,
+				seed,
+				pctDepth: depth,
+				runs,
+				maxStates,
+				maxDepth,
+				timeoutMs: timeout !== undefined ? timeout * 1000 : undefined,
+				reduce: cli.flags.reduce,
+				merge: cli.flags.merge,
+				symmetry: cli.flags.symmetry,
+				exact: cli.flags.exact,
+				liveness: cli.flags.liveness && !sampling,
+				shard,
+				onProgress:
+					showProgress || !young || optimizationDeferred()
+						? p => {
+								young ||= capYoungGeneration();
+								if (p.states >= BIG) restoreOptimization();
+								if (showProgress) process.stderr.write(`\r\x1b[K${p.phase}: ${p.states} states, ${p.transitions} transitions, depth ${p.depth}, ${p.statesPerSec} states/s`);
+							}
+						: undefined,
+			};
+			let report: Report;
+			let unsaved: UsageError | undefined;
+			if (jobs !== undefined) {
+				const {onProgress: _, ...plain} = options;
+				report = await runJobs(model, {target, set: cli.flags.set, variant: cli.flags.variant ?? null}, plain, jobs, frontier);
+			} else {
+				const r = explore(model, options);
+				if (showProgress) process.stderr.write('\r\x1b[K');
+				// A save that fails after all (the folder went away, the disk filled) must not lose the search: its report is printed, then the error.
+				if (cli.flags.record !== undefined) {
+					try {
+						await recordFindings(model, r, cli.flags.record, cli.flags.force, set);
+					} catch (err) {
+						if (!(err instanceof UsageError)) throw err;
+						unsaved = err;
+					}
 				}
+				report = reportOf(model, target, set, r, unsaved ? null : (cli.flags.record ?? null));
 			}
-			report = reportOf(model, target, set, r, unsaved ? null : (cli.flags.record ?? null));
+			if (cli.flags.json) io.out(JSON.stringify(report, null, 2));
+			const code = cli.flags.json ? reportCode(report) : printReport(io, model, report, {width: cli.flags.width ?? Math.max(80, io.columns), extra: {seed, depth}});
+			if (unsaved) throw unsaved;
+			return code;
+		} finally {
+			restoreOptimization();
 		}
-		if (cli.flags.json) io.out(JSON.stringify(report, null, 2));
-		const code = cli.flags.json ? reportCode(report) : printReport(io, model, report, {width: cli.flags.width ?? Math.max(80, io.columns), extra: {seed, depth}});
-		if (unsaved) throw unsaved;
-		return code;
 	},
 };

@@ -62,8 +62,11 @@ The semantics taken from the docs:
 
 The memory-management core (RAM pages, page tables, TLBs and walk caches,
 flushes and their IPIs, gup-fast's window, mmu_gather, RCU) is its own
-section below, "the memory-management core"; test/xcheck/README.md lists
-what it covers and what the docs left open.
+section below, "the memory-management core", with huge PMDs, the THP split,
+khugepaged's collapse, move_ptes, PROT_NONE, dev_pagemaps and DAX after it;
+the built-in scenarios and worked examples that use them are translated at
+the end. test/xcheck/README.md lists what it covers and what the docs left
+open.
 
 Prints a JSON object {scenario: {kind: length}} (livelock: a list of
 {moving, prefix: BFS distance of the nearest state, states}); `checker.py
@@ -439,16 +442,35 @@ GUP_PIN_COUNTING_BIAS = 1024
 class MMSetup:
     """The machine { } block of an mm scenario."""
     def __init__(self, flush='ipi', table_free='ipi', arch='x86', walk_cache=False, ram=(), maps=(),
-                 mask=(), tlbs=(), lazy=(), pte_tables=(), vmas=()):
+                 mask=(), tlbs=(), lazy=(), pte_tables=(), vmas=(), huge_maps=(), pwcs=(), huge_tlb=False,
+                 protnone=(), pgmaps=(), dax_maps=(), refcount='e21', fs=None):
         self.flush, self.table_free, self.arch, self.walk_cache = flush, table_free, arch, walk_cache
         self.ram, self.maps, self.mask, self.tlbs = ram, maps, mask, tlbs
         self.lazy, self.pte_tables, self.vmas = lazy, pte_tables, vmas
+        self.huge_maps, self.pwcs, self.huge_tlb, self.protnone = huge_maps, pwcs, huge_tlb, set(protnone)
+        self.pgmaps, self.dax_maps, self.refcount = pgmaps, dax_maps, refcount   # dev_pagemaps, DAX PTEs
+        self.fs = fs        # {'type': xfs | ext4, 'pgmap', 'frozen', 'shutdown'}
 
     def initial(self, n):
         mm = {'pages': {}, 'pmd': {}, 'tables': {}, 'ntid': 1, 'tlb': [{} for _ in range(n)],
               'pwc': [{} for _ in range(n)], 'ipi': [() for _ in range(n)], 'fw': [None] * n,
               'gp': [None] * n, 'rcu': [0] * n, 'cbs': [], 'zapped': set(), 'mask': set(self.mask),
-              'lazy': set(self.lazy), 'vma': {}, 'gup': [None] * n, 'gather': [None] * n, 'pending': 0}
+              'lazy': set(self.lazy), 'vma': {}, 'gup': [None] * n, 'gather': [None] * n, 'pending': 0,
+              'deposit': {}, 'pin': {}, 'dev': {}, 'pgmaps': {}, 'dvma': {}, 'fs': dict(self.fs or {}),
+              'sigkill': False}
+        for name, typ, first, npages, mode in self.pgmaps:
+            # memremap_pages: memmap present, memory backed, the ref live with 1 + npages references
+            mm['pgmaps'][name] = {'type': typ, 'first': first, 'n': npages, 'ref': 1 + npages, 'state': 'live',
+                                  'mode': mode, 'indexed': True, 'alive': True, 'done': False}
+            for pfn in range(first, first + npages):
+                mm['dev'][pfn] = {'ref': 1, 'exists': True, 'backed': True, 'idle': 1, 'pgmap': name}
+        for va, pfn, npages, write, kind in self.dax_maps:
+            if kind == 'huge':       # a huge DAX PMD: no PTE page deposited (x86 arch_needs_pgtable_deposit)
+                mm['pmd'][va // REGION] = ('huge', pfn, 0, write, False, True)
+                continue
+            for i in range(npages):
+                table_under(mm, va + i * PAGE, create=True)[1][va + i * PAGE] = (pfn + i, 0, write, kind)
+                mm['dvma'][va + i * PAGE] = (pfn + i, write, kind)
         first, npages = self.ram or (0, 0)
         for pfn in range(first, first + npages):
             mm['pages'][pfn] = [0, True, 0, 0]
@@ -457,19 +479,34 @@ class MMSetup:
         for va, pfn, write in self.maps:
             pg = mm['pages'][pfn]
             pg[0], pg[1], pg[2], pg[3] = 1, False, pg[2] + 1, 1
-            table_under(mm, va, create=True)[1][va] = (pfn, pg[2], write)
+            table_under(mm, va, create=True)[1][va] = (pfn, pg[2], write, 'N') if va in self.protnone \
+                else (pfn, pg[2], write)
+            mm['vma'][va] = write
+        for va, pfn, write in self.huge_maps:
+            # an anonymous THP over RAM: a huge leaf, with an empty PTE page deposited
+            pg = mm['pages'][pfn]
+            pg[0], pg[1], pg[2], pg[3] = 1, False, pg[2] + 1, 1
+            mm['pmd'][va // REGION] = ('huge', pfn, pg[2], write, False)
+            mm['deposit'][va // REGION] = [new_table(mm)]
             mm['vma'][va] = write
         for va, write in self.vmas:
             mm['vma'][va] = write
         for cpu, va in self.tlbs:
             pte = pte_at(mm, va)
             if pte:
-                mm['tlb'][cpu][va] = pte
+                mm['tlb'][cpu][va] = pte[:3]
+        for cpu, va in self.pwcs:
+            mm['pwc'][cpu][va // REGION] = mm['pmd'][va // REGION]
         return mm
 
 
+def tid_of(entry):
+    """A PMD entry: a table id (int), a huge leaf ('huge', pfn, gen, write, invalid), or None."""
+    return entry if isinstance(entry, int) else None
+
+
 def table_under(mm, va, create=False):
-    tid = mm['pmd'].get(va // REGION)
+    tid = tid_of(mm['pmd'].get(va // REGION))
     if tid is None and create:
         tid = new_table(mm)
         mm['pmd'][va // REGION] = tid
@@ -484,8 +521,21 @@ def new_table(mm):
 
 
 def pte_at(mm, va):
+    e = mm['pmd'].get(va // REGION)
+    if isinstance(e, tuple):
+        return huge_leaf(e, va)
     t = table_under(mm, va)
     return t[1].get(va) if t and not t[0] else None
+
+
+def huge_leaf(e, va):
+    """A huge PMD leaf seen as the PTE for va: its subpage there (kind 'H', or 'I' once invalidated;
+    a DAX one carries a fifth field, devmap and special)."""
+    return (e[1] + (va % REGION) // PAGE, e[2], e[3], 'I' if e[4] else 'H') + (('dax',) if len(e) > 5 and e[5] else ())
+
+
+def pkind(pte):
+    return pte[3] if pte is not None and len(pte) > 3 else None
 
 
 def mmfreeze(x):
@@ -520,13 +570,22 @@ def in_range(va, rng):
 
 def drop_tlb(mm, d, rng):
     """A flush of rng on CPU d: its TLB entries there and, on x86, the walk cache of those regions."""
-    mm['tlb'][d] = {va: e for va, e in mm['tlb'][d].items() if not in_range(va, rng)}
+    mm['tlb'][d] = {va: e for va, e in mm['tlb'][d].items()
+                    if not (in_range(va, rng) or (pkind(e) == '2M' and region_touched(va, rng)))}
     if CUR.model.mm.arch == 'x86':
         if rng is None:
             mm['pwc'][d] = {}
         else:
             lo, hi = rng[0] // REGION, (rng[0] + rng[1] * PAGE - 1) // REGION
             mm['pwc'][d] = {r: t for r, t in mm['pwc'][d].items() if not lo <= r <= hi}
+
+
+def region_touched(va, rng):
+    """Whether a flush of rng touches va's 2 MiB region (INVLPG inside a large page drops it)."""
+    if rng is None:
+        return True
+    lo, hi = rng[0] // REGION, (rng[0] + rng[1] * PAGE - 1) // REGION
+    return lo <= va // REGION <= hi
 
 
 def violation(kind):
@@ -546,8 +605,12 @@ def pfn_of(page):
 def mapped_anywhere(mm, pfn, gen, lazy_too=False):
     """A present PTE reachable from the PMDs (a detached table's entries map nothing), or a TLB
     entry of a CPU running the mm (not lazy), of that allocation."""
-    for tid in mm['pmd'].values():
-        freed, ptes = mm['tables'][tid]
+    for ent in mm['pmd'].values():
+        if isinstance(ent, tuple):
+            if ent[1] == pfn and ent[2] == gen:
+                return True
+            continue
+        freed, ptes = mm['tables'][ent]
         if not freed and any(e[0] == pfn and e[1] == gen for e in ptes.values()):
             return True
     return any(e[0] == pfn and e[1] == gen for d in range(len(mm['tlb']))
@@ -564,6 +627,15 @@ def free_page(mm, pfn):
 # -- struct page and the page allocator
 
 def get_page(page):
+    dp = dev_page(page)
+    if dp is not None:
+        if dp.get('gone'):
+            return
+        if dp['ref'] <= 0:
+            violation('refcount')
+        else:
+            dp['ref'] += 1
+        return
     pg = CUR.mm['pages'][pfn_of(page)]
     if pg[0] <= 0:
         violation('refcount')   # folio_get's VM_BUG_ON: no reference taken, the CPU goes on (racewalk)
@@ -572,6 +644,10 @@ def get_page(page):
 
 
 def put_page(page):
+    dp = dev_page(page)
+    if dp is not None:
+        dev_put(dp, 1)
+        return
     pfn = pfn_of(page)
     pg = CUR.mm['pages'][pfn]
     if pg[0] <= 0:
@@ -602,6 +678,12 @@ def folio_try_get(page):
 
 
 def try_grab_page(page, flags='get'):
+    dp = dev_page(page)
+    if dp is not None:
+        if dp.get('gone') or dp['ref'] == 0:
+            return False        # DOC?: a grab reading a removed memmap (S1, reported) takes nothing
+        dp['ref'] += GUP_PIN_COUNTING_BIAS if flags == FOLL_PIN else 1
+        return True
     pg = CUR.mm['pages'][pfn_of(page)]
     if pg[0] == 0:
         return False
@@ -646,7 +728,7 @@ def gup_window():
     if CUR.me is None or CUR.me['irq_on']:
         return None
     if mm['gup'][c] is None:
-        mm['gup'][c] = [set(), set(), []]
+        mm['gup'][c] = [set(), set(), [], []]    # vas read, pages seen, held, held since a pin check
     return mm['gup'][c]
 
 
@@ -667,8 +749,12 @@ def gup_hold(page, by):
     key = (pfn, CUR.mm['pages'][pfn][2])
     if by > 0:
         w[2].append(key)
+        if CUR.mm['pin'].get(pfn, [False])[0]:
+            w[3].append(key)        # taken after khugepaged's pin check passed (S9)
     elif key in w[2]:
         w[2].remove(key)
+        if key in w[3]:
+            w[3].remove(key)
 
 
 def gup_close(mm, c):
@@ -677,11 +763,21 @@ def gup_close(mm, c):
     mm['gup'][c] = None
     if w is not None and any(k not in w[1] for k in w[2]):
         violation('gup-unmapped-page')
+    for pfn, gen in (w[3] if w is not None else ()):
+        mark = mm['pin'][pfn]
+        if mark[2]:
+            violation('collapse-lost-pin')     # returns with a page the collapse already discarded
+        mark[1] += 1                            # returned with a reference the pin check never saw
 
 
 def pmdp_get_lockless(va):
-    gup_window()
-    return ('pmd', CUR.mm['pmd'].get(va // REGION))
+    w = gup_window()
+    e = CUR.mm['pmd'].get(va // REGION)
+    if isinstance(e, tuple) and w is not None:
+        # a huge leaf read: the window read va, and saw the page it maps there
+        w[0].add(va)
+        w[1].add(huge_leaf(e, va)[:2])
+    return ('pmd', e, va)
 
 
 def read_table(tid):
@@ -696,6 +792,8 @@ def ptep_get_lockless(pmd, va):
     w = gup_window()
     if pmd[1] is None:
         raise Oops()      # racewalk: "the PMD is not present (test pmd_present first)"
+    if isinstance(pmd[1], tuple):
+        return huge_leaf(pmd[1], va)    # through a huge PMD: the leaf itself (no memory read)
     pte = read_table(pmd[1])[1].get(va)
     if w is not None:
         w[0].add(va)
@@ -705,8 +803,10 @@ def ptep_get_lockless(pmd, va):
 
 
 def ptep_get(va):
-    tid = CUR.mm['pmd'].get(va // REGION)
-    return None if tid is None else read_table(tid)[1].get(va)
+    e = CUR.mm['pmd'].get(va // REGION)
+    if isinstance(e, tuple):
+        return huge_leaf(e, va)
+    return None if e is None else read_table(e)[1].get(va)
 
 
 def pmd_present(pmd):
@@ -714,11 +814,11 @@ def pmd_present(pmd):
 
 
 def pte_present(pte):
-    return pte is not None
+    return pte is not None and pkind(pte) != 'I'     # PROT_NONE is present to Linux
 
 
 def pte_write(pte):
-    return bool(pte and pte[2])
+    return bool(pte and pte[2] and pkind(pte) != 'I')
 
 
 def pte_page(pte):
@@ -744,18 +844,19 @@ def zap(va):
 
 def ptep_get_and_clear(va, table=None):
     mm = CUR.mm
-    tid = table[1] if table is not None else mm['pmd'].get(va // REGION)
+    tid = table[1] if table is not None else tid_of(mm['pmd'].get(va // REGION))
     if tid is None:
         return None
     t = read_table(tid)
     old = t[1].pop(va, None)
-    zap(va)
+    if old is not None:
+        zap(va)         # clearing a none PTE zaps nothing: no va left to another CPU's flush (racewalk)
     return old
 
 
 def set_pte_at(va, pte, table=None):
     mm = CUR.mm
-    tid = table[1] if table is not None else mm['pmd'].get(va // REGION)
+    tid = table[1] if table is not None else tid_of(mm['pmd'].get(va // REGION))
     if tid is None:
         raise Oops()            # DOC?: set_pte_at with no PTE page under the PMD
     t = read_table(tid)
@@ -764,12 +865,12 @@ def set_pte_at(va, pte, table=None):
         zap(va)
         return
     if pte[0] == 'mk':
-        pg = mm['pages'][pte[1]]
-        val = (pte[1], pg[2], pte[2])
-        if pg[1]:
+        pg = mm['pages'].get(pte[1])
+        val = (pte[1], pg[2] if pg else 0, pte[2]) + (('N',) if len(pte) > 3 and pte[3] == 'N' else ())
+        if pg and pg[1]:
             violation('freed-page-use')
     else:
-        val = pte
+        val = pte[:3] + ((pkind(pte),) if pkind(pte) in ('N', 'D', 'S') else ())
     t[1][va] = val
     if mm['pmd'].get(va // REGION) == tid:
         gup_saw(mm, va, val)
@@ -784,7 +885,10 @@ def pte_alloc_one():
 
 
 def pmd_populate(va, table):
-    CUR.mm['pmd'][va // REGION] = table[1]
+    mm = CUR.mm
+    mm['pmd'][va // REGION] = table[1]
+    for v, pte in mm['tables'][table[1]][1].items():
+        gup_saw(mm, v, pte)      # its PTEs are live again: installed at the vas they map
 
 
 def pmd_clear(va):
@@ -792,11 +896,17 @@ def pmd_clear(va):
 
 
 def pmd_pgtable(pmd):
+    if not isinstance(pmd[1], int):
+        raise Oops()
     return ('table', pmd[1])
 
 
 def pte_val(pte):
-    return 0 if pte is None else pte[0] << 12 | 1 | (2 if pte[2] else 0)
+    if pte is None:
+        return 0
+    k = pkind(pte)
+    flags = {None: 1, 'N': 0x100, 'H': 0x81, 'I': 0x80, 'S': 0x201, 'D': 0x201 | 1 << 58}[k]  # present, PROT_NONE, PSE, special, devmap
+    return pte[0] << 12 | flags | (2 if pte[2] else 0) | (0x201 | 1 << 58 if len(pte) > 4 else 0)
 
 
 def page_remove_rmap(page):
@@ -823,6 +933,517 @@ def pte_free(table):
 
 def pte_free_defer(table):
     call_rcu(('free', table[1]))
+
+
+# -- huge PMDs, the THP split, khugepaged's collapse, move_ptes, PROT_NONE
+#
+# From model.md ("A huge PMD being split", the pt row, S9, S11) and primitives.md. A PMD entry
+# is a table id or a huge leaf ('huge', pfn, gen, write, invalid); a PMD value read is
+# ('pmd', entry, va): pmd_page gives the subpage at the va it was read for.
+
+def pmd_leaf(pmd):
+    return isinstance(pmd[1], tuple)
+
+
+def pmd_val(pmd):
+    e = pmd[1]
+    if e is None:
+        return 0
+    if isinstance(e, int):
+        return (1 << 40) + e * PAGE | 0x67          # a table pointer
+    if e[0] == 'mkh':
+        raise Oops()
+    return e[1] << 12 | 0x80 | (0 if e[4] else 1) | (2 if e[3] else 0)   # PSE, present unless invalid
+
+
+def pmd_same(a, b):
+    return pmd_val(a) == pmd_val(b)
+
+
+def pmd_access_permitted(pmd, write=False):
+    e = pmd[1]
+    return isinstance(e, tuple) and not e[4] and (e[3] or not write)
+
+
+def pmd_page(pmd):
+    e = pmd[1]
+    if not isinstance(e, tuple):
+        raise Oops()
+    return page_obj(e[1] + ((pmd[2] or 0) % REGION) // PAGE)
+
+
+def pmd_write(pmd):
+    e = pmd[1]
+    return isinstance(e, tuple) and bool(e[3])
+
+
+def mk_huge_pmd(page, write=False):
+    return ('pmd', ('mkh', pfn_of(page), write, False), None)
+
+
+def pmd_mkinvalid(pmd):
+    e = pmd[1]
+    if not isinstance(e, tuple):
+        raise Oops()
+    return ('pmd', e[:4] + (True,), pmd[2])
+
+
+def store_pmd(va, pmd):
+    """A PMD value stored at va's PMD (mk_huge_pmd's allocation resolved now)."""
+    mm = CUR.mm
+    e = pmd[1]
+    if isinstance(e, tuple) and e[0] == 'mkh':
+        pg = mm['pages'].get(e[1])
+        e = ('huge', e[1], pg[2] if pg else 0, e[2], e[3])
+    if e is None:
+        mm['pmd'].pop(va // REGION, None)
+    else:
+        mm['pmd'][va // REGION] = e
+    if isinstance(e, tuple):
+        for w in mm['gup']:
+            if w is not None:
+                for v in w[0]:
+                    if v // REGION == va // REGION:
+                        w[1].add(huge_leaf(e, v)[:2])
+    elif isinstance(e, int):
+        for v, pte in mm['tables'][e][1].items():
+            gup_saw(mm, v, pte)
+
+
+def set_pmd_at(va, pmd):
+    store_pmd(va, pmd)
+
+
+def pmdp_establish(va, pmd):
+    old = CUR.mm['pmd'].get(va // REGION)
+    if not isinstance(old, tuple):
+        raise Oops()
+    store_pmd(va, pmd)
+    return ('pmd', old, va)
+
+
+def pmdp_huge_get_and_clear(va):
+    old = CUR.mm['pmd'].pop(va // REGION, None)
+    return ('pmd', old, va)
+
+
+def pgtable_trans_huge_deposit(va, table):
+    dep = CUR.mm['deposit']
+    dep[va // REGION] = dep.get(va // REGION, []) + [table[1]]
+
+
+def pgtable_trans_huge_withdraw(va):
+    dep = CUR.mm['deposit'].get(va // REGION)
+    if not dep:
+        return None
+    tid = dep.pop()
+    if not dep:
+        del CUR.mm['deposit'][va // REGION]
+    return ('table', tid)
+
+
+def zap_deposited_table(va):
+    t = pgtable_trans_huge_withdraw(va)
+    if t is not None:
+        pte_free(t)
+
+
+def set_ptes(va, pte, nr, table=None):
+    """nr PTEs from va, the pfn advancing a page each; one step."""
+    for i in range(nr):
+        set_pte_at(va + i * PAGE, None if pte is None else (pte[0], pte[1] + i) + pte[2:], table)
+
+
+def flush_region(va):
+    return (va - va % REGION, REGION // PAGE)
+
+
+def pmdp_invalidate_start(va, var, freed_tables=False):
+    """pmdp_invalidate: pmdp_establish(pmd_mkinvalid(*pmdp)), then flush the 2 MiB."""
+    old = CUR.mm['pmd'].get(va // REGION)
+    if not isinstance(old, tuple):
+        raise Oops()
+    CUR.locals[var] = pmdp_establish(va, ('pmd', old[:4] + (True,), va))
+    return flush_start(flush_region(va), freed_tables)
+
+
+def collapse_flush_start(va, var, freed_tables=False):
+    """pmdp_collapse_flush: pmdp_huge_get_and_clear, then flush_tlb_range of the 2 MiB."""
+    CUR.locals[var] = pmdp_huge_get_and_clear(va)
+    return flush_start(flush_region(va), freed_tables)
+
+
+def PmdInvalidate(va, var, freed_tables=False):
+    return ('Blk', lambda g, l, c: pmdp_invalidate_start(va, var, freed_tables), lambda g, l, c: flush_end())
+
+
+def CollapseFlush(va, var, freed_tables=False):
+    return ('Blk', lambda g, l, c: collapse_flush_start(va, var, freed_tables), lambda g, l, c: flush_end())
+
+
+def unpin_user_page(page):
+    dp = dev_page(page)
+    if dp is not None:
+        dev_put(dp, GUP_PIN_COUNTING_BIAS)
+        return
+    pfn = pfn_of(page)
+    pg = CUR.mm['pages'][pfn]
+    if pg[0] < GUP_PIN_COUNTING_BIAS:
+        violation('refcount')
+        return
+    gup_hold(page, -1)
+    pg[0] -= GUP_PIN_COUNTING_BIAS
+    if pg[0] == 0:
+        free_page(CUR.mm, pfn)
+
+
+def is_refcount_suitable(page):
+    """K8: nobody but the mappings holds a reference; a pass marks the page (S9)."""
+    pfn = pfn_of(page)
+    pg = CUR.mm['pages'][pfn]
+    ok = pg[0] == pg[3]
+    if ok:
+        CUR.mm['pin'][pfn] = [True, 0, False]     # checked, late references returned, discarded
+    return ok
+
+
+def free_page_and_swap_cache(page):
+    pfn = pfn_of(page)
+    mark = CUR.mm['pin'].get(pfn)
+    if mark is not None and mark[0]:
+        mark[2] = True
+        if mark[1] > 0:
+            violation('collapse-lost-pin')
+    put_page(page)
+
+
+def pte_lockptr(pmd):
+    if not isinstance(pmd[1], int):
+        raise Oops()
+    return f'ptl{pmd[1]}'
+
+
+PMD_LOCK = 'pmdl'       # pmd_lock: the split lock of the one PMD table
+
+
+PAGE_NONE, PAGE_READONLY, PAGE_COPY, PAGE_SHARED = 'none', 'readonly', 'copy', 'shared'
+
+
+def pte_protnone(pte):
+    return pkind(pte) == 'N'
+
+
+def pte_accessible(pte):
+    """A TLB may hold it: present to the hardware, or PROT_NONE while a flush is pending (20841405940e)."""
+    if pte is None or pkind(pte) == 'I':
+        return False
+    return pkind(pte) != 'N' or CUR.mm['pending'] > 0
+
+
+def pte_access_permitted(pte, write=False):
+    return pte is not None and pkind(pte) in (None, 'H') and (pte[2] or not write)
+
+
+def pte_modify(pte, prot):
+    if pte is None:
+        raise Oops()        # a none PTE is a mistake of the scenario
+    if pte[0] == 'mk':
+        return ('mk', pte[1], prot == PAGE_SHARED) + (('N',) if prot == PAGE_NONE else ())
+    return (pte[0], pte[1], prot == PAGE_SHARED) + (('N',) if prot == PAGE_NONE else ())
+
+
+def pte_mkwrite(pte):
+    if pte is None:
+        raise Oops()
+    return (pte[0], pte[1], True) + pte[3:]
+
+
+def ptep_modify_prot_start(va):
+    """The PTE read and left none until the commit; not a zap."""
+    mm = CUR.mm
+    tid = tid_of(mm['pmd'].get(va // REGION))
+    if tid is None:
+        return None
+    return read_table(tid)[1].pop(va, None)
+
+
+def ptep_modify_prot_commit(va, old, pte):
+    set_pte_at(va, pte)
+
+
+def set_tlb_flush_pending():
+    CUR.mm['pending'] = 1
+
+
+def clear_tlb_flush_pending():
+    CUR.mm['pending'] = 0
+
+
+def ptl_touch(lk):
+    """A PTE lock lives in its table's ptdesc: taking, spinning on or releasing it reads the table."""
+    if CUR.mm is not None and lk.startswith('ptl') and lk[3:].isdigit():
+        t = CUR.mm['tables'].get(int(lk[3:]))
+        if t is not None and t[0]:
+            violation('freed-table-read')
+
+
+def move_pte(old, new):
+    """One PTE of move_ptes: ptep_get_and_clear(old) (zapped), set_pte_at(new)."""
+    pte = ptep_get_and_clear(old)
+    if pte is not None:
+        set_pte_at(new, pte)
+
+
+# -- dev_pagemaps, their percpu_refs, memunmap_pages, device-dax (model.md "Refcount eras", S1-S3)
+#
+# mm['dev'][pfn]: the struct page of a ZONE_DEVICE pfn (ref, exists, backed, idle: the count
+# an idle page has, 1 under e21 / v5_18 until memunmap_put_pages drops it); mm['pgmaps'][name]:
+# the percpu_ref (ref, state live | dead | exited, mode percpu | atomic, done), indexed in
+# pgmap_array, DAXDEV_ALIVE; mm['dvma'][va]: the DAX vma a fault installs from.
+
+VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV, FAULT_FLAG_WRITE = 2, 0x40, 'write'
+
+
+def dev_page(page):
+    """The struct page of a ZONE_DEVICE pfn, or None for RAM; S1 if its memmap was removed."""
+    dp = CUR.mm['dev'].get(pfn_of(page))
+    if dp is not None and not dp['exists']:
+        violation('use-after-free')
+        return {'gone': True, 'ref': 0}         # a scratch page: nothing is changed
+    return dp
+
+
+def dev_put(dp, k):
+    if dp.get('gone'):
+        return
+    if dp['ref'] < k:
+        violation('refcount')
+        return
+    dp['ref'] -= k
+    if dp['ref'] == 0 and CUR.model.mm.refcount == 'e21':
+        pgmap_put(dp['pgmap'], 1)       # E21: 1 -> 0 drops a pgmap reference
+
+
+def pgmap_put(name, k):
+    pm = CUR.mm['pgmaps'][name]
+    if pm['state'] == 'exited' or pm['ref'] < k:
+        violation('refcount')
+        return
+    pm['ref'] -= k
+    if pm['ref'] == 0 and pm['mode'] == 'atomic':
+        pm['done'] = True               # dev_pagemap_percpu_release: complete(&pgmap->done)
+
+
+def pgmap_name(pgmap):
+    if not (isinstance(pgmap, tuple) and pgmap[0] == 'pgmap'):
+        raise Oops()
+    return pgmap[1]
+
+
+def get_dev_pagemap(pfn):
+    for name, pm in sorted(CUR.mm['pgmaps'].items()):
+        if pm['indexed'] and pm['first'] <= pfn < pm['first'] + pm['n']:
+            # a dead or exited ref: percpu_ref_exit leaves __PERCPU_REF_ATOMIC_DEAD, so tryget_live
+            # fails on the flag without touching the count (racewalk agrees; 1e57ffb6e3fd's race
+            # lies inside percpu_ref_exit's one step)
+            if pm['state'] != 'live':
+                return None
+            pm['ref'] += 1
+            return ('pgmap', name)
+    return None
+
+
+def put_dev_pagemap(pgmap):
+    if pgmap is None:
+        return
+    pgmap_put(pgmap_name(pgmap), 1)
+
+
+def percpu_ref_kill(pgmap):
+    name = pgmap_name(pgmap)
+    pm = CUR.mm['pgmaps'][name]
+    if pm['state'] != 'live':
+        violation('refcount')
+        return
+    pm['state'] = 'dead'
+    if pm['mode'] == 'atomic':
+        pgmap_put(name, 1)
+    else:
+        # percpu mode: the base reference goes with the switch to atomic mode, after a grace period
+        # (the counts carry PERCPU_COUNT_BIAS until percpu_ref_switch_to_atomic_rcu sums them; its
+        # confirm callback puts the switch's own reference): a percpu_ref_exit before it is a put
+        # after exit (racewalk; primitives.md said the base reference went at the kill)
+        call_rcu(('atomic', name))
+
+
+def memunmap_put_pages(pgmap):
+    name = pgmap_name(pgmap)
+    pm = CUR.mm['pgmaps'][name]
+    for pfn in range(pm['first'], pm['first'] + pm['n']):
+        dp = dev_page(page_obj(pfn))
+        if dp.get('gone'):
+            continue
+        dp['idle'] = 0
+        dev_put(dp, 1)
+
+
+def percpu_ref_put_many(pgmap):
+    name = pgmap_name(pgmap)
+    pgmap_put(name, CUR.mm['pgmaps'][name]['n'])
+
+
+def WaitForCompletion(pgmap_fn):
+    """MU3: the CPU cannot be stepped until pgmap->done, then one step (as an await; racewalk's
+    hung-task in devdax-unbind:longterm comes at the step before it, with nothing enabled)."""
+    return Await(lambda g, l, c: CUR.mm['pgmaps'][pgmap_name(pgmap_fn(g, l, c))]['done'])
+
+
+def arch_remove_memory(pgmap):
+    """MU4: S2 for a PTE or TLB entry still mapping the range, S3 for a page still referenced."""
+    mm = CUR.mm
+    pm = mm['pgmaps'][pgmap_name(pgmap)]
+    rng = range(pm['first'], pm['first'] + pm['n'])
+    ptes = [e for ent in mm['pmd'].values() if isinstance(ent, int) and not mm['tables'][ent][0]
+            for e in mm['tables'][ent][1].values()]
+    huge = any(isinstance(ent, tuple) and ent[1] < rng.stop and rng.start < ent[1] + REGION // PAGE
+               for ent in mm['pmd'].values())
+    if huge or any(e[0] in rng for e in ptes) or any(e[0] in rng for t in mm['tlb'] for e in t.values()):
+        violation('stale-mapping')
+    for pfn in rng:
+        dp = mm['dev'][pfn]
+        if dp['exists'] and dp['ref'] > dp['idle']:
+            violation('pin-across-removal')
+        dp['exists'] = dp['backed'] = False
+
+
+def pgmap_array_delete(pgmap):
+    CUR.mm['pgmaps'][pgmap_name(pgmap)]['indexed'] = False
+
+
+def percpu_ref_exit(pgmap):
+    CUR.mm['pgmaps'][pgmap_name(pgmap)]['state'] = 'exited'
+
+
+def kill_dax(pgmap):
+    CUR.mm['pgmaps'][pgmap_name(pgmap)]['alive'] = False
+
+
+def dax_alive(pgmap):
+    return CUR.mm['pgmaps'][pgmap_name(pgmap)]['alive']
+
+
+def unmap_one(pgmap):
+    """unmap_mapping_range: zaps the lowest va mapping a pfn of the pgmap; True while more remain."""
+    mm = CUR.mm
+    pm = mm['pgmaps'][pgmap_name(pgmap)]
+    rng = range(pm['first'], pm['first'] + pm['n'])
+
+    def left():
+        return sorted(va for ent in mm['pmd'].values() if isinstance(ent, int) and not mm['tables'][ent][0]
+                      for va, e in mm['tables'][ent][1].items() if e[0] in rng)
+    vas = left()
+    if vas:
+        ptep_get_and_clear(vas[0])
+    return bool(left())
+
+
+def UnmapMappingRange(pgmap_fn):
+    return ('Rep', lambda g, l, c: unmap_one(pgmap_fn(g, l, c)))
+
+
+def pte_devmap(pte):
+    return pkind(pte) == 'D' or (pte is not None and len(pte) > 4)
+
+
+def pte_special(pte):
+    return pkind(pte) in ('D', 'S') or (pte is not None and len(pte) > 4)
+
+
+def pte_pfn(pte):
+    return 0 if pte is None else pte[0]
+
+
+def dax_holder(pgmap):
+    return CUR.mm['fs'].get('pgmap') == pgmap_name(pgmap) and CUR.mm['fs']['type'] == 'xfs'
+
+
+def freeze_super(pgmap):
+    CUR.mm['fs']['frozen'] = True
+
+
+def thaw_super(pgmap):
+    CUR.mm['fs']['frozen'] = False
+
+
+def xfs_force_shutdown(pgmap):
+    CUR.mm['fs']['shutdown'] = True
+
+
+def mf_dax_kill_procs(pgmap):
+    pass            # SIGBUS: not a fatal signal (fatal_signal_pending stays false); the unmap is separate
+
+
+def Fault(var, va_fn, flags=None):
+    """var = handle_mm_fault(va, [flags]): a write fault on a frozen fs-dax vma waits for the thaw
+    (sb_start_pagefault), as an await, then faults in one step."""
+    def ok(g, l, c):
+        mm = CUR.mm
+        return not (flags == FAULT_FLAG_WRITE and va_fn(g, l, c) in mm['dvma'] and mm['fs'].get('frozen'))
+
+    def fault(g, l, c):
+        l[var] = handle_mm_fault(va_fn(g, l, c), flags)
+    return AtomicAwait(ok, fault)
+
+
+def del_gendisk(pgmap):
+    pass            # E21: syncs and invalidates the bdev; the fs is not shut down, nothing is zapped
+
+
+def fatal_signal_pending():
+    return CUR.mm['sigkill']
+
+
+def send_sigkill():
+    CUR.mm['sigkill'] = True
+
+
+def pfn_to_page(pfn):
+    return page_obj(pfn)
+
+
+def handle_mm_fault(va, flags=None):
+    """A read fault (a write one with FAULT_FLAG_WRITE), for device-dax and anonymous vmas."""
+    mm = CUR.mm
+    pte = pte_at(mm, va)
+    if pkind(pte) == 'I':
+        return 0
+    if pte is not None:
+        if pkind(pte) == 'N':       # the NUMA hinting fault: present again with the vma's protection
+            set_pte_at(va, (pte[0], pte[1], mm['vma'].get(va, pte[2])))
+        elif flags == FAULT_FLAG_WRITE and not pte[2] and va in mm['dvma'] and mm['dvma'][va][1] and mm['fs']:
+            # do_wp_page -> pfn_mkwrite on a read-only fs-dax PTE
+            name = mm['dev'][pte[0]]['pgmap']
+            if not mm['pgmaps'][name]['alive'] or mm['fs']['shutdown']:
+                return VM_FAULT_SIGBUS
+            set_pte_at(va, (pte[0], pte[1], True) + pte[3:])
+        return 0
+    if va in mm['dvma']:
+        pfn, write, kind = mm['dvma'][va]
+        name = mm['dev'][pfn]['pgmap']
+        fs = mm['fs'] if mm['fs'].get('pgmap') == name else None
+        if not mm['pgmaps'][name]['alive'] or (fs and fs['shutdown']):
+            return VM_FAULT_SIGBUS
+        # fs-dax: a read fault maps read-only (->pfn_mkwrite write-notifies); device-dax as the vma allows
+        set_pte_at(va, (pfn, 0, write and (fs is None or flags == FAULT_FLAG_WRITE), kind))
+        return 0
+    if va in mm['vma']:
+        page = alloc_page()
+        if page is None:
+            return VM_FAULT_SIGBUS      # DOC?: no free RAM page
+        rmap(page, 1)
+        set_pte_at(va, mk_pte(page, mm['vma'][va]))
+        return 0
+    return VM_FAULT_SIGSEGV
 
 
 # -- mmu_gather
@@ -955,6 +1576,9 @@ def call_rcu(cb):
 def run_cb(mm, cb):
     if cb[0] == 'free':
         mm['tables'][cb[1]][0] = True
+    elif cb[0] == 'atomic':       # percpu_ref_kill's switch to atomic mode, after its grace period
+        mm['pgmaps'][cb[1]]['mode'] = 'atomic'
+        pgmap_put(cb[1], 1)     # the base reference
 
 
 def rcu_read_lock():
@@ -986,7 +1610,8 @@ def synchronize_rcu_end():
 # -- TLBs, the walker, flushes
 
 def walk(va, d):
-    """A hardware walk of CPU d: the walk cache first, else from the PMD. The PTE or None."""
+    """A hardware walk of CPU d: the walk cache first, else from the PMD. The PTE or None
+    (a huge leaf: its subpage at va, kind 'H', or 'I' once invalidated)."""
     mm = CUR.mm
     region = va // REGION
     tid = mm['pwc'][d].get(region) if CUR.model.mm.walk_cache else None
@@ -998,6 +1623,8 @@ def walk(va, d):
         tid = mm['pmd'].get(region)
         if tid is None:
             return None
+        if isinstance(tid, tuple):
+            return huge_leaf(tid, va)       # no PTE page to cache
         if mm['tables'][tid][0]:
             violation('freed-table-read')
             return None
@@ -1007,6 +1634,9 @@ def walk(va, d):
 
 
 def touch(pfn, gen):
+    dp = CUR.mm['dev'].get(pfn)
+    if dp is not None and not dp['backed']:
+        violation('stale-access')       # S2: a load reaches removed device memory
     pg = CUR.mm['pages'].get(pfn)
     if pg is not None and (pg[1] or pg[2] != gen):
         violation('freed-page-use')
@@ -1021,14 +1651,28 @@ def access(va):
         touch(e[0], e[1])
         return True
     pte = walk(va, d)
-    if pte is None:
+    if pte is None or pkind(pte) in ('N', 'I'):
+        # not present to the hardware (none, PROT_NONE, an invalidated huge PMD): a fault
         if CUR.model.mm.arch == 'x86':
             # the page fault drops the walk cache entries for the address (Intel SDM 4.10.4.1)
             mm['pwc'][d].pop(va // REGION, None)
         return False
-    mm['tlb'][d][va] = pte
+    fill(mm, d, va, pte)
     touch(pte[0], pte[1])
     return True
+
+
+def fill(mm, d, va, pte):
+    """A TLB fill; under huge_tlb an entry from a huge leaf is a 2 MiB one, and a small and a huge
+    entry for one region on a non-lazy CPU is S11."""
+    if CUR.model.mm.huge_tlb:
+        size = '2M' if pkind(pte) == 'H' else None
+        if d not in mm['lazy'] and any(v // REGION == va // REGION and v != va and pkind(e) != size
+                                       for v, e in mm['tlb'][d].items()):
+            violation('tlb-size-conflict')
+        mm['tlb'][d][va] = pte[:3] + (('2M',) if size else ())
+    else:
+        mm['tlb'][d][va] = pte[:3]
 
 
 def speculative_walk(va):
@@ -1037,9 +1681,9 @@ def speculative_walk(va):
     if d not in mm['mask']:
         return False
     pte = walk(va, d)
-    if pte is None:
+    if pte is None or pkind(pte) in ('N', 'I'):
         return False
-    mm['tlb'][d][va] = pte
+    fill(mm, d, va, pte)
     return True
 
 
@@ -1100,7 +1744,7 @@ def clear_flush_start(va, var):
     """ptep_clear_flush: the old PTE into local var; a flush of the page if it was present."""
     l = CUR.locals
     l[var] = ptep_get_and_clear(va)
-    return l[var] is not None and flush_start((va, 1))
+    return pte_accessible(l[var]) and flush_start((va, 1))
 
 
 def sync_one_start():
@@ -1161,7 +1805,7 @@ def syscall_exit(va, npages):
             if not in_range(v, (va, npages)):
                 continue
             pte = pte_at(mm, v)
-            if pte is None or pte[0] != e[0] or (e[2] and not pte[2]):
+            if pte is None or pkind(pte) in ('N', 'I') or pte[0] != e[0] or (e[2] and not pte[2]):
                 violation('stale-tlb-return')
 
 
@@ -1319,6 +1963,9 @@ def run(model, schedule=None):
                     l = dict(frames[-1])
                     if ins[2]:
                         ins[2](g, l, c, v)
+                elif op == 'Rep':     # a primitive that stays on its statement while fn says more is left
+                    if ins[1](g, l, c):
+                        npc = pc
                 elif op == 'Blk':     # a blocking mm primitive: act, wait, then a step that returns
                     CUR.locals = l
                     if wait is None:
@@ -1334,6 +1981,7 @@ def run(model, schedule=None):
                 elif op == 'Lock':
                     lk = wait[0] if wait else (ins[1] if isinstance(ins[1], str) else ins[1](g, l, c))
                     mode, flavor, lkind = ins[2], ins[3], model.kind[lk]
+                    ptl_touch(lk)
                     if wait is None:        # the call: IRQs and preemption first, then take or spin
                         if flavor == 'irq':
                             me['irq_on'] = False
@@ -1357,6 +2005,7 @@ def run(model, schedule=None):
                 elif op == 'Unlock':
                     lk = ins[1] if isinstance(ins[1], str) else ins[1](g, l, c)
                     mode, flavor, lkind = ins[2], ins[3], model.kind[lk]
+                    ptl_touch(lk)
                     v = CUR.locks[lk]
                     if lkind != 'rwsem':
                         if v != c:
@@ -2491,6 +3140,505 @@ def mm_retry(variant=None):
     return Model('mm-retry', {}, [retry, churn], mm=MMSetup(ram=(P, 1), maps=[(VA, P, True)], mask={0, 1}))
 
 
+# ---- the built-in scenarios and worked examples over huge PMDs, move_ptes, PROT_NONE -----
+# Hand-translated from scenarios/*.race and scenarios/examples/*.race (the test finds them
+# there): params become Python conditions, folded as the compiler folds them.
+
+def LockAs(var, fn, mode='x', flavor=None):
+    """var = pmd_lock(pmd) / pte_offset_map_lock(pmd, va): the lock taken, its name kept in var."""
+    def name(g, l, c):
+        l[var] = fn(g, l, c)
+        return l[var]
+    return Lock(name, mode, flavor)
+
+
+def lk(var):
+    return lambda g, l, c: l[var]
+
+
+def zap_one(va):
+    """zap_pte_range of one present PTE, under the PTL: one atomic { } step."""
+    def s(g, l, c):
+        l['pte'] = ptep_get_and_clear(va)
+        tlb_remove_tlb_entry(va)
+        page_remove_rmap(pte_page(l['pte']))
+        tlb_remove_page(pte_page(l['pte']))
+    return S(s)
+
+
+def mremap_move(variant=None):
+    flush = {'dirty': 'after_new_ptl', 'fixed': 'before_new_ptl'}.get(variant, 'after_ptls')
+    OLD, NEW = 0x7f000000, 0x7f400000
+    fl = lambda at: [Flush(K((OLD, 1)))] if flush == at else []
+    mremap = [Lock('mmap_lock', 'w'), S(setl('opmd', lambda g, l, c: pmdp_get_lockless(OLD))),
+              S(setl('npmd', lambda g, l, c: pmdp_get_lockless(NEW))),
+              LockAs('old_ptl', lambda g, l, c: pte_offset_map_lock(l['opmd'], OLD)),
+              S(setl('new_ptl', lambda g, l, c: pte_lockptr(l['npmd']))), Lock(lk('new_ptl')),
+              do(lambda g, l, c: move_pte(OLD, NEW))] + fl('before_new_ptl') + [Unlock(lk('new_ptl'))] + \
+        fl('after_new_ptl') + [Unlock(lk('old_ptl'))] + fl('after_ptls') + [Unlock('mmap_lock', 'w')]
+
+    def zap(g, l, c):
+        l['pte'] = ptep_get_and_clear(NEW)
+        if pte_present(l['pte']):
+            tlb_remove_tlb_entry(NEW)
+            page_remove_rmap(pte_page(l['pte']))
+            tlb_remove_page(pte_page(l['pte']))
+    truncate = [Lock('i_mmap_rwsem', 'r'), do(lambda g, l, c: tlb_gather_mmu()),
+                S(setl('pmd', lambda g, l, c: pmdp_get_lockless(NEW))),
+                LockAs('ptl', lambda g, l, c: pte_offset_map_lock(l['pmd'], NEW)), S(zap), Unlock(lk('ptl')),
+                GatherFlush('finish'), Unlock('i_mmap_rwsem', 'r')]
+    thread = [S(setl('r', lambda g, l, c: access(OLD)))]
+    return Model('mremap-move', {}, [mremap, truncate, thread],
+                 locks={'mmap_lock': 'rwsem', 'i_mmap_rwsem': 'rwsem', 'ptl1': 'spin', 'ptl2': 'spin'},
+                 mm=MMSetup(ram=(P, 1), maps=[(OLD, P, True)], pte_tables=[NEW], mask={0, 2}, tlbs=[(2, OLD)]))
+
+
+def khugepaged_collapse(variant=None):
+    o = {'path': 'anon', 'flush': 'ipi', 'pmd_recheck': False, 'sync_ipi': False, 'retract': 'v5_17',
+         'later_zap': False, 'lazy_pwc': False, 'freed_tables': False}
+    o.update({
+        'broadcast': {'flush': 'broadcast'},
+        'broadcast-recheck': {'flush': 'broadcast', 'pmd_recheck': True},
+        'broadcast-sync': {'flush': 'broadcast', 'sync_ipi': True},
+        'file': {'path': 'file'},
+        'file-broadcast': {'path': 'file', 'flush': 'broadcast'},
+        'file-broadcast-recheck': {'path': 'file', 'flush': 'broadcast', 'pmd_recheck': True},
+        'file-broadcast-sync': {'path': 'file', 'flush': 'broadcast', 'sync_ipi': True},
+        'file-v6_6': {'path': 'file', 'flush': 'broadcast', 'retract': 'v6_6'},
+        'file-v6_6-free-now': {'path': 'file', 'flush': 'broadcast', 'retract': 'v6_6_free_now'},
+        'file-v6_6-free-now-ipi': {'path': 'file', 'retract': 'v6_6_free_now'},
+        'anon-zap': {'flush': 'broadcast', 'pmd_recheck': True, 'later_zap': True},
+        'anon-zap-sync': {'flush': 'broadcast', 'pmd_recheck': True, 'later_zap': True, 'sync_ipi': True},
+        'anon-zap-ipi': {'pmd_recheck': True, 'later_zap': True},
+        'lazy-pwc': {'path': 'file', 'lazy_pwc': True},
+        'lazy-pwc-fixed': {'path': 'file', 'lazy_pwc': True, 'freed_tables': True},
+    }.get(variant, {}))
+    VA, P_, H = 0x40000000, 0x200, 0x201
+    ft = o['freed_tables']
+
+    def recheck(g, l, c):
+        return (o['pmd_recheck'] and pmd_val(l['pmd']) != pmd_val(pmdp_get_lockless(VA))) or \
+            pte_val(l['pte']) != pte_val(ptep_get_lockless(l['pmd'], VA))
+    gup = [do(lambda g, l, c: irq_save()), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+           If(lambda g, l, c: not pmd_present(l['pmd']), [Goto('bail')]),
+           S(setl('pte', lambda g, l, c: ptep_get_lockless(l['pmd'], VA))),
+           If(lambda g, l, c: not pte_present(l['pte']) or not pte_write(l['pte']), [Goto('bail')]),
+           S(setl('page', lambda g, l, c: pte_page(l['pte']))),
+           If(lambda g, l, c: not try_grab_page(l['page'], FOLL_PIN), [Goto('bail')]),
+           If(recheck, [do(lambda g, l, c: unpin_user_page(l['page'])), Goto('bail')]),
+           do(lambda g, l, c: irq_restore()), Return(), Label('bail'), do(lambda g, l, c: irq_restore())]
+    sync = [SyncOne()] if o['sync_ipi'] else []
+    hp = [S(setl('hpage', lambda g, l, c: alloc_page(H)))]
+    if o['path'] == 'anon':
+        page_p = lambda: page_obj(P_)
+
+        def clear(g, l, c):
+            ptep_get_and_clear(VA, pmd_pgtable(l['_pmd']))
+        khd = hp + [Lock('mmap_lock', 'w'), Lock('anon_vma', 'w'), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+                    LockAs('pmd_ptl', K(PMD_LOCK)), CollapseFlush(VA, '_pmd', ft), Unlock(lk('pmd_ptl'))] + sync + [
+            S(setl('pte_ptl', lambda g, l, c: pte_lockptr(l['_pmd']))), Lock(lk('pte_ptl')),
+            If(lambda g, l, c: not is_refcount_suitable(page_p()), [
+                Unlock(lk('pte_ptl')), LockAs('pmd_ptl', K(PMD_LOCK)),
+                do(lambda g, l, c: pmd_populate(VA, pmd_pgtable(l['_pmd']))), Unlock(lk('pmd_ptl')),
+                Unlock('anon_vma', 'w'), Unlock('mmap_lock', 'w'), do(lambda g, l, c: put_page(l['hpage'])), Return()]),
+            Unlock(lk('pte_ptl')), Unlock('anon_vma', 'w'),
+            Lock(lk('pte_ptl')), do(clear), do(lambda g, l, c: page_remove_rmap(page_p())), Unlock(lk('pte_ptl')),
+            do(lambda g, l, c: free_page_and_swap_cache(page_p())),
+            LockAs('pmd_ptl', K(PMD_LOCK)), do(lambda g, l, c: rmap(l['hpage'], 1)),
+            do(lambda g, l, c: pgtable_trans_huge_deposit(VA, pmd_pgtable(l['_pmd']))),
+            do(lambda g, l, c: set_pmd_at(VA, mk_huge_pmd(l['hpage'], True))), Unlock(lk('pmd_ptl')),
+            Unlock('mmap_lock', 'w')]
+        if o['later_zap']:
+            khd += [Lock('mmap_lock', 'r'), LockAs('pmd_ptl', K(PMD_LOCK)),
+                    S(setl('old', lambda g, l, c: pmdp_huge_get_and_clear(VA))),
+                    do(lambda g, l, c: zap_deposited_table(VA)), Unlock(lk('pmd_ptl')), Unlock('mmap_lock', 'r'), Return()]
+        else:
+            khd += [Return()]
+    else:
+        v517 = o['retract'] == 'v5_17'
+        khd = hp + ([Lock('i_mmap_rwsem', 'w'), Lock('mmap_lock', 'w')] if v517 else [Lock('i_mmap_rwsem', 'r')]) + [
+            S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))), LockAs('pmd_ptl', K(PMD_LOCK))] + \
+            ([] if v517 else [S(setl('ptl', lambda g, l, c: pte_lockptr(l['pmd']))), Lock(lk('ptl'))]) + \
+            [CollapseFlush(VA, '_pmd', ft)] + ([] if v517 else [Unlock(lk('ptl'))]) + [Unlock(lk('pmd_ptl'))] + sync + \
+            [do(lambda g, l, c: (pte_free_defer if o['retract'] == 'v6_6' else pte_free)(pmd_pgtable(l['_pmd'])))] + \
+            ([Unlock('mmap_lock', 'w'), Unlock('i_mmap_rwsem', 'w')] if v517 else [Unlock('i_mmap_rwsem', 'r')])
+    kthread = [S(lambda g, l, c: speculative_walk(VA))]
+    broadcast = o['flush'] == 'broadcast'
+    return Model('khugepaged-collapse', {}, [gup, khd, kthread],
+                 locks={'mmap_lock': 'rwsem', 'anon_vma': 'rwsem', 'i_mmap_rwsem': 'rwsem', PMD_LOCK: 'spin',
+                        'ptl1': 'spin'},
+                 mm=MMSetup(flush=o['flush'], table_free='rcu' if broadcast else 'ipi', ram=(P_, 2),
+                            maps=[(VA, P_, True)] if o['path'] == 'anon' else [],
+                            pte_tables=[VA] if o['path'] == 'file' else [],
+                            mask={0, 1, 2} if o['lazy_pwc'] else {0, 1}, lazy={2} if o['lazy_pwc'] else (),
+                            pwcs=[(2, VA)] if o['lazy_pwc'] else [], walk_cache=True))
+
+
+def thp_split_gup(variant=None):
+    o = {'flush': 'ipi', 'pmd_recheck': True, 'split': 'invalidate'}
+    o.update({'no-recheck': {'pmd_recheck': False}, 'broadcast-no-recheck': {'flush': 'broadcast', 'pmd_recheck': False},
+              'broadcast': {'flush': 'broadcast'}, 'populate-first': {'split': 'populate_first'},
+              'no-flush': {'split': 'no_flush'}}.get(variant, {}))
+    VA, H = 0x40000000, 0x200
+    unpin_bail = [do(lambda g, l, c: unpin_user_page(l['page'])), Goto('bail')]
+    leaf = [If(lambda g, l, c: not pmd_access_permitted(l['pmd'], True), [Goto('bail')]),
+            S(setl('page', lambda g, l, c: pmd_page(l['pmd']))),
+            If(lambda g, l, c: not try_grab_page(l['page'], FOLL_PIN), [Goto('bail')])] + \
+        ([If(lambda g, l, c: pmd_val(l['pmd']) != pmd_val(pmdp_get_lockless(VA)), unpin_bail)] if o['pmd_recheck'] else [])
+    table = [S(setl('pte', lambda g, l, c: ptep_get_lockless(l['pmd'], VA))),
+             If(lambda g, l, c: not pte_present(l['pte']) or not pte_write(l['pte']), [Goto('bail')]),
+             S(setl('page', lambda g, l, c: pte_page(l['pte']))),
+             If(lambda g, l, c: not try_grab_page(l['page'], FOLL_PIN), [Goto('bail')]),
+             If(lambda g, l, c: pmd_val(l['pmd']) != pmd_val(pmdp_get_lockless(VA)) or
+                pte_val(l['pte']) != pte_val(ptep_get_lockless(l['pmd'], VA)), unpin_bail)]
+    gup = [do(lambda g, l, c: irq_save()), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+           If(lambda g, l, c: not pmd_present(l['pmd']), [Goto('bail')]),
+           If(lambda g, l, c: pmd_leaf(l['pmd']), leaf, table),
+           do(lambda g, l, c: irq_restore()), Return(), Label('bail'), do(lambda g, l, c: irq_restore())]
+    ptes = [S(setl('pgtable', lambda g, l, c: pgtable_trans_huge_withdraw(VA))),
+            do(lambda g, l, c: set_ptes(VA, mk_pte(pmd_page(l['old']), pmd_write(l['old'])), 2, l['pgtable']))]
+    populate = do(lambda g, l, c: pmd_populate(VA, l['pgtable']))
+    if o['split'] == 'populate_first':
+        split = [S(setl('old', lambda g, l, c: pmdp_get_lockless(VA)))] + ptes + [populate, Flush(K((VA, 512)))]
+    elif o['split'] == 'invalidate':
+        split = [PmdInvalidate(VA, 'old')] + ptes + [populate]
+    else:
+        split = [S(setl('old', lambda g, l, c: pmdp_establish(VA, pmd_mkinvalid(pmdp_get_lockless(VA)))))] + ptes + [populate]
+    madv = [Lock('mmap_lock', 'r'), do(lambda g, l, c: tlb_gather_mmu()), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+            LockAs('ptl', K(PMD_LOCK))] + split + [Unlock(lk('ptl')),
+            LockAs('pte_ptl', lambda g, l, c: pte_offset_map_lock(pmdp_get_lockless(VA), VA)), zap_one(VA),
+            Unlock(lk('pte_ptl')), GatherFlush('finish'), Unlock('mmap_lock', 'r'), do(lambda g, l, c: alloc_page(H))]
+    thread = [S(lambda g, l, c: access(VA)), S(lambda g, l, c: access(VA + 0x1000))]
+    return Model('thp-split-gup', {}, [gup, madv, thread],
+                 locks={'mmap_lock': 'rwsem', PMD_LOCK: 'spin', 'ptl1': 'spin'},
+                 mm=MMSetup(flush=o['flush'], ram=(H, 1), huge_maps=[(VA, H, True)], mask={0, 1, 2}, huge_tlb=True))
+
+
+def numa_migrate_flush(variant=None):
+    fp, second = {'fixed': ('set_clear', False), 'lost-pending': ('set_clear', True),
+                  'counted': ('inc_dec', True)}.get(variant, ('none', False))
+    VA, VA2, P_, Q = 0x7f000000, 0x7f001000, 0x200, 0x202
+
+    def pending_on():
+        return [do(lambda g, l, c: set_tlb_flush_pending())] if fp == 'set_clear' else \
+            [do(lambda g, l, c: CUR.mm.__setitem__('pending', CUR.mm['pending'] + 1))] if fp == 'inc_dec' else []
+
+    def pending_off():
+        return [do(lambda g, l, c: clear_tlb_flush_pending())] if fp == 'set_clear' else \
+            [do(lambda g, l, c: dec_tlb_flush_pending())] if fp == 'inc_dec' else []
+
+    def protnone(va, old):
+        return [S(setl(old, lambda g, l, c: ptep_modify_prot_start(va))),
+                do(lambda g, l, c: ptep_modify_prot_commit(va, l[old], pte_modify(l[old], PAGE_NONE)))]
+    scan = pending_on() + [S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+                           LockAs('ptl', lambda g, l, c: pte_offset_map_lock(l['pmd'], VA)),
+                           S(setl('pages', K(0))), S(setl('pte', lambda g, l, c: ptep_get(VA))),
+                           If(lambda g, l, c: pte_present(l['pte']) and not pte_protnone(l['pte']),
+                              protnone(VA, 'old') + [S(setl('pages', K(1)))]),
+                           Unlock(lk('ptl')), If(lambda g, l, c: l['pages'], [Flush(K((VA, 1)))])] + pending_off()
+    ptl = lambda: LockAs('ptl', lambda g, l, c: pte_offset_map_lock(l['pmd'], VA))
+    if fp == 'none':
+        clear = [S(setl('pte', lambda g, l, c: ptep_get_and_clear(VA))),
+                 If(lambda g, l, c: pte_present(l['pte']) and not pte_protnone(l['pte']), [Flush(K((VA, 1)))])]
+    else:
+        clear = [ClearFlush(VA, 'pte')]
+    fault = [If(lambda g, l, c: access(VA), [Return()]), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))), ptl(),
+             S(setl('pte', lambda g, l, c: ptep_get(VA))),
+             If(lambda g, l, c: not pte_protnone(l['pte']), [Unlock(lk('ptl')), Return()]),
+             S(setl('folio', lambda g, l, c: pte_page(l['pte']))), do(lambda g, l, c: get_page(l['folio'])),
+             Unlock(lk('ptl')), S(setl('new', lambda g, l, c: alloc_page(Q))), ptl()] + clear + [
+             do(lambda g, l, c: page_remove_rmap(l['folio'])), Unlock(lk('ptl')), do(lambda g, l, c: put_page(l['folio'])),
+             ptl(), do(lambda g, l, c: set_pte_at(VA, mk_pte(l['new']))), do(lambda g, l, c: rmap(l['new'], 1)),
+             Unlock(lk('ptl')), do(lambda g, l, c: put_page(l['folio']))]
+    other = []
+    if second:
+        other = pending_on() + [S(setl('pmd2', lambda g, l, c: pmdp_get_lockless(VA2))),
+                                LockAs('ptl2', lambda g, l, c: pte_offset_map_lock(l['pmd2'], VA2))] + \
+            protnone(VA2, 'old2') + [Unlock(lk('ptl2')), Flush(K((VA2, 1)))] + pending_off()
+    return Model('numa-migrate-flush', {}, [scan, fault, other], locks={'ptl1': 'spin'},
+                 mm=MMSetup(ram=(P_, 3), maps=[(VA, P_, True), (VA2, P_ + 1, True)], mask={0, 1, 2}, tlbs=[(2, VA)]))
+
+
+def devdax_gup(o, VA, PFN, pages):
+    """cpu 0 "gup-fast" of devdax-unbind(-irqs-on): params folded as the compiler folds them."""
+    irqs, check, longterm = o['gup_irqs_off'], o['gup_pgmap_check'], o.get('longterm', False)
+    va = lambda g, l, c: l['va']
+    put_pgmap = do(lambda g, l, c: put_dev_pagemap(l.get('pgmap')))
+    if longterm:
+        devmap = [Goto('slow')]
+    elif check:
+        devmap = [S(setl('pgmap', lambda g, l, c: get_dev_pagemap(pte_pfn(l['pte'])))),
+                  If(lambda g, l, c: not l['pgmap'], [Goto('slow')])]
+    else:
+        devmap = []
+    code = [S(setl('n', K(0)))] + ([do(lambda g, l, c: irq_save())] if irqs else []) + [
+        Label('next'), S(setl('va', lambda g, l, c: VA + l['n'] * PAGE)),
+        S(setl('pmd', lambda g, l, c: pmdp_get_lockless(l['va']))),
+        If(lambda g, l, c: not pmd_present(l['pmd']), [Goto('slow')]),
+        S(setl('pte', lambda g, l, c: ptep_get_lockless(l['pmd'], l['va']))),
+        If(lambda g, l, c: not pte_present(l['pte']) or not pte_write(l['pte']), [Goto('slow')]),
+        If(lambda g, l, c: pte_devmap(l['pte']), devmap, [If(lambda g, l, c: pte_special(l['pte']), [Goto('slow')])]),
+        S(setl('page', lambda g, l, c: pte_page(l['pte']))),
+        If(lambda g, l, c: not try_grab_page(l['page']), [Goto('slow')]),
+        If(lambda g, l, c: pte_val(l['pte']) != pte_val(ptep_get_lockless(l['pmd'], l['va'])),
+           [do(lambda g, l, c: put_page(l['page'])), Goto('slow')]),
+        put_pgmap, S(setl('pgmap', K(None))), S(setl('n', lambda g, l, c: l['n'] + 1)),
+        If(lambda g, l, c: l['n'] < pages, [Goto('next')])] + \
+        ([do(lambda g, l, c: irq_restore())] if irqs else []) + [Goto('io'),
+        Label('slow'), put_pgmap] + ([do(lambda g, l, c: irq_restore())] if irqs else []) + \
+        ([Goto('pin')] if longterm else [S(setl('r', lambda g, l, c: handle_mm_fault(l['va'])))]) + [
+        Label('io')] + ([Return()] if o.get('io_never_completes') else []) + [
+        While(lambda g, l, c: l['n'] > 0, [S(setl('n', lambda g, l, c: l['n'] - 1)),
+                                            do(lambda g, l, c: put_page(pfn_to_page(PFN + l['n'])))])]
+    if longterm:
+        code += [Label('pin'), S(setl('va', lambda g, l, c: VA + l['n'] * PAGE)),
+                 S(setl('pte', lambda g, l, c: ptep_get(l['va']))),
+                 If(lambda g, l, c: not pte_present(l['pte']), [
+                     S(setl('r', lambda g, l, c: handle_mm_fault(l['va'], FAULT_FLAG_WRITE))),
+                     If(lambda g, l, c: l['r'] != 0, [Return()]), Goto('pin')]),
+                 S(setl('pgmap', lambda g, l, c: get_dev_pagemap(pte_pfn(l['pte'])))),
+                 If(lambda g, l, c: not l['pgmap'], [Return()]),
+                 If(lambda g, l, c: try_grab_page(pte_page(l['pte']), FOLL_PIN), [S(setl('n', lambda g, l, c: l['n'] + 1))]),
+                 put_pgmap, S(setl('pgmap', K(None))), If(lambda g, l, c: l['n'] < pages, [Goto('pin')])]
+    return code
+
+
+def devdax_unbind_cpu(o):
+    dax0 = K(('pgmap', 'dax0'))
+    e21 = o['refcount'] == 'e21'
+    return [do(lambda g, l, c: kill_dax(dax0(g, l, c))), UnmapMappingRange(dax0), Flush(ALL),
+            do(lambda g, l, c: percpu_ref_kill(dax0(g, l, c))),
+            do(lambda g, l, c: (memunmap_put_pages if e21 else percpu_ref_put_many)(dax0(g, l, c))),
+            WaitForCompletion(dax0)] + ([do(lambda g, l, c: percpu_ref_exit(dax0(g, l, c)))] if e21 else []) + \
+        [do(lambda g, l, c: arch_remove_memory(dax0(g, l, c))), do(lambda g, l, c: pgmap_array_delete(dax0(g, l, c)))] + \
+        ([] if e21 else [do(lambda g, l, c: percpu_ref_exit(dax0(g, l, c)))])
+
+
+def free_pgtables_start(va):
+    """free_pgtables without a gather: unhook the PTE page, then free it per TABLE_FREE (rcu: call_rcu,
+    one step; ipi: an empty IPI to every other CPU, freed once all acked; none: at once)."""
+    mm, c = CUR.mm, CUR.c
+    tid = tid_of(mm['pmd'].pop(va // REGION, None))
+    if tid is None:
+        raise Oops()
+    how = CUR.model.mm.table_free
+    if how == 'rcu':
+        call_rcu(('free', tid))
+        return False
+    targets = {d for d in range(len(mm['tlb'])) if d != c}
+    if how == 'none' or not targets:
+        mm['tables'][tid][0] = True
+        return False
+    for d in targets:
+        mm['ipi'][d] = mm['ipi'][d] + ((c, 'sync'),)
+    mm['fw'][c] = [targets, 'sync', set(), tid]
+    return True
+
+
+def free_pgtables_end():
+    mm = CUR.mm
+    tid = mm['fw'][CUR.c][3]
+    mm['fw'][CUR.c] = None
+    mm['tables'][tid][0] = True
+
+
+def FreePgtables(va):
+    return ('Blk', lambda g, l, c: free_pgtables_start(va), lambda g, l, c: free_pgtables_end())
+
+
+def broadcast_flush_rcu(variant=None):
+    VA_, PFN, pages = 0x7f000000, 0x100, 1
+    o = {'gup_pgmap_check': False, 'gup_irqs_off': True, 'refcount': 'e21', 'ref_atomic': False,
+         'io_never_completes': False, 'free_tables': False}
+    o.update({'ref-atomic': {'ref_atomic': True}, 'free-tables': {'free_tables': True},
+              'v5_18': {'refcount': 'v5_18'}}.get(variant, {}))
+    unbind = devdax_unbind_cpu(o)
+    if o['free_tables']:
+        unbind = unbind[:3] + [FreePgtables(VA_)] + unbind[3:]
+    walker = [If(lambda g, l, c: not access(VA_), [S(setl('r', lambda g, l, c: handle_mm_fault(VA_)))])]
+    return Model('broadcast-flush-rcu', {}, [devdax_gup(o, VA_, PFN, pages), unbind, walker],
+                 mm=MMSetup(flush='broadcast', table_free='rcu', refcount=o['refcount'],
+                            pgmaps=[('dax0', 'devdax', PFN, pages, 'atomic' if o['ref_atomic'] else 'percpu')],
+                            dax_maps=[(VA_, PFN, pages, True, 'D')], mask={0, 2}, walk_cache=True))
+
+
+def sizes(variant, **defaults):
+    """NAME:VARIANT where VARIANT may also set the size params (--set): 'v5_18', 'pages=2', 'v5_18,gups=2'."""
+    name, out = None, dict(defaults)
+    for part in (variant or '').split(','):
+        if '=' in part:
+            k, v = part.split('=')
+            assert k in out, k
+            out[k] = int(v)
+        elif part:
+            name = part
+    return name, out
+
+
+def devdax_unbind(variant=None, irqs_on=False):
+    VA, PFN = 0x7f000000, 0x100
+    variant, n = sizes(variant, gups=1, pages=1, **({} if irqs_on else {'walkers': 1}))
+    pages = n['pages']
+    o = {'gup_pgmap_check': False, 'gup_irqs_off': not irqs_on, 'refcount': 'e21', 'ref_atomic': False,
+         'longterm': False, 'io_never_completes': False}
+    o.update({'longterm': {'longterm': True}, 'real-gup': {'gup_pgmap_check': True},
+              'ref-atomic': {'ref_atomic': True}, 'v5_18': {'refcount': 'v5_18', 'gup_pgmap_check': True},
+              'ref': {'gup_pgmap_check': True}}.get(variant, {}))
+
+    def walker(rep):
+        va = VA if irqs_on else VA + rep % pages * PAGE       # walker w loads page w (mod pages)
+        return [If(lambda g, l, c: not access(va), [S(setl('r', lambda g, l, c: handle_mm_fault(va)))])]
+    gup = devdax_gup(o, VA, PFN, pages)
+    # the copies of a `* n` block take the ids after the declared CPUs, block by block
+    cpus = [gup, devdax_unbind_cpu(o), walker(0)] + [gup] * (n['gups'] - 1) + \
+        [walker(w) for w in range(1, n.get('walkers', 1))]
+    first_walker_copy = 3 + n['gups'] - 1
+    mask = {0, 2} | set(range(3, 3 + n['gups'] - 1)) | set(range(first_walker_copy, len(cpus)))
+    return Model('devdax-unbind-irqs-on' if irqs_on else 'devdax-unbind', {}, cpus,
+                 mm=MMSetup(refcount=o['refcount'], pgmaps=[('dax0', 'devdax', PFN, pages,
+                                                            'atomic' if o['ref_atomic'] else 'percpu')],
+                            dax_maps=[(VA, PFN, pages, True, 'D')], mask=mask))
+
+
+def madv_dontneed_flush(variant=None):
+    o = {'fix': 'pre', 'second_zapper': True, 'free_before_flush': False}
+    o.update({'fixed': {'fix': 'v4_13'}, 'today': {'fix': 'v5_2'},
+              'free-before-flush': {'free_before_flush': True, 'second_zapper': False}}.get(variant, {}))
+    VA_ = 0x7f000000
+
+    def zap(g, l, c):
+        l['pte'] = ptep_get_and_clear(VA_)
+        if pte_present(l['pte']):
+            tlb_remove_tlb_entry(VA_)
+            page_remove_rmap(pte_page(l['pte']))
+            tlb_remove_page(pte_page(l['pte']))
+    if o['free_before_flush']:
+        finish = [do(lambda g, l, c: tlb_flush_mmu_free()), GatherFlush('tlbonly'), do(lambda g, l, c: dec_tlb_flush_pending())]
+    elif o['fix'] == 'v5_2':
+        finish = [GatherFlush('finish')]
+    else:
+        finish = ([If(lambda g, l, c: CUR.mm['pending'] > 1, [do(lambda g, l, c: tlb_adjust_range(VA_, 1))])]
+                  if o['fix'] == 'v4_13' else []) + [GatherFlush('free'), do(lambda g, l, c: dec_tlb_flush_pending())]
+    body = [do(lambda g, l, c: tlb_gather_mmu()), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA_))),
+            LockAs('ptl', lambda g, l, c: pte_offset_map_lock(l['pmd'], VA_)), S(zap), Unlock(lk('ptl'))] + finish
+    madvise = [Lock('mmap_lock', 'r'), Call(None, body), Unlock('mmap_lock', 'r'), do(lambda g, l, c: syscall_exit(VA_, 1))]
+    b = madvise if o['second_zapper'] else [Return()]
+    return Model('madv-dontneed-flush', {}, [madvise, b, [S(lambda g, l, c: access(VA_))]],
+                 locks={'mmap_lock': 'rwsem', 'ptl1': 'spin'},
+                 mm=MMSetup(ram=(P, 1), maps=[(VA_, P, True)], mask={0, 1, 2}, tlbs=[(2, VA_)]))
+
+
+def fsdax_unbind_2021(variant=None, noref=False):
+    o = {'gup_pgmap_check': not noref, 'gup_irqs_off': True, 'mapping': 'pte'}
+    o.update({'noref': {'gup_pgmap_check': False}, 'ref': {'gup_pgmap_check': True},
+              'pmd': {'mapping': 'pmd'}}.get(variant, {}))
+    VA_, PFN = 0x7f000000, 0x100
+    irqs = o['gup_irqs_off']
+    devmap = [S(setl('pgmap', lambda g, l, c: get_dev_pagemap(pte_pfn(l['pte'])))),
+              If(lambda g, l, c: not l['pgmap'], [Goto('slow')])] if o['gup_pgmap_check'] else []
+    put_pgmap = do(lambda g, l, c: put_dev_pagemap(l.get('pgmap')))
+    restore = [do(lambda g, l, c: irq_restore())] if irqs else []
+    gup = ([do(lambda g, l, c: irq_save())] if irqs else []) + [
+        S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA_))), If(lambda g, l, c: not pmd_present(l['pmd']), [Goto('slow')]),
+        S(setl('pte', lambda g, l, c: ptep_get_lockless(l['pmd'], VA_))),
+        If(lambda g, l, c: not pte_present(l['pte']) or not pte_write(l['pte']), [Goto('slow')]),
+        If(lambda g, l, c: pte_devmap(l['pte']), devmap, [If(lambda g, l, c: pte_special(l['pte']), [Goto('slow')])]),
+        S(setl('page', lambda g, l, c: pte_page(l['pte']))), If(lambda g, l, c: not try_grab_page(l['page']), [Goto('slow')]),
+        If(lambda g, l, c: pte_val(l['pte']) != pte_val(ptep_get_lockless(l['pmd'], VA_)),
+           [do(lambda g, l, c: put_page(l['page'])), Goto('slow')]),
+        put_pgmap] + restore + [do(lambda g, l, c: put_page(l['page'])), Return(),
+        Label('slow'), put_pgmap] + restore + [
+        Label('retry'), If(lambda g, l, c: fatal_signal_pending(), [Return()]),
+        S(setl('pte', lambda g, l, c: ptep_get(VA_))),
+        If(lambda g, l, c: pte_present(l['pte']) and pte_devmap(l['pte']), [
+            S(setl('pgmap', lambda g, l, c: get_dev_pagemap(pte_pfn(l['pte'])))),
+            If(lambda g, l, c: l['pgmap'], [
+                S(setl('page', lambda g, l, c: pte_page(l['pte']))),
+                If(lambda g, l, c: try_grab_page(l['page']), [put_pgmap, do(lambda g, l, c: put_page(l['page'])), Return()])])] +
+            ([Return()] if o['mapping'] == 'pmd' else [])),
+        S(setl('r', lambda g, l, c: handle_mm_fault(VA_))), If(lambda g, l, c: l['r'] != 0, [Return()]), Goto('retry')]
+    pm = K(('pgmap', 'pmem0'))
+    unbind = [do(lambda g, l, c: kill_dax(pm(g, l, c))), do(lambda g, l, c: del_gendisk(pm(g, l, c))),
+              do(lambda g, l, c: percpu_ref_kill(pm(g, l, c))), do(lambda g, l, c: memunmap_put_pages(pm(g, l, c))),
+              WaitForCompletion(pm), do(lambda g, l, c: percpu_ref_exit(pm(g, l, c))),
+              do(lambda g, l, c: arch_remove_memory(pm(g, l, c))), do(lambda g, l, c: pgmap_array_delete(pm(g, l, c)))]
+    user = [S(lambda g, l, c: access(VA_)), S(lambda g, l, c: access(VA_))]
+    return Model('fsdax-unbind-2021-noref' if noref else 'fsdax-unbind-2021', {}, [gup, unbind, user],
+                 mm=MMSetup(pgmaps=[('pmem0', 'fsdax', PFN, 1, 'percpu')],
+                            dax_maps=[(VA_, PFN, 1, True, 'huge' if o['mapping'] == 'pmd' else 'D')], mask={0, 2},
+                            fs={'type': 'xfs', 'pgmap': 'pmem0', 'frozen': False, 'shutdown': False}))
+
+
+def dax_gup_now(o, VA_):
+    """gup-fast of ext4-dax-unbind-now and xfs-pre-remove: FOLL_PIN, the PMD and PTE re-checked."""
+    devmap = [S(setl('pgmap', lambda g, l, c: get_dev_pagemap(pte_pfn(l['pte'])))),
+              If(lambda g, l, c: not l['pgmap'], [Goto('slow')])] if o.get('gup_pgmap_check') else []
+    put_pgmap = [do(lambda g, l, c: put_dev_pagemap(l.get('pgmap')))] if o['devmap_branch'] else []
+    special = If(lambda g, l, c: pte_special(l['pte']), [Goto('slow')])
+    return [do(lambda g, l, c: irq_save()), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA_))),
+            If(lambda g, l, c: not pmd_present(l['pmd']), [Goto('slow')]),
+            S(setl('pte', lambda g, l, c: ptep_get_lockless(l['pmd'], VA_))),
+            If(lambda g, l, c: not pte_present(l['pte']) or not pte_write(l['pte']), [Goto('slow')]),
+            If(lambda g, l, c: pte_devmap(l['pte']), devmap, [special]) if o['devmap_branch'] else special,
+            S(setl('page', lambda g, l, c: pte_page(l['pte']))),
+            If(lambda g, l, c: not try_grab_page(l['page'], FOLL_PIN), [Goto('slow')]),
+            If(lambda g, l, c: l['pmd'] != pmdp_get_lockless(VA_) or pte_val(l['pte']) != pte_val(ptep_get_lockless(l['pmd'], VA_)),
+               [do(lambda g, l, c: unpin_user_page(l['page'])), Goto('slow')])] + put_pgmap + [
+            do(lambda g, l, c: irq_restore()), do(lambda g, l, c: unpin_user_page(l['page'])), Return(),
+            Label('slow')] + put_pgmap + [do(lambda g, l, c: irq_restore())] + \
+        ([Fault('r', K(VA_), FAULT_FLAG_WRITE)] if o['devmap_branch'] else [])
+
+
+def pre_remove_unbind(pm, xfs):
+    call = lambda f: do(lambda g, l, c: f(pm(g, l, c)))
+    holder = [call(freeze_super), UnmapMappingRange(pm), Flush(ALL)] + ([call(mf_dax_kill_procs)] if xfs else []) + \
+        [call(xfs_force_shutdown), call(thaw_super)]
+    return [If(lambda g, l, c: dax_holder(pm(g, l, c)), holder), call(kill_dax), call(del_gendisk), call(percpu_ref_kill),
+            call(percpu_ref_put_many), WaitForCompletion(pm), call(arch_remove_memory), call(pgmap_array_delete),
+            call(percpu_ref_exit)]
+
+
+def ext4_dax_unbind_now(variant=None):
+    VA_, PFN = 0x7f000000, 0x100
+    pm = K(('pgmap', 'pmem0'))
+    return Model('ext4-dax-unbind-now', {}, [dax_gup_now({'devmap_branch': False}, VA_), pre_remove_unbind(pm, False),
+                                             [S(lambda g, l, c: access(VA_))]],
+                 mm=MMSetup(refcount='v6_15', pgmaps=[('pmem0', 'fsdax', PFN, 1, 'percpu')],
+                            dax_maps=[(VA_, PFN, 1, True, None)], mask={0, 2},
+                            fs={'type': 'ext4', 'pgmap': 'pmem0', 'frozen': False, 'shutdown': False}))
+
+
+def xfs_pre_remove(variant=None):
+    VA_, PFN = 0x7f000000, 0x100
+    o = {'devmap_branch': True, 'gup_pgmap_check': True, 'user_faults': variant != 'without-refault'}
+    pm = K(('pgmap', 'pmem0'))
+    uf = o['user_faults']
+    user = [If(lambda g, l, c: not access(VA_) and uf, [Fault('r', K(VA_)), If(lambda g, l, c: l['r'] == 0, [
+        S(lambda g, l, c: access(VA_))])])]
+    return Model('xfs-pre-remove', {}, [dax_gup_now(o, VA_), pre_remove_unbind(pm, True), user],
+                 mm=MMSetup(refcount='v5_18', pgmaps=[('pmem0', 'fsdax', PFN, 1, 'percpu')],
+                            dax_maps=[(VA_, PFN, 1, True, 'D')], mask={0, 2},
+                            fs={'type': 'xfs', 'pgmap': 'pmem0', 'frozen': False, 'shutdown': False}))
+
+
+BUILTIN_SCENARIOS = {'ext4-dax-unbind-now': ext4_dax_unbind_now, 'xfs-pre-remove': xfs_pre_remove, 'fsdax-unbind-2021': fsdax_unbind_2021,
+                     'fsdax-unbind-2021-noref': lambda v=None: fsdax_unbind_2021(v, True), 'broadcast-flush-rcu': broadcast_flush_rcu, 'madv-dontneed-flush': madv_dontneed_flush, 'devdax-unbind': devdax_unbind, 'devdax-unbind-irqs-on': lambda v=None: devdax_unbind(v, True),
+                     'numa-migrate-flush': numa_migrate_flush, 'mremap-move': mremap_move, 'khugepaged-collapse': khugepaged_collapse,
+                     'thp-split-gup': thp_split_gup}
+BUILTIN_VARIANTS = {
+    'xfs-pre-remove': ['without-refault'], 'fsdax-unbind-2021': ['noref', 'pmd'], 'fsdax-unbind-2021-noref': ['ref', 'pmd'],
+    'broadcast-flush-rcu': ['ref-atomic', 'free-tables', 'v5_18'],
+    'madv-dontneed-flush': ['fixed', 'today', 'free-before-flush'],
+    'devdax-unbind': ['longterm', 'real-gup', 'ref-atomic', 'v5_18'], 'devdax-unbind-irqs-on': ['ref'],
+    'mremap-move': ['dirty', 'fixed'], 'numa-migrate-flush': ['fixed', 'lost-pending', 'counted'],
+    'khugepaged-collapse': ['broadcast', 'broadcast-recheck', 'broadcast-sync', 'file', 'file-broadcast',
+                            'file-broadcast-recheck', 'file-broadcast-sync', 'file-v6_6', 'file-v6_6-free-now',
+                            'file-v6_6-free-now-ipi', 'anon-zap', 'anon-zap-sync', 'anon-zap-ipi', 'lazy-pwc',
+                            'lazy-pwc-fixed'],
+    'thp-split-gup': ['no-recheck', 'broadcast-no-recheck', 'broadcast', 'populate-first', 'no-flush'],
+}
+
+
 MM_SCENARIOS = {
     'mm-zap-free': mm_zap_free, 'mm-refs': mm_refs, 'mm-table-free': mm_table_free, 'mm-pwc': mm_pwc,
     'mm-ipi-lock': mm_ipi_lock, 'mm-sync-rcu': mm_sync_rcu, 'mm-syscall-exit': mm_syscall_exit,
@@ -2513,6 +3661,8 @@ MM_VARIANTS = {
 
 SCENARIOS.update(MM_SCENARIOS)
 VARIANTS.update(MM_VARIANTS)
+SCENARIOS.update(BUILTIN_SCENARIOS)
+VARIANTS.update(BUILTIN_VARIANTS)
 
 def model_of(name):
     """NAME or NAME:VARIANT."""

@@ -10,7 +10,7 @@ racewalk explores the file (the given modes), checker.py the model; any
 difference in the violation kinds, their shortest lengths or the livelocks'
 moving CPUs is printed with the file kept in the output folder.
 
-    python3 test/xcheck/fuzz.py --runs 100 --seed 1 [--modes default,--no-reduce] [--sym] [--mm] [--out DIR]
+    python3 test/xcheck/fuzz.py --runs 100 --seed 1 [--modes default,--no-reduce] [--sym] [--mm | --huge | --dax] [--out DIR]
 
 --mm draws from the memory-management core instead (MMGen): two RAM pages
 mapped at VA and VA2 in one PTE page, every CPU running the mm, a random
@@ -18,6 +18,16 @@ FLUSH and TABLE_FREE; loads, zaps, flushes (with IPIs), put_page and
 alloc_page + set_pte_at, gup-fast-like lockless reads and grabs, IRQs-off
 and rcu_read_lock sections, synchronize_rcu, a PTE page unhooked and freed
 through RCU, syscall_exit.
+
+--huge draws from huge PMDs (HugeGen): a THP mapped huge over RAM (a PTE page
+deposited) with loads of its first two subpages, gup-fast's huge path with or
+without the pmd_val re-check, one split under pmd_lock (pmdp_invalidate,
+pmdp_establish of pmd_mkinvalid without a flush, or pmd_populate before the
+flush), PROT_NONE through ptep_modify_prot_start/commit, the NUMA hinting
+fault, ptep_clear_flush, flush_tlb_range, mm->tlb_flush_pending brackets,
+move_ptes, syscall_exit. --dax draws device-dax unbinds (DaxGen): the unbind's
+steps in a shuffled order with some dropped, gup-fast with or without the
+pgmap check, IRQs off and the re-check, loads and faults.
 
 Not part of the test suite (it spawns racewalk per case): a tool to run when
 the search or the checker changes. Needs dist/cli.js (node scripts/build.mjs).
@@ -219,6 +229,230 @@ class MMGen:
             [C.Lock('a', flavor=fl)] + bp + [C.Unlock('a', flavor=fl)]
 
 
+HVA, SVA, MVA, DVA = 0x40000000, 0x7f000000, 0x7f400000, 0x7f800000
+
+
+class HugeGen:
+    """Random statements over huge PMDs, the THP split, PROT_NONE and move_ptes (--huge): a THP
+    mapped huge at HVA over RAM 0x202 (a PTE page deposited), a small page at SVA, an empty PTE
+    page at MVA for move_ptes, each as (C lines, checker statements)."""
+
+    def __init__(self, rnd):
+        self.r = rnd
+        self.once = set()       # the split and the move happen at most once per case
+
+    def block(self, depth, n):
+        out_c, out_p = [], []
+        for _ in range(n):
+            c, p = self.stmt(depth)
+            out_c += c
+            out_p += p
+        return out_c, out_p
+
+    def stmt(self, depth):
+        r, do = self.r, C.do
+        choices = ['haccess', 'haccess', 'saccess', 'hgup', 'protnone', 'numa', 'clearflush', 'flush', 'exit']
+        if depth == 0:
+            choices += ['irqoff', 'pending', 'split', 'move']
+        k = r.choice([x for x in choices if x not in self.once])
+        if k in ('split', 'move'):
+            self.once.add(k)
+        if k == 'haccess':
+            off = r.choice([0, 0x1000])
+            return [f'r = access(HVA + {off});'], [C.S(C.setl('r', lambda g, l, c, v=HVA + off: C.access(v)))]
+        if k == 'saccess':
+            va, name = r.choice([(SVA, 'SVA'), (MVA, 'MVA')])
+            return [f'r = access({name});'], [C.S(C.setl('r', lambda g, l, c, v=va: C.access(v)))]
+        if k == 'hgup':
+            recheck = r.random() < 0.6
+            c_ = ['local_irq_save();', 'hp = pmdp_get_lockless(HVA);', 'if (pmd_present(hp) && pmd_leaf(hp)) {',
+                  '	if (pmd_access_permitted(hp, true)) {', '		pg = pmd_page(hp);',
+                  '		if (try_grab_page(pg, FOLL_PIN)) {']
+            p_in = []
+            if recheck:
+                c_ += ['			if (pmd_val(hp) != pmd_val(pmdp_get_lockless(HVA)))', '				unpin_user_page(pg);']
+                p_in = [C.If(lambda g, l, c: C.pmd_val(l['hp']) != C.pmd_val(C.pmdp_get_lockless(HVA)),
+                             [do(lambda g, l, c: C.unpin_user_page(l['pg']))])]
+            c_ += ['		}', '	}', '}', 'local_irq_restore();']
+            p_ = [do(lambda g, l, c: C.irq_save()), C.S(C.setl('hp', lambda g, l, c: C.pmdp_get_lockless(HVA))),
+                  C.If(lambda g, l, c: C.pmd_present(l['hp']) and C.pmd_leaf(l['hp']), [
+                      C.If(lambda g, l, c: C.pmd_access_permitted(l['hp'], True), [
+                          C.S(C.setl('pg', lambda g, l, c: C.pmd_page(l['hp']))),
+                          C.If(lambda g, l, c: C.try_grab_page(l['pg'], C.FOLL_PIN), p_in)])]),
+                  do(lambda g, l, c: C.irq_restore())]
+            return c_, p_
+        if k == 'protnone':
+            return ['sp = pmdp_get_lockless(SVA);', 'sl = pte_offset_map_lock(sp, SVA);', 'o = ptep_modify_prot_start(SVA);',
+                    'if (pte_present(o))', '	ptep_modify_prot_commit(SVA, o, pte_modify(o, PAGE_NONE));',
+                    'pte_unmap_unlock(sl);'], \
+                [C.S(C.setl('sp', lambda g, l, c: C.pmdp_get_lockless(SVA))),
+                 C.LockAs('sl', lambda g, l, c: C.pte_offset_map_lock(l['sp'], SVA)),
+                 C.S(C.setl('o', lambda g, l, c: C.ptep_modify_prot_start(SVA))),
+                 C.If(lambda g, l, c: C.pte_present(l['o']),
+                      [do(lambda g, l, c: C.ptep_modify_prot_commit(SVA, l['o'], C.pte_modify(l['o'], C.PAGE_NONE)))]),
+                 C.Unlock(C.lk('sl'))]
+        if k == 'numa':
+            return ['r = handle_mm_fault(SVA);'], [C.S(C.setl('r', lambda g, l, c: C.handle_mm_fault(SVA)))]
+        if k == 'clearflush':
+            return ['pte = ptep_clear_flush(SVA);'], [C.ClearFlush(SVA, 'pte')]
+        if k == 'flush':
+            if r.random() < 0.5:
+                return ['flush_tlb_range(SVA, 1);'], [C.Flush(C.K((SVA, 1)))]
+            return ['flush_tlb_range(HVA, 512);'], [C.Flush(C.K((HVA, 512)))]
+        if k == 'exit':
+            if r.random() < 0.5:
+                return ['syscall_exit(SVA, 1);'], [do(lambda g, l, c: C.syscall_exit(SVA, 1))]
+            return ['syscall_exit(HVA, 2);'], [do(lambda g, l, c: C.syscall_exit(HVA, 2))]
+        if k == 'move':
+            return ['move_ptes(SVA, MVA, 1);'], [C.do(lambda g, l, c: C.move_pte(SVA, MVA))]
+        if k == 'split':
+            how = r.choice(['invalidate', 'invalidate', 'establish', 'populate_first'])
+            head = ['hq = pmdp_get_lockless(HVA);', 'ptl = pmd_lock(hq);', 'hp = pmdp_get_lockless(HVA);',
+                    'if (pmd_present(hp) && pmd_leaf(hp)) {']
+            p_head = [C.S(C.setl('hq', lambda g, l, c: C.pmdp_get_lockless(HVA))), C.LockAs('ptl', C.K(C.PMD_LOCK)),
+                      C.S(C.setl('hp', lambda g, l, c: C.pmdp_get_lockless(HVA)))]
+            ptes_c = ['	pgt = pgtable_trans_huge_withdraw(HVA);',
+                      '	set_ptes(HVA, mk_pte(pmd_page(old), pmd_write(old)), 2, pgt);']
+            ptes_p = [C.S(C.setl('pgt', lambda g, l, c: C.pgtable_trans_huge_withdraw(HVA))),
+                      do(lambda g, l, c: C.set_ptes(HVA, C.mk_pte(C.pmd_page(l['old']), C.pmd_write(l['old'])), 2, l['pgt']))]
+            pop_c, pop_p = ['	pmd_populate(HVA, pgt);'], [do(lambda g, l, c: C.pmd_populate(HVA, l['pgt']))]
+            if how == 'invalidate':
+                body_c = ['	old = pmdp_invalidate(HVA);'] + ptes_c + pop_c
+                body_p = [C.PmdInvalidate(HVA, 'old')] + ptes_p + pop_p
+            elif how == 'establish':
+                body_c = ['	old = pmdp_establish(HVA, pmd_mkinvalid(hp));'] + ptes_c + pop_c
+                body_p = [C.S(C.setl('old', lambda g, l, c: C.pmdp_establish(HVA, C.pmd_mkinvalid(l['hp']))))] + ptes_p + pop_p
+            else:
+                body_c = ['	old = hp;'] + ptes_c + pop_c + ['	flush_tlb_range(HVA, 512);']
+                body_p = [C.S(C.setl('old', lambda g, l, c: l['hp']))] + ptes_p + pop_p + [C.Flush(C.K((HVA, 512)))]
+            return head + body_c + ['}', 'spin_unlock(ptl);'], \
+                p_head + [C.If(lambda g, l, c: C.pmd_present(l['hp']) and C.pmd_leaf(l['hp']), body_p), C.Unlock(C.lk('ptl'))]
+        bc, bp = self.block(depth + 1, r.randint(1, 2))
+        if k == 'irqoff':
+            return ['local_irq_disable();'] + bc + ['local_irq_enable();'], \
+                [do(lambda g, l, c: C.irq_set(False))] + bp + [do(lambda g, l, c: C.irq_set(True))]
+        return ['inc_tlb_flush_pending();'] + bc + ['dec_tlb_flush_pending();'], \
+            [do(lambda g, l, c: C.CUR.mm.__setitem__('pending', C.CUR.mm['pending'] + 1))] + bp + \
+            [do(lambda g, l, c: C.dec_tlb_flush_pending())]
+
+
+def huge_case(seed):
+    r = random.Random(seed)
+    ncpu = r.randint(2, 3)
+    flush = r.choice(['ipi', 'ipi', 'broadcast'])
+    g = HugeGen(r)
+    cpus_c, cpus_p = [], []
+    for c in range(ncpu):
+        bc, bp = g.block(0, r.randint(2, 3))
+        cpus_c.append(bc)
+        cpus_p.append(bp)
+    lines = [f'scenario fuzz-huge-{seed}', f'const HVA = {HVA:#x}', f'const SVA = {SVA:#x}', f'const MVA = {MVA:#x}',
+             'machine {', f'	flush({flush});', '	ram(0x200, 3);', '	map(SVA, 0x200, write);',
+             '	map(HVA, 0x202, write, huge);', '	pte_table(MVA);', f'	mm_cpumask({", ".join(map(str, range(ncpu)))});', '}']
+    for c, body in enumerate(cpus_c):
+        lines += [f'cpu {c} "c{c}" {{'] + ['	' + x for x in body] + ['}']
+    text = '\n'.join(lines) + '\n'
+    huge_tlb = any(w in text for w in ('pmdp_invalidate', 'pmdp_establish', 'pmd_mkinvalid'))
+    model = C.Model(f'fuzz-huge-{seed}', {}, cpus_p, locks={C.PMD_LOCK: 'spin', 'ptl1': 'spin', 'ptl2': 'spin',
+                                                          'ptl3': 'spin'},
+                    mm=C.MMSetup(flush=flush, ram=(0x200, 3), maps=[(SVA, 0x200, True)], huge_maps=[(HVA, 0x202, True)],
+                                 pte_tables=[MVA], mask=set(range(ncpu)), huge_tlb=huge_tlb))
+    return text, model
+
+
+class DaxGen:
+    """Random device-dax races (--dax): one pgmap page mapped at DVA, the unbind's steps in a random
+    order with some left out, gup-fast with or without the pgmap check and IRQs off, loads, faults."""
+
+    def __init__(self, rnd):
+        self.r = rnd
+
+    def unbind(self):
+        r, do = self.r, C.do
+        pm = C.K(('pgmap', 'dax0'))
+        steps = [('kill_dax(dax0);', do(lambda g, l, c: C.kill_dax(pm(g, l, c)))),
+                 ('unmap_mapping_range(dax0);', C.UnmapMappingRange(pm)),
+                 ('flush_tlb_mm_range();', C.Flush(C.ALL)),
+                 ('percpu_ref_kill(dax0);', do(lambda g, l, c: C.percpu_ref_kill(pm(g, l, c)))),
+                 r.choice([('memunmap_put_pages(dax0);', do(lambda g, l, c: C.memunmap_put_pages(pm(g, l, c)))),
+                           ('percpu_ref_put_many(dax0);', do(lambda g, l, c: C.percpu_ref_put_many(pm(g, l, c))))]),
+                 ('wait_for_completion(dax0);', C.WaitForCompletion(pm)),
+                 ('percpu_ref_exit(dax0);', do(lambda g, l, c: C.percpu_ref_exit(pm(g, l, c)))),
+                 ('arch_remove_memory(dax0);', do(lambda g, l, c: C.arch_remove_memory(pm(g, l, c)))),
+                 ('pgmap_array_delete(dax0);', do(lambda g, l, c: C.pgmap_array_delete(pm(g, l, c))))]
+        steps = [s for s in steps if r.random() < 0.85]
+        for _ in range(r.randint(0, 2)):
+            if len(steps) > 1:
+                i = r.randrange(len(steps) - 1)
+                steps[i], steps[i + 1] = steps[i + 1], steps[i]
+        return [x for x, _ in steps], [y for _, y in steps]
+
+    def user(self):
+        r, do = self.r, C.do
+        k = r.choice(['gup', 'gup', 'load'])
+        if k == 'load':
+            return ['if (!access(DVA))', '	r = handle_mm_fault(DVA);'], \
+                [C.If(lambda g, l, c: not C.access(DVA), [C.S(C.setl('r', lambda g, l, c: C.handle_mm_fault(DVA)))])]
+        irqs, check, recheck = r.random() < 0.7, r.random() < 0.5, r.random() < 0.7
+        c_ = (['local_irq_save();'] if irqs else []) + ['held = 0;', 'pm = pmdp_get_lockless(DVA);',
+                                                       'g = ptep_get_lockless(pm, DVA);', 'if (pte_present(g)) {']
+        inner_c = ['if (try_grab_page(pte_page(g))) {']
+        grab_p = []
+        if recheck:
+            inner_c += ['	if (pte_val(g) != pte_val(ptep_get_lockless(pm, DVA)))', '		put_page(pte_page(g));',
+                        '	else', '		held = 1;']
+            grab_p = [C.If(lambda g, l, c: C.pte_val(l['g']) != C.pte_val(C.ptep_get_lockless(l['pm'], DVA)),
+                           [do(lambda g, l, c: C.put_page(C.pte_page(l['g'])))], [C.S(C.setl('held', C.K(1)))])]
+        else:
+            inner_c += ['	held = 1;']
+            grab_p = [C.S(C.setl('held', C.K(1)))]
+        inner_c += ['}']
+        inner_p = [C.If(lambda g, l, c: C.try_grab_page(C.pte_page(l['g'])), grab_p)]
+        if check:
+            body_c = ['	gp = get_dev_pagemap(pte_pfn(g));', '	if (gp) {'] + ['		' + x for x in inner_c] + \
+                ['		put_dev_pagemap(gp);', '	}']
+            body_p = [C.S(C.setl('gp', lambda g, l, c: C.get_dev_pagemap(C.pte_pfn(l['g'])))),
+                      C.If(lambda g, l, c: l['gp'], inner_p + [do(lambda g, l, c: C.put_dev_pagemap(l['gp']))])]
+        else:
+            body_c, body_p = ['	' + x for x in inner_c], inner_p
+        c_ += body_c + ['}'] + (['local_irq_restore();'] if irqs else []) + ['if (held)', '	put_page(pfn_to_page(0x100));']
+        p_ = ([do(lambda g, l, c: C.irq_save())] if irqs else []) + [
+            C.S(C.setl('held', C.K(0))), C.S(C.setl('pm', lambda g, l, c: C.pmdp_get_lockless(DVA))),
+            C.S(C.setl('g', lambda g, l, c: C.ptep_get_lockless(l['pm'], DVA))),
+            C.If(lambda g, l, c: C.pte_present(l['g']), body_p)] + \
+            ([do(lambda g, l, c: C.irq_restore())] if irqs else []) + \
+            [C.If(lambda g, l, c: l['held'], [do(lambda g, l, c: C.put_page(C.pfn_to_page(0x100)))])]
+        return c_, p_
+
+
+def dax_case(seed):
+    r = random.Random(seed)
+    ncpu = r.randint(2, 3)
+    flush = r.choice(['ipi', 'ipi', 'broadcast'])
+    refcount = r.choice(['e21', 'v5_18'])
+    atomic = r.random() < 0.3
+    g = DaxGen(r)
+    cpus_c, cpus_p = [], []
+    bc, bp = g.unbind()
+    cpus_c.append(bc)
+    cpus_p.append(bp)
+    for c in range(1, ncpu):
+        bc, bp = g.user()
+        cpus_c.append(bc)
+        cpus_p.append(bp)
+    lines = [f'scenario fuzz-dax-{seed}', f'const DVA = {DVA:#x}', 'machine {', f'	flush({flush});',
+             f'	refcount({refcount});', f'	pgmap(dax0, devdax, 0x100, 1{", atomic_ref" if atomic else ""});',
+             '	map(DVA, 0x100, write, special, devmap);', f'	mm_cpumask({", ".join(map(str, range(ncpu)))});', '}']
+    for c, body in enumerate(cpus_c):
+        lines += [f'cpu {c} "c{c}" {{'] + ['	' + x for x in body] + ['}']
+    text = '\n'.join(lines) + '\n'
+    model = C.Model(f'fuzz-dax-{seed}', {}, cpus_p,
+                    mm=C.MMSetup(flush=flush, refcount=refcount,
+                                 pgmaps=[('dax0', 'devdax', 0x100, 1, 'atomic' if atomic else 'percpu')],
+                                 dax_maps=[(DVA, 0x100, 1, True, 'D')], mask=set(range(ncpu))))
+    return text, model
+
+
 def mm_case(seed):
     r = random.Random(seed)
     ncpu = r.randint(2, 3)
@@ -294,12 +528,14 @@ def main():
     ap.add_argument('--max-states', type=int, default=60000)
     ap.add_argument('--sym', action='store_true', help='every case with a replicated CPU, more spins')
     ap.add_argument('--mm', action='store_true', help='races over the memory-management core')
+    ap.add_argument('--huge', action='store_true', help='races over huge PMDs, the THP split, PROT_NONE, move_ptes')
+    ap.add_argument('--dax', action='store_true', help='device-dax unbind races (pgmaps, percpu_ref, memmap removal)')
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     bad = done = 0
     for seed in range(a.seed, a.seed + a.runs):
-        built = mm_case(seed) if a.mm else case(seed, a.sym)
+        built = huge_case(seed) if a.huge else dax_case(seed) if a.dax else mm_case(seed) if a.mm else case(seed, a.sym)
         if built is None:
             continue
         text, model = built

@@ -62,7 +62,7 @@ export const pgmapPrimitives: Primitive[] = [
 	pgmapOp(
 		'percpu_ref_kill',
 		'lib/percpu-refcount.c:percpu_ref_kill -> __percpu_ref_switch_to_atomic (call_rcu) (MU1)',
-		'marks the ref dead (every tryget_live fails from now on) and drops the base reference; in percpu mode the switch to atomic, and so any reaching of zero, waits for an RCU grace period behind the current readers',
+		'marks the ref dead (every tryget_live fails from now on) and drops the base reference; in percpu mode that drop, the switch to atomic and so any reaching of zero come with the RCU callback, after a grace period behind the current readers (the kernel\'s count keeps PERCPU_COUNT_BIAS until percpu_ref_switch_to_atomic_rcu, whose confirmation puts the switch\'s own reference): a percpu_ref_exit before it makes that a put after exit',
 		(ctx, p) => {
 			wr(ctx, `pgmap:${p.name}`);
 			if (p.ref.state !== 'live') {
@@ -97,7 +97,7 @@ export const pgmapPrimitives: Primitive[] = [
 	{
 		name: 'wait_for_completion',
 		kernel: 'kernel/sched/completion.c:wait_for_completion(&pgmap->done) (MU3)',
-		effect: 'sleeps until the pgmap\'s ref reached zero after the kill (pgmap->done completed)',
+		effect: 'sleeps until the pgmap\'s ref reached zero after the kill (pgmap->done completed): until then the CPU cannot be stepped (as at an await), then the call is one step',
 		args: [{name: 'pgmap', kind: 'pgmap'}],
 		returns: 'void',
 		guard(m, _cpu, [v]) {
@@ -152,7 +152,7 @@ export const pgmapPrimitives: Primitive[] = [
 	pgmapOp(
 		'percpu_ref_exit',
 		'lib/percpu-refcount.c:percpu_ref_exit (MU5)',
-		'the ref is EXITED (any later get or put is a violation); once the memory is also removed, the pfns are free for reuse',
+		'the ref is EXITED (any later get or put is a violation, but get_dev_pagemap\'s percpu_ref_tryget_live fails quietly: exit leaves __PERCPU_REF_ATOMIC_DEAD, whose DEAD bit it tests first); once the memory is also removed, the pfns are free for reuse',
 		(ctx, p) => {
 			wr(ctx, `pgmap:${p.name}`);
 			p.ref.state = 'exited';
