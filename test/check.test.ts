@@ -114,6 +114,32 @@ describe('racewalk check', () => {
 		expect(r.code).toBe(0);
 	});
 
+	it('verifies the worked examples from a fifth trial: move_normal_pmd against reclaim (97113eb39fa7) and against retract_page_tables, munmap beside MADV_DONTNEED (7a30df49f63a)', () => {
+		const r = cli('check', 'scenarios/examples/mremap-pmd.race', 'scenarios/examples/mremap-retract.race', 'scenarios/examples/munmap-madv-walkcache.race');
+		expect(failRows(r.out)).toEqual([]);
+		expect(r.out).toMatch(/mremap-pmd\s+\(base\).*violation freed-page-use\s+reachable \(22 steps\).*OK/);
+		expect(r.out).toMatch(/mremap-pmd\s+fixed\s+safe\s+safe.*OK/);
+		expect(r.out).toMatch(/mremap-pmd\s+late-flush\s+violation freed-page-use\s+reachable.*OK/);
+		expect(r.out).toMatch(/mremap-retract\s+\(base\).*violation unstable-pmd\s+reachable \(25 steps\).*OK/);
+		expect(r.out).toMatch(/mremap-retract\s+fixed\s+safe\s+safe.*OK/);
+		expect(r.out).toMatch(/munmap-madv-walkcache\s+\(base\).*violation pwc-freed-table ✱\s+reachable \(16 steps\).*OK/);
+		expect(r.out).toMatch(/munmap-madv-walkcache\s+x86\s+safe\s+safe.*OK/);
+		expect(r.out).toMatch(/munmap-madv-walkcache\s+x86-lazy\s+violation pwc-freed-table ✱ hypothesis\s+reachable.*OK/);
+		expect(r.code).toBe(0);
+		// The commit's diagram: the thread caches NEW after the move, the walker flushes OLD and frees the page.
+		const e = cli('explore', 'scenarios/examples/mremap-pmd.race');
+		expect(e.code).toBe(1);
+		expect(e.out.replace(/\s+/g, ' ')).toContain("put_page frees page 0x200 while CPU2's TLB still maps va 0x7f400000 to it");
+		// The kernel's bug, not the scenario's: pmd_pgtable of the PMD the collapse cleared.
+		const x = cli('explore', 'scenarios/examples/mremap-retract.race');
+		expect(x.code).toBe(1);
+		expect(x.out.replace(/\s+/g, ' ')).toContain('pmd_pgtable on CPU0 of a PMD that is none: the kernel would take physical page 0 for a page table');
+		expect(x.out).toContain('i_mmap_unlock_read(mapping);');
+		const w = cli('explore', 'scenarios/examples/munmap-madv-walkcache.race');
+		expect(w.out.replace(/\s+/g, ' ')).toContain('__tlb_reset_range(&tlb);');
+		expect(w.out.replace(/\s+/g, ' ')).toMatch(/hardware walk on CPU2 uses its paging-structure cache entry for va 0x7f000000 to PTE page T\d+, which was freed/);
+	});
+
 	it('verifies the new built-ins against KERNEL.md §6.B1 and §6.B2', () => {
 		const r = cli('check', 'khugepaged-collapse', 'madv-dontneed-flush');
 		expect(failRows(r.out)).toEqual([]);
@@ -230,6 +256,15 @@ describe('racewalk check', () => {
 });
 
 describe('racewalk explore', () => {
+	it('says why symmetry is off when a group of copies could not be reduced', () => {
+		const file = join(tmp, 'apart.race');
+		writeFileSync(file, 'scenario apart\nconst VA = 0x7f000000\nmachine { ram(0x200, 1); map(VA, 0x200, write); mm_cpumask(0, 1, 2); tlb(1, VA); }\ncpu 0 "reader" * 3 { access(VA); }\n');
+		const r = cli('explore', file);
+		expect(r.out).toContain('symmetry off (CPU0=CPU1=CPU2 start unlike: machine { } gives one a TLB or walk-cache entry, lazy mode or an mm_cpumask bit the others lack)');
+		writeFileSync(file, 'scenario apart\nconst VA = 0x7f000000\nmachine { ram(0x200, 1); map(VA, 0x200, write); mm_cpumask(0, 1, 2); }\ncpu 0 "reader" * 3 { access(VA); }\n');
+		expect(cli('explore', file).out).toContain('symmetry on (CPU0=CPU1=CPU2)');
+	});
+
 	it('finds the stale mapping and the livelock of the default scenario (exit 1), with traces', () => {
 		const r = cli('explore', 'fsdax-unbind-2021', '--width', '100');
 		expect(r.code).toBe(1);

@@ -217,6 +217,16 @@ describe('page-table locks', () => {
 		expect(done.final.locks).toEqual({}); // a free page-table lock leaves the state
 		expect(kinds(done)).toEqual([]);
 	});
+	it('pmd_lock, pmd_lockptr and pte_lockptr take the kernel\'s leading mm; an address for the PMD says which read gives one', () => {
+		const r = run({cpus: ['pmd = pmdp_get_lockless(VA); l = pmd_lock(mm, pmd); n = pmd_lockptr(mm, pmdp_get_lockless(VA2)); p = pte_lockptr(mm, pmd); spin_unlock(l);']}, '0 0 0 0 0');
+		expect(kinds(r)).toEqual([]);
+		// VA and VA2 share one PMD page: one lock, as move_normal_pmd's new_ptl == old_ptl
+		expect(r.flat.get('CPU0.n')).toBe(r.flat.get('CPU0.l'));
+		expect(r.flat.get('CPU0.p')).toMatch(/^&ptl:T\d+$/);
+		const bad = run({cpus: ['l = pmd_lock(VA);']}, '0');
+		expect(kinds(bad)).toEqual(['oops']);
+		expect(bad.violations[0]!.message).toContain('pmd_lock: expected a pmd, got int 0x7f000000 (a PMD value read first, pmd = pmdp_get_lockless(va); an address is not one)');
+	});
 	prim('pte_offset_map_lock', () => {
 		// v6.4: one step; the lock is the PTE table's.
 		const old = run({cpus: ['pmd = pmdp_get_lockless(VA); ptl = pte_offset_map_lock(pmd, VA); pte_unmap_unlock(ptl);']}, '0 0');

@@ -130,6 +130,16 @@ describe('CPU renaming (machine/permute.ts)', () => {
 		expect(loadModel('devdax-unbind', {set: {gups: '2', walkers: '2'}}).program.symmetry).toEqual([[0, 3]]);
 	});
 
+	it('a group of copies left without symmetry says why', () => {
+		expect(modelFromSource('perm.race', SYMMETRIC).program.symmetryOff).toBeUndefined();
+		expect(modelFromSource('perm.race', SYMMETRIC.replace('access(VA);', 'access(VA + REPLICA * 0);')).program.symmetryOff).toEqual(['CPU0=CPU2=CPU3: the block reads REPLICA']);
+		expect(modelFromSource('perm.race', SYMMETRIC.replace('ptep_get_and_clear(VA);', 'x = tlb_has(0, VA);')).program.symmetryOff).toEqual(['CPU0=CPU2=CPU3: a call names a CPU by number (smp_processor_id, tlb_has...)']);
+		// an initial TLB entry on one copy (the trial's madv-three: tlb() of a zapper meant for the thread)
+		const apart = modelFromSource('perm.race', SYMMETRIC.replace('mm_cpumask(0, 1);', 'mm_cpumask(0, 1); tlb(2, VA);'));
+		expect(apart.program.symmetry).toEqual([]);
+		expect(apart.program.symmetryOff).toEqual(['CPU0=CPU2=CPU3 start unlike: machine { } gives one a TLB or walk-cache entry, lazy mode or an mm_cpumask bit the others lack']);
+	});
+
 	const commutes = (model: Model, group: number[], limit: number): number => {
 		const n = model.cpuCount;
 		const perms = permutations(group).map(p => {

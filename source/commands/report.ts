@@ -222,7 +222,7 @@ export function printReport(io: Io, model: Model, r: Report, opts: {width: numbe
 	const sampling = r.strategy === 'random' || r.strategy === 'pct';
 	printHeader(io, model);
 	const red = s.reductions;
-	const reductions = sampling ? '' : `, partial-order reduction ${red.por ? 'on' : 'off'}, merged local steps ${red.merge ? 'on' : 'off'}, symmetry ${red.symmetry ? `on (${model.program.symmetry.map(g => g.map(c => `CPU${c}`).join('=')).join(', ')})` : 'off'}`;
+	const reductions = sampling ? '' : `, partial-order reduction ${red.por ? 'on' : 'off'}, merged local steps ${red.merge ? 'on' : 'off'}, symmetry ${red.symmetry ? `on (${model.program.symmetry.map(g => g.map(c => `CPU${c}`).join('=')).join(', ')})` : model.program.symmetryOff ? `off (${model.program.symmetryOff.join('; ')})` : 'off'}`;
 	io.out(`search: ${r.strategy}${sampling ? `, seed ${opts.extra?.seed ?? 1}${r.strategy === 'pct' ? `, depth ${opts.extra?.depth ?? 3}` : ''}` : reductions}; ${describeStop(r)}`);
 	if (r.shard) {
 		const sh = r.shard;

@@ -337,6 +337,8 @@ export function compile(ast: Scenario, opts: CompileOptions): Program {
 	}
 	const replicaOf = new Map<number, number>();
 	const groups: number[][] = [];
+	// why a group of copies is not reduced by symmetry: a search that is slower than it need be should say so
+	const symmetryOff: string[] = [];
 	decls.forEach((d, i) => {
 		const group = [d.id];
 		for (let r = 1; r < counts[i]!; r++) {
@@ -345,6 +347,7 @@ export function compile(ast: Scenario, opts: CompileOptions): Program {
 			cpus.push(c.cpu(d, cpus.length, r));
 		}
 		if (group.length > 1 && !usesReplica.has(d.id)) groups.push(group);
+		else if (group.length > 1) symmetryOff.push(`${cpuList(group)}: the block reads REPLICA`);
 	});
 	// A body with no steps (empty, or folded away by a param) is finished from the start.
 	const empty = cpus.filter(cpu => cpu.instrs.length === 0);
@@ -359,6 +362,9 @@ export function compile(ast: Scenario, opts: CompileOptions): Program {
 		return {name: inv.name, line: inv.pos.line, check: (ctx: Ctx) => truthy(ev({ctx, locals: {}, cpu: null}))};
 	});
 	const initial = c.buildMachine(cpus.length, replicaOf);
+	// an expectation of a check that is off could only ever hold or fail by default
+	const order = expects.find(e => e.form === 'violation' && e.violation === 'lock-order');
+	if (order && initial.lockOrder === undefined) c.fail(order.pos, "expect violation lock-order: the lock-order check is off; write lock_order(on) in machine { } (it is off by default: the orders become part of the state)");
 	if (!c.machineItems.some(i => i.name === 'walk_cache') && callsAny(ast, FREES_TABLES)) initial.settings.walkCache = true;
 	if (!c.machineItems.some(i => i.name === 'huge_tlb') && callsAny(ast, SPLITS_HUGE_PMD)) enableHugeTlb(initial);
 	c.initGlobals(initial);
@@ -366,6 +372,17 @@ export function compile(ast: Scenario, opts: CompileOptions): Program {
 	// An interrupt line bound to one CPU of a group sets that CPU apart from its copies.
 	const bound = new Set(ast.irqs.map(d => d.cpu));
 	const symmetry = c.namesCpu ? [] : groups.filter(g => !g.some(id => bound.has(id)) && symmetricStart(initial, g, cpus.length));
+	for (const g of groups) {
+		if (symmetry.includes(g)) continue;
+		const irq = g.find(id => bound.has(id));
+		symmetryOff.push(
+			c.namesCpu
+				? `${cpuList(g)}: a call names a CPU by number (smp_processor_id, tlb_has...)`
+				: irq !== undefined
+					? `${cpuList(g)}: an irq block is bound to CPU${irq}`
+					: `${cpuList(g)} start unlike: machine { } gives one a TLB or walk-cache entry, lazy mode or an mm_cpumask bit the others lack`,
+		);
+	}
 	return {
 		file: opts.file,
 		source: opts.source,
@@ -379,8 +396,11 @@ export function compile(ast: Scenario, opts: CompileOptions): Program {
 		irqs,
 		initial,
 		symmetry,
+		...(symmetryOff.length ? {symmetryOff} : {}),
 	};
 }
+
+const cpuList = (g: number[]): string => g.map(id => `CPU${id}`).join('=');
 
 /** The copies start alike: swapping any two of them gives the same machine (else they are not interchangeable). */
 function symmetricStart(m: Machine, group: number[], n: number): boolean {

@@ -87,4 +87,6 @@ export type Program = {
 	 * treats states that differ by a renaming within a group as one.
 	 */
 	symmetry: number[][];
+	/** For each group of copies left out of `symmetry`, why (shown where the search says symmetry is off). */
+	symmetryOff?: string[];
 };

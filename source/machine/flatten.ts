@@ -60,6 +60,7 @@ export function flatten(m: Machine): Map<string, string> {
 	if (m.tlbFlushPending > 0) out.set('mm.tlb_flush_pending', String(m.tlbFlushPending));
 	for (const [name, v] of Object.entries(m.globals)) out.set(`global.${name}`, formatValue(v));
 	for (const [name, l] of Object.entries(m.locks)) out.set(`lock[${name}]`, describeLock(m, name, l));
+	if (m.lockOrder && m.lockOrder.length > 0) out.set('lock_order', m.lockOrder.join(', '));
 	if (m.sigbus) out.set('signal.SIGBUS', 'sent');
 	if (m.sigkill) out.set('signal.SIGKILL', 'pending');
 	return out;

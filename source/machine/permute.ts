@@ -122,6 +122,7 @@ export const SHAPE: Readonly<Record<string, FieldClass>> = {
 	'locks{}.kind': 'data',
 	'locks{}.owner': 'cpu',
 	'locks{}.readers': 'cpus',
+	lockOrder: 'data', // lock names only
 	violations: 'data', // not part of the state (never hashed)
 };
 

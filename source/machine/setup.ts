@@ -155,7 +155,7 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 	{
 		name: 'arch',
 		usage: 'arch(x86 | arm64)',
-		effect: 'x86 (default): any TLB flush of a va also drops the paging-structure cache entries behind it; arm64: leaf-only invalidation, only a freed_tables flush drops them',
+		effect: 'x86 (default): any TLB flush of a va also drops the paging-structure cache entries behind it; arm64: flush_tlb_page and a flush without freed_tables (the mmu_gather\'s, flush_tlb_mm_range) are leaf-only and keep them; flush_tlb_range (so pmdp_collapse_flush and pmdp_invalidate), flush_tlb_mm and a freed_tables flush drop them',
 		apply: (m, [a]) => void (m.settings.arch = sym(a, 'an architecture', ['x86', 'arm64']) as Arch),
 	},
 	{
@@ -171,6 +171,15 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 		apply: (m, [a]) => {
 			if (sym(a, 'on or off', ['on', 'off']) === 'on') enableHugeTlb(m);
 			else delete m.settings.hugeTlb;
+		},
+	},
+	{
+		name: 'lock_order',
+		usage: 'lock_order(on | off)',
+		effect: 'lockdep\'s order check (kind lock-order, L4): each blocking acquisition records held -> taken for the locks the CPU holds, and one that closes a cycle of recorded orders is reported even when no deadlock is reachable. By lock, not by class; a trylock records nothing for the lock it tries. Off by default: the orders are part of the state, which makes searches larger',
+		apply(m, [a]) {
+			if (sym(a, 'on or off', ['on', 'off']) === 'on') m.lockOrder = [];
+			else delete m.lockOrder;
 		},
 	},
 	{

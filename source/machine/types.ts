@@ -261,6 +261,12 @@ export type Machine = {
 	 * once a scenario declares them, so equal states stay equal.
 	 */
 	locks: Record<string, Lock>;
+	/**
+	 * lock_order(on) only: the lock orders this path took ("held -> taken", sorted),
+	 * lockdep's dependency graph by lock (machine/lock-order.ts). Absent otherwise,
+	 * so other states hash as before.
+	 */
+	lockOrder?: string[];
 	/** Violations seen so far on this path. Not hashed: equal machines meet. */
 	violations: Violation[];
 };

@@ -25,17 +25,32 @@ const regionIn = (base: number, r: VaRange | null): boolean => r === null || (ba
  * What one CPU drops for a flush of `range`: its TLB entries there, and its
  * paging-structure cache entries behind them (x86: always, "flushing an
  * individual page had better flush the page table caches behind it"; arm64:
- * only when the flush says tables were freed).
+ * only for a flush that is not leaf-only, `walkCaches`).
  */
-export function flushLocal(ctx: Ctx, cpu: number, range: VaRange | null, freedTables: boolean): void {
+export function flushLocal(ctx: Ctx, cpu: number, range: VaRange | null, walkCaches: boolean): void {
 	wr(ctx, `tlb:${cpu}`);
 	const c = ctx.m.cpus[cpu]!;
 	// the keys read from the record as it is (no trap per key), the deletes made through the draft
 	// A huge entry goes with any flush touching its 2 MiB (INVLPG of an address in a large page drops the whole entry).
 	for (const [key, e] of Object.entries(peek(c, 'tlb'))) if (inRange(Number(key), range) || (e.huge && regionIn(pmdBase(Number(key)), range))) delete c.tlb[key];
-	if (peek(ctx.m, 'settings').arch === 'arm64' && !freedTables) return;
+	if (peek(ctx.m, 'settings').arch === 'arm64' && !walkCaches) return;
 	for (const key of Object.keys(peek(c, 'pwc'))) if (regionIn(Number(key), range)) delete c.pwc[key];
 }
+
+/**
+ * The arm64 flushes that are never leaf-only, whatever freed_tables says:
+ * flush_tlb_range passes last_level = false ("We cannot use leaf-only
+ * invalidation here, since we may be invalidating table entries as part of
+ * collapsing hugepages or moving page tables", arch/arm64/include/asm/
+ * tlbflush.h), and pmdp_collapse_flush and pmdp_invalidate (through
+ * flush_pmd_tlb_range) call it; flush_tlb_mm invalidates the whole ASID.
+ * flush_tlb_page (TLBI VALE1IS) and the mmu_gather's tlb_flush
+ * (last_level = !tlb->freed_tables) are leaf-only unless tables were freed.
+ */
+const NON_LEAF_ON_ARM64 = new Set(['flush_tlb_range', 'pmdp_collapse_flush', 'pmdp_invalidate', 'flush_tlb_mm']);
+
+/** Whether this flush drops the walk caches on arm64 (x86 drops them with any flush). */
+const walkCachesGo = (ctx: Ctx, prim: string, freedTables: boolean): boolean => freedTables || (peek(ctx.m, 'settings').arch === 'arm64' && NON_LEAF_ON_ARM64.has(prim));
 
 /**
  * The other CPUs a flush must reach: mm_cpumask, less lazy-TLB CPUs unless
@@ -58,12 +73,13 @@ export function flushTargets(ctx: Ctx, freedTables: boolean): number[] {
  * step runs `after` and returns `result`.
  */
 export function startFlush(ctx: Ctx, prim: string, range: VaRange | null, freedTables: boolean, after?: WaitAfter, result: Value = null): PrimResult {
-	if (ctx.m.mmCpumask.includes(ctx.cpu)) flushLocal(ctx, ctx.cpu, range, freedTables);
+	const walkCaches = walkCachesGo(ctx, prim, freedTables);
+	if (ctx.m.mmCpumask.includes(ctx.cpu)) flushLocal(ctx, ctx.cpu, range, walkCaches);
 	const what = `${rangeText(range)}${freedTables ? ', freed_tables' : ''}`;
 	if (ctx.m.settings.flush === 'broadcast') {
 		rd(ctx, 'mm_cpumask');
 		const all = ctx.m.mmCpumask.filter(id => id !== ctx.cpu);
-		for (const t of all) flushLocal(ctx, t, range, freedTables);
+		for (const t of all) flushLocal(ctx, t, range, walkCaches);
 		note(ctx, `broadcast TLB invalidation of ${what}: ${all.map(t => 'CPU' + t).join(', ') || 'no other CPU'} flushed without taking part`);
 		return finishFlush(ctx, {kind: 'acks', prim, pending: [], range, after, result});
 	}
@@ -76,7 +92,8 @@ export function startFlush(ctx: Ctx, prim: string, range: VaRange | null, freedT
 	}
 	for (const t of targets) {
 		wr(ctx, `ipi:${t}`);
-		queueIpi(ctx, t, {from: ctx.cpu, kind: 'flush', range, freedTables});
+		// the IPI's flag is what the target drops: walk caches too for an arm64 non-leaf flush (x86 ignores it)
+		queueIpi(ctx, t, {from: ctx.cpu, kind: 'flush', range, freedTables: walkCaches});
 	}
 	wr(ctx, `flushwait:${ctx.cpu}`);
 	note(ctx, `flush IPI (${what}) sent to ${targets.map(t => 'CPU' + t).join(', ')}; waiting for acks`);

@@ -4,6 +4,7 @@
 // and for the _irq forms IRQs, off); its next step takes the lock.
 
 import type {Ctx} from '../context.js';
+import {noteAcquire} from '../lock-order.js';
 import {downgrade, irqsOff, irqsRestore, type LockMode, mightSleep, preemptAdd, queueOn, release, take, trylockTake, tryTake} from '../locks.js';
 import type {LockKind, Value} from '../types.js';
 import {checkPtlTable} from './ptl.js';
@@ -62,6 +63,7 @@ function acquire(s: LockSpec): Primitive {
 			} else {
 				mightSleep(ctx, s.name);
 			}
+			noteAcquire(ctx, name, s.name);
 			return tryTake(ctx, name, s.kind, s.mode) ? null : queueOn(ctx, s.name, name, s.mode);
 		},
 		resume(ctx, w) {

@@ -7,6 +7,7 @@
 
 import {type Ctx, note, rd, violate, wr} from '../context.js';
 import {noteInstall} from '../gup-window.js';
+import {noteAcquire} from '../lock-order.js';
 import {available, lockKey, preemptAdd, queueOn} from '../locks.js';
 import {index, isLeaf, pmdBase, tablePath} from '../pagetable.js';
 import type {LeafEntry, PmdValue, PteValue, Value} from '../types.js';
@@ -14,7 +15,7 @@ import {hex} from '../values.js';
 import {markZapped, startFlush} from './flush.js';
 import {adjustRange, gatherOf} from './mmu-gather.js';
 import {readEntry, writeEntry} from './pgtable.js';
-import {argBool, argInt, argOf, Oops, pageName, type Primitive} from './spec.js';
+import {argBool, argInt, argOf, KernelFault, Oops, pageName, type Primitive} from './spec.js';
 import {freeTableNow, tableArg} from './table-free.js';
 import {ptlName} from './ptl.js';
 
@@ -141,6 +142,7 @@ export const pgtableLifePrimitives: Primitive[] = [
 			const va = argInt(v!, 'pte_alloc', 'a va');
 			const name = ptlName(pmdTable(ctx, va, 'pte_alloc', true));
 			rd(ctx, lockKey(name));
+			noteAcquire(ctx, name, 'pte_alloc');
 			if (available(ctx.m, name, 'excl')) return pmdInstall(ctx, va);
 			preemptAdd(ctx, 1); // spin_lock: preemption goes off before the spin
 			return queueOn(ctx, 'pte_alloc', name, 'excl', [va]);
@@ -262,12 +264,13 @@ export const pgtableLifePrimitives: Primitive[] = [
 	pure({
 		name: 'pmd_pgtable',
 		kernel: 'arch/x86/include/asm/pgalloc.h:pmd_pgtable (pmd_page)',
-		effect: 'the PTE page a table PMD value points at',
+		effect: 'the PTE page a table PMD value points at. Of a none PMD (or a huge leaf) the kernel takes pmd_page() of it, physical page 0 (or the huge page), for a page table and goes on with it: unstable-pmd, and the CPU stops there (move_normal_pmd populating the new PMD from an old one retract_page_tables cleared since move_page_tables looked at it)',
 		args: [{name: 'pmd', kind: 'pmd'}],
 		returns: 'table',
-		run(_ctx, [p]) {
+		run(ctx, [p]) {
 			const pmd = argOf(p!, 'pmd', 'pmd_pgtable');
-			if (!pmd.present || pmd.leaf) throw new Oops(`pmd_pgtable: the PMD does not point at a PTE page`);
+			// not the scenario's fault: x86 pmd_pgtable is pmd_page(), which computes a page for any word
+			if (!pmd.present || pmd.leaf) throw new KernelFault('unstable-pmd', 'S6', `pmd_pgtable on CPU${ctx.cpu} of a PMD that is ${pmd.present ? 'a huge mapping' : 'none'}: the kernel would take ${pmd.present ? 'the huge page' : 'physical page 0'} for a page table (a path that tests the PMD first, pmd_none / pmd_leaf, must test it here too)`, [`va ${hex(pmd.va)}`]);
 			return {t: 'table', id: pmd.table};
 		},
 	}),

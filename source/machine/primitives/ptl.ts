@@ -5,6 +5,7 @@
 // PMD and retry if it changed). Also the lock queries and preempt_disable.
 
 import {type Ctx, rd, violate} from '../context.js';
+import {noteAcquire} from '../lock-order.js';
 import {available, heldBy, lockKey, lockLabel, preemptAdd, queueOn, rcuAdd, release, take} from '../locks.js';
 import {tableAt} from '../pagetable.js';
 import {lockWaiters} from '../waits.js';
@@ -67,6 +68,7 @@ const PTL = 'pte_offset_map_lock';
 export const ptlPrimitives: Primitive[] = [
 	{
 		name: 'pte_lockptr',
+		kernelArgs: ['mm'],
 		kernel: 'include/linux/mm.h:pte_lockptr (split PTE lock in the table\'s ptdesc)',
 		effect: 'the PTE lock of the page table the PMD value points to (no step of its own)',
 		args: [{name: 'pmd', kind: 'pmd'}],
@@ -76,6 +78,7 @@ export const ptlPrimitives: Primitive[] = [
 	},
 	{
 		name: 'pmd_lockptr',
+		kernelArgs: ['mm'],
 		kernel: 'include/linux/mm.h:pmd_lockptr (split PMD lock, ARCH_ENABLE_SPLIT_PMD_PTLOCK)',
 		effect: 'the lock of the PMD table holding this PMD entry',
 		args: [{name: 'pmd', kind: 'pmd'}],
@@ -84,6 +87,7 @@ export const ptlPrimitives: Primitive[] = [
 	},
 	{
 		name: 'pmd_lock',
+		kernelArgs: ['mm'],
 		kernel: 'include/linux/mm.h:pmd_lock (spin_lock(pmd_lockptr(mm, pmd)))',
 		effect: 'takes the PMD lock (a spinlock: preemption off) and returns it, for spin_unlock',
 		args: [{name: 'pmd', kind: 'pmd'}],
@@ -93,6 +97,7 @@ export const ptlPrimitives: Primitive[] = [
 			const name = ptlName(pmdTableOf(ctx, argOf(p!, 'pmd', 'pmd_lock'), 'pmd_lock'));
 			preemptAdd(ctx, 1);
 			rd(ctx, lockKey(name));
+			noteAcquire(ctx, name, 'pmd_lock');
 			if (!available(ctx.m, name, 'excl')) return queueOn(ctx, 'pmd_lock', name, 'excl');
 			take(ctx, name, 'spinlock', 'excl');
 			return lockValue(name);
@@ -254,6 +259,7 @@ function lockStep(ctx: Ctx, table: number, va?: number): PrimResult {
 	preemptAdd(ctx, 1);
 	rd(ctx, lockKey(name));
 	checkPtlTable(ctx, name, 'spin_lock');
+	noteAcquire(ctx, name, PTL);
 	if (!available(ctx.m, name, 'excl')) return queueOn(ctx, PTL, name, 'excl', [table, va ?? -1]);
 	take(ctx, name, 'spinlock', 'excl');
 	return va === undefined ? lockValue(name) : recheck(ctx, table, va);

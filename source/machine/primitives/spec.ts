@@ -119,7 +119,9 @@ export function argInt(v: Value, prim: string, what = 'an int'): number {
 export function argOf<T extends 'pte' | 'pmd' | 'page' | 'table'>(v: Value, t: T, prim: string): Extract<Value, {t: T}> {
 	if (v !== null && typeof v === 'object' && v.t === t) return v as Extract<Value, {t: T}>;
 	if (v === null) throw new Oops(`${prim}: NULL pointer dereference (expected a ${t})`);
-	throw new Oops(`${prim}: expected a ${t}, got ${typeName(v)} ${formatValue(v)}`);
+	// an address where the kernel passes a pmd_t * or pte_t *: say which read gives the value
+	const hint = typeof v === 'number' && (t === 'pmd' || t === 'pte') ? ` (a ${t.toUpperCase()} value read first, ${t === 'pmd' ? 'pmd = pmdp_get_lockless(va)' : 'pte = ptep_get(va)'}; an address is not one)` : '';
+	throw new Oops(`${prim}: expected a ${t}, got ${typeName(v)} ${formatValue(v)}${hint}`);
 }
 
 export function argBool(v: Value | undefined, prim: string): boolean {

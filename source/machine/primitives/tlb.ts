@@ -225,7 +225,7 @@ export const tlbPrimitives: Primitive[] = [
 	{
 		name: 'flush_tlb_range',
 		kernel: 'include/asm-generic/tlb.h / arch/x86/include/asm/tlbflush.h:flush_tlb_range -> flush_tlb_mm_range(mm, start, end, PAGE_SHIFT, freed_tables) (freed_tables false on x86 until 3ef938c35035)',
-		effect: 'flushes the n pages from va on every CPU running the mm, as flush_tlb_mm_range does (lazy CPUs skipped unless freed_tables); on return S5 checks that range only',
+		effect: 'flushes the n pages from va on every CPU running the mm, as flush_tlb_mm_range does (lazy CPUs skipped unless freed_tables); under arch(arm64) it is never leaf-only (last_level = false: "we may be invalidating table entries as part of collapsing hugepages or moving page tables"), so the walk caches of the range go too; on return S5 checks that range only',
 		args: [{name: 'va', kind: 'int'}, {name: 'npages', kind: 'int'}, {name: 'freed_tables', kind: 'bool', optional: true}],
 		returns: 'void',
 		blocks: true,
