@@ -104,6 +104,16 @@ describe('racewalk check', () => {
 		expect(flat).toContain('put_page frees page 0x201 while the PTE for va 0x7f001000 still maps it');
 	});
 
+	it('verifies three races of the fifth trial: an mmap_lock/i_mmap_rwsem inversion, three concurrent MADV_DONTNEEDs (99baac21e458), page-table freeing under each FLUSH/TABLE_FREE/arch setting', () => {
+		const r = cli('check', 'test/scenarios/lock-abba.race', 'test/scenarios/madv-three.race', 'test/scenarios/pt-free-arch.race');
+		expect(failRows(r.out)).toEqual([]);
+		expect(r.out).toMatch(/lock-abba\s+\(base\).*violation deadlock\s+reachable \(4 steps\).*OK/);
+		expect(r.out).toMatch(/madv-three\s+\(base\).*violation stale-tlb-return\s+reachable.*OK/);
+		expect(r.out).toMatch(/pt-free-arch\s+arm64-leaf\s+violation pwc-freed-table\s+reachable.*OK/);
+		expect(r.out).toMatch(/pt-free-arch\s+x86-leaf\s+safe\s+safe.*OK/);
+		expect(r.code).toBe(0);
+	});
+
 	it('verifies two more races of that trial: KSM\'s write_protect_page vs O_DIRECT, change_huge_pmd(prot_numa) vs MADV_DONTNEED (ced108037c2a)', () => {
 		const r = cli('check', 'test/scenarios/ksm-wrprotect.race', 'test/scenarios/numa-pmd-dontneed.race');
 		expect(failRows(r.out)).toEqual([]);
