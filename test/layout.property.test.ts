@@ -90,6 +90,8 @@ const cases: {name: string; variant: string | null; set?: Record<string, string>
 		return [{name, variant: null}, ...loadScenario(name).ast.variants.map(v => ({name, variant: v.name}))];
 	}),
 	{name: 'devdax-unbind', variant: null, set: {gups: '2', pages: '2', walkers: '2'}},
+	// lock_order(on): the recorded lock orders are state too
+	{name: 'test/scenarios/lock-abba-on.race', variant: null},
 ];
 
 describe('the state layout holds every reachable state (docs/state-vector.md, stage 1)', () => {
@@ -132,6 +134,10 @@ describe('the layout refuses what it cannot hold, and the vector hash', () => {
 		const m3 = structuredClone(model.initial) as Machine;
 		m3.rcu = Array.from({length: 100}, () => ({kind: 'ref-switch-atomic', pgmap: 'pmem0', readers: []}));
 		expect(() => encode(layout, m3)).toThrow(/RCU callbacks/);
+		// a machine field no region encodes (a new kind of state the layout was not taught): refused, never dropped
+		const m5 = structuredClone(model.initial) as Machine & {newField?: number};
+		m5.newField = 1;
+		expect(() => encode(layout, m5)).toThrow(/a machine field 'newField'/);
 		const m4 = structuredClone(model.initial) as Machine;
 		m4.settings = {...m4.settings, flush: m4.settings.flush === 'ipi' ? 'broadcast' : 'ipi'};
 		expect(() => encode(layout, m4)).toThrow(/settings/);

@@ -347,6 +347,22 @@ export function buildLayout(input: LayoutInput): Layout {
 		part('globals', sparse<Value>(Object.keys(m0.globals).sort(), val, 'shared variables'), m => m.globals, (o, x) => (o.globals = x)),
 		part('locks', record(lockNames, lock, 'locks'), m => m.locks, (o, x) => (o.locks = x)),
 	];
+	if (m0.lockOrder !== undefined) {
+		// lock_order(on): the "held -> taken" pairs a path recorded (sorted), each as two lock names
+		const lockName = oneOf(lockNames, 'name', 'a lock name');
+		const pair = mapped(
+			struct<{a: string; b: string}>([field('a', lockName), field('b', lockName)]),
+			(o: string) => {
+				const [a, b] = o.split(' -> ');
+				return {a: a!, b: b!};
+			},
+			x => `${x.a} -> ${x.b}`,
+		);
+		const orderCap = bound({what: 'lock orders recorded', value: lockNames.length * (lockNames.length - 1), basis: 'static', reason: 'one per ordered pair of distinct locks'});
+		parts.push(part('lockOrder', list(pair, orderCap, 'lock orders'), m => m.lockOrder!, (o, x) => (o.lockOrder = x)));
+	}
+	// A machine field no part encodes would be dropped, and two states differing in it merged.
+	const covered = new Set(['settings', 'cpus', 'violations', 'sigbus', 'sigkill', 'tlbFlushPending', 'mmCpumask', ...parts.slice(1).map(p => p.name).filter(p => !p.startsWith('cpu'))]);
 
 	const regions: Region[] = [];
 	const slots: Slot[] = [];
@@ -365,6 +381,7 @@ export function buildLayout(input: LayoutInput): Layout {
 		enc(m, v, at) {
 			if (m.cpus.length !== n) throw new LayoutBoundError(`${m.cpus.length} CPUs in a layout of ${n}`);
 			if (!sameSettings(m.settings, settings)) throw new LayoutBoundError('the settings changed: they are constants of the compiled model');
+			for (const k in m) if (!covered.has(k)) throw new LayoutBoundError(`a machine field '${k}' the layout does not have`);
 			parts.forEach((p, i) => p.codec.enc(p.get(m), v, at + regions[i]!.offset));
 		},
 		dec(v, at) {
