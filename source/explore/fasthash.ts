@@ -9,19 +9,11 @@
 
 import type {CowTree} from '../lang/cow.js';
 import {putStamp, Stamp, stampOf} from '../machine/stamp.js';
+import {fmix} from '../machine/vector-hash.js';
 
 /** Result of the last hash: two 32-bit lanes. */
 let r1 = 0;
 let r2 = 0;
-
-function fmix(h: number): number {
-	h ^= h >>> 16;
-	h = Math.imul(h, 0x85ebca6b);
-	h ^= h >>> 13;
-	h = Math.imul(h, 0xc2b2ae35);
-	h ^= h >>> 16;
-	return h;
-}
 
 function hashString(s: string): void {
 	let a = 0x811c9dc5 ^ s.length;

@@ -6,7 +6,7 @@
 // same vector has the same fingerprint on every machine and Node version.
 
 /** murmur3's finaliser: every input bit reaches every output bit. */
-function fmix(h: number): number {
+export function fmix(h: number): number {
 	h ^= h >>> 16;
 	h = Math.imul(h, 0x85ebca6b);
 	h ^= h >>> 13;
