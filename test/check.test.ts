@@ -2,7 +2,7 @@
 // script builds first): tables, exit codes, one-line usage errors.
 
 import {spawnSync} from 'node:child_process';
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
@@ -102,6 +102,14 @@ describe('racewalk check', () => {
 		const flat = e.out.replace(/\s+/g, ' ');
 		expect(flat).toContain('clear_compound_head(tail);');
 		expect(flat).toContain('put_page frees page 0x201 while the PTE for va 0x7f001000 still maps it');
+	});
+
+	it('every checked scenario of test/scenarios holds its expectations', () => {
+		const files = readdirSync('test/scenarios').filter(f => f.endsWith('.race')).map(f => `test/scenarios/${f}`);
+		expect(files.length).toBeGreaterThan(10);
+		const r = cli('check', ...files);
+		expect(failRows(r.out)).toEqual([]);
+		expect(r.code).toBe(0);
 	});
 
 	it('verifies three races of the fifth trial: an mmap_lock/i_mmap_rwsem inversion, three concurrent MADV_DONTNEEDs (99baac21e458), page-table freeing under each FLUSH/TABLE_FREE/arch setting', () => {
