@@ -126,6 +126,11 @@ describe('the primitives of __split_huge_pmd_locked', () => {
 		// Mapping a freed RAM page is S2, as set_pte_at.
 		const freed = run({machine: 'ram(0x200, 2); pte_table(VA); mm_cpumask(0);', cpus: ['set_ptes(VA, mk_pte(pfn_to_page(0x200)), 2);']}, '0');
 		expect(kinds(freed)).toEqual(['freed-page-use', 'freed-page-use']);
+		// set_ptes advances only the pfn (pte_next_pfn): a dirty entry, as __split_huge_pmd_locked makes for a
+		// dirty huge PMD (if (dirty) entry = pte_mkdirty(entry)), gives dirty PTEs, so writeback still sees them.
+		const dirty = run({machine: THP, cpus: ['t = pgtable_trans_huge_withdraw(VA); set_ptes(VA, pte_mkdirty(mk_pte(pfn_to_page(0x200), true)), 2, t); pmd_populate(VA, t); a = pte_dirty(ptep_get(VA)); b = pte_dirty(ptep_get(VA + 0x1000));']}, '0 0 0 0 0');
+		expect(dirty.flat.get('pte[0x7f001000]')).toBe('pfn 0x201 W dirty (T3)');
+		expect(locals(dirty)).toMatchObject({a: true, b: true});
 	});
 	it('an anonymous THP deposits a PTE page; a DAX huge mapping deposits none on x86', () => {
 		const anon = run({machine: THP, cpus: ['t = pgtable_trans_huge_withdraw(VA);']}, '0');

@@ -113,7 +113,7 @@ export const thpSplitPrimitives: Primitive[] = [
 	{
 		name: 'set_ptes',
 		kernel: 'include/linux/pgtable.h:set_ptes (nr set_pte stores, the pfn advancing one page each) (mm/huge_memory.c:__split_huge_pmd_locked: set_ptes(mm, haddr, pte, entry, HPAGE_PMD_NR))',
-		effect: 'stores nr PTEs from va: the PTE value for va, then the next pages (pfn + 1, ...) with the same bits, in the given PTE page (hooked or not: a withdrawn one is seen by nobody until pmd_populate) or the one under va\'s PMD; one step. The kernel fills all HPAGE_PMD_NR; a scenario fills the subpages it models (1 to 512, within one page table). Mapping a freed RAM page is S2',
+		effect: 'stores nr PTEs from va: the PTE value for va, then the next pages (pfn + 1, ...) with the same bits (dirty too), in the given PTE page (hooked or not: a withdrawn one is seen by nobody until pmd_populate) or the one under va\'s PMD; one step. The kernel fills all HPAGE_PMD_NR; a scenario fills the subpages it models (1 to 512, within one page table). Mapping a freed RAM page is S2',
 		args: [{name: 'va', kind: 'int'}, {name: 'pte', kind: 'pte'}, {name: 'nr', kind: 'int'}, {name: 'table', kind: 'any', optional: true}],
 		kernelArgs: ['mm'],
 		returns: 'void',
@@ -127,6 +127,9 @@ export const thpSplitPrimitives: Primitive[] = [
 			for (let i = 0; i < nr; i++) {
 				const leaf: LeafEntry = {pfn: pte.pfn + i, write: pte.write, special: pte.special, devmap: pte.devmap};
 				if (pte.protnone) leaf.protnone = true;
+				// pte_next_pfn advances the pfn only: every other bit, _PAGE_DIRTY too, goes to each PTE
+				// (__split_huge_pmd_locked passes pte_mkdirty(entry) for a dirty huge PMD).
+				if (pte.dirty) leaf.dirty = true;
 				writeEntry(ctx, table, 1, va + i * 4096, leaf, 'set_ptes');
 				installed(ctx, leaf.pfn, 'set_ptes');
 			}
