@@ -146,6 +146,7 @@ export const pgtablePrimitives: Primitive[] = [
 				noteRead(ctx, leafPfnAt(w.entry, 2, a));
 				const leaf: PmdValue = {...value, present: true, leaf: true, table: w.table, pfn: w.entry.pfn, write: w.entry.write};
 				if (w.entry.invalid) leaf.invalid = true;
+				if (w.entry.dirty) leaf.dirty = true;
 				return leaf;
 			}
 			return {...value, present: true, table: w.entry.table};

@@ -58,7 +58,7 @@ export const thpSplitPrimitives: Primitive[] = [
 	{
 		name: 'pmdp_establish',
 		kernel: 'arch/x86/include/asm/pgtable.h:pmdp_establish (SMP: xchg(pmdp, pmd))',
-		effect: 'atomically stores a huge PMD value (valid, or one pmd_mkinvalid made) at va\'s huge PMD and returns the old one; no flush (pmdp_invalidate is this plus the flush)',
+		effect: 'atomically stores a huge PMD value (valid, or one pmd_mkinvalid made; its dirty bit, read with it, too) at va\'s huge PMD and returns the old one; no flush (pmdp_invalidate is this plus the flush)',
 		args: [{name: 'va', kind: 'int'}, {name: 'pmd', kind: 'pmd'}],
 		kernelArgs: ['vma'],
 		returns: 'pmd',
@@ -67,6 +67,8 @@ export const thpSplitPrimitives: Primitive[] = [
 			const pmd = leafArg(p!, 'pmdp_establish');
 			const leaf: LeafEntry = {pfn: pmd.pfn, write: pmd.write, special: false, devmap: false};
 			if (pmd.invalid) leaf.invalid = true;
+			// the value stored is the whole word: a dirty bit the caller read (pmd_mkinvalid keeps it) stays
+			if (pmd.dirty) leaf.dirty = true;
 			const old = establish(ctx, va, () => leaf, 'pmdp_establish');
 			if (!pmd.invalid) installed(ctx, pmd.pfn, 'pmdp_establish');
 			return old;
