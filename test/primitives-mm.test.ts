@@ -375,6 +375,22 @@ describe('freeing page-table pages', () => {
 		// The table alive: nothing.
 		expect(kinds(run({machine: RAM, cpus: [rmap('spin_lock(ptl)')]}, '0 0 0 0'))).toEqual([]);
 	});
+	it('free_pgtables frees behind a freed_tables flush, as tlb_finish_mmu does: a lazy CPU is reached and the walk caches go', () => {
+		// CPU2 borrowed the mm lazily and holds a paging-structure cache entry to the PTE page; it walks speculatively after the free.
+		const machine = (extra: string) => `${extra} table_free(rcu); ram(0x200, 1); pte_table(VA); mm_cpumask(0, 2); lazy(2); pwc(2, VA);`;
+		const cpus = ['free_pgtables(VA);', 'x = 1;', 'w = speculative_walk(VA);'];
+		// x86, FLUSH=ipi: native_flush_tlb_multi IPIs lazy CPUs when freed_tables; flush_tlb_func switches CPU2 to init_mm
+		const ipi = run({machine: machine('flush(ipi);'), cpus}, '0 i2 0 2');
+		expect(kinds(ipi)).toEqual([]);
+		expect(Object.values(ipi.final.pt.tables).filter(t => t.freed)).toHaveLength(1);
+		expect(ipi.final.cpus[2]!.locals.w).toBe(false);
+		// arm64 broadcast TLBI with last_level = false: the walk cache entry is gone, the walk starts from the PGD
+		const arm64 = run({machine: machine('flush(broadcast); arch(arm64);'), cpus}, '0 2');
+		expect(kinds(arm64)).toEqual([]);
+		expect(Object.values(arm64.final.pt.tables).filter(t => t.freed)).toHaveLength(1);
+		expect(arm64.final.cpus[2]!.locals.w).toBe(false);
+		expect(arm64.flat.has('CPU2.pwc[0x7f000000]')).toBe(false);
+	});
 	it('free_pgtables: TABLE_FREE=none frees at once', () => {
 		const r = run({machine: `table_free(none); ${RAM}`, cpus: [walker, 'ptep_get_and_clear(VA); ptep_get_and_clear(VA2); free_pgtables(VA);']}, '0 0 1 1 1 0 0');
 		expect(kinds(r)).toEqual(['freed-table-read']);
