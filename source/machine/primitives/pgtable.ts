@@ -253,7 +253,7 @@ export const pgtablePrimitives: Primitive[] = [
 	{
 		name: 'unmap_mapping_range',
 		kernel: 'mm/memory.c:unmap_mapping_range(mapping, 0, 0, 1) -> zap_pte_range (D2)',
-		effect: 'zaps every PTE mapping a pfn of the pgmap, one PTE per step (the CPU stays on the statement until the last is gone); the TLB flush is a separate call',
+		effect: 'zaps every PTE mapping a pfn of the pgmap, one PTE per step (the CPU stays on the statement until the last is gone); the TLB flush is a separate call, D3 of KERNEL.md §2: write flush_tlb_mm_range() after it. The kernel\'s unmap_mapping_range flushes inside, per vma (zap_page_range_single: tlb_gather_mmu, unmap_single_vma, tlb_finish_mmu), so a scenario of today\'s code puts the flush right after the zap, before anything else',
 		args: [{name: 'pgmap', kind: 'pgmap'}],
 		returns: 'void',
 		blocks: true,
