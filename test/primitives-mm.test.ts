@@ -549,6 +549,15 @@ describe('TLB ranges, lazy CPUs and paging-structure caches', () => {
 		expect(kinds(run({machine: `flush(ipi); arch(arm64); ${RAM}`, cpus: cpus('flush_tlb_range(VA, 512)')}, '0 1 1 i0 1 1 0 0'))).toEqual([]);
 		expect(kinds(run({machine: `flush(ipi); arch(arm64); ${RAM}`, cpus: cpus('flush_tlb_page(VA)')}, '0 1 1 i0 1 1 0 0'))).toEqual(['pwc-freed-table']);
 	});
+	it('arch(arm64) flushes by broadcast TLBI unless flush() says otherwise: the flush does not wait for a CPU with IRQs off', () => {
+		const cpus = ['local_irq_save(); x = 1; local_irq_restore();', 'ptep_get_and_clear(VA); flush_tlb_page(VA); done = 1;'];
+		const arm64 = run({machine: `arch(arm64); ${RAM}`, cpus}, '0 1 1 1');
+		expect(arm64.final.settings.flush).toBe('broadcast');
+		expect(arm64.final.cpus[1]!.locals.done).toBe(1);
+		// x86 waits for the IPI's ack; so does an explicit flush(ipi) with arm64 (a what-if, not an arm64 kernel)
+		expect(run({machine: RAM, cpus}, '0 1 1').final.cpus[1]!.wait).toMatchObject({kind: 'acks', pending: [0]});
+		expect(run({machine: `flush(ipi); arch(arm64); ${RAM}`, cpus}, '0 1 1').final.settings.flush).toBe('ipi');
+	});
 	it('x86: the page fault of a walk through a stale paging-structure cache entry drops it (Intel SDM 4.10.4.1); arm64 keeps it', () => {
 		// CPU0 caches VA's PTE page; CPU1 unhooks it with no flush and hooks a new one that maps VA + 8 KiB.
 		const cpus = ['access(VA); a = access(VA + 0x2000); b = access(VA + 0x2000);', 'pmdp_huge_get_and_clear(VA); pte_alloc(VA); set_pte_at(VA + 0x2000, mk_pte(pfn_to_page(0x203), true));'];
