@@ -351,7 +351,7 @@ export const pgtableLifePrimitives: Primitive[] = [
 	{
 		name: 'pgtable_trans_huge_withdraw',
 		kernel: 'mm/pgtable-generic.c:pgtable_trans_huge_withdraw',
-		effect: 'takes back the PTE page deposited with the huge PMD at va (the last deposited first); NULL if none',
+		effect: 'takes back the PTE page deposited with the huge PMD at va (the last deposited first); NULL if none, for a scenario to test (the kernel never withdraws where nothing was deposited: on an empty list it would dereference NULL, and __split_huge_pmd_locked of a DAX PMD, which deposits none on x86, zaps instead)',
 		args: [{name: 'va', kind: 'int'}],
 		returns: 'table',
 		run(ctx, [v]) {
