@@ -42,7 +42,7 @@ export const thpSplitPrimitives: Primitive[] = [
 	{
 		name: 'pmdp_invalidate',
 		kernel: 'mm/pgtable-generic.c:pmdp_invalidate (old = pmdp_establish(vma, address, pmdp, pmd_mkinvalid(*pmdp)); flush_pmd_tlb_range(vma, address, address + HPAGE_PMD_SIZE), which is flush_tlb_range unless the arch has its own) (mm/huge_memory.c:__split_huge_pmd_locked)',
-		effect: 'atomically (x86 pmdp_establish: xchg) makes va\'s huge PMD invalid: same pfn and bits, not present to the hardware walker or pmd_access_permitted, still pmd_present and pmd_leaf; then flushes the 2 MiB region on every CPU running the mm as flush_tlb_range does (FLUSH=ipi: waits for the acks, so not past a CPU with IRQs off; lazy CPUs skipped unless freed_tables). Returns the old PMD. A PMD that is no huge leaf is a fault of the scenario',
+		effect: 'atomically (x86 pmdp_establish: xchg) makes va\'s huge PMD invalid: same pfn and bits, not present to the hardware walker or pmd_access_permitted, still pmd_present and pmd_leaf; then flushes the 2 MiB region on every CPU running the mm as flush_tlb_range does (FLUSH=ipi: waits for the acks, so not past a CPU with IRQs off; lazy CPUs skipped unless freed_tables, which x86 flush_tlb_range passes since 3ef938c35035, so pass true for v6.14 on). Returns the old PMD. A PMD that is no huge leaf is a fault of the scenario',
 		args: [{name: 'va', kind: 'int'}, {name: 'freed_tables', kind: 'bool', optional: true}],
 		kernelArgs: ['vma'],
 		returns: 'pmd',
