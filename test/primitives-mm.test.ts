@@ -375,6 +375,22 @@ describe('freeing page-table pages', () => {
 		// The table alive: nothing.
 		expect(kinds(run({machine: RAM, cpus: [rmap('spin_lock(ptl)')]}, '0 0 0 0'))).toEqual([]);
 	});
+	it('free_pgtables frees behind a freed_tables flush, as tlb_finish_mmu does: a lazy CPU is reached and the walk caches go', () => {
+		// CPU2 borrowed the mm lazily and holds a paging-structure cache entry to the PTE page; it walks speculatively after the free.
+		const machine = (extra: string) => `${extra} table_free(rcu); ram(0x200, 1); pte_table(VA); mm_cpumask(0, 2); lazy(2); pwc(2, VA);`;
+		const cpus = ['free_pgtables(VA);', 'x = 1;', 'w = speculative_walk(VA);'];
+		// x86, FLUSH=ipi: native_flush_tlb_multi IPIs lazy CPUs when freed_tables; flush_tlb_func switches CPU2 to init_mm
+		const ipi = run({machine: machine('flush(ipi);'), cpus}, '0 i2 0 2');
+		expect(kinds(ipi)).toEqual([]);
+		expect(Object.values(ipi.final.pt.tables).filter(t => t.freed)).toHaveLength(1);
+		expect(ipi.final.cpus[2]!.locals.w).toBe(false);
+		// arm64 broadcast TLBI with last_level = false: the walk cache entry is gone, the walk starts from the PGD
+		const arm64 = run({machine: machine('flush(broadcast); arch(arm64);'), cpus}, '0 2');
+		expect(kinds(arm64)).toEqual([]);
+		expect(Object.values(arm64.final.pt.tables).filter(t => t.freed)).toHaveLength(1);
+		expect(arm64.final.cpus[2]!.locals.w).toBe(false);
+		expect(arm64.flat.has('CPU2.pwc[0x7f000000]')).toBe(false);
+	});
 	it('free_pgtables: TABLE_FREE=none frees at once', () => {
 		const r = run({machine: `table_free(none); ${RAM}`, cpus: [walker, 'ptep_get_and_clear(VA); ptep_get_and_clear(VA2); free_pgtables(VA);']}, '0 0 1 1 1 0 0');
 		expect(kinds(r)).toEqual(['freed-table-read']);
@@ -532,6 +548,15 @@ describe('TLB ranges, lazy CPUs and paging-structure caches', () => {
 		// the same through a flush IPI: the target drops its walk cache too
 		expect(kinds(run({machine: `flush(ipi); arch(arm64); ${RAM}`, cpus: cpus('flush_tlb_range(VA, 512)')}, '0 1 1 i0 1 1 0 0'))).toEqual([]);
 		expect(kinds(run({machine: `flush(ipi); arch(arm64); ${RAM}`, cpus: cpus('flush_tlb_page(VA)')}, '0 1 1 i0 1 1 0 0'))).toEqual(['pwc-freed-table']);
+	});
+	it('arch(arm64) flushes by broadcast TLBI unless flush() says otherwise: the flush does not wait for a CPU with IRQs off', () => {
+		const cpus = ['local_irq_save(); x = 1; local_irq_restore();', 'ptep_get_and_clear(VA); flush_tlb_page(VA); done = 1;'];
+		const arm64 = run({machine: `arch(arm64); ${RAM}`, cpus}, '0 1 1 1');
+		expect(arm64.final.settings.flush).toBe('broadcast');
+		expect(arm64.final.cpus[1]!.locals.done).toBe(1);
+		// x86 waits for the IPI's ack; so does an explicit flush(ipi) with arm64 (a what-if, not an arm64 kernel)
+		expect(run({machine: RAM, cpus}, '0 1 1').final.cpus[1]!.wait).toMatchObject({kind: 'acks', pending: [0]});
+		expect(run({machine: `flush(ipi); arch(arm64); ${RAM}`, cpus}, '0 1 1').final.settings.flush).toBe('ipi');
 	});
 	it('x86: the page fault of a walk through a stale paging-structure cache entry drops it (Intel SDM 4.10.4.1); arm64 keeps it', () => {
 		// CPU0 caches VA's PTE page; CPU1 unhooks it with no flush and hooks a new one that maps VA + 8 KiB.

@@ -366,6 +366,8 @@ export function compile(ast: Scenario, opts: CompileOptions): Program {
 	const order = expects.find(e => e.form === 'violation' && e.violation === 'lock-order');
 	if (order && initial.lockOrder === undefined) c.fail(order.pos, "expect violation lock-order: the lock-order check is off; write lock_order(on) in machine { } (it is off by default: the orders become part of the state)");
 	if (!c.machineItems.some(i => i.name === 'walk_cache') && callsAny(ast, FREES_TABLES)) initial.settings.walkCache = true;
+	// arm64 has no IPI shootdown: every flush_tlb_* is a broadcast TLBI (arch/arm64/include/asm/tlbflush.h)
+	if (initial.settings.arch === 'arm64' && !c.machineItems.some(i => i.name === 'flush')) initial.settings.flush = 'broadcast';
 	if (!c.machineItems.some(i => i.name === 'huge_tlb') && callsAny(ast, SPLITS_HUGE_PMD)) enableHugeTlb(initial);
 	c.initGlobals(initial);
 	for (const cpu of empty) initial.cpus[cpu.id]!.pc = -1;

@@ -155,7 +155,7 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 	{
 		name: 'arch',
 		usage: 'arch(x86 | arm64)',
-		effect: 'x86 (default): any TLB flush of a va also drops the paging-structure cache entries behind it; arm64: flush_tlb_page and a flush without freed_tables (the mmu_gather\'s, flush_tlb_mm_range) are leaf-only and keep them; flush_tlb_range (so pmdp_collapse_flush and pmdp_invalidate), flush_tlb_mm and a freed_tables flush drop them',
+		effect: 'x86 (default): any TLB flush of a va also drops the paging-structure cache entries behind it; arm64: flush_tlb_page and a flush without freed_tables (the mmu_gather\'s, flush_tlb_mm_range) are leaf-only and keep them; flush_tlb_range (so pmdp_collapse_flush and pmdp_invalidate), flush_tlb_mm and a freed_tables flush drop them. arm64 flushes are broadcast TLBIs, never IPIs: without a flush() call, arch(arm64) also means FLUSH=broadcast',
 		apply: (m, [a]) => void (m.settings.arch = sym(a, 'an architecture', ['x86', 'arm64']) as Arch),
 	},
 	{

@@ -289,7 +289,7 @@ export type PteValue = {
 };
 
 /** `table`: the PTE page it points at, or for a leaf the PMD page holding it; `pfn`/`write` for a leaf (-1 / false otherwise); `invalid`: a leaf pmdp_invalidate left (present is still true, as x86 pmd_present says). */
-export type PmdValue = {t: 'pmd'; va: number; present: boolean; leaf: boolean; table: number; pfn: number; write: boolean; invalid?: true};
+export type PmdValue = {t: 'pmd'; va: number; present: boolean; leaf: boolean; table: number; pfn: number; write: boolean; invalid?: true; dirty?: true};
 /** A page-table page (pgtable_t), e.g. what pgtable_trans_huge_withdraw returns. */
 export type TableValue = {t: 'table'; id: number};
 export type PageValue = {t: 'page'; pfn: number};
