@@ -68,7 +68,7 @@ export const thpSplitPrimitives: Primitive[] = [
 			const leaf: LeafEntry = {pfn: pmd.pfn, write: pmd.write, special: false, devmap: false};
 			if (pmd.invalid) leaf.invalid = true;
 			const old = establish(ctx, va, () => leaf, 'pmdp_establish');
-			if (!pmd.invalid) installed(ctx, pmd.pfn, 'pmdp_establish');
+			if (!pmd.invalid) installed(ctx, va, pmd.pfn, 'pmdp_establish', true);
 			return old;
 		},
 	},
@@ -128,7 +128,7 @@ export const thpSplitPrimitives: Primitive[] = [
 				const leaf: LeafEntry = {pfn: pte.pfn + i, write: pte.write, special: pte.special, devmap: pte.devmap};
 				if (pte.protnone) leaf.protnone = true;
 				writeEntry(ctx, table, 1, va + i * 4096, leaf, 'set_ptes');
-				installed(ctx, leaf.pfn, 'set_ptes');
+				installed(ctx, va + i * 4096, leaf.pfn, 'set_ptes');
 			}
 			note(ctx, `set_ptes: T${table} maps ${hex(va)}.. to pfn ${hex(pte.pfn)}..${hex(pte.pfn + nr - 1)}`);
 			return null;
