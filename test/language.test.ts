@@ -204,6 +204,21 @@ describe('shared arrays', () => {
 		const u = run(model('int a[2];', 'x = -q;\nq = 1;'), '0');
 		expect(u.violations.map(v => v.message)).toEqual(['CPU0 oops at line 6: operator - needs integers, but q is NULL (a local reads NULL until it is assigned)']);
 	});
+	it('two lock references compare by a fixed total order, as double_pt_lock compares spinlock_t pointers', () => {
+		const r = runAll(model('spinlock_t a;\nspinlock_t b;', 'p = &b;\nq = &a;\nlt = p < q;\ngt = p > q;\nle = p <= p;\nge = q >= p;'));
+		expect(r.locals).toMatchObject({lt: false, gt: true, le: true, ge: false});
+		// Two CPUs taking the same two locks in that order cannot deadlock, whichever they name first.
+		const ordered = (x: string, y: string) => `p = ${x}; q = ${y};\n\tif (p > q) { t = p; p = q; q = t; }\n\tspin_lock(p); spin_lock(q); spin_unlock(q); spin_unlock(p);`;
+		const t = `scenario t\nspinlock_t a;\nspinlock_t b;\ncpu 0 {\n\t${ordered('&a', '&b')}\n}\ncpu 1 {\n\t${ordered('&b', '&a')}\n}\n`;
+		const m = new Model(compile(parseScenario(t, 't.race'), {file: 't.race', source: t}));
+		expect([...explore(m).kinds.keys()]).toEqual([]);
+		// The unordered pair does.
+		const u = t.replaceAll('if (p > q) { t = p; p = q; q = t; }', '');
+		expect([...explore(new Model(compile(parseScenario(u, 't.race'), {file: 't.race', source: u}))).kinds.keys()]).toContain('deadlock');
+		// A lock and an integer still do not compare.
+		const bad = run(model('spinlock_t a;', 'p = &a;\nx = p < 1;'), '0 0');
+		expect(bad.violations.map(v => v.message)).toEqual(['CPU0 oops at line 7: operator < needs integers, but p is lock &a']);
+	});
 	it('each element is its own variable for the search: CPUs on different elements do not race', () => {
 		const top = 'int a[2];\nparam same = false';
 		const lost = (same: boolean) => {

@@ -128,6 +128,27 @@ describe('ordinary RAM pages', () => {
 		expect(r.final.memmap[0x200]!.refcount).toBe(1);
 		expect(kinds(run({machine: RAM, cpus: [`page_ref_unfreeze(${P}, 1);`]}, '0'))).toEqual(['oops']);
 	});
+	prim('free_unref_page', () => {
+		// Reclaim's free of a page it froze: no put, straight to the allocator.
+		const unmapped = `ptep_get_and_clear(VA); page_remove_rmap(${P});`;
+		const ok = run({machine: RAM, cpus: [`${unmapped} page_ref_freeze(${P}, 1); free_unref_page(${P}); n = alloc_page(0x200);`]}, '0 0 0 0 0');
+		expect(kinds(ok)).toEqual([]);
+		expect(ok.final.memmap[0x200]!.ram).toMatchObject({free: false, gen: 2});
+		expect(ok.notes).toContain('page 0x200 refcount -> 0: freed to the page allocator (free_unref_page)');
+		// A reference taken on the frozen page (a plain get that no VM_BUG_ON stopped): Bad page state, leaked.
+		const held = run({machine: RAM, cpus: [`${unmapped} page_ref_freeze(${P}, 1); page_ref_unfreeze(${P}, 1); free_unref_page(${P});`]}, '0 0 0 0 0');
+		expect(kinds(held)).toEqual(['refcount']);
+		expect(held.violations[0]!.message).toContain('nonzero _refcount (1)');
+		expect(held.final.memmap[0x200]!.ram!.free).toBe(false);
+		// Still mapped (mapcount): Bad page state too; and the PTE is not left pointing at a free page.
+		const mapped = run({machine: RAM, cpus: [`page_ref_freeze(${P}, 1); free_unref_page(${P});`]}, '0 0');
+		expect(kinds(mapped)).toEqual(['refcount']);
+		expect(mapped.violations[0]!.message).toContain('nonzero mapcount (1)');
+		// A free page freed again: a double free.
+		expect(kinds(run({machine: RAM, cpus: ['free_unref_page(pfn_to_page(0x202));']}, '0'))).toEqual(['refcount']);
+		// The kernel's later names are the same primitive.
+		expect(kinds(run({machine: RAM, cpus: [`${unmapped} page_ref_freeze(${P}, 1); free_frozen_pages(${P});`]}, '0 0 0 0'))).toEqual([]);
+	});
 	prim('set_page_count', () => {
 		// a plain store: a reference taken between a read of the count and the store is lost
 		const r = run({machine: RAM, cpus: [`n = page_count(${P}); set_page_count(${P}, n);`, `get_page(${P});`]}, '0 1 0');
@@ -172,6 +193,22 @@ describe('what gup-fast returns (S7, S9)', () => {
 		expect(good.final.memmap[0x200]!.refcount).toBe(1);
 		// Without the reuse, the page it returns was mapped at G3: no S7.
 		expect(kinds(runThen({machine: RAM, cpus: [gup(false), 'ptep_get_and_clear(VA);']}, '0 0 0 1', 0))).toEqual([]);
+	});
+	it('S7 is by va: the page reused at another va of the mm is not the page of the va gup-fast read', () => {
+		// P is freed and reused, and the new allocation is mapped at VA2 (a fault of another thread):
+		// it was mapped in the window, but not at VA, so gup of VA must not return it.
+		const elsewhere = `ptep_get_and_clear(VA); put_page(${P}); n = alloc_page(0x200); set_pte_at(VA2, mk_pte(n, true));`;
+		const bad = runThen({machine: RAM, cpus: [gup(false), elsewhere]}, '0 0 0 1 1 1 1', 0);
+		expect(kinds(bad)).toEqual(['gup-unmapped-page']);
+		expect(bad.final.memmap[0x200]!.ram!.gen).toBe(2);
+		// The G8 re-check reads VA, finds it none, and backs off.
+		expect(kinds(runThen({machine: RAM, cpus: [gup(true), elsewhere]}, '0 0 0 1 1 1 1', 0))).toEqual([]);
+		// Reused at VA itself (a swap-in of the same data): mapped at a va it read, at an instant of the window.
+		const here = `ptep_get_and_clear(VA); put_page(${P}); n = alloc_page(0x200); set_pte_at(VA, mk_pte(n, true));`;
+		expect(kinds(runThen({machine: RAM, cpus: [gup(false), here]}, '0 0 0 1 1 1 1', 0))).toEqual([]);
+		// An install at a va the window never read is not recorded in it.
+		const w = run({machine: RAM, cpus: [gup(false), elsewhere]}, '0 0 0 1 1 1 1');
+		expect(w.final.cpus[0]!.gup).toMatchObject({vas: [0x7f000000], mapped: ['512:1']});
 	});
 	const collapse = `ok = is_refcount_suitable(${P}); ptep_get_and_clear(VA); page_remove_rmap(${P}); free_page_and_swap_cache(${P});`;
 	prim('is_refcount_suitable', () => {

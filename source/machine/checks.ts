@@ -16,7 +16,7 @@ export const KINDS: readonly Kind[] = [
 	{name: 'freed-table-read', check: 'S6', what: 'a read (or write) of a page-table page that was freed, by any walker'},
 	{name: 'unstable-pmd', check: 'S6', what: 'a PMD that is none or huge taken for a page table: pte_offset_map_lock before v6.5 dereferences one that changed since it was read, or pmd_pgtable of such a value: the kernel would lock, map or install a bogus page table'},
 	{name: 'pwc-freed-table', check: 'S6h', what: 'a hardware walk (lazy or speculative too) goes through a paging-structure cache entry to a freed page-table page'},
-	{name: 'gup-unmapped-page', check: 'S7', what: 'gup-fast returns a page that was not mapped at any instant of its IRQs-off window (G1-G11)'},
+	{name: 'gup-unmapped-page', check: 'S7', what: 'gup-fast returns a page that was not mapped, in that allocation, at a va it read at any instant of its IRQs-off window (G1-G11): freed and reused since, here or at another va'},
 	{name: 'collapse-lost-pin', check: 'S9', what: 'a collapse discards a page while gup-fast returned with a reference it took after the collapse\'s pin check'},
 	{name: 'stale-tlb-return', check: 'S10', what: 'a zap syscall returns while a non-lazy CPU running the mm holds a TLB entry in its range more permissive than the PTE'},
 	{name: 'tlb-size-conflict', check: 'S11', what: 'a CPU caches a 4 KiB and a 2 MiB TLB entry for the same va (a huge PMD became a page table, or back, without the invalidate-and-flush between)'},

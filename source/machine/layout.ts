@@ -256,7 +256,7 @@ export function buildLayout(input: LayoutInput): Layout {
 		},
 		o => `${o.pfn}:${o.gen}`,
 	);
-	const gup = struct<NonNullable<CpuState['gup']>>([field('mapped', list(pageGen, gupCap, 'gup window pages')), field('grabbed', list(pfn, gupCap, 'gup window grabs'))]);
+	const gup = struct<NonNullable<CpuState['gup']>>([field('vas', list(va, vas.length, 'gup window vas')), field('mapped', list(pageGen, gupCap, 'gup window pages')), field('grabbed', list(pfn, gupCap, 'gup window grabs'))]);
 
 	// Replicas get equal slices: a group's locals and bounds are the union and the maximum of its CPUs'.
 	const groupOf = new Map<number, readonly number[]>();

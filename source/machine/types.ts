@@ -82,10 +82,11 @@ export type Gather = {
 
 /**
  * gup-fast's window, G1..G11 (the CPU's IRQs-off section), opened by its first
- * lockless read: which pages (pfn:gen) were mapped at a va it read in the
- * window, and which pages it grabbed (G7) and still holds. For S7 and S9.
+ * lockless read: the vas it read (sorted), which pages (pfn:gen) were mapped at
+ * one of them in the window, and which pages it grabbed (G7) and still holds.
+ * For S7 and S9.
  */
-export type GupWindow = {mapped: string[]; grabbed: number[]};
+export type GupWindow = {vas: number[]; mapped: string[]; grabbed: number[]};
 
 export type CpuState = {
 	id: number;

@@ -8,7 +8,7 @@ import type {LeafEntry, Pgmap} from '../types.js';
 import {hex} from '../values.js';
 import {touchPage} from './page.js';
 import {writeEntry} from './pgtable.js';
-import {noteInstall} from '../gup-window.js';
+import {noteInstall, noteInstallHuge} from '../gup-window.js';
 import {numaHintingFault} from './protnone.js';
 import {freshGen} from './ram.js';
 import {argInt, argPgmap, argSym, Oops, pgmapOp, type Primitive} from './spec.js';
@@ -54,7 +54,7 @@ function anonFault(ctx: Ctx, va: number, write: boolean): number {
 	const at = installLeaf(ctx.m.pt, va, {pfn, write, special: false, devmap: false}, false);
 	wr(ctx, 'pt');
 	wr(ctx, `e:${at.table}:${index(va, at.level)}`);
-	noteInstall(ctx, pfn);
+	noteInstall(ctx, va, pfn);
 	note(ctx, `fault at ${hex(va)}: anonymous page ${hex(pfn)} allocated and mapped`);
 	return 0;
 }
@@ -218,7 +218,8 @@ export const daxPrimitives: Primitive[] = [
 			const at = installLeaf(ctx.m.pt, va, leaf, vma.huge);
 			wr(ctx, 'pt');
 			wr(ctx, `e:${at.table}:${index(va, at.level)}`);
-			noteInstall(ctx, pfn);
+			if (vma.huge) noteInstallHuge(ctx, va, pfn);
+			else noteInstall(ctx, va, pfn);
 			if (modern) {
 				// The new mapping holds a reference, counted as the page's idle use (as at set-up).
 				const page = touchPage(ctx, pfn, 'handle_mm_fault', true);

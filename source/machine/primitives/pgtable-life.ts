@@ -6,7 +6,7 @@
 // lockless walker is left to the caller's order of calls, which is the race.
 
 import {type Ctx, note, rd, violate, wr} from '../context.js';
-import {noteInstall} from '../gup-window.js';
+import {noteInstall, noteInstallHuge} from '../gup-window.js';
 import {noteAcquire} from '../lock-order.js';
 import {available, lockKey, preemptAdd, queueOn} from '../locks.js';
 import {index, isLeaf, pmdBase, tablePath} from '../pagetable.js';
@@ -65,14 +65,18 @@ export function pmdValueOf(va: number, pmdTableId: number, e: ReturnType<typeof 
  */
 const pmdVal = (p: PmdValue): number => (!p.present ? 0 : p.leaf ? p.pfn * 4096 + 0x80 + (p.invalid ? 0 : 1) + (p.write ? 2 : 0) + (p.dirty ? 0x40 : 0) : (TABLE_PFN_BASE + p.table) * 4096 + 0x63);
 
-/** A leaf now maps pfn: it counts as mapped for open gup-fast windows; mapping a freed RAM page is S2. */
-export function installed(ctx: Ctx, pfn: number, who: string): void {
+/**
+ * A leaf for va now maps pfn (a huge one: pfn is its head, over va's 2 MiB region): it counts as
+ * mapped for the open gup-fast windows that read va; mapping a freed RAM page is S2.
+ */
+export function installed(ctx: Ctx, va: number, pfn: number, who: string, huge = false): void {
 	const ram = ctx.m.memmap[pfn]?.ram;
 	if (ram) {
 		rd(ctx, `page:${pfn}`);
 		if (ram.free) violate(ctx, 'freed-page-use', 'S2', `${who} maps ${pageName(pfn)}, which is free in the page allocator`, [pageName(pfn)]);
 	}
-	noteInstall(ctx, pfn);
+	if (huge) noteInstallHuge(ctx, va, pfn);
+	else noteInstall(ctx, va, pfn);
 }
 
 function populate(ctx: Ctx, va: number, table: number, who: string): void {
@@ -81,7 +85,7 @@ function populate(ctx: Ctx, va: number, table: number, who: string): void {
 	const pmd = pmdTable(ctx, va, who, true);
 	writeEntry(ctx, pmd, 2, va, {table}, who);
 	rd(ctx, `table:${table}`);
-	for (const e of Object.values(t.entries)) if (isLeaf(e)) installed(ctx, e.pfn, who);
+	for (const [i, e] of Object.entries(t.entries)) if (isLeaf(e)) installed(ctx, pmdBase(va) + Number(i) * 4096, e.pfn, who);
 }
 
 /** The xchg(*pmd, 0) of pmdp_huge_get_and_clear. */
@@ -117,7 +121,7 @@ export function setPteAt(ctx: Ctx, va: number, pte: PteValue, tv: Value | undefi
 	if (pte.protnone) leaf.protnone = true;
 	if (pte.dirty) leaf.dirty = true;
 	writeEntry(ctx, table, 1, va, pte.present ? leaf : undefined, who);
-	if (pte.present) installed(ctx, pte.pfn, who);
+	if (pte.present) installed(ctx, va, pte.pfn, who);
 }
 
 /** pmd_install with the PMD lock free: lock, populate if still none, unlock, as one step. */
@@ -227,7 +231,7 @@ export const pgtableLifePrimitives: Primitive[] = [
 			if (pmd.invalid) leaf.invalid = true;
 			if (pmd.dirty) leaf.dirty = true;
 			writeEntry(ctx, table, 2, va, leaf, 'set_pmd_at');
-			installed(ctx, pmd.pfn, 'set_pmd_at');
+			installed(ctx, va, pmd.pfn, 'set_pmd_at', true);
 			return null;
 		},
 	},
@@ -327,7 +331,7 @@ export const pgtableLifePrimitives: Primitive[] = [
 				markZapped(ctx, src);
 				const dst = to + i * 4096;
 				writeEntry(ctx, pteTable(ctx, dst, undefined, 'move_ptes', true), 1, dst, e, 'move_ptes');
-				noteInstall(ctx, e.pfn);
+				noteInstall(ctx, dst, e.pfn);
 				note(ctx, `move_ptes: va ${hex(src)} -> ${hex(dst)} (pfn ${hex(e.pfn)})`);
 				for (let j = i + 1; j < count; j++) if (leafAt(from + j * 4096)) return {repeat: true};
 				return null;

@@ -143,7 +143,7 @@ export const pgtablePrimitives: Primitive[] = [
 			if (w.level !== 2 || w.entry === undefined) return value;
 			if (isLeaf(w.entry)) {
 				// an invalidated PMD still maps the page (the split is in place): it counts as mapped for S7
-				noteRead(ctx, leafPfnAt(w.entry, 2, a));
+				noteRead(ctx, a, leafPfnAt(w.entry, 2, a));
 				const leaf: PmdValue = {...value, present: true, leaf: true, table: w.table, pfn: w.entry.pfn, write: w.entry.write};
 				if (w.entry.invalid) leaf.invalid = true;
 				if (w.entry.dirty) leaf.dirty = true;
@@ -164,7 +164,7 @@ export const pgtablePrimitives: Primitive[] = [
 			if (!pmd.present) throw new Oops('ptep_get_lockless: the PMD is not present (test pmd_present first)');
 			const e = readEntry(ctx, pmd.table, pmd.leaf ? 2 : 1, a, 'ptep_get_lockless');
 			if (!e || !isLeaf(e)) return noneValue(a);
-			noteRead(ctx, leafPfnAt(e, pmd.leaf ? 2 : 1, a));
+			noteRead(ctx, a, leafPfnAt(e, pmd.leaf ? 2 : 1, a));
 			return leafValue(a, e, pmd.leaf);
 		},
 	},

@@ -70,7 +70,7 @@ export const thpSplitPrimitives: Primitive[] = [
 			// the value stored is the whole word: a dirty bit the caller read (pmd_mkinvalid keeps it) stays
 			if (pmd.dirty) leaf.dirty = true;
 			const old = establish(ctx, va, () => leaf, 'pmdp_establish');
-			if (!pmd.invalid) installed(ctx, pmd.pfn, 'pmdp_establish');
+			if (!pmd.invalid) installed(ctx, va, pmd.pfn, 'pmdp_establish', true);
 			return old;
 		},
 	},
@@ -133,7 +133,7 @@ export const thpSplitPrimitives: Primitive[] = [
 				// (__split_huge_pmd_locked passes pte_mkdirty(entry) for a dirty huge PMD).
 				if (pte.dirty) leaf.dirty = true;
 				writeEntry(ctx, table, 1, va + i * 4096, leaf, 'set_ptes');
-				installed(ctx, leaf.pfn, 'set_ptes');
+				installed(ctx, va + i * 4096, leaf.pfn, 'set_ptes');
 			}
 			note(ctx, `set_ptes: T${table} maps ${hex(va)}.. to pfn ${hex(pte.pfn)}..${hex(pte.pfn + nr - 1)}`);
 			return null;
