@@ -708,6 +708,18 @@ describe('compound pages (a THP folio)', () => {
 		expect(r.final.memmap[0x201]!.refcount).toBe(0);
 		expect(kinds(r)).toEqual([]);
 	});
+	it('FOLL_PIN on a compound page adds one reference and counts the pin exactly (folio_has_pincount), on a small page GUP_PIN_COUNTING_BIAS', () => {
+		// mm/gup.c:try_grab_folio_fast: folio_test_large -> atomic_add(refs, &folio->_pincount), else refs * (GUP_PIN_COUNTING_BIAS - 1) more
+		const pin = `local_irq_save(); pte = ptep_get_lockless(pmdp_get_lockless(VA2), VA2); ok = try_grab_page(pte_page(pte), FOLL_PIN); local_irq_restore(); a = page_count(${H}); p = page_maybe_dma_pinned(${T});`;
+		const large = run({machine: THP, cpus: [`${pin} unpin_user_page(${T}); b = page_count(${H}); q = page_maybe_dma_pinned(${H});`]}, '0 0 0 0 0 0 0 0 0');
+		expect(large.final.cpus[0]!.locals).toMatchObject({ok: true, a: 3, p: true, b: 2, q: false});
+		expect(large.final.memmap[0x200]!.pins).toBe(0);
+		expect(kinds(large)).toEqual([]);
+		// a small page: the bias
+		const small = run({machine: 'ram(0x200, 1); map(VA, 0x200, write); mm_cpumask(0);', cpus: [`local_irq_save(); pte = ptep_get_lockless(pmdp_get_lockless(VA), VA); ok = try_grab_page(pte_page(pte), FOLL_PIN); local_irq_restore(); a = page_count(${H}); p = page_maybe_dma_pinned(${H}); unpin_user_page(${H}); b = page_count(${H});`]}, '0 0 0 0 0 0 0 0');
+		expect(kinds(small)).toEqual([]);
+		expect(small.final.cpus[0]!.locals).toMatchObject({ok: true, a: 1 + 1024, p: true, b: 1});
+	});
 	it('the folio\'s last put frees the head and every tail, and a PTE still mapping a tail is S2', () => {
 		const r = run({machine: THP, cpus: [`ptep_get_and_clear(VA); put_page(${H}); put_page(${T});`]}, '0 0 0');
 		expect(r.final.memmap[0x200]!.ram!.free).toBe(true);

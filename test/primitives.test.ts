@@ -325,10 +325,24 @@ describe('dev_pagemap and memunmap_pages', () => {
 		expect(r.notes).toContain('pmem0->ref is dead: percpu_ref_tryget_live fails');
 		const deleted = run({cpus: ['pgmap_array_delete(pmem0); a = get_dev_pagemap(PFN);']}, '0 0');
 		expect(deleted.final.cpus[0]!.locals.a).toBeNull();
+		// The cached form (mm/memremap.c): a pgmap that covers pfn is returned without a new
+		// reference or a liveness check, even after the kill; one that does not is put first.
+		const cached = run({cpus: ['a = get_dev_pagemap(PFN); percpu_ref_kill(pmem0); b = get_dev_pagemap(PFN + 1, a); c = get_dev_pagemap(0x999, b);']}, '0 0 0 0');
+		expect(cached.flat.get('CPU0.b')).toBe('&pmem0');
+		expect(cached.final.cpus[0]!.locals.c).toBeNull();
+		expect(cached.final.pgmaps.pmem0!.ref.count).toBe(2); // 3, +1 for a, -1 the kill's base (atomic at once: no reader), -1 the cached put
+		expect(kinds(cached)).toEqual([]);
 	});
 	prim('put_dev_pagemap', () => {
 		const r = run({cpus: ['p = get_dev_pagemap(PFN); put_dev_pagemap(p); put_dev_pagemap(NULL);']}, '0 0 0');
 		expect(r.final.pgmaps.pmem0!.ref.count).toBe(3);
+		// Atomic mode: percpu_ref_put_many's atomic_long_sub_and_test calls release at zero whether
+		// or not the ref was killed, and tryget_live's atomic_long_inc_not_zero then fails.
+		const atomic = run({machine: 'pgmap(pmem0, fsdax, PFN, 1, atomic_ref); mm_cpumask(0);', cpus: ['put_dev_pagemap(pmem0); put_dev_pagemap(pmem0); g = get_dev_pagemap(PFN);']}, '0 0 0');
+		expect(atomic.final.pgmaps.pmem0!.ref).toEqual({state: 'zero', count: 0, mode: 'atomic'});
+		expect(atomic.final.pgmaps.pmem0!.done).toBe(true);
+		expect(atomic.final.cpus[0]!.locals.g).toBeNull();
+		expect(kinds(atomic)).toEqual([]);
 	});
 	prim('percpu_ref_kill', () => {
 		const model = miniModel({cpus: ['local_irq_save(); x = 1; local_irq_restore();', 'percpu_ref_kill(pmem0); percpu_ref_kill(pmem0);']});

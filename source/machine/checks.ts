@@ -26,7 +26,7 @@ export const KINDS: readonly Kind[] = [
 	{name: 'lock-held', check: 'L2', what: 'a CPU finished (returned to user space) holding a lock, inside rcu_read_lock, with IRQs off or with preemption disabled'},
 	{name: 'sleep-in-atomic', check: 'L3', what: 'a call that may sleep (mutex, rwsem, synchronize_rcu) with a spinlock held, preemption off, IRQs off or inside rcu_read_lock'},
 	{name: 'lock-order', check: 'L4', what: 'lock_order(on) only: a CPU takes a lock while holding another that this path took after it before (an ABBA order, or a longer cycle), whether or not the deadlock is reachable: lockdep\'s "possible circular locking dependency"'},
-	{name: 'refcount', check: 'S-ref', what: 'a refcount underflow, or a get/put on a dead or exited percpu_ref'},
+	{name: 'refcount', check: 'S-ref', what: 'a refcount underflow (a page\'s, a mapcount, a pgmap ref), get_page on a page at refcount 0 (folio_get\'s VM_BUG_ON), unpin_user_page of an unpinned page, percpu_ref_kill twice, or a put after percpu_ref_exit (a put on a dead ref is normal; a tryget_live after exit fails quietly)'},
 	{name: 'assert', check: 'assert', what: 'an assert statement in the scenario failed'},
 	{name: 'bug', check: 'BUG', what: 'a BUG_ON / VM_BUG_ON condition in the scenario held: the kernel would oops there (the CPU stops)'},
 	{name: 'warn', check: 'WARN', what: 'a WARN_ON / WARN_ON_ONCE / VM_WARN_ON condition in the scenario held: a kernel WARNING splat (the CPU goes on)'},

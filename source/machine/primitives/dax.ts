@@ -76,7 +76,7 @@ export const daxPrimitives: Primitive[] = [
 	pgmapOp(
 		'kill_dax',
 		'drivers/dax/super.c:kill_dax (clear DAXDEV_ALIVE, synchronize_srcu(&dax_srcu)) (D1, F1)',
-		'the dax device is dead: no fault can install a new DAX PTE from now on (in-flight faults are single steps, so the SRCU wait is implied)',
+		'the dax device is dead: no fault can install a new DAX PTE from now on (in-flight faults are single steps, so the SRCU wait is implied). Since fa422b353d21 (MF_MEM_PRE_REMOVE, ✱v6.7) the kernel\'s kill_dax first calls the holder\'s notify_failure (xfs_dax_notify_failure: freeze, mf_dax_kill_procs with its unmap, shutdown, thaw); this primitive is only the clear and the wait: write those steps before it',
 		(ctx, p) => {
 			wr(ctx, `dax:${p.name}`);
 			p.daxAlive = false;
