@@ -78,7 +78,8 @@ export function putPage(ctx: Ctx, given: number, who: string, refs = 1): void {
 		return;
 	}
 	const mode = ctx.m.settings.refcount;
-	if (page.pgmap && mode !== 'v6_15' && page.refcount === 1) note(ctx, `${pageName(pfn)} refcount ${page.refcount + refs} -> 1: __put_devmap_managed_page wakes waiters`);
+	// page_is_devmap_managed: only fs-dax pages have a filesystem waiting for them to go idle
+	if (page.pgmap && mode !== 'v6_15' && page.refcount === 1 && ctx.m.pgmaps[page.pgmap]?.type === 'fsdax') note(ctx, `${pageName(pfn)} refcount ${page.refcount + refs} -> 1: __put_devmap_managed_page wakes waiters`);
 	if (page.pgmap && mode === 'e21' && page.refcount === 0) {
 		// mm/swap.c:__put_page: a ZONE_DEVICE page going to zero drops its pgmap reference.
 		const p = ctx.m.pgmaps[page.pgmap]!;
