@@ -47,6 +47,7 @@ const int = (v: Value | undefined, what: string): number => {
 	throw new SetupError(`expected ${what} (a non-negative integer)`, v);
 };
 
+const HPAGE_PMD_NR = 512;
 const FLAGS = ['write', 'special', 'devmap', 'huge', 'protnone', 'dirty'];
 const FLUSH_MODES = ['ipi', 'broadcast'];
 const TABLE_FREE_MODES = ['ipi', 'rcu', 'none'];
@@ -141,7 +142,8 @@ function mapPages(m: Machine, va: number, pfn: number, n: number, flagArgs: Valu
 			page.idle += 1;
 		}
 	}
-	m.vmas.push({va, npages: n, pfn, pgmap: pg ? pg.name : null, write: flags.has('write'), huge});
+	// A huge PMD maps 2 MiB, so its vma covers them: a fault anywhere in it after a zap is the vma's (the 4 KiB at va alone would make the rest SIGSEGV).
+	m.vmas.push({va, npages: huge ? HPAGE_PMD_NR : n, pfn, pgmap: pg ? pg.name : null, write: flags.has('write'), huge});
 	// do_huge_pmd_anonymous_page maps a compound page: the declared RAM pages after pfn are its tails
 	if (huge && ram && n === 1) {
 		let tails = 0;
@@ -270,7 +272,7 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 	{
 		name: 'map',
 		usage: 'map(va, pfn, flags...)   flags: write special devmap huge protnone dirty',
-		effect: 'a vma page at va mapping pfn, with its PTE present (a huge flag makes it a PMD leaf; protnone makes the PTE PROT_NONE, a NUMA hint: present to Linux, not to the walker, with the vma still writable if write is given; dirty sets the PTE\'s dirty bit, as a store through it did). A fault there after a zap installs pfn again for a dev_pagemap page; over RAM the vma is anonymous, and the fault allocates a free RAM page instead (a file page that the fault maps again is written by hand)',
+		effect: 'a vma page at va mapping pfn, with its PTE present (a huge flag makes it a PMD leaf, whose vma covers its 2 MiB; protnone makes the PTE PROT_NONE, a NUMA hint: present to Linux, not to the walker, with the vma still writable if write is given; dirty sets the PTE\'s dirty bit, as a store through it did). A fault there after a zap installs pfn again for a dev_pagemap page; over RAM the vma is anonymous, and the fault allocates a free RAM page instead (a file page that the fault maps again is written by hand)',
 		words: FLAGS,
 		apply: (m, [va, pfn, ...flags]) => mapPages(m, int(va, 'a va'), int(pfn, 'a pfn'), 1, flags),
 	},
