@@ -22,6 +22,9 @@ function message(src: string, opts: {set?: Record<string, string>; variant?: str
 describe('compile errors', () => {
 	it.each([
 		[wrap('ptep_get_lockles(0);'), "t.race:7:1: unknown primitive 'ptep_get_lockles' (did you mean 'ptep_get_lockless'?)"],
+		// two letters swapped is one edit: 'wirte' is nearer write than dirty, 'spni_lock' nearer spin_lock than any other
+		[wrap('x = 1;').replace('map(0x7f000000, 0x100, write)', 'map(0x7f000000, 0x100, wirte)'), "t.race:5:65: map(): 'wirte' is not a PTE flag; one of: write | special | devmap | huge | protnone | dirty (did you mean 'write'?)"],
+		[wrap('spni_lock(&l);', 'spinlock_t l;'), "t.race:7:1: unknown primitive 'spni_lock' (did you mean 'spin_lock'?)"],
 		[wrap('x = pte_pfn();'), 't.race:7:5: pte_pfn(pte) takes 1 argument, got 0'],
 		[wrap('x = ptep_get_lockless(1, 2, 3);'), 't.race:7:5: ptep_get_lockless(pmd, va) takes 2 arguments, got 3'],
 		[wrap('x = access(VAA);'), "t.race:7:12: unknown name 'VAA': access(va) takes va here (docs/primitives.md)"],
