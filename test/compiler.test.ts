@@ -83,6 +83,10 @@ describe('--set and variants', () => {
 		expect(message(src, opts)).toBe(want);
 	});
 
+	it('a scenario without variants says so, and how to declare one', () => {
+		expect(message(wrap('x = 1;'), {variant: 'v'})).toBe('unknown variant \'v\': this scenario has no variants (variant NAME "title" (param = value) { expect ... } declares one)');
+	});
+
 	it('overrides apply: variant, then --set', () => {
 		const p = compile(parseScenario(src, 't.race'), {file: 't.race', source: src, variant: 'v', set: {n: '3', mode: 'broadcast'}});
 		expect(p.params).toEqual({check: false, mode: 'broadcast', n: 3});

@@ -65,7 +65,7 @@ export class Compiler extends CallCompiler {
 		let variantName: string | null = null;
 		if (variant) {
 			const v = this.ast.variants.find(x => x.name === variant);
-			if (!v) throw new ParamError(`unknown variant '${variant}'${suggestion(variant, this.ast.variants.map(x => x.name))}; this scenario has: ${this.ast.variants.map(x => x.name).join(', ') || 'none'}`);
+			if (!v) throw new ParamError(`unknown variant '${variant}'${this.ast.variants.length ? `${suggestion(variant, this.ast.variants.map(x => x.name))}; this scenario has: ${this.ast.variants.map(x => x.name).join(', ')}` : ': this scenario has no variants (variant NAME "title" (param = value) { expect ... } declares one)'}`);
 			variantName = v.name;
 			for (const s of v.settings) {
 				const decl = this.ast.params.find(p => p.name === s.name);
