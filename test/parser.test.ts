@@ -420,6 +420,8 @@ const MALFORMED: [string, string][] = [
 	[H + 'cpu 0 { x = \ud800; }', 'f:2:13: unexpected character U+D800'],
 	[H + '\t🙂 x', "f:2:2: unexpected character '🙂'"],
 	[H + "title 'x'", `f:2:7: unexpected character "'" (strings use double quotes)`],
+	// a scenario copied from docs/ with its fence
+	['```c\nscenario x', 'f:1:1: unexpected character \'`\' (a Markdown code fence, copied with the scenario: keep only the lines between the ``` lines)'],
 	[H + 'int café = 0;', "f:2:8: unexpected character 'é' (names are ASCII: letters a-z A-Z, digits and _)"],
 	[H + 'int Ωmega = 0;', "f:2:5: unexpected character 'Ω' (names are ASCII: letters a-z A-Z, digits and _)"],
 	[H + 'int a = 0; \uFFFD', "f:2:12: unexpected character '\uFFFD' (a byte that is not UTF-8: the file is in another encoding here)"],
