@@ -2,7 +2,7 @@
 // set-up call is validated here with a message that names what is wrong; the
 // compiler turns the message into a diagnostic at the call's position.
 
-import {emptyTables, findLeaf, installLeaf, leafPfnAt, pmdBase, tablePath} from './pagetable.js';
+import {emptyTables, findLeaf, installLeaf, leafPfnAt, pmdBase, tableAt, tablePath} from './pagetable.js';
 import type {Arch, CpuState, FlushMode, LeafEntry, Machine, PteMapMode, RefcountMode, TableFreeMode, TlbEntry, Value} from './types.js';
 import {hex} from './values.js';
 
@@ -124,11 +124,12 @@ function mapPages(m: Machine, va: number, pfn: number, n: number, flagArgs: Valu
 		const leaf: LeafEntry = {pfn: pfn + i, write: flags.has('write') && !protnone, special: flags.has('special'), devmap: flags.has('devmap')};
 		if (protnone) leaf.protnone = true;
 		if (flags.has('dirty')) leaf.dirty = true;
-		try {
-			installLeaf(m.pt, va + i * 4096, leaf, huge);
-		} catch {
-			throw new SetupError(`va ${hex(va + i * 4096)} is already mapped by a huge mapping`);
-		}
+		// installLeaf replaces what it finds: a second map() of a va would count the page's reference and mapcount twice
+		const at = va + i * 4096;
+		const old = findLeaf(m.pt, at);
+		if (old) throw new SetupError(`va ${hex(at)} is already mapped${old.level === 2 ? ' by a huge mapping' : ` (to pfn ${hex(old.entry.pfn)}, by an earlier map)`}: one map() per va`);
+		if (huge && tableAt(m.pt, at, 1) !== undefined) throw new SetupError(`va ${hex(at)}: its 2 MiB already have a PTE page (an earlier map() or pte_table() there): a huge PMD would replace it`);
+		installLeaf(m.pt, at, leaf, huge);
 		const page = m.memmap[pfn + i]!;
 		// An anonymous THP (do_huge_pmd_anonymous_page) deposits a PTE page for its later split; DAX inserts deposit none on x86 (arch_needs_pgtable_deposit).
 		if (huge && page.ram) depositTable(m, va + i * 4096);
@@ -272,7 +273,7 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 	{
 		name: 'map',
 		usage: 'map(va, pfn, flags...)   flags: write special devmap huge protnone dirty',
-		effect: 'a vma page at va mapping pfn, with its PTE present (a huge flag makes it a PMD leaf, whose vma covers its 2 MiB; protnone makes the PTE PROT_NONE, a NUMA hint: present to Linux, not to the walker, with the vma still writable if write is given; dirty sets the PTE\'s dirty bit, as a store through it did). A fault there after a zap installs pfn again for a dev_pagemap page; over RAM the vma is anonymous, and the fault allocates a free RAM page instead (a file page that the fault maps again is written by hand)',
+		effect: 'a vma page at va mapping pfn, with its PTE present (one map() per va, and none under a huge one or, for a huge one, over a PTE page; a huge flag makes it a PMD leaf, whose vma covers its 2 MiB; protnone makes the PTE PROT_NONE, a NUMA hint: present to Linux, not to the walker, with the vma still writable if write is given; dirty sets the PTE\'s dirty bit, as a store through it did). A fault there after a zap installs pfn again for a dev_pagemap page; over RAM the vma is anonymous, and the fault allocates a free RAM page instead (a file page that the fault maps again is written by hand)',
 		words: FLAGS,
 		apply: (m, [va, pfn, ...flags]) => mapPages(m, int(va, 'a va'), int(pfn, 'a pfn'), 1, flags),
 	},
