@@ -16,6 +16,7 @@ import {emptyMachine, enableHugeTlb, SETUP_BY_NAME, SETUP_CALLS, SetupError} fro
 import {SPLITS_HUGE_PMD} from '../machine/primitives/thp-split.js';
 import type {LockKind, Machine, Value} from '../machine/types.js';
 import {formatValue, truthy, typeName} from '../machine/values.js';
+import {exprText} from './operators.js';
 import type {CpuDecl, Expect, FunctionDecl, IrqDecl, MachineItem, Pos, Scenario, Stmt} from './ast.js';
 import {CallCompiler} from './calls.js';
 import {suggestion} from './diagnostics.js';
@@ -110,7 +111,7 @@ export class Compiler extends CallCompiler {
 			}
 			const words = SETUP_BY_NAME.get(item.call)!.words ?? [];
 			const args = item.args.map(a => {
-				if (a.kind === 'name' && words.includes(a.name)) this.refuseAmbiguousWord(item.call, a.name, a.pos);
+				if (a.kind === 'name' && words.includes(a.name)) this.refuseAmbiguousWord(`${item.call}(${item.args.map(exprText).join(', ')})`, item.call, a.name, a.pos);
 				if (a.kind === 'name' && this.constName(a.name) === undefined) return {t: 'sym', name: a.name} as Value;
 				const v = this.expr(a, NO_LOCALS);
 				if (v.constant === undefined) this.fail(a.pos, 'set-up arguments must be constants');
@@ -146,10 +147,10 @@ export class Compiler extends CallCompiler {
 	 * int param to a flag), which is never what was meant; the flag itself is not
 	 * reachable either. Refused, with the way to write either meaning.
 	 */
-	private refuseAmbiguousWord(call: string, name: string, pos: Pos): void {
+	private refuseAmbiguousWord(text: string, call: string, name: string, pos: Pos): void {
 		const what = name in this.params ? 'param' : this.consts.has(name) ? 'const' : null;
 		if (what === null) return;
-		this.fail(pos, `'${name}' is both a ${what} and a word ${call}() takes, so ${call}(..., ${name}) is ambiguous: rename the ${what} (say ${name}_on) and pick the word with a condition, e.g. \`if (${name}_on) ${call}(..., ${name}); else ${call}(...);\``);
+		this.fail(pos, `'${name}' is both a ${what} and a word ${call}() takes, so ${text} is ambiguous: rename the ${what} (say ${name}_on) and write the word under a condition, as in \`if (${name}_on) ${text};\``);
 	}
 
 	/** A set-up call's mistake, at the argument at fault when it is known, with the nearest name for a misspelt one. */
