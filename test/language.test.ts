@@ -376,6 +376,22 @@ describe('C habits get a message that says what to write', () => {
 	});
 });
 
+describe('a param or const named like a word a set-up call takes', () => {
+	const scenario = (decl: string, machine: string) => `scenario t\n${decl}\nmachine { ram(0x200, 1); ${machine} mm_cpumask(0); }\ncpu 0 "a" {\n\taccess(0x7f000000);\n}\n`;
+	it.each([
+		['param dirty = true', 'map(0x7f000000, 0x200, write, dirty);', "t.race:3:56: 'dirty' is both a param and a word map() takes, so map(0x7f000000, 0x200, write, dirty) is ambiguous: rename the param (say dirty_on) and write the word under a condition, as in `if (dirty_on) map(0x7f000000, 0x200, write, dirty);`"],
+		['const huge = 1', 'walk_cache(on); map_range(0x7f000000, 0x200, 1, huge);', "t.race:3:74: 'huge' is both a const and a word map_range() takes, so map_range(0x7f000000, 0x200, 1, huge) is ambiguous: rename the const (say huge_on) and write the word under a condition, as in `if (huge_on) map_range(0x7f000000, 0x200, 1, huge);`"],
+		['param rcu = false', 'table_free(rcu); map(0x7f000000, 0x200, write);', "t.race:3:37: 'rcu' is both a param and a word table_free() takes, so table_free(rcu) is ambiguous: rename the param (say rcu_on) and write the word under a condition, as in `if (rcu_on) table_free(rcu);`"],
+	])('%s is refused where the call takes the word', (decl, machine, want) => {
+		expect(message(scenario(decl, machine))).toBe(want);
+	});
+	it('is read as the param where the call takes no such word, and a param choice stays a word', () => {
+		expect(message(scenario('param dirty = 0x7f000000', 'map(0x7f000000, 0x200, write); tlb(0, dirty);'))).toBe('compiled');
+		expect(message(scenario('param mode = ipi | rcu', 'table_free(mode); map(0x7f000000, 0x200, write);'))).toBe('compiled');
+		expect(message(scenario('param dirty_pte = true', 'if (dirty_pte) map(0x7f000000, 0x200, write, dirty); else map(0x7f000000, 0x200, write);'))).toBe('compiled');
+	});
+});
+
 describe("the mmu_gather calls as the kernel spells them (tlb_gather_mmu(&tlb, mm))", () => {
 	const RAMM = 'machine { ram(0x200, 1); map(0x7f000000, 0x200, write); mm_cpumask(0); }';
 	const zap = (k: boolean) => [

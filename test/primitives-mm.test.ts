@@ -364,6 +364,22 @@ describe('the page-table life cycle', () => {
 	});
 });
 
+describe('a huge mapping\'s vma covers its 2 MiB', () => {
+	// map(..., huge) used to record a vma of the first 4 KiB only: a fault elsewhere in the PMD after a zap was SIGSEGV.
+	const HUGE = 'pgmap(pmem0, devdax, PFN, 4); map(VA, PFN, write, special, devmap, huge); mm_cpumask(0);';
+	it('a fault at any page of it after the zap installs the huge PMD again, and a load there reaches its subpage', () => {
+		const r = run({machine: HUGE, cpus: ['p = pmdp_huge_get_and_clear(VA); r = handle_mm_fault(VA + 0x3000); ok = access(VA + 0x3000);']}, '0 0 0');
+		expect(locals(r)).toMatchObject({r: 0, ok: true});
+		expect(r.flat.get('pte[0x7f000000]')).toBe('pfn 0x100 W S D huge (T2)');
+		expect(r.flat.get('CPU0.tlb[0x7f003000]')).toBe('pfn 0x103 W');
+		expect(r.notes.some(n => n.includes('DAX PMD installed at 0x7f000000 -> pfn 0x100'))).toBe(true);
+	});
+	it('ends at 2 MiB: the page after it has no vma', () => {
+		const r = run({machine: HUGE, cpus: ['r = handle_mm_fault(VA + 0x200000);']}, '0');
+		expect(locals(r)).toMatchObject({r: 0x40});
+	});
+});
+
 describe('freeing page-table pages', () => {
 	// A lockless walker (IRQs off) that read the PMD before the table was unhooked.
 	const walker = 'local_irq_save(); pmd = pmdp_get_lockless(VA); x = 1; pte = ptep_get_lockless(pmd, VA); local_irq_restore();';
