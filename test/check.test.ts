@@ -104,9 +104,11 @@ describe('racewalk check', () => {
 		expect(flat).toContain('put_page frees page 0x201 while the PTE for va 0x7f001000 still maps it');
 	});
 
-	it('every checked scenario of test/scenarios holds its expectations', () => {
-		const files = readdirSync('test/scenarios').filter(f => f.endsWith('.race')).map(f => `test/scenarios/${f}`);
-		expect(files.length).toBeGreaterThan(10);
+	it('every scenario of test/scenarios and test/xcheck that states expectations holds them', () => {
+		const files = ['test/scenarios', 'test/xcheck']
+			.flatMap(d => readdirSync(d).filter(f => f.endsWith('.race')).map(f => `${d}/${f}`))
+			.filter(f => /^\s*expect /m.test(readFileSync(f, 'utf8')));
+		expect(files.length).toBeGreaterThan(15);
 		const r = cli('check', ...files);
 		expect(failRows(r.out)).toEqual([]);
 		expect(r.code).toBe(0);
