@@ -12,6 +12,7 @@ import {wrap} from '../source/render/wrap.js';
 import {editedBuiltinNote, renderMarkdown, runCommandLine} from '../source/render/markdown.js';
 import {objectTables, renderState, stateTables, tableMarkdown} from '../source/render/state.js';
 import {blockedWithHistory, callSites, renderTrace, replaySteps} from '../source/render/trace.js';
+import {pageTableLines} from '../source/ui/statepanes.js';
 import {createSession} from '../source/session/session.js';
 
 const GOLDEN = [
@@ -333,6 +334,13 @@ describe('what a newcomer reads in a diagram and a trace (the fourth trial)', ()
 		expect(trace.join('\n')).not.toMatch(/preempt gone|CPU1 -> CPU1/);
 		const done = renderTrace(model, replaySteps(model, parseSchedule('0 0 0 0')).steps);
 		expect(done).toContain('CPU0.preempt: 1 -> 0');
+	});
+
+	it('a dirty PTE says so in the state table, the TUI\'s page-table pane and the trace', () => {
+		const model = modelFromSource('d.race', 'scenario d\nconst VA = 0x7f000000\nmachine {\n\tram(0x300, 1);\n\tmap(VA, 0x300, write, dirty);\n}\ncpu 0 "a" {\n\tx = 1;\n}\n');
+		const m = model.initial;
+		expect(renderState(model, m)).toMatch(/va 0x7f000000 +pfn 0x300 +write dirty/);
+		expect(pageTableLines(m, new Set()).map(l => l.map(x => x.text).join('')).join('\n')).toContain('0x7f000000 → pfn 0x300 W dirty');
 	});
 
 	it('a page-table lock, which exists only while held, reads free -> CPU0 and CPU0 -> free', () => {

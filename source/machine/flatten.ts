@@ -6,11 +6,17 @@ import {allLeaves} from './pagetable.js';
 import {lockLabel} from './locks.js';
 import {lockWaiters} from './waits.js';
 import {gatherText} from './primitives/mmu-gather.js';
-import type {Ipi, Lock, Machine, Wait} from './types.js';
+import type {Ipi, LeafEntry, Lock, Machine, Wait} from './types.js';
 import {formatValue, hex} from './values.js';
 
 /** A pending interrupt as the panes and traces name it: `flush<-CPU1`, a device IRQ by its line (`dev_irq<-CPU2`). */
 export const ipiLabel = (i: Ipi): string => `${i.kind === 'device' ? i.irq : i.kind}<-CPU${i.from}`;
+
+/** A leaf's flags as the trace and the TUI's page-table pane write them (`W S D huge dirty`); `long`: the words the state tables use. */
+export function leafBits(e: LeafEntry, level: number, long = false): string {
+	const w = (short: string, word: string): string => (long ? word : short);
+	return [e.write && w('W', 'write'), e.special && w('S', 'special'), e.devmap && w('D', 'devmap'), e.protnone && 'PROT_NONE', level === 2 && 'huge', e.invalid && 'invalid', e.dirty && 'dirty'].filter(Boolean).join(' ');
+}
 
 export function flatten(m: Machine): Map<string, string> {
 	const out = new Map<string, string>();
@@ -29,7 +35,7 @@ export function flatten(m: Machine): Map<string, string> {
 	}
 	for (const leaf of allLeaves(m.pt)) {
 		const e = leaf.entry;
-		const bits = [e.write && 'W', e.special && 'S', e.devmap && 'D', e.protnone && 'PROT_NONE', leaf.level === 2 && 'huge', e.invalid && 'invalid', e.dirty && 'dirty'].filter(Boolean).join(' ');
+		const bits = leafBits(e, leaf.level);
 		out.set(`pte[${hex(leaf.va)}]`, `pfn ${hex(e.pfn)}${bits ? ' ' + bits : ''} (T${leaf.table})`);
 	}
 	for (const [id, t] of Object.entries(m.pt.tables)) if (t.freed) out.set(`table[T${id}]`, 'freed');

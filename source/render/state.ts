@@ -4,7 +4,7 @@
 // `objectTables` keeps only the rows of the objects a violation names.
 
 import type {Model} from '../lang/interpreter.js';
-import {ipiLabel} from '../machine/flatten.js';
+import {ipiLabel, leafBits} from '../machine/flatten.js';
 import {LEVEL_NAME, walkTree} from '../machine/pagetable.js';
 import type {Machine} from '../machine/types.js';
 import {hex} from '../machine/values.js';
@@ -40,7 +40,7 @@ export function pageTableTable(m: Machine): Table {
 			return;
 		}
 		const e = s.entry;
-		const bits = [e.write && 'write', e.special && 'special', e.devmap && 'devmap', e.protnone && 'PROT_NONE', s.level === 2 && 'huge', e.invalid && 'invalid'].filter(Boolean).join(' ');
+		const bits = leafBits(e, s.level, true);
 		rows.push([`${pad}  [${s.index}] va ${hex(s.va)}`, `pfn ${hex(e.pfn)}`, bits]);
 		keys.push([`pte ${hex(s.va)}`, `va ${hex(s.va)}`, `pfn ${hex(e.pfn)}`, `table T${s.table}`]);
 	});

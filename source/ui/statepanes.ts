@@ -4,7 +4,7 @@
 // on screen before it has a pane of its own. Values are never cut: labels are
 // abbreviated and indentation dropped first.
 
-import {flatten} from '../machine/flatten.js';
+import {flatten, leafBits} from '../machine/flatten.js';
 import {LEVEL_NAME, walkTree} from '../machine/pagetable.js';
 import type {Machine} from '../machine/types.js';
 import {hex} from '../machine/values.js';
@@ -38,7 +38,7 @@ export function pageTableLines(m: Machine, changed: Set<string>, width = 200, le
 			return;
 		}
 		const e = s.entry;
-		const bits = [e.write && 'W', e.special && 'S', e.devmap && 'D', e.protnone && 'PROT_NONE', s.level === 2 && 'huge', e.invalid && 'invalid'].filter(Boolean).join(' ');
+		const bits = leafBits(e, s.level);
 		const value = `${hex(s.va)} → pfn ${hex(e.pfn)}${bits ? ' ' + bits : ''}`;
 		// the value whole: the indentation and then the slot index give way first
 		const lead = leavesOnly ? `T${s.table} ` : ([`${' '.repeat(s.depth)} └[${s.index}] `, `└[${s.index}] `, '└'].find(l => l.length + value.length <= width) ?? '');
