@@ -235,12 +235,16 @@ def compile_block(stmts):
 # ---- the model and its primitives ------------------------------------------
 
 class Model:
-    def __init__(self, name, shared, cpus, locks=(), invariants=(), irqs=None, mm=None):
+    def __init__(self, name, shared, cpus, locks=(), invariants=(), irqs=None, mm=None, lock_order=False):
         """locks: names (a plain lock) or {name: 'spin' | 'mutex' | 'rwsem'};
-        irqs: {irq name: (cpu, statements)}, at most one per CPU."""
+        irqs: {irq name: (cpu, statements)}, at most one per CPU; lock_order: lockdep's check (L4),
+        the recorded orders kept in the shared variable '$order'."""
         self.name = name
         self.mm = mm            # an MMSetup, or None: no memory-management core
         self.init_shared = dict(shared)
+        self.lock_order = lock_order
+        if lock_order:
+            self.init_shared['$order'] = ()
         self.progs = [compile_block(c) for c in cpus]
         self.locks = list(locks)
         self.kind = dict(locks) if isinstance(locks, dict) else {n: 'plain' for n in locks}
@@ -325,6 +329,29 @@ def is_locked(name):
     if CUR.model.kind[name] == 'rwsem':
         return v[0] is not None or bool(v[1])
     return v is not None
+
+
+def record_order(g, lk, c):
+    """lock_order(on): a blocking acquisition of lk records held -> lk for every lock c holds;
+    whether one of them closes a cycle of recorded orders (lk already leads to a held lock)."""
+    held = [h for h, v in CUR.locks.items() if h != lk and
+            (v == c if CUR.model.kind[h] != 'rwsem' else (v[0] == c or c in v[1]))]
+    order = set(g['$order'])
+    cycle = False
+    for h in held:
+        seen, todo = set(), [lk]
+        while todo:
+            a = todo.pop()
+            if a == h:
+                cycle = True
+                break
+            for x, y in order:
+                if x == a and y not in seen:
+                    seen.add(y)
+                    todo.append(y)
+        order.add((h, lk))
+    g['$order'] = tuple(sorted(order))
+    return cycle
 
 
 def raise_irq(irq):
@@ -1280,7 +1307,9 @@ def set_page_count(page, v):
 
 
 def clear_compound_head(page):
-    CUR.mm['head'].pop(pfn_of(page), None)
+    if pfn_of(page) not in CUR.mm['head']:
+        raise Oops()        # no tail page (racewalk: "is not a tail page"; primitives.md did not say)
+    CUR.mm['head'].pop(pfn_of(page))
 
 
 def page_mapcount(page):
@@ -1945,8 +1974,7 @@ def check_flushed(rng, late):
 def ptep_set_wrprotect(va):
     t = table_under(CUR.mm, va)
     if t is not None and va in t[1]:
-        pfn, gen, _ = t[1][va]
-        t[1][va] = (pfn, gen, False)
+        t[1][va] = pte_wrprotect(t[1][va])      # the dirty bit stays
 
 
 def clear_flush_start(va, var, table=None):
@@ -2193,6 +2221,8 @@ def run(model, schedule=None):
                     lk = wait[0] if wait else (ins[1] if isinstance(ins[1], str) else ins[1](g, l, c))
                     mode, flavor, lkind = ins[2], ins[3], model.kind[lk]
                     ptl_touch(lk)
+                    if wait is None and model.lock_order and record_order(g, lk, c):
+                        kinds.add('lock-order')
                     if wait is None:        # the call: IRQs and preemption first, then take or spin
                         if flavor == 'irq':
                             me['irq_on'] = False
@@ -4051,9 +4081,123 @@ def munmap_madv_walkcache(variant=None):
                             lazy={2} if o['lazy_walker'] else (), walk_cache=True))
 
 
-EXAMPLES = {'thp-split-grab': thp_split_grab, 'zap-dirty-flush': zap_dirty_flush, 'oom-reap-exit': oom_reap_exit,
+def zap_delay_rmap(variant=None):
+    delay = variant == 'fixed'
+    VA, P_ = 0x7f000000, 0x200
+
+    def zap(g, l, c):
+        l['pte'] = ptep_get_and_clear(VA)
+        tlb_remove_tlb_entry(VA)
+        tlb_remove_page(pte_page(l['pte']))
+        if not delay:
+            page_remove_rmap(pte_page(l['pte']))
+    madv = [Await(lambda g, l, c: g['wb_ref']), Lock('mmap_lock', 'r'), do(lambda g, l, c: tlb_gather_mmu()),
+            S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+            LockAs('ptl', lambda g, l, c: pte_offset_map_lock(l['pmd'], VA)), S(zap)] + \
+        ([GatherFlush('tlbonly'), do(lambda g, l, c: page_remove_rmap(pte_page(l['pte'])))] if delay else []) + \
+        [Unlock(lk('ptl')), GatherFlush('finish'), Unlock('mmap_lock', 'r')]
+
+    def take_ref(g, l, c):
+        l['page'] = pfn_to_page(P_)
+        get_page(l['page'])
+        g['wb_ref'] = True
+    wb = [S(take_ref), If(lambda g, l, c: page_mapcount(l['page']) == 0, [Goto('clean')]), Lock('i_mmap_rwsem', 'r'),
+          S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))), If(lambda g, l, c: not pmd_present(l['pmd']), [Goto('unlock')]),
+          LockAs('ptl', lambda g, l, c: pte_offset_map_lock(l['pmd'], VA)), S(setl('pte', lambda g, l, c: ptep_get(VA))),
+          If(lambda g, l, c: pte_present(l['pte']) and pte_write(l['pte']), [
+              ClearFlush(VA, '_old'), do(lambda g, l, c: set_pte_at(VA, mk_pte(l['page'], False)))]),
+          Unlock(lk('ptl')), Label('unlock'), Unlock('i_mmap_rwsem', 'r'), Label('clean'),
+          S(setv('cleaned', K(True))), do(lambda g, l, c: put_page(l['page']))]
+    return Model('zap-delay-rmap', {'wb_ref': False, 'cleaned': False}, [madv, wb, []],
+                 locks={'mmap_lock': 'rwsem', 'i_mmap_rwsem': 'rwsem', 'ptl1': 'spin'},
+                 invariants=[lambda g: not (g['cleaned'] and tlb_has(CUR.mm, 2, VA))],
+                 mm=MMSetup(ram=(P_, 1), maps=[(VA, P_, True)], mask={0, 1, 2}, tlbs=[(2, VA)]))
+
+
+def ksm_wrprotect(variant=None):
+    o = {'check': 'after_flush', 'flush': 'ipi', 'gup_recheck': True}
+    o.update({'before-flush': {'check': 'before_flush'}, 'x86-no-recheck': {'gup_recheck': False},
+              'broadcast': {'flush': 'broadcast'},
+              'broadcast-no-recheck': {'flush': 'broadcast', 'gup_recheck': False}}.get(variant, {}))
+    VA, P_, KP = 0x7f000000, 0x200, 0x201
+    ptl = lambda: LockAs('ptl', lambda g, l, c: pte_offset_map_lock(l['pmd'], VA))
+    # PTE values compare as words (primitives.md pte_same: "as == on PTE values")
+    recheck = [If(lambda g, l, c: pte_val(ptep_get_lockless(l['pmd'], VA)) != pte_val(l['pte']),
+                  [do(lambda g, l, c: unpin_user_page(l['page'])), Goto('slow')])] if o['gup_recheck'] else []
+
+    def dma(g, l, c):
+        g['data0'] = 1
+    reader = [do(lambda g, l, c: irq_save()), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+              S(setl('pte', lambda g, l, c: ptep_get_lockless(l['pmd'], VA))),
+              If(lambda g, l, c: not pte_access_permitted(l['pte'], True), [Goto('slow')]),
+              S(setl('page', lambda g, l, c: pte_page(l['pte']))),
+              If(lambda g, l, c: not try_grab_page(l['page'], FOLL_PIN), [Goto('slow')])] + recheck + [
+              do(lambda g, l, c: irq_restore()), S(dma), do(lambda g, l, c: unpin_user_page(l['page'])),
+              S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))), ptl(), S(setl('now', lambda g, l, c: ptep_get(VA))),
+              Unlock(lk('ptl')),
+              Assert(lambda g, l, c: pte_present(l['now']) and g[elem('data', pte_pfn(l['now']) - P_, 2)] == 1),
+              Return(), Label('slow'), do(lambda g, l, c: irq_restore())]
+    count_ok = S(setl('ok', lambda g, l, c: page_mapcount(l['page']) + 1 == page_count(l['page'])))
+    check = [count_ok, ClearFlush(VA, 'entry')] if o['check'] == 'before_flush' else [ClearFlush(VA, 'entry'), count_ok]
+    ksmd = [S(setl('kpage', lambda g, l, c: alloc_page(KP))), S(setl('page', lambda g, l, c: pfn_to_page(P_))),
+            do(lambda g, l, c: get_page(l['page'])), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))), ptl(),
+            S(setl('orig', lambda g, l, c: ptep_get(VA))),
+            If(lambda g, l, c: not pte_write(l['orig']) and not pte_dirty(l['orig']), [Goto('unlock')])] + check + [
+            If(lambda g, l, c: not l['ok'], [do(lambda g, l, c: set_pte_at(VA, l['entry'])), Goto('unlock')]),
+            If(lambda g, l, c: pte_dirty(l['entry']), [do(lambda g, l, c: set_page_dirty(l['page']))]),
+            do(lambda g, l, c: set_pte_at(VA, pte_mkclean(pte_wrprotect(l['entry'])))),
+            S(setl('orig', lambda g, l, c: ptep_get(VA))), Unlock(lk('ptl')),
+            If(lambda g, l, c: g['data0'] != g['data1'], [Goto('out')]), ptl(),
+            If(lambda g, l, c: not pte_same(ptep_get(VA), l['orig']), [Goto('unlock')]),
+            do(lambda g, l, c: get_page(l['kpage'])), do(lambda g, l, c: rmap(l['kpage'], 1)),
+            do(lambda g, l, c: set_pte_at(VA, mk_pte(l['kpage'], False))), do(lambda g, l, c: page_remove_rmap(l['page'])),
+            do(lambda g, l, c: put_page(l['page'])), Unlock(lk('ptl')), do(lambda g, l, c: put_page(l['page'])), Return(),
+            Label('unlock'), Unlock(lk('ptl')), Label('out'), do(lambda g, l, c: put_page(l['page']))]
+    return Model('ksm-wrprotect', {'data0': 0, 'data1': 0}, [reader, ksmd], locks={'ptl1': 'spin'},
+                 mm=MMSetup(flush=o['flush'], ram=(P_, 2), maps=[(VA, P_, True, 'dirty')], mask={0, 1}))
+
+
+def lock_abba_on(variant=None):
+    ordered = variant == 'ordered'
+    munmap = [Lock('mmap_lock', 'w'), Lock('i_mmap_rwsem', 'w'), Unlock('i_mmap_rwsem', 'w'), Unlock('mmap_lock', 'w')]
+    if ordered:
+        other = [Lock('mmap_lock', 'r'), Lock('i_mmap_rwsem', 'r'), Unlock('i_mmap_rwsem', 'r'), Unlock('mmap_lock', 'r')]
+    else:
+        other = [Lock('i_mmap_rwsem', 'r'), Lock('mmap_lock', 'r'), Unlock('mmap_lock', 'r'), Unlock('i_mmap_rwsem', 'r')]
+    collapse = [Return()]       # if (shape != three) return;: the test folds, the return stays
+    return Model('lock-abba-on', {}, [munmap, other, collapse],
+                 locks={'mmap_lock': 'rwsem', 'i_mmap_rwsem': 'rwsem', 'page_lock': 'mutex'}, lock_order=True)
+
+
+def munmap_downgrade(variant=None):
+    detach_first = variant != 'detach-late'
+    VA, P_ = 0x7f000000, 0x200
+
+    munmap = [Lock('mmap_lock', 'w')] + ([do(lambda g, l, c: remove_vma(VA))] if detach_first else []) + [
+        do(lambda g, l, c: mmap_write_downgrade()), do(lambda g, l, c: tlb_gather_mmu()),
+        S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+        LockAs('ptl', lambda g, l, c: pte_offset_map_lock(l['pmd'], VA)),
+        S(setl('pte', lambda g, l, c: ptep_get_and_clear(VA, l['ptl']))), do(lambda g, l, c: tlb_remove_tlb_entry(VA)),
+        If(lambda g, l, c: pte_present(l['pte']), [do(lambda g, l, c: page_remove_rmap(pte_page(l['pte']))),
+                                                   do(lambda g, l, c: tlb_remove_page(pte_page(l['pte'])))]),
+        Unlock(lk('ptl'))] + ([] if detach_first else [do(lambda g, l, c: remove_vma(VA))]) + [
+        do(lambda g, l, c: free_pte_range(VA)), GatherFlush('finish'), Unlock('mmap_lock', 'r'),
+        S(setv('unmapped', K(True)))]
+    thread = [Lock('mmap_lock', 'r'), Fault('r', K(VA), FAULT_FLAG_WRITE), Unlock('mmap_lock', 'r'),
+              If(lambda g, l, c: l['r'] == 0, [do(lambda g, l, c: access(VA))]), S(setv('faulted', K(True)))]
+    inv = lambda g: not (g['unmapped'] and g['faulted']) or page_refcount(CUR.mm, P_) + page_refcount(CUR.mm, P_ + 1) == 0
+    return Model('munmap-downgrade', {'unmapped': False, 'faulted': False}, [munmap, thread],
+                 locks={'mmap_lock': 'rwsem', 'ptl1': 'spin'}, invariants=[inv],
+                 mm=MMSetup(flush='ipi', table_free='rcu', ram=(P_, 2), vmas=[(VA, True)], pte_tables=[VA],
+                            mask={0, 1}, walk_cache=True))
+
+
+EXAMPLES = {'zap-delay-rmap': zap_delay_rmap, 'ksm-wrprotect': ksm_wrprotect, 'lock-abba-on': lock_abba_on,
+            'munmap-downgrade': munmap_downgrade, 'thp-split-grab': thp_split_grab, 'zap-dirty-flush': zap_dirty_flush, 'oom-reap-exit': oom_reap_exit,
             'mremap-pmd': mremap_pmd, 'mremap-retract': mremap_retract, 'munmap-madv-walkcache': munmap_madv_walkcache}
 EXAMPLE_VARIANTS = {
+    'zap-delay-rmap': ['fixed'], 'ksm-wrprotect': ['before-flush', 'x86-no-recheck', 'broadcast', 'broadcast-no-recheck'],
+    'lock-abba-on': ['ordered'], 'munmap-downgrade': ['detach-late'],
     'thp-split-grab': ['x86-no-head-recheck', 'broadcast', 'no-head-recheck', 'no-pte-recheck', 'no-freeze'],
     'zap-dirty-flush': ['finish-last', 'force-flush', 'force-flush-last', 'delay-rmap', 'delay-rmap-shared', 'clean'],
     'oom-reap-exit': ['v6-0', 'no-lock-cycle', 'skip-check-unlocked'],
