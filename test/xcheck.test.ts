@@ -266,6 +266,13 @@ const EXPECTED: Record<string, Record<string, number>> = {
 	'lock-abba-on:ordered': {},
 	'munmap-downgrade': {},
 	'munmap-downgrade:detach-late': {'invariant': 22}, // a fault beside the zap under the downgraded lock
+	'ack-irq': {}, // the flusher's device interrupt
+	'gp-irq': {}, // an interrupt inside the reader's section
+	'rw-irq': {'deadlock': 4}, // a recursive down_read behind a queued writer
+	'lock-abba': {'deadlock': 4},
+	'lock-abba:ordered': {},
+	'retract-lock-order': {}, // mmap_write_trylock under i_mmap_rwsem and the page lock
+	'retract-lock-order:blocking': {'deadlock': 5},
 };
 
 /**

@@ -284,7 +284,7 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 	{
 		name: 'mm_cpumask',
 		usage: 'mm_cpumask(cpu, ...)',
-		effect: 'the CPUs running the mm (flush IPIs go to them; only they may access() user memory: another CPU\'s access() is an oops of the scenario)',
+		effect: 'the CPUs running the mm (flush IPIs go to them; only they may access() user memory: another CPU\'s access() is an oops of the scenario). Without it every CPU of the scenario runs the mm',
 		apply(m, args) {
 			m.mmCpumask = [...new Set(args.map(a => int(a, 'a CPU id')))].sort((a, b) => a - b);
 			for (const c of m.mmCpumask) if (!m.cpus[c]) throw new SetupError(`mm_cpumask names CPU${c}, which has no cpu block`);

@@ -4192,12 +4192,51 @@ def munmap_downgrade(variant=None):
                             mask={0, 1}, walk_cache=True))
 
 
-EXAMPLES = {'zap-delay-rmap': zap_delay_rmap, 'ksm-wrprotect': ksm_wrprotect, 'lock-abba-on': lock_abba_on,
+def ack_irq(variant=None):
+    return Model('ack-irq', {'x': 0}, [[Flush(ALL)], [do(lambda g, l, c: raise_irq('dev'))]],
+                 irqs={'dev': (0, [S(inc('x'))])}, mm=MMSetup(mask={0, 1}))
+
+
+def gp_irq(variant=None):
+    reader = [do(lambda g, l, c: rcu_read_lock()), do(lambda g, l, c: raise_irq('dev')), do(lambda g, l, c: rcu_read_unlock())]
+    return Model('gp-irq', {'x': 0}, [[SyncRcu()], reader], irqs={'dev': (0, [S(inc('x'))])}, mm=MMSetup(mask={0, 1}))
+
+
+def rw_irq(variant=None):
+    reader = [do(lambda g, l, c: raise_irq('dev')), Lock('sem', 'r'), Lock('sem', 'r'), Unlock('sem', 'r'), Unlock('sem', 'r')]
+    return Model('rw-irq', {'y': 0}, [reader, [Lock('sem', 'w'), Unlock('sem', 'w')]], locks={'sem': 'rwsem'},
+                 irqs={'dev': (1, [S(setv('y', K(1))), S(setv('y', K(0)))])})
+
+
+def lock_abba(variant=None):
+    m = lock_abba_on(variant)
+    m.name, m.lock_order = 'lock-abba', False
+    del m.init_shared['$order']
+    return m
+
+
+def retract_lock_order(variant=None):
+    trylock_ = variant != 'blocking'
+    fault = [Lock('mmap_lock', 'r'), Lock('page_lock'), S(setl('seen', lambda g, l, c: g['retracted'])), Unlock('page_lock'),
+             Unlock('mmap_lock', 'r')]
+    take = [S(setl('got', lambda g, l, c: trylock('mmap_lock', 'w')))] if trylock_ else \
+        [Lock('mmap_lock', 'w'), S(setl('got', K(True)))]
+    collapse = [Lock('page_lock'), Lock('i_mmap_rwsem', 'w')] + take + [
+        If(lambda g, l, c: l['got'], [S(setv('retracted', K(True))), Unlock('mmap_lock', 'w')], [S(inc('left_pte_mapped'))]),
+        Unlock('i_mmap_rwsem', 'w'), Unlock('page_lock')]
+    return Model('retract-lock-order', {'retracted': False, 'left_pte_mapped': 0}, [fault, collapse],
+                 locks={'mmap_lock': 'rwsem', 'i_mmap_rwsem': 'rwsem', 'page_lock': 'mutex'},
+                 invariants=[lambda g: not (g['retracted'] and g['left_pte_mapped'] > 0)])
+
+
+EXAMPLES = {'ack-irq': ack_irq, 'gp-irq': gp_irq, 'rw-irq': rw_irq, 'lock-abba': lock_abba,
+            'retract-lock-order': retract_lock_order, 'zap-delay-rmap': zap_delay_rmap, 'ksm-wrprotect': ksm_wrprotect, 'lock-abba-on': lock_abba_on,
             'munmap-downgrade': munmap_downgrade, 'thp-split-grab': thp_split_grab, 'zap-dirty-flush': zap_dirty_flush, 'oom-reap-exit': oom_reap_exit,
             'mremap-pmd': mremap_pmd, 'mremap-retract': mremap_retract, 'munmap-madv-walkcache': munmap_madv_walkcache}
 EXAMPLE_VARIANTS = {
     'zap-delay-rmap': ['fixed'], 'ksm-wrprotect': ['before-flush', 'x86-no-recheck', 'broadcast', 'broadcast-no-recheck'],
-    'lock-abba-on': ['ordered'], 'munmap-downgrade': ['detach-late'],
+    'lock-abba-on': ['ordered'], 'munmap-downgrade': ['detach-late'], 'lock-abba': ['ordered'],
+    'retract-lock-order': ['blocking'],
     'thp-split-grab': ['x86-no-head-recheck', 'broadcast', 'no-head-recheck', 'no-pte-recheck', 'no-freeze'],
     'zap-dirty-flush': ['finish-last', 'force-flush', 'force-flush-last', 'delay-rmap', 'delay-rmap-shared', 'clean'],
     'oom-reap-exit': ['v6-0', 'no-lock-cycle', 'skip-check-unlocked'],
