@@ -273,6 +273,8 @@ const EXPECTED: Record<string, Record<string, number>> = {
 	'lock-abba:ordered': {},
 	'retract-lock-order': {}, // mmap_write_trylock under i_mmap_rwsem and the page lock
 	'retract-lock-order:blocking': {'deadlock': 5},
+	'counter-lock': {'assert': 8},
+	'counter-lock:fixed': {},
 };
 
 /**

@@ -185,7 +185,7 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 	{
 		name: 'ram',
 		usage: 'ram(first_pfn, npages)',
-		effect: 'ordinary RAM pages [first_pfn, first_pfn + npages), free in the page allocator (refcount 0); map() of one allocates it for the mapping (refcount 1, mapcount 1)',
+		effect: 'ordinary RAM pages [first_pfn, first_pfn + npages), free in the page allocator (refcount 0); map() of one allocates it for the mapping (refcount 1, mapcount 1); mapping it again (another vma or process mapping the same page) adds a reference and a mapcount, in the same allocation',
 		apply(m, args) {
 			const first = int(args[0], 'the first pfn');
 			const npages = int(args[1], 'the number of pages');

@@ -4229,14 +4229,25 @@ def retract_lock_order(variant=None):
                  invariants=[lambda g: not (g['retracted'] and g['left_pte_mapped'] > 0)])
 
 
-EXAMPLES = {'ack-irq': ack_irq, 'gp-irq': gp_irq, 'rw-irq': rw_irq, 'lock-abba': lock_abba,
+def counter_lock(variant=None):
+    locked = variant == 'fixed'
+
+    def bump(check):
+        return ([Lock('lock')] if locked else []) + [S(setl('tmp', lambda g, l, c: g['counter'])),
+                                                     S(setv('counter', lambda g, l, c: l['tmp'] + 1))] + \
+            ([Unlock('lock')] if locked else []) + [S(inc('done'))] + \
+            ([If(lambda g, l, c: g['done'] == 2, [Assert(lambda g, l, c: g['counter'] == 2)])] if check else [])
+    return Model('counter-lock', {'counter': 0, 'done': 0}, [bump(False), bump(True)], locks={'lock': 'spin'})
+
+
+EXAMPLES = {'counter-lock': counter_lock, 'ack-irq': ack_irq, 'gp-irq': gp_irq, 'rw-irq': rw_irq, 'lock-abba': lock_abba,
             'retract-lock-order': retract_lock_order, 'zap-delay-rmap': zap_delay_rmap, 'ksm-wrprotect': ksm_wrprotect, 'lock-abba-on': lock_abba_on,
             'munmap-downgrade': munmap_downgrade, 'thp-split-grab': thp_split_grab, 'zap-dirty-flush': zap_dirty_flush, 'oom-reap-exit': oom_reap_exit,
             'mremap-pmd': mremap_pmd, 'mremap-retract': mremap_retract, 'munmap-madv-walkcache': munmap_madv_walkcache}
 EXAMPLE_VARIANTS = {
     'zap-delay-rmap': ['fixed'], 'ksm-wrprotect': ['before-flush', 'x86-no-recheck', 'broadcast', 'broadcast-no-recheck'],
     'lock-abba-on': ['ordered'], 'munmap-downgrade': ['detach-late'], 'lock-abba': ['ordered'],
-    'retract-lock-order': ['blocking'],
+    'retract-lock-order': ['blocking'], 'counter-lock': ['fixed'],
     'thp-split-grab': ['x86-no-head-recheck', 'broadcast', 'no-head-recheck', 'no-pte-recheck', 'no-freeze'],
     'zap-dirty-flush': ['finish-last', 'force-flush', 'force-flush-last', 'delay-rmap', 'delay-rmap-shared', 'clean'],
     'oom-reap-exit': ['v6-0', 'no-lock-cycle', 'skip-check-unlocked'],
