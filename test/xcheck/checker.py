@@ -4240,14 +4240,37 @@ def counter_lock(variant=None):
     return Model('counter-lock', {'counter': 0, 'done': 0}, [bump(False), bump(True)], locks={'lock': 'spin'})
 
 
-EXAMPLES = {'counter-lock': counter_lock, 'ack-irq': ack_irq, 'gp-irq': gp_irq, 'rw-irq': rw_irq, 'lock-abba': lock_abba,
+def mprotect_batched_flush(variant=None):
+    check = variant == 'fixed'
+    VA, P_ = 0x7f000000, 0x200
+    ptl = LockAs('ptl', lambda g, l, c: pte_offset_map_lock(l['pmd'], VA))
+    mprotect = [Lock('mmap_lock', 'w'), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))), ptl] + \
+        ([If(lambda g, l, c: g['tlb_flush_batched'], [Flush(ALL, freed_tables=True, tables=True),
+                                                      S(setv('tlb_flush_batched', K(False)))])] if check else []) + [
+        S(setl('pages', K(0))), S(setl('pte', lambda g, l, c: ptep_get(VA))),
+        If(lambda g, l, c: pte_present(l['pte']), [do(lambda g, l, c: ptep_set_wrprotect(VA)), S(setl('pages', K(1)))]),
+        Unlock(lk('ptl')), If(lambda g, l, c: l['pages'], [Flush(K((VA, 1)), tables=True)]), Unlock('mmap_lock', 'w'),
+        do(lambda g, l, c: syscall_exit(VA, 1))]
+
+    def unmap(g, l, c):
+        l['pte'] = ptep_get_and_clear(VA)
+        g['tlb_flush_batched'] = True
+    kswapd = [S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))), ptl, S(unmap),
+              do(lambda g, l, c: page_remove_rmap(pte_page(l['pte']))), Unlock(lk('ptl')), Flush(K((VA, 1))),
+              do(lambda g, l, c: put_page(pte_page(l['pte'])))]
+    return Model('mprotect-batched-flush', {'tlb_flush_batched': False}, [mprotect, kswapd, []],
+                 locks={'mmap_lock': 'rwsem', 'ptl1': 'spin'},
+                 mm=MMSetup(ram=(P_, 1), maps=[(VA, P_, True)], mask={0, 2}, tlbs=[(2, VA)]))
+
+
+EXAMPLES = {'mprotect-batched-flush': mprotect_batched_flush, 'counter-lock': counter_lock, 'ack-irq': ack_irq, 'gp-irq': gp_irq, 'rw-irq': rw_irq, 'lock-abba': lock_abba,
             'retract-lock-order': retract_lock_order, 'zap-delay-rmap': zap_delay_rmap, 'ksm-wrprotect': ksm_wrprotect, 'lock-abba-on': lock_abba_on,
             'munmap-downgrade': munmap_downgrade, 'thp-split-grab': thp_split_grab, 'zap-dirty-flush': zap_dirty_flush, 'oom-reap-exit': oom_reap_exit,
             'mremap-pmd': mremap_pmd, 'mremap-retract': mremap_retract, 'munmap-madv-walkcache': munmap_madv_walkcache}
 EXAMPLE_VARIANTS = {
     'zap-delay-rmap': ['fixed'], 'ksm-wrprotect': ['before-flush', 'x86-no-recheck', 'broadcast', 'broadcast-no-recheck'],
     'lock-abba-on': ['ordered'], 'munmap-downgrade': ['detach-late'], 'lock-abba': ['ordered'],
-    'retract-lock-order': ['blocking'], 'counter-lock': ['fixed'],
+    'retract-lock-order': ['blocking'], 'counter-lock': ['fixed'], 'mprotect-batched-flush': ['fixed'],
     'thp-split-grab': ['x86-no-head-recheck', 'broadcast', 'no-head-recheck', 'no-pte-recheck', 'no-freeze'],
     'zap-dirty-flush': ['finish-last', 'force-flush', 'force-flush-last', 'delay-rmap', 'delay-rmap-shared', 'clean'],
     'oom-reap-exit': ['v6-0', 'no-lock-cycle', 'skip-check-unlocked'],
