@@ -79,11 +79,11 @@ function alone(name: string, set: Record<string, string>, variant: string | null
 }
 
 /** A scaled row: devdax-unbind with gups/pages/walkers; also each reduction alone, --jobs 2, the livelock search. */
-export type Scale = {gups: number; pages: number; walkers: number; alone?: boolean; jobs?: boolean; livelock?: boolean};
+export type Scale = {gups: number; pages: number; walkers: number; alone?: boolean; jobs?: boolean; livelock?: boolean; exact?: boolean};
 
 export const SCALES: Scale[] = [
 	{gups: 2, pages: 1, walkers: 1, alone: true},
-	{gups: 2, pages: 2, walkers: 2, alone: true, jobs: true, livelock: true},
+	{gups: 2, pages: 2, walkers: 2, alone: true, jobs: true, livelock: true, exact: true},
 	{gups: 3, pages: 2, walkers: 2, jobs: true},
 ];
 export const QUICK_SCALES: Scale[] = [{gups: 2, pages: 1, walkers: 1, alone: true, jobs: true}];
@@ -116,6 +116,8 @@ export function benchSearch(opts: BenchOptions = {}): SearchRow[] {
 		rows.push({scenario: 'devdax-unbind', params, run: runCli(args), perCpuSec: 0, bytesPerState: 0, alone: sc.alone ? alone('devdax-unbind', set, null, bound) : null});
 		// Two worker threads sharing one visited set (explore --jobs).
 		if (sc.jobs) rows.push({scenario: 'devdax-unbind', params: `${params}, --jobs 2`, run: runCli([...args, '--jobs', '2']), perCpuSec: 0, bytesPerState: 0, alone: null});
+		// --exact: every state stored as its packed vector (explore/exact-table.ts), no fingerprint risk.
+		if (sc.exact) rows.push({scenario: 'devdax-unbind', params: `${params}, --exact`, run: runCli([...args, '--exact']), perCpuSec: 0, bytesPerState: 0, alone: null});
 		// The livelock search (full graph, merged steps) at the same scale, after the safety search.
 		if (sc.livelock) rows.push({scenario: 'devdax-unbind', params: `${params}, with livelock search`, run: runCli(['devdax-unbind', ...sets, '--strategy', 'dfs', '--timeout', String(timeoutS)]), perCpuSec: 0, bytesPerState: 0, alone: null});
 	}

@@ -10,7 +10,9 @@ import {explore} from '../source/explore/index.js';
 import type {ExploreResult} from '../source/explore/index.js';
 import {pack, unpack, VectorPacker, VectorTable} from '../source/explore/exact-table.js';
 import {layoutOf} from '../source/lang/bounds.js';
+import {sharedHash} from '../source/explore/fasthash.js';
 import {builtinNames, loadModel, loadScenario} from '../source/lang/load.js';
+import {encode} from '../source/machine/layout.js';
 import type {Machine} from '../source/machine/types.js';
 
 describe('the packing of a vector', () => {
@@ -78,6 +80,42 @@ describe('VectorTable', () => {
 		expect(t.get(0, 0, k)).toBe(5);
 		expect(t.has(0, 0, packer.key(m))).toBe(true);
 		expect(t.size).toBe(2);
+	});
+});
+
+describe('VectorPacker keeps a region\'s packing on its object', () => {
+	it('the keys of states sharing regions (stamped, as the search\'s are) read back as their vectors', () => {
+		for (const [name, set] of [['devdax-unbind', {gups: '2'}], ['khugepaged-collapse', {}], ['broadcast-flush-rcu', {}]] as [string, Record<string, string>][]) {
+			const model = loadModel(name, {set});
+			const layout = layoutOf(model.program);
+			const packer = new VectorPacker(layout);
+			const fresh = (): VectorPacker => new VectorPacker(layout);
+			// step() shares every object a step did not write with the state before (immer), as the search does
+			const queue: Machine[] = [model.initial];
+			let reused = 0;
+			for (let i = 0; i < queue.length && i < 400; i++) {
+				for (const t of model.enabled(queue[i]!)) {
+					const next = model.step(queue[i]!, t).state;
+					sharedHash(next);
+					const k = packer.key(next) as Uint8Array;
+					expect([...unpack(k, layout.length)], `${name}: a state's key`).toEqual([...encode(layout, next)]);
+					// the same bytes as a packer that never saw a region of it
+					expect(Buffer.from(k).equals(Buffer.from(fresh().key(next) as Uint8Array))).toBe(true);
+					if (next.pt === queue[i]!.pt) reused++;
+					queue.push(next);
+				}
+			}
+			expect(reused, `${name}: states sharing their page tables with the state before`).toBeGreaterThan(100);
+		}
+	});
+
+	it('an object not of a search (never hashed) is packed afresh: changing it changes its key', () => {
+		const model = loadModel('devdax-unbind');
+		const packer = new VectorPacker(layoutOf(model.program));
+		const m = structuredClone(model.initial) as Machine;
+		const a = packer.key(m) as Uint8Array;
+		m.cpus[0]!.pc = 3;
+		expect(Buffer.from(packer.key(m) as Uint8Array).equals(Buffer.from(a))).toBe(false);
 	});
 });
 

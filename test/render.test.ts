@@ -335,6 +335,17 @@ describe('what a newcomer reads in a diagram and a trace (the fourth trial)', ()
 		expect(done).toContain('CPU0.preempt: 1 -> 0');
 	});
 
+	it('a page-table lock, which exists only while held, reads free -> CPU0 and CPU0 -> free', () => {
+		const src = 'scenario p\nconst VA = 0x7f000000\nmachine {\n\tram(0x300, 1);\n\tmap(VA, 0x300, write);\n}\ncpu 0 "a" {\n\tpmd = pmdp_get_lockless(VA);\n\tptl = pte_offset_map_lock(pmd, VA);\n\tpte_unmap_unlock(ptl);\n}\n';
+		const model = modelFromSource('p.race', src);
+		const steps = replaySteps(model, parseSchedule('0 0 0')).steps;
+		const trace = renderTrace(model, steps).split('\n').map(l => l.trim());
+		expect(trace).toContain('lock[ptl:T3]: free -> CPU0');
+		expect(trace).toContain('lock[ptl:T3]: CPU0 -> free');
+		expect(trace.join('\n')).not.toMatch(/lock\[ptl:T3\] (gone|=)/);
+		expect(renderDiagram(model, steps)).toContain('-> lock[ptl:T3]: CPU0 -> free');
+	});
+
 	it('a test on a line with braces shows its head, not the statements after it (one-line if/else, a loop body in braces)', () => {
 		const src = 'scenario t\nint cnt = 0;\nbool done;\ncpu 0 "a" {\n\tif (cnt == 0) { cnt = 1; } else { cnt = 2; }\n\twhile (1) { if (done) break; }\n\tif (cnt) return;\n}\ncpu 1 "b" {\n\tdone = true;\n}\n';
 		const model = modelFromSource('t.race', src);

@@ -14,6 +14,7 @@
 import {LayoutBoundError} from '../machine/codec.js';
 import {canonical} from '../machine/hash.js';
 import type {Layout} from '../machine/layout.js';
+import {Stamped, stampOf} from '../machine/stamp.js';
 import type {Machine} from '../machine/types.js';
 import type {ExactKey, Visited} from './keytable.js';
 
@@ -23,12 +24,16 @@ import type {ExactKey, Visited} from './keytable.js';
  * is never 0, so the packing can be read back: equal packings, equal vectors.
  */
 export function pack(v: Int32Array, out: Uint8Array): number {
-	let n = 0;
-	for (let i = 0; i < v.length; ) {
+	return packRange(v, 0, v.length, out, 0);
+}
+
+/** Slots [from, to) of v packed into out from byte n; returns the end. Packings of consecutive ranges, concatenated, read back as the whole. */
+function packRange(v: Int32Array, from: number, to: number, out: Uint8Array, n: number): number {
+	for (let i = from; i < to; ) {
 		const x = v[i]!;
 		if (x === 0) {
 			let j = i + 1;
-			while (j < v.length && v[j] === 0) j++;
+			while (j < to && v[j] === 0) j++;
 			out[n++] = 0;
 			let run = j - i;
 			for (; run >= 0x80; run >>>= 7) out[n++] = (run & 0x7f) | 0x80;
@@ -65,24 +70,92 @@ export function unpack(bytes: Uint8Array, length: number): Int32Array {
 	return v;
 }
 
-/** Packs states under one layout, through scratch buffers (the search packs one successor at a time). */
+/**
+ * Packs states under one layout (the search packs one successor at a time). A
+ * state's key is its regions' packings one after the other (the same vector
+ * read back), and a region whose object was packed before is that packing
+ * again: a step writes one or two regions and shares the others with its
+ * parent (the search never changes a state it keyed), so most of a key is a
+ * copy. The packing is kept on the object (a private field, as the search's
+ * hashes are: machine/stamp.ts), with a token of the packer's region, so an
+ * object is never taken for one of another region or layout. Only objects of
+ * the search's states keep one: those the search hashed, so stamped, and
+ * never changes; any other object is packed afresh.
+ */
 export class VectorPacker {
 	private readonly vec: Int32Array;
 	private readonly buf: Uint8Array;
+	private readonly tokens: object[];
+	/** This key's regions' packings: in `buf` (start, end), or a region's cached bytes. */
+	private readonly ends: Int32Array;
+	private readonly cached: (Uint8Array | null)[];
 	constructor(private readonly layout: Layout) {
 		this.vec = new Int32Array(layout.length);
 		// a slot takes at most 5 bytes; a zero run of one slot 2
 		this.buf = new Uint8Array(5 * layout.length + 8);
+		this.tokens = layout.parts.map(() => ({}));
+		this.ends = new Int32Array(2 * layout.parts.length);
+		this.cached = layout.parts.map(() => null);
 	}
 	key(m: Machine): ExactKey {
-		this.vec.fill(0);
+		const {vec, buf, ends, cached} = this;
+		const parts = this.layout.parts;
+		let n = 0;
+		let total = 0;
 		try {
-			this.layout.codec.enc(m, this.vec, 0);
+			this.layout.check(m);
+			for (let i = 0; i < parts.length; i++) {
+				const p = parts[i]!;
+				const x = p.get(m);
+				const keep = p.shared && x !== null && typeof x === 'object' && stampOf(x) !== undefined;
+				const was = keep ? Packed.of(x, this.tokens[i]!) : null;
+				if (was !== null) {
+					cached[i] = was;
+					total += was.length;
+					continue;
+				}
+				// a codec leaves the slots of an absent field as they are: zero them first
+				vec.fill(0, p.offset, p.offset + p.width);
+				p.enc(x, vec, p.offset);
+				const start = n;
+				n = packRange(vec, p.offset, p.offset + p.width, buf, n);
+				ends[2 * i] = start;
+				ends[2 * i + 1] = n;
+				total += n - start;
+				cached[i] = null;
+				if (keep) Packed.put(x as object, this.tokens[i]!, buf.slice(start, n));
+			}
 		} catch (e) {
 			if (e instanceof LayoutBoundError) return canonical(m);
 			throw e;
 		}
-		return this.buf.slice(0, pack(this.vec, this.buf));
+		const out = new Uint8Array(total);
+		let at = 0;
+		for (let i = 0; i < parts.length; i++) {
+			const c = cached[i];
+			if (c !== null) {
+				out.set(c, at);
+				at += c.length;
+			} else {
+				out.set(buf.subarray(ends[2 * i]!, ends[2 * i + 1]!), at);
+				at += ends[2 * i + 1]! - ends[2 * i]!;
+			}
+		}
+		return out;
+	}
+}
+
+/** An object's packing under a packer's region (the token). */
+class Packed extends Stamped {
+	#of: object | null = null;
+	#bytes: Uint8Array | null = null;
+	static of(o: object, token: object): Uint8Array | null {
+		return #of in o && (o as Packed).#of === token ? (o as Packed).#bytes : null;
+	}
+	static put(o: object, token: object, bytes: Uint8Array): void {
+		if (!(#of in o)) new Packed(o);
+		(o as Packed).#of = token;
+		(o as Packed).#bytes = bytes;
 	}
 }
 

@@ -8,7 +8,7 @@
 // search skip a state; docs/search.md says so.
 
 import type {CowTree} from '../lang/cow.js';
-import {putStamp, Stamp, stampOf} from '../machine/stamp.js';
+import {putStamp, Stamp, Stamped, stampOf} from '../machine/stamp.js';
 import {fmix} from '../machine/vector-hash.js';
 
 /** Result of the last hash: two 32-bit lanes. */
@@ -83,12 +83,6 @@ export function stateKey(m: object): string {
 // shallow copies, and several times cheaper than a WeakMap. An array's two
 // lanes are two fields of its own (ArrayStamp); an object's hash is a record,
 // its Stamp (machine/stamp.ts), which also holds its shape for copying it.
-
-class Stamped {
-	constructor(o: object) {
-		return o;
-	}
-}
 
 /** The accumulators of the last object hashComposite combined (before the final mix): per-field hashes summed, and the field count. */
 let c1 = 0;

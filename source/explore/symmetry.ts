@@ -16,6 +16,7 @@
 
 import type {CpuState, Machine} from '../machine/types.js';
 import {CPU_ID_FIELDS, onlyIdRenamed, PERMUTED_FIELDS, permuteMachine, permuteShared, renameCpu, renameCpuFields} from '../machine/permute.js';
+import {Stamped} from '../machine/stamp.js';
 import {hashRow, lanes, ROW, sharedHash, sharedHashReplacing, sharedHashWithout, stampDerived} from './fasthash.js';
 
 // A slice's signature and a renamed slice's hash are derived from the
@@ -24,12 +25,6 @@ import {hashRow, lanes, ROW, sharedHash, sharedHashReplacing, sharedHashWithout,
 // (for its canonical text) has them, from a per-CPU-object cache stamped on
 // the (never mutated) slices as a private field (see fasthash.ts for why not
 // a WeakMap): their renamed copies by new id.
-class Stamped {
-	constructor(o: object) {
-		return o;
-	}
-}
-
 /** The fields of a CPU slice renameCpu may replace. */
 const RENAMED = CPU_ID_FIELDS as unknown as string[];
 

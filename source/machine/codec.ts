@@ -161,10 +161,13 @@ export type Field = {key: string; codec: Codec<unknown>; optional?: boolean};
 
 export const field = <T>(key: string, codec: Codec<T>, optional = false): Field => ({key, codec: codec as Codec<unknown>, optional});
 
-/** A plain object with these fields (a union of shapes is one struct of all their fields, the ones not in every shape optional). */
-export function struct<T>(fields: readonly Field[]): Codec<T> {
+/**
+ * A plain object with these fields (a union of shapes is one struct of all their fields, the ones not in every shape optional).
+ * `beside`: keys the object may have that the struct does not hold (its owner encodes them otherwise).
+ */
+export function struct<T>(fields: readonly Field[], beside: readonly string[] = []): Codec<T> {
 	const offsets: number[] = [];
-	const keys = new Set(fields.map(f => f.key));
+	const keys = new Set([...fields.map(f => f.key), ...beside]);
 	let width = 0;
 	for (const f of fields) {
 		offsets.push(width);

@@ -90,9 +90,13 @@ export type Change = {path: string; before: string; after: string};
 
 const ABSENT = '-';
 
-/** Counts the flat form leaves out at 0: a change from or to 0 reads `1 -> 0`, not `gone`. */
+/**
+ * What the flat form leaves out reads as what it means: a counter at 0 (`1 -> 0`,
+ * not `gone`), and a lock no one holds or waits for (a page-table lock exists in
+ * the machine only while it is held: `free -> CPU0`, not `= CPU0` and then `gone`).
+ */
 const COUNTER = /^CPU\d+\.(preempt|rcu_read_lock)$/;
-const absent = (path: string): string => (COUNTER.test(path) ? '0' : ABSENT);
+const absent = (path: string): string => (COUNTER.test(path) ? '0' : path.startsWith('lock[') ? 'free' : ABSENT);
 
 export function changes(before: Machine, after: Machine): Change[] {
 	if (before === after) return [];

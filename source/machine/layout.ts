@@ -62,7 +62,19 @@ export type Layout = {
 	tableIds: readonly number[];
 	names: readonly string[];
 	codec: Codec<Machine>;
+	/**
+	 * The regions' encoders, in vector order, for an encoder that reuses a
+	 * region's slots while the region's object stays the same one (the
+	 * search shares every object a step did not write: explore/exact-table.ts).
+	 * `shared`: the region is an object of the machine (the header is built
+	 * on each encode). `check` refuses what `codec.enc` refuses of the
+	 * machine as a whole.
+	 */
+	parts: readonly RegionEncoder[];
+	check(m: Machine): void;
 };
+
+export type RegionEncoder = {offset: number; width: number; shared: boolean; get: (m: Machine) => unknown; enc: (x: unknown, v: Int32Array, at: number) => void};
 
 const uniqSorted = <T extends number | string>(xs: Iterable<T>): T[] => [...new Set(xs)].sort((a, b) => (typeof a === 'number' ? (a as number) - (b as number) : a < b ? -1 : a > b ? 1 : 0));
 
@@ -254,7 +266,7 @@ export function buildLayout(input: LayoutInput): Layout {
 		const locals = uniqSorted(group.flatMap(c => input.locals[c] ?? []));
 		const saved = Math.max(...group.map(c => input.irqSaved[c]!.value));
 		const frames = Math.max(...group.map(c => input.irqLines[c]! + 1));
-		const slice = struct<Omit<CpuState, 'id'>>([
+		const slice = struct<CpuState>([
 			field('pc', int()),
 			field('locals', sparse(locals, val, `CPU${id}'s locals`)),
 			field('irqsOn', bool),
@@ -272,17 +284,16 @@ export function buildLayout(input: LayoutInput): Layout {
 			field('lazy', bool),
 			field('gather', nullable(gather)),
 			field('gup', nullable(gup)),
-		]);
+		], ['id']);
 		// The id is the slice's place: not a slot.
 		return {
 			width: slice.width,
 			slots: slice.slots,
 			enc(c, v, at) {
 				if (c.id !== id) throw new LayoutBoundError(`CPU slice ${id} holds CPU${c.id}`);
-				const {id: _id, ...rest} = c;
-				slice.enc(rest, v, at);
+				slice.enc(c, v, at);
 			},
-			dec: (v, at) => ({id, ...slice.dec(v, at)}) as CpuState,
+			dec: (v, at) => ({id, ...(slice.dec(v, at) as Omit<CpuState, 'id'>)}) as CpuState,
 		};
 	};
 	for (let c = 0; c < n; c++) bounds.push({...input.irqSaved[c]!, what: `CPU${c} local_irq_save nesting`});
@@ -375,13 +386,16 @@ export function buildLayout(input: LayoutInput): Layout {
 		offset += p.codec.width;
 	}
 	const settings = m0.settings;
+	const check = (m: Machine): void => {
+		if (m.cpus.length !== n) throw new LayoutBoundError(`${m.cpus.length} CPUs in a layout of ${n}`);
+		if (!sameSettings(m.settings, settings)) throw new LayoutBoundError('the settings changed: they are constants of the compiled model');
+		for (const k in m) if (!covered.has(k)) throw new LayoutBoundError(`a machine field '${k}' the layout does not have`);
+	};
 	const codec: Codec<Machine> = {
 		width: offset,
 		slots: (_p, out) => void out.push(...slots),
 		enc(m, v, at) {
-			if (m.cpus.length !== n) throw new LayoutBoundError(`${m.cpus.length} CPUs in a layout of ${n}`);
-			if (!sameSettings(m.settings, settings)) throw new LayoutBoundError('the settings changed: they are constants of the compiled model');
-			for (const k in m) if (!covered.has(k)) throw new LayoutBoundError(`a machine field '${k}' the layout does not have`);
+			check(m);
 			parts.forEach((p, i) => p.codec.enc(p.get(m), v, at + regions[i]!.offset));
 		},
 		dec(v, at) {
@@ -404,6 +418,8 @@ export function buildLayout(input: LayoutInput): Layout {
 		tableIds,
 		names,
 		codec,
+		parts: parts.map((p, i) => ({offset: regions[i]!.offset, width: p.codec.width, shared: p.name !== 'header', get: p.get, enc: p.codec.enc.bind(p.codec)})),
+		check,
 	};
 }
 

@@ -15,7 +15,7 @@
 // many: those are copied by spread.
 
 /** The base-class constructor returning its argument adds the subclass's private fields to any object. */
-class Stamped {
+export class Stamped {
 	constructor(o: object) {
 		return o;
 	}
