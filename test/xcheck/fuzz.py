@@ -369,8 +369,9 @@ class DirtyGen:
         r, do = self.r, C.do
         va = r.choice(list(DIRTY_VAS))
         v, pfn = DIRTY_VAS[va], DIRTY_PFN[va]
-        choices = ['store', 'store', 'store', 'access', 'zap', 'mkclean', 'clean', 'flush', 'wrprotect', 'dirtyp',
-                   'ref', 'put', 'tryadd', 'freeze']
+        # weighted towards S12's shape: a cached dirty entry, a zap or a clean without the flush, writeback, a store
+        choices = ['store', 'store', 'store', 'access', 'zap', 'zap', 'mkclean', 'clean', 'clean', 'flush', 'wrprotect',
+                   'dirtyp', 'ref', 'put', 'tryadd', 'freeze']
         if depth == 0:
             choices += ['irqoff', 'split']
         needs = {'put': 'rp'}
@@ -442,13 +443,29 @@ class DirtyGen:
             [do(lambda g, l, c: C.irq_set(False))] + bp + [do(lambda g, l, c: C.irq_set(True))]
 
 
+class _Fixed:
+    """A random source that makes DirtyGen.stmt draw statement k at va (other draws random)."""
+    def __init__(self, k, va, r):
+        self.k, self.va, self.r = k, va, r
+
+    def choice(self, xs):
+        if self.k in xs:
+            return self.k
+        if self.va in xs:
+            return self.va
+        return self.r.choice(xs)
+
+    def __getattr__(self, name):
+        return getattr(self.r, name)
+
+
 def dirty_case(seed):
     r = random.Random(seed)
     ncpu = r.randint(2, 3)
     flush = r.choice(['ipi', 'ipi', 'broadcast'])
     compound = r.random() < 0.7
-    dirty = {va: r.random() < 0.5 for va in DIRTY_VAS}
-    tlbs = [(c, va) for c in range(ncpu) for va in DIRTY_VAS if r.random() < 0.3]
+    dirty = {va: r.random() < 0.6 for va in DIRTY_VAS}
+    tlbs = [(c, va) for c in range(ncpu) for va in DIRTY_VAS if r.random() < 0.4]
     g = DirtyGen(r)
     cpus_c, cpus_p = [], []
     for c in range(ncpu):
@@ -456,6 +473,18 @@ def dirty_case(seed):
         bc, bp = g.block(0, r.randint(2, 3))
         cpus_c.append(bc)
         cpus_p.append(bp)
+    if r.random() < 0.6:
+        # S12's shape on one va: a CPU with its entry cached stores, others zap and write back
+        va = r.choice(list(DIRTY_VAS))
+        who = r.sample(range(ncpu), 2)
+        if (who[0], va) not in tlbs:
+            tlbs.append((who[0], va))
+        for c, k in ((who[0], 'store'), (who[1], 'zap'), (r.randrange(ncpu), 'clean')):
+            g.assigned = set()
+            rr, g.r = g.r, _Fixed(k, va, r)
+            bc, bp = g.stmt(1)
+            g.r = rr
+            cpus_c[c], cpus_p[c] = bc + cpus_c[c], bp + cpus_p[c]
     fl = lambda va: ', dirty' if dirty[va] else ''
     lines = [f'scenario fuzz-dirty-{seed}'] + [f'const {n} = {v:#x}' for n, v in DIRTY_VAS.items()] + \
         ['machine {', f'\tflush({flush});', '\tram(0x200, 3);'] + \
