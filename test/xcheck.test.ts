@@ -29,9 +29,10 @@ import {formatSchedule} from '../source/lang/schedule.js';
 import type {Machine, Transition} from '../source/machine/types.js';
 
 const DIR = resolve('test/xcheck');
-/** The races of test/xcheck, then the built-in scenarios and worked examples checker.py translates. */
+/** The races of test/xcheck, then the built-in scenarios, worked examples and test scenarios checker.py translates. */
 const file = (name: string) =>
-	[DIR, resolve('scenarios'), resolve('scenarios/examples')].map(d => join(d, `${name}.race`)).find(f => existsSync(f)) ?? join(DIR, `${name}.race`);
+	[DIR, resolve('scenarios'), resolve('scenarios/examples'), resolve('test/scenarios')].map(d => join(d, `${name}.race`)).find(f => existsSync(f)) ??
+	join(DIR, `${name}.race`);
 
 /**
  * checker.py's safety results: kind -> shortest schedule, in statements. A
@@ -227,6 +228,55 @@ const EXPECTED: Record<string, Record<string, number>> = {
 	'madv-dontneed-flush:fixed': {},
 	'madv-dontneed-flush:today': {},
 	'madv-dontneed-flush:free-before-flush': {'freed-page-use': 7},
+	'thp-split-grab': {}, // the freeze and the head re-check (c24d37322548)
+	'thp-split-grab:x86-no-head-recheck': {}, // the IPI flush waits for gup-fast's IRQs-off section
+	'thp-split-grab:broadcast': {},
+	'thp-split-grab:no-head-recheck': {'freed-page-use': 37}, // the reference lands on the old head
+	'thp-split-grab:no-pte-recheck': {},
+	'thp-split-grab:no-freeze': {'freed-page-use': 31, 'refcount': 29}, // set_page_count loses the grab
+	'zap-dirty-flush': {'lost-write': 34}, // S12: the flush after the PTL (before 1cf35d47712d)
+	'zap-dirty-flush:finish-last': {'lost-write': 10},
+	'zap-dirty-flush:force-flush': {},
+	'zap-dirty-flush:force-flush-last': {'lost-write': 10}, // page_mkclean does not walk an unmapped page
+	'zap-dirty-flush:delay-rmap': {}, // 5df397dec7c4
+	'zap-dirty-flush:delay-rmap-shared': {},
+	'zap-dirty-flush:clean': {}, // a clean entry faults on the zapped PTE
+	'oom-reap-exit': {}, // MMF_OOM_SKIP under the read lock, and exit_mmap's write-lock cycle
+	'oom-reap-exit:v6-0': {},
+	'oom-reap-exit:no-lock-cycle': {'freed-table-read': 20, 'unstable-pmd': 18},
+	'oom-reap-exit:skip-check-unlocked': {'freed-table-read': 22, 'unstable-pmd': 20},
+	'mremap-pmd': {'freed-page-use': 22, 'unstable-pmd': 11}, // the PTE lock moves with the table
+	'mremap-pmd:fixed': {}, // 97113eb39fa7
+	'mremap-pmd:late-flush': {'freed-page-use': 26},
+	'mremap-retract': {'unstable-pmd': 25}, // pmd_pgtable of a PMD retract_page_tables cleared
+	'mremap-retract:fixed': {},
+	'munmap-madv-walkcache': {'pwc-freed-table': 16}, // arm64: the forced flush lost freed_tables
+	'munmap-madv-walkcache:fixed': {}, // 7a30df49f63a
+	'munmap-madv-walkcache:x86': {},
+	'munmap-madv-walkcache:x86-lazy': {'pwc-freed-table': 18},
+	'munmap-madv-walkcache:x86-lazy-fixed': {},
+	'zap-delay-rmap': {'invariant': 9}, // page_mkclean finds no rmap while the TLB entry lives
+	'zap-delay-rmap:fixed': {},
+	'ksm-wrprotect': {}, // write_protect_page's count check after ptep_clear_flush
+	'ksm-wrprotect:before-flush': {'assert': 41},
+	'ksm-wrprotect:x86-no-recheck': {},
+	'ksm-wrprotect:broadcast': {},
+	'ksm-wrprotect:broadcast-no-recheck': {'assert': 38},
+	'lock-abba-on': {'deadlock': 4, 'lock-order': 4}, // lock_order(on): lockdep's L4 at the closing acquisition
+	'lock-abba-on:ordered': {},
+	'munmap-downgrade': {},
+	'munmap-downgrade:detach-late': {'invariant': 22}, // a fault beside the zap under the downgraded lock
+	'ack-irq': {}, // the flusher's device interrupt
+	'gp-irq': {}, // an interrupt inside the reader's section
+	'rw-irq': {'deadlock': 4}, // a recursive down_read behind a queued writer
+	'lock-abba': {'deadlock': 4},
+	'lock-abba:ordered': {},
+	'retract-lock-order': {}, // mmap_write_trylock under i_mmap_rwsem and the page lock
+	'retract-lock-order:blocking': {'deadlock': 5},
+	'counter-lock': {'assert': 8},
+	'counter-lock:fixed': {},
+	'mprotect-batched-flush': {'stale-tlb-return': 15}, // reclaim's batched flush behind mprotect's
+	'mprotect-batched-flush:fixed': {}, // 3ea277194daa
 };
 
 /**

@@ -205,7 +205,7 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 	{
 		name: 'ram',
 		usage: 'ram(first_pfn, npages)',
-		effect: 'ordinary RAM pages [first_pfn, first_pfn + npages), free in the page allocator (refcount 0); map() of one allocates it for the mapping (refcount 1, mapcount 1)',
+		effect: 'ordinary RAM pages [first_pfn, first_pfn + npages), free in the page allocator (refcount 0); map() of one allocates it for the mapping (refcount 1, mapcount 1); mapping it again (another vma or process mapping the same page) adds a reference and a mapcount, in the same allocation',
 		apply(m, args) {
 			const first = int(args[0], 'the first pfn');
 			const npages = int(args[1], 'the number of pages');
@@ -311,7 +311,7 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 	{
 		name: 'mm_cpumask',
 		usage: 'mm_cpumask(cpu, ...)',
-		effect: 'the CPUs running the mm (flush IPIs go to them; only they may access() user memory: another CPU\'s access() is an oops of the scenario)',
+		effect: 'the CPUs running the mm (flush IPIs go to them; only they may access() user memory: another CPU\'s access() is an oops of the scenario). Without it every CPU of the scenario runs the mm',
 		apply(m, args) {
 			m.mmCpumask = [...new Set(args.map(a => int(a, 'a CPU id')))].sort((a, b) => a - b);
 			for (const c of m.mmCpumask) if (!m.cpus[c]) throw new SetupError(`mm_cpumask names CPU${c}, which has no cpu block`);

@@ -235,12 +235,16 @@ def compile_block(stmts):
 # ---- the model and its primitives ------------------------------------------
 
 class Model:
-    def __init__(self, name, shared, cpus, locks=(), invariants=(), irqs=None, mm=None):
+    def __init__(self, name, shared, cpus, locks=(), invariants=(), irqs=None, mm=None, lock_order=False):
         """locks: names (a plain lock) or {name: 'spin' | 'mutex' | 'rwsem'};
-        irqs: {irq name: (cpu, statements)}, at most one per CPU."""
+        irqs: {irq name: (cpu, statements)}, at most one per CPU; lock_order: lockdep's check (L4),
+        the recorded orders kept in the shared variable '$order'."""
         self.name = name
         self.mm = mm            # an MMSetup, or None: no memory-management core
         self.init_shared = dict(shared)
+        self.lock_order = lock_order
+        if lock_order:
+            self.init_shared['$order'] = ()
         self.progs = [compile_block(c) for c in cpus]
         self.locks = list(locks)
         self.kind = dict(locks) if isinstance(locks, dict) else {n: 'plain' for n in locks}
@@ -325,6 +329,29 @@ def is_locked(name):
     if CUR.model.kind[name] == 'rwsem':
         return v[0] is not None or bool(v[1])
     return v is not None
+
+
+def record_order(g, lk, c):
+    """lock_order(on): a blocking acquisition of lk records held -> lk for every lock c holds;
+    whether one of them closes a cycle of recorded orders (lk already leads to a held lock)."""
+    held = [h for h, v in CUR.locks.items() if h != lk and
+            (v == c if CUR.model.kind[h] != 'rwsem' else (v[0] == c or c in v[1]))]
+    order = set(g['$order'])
+    cycle = False
+    for h in held:
+        seen, todo = set(), [lk]
+        while todo:
+            a = todo.pop()
+            if a == h:
+                cycle = True
+                break
+            for x, y in order:
+                if x == a and y not in seen:
+                    seen.add(y)
+                    todo.append(y)
+        order.add((h, lk))
+    g['$order'] = tuple(sorted(order))
+    return cycle
 
 
 def raise_irq(irq):
@@ -443,13 +470,14 @@ class MMSetup:
     """The machine { } block of an mm scenario."""
     def __init__(self, flush='ipi', table_free='ipi', arch='x86', walk_cache=False, ram=(), maps=(),
                  mask=(), tlbs=(), lazy=(), pte_tables=(), vmas=(), huge_maps=(), pwcs=(), huge_tlb=False,
-                 protnone=(), pgmaps=(), dax_maps=(), refcount='e21', fs=None):
+                 protnone=(), pgmaps=(), dax_maps=(), refcount='e21', fs=None, compound=()):
         self.flush, self.table_free, self.arch, self.walk_cache = flush, table_free, arch, walk_cache
         self.ram, self.maps, self.mask, self.tlbs = ram, maps, mask, tlbs
         self.lazy, self.pte_tables, self.vmas = lazy, pte_tables, vmas
         self.huge_maps, self.pwcs, self.huge_tlb, self.protnone = huge_maps, pwcs, huge_tlb, set(protnone)
         self.pgmaps, self.dax_maps, self.refcount = pgmaps, dax_maps, refcount   # dev_pagemaps, DAX PTEs
         self.fs = fs        # {'type': xfs | ext4, 'pgmap', 'frozen', 'shutdown'}
+        self.compound = compound    # (head pfn, npages): one folio, after the maps
 
     def initial(self, n):
         mm = {'pages': {}, 'pmd': {}, 'tables': {}, 'ntid': 1, 'tlb': [{} for _ in range(n)],
@@ -457,7 +485,7 @@ class MMSetup:
               'gp': [None] * n, 'rcu': [0] * n, 'cbs': [], 'zapped': set(), 'mask': set(self.mask),
               'lazy': set(self.lazy), 'vma': {}, 'gup': [None] * n, 'gather': [None] * n, 'pending': 0,
               'deposit': {}, 'pin': {}, 'dev': {}, 'pgmaps': {}, 'dvma': {}, 'fs': dict(self.fs or {}),
-              'sigkill': False}
+              'sigkill': False, 'head': {}, 'pgdirty': {}}
         for name, typ, first, npages, mode in self.pgmaps:
             # memremap_pages: memmap present, memory backed, the ref live with 1 + npages references
             mm['pgmaps'][name] = {'type': typ, 'first': first, 'n': npages, 'ref': 1 + npages, 'state': 'live',
@@ -476,12 +504,21 @@ class MMSetup:
             mm['pages'][pfn] = [0, True, 0, 0]
         for va in self.pte_tables:
             table_under(mm, va, create=True)
-        for va, pfn, write in self.maps:
+        for va, pfn, write, *dirty in self.maps:
             pg = mm['pages'][pfn]
-            pg[0], pg[1], pg[2], pg[3] = 1, False, pg[2] + 1, 1
+            if pg[1]:
+                pg[0], pg[1], pg[2], pg[3] = 1, False, pg[2] + 1, 1
+            else:       # mapped a second time (another vma, another process): one more mapping
+                pg[0], pg[3] = pg[0] + 1, pg[3] + 1
             table_under(mm, va, create=True)[1][va] = (pfn, pg[2], write, 'N') if va in self.protnone \
-                else (pfn, pg[2], write)
+                else (pfn, pg[2], write, 'W') if dirty else (pfn, pg[2], write)
             mm['vma'][va] = write
+        for head, npages in self.compound:
+            # compound(): the tails' references move to the head (the folio's count)
+            for pfn in range(head + 1, head + npages):
+                mm['pages'][head][0] += mm['pages'][pfn][0]
+                mm['pages'][pfn][0] = 0
+                mm['head'][pfn] = head
         for va, pfn, write in self.huge_maps:
             # an anonymous THP over RAM: a huge leaf, with an empty PTE page deposited
             pg = mm['pages'][pfn]
@@ -494,7 +531,7 @@ class MMSetup:
         for cpu, va in self.tlbs:
             pte = pte_at(mm, va)
             if pte:
-                mm['tlb'][cpu][va] = pte[:3]
+                mm['tlb'][cpu][va] = tlb_entry(pte)
         for cpu, va in self.pwcs:
             mm['pwc'][cpu][va // REGION] = mm['pmd'][va // REGION]
         return mm
@@ -568,11 +605,13 @@ def in_range(va, rng):
     return rng is None or rng[0] <= va < rng[0] + rng[1] * PAGE
 
 
-def drop_tlb(mm, d, rng):
-    """A flush of rng on CPU d: its TLB entries there and, on x86, the walk cache of those regions."""
+def drop_tlb(mm, d, rng, tables=False):
+    """A flush of rng on CPU d: its TLB entries there and, on x86, the walk cache of those regions;
+    on arm64 only a flush that is not leaf-only (tables: flush_tlb_range, flush_tlb_mm, or one with
+    freed_tables) drops the walk cache (primitives.md, arch())."""
     mm['tlb'][d] = {va: e for va, e in mm['tlb'][d].items()
                     if not (in_range(va, rng) or (pkind(e) == '2M' and region_touched(va, rng)))}
-    if CUR.model.mm.arch == 'x86':
+    if CUR.model.mm.arch == 'x86' or tables:
         if rng is None:
             mm['pwc'][d] = {}
         else:
@@ -618,10 +657,19 @@ def mapped_anywhere(mm, pfn, gen, lazy_too=False):
 
 
 def free_page(mm, pfn):
-    pg = mm['pages'][pfn]
-    pg[1] = True
-    if mapped_anywhere(mm, pfn, pg[2]):
-        violation('freed-page-use')
+    """Back to the allocator: a folio's head with its tails (model.md, memmap)."""
+    for q in [pfn] + sorted(t for t, h in mm['head'].items() if h == pfn):
+        mm['head'].pop(q, None)         # the folio is gone: its pages are allocated anew one by one
+        pg = mm['pages'][q]
+        pg[1] = True
+        if mapped_anywhere(mm, q, pg[2]):
+            violation('freed-page-use')
+
+
+def folio_of(page):
+    """The folio a page's references go to: the head of its compound page, or itself."""
+    pfn = pfn_of(page)
+    return page_obj(CUR.mm['head'].get(pfn, pfn))
 
 
 # -- struct page and the page allocator
@@ -636,6 +684,7 @@ def get_page(page):
         else:
             dp['ref'] += 1
         return
+    page = folio_of(page)
     pg = CUR.mm['pages'][pfn_of(page)]
     if pg[0] <= 0:
         violation('refcount')   # folio_get's VM_BUG_ON: no reference taken, the CPU goes on (racewalk)
@@ -648,18 +697,19 @@ def put_page(page):
     if dp is not None:
         dev_put(dp, 1)
         return
-    pfn = pfn_of(page)
+    pfn = pfn_of(folio_of(page))
     pg = CUR.mm['pages'][pfn]
     if pg[0] <= 0:
         violation('refcount')
         return
-    gup_hold(page, -1)
+    gup_hold(page, -1)      # S7 knows the page gup returned, not its folio
     pg[0] -= 1
     if pg[0] == 0:
         free_page(CUR.mm, pfn)
 
 
 def try_get_page(page):
+    page = folio_of(page)
     pg = CUR.mm['pages'][pfn_of(page)]
     if pg[0] <= 0:
         violation('warn')   # its WARN_ON_ONCE is the kernel's splat (racewalk: a warn violation)
@@ -669,7 +719,7 @@ def try_get_page(page):
 
 
 def folio_try_get(page):
-    pg = CUR.mm['pages'][pfn_of(page)]
+    pg = CUR.mm['pages'][pfn_of(folio_of(page))]
     if pg[0] == 0:
         return False
     pg[0] += 1
@@ -684,7 +734,7 @@ def try_grab_page(page, flags='get'):
             return False        # DOC?: a grab reading a removed memmap (S1, reported) takes nothing
         dp['ref'] += GUP_PIN_COUNTING_BIAS if flags == FOLL_PIN else 1
         return True
-    pg = CUR.mm['pages'][pfn_of(page)]
+    pg = CUR.mm['pages'][pfn_of(folio_of(page))]
     if pg[0] == 0:
         return False
     pg[0] += GUP_PIN_COUNTING_BIAS if flags == FOLL_PIN else 1
@@ -693,7 +743,7 @@ def try_grab_page(page, flags='get'):
 
 
 def page_count(page):
-    return CUR.mm['pages'][pfn_of(page)][0]
+    return CUR.mm['pages'][pfn_of(folio_of(page))][0]
 
 
 def page_refcount(mm, pfn):
@@ -794,7 +844,7 @@ def ptep_get_lockless(pmd, va):
         raise Oops()      # racewalk: "the PMD is not present (test pmd_present first)"
     if isinstance(pmd[1], tuple):
         return huge_leaf(pmd[1], va)    # through a huge PMD: the leaf itself (no memory read)
-    pte = read_table(pmd[1])[1].get(va)
+    pte = tget(read_table(pmd[1]), va)
     if w is not None:
         w[0].add(va)
         if pte is not None:
@@ -842,13 +892,20 @@ def zap(va):
             w[2].add(va)
 
 
+def table_id(table):
+    """A table argument: a PTE page ('table', tid), or the PTE lock of one (its name 'ptlN')."""
+    if isinstance(table, str) and table.startswith('ptl'):
+        return int(table[3:])
+    return table[1]
+
+
 def ptep_get_and_clear(va, table=None):
     mm = CUR.mm
-    tid = table[1] if table is not None else tid_of(mm['pmd'].get(va // REGION))
+    tid = table_id(table) if table is not None else tid_of(mm['pmd'].get(va // REGION))
     if tid is None:
         return None
     t = read_table(tid)
-    old = t[1].pop(va, None)
+    old = t[1].pop(tkey(t, va), None)
     if old is not None:
         zap(va)         # clearing a none PTE zaps nothing: no va left to another CPU's flush (racewalk)
     return old
@@ -856,10 +913,11 @@ def ptep_get_and_clear(va, table=None):
 
 def set_pte_at(va, pte, table=None):
     mm = CUR.mm
-    tid = table[1] if table is not None else tid_of(mm['pmd'].get(va // REGION))
+    tid = table_id(table) if table is not None else tid_of(mm['pmd'].get(va // REGION))
     if tid is None:
         raise Oops()            # DOC?: set_pte_at with no PTE page under the PMD
     t = read_table(tid)
+    va = tkey(t, va)
     if pte is None:
         t[1].pop(va, None)
         zap(va)
@@ -870,7 +928,7 @@ def set_pte_at(va, pte, table=None):
         if pg and pg[1]:
             violation('freed-page-use')
     else:
-        val = pte[:3] + ((pkind(pte),) if pkind(pte) in ('N', 'D', 'S') else ())
+        val = pte[:3] + ((pkind(pte),) if pkind(pte) in ('N', 'D', 'S', 'W') else ())
     t[1][va] = val
     if mm['pmd'].get(va // REGION) == tid:
         gup_saw(mm, va, val)
@@ -884,8 +942,25 @@ def pte_alloc_one():
     return ('table', new_table(CUR.mm))
 
 
+def tkey(t, va):
+    """The key of va's entry in PTE page t: entries are keyed by the va they map where the page
+    is hooked now (or was last), and found by their index in the page."""
+    k = next((k for k in t[1] if k % REGION == va % REGION), None)
+    if k is not None:
+        return k
+    hooked = next((r for r, e in CUR.mm['pmd'].items() if isinstance(e, int) and CUR.mm['tables'][e] is t), None)
+    return va if hooked is None else hooked * REGION + va % REGION
+
+
+def tget(t, va):
+    return t[1].get(tkey(t, va))
+
+
 def pmd_populate(va, table):
     mm = CUR.mm
+    t = mm['tables'][table[1]]
+    base = va - va % REGION
+    t[1] = {base + k % REGION: e for k, e in t[1].items()}    # hooked under another PMD: its vas move
     mm['pmd'][va // REGION] = table[1]
     for v, pte in mm['tables'][table[1]][1].items():
         gup_saw(mm, v, pte)      # its PTEs are live again: installed at the vas they map
@@ -897,7 +972,9 @@ def pmd_clear(va):
 
 def pmd_pgtable(pmd):
     if not isinstance(pmd[1], int):
-        raise Oops()
+        # x86 pmd_page of a none PMD (page 0) or a huge leaf, taken for a page table
+        violation('unstable-pmd')
+        raise Stop()
     return ('table', pmd[1])
 
 
@@ -905,7 +982,7 @@ def pte_val(pte):
     if pte is None:
         return 0
     k = pkind(pte)
-    flags = {None: 1, 'N': 0x100, 'H': 0x81, 'I': 0x80, 'S': 0x201, 'D': 0x201 | 1 << 58}[k]  # present, PROT_NONE, PSE, special, devmap
+    flags = {None: 1, 'W': 0x41, 'N': 0x100, 'H': 0x81, 'I': 0x80, 'S': 0x201, 'D': 0x201 | 1 << 58}[k]  # present, dirty, PROT_NONE, PSE, special, devmap
     return pte[0] << 12 | flags | (2 if pte[2] else 0) | (0x201 | 1 << 58 if len(pte) > 4 else 0)
 
 
@@ -918,9 +995,9 @@ def pte_offset_map_lock(pmd, va):
     it points to now; none since the caller read it is unstable-pmd (the CPU stops: an oops).
     Returns the lock's name, for Lock/Unlock."""
     tid = CUR.mm['pmd'].get(va // REGION)
-    if tid is None:
+    if tid is None or isinstance(tid, tuple):
         if pmd[1] is not None:
-            violation('unstable-pmd')
+            violation('unstable-pmd')       # none or huge since the caller read it (v6.4)
             raise Stop()
         raise Oops()
     read_table(tid)
@@ -1064,13 +1141,13 @@ def pmdp_invalidate_start(va, var, freed_tables=False):
     if not isinstance(old, tuple):
         raise Oops()
     CUR.locals[var] = pmdp_establish(va, ('pmd', old[:4] + (True,), va))
-    return flush_start(flush_region(va), freed_tables)
+    return flush_start(flush_region(va), freed_tables, True)
 
 
 def collapse_flush_start(va, var, freed_tables=False):
     """pmdp_collapse_flush: pmdp_huge_get_and_clear, then flush_tlb_range of the 2 MiB."""
     CUR.locals[var] = pmdp_huge_get_and_clear(va)
-    return flush_start(flush_region(va), freed_tables)
+    return flush_start(flush_region(va), freed_tables, True)
 
 
 def PmdInvalidate(va, var, freed_tables=False):
@@ -1078,7 +1155,8 @@ def PmdInvalidate(va, var, freed_tables=False):
 
 
 def CollapseFlush(va, var, freed_tables=False):
-    return ('Blk', lambda g, l, c: collapse_flush_start(va, var, freed_tables), lambda g, l, c: flush_end())
+    at = va if callable(va) else K(va)
+    return ('Blk', lambda g, l, c: collapse_flush_start(at(g, l, c), var, freed_tables), lambda g, l, c: flush_end())
 
 
 def unpin_user_page(page):
@@ -1086,7 +1164,7 @@ def unpin_user_page(page):
     if dp is not None:
         dev_put(dp, GUP_PIN_COUNTING_BIAS)
         return
-    pfn = pfn_of(page)
+    pfn = pfn_of(folio_of(page))
     pg = CUR.mm['pages'][pfn]
     if pg[0] < GUP_PIN_COUNTING_BIAS:
         violation('refcount')
@@ -1141,7 +1219,7 @@ def pte_accessible(pte):
 
 
 def pte_access_permitted(pte, write=False):
-    return pte is not None and pkind(pte) in (None, 'H') and (pte[2] or not write)
+    return pte is not None and pkind(pte) in (None, 'H', 'W') and (pte[2] or not write)
 
 
 def pte_modify(pte, prot):
@@ -1192,6 +1270,165 @@ def move_pte(old, new):
     pte = ptep_get_and_clear(old)
     if pte is not None:
         set_pte_at(new, pte)
+
+
+# -- compound pages (model.md, memmap; primitives.md "Ordinary RAM pages")
+#
+# mm['head'][tail pfn] = head pfn while the tail is in the head's folio; the tail's own refcount
+# stays 0, get/put/grabs/page_count act on the head's.
+
+def page_folio(page):
+    return folio_of(page)
+
+
+def folio_ref_try_add_rcu(folio, count):
+    """Adds to the page's own refcount unless it is 0 (free, frozen, or a tail page)."""
+    pg = CUR.mm['pages'][pfn_of(folio)]
+    if pg[0] == 0:
+        return False
+    pg[0] += count
+    return True
+
+
+def page_ref_freeze(page, count):
+    pg = CUR.mm['pages'][pfn_of(page)]
+    if pg[0] != count:
+        return False
+    pg[0] = 0
+    return True
+
+
+def page_ref_unfreeze(page, count):
+    CUR.mm['pages'][pfn_of(page)][0] = count
+
+
+def set_page_count(page, v):
+    CUR.mm['pages'][pfn_of(page)][0] = v
+
+
+def clear_compound_head(page):
+    if pfn_of(page) not in CUR.mm['head']:
+        raise Oops()        # no tail page (racewalk: "is not a tail page"; primitives.md did not say)
+    CUR.mm['head'].pop(pfn_of(page))
+
+
+def page_mapcount(page):
+    return CUR.mm['pages'][pfn_of(page)][3]
+
+
+# -- dirty bits and writeback (model.md "Steps", S12; primitives.md "Dirty bits and writeback")
+#
+# A dirty PTE or TLB entry has kind 'W'; mm['pgdirty'][folio pfn] = [PG_dirty, cleaned by
+# writeback and not dirtied since].
+
+def tlb_entry(pte):
+    """What a TLB fill caches of a PTE: pfn, allocation, write, and the dirty bit."""
+    return pte[:3] + (('W',) if pkind(pte) == 'W' else ())
+
+
+def pte_dirty(pte):
+    return pkind(pte) == 'W'
+
+
+def pte_mkdirty(pte):
+    if pte is None:
+        return None
+    if pte[0] == 'mk':
+        raise Oops()        # not needed by the scenarios translated here
+    return pte[:3] + ('W',) if pkind(pte) in (None, 'W') else pte
+
+
+def pte_mkclean(pte):
+    if pte is None:
+        return None
+    return pte[:3] if pkind(pte) == 'W' else pte
+
+
+def pte_wrprotect(pte):
+    if pte is None:
+        return None
+    return (pte[0], pte[1], False) + pte[3:]
+
+
+def pte_same(a, b):
+    return pte_val(a) == pte_val(b)
+
+
+def page_dirt(page):
+    pfn = pfn_of(folio_of(page))
+    return CUR.mm['pgdirty'].setdefault(pfn, [False, False])
+
+
+def set_page_dirty(page):
+    st = page_dirt(page)
+    was = st[0]
+    st[0], st[1] = True, False
+    return not was
+
+
+def TestClearPageDirty(page):
+    st = page_dirt(page)
+    was = st[0]
+    st[0], st[1] = False, True      # written to disk as it is now
+    return was
+
+
+def PageDirty(page):
+    return page_dirt(page)[0]
+
+
+def store(va):
+    """A user store: through a writable entry caching the dirty bit, no PTE is touched (S12 if
+    writeback cleaned the page and the PTE does not map it writable and dirty); a clean entry or
+    a miss sets the dirty bit in the PTE it walks to, or faults (dropping the entry)."""
+    mm, d = CUR.mm, CUR.c
+    if d not in mm['mask']:
+        raise Oops()
+    e = mm['tlb'][d].get(va)
+    if e is not None and e[2] and pkind(e) == 'W':
+        touch(e[0], e[1])
+        pte = pte_at(mm, va)
+        st = mm['pgdirty'].get(CUR.mm['head'].get(e[0], e[0]))
+        if st is not None and st[1] and not (pte is not None and pkind(pte) == 'W' and pte[2]
+                                             and pte[0] == e[0] and pte[1] == e[1]):
+            violation('lost-write')
+        return True
+    pte = None if e is not None and not e[2] else walk(va, d)
+    ok = pte is not None and pkind(pte) in (None, 'W', 'H') and pte[2] and \
+        (e is None or (pte[0], pte[1]) == (e[0], e[1]))
+    if not ok:
+        mm['tlb'][d].pop(va, None)
+        if CUR.model.mm.arch == 'x86':
+            mm['pwc'][d].pop(va // REGION, None)
+        return False
+    if pkind(pte) != 'H':
+        t = table_under(mm, va)
+        t[1][va] = pte[:3] + ('W',)
+        mm['tlb'][d][va] = pte[:3] + ('W',)
+    else:
+        fill(mm, d, va, pte)
+    touch(pte[0], pte[1])
+    return True
+
+
+# -- vmas, mmap_lock
+
+def remove_vma(va):
+    CUR.mm['vma'].pop(va, None)
+
+
+def mmap_write_downgrade():
+    """downgrade_write: this CPU's write hold becomes a read hold in one step."""
+    c = CUR.c
+    w, readers = CUR.locks['mmap_lock']
+    if w != c:
+        violation('bad-unlock')
+        return
+    CUR.locks['mmap_lock'] = (None, tuple(sorted(readers + (c,))))
+
+
+def mm_tlb_flush_nested():
+    return CUR.mm['pending'] > 1
 
 
 # -- dev_pagemaps, their percpu_refs, memunmap_pages, device-dax (model.md "Refcount eras", S1-S3)
@@ -1630,7 +1867,7 @@ def walk(va, d):
             return None
     if CUR.model.mm.walk_cache:
         mm['pwc'][d][region] = tid
-    return mm['tables'][tid][1].get(va)
+    return tget(mm['tables'][tid], va)
 
 
 def touch(pfn, gen):
@@ -1670,9 +1907,9 @@ def fill(mm, d, va, pte):
         if d not in mm['lazy'] and any(v // REGION == va // REGION and v != va and pkind(e) != size
                                        for v, e in mm['tlb'][d].items()):
             violation('tlb-size-conflict')
-        mm['tlb'][d][va] = pte[:3] + (('2M',) if size else ())
+        mm['tlb'][d][va] = pte[:3] + ('2M',) if size else tlb_entry(pte)
     else:
-        mm['tlb'][d][va] = pte[:3]
+        mm['tlb'][d][va] = tlb_entry(pte)
 
 
 def speculative_walk(va):
@@ -1695,14 +1932,15 @@ def tlb_has(mm, d, va):
     return va in mm['tlb'][d]
 
 
-def flush_start(rng, freed_tables=False):
+def flush_start(rng, freed_tables=False, tables=False):
     """flush_tlb_mm_range step 1: the local flush; FLUSH=ipi: an IPI to every other CPU of the
     mask (lazy ones only with freed_tables), and a wait for their acks."""
     mm, c = CUR.mm, CUR.c
-    drop_tlb(mm, c, rng)
+    tables = tables or freed_tables
+    drop_tlb(mm, c, rng, tables)
     if CUR.model.mm.flush == 'broadcast':
         for d in sorted(mm['mask']):
-            drop_tlb(mm, d, rng)
+            drop_tlb(mm, d, rng, tables)
         check_flushed(rng, set())
         return False
     targets = {d for d in mm['mask'] if d != c and (d not in mm['lazy'] or freed_tables)}
@@ -1711,7 +1949,7 @@ def flush_start(rng, freed_tables=False):
         check_flushed(rng, set())
         return False
     for d in targets:
-        mm['ipi'][d] = mm['ipi'][d] + ((c, rng),)
+        mm['ipi'][d] = mm['ipi'][d] + ((c, rng, tables),)
     mm['fw'][c] = [targets, rng, set()]
     return True
 
@@ -1736,14 +1974,13 @@ def check_flushed(rng, late):
 def ptep_set_wrprotect(va):
     t = table_under(CUR.mm, va)
     if t is not None and va in t[1]:
-        pfn, gen, _ = t[1][va]
-        t[1][va] = (pfn, gen, False)
+        t[1][va] = pte_wrprotect(t[1][va])      # the dirty bit stays
 
 
-def clear_flush_start(va, var):
+def clear_flush_start(va, var, table=None):
     """ptep_clear_flush: the old PTE into local var; a flush of the page if it was present."""
     l = CUR.locals
-    l[var] = ptep_get_and_clear(va)
+    l[var] = ptep_get_and_clear(va, table)
     return pte_accessible(l[var]) and flush_start((va, 1))
 
 
@@ -1769,7 +2006,7 @@ def sync_one_end():
 def take_ipis(mm, d):
     """CPU d's interrupt transition with flush IPIs pending: flush_tlb_func for the oldest, and
     its ack (one IPI per transition: racewalk's traces take two queued IPIs in two steps)."""
-    for sender, rng in mm['ipi'][d][:1]:
+    for sender, rng, *tables in mm['ipi'][d][:1]:
         if rng == 'sync':
             pass                # the empty IPI: nothing but the ack
         elif d in mm['lazy']:
@@ -1777,7 +2014,7 @@ def take_ipis(mm, d):
             mm['tlb'][d], mm['pwc'][d] = {}, {}
             mm['mask'].discard(d)
         else:
-            drop_tlb(mm, d, rng)
+            drop_tlb(mm, d, rng, bool(tables and tables[0]))
         if mm['fw'][sender] is not None:
             mm['fw'][sender][0].discard(d)
     mm['ipi'][d] = mm['ipi'][d][1:]
@@ -1809,17 +2046,19 @@ def syscall_exit(va, npages):
                 violation('stale-tlb-return')
 
 
-def ClearFlush(va, var):
-    return ('Blk', lambda g, l, c: clear_flush_start(va, var), lambda g, l, c: flush_end())
+def ClearFlush(va, var, table=None):
+    """var = ptep_clear_flush(va[, table]); va and table may be fn(g, l, c)."""
+    f = lambda x, g, l, c: x(g, l, c) if callable(x) else x
+    return ('Blk', lambda g, l, c: clear_flush_start(f(va, g, l, c), var, f(table, g, l, c)), lambda g, l, c: flush_end())
 
 
 def SyncOne():
     return ('Blk', lambda g, l, c: sync_one_start(), lambda g, l, c: sync_one_end())
 
 
-def Flush(rng_fn, freed_tables=False):
-    """A flush statement: flush_tlb_mm_range / flush_tlb_page / flush_tlb_range."""
-    return ('Blk', lambda g, l, c: flush_start(rng_fn(g, l, c), freed_tables), lambda g, l, c: flush_end())
+def Flush(rng_fn, freed_tables=False, tables=False):
+    """A flush statement: flush_tlb_mm_range / flush_tlb_page (tables: flush_tlb_range, flush_tlb_mm)."""
+    return ('Blk', lambda g, l, c: flush_start(rng_fn(g, l, c), freed_tables, tables), lambda g, l, c: flush_end())
 
 
 def SyncRcu():
@@ -1982,6 +2221,8 @@ def run(model, schedule=None):
                     lk = wait[0] if wait else (ins[1] if isinstance(ins[1], str) else ins[1](g, l, c))
                     mode, flavor, lkind = ins[2], ins[3], model.kind[lk]
                     ptl_touch(lk)
+                    if wait is None and model.lock_order and record_order(g, lk, c):
+                        kinds.add('lock-order')
                     if wait is None:        # the call: IRQs and preemption first, then take or spin
                         if flavor == 'irq':
                             me['irq_on'] = False
@@ -3622,6 +3863,423 @@ def xfs_pre_remove(variant=None):
                             fs={'type': 'xfs', 'pgmap': 'pmem0', 'frozen': False, 'shutdown': False}))
 
 
+# ---- the worked examples over compound pages, dirty bits, PMD-level moves and exit_mmap -----
+
+def present_zap(va, table=None):
+    """if (pte_present(pte)) { tlb_remove_tlb_entry; page_remove_rmap; tlb_remove_page; }
+    after pte = ptep_get_and_clear(va, ptl): the test and three statements."""
+    return [S(setl('pte', lambda g, l, c: ptep_get_and_clear(va, table(g, l, c) if table else None))),
+            If(lambda g, l, c: pte_present(l['pte']), [
+                do(lambda g, l, c: tlb_remove_tlb_entry(va)), do(lambda g, l, c: page_remove_rmap(pte_page(l['pte']))),
+                do(lambda g, l, c: tlb_remove_page(pte_page(l['pte'])))])]
+
+
+def thp_split_grab(variant=None):
+    o = {'flush': 'ipi', 'head_recheck': True, 'pte_recheck': True, 'freeze': True}
+    o.update({'x86-no-head-recheck': {'head_recheck': False}, 'broadcast': {'flush': 'broadcast'},
+              'no-head-recheck': {'flush': 'broadcast', 'head_recheck': False},
+              'no-pte-recheck': {'flush': 'broadcast', 'pte_recheck': False},
+              'no-freeze': {'flush': 'broadcast', 'freeze': False}}.get(variant, {}))
+    VA, H, T = 0x7f000000, 0x200, 0x201
+    V2 = VA + PAGE
+    put_bail = lambda: [do(lambda g, l, c: put_page(l['folio'])), Goto('bail')]
+    gup = [do(lambda g, l, c: irq_save()), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(V2))),
+           S(setl('pte', lambda g, l, c: ptep_get_lockless(l['pmd'], V2))),
+           If(lambda g, l, c: not pte_present(l['pte']), [Goto('bail')]),
+           S(setl('page', lambda g, l, c: pte_page(l['pte']))),
+           S(setl('folio', lambda g, l, c: page_folio(l['page']))),
+           If(lambda g, l, c: not folio_ref_try_add_rcu(l['folio'], 1), [Goto('bail')])] + \
+        ([If(lambda g, l, c: page_folio(l['page']) != l['folio'], put_bail())] if o['head_recheck'] else []) + \
+        ([If(lambda g, l, c: not pte_same(l['pte'], ptep_get_lockless(l['pmd'], V2)), put_bail())]
+         if o['pte_recheck'] else []) + \
+        [do(lambda g, l, c: irq_restore()), do(lambda g, l, c: put_page(l['page'])), Return(),
+         Label('bail'), do(lambda g, l, c: irq_restore())]
+    head, tail = (lambda g, l, c: l['head']), (lambda g, l, c: l['tail'])
+    ptl = LockAs('ptl', lambda g, l, c: pte_offset_map_lock(l['pmd'], VA))
+
+    def remap():
+        return [ptl, do(lambda g, l, c: get_page(l['head'])), do(lambda g, l, c: rmap(l['head'], 1)),
+                do(lambda g, l, c: set_pte_at(VA, mk_pte(l['head'], True))), do(lambda g, l, c: get_page(l['tail'])),
+                do(lambda g, l, c: rmap(l['tail'], 1)), do(lambda g, l, c: set_pte_at(V2, mk_pte(l['tail'], True))),
+                Unlock(lk('ptl'))]
+    split = [S(setl('head', K(page_obj(H)))), S(setl('tail', K(page_obj(T)))), do(lambda g, l, c: get_page(l['head'])),
+             Lock('anon_vma', 'w'), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))), ptl,
+             ClearFlush(VA, '_old'), do(lambda g, l, c: page_remove_rmap(l['head'])), do(lambda g, l, c: put_page(l['head'])),
+             ClearFlush(V2, '_old'), do(lambda g, l, c: page_remove_rmap(l['tail'])), do(lambda g, l, c: put_page(l['tail'])),
+             Unlock(lk('ptl')),
+             S(setl('ok', lambda g, l, c: page_ref_freeze(l['head'], 1) if o['freeze'] else page_count(l['head']) == 1)),
+             If(lambda g, l, c: not l['ok'], [Goto('remap')]),
+             do(lambda g, l, c: clear_compound_head(l['tail'])), do(lambda g, l, c: page_ref_unfreeze(l['tail'], 1)),
+             do(lambda g, l, c: (page_ref_unfreeze if o['freeze'] else set_page_count)(l['head'], 1))] + remap() + [
+             do(lambda g, l, c: put_page(l['tail'])), Unlock('anon_vma', 'w'), do(lambda g, l, c: put_page(l['head'])),
+             Return(), Label('remap')] + remap() + [Unlock('anon_vma', 'w'), do(lambda g, l, c: put_page(l['head']))]
+    return Model('thp-split-grab', {}, [gup, split], locks={'anon_vma': 'rwsem', 'ptl1': 'spin'},
+                 mm=MMSetup(flush=o['flush'], ram=(H, 2), maps=[(VA, H, True), (V2, T, True)], compound=[(H, 2)],
+                            mask={0, 1}))
+
+
+def zap_dirty_flush(variant=None):
+    o = {'zap': 'finish', 'elsewhere': True, 'wrote': True}
+    o.update({'finish-last': {'elsewhere': False}, 'force-flush': {'zap': 'force_flush'},
+              'force-flush-last': {'zap': 'force_flush', 'elsewhere': False},
+              'delay-rmap': {'zap': 'delay_rmap', 'elsewhere': False}, 'delay-rmap-shared': {'zap': 'delay_rmap'},
+              'clean': {'wrote': False, 'elsewhere': False}}.get(variant, {}))
+    VA, VA2, P_ = 0x7f000000, 0x7f200000, 0x200
+    zap, delay = o['zap'], o['zap'] == 'delay_rmap'
+
+    def zap_atomic(g, l, c):
+        l['pte'] = ptep_get_and_clear(VA)
+        tlb_remove_tlb_entry(VA)
+        l['page'] = pte_page(l['pte'])
+        l['flush_now'] = zap != 'finish' and pte_dirty(l['pte'])
+        if pte_dirty(l['pte']):
+            set_page_dirty(l['page'])
+        if not delay or not pte_dirty(l['pte']):
+            page_remove_rmap(l['page'])
+        tlb_remove_page(l['page'])
+    munmap = [Await(lambda g, l, c: g['cache_ref']), Lock('mmap_lock', 'r'), do(lambda g, l, c: tlb_gather_mmu()),
+              S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+              LockAs('ptl', lambda g, l, c: pte_offset_map_lock(l['pmd'], VA)), S(zap_atomic),
+              If(lambda g, l, c: l['flush_now'], [GatherFlush('tlbonly')])] + \
+        ([If(lambda g, l, c: pte_dirty(l['pte']), [do(lambda g, l, c: page_remove_rmap(l['page']))])] if delay else []) + \
+        [Unlock(lk('ptl')), If(lambda g, l, c: l['flush_now'], [do(lambda g, l, c: tlb_flush_mmu_free())]),
+         GatherFlush('finish'), Unlock('mmap_lock', 'r')]
+    mkclean = [S(setl('pmd', lambda g, l, c: pmdp_get_lockless(l['va']))),
+               LockAs('ptl', lambda g, l, c: pte_offset_map_lock(l['pmd'], l['va'])),
+               S(setl('pte', lambda g, l, c: ptep_get(l['va']))),
+               If(lambda g, l, c: pte_present(l['pte']) and pte_pfn(l['pte']) == P_ and
+                  (pte_write(l['pte']) or pte_dirty(l['pte'])), [
+                   ClearFlush(lambda g, l, c: l['va'], 'entry'),
+                   If(lambda g, l, c: pte_dirty(l['entry']), [do(lambda g, l, c: set_page_dirty(pfn_to_page(P_)))]),
+                   do(lambda g, l, c: set_pte_at(l['va'], pte_mkclean(pte_wrprotect(l['entry']))))]),
+               Unlock(lk('ptl'))]
+
+    def take_ref(g, l, c):
+        l['page'] = pfn_to_page(P_)
+        get_page(l['page'])
+        g['cache_ref'] = True
+    writeback = [S(take_ref), If(lambda g, l, c: page_mapcount(l['page']) == 0, [Goto('clean')]),
+                 Lock('i_mmap_rwsem', 'r'), Call(lambda g, l, c: {'va': VA}, mkclean)] + \
+        ([Call(lambda g, l, c: {'va': VA2}, mkclean)] if o['elsewhere'] else []) + \
+        [Unlock('i_mmap_rwsem', 'r'), Label('clean'), do(lambda g, l, c: TestClearPageDirty(l['page'])),
+         do(lambda g, l, c: put_page(l['page']))]
+    thread = [do(lambda g, l, c: store(VA))]
+    return Model('zap-dirty-flush', {'cache_ref': False}, [munmap, writeback, thread],
+                 locks={'mmap_lock': 'rwsem', 'i_mmap_rwsem': 'rwsem', 'ptl1': 'spin', 'ptl2': 'spin'},
+                 mm=MMSetup(ram=(P_, 1), maps=[(VA, P_, True) + (('dirty',) if o['wrote'] else ())] +
+                            ([(VA2, P_, True)] if o['elsewhere'] else []), mask={0, 1, 2}, tlbs=[(2, VA)]))
+
+
+def oom_reap_exit(variant=None):
+    o = {'version': 'v4_14', 'lock_cycle': True, 'skip_check': 'locked'}
+    o.update({'v6-0': {'version': 'v6_0'}, 'no-lock-cycle': {'lock_cycle': False},
+              'skip-check-unlocked': {'skip_check': 'unlocked'}}.get(variant, {}))
+    VA, P_, SKIP, UNSTABLE = 0x7f000000, 0x200, 21, 22
+    v6 = o['version'] == 'v6_0'
+    skip = lambda g, l, c: g['mm_flags'] >> SKIP & 1
+    set_bit = lambda nr: (lambda g, l, c: g.__setitem__('mm_flags', g['mm_flags'] | 1 << nr))
+    ptl = LockAs('ptl', lambda g, l, c: pte_offset_map_lock(l['pmd'], VA))
+    reaper = ([If(skip, [Return()])] if o['skip_check'] == 'unlocked' else []) + [
+        If(lambda g, l, c: not trylock('mmap_lock', 'r'), [Goto('out')])] + \
+        ([If(skip, [Goto('unlock')])] if o['skip_check'] == 'locked' else []) + [
+        do(set_bit(UNSTABLE)), do(lambda g, l, c: tlb_gather_mmu()), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+        If(lambda g, l, c: pmd_none(l['pmd']), [Goto('finish')]), ptl] + present_zap(VA, lk('ptl')) + [
+        Unlock(lk('ptl')), Label('finish'), GatherFlush('finish'), Label('unlock'), Unlock('mmap_lock', 'r'),
+        Label('out'), do(set_bit(SKIP))]
+    exit_mmap = ([Lock('mmap_lock', 'r')] if v6 else []) + [
+        do(lambda g, l, c: tlb_gather_mmu()), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))), ptl] + \
+        present_zap(VA, lk('ptl')) + [Unlock(lk('ptl'))] + ([Unlock('mmap_lock', 'r')] if v6 else []) + \
+        [do(set_bit(SKIP))] + \
+        ([Lock('mmap_lock', 'w')] + ([] if v6 else [Unlock('mmap_lock', 'w')]) if o['lock_cycle'] else []) + \
+        [do(lambda g, l, c: free_pte_range(VA)), GatherFlush('finish'), do(lambda g, l, c: remove_vma(VA))] + \
+        ([Unlock('mmap_lock', 'w')] if v6 and o['lock_cycle'] else [])
+    return Model('oom-reap-exit', {'mm_flags': 0}, [reaper, exit_mmap], locks={'mmap_lock': 'rwsem', 'ptl1': 'spin'},
+                 mm=MMSetup(ram=(P_, 1), maps=[(VA, P_, True)], mask={1}, walk_cache=True))
+
+
+def mremap_pmd(variant=None):
+    o = {'rmap_locks': 'need', 'flush': 'under_ptl'}
+    o.update({'fixed': {'rmap_locks': 'always'},
+              'late-flush': {'rmap_locks': 'always', 'flush': 'after_rmap_unlock'}}.get(variant, {}))
+    OLD, NEW, P_ = 0x7f000000, 0x7f400000, 0x200
+    always = o['rmap_locks'] == 'always'
+    fl = lambda at: [Flush(K((OLD, 512)), tables=True)] if o['flush'] == at else []
+    mremap = [Lock('mmap_lock', 'w')] + ([Lock('anon_vma', 'w')] if always else []) + [
+        S(setl('opmd', lambda g, l, c: pmdp_get_lockless(OLD))), LockAs('old_ptl', K(PMD_LOCK)),
+        S(setl('pmd', lambda g, l, c: pmdp_get_lockless(OLD))), do(lambda g, l, c: pmd_clear(OLD)),
+        do(lambda g, l, c: pmd_populate(NEW, pmd_pgtable(l['pmd'])))] + fl('under_ptl') + [Unlock(lk('old_ptl'))] + \
+        ([Unlock('anon_vma', 'w')] if always else []) + fl('after_rmap_unlock') + [Unlock('mmap_lock', 'w')]
+    reclaim = [Lock('anon_vma', 'r'), S(setl('va', K(OLD))), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(OLD))),
+               If(lambda g, l, c: pmd_none(l['pmd']), [S(setl('va', K(NEW))),
+                                                        S(setl('pmd', lambda g, l, c: pmdp_get_lockless(NEW)))]),
+               If(lambda g, l, c: pmd_none(l['pmd']), [Goto('out')]),
+               LockAs('ptl', lambda g, l, c: pte_offset_map_lock(l['pmd'], l['va'])),
+               S(setl('pte', lambda g, l, c: ptep_get_lockless(l['pmd'], l['va']))),
+               If(lambda g, l, c: not pte_present(l['pte']), [Goto('unlock')]),
+               ClearFlush(lambda g, l, c: l['va'], 'pte', lambda g, l, c: pmd_pgtable(l['pmd'])),
+               do(lambda g, l, c: page_remove_rmap(pte_page(l['pte']))), Unlock(lk('ptl')),
+               do(lambda g, l, c: put_page(pte_page(l['pte']))), Goto('out'),
+               Label('unlock'), Unlock(lk('ptl')), Label('out'), Unlock('anon_vma', 'r')]
+    thread = [do(lambda g, l, c: access(NEW))]
+    return Model('mremap-pmd', {}, [mremap, reclaim, thread],
+                 locks={'mmap_lock': 'rwsem', 'anon_vma': 'rwsem', PMD_LOCK: 'spin', 'ptl1': 'spin'},
+                 mm=MMSetup(ram=(P_, 1), maps=[(OLD, P_, True)], mask={0, 2}, tlbs=[(2, OLD)]))
+
+
+def mremap_retract(variant=None):
+    recheck = variant == 'fixed'
+    OLD, NEW = 0x7f000000, 0x7f400000
+    mremap = [Lock('mmap_lock', 'w'), S(setl('opmd', lambda g, l, c: pmdp_get_lockless(OLD))),
+              If(lambda g, l, c: pmd_none(l['opmd']), [Goto('out')]), If(lambda g, l, c: pmd_leaf(l['opmd']), [Goto('out')]),
+              Lock('i_mmap_rwsem', 'w'), LockAs('ptl', K(PMD_LOCK)), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(OLD)))] + \
+        ([If(lambda g, l, c: not pmd_present(l['pmd']) or pmd_leaf(l['pmd']), [Goto('unlock')])] if recheck else []) + [
+        do(lambda g, l, c: pmd_clear(OLD)), do(lambda g, l, c: pmd_populate(NEW, pmd_pgtable(l['pmd']))),
+        Flush(K((OLD, 512)), tables=True), Label('unlock'), Unlock(lk('ptl')), Unlock('i_mmap_rwsem', 'w'),
+        Label('out'), Unlock('mmap_lock', 'w')]
+    retract = [S(setl('pmd', lambda g, l, c: pmdp_get_lockless(l['addr']))),
+               If(lambda g, l, c: pmd_none(l['pmd']) or pmd_leaf(l['pmd']), [HReturn()]),
+               LockAs('pml', K(PMD_LOCK)), CollapseFlush(lambda g, l, c: l['addr'], 'pgt_pmd'), Unlock(lk('pml')),
+               do(lambda g, l, c: pte_free_defer(pmd_pgtable(l['pgt_pmd'])))]
+    collapse = [Lock('i_mmap_rwsem', 'r'), Call(lambda g, l, c: {'addr': OLD}, retract),
+                Call(lambda g, l, c: {'addr': NEW}, retract), Unlock('i_mmap_rwsem', 'r')]
+    return Model('mremap-retract', {}, [mremap, collapse],
+                 locks={'mmap_lock': 'rwsem', 'i_mmap_rwsem': 'rwsem', PMD_LOCK: 'spin'},
+                 mm=MMSetup(ram=(0x200, 1), pte_tables=[OLD], mask={0}, walk_cache=True))
+
+
+def munmap_madv_walkcache(variant=None):
+    o = {'fix': 'reset_range', 'arch': 'arm64', 'lazy_walker': False}
+    o.update({'fixed': {'fix': 'v5_2'}, 'x86': {'arch': 'x86'}, 'x86-lazy': {'arch': 'x86', 'lazy_walker': True},
+              'x86-lazy-fixed': {'arch': 'x86', 'lazy_walker': True, 'fix': 'v5_2'}}.get(variant, {}))
+    VA, VA2, P_, Q = 0x7f000000, 0x7f400000, 0x200, 0x201
+
+    def zap(va):
+        def s(g, l, c):
+            l['pte'] = ptep_get_and_clear(va)
+            tlb_remove_tlb_entry(va)
+            page_remove_rmap(pte_page(l['pte']))
+            tlb_remove_page(pte_page(l['pte']))
+        return S(s)
+
+    def finish(va):
+        if o['fix'] == 'v5_2':
+            return [GatherFlush('finish')]
+        return [If(lambda g, l, c: mm_tlb_flush_nested(), [do(lambda g, l, c: tlb_reset_range()),
+                                                          do(lambda g, l, c: tlb_adjust_range(va, 1))]),
+                GatherFlush('free'), do(lambda g, l, c: dec_tlb_flush_pending())]
+
+    def body(va):
+        return [do(lambda g, l, c: tlb_gather_mmu()), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(va))),
+                LockAs('ptl', lambda g, l, c: pte_offset_map_lock(l['pmd'], va)), zap(va), Unlock(lk('ptl'))]
+    munmap = [Lock('mmap_lock', 'w'), do(lambda g, l, c: remove_vma(VA)), do(lambda g, l, c: mmap_write_downgrade())] + \
+        body(VA) + [do(lambda g, l, c: free_pte_range(VA))] + finish(VA) + [Unlock('mmap_lock', 'r')]
+    madv = [Lock('mmap_lock', 'r')] + body(VA2) + finish(VA2) + [Unlock('mmap_lock', 'r')]
+    walker = [do(lambda g, l, c: speculative_walk(VA))] if o['lazy_walker'] else [do(lambda g, l, c: access(VA))]
+    return Model('munmap-madv-walkcache', {}, [munmap, madv, walker],
+                 locks={'mmap_lock': 'rwsem', 'ptl1': 'spin', 'ptl2': 'spin'},
+                 mm=MMSetup(arch=o['arch'], flush='broadcast' if o['arch'] == 'arm64' else 'ipi', table_free='rcu',
+                            ram=(P_, 2), maps=[(VA, P_, True), (VA2, Q, True)], mask={0, 1, 2}, pwcs=[(2, VA)],
+                            lazy={2} if o['lazy_walker'] else (), walk_cache=True))
+
+
+def zap_delay_rmap(variant=None):
+    delay = variant == 'fixed'
+    VA, P_ = 0x7f000000, 0x200
+
+    def zap(g, l, c):
+        l['pte'] = ptep_get_and_clear(VA)
+        tlb_remove_tlb_entry(VA)
+        tlb_remove_page(pte_page(l['pte']))
+        if not delay:
+            page_remove_rmap(pte_page(l['pte']))
+    madv = [Await(lambda g, l, c: g['wb_ref']), Lock('mmap_lock', 'r'), do(lambda g, l, c: tlb_gather_mmu()),
+            S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+            LockAs('ptl', lambda g, l, c: pte_offset_map_lock(l['pmd'], VA)), S(zap)] + \
+        ([GatherFlush('tlbonly'), do(lambda g, l, c: page_remove_rmap(pte_page(l['pte'])))] if delay else []) + \
+        [Unlock(lk('ptl')), GatherFlush('finish'), Unlock('mmap_lock', 'r')]
+
+    def take_ref(g, l, c):
+        l['page'] = pfn_to_page(P_)
+        get_page(l['page'])
+        g['wb_ref'] = True
+    wb = [S(take_ref), If(lambda g, l, c: page_mapcount(l['page']) == 0, [Goto('clean')]), Lock('i_mmap_rwsem', 'r'),
+          S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))), If(lambda g, l, c: not pmd_present(l['pmd']), [Goto('unlock')]),
+          LockAs('ptl', lambda g, l, c: pte_offset_map_lock(l['pmd'], VA)), S(setl('pte', lambda g, l, c: ptep_get(VA))),
+          If(lambda g, l, c: pte_present(l['pte']) and pte_write(l['pte']), [
+              ClearFlush(VA, '_old'), do(lambda g, l, c: set_pte_at(VA, mk_pte(l['page'], False)))]),
+          Unlock(lk('ptl')), Label('unlock'), Unlock('i_mmap_rwsem', 'r'), Label('clean'),
+          S(setv('cleaned', K(True))), do(lambda g, l, c: put_page(l['page']))]
+    return Model('zap-delay-rmap', {'wb_ref': False, 'cleaned': False}, [madv, wb, []],
+                 locks={'mmap_lock': 'rwsem', 'i_mmap_rwsem': 'rwsem', 'ptl1': 'spin'},
+                 invariants=[lambda g: not (g['cleaned'] and tlb_has(CUR.mm, 2, VA))],
+                 mm=MMSetup(ram=(P_, 1), maps=[(VA, P_, True)], mask={0, 1, 2}, tlbs=[(2, VA)]))
+
+
+def ksm_wrprotect(variant=None):
+    o = {'check': 'after_flush', 'flush': 'ipi', 'gup_recheck': True}
+    o.update({'before-flush': {'check': 'before_flush'}, 'x86-no-recheck': {'gup_recheck': False},
+              'broadcast': {'flush': 'broadcast'},
+              'broadcast-no-recheck': {'flush': 'broadcast', 'gup_recheck': False}}.get(variant, {}))
+    VA, P_, KP = 0x7f000000, 0x200, 0x201
+    ptl = lambda: LockAs('ptl', lambda g, l, c: pte_offset_map_lock(l['pmd'], VA))
+    # PTE values compare as words (primitives.md pte_same: "as == on PTE values")
+    recheck = [If(lambda g, l, c: pte_val(ptep_get_lockless(l['pmd'], VA)) != pte_val(l['pte']),
+                  [do(lambda g, l, c: unpin_user_page(l['page'])), Goto('slow')])] if o['gup_recheck'] else []
+
+    def dma(g, l, c):
+        g['data0'] = 1
+    reader = [do(lambda g, l, c: irq_save()), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+              S(setl('pte', lambda g, l, c: ptep_get_lockless(l['pmd'], VA))),
+              If(lambda g, l, c: not pte_access_permitted(l['pte'], True), [Goto('slow')]),
+              S(setl('page', lambda g, l, c: pte_page(l['pte']))),
+              If(lambda g, l, c: not try_grab_page(l['page'], FOLL_PIN), [Goto('slow')])] + recheck + [
+              do(lambda g, l, c: irq_restore()), S(dma), do(lambda g, l, c: unpin_user_page(l['page'])),
+              S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))), ptl(), S(setl('now', lambda g, l, c: ptep_get(VA))),
+              Unlock(lk('ptl')),
+              Assert(lambda g, l, c: pte_present(l['now']) and g[elem('data', pte_pfn(l['now']) - P_, 2)] == 1),
+              Return(), Label('slow'), do(lambda g, l, c: irq_restore())]
+    count_ok = S(setl('ok', lambda g, l, c: page_mapcount(l['page']) + 1 == page_count(l['page'])))
+    check = [count_ok, ClearFlush(VA, 'entry')] if o['check'] == 'before_flush' else [ClearFlush(VA, 'entry'), count_ok]
+    ksmd = [S(setl('kpage', lambda g, l, c: alloc_page(KP))), S(setl('page', lambda g, l, c: pfn_to_page(P_))),
+            do(lambda g, l, c: get_page(l['page'])), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))), ptl(),
+            S(setl('orig', lambda g, l, c: ptep_get(VA))),
+            If(lambda g, l, c: not pte_write(l['orig']) and not pte_dirty(l['orig']), [Goto('unlock')])] + check + [
+            If(lambda g, l, c: not l['ok'], [do(lambda g, l, c: set_pte_at(VA, l['entry'])), Goto('unlock')]),
+            If(lambda g, l, c: pte_dirty(l['entry']), [do(lambda g, l, c: set_page_dirty(l['page']))]),
+            do(lambda g, l, c: set_pte_at(VA, pte_mkclean(pte_wrprotect(l['entry'])))),
+            S(setl('orig', lambda g, l, c: ptep_get(VA))), Unlock(lk('ptl')),
+            If(lambda g, l, c: g['data0'] != g['data1'], [Goto('out')]), ptl(),
+            If(lambda g, l, c: not pte_same(ptep_get(VA), l['orig']), [Goto('unlock')]),
+            do(lambda g, l, c: get_page(l['kpage'])), do(lambda g, l, c: rmap(l['kpage'], 1)),
+            do(lambda g, l, c: set_pte_at(VA, mk_pte(l['kpage'], False))), do(lambda g, l, c: page_remove_rmap(l['page'])),
+            do(lambda g, l, c: put_page(l['page'])), Unlock(lk('ptl')), do(lambda g, l, c: put_page(l['page'])), Return(),
+            Label('unlock'), Unlock(lk('ptl')), Label('out'), do(lambda g, l, c: put_page(l['page']))]
+    return Model('ksm-wrprotect', {'data0': 0, 'data1': 0}, [reader, ksmd], locks={'ptl1': 'spin'},
+                 mm=MMSetup(flush=o['flush'], ram=(P_, 2), maps=[(VA, P_, True, 'dirty')], mask={0, 1}))
+
+
+def lock_abba_on(variant=None):
+    ordered = variant == 'ordered'
+    munmap = [Lock('mmap_lock', 'w'), Lock('i_mmap_rwsem', 'w'), Unlock('i_mmap_rwsem', 'w'), Unlock('mmap_lock', 'w')]
+    if ordered:
+        other = [Lock('mmap_lock', 'r'), Lock('i_mmap_rwsem', 'r'), Unlock('i_mmap_rwsem', 'r'), Unlock('mmap_lock', 'r')]
+    else:
+        other = [Lock('i_mmap_rwsem', 'r'), Lock('mmap_lock', 'r'), Unlock('mmap_lock', 'r'), Unlock('i_mmap_rwsem', 'r')]
+    collapse = [Return()]       # if (shape != three) return;: the test folds, the return stays
+    return Model('lock-abba-on', {}, [munmap, other, collapse],
+                 locks={'mmap_lock': 'rwsem', 'i_mmap_rwsem': 'rwsem', 'page_lock': 'mutex'}, lock_order=True)
+
+
+def munmap_downgrade(variant=None):
+    detach_first = variant != 'detach-late'
+    VA, P_ = 0x7f000000, 0x200
+
+    munmap = [Lock('mmap_lock', 'w')] + ([do(lambda g, l, c: remove_vma(VA))] if detach_first else []) + [
+        do(lambda g, l, c: mmap_write_downgrade()), do(lambda g, l, c: tlb_gather_mmu()),
+        S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))),
+        LockAs('ptl', lambda g, l, c: pte_offset_map_lock(l['pmd'], VA)),
+        S(setl('pte', lambda g, l, c: ptep_get_and_clear(VA, l['ptl']))), do(lambda g, l, c: tlb_remove_tlb_entry(VA)),
+        If(lambda g, l, c: pte_present(l['pte']), [do(lambda g, l, c: page_remove_rmap(pte_page(l['pte']))),
+                                                   do(lambda g, l, c: tlb_remove_page(pte_page(l['pte'])))]),
+        Unlock(lk('ptl'))] + ([] if detach_first else [do(lambda g, l, c: remove_vma(VA))]) + [
+        do(lambda g, l, c: free_pte_range(VA)), GatherFlush('finish'), Unlock('mmap_lock', 'r'),
+        S(setv('unmapped', K(True)))]
+    thread = [Lock('mmap_lock', 'r'), Fault('r', K(VA), FAULT_FLAG_WRITE), Unlock('mmap_lock', 'r'),
+              If(lambda g, l, c: l['r'] == 0, [do(lambda g, l, c: access(VA))]), S(setv('faulted', K(True)))]
+    inv = lambda g: not (g['unmapped'] and g['faulted']) or page_refcount(CUR.mm, P_) + page_refcount(CUR.mm, P_ + 1) == 0
+    return Model('munmap-downgrade', {'unmapped': False, 'faulted': False}, [munmap, thread],
+                 locks={'mmap_lock': 'rwsem', 'ptl1': 'spin'}, invariants=[inv],
+                 mm=MMSetup(flush='ipi', table_free='rcu', ram=(P_, 2), vmas=[(VA, True)], pte_tables=[VA],
+                            mask={0, 1}, walk_cache=True))
+
+
+def ack_irq(variant=None):
+    return Model('ack-irq', {'x': 0}, [[Flush(ALL)], [do(lambda g, l, c: raise_irq('dev'))]],
+                 irqs={'dev': (0, [S(inc('x'))])}, mm=MMSetup(mask={0, 1}))
+
+
+def gp_irq(variant=None):
+    reader = [do(lambda g, l, c: rcu_read_lock()), do(lambda g, l, c: raise_irq('dev')), do(lambda g, l, c: rcu_read_unlock())]
+    return Model('gp-irq', {'x': 0}, [[SyncRcu()], reader], irqs={'dev': (0, [S(inc('x'))])}, mm=MMSetup(mask={0, 1}))
+
+
+def rw_irq(variant=None):
+    reader = [do(lambda g, l, c: raise_irq('dev')), Lock('sem', 'r'), Lock('sem', 'r'), Unlock('sem', 'r'), Unlock('sem', 'r')]
+    return Model('rw-irq', {'y': 0}, [reader, [Lock('sem', 'w'), Unlock('sem', 'w')]], locks={'sem': 'rwsem'},
+                 irqs={'dev': (1, [S(setv('y', K(1))), S(setv('y', K(0)))])})
+
+
+def lock_abba(variant=None):
+    m = lock_abba_on(variant)
+    m.name, m.lock_order = 'lock-abba', False
+    del m.init_shared['$order']
+    return m
+
+
+def retract_lock_order(variant=None):
+    trylock_ = variant != 'blocking'
+    fault = [Lock('mmap_lock', 'r'), Lock('page_lock'), S(setl('seen', lambda g, l, c: g['retracted'])), Unlock('page_lock'),
+             Unlock('mmap_lock', 'r')]
+    take = [S(setl('got', lambda g, l, c: trylock('mmap_lock', 'w')))] if trylock_ else \
+        [Lock('mmap_lock', 'w'), S(setl('got', K(True)))]
+    collapse = [Lock('page_lock'), Lock('i_mmap_rwsem', 'w')] + take + [
+        If(lambda g, l, c: l['got'], [S(setv('retracted', K(True))), Unlock('mmap_lock', 'w')], [S(inc('left_pte_mapped'))]),
+        Unlock('i_mmap_rwsem', 'w'), Unlock('page_lock')]
+    return Model('retract-lock-order', {'retracted': False, 'left_pte_mapped': 0}, [fault, collapse],
+                 locks={'mmap_lock': 'rwsem', 'i_mmap_rwsem': 'rwsem', 'page_lock': 'mutex'},
+                 invariants=[lambda g: not (g['retracted'] and g['left_pte_mapped'] > 0)])
+
+
+def counter_lock(variant=None):
+    locked = variant == 'fixed'
+
+    def bump(check):
+        return ([Lock('lock')] if locked else []) + [S(setl('tmp', lambda g, l, c: g['counter'])),
+                                                     S(setv('counter', lambda g, l, c: l['tmp'] + 1))] + \
+            ([Unlock('lock')] if locked else []) + [S(inc('done'))] + \
+            ([If(lambda g, l, c: g['done'] == 2, [Assert(lambda g, l, c: g['counter'] == 2)])] if check else [])
+    return Model('counter-lock', {'counter': 0, 'done': 0}, [bump(False), bump(True)], locks={'lock': 'spin'})
+
+
+def mprotect_batched_flush(variant=None):
+    check = variant == 'fixed'
+    VA, P_ = 0x7f000000, 0x200
+    ptl = LockAs('ptl', lambda g, l, c: pte_offset_map_lock(l['pmd'], VA))
+    mprotect = [Lock('mmap_lock', 'w'), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))), ptl] + \
+        ([If(lambda g, l, c: g['tlb_flush_batched'], [Flush(ALL, freed_tables=True, tables=True),
+                                                      S(setv('tlb_flush_batched', K(False)))])] if check else []) + [
+        S(setl('pages', K(0))), S(setl('pte', lambda g, l, c: ptep_get(VA))),
+        If(lambda g, l, c: pte_present(l['pte']), [do(lambda g, l, c: ptep_set_wrprotect(VA)), S(setl('pages', K(1)))]),
+        Unlock(lk('ptl')), If(lambda g, l, c: l['pages'], [Flush(K((VA, 1)), tables=True)]), Unlock('mmap_lock', 'w'),
+        do(lambda g, l, c: syscall_exit(VA, 1))]
+
+    def unmap(g, l, c):
+        l['pte'] = ptep_get_and_clear(VA)
+        g['tlb_flush_batched'] = True
+    kswapd = [S(setl('pmd', lambda g, l, c: pmdp_get_lockless(VA))), ptl, S(unmap),
+              do(lambda g, l, c: page_remove_rmap(pte_page(l['pte']))), Unlock(lk('ptl')), Flush(K((VA, 1))),
+              do(lambda g, l, c: put_page(pte_page(l['pte'])))]
+    return Model('mprotect-batched-flush', {'tlb_flush_batched': False}, [mprotect, kswapd, []],
+                 locks={'mmap_lock': 'rwsem', 'ptl1': 'spin'},
+                 mm=MMSetup(ram=(P_, 1), maps=[(VA, P_, True)], mask={0, 2}, tlbs=[(2, VA)]))
+
+
+EXAMPLES = {'mprotect-batched-flush': mprotect_batched_flush, 'counter-lock': counter_lock, 'ack-irq': ack_irq, 'gp-irq': gp_irq, 'rw-irq': rw_irq, 'lock-abba': lock_abba,
+            'retract-lock-order': retract_lock_order, 'zap-delay-rmap': zap_delay_rmap, 'ksm-wrprotect': ksm_wrprotect, 'lock-abba-on': lock_abba_on,
+            'munmap-downgrade': munmap_downgrade, 'thp-split-grab': thp_split_grab, 'zap-dirty-flush': zap_dirty_flush, 'oom-reap-exit': oom_reap_exit,
+            'mremap-pmd': mremap_pmd, 'mremap-retract': mremap_retract, 'munmap-madv-walkcache': munmap_madv_walkcache}
+EXAMPLE_VARIANTS = {
+    'zap-delay-rmap': ['fixed'], 'ksm-wrprotect': ['before-flush', 'x86-no-recheck', 'broadcast', 'broadcast-no-recheck'],
+    'lock-abba-on': ['ordered'], 'munmap-downgrade': ['detach-late'], 'lock-abba': ['ordered'],
+    'retract-lock-order': ['blocking'], 'counter-lock': ['fixed'], 'mprotect-batched-flush': ['fixed'],
+    'thp-split-grab': ['x86-no-head-recheck', 'broadcast', 'no-head-recheck', 'no-pte-recheck', 'no-freeze'],
+    'zap-dirty-flush': ['finish-last', 'force-flush', 'force-flush-last', 'delay-rmap', 'delay-rmap-shared', 'clean'],
+    'oom-reap-exit': ['v6-0', 'no-lock-cycle', 'skip-check-unlocked'],
+    'mremap-pmd': ['fixed', 'late-flush'], 'mremap-retract': ['fixed'],
+    'munmap-madv-walkcache': ['fixed', 'x86', 'x86-lazy', 'x86-lazy-fixed'],
+}
+
+
 BUILTIN_SCENARIOS = {'ext4-dax-unbind-now': ext4_dax_unbind_now, 'xfs-pre-remove': xfs_pre_remove, 'fsdax-unbind-2021': fsdax_unbind_2021,
                      'fsdax-unbind-2021-noref': lambda v=None: fsdax_unbind_2021(v, True), 'broadcast-flush-rcu': broadcast_flush_rcu, 'madv-dontneed-flush': madv_dontneed_flush, 'devdax-unbind': devdax_unbind, 'devdax-unbind-irqs-on': lambda v=None: devdax_unbind(v, True),
                      'numa-migrate-flush': numa_migrate_flush, 'mremap-move': mremap_move, 'khugepaged-collapse': khugepaged_collapse,
@@ -3664,6 +4322,8 @@ SCENARIOS.update(MM_SCENARIOS)
 VARIANTS.update(MM_VARIANTS)
 SCENARIOS.update(BUILTIN_SCENARIOS)
 VARIANTS.update(BUILTIN_VARIANTS)
+SCENARIOS.update(EXAMPLES)
+VARIANTS.update(EXAMPLE_VARIANTS)
 
 def model_of(name):
     """NAME or NAME:VARIANT."""

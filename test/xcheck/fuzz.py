@@ -10,7 +10,7 @@ racewalk explores the file (the given modes), checker.py the model; any
 difference in the violation kinds, their shortest lengths or the livelocks'
 moving CPUs is printed with the file kept in the output folder.
 
-    python3 test/xcheck/fuzz.py --runs 100 --seed 1 [--modes default,--no-reduce] [--sym] [--mm | --huge | --dax] [--out DIR]
+    python3 test/xcheck/fuzz.py --runs 100 --seed 1 [--modes default,--no-reduce] [--sym] [--mm | --huge | --dax | --dirty] [--out DIR]
 
 --mm draws from the memory-management core instead (MMGen): two RAM pages
 mapped at VA and VA2 in one PTE page, every CPU running the mm, a random
@@ -27,7 +27,12 @@ flush), PROT_NONE through ptep_modify_prot_start/commit, the NUMA hinting
 fault, ptep_clear_flush, flush_tlb_range, mm->tlb_flush_pending brackets,
 move_ptes, syscall_exit. --dax draws device-dax unbinds (DaxGen): the unbind's
 steps in a shuffled order with some dropped, gup-fast with or without the
-pgmap check, IRQs off and the re-check, loads and faults.
+pgmap check, IRQs off and the re-check, loads and faults. --dirty draws from
+dirty bits and compound pages (DirtyGen): a two-page folio and a small page,
+some PTEs dirty and some TLB entries cached, stores and loads, zaps moving the
+dirty bit to the page, page_mkclean's steps, writeback's TestClearPageDirty,
+wrprotect, and references on the head and the tail (page_folio,
+folio_ref_try_add_rcu, freeze / unfreeze, clear_compound_head).
 
 Not part of the test suite (it spawns racewalk per case): a tool to run when
 the search or the checker changes. Needs dist/cli.js (node scripts/build.mjs).
@@ -336,6 +341,168 @@ class HugeGen:
             [do(lambda g, l, c: C.dec_tlb_flush_pending())]
 
 
+DIRTY_VAS = {'VA': 0x7f000000, 'VT': 0x7f001000, 'VA2': 0x7f002000}   # the THP's head and tail, a small page
+DIRTY_PFN = {'VA': 0x200, 'VT': 0x201, 'VA2': 0x202}
+
+
+class DirtyGen:
+    """Random statements over dirty bits, writeback and compound pages (--dirty): a two-page
+    folio (0x200 head, 0x201 tail; compound() in some cases) PTE-mapped at VA and VT, a small
+    page at VA2, some PTEs dirty and some TLB entries cached; stores, loads, zaps that move the
+    dirty bit to the page, page_mkclean's steps, writeback (TestClearPageDirty), wrprotect, and
+    references taken and dropped on the head and the tail (page_folio, folio_ref_try_add_rcu,
+    page_ref_freeze / unfreeze, clear_compound_head), each as (C lines, checker statements)."""
+
+    def __init__(self, rnd):
+        self.r = rnd
+        self.assigned = set()
+
+    def block(self, depth, n):
+        out_c, out_p = [], []
+        for _ in range(n):
+            c, p = self.stmt(depth)
+            out_c += c
+            out_p += p
+        return out_c, out_p
+
+    def stmt(self, depth):
+        r, do = self.r, C.do
+        va = r.choice(list(DIRTY_VAS))
+        v, pfn = DIRTY_VAS[va], DIRTY_PFN[va]
+        # weighted towards S12's shape: a cached dirty entry, a zap or a clean without the flush, writeback, a store
+        choices = ['store', 'store', 'store', 'access', 'zap', 'zap', 'mkclean', 'clean', 'clean', 'flush', 'wrprotect',
+                   'dirtyp', 'ref', 'put', 'tryadd', 'freeze']
+        if depth == 0:
+            choices += ['irqoff', 'split']
+        needs = {'put': 'rp'}
+        k = r.choice([x for x in choices if needs.get(x, 'r') in self.assigned | {'r'}])
+        self.assigned |= {'ref': {'rp'}, 'tryadd': {'rp'}}.get(k, set())
+        pg = lambda pfn=pfn: C.pfn_to_page(pfn)
+        if k == 'store':
+            return [f'r = store({va});'], [C.S(C.setl('r', lambda g, l, c, v=v: C.store(v)))]
+        if k == 'access':
+            return [f'r = access({va});'], [C.S(C.setl('r', lambda g, l, c, v=v: C.access(v)))]
+        if k == 'zap':
+            # zap_pte_range's move of the dirty bit to the page, under no lock (one atomic step)
+            def z(g, l, c, v=v):
+                l['pte'] = C.ptep_get_and_clear(v)
+                if C.pte_dirty(l['pte']):
+                    C.set_page_dirty(C.pte_page(l['pte']))
+            return ['atomic {', f'\tpte = ptep_get_and_clear({va});', '\tif (pte_dirty(pte))',
+                    '\t\tset_page_dirty(pte_page(pte));', '}'], [C.S(z)]
+        if k == 'mkclean':
+            return [f'e = ptep_get({va});', 'if (pte_present(e) && (pte_write(e) || pte_dirty(e))) {',
+                    f'\te = ptep_clear_flush({va});', '\tif (pte_dirty(e))', f'\t\tset_page_dirty(pfn_to_page({pfn:#x}));',
+                    f'\tset_pte_at({va}, pte_mkclean(pte_wrprotect(e)));', '}'], \
+                [C.S(C.setl('e', lambda g, l, c, v=v: C.ptep_get(v))),
+                 C.If(lambda g, l, c: C.pte_present(l['e']) and (C.pte_write(l['e']) or C.pte_dirty(l['e'])), [
+                     C.ClearFlush(v, 'e'),
+                     C.If(lambda g, l, c: C.pte_dirty(l['e']), [do(lambda g, l, c: C.set_page_dirty(pg()))]),
+                     do(lambda g, l, c, v=v: C.set_pte_at(v, C.pte_mkclean(C.pte_wrprotect(l['e']))))])]
+        if k == 'clean':
+            return [f'r = TestClearPageDirty(pfn_to_page({pfn:#x}));'], \
+                [C.S(C.setl('r', lambda g, l, c: C.TestClearPageDirty(pg())))]
+        if k == 'dirtyp':
+            if r.random() < 0.5:
+                return [f'set_page_dirty(pfn_to_page({pfn:#x}));'], [do(lambda g, l, c: C.set_page_dirty(pg()))]
+            return [f'if (WARN_ON(!PageDirty(pfn_to_page({pfn:#x}))))', '\tr = 0;'], \
+                [C.IfWarn(lambda g, l, c: not C.PageDirty(pg()), [C.S(C.setl('r', C.K(0)))])]
+        if k == 'flush':
+            if r.random() < 0.3:
+                return ['flush_tlb_mm_range();'], [C.Flush(C.ALL)]
+            return [f'flush_tlb_page({va});'], [C.Flush(lambda g, l, c, v=v: (v, 1))]
+        if k == 'wrprotect':
+            return [f'ptep_set_wrprotect({va});'], [do(lambda g, l, c, v=v: C.ptep_set_wrprotect(v))]
+        if k == 'ref':
+            return [f'rp = pfn_to_page({pfn:#x});', 'get_page(rp);'], \
+                [C.S(C.setl('rp', lambda g, l, c: pg())), do(lambda g, l, c: C.get_page(l['rp']))]
+        if k == 'put':
+            return ['put_page(rp);'], [do(lambda g, l, c: C.put_page(l['rp']))]
+        if k == 'tryadd':
+            # gup-fast's try_get_folio, with its head re-check
+            return [f'rp = page_folio(pfn_to_page({pfn:#x}));', 'if (folio_ref_try_add_rcu(rp, 1)) {',
+                    f'\tif (page_folio(pfn_to_page({pfn:#x})) != rp)', '\t\tput_page(rp);', '}'], \
+                [C.S(C.setl('rp', lambda g, l, c: C.page_folio(pg()))),
+                 C.If(lambda g, l, c: C.folio_ref_try_add_rcu(l['rp'], 1), [
+                     C.If(lambda g, l, c: C.page_folio(pg()) != l['rp'], [do(lambda g, l, c: C.put_page(l['rp']))])])]
+        if k == 'freeze':
+            n = r.randint(1, 3)
+            return [f'if (page_ref_freeze(pfn_to_page(0x200), {n}))', f'\tpage_ref_unfreeze(pfn_to_page(0x200), {n});'], \
+                [C.If(lambda g, l, c, n=n: C.page_ref_freeze(C.pfn_to_page(0x200), n),
+                      [do(lambda g, l, c, n=n: C.page_ref_unfreeze(C.pfn_to_page(0x200), n))])]
+        if k == 'split':
+            # __split_huge_page_tail's order: the tail leaves the folio, then gets its own count
+            return ['if (page_ref_freeze(pfn_to_page(0x200), 2)) {', '\tclear_compound_head(pfn_to_page(0x201));',
+                    '\tpage_ref_unfreeze(pfn_to_page(0x201), 1);', '\tpage_ref_unfreeze(pfn_to_page(0x200), 1);', '}'], \
+                [C.If(lambda g, l, c: C.page_ref_freeze(C.pfn_to_page(0x200), 2), [
+                    do(lambda g, l, c: C.clear_compound_head(C.pfn_to_page(0x201))),
+                    do(lambda g, l, c: C.page_ref_unfreeze(C.pfn_to_page(0x201), 1)),
+                    do(lambda g, l, c: C.page_ref_unfreeze(C.pfn_to_page(0x200), 1))])]
+        bc, bp = self.block(depth + 1, r.randint(1, 2))
+        return ['local_irq_disable();'] + bc + ['local_irq_enable();'], \
+            [do(lambda g, l, c: C.irq_set(False))] + bp + [do(lambda g, l, c: C.irq_set(True))]
+
+
+class _Fixed:
+    """A random source that makes DirtyGen.stmt draw statement k at va (other draws random)."""
+    def __init__(self, k, va, r):
+        self.k, self.va, self.r = k, va, r
+
+    def choice(self, xs):
+        if self.k in xs:
+            return self.k
+        if self.va in xs:
+            return self.va
+        return self.r.choice(xs)
+
+    def __getattr__(self, name):
+        return getattr(self.r, name)
+
+
+def dirty_case(seed):
+    r = random.Random(seed)
+    ncpu = r.randint(2, 3)
+    flush = r.choice(['ipi', 'ipi', 'broadcast'])
+    compound = r.random() < 0.7
+    dirty = {va: r.random() < 0.6 for va in DIRTY_VAS}
+    tlbs = [(c, va) for c in range(ncpu) for va in DIRTY_VAS if r.random() < 0.4]
+    g = DirtyGen(r)
+    cpus_c, cpus_p = [], []
+    for c in range(ncpu):
+        g.assigned = set()
+        bc, bp = g.block(0, r.randint(2, 3))
+        cpus_c.append(bc)
+        cpus_p.append(bp)
+    if r.random() < 0.6:
+        # S12's shape on one va: a CPU with its entry cached stores, others zap and write back
+        va = r.choice(list(DIRTY_VAS))
+        who = r.sample(range(ncpu), 2)
+        if (who[0], va) not in tlbs:
+            tlbs.append((who[0], va))
+        for c, k in ((who[0], 'store'), (who[1], 'zap'), (r.randrange(ncpu), 'clean')):
+            g.assigned = set()
+            rr, g.r = g.r, _Fixed(k, va, r)
+            bc, bp = g.stmt(1)
+            g.r = rr
+            cpus_c[c], cpus_p[c] = bc + cpus_c[c], bp + cpus_p[c]
+    fl = lambda va: ', dirty' if dirty[va] else ''
+    lines = [f'scenario fuzz-dirty-{seed}'] + [f'const {n} = {v:#x}' for n, v in DIRTY_VAS.items()] + \
+        ['machine {', f'\tflush({flush});', '\tram(0x200, 3);'] + \
+        [f'\tmap({va}, {DIRTY_PFN[va]:#x}, write{fl(va)});' for va in DIRTY_VAS] + \
+        (['\tcompound(0x200, 2);'] if compound else []) + \
+        [f'\tmm_cpumask({", ".join(map(str, range(ncpu)))});'] + [f'\ttlb({c}, {va});' for c, va in tlbs] + ['}']
+    for c, body in enumerate(cpus_c):
+        lines += [f'cpu {c} "c{c}" {{'] + ['\t' + x for x in body] + ['}']
+    text = '\n'.join(lines) + '\n'
+    model = C.Model(f'fuzz-dirty-{seed}', {}, cpus_p,
+                    mm=C.MMSetup(flush=flush, ram=(0x200, 3),
+                                 maps=[(DIRTY_VAS[va], DIRTY_PFN[va], True) + (('dirty',) if dirty[va] else ())
+                                       for va in DIRTY_VAS],
+                                 compound=[(0x200, 2)] if compound else [], mask=set(range(ncpu)),
+                                 tlbs=[(c, DIRTY_VAS[va]) for c, va in tlbs]))
+    return text, model
+
+
 def huge_case(seed):
     r = random.Random(seed)
     ncpu = r.randint(2, 3)
@@ -530,12 +697,14 @@ def main():
     ap.add_argument('--mm', action='store_true', help='races over the memory-management core')
     ap.add_argument('--huge', action='store_true', help='races over huge PMDs, the THP split, PROT_NONE, move_ptes')
     ap.add_argument('--dax', action='store_true', help='device-dax unbind races (pgmaps, percpu_ref, memmap removal)')
+    ap.add_argument('--dirty', action='store_true', help='dirty bits, store(), writeback and compound pages')
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     bad = done = 0
     for seed in range(a.seed, a.seed + a.runs):
-        built = huge_case(seed) if a.huge else dax_case(seed) if a.dax else mm_case(seed) if a.mm else case(seed, a.sym)
+        built = huge_case(seed) if a.huge else dax_case(seed) if a.dax else dirty_case(seed) if a.dirty else \
+            mm_case(seed) if a.mm else case(seed, a.sym)
         if built is None:
             continue
         text, model = built

@@ -338,7 +338,7 @@ export const ramPrimitives: Primitive[] = [
 	{
 		name: 'clear_compound_head',
 		kernel: 'include/linux/page-flags.h:clear_compound_head (WRITE_ONCE(page->compound_head, 0)) (mm/huge_memory.c:__split_huge_page_tail)',
-		effect: 'the tail page leaves its compound page: from now on it is a folio of its own, with its own refcount (0 until the split sets it: page_ref_unfreeze), and a reference taken on the old head is no longer one on this page',
+		effect: 'the tail page leaves its compound page: from now on it is a folio of its own, with its own refcount (0 until the split sets it: page_ref_unfreeze), and a reference taken on the old head is no longer one on this page. A page that is no tail page (never one, or already split off) is an oops of the scenario',
 		args: [{name: 'page', kind: 'page'}],
 		returns: 'void',
 		run(ctx, [pg]) {
