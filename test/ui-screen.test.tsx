@@ -45,6 +45,13 @@ describe('what a step did', () => {
 	});
 });
 
+describe('a CPU pane\'s TLB', () => {
+	it('says which entries cache the dirty bit', async () => {
+		const r = app(fresh('', 'zap-dirty-flush'), 120, 40);
+		expect(pane(r.lines(), 'CPU2 another thread').join('\n')).toContain('TLB 0x7f000000→0x200 W dirty');
+	});
+});
+
 describe('nothing cut', () => {
 	it('80x24: the memmap row and the leaf keep their values (UNBACKED, the full pfn)', async () => {
 		const r = app(fresh(RACE), 80, 24);

@@ -111,7 +111,7 @@ export function cpuPane(v: View, cpu: number, o: CpuOpts): Block {
 	const tlbChanged = [...changed].some(p => p.startsWith(`CPU${cpu}.tlb[`));
 	const tlbSegs = [seg('TLB', {dim: true})];
 	if (tlbEntries.length === 0) tlbSegs.push(seg(tlbChanged ? 'flushed' : 'empty', tlbChanged ? CHANGED : {dim: true}));
-	for (const [va, e] of tlbEntries) tlbSegs.push(seg(`${hex(Number(va))}→${hex(e.pfn)}${e.write ? ' W' : ''}`, hi(changed, `CPU${cpu}.tlb[${hex(Number(va))}]`)));
+	for (const [va, e] of tlbEntries) tlbSegs.push(seg(`${hex(Number(va))}→${hex(e.pfn)}${e.write ? ' W' : ''}${e.dirty ? ' dirty' : ''}${e.huge ? ' 2M' : ''}`, hi(changed, `CPU${cpu}.tlb[${hex(Number(va))}]`)));
 	const tlbAll = flow(tlbSegs, inner);
 	const tlb = zoom ? tlbAll : tlbAll.slice(0, 1);
 	if (!zoom && tlbAll.length > 1) tlb[0] = [...tlb[0]!, seg(` +${tlbEntries.length - tlb[0]!.filter(x => x.text.includes('→')).length}`, {color: 'magenta'})];
