@@ -2,7 +2,7 @@
 // script builds first): tables, exit codes, one-line usage errors.
 
 import {spawnSync} from 'node:child_process';
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
@@ -104,6 +104,14 @@ describe('racewalk check', () => {
 		expect(flat).toContain('put_page frees page 0x201 while the PTE for va 0x7f001000 still maps it');
 	});
 
+	it('every checked scenario of test/scenarios holds its expectations', () => {
+		const files = readdirSync('test/scenarios').filter(f => f.endsWith('.race')).map(f => `test/scenarios/${f}`);
+		expect(files.length).toBeGreaterThan(10);
+		const r = cli('check', ...files);
+		expect(failRows(r.out)).toEqual([]);
+		expect(r.code).toBe(0);
+	});
+
 	it('verifies three races of the fifth trial: an mmap_lock/i_mmap_rwsem inversion, three concurrent MADV_DONTNEEDs (99baac21e458), page-table freeing under each FLUSH/TABLE_FREE/arch setting', () => {
 		const r = cli('check', 'test/scenarios/lock-abba.race', 'test/scenarios/madv-three.race', 'test/scenarios/pt-free-arch.race');
 		expect(failRows(r.out)).toEqual([]);
@@ -148,6 +156,33 @@ describe('racewalk check', () => {
 		const w = cli('explore', 'scenarios/examples/munmap-madv-walkcache.race');
 		expect(w.out.replace(/\s+/g, ' ')).toContain('__tlb_reset_range(&tlb);');
 		expect(w.out.replace(/\s+/g, ' ')).toMatch(/hardware walk on CPU2 uses its paging-structure cache entry for va 0x7f000000 to PTE page T\d+, which was freed/);
+	});
+
+	it('verifies the worked examples from a sixth trial: reclaim\'s freeze and batched flush vs gup-fast, UFFDIO_MOVE (adef440691ba), anonymous migration vs gup-fast', () => {
+		const r = cli('check', 'scenarios/examples/reclaim-gup-freeze.race', 'scenarios/examples/uffd-move-pte.race', 'scenarios/examples/migrate-anon-gup.race');
+		expect(failRows(r.out)).toEqual([]);
+		expect(r.out).toMatch(/reclaim-gup-freeze\s+\(base\) .*safe\s+safe.*OK/);
+		expect(r.out).toMatch(/reclaim-gup-freeze\s+v4_2\s+safe\s+safe.*OK/);
+		expect(r.out).toMatch(/reclaim-gup-freeze\s+v4_3\s+violation refcount ✱\s+reachable \(\d+ steps\).*OK/);
+		expect(r.out).toMatch(/reclaim-gup-freeze\s+broadcast-no-recheck\s+violation gup-unmapped-page\s+reachable \(\d+ steps\).*OK/);
+		expect(r.out).toMatch(/uffd-move-pte\s+no-recheck\s+violation freed-page-use\s+reachable \(\d+ steps\).*OK/);
+		expect(r.out).toMatch(/uffd-move-pte\s+two-moves\s+safe\s+safe.*OK/);
+		expect(r.out).toMatch(/uffd-move-pte\s+unordered\s+violation deadlock\s+reachable \(\d+ steps\).*OK/);
+		expect(r.out).toMatch(/migrate-anon-gup\s+x86-no-recheck\s+safe\s+safe.*OK/);
+		expect(r.out).toMatch(/migrate-anon-gup\s+broadcast-no-recheck\s+violation assert\s+reachable \(\d+ steps\).*OK/);
+		expect(r.code).toBe(0);
+		// x86 v4.3-v4.12: the get_page lands on the count __remove_mapping froze while the batched flush waits.
+		const v43 = cli('explore', 'scenarios/examples/reclaim-gup-freeze.race', '--variant', 'v4_3');
+		expect(v43.code).toBe(1);
+		expect(v43.out.replace(/\s+/g, ' ')).toContain('get_page on page 0x200 with refcount 0');
+		// The page reused at VA + 4096 is not the page of VA: S7 by the va gup-fast read.
+		const reuse = cli('explore', 'scenarios/examples/reclaim-gup-freeze.race', '--variant', 'broadcast-no-recheck');
+		expect(reuse.out.replace(/\s+/g, ' ')).toContain('fault at 0x7f001000: anonymous page 0x200 allocated and mapped');
+		expect(reuse.out.replace(/\s+/g, ' ')).toContain('gup-fast on CPU0 returns page 0x200 (allocation 2)');
+		// The opposite moves: each holds one PTE lock and spins on the other.
+		const dl = cli('explore', 'scenarios/examples/uffd-move-pte.race', '--variant', 'unordered');
+		expect(dl.code).toBe(3);
+		expect(dl.out.replace(/\s+/g, ' ')).toMatch(/deadlock: CPU0 holds mmap_lock, ptl of (T\d+) and spins on ptl of (T\d+) in spin_lock_nested, held by CPU1; CPU1 holds mmap_lock, ptl of \2 and spins on ptl of \1 in spin_lock_nested, held by CPU0/);
 	});
 
 	it('verifies the new built-ins against KERNEL.md §6.B1 and §6.B2', () => {

@@ -123,6 +123,9 @@ describe('racewalk run', () => {
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--set', 'nothing'], 'racewalk: --set nothing: expected name=value'],
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--variant', 'nref'], "racewalk: unknown variant 'nref' (did you mean 'noref'?); this scenario has: noref, pmd"],
 		[['run', 'fsdax-unbind-2021', '-s', '0', '--width', '0'], 'racewalk: --width: expected a whole number of columns from 40 to 1000, got 0'],
+		// what was typed, as every other bad value says (it said "expected a number" alone)
+		[['run', 'fsdax-unbind-2021', '-s', '0', '--width', 'wide'], "racewalk: --width: expected a number, got 'wide'"],
+		[['explore', 'fsdax-unbind-2021', '--timeout=30s'], "racewalk: --timeout: expected a number, got '30s'"],
 		[['run', 'fsdax-unbind-2021-nref', '-s', '0'], "racewalk: fsdax-unbind-2021-nref: no such built-in scenario, worked example or file (did you mean 'fsdax-unbind-2021-noref'?) ('racewalk list' shows them all)"],
 		[['run', 'no-such-scenario', '-s', '0'], "racewalk: no-such-scenario: no such built-in scenario, worked example or file ('racewalk list' shows them all)"],
 	])('bad input %j: one line, exit 2', (args, line) => {

@@ -22,6 +22,12 @@ function message(src: string, opts: {set?: Record<string, string>; variant?: str
 describe('compile errors', () => {
 	it.each([
 		[wrap('ptep_get_lockles(0);'), "t.race:7:1: unknown primitive 'ptep_get_lockles' (did you mean 'ptep_get_lockless'?)"],
+		// two letters swapped is one edit: 'wirte' is nearer write than dirty, 'spni_lock' nearer spin_lock than any other
+		[wrap('x = 1;').replace('map(0x7f000000, 0x100, write)', 'map(0x7f000000, 0x100, wirte)'), "t.race:5:65: map(): 'wirte' is not a PTE flag; one of: write | special | devmap | huge | protnone | dirty (did you mean 'write'?)"],
+		// a va mapped twice counted the page's reference twice, so the put that frees it did not
+		[wrap('x = 1;').replace('map(0x7f000000, 0x100, write);', 'map(0x7f000000, 0x100, write); map(0x7f000000, 0x100);'), "t.race:5:73: map(): va 0x7f000000 is already mapped (to pfn 0x100, by an earlier map): one map() per va"],
+		[wrap('x = 1;').replace('pgmap(pmem0, fsdax, 0x100, 1); map(0x7f000000, 0x100, write);', 'pgmap(pmem0, fsdax, 0x100, 2); map(0x7f001000, 0x101); map(0x7f000000, 0x100, huge);'), "t.race:5:66: map(): va 0x7f000000: its 2 MiB already have a PTE page (an earlier map() or pte_table() there): a huge PMD would replace it"],
+		[wrap('spni_lock(&l);', 'spinlock_t l;'), "t.race:7:1: unknown primitive 'spni_lock' (did you mean 'spin_lock'?)"],
 		[wrap('x = pte_pfn();'), 't.race:7:5: pte_pfn(pte) takes 1 argument, got 0'],
 		[wrap('x = ptep_get_lockless(1, 2, 3);'), 't.race:7:5: ptep_get_lockless(pmd, va) takes 2 arguments, got 3'],
 		[wrap('x = access(VAA);'), "t.race:7:12: unknown name 'VAA': access(va) takes va here (docs/primitives.md)"],
@@ -78,6 +84,10 @@ describe('--set and variants', () => {
 		[{variant: 'w'}, "unknown variant 'w' (did you mean 'v'?); this scenario has: v"],
 	])('%#', (opts, want) => {
 		expect(message(src, opts)).toBe(want);
+	});
+
+	it('a scenario without variants says so, and how to declare one', () => {
+		expect(message(wrap('x = 1;'), {variant: 'v'})).toBe('unknown variant \'v\': this scenario has no variants (variant NAME "title" (param = value) { expect ... } declares one)');
 	});
 
 	it('overrides apply: variant, then --set', () => {

@@ -204,6 +204,21 @@ describe('shared arrays', () => {
 		const u = run(model('int a[2];', 'x = -q;\nq = 1;'), '0');
 		expect(u.violations.map(v => v.message)).toEqual(['CPU0 oops at line 6: operator - needs integers, but q is NULL (a local reads NULL until it is assigned)']);
 	});
+	it('two lock references compare by a fixed total order, as double_pt_lock compares spinlock_t pointers', () => {
+		const r = runAll(model('spinlock_t a;\nspinlock_t b;', 'p = &b;\nq = &a;\nlt = p < q;\ngt = p > q;\nle = p <= p;\nge = q >= p;'));
+		expect(r.locals).toMatchObject({lt: false, gt: true, le: true, ge: false});
+		// Two CPUs taking the same two locks in that order cannot deadlock, whichever they name first.
+		const ordered = (x: string, y: string) => `p = ${x}; q = ${y};\n\tif (p > q) { t = p; p = q; q = t; }\n\tspin_lock(p); spin_lock(q); spin_unlock(q); spin_unlock(p);`;
+		const t = `scenario t\nspinlock_t a;\nspinlock_t b;\ncpu 0 {\n\t${ordered('&a', '&b')}\n}\ncpu 1 {\n\t${ordered('&b', '&a')}\n}\n`;
+		const m = new Model(compile(parseScenario(t, 't.race'), {file: 't.race', source: t}));
+		expect([...explore(m).kinds.keys()]).toEqual([]);
+		// The unordered pair does.
+		const u = t.replaceAll('if (p > q) { t = p; p = q; q = t; }', '');
+		expect([...explore(new Model(compile(parseScenario(u, 't.race'), {file: 't.race', source: u}))).kinds.keys()]).toContain('deadlock');
+		// A lock and an integer still do not compare.
+		const bad = run(model('spinlock_t a;', 'p = &a;\nx = p < 1;'), '0 0');
+		expect(bad.violations.map(v => v.message)).toEqual(['CPU0 oops at line 7: operator < needs integers, but p is lock &a']);
+	});
 	it('each element is its own variable for the search: CPUs on different elements do not race', () => {
 		const top = 'int a[2];\nparam same = false';
 		const lost = (same: boolean) => {
@@ -358,6 +373,22 @@ describe('C habits get a message that says what to write', () => {
 		['down_read_killable(&s);', "t.race:6:1: unknown primitive 'down_read_killable'; the down_read* primitives are: down_read, down_read_nested, down_read_trylock (docs/primitives.md lists them all)"],
 	])('%s', (cpu, want) => {
 		expect(message(src('', cpu))).toBe(want);
+	});
+});
+
+describe('a param or const named like a word a set-up call takes', () => {
+	const scenario = (decl: string, machine: string) => `scenario t\n${decl}\nmachine { ram(0x200, 1); ${machine} mm_cpumask(0); }\ncpu 0 "a" {\n\taccess(0x7f000000);\n}\n`;
+	it.each([
+		['param dirty = true', 'map(0x7f000000, 0x200, write, dirty);', "t.race:3:56: 'dirty' is both a param and a word map() takes, so map(0x7f000000, 0x200, write, dirty) is ambiguous: rename the param (say dirty_on) and write the word under a condition, as in `if (dirty_on) map(0x7f000000, 0x200, write, dirty);`"],
+		['const huge = 1', 'walk_cache(on); map_range(0x7f000000, 0x200, 1, huge);', "t.race:3:74: 'huge' is both a const and a word map_range() takes, so map_range(0x7f000000, 0x200, 1, huge) is ambiguous: rename the const (say huge_on) and write the word under a condition, as in `if (huge_on) map_range(0x7f000000, 0x200, 1, huge);`"],
+		['param rcu = false', 'table_free(rcu); map(0x7f000000, 0x200, write);', "t.race:3:37: 'rcu' is both a param and a word table_free() takes, so table_free(rcu) is ambiguous: rename the param (say rcu_on) and write the word under a condition, as in `if (rcu_on) table_free(rcu);`"],
+	])('%s is refused where the call takes the word', (decl, machine, want) => {
+		expect(message(scenario(decl, machine))).toBe(want);
+	});
+	it('is read as the param where the call takes no such word, and a param choice stays a word', () => {
+		expect(message(scenario('param dirty = 0x7f000000', 'map(0x7f000000, 0x200, write); tlb(0, dirty);'))).toBe('compiled');
+		expect(message(scenario('param mode = ipi | rcu', 'table_free(mode); map(0x7f000000, 0x200, write);'))).toBe('compiled');
+		expect(message(scenario('param dirty_pte = true', 'if (dirty_pte) map(0x7f000000, 0x200, write, dirty); else map(0x7f000000, 0x200, write);'))).toBe('compiled');
 	});
 });
 

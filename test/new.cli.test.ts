@@ -49,6 +49,11 @@ describe('racewalk new', () => {
 		expect([bad.code, bad.err]).toEqual([2, "racewalk: pt-free-walkr: no such built-in scenario, worked example or file (did you mean 'pt-free-walker'?) ('racewalk list' shows them all)\n"]);
 		expect(existsSync(join(dir, 'x.race'))).toBe(false);
 		expect(cli('new', 'x').err).toBe('racewalk: new: x: a scenario file ends in .race (racewalk new x.race)\n');
+		// a --from file that does not compile is named with its own place: the copy was never written
+		writeFileSync(join(dir, 'broken.race'), 'scenario broken\nmachine { mm_cpumask(0); }\ncpu 0 "a" {\n\tput_pgae(1);\n}\n');
+		const copy = cli('new', 'y.race', '--from', 'broken.race');
+		expect([copy.code, copy.err.split('\n')[0]]).toEqual([2, "racewalk: broken.race:4:2: unknown primitive 'put_pgae' (did you mean 'put_page'?)"]);
+		expect(existsSync(join(dir, 'y.race'))).toBe(false);
 	});
 	it('names a scenario from its file name', () => {
 		expect(['my race.race', '../a/b/x_y.race', '--.race', 'CVE-2018-18281.race'].map(scenarioNameFor)).toEqual(['my-race', 'x_y', 'my-race', 'CVE-2018-18281']);

@@ -288,7 +288,9 @@ const longSum = Array(300).fill('a').join('+');
 const MALFORMED: [string, string][] = [
 	['', "f:1:1: unexpected end of file: expected 'scenario' at the start of the file"],
 	['scenaro x', "f:1:1: expected 'scenario' at the start of the file, found 'scenaro' (did you mean 'scenario'?)"],
-	['title "x"', "f:1:1: expected 'scenario' at the start of the file, found 'title'"],
+	['title "x"', "f:1:1: expected 'scenario' at the start of the file, found 'title' (the header comes first: scenario NAME, then title, then the rest)"],
+	['#define N 2\nscenario x', "f:1:1: expected 'scenario' at the start of the file, found '#' (the header comes first: scenario NAME; a #define goes after it)"],
+	['spinlock_t l;\nscenario x', "f:1:1: expected 'scenario' at the start of the file, found 'spinlock_t' (the header comes first: scenario NAME, then title, then the rest)"],
 	['scenario "x"', "f:1:10: expected a scenario name after 'scenario', found a string"],
 	['scenario if', "f:1:10: expected a scenario name after 'scenario', found 'if' (a name may not be a keyword alone; glue a dash to it, as no-recheck)"],
 	['scenario fsdax - unbind', "f:1:16: unexpected '-' after 'fsdax' (a dashed name may not contain spaces)"],
@@ -418,6 +420,8 @@ const MALFORMED: [string, string][] = [
 	[H + 'cpu 0 { x = \ud800; }', 'f:2:13: unexpected character U+D800'],
 	[H + '\t🙂 x', "f:2:2: unexpected character '🙂'"],
 	[H + "title 'x'", `f:2:7: unexpected character "'" (strings use double quotes)`],
+	// a scenario copied from docs/ with its fence
+	['```c\nscenario x', 'f:1:1: unexpected character \'`\' (a Markdown code fence, copied with the scenario: keep only the lines between the ``` lines)'],
 	[H + 'int café = 0;', "f:2:8: unexpected character 'é' (names are ASCII: letters a-z A-Z, digits and _)"],
 	[H + 'int Ωmega = 0;', "f:2:5: unexpected character 'Ω' (names are ASCII: letters a-z A-Z, digits and _)"],
 	[H + 'int a = 0; \uFFFD', "f:2:12: unexpected character '\uFFFD' (a byte that is not UTF-8: the file is in another encoding here)"],

@@ -128,6 +128,27 @@ describe('ordinary RAM pages', () => {
 		expect(r.final.memmap[0x200]!.refcount).toBe(1);
 		expect(kinds(run({machine: RAM, cpus: [`page_ref_unfreeze(${P}, 1);`]}, '0'))).toEqual(['oops']);
 	});
+	prim('free_unref_page', () => {
+		// Reclaim's free of a page it froze: no put, straight to the allocator.
+		const unmapped = `ptep_get_and_clear(VA); page_remove_rmap(${P});`;
+		const ok = run({machine: RAM, cpus: [`${unmapped} page_ref_freeze(${P}, 1); free_unref_page(${P}); n = alloc_page(0x200);`]}, '0 0 0 0 0');
+		expect(kinds(ok)).toEqual([]);
+		expect(ok.final.memmap[0x200]!.ram).toMatchObject({free: false, gen: 2});
+		expect(ok.notes).toContain('page 0x200 refcount -> 0: freed to the page allocator (free_unref_page)');
+		// A reference taken on the frozen page (a plain get that no VM_BUG_ON stopped): Bad page state, leaked.
+		const held = run({machine: RAM, cpus: [`${unmapped} page_ref_freeze(${P}, 1); page_ref_unfreeze(${P}, 1); free_unref_page(${P});`]}, '0 0 0 0 0');
+		expect(kinds(held)).toEqual(['refcount']);
+		expect(held.violations[0]!.message).toContain('nonzero _refcount (1)');
+		expect(held.final.memmap[0x200]!.ram!.free).toBe(false);
+		// Still mapped (mapcount): Bad page state too; and the PTE is not left pointing at a free page.
+		const mapped = run({machine: RAM, cpus: [`page_ref_freeze(${P}, 1); free_unref_page(${P});`]}, '0 0');
+		expect(kinds(mapped)).toEqual(['refcount']);
+		expect(mapped.violations[0]!.message).toContain('nonzero mapcount (1)');
+		// A free page freed again: a double free.
+		expect(kinds(run({machine: RAM, cpus: ['free_unref_page(pfn_to_page(0x202));']}, '0'))).toEqual(['refcount']);
+		// The kernel's later names are the same primitive.
+		expect(kinds(run({machine: RAM, cpus: [`${unmapped} page_ref_freeze(${P}, 1); free_frozen_pages(${P});`]}, '0 0 0 0'))).toEqual([]);
+	});
 	prim('set_page_count', () => {
 		// a plain store: a reference taken between a read of the count and the store is lost
 		const r = run({machine: RAM, cpus: [`n = page_count(${P}); set_page_count(${P}, n);`, `get_page(${P});`]}, '0 1 0');
@@ -172,6 +193,22 @@ describe('what gup-fast returns (S7, S9)', () => {
 		expect(good.final.memmap[0x200]!.refcount).toBe(1);
 		// Without the reuse, the page it returns was mapped at G3: no S7.
 		expect(kinds(runThen({machine: RAM, cpus: [gup(false), 'ptep_get_and_clear(VA);']}, '0 0 0 1', 0))).toEqual([]);
+	});
+	it('S7 is by va: the page reused at another va of the mm is not the page of the va gup-fast read', () => {
+		// P is freed and reused, and the new allocation is mapped at VA2 (a fault of another thread):
+		// it was mapped in the window, but not at VA, so gup of VA must not return it.
+		const elsewhere = `ptep_get_and_clear(VA); put_page(${P}); n = alloc_page(0x200); set_pte_at(VA2, mk_pte(n, true));`;
+		const bad = runThen({machine: RAM, cpus: [gup(false), elsewhere]}, '0 0 0 1 1 1 1', 0);
+		expect(kinds(bad)).toEqual(['gup-unmapped-page']);
+		expect(bad.final.memmap[0x200]!.ram!.gen).toBe(2);
+		// The G8 re-check reads VA, finds it none, and backs off.
+		expect(kinds(runThen({machine: RAM, cpus: [gup(true), elsewhere]}, '0 0 0 1 1 1 1', 0))).toEqual([]);
+		// Reused at VA itself (a swap-in of the same data): mapped at a va it read, at an instant of the window.
+		const here = `ptep_get_and_clear(VA); put_page(${P}); n = alloc_page(0x200); set_pte_at(VA, mk_pte(n, true));`;
+		expect(kinds(runThen({machine: RAM, cpus: [gup(false), here]}, '0 0 0 1 1 1 1', 0))).toEqual([]);
+		// An install at a va the window never read is not recorded in it.
+		const w = run({machine: RAM, cpus: [gup(false), elsewhere]}, '0 0 0 1 1 1 1');
+		expect(w.final.cpus[0]!.gup).toMatchObject({vas: [0x7f000000], mapped: ['512:1']});
 	});
 	const collapse = `ok = is_refcount_suitable(${P}); ptep_get_and_clear(VA); page_remove_rmap(${P}); free_page_and_swap_cache(${P});`;
 	prim('is_refcount_suitable', () => {
@@ -327,6 +364,22 @@ describe('the page-table life cycle', () => {
 	});
 });
 
+describe('a huge mapping\'s vma covers its 2 MiB', () => {
+	// map(..., huge) used to record a vma of the first 4 KiB only: a fault elsewhere in the PMD after a zap was SIGSEGV.
+	const HUGE = 'pgmap(pmem0, devdax, PFN, 4); map(VA, PFN, write, special, devmap, huge); mm_cpumask(0);';
+	it('a fault at any page of it after the zap installs the huge PMD again, and a load there reaches its subpage', () => {
+		const r = run({machine: HUGE, cpus: ['p = pmdp_huge_get_and_clear(VA); r = handle_mm_fault(VA + 0x3000); ok = access(VA + 0x3000);']}, '0 0 0');
+		expect(locals(r)).toMatchObject({r: 0, ok: true});
+		expect(r.flat.get('pte[0x7f000000]')).toBe('pfn 0x100 W S D huge (T2)');
+		expect(r.flat.get('CPU0.tlb[0x7f003000]')).toBe('pfn 0x103 W');
+		expect(r.notes.some(n => n.includes('DAX PMD installed at 0x7f000000 -> pfn 0x100'))).toBe(true);
+	});
+	it('ends at 2 MiB: the page after it has no vma', () => {
+		const r = run({machine: HUGE, cpus: ['r = handle_mm_fault(VA + 0x200000);']}, '0');
+		expect(locals(r)).toMatchObject({r: 0x40});
+	});
+});
+
 describe('freeing page-table pages', () => {
 	// A lockless walker (IRQs off) that read the PMD before the table was unhooked.
 	const walker = 'local_irq_save(); pmd = pmdp_get_lockless(VA); x = 1; pte = ptep_get_lockless(pmd, VA); local_irq_restore();';
@@ -374,6 +427,22 @@ describe('freeing page-table pages', () => {
 		expect(spun.violations.map(v => [v.kind, v.cpu, v.line])).toEqual([['freed-table-read', 0, 8]]);
 		// The table alive: nothing.
 		expect(kinds(run({machine: RAM, cpus: [rmap('spin_lock(ptl)')]}, '0 0 0 0'))).toEqual([]);
+	});
+	it('free_pgtables frees behind a freed_tables flush, as tlb_finish_mmu does: a lazy CPU is reached and the walk caches go', () => {
+		// CPU2 borrowed the mm lazily and holds a paging-structure cache entry to the PTE page; it walks speculatively after the free.
+		const machine = (extra: string) => `${extra} table_free(rcu); ram(0x200, 1); pte_table(VA); mm_cpumask(0, 2); lazy(2); pwc(2, VA);`;
+		const cpus = ['free_pgtables(VA);', 'x = 1;', 'w = speculative_walk(VA);'];
+		// x86, FLUSH=ipi: native_flush_tlb_multi IPIs lazy CPUs when freed_tables; flush_tlb_func switches CPU2 to init_mm
+		const ipi = run({machine: machine('flush(ipi);'), cpus}, '0 i2 0 2');
+		expect(kinds(ipi)).toEqual([]);
+		expect(Object.values(ipi.final.pt.tables).filter(t => t.freed)).toHaveLength(1);
+		expect(ipi.final.cpus[2]!.locals.w).toBe(false);
+		// arm64 broadcast TLBI with last_level = false: the walk cache entry is gone, the walk starts from the PGD
+		const arm64 = run({machine: machine('flush(broadcast); arch(arm64);'), cpus}, '0 2');
+		expect(kinds(arm64)).toEqual([]);
+		expect(Object.values(arm64.final.pt.tables).filter(t => t.freed)).toHaveLength(1);
+		expect(arm64.final.cpus[2]!.locals.w).toBe(false);
+		expect(arm64.flat.has('CPU2.pwc[0x7f000000]')).toBe(false);
 	});
 	it('free_pgtables: TABLE_FREE=none frees at once', () => {
 		const r = run({machine: `table_free(none); ${RAM}`, cpus: [walker, 'ptep_get_and_clear(VA); ptep_get_and_clear(VA2); free_pgtables(VA);']}, '0 0 1 1 1 0 0');
@@ -533,6 +602,15 @@ describe('TLB ranges, lazy CPUs and paging-structure caches', () => {
 		expect(kinds(run({machine: `flush(ipi); arch(arm64); ${RAM}`, cpus: cpus('flush_tlb_range(VA, 512)')}, '0 1 1 i0 1 1 0 0'))).toEqual([]);
 		expect(kinds(run({machine: `flush(ipi); arch(arm64); ${RAM}`, cpus: cpus('flush_tlb_page(VA)')}, '0 1 1 i0 1 1 0 0'))).toEqual(['pwc-freed-table']);
 	});
+	it('arch(arm64) flushes by broadcast TLBI unless flush() says otherwise: the flush does not wait for a CPU with IRQs off', () => {
+		const cpus = ['local_irq_save(); x = 1; local_irq_restore();', 'ptep_get_and_clear(VA); flush_tlb_page(VA); done = 1;'];
+		const arm64 = run({machine: `arch(arm64); ${RAM}`, cpus}, '0 1 1 1');
+		expect(arm64.final.settings.flush).toBe('broadcast');
+		expect(arm64.final.cpus[1]!.locals.done).toBe(1);
+		// x86 waits for the IPI's ack; so does an explicit flush(ipi) with arm64 (a what-if, not an arm64 kernel)
+		expect(run({machine: RAM, cpus}, '0 1 1').final.cpus[1]!.wait).toMatchObject({kind: 'acks', pending: [0]});
+		expect(run({machine: `flush(ipi); arch(arm64); ${RAM}`, cpus}, '0 1 1').final.settings.flush).toBe('ipi');
+	});
 	it('x86: the page fault of a walk through a stale paging-structure cache entry drops it (Intel SDM 4.10.4.1); arm64 keeps it', () => {
 		// CPU0 caches VA's PTE page; CPU1 unhooks it with no flush and hooks a new one that maps VA + 8 KiB.
 		const cpus = ['access(VA); a = access(VA + 0x2000); b = access(VA + 0x2000);', 'pmdp_huge_get_and_clear(VA); pte_alloc(VA); set_pte_at(VA + 0x2000, mk_pte(pfn_to_page(0x203), true));'];
@@ -645,6 +723,18 @@ describe('compound pages (a THP folio)', () => {
 		expect(r.final.cpus[0]!.locals).toMatchObject({a: 3, ok: true, p: true, g: true, w: true, b: 4});
 		expect(r.final.memmap[0x201]!.refcount).toBe(0);
 		expect(kinds(r)).toEqual([]);
+	});
+	it('FOLL_PIN on a compound page adds one reference and counts the pin exactly (folio_has_pincount), on a small page GUP_PIN_COUNTING_BIAS', () => {
+		// mm/gup.c:try_grab_folio_fast: folio_test_large -> atomic_add(refs, &folio->_pincount), else refs * (GUP_PIN_COUNTING_BIAS - 1) more
+		const pin = `local_irq_save(); pte = ptep_get_lockless(pmdp_get_lockless(VA2), VA2); ok = try_grab_page(pte_page(pte), FOLL_PIN); local_irq_restore(); a = page_count(${H}); p = page_maybe_dma_pinned(${T});`;
+		const large = run({machine: THP, cpus: [`${pin} unpin_user_page(${T}); b = page_count(${H}); q = page_maybe_dma_pinned(${H});`]}, '0 0 0 0 0 0 0 0 0');
+		expect(large.final.cpus[0]!.locals).toMatchObject({ok: true, a: 3, p: true, b: 2, q: false});
+		expect(large.final.memmap[0x200]!.pins).toBe(0);
+		expect(kinds(large)).toEqual([]);
+		// a small page: the bias
+		const small = run({machine: 'ram(0x200, 1); map(VA, 0x200, write); mm_cpumask(0);', cpus: [`local_irq_save(); pte = ptep_get_lockless(pmdp_get_lockless(VA), VA); ok = try_grab_page(pte_page(pte), FOLL_PIN); local_irq_restore(); a = page_count(${H}); p = page_maybe_dma_pinned(${H}); unpin_user_page(${H}); b = page_count(${H});`]}, '0 0 0 0 0 0 0 0');
+		expect(kinds(small)).toEqual([]);
+		expect(small.final.cpus[0]!.locals).toMatchObject({ok: true, a: 1 + 1024, p: true, b: 1});
 	});
 	it('the folio\'s last put frees the head and every tail, and a PTE still mapping a tail is S2', () => {
 		const r = run({machine: THP, cpus: [`ptep_get_and_clear(VA); put_page(${H}); put_page(${T});`]}, '0 0 0');

@@ -168,20 +168,25 @@ describe('page tables', () => {
 	});
 	prim('free_pgtables', () => {
 		const body = 'ptep_get_and_clear(VA); ptep_get_and_clear(VA2); free_pgtables(VA);';
-		// TABLE_FREE=rcu: the free waits for the grace period; a walker that read the PMD before sees a live table.
+		// TABLE_FREE=rcu: the free waits for the freed_tables flush (CPU0 acks it once its IRQs are back on) and the
+		// grace period; a walker that read the PMD before sees a live table.
 		const rcu = miniModel({machine: `table_free(rcu); ${'pgmap(pmem0, fsdax, PFN, 2); map(VA, PFN, write); map(VA2, PFN + 1, write); mm_cpumask(0, 1);'}`, cpus: ['local_irq_save(); pmd = pmdp_get_lockless(VA); pte = ptep_get_lockless(pmd, VA); local_irq_restore();', body]});
 		const early = run(rcu, '0 0 1 1 1 0');
 		expect(kinds(early)).toEqual([]);
 		expect(early.final.rcu).toHaveLength(1);
-		expect(run(rcu, '0 0 1 1 1 0 0').final.rcu).toHaveLength(0);
-		// Without IRQs off the table is freed at once, and the lockless read of it is S6.
+		expect(rcu.blockedReason(early.final, 1)).toBe('blocked in free_pgtables: waiting for ack from CPU0 (IRQs off)');
+		// CPU0 is out of its section, but CPU1 spins on the ack with preemption off: still a reader
+		expect(run(rcu, '0 0 1 1 1 0 0').final.rcu).toHaveLength(1);
+		expect(run(rcu, '0 0 1 1 1 0 0 i0 1').final.rcu).toHaveLength(0);
+		// Without IRQs off CPU0 acks the flush at once, no reader holds the grace period, and the lockless read of the freed table is S6.
 		const noirq = miniModel({machine: 'table_free(rcu); pgmap(pmem0, fsdax, PFN, 2); map(VA, PFN, write); map(VA2, PFN + 1, write); mm_cpumask(0, 1);', cpus: ['pmd = pmdp_get_lockless(VA); pte = ptep_get_lockless(pmd, VA);', body]});
-		const s6 = run(noirq, '0 1 1 1 0');
+		const s6 = run(noirq, '0 1 1 1 i0 1 0');
 		expect(kinds(s6)).toEqual(['freed-table-read']);
-		// TABLE_FREE=ipi: an empty IPI to every other CPU, freed when all acked.
+		// TABLE_FREE=ipi: the flush IPI (freed_tables: to every CPU in mm_cpumask), freed when all acked.
 		const ipi = miniModel({machine: 'pgmap(pmem0, fsdax, PFN, 2); map(VA, PFN, write); map(VA2, PFN + 1, write); mm_cpumask(0, 1);', cpus: ['x = 1;', body]});
 		const waiting = run(ipi, '1 1 1');
-		expect(ipi.blockedReason(waiting.final, 1)).toBe('blocked in tlb_remove_table_sync_one: waiting for ack from CPU0');
+		expect(ipi.blockedReason(waiting.final, 1)).toBe('blocked in free_pgtables: waiting for ack from CPU0');
+		expect(waiting.final.cpus[0]!.ipis).toEqual([{from: 1, kind: 'flush', range: [0x7f000000, 0x7f200000], freedTables: true}]);
 		const freed = run(ipi, '1 1 1 i0 1');
 		expect([...freed.flat.keys()].some(k => k.startsWith('table['))).toBe(true);
 		expect(kinds(run({cpus: ['free_pgtables(VA);']}, '0'))).toEqual(['oops']);
@@ -321,10 +326,24 @@ describe('dev_pagemap and memunmap_pages', () => {
 		expect(r.notes).toContain('pmem0->ref is dead: percpu_ref_tryget_live fails');
 		const deleted = run({cpus: ['pgmap_array_delete(pmem0); a = get_dev_pagemap(PFN);']}, '0 0');
 		expect(deleted.final.cpus[0]!.locals.a).toBeNull();
+		// The cached form (mm/memremap.c): a pgmap that covers pfn is returned without a new
+		// reference or a liveness check, even after the kill; one that does not is put first.
+		const cached = run({cpus: ['a = get_dev_pagemap(PFN); percpu_ref_kill(pmem0); b = get_dev_pagemap(PFN + 1, a); c = get_dev_pagemap(0x999, b);']}, '0 0 0 0');
+		expect(cached.flat.get('CPU0.b')).toBe('&pmem0');
+		expect(cached.final.cpus[0]!.locals.c).toBeNull();
+		expect(cached.final.pgmaps.pmem0!.ref.count).toBe(2); // 3, +1 for a, -1 the kill's base (atomic at once: no reader), -1 the cached put
+		expect(kinds(cached)).toEqual([]);
 	});
 	prim('put_dev_pagemap', () => {
 		const r = run({cpus: ['p = get_dev_pagemap(PFN); put_dev_pagemap(p); put_dev_pagemap(NULL);']}, '0 0 0');
 		expect(r.final.pgmaps.pmem0!.ref.count).toBe(3);
+		// Atomic mode: percpu_ref_put_many's atomic_long_sub_and_test calls release at zero whether
+		// or not the ref was killed, and tryget_live's atomic_long_inc_not_zero then fails.
+		const atomic = run({machine: 'pgmap(pmem0, fsdax, PFN, 1, atomic_ref); mm_cpumask(0);', cpus: ['put_dev_pagemap(pmem0); put_dev_pagemap(pmem0); g = get_dev_pagemap(PFN);']}, '0 0 0');
+		expect(atomic.final.pgmaps.pmem0!.ref).toEqual({state: 'zero', count: 0, mode: 'atomic'});
+		expect(atomic.final.pgmaps.pmem0!.done).toBe(true);
+		expect(atomic.final.cpus[0]!.locals.g).toBeNull();
+		expect(kinds(atomic)).toEqual([]);
 	});
 	prim('percpu_ref_kill', () => {
 		const model = miniModel({cpus: ['local_irq_save(); x = 1; local_irq_restore();', 'percpu_ref_kill(pmem0); percpu_ref_kill(pmem0);']});

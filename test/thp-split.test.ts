@@ -7,6 +7,7 @@
 
 import {describe, expect, it} from 'vitest';
 import {thpSplitPrimitives} from '../source/machine/primitives/thp-split.js';
+import {index} from '../source/machine/pagetable.js';
 import {kinds, miniModel, run, type Mini} from './helpers/mini.js';
 
 const tested = new Set<string>();
@@ -52,6 +53,18 @@ describe('the PMD pmdp_invalidate leaves', () => {
 		// Only a huge PMD can be invalidated.
 		const pte = run({machine: 'ram(0x200, 1); map(VA, 0x200, write); mm_cpumask(0);', cpus: ['old = pmdp_invalidate(VA);']}, '0');
 		expect(kinds(pte)).toEqual(['oops']);
+	});
+	it('the dirty bit the walker sets in a huge PMD is part of its value: pmd_val sees it, pmdp_establish and set_pmd_at keep it', () => {
+		// x86 pmd_mkinvalid keeps every flag but _PAGE_PRESENT/_PAGE_PROTNONE, and pmdp_establish xchg()s the whole word in:
+		// __split_huge_pmd_locked reads pmd_dirty(old_pmd) from what pmdp_invalidate returned.
+		const r = run({machine: THP, cpus: ['p = pmdp_get_lockless(VA); s = store(VA + 0x1000); q = pmdp_get_lockless(VA); same = pmd_val(p) == pmd_val(q); pmdp_establish(VA, pmd_mkinvalid(q)); i = pmdp_get_lockless(VA); set_pmd_at(VA, p);']}, '0 0 0 0 0 0');
+		expect(locals(r)).toMatchObject({s: true, same: false});
+		expect(r.flat.get('CPU0.q')).toBe('pmd(huge pfn 0x200 W dirty)');
+		expect(r.flat.get('CPU0.i')).toBe('pmd(huge pfn 0x200 W invalid dirty)');
+		expect(r.final.pt.tables[2]!.entries[index(0x7f000000, 2)]).toMatchObject({invalid: true, dirty: true});
+		// set_pmd_at of the value read before the store: clean again, as the kernel's store of that word would make it
+		const back = run(r.model, '0 0 0 0 0 0 0');
+		expect(back.final.pt.tables[2]!.entries[index(0x7f000000, 2)]).not.toHaveProperty('dirty');
 	});
 	it('the hardware walker faults on it and fills nothing; a TLB entry from before survives until the flush', () => {
 		const r = run({machine: THP, cpus: ['pmdp_establish(VA, pmd_mkinvalid(pmdp_get_lockless(VA)));', 'ok = access(VA + 0x1000);']}, '0 1');
@@ -126,6 +139,11 @@ describe('the primitives of __split_huge_pmd_locked', () => {
 		// Mapping a freed RAM page is S2, as set_pte_at.
 		const freed = run({machine: 'ram(0x200, 2); pte_table(VA); mm_cpumask(0);', cpus: ['set_ptes(VA, mk_pte(pfn_to_page(0x200)), 2);']}, '0');
 		expect(kinds(freed)).toEqual(['freed-page-use', 'freed-page-use']);
+		// set_ptes advances only the pfn (pte_next_pfn): a dirty entry, as __split_huge_pmd_locked makes for a
+		// dirty huge PMD (if (dirty) entry = pte_mkdirty(entry)), gives dirty PTEs, so writeback still sees them.
+		const dirty = run({machine: THP, cpus: ['t = pgtable_trans_huge_withdraw(VA); set_ptes(VA, pte_mkdirty(mk_pte(pfn_to_page(0x200), true)), 2, t); pmd_populate(VA, t); a = pte_dirty(ptep_get(VA)); b = pte_dirty(ptep_get(VA + 0x1000));']}, '0 0 0 0 0');
+		expect(dirty.flat.get('pte[0x7f001000]')).toBe('pfn 0x201 W dirty (T3)');
+		expect(locals(dirty)).toMatchObject({a: true, b: true});
 	});
 	it('an anonymous THP deposits a PTE page; a DAX huge mapping deposits none on x86', () => {
 		const anon = run({machine: THP, cpus: ['t = pgtable_trans_huge_withdraw(VA);']}, '0');

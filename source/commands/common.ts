@@ -181,7 +181,8 @@ export function parseFlags<F extends Record<string, FlagSpec>>(help: string, arg
 		const dashed = name.replace(/[A-Z]/g, c => '-' + c.toLowerCase());
 		const values = Array.isArray(v) ? v : [v];
 		if (spec.type === 'number' && values.some(x => x !== undefined && (typeof x !== 'number' || !Number.isFinite(x)))) {
-			throw new UsageError(`--${dashed}: expected a number`);
+			const typed = rawFlagValue(argv, dashed);
+			throw new UsageError(`--${dashed}: expected a number${typed === undefined ? '' : `, got '${typed}'`}`);
 		}
 		if (spec.type === 'string' && values.some(x => typeof x === 'string' && x.trim() === '')) throw new UsageError(`--${dashed}: expected a value`);
 	}
@@ -190,6 +191,16 @@ export function parseFlags<F extends Record<string, FlagSpec>>(help: string, arg
 		throw new UsageError(`--width: expected a whole number of columns from 40 to 1000, got ${width}`);
 	}
 	return cli as unknown as {input: string[]; flags: {[K in keyof F]: F[K]['isMultiple'] extends true ? FlagValue<F[K]>[] : F[K] extends {default: unknown} ? FlagValue<F[K]> : FlagValue<F[K]> | undefined}};
+}
+
+/** What was typed after --name (or in --name=value): meow keeps only the NaN it made of it. */
+function rawFlagValue(argv: readonly string[], dashed: string): string | undefined {
+	for (let i = argv.length - 1; i >= 0; i--) {
+		const a = argv[i]!;
+		if (a.startsWith(`--${dashed}=`)) return a.slice(dashed.length + 3);
+		if (a === `--${dashed}` && i + 1 < argv.length) return argv[i + 1];
+	}
+	return undefined;
 }
 
 /** The command a flag belongs to, when it is not this one's: `racewalk my.race -s "0 1"` meant `racewalk run`. */

@@ -99,6 +99,8 @@ export const newCommand: Command = {
 				text = TEMPLATE(name);
 			} else {
 				const from = loadScenario(cli.flags.from);
+				// a copy of a file that does not compile is refused with the place in that file, not in the copy never written
+				compile(from.ast, {file: from.file, source: from.source});
 				text = renamed(from.source, from.ast.pos.line, name);
 			}
 			compile(parseScenario(text, file), {file, source: text});

@@ -16,6 +16,7 @@ import {emptyMachine, enableHugeTlb, SETUP_BY_NAME, SETUP_CALLS, SetupError} fro
 import {SPLITS_HUGE_PMD} from '../machine/primitives/thp-split.js';
 import type {LockKind, Machine, Value} from '../machine/types.js';
 import {formatValue, truthy, typeName} from '../machine/values.js';
+import {exprText} from './operators.js';
 import type {CpuDecl, Expect, FunctionDecl, IrqDecl, MachineItem, Pos, Scenario, Stmt} from './ast.js';
 import {CallCompiler} from './calls.js';
 import {suggestion} from './diagnostics.js';
@@ -65,7 +66,7 @@ export class Compiler extends CallCompiler {
 		let variantName: string | null = null;
 		if (variant) {
 			const v = this.ast.variants.find(x => x.name === variant);
-			if (!v) throw new ParamError(`unknown variant '${variant}'${suggestion(variant, this.ast.variants.map(x => x.name))}; this scenario has: ${this.ast.variants.map(x => x.name).join(', ') || 'none'}`);
+			if (!v) throw new ParamError(`unknown variant '${variant}'${this.ast.variants.length ? `${suggestion(variant, this.ast.variants.map(x => x.name))}; this scenario has: ${this.ast.variants.map(x => x.name).join(', ')}` : ': this scenario has no variants (variant NAME "title" (param = value) { expect ... } declares one)'}`);
 			variantName = v.name;
 			for (const s of v.settings) {
 				const decl = this.ast.params.find(p => p.name === s.name);
@@ -108,7 +109,9 @@ export class Compiler extends CallCompiler {
 				if (lookupPrimitive(item.call)) this.fail(item.pos, `'${item.call}' is a CPU primitive; machine { } takes set-up calls: ${SETUP_CALLS.map(s => s.name).join(', ')}`);
 				this.fail(item.pos, `unknown set-up call '${item.call}'${suggestion(item.call, SETUP_BY_NAME.keys())}; machine { } takes: ${SETUP_CALLS.map(s => s.name).join(', ')}`);
 			}
+			const words = SETUP_BY_NAME.get(item.call)!.words ?? [];
 			const args = item.args.map(a => {
+				if (a.kind === 'name' && words.includes(a.name)) this.refuseAmbiguousWord(`${item.call}(${item.args.map(exprText).join(', ')})`, item.call, a.name, a.pos);
 				if (a.kind === 'name' && this.constName(a.name) === undefined) return {t: 'sym', name: a.name} as Value;
 				const v = this.expr(a, NO_LOCALS);
 				if (v.constant === undefined) this.fail(a.pos, 'set-up arguments must be constants');
@@ -136,6 +139,18 @@ export class Compiler extends CallCompiler {
 		// A copy of a CPU block runs the same task, so it runs the mm if the original does.
 		for (const [copy, origin] of replicaOf) if (m.mmCpumask.includes(origin) && !m.mmCpumask.includes(copy)) m.mmCpumask.push(copy);
 		return m;
+	}
+
+	/**
+	 * `param dirty = true;` then `map(VA, PFN, dirty)`: the word would be read as
+	 * the param's value (and fail as "expected a PTE flag", or pass the value of an
+	 * int param to a flag), which is never what was meant; the flag itself is not
+	 * reachable either. Refused, with the way to write either meaning.
+	 */
+	private refuseAmbiguousWord(text: string, call: string, name: string, pos: Pos): void {
+		const what = name in this.params ? 'param' : this.consts.has(name) ? 'const' : null;
+		if (what === null) return;
+		this.fail(pos, `'${name}' is both a ${what} and a word ${call}() takes, so ${text} is ambiguous: rename the ${what} (say ${name}_on) and write the word under a condition, as in \`if (${name}_on) ${text};\``);
 	}
 
 	/** A set-up call's mistake, at the argument at fault when it is known, with the nearest name for a misspelt one. */
@@ -366,6 +381,8 @@ export function compile(ast: Scenario, opts: CompileOptions): Program {
 	const order = expects.find(e => e.form === 'violation' && e.violation === 'lock-order');
 	if (order && initial.lockOrder === undefined) c.fail(order.pos, "expect violation lock-order: the lock-order check is off; write lock_order(on) in machine { } (it is off by default: the orders become part of the state)");
 	if (!c.machineItems.some(i => i.name === 'walk_cache') && callsAny(ast, FREES_TABLES)) initial.settings.walkCache = true;
+	// arm64 has no IPI shootdown: every flush_tlb_* is a broadcast TLBI (arch/arm64/include/asm/tlbflush.h)
+	if (initial.settings.arch === 'arm64' && !c.machineItems.some(i => i.name === 'flush')) initial.settings.flush = 'broadcast';
 	if (!c.machineItems.some(i => i.name === 'huge_tlb') && callsAny(ast, SPLITS_HUGE_PMD)) enableHugeTlb(initial);
 	c.initGlobals(initial);
 	for (const cpu of empty) initial.cpus[cpu.id]!.pc = -1;

@@ -219,7 +219,9 @@ export class Lexer {
 		const hint =
 			ch === "'"
 				? ' (strings use double quotes)'
-				: ch === '\uFFFD'
+				: ch === '`' && t.startsWith('```', offset)
+					? ' (a Markdown code fence, copied with the scenario: keep only the lines between the ``` lines)'
+					: ch === '\uFFFD'
 					? ' (a byte that is not UTF-8: the file is in another encoding here)'
 					: /\p{L}/u.test(ch)
 						? ' (names are ASCII: letters a-z A-Z, digits and _)'

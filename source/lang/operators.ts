@@ -4,7 +4,7 @@
 
 import type {Ctx} from '../machine/context.js';
 import {Oops} from '../machine/primitives/index.js';
-import type {Value} from '../machine/types.js';
+import type {LockValue, Value} from '../machine/types.js';
 import {formatValue, truthy, typeName, valuesEqual} from '../machine/values.js';
 import {BINARY_LEVELS, type BinaryOp, type Expr} from './ast.js';
 import type {Eval} from './program.js';
@@ -47,6 +47,19 @@ function exact(n: number | bigint, op: string): number {
 	return v;
 }
 
+/**
+ * Two lock references compare as the kernel compares spinlock_t pointers to
+ * take two locks of one class in a fixed order (mm/userfaultfd.c:double_pt_lock,
+ * "if (ptl1 > ptl2) swap(ptl1, ptl2)"; double_rq_lock, lock_two_nondirectories):
+ * by a fixed total order that stands for their addresses, the lock's name.
+ * Deadlock freedom needs only that every CPU sees the same order.
+ */
+const bothLocks = (a: Value, b: Value): a is LockValue => a !== null && b !== null && typeof a === 'object' && typeof b === 'object' && a.t === 'lock' && b.t === 'lock';
+const lockOrder = (a: LockValue, b: Value): number => {
+	const bn = (b as LockValue).name;
+	return a.name < bn ? -1 : a.name > bn ? 1 : 0;
+};
+
 /** The operator's closure; lt and rt, the operands' source text, only name the wrong one in an oops. */
 export function binaryOp(op: string, lt?: string, rt?: string): (a: Value, b: Value) => Value {
 	const asInt = (v: Value, _op: string, side: 'l' | 'r'): number => {
@@ -61,13 +74,13 @@ export function binaryOp(op: string, lt?: string, rt?: string): (a: Value, b: Va
 		case '!=':
 			return (a, b) => !valuesEqual(a, b);
 		case '<':
-			return (a, b) => asInt(a, op, 'l') < asInt(b, op, 'r');
+			return (a, b) => (bothLocks(a, b) ? lockOrder(a, b) < 0 : asInt(a, op, 'l') < asInt(b, op, 'r'));
 		case '<=':
-			return (a, b) => asInt(a, op, 'l') <= asInt(b, op, 'r');
+			return (a, b) => (bothLocks(a, b) ? lockOrder(a, b) <= 0 : asInt(a, op, 'l') <= asInt(b, op, 'r'));
 		case '>':
-			return (a, b) => asInt(a, op, 'l') > asInt(b, op, 'r');
+			return (a, b) => (bothLocks(a, b) ? lockOrder(a, b) > 0 : asInt(a, op, 'l') > asInt(b, op, 'r'));
 		case '>=':
-			return (a, b) => asInt(a, op, 'l') >= asInt(b, op, 'r');
+			return (a, b) => (bothLocks(a, b) ? lockOrder(a, b) >= 0 : asInt(a, op, 'l') >= asInt(b, op, 'r'));
 		case '+':
 			return (a, b) => exact(asInt(a, op, 'l') + asInt(b, op, 'r'), op);
 		case '-':

@@ -18,7 +18,10 @@ class Parser extends DeclParser {
 	parseFile(): Scenario {
 		const first = this.peek();
 		if (!this.isKeyword('scenario')) {
-			const hint = first.kind === 'ident' ? suggestion(first.text, ['scenario']) : '';
+			// a file opened the C way (#define, #include, a declaration) gets where the header goes
+			const hint = first.kind === 'ident' || first.kind === 'keyword'
+				? suggestion(first.text, ['scenario']) || " (the header comes first: scenario NAME, then title, then the rest)"
+				: first.kind === 'punct' && first.text === '#' ? ' (the header comes first: scenario NAME; a #define goes after it)' : '';
 			this.expectedHere("'scenario' at the start of the file", hint);
 		}
 		this.advance();

@@ -41,7 +41,7 @@ export function primitivesReference(): string {
 		'- `WARN_ON(c)`, `WARN_ON_ONCE(c)`, `VM_WARN_ON(c)`, `VM_WARN_ON_ONCE(c)`: return whether `c` holds (`if (WARN_ON_ONCE(!page)) goto out;`); when it does, a `warn` violation at that step and the CPU goes on (the model reports every hit, `_ONCE` too).',
 		'- `likely(c)`, `unlikely(c)`: `c` as a boolean, no step of their own.',
 		'- `smp_processor_id()`, `raw_smp_processor_id()`: the id of the CPU running the code (for per-CPU slots: `cnt[smp_processor_id()]++;`); a scenario that uses it gets no symmetry reduction.',
-		'- `assert c "message";` is the language\'s own statement (kind `assert`); `lockdep_assert_held(&l)` is a primitive.',
+		'- `assert c "message";` is the language\'s own statement (kind `assert`); `lockdep_assert_held(&l)` is a primitive, a WARN_ON in the kernel (kind `warn`).',
 		'',
 	);
 	out.push('## Aliases', '', 'Other kernel spellings of the same primitive:', '');

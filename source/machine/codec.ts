@@ -290,7 +290,7 @@ export function value(t: ValueTables): Codec<Value | undefined> {
 						break;
 					}
 					case 'pmd': {
-						const bits = (x.present ? 1 : 0) | (x.leaf ? 2 : 0) | (x.write ? 4 : 0) | (x.invalid ? 8 : 0);
+						const bits = (x.present ? 1 : 0) | (x.leaf ? 2 : 0) | (x.write ? 4 : 0) | (x.invalid ? 8 : 0) | (x.dirty ? 16 : 0);
 						for (const k in x) if (!PMD_KEYS.has(k)) fail(`value: a pmd field '${k}' the layout does not have`);
 						if (x.table < -1 || x.table > 0xfffe) fail(`value: pmd table T${x.table} beyond 16 bits`);
 						v[at] = TAG.pmd | (bits << 8);
@@ -340,6 +340,7 @@ export function value(t: ValueTables): Codec<Value | undefined> {
 					const w = v[at + 1]!;
 					const x: Value = {t: 'pmd', va: vaOf(w & 0xffff), present: (bits & 1) !== 0, leaf: (bits & 2) !== 0, table: (w >>> 16) - 1, pfn: v[at + 2]!, write: (bits & 4) !== 0};
 					if (bits & 8) x.invalid = true;
+					if (bits & 16) x.dirty = true;
 					return x;
 				}
 				case TAG.table:
@@ -363,7 +364,7 @@ export function value(t: ValueTables): Codec<Value | undefined> {
 }
 
 const PTE_KEYS = new Set(['t', 'va', 'present', 'write', 'special', 'devmap', 'pfn', 'huge', 'protnone', 'dirty']);
-const PMD_KEYS = new Set(['t', 'va', 'present', 'leaf', 'table', 'pfn', 'write', 'invalid']);
+const PMD_KEYS = new Set(['t', 'va', 'present', 'leaf', 'table', 'pfn', 'write', 'invalid', 'dirty']);
 
 /** A field `?: true` (absent, never false, so states without it hash as before): an optional field's presence slot is all it needs. */
 export const flag: Codec<true> = {

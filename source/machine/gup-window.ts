@@ -2,17 +2,20 @@
 // page tables locklessly (KERNEL.md §6.A, S7 and S9). The window opens at the
 // CPU's first lockless read (or grab) of a RAM page with IRQs off and closes
 // when IRQs come back on.
-// While it is open the model notes every page (pfn and allocation generation)
-// mapped at a va the walker read, or installed anywhere; and the pages the
-// walker grabbed at G7 and still holds. At G11 each page still held is what
-// gup returns:
-// S7  it must have been mapped at some instant of the window (a page freed
-//     and reused between G3 and G7 is another page, never mapped there);
+// While it is open the model notes the vas the walker read, every page (pfn
+// and allocation generation) mapped at one of them in the window (read there,
+// or installed there after the walker read it); and the pages the walker
+// grabbed at G7 and still holds. At G11 each page still held is what gup
+// returns:
+// S7  it must have been mapped, in that allocation, at a va the walker read
+//     at some instant of the window: a page freed and reused between G3 and
+//     G7 is another page, never mapped there, and so is one reused at another
+//     va of the mm (gup of VA returning the page that now backs VA + 4096 is
+//     what gup_fast_pte_range's re-check of the PTE exists for);
 // S9  it must not be one a collapse discarded after its pin check passed.
-// Pages are compared va-agnostically (mapped at *a* va in the window): a
-// walker in the scenarios reads one va per page.
 
 import {type Ctx, note, rd, violate, wr} from './context.js';
+import {index, pmdBase} from './pagetable.js';
 import type {CpuState} from './types.js';
 import {hex} from './values.js';
 
@@ -35,33 +38,50 @@ export function openWindow(ctx: Ctx): CpuState['gup'] {
 	if (c.irqsOn) return null;
 	if (!c.gup) {
 		wr(ctx, `gup:${ctx.cpu}`);
-		c.gup = {mapped: [], grabbed: []};
+		c.gup = {vas: [], mapped: [], grabbed: []};
 	}
 	return c.gup;
 }
 
-/** The walker read a present leaf for pfn. */
-export function noteRead(ctx: Ctx, pfn: number): void {
+/** The walker read a present leaf mapping pfn at va. */
+export function noteRead(ctx: Ctx, va: number, pfn: number): void {
 	if (!tracked(ctx, pfn)) return;
 	const w = openWindow(ctx);
 	if (!w) return;
+	if (!w.vas.includes(va)) {
+		wr(ctx, `gup:${ctx.cpu}`);
+		// kept sorted: two paths that read the same vas in another order meet
+		w.vas.splice(w.vas.filter(v => v < va).length, 0, va);
+	}
+	addPage(ctx, ctx.cpu, pfn);
+}
+
+function addPage(ctx: Ctx, cpu: number, pfn: number): void {
+	const w = ctx.m.cpus[cpu]!.gup!;
 	const k = pageKey(ctx, pfn);
 	if (!w.mapped.includes(k)) {
-		wr(ctx, `gup:${ctx.cpu}`);
+		wr(ctx, `gup:${cpu}`);
 		w.mapped.push(k);
 	}
 }
 
-/** A leaf for pfn was installed: it is mapped at some instant of every open window. */
-export function noteInstall(ctx: Ctx, pfn: number): void {
+/** A 4 KiB leaf for va now maps pfn: mapped at an instant of every open window that read va. */
+export function noteInstall(ctx: Ctx, va: number, pfn: number): void {
 	if (!tracked(ctx, pfn)) return;
 	for (const c of ctx.m.cpus) {
 		rd(ctx, `gup:${c.id}`);
-		if (!c.gup) continue;
-		const k = pageKey(ctx, pfn);
-		if (!c.gup.mapped.includes(k)) {
-			wr(ctx, `gup:${c.id}`);
-			c.gup.mapped.push(k);
+		if (c.gup?.vas.includes(va)) addPage(ctx, c.id, pfn);
+	}
+}
+
+/** A huge PMD leaf now maps pfn (its head) over va's 2 MiB region: each window's read vas there see their subpage. */
+export function noteInstallHuge(ctx: Ctx, va: number, pfn: number): void {
+	const base = pmdBase(va);
+	for (const c of ctx.m.cpus) {
+		rd(ctx, `gup:${c.id}`);
+		for (const v of c.gup?.vas ?? []) {
+			const sub = pfn + index(v, 1);
+			if (pmdBase(v) === base && tracked(ctx, sub)) addPage(ctx, c.id, sub);
 		}
 	}
 }
@@ -72,7 +92,7 @@ export function noteGrab(ctx: Ctx, pfn: number): void {
 	if (!tracked(ctx, pfn) || c.irqsOn) return;
 	if (!c.gup) {
 		wr(ctx, `gup:${ctx.cpu}`);
-		c.gup = {mapped: [], grabbed: []};
+		c.gup = {vas: [], mapped: [], grabbed: []};
 	}
 	wr(ctx, `gup:${ctx.cpu}`);
 	c.gup.grabbed.push(pfn);
@@ -99,7 +119,7 @@ export function closeWindow(ctx: Ctx): void {
 		const page = ctx.m.memmap[pfn];
 		const k = pageKey(ctx, pfn);
 		if (!w.mapped.includes(k)) {
-			violate(ctx, 'gup-unmapped-page', 'S7', `gup-fast on CPU${ctx.cpu} returns page ${hex(pfn)} (allocation ${k.split(':')[1]}), which was not mapped at any instant of its IRQs-off window (freed and reused after the PTE was read)`, [`page ${hex(pfn)}`]);
+			violate(ctx, 'gup-unmapped-page', 'S7', `gup-fast on CPU${ctx.cpu} returns page ${hex(pfn)} (allocation ${k.split(':')[1]}), which was not mapped at a va it read at any instant of its IRQs-off window (freed and reused after the PTE was read)`, [`page ${hex(pfn)}`]);
 		}
 		const ram = page?.ram;
 		if (!ram || ram.collapse === null) continue;

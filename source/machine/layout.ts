@@ -153,7 +153,9 @@ export function buildLayout(input: LayoutInput): Layout {
 
 	// ---- the tables slots index into ----
 	const vaSet: number[] = [...input.vas];
-	for (const vma of m0.vmas) for (let i = 0; i < vma.npages; i++) vaSet.push(vma.va + i * PAGE);
+	// A huge vma's 512 pages would widen every TLB region 512 times for vas no constant names: its first
+	// page only, as a small vma's every page; another va of it a program computes is encoded without the layout.
+	for (const vma of m0.vmas) for (let i = 0; i < (vma.huge ? 1 : vma.npages); i++) vaSet.push(vma.va + i * PAGE);
 	const leafVas: number[] = [];
 	walkInitialLeaves(m0, leafVas);
 	vaSet.push(...leafVas);
@@ -256,7 +258,7 @@ export function buildLayout(input: LayoutInput): Layout {
 		},
 		o => `${o.pfn}:${o.gen}`,
 	);
-	const gup = struct<NonNullable<CpuState['gup']>>([field('mapped', list(pageGen, gupCap, 'gup window pages')), field('grabbed', list(pfn, gupCap, 'gup window grabs'))]);
+	const gup = struct<NonNullable<CpuState['gup']>>([field('vas', list(va, vas.length, 'gup window vas')), field('mapped', list(pageGen, gupCap, 'gup window pages')), field('grabbed', list(pfn, gupCap, 'gup window grabs'))]);
 
 	// Replicas get equal slices: a group's locals and bounds are the union and the maximum of its CPUs'.
 	const groupOf = new Map<number, readonly number[]>();

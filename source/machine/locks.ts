@@ -196,8 +196,10 @@ export function release(ctx: Ctx, name: string, mode: LockMode, prim: string): b
  * __downgrade_write, an atomic add of -RWSEM_WRITER_LOCKED + RWSEM_READER_BIAS).
  * Readers waiting for it may then share it, unless a writer waits too: the
  * model keeps no queue order, and a reader-held rwsem with a writer queued
- * admits no new reader (available); the kernel's rwsem_downgrade_wake wakes
- * the readers at the head of the queue, none if a writer is first. L1 if this CPU does not
+ * admits no new reader (available); the kernel's rwsem_downgrade_wake
+ * (rwsem_mark_wake, RWSEM_WAKE_READ_OWNED) wakes none if a writer is first,
+ * else every queued reader, also those behind a writer (not modelled: see
+ * docs/model.md, Locks). L1 if this CPU does not
  * hold it for write (DEBUG_RWSEMS_WARN_ON in __downgrade_write): nothing changes.
  */
 export function downgrade(ctx: Ctx, name: string, prim: string): boolean {

@@ -19,14 +19,17 @@ export function refPut(ctx: Ctx, p: Pgmap, n: number, why: string): void {
 	} else {
 		p.ref.count -= n;
 	}
-	if (p.ref.count === 0 && p.ref.mode === 'atomic' && p.ref.state === 'dead') {
+	// percpu_ref_put_many in atomic mode: atomic_long_sub_and_test -> release, dead or not (a
+	// live ref put to zero is released too, and its tryget_live's atomic_long_inc_not_zero fails).
+	if (p.ref.count === 0 && p.ref.mode === 'atomic' && (p.ref.state === 'dead' || p.ref.state === 'live')) {
+		const live = p.ref.state === 'live';
 		p.ref.state = 'zero';
 		p.done = true;
-		note(ctx, `${p.name}->ref reached zero: dev_pagemap_percpu_release completes ${p.name}->done`);
+		note(ctx, `${p.name}->ref reached zero${live ? ' while still live (never killed)' : ''}: dev_pagemap_percpu_release completes ${p.name}->done`);
 	}
 }
 
-/** percpu_ref_tryget_live(): fails once the ref is dead. */
+/** percpu_ref_tryget_live(): fails once the ref is dead, or (atomic mode) at zero. */
 export function refTryGetLive(ctx: Ctx, p: Pgmap): boolean {
 	wr(ctx, `pgmap:${p.name}`);
 	if (p.ref.state !== 'live') return false;

@@ -2,7 +2,7 @@
 // set-up call is validated here with a message that names what is wrong; the
 // compiler turns the message into a diagnostic at the call's position.
 
-import {emptyTables, findLeaf, installLeaf, leafPfnAt, pmdBase, tablePath} from './pagetable.js';
+import {emptyTables, findLeaf, installLeaf, leafPfnAt, pmdBase, tableAt, tablePath} from './pagetable.js';
 import type {Arch, CpuState, FlushMode, LeafEntry, Machine, PteMapMode, RefcountMode, TableFreeMode, TlbEntry, Value} from './types.js';
 import {hex} from './values.js';
 
@@ -27,10 +27,12 @@ export type SetupCall = {
 	name: string;
 	usage: string;
 	effect: string;
+	/** The bare words it takes as arguments (modes, flags): a param or const of the same name would be ambiguous there. */
+	words?: readonly string[];
 	apply: (m: Machine, args: Value[]) => void;
 };
 
-const sym = (v: Value | undefined, what: string, allowed: string[]): string => {
+const sym = (v: Value | undefined, what: string, allowed: readonly string[]): string => {
 	if (isSym(v) && allowed.includes(v.name)) return v.name;
 	if (isSym(v)) throw new SetupError(`'${v.name}' is not ${what}; one of: ${allowed.join(' | ')}`, v, allowed);
 	throw new SetupError(`expected ${what} (${allowed.join(' | ')})`, v);
@@ -45,7 +47,17 @@ const int = (v: Value | undefined, what: string): number => {
 	throw new SetupError(`expected ${what} (a non-negative integer)`, v);
 };
 
+const HPAGE_PMD_NR = 512;
 const FLAGS = ['write', 'special', 'devmap', 'huge', 'protnone', 'dirty'];
+const FLUSH_MODES = ['ipi', 'broadcast'];
+const TABLE_FREE_MODES = ['ipi', 'rcu', 'none'];
+const ARCHES = ['x86', 'arm64'];
+const ON_OFF = ['on', 'off'];
+const PTE_MAP_ERAS = ['v6_4', 'v6_5', 'v6_5_no_recheck'];
+const REFCOUNT_ERAS = ['e21', 'v5_18', 'v6_15'];
+const PGMAP_WORDS = ['fsdax', 'devdax', 'percpu_ref', 'atomic_ref'];
+const FS_KINDS = ['xfs', 'ext4'];
+const VMA_FLAGS = ['write'];
 
 /** pgtable_trans_huge_deposit of a fresh, empty PTE page under the huge PMD at va. */
 function depositTable(m: Machine, va: number): void {
@@ -112,11 +124,12 @@ function mapPages(m: Machine, va: number, pfn: number, n: number, flagArgs: Valu
 		const leaf: LeafEntry = {pfn: pfn + i, write: flags.has('write') && !protnone, special: flags.has('special'), devmap: flags.has('devmap')};
 		if (protnone) leaf.protnone = true;
 		if (flags.has('dirty')) leaf.dirty = true;
-		try {
-			installLeaf(m.pt, va + i * 4096, leaf, huge);
-		} catch {
-			throw new SetupError(`va ${hex(va + i * 4096)} is already mapped by a huge mapping`);
-		}
+		// installLeaf replaces what it finds: a second map() of a va would count the page's reference and mapcount twice
+		const at = va + i * 4096;
+		const old = findLeaf(m.pt, at);
+		if (old) throw new SetupError(`va ${hex(at)} is already mapped${old.level === 2 ? ' by a huge mapping' : ` (to pfn ${hex(old.entry.pfn)}, by an earlier map)`}: one map() per va`);
+		if (huge && tableAt(m.pt, at, 1) !== undefined) throw new SetupError(`va ${hex(at)}: its 2 MiB already have a PTE page (an earlier map() or pte_table() there): a huge PMD would replace it`);
+		installLeaf(m.pt, at, leaf, huge);
 		const page = m.memmap[pfn + i]!;
 		// An anonymous THP (do_huge_pmd_anonymous_page) deposits a PTE page for its later split; DAX inserts deposit none on x86 (arch_needs_pgtable_deposit).
 		if (huge && page.ram) depositTable(m, va + i * 4096);
@@ -130,7 +143,8 @@ function mapPages(m: Machine, va: number, pfn: number, n: number, flagArgs: Valu
 			page.idle += 1;
 		}
 	}
-	m.vmas.push({va, npages: n, pfn, pgmap: pg ? pg.name : null, write: flags.has('write'), huge});
+	// A huge PMD maps 2 MiB, so its vma covers them: a fault anywhere in it after a zap is the vma's (the 4 KiB at va alone would make the rest SIGSEGV).
+	m.vmas.push({va, npages: huge ? HPAGE_PMD_NR : n, pfn, pgmap: pg ? pg.name : null, write: flags.has('write'), huge});
 	// do_huge_pmd_anonymous_page maps a compound page: the declared RAM pages after pfn are its tails
 	if (huge && ram && n === 1) {
 		let tails = 0;
@@ -144,32 +158,37 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 		name: 'flush',
 		usage: 'flush(ipi | broadcast)',
 		effect: 'FLUSH setting: how flush_tlb_mm_range reaches other CPUs',
-		apply: (m, [a]) => void (m.settings.flush = sym(a, 'a flush mode', ['ipi', 'broadcast']) as FlushMode),
+		words: FLUSH_MODES,
+		apply: (m, [a]) => void (m.settings.flush = sym(a, 'a flush mode', FLUSH_MODES) as FlushMode),
 	},
 	{
 		name: 'table_free',
 		usage: 'table_free(ipi | rcu | none)',
 		effect: 'TABLE_FREE setting: how unhooked page-table pages wait for lockless walkers. ipi: freed with the data pages after the TLB flush (no MMU_GATHER_RCU_TABLE_FREE; tlb_remove_table_sync_one is empty); rcu: tlb_remove_table -> call_rcu; none: freed at once (the bug RCU table free fixed)',
-		apply: (m, [a]) => void (m.settings.tableFree = sym(a, 'a table-free mode', ['ipi', 'rcu', 'none']) as TableFreeMode),
+		words: TABLE_FREE_MODES,
+		apply: (m, [a]) => void (m.settings.tableFree = sym(a, 'a table-free mode', TABLE_FREE_MODES) as TableFreeMode),
 	},
 	{
 		name: 'arch',
 		usage: 'arch(x86 | arm64)',
-		effect: 'x86 (default): any TLB flush of a va also drops the paging-structure cache entries behind it; arm64: flush_tlb_page and a flush without freed_tables (the mmu_gather\'s, flush_tlb_mm_range) are leaf-only and keep them; flush_tlb_range (so pmdp_collapse_flush and pmdp_invalidate), flush_tlb_mm and a freed_tables flush drop them',
-		apply: (m, [a]) => void (m.settings.arch = sym(a, 'an architecture', ['x86', 'arm64']) as Arch),
+		effect: 'x86 (default): any TLB flush of a va also drops the paging-structure cache entries behind it; arm64: flush_tlb_page and a flush without freed_tables (the mmu_gather\'s, flush_tlb_mm_range) are leaf-only and keep them; flush_tlb_range (so pmdp_collapse_flush and pmdp_invalidate), flush_tlb_mm and a freed_tables flush drop them. arm64 flushes are broadcast TLBIs, never IPIs: without a flush() call, arch(arm64) also means FLUSH=broadcast',
+		words: ARCHES,
+		apply: (m, [a]) => void (m.settings.arch = sym(a, 'an architecture', ARCHES) as Arch),
 	},
 	{
 		name: 'walk_cache',
 		usage: 'walk_cache(on | off)',
 		effect: 'whether hardware walks fill and use per-CPU paging-structure caches (S6h). Default: on when the scenario calls a primitive that frees page-table pages or sets up pwc(), off otherwise',
-		apply: (m, [a]) => void (m.settings.walkCache = sym(a, 'on or off', ['on', 'off']) === 'on'),
+		words: ON_OFF,
+		apply: (m, [a]) => void (m.settings.walkCache = sym(a, 'on or off', ON_OFF) === 'on'),
 	},
 	{
 		name: 'huge_tlb',
 		usage: 'huge_tlb(on | off)',
 		effect: 'whether TLB entries remember that a huge PMD filled them (a 2 MiB entry, dropped by any flush touching its region), so a small and a huge entry for one region on one CPU is S11. Default: on when the scenario calls pmdp_invalidate, pmdp_establish or pmd_mkinvalid, off otherwise',
+		words: ON_OFF,
 		apply: (m, [a]) => {
-			if (sym(a, 'on or off', ['on', 'off']) === 'on') enableHugeTlb(m);
+			if (sym(a, 'on or off', ON_OFF) === 'on') enableHugeTlb(m);
 			else delete m.settings.hugeTlb;
 		},
 	},
@@ -177,8 +196,9 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 		name: 'lock_order',
 		usage: 'lock_order(on | off)',
 		effect: 'lockdep\'s order check (kind lock-order, L4): each blocking acquisition records held -> taken for the locks the CPU holds, and one that closes a cycle of recorded orders is reported even when no deadlock is reachable. By lock, not by class; a trylock records nothing for the lock it tries. Off by default: the orders are part of the state, which makes searches larger',
+		words: ON_OFF,
 		apply(m, [a]) {
-			if (sym(a, 'on or off', ['on', 'off']) === 'on') m.lockOrder = [];
+			if (sym(a, 'on or off', ON_OFF) === 'on') m.lockOrder = [];
 			else delete m.lockOrder;
 		},
 	},
@@ -201,29 +221,32 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 		name: 'pte_offset_map',
 		usage: 'pte_offset_map(v6_4 | v6_5 | v6_5_no_recheck)',
 		effect: 'which pte_offset_map_lock: v6_4 takes the PTE lock in one step and never fails; v6_5 enters RCU, may return NULL and re-checks the PMD under the lock; v6_5_no_recheck drops that re-check (a mutation)',
-		apply: (m, [a]) => void (m.settings.pteMap = sym(a, 'a pte_offset_map era', ['v6_4', 'v6_5', 'v6_5_no_recheck']) as PteMapMode),
+		words: PTE_MAP_ERAS,
+		apply: (m, [a]) => void (m.settings.pteMap = sym(a, 'a pte_offset_map era', PTE_MAP_ERAS) as PteMapMode),
 	},
 	{
 		name: 'refcount',
 		usage: 'refcount(e21 | v5_18 | v6_15)',
 		effect: 'ZONE_DEVICE refcount rules; must come before pgmap()',
+		words: REFCOUNT_ERAS,
 		apply(m, [a]) {
 			if (Object.keys(m.pgmaps).length > 0) throw new SetupError('refcount() must come before the first pgmap()');
-			m.settings.refcount = sym(a, 'a refcount era', ['e21', 'v5_18', 'v6_15']) as RefcountMode;
+			m.settings.refcount = sym(a, 'a refcount era', REFCOUNT_ERAS) as RefcountMode;
 		},
 	},
 	{
 		name: 'pgmap',
 		usage: 'pgmap(name, fsdax | devdax, first_pfn, npages [, percpu_ref | atomic_ref])',
 		effect: 'a dev_pagemap over [first_pfn, first_pfn + npages): memmap present, memory backed, ref live with 1 + npages references (base + one per page, memremap_pages)',
+		words: PGMAP_WORDS,
 		apply(m, args) {
 			const name = word(args[0], 'a pgmap name');
 			if (m.pgmaps[name]) throw new SetupError(`pgmap '${name}' is declared twice`);
-			const type = sym(args[1], 'a pgmap type', ['fsdax', 'devdax']) as 'fsdax' | 'devdax';
+			const type = sym(args[1], 'a pgmap type', PGMAP_WORDS.slice(0, 2)) as 'fsdax' | 'devdax';
 			const first = int(args[2], 'the first pfn');
 			const npages = int(args[3], 'the number of pages');
 			if (npages < 1 || npages > 4096) throw new SetupError('npages must be between 1 and 4096');
-			const mode = args[4] === undefined || sym(args[4], 'a ref mode', ['percpu_ref', 'atomic_ref']) === 'percpu_ref' ? 'percpu' : 'atomic';
+			const mode = args[4] === undefined || sym(args[4], 'a ref mode', PGMAP_WORDS.slice(2)) === 'percpu_ref' ? 'percpu' : 'atomic';
 			if (args.length > 5) throw new SetupError('too many arguments');
 			for (let pfn = first; pfn < first + npages; pfn++) {
 				if (m.memmap[pfn]) throw new SetupError(`pfn ${hex(pfn)} is already in another pgmap`);
@@ -238,8 +261,9 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 		name: 'fs',
 		usage: 'fs(xfs | ext4, pgmap)',
 		effect: 'a DAX filesystem mounted on the fsdax device; xfs registers as dax holder (MF_MEM_PRE_REMOVE), ext4 does not',
+		words: FS_KINDS,
 		apply(m, args) {
-			const kind = sym(args[0], 'a filesystem', ['xfs', 'ext4']) as 'xfs' | 'ext4';
+			const kind = sym(args[0], 'a filesystem', FS_KINDS) as 'xfs' | 'ext4';
 			const dev = word(args[1], 'the pgmap it is mounted on');
 			if (!m.pgmaps[dev]) throw new SetupError(`no pgmap named '${dev}' declared before fs()`);
 			if (m.pgmaps[dev]!.type !== 'fsdax') throw new SetupError(`'${dev}' is not an fsdax pgmap`);
@@ -249,13 +273,15 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 	{
 		name: 'map',
 		usage: 'map(va, pfn, flags...)   flags: write special devmap huge protnone dirty',
-		effect: 'a vma page at va mapping pfn, with its PTE present (a huge flag makes it a PMD leaf; protnone makes the PTE PROT_NONE, a NUMA hint: present to Linux, not to the walker, with the vma still writable if write is given; dirty sets the PTE\'s dirty bit, as a store through it did). A fault there after a zap installs pfn again for a dev_pagemap page; over RAM the vma is anonymous, and the fault allocates a free RAM page instead (a file page that the fault maps again is written by hand)',
+		effect: 'a vma page at va mapping pfn, with its PTE present (one map() per va, and none under a huge one or, for a huge one, over a PTE page; a huge flag makes it a PMD leaf, whose vma covers its 2 MiB; protnone makes the PTE PROT_NONE, a NUMA hint: present to Linux, not to the walker, with the vma still writable if write is given; dirty sets the PTE\'s dirty bit, as a store through it did). A fault there after a zap installs pfn again for a dev_pagemap page; over RAM the vma is anonymous, and the fault allocates a free RAM page instead (a file page that the fault maps again is written by hand)',
+		words: FLAGS,
 		apply: (m, [va, pfn, ...flags]) => mapPages(m, int(va, 'a va'), int(pfn, 'a pfn'), 1, flags),
 	},
 	{
 		name: 'map_range',
 		usage: 'map_range(va, pfn, npages, flags...)',
 		effect: 'npages consecutive pages mapped from va to pfn..',
+		words: FLAGS,
 		apply: (m, [va, pfn, n, ...flags]) => mapPages(m, int(va, 'a va'), int(pfn, 'a pfn'), int(n, 'the number of pages'), flags),
 	},
 	{
@@ -288,10 +314,11 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 		name: 'vma',
 		usage: 'vma(va, npages [, write])',
 		effect: 'an anonymous vma over RAM with no PTEs yet: a fault allocates a free RAM page and maps it; remove_vma() takes it away (munmap)',
+		words: VMA_FLAGS,
 		apply(m, [va, n, ...flags]) {
 			const a = int(va, 'a va');
 			if (a % 4096 !== 0) throw new SetupError(`va ${hex(a)} is not page aligned`);
-			const write = flags.map(f => sym(f, 'a vma flag', ['write'])).includes('write');
+			const write = flags.map(f => sym(f, 'a vma flag', VMA_FLAGS)).includes('write');
 			m.vmas.push({va: a, npages: int(n, 'the number of pages'), pfn: -1, pgmap: null, write, huge: false});
 		},
 	},

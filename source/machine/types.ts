@@ -82,10 +82,11 @@ export type Gather = {
 
 /**
  * gup-fast's window, G1..G11 (the CPU's IRQs-off section), opened by its first
- * lockless read: which pages (pfn:gen) were mapped at a va it read in the
- * window, and which pages it grabbed (G7) and still holds. For S7 and S9.
+ * lockless read: the vas it read (sorted), which pages (pfn:gen) were mapped at
+ * one of them in the window, and which pages it grabbed (G7) and still holds.
+ * For S7 and S9.
  */
-export type GupWindow = {mapped: string[]; grabbed: number[]};
+export type GupWindow = {vas: number[]; mapped: string[]; grabbed: number[]};
 
 export type CpuState = {
 	id: number;
@@ -293,7 +294,7 @@ export type PteValue = {
 };
 
 /** `table`: the PTE page it points at, or for a leaf the PMD page holding it; `pfn`/`write` for a leaf (-1 / false otherwise); `invalid`: a leaf pmdp_invalidate left (present is still true, as x86 pmd_present says). */
-export type PmdValue = {t: 'pmd'; va: number; present: boolean; leaf: boolean; table: number; pfn: number; write: boolean; invalid?: true};
+export type PmdValue = {t: 'pmd'; va: number; present: boolean; leaf: boolean; table: number; pfn: number; write: boolean; invalid?: true; dirty?: true};
 /** A page-table page (pgtable_t), e.g. what pgtable_trans_huge_withdraw returns. */
 export type TableValue = {t: 'table'; id: number};
 export type PageValue = {t: 'page'; pfn: number};

@@ -16,7 +16,7 @@ export function formatValue(v: Value): string {
 			return `pte(pfn ${hex(v.pfn)}${bits ? ' ' + bits : ''}${v.protnone ? ' PROT_NONE' : ''}${v.dirty ? ' dirty' : ''})`;
 		}
 		case 'pmd':
-			return v.present ? (v.leaf ? `pmd(huge pfn ${hex(v.pfn)}${v.write ? ' W' : ''}${v.invalid ? ' invalid' : ''})` : `pmd(table T${v.table})`) : 'pmd(none)';
+			return v.present ? (v.leaf ? `pmd(huge pfn ${hex(v.pfn)}${v.write ? ' W' : ''}${v.invalid ? ' invalid' : ''}${v.dirty ? ' dirty' : ''})` : `pmd(table T${v.table})`) : 'pmd(none)';
 		case 'table':
 			return `T${v.id}`;
 		case 'page':

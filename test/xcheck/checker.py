@@ -2769,7 +2769,8 @@ def misc_prims():
     trier = [DoWhile([S(inc('tries')), If(lambda g, l, c: not trylock('l'), [Continue()]),
                       S(setv('x', K(1))), S(setv('x', K(0))), Unlock('l')],
                      lambda g, l, c: g['tries'] < 2)]
-    checker = [Assert(lambda g, l, c: CUR.locks['l'] == c), S(preempt_disable),
+    # lockdep_assert_held: include/linux/lockdep.h lockdep_assert(c) = WARN_ON(debug_locks && !(c))
+    checker = [WarnOn(lambda g, l, c: CUR.locks['l'] != c), S(preempt_disable),
                S(setv('x', K(2))), S(setv('x', K(0)))]
     holder = [Lock('l'), Unlock('l')]
     return Model('misc-prims', {'x': 0, 'tries': 0}, [trier, checker, holder], locks={'l': 'spin'},

@@ -3,12 +3,12 @@
 // page-fault path that can install DAX PTEs.
 
 import {type Ctx, note, peek, rd, wr} from '../context.js';
-import {findLeaf, index, installLeaf} from '../pagetable.js';
+import {findLeaf, index, installLeaf, pmdBase} from '../pagetable.js';
 import type {LeafEntry, Pgmap} from '../types.js';
 import {hex} from '../values.js';
 import {touchPage} from './page.js';
 import {writeEntry} from './pgtable.js';
-import {noteInstall} from '../gup-window.js';
+import {noteInstall, noteInstallHuge} from '../gup-window.js';
 import {numaHintingFault} from './protnone.js';
 import {freshGen} from './ram.js';
 import {argInt, argPgmap, argSym, Oops, pgmapOp, type Primitive} from './spec.js';
@@ -54,7 +54,7 @@ function anonFault(ctx: Ctx, va: number, write: boolean): number {
 	const at = installLeaf(ctx.m.pt, va, {pfn, write, special: false, devmap: false}, false);
 	wr(ctx, 'pt');
 	wr(ctx, `e:${at.table}:${index(va, at.level)}`);
-	noteInstall(ctx, pfn);
+	noteInstall(ctx, va, pfn);
 	note(ctx, `fault at ${hex(va)}: anonymous page ${hex(pfn)} allocated and mapped`);
 	return 0;
 }
@@ -76,7 +76,7 @@ export const daxPrimitives: Primitive[] = [
 	pgmapOp(
 		'kill_dax',
 		'drivers/dax/super.c:kill_dax (clear DAXDEV_ALIVE, synchronize_srcu(&dax_srcu)) (D1, F1)',
-		'the dax device is dead: no fault can install a new DAX PTE from now on (in-flight faults are single steps, so the SRCU wait is implied)',
+		'the dax device is dead: no fault can install a new DAX PTE from now on (in-flight faults are single steps, so the SRCU wait is implied). Since fa422b353d21 (MF_MEM_PRE_REMOVE, ✱v6.7) the kernel\'s kill_dax first calls the holder\'s notify_failure (xfs_dax_notify_failure: freeze, mf_dax_kill_procs with its unmap, shutdown, thaw); this primitive is only the clear and the wait: write those steps before it',
 		(ctx, p) => {
 			wr(ctx, `dax:${p.name}`);
 			p.daxAlive = false;
@@ -208,17 +208,20 @@ export const daxPrimitives: Primitive[] = [
 				note(ctx, `fault at ${hex(va)}: ${!p.daxAlive ? 'dax device dead' : 'filesystem shut down'}: VM_FAULT_SIGBUS`);
 				return VM_FAULT_SIGBUS;
 			}
-			const pfn = vma.pfn + Math.floor((va - vma.va) / 4096);
+			// a huge vma's fault installs the PMD leaf over va's 2 MiB, naming its first pfn (dev_dax_huge_fault / dax_iomap_pmd_fault)
+			const at0 = vma.huge ? pmdBase(va) : va;
+			const pfn = vma.pfn + Math.floor((at0 - vma.va) / 4096);
 			const modern = peek(ctx.m, 'settings').refcount === 'v6_15';
 			// fs-dax vmas have ->pfn_mkwrite (write notify): a read fault maps the pfn
 			// read-only and a later write goes through dax_pfn_mkwrite. device-dax has
 			// no mkwrite, so its shared mapping is writable from the first fault.
 			const writable = vma.write && (p.type === 'devdax' || write);
 			const leaf: LeafEntry = {pfn, write: writable, special: !modern, devmap: !modern};
-			const at = installLeaf(ctx.m.pt, va, leaf, vma.huge);
+			const at = installLeaf(ctx.m.pt, at0, leaf, vma.huge);
 			wr(ctx, 'pt');
-			wr(ctx, `e:${at.table}:${index(va, at.level)}`);
-			noteInstall(ctx, pfn);
+			wr(ctx, `e:${at.table}:${index(at0, at.level)}`);
+			if (vma.huge) noteInstallHuge(ctx, at0, pfn);
+			else noteInstall(ctx, at0, pfn);
 			if (modern) {
 				// The new mapping holds a reference, counted as the page's idle use (as at set-up).
 				const page = touchPage(ctx, pfn, 'handle_mm_fault', true);
@@ -227,7 +230,7 @@ export const daxPrimitives: Primitive[] = [
 					page.idle += 1;
 				}
 			}
-			note(ctx, `fault at ${hex(va)}: DAX PTE installed -> pfn ${hex(pfn)}${writable ? '' : ' (read-only: a write will go through pfn_mkwrite)'}`);
+			note(ctx, `fault at ${hex(va)}: DAX ${vma.huge ? `PMD installed at ${hex(at0)}` : 'PTE installed'} -> pfn ${hex(pfn)}${writable ? '' : ' (read-only: a write will go through pfn_mkwrite)'}`);
 			return 0;
 		},
 	},

@@ -10,14 +10,14 @@
 // writeback, which cleans the page (TestClearPageDirty) after page_mkclean.
 // A store reaching a page writeback cleaned, recorded by no PTE, is lost: S12.
 
-import {type Ctx, note, peek, rd, violate, wr} from '../context.js';
-import {findLeaf, leafPfnAt, pmdBase} from '../pagetable.js';
+import {type Ctx, note, rd, violate, wr} from '../context.js';
+import {findLeaf, leafPfnAt} from '../pagetable.js';
 import type {PteValue, RamPage, Value} from '../types.js';
 import {hex} from '../values.js';
 import {folioPfn, touchPage} from './page.js';
 import {writeEntry} from './pgtable.js';
 import {argInt, argOf, Oops, pageName, type Primitive} from './spec.js';
-import {dropFaultingPwc, fill, hwWalk, touchMemory} from './tlb.js';
+import {dropFaultingPwc, fill, hwWalk, touchMemory, userTlbLookup} from './tlb.js';
 import {writeData} from './contents.js';
 
 const pte = (v: Value, prim: string): PteValue => argOf(v, 'pte', prim);
@@ -86,11 +86,7 @@ export const dirtyPrimitives: Primitive[] = [
 			const va = argInt(v!, 'store', 'a va');
 			const value = x === undefined || x === null ? null : argInt(x, 'store', 'a data value');
 			if (value !== null && value < 0) throw new Oops(`store: data value ${value}: a page holds a version from 0 up`);
-			const cpu = ctx.m.cpus[ctx.cpu]!;
-			if (!peek(ctx.m, 'mmCpumask').includes(ctx.cpu)) throw new Oops(`store: CPU${ctx.cpu} is not running the mm (add it to mm_cpumask)`);
-			if (cpu.lazy) throw new Oops(`store: CPU${ctx.cpu} is in lazy TLB mode and runs no user code`);
-			rd(ctx, `tlb:${ctx.cpu}`);
-			const hit = peek(cpu, 'tlb')[va];
+			const {hit, cachedBefore} = userTlbLookup(ctx, va, 'store');
 			if (hit && hit.write && hit.dirty) {
 				note(ctx, `TLB hit: va ${hex(va)} -> pfn ${hex(hit.pfn)}, writable and dirty: the store touches no PTE`);
 				touchMemory(ctx, hit.pfn, hit.gen, 'stores to (TLB hit)');
@@ -98,14 +94,13 @@ export const dirtyPrimitives: Primitive[] = [
 				if (value !== null) writeData(ctx, hit.pfn, value);
 				return true;
 			}
-			const cachedBefore = peek(cpu, 'pwc')[pmdBase(va)] !== undefined;
 			const walked = hwWalk(ctx, va, 'hardware walk (store)');
 			const fault = !hit ? !walked.present || walked.protnone || !walked.write : !hit.write || !walked.present || walked.protnone || !walked.write || walked.pfn !== hit.pfn;
 			if (fault) {
 				note(ctx, `store to va ${hex(va)}: ${hit && !hit.write ? 'read-only TLB entry' : `the PTE is ${!walked.present || walked.protnone ? 'not present' : !walked.write ? 'read-only' : 'another page now'}`}: page fault`);
 				if (hit) {
 					wr(ctx, `tlb:${ctx.cpu}`);
-					delete cpu.tlb[va];
+					delete ctx.m.cpus[ctx.cpu]!.tlb[va];
 				}
 				dropFaultingPwc(ctx, va, cachedBefore);
 				return false;

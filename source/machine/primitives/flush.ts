@@ -140,12 +140,12 @@ function spinsPreemptOff(ctx: Ctx, after: WaitAfter | undefined): WaitAfter {
 	return {...after, putCpu: true};
 }
 
-const FLUSHES = new Set(['flush_tlb_mm_range', 'flush_tlb_mm', 'flush_tlb_page', 'flush_tlb_range', 'ptep_clear_flush', 'pmdp_collapse_flush', 'pmdp_invalidate', 'tlb_flush_mmu_tlbonly', 'tlb_flush_mmu', 'tlb_finish_mmu']);
+const FLUSHES = new Set(['flush_tlb_mm_range', 'flush_tlb_mm', 'flush_tlb_page', 'flush_tlb_range', 'ptep_clear_flush', 'pmdp_collapse_flush', 'pmdp_invalidate', 'tlb_flush_mmu_tlbonly', 'tlb_flush_mmu', 'tlb_finish_mmu', 'free_pgtables']);
 
 /**
  * The end of a blocking call whose wait is over (or that did not need to
  * wait): S5 for the range a returning flush covered, then the deferred
- * effects (free a table once the sync IPI was acked, the mmu_gather's free
+ * effects (free_pgtables' table free once its flush was acked, the mmu_gather's free
  * step after its flush). Returns the call's result.
  */
 export function finishFlush(ctx: Ctx, w: Extract<Wait, {kind: 'acks'}>): Value {
@@ -155,7 +155,7 @@ export function finishFlush(ctx: Ctx, w: Extract<Wait, {kind: 'acks'}>): Value {
 	}
 	const a = w.after;
 	if (a?.putCpu) preemptAdd(ctx, -1);
-	if (a?.freeTable !== undefined) freeTableNow(ctx, a.freeTable, 'after the sync IPI');
+	if (a?.freeTable !== undefined) freeTableNow(ctx, a.freeTable, 'after the flush');
 	if (a?.gatherReset) gatherReset(ctx);
 	if (a?.gatherFree) gatherFree(ctx);
 	if (a?.finish) gatherFinish(ctx);

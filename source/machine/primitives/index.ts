@@ -67,6 +67,8 @@ export const ALIASES: ReadonlyMap<string, string> = new Map([
 	['folio_ref_freeze', 'page_ref_freeze'],
 	['folio_ref_unfreeze', 'page_ref_unfreeze'],
 	['folio_ref_count', 'page_count'],
+	['free_unref_folios', 'free_unref_page'],
+	['free_frozen_pages', 'free_unref_page'],
 	['folio_mark_dirty', 'set_page_dirty'],
 	['set_page_dirty_lock', 'set_page_dirty'],
 	['SetPageDirty', 'set_page_dirty'],

@@ -4,7 +4,7 @@
 // v5.18 keeps idle at 1 but drops no pgmap reference; v6.15 is 0-based and
 // mappings hold references.
 
-import {type Ctx, note, violate, wr, rd} from '../context.js';
+import {type Ctx, note, unwritten, violate, wr, rd} from '../context.js';
 import type {PageStruct, Value} from '../types.js';
 import {hex} from '../values.js';
 import {refPut} from '../percpu-ref.js';
@@ -38,6 +38,26 @@ export function folioPfn(ctx: Ctx, pfn: number): number {
 }
 
 /**
+ * folio_has_pincount (folio_test_large on 64-bit): a compound page counts its
+ * FOLL_PIN pins exactly, in _pincount, and each pin adds one reference, not
+ * GUP_PIN_COUNTING_BIAS (mm/gup.c:try_grab_folio_fast, gup_put_folio;
+ * before folios hpage_pincount_available, for order 2 and up). The folio is
+ * large while a tail names `head` as its compound_head: a split's
+ * clear_compound_head and the folio's free write the head's struct page too,
+ * so reading that covers the answer.
+ */
+export function largeFolio(ctx: Ctx, head: number): boolean {
+	rd(ctx, `page:${head}`);
+	const memmap = unwritten(ctx.m.memmap);
+	if (memmap[head]?.ram === undefined) return false;
+	for (const key in memmap) if (memmap[key]!.ram?.head === head) return true;
+	return false;
+}
+
+/** The references one FOLL_PIN pin adds to a folio: 1 on a large one (its _pincount counts the pin), GUP_PIN_COUNTING_BIAS on a small one. */
+export const pinRefs = (ctx: Ctx, folio: number): number => (largeFolio(ctx, folio) ? 1 : GUP_PIN_COUNTING_BIAS);
+
+/**
  * put_page() body, shared with memunmap_pages' loop and unpin_user_page
  * (which drops GUP_PIN_COUNTING_BIAS references at once: in v5.11
  * __unpin_devmap_managed_user_page applies the same ZONE_DEVICE rules).
@@ -58,7 +78,8 @@ export function putPage(ctx: Ctx, given: number, who: string, refs = 1): void {
 		return;
 	}
 	const mode = ctx.m.settings.refcount;
-	if (page.pgmap && mode !== 'v6_15' && page.refcount === 1) note(ctx, `${pageName(pfn)} refcount ${page.refcount + refs} -> 1: __put_devmap_managed_page wakes waiters`);
+	// page_is_devmap_managed: only fs-dax pages have a filesystem waiting for them to go idle
+	if (page.pgmap && mode !== 'v6_15' && page.refcount === 1 && ctx.m.pgmaps[page.pgmap]?.type === 'fsdax') note(ctx, `${pageName(pfn)} refcount ${page.refcount + refs} -> 1: __put_devmap_managed_page wakes waiters`);
 	if (page.pgmap && mode === 'e21' && page.refcount === 0) {
 		// mm/swap.c:__put_page: a ZONE_DEVICE page going to zero drops its pgmap reference.
 		const p = ctx.m.pgmaps[page.pgmap]!;
@@ -91,7 +112,7 @@ export const pagePrimitives: Primitive[] = [
 	{
 		name: 'try_grab_page',
 		kernel: 'mm/gup.c:try_grab_compound_head [try_grab_folio_fast] (G7)',
-		effect: 'gup-fast\'s grab: reads struct page and adds a reference unless the refcount is zero (FOLL_GET, or FOLL_PIN adding GUP_PIN_COUNTING_BIAS); returns false if it could not, quietly (a page being freed is normal without a lock). Reading a removed memmap is S1. On a tail page of a compound page it grabs the folio (the head\'s refcount) in one step, as try_get_folio does with its re-check that the page is still in that folio (c24d37322548); write page_folio and folio_ref_try_add_rcu for the steps apart. The kernel\'s names moved: the fast grab was try_grab_compound_head, then try_grab_folio (v5.18-v6.9), now try_grab_folio_fast; the slow path\'s grab under the PTE lock (try_grab_page up to v6.9, try_grab_folio since v6.10) WARNs on a zero refcount: write try_get_page for that one',
+		effect: 'gup-fast\'s grab: reads struct page and adds a reference unless the refcount is zero (FOLL_GET; FOLL_PIN adds GUP_PIN_COUNTING_BIAS to a small page, one reference and one _pincount to a compound page, folio_has_pincount); returns false if it could not, quietly (a page being freed is normal without a lock). Reading a removed memmap is S1. On a tail page of a compound page it grabs the folio (the head\'s refcount) in one step, as try_get_folio does with its re-check that the page is still in that folio (c24d37322548); write page_folio and folio_ref_try_add_rcu for the steps apart. The kernel\'s names moved: the fast grab was try_grab_compound_head, then try_grab_folio (v5.18-v6.9), now try_grab_folio_fast; the slow path\'s grab under the PTE lock (try_grab_page up to v6.9, try_grab_folio since v6.10) WARNs on a zero refcount: write try_get_page for that one',
 		args: [{name: 'page', kind: 'page'}, {name: 'flags', kind: 'sym', optional: true}],
 		returns: 'bool',
 		run(ctx, [pg, flags]) {
@@ -105,7 +126,7 @@ export const pagePrimitives: Primitive[] = [
 				note(ctx, `${pageName(pfn)} refcount is 0: grab fails`);
 				return false;
 			}
-			page.refcount += pin ? GUP_PIN_COUNTING_BIAS : 1;
+			page.refcount += pin ? pinRefs(ctx, pfn) : 1;
 			if (pin) page.pins += 1;
 			noteGrab(ctx, given);
 			return true;
@@ -143,7 +164,7 @@ export const pagePrimitives: Primitive[] = [
 	{
 		name: 'unpin_user_page',
 		kernel: 'mm/gup.c:unpin_user_page (G13 for FOLL_PIN)',
-		effect: 'drops a FOLL_PIN pin: GUP_PIN_COUNTING_BIAS references (S1 if the memmap is gone), of its folio for a tail page',
+		effect: 'drops a FOLL_PIN pin: GUP_PIN_COUNTING_BIAS references of a small page, one reference and one _pincount of a compound page (gup_put_folio) (S1 if the memmap is gone), of its folio for a tail page',
 		args: [{name: 'page', kind: 'page'}],
 		returns: 'void',
 		run(ctx, [pg]) {
@@ -156,19 +177,22 @@ export const pagePrimitives: Primitive[] = [
 				return null;
 			}
 			page.pins -= 1;
-			putPage(ctx, given, 'unpin_user_page', GUP_PIN_COUNTING_BIAS);
+			putPage(ctx, given, 'unpin_user_page', pinRefs(ctx, pfn));
 			return null;
 		},
 	},
 	{
 		name: 'page_maybe_dma_pinned',
-		kernel: 'include/linux/mm.h:page_maybe_dma_pinned [folio_maybe_dma_pinned] (page_ref_count >= GUP_PIN_COUNTING_BIAS for a small page) (mm/memory.c:page_needs_cow_for_dma, fork)',
-		effect: 'reads the refcount: true if it is at least GUP_PIN_COUNTING_BIAS (1024), as a FOLL_PIN pin makes it; a heuristic in the kernel too (1024 plain references look pinned)',
+		kernel: 'include/linux/mm.h:page_maybe_dma_pinned [folio_maybe_dma_pinned] (page_ref_count >= GUP_PIN_COUNTING_BIAS for a small page, _pincount > 0 for a large folio) (mm/memory.c:page_needs_cow_for_dma, fork)',
+		effect: 'a small page: reads the refcount, true if it is at least GUP_PIN_COUNTING_BIAS (1024), as a FOLL_PIN pin makes it; a heuristic in the kernel too (1024 plain references look pinned). A compound page (its folio for a tail): true if its exact pin count (_pincount) is nonzero',
 		args: [{name: 'page', kind: 'page'}],
 		returns: 'bool',
 		run(ctx, [pg]) {
-			const page = touchPage(ctx, folioPfn(ctx, pfnOf(pg!, 'page_maybe_dma_pinned')), 'page_maybe_dma_pinned', false);
-			return page ? page.refcount >= GUP_PIN_COUNTING_BIAS : false;
+			const pfn = folioPfn(ctx, pfnOf(pg!, 'page_maybe_dma_pinned'));
+			const page = touchPage(ctx, pfn, 'page_maybe_dma_pinned', false);
+			if (!page) return false;
+			// folio_maybe_dma_pinned: a large folio's _pincount is exact; a small one's refcount is a guess
+			return largeFolio(ctx, pfn) ? page.pins > 0 : page.refcount >= GUP_PIN_COUNTING_BIAS;
 		},
 	},
 	{

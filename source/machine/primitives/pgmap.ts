@@ -32,11 +32,17 @@ export const pgmapPrimitives: Primitive[] = [
 	{
 		name: 'get_dev_pagemap',
 		kernel: 'mm/memremap.c:get_dev_pagemap (xa_load under RCU + percpu_ref_tryget_live) (G5)',
-		effect: 'looks pfn up in pgmap_array and takes a live reference; returns NULL if no pgmap covers pfn or its ref is dead',
-		args: [{name: 'pfn', kind: 'int'}],
+		effect: 'looks pfn up in pgmap_array and takes a live reference; returns NULL if no pgmap covers pfn or its ref is dead. `get_dev_pagemap(pfn, pgmap)`, the kernel\'s cached form (gup_pte_range passes the pgmap of the previous PTE): if that pgmap covers pfn it is returned as it is, no new reference and no liveness check ("In the cached case we\'re already holding a live reference"); if not, its reference is dropped (put_dev_pagemap) and pfn looked up',
+		args: [{name: 'pfn', kind: 'int'}, {name: 'pgmap', kind: 'pgmap', optional: true}],
 		returns: 'pgmap',
-		run(ctx, [v]) {
+		run(ctx, [v, cached]) {
 			const pfn = argInt(v!, 'get_dev_pagemap', 'a pfn');
+			if (cached !== undefined && cached !== null) {
+				const c = argPgmap(ctx, cached, 'get_dev_pagemap');
+				// the range is fixed at memremap_pages: comparing with it reads no state
+				if (pfn >= c.first && pfn < c.first + c.npages) return {t: 'pgmap', name: c.name};
+				refPut(ctx, c, 1, 'get_dev_pagemap: put_dev_pagemap of the cached pgmap');
+			}
 			for (const p of Object.values(ctx.m.pgmaps)) {
 				rd(ctx, `pgmap:${p.name}`);
 				if (!p.inArray || pfn < p.first || pfn >= p.first + p.npages) continue;

@@ -6,7 +6,7 @@
 // lockless walker is left to the caller's order of calls, which is the race.
 
 import {type Ctx, note, rd, violate, wr} from '../context.js';
-import {noteInstall} from '../gup-window.js';
+import {noteInstall, noteInstallHuge} from '../gup-window.js';
 import {noteAcquire} from '../lock-order.js';
 import {available, lockKey, preemptAdd, queueOn} from '../locks.js';
 import {index, isLeaf, pmdBase, tablePath} from '../pagetable.js';
@@ -52,26 +52,31 @@ export function pmdValueOf(va: number, pmdTableId: number, e: ReturnType<typeof 
 	if (isLeaf(e)) {
 		const leaf: PmdValue = {...v, present: true, leaf: true, table: pmdTableId, pfn: e.pfn, write: e.write};
 		if (e.invalid) leaf.invalid = true;
+		if (e.dirty) leaf.dirty = true;
 		return leaf;
 	}
 	return {...v, present: true, table: e.table};
 }
 
 /**
- * The raw word: _PAGE_PSE (0x80) on a leaf, _PAGE_PRESENT (0x1) unless
- * pmdp_invalidate cleared it (x86 also inverts the pfn bits of a non-present
+ * The raw word: _PAGE_PSE (0x80) on a leaf, _PAGE_DIRTY (0x40) once a store
+ * through it set it, _PAGE_PRESENT (0x1) unless pmdp_invalidate cleared it (x86 also inverts the pfn bits of a non-present
  * entry, L1TF's protnone_mask: any word distinct from the valid one will do).
  */
-const pmdVal = (p: PmdValue): number => (!p.present ? 0 : p.leaf ? p.pfn * 4096 + 0x80 + (p.invalid ? 0 : 1) + (p.write ? 2 : 0) : (TABLE_PFN_BASE + p.table) * 4096 + 0x63);
+const pmdVal = (p: PmdValue): number => (!p.present ? 0 : p.leaf ? p.pfn * 4096 + 0x80 + (p.invalid ? 0 : 1) + (p.write ? 2 : 0) + (p.dirty ? 0x40 : 0) : (TABLE_PFN_BASE + p.table) * 4096 + 0x63);
 
-/** A leaf now maps pfn: it counts as mapped for open gup-fast windows; mapping a freed RAM page is S2. */
-export function installed(ctx: Ctx, pfn: number, who: string): void {
+/**
+ * A leaf for va now maps pfn (a huge one: pfn is its head, over va's 2 MiB region): it counts as
+ * mapped for the open gup-fast windows that read va; mapping a freed RAM page is S2.
+ */
+export function installed(ctx: Ctx, va: number, pfn: number, who: string, huge = false): void {
 	const ram = ctx.m.memmap[pfn]?.ram;
 	if (ram) {
 		rd(ctx, `page:${pfn}`);
 		if (ram.free) violate(ctx, 'freed-page-use', 'S2', `${who} maps ${pageName(pfn)}, which is free in the page allocator`, [pageName(pfn)]);
 	}
-	noteInstall(ctx, pfn);
+	if (huge) noteInstallHuge(ctx, va, pfn);
+	else noteInstall(ctx, va, pfn);
 }
 
 function populate(ctx: Ctx, va: number, table: number, who: string): void {
@@ -80,7 +85,7 @@ function populate(ctx: Ctx, va: number, table: number, who: string): void {
 	const pmd = pmdTable(ctx, va, who, true);
 	writeEntry(ctx, pmd, 2, va, {table}, who);
 	rd(ctx, `table:${table}`);
-	for (const e of Object.values(t.entries)) if (isLeaf(e)) installed(ctx, e.pfn, who);
+	for (const [i, e] of Object.entries(t.entries)) if (isLeaf(e)) installed(ctx, pmdBase(va) + Number(i) * 4096, e.pfn, who);
 }
 
 /** The xchg(*pmd, 0) of pmdp_huge_get_and_clear. */
@@ -116,7 +121,7 @@ export function setPteAt(ctx: Ctx, va: number, pte: PteValue, tv: Value | undefi
 	if (pte.protnone) leaf.protnone = true;
 	if (pte.dirty) leaf.dirty = true;
 	writeEntry(ctx, table, 1, va, pte.present ? leaf : undefined, who);
-	if (pte.present) installed(ctx, pte.pfn, who);
+	if (pte.present) installed(ctx, va, pte.pfn, who);
 }
 
 /** pmd_install with the PMD lock free: lock, populate if still none, unlock, as one step. */
@@ -207,7 +212,7 @@ export const pgtableLifePrimitives: Primitive[] = [
 	{
 		name: 'set_pmd_at',
 		kernel: 'arch/x86/include/asm/pgtable.h:set_pmd_at -> native_set_pmd (one store) (khugepaged K10)',
-		effect: 'stores a PMD value at va\'s PMD: a huge leaf (mk_huge_pmd; one pmd_mkinvalid made stays invalid) or a table pointer',
+		effect: 'stores a PMD value at va\'s PMD: a huge leaf (mk_huge_pmd; one pmd_mkinvalid made stays invalid; a dirty one read from a PMD stays dirty) or a table pointer',
 		args: [{name: 'va', kind: 'int'}, {name: 'pmd', kind: 'pmd'}],
 		returns: 'void',
 		run(ctx, [v, p]) {
@@ -224,8 +229,9 @@ export const pgtableLifePrimitives: Primitive[] = [
 			const table = pmdTable(ctx, va, 'set_pmd_at', true);
 			const leaf: LeafEntry = {pfn: pmd.pfn, write: pmd.write, special: false, devmap: false};
 			if (pmd.invalid) leaf.invalid = true;
+			if (pmd.dirty) leaf.dirty = true;
 			writeEntry(ctx, table, 2, va, leaf, 'set_pmd_at');
-			installed(ctx, pmd.pfn, 'set_pmd_at');
+			installed(ctx, va, pmd.pfn, 'set_pmd_at', true);
 			return null;
 		},
 	},
@@ -240,7 +246,7 @@ export const pgtableLifePrimitives: Primitive[] = [
 	pure({
 		name: 'pmd_val',
 		kernel: 'arch/x86/include/asm/pgtable_types.h:pmd_val',
-		effect: 'the raw PMD word, for comparisons (70cbc3cc78a9\'s re-check compares pmd_val(pmd) with pmd_val(*pmdp)); an invalidated huge PMD has a word of its own, neither the huge one nor none',
+		effect: 'the raw PMD word, for comparisons (70cbc3cc78a9\'s re-check compares pmd_val(pmd) with pmd_val(*pmdp)); an invalidated huge PMD has a word of its own, neither the huge one nor none; the dirty bit the walker sets (0x40) is part of the word, as in pte_val',
 		args: [{name: 'pmd', kind: 'pmd'}],
 		returns: 'int',
 		run: (_ctx, [p]) => pmdVal(argOf(p!, 'pmd', 'pmd_val')),
@@ -325,7 +331,7 @@ export const pgtableLifePrimitives: Primitive[] = [
 				markZapped(ctx, src);
 				const dst = to + i * 4096;
 				writeEntry(ctx, pteTable(ctx, dst, undefined, 'move_ptes', true), 1, dst, e, 'move_ptes');
-				noteInstall(ctx, e.pfn);
+				noteInstall(ctx, dst, e.pfn);
 				note(ctx, `move_ptes: va ${hex(src)} -> ${hex(dst)} (pfn ${hex(e.pfn)})`);
 				for (let j = i + 1; j < count; j++) if (leafAt(from + j * 4096)) return {repeat: true};
 				return null;
@@ -349,7 +355,7 @@ export const pgtableLifePrimitives: Primitive[] = [
 	{
 		name: 'pgtable_trans_huge_withdraw',
 		kernel: 'mm/pgtable-generic.c:pgtable_trans_huge_withdraw',
-		effect: 'takes back the PTE page deposited with the huge PMD at va (the last deposited first); NULL if none',
+		effect: 'takes back the PTE page deposited with the huge PMD at va (the last deposited first); NULL if none, for a scenario to test (the kernel never withdraws where nothing was deposited: on an empty list it would dereference NULL, and __split_huge_pmd_locked of a DAX PMD, which deposits none on x86, zaps instead)',
 		args: [{name: 'va', kind: 'int'}],
 		returns: 'table',
 		run(ctx, [v]) {

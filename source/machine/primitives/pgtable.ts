@@ -3,13 +3,13 @@
 // zapping (mm/memory.c) and page-table freeing (mm/mmu_gather.c).
 
 import {type Ctx, note, rd, unwritten, violate, wr} from '../context.js';
-import {findLeaf, index, isLeaf, leafPfnAt, LEVEL_NAME, allLeaves, tablePath} from '../pagetable.js';
+import {findLeaf, index, isLeaf, leafPfnAt, LEVEL_NAME, allLeaves, PMD_SIZE, pmdBase, tablePath} from '../pagetable.js';
 import {noteRead} from '../gup-window.js';
 import type {LeafEntry, PmdValue, PtEntry, PteValue, Value} from '../types.js';
 import {hex, pteWord} from '../values.js';
 import {touchPage} from './page.js';
 import {argInt, argOf, argPgmap, Oops, type Primitive} from './spec.js';
-import {markZapped, startFlush, startSyncIpi} from './flush.js';
+import {markZapped, startFlush} from './flush.js';
 import {freeTableNow, freeTableRcu, tableArg} from './table-free.js';
 import {pteAccessible} from './protnone.js';
 
@@ -143,9 +143,10 @@ export const pgtablePrimitives: Primitive[] = [
 			if (w.level !== 2 || w.entry === undefined) return value;
 			if (isLeaf(w.entry)) {
 				// an invalidated PMD still maps the page (the split is in place): it counts as mapped for S7
-				noteRead(ctx, leafPfnAt(w.entry, 2, a));
+				noteRead(ctx, a, leafPfnAt(w.entry, 2, a));
 				const leaf: PmdValue = {...value, present: true, leaf: true, table: w.table, pfn: w.entry.pfn, write: w.entry.write};
 				if (w.entry.invalid) leaf.invalid = true;
+				if (w.entry.dirty) leaf.dirty = true;
 				return leaf;
 			}
 			return {...value, present: true, table: w.entry.table};
@@ -163,7 +164,7 @@ export const pgtablePrimitives: Primitive[] = [
 			if (!pmd.present) throw new Oops('ptep_get_lockless: the PMD is not present (test pmd_present first)');
 			const e = readEntry(ctx, pmd.table, pmd.leaf ? 2 : 1, a, 'ptep_get_lockless');
 			if (!e || !isLeaf(e)) return noneValue(a);
-			noteRead(ctx, leafPfnAt(e, pmd.leaf ? 2 : 1, a));
+			noteRead(ctx, a, leafPfnAt(e, pmd.leaf ? 2 : 1, a));
 			return leafValue(a, e, pmd.leaf);
 		},
 	},
@@ -252,7 +253,7 @@ export const pgtablePrimitives: Primitive[] = [
 	{
 		name: 'unmap_mapping_range',
 		kernel: 'mm/memory.c:unmap_mapping_range(mapping, 0, 0, 1) -> zap_pte_range (D2)',
-		effect: 'zaps every PTE mapping a pfn of the pgmap, one PTE per step (the CPU stays on the statement until the last is gone); the TLB flush is a separate call',
+		effect: 'zaps every PTE mapping a pfn of the pgmap, one PTE per step (the CPU stays on the statement until the last is gone); the TLB flush is a separate call, D3 of KERNEL.md §2: write flush_tlb_mm_range() after it. The kernel\'s unmap_mapping_range flushes inside, per vma (zap_page_range_single: tlb_gather_mmu, unmap_single_vma, tlb_finish_mmu), so a scenario of today\'s code puts the flush right after the zap, before anything else',
 		args: [{name: 'pgmap', kind: 'pgmap'}],
 		returns: 'void',
 		blocks: true,
@@ -271,8 +272,8 @@ export const pgtablePrimitives: Primitive[] = [
 	},
 	{
 		name: 'free_pgtables',
-		kernel: 'mm/memory.c:free_pgtables -> pte_free_tlb -> mm/mmu_gather.c:tlb_remove_table',
-		effect: 'without an mmu_gather: unhooks the empty PTE page covering va from its PMD, then frees it: TABLE_FREE=rcu queues the free behind an RCU grace period (tlb_remove_table -> call_rcu); TABLE_FREE=ipi sends an empty IPI to every other CPU and frees once all acked; TABLE_FREE=none frees it at once. With an mmu_gather, write free_pte_range (the unhook) and tlb_finish_mmu (the free) instead',
+		kernel: 'mm/memory.c:free_pgtables -> free_pte_range (pmd_clear; pte_free_tlb: freed_tables = 1), then mm/mmu_gather.c:tlb_finish_mmu -> tlb_flush_mmu: tlb_flush_mmu_tlbonly (the flush, freed_tables), tlb_flush_mmu_free -> tlb_table_flush (call_rcu) or the page batch',
+		effect: 'without an mmu_gather, the table free of free_pgtables and its tlb_finish_mmu: unhooks the empty PTE page covering va from its PMD, flushes its 2 MiB region with freed_tables (so lazy CPUs are reached and, on either arch, the walk caches go; FLUSH=ipi: waits for the acks, a separate step), and frees the page: TABLE_FREE=ipi once the flush is acked (with the data pages, after the flush); rcu: call_rcu, a grace period that also waits for this CPU while it spins on the acks; none: at once, before the flush (the bug RCU table free fixed). With an mmu_gather, write free_pte_range (the unhook) and tlb_finish_mmu (the flush and the free) instead',
 		args: [{name: 'va', kind: 'int'}],
 		returns: 'void',
 		blocks: true,
@@ -288,15 +289,23 @@ export const pgtablePrimitives: Primitive[] = [
 			wr(ctx, 'pt');
 			delete ctx.m.pt.tables[pmd.table]!.entries[index(a, 2)];
 			note(ctx, `PMD entry for va ${hex(a)} cleared; T${table} unhooked`);
-			if (ctx.m.settings.tableFree === 'rcu') {
+			// The kernel frees a page-table page only behind the gather's flush with freed_tables
+			// (tlb_flush_mmu: tlb_flush_mmu_tlbonly before tlb_flush_mmu_free), which reaches lazy CPUs
+			// and drops the walk caches; the region the table mapped is what it covers.
+			const base = pmdBase(a);
+			const region: [number, number] = [base, base + PMD_SIZE];
+			const tableFree = ctx.m.settings.tableFree;
+			if (tableFree === 'none') {
+				freeTableNow(ctx, table, 'TABLE_FREE=none: at once, before the flush');
+				return startFlush(ctx, 'free_pgtables', region, true);
+			}
+			if (tableFree === 'rcu') {
+				// call_rcu follows the flush: queued now, its grace period also waits for this CPU spinning on the acks
+				const r = startFlush(ctx, 'free_pgtables', region, true);
 				freeTableRcu(ctx, table);
-				return null;
+				return r;
 			}
-			if (ctx.m.settings.tableFree === 'none') {
-				freeTableNow(ctx, table, 'TABLE_FREE=none: at once');
-				return null;
-			}
-			return startSyncIpi(ctx, 'tlb_remove_table_sync_one', {freeTable: table});
+			return startFlush(ctx, 'free_pgtables', region, true, {freeTable: table});
 		},
 	},
 ];

@@ -240,14 +240,14 @@ export const ptlPrimitives: Primitive[] = [
 	),
 	{
 		name: 'lockdep_assert_held',
-		kernel: 'include/linux/lockdep.h:lockdep_assert_held',
-		effect: 'an assert failure if this CPU does not hold the lock',
+		kernel: 'include/linux/lockdep.h:lockdep_assert_held (lockdep_assert: WARN_ON(debug_locks && !held))',
+		effect: 'a WARNING splat (kind warn; the CPU goes on) if this CPU does not hold the lock',
 		args: [{name: 'lock', kind: 'lock'}],
 		returns: 'void',
 		run(ctx, [l]) {
 			const n = argLock(l!, 'lockdep_assert_held');
 			rd(ctx, lockKey(n));
-			if (!heldBy(ctx.m, ctx.cpu).includes(n)) violate(ctx, 'assert', 'assert', `lockdep_assert_held(${lockLabel(n)}): CPU${ctx.cpu} does not hold it`, [lockLabel(n)]);
+			if (!heldBy(ctx.m, ctx.cpu).includes(n)) violate(ctx, 'warn', 'WARN', `WARNING: lockdep_assert_held(${lockLabel(n)}): CPU${ctx.cpu} does not hold it`, [lockLabel(n)]);
 			return null;
 		},
 	},

@@ -257,6 +257,37 @@ export const ramPrimitives: Primitive[] = [
 		},
 	},
 	{
+		// Reclaim and migration free a page they froze without a last put:
+		// shrink_folio_list queues the folio __remove_mapping froze at 0 and
+		// frees the batch after try_to_unmap_flush (free_unref_page_list up
+		// to v6.7, free_unref_folios, free_frozen_pages since v6.14).
+		// free_pages_prepare checks the page first (free_page_is_bad ->
+		// page_bad_reason: "nonzero _refcount", "nonzero mapcount") and a bad
+		// page is reported and leaked, not freed (bad_page).
+		name: 'free_unref_page',
+		kernel: 'mm/page_alloc.c:free_unref_page [free_unref_folios, free_frozen_pages] -> free_pages_prepare -> free_page_is_bad (bad_page: "nonzero _refcount") (mm/vmscan.c:shrink_folio_list after __remove_mapping and try_to_unmap_flush)',
+		effect: 'frees a page whose refcount was frozen at 0 (page_ref_freeze) to the page allocator, with no put; a page whose refcount is not 0 (a reference taken on the frozen page: get_page instead of a speculative get) or that is still mapped (mapcount) is "BUG: Bad page state", a refcount violation, and is leaked, not freed. A PTE or TLB entry still mapping the page it frees is S2',
+		args: [{name: 'page', kind: 'page'}],
+		returns: 'void',
+		run(ctx, [pg]) {
+			const pfn = pfnOf(pg!, 'free_unref_page');
+			const page = ramPage(ctx, pfn, 'free_unref_page', true);
+			if (!page) return null;
+			if (page.ram.head !== undefined) throw new Oops(`free_unref_page: ${pageName(pfn)} is a tail page of ${pageName(page.ram.head)}; free its folio`);
+			if (page.ram.free) {
+				violate(ctx, 'refcount', 'S-ref', `free_unref_page: ${pageName(pfn)} is already free (a double free)`, [pageName(pfn)]);
+				return null;
+			}
+			const bad = page.refcount !== 0 ? `nonzero _refcount (${page.refcount})` : page.ram.mapcount !== 0 ? `nonzero mapcount (${page.ram.mapcount})` : null;
+			if (bad) {
+				violate(ctx, 'refcount', 'S-ref', `BUG: Bad page state: free_unref_page(${pageName(pfn)}) with ${bad}: the page is leaked, and whoever holds it keeps a page reclaim has let go of`, [pageName(pfn)]);
+				return null;
+			}
+			releaseRamPage(ctx, pfn, 'free_unref_page');
+			return null;
+		},
+	},
+	{
 		name: 'page_count',
 		kernel: 'include/linux/mm.h:page_count (folio_ref_count)',
 		effect: 'reads the refcount of the page, its folio\'s (the head\'s) for a tail page',

@@ -42,7 +42,7 @@ export const thpSplitPrimitives: Primitive[] = [
 	{
 		name: 'pmdp_invalidate',
 		kernel: 'mm/pgtable-generic.c:pmdp_invalidate (old = pmdp_establish(vma, address, pmdp, pmd_mkinvalid(*pmdp)); flush_pmd_tlb_range(vma, address, address + HPAGE_PMD_SIZE), which is flush_tlb_range unless the arch has its own) (mm/huge_memory.c:__split_huge_pmd_locked)',
-		effect: 'atomically (x86 pmdp_establish: xchg) makes va\'s huge PMD invalid: same pfn and bits, not present to the hardware walker or pmd_access_permitted, still pmd_present and pmd_leaf; then flushes the 2 MiB region on every CPU running the mm as flush_tlb_range does (FLUSH=ipi: waits for the acks, so not past a CPU with IRQs off; lazy CPUs skipped unless freed_tables). Returns the old PMD. A PMD that is no huge leaf is a fault of the scenario',
+		effect: 'atomically (x86 pmdp_establish: xchg) makes va\'s huge PMD invalid: same pfn and bits, not present to the hardware walker or pmd_access_permitted, still pmd_present and pmd_leaf; then flushes the 2 MiB region on every CPU running the mm as flush_tlb_range does (FLUSH=ipi: waits for the acks, so not past a CPU with IRQs off; lazy CPUs skipped unless freed_tables, which x86 flush_tlb_range passes since 3ef938c35035, so pass true for v6.14 on). Returns the old PMD. A PMD that is no huge leaf is a fault of the scenario',
 		args: [{name: 'va', kind: 'int'}, {name: 'freed_tables', kind: 'bool', optional: true}],
 		kernelArgs: ['vma'],
 		returns: 'pmd',
@@ -58,7 +58,7 @@ export const thpSplitPrimitives: Primitive[] = [
 	{
 		name: 'pmdp_establish',
 		kernel: 'arch/x86/include/asm/pgtable.h:pmdp_establish (SMP: xchg(pmdp, pmd))',
-		effect: 'atomically stores a huge PMD value (valid, or one pmd_mkinvalid made) at va\'s huge PMD and returns the old one; no flush (pmdp_invalidate is this plus the flush)',
+		effect: 'atomically stores a huge PMD value (valid, or one pmd_mkinvalid made; its dirty bit, read with it, too) at va\'s huge PMD and returns the old one; no flush (pmdp_invalidate is this plus the flush)',
 		args: [{name: 'va', kind: 'int'}, {name: 'pmd', kind: 'pmd'}],
 		kernelArgs: ['vma'],
 		returns: 'pmd',
@@ -67,8 +67,10 @@ export const thpSplitPrimitives: Primitive[] = [
 			const pmd = leafArg(p!, 'pmdp_establish');
 			const leaf: LeafEntry = {pfn: pmd.pfn, write: pmd.write, special: false, devmap: false};
 			if (pmd.invalid) leaf.invalid = true;
+			// the value stored is the whole word: a dirty bit the caller read (pmd_mkinvalid keeps it) stays
+			if (pmd.dirty) leaf.dirty = true;
 			const old = establish(ctx, va, () => leaf, 'pmdp_establish');
-			if (!pmd.invalid) installed(ctx, pmd.pfn, 'pmdp_establish');
+			if (!pmd.invalid) installed(ctx, va, pmd.pfn, 'pmdp_establish', true);
 			return old;
 		},
 	},
@@ -113,7 +115,7 @@ export const thpSplitPrimitives: Primitive[] = [
 	{
 		name: 'set_ptes',
 		kernel: 'include/linux/pgtable.h:set_ptes (nr set_pte stores, the pfn advancing one page each) (mm/huge_memory.c:__split_huge_pmd_locked: set_ptes(mm, haddr, pte, entry, HPAGE_PMD_NR))',
-		effect: 'stores nr PTEs from va: the PTE value for va, then the next pages (pfn + 1, ...) with the same bits, in the given PTE page (hooked or not: a withdrawn one is seen by nobody until pmd_populate) or the one under va\'s PMD; one step. The kernel fills all HPAGE_PMD_NR; a scenario fills the subpages it models (1 to 512, within one page table). Mapping a freed RAM page is S2',
+		effect: 'stores nr PTEs from va: the PTE value for va, then the next pages (pfn + 1, ...) with the same bits (dirty too), in the given PTE page (hooked or not: a withdrawn one is seen by nobody until pmd_populate) or the one under va\'s PMD; one step. The kernel fills all HPAGE_PMD_NR; a scenario fills the subpages it models (1 to 512, within one page table). Mapping a freed RAM page is S2',
 		args: [{name: 'va', kind: 'int'}, {name: 'pte', kind: 'pte'}, {name: 'nr', kind: 'int'}, {name: 'table', kind: 'any', optional: true}],
 		kernelArgs: ['mm'],
 		returns: 'void',
@@ -127,8 +129,11 @@ export const thpSplitPrimitives: Primitive[] = [
 			for (let i = 0; i < nr; i++) {
 				const leaf: LeafEntry = {pfn: pte.pfn + i, write: pte.write, special: pte.special, devmap: pte.devmap};
 				if (pte.protnone) leaf.protnone = true;
+				// pte_next_pfn advances the pfn only: every other bit, _PAGE_DIRTY too, goes to each PTE
+				// (__split_huge_pmd_locked passes pte_mkdirty(entry) for a dirty huge PMD).
+				if (pte.dirty) leaf.dirty = true;
 				writeEntry(ctx, table, 1, va + i * 4096, leaf, 'set_ptes');
-				installed(ctx, leaf.pfn, 'set_ptes');
+				installed(ctx, va + i * 4096, leaf.pfn, 'set_ptes');
 			}
 			note(ctx, `set_ptes: T${table} maps ${hex(va)}.. to pfn ${hex(pte.pfn)}..${hex(pte.pfn + nr - 1)}`);
 			return null;

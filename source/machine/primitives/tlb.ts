@@ -45,6 +45,21 @@ export function hwWalk(ctx: Ctx, va: number, who: string): PteValue {
 }
 
 /**
+ * What a user load or store does first: only a CPU running the mm, not lazy,
+ * runs user code (a scenario asking otherwise is refused, not modelled); then
+ * the TLB lookup. Read without drafts: the TLB is written only on a miss
+ * (fill) or a fault. cachedBefore: whether va's paging-structure cache entry
+ * predates this access (dropFaultingPwc reports only such an entry).
+ */
+export function userTlbLookup(ctx: Ctx, va: number, prim: string, lazyHint = ''): {hit: Readonly<TlbEntry> | undefined; cachedBefore: boolean} {
+	const cpu = ctx.m.cpus[ctx.cpu]!;
+	if (!peek(ctx.m, 'mmCpumask').includes(ctx.cpu)) throw new Oops(`${prim}: CPU${ctx.cpu} is not running the mm (add it to mm_cpumask)`);
+	if (cpu.lazy) throw new Oops(`${prim}: CPU${ctx.cpu} is in lazy TLB mode and runs no user code${lazyHint}`);
+	rd(ctx, `tlb:${ctx.cpu}`);
+	return {hit: peek(cpu, 'tlb')[va], cachedBefore: peek(cpu, 'pwc')[pmdBase(va)] !== undefined};
+}
+
+/**
  * x86: the page fault a not-present walk raises invalidates the
  * paging-structure cache entries that would be used for the faulting address
  * (Intel SDM vol. 3, 4.10.4.1, "these invalidations ensure that the
@@ -144,18 +159,12 @@ export const tlbPrimitives: Primitive[] = [
 		returns: 'bool',
 		run(ctx, [v]) {
 			const va = argInt(v!, 'access', 'a va');
-			const cpu = ctx.m.cpus[ctx.cpu]!;
-			// read without drafts: an access writes the TLB only on a miss (fill)
-			if (!peek(ctx.m, 'mmCpumask').includes(ctx.cpu)) throw new Oops(`access: CPU${ctx.cpu} is not running the mm (add it to mm_cpumask)`);
-			if (cpu.lazy) throw new Oops(`access: CPU${ctx.cpu} is in lazy TLB mode and runs no user code (use speculative_walk)`);
-			rd(ctx, `tlb:${ctx.cpu}`);
-			const hit = peek(cpu, 'tlb')[va];
+			const {hit, cachedBefore} = userTlbLookup(ctx, va, 'access', ' (use speculative_walk)');
 			if (hit) {
 				note(ctx, `TLB hit: va ${hex(va)} -> pfn ${hex(hit.pfn)}`);
 				touchMemory(ctx, hit.pfn, hit.gen, 'loads (TLB hit)');
 				return true;
 			}
-			const cachedBefore = peek(cpu, 'pwc')[pmdBase(va)] !== undefined;
 			const pte = hwWalk(ctx, va, 'hardware walk');
 			if (!pte.present || pte.protnone) {
 				note(ctx, `TLB miss: walk va ${hex(va)} -> ${pte.protnone ? 'PROT_NONE (_PAGE_PRESENT clear)' : 'not present'}: page fault`);
