@@ -173,3 +173,21 @@ it('independent steps commute (random scenarios of dirty bits and writeback)', (
 	expect(pairs).toBeGreaterThan(1_000);
 	expect(problems).toEqual([]);
 }, 900_000);
+
+/** Page contents (contents.ts): stores with values through stale and fresh entries, loads, copies, DMA writes, a COW's PTE switch and frees. */
+const CONTENTS_POOL = [
+	'a = store(VA, 1);', 'a = store(VA, 2);', 'a = store(VA2, 3);', 'v = load_value(VA);', 'v = load_value(VA2);',
+	'v = page_data(pfn_to_page(0x200));', 'set_page_data(pfn_to_page(0x201), 4);', 'set_page_data(pfn_to_page(0x200), 0);',
+	'n = alloc_page(0x202); if (n) { copy_user_highpage(n, pfn_to_page(0x200)); e = ptep_clear_flush(VA); set_pte_at(VA, mk_pte(n, true)); }',
+	'copy_user_highpage(pfn_to_page(0x201), pfn_to_page(0x200));', 'SetPageAnonExclusive(pfn_to_page(0x200));', 'x = PageAnonExclusive(pfn_to_page(0x200));',
+	'ClearPageAnonExclusive(pfn_to_page(0x200));', 'ptep_set_wrprotect(VA);', 'pte = ptep_get_and_clear(VA2);', 'put_page(pfn_to_page(0x201));',
+	'flush_tlb_mm_range(VA);', 'local_irq_save();', 'local_irq_restore();',
+];
+
+it('independent steps commute (random scenarios of page contents and copy-on-write)', () => {
+	const machine = 'machine { ram(0x200, 3); map(VA, 0x200, write, dirty); map(VA2, 0x201, write); mm_cpumask(0, 1, 2); tlb(1, VA); tlb(0, VA2); lazy(2); }';
+	const {compiled, pairs, problems} = commuting(4715, 150, CONTENTS_POOL, ['speculative_walk(VA);', 'switch_mm_irqs_off();', 'x = tlb_has(1, VA);'], machine);
+	expect(compiled).toBeGreaterThan(100);
+	expect(pairs).toBeGreaterThan(1_000);
+	expect(problems).toEqual([]);
+}, 900_000);

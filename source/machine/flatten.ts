@@ -51,6 +51,8 @@ export function flatten(m: Machine): Map<string, string> {
 			if (p.ram.head !== undefined) out.set(`${k}.compound_head`, hex(p.ram.head));
 			if (p.ram.pgDirty) out.set(`${k}.PG_dirty`, 'set');
 			if (p.ram.writtenBack) out.set(`${k}.writeback`, 'cleaned');
+			if (p.ram.data !== undefined) out.set(`${k}.data`, String(p.ram.data));
+			if (p.ram.anonExclusive) out.set(`${k}.PG_anon_exclusive`, 'set');
 			if (p.ram.collapse) out.set(`${k}.collapse`, `${p.ram.collapse}${p.ram.lateRefs > 0 ? `, ${p.ram.lateRefs} late GUP ref` : ''}`);
 		}
 	}

@@ -322,6 +322,8 @@ export function buildLayout(input: LayoutInput): Layout {
 		field('head', pfn, true),
 		field('pgDirty', flag, true),
 		field('writtenBack', flag, true),
+		field('data', int(), true),
+		field('anonExclusive', flag, true),
 	]);
 	const page = struct<PageStruct>([field('exists', bool), field('refcount', int('count')), field('pins', int('count')), field('idle', int('count')), field('pgmap', nullable(name)), field('ram', ram, true)]);
 	const pgmapCodec = struct<Machine['pgmaps'][string]>([

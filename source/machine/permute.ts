@@ -102,6 +102,8 @@ export const SHAPE: Readonly<Record<string, FieldClass>> = {
 	'memmap{}.ram.head': 'data', // a pfn
 	'memmap{}.ram.pgDirty': 'data',
 	'memmap{}.ram.writtenBack': 'data',
+	'memmap{}.ram.data': 'data', // the page's contents, a data version
+	'memmap{}.ram.anonExclusive': 'data',
 	pfns: 'data',
 	pgmaps: 'data',
 	fs: 'data',

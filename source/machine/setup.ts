@@ -297,6 +297,20 @@ export const SETUP_CALLS: readonly SetupCall[] = [
 		},
 	},
 	{
+		name: 'page_ref',
+		usage: 'page_ref(pfn, n)',
+		effect: 'n more references on an allocated RAM page, held by someone outside the scenario\'s CPUs: the per-CPU LRU batch\'s (folio_add_lru until lru_add_drain), the swap cache\'s, another process\'s GUP reference. What makes do_wp_page copy a page since 09854ba94c6a (page_count > 1)',
+		apply(m, [p, n, ...rest]) {
+			if (rest.length > 0) throw new SetupError('page_ref(pfn, n) takes 2 arguments');
+			const pfn = int(p, 'a pfn');
+			const page = m.memmap[pfn];
+			if (!page?.ram || page.ram.free) throw new SetupError(`pfn ${hex(pfn)} is not an allocated RAM page (ram(), then map() it)`);
+			const refs = int(n, 'a number of references');
+			if (refs < 1 || refs > 1000) throw new SetupError('n must be between 1 and 1000');
+			page.refcount += refs;
+		},
+	},
+	{
 		name: 'vma',
 		usage: 'vma(va, npages [, write])',
 		effect: 'an anonymous vma over RAM with no PTEs yet: a fault allocates a free RAM page and maps it; remove_vma() takes it away (munmap)',

@@ -165,6 +165,10 @@ export type RamPage = {
 	pgDirty?: true;
 	/** Writeback cleaned the page (TestClearPageDirty) and nothing dirtied it since: a store no PTE records is lost. */
 	writtenBack?: true;
+	/** The page's contents as a data version (a user store's value, copy_user_highpage's copy); absent when 0. */
+	data?: number;
+	/** PG_anon_exclusive (v5.19): mapped by this process only, so a write fault may reuse it even while pinned; absent when clear. */
+	anonExclusive?: true;
 };
 
 /** struct page. `idle` is the refcount an unused page has under the era's rules. */

@@ -18,6 +18,7 @@ import {folioPfn, touchPage} from './page.js';
 import {writeEntry} from './pgtable.js';
 import {argInt, argOf, Oops, pageName, type Primitive} from './spec.js';
 import {dropFaultingPwc, fill, hwWalk, touchMemory, userTlbLookup} from './tlb.js';
+import {writeData} from './contents.js';
 
 const pte = (v: Value, prim: string): PteValue => argOf(v, 'pte', prim);
 
@@ -78,16 +79,19 @@ export const dirtyPrimitives: Primitive[] = [
 	{
 		name: 'store',
 		kernel: 'hardware: a user store: TLB lookup; if the entry lacks the dirty bit (or on a miss) the walker sets _PAGE_DIRTY in the PTE in memory with a locked update, faulting if the PTE is no longer present and writable ✱ (Intel SDM vol. 3, 4.8; the 2014 thread behind 1cf35d47712d)',
-		effect: 'one user store by the CPU. A TLB hit on a writable entry that caches the dirty bit writes the page and touches no PTE (a stale one keeps writing after a zap until a flush: S12 if writeback cleaned the page meanwhile and no PTE maps it dirty). A writable entry without the dirty bit, or a miss, goes to the PTE in memory: present, writable and mapping that pfn, the PTE and the entry get the dirty bit and the store is done; otherwise it is a page fault (false), and the entry for va is dropped. A read-only entry faults too. Touching a freed or reused RAM page is S2',
-		args: [{name: 'va', kind: 'int'}],
+		effect: 'one user store by the CPU. A TLB hit on a writable entry that caches the dirty bit writes the page and touches no PTE (a stale one keeps writing after a zap until a flush: S12 if writeback cleaned the page meanwhile and no PTE maps it dirty). A writable entry without the dirty bit, or a miss, goes to the PTE in memory: present, writable and mapping that pfn, the PTE and the entry get the dirty bit and the store is done; otherwise it is a page fault (false), and the entry for va is dropped. A read-only entry faults too. Touching a freed or reused RAM page is S2. With a value, the store writes it as the contents (data version) of the page it reached — through a stale entry, the old page, whatever the PTE maps now (load_value and page_data read it back)',
+		args: [{name: 'va', kind: 'int'}, {name: 'value', kind: 'int', optional: true}],
 		returns: 'bool',
-		run(ctx, [v]) {
+		run(ctx, [v, x]) {
 			const va = argInt(v!, 'store', 'a va');
+			const value = x === undefined || x === null ? null : argInt(x, 'store', 'a data value');
+			if (value !== null && value < 0) throw new Oops(`store: data value ${value}: a page holds a version from 0 up`);
 			const {hit, cachedBefore} = userTlbLookup(ctx, va, 'store');
 			if (hit && hit.write && hit.dirty) {
 				note(ctx, `TLB hit: va ${hex(va)} -> pfn ${hex(hit.pfn)}, writable and dirty: the store touches no PTE`);
 				touchMemory(ctx, hit.pfn, hit.gen, 'stores to (TLB hit)');
 				checkLostWrite(ctx, va, hit.pfn);
+				if (value !== null) writeData(ctx, hit.pfn, value);
 				return true;
 			}
 			const walked = hwWalk(ctx, va, 'hardware walk (store)');
@@ -105,6 +109,7 @@ export const dirtyPrimitives: Primitive[] = [
 			fill(ctx, va, {...walked, dirty: true});
 			note(ctx, `store to va ${hex(va)}: the walker sets the PTE's dirty bit; TLB entry writable and dirty`);
 			touchMemory(ctx, walked.pfn, undefined, 'stores to');
+			if (value !== null) writeData(ctx, walked.pfn, value);
 			return true;
 		},
 	},

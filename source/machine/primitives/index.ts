@@ -19,6 +19,7 @@ import {seqcountPrimitives} from './seqcount.js';
 import {thpSplitPrimitives} from './thp-split.js';
 import {protnonePrimitives} from './protnone.js';
 import {dirtyPrimitives} from './dirty.js';
+import {contentsPrimitives} from './contents.js';
 
 export type {Primitive, PrimResult, ArgKind, ReturnKind} from './spec.js';
 export {KernelFault, Oops} from './spec.js';
@@ -38,6 +39,7 @@ export const PRIMITIVE_GROUPS: readonly {title: string; primitives: readonly Pri
 	{title: 'mmu_gather', primitives: mmuGatherPrimitives},
 	{title: 'TLBs and the hardware walker', primitives: tlbPrimitives},
 	{title: 'Dirty bits and writeback', primitives: dirtyPrimitives},
+	{title: 'Page contents and copy-on-write', primitives: contentsPrimitives},
 	{title: 'Lazy TLB', primitives: lazyTlbPrimitives},
 	{title: 'struct page', primitives: pagePrimitives},
 	{title: 'Ordinary RAM pages', primitives: ramPrimitives},
@@ -73,6 +75,9 @@ export const ALIASES: ReadonlyMap<string, string> = new Map([
 	['folio_test_clear_dirty', 'TestClearPageDirty'],
 	['folio_test_dirty', 'PageDirty'],
 	['__tlb_remove_page', 'tlb_remove_page'],
+	['copy_highpage', 'copy_user_highpage'],
+	['folio_copy', 'copy_user_highpage'],
+	['folio_test_anon_exclusive', 'PageAnonExclusive'],
 	// atomic_long_t has the same operations under atomic_long_* names.
 	...['read', 'set', 'inc', 'dec', 'add', 'sub', 'inc_return', 'dec_return', 'dec_and_test', 'inc_not_zero', 'add_unless', 'cmpxchg', 'xchg'].map(op => [`atomic_long_${op}`, `atomic_${op}`] as [string, string]),
 ]);

@@ -53,6 +53,13 @@ function freeOne(ctx: Ctx, pfn: number, who: string): void {
 	// free_pages_prepare: a page goes back with no flags (a dirty one is a bug the model does not check)
 	delete ram.pgDirty;
 	delete ram.writtenBack;
+	// ...and its contents are nobody's (a freed page's states merge; a store into it is S2 anyway)
+	delete ram.anonExclusive;
+	rd(ctx, `data:${pfn}`);
+	if (ram.data !== undefined) {
+		wr(ctx, `data:${pfn}`);
+		delete ram.data;
+	}
 	note(ctx, `${pageName(pfn)} refcount -> 0: freed to the page allocator (${who})`);
 	rd(ctx, 'pt');
 	for (const leaf of allLeaves(ctx.m.pt)) {
