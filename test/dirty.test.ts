@@ -5,13 +5,9 @@
 
 import {expect, it} from 'vitest';
 import {dirtyPrimitives} from '../source/machine/primitives/dirty.js';
-import {kinds, run} from './helpers/mini.js';
+import {kinds, primitiveTests, run} from './helpers/mini.js';
 
-const tested = new Set<string>();
-const prim = (name: string, fn: () => void) => {
-	tested.add(name);
-	it(name, fn);
-};
+const {tested, prim} = primitiveTests();
 
 const RAM = 'ram(0x200, 3); map(VA, 0x200, write); map(VA2, 0x201); mm_cpumask(0, 1);';
 const P = 'pfn_to_page(0x200)';

@@ -10,16 +10,12 @@ import {pgtableLifePrimitives} from '../source/machine/primitives/pgtable-life.j
 import {ramPrimitives} from '../source/machine/primitives/ram.js';
 import {tableFreePrimitives} from '../source/machine/primitives/table-free.js';
 import {explore} from '../source/explore/index.js';
-import {kinds, miniModel, run} from './helpers/mini.js';
+import {kinds, miniModel, primitiveTests, run} from './helpers/mini.js';
 
 /** The TLB primitives of the general machine, tested here rather than in primitives.test.ts. */
 export const TLB_HERE = ['speculative_walk', 'flush_tlb_range', 'syscall_exit'];
 
-const tested = new Set<string>();
-const prim = (name: string, fn: () => void) => {
-	tested.add(name);
-	it(name, fn);
-};
+const {tested, prim} = primitiveTests();
 
 /** Two RAM pages mapped at VA and VA2, two more free; CPUs 0 and 1 run the mm. */
 const RAM = 'ram(0x200, 4); map(VA, 0x200, write); map(VA2, 0x201, write); mm_cpumask(0, 1);';

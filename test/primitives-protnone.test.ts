@@ -11,13 +11,9 @@ import {protnonePrimitives} from '../source/machine/primitives/protnone.js';
 import {pageTableTable} from '../source/render/state.js';
 import {formatValue, valuesEqual} from '../source/machine/values.js';
 import type {PteValue} from '../source/machine/types.js';
-import {kinds, miniModel, run} from './helpers/mini.js';
+import {kinds, miniModel, primitiveTests, run} from './helpers/mini.js';
 
-const tested = new Set<string>();
-const prim = (name: string, fn: () => void) => {
-	tested.add(name);
-	it(name, fn);
-};
+const {tested, prim} = primitiveTests();
 
 /** RAM page 0x200 mapped writable at VA, 0x201 PROT_NONE at VA2 (the vma writable), 0x202 free; CPUs 0 and 1 run the mm. */
 const RAM = 'ram(0x200, 3); map(VA, 0x200, write); map(VA2, 0x201, write, protnone); mm_cpumask(0, 1);';

@@ -15,13 +15,9 @@ import {ptlPrimitives} from '../source/machine/primitives/ptl.js';
 import {ramPrimitives} from '../source/machine/primitives/ram.js';
 import {sharedPrimitives} from '../source/machine/primitives/shared.js';
 import {tableFreePrimitives} from '../source/machine/primitives/table-free.js';
-import {kinds, miniModel, run} from './helpers/mini.js';
+import {kinds, miniModel, primitiveTests, run} from './helpers/mini.js';
 
-const tested = new Set<string>();
-const prim = (name: string, fn: () => void) => {
-	tested.add(name);
-	it(name, fn);
-};
+const {tested, prim} = primitiveTests();
 
 describe('IRQs and RCU', () => {
 	prim('local_irq_save', () => {

@@ -8,13 +8,9 @@
 import {describe, expect, it} from 'vitest';
 import {thpSplitPrimitives} from '../source/machine/primitives/thp-split.js';
 import {index} from '../source/machine/pagetable.js';
-import {kinds, miniModel, run, type Mini} from './helpers/mini.js';
+import {kinds, miniModel, primitiveTests, run, type Mini} from './helpers/mini.js';
 
-const tested = new Set<string>();
-const prim = (name: string, fn: () => void) => {
-	tested.add(name);
-	it(name, fn);
-};
+const {tested, prim} = primitiveTests();
 
 /** An anonymous THP at VA (2 MiB aligned), head page 0x200; CPUs 0 and 1 run the mm. */
 const THP = 'ram(0x200, 1); map(VA, 0x200, write, huge); mm_cpumask(0, 1);';

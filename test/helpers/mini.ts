@@ -1,6 +1,7 @@
 // Tiny scenarios for unit tests of primitives and checks: a standard machine
 // (one fs-dax pgmap of `pages` pages, mapped at VA) and the CPU bodies given.
 
+import {it} from 'vitest';
 import {compile} from '../../source/lang/compiler.js';
 import {Model} from '../../source/lang/interpreter.js';
 import {parseScenario} from '../../source/lang/parser.js';
@@ -59,3 +60,18 @@ export function run(m: Mini | Model, schedule: string): Run {
 }
 
 export const kinds = (r: Run): string[] => r.violations.map(v => v.kind);
+
+/**
+ * A primitive's tests, named by it: `prim(name, fn)` is an `it` that records the name in
+ * `tested`, so a file can check every primitive of its family has one.
+ */
+export function primitiveTests(): {tested: Set<string>; prim: (name: string, fn: () => void) => void} {
+	const tested = new Set<string>();
+	return {
+		tested,
+		prim: (name, fn) => {
+			tested.add(name);
+			it(name, fn);
+		},
+	};
+}

@@ -161,13 +161,8 @@ VAS = {'VA': 0x7f000000, 'VA2': 0x7f001000}
 MM_LOCALS = ['pte', 'q', 'g', 'r']
 
 
-class MMGen:
-    """Random statements over the mm core, each as (C lines, checker statements)."""
-
-    def __init__(self, rnd, ncpu):
-        self.r = rnd
-        self.ncpu = ncpu
-        self.assigned = set()   # the locals assigned so far in this CPU's text (racewalk refuses others)
+class Blocks:
+    """A generator's block: n statements of its stmt(depth), each as (C lines, checker statements)."""
 
     def block(self, depth, n):
         out_c, out_p = [], []
@@ -176,6 +171,15 @@ class MMGen:
             out_c += c
             out_p += p
         return out_c, out_p
+
+
+class MMGen(Blocks):
+    """Random statements over the mm core, each as (C lines, checker statements)."""
+
+    def __init__(self, rnd, ncpu):
+        self.r = rnd
+        self.ncpu = ncpu
+        self.assigned = set()   # the locals assigned so far in this CPU's text (racewalk refuses others)
 
     def stmt(self, depth):
         r = self.r
@@ -237,7 +241,7 @@ class MMGen:
 HVA, SVA, MVA, DVA = 0x40000000, 0x7f000000, 0x7f400000, 0x7f800000
 
 
-class HugeGen:
+class HugeGen(Blocks):
     """Random statements over huge PMDs, the THP split, PROT_NONE and move_ptes (--huge): a THP
     mapped huge at HVA over RAM 0x202 (a PTE page deposited), a small page at SVA, an empty PTE
     page at MVA for move_ptes, each as (C lines, checker statements)."""
@@ -245,14 +249,6 @@ class HugeGen:
     def __init__(self, rnd):
         self.r = rnd
         self.once = set()       # the split and the move happen at most once per case
-
-    def block(self, depth, n):
-        out_c, out_p = [], []
-        for _ in range(n):
-            c, p = self.stmt(depth)
-            out_c += c
-            out_p += p
-        return out_c, out_p
 
     def stmt(self, depth):
         r, do = self.r, C.do
@@ -345,7 +341,7 @@ DIRTY_VAS = {'VA': 0x7f000000, 'VT': 0x7f001000, 'VA2': 0x7f002000}   # the THP'
 DIRTY_PFN = {'VA': 0x200, 'VT': 0x201, 'VA2': 0x202}
 
 
-class DirtyGen:
+class DirtyGen(Blocks):
     """Random statements over dirty bits, writeback and compound pages (--dirty): a two-page
     folio (0x200 head, 0x201 tail; compound() in some cases) PTE-mapped at VA and VT, a small
     page at VA2, some PTEs dirty and some TLB entries cached; stores, loads, zaps that move the
@@ -356,14 +352,6 @@ class DirtyGen:
     def __init__(self, rnd):
         self.r = rnd
         self.assigned = set()
-
-    def block(self, depth, n):
-        out_c, out_p = [], []
-        for _ in range(n):
-            c, p = self.stmt(depth)
-            out_c += c
-            out_p += p
-        return out_c, out_p
 
     def stmt(self, depth):
         r, do = self.r, C.do
