@@ -4053,14 +4053,6 @@ def munmap_madv_walkcache(variant=None):
               'x86-lazy-fixed': {'arch': 'x86', 'lazy_walker': True, 'fix': 'v5_2'}}.get(variant, {}))
     VA, VA2, P_, Q = 0x7f000000, 0x7f400000, 0x200, 0x201
 
-    def zap(va):
-        def s(g, l, c):
-            l['pte'] = ptep_get_and_clear(va)
-            tlb_remove_tlb_entry(va)
-            page_remove_rmap(pte_page(l['pte']))
-            tlb_remove_page(pte_page(l['pte']))
-        return S(s)
-
     def finish(va):
         if o['fix'] == 'v5_2':
             return [GatherFlush('finish')]
@@ -4070,7 +4062,7 @@ def munmap_madv_walkcache(variant=None):
 
     def body(va):
         return [do(lambda g, l, c: tlb_gather_mmu()), S(setl('pmd', lambda g, l, c: pmdp_get_lockless(va))),
-                LockAs('ptl', lambda g, l, c: pte_offset_map_lock(l['pmd'], va)), zap(va), Unlock(lk('ptl'))]
+                LockAs('ptl', lambda g, l, c: pte_offset_map_lock(l['pmd'], va)), zap_one(va), Unlock(lk('ptl'))]
     munmap = [Lock('mmap_lock', 'w'), do(lambda g, l, c: remove_vma(VA)), do(lambda g, l, c: mmap_write_downgrade())] + \
         body(VA) + [do(lambda g, l, c: free_pte_range(VA))] + finish(VA) + [Unlock('mmap_lock', 'r')]
     madv = [Lock('mmap_lock', 'r')] + body(VA2) + finish(VA2) + [Unlock('mmap_lock', 'r')]
